@@ -1,0 +1,60 @@
+package io.sluice.spool;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Per journal cycle file: how many bytes were written to it and how many of those still belong to pending
+ * messages. Retention reads it to decide when the oldest file can go. Writer thread only.
+ */
+final class CycleLedger
+{
+    private final Map<Integer, long[]> cycles = new TreeMap<>();
+
+    private long[] stats(final int cycle)
+    {
+        return cycles.computeIfAbsent(cycle, c -> new long[3]);
+    }
+
+    void written(final int cycle, final long bytes)
+    {
+        stats(cycle)[0] += bytes;
+    }
+
+    void live(final int cycle, final long bytes)
+    {
+        final long[] stats = stats(cycle);
+        stats[1]++;
+        stats[2] += bytes;
+    }
+
+    void dead(final int cycle, final long bytes)
+    {
+        final long[] stats = stats(cycle);
+        stats[1]--;
+        stats[2] -= bytes;
+    }
+
+    long writtenBytes(final int cycle)
+    {
+        final long[] stats = cycles.get(cycle);
+        return stats == null ? 0 : stats[0];
+    }
+
+    long liveMessages(final int cycle)
+    {
+        final long[] stats = cycles.get(cycle);
+        return stats == null ? 0 : stats[1];
+    }
+
+    long liveBytes(final int cycle)
+    {
+        final long[] stats = cycles.get(cycle);
+        return stats == null ? 0 : stats[2];
+    }
+
+    void forget(final int cycle)
+    {
+        cycles.remove(cycle);
+    }
+}

@@ -1,0 +1,301 @@
+package io.sluice.spool;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.NavigableSet;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.time.TimeProvider;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * The spool's records on a Chronicle Queue: writes them, syncs them, reads them back by index, and
+ * deletes whole cycle files for retention.
+ *
+ * <p>Writing methods are NOT thread-safe: only the journal writer agent calls them. Reading content is
+ * synchronized, so any thread may call {@link #readContent} while the writer appends.
+ */
+final class Journal implements AutoCloseable
+{
+    private final SingleChronicleQueue queue;
+    private final ExcerptAppender appender;
+    private final boolean durable;
+    private final JournalRecordCodec writeCodec = new JournalRecordCodec();
+    private final ExpandableArrayBuffer writeBuffer = new ExpandableArrayBuffer(64 * 1024);
+    private final JournalRecordCodec readCodec = new JournalRecordCodec();
+    private final ExpandableArrayBuffer readBuffer = new ExpandableArrayBuffer(64 * 1024);
+    private ExcerptTailer reader;
+    private long lastWriteBytes;
+
+    Journal(final SpoolContext context)
+    {
+        final Clock clock = context.clock();
+        durable = context.durability() == Durability.DURABLE;
+        queue = SingleChronicleQueueBuilder.binary(context.directory())
+            .rollCycle(context.rollCycle())
+            .blockSize(context.blockSizeBytes())
+            .timeProvider(new ClockTimeProvider(clock))
+            .syncMode(durable ? SyncMode.SYNC : SyncMode.NONE)
+            .build();
+        appender = queue.createAppender();
+        // The writer thread is not the thread that opened the spool.
+        appender.singleThreadedCheckDisabled(true);
+    }
+
+    SingleChronicleQueue queue()
+    {
+        return queue;
+    }
+
+    int cycleOf(final long index)
+    {
+        return queue.rollCycle().toCycle(index);
+    }
+
+    /** @return the cycle that new records go to now (the clock's, not the last written). */
+    int currentCycle()
+    {
+        return queue.cycle();
+    }
+
+    /**
+     * Writes a message as one record, or as a head record and chunk records when its body is larger than
+     * {@code chunkBytes}.
+     *
+     * @return the journal index of each record, head first.
+     */
+    long[] writeMessage(
+        final long messageId,
+        final boolean carried,
+        final Envelope envelope,
+        final java.util.List<RecipientStatus> statuses,
+        final ByteBuffer content,
+        final int chunkBytes)
+    {
+        final long contentLength = content.remaining();
+        final int parts = contentLength == 0 ? 1 : (int)((contentLength + chunkBytes - 1) / chunkBytes);
+        final long[] indexes = new long[parts];
+        long bytes = 0;
+        final ByteBuffer part = content.duplicate();
+        final int base = content.position();
+        for (int i = 0; i < parts; i++)
+        {
+            final int from = base + i * chunkBytes;
+            final int to = (int)Math.min(base + contentLength, (long)from + chunkBytes);
+            part.limit(to).position(from);
+            final int length = i == 0
+                ? writeCodec.encodeMessage(writeBuffer, messageId, carried, envelope, statuses, contentLength, part)
+                : writeCodec.encodeChunk(writeBuffer, messageId, (long)i * chunkBytes, part);
+            indexes[i] = write(length);
+            bytes += length;
+        }
+        lastWriteBytes = bytes;
+        return indexes;
+    }
+
+    long writeOutcome(final long messageId, final int recipientIndex, final RecipientStatus status)
+    {
+        return write(writeCodec.encodeOutcome(writeBuffer, messageId, recipientIndex, status));
+    }
+
+    /** @return the bytes of the records the last write call put in the journal. */
+    long lastWriteBytes()
+    {
+        return lastWriteBytes;
+    }
+
+    private long write(final int length)
+    {
+        lastWriteBytes = length;
+        try (DocumentContext dc = appender.writingDocument())
+        {
+            dc.wire().bytes().write(writeBuffer.byteArray(), 0, length);
+        }
+        return appender.lastIndexAppended();
+    }
+
+    /** Makes every record written so far durable (an msync); a no-op when acknowledging on write. */
+    void sync()
+    {
+        if (durable)
+        {
+            appender.sync();
+        }
+    }
+
+    boolean isDurable()
+    {
+        return durable;
+    }
+
+    /**
+     * Reads a message's body back from its records.
+     *
+     * @throws IOException if a record is missing or fails its checksum.
+     */
+    synchronized ByteBuffer readContent(final long messageId, final long[] recordIndexes, final long contentLength)
+        throws IOException
+    {
+        if (contentLength > Integer.MAX_VALUE)
+        {
+            throw new IOException("message " + QueueIds.format(messageId) + " is too large to read at once");
+        }
+        final ByteBuffer content = ByteBuffer.allocate((int)contentLength);
+        for (int i = 0; i < recordIndexes.length; i++)
+        {
+            final int length = readRecord(recordIndexes[i], messageId);
+            try
+            {
+                final byte type = readCodec.verify(readBuffer, length);
+                if (JournalRecordCodec.messageId(readBuffer) != messageId)
+                {
+                    throw new CorruptRecordException("record belongs to " + QueueIds.format(JournalRecordCodec.messageId(readBuffer)));
+                }
+                final int partOffset;
+                final int partLength;
+                if (i == 0 && type == JournalRecordCodec.TYPE_MESSAGE)
+                {
+                    final JournalRecordCodec.MessageRecord head = readCodec.decodeMessage(readBuffer, length);
+                    partOffset = head.partOffset();
+                    partLength = head.partLength();
+                }
+                else if (i > 0 && type == JournalRecordCodec.TYPE_CHUNK)
+                {
+                    final JournalRecordCodec.ChunkRecord chunk = readCodec.decodeChunk(readBuffer, length);
+                    content.position((int)chunk.contentOffset());
+                    partOffset = chunk.partOffset();
+                    partLength = chunk.partLength();
+                }
+                else
+                {
+                    throw new CorruptRecordException("unexpected record type " + type + " for part " + i);
+                }
+                content.put(readBuffer.byteArray(), partOffset, partLength);
+            }
+            catch (final CorruptRecordException | RuntimeException ex)
+            {
+                throw new IOException("message " + QueueIds.format(messageId) + " part " + i + " at index "
+                    + Long.toHexString(recordIndexes[i]) + " is unreadable: " + ex.getMessage(), ex);
+            }
+        }
+        return content.clear();
+    }
+
+    private int readRecord(final long index, final long messageId) throws IOException
+    {
+        if (reader == null)
+        {
+            reader = queue.createTailer();
+            reader.singleThreadedCheckDisabled(true);
+        }
+        if (!reader.moveToIndex(index))
+        {
+            throw new IOException("message " + QueueIds.format(messageId) + ": no journal record at index " + Long.toHexString(index));
+        }
+        try (DocumentContext dc = reader.readingDocument())
+        {
+            if (!dc.isPresent())
+            {
+                throw new IOException("message " + QueueIds.format(messageId) + ": record at " + Long.toHexString(index) + " is absent");
+            }
+            return copy(dc.wire().bytes(), readBuffer);
+        }
+    }
+
+    /** Copies the excerpt's remaining bytes into {@code into} from offset 0. */
+    static int copy(final Bytes<?> bytes, final ExpandableArrayBuffer into)
+    {
+        final int length = (int)bytes.readRemaining();
+        into.checkLimit(length);
+        bytes.read(into.byteArray(), 0, length);
+        return length;
+    }
+
+    /** @return the cycles that have a file on disk, oldest first. */
+    NavigableSet<Long> cyclesOnDisk()
+    {
+        queue.refreshDirectoryListing();
+        final int first = queue.firstCycle();
+        final int last = queue.lastCycle();
+        if (first == Integer.MAX_VALUE || last < first)
+        {
+            return new java.util.TreeSet<>();
+        }
+        return queue.listCyclesBetween(first, last);
+    }
+
+    /**
+     * Deletes the file of a cycle that holds nothing pending. Readers let go of it first, so the space
+     * returns as soon as Chronicle releases its mapping.
+     *
+     * @return true if a file was deleted.
+     */
+    synchronized boolean deleteCycle(final int cycle) throws IOException
+    {
+        if (reader != null)
+        {
+            reader.close();
+            reader = null;
+        }
+        final SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
+        if (store == null)
+        {
+            return false;
+        }
+        final File file = store.file();
+        queue.closeStore(store);
+        final boolean deleted = Files.deleteIfExists(file.toPath());
+        queue.refreshDirectoryListing();
+        return deleted;
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (reader != null)
+        {
+            reader.close();
+        }
+        appender.close();
+        queue.close();
+    }
+
+    /** Chronicle rolls its files by this clock, so tests that move the clock also roll the journal. */
+    private static final class ClockTimeProvider implements TimeProvider
+    {
+        private final Clock clock;
+
+        ClockTimeProvider(final Clock clock)
+        {
+            this.clock = clock;
+        }
+
+        @Override
+        public long currentTimeMillis()
+        {
+            return clock.millis();
+        }
+
+        @Override
+        public long currentTimeMicros()
+        {
+            return clock.millis() * 1000;
+        }
+
+        @Override
+        public long currentTimeNanos()
+        {
+            return clock.millis() * 1_000_000;
+        }
+    }
+}

@@ -1,0 +1,342 @@
+package io.sluice.spool;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * The binary layout of journal records. Every record starts with the same 24-byte header:
+ *
+ * <pre>
+ *   0  int   CRC32C of bytes [4, length)     10  short reserved
+ *   4  int   magic "SLJ1"                    12  int   record length (header included)
+ *   8  byte  type                            16  long  message id
+ *   9  byte  flags
+ * </pre>
+ *
+ * The CRC lets recovery tell a torn or overwritten record from a good one; Chronicle's own header only
+ * says that a write finished, not that the bytes are the ones written. Little-endian throughout.
+ */
+final class JournalRecordCodec
+{
+    static final int MAGIC = 0x314A4C53;
+    static final byte TYPE_MESSAGE = 1;
+    static final byte TYPE_CHUNK = 2;
+    static final byte TYPE_OUTCOME = 3;
+    /** A MESSAGE record that re-states a pending message so its old journal file can be deleted. */
+    static final byte FLAG_CARRIED = 1;
+    /** Recipient index meaning "every recipient not yet final". */
+    static final int ALL_RECIPIENTS = -1;
+
+    static final int CRC_OFFSET = 0;
+    static final int MAGIC_OFFSET = 4;
+    static final int TYPE_OFFSET = 8;
+    static final int FLAGS_OFFSET = 9;
+    static final int LENGTH_OFFSET = 12;
+    static final int ID_OFFSET = 16;
+    private static final int CHECKED_FROM = MAGIC_OFFSET;
+    static final int HEADER_LENGTH = 24;
+
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    private final CRC32C crc = new CRC32C();
+
+    /** A decoded MESSAGE record; the content part stays in the source buffer at {@code partOffset}. */
+    record MessageRecord(
+        long messageId, boolean carried, Envelope envelope, List<RecipientStatus> statuses, long contentLength,
+        int partOffset, int partLength)
+    {
+    }
+
+    /** A decoded CHUNK record: {@code partLength} bytes at {@code partOffset} belong at {@code contentOffset}. */
+    record ChunkRecord(long messageId, long contentOffset, int partOffset, int partLength)
+    {
+    }
+
+    /** A decoded OUTCOME record. */
+    record OutcomeRecord(long messageId, int recipientIndex, RecipientStatus status)
+    {
+    }
+
+    /** @return the encoded length of a MESSAGE record's envelope and statuses, before any content. */
+    static int messageOverhead(final Envelope envelope, final List<RecipientStatus> statuses)
+    {
+        int length = HEADER_LENGTH + 8 + 8 + 4;
+        length += stringLength(envelope.sourceKey()) + stringLength(envelope.tenant()) + stringLength(envelope.lane());
+        length += stringLength(envelope.sender());
+        for (int i = 0; i < statuses.size(); i++)
+        {
+            length += stringLength(envelope.recipients().get(i)) + statusLength(statuses.get(i));
+        }
+        return length + 4;
+    }
+
+    int encodeMessage(
+        final ExpandableArrayBuffer buffer,
+        final long messageId,
+        final boolean carried,
+        final Envelope envelope,
+        final List<RecipientStatus> statuses,
+        final long contentLength,
+        final ByteBuffer part)
+    {
+        int offset = header(buffer, TYPE_MESSAGE, carried ? FLAG_CARRIED : 0, messageId);
+        buffer.putLong(offset, envelope.receivedAtMillis(), ORDER);
+        offset += 8;
+        buffer.putLong(offset, contentLength, ORDER);
+        offset += 8;
+        offset = putString(buffer, offset, envelope.sourceKey());
+        offset = putString(buffer, offset, envelope.tenant());
+        offset = putString(buffer, offset, envelope.lane());
+        offset = putString(buffer, offset, envelope.sender());
+        buffer.putInt(offset, statuses.size(), ORDER);
+        offset += 4;
+        for (int i = 0; i < statuses.size(); i++)
+        {
+            offset = putString(buffer, offset, envelope.recipients().get(i));
+            offset = putStatus(buffer, offset, statuses.get(i));
+        }
+        offset = putPart(buffer, offset, part);
+        return seal(buffer, offset);
+    }
+
+    int encodeChunk(final ExpandableArrayBuffer buffer, final long messageId, final long contentOffset, final ByteBuffer part)
+    {
+        int offset = header(buffer, TYPE_CHUNK, 0, messageId);
+        buffer.putLong(offset, contentOffset, ORDER);
+        offset += 8;
+        offset = putPart(buffer, offset, part);
+        return seal(buffer, offset);
+    }
+
+    int encodeOutcome(
+        final ExpandableArrayBuffer buffer, final long messageId, final int recipientIndex, final RecipientStatus status)
+    {
+        int offset = header(buffer, TYPE_OUTCOME, 0, messageId);
+        buffer.putInt(offset, recipientIndex, ORDER);
+        offset += 4;
+        offset = putStatus(buffer, offset, status);
+        return seal(buffer, offset);
+    }
+
+    /**
+     * Checks a record's framing and checksum.
+     *
+     * @param buffer holds the record from offset 0.
+     * @param length the bytes the journal excerpt holds.
+     * @return the record type.
+     * @throws CorruptRecordException if the record is torn, truncated, foreign or altered.
+     */
+    byte verify(final ExpandableArrayBuffer buffer, final int length) throws CorruptRecordException
+    {
+        if (length < HEADER_LENGTH)
+        {
+            throw new CorruptRecordException("record of " + length + " bytes is shorter than its header");
+        }
+        if (buffer.getInt(MAGIC_OFFSET, ORDER) != MAGIC)
+        {
+            throw new CorruptRecordException("bad magic " + Integer.toHexString(buffer.getInt(MAGIC_OFFSET, ORDER)));
+        }
+        final int recordLength = buffer.getInt(LENGTH_OFFSET, ORDER);
+        if (recordLength != length)
+        {
+            throw new CorruptRecordException("record says " + recordLength + " bytes, excerpt holds " + length);
+        }
+        crc.reset();
+        crc.update(buffer.byteArray(), CHECKED_FROM, length - CHECKED_FROM);
+        if ((int)crc.getValue() != buffer.getInt(CRC_OFFSET, ORDER))
+        {
+            throw new CorruptRecordException("checksum mismatch");
+        }
+        final byte type = buffer.getByte(TYPE_OFFSET);
+        if (type != TYPE_MESSAGE && type != TYPE_CHUNK && type != TYPE_OUTCOME)
+        {
+            throw new CorruptRecordException("unknown record type " + type);
+        }
+        return type;
+    }
+
+    static long messageId(final DirectBuffer buffer)
+    {
+        return buffer.getLong(ID_OFFSET, ORDER);
+    }
+
+    MessageRecord decodeMessage(final DirectBuffer buffer, final int length) throws CorruptRecordException
+    {
+        final Cursor in = new Cursor(buffer, length);
+        final long messageId = in.getLong();
+        final long receivedAt = in.getLong();
+        final long contentLength = in.getLong();
+        final String sourceKey = in.getString();
+        final String tenant = in.getString();
+        final String lane = in.getString();
+        final String sender = in.getString();
+        final int count = in.getInt();
+        if (count < 1 || count > Envelope.MAX_RECIPIENTS)
+        {
+            throw new CorruptRecordException("recipient count " + count);
+        }
+        final List<String> recipients = new ArrayList<>(count);
+        final List<RecipientStatus> statuses = new ArrayList<>(count);
+        for (int i = 0; i < count; i++)
+        {
+            recipients.add(in.getString());
+            statuses.add(in.getStatus());
+        }
+        final int partLength = in.getInt();
+        final int partOffset = in.skip(partLength);
+        if (contentLength < partLength)
+        {
+            throw new CorruptRecordException("content length " + contentLength + " < first part " + partLength);
+        }
+        final boolean carried = (buffer.getByte(FLAGS_OFFSET) & FLAG_CARRIED) != 0;
+        final Envelope envelope = new Envelope(sourceKey, tenant.intern(), lane.intern(), sender, recipients, receivedAt);
+        return new MessageRecord(messageId, carried, envelope, statuses, contentLength, partOffset, partLength);
+    }
+
+    ChunkRecord decodeChunk(final DirectBuffer buffer, final int length) throws CorruptRecordException
+    {
+        final Cursor in = new Cursor(buffer, length);
+        final long messageId = in.getLong();
+        final long contentOffset = in.getLong();
+        final int partLength = in.getInt();
+        final int partOffset = in.skip(partLength);
+        return new ChunkRecord(messageId, contentOffset, partOffset, partLength);
+    }
+
+    OutcomeRecord decodeOutcome(final DirectBuffer buffer, final int length) throws CorruptRecordException
+    {
+        final Cursor in = new Cursor(buffer, length);
+        final long messageId = in.getLong();
+        final int recipientIndex = in.getInt();
+        return new OutcomeRecord(messageId, recipientIndex, in.getStatus());
+    }
+
+    private static int header(final MutableDirectBuffer buffer, final byte type, final int flags, final long messageId)
+    {
+        buffer.putInt(MAGIC_OFFSET, MAGIC, ORDER);
+        buffer.putByte(TYPE_OFFSET, type);
+        buffer.putByte(FLAGS_OFFSET, (byte)flags);
+        buffer.putShort(FLAGS_OFFSET + 1, (short)0, ORDER);
+        buffer.putLong(ID_OFFSET, messageId, ORDER);
+        return HEADER_LENGTH;
+    }
+
+    private int seal(final ExpandableArrayBuffer buffer, final int length)
+    {
+        buffer.putInt(LENGTH_OFFSET, length, ORDER);
+        crc.reset();
+        crc.update(buffer.byteArray(), CHECKED_FROM, length - CHECKED_FROM);
+        buffer.putInt(CRC_OFFSET, (int)crc.getValue(), ORDER);
+        return length;
+    }
+
+    private static int putPart(final MutableDirectBuffer buffer, final int offset, final ByteBuffer part)
+    {
+        final int length = part.remaining();
+        buffer.putInt(offset, length, ORDER);
+        buffer.putBytes(offset + 4, part, part.position(), length);
+        return offset + 4 + length;
+    }
+
+    private static int putString(final MutableDirectBuffer buffer, final int offset, final String value)
+    {
+        final byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        buffer.putInt(offset, bytes.length, ORDER);
+        buffer.putBytes(offset + 4, bytes);
+        return offset + 4 + bytes.length;
+    }
+
+    private static int putStatus(final MutableDirectBuffer buffer, final int offset, final RecipientStatus status)
+    {
+        buffer.putByte(offset, status.disposition().code());
+        buffer.putInt(offset + 1, status.attempts(), ORDER);
+        buffer.putLong(offset + 5, status.notBeforeMillis(), ORDER);
+        return putString(buffer, offset + 13, status.detail());
+    }
+
+    private static int stringLength(final String value)
+    {
+        return 4 + value.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static int statusLength(final RecipientStatus status)
+    {
+        return 13 + stringLength(status.detail());
+    }
+
+    /** Bounds-checked reading: a length field pointing past the record is corruption, not an exception to crash on. */
+    private static final class Cursor
+    {
+        private final DirectBuffer buffer;
+        private final int limit;
+        private int offset = ID_OFFSET;
+
+        Cursor(final DirectBuffer buffer, final int limit)
+        {
+            this.buffer = buffer;
+            this.limit = limit;
+        }
+
+        private void need(final int bytes) throws CorruptRecordException
+        {
+            if (bytes < 0 || offset + bytes > limit)
+            {
+                throw new CorruptRecordException("field of " + bytes + " bytes at " + offset + " runs past " + limit);
+            }
+        }
+
+        long getLong() throws CorruptRecordException
+        {
+            need(8);
+            final long value = buffer.getLong(offset, ORDER);
+            offset += 8;
+            return value;
+        }
+
+        int getInt() throws CorruptRecordException
+        {
+            need(4);
+            final int value = buffer.getInt(offset, ORDER);
+            offset += 4;
+            return value;
+        }
+
+        int skip(final int bytes) throws CorruptRecordException
+        {
+            need(bytes);
+            final int start = offset;
+            offset += bytes;
+            return start;
+        }
+
+        String getString() throws CorruptRecordException
+        {
+            final int length = getInt();
+            final int start = skip(length);
+            return buffer.getStringWithoutLengthUtf8(start, length);
+        }
+
+        RecipientStatus getStatus() throws CorruptRecordException
+        {
+            need(13);
+            final Disposition disposition = Disposition.fromCode(buffer.getByte(offset));
+            final int attempts = buffer.getInt(offset + 1, ORDER);
+            final long notBefore = buffer.getLong(offset + 5, ORDER);
+            offset += 13;
+            final String detail = getString();
+            if (disposition == null || attempts < 0)
+            {
+                throw new CorruptRecordException("bad recipient status");
+            }
+            return new RecipientStatus(disposition, attempts, notBefore, detail);
+        }
+    }
+}

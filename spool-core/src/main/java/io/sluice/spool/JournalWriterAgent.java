@@ -1,0 +1,416 @@
+package io.sluice.spool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.NavigableSet;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.jctools.queues.MpscArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that writes the journal. Producers (SMTP sessions, the drain, embedders) enqueue requests
+ * on an MPSC queue; each duty cycle drains up to {@code maxBatch} of them, writes them all, makes them
+ * durable with a single msync (group commit) and only then updates the index and completes their futures.
+ * Between batches it runs retention and refreshes the gauges.
+ */
+final class JournalWriterAgent implements Agent
+{
+    private static final Logger LOG = LoggerFactory.getLogger(JournalWriterAgent.class);
+    /** Most bytes retention copies forward in one duty cycle, so appends never wait long behind it. */
+    private static final long CARRY_BYTES_PER_CYCLE = 8L << 20;
+
+    private final Journal journal;
+    private final PendingIndex index;
+    private final DiskGuard diskGuard;
+    private final SpoolListener listener;
+    private final Clock clock;
+    private final MpscArrayQueue<WriteRequest> requests;
+    private final List<WriteRequest> batch;
+    private final int maxBatch;
+    private final int chunkBytes;
+    private final long maxMessageBytes;
+    private final double compactionLiveRatio;
+    private final long maintenanceIntervalNs;
+    private final AtomicCounter messagesAppended;
+    private final AtomicCounter bytesAppended;
+    private final AtomicCounter outcomesAppended;
+    private final AtomicCounter messagesSynced;
+    private final AtomicCounter syncBatches;
+    private final AtomicCounter pendingMessages;
+    private final AtomicCounter pendingBytes;
+    private final AtomicCounter oldestPendingAgeMs;
+    private final AtomicCounter refusedDisk;
+    private final AtomicCounter refusedTooLarge;
+    private final AtomicCounter carriedForward;
+    private final AtomicCounter cyclesDeleted;
+    private final AtomicCounter ioFailures;
+    private long lastMessageId;
+    private long lastMaintenanceNs;
+    private int carryingCycle = Integer.MIN_VALUE;
+    /** Set while carried-forward copies are not yet durable: their originals must not be deleted. */
+    private boolean carriedUnsynced;
+
+    JournalWriterAgent(
+        final SpoolContext context,
+        final Journal journal,
+        final PendingIndex index,
+        final DiskGuard diskGuard,
+        final SpoolCounters counters,
+        final SpoolListener listener,
+        final MpscArrayQueue<WriteRequest> requests,
+        final long lastMessageId)
+    {
+        this.journal = journal;
+        this.index = index;
+        this.diskGuard = diskGuard;
+        this.listener = listener;
+        this.clock = context.clock();
+        this.requests = requests;
+        this.maxBatch = context.maxBatch();
+        this.batch = new ArrayList<>(maxBatch);
+        this.chunkBytes = context.chunkBytes();
+        this.maxMessageBytes = context.maxMessageBytes();
+        this.compactionLiveRatio = context.compactionLiveRatio();
+        this.maintenanceIntervalNs = TimeUnit.MILLISECONDS.toNanos(context.maintenanceIntervalMs());
+        this.lastMessageId = lastMessageId;
+        messagesAppended = counters.counter(SpoolCounter.MESSAGES_APPENDED);
+        bytesAppended = counters.counter(SpoolCounter.BYTES_APPENDED);
+        outcomesAppended = counters.counter(SpoolCounter.OUTCOMES_APPENDED);
+        messagesSynced = counters.counter(SpoolCounter.MESSAGES_SYNCED);
+        syncBatches = counters.counter(SpoolCounter.SYNC_BATCHES);
+        pendingMessages = counters.counter(SpoolCounter.PENDING_MESSAGES);
+        pendingBytes = counters.counter(SpoolCounter.PENDING_BYTES);
+        oldestPendingAgeMs = counters.counter(SpoolCounter.OLDEST_PENDING_AGE_MS);
+        refusedDisk = counters.counter(SpoolCounter.APPENDS_REFUSED_DISK);
+        refusedTooLarge = counters.counter(SpoolCounter.APPENDS_REFUSED_TOO_LARGE);
+        carriedForward = counters.counter(SpoolCounter.MESSAGES_CARRIED_FORWARD);
+        cyclesDeleted = counters.counter(SpoolCounter.CYCLE_FILES_DELETED);
+        ioFailures = counters.counter(SpoolCounter.JOURNAL_IO_FAILURES);
+        updateGauges();
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "sluice-journal-writer";
+    }
+
+    @Override
+    public int doWork()
+    {
+        int work = commitBatch();
+        final long nowNs = System.nanoTime();
+        if (work == 0 && nowNs - lastMaintenanceNs >= maintenanceIntervalNs)
+        {
+            lastMaintenanceNs = nowNs;
+            updateGauges();
+            work += retain();
+        }
+        return work;
+    }
+
+    /** Fails whatever is still queued: the spool is closing. Idempotent. */
+    @Override
+    public void onClose()
+    {
+        WriteRequest request;
+        while ((request = requests.poll()) != null)
+        {
+            request.fail(AppendResult.Status.REFUSED_CLOSED);
+        }
+    }
+
+    private int commitBatch()
+    {
+        batch.clear();
+        requests.drain(batch::add, maxBatch);
+        if (batch.isEmpty())
+        {
+            return 0;
+        }
+        int written = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final WriteRequest request = batch.get(i);
+            try
+            {
+                written += request instanceof WriteRequest.Append append ? write(append) : write((WriteRequest.Outcome)request);
+            }
+            catch (final RuntimeException ex)
+            {
+                ioFailures.increment();
+                LOG.error("journal write failed; the request is refused, nothing was promised", ex);
+                markFailed(request);
+            }
+        }
+        if (written > 0 && !sync())
+        {
+            for (int i = 0; i < batch.size(); i++)
+            {
+                markFailed(batch.get(i));
+            }
+        }
+        for (int i = 0; i < batch.size(); i++)
+        {
+            complete(batch.get(i));
+        }
+        return batch.size();
+    }
+
+    private boolean sync()
+    {
+        try
+        {
+            journal.sync();
+            carriedUnsynced = false;
+            if (journal.isDurable())
+            {
+                syncBatches.increment();
+            }
+            return true;
+        }
+        catch (final RuntimeException ex)
+        {
+            ioFailures.increment();
+            LOG.error("journal sync failed: the batch is refused and its senders will retry", ex);
+            return false;
+        }
+    }
+
+    private static void markFailed(final WriteRequest request)
+    {
+        if (request instanceof WriteRequest.Append append)
+        {
+            append.result = AppendResult.IO_FAILURE;
+        }
+        else
+        {
+            ((WriteRequest.Outcome)request).written = false;
+            request.fail(AppendResult.Status.FAILED_IO);
+        }
+    }
+
+    private int write(final WriteRequest.Append request)
+    {
+        final ByteBuffer content = request.content;
+        final Envelope envelope = request.envelope;
+        if (content.remaining() > maxMessageBytes)
+        {
+            refusedTooLarge.increment();
+            request.result = AppendResult.TOO_LARGE;
+            return 0;
+        }
+        final List<RecipientStatus> statuses = Collections.nCopies(envelope.recipients().size(), RecipientStatus.NEW);
+        final long estimate = JournalRecordCodec.messageOverhead(envelope, statuses)
+            + content.remaining() + (long)JournalRecordCodec.HEADER_LENGTH * (1 + content.remaining() / chunkBytes);
+        if (!diskGuard.admitMessage(estimate))
+        {
+            refusedDisk.increment();
+            request.result = AppendResult.DISK_FULL;
+            return 0;
+        }
+        final long messageId = QueueIds.next(lastMessageId, clock.millis());
+        lastMessageId = messageId;
+        request.recordIndexes = journal.writeMessage(messageId, false, envelope, statuses, content, chunkBytes);
+        request.recordBytes = journal.lastWriteBytes();
+        request.result = AppendResult.accepted(messageId);
+        diskGuard.written(request.recordBytes);
+        index.ledger().written(journal.cycleOf(request.recordIndexes[0]), request.recordBytes);
+        messagesAppended.increment();
+        bytesAppended.getAndAdd(content.remaining());
+        return 1;
+    }
+
+    private int write(final WriteRequest.Outcome request)
+    {
+        final SpooledMessage message = index.get(request.messageId);
+        if (message == null || !changes(message.snapshot(), request.recipientIndex))
+        {
+            return 0;
+        }
+        if (!diskGuard.admitMaintenance(256 + request.status.detail().length() * 3L))
+        {
+            request.fail(AppendResult.Status.REFUSED_DISK_FULL);
+            return 0;
+        }
+        final long recordIndex = journal.writeOutcome(request.messageId, request.recipientIndex, request.status);
+        diskGuard.written(journal.lastWriteBytes());
+        index.ledger().written(journal.cycleOf(recordIndex), journal.lastWriteBytes());
+        outcomesAppended.increment();
+        request.written = true;
+        return 1;
+    }
+
+    private static boolean changes(final PendingMessage message, final int recipientIndex)
+    {
+        final List<RecipientStatus> statuses = message.recipients();
+        for (int i = 0; i < statuses.size(); i++)
+        {
+            if ((recipientIndex == JournalRecordCodec.ALL_RECIPIENTS || recipientIndex == i) && !statuses.get(i).isFinal())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void complete(final WriteRequest request)
+    {
+        if (request instanceof WriteRequest.Append append)
+        {
+            final AppendResult result = append.result;
+            if (result.isAccepted())
+            {
+                final PendingMessage snapshot = new PendingMessage(result.messageId(), append.envelope,
+                    append.content.remaining(), Collections.nCopies(append.envelope.recipients().size(), RecipientStatus.NEW));
+                index.add(new SpooledMessage(snapshot, append.recordIndexes,
+                    journal.cycleOf(append.recordIndexes[0]), append.recordBytes));
+                messagesSynced.increment();
+                pendingMessages.setOrdered(index.size());
+                pendingBytes.setOrdered(index.pendingBytes());
+                notify(snapshot, true);
+            }
+            append.future.complete(result);
+            return;
+        }
+        final WriteRequest.Outcome outcome = (WriteRequest.Outcome)request;
+        if (outcome.future.isDone())
+        {
+            return;
+        }
+        if (outcome.written)
+        {
+            final PendingMessage after = index.apply(outcome.messageId, outcome.recipientIndex, outcome.status);
+            pendingMessages.setOrdered(index.size());
+            pendingBytes.setOrdered(index.pendingBytes());
+            if (after != null)
+            {
+                notify(after, false);
+            }
+        }
+        outcome.future.complete(outcome.written);
+    }
+
+    private void notify(final PendingMessage message, final boolean accepted)
+    {
+        try
+        {
+            if (accepted)
+            {
+                listener.onAccepted(message);
+            }
+            else
+            {
+                listener.onOutcome(message);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("spool listener failed for {}", message.queueId(), ex);
+        }
+    }
+
+    void updateGauges()
+    {
+        pendingMessages.setOrdered(index.size());
+        pendingBytes.setOrdered(index.pendingBytes());
+        final long oldest = index.oldestReceivedAtMillis();
+        oldestPendingAgeMs.setOrdered(oldest < 0 ? 0 : Math.max(0, clock.millis() - oldest));
+    }
+
+    /**
+     * Retention, oldest file first: a file goes once nothing in it is pending. Deleting only the oldest
+     * keeps recovery sound, because an outcome record is never older than the message it is about. When
+     * the pending messages in the oldest file are a small part of it, they are copied forward first.
+     */
+    private int retain()
+    {
+        final NavigableSet<Long> cycles = journal.cyclesOnDisk();
+        if (cycles.size() < 2)
+        {
+            return 0;
+        }
+        final int oldest = cycles.first().intValue();
+        final CycleLedger ledger = index.ledger();
+        if (ledger.liveMessages(oldest) == 0 && !carriedUnsynced)
+        {
+            try
+            {
+                if (journal.deleteCycle(oldest))
+                {
+                    cyclesDeleted.increment();
+                    LOG.info("retention deleted journal cycle {}: nothing in it is pending", oldest);
+                }
+                ledger.forget(oldest);
+                return 1;
+            }
+            catch (final IOException ex)
+            {
+                ioFailures.increment();
+                LOG.warn("retention could not delete journal cycle {}", oldest, ex);
+                return 0;
+            }
+        }
+        if (oldest == carryingCycle || ledger.liveBytes(oldest) <= compactionLiveRatio * ledger.writtenBytes(oldest))
+        {
+            carryingCycle = oldest;
+            return carryForward(oldest);
+        }
+        return 0;
+    }
+
+    private int carryForward(final int cycle)
+    {
+        long budget = CARRY_BYTES_PER_CYCLE;
+        int carried = 0;
+        for (final SpooledMessage message : index.inCycle(cycle))
+        {
+            if (budget <= 0 || !diskGuard.admitMaintenance(message.recordBytes()))
+            {
+                break;
+            }
+            final PendingMessage snapshot = message.snapshot();
+            final ByteBuffer content;
+            try
+            {
+                content = journal.readContent(snapshot.messageId(), message.recordIndexes(), snapshot.contentLength());
+            }
+            catch (final IOException ex)
+            {
+                // Never drop pending mail silently: the file stays, and the operator sees why.
+                ioFailures.increment();
+                LOG.error("retention cannot carry {} forward; journal cycle {} is kept", snapshot.queueId(), cycle, ex);
+                carryingCycle = Integer.MIN_VALUE;
+                return carried;
+            }
+            final long[] indexes = journal.writeMessage(
+                snapshot.messageId(), true, snapshot.envelope(), snapshot.recipients(), content, chunkBytes);
+            final long bytes = journal.lastWriteBytes();
+            diskGuard.written(bytes);
+            final int newCycle = journal.cycleOf(indexes[0]);
+            index.ledger().written(newCycle, bytes);
+            index.relocate(message, indexes, newCycle, bytes);
+            carriedForward.increment();
+            budget -= bytes;
+            carried++;
+        }
+        if (carried > 0)
+        {
+            carriedUnsynced = true;
+            sync();
+        }
+        if (index.ledger().liveMessages(cycle) == 0)
+        {
+            carryingCycle = Integer.MIN_VALUE;
+        }
+        return carried;
+    }
+}

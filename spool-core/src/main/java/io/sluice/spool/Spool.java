@@ -1,0 +1,228 @@
+package io.sluice.spool;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+import org.agrona.concurrent.AgentRunner;
+import org.jctools.queues.MpscArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable mail spool: every accepted message is journaled on a Chronicle Queue until each of its
+ * recipients reaches a final state. This is the API the SMTP server, the drain and embedders use.
+ *
+ * <p>All methods are thread-safe. Appends and outcomes from any number of threads are written by one
+ * journal writer thread and share msyncs (group commit); their futures complete on that thread, so
+ * callbacks attached to them must be quick and must not block.
+ */
+public final class Spool implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
+
+    private final SpoolContext context;
+    private final Journal journal;
+    private final PendingIndex index = new PendingIndex();
+    private final SpoolCounters counters = new SpoolCounters();
+    private final DiskGuard diskGuard;
+    private final MpscArrayQueue<WriteRequest> requests;
+    private final AgentRunner writerRunner;
+    private volatile boolean closed;
+
+    private Spool(final SpoolContext context, final SpoolListener listener)
+    {
+        this.context = context;
+        try
+        {
+            Files.createDirectories(context.directory());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot create the spool directory " + context.directory(), ex);
+        }
+        diskGuard = new DiskGuard(context.directory(), context.diskReserveBytes(), context.diskCheckIntervalMs());
+        journal = new Journal(context);
+        final long startNs = System.nanoTime();
+        final JournalRecovery.Report report = new JournalRecovery(journal, index, counters).replay();
+        LOG.info("spool {} recovered in {} ms: {} records, {} pending messages ({} bytes), {} corrupt records skipped,"
+            + " {} incomplete messages discarded", context.directory(), (System.nanoTime() - startNs) / 1_000_000,
+            report.records(), report.pendingMessages(), report.pendingBytes(), report.corruptRecords(),
+            report.incompleteMessages());
+        requests = new MpscArrayQueue<>(context.writeQueueCapacity());
+        final JournalWriterAgent writer = new JournalWriterAgent(
+            context, journal, index, diskGuard, counters, listener, requests, report.maxMessageId());
+        writerRunner = new AgentRunner(context.writerIdleStrategy().get(),
+            ex -> LOG.error("journal writer duty cycle failed", ex),
+            counters.counter(SpoolCounter.WRITER_ERRORS), writer);
+        AgentRunner.startOnThread(writerRunner);
+    }
+
+    /**
+     * Opens (or creates) the spool in {@code context.directory()}, replaying the journal to find every
+     * unfinished message.
+     *
+     * @param context settings; concluded (validated) here.
+     * @return the open spool.
+     */
+    public static Spool open(final SpoolContext context)
+    {
+        return open(context, SpoolListener.NONE);
+    }
+
+    /** Opens the spool, telling {@code listener} of every change once it is durable. */
+    public static Spool open(final SpoolContext context, final SpoolListener listener)
+    {
+        Objects.requireNonNull(listener, "listener");
+        return new Spool(context.conclude(), listener);
+    }
+
+    /**
+     * Stores a message. The future completes with {@link AppendResult.Status#ACCEPTED} only once the record
+     * is durable (in {@link Durability#DURABLE} mode: after the msync that covers it); any other status
+     * means nothing was promised and the sender should be told to retry or give up.
+     *
+     * @param envelope sender, recipients, tenant, lane.
+     * @param content  the raw RFC 5322 message from its position to its limit; it must not change until
+     *                 the future completes.
+     * @return the typed result, never completed exceptionally.
+     */
+    public CompletableFuture<AppendResult> append(final Envelope envelope, final ByteBuffer content)
+    {
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(content, "content");
+        if (content.remaining() > context.maxMessageBytes())
+        {
+            counters.counter(SpoolCounter.APPENDS_REFUSED_TOO_LARGE).increment();
+            return CompletableFuture.completedFuture(AppendResult.TOO_LARGE);
+        }
+        final WriteRequest.Append request = new WriteRequest.Append(envelope, content);
+        if (!enqueue(request))
+        {
+            counters.counter(SpoolCounter.APPENDS_REFUSED_OVERLOADED).increment();
+            return CompletableFuture.completedFuture(closed ? AppendResult.CLOSED : AppendResult.OVERLOADED);
+        }
+        return request.future;
+    }
+
+    /**
+     * Journals what happened to one recipient (or, with {@code recipientIndex == -1}, to every recipient not
+     * yet final). A final outcome for the last open recipient removes the message from the spool.
+     *
+     * @return a future completing with true once the outcome is durable, false if it changed nothing (unknown
+     *         message, recipient already final), or exceptionally with {@link SpoolUnavailableException}.
+     */
+    public CompletableFuture<Boolean> recordOutcome(final long messageId, final int recipientIndex, final RecipientStatus status)
+    {
+        Objects.requireNonNull(status, "status");
+        if (recipientIndex < JournalRecordCodec.ALL_RECIPIENTS)
+        {
+            throw new IllegalArgumentException("recipient index must be >= 0, or -1 for all: " + recipientIndex);
+        }
+        final WriteRequest.Outcome request = new WriteRequest.Outcome(messageId, recipientIndex, status);
+        if (!enqueue(request))
+        {
+            request.fail(closed ? AppendResult.Status.REFUSED_CLOSED : AppendResult.Status.REFUSED_OVERLOADED);
+        }
+        return request.future;
+    }
+
+    private boolean enqueue(final WriteRequest request)
+    {
+        if (closed || !requests.offer(request))
+        {
+            return false;
+        }
+        if (closed)
+        {
+            failQueued();
+        }
+        return true;
+    }
+
+    private synchronized void failQueued()
+    {
+        if (writerRunner.isClosed())
+        {
+            WriteRequest request;
+            while ((request = requests.poll()) != null)
+            {
+                request.fail(AppendResult.Status.REFUSED_CLOSED);
+            }
+        }
+    }
+
+    /**
+     * Reads a pending message's raw content back from the journal.
+     *
+     * @return the content, or null if the message is not pending (finished or unknown).
+     * @throws IOException if its records are unreadable (corrupted on disk).
+     */
+    public ByteBuffer readContent(final long messageId) throws IOException
+    {
+        final SpooledMessage message = index.get(messageId);
+        if (message == null)
+        {
+            return null;
+        }
+        return journal.readContent(messageId, message.recordIndexes(), message.snapshot().contentLength());
+    }
+
+    /** @return the message's latest snapshot, or null if it is not pending. */
+    public PendingMessage pending(final long messageId)
+    {
+        final SpooledMessage message = index.get(messageId);
+        return message == null ? null : message.snapshot();
+    }
+
+    /** @return a snapshot of every pending message, oldest first. O(pending): for consoles and start-up, not hot paths. */
+    public List<PendingMessage> pendingMessages()
+    {
+        final List<PendingMessage> all = new ArrayList<>(index.size());
+        for (final SpooledMessage message : index.all())
+        {
+            all.add(message.snapshot());
+        }
+        return all;
+    }
+
+    public int pendingCount()
+    {
+        return index.size();
+    }
+
+    /** @return false while free space is under the reserve, so SMTP can refuse at MAIL time ({@code 452 4.3.1}). */
+    public boolean isAcceptingMessages()
+    {
+        return diskGuard.isAcceptingMessages() && !closed;
+    }
+
+    public SpoolCounters counters()
+    {
+        return counters;
+    }
+
+    public SpoolContext context()
+    {
+        return context;
+    }
+
+    /** Stops the writer (failing anything still queued with {@code REFUSED_CLOSED}) and closes the journal. */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        writerRunner.close();
+        failQueued();
+        journal.close();
+    }
+}

@@ -1,0 +1,45 @@
+package io.sluice.spool;
+
+/**
+ * The spool's counters, each with a stable id and a label, in the manner of Aeron's system counters:
+ * ids never change meaning, so a console or a benchmark can read them by id. {@link SpoolCounters}
+ * refuses duplicate ids at start-up.
+ */
+public enum SpoolCounter
+{
+    MESSAGES_APPENDED(0, "messages appended to the journal"),
+    BYTES_APPENDED(1, "message bytes appended to the journal"),
+    OUTCOMES_APPENDED(2, "recipient outcomes appended to the journal"),
+    MESSAGES_SYNCED(3, "messages made durable by an msync"),
+    SYNC_BATCHES(4, "msync calls (group commits)"),
+    PENDING_MESSAGES(5, "messages with a recipient not yet final"),
+    PENDING_BYTES(6, "content bytes of pending messages"),
+    OLDEST_PENDING_AGE_MS(7, "age of the oldest pending message, ms"),
+    APPENDS_REFUSED_DISK(8, "appends refused: free space under the reserve"),
+    APPENDS_REFUSED_OVERLOADED(9, "appends refused: writer queue full"),
+    APPENDS_REFUSED_TOO_LARGE(10, "appends refused: message over the size limit"),
+    CORRUPT_RECORDS_SKIPPED(11, "journal records skipped as torn or corrupt"),
+    MESSAGES_CARRIED_FORWARD(12, "pending messages copied forward so an old cycle file can go"),
+    CYCLE_FILES_DELETED(13, "journal cycle files deleted by retention"),
+    WRITER_ERRORS(14, "errors caught in the journal writer's duty cycle"),
+    JOURNAL_IO_FAILURES(15, "journal writes or syncs that failed");
+
+    private final int id;
+    private final String label;
+
+    SpoolCounter(final int id, final String label)
+    {
+        this.id = id;
+        this.label = label;
+    }
+
+    public int id()
+    {
+        return id;
+    }
+
+    public String label()
+    {
+        return label;
+    }
+}

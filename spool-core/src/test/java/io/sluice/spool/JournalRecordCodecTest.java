@@ -1,0 +1,112 @@
+package io.sluice.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Random;
+
+import org.agrona.ExpandableArrayBuffer;
+import org.junit.jupiter.api.Test;
+
+class JournalRecordCodecTest
+{
+    private final JournalRecordCodec codec = new JournalRecordCodec();
+    private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer();
+
+    @Test
+    void shouldRoundTripAMessageRecordWithEveryField() throws Exception
+    {
+        final Envelope envelope = new Envelope("192.0.2.7", "acme", "notifications", "", List.of("a@x.test", "bü@y.test"), 42L);
+        final List<RecipientStatus> statuses = List.of(RecipientStatus.NEW, RecipientStatus.deferred(2, 99L, "451 4.7.1 later"));
+        final ByteBuffer body = TestMessages.body("t1", 300);
+
+        final int length = codec.encodeMessage(buffer, 7L, true, envelope, statuses, 300, body.duplicate());
+
+        assertThat(codec.verify(buffer, length)).isEqualTo(JournalRecordCodec.TYPE_MESSAGE);
+        final JournalRecordCodec.MessageRecord record = codec.decodeMessage(buffer, length);
+        assertThat(record.messageId()).isEqualTo(7L);
+        assertThat(record.carried()).isTrue();
+        assertThat(record.envelope()).isEqualTo(envelope);
+        assertThat(record.statuses()).isEqualTo(statuses);
+        assertThat(record.contentLength()).isEqualTo(300);
+        final byte[] part = new byte[record.partLength()];
+        buffer.getBytes(record.partOffset(), part);
+        assertThat(ByteBuffer.wrap(part)).isEqualTo(body);
+        assertThat(length).isEqualTo(JournalRecordCodec.messageOverhead(envelope, statuses) + 300);
+    }
+
+    @Test
+    void shouldRoundTripChunkAndOutcomeRecords() throws Exception
+    {
+        int length = codec.encodeChunk(buffer, 9L, 1024, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        assertThat(codec.verify(buffer, length)).isEqualTo(JournalRecordCodec.TYPE_CHUNK);
+        final JournalRecordCodec.ChunkRecord chunk = codec.decodeChunk(buffer, length);
+        assertThat(chunk.messageId()).isEqualTo(9L);
+        assertThat(chunk.contentOffset()).isEqualTo(1024);
+        assertThat(chunk.partLength()).isEqualTo(3);
+
+        length = codec.encodeOutcome(buffer, 9L, 4, RecipientStatus.failed(3, "550 5.1.1 no such user"));
+        assertThat(codec.verify(buffer, length)).isEqualTo(JournalRecordCodec.TYPE_OUTCOME);
+        final JournalRecordCodec.OutcomeRecord outcome = codec.decodeOutcome(buffer, length);
+        assertThat(outcome.recipientIndex()).isEqualTo(4);
+        assertThat(outcome.status()).isEqualTo(RecipientStatus.failed(3, "550 5.1.1 no such user"));
+    }
+
+    @Test
+    void shouldRejectEveryTruncationOfARecord()
+    {
+        final int length = codec.encodeOutcome(buffer, 1L, 0, RecipientStatus.delivered(1, "250 ok"));
+        for (int cut = 0; cut < length; cut++)
+        {
+            final int truncated = cut;
+            assertThatThrownBy(() -> codec.verify(buffer, truncated)).isInstanceOf(CorruptRecordException.class);
+        }
+    }
+
+    @Test
+    void shouldRejectAnySingleFlippedByte()
+    {
+        final int length = codec.encodeMessage(buffer, 5L, false, TestMessages.envelope("r@x.test"),
+            List.of(RecipientStatus.NEW), 64, TestMessages.body("flip", 64));
+        final byte[] original = buffer.byteArray().clone();
+        for (int i = 0; i < length; i++)
+        {
+            buffer.putBytes(0, original);
+            buffer.putByte(i, (byte)(buffer.getByte(i) ^ 0x40));
+            assertThatThrownBy(() -> codec.verify(buffer, length))
+                .as("flipped byte %d", i).isInstanceOf(CorruptRecordException.class);
+        }
+    }
+
+    @Test
+    void shouldRejectGarbageWithoutThrowingAnythingElse()
+    {
+        final Random random = new Random(1234);
+        for (int round = 0; round < 10_000; round++)
+        {
+            final int length = random.nextInt(600);
+            final byte[] garbage = new byte[length];
+            random.nextBytes(garbage);
+            buffer.putBytes(0, garbage);
+            if (round % 2 == 0 && length >= JournalRecordCodec.HEADER_LENGTH)
+            {
+                // Plausible framing, so the checks past the magic number are exercised too.
+                buffer.putInt(JournalRecordCodec.MAGIC_OFFSET, JournalRecordCodec.MAGIC, java.nio.ByteOrder.LITTLE_ENDIAN);
+                buffer.putInt(JournalRecordCodec.LENGTH_OFFSET, length, java.nio.ByteOrder.LITTLE_ENDIAN);
+            }
+            assertThatThrownBy(() -> codec.verify(buffer, length)).isInstanceOf(CorruptRecordException.class);
+        }
+    }
+
+    @Test
+    void shouldReportCorruptionWhenALengthFieldPointsPastTheRecord()
+    {
+        final int length = codec.encodeOutcome(buffer, 1L, 0, RecipientStatus.delivered(1, "250 ok"));
+        // A detail length far past the end, with the checksum recomputed: the decoder must still refuse it.
+        buffer.putInt(length - "250 ok".length() - 4, 1 << 30, java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertThatThrownBy(() -> codec.decodeOutcome(buffer, length))
+            .isInstanceOf(CorruptRecordException.class).hasMessageContaining("runs past");
+    }
+}
