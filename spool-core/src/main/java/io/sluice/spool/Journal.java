@@ -159,7 +159,8 @@ final class Journal implements AutoCloseable
                 final byte type = readCodec.verify(readBuffer, length);
                 if (JournalRecordCodec.messageId(readBuffer) != messageId)
                 {
-                    throw new CorruptRecordException("record belongs to " + QueueIds.format(JournalRecordCodec.messageId(readBuffer)));
+                    throw new CorruptRecordException(
+                        "record belongs to " + QueueIds.format(JournalRecordCodec.messageId(readBuffer)));
                 }
                 final int partOffset;
                 final int partLength;
@@ -200,13 +201,15 @@ final class Journal implements AutoCloseable
         }
         if (!reader.moveToIndex(index))
         {
-            throw new IOException("message " + QueueIds.format(messageId) + ": no journal record at index " + Long.toHexString(index));
+            throw new IOException(
+                "message " + QueueIds.format(messageId) + ": no journal record at index " + Long.toHexString(index));
         }
         try (DocumentContext dc = reader.readingDocument())
         {
             if (!dc.isPresent())
             {
-                throw new IOException("message " + QueueIds.format(messageId) + ": record at " + Long.toHexString(index) + " is absent");
+                throw new IOException(
+                    "message " + QueueIds.format(messageId) + ": record at " + Long.toHexString(index) + " is absent");
             }
             return copy(dc.wire().bytes(), readBuffer);
         }

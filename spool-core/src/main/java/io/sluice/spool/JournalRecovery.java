@@ -34,7 +34,8 @@ final class JournalRecovery
     private long records;
 
     /** What recovery found, for the start-up log line. */
-    record Report(long records, int pendingMessages, long pendingBytes, long corruptRecords, int incompleteMessages, long maxMessageId)
+    record Report(
+        long records, int pendingMessages, long pendingBytes, long corruptRecords, int incompleteMessages, long maxMessageId)
     {
     }
 
@@ -114,7 +115,8 @@ final class JournalRecovery
         catch (final CorruptRecordException | RuntimeException ex)
         {
             corruptRecords.increment();
-            LOG.warn("skipping journal record at index {} ({} bytes): {}", Long.toHexString(recordIndex), length, ex.getMessage());
+            LOG.warn("skipping journal record at index {} ({} bytes): {}",
+                Long.toHexString(recordIndex), length, ex.getMessage());
         }
     }
 
@@ -150,7 +152,8 @@ final class JournalRecovery
 
     private void install(final JournalRecordCodec.MessageRecord head, final long[] indexes, final int cycle, final long bytes)
     {
-        final PendingMessage snapshot = new PendingMessage(head.messageId(), head.envelope(), head.contentLength(), head.statuses());
+        final PendingMessage snapshot =
+            new PendingMessage(head.messageId(), head.envelope(), head.contentLength(), head.statuses());
         if (!snapshot.isFinished())
         {
             index.add(new SpooledMessage(snapshot, indexes, cycle, bytes));

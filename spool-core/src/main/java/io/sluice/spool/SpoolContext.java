@@ -102,7 +102,7 @@ public final class SpoolContext
     {
         if (directory == null)
         {
-            throw new InvalidSettingException(DIRECTORY, null, "a directory for the journal is required");
+            throw new InvalidSettingException(DIRECTORY, null, "expected a directory for the journal");
         }
         if (durability == null)
         {
@@ -145,7 +145,7 @@ public final class SpoolContext
         requirePositive(MAINTENANCE_INTERVAL_MS, maintenanceIntervalMs);
         if (clock == null)
         {
-            throw new InvalidSettingException("clock", null, "a clock is required");
+            throw new InvalidSettingException("clock", null, "expected a clock");
         }
         concluded = true;
         return this;

@@ -51,7 +51,8 @@ class SpoolTest
     {
         try (Spool spool = Spool.open(context()))
         {
-            final long id = spool.append(TestMessages.envelope("a@x.test", "b@y.test"), TestMessages.body("m", 100)).get().messageId();
+            final long id =
+                spool.append(TestMessages.envelope("a@x.test", "b@y.test"), TestMessages.body("m", 100)).get().messageId();
 
             assertThat(spool.recordOutcome(id, 0, RecipientStatus.delivered(1, "250 2.0.0 ok")).get()).isTrue();
             assertThat(spool.pending(id).recipients().get(0).disposition()).isEqualTo(Disposition.DELIVERED);
@@ -77,7 +78,8 @@ class SpoolTest
         try (Spool spool = Spool.open(context()))
         {
             delivered = spool.append(TestMessages.envelope("a@x.test"), TestMessages.body("delivered", 500)).get().messageId();
-            deferred = spool.append(TestMessages.envelope("a@x.test", "b@x.test"), TestMessages.body("deferred", 500)).get().messageId();
+            deferred = spool.append(
+                TestMessages.envelope("a@x.test", "b@x.test"), TestMessages.body("deferred", 500)).get().messageId();
             held = spool.append(TestMessages.envelope("c@x.test"), TestMessages.body("held", 500)).get().messageId();
             spool.recordOutcome(delivered, 0, RecipientStatus.delivered(1, "250 ok")).get();
             spool.recordOutcome(deferred, 0, RecipientStatus.delivered(1, "250 ok")).get();
@@ -172,7 +174,8 @@ class SpoolTest
     {
         final Spool spool = Spool.open(context());
         spool.close();
-        final CompletableFuture<AppendResult> late = spool.append(TestMessages.envelope("a@x.test"), TestMessages.body("late", 10));
+        final CompletableFuture<AppendResult> late =
+            spool.append(TestMessages.envelope("a@x.test"), TestMessages.body("late", 10));
         assertThat(late.get().status()).isEqualTo(AppendResult.Status.REFUSED_CLOSED);
     }
 

@@ -1,0 +1,135 @@
+package io.sluice.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RetentionTest
+{
+    private static final long HOUR_MS = TimeUnit.HOURS.toMillis(1);
+    private static final long START_MS = 1_700_000_000_000L / HOUR_MS * HOUR_MS;
+
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock(START_MS);
+
+    private SpoolContext context()
+    {
+        return new SpoolContext().directory(dir).clock(clock).rollCycle("FAST_HOURLY").blockSizeBytes(1 << 20)
+            .chunkBytes(64 << 10).diskReserveBytes(8 << 20).maintenanceIntervalMs(1);
+    }
+
+    @Test
+    void shouldDeleteOldCyclesAndCarryADeferredMessageForwardAcrossSeveralRolls() throws Exception
+    {
+        final int cycles = 6;
+        final long deferredId;
+        try (Spool spool = Spool.open(context()))
+        {
+            deferredId = spool.append(
+                    TestMessages.envelopeAt(clock.millis(), "slow@x.test"), TestMessages.body("deferred", 20_000))
+                .get().messageId();
+            spool.recordOutcome(
+                deferredId, 0, RecipientStatus.deferred(1, START_MS + 5 * 24 * HOUR_MS, "451 4.3.0 try later")).get();
+            for (int cycle = 0; cycle < cycles; cycle++)
+            {
+                deliverBatch(spool, 40, "c" + cycle);
+                clock.advanceMillis(HOUR_MS);
+            }
+            // One more write puts the journal in a new cycle, so every earlier one is closed.
+            deliverBatch(spool, 1, "last");
+
+            SpoolAwait.until(() -> cycleFiles().size() == 1);
+            assertThat(spool.counters().get(SpoolCounter.CYCLE_FILES_DELETED)).isEqualTo(cycles);
+            assertThat(spool.counters().get(SpoolCounter.MESSAGES_CARRIED_FORWARD))
+                .as("carried once per roll, not left pinning the oldest file").isBetween(1L, (long)cycles);
+            assertThat(spool.pendingMessages()).extracting(PendingMessage::messageId).containsExactly(deferredId);
+            assertThat(directoryBytes()).as("disk use follows what is pending, not history").isLessThan(3L << 20);
+        }
+        try (Spool spool = Spool.open(context()))
+        {
+            final PendingMessage deferred = spool.pending(deferredId);
+            assertThat(deferred.recipients()).containsExactly(
+                RecipientStatus.deferred(1, START_MS + 5 * 24 * HOUR_MS, "451 4.3.0 try later"));
+            assertThat(spool.readContent(deferredId)).isEqualTo(TestMessages.body("deferred", 20_000));
+            assertThat(spool.pendingCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldKeepACycleWhoseMessagesAreMostlyPendingUntilTheyDrain() throws Exception
+    {
+        try (Spool spool = Spool.open(context()))
+        {
+            final List<Long> backlog = new ArrayList<>();
+            for (int i = 0; i < 20; i++)
+            {
+                backlog.add(spool.append(TestMessages.envelopeAt(clock.millis(), "r@x.test"), TestMessages.body("b" + i, 10_000))
+                    .get().messageId());
+            }
+            clock.advanceMillis(HOUR_MS);
+            deliverBatch(spool, 1, "next");
+            Thread.sleep(50);
+            assertThat(cycleFiles()).as("a file that is mostly pending is not copied").hasSize(2);
+            assertThat(spool.counters().get(SpoolCounter.MESSAGES_CARRIED_FORWARD)).isZero();
+
+            for (final long id : backlog)
+            {
+                spool.recordOutcome(id, 0, RecipientStatus.delivered(1, "250 ok")).get();
+            }
+            SpoolAwait.until(() -> cycleFiles().size() == 1);
+            assertThat(spool.counters().get(SpoolCounter.MESSAGES_CARRIED_FORWARD))
+                .as("at most the last quarter (compactionLiveRatio) is copied while the backlog drains")
+                .isLessThanOrEqualTo(5);
+        }
+    }
+
+    private void deliverBatch(final Spool spool, final int count, final String tag) throws Exception
+    {
+        for (int i = 0; i < count; i++)
+        {
+            final long id = spool.append(
+                    TestMessages.envelopeAt(clock.millis(), "r@x.test"), TestMessages.body(tag + "-" + i, 10_000))
+                .get().messageId();
+            spool.recordOutcome(id, 0, RecipientStatus.delivered(1, "250 ok")).get();
+        }
+    }
+
+    private List<Path> cycleFiles()
+    {
+        try (Stream<Path> files = Files.list(dir))
+        {
+            return files.filter(p -> p.getFileName().toString().endsWith(".cq4")).toList();
+        }
+        catch (final IOException ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
+    private long directoryBytes() throws IOException
+    {
+        // Allocated blocks, not apparent size: Chronicle's files are sparse.
+        final Process du = new ProcessBuilder("du", "-sk", dir.toString()).start();
+        final String out = new String(du.getInputStream().readAllBytes()).trim();
+        try
+        {
+            du.waitFor();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        return Long.parseLong(out.split("\\s+")[0]) * 1024;
+    }
+}
