@@ -1,0 +1,156 @@
+package io.sluice.daemon;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+import io.sluice.config.InvalidSettingException;
+
+/**
+ * The daemon's settings in three layers: the embedded defaults ({@code sluice-default.properties}, which
+ * also lists every known key), then the configuration file, then {@code --set key=value} overrides. A key
+ * that is not among the defaults is refused by name, so a typo never silently falls back to a default.
+ */
+public final class DaemonSettings
+{
+    static final String DEFAULTS_RESOURCE = "/sluice-default.properties";
+
+    private final Map<String, String> values;
+
+    private DaemonSettings(final Map<String, String> values)
+    {
+        this.values = Collections.unmodifiableMap(values);
+    }
+
+    /**
+     * @param file      the configuration file, or null for the embedded defaults alone.
+     * @param overrides {@code --set} values, applied last.
+     * @return the merged settings.
+     * @throws InvalidSettingException for an unknown key.
+     * @throws IOException             if the file cannot be read.
+     */
+    public static DaemonSettings load(final Path file, final Map<String, String> overrides) throws IOException
+    {
+        final Map<String, String> merged = new TreeMap<>(read(defaults()));
+        if (file != null)
+        {
+            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8))
+            {
+                final Properties properties = new Properties();
+                properties.load(reader);
+                putKnown(merged, read(properties), file.toString());
+            }
+        }
+        putKnown(merged, overrides, "--set");
+        return new DaemonSettings(merged);
+    }
+
+    private static Properties defaults() throws IOException
+    {
+        try (InputStream in = DaemonSettings.class.getResourceAsStream(DEFAULTS_RESOURCE))
+        {
+            if (in == null)
+            {
+                throw new IOException("embedded defaults " + DEFAULTS_RESOURCE + " missing from the classpath");
+            }
+            final Properties properties = new Properties();
+            properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            return properties;
+        }
+    }
+
+    private static Map<String, String> read(final Properties properties)
+    {
+        final Map<String, String> map = new TreeMap<>();
+        for (final String key : properties.stringPropertyNames())
+        {
+            map.put(key, properties.getProperty(key).trim());
+        }
+        return map;
+    }
+
+    private static void putKnown(final Map<String, String> merged, final Map<String, String> layer, final String source)
+    {
+        for (final Map.Entry<String, String> entry : layer.entrySet())
+        {
+            if (!merged.containsKey(entry.getKey()))
+            {
+                throw new InvalidSettingException(entry.getKey(), entry.getValue(),
+                    "expected a known setting (unknown key in " + source + "; see sluice-default.properties for the list)");
+            }
+            merged.put(entry.getKey(), entry.getValue().trim());
+        }
+    }
+
+    public String string(final String key)
+    {
+        final String value = values.get(key);
+        if (value == null)
+        {
+            throw new IllegalArgumentException("no such setting: " + key);
+        }
+        return value;
+    }
+
+    public long longValue(final String key)
+    {
+        final String value = string(key);
+        try
+        {
+            return Long.parseLong(value.replace("_", ""));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new InvalidSettingException(key, value, "expected a whole number");
+        }
+    }
+
+    public int intValue(final String key)
+    {
+        final long value = longValue(key);
+        if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE)
+        {
+            throw new InvalidSettingException(key, value, "expected a number within 32 bits");
+        }
+        return (int)value;
+    }
+
+    public double doubleValue(final String key)
+    {
+        final String value = string(key);
+        try
+        {
+            return Double.parseDouble(value);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new InvalidSettingException(key, value, "expected a decimal number");
+        }
+    }
+
+    public <E extends Enum<E>> E enumValue(final String key, final Class<E> type)
+    {
+        final String value = string(key);
+        for (final E constant : type.getEnumConstants())
+        {
+            if (constant.name().equalsIgnoreCase(value))
+            {
+                return constant;
+            }
+        }
+        throw new InvalidSettingException(key, value, "expected one of " + java.util.Arrays.toString(type.getEnumConstants()));
+    }
+
+    /** @return every effective setting, sorted by key, for the start-up log. */
+    public Map<String, String> all()
+    {
+        return values;
+    }
+}

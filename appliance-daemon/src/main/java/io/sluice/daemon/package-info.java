@@ -1,0 +1,2 @@
+/** The appliance process: settings, start-up and shutdown of every stage. */
+package io.sluice.daemon;

@@ -1,0 +1,93 @@
+package io.sluice.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.sluice.spool.ChildJvm;
+import io.sluice.spool.SpoolAwait;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SluiceDaemonTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldStartOnTheEmbeddedDefaultsAndStopCleanlyOnSigterm() throws Exception
+    {
+        final Path spool = dir.resolve("spool");
+        try (ChildJvm daemon = ChildJvm.start(SluiceDaemon.class, "--set", "spool.directory=" + spool))
+        {
+            SpoolAwait.until(
+                () -> daemon.lines().stream().anyMatch(l -> l.contains("sluice started")) || !daemon.isAlive(), 60_000);
+            assertThat(daemon.isAlive()).as("daemon running").isTrue();
+            assertThat(Files.exists(spool.resolve("metadata.cq4t"))).as("journal created under the configured folder").isTrue();
+
+            daemon.terminate();
+            // 143 = 128 + SIGTERM: the JVM's status after its shutdown hooks ran (the unit lists it as success).
+            assertThat(daemon.waitFor(30_000)).isEqualTo(143);
+            assertThat(daemon.lines()).anyMatch(l -> l.contains("sluice stopped"));
+        }
+    }
+
+    @Test
+    void shouldRefuseABadSettingByNameWithoutTouchingTheSpool()
+    {
+        final Path spool = dir.resolve("never-created");
+        final String err = captureStderr(() ->
+            assertThat(SluiceDaemon.run("--set", "spool.directory=" + spool, "--set", "spool.maxBatch=0"))
+                .isEqualTo(SluiceDaemon.EXIT_CONFIG));
+        assertThat(err).contains("spool.maxBatch=0: expected");
+        assertThat(spool).doesNotExist();
+    }
+
+    @Test
+    void shouldRefuseAnUnknownKeyInTheConfigFile() throws Exception
+    {
+        final Path config = dir.resolve("sluice.properties");
+        Files.writeString(config, "spool.directory=" + dir.resolve("s") + "\nspool.maxbatch=10\n");
+        final String err = captureStderr(() ->
+            assertThat(SluiceDaemon.run("--config", config.toString())).isEqualTo(SluiceDaemon.EXIT_CONFIG));
+        assertThat(err).contains("spool.maxbatch=10: expected a known setting");
+    }
+
+    @Test
+    void shouldCheckAConfigurationWithoutStarting() throws Exception
+    {
+        final Path config = dir.resolve("sluice.properties");
+        Files.writeString(config, "spool.directory=" + dir.resolve("s") + "\nspool.maxBatch=64\n");
+        assertThat(SluiceDaemon.run("--config", config.toString(), "--set", "spool.maxBatch=32", "--check-config")).isZero();
+        assertThat(dir.resolve("s")).doesNotExist();
+        assertThat(DaemonSettings.load(config, java.util.Map.of("spool.maxBatch", "32")).intValue("spool.maxBatch"))
+            .as("--set wins over the file").isEqualTo(32);
+    }
+
+    @Test
+    void shouldRejectUnknownArgumentsWithUsage()
+    {
+        final String err = captureStderr(() -> assertThat(SluiceDaemon.run("--frobnicate")).isEqualTo(SluiceDaemon.EXIT_USAGE));
+        assertThat(err).contains("unknown argument: --frobnicate").contains("usage:");
+    }
+
+    private static String captureStderr(final Runnable action)
+    {
+        final PrintStream original = System.err;
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try
+        {
+            action.run();
+        }
+        finally
+        {
+            System.setErr(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+}
