@@ -93,6 +93,12 @@ public final class ChildJvm implements AutoCloseable
         pump.join(10_000);
     }
 
+    /** Sends SIGTERM, as systemd does on stop, to this child alone, by its pid. */
+    public void terminate() throws IOException, InterruptedException
+    {
+        new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).inheritIO().start().waitFor();
+    }
+
     public boolean isAlive()
     {
         return process.isAlive();
