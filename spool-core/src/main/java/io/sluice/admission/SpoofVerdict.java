@@ -1,0 +1,12 @@
+package io.sluice.admission;
+
+/** What to do with mail that shows the spoofing pattern of the 2016 flood (see incidents/001). */
+public enum SpoofVerdict
+{
+    /** Not the pattern. */
+    PASS,
+    /** The pattern, accepted into the low-priority {@code suspect} lane the drain serves last (the default). */
+    SUSPECT,
+    /** The pattern, refused at RCPT time with {@code 550 5.7.1}. */
+    REFUSE
+}
