@@ -34,7 +34,8 @@ public final class Cidr
         final byte[] bytes = literal(address);
         if (bytes == null)
         {
-            throw new InvalidSettingException(setting, text, "expected an IP address or CIDR such as 192.0.2.0/24 or 2001:db8::/32");
+            throw new InvalidSettingException(setting, text,
+                "expected an IP address or CIDR such as 192.0.2.0/24 or 2001:db8::/32");
         }
         final int bits = bytes.length * 8;
         int prefix = bits;
@@ -70,7 +71,8 @@ public final class Cidr
             return null;
         }
         final boolean v4 = text.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
-        final boolean v6 = text.indexOf(':') >= 0 && text.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0);
+        final boolean v6 = text.indexOf(':') >= 0
+            && text.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0);
         if (v4)
         {
             final String[] parts = text.split("\\.", -1);
