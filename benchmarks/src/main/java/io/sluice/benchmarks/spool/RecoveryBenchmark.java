@@ -1,0 +1,125 @@
+package io.sluice.benchmarks.spool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.sluice.spool.AppendResult;
+import io.sluice.spool.Durability;
+import io.sluice.spool.Envelope;
+import io.sluice.spool.Spool;
+import io.sluice.spool.SpoolContext;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Recovery time: how long {@link Spool#open} takes on a journal holding {@code pendingMessages} unfinished
+ * 256-byte messages, i.e. how long a restarted appliance needs before it can take mail again. The journal is
+ * written once per trial; each iteration then opens it (timed) and closes it (untimed). Target: under 3 s
+ * with 1,000,000 pending.
+ *
+ * <p>The journal was just written, so it is in the page cache: this is a warm-cache figure. The warm-up
+ * iteration is the JIT-cold open a restarted JVM performs; for several cold opens use
+ * {@code -wi 0 -i 1 -f 5} (each fork writes its own journal first).
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar RecoveryBenchmark
+ * java -jar benchmarks/target/benchmarks.jar RecoveryBenchmark -p pendingMessages=1000000 -wi 0 -i 1 -f 3
+ * </pre>
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 5)
+@Fork(1)
+@State(Scope.Benchmark)
+public class RecoveryBenchmark
+{
+    /** Appends in flight at once while writing the journal: well under the writer queue's capacity. */
+    private static final int PREPARE_WINDOW = 8192;
+    private static final int BODY_BYTES = 256;
+
+    @Param({"100000", "1000000"})
+    public int pendingMessages;
+
+    private Path directory;
+    private Spool spool;
+
+    @Setup(Level.Trial)
+    public void writeJournal() throws IOException
+    {
+        directory = BenchmarkSpools.newDirectory("sluice-bench-recovery-");
+        final long startNs = System.nanoTime();
+        try (Spool writer = Spool.open(new SpoolContext().directory(directory).durability(Durability.ACK_ON_WRITE)))
+        {
+            final Envelope envelope = BenchmarkSpools.envelope();
+            final ByteBuffer body = BenchmarkSpools.body(BODY_BYTES);
+            final List<CompletableFuture<AppendResult>> window = new ArrayList<>(PREPARE_WINDOW);
+            int written = 0;
+            while (written < pendingMessages)
+            {
+                final int batch = Math.min(PREPARE_WINDOW, pendingMessages - written);
+                window.clear();
+                for (int i = 0; i < batch; i++)
+                {
+                    window.add(writer.append(envelope, body.duplicate()));
+                }
+                for (final CompletableFuture<AppendResult> future : window)
+                {
+                    BenchmarkSpools.requireAccepted(future.join());
+                }
+                written += batch;
+            }
+            if (writer.pendingCount() != pendingMessages)
+            {
+                throw new IllegalStateException("expected " + pendingMessages + " pending, found " + writer.pendingCount());
+            }
+        }
+        System.out.printf("%nwrote a journal of %,d pending messages in %,d ms%n",
+            pendingMessages, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+    }
+
+    @TearDown(Level.Trial)
+    public void deleteJournal() throws IOException
+    {
+        closeSpool();
+        BenchmarkSpools.deleteRecursively(directory);
+    }
+
+    @TearDown(Level.Iteration)
+    public void closeSpool()
+    {
+        if (spool != null)
+        {
+            spool.close();
+            spool = null;
+        }
+    }
+
+    @Benchmark
+    public int open()
+    {
+        spool = Spool.open(new SpoolContext().directory(directory));
+        final int recovered = spool.pendingCount();
+        if (recovered != pendingMessages)
+        {
+            throw new IllegalStateException("expected " + pendingMessages + " pending after recovery, found " + recovered);
+        }
+        return recovered;
+    }
+}
