@@ -1,0 +1,265 @@
+package io.sluice.drain;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+import io.sluice.spool.PendingMessage;
+import io.sluice.spool.SpoolListener;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+
+/**
+ * The drain thread: an Agrona {@link Agent} that owns a {@link DrainScheduler} and, every duty cycle, applies the
+ * events other threads sent it, does what time made due, and hands ready dispatches to the {@link DeliveryGateway}
+ * while each route has capacity and tokens. Run it with an {@code AgentRunner}, which catches and counts whatever a
+ * duty cycle throws, so the drain never dies silently:
+ * <pre>{@code
+ * DrainAgent agent = new DrainAgent(context, gateway);
+ * try (Spool spool = Spool.open(spoolContext, agent.listener())) {
+ *     agent.load(spool.pendingMessages());             // before SMTP or delivery start
+ *     AgentRunner runner = new AgentRunner(context.idleStrategy().get(), errorHandler, agent.errorCounter(), agent);
+ *     AgentRunner.startOnThread(runner);
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Threads: {@link #doWork()}, {@link #onStart()} and {@link #onClose()} run on the drain thread; every other
+ * method is thread-safe and only enqueues (spool events, replies, operator commands) or reads the last published
+ * {@link DrainStatus}. The queue is an unbounded MPSC queue: the spool's journal writer must never block on the
+ * drain, and a lost snapshot would leave a message unsent until the next restart. It is bounded in practice by
+ * admission (which refuses mail when the backlog grows) and drained every duty cycle.
+ */
+public final class DrainAgent implements Agent
+{
+    private static final int MAX_EVENTS_PER_CYCLE = 4096;
+
+    private final DrainContext context;
+    private final DrainScheduler scheduler;
+    private final DeliveryGateway gateway;
+    private final MpscUnboundedXaddArrayQueue<Consumer<DrainScheduler>> events = new MpscUnboundedXaddArrayQueue<>(1024);
+    private final List<String> routes;
+    private final SpoolListener listener = new SpoolListener()
+    {
+        @Override
+        public void onAccepted(final PendingMessage message)
+        {
+            events.offer(drain -> drain.onSnapshot(message));
+        }
+
+        @Override
+        public void onOutcome(final PendingMessage message)
+        {
+            events.offer(drain -> drain.onSnapshot(message));
+        }
+    };
+    private volatile DrainStatus status;
+    private long lastStatusMillis;
+    private int routeCursor;
+
+    /**
+     * @param context settings; concluded here if they are not yet.
+     * @param gateway the delivery layer.
+     */
+    public DrainAgent(final DrainContext context, final DeliveryGateway gateway)
+    {
+        this.context = context.conclude();
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+        scheduler = new DrainScheduler(context);
+        routes = scheduler.routeNames();
+        status = scheduler.status();
+        lastStatusMillis = context.clock().millis();
+    }
+
+    /** @return the listener to open the spool with: it passes every snapshot to the drain thread. Thread-safe. */
+    public SpoolListener listener()
+    {
+        return listener;
+    }
+
+    /**
+     * Queues the spool's pending messages for the drain thread. Call it once, right after {@code Spool.open(context,
+     * agent.listener())} and before anything is appended or delivered, with {@code spool.pendingMessages()}: the
+     * listener's later snapshots are then all newer. Thread-safe.
+     */
+    public void load(final Collection<PendingMessage> pending)
+    {
+        final List<PendingMessage> copy = List.copyOf(pending);
+        events.offer(drain -> drain.load(copy));
+    }
+
+    /**
+     * Classifies a reply on the calling (delivery) thread and queues its feedback (AIMD, demotion, counters) for
+     * the drain thread. Thread-safe.
+     *
+     * @return the outcome whose status the caller journals with {@code Spool.recordOutcome}.
+     */
+    public ReplyOutcome onReply(final Dispatch dispatch, final int recipientIndex, final SmtpReply reply)
+    {
+        if (!dispatch.recipientIndexes().contains(recipientIndex))
+        {
+            throw new IllegalArgumentException(
+                "recipient " + recipientIndex + " is not in dispatch " + dispatch.recipientIndexes());
+        }
+        final ReplyOutcome outcome = scheduler.classifier().classify(
+            dispatch.envelope(), dispatch.statusAtDispatch(recipientIndex), reply, context.clock().millis());
+        final String route = dispatch.route();
+        final String source = dispatch.envelope().sourceKey();
+        events.offer(drain -> drain.recordFeedback(route, source, outcome));
+        return outcome;
+    }
+
+    /** See {@link DrainScheduler#onRouteThrottled(String)}. Thread-safe. */
+    public void onRouteThrottled(final String route)
+    {
+        events.offer(drain -> drain.onRouteThrottled(route));
+    }
+
+    /** See {@link DrainScheduler#returnUndelivered(Dispatch)}. Thread-safe. */
+    public void returnUndelivered(final Dispatch dispatch)
+    {
+        events.offer(drain -> drain.returnUndelivered(dispatch));
+    }
+
+    /** Takes effect on the drain thread's next duty cycle. Thread-safe. */
+    public void pauseTenant(final String tenant)
+    {
+        events.offer(drain -> drain.pauseTenant(tenant));
+    }
+
+    public void resumeTenant(final String tenant)
+    {
+        events.offer(drain -> drain.resumeTenant(tenant));
+    }
+
+    public void pauseSource(final String sourceKey)
+    {
+        events.offer(drain -> drain.pauseSource(sourceKey));
+    }
+
+    public void resumeSource(final String sourceKey)
+    {
+        events.offer(drain -> drain.resumeSource(sourceKey));
+    }
+
+    /**
+     * Changes a route's rate on the drain thread's next duty cycle. Thread-safe.
+     *
+     * @throws IllegalArgumentException at once for an unknown route or a bad rate or burst.
+     */
+    public void setRouteRate(final String route, final double ratePerSec, final int burst)
+    {
+        if (!routes.contains(route))
+        {
+            throw new IllegalArgumentException("no such route: " + route + " (routes: " + routes + ")");
+        }
+        if (!(ratePerSec > 0 && ratePerSec <= DrainContext.MAX_RATE_PER_SEC) || burst < 1)
+        {
+            throw new IllegalArgumentException("expected a rate above 0 up to " + (long)DrainContext.MAX_RATE_PER_SEC
+                + " and a burst of at least 1: " + ratePerSec + ", " + burst);
+        }
+        events.offer(drain -> drain.setRouteRate(route, ratePerSec, burst));
+    }
+
+    /** @return the last published status, at most {@code drain.statusIntervalMs} old. Thread-safe. */
+    public DrainStatus status()
+    {
+        return status;
+    }
+
+    /** For admission's {@code SpoolPressure}: see {@link DrainStatus#projectedDelayMillis(String)}. Thread-safe. */
+    public long projectedDelayMillis(final String lane)
+    {
+        return status.projectedDelayMillis(lane);
+    }
+
+    /** @return the counter to give the {@code AgentRunner} as its error counter ({@link DrainCounter#AGENT_ERRORS}). */
+    public AtomicCounter errorCounter()
+    {
+        return scheduler.counters().counter(DrainCounter.AGENT_ERRORS);
+    }
+
+    /** @return the drain's counters; readable from any thread. */
+    public DrainCounters counters()
+    {
+        return scheduler.counters();
+    }
+
+    @Override
+    public int doWork()
+    {
+        int work = 0;
+        Consumer<DrainScheduler> event;
+        while (work < MAX_EVENTS_PER_CYCLE && (event = events.relaxedPoll()) != null)
+        {
+            event.accept(scheduler);
+            work++;
+        }
+        work += scheduler.tick();
+        work += dispatch();
+        final long nowMillis = context.clock().millis();
+        if (nowMillis - lastStatusMillis >= context.statusIntervalMs() || nowMillis < lastStatusMillis)
+        {
+            lastStatusMillis = nowMillis;
+            status = scheduler.status();
+        }
+        return work;
+    }
+
+    /** Round robin over routes, so one busy route cannot use up the cycle's budget before the others are asked. */
+    private int dispatch()
+    {
+        int dispatched = 0;
+        final int budget = context.maxDispatchesPerCycle();
+        boolean progress = true;
+        while (progress && dispatched < budget)
+        {
+            progress = false;
+            for (int i = 0; i < routes.size() && dispatched < budget; i++)
+            {
+                final String route = routes.get(routeCursor);
+                routeCursor = (routeCursor + 1) % routes.size();
+                if (gateway.capacity(route) <= 0)
+                {
+                    continue;
+                }
+                final Dispatch next = scheduler.next(route);
+                if (next == null)
+                {
+                    continue;
+                }
+                handOver(next);
+                dispatched++;
+                progress = true;
+            }
+        }
+        return dispatched;
+    }
+
+    private void handOver(final Dispatch dispatch)
+    {
+        try
+        {
+            gateway.deliver(dispatch);
+        }
+        catch (final RuntimeException ex)
+        {
+            scheduler.returnUndelivered(dispatch);
+            throw ex;
+        }
+    }
+
+    @Override
+    public void onClose()
+    {
+        status = scheduler.status();
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "sluice-drain";
+    }
+}

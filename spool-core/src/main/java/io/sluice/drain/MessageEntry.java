@@ -1,0 +1,31 @@
+package io.sluice.drain;
+
+import io.sluice.spool.PendingMessage;
+
+/** The scheduler's record of one pending message: its latest snapshot and where it stands. Drain thread only. */
+final class MessageEntry
+{
+    static final int NONE = 0;
+    static final int READY = 1;
+    static final int DEFERRED = 2;
+    static final int HELD = 3;
+    static final int IN_FLIGHT = 4;
+
+    final long messageId;
+    PendingMessage snapshot;
+    int state = NONE;
+    /** The lane queue whose counts include this entry (deferred, held, in flight), or whose tree holds it (ready). */
+    LaneQueue lane;
+    /** The source queue holding it while ready. */
+    FairNode leaf;
+    long timerSeq;
+    /** The dispatch it is in flight with. */
+    Dispatch dispatch;
+    long dispatchedAtNanos;
+
+    MessageEntry(final PendingMessage snapshot)
+    {
+        this.messageId = snapshot.messageId();
+        this.snapshot = snapshot;
+    }
+}

@@ -1,0 +1,64 @@
+package io.sluice.drain;
+
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+import io.sluice.spool.Envelope;
+import io.sluice.spool.RecipientStatus;
+
+/**
+ * Maps one upstream reply for one recipient to the status to journal, in one place: {@code 2xx} delivered;
+ * {@code 4xx} (and connection failures) deferred by the {@link RetrySchedule} until the maximum queue lifetime
+ * counted from {@link Envelope#receivedAtMillis()}, then failed; {@code 5xx} failed. Anything else (a 1xx or 3xx
+ * where a final reply belongs) is a protocol error on the upstream's side and is deferred, never failed: only a
+ * definite verdict is permanent.
+ *
+ * <p>Stateless and thread-safe (if the context's random generator is): delivery threads call it directly.
+ */
+public final class OutcomeClassifier
+{
+    private final RetrySchedule schedule;
+
+    public OutcomeClassifier(final RetrySchedule schedule)
+    {
+        this.schedule = Objects.requireNonNull(schedule, "schedule");
+    }
+
+    /**
+     * @param envelope  the message's envelope (for its receive time).
+     * @param previous  the recipient's status when it was dispatched (for its attempt count).
+     * @param reply     what the upstream (or the connection) said.
+     * @param nowMillis the time of the reply.
+     * @return the status to journal, with {@code attempts = previous.attempts() + 1}, and the reply's signal.
+     */
+    public ReplyOutcome classify(
+        final Envelope envelope, final RecipientStatus previous, final SmtpReply reply, final long nowMillis)
+    {
+        final int attempts = previous.attempts() + 1;
+        final String detail = reply.toString();
+        if (reply.isPositive())
+        {
+            return new ReplyOutcome(RecipientStatus.delivered(attempts, detail), ReplySignal.ACCEPTED);
+        }
+        if (reply.isPermanent())
+        {
+            return new ReplyOutcome(RecipientStatus.failed(attempts, detail),
+                reply.isPolicyRejection() ? ReplySignal.POLICY_REJECTED : ReplySignal.REJECTED);
+        }
+        final ReplySignal signal = reply.isThrottling() ? ReplySignal.THROTTLED : ReplySignal.DEFERRED;
+        final long next = schedule.nextAttemptMillis(attempts, envelope.receivedAtMillis(), nowMillis);
+        if (next < 0)
+        {
+            final long days = TimeUnit.MILLISECONDS.toDays(schedule.lifetimeMillis());
+            final String expired = "expired: undelivered after " + (days > 0 ? days + " days" : schedule.lifetimeMillis() + " ms")
+                + " in the queue; last reply: " + detail;
+            return new ReplyOutcome(RecipientStatus.failed(attempts, expired), signal);
+        }
+        return new ReplyOutcome(RecipientStatus.deferred(attempts, next, detail), signal);
+    }
+
+    public RetrySchedule schedule()
+    {
+        return schedule;
+    }
+}

@@ -1,0 +1,144 @@
+package io.sluice.drain;
+
+import java.util.Objects;
+
+/**
+ * The upstream's answer for one recipient, as the delivery layer saw it: the SMTP reply code, the RFC 3463
+ * enhanced status code when the server sent one, and the text. Failures below SMTP (no connection, a
+ * connection lost before the reply) are expressed as synthetic replies, so one classifier handles them all.
+ *
+ * @param code              the three-digit reply code
+ * @param enhancedCode      the RFC 3463 code ({@code class.subject.detail}, e.g. {@code 4.7.0}), or empty
+ * @param text              the reply text, without code and enhanced code; may be empty
+ * @param connectionFailure true when the reply was made up by the delivery layer because the connection failed
+ */
+public record SmtpReply(int code, String enhancedCode, String text, boolean connectionFailure)
+{
+    /** Longest reply text kept; journal details and logs need the gist, not a multi-kilobyte banner. */
+    static final int MAX_TEXT = 400;
+
+    public SmtpReply
+    {
+        if (code < 100 || code > 599)
+        {
+            throw new IllegalArgumentException("an SMTP reply code is 100 to 599: " + code);
+        }
+        Objects.requireNonNull(enhancedCode, "enhancedCode");
+        Objects.requireNonNull(text, "text");
+        if (text.length() > MAX_TEXT)
+        {
+            text = text.substring(0, MAX_TEXT);
+        }
+    }
+
+    public static SmtpReply of(final int code, final String enhancedCode, final String text)
+    {
+        return new SmtpReply(code, enhancedCode == null ? "" : enhancedCode, text == null ? "" : text, false);
+    }
+
+    /**
+     * The route could not be reached: refused, timed out or TLS failed before any transaction began. Counts as
+     * throttling (the issue's "connection refused"): an overwhelmed relay refuses connections first.
+     */
+    public static SmtpReply connectionRefused(final String why)
+    {
+        return new SmtpReply(421, "4.4.1", why == null ? "" : why, true);
+    }
+
+    /**
+     * The connection broke during a transaction, before the final reply. Deferred, not throttling. If it broke
+     * after the data was sent, the upstream may have taken the message: the retry can deliver it twice, which is
+     * the one duplicate the at-least-once contract allows.
+     */
+    public static SmtpReply connectionLost(final String why)
+    {
+        return new SmtpReply(451, "4.4.2", why == null ? "" : why, true);
+    }
+
+    /**
+     * Parses the last line of a reply, e.g. {@code "421 4.7.0 Try again later"} or {@code "550-5.7.1 Spam"}.
+     *
+     * @throws IllegalArgumentException if it does not start with a reply code.
+     */
+    public static SmtpReply parse(final String line)
+    {
+        Objects.requireNonNull(line, "line");
+        if (line.length() < 3 || !Character.isDigit(line.charAt(0)) || !Character.isDigit(line.charAt(1))
+            || !Character.isDigit(line.charAt(2)) || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-'))
+        {
+            throw new IllegalArgumentException("not an SMTP reply: " + line);
+        }
+        final int code = Integer.parseInt(line.substring(0, 3));
+        String rest = line.length() > 4 ? line.substring(4).trim() : "";
+        String enhanced = "";
+        final int space = rest.indexOf(' ');
+        final String first = space < 0 ? rest : rest.substring(0, space);
+        if (isEnhancedCode(first) && first.charAt(0) == line.charAt(0))
+        {
+            enhanced = first;
+            rest = space < 0 ? "" : rest.substring(space + 1).trim();
+        }
+        return new SmtpReply(code, enhanced, rest, false);
+    }
+
+    private static boolean isEnhancedCode(final String text)
+    {
+        final String[] parts = text.split("\\.", -1);
+        if (parts.length != 3 || parts[0].length() != 1 || "245".indexOf(parts[0].charAt(0)) < 0)
+        {
+            return false;
+        }
+        for (int i = 1; i < 3; i++)
+        {
+            if (parts[i].isEmpty() || parts[i].length() > 3 || !parts[i].chars().allMatch(Character::isDigit))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return true for {@code 2xx}: the upstream took the recipient. */
+    public boolean isPositive()
+    {
+        return code >= 200 && code < 300;
+    }
+
+    /** @return true for {@code 5xx}: a definite verdict, never retried. */
+    public boolean isPermanent()
+    {
+        return code >= 500;
+    }
+
+    /**
+     * @return true when the upstream asks us to slow down: {@code 421} (service closing, incl. a refused
+     *         connection), or any transient reply with an enhanced code in class {@code 4.7} (security or policy,
+     *         e.g. {@code 450 4.7.0} / {@code 451 4.7.1} rate limiting).
+     */
+    public boolean isThrottling()
+    {
+        return code == 421 || (code >= 400 && code < 500 && enhancedCode.startsWith("4.7."));
+    }
+
+    /** @return true for a permanent policy rejection ({@code 5.7.x}): the upstream refuses this mail as abusive. */
+    public boolean isPolicyRejection()
+    {
+        return isPermanent() && enhancedCode.startsWith("5.7.");
+    }
+
+    /** @return the reply as a line, e.g. {@code 421 4.7.0 Try again later}: what is journaled as the detail. */
+    @Override
+    public String toString()
+    {
+        final StringBuilder line = new StringBuilder(8 + enhancedCode.length() + text.length()).append(code);
+        if (!enhancedCode.isEmpty())
+        {
+            line.append(' ').append(enhancedCode);
+        }
+        if (!text.isEmpty())
+        {
+            line.append(' ').append(text);
+        }
+        return line.toString();
+    }
+}

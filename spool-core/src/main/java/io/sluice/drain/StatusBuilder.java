@@ -1,0 +1,278 @@
+package io.sluice.drain;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds a {@link DrainStatus} from the scheduler's queues, on the drain thread. The arithmetic is documented on
+ * {@link DrainStatus}; the pure parts ({@link #fluidFinishSeconds}, {@link #picksBeforeNewNetwork}) are tested
+ * on their own.
+ */
+final class StatusBuilder
+{
+    private StatusBuilder()
+    {
+    }
+
+    /** Counts over one lane's tenants. */
+    private static final class LaneFacts
+    {
+        long ready;
+        long paused;
+        int activeTenants;
+        int activeNetworks;
+        final List<int[]> tenantShapes = new ArrayList<>();
+    }
+
+    static DrainStatus build(final DrainScheduler scheduler, final long nowNanos, final long nowMillis)
+    {
+        final List<DrainStatus.RouteStatus> routes = new ArrayList<>();
+        long ready = 0;
+        long paused = 0;
+        long deferred = 0;
+        long held = 0;
+        long inFlight = 0;
+        for (final RouteState route : scheduler.routeStates())
+        {
+            final DrainStatus.RouteStatus status = route(scheduler, route, nowNanos);
+            routes.add(status);
+            ready += status.ready();
+            paused += status.paused();
+            deferred += status.deferred();
+            held += status.held();
+            inFlight += status.inFlight();
+        }
+        final DrainContext context = scheduler.context();
+        return new DrainStatus(nowMillis, routes, context.routeTable().laneRoutes(), context.routeTable().defaultRoute(),
+            context.defaultLane(), ready, paused, deferred, held, inFlight);
+    }
+
+    private static DrainStatus.RouteStatus route(final DrainScheduler scheduler, final RouteState route, final long nowNanos)
+    {
+        final int count = route.lanes.size();
+        final LaneFacts[] facts = new LaneFacts[count];
+        final Map<String, Long> tenantReady = new HashMap<>();
+        for (int i = 0; i < count; i++)
+        {
+            facts[i] = facts(scheduler, route.lanes.get(i), tenantReady);
+        }
+        final double rate = route.effectiveRate();
+        final double[] eta = laneEtaSeconds(route, facts, rate);
+        double routeEta = 0;
+        for (final double laneEta : eta)
+        {
+            routeEta = Math.max(routeEta, laneEta);
+        }
+        for (final Map.Entry<String, Long> tenant : tenantReady.entrySet())
+        {
+            final double tenantRate = scheduler.context().tenantRatePerSec(tenant.getKey());
+            if (tenantRate > 0)
+            {
+                routeEta = Math.max(routeEta, tenant.getValue() / tenantRate);
+            }
+        }
+        int activeWeight = 0;
+        long strictReady = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final LaneSpec spec = route.lanes.get(i).spec;
+            activeWeight += spec.strict() || facts[i].ready == 0 ? 0 : spec.weight();
+            strictReady += spec.strict() ? facts[i].ready : 0;
+        }
+        final List<DrainStatus.LaneStatus> lanes = new ArrayList<>();
+        long ready = 0;
+        long paused = 0;
+        long deferred = 0;
+        long held = 0;
+        long inFlight = 0;
+        long strictAhead = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final LaneQueue lane = route.lanes.get(i);
+            final LaneFacts fact = facts[i];
+            final int roundWeight = fact.ready == 0 ? activeWeight + lane.spec.weight() : activeWeight;
+            final double share = shareRate(lane.spec, rate, roundWeight);
+            final long ahead = lane.spec.strict() ? strictAhead : strictReady;
+            final double delay = ahead == 0 && fact.ready == 0 && activeWeight == 0
+                ? 0 : projectedDelaySeconds(lane.spec, ahead, picksBeforeNewNetwork(fact.tenantShapes), roundWeight, rate);
+            lanes.add(new DrainStatus.LaneStatus(route.name, lane.spec.name(), fact.ready, fact.paused, lane.deferred, lane.held,
+                lane.inFlight, fact.activeTenants, fact.activeNetworks, lane.meter.ratePerSec(nowNanos), share,
+                millis(eta[i]), millis(delay)));
+            strictAhead += lane.spec.strict() ? fact.ready : 0;
+            ready += fact.ready;
+            paused += fact.paused;
+            deferred += lane.deferred;
+            held += lane.held;
+            inFlight += lane.inFlight;
+        }
+        return new DrainStatus.RouteStatus(route.name, route.configuredRate(), rate, route.meter.ratePerSec(nowNanos),
+            ready, paused, deferred, held, inFlight, millis(routeEta), route.throttleSignals(), route.decreases(),
+            route.increases(), lanes);
+    }
+
+    /**
+     * The time until the lane's {@code picks}-th pick: the strict mail ahead at the full rate, then, for a weighted
+     * lane of weight {@code w} in rounds of {@code W} picks, {@code picks + ceil(picks ÷ w) × (W - w)} route picks
+     * (each of its rounds may first serve every other lane's turn), never faster than the lane's own limit.
+     */
+    static double projectedDelaySeconds(final LaneSpec spec, final long strictAhead, final long picks, final int roundWeight,
+        final double rate)
+    {
+        final long routePicks = spec.strict()
+            ? picks : picks + (picks + spec.weight() - 1) / spec.weight() * (roundWeight - spec.weight());
+        final double seconds = (strictAhead + routePicks) / rate;
+        return spec.isRateLimited() ? Math.max(seconds, strictAhead / rate + picks / spec.ratePerSec()) : seconds;
+    }
+
+    private static double shareRate(final LaneSpec spec, final double rate, final int activeWeight)
+    {
+        final double share = spec.strict() ? rate : rate * spec.weight() / activeWeight;
+        return spec.isRateLimited() ? Math.min(share, spec.ratePerSec()) : share;
+    }
+
+    private static LaneFacts facts(final DrainScheduler scheduler, final LaneQueue lane, final Map<String, Long> tenantReady)
+    {
+        final LaneFacts facts = new LaneFacts();
+        final Set<String> pausedSources = scheduler.pausedSourceKeys();
+        for (final FairNode tenant : lane.root.children.values())
+        {
+            if (tenant.paused)
+            {
+                facts.paused += tenant.ready;
+                continue;
+            }
+            long pausedHere = 0;
+            for (final String source : pausedSources)
+            {
+                final FairNode network = tenant.children.get(scheduler.networks().networkOf(source));
+                final FairNode node = network == null ? null : network.children.get(source);
+                pausedHere += node == null ? 0 : node.ready;
+            }
+            final long readyHere = tenant.ready - pausedHere;
+            facts.paused += pausedHere;
+            facts.ready += readyHere;
+            if (readyHere > 0)
+            {
+                facts.activeTenants++;
+                facts.activeNetworks += tenant.ring.size();
+                facts.tenantShapes.add(new int[] {tenant.ring.size(), tenant.quantum});
+                tenantReady.merge(tenant.key, readyHere, Long::sum);
+            }
+        }
+        return facts;
+    }
+
+    /** Strict lanes one after the other at the full rate, then the weighted lanes by fluid fair queuing. */
+    private static double[] laneEtaSeconds(final RouteState route, final LaneFacts[] facts, final double rate)
+    {
+        final int count = facts.length;
+        final double[] eta = new double[count];
+        double strictTime = 0;
+        final long[] backlog = new long[count];
+        final int[] weight = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            final LaneSpec spec = route.lanes.get(i).spec;
+            if (spec.strict())
+            {
+                strictTime += facts[i].ready / rate;
+                eta[i] = facts[i].ready == 0 ? 0 : strictTime;
+            }
+            else
+            {
+                backlog[i] = facts[i].ready;
+                weight[i] = spec.weight();
+            }
+        }
+        final double[] fluid = fluidFinishSeconds(backlog, weight, rate, strictTime);
+        for (int i = 0; i < count; i++)
+        {
+            final LaneSpec spec = route.lanes.get(i).spec;
+            if (!spec.strict())
+            {
+                eta[i] = fluid[i];
+            }
+            if (spec.isRateLimited() && facts[i].ready > 0)
+            {
+                eta[i] = Math.max(eta[i], facts[i].ready / spec.ratePerSec());
+            }
+        }
+        return eta;
+    }
+
+    /**
+     * Fluid fair queuing: queues with backlogs {@code b} and weights {@code w} share {@code rate}, each getting
+     * {@code rate × w ÷ (sum of w of the queues not yet empty)}. In order of {@code b ÷ w}, queue k empties when the
+     * service per unit of weight reaches {@code b_k ÷ w_k}; the rest then share its part.
+     *
+     * @param backlog      per queue; 0 for a queue that takes no part (finish time 0).
+     * @param weight       per queue, positive where the backlog is.
+     * @param rate         the shared rate, per second.
+     * @param startSeconds when the sharing begins (after strict-priority traffic).
+     * @return each queue's finish time in seconds.
+     */
+    static double[] fluidFinishSeconds(final long[] backlog, final int[] weight, final double rate, final double startSeconds)
+    {
+        final int count = backlog.length;
+        final double[] finish = new double[count];
+        final List<Integer> order = new ArrayList<>();
+        long totalWeight = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (backlog[i] > 0)
+            {
+                order.add(i);
+                totalWeight += weight[i];
+            }
+        }
+        order.sort((a, b) -> Double.compare((double)backlog[a] / weight[a], (double)backlog[b] / weight[b]));
+        double now = startSeconds;
+        double servedPerWeight = 0;
+        for (final int i : order)
+        {
+            final double level = (double)backlog[i] / weight[i];
+            now += (level - servedPerWeight) * totalWeight / rate;
+            servedPerWeight = level;
+            finish[i] = now;
+            totalWeight -= weight[i];
+        }
+        return finish;
+    }
+
+    /**
+     * Picks a lane makes before it reaches a message from a network with nothing queued: each active tenant
+     * {@code t} is served {@code q_t} picks per round of {@code Q = sum of q}; a new tenant is reached after one
+     * round ({@code Q + 1}); a new network in tenant {@code t} joins the tail of its {@code N_t} active networks and
+     * is reached on {@code t}'s {@code (N_t + 1)}-th pick, within {@code ceil((N_t + 1) ÷ q_t)} rounds.
+     *
+     * @param tenantShapes per active tenant, {@code {N_t, q_t}}.
+     * @return the upper bound over every tenant the message could belong to; 1 for an idle lane.
+     */
+    static long picksBeforeNewNetwork(final List<int[]> tenantShapes)
+    {
+        if (tenantShapes.isEmpty())
+        {
+            return 1;
+        }
+        long round = 0;
+        for (final int[] shape : tenantShapes)
+        {
+            round += shape[1];
+        }
+        long picks = round + 1;
+        for (final int[] shape : tenantShapes)
+        {
+            final long rounds = (shape[0] + 1 + shape[1] - 1) / shape[1];
+            picks = Math.max(picks, rounds * round);
+        }
+        return picks;
+    }
+
+    private static long millis(final double seconds)
+    {
+        return (long)Math.ceil(seconds * 1000);
+    }
+}

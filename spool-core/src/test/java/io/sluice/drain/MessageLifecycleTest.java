@@ -1,0 +1,283 @@
+package io.sluice.drain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.sluice.spool.Disposition;
+import io.sluice.spool.PendingMessage;
+import io.sluice.spool.RecipientStatus;
+import org.junit.jupiter.api.Test;
+
+/** Retry times, flights, holds, pauses, demotion and expiry, on a clock the test moves. */
+class MessageLifecycleTest
+{
+    private final SimulatedDrain drain = new SimulatedDrain(SimulatedDrain.context(1_000_000, 1_000_000));
+    private final DrainScheduler scheduler = drain.scheduler;
+
+    @Test
+    void shouldNotSendADeferredRecipientBeforeItsRetryTime()
+    {
+        final PendingMessage message = Mail.all(Mail.from("192.0.2.1"),
+            RecipientStatus.deferred(1, drain.now() + 60_000, "451 4.3.0 later"));
+        drain.add(message);
+
+        assertThat(scheduler.next("default")).isNull();
+        assertThat(scheduler.status().deferred()).isEqualTo(1);
+        drain.clock.advanceMillis(59_999);
+        assertThat(scheduler.next("default")).isNull();
+        drain.clock.advanceMillis(1);
+
+        final Dispatch dispatch = scheduler.next("default");
+        assertThat(dispatch.messageId()).isEqualTo(message.messageId());
+        assertThat(scheduler.status().deferred()).isZero();
+        assertThat(scheduler.status().inFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldSendOnlyTheRecipientsThatAreDueAndWaitForTheRest()
+    {
+        PendingMessage message = Mail.message("192.0.2.1", "default", "mail", 3);
+        message = Mail.with(message, 1, RecipientStatus.deferred(1, drain.now() + 120_000, "451"));
+        message = Mail.with(message, 2, RecipientStatus.delivered(1, "250"));
+        drain.add(message);
+
+        final Dispatch dispatch = scheduler.next("default");
+        assertThat(dispatch.recipientIndexes()).containsExactly(0);
+        final ReplyOutcome outcome = scheduler.onReply(dispatch, 0, SmtpReply.parse("250 2.0.0 ok"));
+        scheduler.onSnapshot(Mail.with(message, 0, outcome.status()));
+
+        assertThat(scheduler.isInFlight(message.messageId())).isFalse();
+        assertThat(scheduler.next("default")).as("recipient 1 waits for its retry time").isNull();
+        drain.clock.advanceMillis(120_000);
+        assertThat(scheduler.next("default").recipientIndexes()).containsExactly(1);
+    }
+
+    @Test
+    void shouldKeepADispatchInFlightUntilEveryRecipientHasAnOutcome()
+    {
+        final PendingMessage message = Mail.message("192.0.2.1", "default", "mail", 2);
+        drain.add(message);
+        final Dispatch dispatch = scheduler.next("default");
+        assertThat(dispatch.recipientIndexes()).containsExactly(0, 1);
+
+        final PendingMessage half = Mail.with(message, 0, scheduler.onReply(dispatch, 0, SmtpReply.parse("250 ok")).status());
+        scheduler.onSnapshot(half);
+        assertThat(scheduler.next("default")).as("never dispatched twice while in flight").isNull();
+        assertThat(scheduler.isInFlight(message.messageId())).isTrue();
+
+        final ReplyOutcome deferred = scheduler.onReply(dispatch, 1, SmtpReply.parse("451 4.3.0 later"));
+        scheduler.onSnapshot(Mail.with(half, 1, deferred.status()));
+
+        assertThat(scheduler.isInFlight(message.messageId())).isFalse();
+        assertThat(scheduler.status().deferred()).isEqualTo(1);
+        assertThat(deferred.status().notBeforeMillis() - drain.now()).isBetween(54_000L, 60_000L);
+        assertThat(scheduler.counters().get(DrainCounter.DELIVERED)).isEqualTo(1);
+        assertThat(scheduler.counters().get(DrainCounter.DEFERRED)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldForgetAMessageOnceItIsFinished()
+    {
+        final PendingMessage message = Mail.from("192.0.2.1");
+        drain.add(message);
+        final Dispatch dispatch = scheduler.next("default");
+
+        scheduler.onSnapshot(Mail.delivered(dispatch));
+
+        assertThat(scheduler.pendingCount()).isZero();
+        assertThat(scheduler.inFlightCount()).isZero();
+        assertThat(scheduler.next("default")).isNull();
+    }
+
+    @Test
+    void shouldTakeBackAnUnattemptedDispatchAndRefundItsToken()
+    {
+        final SimulatedDrain slow = new SimulatedDrain(SimulatedDrain.context(1, 1));
+        final PendingMessage message = Mail.from("192.0.2.1");
+        slow.add(message);
+        final Dispatch dispatch = slow.scheduler.next("default");
+        assertThat(slow.scheduler.next("default")).isNull();
+
+        slow.scheduler.returnUndelivered(dispatch);
+
+        final Dispatch again = slow.scheduler.next("default");
+        assertThat(again.messageId()).as("the refunded token sends it again at once").isEqualTo(message.messageId());
+        slow.scheduler.returnUndelivered(dispatch);
+        assertThat(slow.scheduler.isInFlight(message.messageId())).as("a stale hand-back is ignored").isTrue();
+        assertThat(slow.scheduler.counters().get(DrainCounter.DISPATCHES_RETURNED)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRescheduleADispatchThatOutlivesTheInFlightTimeout()
+    {
+        final PendingMessage message = Mail.from("192.0.2.1");
+        drain.add(message);
+        scheduler.next("default");
+        drain.clock.advanceMillis(TimeUnit.MINUTES.toMillis(59));
+        assertThat(scheduler.next("default")).isNull();
+
+        drain.clock.advanceMillis(TimeUnit.MINUTES.toMillis(1));
+
+        assertThat(scheduler.next("default").messageId()).isEqualTo(message.messageId());
+        assertThat(scheduler.counters().get(DrainCounter.FLIGHTS_EXPIRED)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldHoldHeldMailUntilReleased()
+    {
+        final PendingMessage message = Mail.from("192.0.2.1");
+        drain.add(Mail.all(message, new RecipientStatus(Disposition.HELD, 0, 0, "operator")));
+        assertThat(scheduler.next("default")).isNull();
+        assertThat(scheduler.status().held()).isEqualTo(1);
+
+        scheduler.onSnapshot(Mail.all(message, new RecipientStatus(Disposition.RELEASED, 0, 0, "operator")));
+
+        assertThat(scheduler.next("default").messageId()).isEqualTo(message.messageId());
+        assertThat(scheduler.status().held()).isZero();
+    }
+
+    @Test
+    void shouldSkipAPausedTenantAndCountItsMailUntilResumed()
+    {
+        for (int i = 0; i < 10; i++)
+        {
+            drain.add(Mail.message("192.0.2." + i, "held-back", "mail", 1));
+            drain.add(Mail.message("198.51.100." + i, "other", "mail", 1));
+        }
+        scheduler.pauseTenant("held-back");
+        drain.add(Mail.message("192.0.2.99", "held-back", "mail", 1));
+
+        final List<Dispatch> picks = drain.take("default", 100);
+
+        assertThat(picks).hasSize(10).allSatisfy(d -> assertThat(d.envelope().tenant()).isEqualTo("other"));
+        final DrainStatus status = scheduler.status();
+        assertThat(status.paused()).isEqualTo(11);
+        assertThat(status.ready()).isZero();
+        assertThat(status.route("default").etaMillis()).as("paused mail does not drain").isZero();
+        assertThat(scheduler.counters().get(DrainCounter.PAUSED_MESSAGES)).isEqualTo(11);
+        assertThat(scheduler.pendingCount()).isEqualTo(11);
+
+        scheduler.resumeTenant("held-back");
+
+        assertThat(drain.take("default", 100)).hasSize(11);
+        assertThat(scheduler.status().paused()).isZero();
+    }
+
+    @Test
+    void shouldSkipAPausedSourceInEveryTenant()
+    {
+        drain.add(Mail.message("203.0.113.9", "a", "mail", 1));
+        drain.add(Mail.message("203.0.113.9", "b", "mail", 1));
+        drain.add(Mail.message("203.0.113.10", "a", "mail", 1));
+        scheduler.pauseSource("203.0.113.9");
+
+        assertThat(drain.take("default", 10)).hasSize(1)
+            .allSatisfy(d -> assertThat(d.envelope().sourceKey()).isEqualTo("203.0.113.10"));
+        assertThat(scheduler.status().paused()).isEqualTo(2);
+
+        scheduler.resumeSource("203.0.113.9");
+        assertThat(drain.take("default", 10)).hasSize(2);
+    }
+
+    @Test
+    void shouldDemoteASourceTheUpstreamRejectsForPolicyAndRestoreItLater()
+    {
+        final String abuser = "203.0.113.66";
+        for (int i = 0; i < 200; i++)
+        {
+            drain.add(Mail.from(abuser));
+            drain.add(Mail.from("198.51.100." + (i % 20)));
+        }
+        for (int i = 0; i < 3; i++)
+        {
+            Dispatch dispatch;
+            do
+            {
+                dispatch = scheduler.next("default");
+                scheduler.onSnapshot(Mail.delivered(dispatch));
+            }
+            while (!dispatch.envelope().sourceKey().equals(abuser));
+            scheduler.onReply(dispatch, 0, SmtpReply.parse("550 5.7.1 Message rejected as spam"));
+        }
+
+        assertThat(scheduler.isDemoted(abuser)).isTrue();
+        assertThat(scheduler.counters().get(DrainCounter.SOURCES_DEMOTED)).isEqualTo(1);
+        assertThat(scheduler.counters().get(DrainCounter.POLICY_REJECTIONS)).isEqualTo(3);
+        assertThat(scheduler.status().lane("default", "suspect").ready()).isEqualTo(197);
+        final long abusive = drain.take("default", 170).stream().filter(d -> d.envelope().sourceKey().equals(abuser)).count();
+        assertThat(abusive).as("1 pick in 17 while legitimate mail waits").isEqualTo(10);
+        drain.add(Mail.from(abuser));
+        assertThat(scheduler.status().lane("default", "suspect").ready()).as("new mail is demoted too").isEqualTo(188);
+
+        drain.clock.advanceMillis(TimeUnit.HOURS.toMillis(1));
+        scheduler.tick();
+
+        assertThat(scheduler.isDemoted(abuser)).isFalse();
+        assertThat(scheduler.status().lane("default", "suspect").ready()).isZero();
+    }
+
+    @Test
+    void shouldNotDemoteForRejectionsSpreadBeyondTheWindow()
+    {
+        final PendingMessage message = Mail.message("203.0.113.66", "default", "mail", 1);
+        drain.add(message);
+        final Dispatch dispatch = scheduler.next("default");
+        for (int i = 0; i < 4; i++)
+        {
+            scheduler.onReply(dispatch, 0, SmtpReply.parse("550 5.7.1 spam"));
+            drain.clock.advanceMillis(TimeUnit.MINUTES.toMillis(40));
+            scheduler.tick();
+        }
+
+        assertThat(scheduler.isDemoted("203.0.113.66")).isFalse();
+    }
+
+    @Test
+    void shouldFailARecipientWhoseQueueLifetimeRanOut()
+    {
+        final PendingMessage old = Mail.message("192.0.2.1", "default", "mail", 1, drain.now() - TimeUnit.DAYS.toMillis(5));
+        drain.add(old);
+        final Dispatch dispatch = scheduler.next("default");
+
+        final ReplyOutcome outcome = scheduler.onReply(dispatch, 0, SmtpReply.parse("451 4.3.0 still busy"));
+
+        assertThat(outcome.status().disposition()).isEqualTo(Disposition.FAILED);
+        assertThat(outcome.expired()).isTrue();
+        assertThat(scheduler.counters().get(DrainCounter.EXPIRED)).isEqualTo(1);
+        assertThat(scheduler.counters().get(DrainCounter.FAILED)).isEqualTo(1);
+        scheduler.onSnapshot(Mail.with(old, 0, outcome.status()));
+        assertThat(scheduler.pendingCount()).isZero();
+    }
+
+    @Test
+    void shouldSplitRecipientsBeyondTheDispatchLimit()
+    {
+        final SimulatedDrain small = new SimulatedDrain(SimulatedDrain.context(1_000_000, 1_000_000).maxRecipientsPerDispatch(2));
+        PendingMessage message = Mail.message("192.0.2.1", "default", "mail", 5);
+        small.add(message);
+
+        final Dispatch first = small.scheduler.next("default");
+        assertThat(first.recipientIndexes()).containsExactly(0, 1);
+        message = Mail.delivered(first);
+        small.scheduler.onSnapshot(message);
+        assertThat(small.scheduler.next("default").recipientIndexes()).containsExactly(2, 3);
+    }
+
+    @Test
+    void shouldResumeFromTheJournalsSnapshotsAfterARestart()
+    {
+        final PendingMessage deferred = Mail.all(Mail.from("192.0.2.1"), RecipientStatus.deferred(2, drain.now() + 1_000, "451"));
+        final PendingMessage fresh = Mail.from("192.0.2.2");
+        final PendingMessage done = Mail.all(Mail.from("192.0.2.3"), RecipientStatus.delivered(1, "250"));
+
+        scheduler.load(List.of(deferred, fresh, done));
+
+        assertThat(scheduler.pendingCount()).isEqualTo(2);
+        assertThat(scheduler.next("default").messageId()).isEqualTo(fresh.messageId());
+        assertThat(scheduler.next("default")).isNull();
+        drain.clock.advanceMillis(1_000);
+        assertThat(scheduler.next("default").messageId()).isEqualTo(deferred.messageId());
+    }
+}
