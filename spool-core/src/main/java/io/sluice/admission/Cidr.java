@@ -127,6 +127,12 @@ public final class Cidr
         return Arrays.equals(mask(bytes, prefixLength), network);
     }
 
+    /** @return a copy of the network's address bytes, host bits clear. */
+    byte[] networkBytes()
+    {
+        return network.clone();
+    }
+
     public int prefixLength()
     {
         return prefixLength;

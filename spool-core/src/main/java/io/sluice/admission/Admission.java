@@ -1,0 +1,882 @@
+package io.sluice.admission;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.Set;
+
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.BucketState;
+import io.github.bucket4j.MathType;
+import io.sluice.config.InvalidSettingException;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admission stage: decides, at the cheapest SMTP point, whether a connection, a message or a recipient may
+ * come in. In order: the blocklist, the spool's disk, backpressure from the backlog, the projected delay of the
+ * message's lane, and token buckets per IP, per network, per sender domain, per tenant and global. Every refusal
+ * is a typed {@link Decision} the SMTP layer maps to one reply, temporary ({@code 4xx}) unless it is a block, so
+ * the sender keeps the mail and retries instead of the appliance bouncing it later (incident 001: a bounce per
+ * blocked message doubled the load).
+ *
+ * <p>Thread-safety: every decision method is thread-safe, does no I/O and allocates nothing that outlives it,
+ * for Netty event-loop threads. It never waits on another thread for longer than Bucket4j's arithmetic on one
+ * bucket: each key's buckets are updated under that key's own monitor, held for a few dozen nanoseconds and
+ * never together with another (see {@code TrackedKey}). Control-plane methods are thread-safe, validate their arguments, throw
+ * {@link IllegalArgumentException} with a clear message and change nothing on a bad one, and take effect for
+ * the next decision. {@link #snapshot()} and {@link #close()} write a file and belong on a maintenance thread.
+ *
+ * <p>Buckets: one {@link Limit} per {@link KeyKind} and {@link Traffic}, with per-key overrides; all token
+ * arithmetic is Bucket4j's. A message takes one token from every bucket that applies, most specific first; if
+ * one refuses, the tokens already taken are given back, so a refused message costs its source nothing in the
+ * other buckets. Trusted sources are not charged to the {@link KeyKind#GLOBAL global} buckets: the global
+ * ceiling exists to cap intake from outside, and a flood that drains it must not also silence the appliance's
+ * own notifications (incident 000); trusted sources stay bounded by their own IP, network and tenant buckets.
+ */
+public final class Admission implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
+    private static final KeyKind[] KINDS = KeyKind.values();
+    private static final Decision DISK_FULL = new Decision(Verdict.DISK_FULL, 0, "spool disk under its reserve");
+    private static final int MAX_TOP_SOURCES = 10_000;
+    /** RFC 5321 section 4.5.3.1.2: a domain is at most 255 octets; a longer key is cut, not stored whole. */
+    static final int MAX_NAME_LENGTH = 255;
+    /** Offline time credited to restored buckets is capped: a year refills any bucket a limit allows. */
+    private static final long MAX_OFFLINE_MS = 365L * 24 * 3600 * 1000;
+
+    private final SpoolPressure pressure;
+    private final Clock clock;
+    private final NanoClock nanoClock;
+    private final int ipv4PrefixLength;
+    private final int ipv6PrefixLength;
+    private final Path stateFile;
+    private final AdmissionCounters counters = new AdmissionCounters();
+    private final SourceTable table;
+    /** The one global key; kept outside the table so it is never evicted. */
+    private final TrackedKey global = TrackedKey.ofName(KeyKind.GLOBAL, "");
+    private final Blocklist blocklist = new Blocklist();
+    /** Blocks from the configuration: not saved in the state file, so removing one from the configuration works. */
+    private final Set<Cidr> configuredBlocks;
+    private final Backpressure backpressure;
+    private final SpoofPolicy spoofPolicy;
+    private final Object controlLock = new Object();
+    private final Object snapshotLock = new Object();
+    private final AtomicCounter connectionsAccepted;
+    private final AtomicCounter messagesAccepted;
+    private final AtomicCounter recipientsAccepted;
+    private final AtomicCounter rateLimited;
+    private final AtomicCounter blocked;
+    private final AtomicCounter backpressureRefused;
+    private final AtomicCounter diskFull;
+    private final AtomicCounter projectedDelay;
+    private final AtomicCounter stateFileFailures;
+    private volatile Limits limits;
+    private volatile long maxProjectedDelayMs;
+    private boolean closed;
+
+    private Admission(final AdmissionContext context, final SpoolPressure pressure)
+    {
+        this.pressure = pressure;
+        this.clock = context.clock();
+        this.nanoClock = context.nanoClock();
+        this.ipv4PrefixLength = context.networkIpv4PrefixLength();
+        this.ipv6PrefixLength = context.networkIpv6PrefixLength();
+        final Path file = context.stateFile();
+        this.stateFile = file == null || file.toString().isEmpty() ? null : file;
+        this.table = new SourceTable(context.maxTrackedKeys(), counters.counter(AdmissionCounter.TRACKED_KEYS),
+            counters.counter(AdmissionCounter.IDLE_KEYS_EVICTED), counters.counter(AdmissionCounter.ACTIVE_KEYS_EVICTED));
+        this.backpressure = new Backpressure(context, counters.counter(AdmissionCounter.BACKPRESSURE_ACTIVE));
+        this.spoofPolicy = new SpoofPolicy(context.protectedDomainActions(), context.spoofDefaultAction());
+        this.limits = Limits.of(context);
+        this.maxProjectedDelayMs = context.maxProjectedDelayMs();
+        connectionsAccepted = counters.counter(AdmissionCounter.CONNECTIONS_ACCEPTED);
+        messagesAccepted = counters.counter(AdmissionCounter.MESSAGES_ACCEPTED);
+        recipientsAccepted = counters.counter(AdmissionCounter.RECIPIENTS_ACCEPTED);
+        rateLimited = counters.counter(AdmissionCounter.RATE_LIMITED);
+        blocked = counters.counter(AdmissionCounter.BLOCKED);
+        backpressureRefused = counters.counter(AdmissionCounter.BACKPRESSURE);
+        diskFull = counters.counter(AdmissionCounter.DISK_FULL);
+        projectedDelay = counters.counter(AdmissionCounter.PROJECTED_DELAY);
+        stateFileFailures = counters.counter(AdmissionCounter.STATE_FILE_FAILURES);
+        this.configuredBlocks = Set.copyOf(context.blockedNetworks());
+        for (final Cidr network : configuredBlocks)
+        {
+            blocklist.block(network, Blocklist.never());
+        }
+    }
+
+    /**
+     * Opens admission and restores the state file, if there is one. An unreadable or corrupt state file is
+     * logged, counted, moved aside to {@code <name>.corrupt} and admission starts empty: a bad file never stops
+     * the appliance from starting.
+     *
+     * @param context  settings; concluded (validated) here.
+     * @param pressure what the spool and the drain report, read on every decision: its methods must be cheap
+     *                 and non-blocking.
+     * @throws InvalidSettingException naming the first bad setting.
+     */
+    public static Admission open(final AdmissionContext context, final SpoolPressure pressure)
+    {
+        Objects.requireNonNull(pressure, "pressure");
+        final Admission admission = new Admission(context.conclude(), pressure);
+        admission.restore();
+        return admission;
+    }
+
+    /** Admits a connection from an untrusted source: {@link #admitConnection(InetAddress, boolean)} with false. */
+    public Decision admitConnection(final InetAddress client)
+    {
+        return admitConnection(client, false);
+    }
+
+    /**
+     * Decides a new connection, before the greeting: {@link Verdict#BLOCKED}, then the connection buckets of the
+     * IP and its network ({@link Verdict#RATE_LIMITED}), then backpressure ({@link Verdict#BACKPRESSURE}). A
+     * refused connection takes no tokens.
+     *
+     * @param trusted whether the client is in the trusted networks: it then keeps its reserved share through
+     *                backpressure, up to {@link AdmissionContext#BACKLOG_HARD_LIMIT}.
+     */
+    public Decision admitConnection(final InetAddress client, final boolean trusted)
+    {
+        final Decision refusal = blockedRefusal(client);
+        if (refusal != null)
+        {
+            return refusal;
+        }
+        final Decision decision = charge(Traffic.CONNECTIONS, client.getAddress(), trusted, null, null, true);
+        count(decision, connectionsAccepted);
+        return decision;
+    }
+
+    /**
+     * Decides a message at MAIL FROM: {@link Verdict#BLOCKED} (a block added while the session was open counts
+     * at once), {@link Verdict#DISK_FULL}, {@link Verdict#BACKPRESSURE} (trusted sources pass until the hard
+     * limit), {@link Verdict#PROJECTED_DELAY} for the lane, then one token from each bucket that applies: IP,
+     * network, sender domain (none for the null sender), tenant (none if null or empty), global (not for trusted
+     * sources). A {@link Verdict#RATE_LIMITED} decision names the key that refused and when a retry would pass.
+     *
+     * @param senderDomain the envelope sender's domain; null or empty for the null sender {@code <>}.
+     * @param lane         the lane the message would join, for {@link SpoolPressure#projectedDelayMillis}.
+     */
+    public Decision admitMessage(
+        final InetAddress client, final boolean trusted, final String tenant, final String senderDomain, final String lane)
+    {
+        final Decision refusal = blockedRefusal(client);
+        if (refusal != null)
+        {
+            return refusal;
+        }
+        if (!pressure.acceptingMessages())
+        {
+            diskFull.increment();
+            return DISK_FULL;
+        }
+        final String busy = backpressure.refusal(pressure, trusted);
+        if (busy != null)
+        {
+            backpressureRefused.increment();
+            return new Decision(Verdict.BACKPRESSURE, 0, busy);
+        }
+        final long boundMs = maxProjectedDelayMs;
+        if (boundMs > 0)
+        {
+            final long delayMs = pressure.projectedDelayMillis(lane);
+            if (delayMs > boundMs)
+            {
+                projectedDelay.increment();
+                return new Decision(Verdict.PROJECTED_DELAY, delayMs - boundMs,
+                    "lane " + lane + " delay " + delayMs / 1000 + " s over the bound of " + boundMs / 1000 + " s");
+            }
+        }
+        final Decision decision = charge(
+            Traffic.MESSAGES, client.getAddress(), trusted, name(tenant), domain(senderDomain), false);
+        count(decision, messagesAccepted);
+        return decision;
+    }
+
+    /**
+     * Decides a recipient at RCPT TO: one token from each recipient bucket that applies (IP, network, tenant,
+     * global for untrusted sources), given back if one refuses.
+     */
+    public Decision admitRecipient(final InetAddress client, final boolean trusted, final String tenant)
+    {
+        final Decision decision = charge(Traffic.RECIPIENTS, client.getAddress(), trusted, name(tenant), null, false);
+        count(decision, recipientsAccepted);
+        return decision;
+    }
+
+    /**
+     * Classifies an envelope against the spoofing pattern of incident 001: from outside the trusted networks,
+     * with a sender whose domain is protected (or a subdomain of one), or a sender equal to the recipient
+     * (compared case-insensitively). The answer is the sender domain's own action if it is protected, else the
+     * default action; {@link SpoofVerdict#PASS} for trusted sources, the null sender and everything else.
+     * Counted under {@link AdmissionCounter#SPOOF_SUSPECT} or {@link AdmissionCounter#SPOOF_REFUSED}.
+     */
+    public SpoofVerdict classify(final boolean fromTrustedNetwork, final String sender, final String recipient)
+    {
+        final SpoofVerdict verdict = spoofPolicy.classify(fromTrustedNetwork, sender, recipient);
+        if (verdict == SpoofVerdict.SUSPECT)
+        {
+            counters.counter(AdmissionCounter.SPOOF_SUSPECT).increment();
+        }
+        else if (verdict == SpoofVerdict.REFUSE)
+        {
+            counters.counter(AdmissionCounter.SPOOF_REFUSED).increment();
+        }
+        return verdict;
+    }
+
+    private Decision blockedRefusal(final InetAddress client)
+    {
+        if (blocklist.isEmpty())
+        {
+            return null;
+        }
+        final Block block = blocklist.match(client, clock.millis());
+        if (block == null)
+        {
+            return null;
+        }
+        blocked.increment();
+        return new Decision(Verdict.BLOCKED, 0, "blocklist " + block.network());
+    }
+
+    private void count(final Decision decision, final AtomicCounter accepted)
+    {
+        switch (decision.verdict())
+        {
+            case ACCEPT -> accepted.increment();
+            case RATE_LIMITED -> rateLimited.increment();
+            case BACKPRESSURE -> backpressureRefused.increment();
+            default -> throw new IllegalStateException("unexpected verdict from the buckets: " + decision);
+        }
+    }
+
+    private Decision charge(final Traffic traffic, final byte[] address, final boolean trusted, final String tenant,
+        final String senderDomain, final boolean backpressureGate)
+    {
+        return chargeFrom(0, traffic, limits, nanoClock.nanoTime(), address, trusted, tenant, senderDomain, backpressureGate);
+    }
+
+    /**
+     * Takes a token from the bucket of each kind from {@code index} on, recursively, so that a refusal further on
+     * gives back the token taken here without allocating a list of what was taken.
+     */
+    private Decision chargeFrom(final int index, final Traffic traffic, final Limits current, final long nowNs,
+        final byte[] address, final boolean trusted, final String tenant, final String senderDomain,
+        final boolean backpressureGate)
+    {
+        for (int i = index; i < KINDS.length; i++)
+        {
+            final KeyKind kind = KINDS[i];
+            final TrackedKey probe = probe(kind, traffic, current, address, trusted, tenant, senderDomain);
+            final BucketConfiguration configuration = probe == null ? null : current.configuration(probe, traffic);
+            if (configuration == null)
+            {
+                continue;
+            }
+            final TrackedKey key = kind == KeyKind.GLOBAL ? global : table.get(probe, nowNs);
+            if (traffic == Traffic.MESSAGES)
+            {
+                key.volume++;
+            }
+            final long waitNs = key.tryConsume(traffic, configuration, 1, nowNs);
+            if (waitNs > 0)
+            {
+                return new Decision(Verdict.RATE_LIMITED, (waitNs + 999_999) / 1_000_000, detail(key));
+            }
+            final Decision rest = chargeFrom(
+                i + 1, traffic, current, nowNs, address, trusted, tenant, senderDomain, backpressureGate);
+            if (!rest.isAccepted())
+            {
+                key.refund(traffic, 1, nowNs);
+            }
+            return rest;
+        }
+        if (backpressureGate)
+        {
+            final String busy = backpressure.refusal(pressure, trusted);
+            if (busy != null)
+            {
+                return new Decision(Verdict.BACKPRESSURE, 0, busy);
+            }
+        }
+        return Decision.ACCEPT;
+    }
+
+    /** @return a probe for the decision's key of this kind, or null if the kind does not apply to it. */
+    private TrackedKey probe(final KeyKind kind, final Traffic traffic, final Limits current, final byte[] address,
+        final boolean trusted, final String tenant, final String senderDomain)
+    {
+        if (current.isOff(kind, traffic))
+        {
+            return null;
+        }
+        return switch (kind)
+        {
+            case IP -> TrackedKey.ofBytes(KeyKind.IP, address, address.length * 8);
+            case NETWORK -> TrackedKey.ofBytes(
+                KeyKind.NETWORK, address, address.length == 4 ? ipv4PrefixLength : ipv6PrefixLength);
+            case SENDER_DOMAIN -> senderDomain == null ? null : TrackedKey.ofName(KeyKind.SENDER_DOMAIN, senderDomain);
+            case TENANT -> tenant == null ? null : TrackedKey.ofName(KeyKind.TENANT, tenant);
+            case GLOBAL -> trusted ? null : global;
+        };
+    }
+
+    private static String detail(final TrackedKey key)
+    {
+        return key.kind == KeyKind.GLOBAL ? "global" : key.toString();
+    }
+
+    private static String name(final String name)
+    {
+        if (name == null || name.isEmpty())
+        {
+            return null;
+        }
+        return name.length() > MAX_NAME_LENGTH ? name.substring(0, MAX_NAME_LENGTH) : name;
+    }
+
+    private static String domain(final String senderDomain)
+    {
+        return senderDomain == null ? null : name(SpoofPolicy.normalizeDomain(senderDomain));
+    }
+
+    /** @return the default limit for messages of this kind. */
+    public Limit defaultLimit(final KeyKind kind)
+    {
+        return defaultLimit(kind, Traffic.MESSAGES);
+    }
+
+    /** @return the default limit of this kind for this traffic; {@link Limit#UNLIMITED} where the kind does not limit it. */
+    public Limit defaultLimit(final KeyKind kind, final Traffic traffic)
+    {
+        return limits.defaultLimit(Objects.requireNonNull(kind, "kind"), Objects.requireNonNull(traffic, "traffic"));
+    }
+
+    /** Sets the default message limit of this kind; see {@link #setDefaultLimit(KeyKind, Traffic, double, long)}. */
+    public void setDefaultLimit(final KeyKind kind, final double ratePerSecond, final long burst)
+    {
+        setDefaultLimit(kind, Traffic.MESSAGES, ratePerSecond, burst);
+    }
+
+    /**
+     * Sets the limit every key of this kind gets for this traffic unless it has an override; the next decision
+     * for any key uses it. A key keeps the tokens it has, capped at the new burst. A rate of 0 turns it off.
+     *
+     * @throws IllegalArgumentException if the kind does not limit that traffic or the limit is out of range.
+     */
+    public void setDefaultLimit(final KeyKind kind, final Traffic traffic, final double ratePerSecond, final long burst)
+    {
+        requireLimits(kind, traffic);
+        final Limit limit = new Limit(ratePerSecond, burst);
+        synchronized (controlLock)
+        {
+            limits = limits.withDefault(kind, traffic, limit);
+        }
+        LOG.info("admission: default {} {} limit is now {}", kind, traffic, limit);
+    }
+
+    /** Sets a message limit for one key; see {@link #setOverride(KeyKind, Traffic, String, double, long)}. */
+    public void setOverride(final KeyKind kind, final String key, final double ratePerSecond, final long burst)
+    {
+        setOverride(kind, Traffic.MESSAGES, key, ratePerSecond, burst);
+    }
+
+    /**
+     * Sets a limit that replaces the default for one key only, e.g. a partner's relay at 198.51.100.7 allowed
+     * more, or a tenant held to less; the next decision for that key uses it.
+     *
+     * @param key an address ({@code 198.51.100.7}) for IP, a network of the configured prefix length
+     *            ({@code 198.51.100.0/24}, {@code 2001:db8:1:2::/64}) for NETWORK, a domain for SENDER_DOMAIN, a
+     *            tenant name for TENANT. GLOBAL has a single key: set its default instead.
+     * @throws IllegalArgumentException if the key does not parse for its kind, the kind does not limit that
+     *                                  traffic, or the limit is out of range.
+     */
+    public void setOverride(final KeyKind kind, final Traffic traffic, final String key, final double ratePerSecond,
+        final long burst)
+    {
+        requireLimits(kind, traffic);
+        final TrackedKey parsed = parseKey(kind, key);
+        final Limit limit = new Limit(ratePerSecond, burst);
+        synchronized (controlLock)
+        {
+            limits = limits.withOverride(parsed, traffic, limit);
+        }
+        LOG.info("admission: {} {} limit for {} is now {}", kind, traffic, parsed.text(), limit);
+    }
+
+    /** @return whether there was an override of this traffic for the key; the key now gets the default. */
+    public boolean removeOverride(final KeyKind kind, final Traffic traffic, final String key)
+    {
+        requireLimits(kind, traffic);
+        final TrackedKey parsed = parseKey(kind, key);
+        synchronized (controlLock)
+        {
+            if (limits.override(parsed, traffic) == null)
+            {
+                return false;
+            }
+            limits = limits.withOverride(parsed, traffic, null);
+        }
+        LOG.info("admission: {} {} limit for {} is the default again", kind, traffic, parsed.text());
+        return true;
+    }
+
+    /** Removes the key's overrides for every traffic. @return whether it had any. */
+    public boolean removeOverrides(final KeyKind kind, final String key)
+    {
+        final TrackedKey parsed = parseKey(Objects.requireNonNull(kind, "kind"), key);
+        boolean removed = false;
+        synchronized (controlLock)
+        {
+            for (final Traffic traffic : Traffic.values())
+            {
+                if (limits.override(parsed, traffic) != null)
+                {
+                    limits = limits.withOverride(parsed, traffic, null);
+                    removed = true;
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** @return every per-key override, ordered by kind, key and traffic. */
+    public List<LimitOverride> overrides()
+    {
+        return limits.overrides();
+    }
+
+    private static void requireLimits(final KeyKind kind, final Traffic traffic)
+    {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(traffic, "traffic");
+        if (!kind.limits(traffic))
+        {
+            throw new IllegalArgumentException(kind + " keys have no " + traffic + " limit: "
+                + (traffic == Traffic.CONNECTIONS ? "a connection is admitted before its sender or tenant is known"
+                : "a recipient is admitted without the sender domain"));
+        }
+    }
+
+    private TrackedKey parseKey(final KeyKind kind, final String text)
+    {
+        return TrackedKey.parse(kind, text, ipv4PrefixLength, ipv6PrefixLength);
+    }
+
+    /**
+     * Blocks a network: its connections and messages are refused with {@link Verdict#BLOCKED} from the next
+     * decision on, also in sessions already open. Kept in the state file across restarts.
+     *
+     * @param network       an address or CIDR, e.g. {@code 198.51.100.0/24}.
+     * @param expiryOrNull  how long the block lasts; null for until {@link #unblock}.
+     * @return the block as recorded.
+     * @throws IllegalArgumentException if the network does not parse or the expiry is not positive.
+     */
+    public Block block(final String network, final Duration expiryOrNull)
+    {
+        return block(Cidr.parse("network", network), expiryOrNull);
+    }
+
+    /** Blocks a network; see {@link #block(String, Duration)}. */
+    public Block block(final Cidr network, final Duration expiryOrNull)
+    {
+        Objects.requireNonNull(network, "network");
+        final long expiresAtMillis;
+        if (expiryOrNull == null)
+        {
+            expiresAtMillis = Blocklist.never();
+        }
+        else
+        {
+            if (expiryOrNull.isNegative() || expiryOrNull.isZero())
+            {
+                throw new IllegalArgumentException("block expiry " + expiryOrNull + ": expected a positive duration, or none");
+            }
+            final long now = clock.millis();
+            final long expiryMillis = expiryOrNull.compareTo(Duration.ofMillis(Long.MAX_VALUE - now)) >= 0
+                ? Long.MAX_VALUE - now - 1 : expiryOrNull.toMillis();
+            expiresAtMillis = now + expiryMillis;
+        }
+        blocklist.block(network, expiresAtMillis);
+        final Block block = new Block(
+            network, expiresAtMillis == Blocklist.never() ? null : Instant.ofEpochMilli(expiresAtMillis));
+        LOG.info("admission: blocked {}{}", network, block.isPermanent() ? "" : " until " + block.expiresAt());
+        return block;
+    }
+
+    /**
+     * @return whether the network was blocked. A network from {@link AdmissionContext#BLOCKLIST} comes back
+     *         at the next start unless it is removed from the configuration too.
+     * @throws IllegalArgumentException if the network does not parse.
+     */
+    public boolean unblock(final String network)
+    {
+        return unblock(Cidr.parse("network", network));
+    }
+
+    public boolean unblock(final Cidr network)
+    {
+        final boolean removed = blocklist.unblock(Objects.requireNonNull(network, "network"));
+        if (removed)
+        {
+            LOG.info("admission: unblocked {}", network);
+        }
+        return removed;
+    }
+
+    /** @return the blocks in force now, by network; lapsed ones are forgotten. */
+    public List<Block> blocks()
+    {
+        return blocklist.blocks(clock.millis());
+    }
+
+    /**
+     * @return the {@code n} keys (addresses, networks, sender domains, tenants) that asked to send the most
+     *         messages lately, most first; approximate. Walks the whole table: for the control plane only.
+     * @throws IllegalArgumentException unless {@code n} is 1 to 10,000.
+     */
+    public List<SourceVolume> topSources(final int n)
+    {
+        if (n < 1 || n > MAX_TOP_SOURCES)
+        {
+            throw new IllegalArgumentException("topSources " + n + ": expected 1 to " + MAX_TOP_SOURCES);
+        }
+        record Candidate(TrackedKey key, int volume)
+        {
+        }
+        final PriorityQueue<Candidate> top = new PriorityQueue<>(Comparator.comparingInt(Candidate::volume));
+        for (final TrackedKey key : table.keys())
+        {
+            final int volume = key.volume;
+            if (volume > 0 && (top.size() < n || volume > top.peek().volume()))
+            {
+                top.add(new Candidate(key, volume));
+                if (top.size() > n)
+                {
+                    top.poll();
+                }
+            }
+        }
+        final List<SourceVolume> sources = new ArrayList<>(top.size());
+        for (final Candidate candidate : top)
+        {
+            sources.add(new SourceVolume(candidate.key().kind, candidate.key().text(), candidate.volume()));
+        }
+        sources.sort(Comparator.comparingLong(SourceVolume::recentMessages).reversed());
+        return sources;
+    }
+
+    /**
+     * Sets the bound on a new message's projected delay; the next decision uses it. 0 turns the bound off.
+     *
+     * @throws IllegalArgumentException if negative.
+     */
+    public void setMaxProjectedDelayMs(final long delayMs)
+    {
+        if (delayMs < 0)
+        {
+            throw new IllegalArgumentException("maxProjectedDelayMs " + delayMs + ": expected 0 (off) or more");
+        }
+        maxProjectedDelayMs = delayMs;
+        LOG.info("admission: max projected delay is now {} ms", delayMs);
+    }
+
+    public long maxProjectedDelayMs()
+    {
+        return maxProjectedDelayMs;
+    }
+
+    /** @return whether backpressure was on at the last decision. */
+    public boolean isBackpressureOn()
+    {
+        return backpressure.isOn();
+    }
+
+    /** @return keys with a bucket now. */
+    public int trackedKeys()
+    {
+        return table.size();
+    }
+
+    /**
+     * Counts an event under {@code reason}; for refusals the SMTP layer decides itself ({@link AdmissionCounter#TOO_BIG},
+     * {@link AdmissionCounter#SMUGGLING}, {@link AdmissionCounter#RELAY_DENIED}). Thread-safe, lock-free.
+     * {@link #classify} counts {@link AdmissionCounter#SPOOF_SUSPECT} and {@link AdmissionCounter#SPOOF_REFUSED}
+     * itself: do not record those again.
+     *
+     * @throws IllegalArgumentException for a gauge, which holds a value rather than counting events.
+     */
+    public void record(final AdmissionCounter reason)
+    {
+        if (reason.isGauge())
+        {
+            throw new IllegalArgumentException(reason + " is a gauge, not an event counter");
+        }
+        counters.counter(reason).increment();
+    }
+
+    public long count(final AdmissionCounter counter)
+    {
+        return counters.get(counter);
+    }
+
+    /** @return every counter, by reason; {@link AdmissionCounters#reader()} lists them by id and label for consoles. */
+    public AdmissionCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Maintenance, to be called periodically (every few seconds) from a maintenance thread, never an event loop:
+     * drops keys whose buckets have refilled to full, halves every key's recent volume (so {@link #topSources}
+     * shows recent senders), and writes the state file atomically if one is configured.
+     *
+     * @return the buckets that were not full, which is what the file holds.
+     * @throws UncheckedIOException if the file could not be written; the previous file is left as it was.
+     */
+    public int snapshot()
+    {
+        synchronized (snapshotLock)
+        {
+            final long nowNs = nanoClock.nanoTime();
+            try (AdmissionStateFile.Writer writer = stateFile == null ? null
+                : new AdmissionStateFile.Writer(stateFile, clock.millis(), runtimeBlocks(), overrides()))
+            {
+                int saved = save(global, nowNs, writer);
+                for (final TrackedKey key : table.keys())
+                {
+                    key.volume >>= 1;
+                    final int buckets = save(key, nowNs, writer);
+                    if (buckets == 0)
+                    {
+                        table.removeIfIdle(key, nowNs);
+                    }
+                    saved += buckets;
+                }
+                if (writer != null)
+                {
+                    writer.commit();
+                    counters.counter(AdmissionCounter.STATE_SNAPSHOTS_WRITTEN).increment();
+                }
+                return saved;
+            }
+            catch (final IOException ex)
+            {
+                stateFileFailures.increment();
+                LOG.warn("admission: cannot write state file {}: {}", stateFile, ex.toString());
+                throw new UncheckedIOException(ex);
+            }
+        }
+    }
+
+    private List<Block> runtimeBlocks()
+    {
+        final List<Block> runtime = new ArrayList<>();
+        for (final Block block : blocks())
+        {
+            if (!configuredBlocks.contains(block.network()))
+            {
+                runtime.add(block);
+            }
+        }
+        return runtime;
+    }
+
+    /** @return how many of the key's buckets were not full (and were written, if there is a writer). */
+    private static int save(final TrackedKey key, final long nowNs, final AdmissionStateFile.Writer writer) throws IOException
+    {
+        int saved = 0;
+        for (final Traffic traffic : Traffic.values())
+        {
+            final long tokens = key.availableTokens(traffic, nowNs);
+            if (tokens >= 0 && tokens < key.capacity(traffic))
+            {
+                if (writer != null)
+                {
+                    writer.bucket(key.kind, traffic, key.text(), tokens);
+                }
+                saved++;
+            }
+        }
+        return saved;
+    }
+
+    private void restore()
+    {
+        if (stateFile == null || !Files.exists(stateFile))
+        {
+            return;
+        }
+        final AdmissionStateFile.Saved saved;
+        try
+        {
+            saved = AdmissionStateFile.read(stateFile);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            stateFileFailures.increment();
+            final Path aside = stateFile.resolveSibling(stateFile.getFileName() + ".corrupt");
+            LOG.warn("admission: state file {} is unreadable ({}); starting with empty buckets, file moved to {}",
+                stateFile, ex.toString(), aside);
+            moveAside(aside);
+            return;
+        }
+        final long nowMs = clock.millis();
+        int skipped = 0;
+        for (final AdmissionStateFile.SavedBlock block : saved.blocks())
+        {
+            skipped += restoreBlock(block, nowMs) ? 0 : 1;
+        }
+        for (final LimitOverride override : saved.overrides())
+        {
+            skipped += restoreOverride(override) ? 0 : 1;
+        }
+        final long offlineMs = Math.min(MAX_OFFLINE_MS, Math.max(0, nowMs - saved.savedAtMillis()));
+        final long nowNs = nanoClock.nanoTime();
+        int restored = 0;
+        for (final AdmissionStateFile.SavedBucket bucket : saved.buckets())
+        {
+            restored += restoreBucket(bucket, nowNs, offlineMs * 1_000_000) ? 1 : 0;
+        }
+        LOG.info("admission: restored {} blocks, {} overrides and {} buckets saved {} s ago from {}{}",
+            saved.blocks().size(), saved.overrides().size(), restored, offlineMs / 1000, stateFile,
+            skipped > 0 ? " (" + skipped + " entries no longer valid were skipped)" : "");
+    }
+
+    private void moveAside(final Path aside)
+    {
+        try
+        {
+            Files.move(stateFile, aside, StandardCopyOption.REPLACE_EXISTING);
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("admission: cannot move {} aside: {}", stateFile, ex.toString());
+        }
+    }
+
+    private boolean restoreBlock(final AdmissionStateFile.SavedBlock block, final long nowMs)
+    {
+        if (block.expiresAtMillis() <= nowMs)
+        {
+            return true;
+        }
+        try
+        {
+            blocklist.block(Cidr.parse("network", block.network()), block.expiresAtMillis());
+            return true;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return false;
+        }
+    }
+
+    private boolean restoreOverride(final LimitOverride override)
+    {
+        try
+        {
+            requireLimits(override.kind(), override.traffic());
+            final TrackedKey key = parseKey(override.kind(), override.key());
+            synchronized (controlLock)
+            {
+                limits = limits.withOverride(key, override.traffic(), override.limit());
+            }
+            return true;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // E.g. a network key saved under another prefix length than the one configured now.
+            LOG.warn("admission: saved override {} skipped: {}", override, ex.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Recreates a saved bucket with the tokens it had, then lets Bucket4j refill it for the time the appliance
+     * was down: a flooding source comes back as empty as it left, less what the rate would have given it since.
+     */
+    private boolean restoreBucket(final AdmissionStateFile.SavedBucket bucket, final long nowNs, final long offlineNs)
+    {
+        final TrackedKey probe;
+        try
+        {
+            probe = bucket.kind() == KeyKind.GLOBAL ? global : parseKey(bucket.kind(), bucket.key());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return false;
+        }
+        final BucketConfiguration configuration = limits.configuration(probe, bucket.traffic());
+        if (configuration == null)
+        {
+            return false;
+        }
+        final long capacity = configuration.getBandwidths()[0].getCapacity();
+        final long tokens = Math.max(0, Math.min(capacity, bucket.tokens()));
+        final BucketState state = BucketState.createInitialState(configuration, MathType.INTEGER_64_BITS, nowNs - offlineNs);
+        state.consume(capacity - tokens);
+        state.refillAllBandwidth(nowNs);
+        if (state.getAvailableTokens() >= capacity)
+        {
+            return false;
+        }
+        final TrackedKey key = probe == global ? global : table.get(probe, nowNs);
+        key.restore(bucket.traffic(), state);
+        return true;
+    }
+
+    /**
+     * Writes the state file one last time (a failure is logged and counted, not thrown). Idempotent. Decisions
+     * still work afterwards, but nothing they change is saved.
+     */
+    @Override
+    public void close()
+    {
+        synchronized (snapshotLock)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+        }
+        try
+        {
+            final int saved = snapshot();
+            if (stateFile != null)
+            {
+                LOG.info("admission: saved {} buckets to {}", saved, stateFile);
+            }
+        }
+        catch (final UncheckedIOException ex)
+        {
+            LOG.warn("admission: state not saved at close: {}", ex.getCause().toString());
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return String.format(Locale.ROOT, "Admission{trackedKeys=%d, backpressure=%s, blocks=%d}",
+            trackedKeys(), isBackpressureOn(), blocks().size());
+    }
+}

@@ -1,0 +1,58 @@
+package io.sluice.admission;
+
+/**
+ * Admission's counters, each with a stable id and a label, in the manner of Aeron's system counters: ids never
+ * change meaning, so a console can read them by id. Most count decisions by reason; the SMTP layer counts its
+ * own refusals ({@link #TOO_BIG}, {@link #SMUGGLING}, {@link #RELAY_DENIED}) here too through
+ * {@link Admission#record}, so every refusal is in one place. Gauges hold a current value instead and cannot
+ * be recorded. {@link AdmissionCounters} refuses duplicate ids at start-up.
+ */
+public enum AdmissionCounter
+{
+    CONNECTIONS_ACCEPTED(0, "connections accepted", false),
+    MESSAGES_ACCEPTED(1, "messages accepted at MAIL FROM", false),
+    RECIPIENTS_ACCEPTED(2, "recipients accepted at RCPT TO", false),
+    RATE_LIMITED(3, "refused: a token bucket was empty", false),
+    BLOCKED(4, "refused: source on the blocklist", false),
+    BACKPRESSURE(5, "refused: spool backlog over the watermark", false),
+    DISK_FULL(6, "refused: spool disk under its reserve", false),
+    PROJECTED_DELAY(7, "refused: projected delay over the bound", false),
+    TOO_BIG(8, "refused: message over the size limit", false),
+    SMUGGLING(9, "refused: SMTP smuggling attempt (bare LF or CR)", false),
+    RELAY_DENIED(10, "refused: relay to a foreign domain", false),
+    SPOOF_REFUSED(11, "recipients refused as spoofed", false),
+    SPOOF_SUSPECT(12, "recipients accepted as suspected spoof", false),
+    TRACKED_KEYS(13, "keys with a token bucket (gauge)", true),
+    IDLE_KEYS_EVICTED(14, "keys dropped with every bucket full", false),
+    ACTIVE_KEYS_EVICTED(15, "keys dropped with a bucket not full: the table was full of active sources", false),
+    BACKPRESSURE_ACTIVE(16, "backpressure on: 1, off: 0 (gauge)", true),
+    STATE_SNAPSHOTS_WRITTEN(17, "admission state files written", false),
+    STATE_FILE_FAILURES(18, "admission state files that could not be read or written", false);
+
+    private final int id;
+    private final String label;
+    private final boolean gauge;
+
+    AdmissionCounter(final int id, final String label, final boolean gauge)
+    {
+        this.id = id;
+        this.label = label;
+        this.gauge = gauge;
+    }
+
+    public int id()
+    {
+        return id;
+    }
+
+    public String label()
+    {
+        return label;
+    }
+
+    /** @return whether this holds a current value rather than counting events. */
+    public boolean isGauge()
+    {
+        return gauge;
+    }
+}

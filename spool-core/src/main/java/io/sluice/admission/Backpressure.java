@@ -1,0 +1,83 @@
+package io.sluice.admission;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Backpressure from the spool with hysteresis: it turns on when the backlog or the oldest message's age goes
+ * above its high watermark and stays on until both are at or below their low watermarks, so ingress does not flap
+ * open and shut around one mark. Evaluated on each decision from the spool's cheap counters; thread-safe and
+ * lock-free (the transition is a compare-and-set, so it is logged once).
+ */
+final class Backpressure
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Backpressure.class);
+
+    private final long backlogHigh;
+    private final long backlogLow;
+    private final long backlogHardLimit;
+    private final long ageHighMs;
+    private final long ageLowMs;
+    private final AtomicCounter activeGauge;
+    private final AtomicBoolean on = new AtomicBoolean();
+
+    Backpressure(final AdmissionContext context, final AtomicCounter activeGauge)
+    {
+        this.backlogHigh = context.backlogHighWatermark();
+        this.backlogLow = context.backlogLowWatermark();
+        this.backlogHardLimit = context.backlogHardLimit();
+        this.ageHighMs = context.oldestAgeHighWatermarkMs();
+        this.ageLowMs = context.oldestAgeLowWatermarkMs();
+        this.activeGauge = activeGauge;
+    }
+
+    /**
+     * @param trusted whether the source holds the reserved share: it is refused only at the hard limit.
+     * @return null to go ahead, else the detail of the refusal.
+     */
+    String refusal(final SpoolPressure pressure, final boolean trusted)
+    {
+        final long pending = pressure.pendingMessages();
+        if (trusted)
+        {
+            // Trusted sources still update the shared state, so the hysteresis sees every sample.
+            update(pending, pressure.oldestPendingAgeMillis());
+            return pending >= backlogHardLimit ? "backlog " + pending + " messages at the hard limit" : null;
+        }
+        final long ageMs = pressure.oldestPendingAgeMillis();
+        if (update(pending, ageMs))
+        {
+            return "backlog " + pending + " messages, oldest " + ageMs / 1000 + " s";
+        }
+        return null;
+    }
+
+    private boolean update(final long pending, final long ageMs)
+    {
+        final boolean ageHigh = ageHighMs > 0 && ageMs > ageHighMs;
+        if (!on.get())
+        {
+            if ((pending > backlogHigh || ageHigh) && on.compareAndSet(false, true))
+            {
+                activeGauge.set(1);
+                LOG.warn("backpressure on: {} pending messages (high watermark {}), oldest {} ms", pending, backlogHigh, ageMs);
+            }
+            return on.get();
+        }
+        final boolean ageLow = ageHighMs == 0 || ageMs <= ageLowMs;
+        if (pending <= backlogLow && ageLow && on.compareAndSet(true, false))
+        {
+            activeGauge.set(0);
+            LOG.info("backpressure off: {} pending messages (low watermark {}), oldest {} ms", pending, backlogLow, ageMs);
+        }
+        return on.get();
+    }
+
+    boolean isOn()
+    {
+        return on.get();
+    }
+}

@@ -1,0 +1,128 @@
+package io.sluice.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.function.UnaryOperator;
+
+import io.sluice.config.InvalidSettingException;
+import org.junit.jupiter.api.Test;
+
+class AdmissionContextTest
+{
+    private static void assertRejected(final UnaryOperator<AdmissionContext> change, final String key, final String value)
+    {
+        assertThatThrownBy(() -> change.apply(new AdmissionContext()).conclude())
+            .isInstanceOfSatisfying(InvalidSettingException.class, ex ->
+            {
+                assertThat(ex.key()).isEqualTo(key);
+                assertThat(ex.value()).isEqualTo(value);
+                assertThat(ex.getMessage()).startsWith(key + "=" + value + ": expected");
+            });
+    }
+
+    @Test
+    void shouldAcceptTheDefaults()
+    {
+        final AdmissionContext context = new AdmissionContext().conclude();
+        assertThat(context.maxTrackedKeys()).isEqualTo(1_000_000);
+        assertThat(context.maxProjectedDelayMs()).isEqualTo(15 * 60 * 1000);
+        assertThat(context.limit(KeyKind.IP, Traffic.MESSAGES)).isEqualTo(new Limit(2, 60));
+        assertThat(context.limit(KeyKind.SENDER_DOMAIN, Traffic.CONNECTIONS)).isEqualTo(Limit.UNLIMITED);
+        assertThat(context.spoofDefaultAction()).isEqualTo(SpoofVerdict.SUSPECT);
+        assertThat(context.protectedDomainActions()).isEmpty();
+        assertThat(context.blockedNetworks()).isEmpty();
+    }
+
+    @Test
+    void shouldNameKeysAfterKindAndTraffic()
+    {
+        assertThat(AdmissionContext.rateKey(KeyKind.IP, Traffic.MESSAGES)).isEqualTo("admission.ip.ratePerSecond");
+        assertThat(AdmissionContext.burstKey(KeyKind.IP, Traffic.MESSAGES)).isEqualTo("admission.ip.burst");
+        assertThat(AdmissionContext.rateKey(KeyKind.IP, Traffic.RECIPIENTS)).isEqualTo("admission.ip.recipientsPerSecond");
+        assertThat(AdmissionContext.burstKey(KeyKind.IP, Traffic.RECIPIENTS)).isEqualTo("admission.ip.recipientBurst");
+        assertThat(AdmissionContext.rateKey(KeyKind.IP, Traffic.CONNECTIONS)).isEqualTo("admission.ip.connectionsPerSecond");
+        assertThat(AdmissionContext.burstKey(KeyKind.IP, Traffic.CONNECTIONS)).isEqualTo("admission.ip.connectionBurst");
+        assertThat(AdmissionContext.rateKey(KeyKind.SENDER_DOMAIN, Traffic.MESSAGES))
+            .isEqualTo("admission.senderDomain.ratePerSecond");
+        assertThat(AdmissionContext.burstKey(KeyKind.GLOBAL, Traffic.MESSAGES)).isEqualTo("admission.global.burst");
+    }
+
+    @Test
+    void shouldNameEachBadSettingWithItsValue()
+    {
+        assertRejected(c -> c.ratePerSecond(KeyKind.IP, Traffic.MESSAGES, -1), "admission.ip.ratePerSecond", "-1.0");
+        assertRejected(c -> c.ratePerSecond(KeyKind.NETWORK, Traffic.MESSAGES, Double.NaN),
+            "admission.network.ratePerSecond", "NaN");
+        assertRejected(c -> c.ratePerSecond(KeyKind.GLOBAL, Traffic.MESSAGES, 2e6),
+            "admission.global.ratePerSecond", "2000000.0");
+        assertRejected(c -> c.burst(KeyKind.TENANT, Traffic.RECIPIENTS, 0), "admission.tenant.recipientBurst", "0");
+        assertRejected(c -> c.burst(KeyKind.IP, Traffic.CONNECTIONS, -5), "admission.ip.connectionBurst", "-5");
+        assertRejected(c -> c.networkIpv4PrefixLength(33), AdmissionContext.NETWORK_IPV4_PREFIX_LENGTH, "33");
+        assertRejected(c -> c.networkIpv6PrefixLength(8), AdmissionContext.NETWORK_IPV6_PREFIX_LENGTH, "8");
+        assertRejected(c -> c.maxTrackedKeys(0), AdmissionContext.MAX_TRACKED_KEYS, "0");
+        assertRejected(c -> c.backlogHighWatermark(0), AdmissionContext.BACKLOG_HIGH_WATERMARK, "0");
+        assertRejected(c -> c.backlogLowWatermark(200_000), AdmissionContext.BACKLOG_LOW_WATERMARK, "200000");
+        assertRejected(c -> c.backlogHardLimit(10), AdmissionContext.BACKLOG_HARD_LIMIT, "10");
+        assertRejected(c -> c.oldestAgeHighWatermarkMs(-1), AdmissionContext.OLDEST_AGE_HIGH_WATERMARK_MS, "-1");
+        assertRejected(c -> c.oldestAgeHighWatermarkMs(60_000).oldestAgeLowWatermarkMs(120_000),
+            AdmissionContext.OLDEST_AGE_LOW_WATERMARK_MS, "120000");
+        assertRejected(c -> c.maxProjectedDelayMs(-1), AdmissionContext.MAX_PROJECTED_DELAY_MS, "-1");
+        assertRejected(c -> c.spoofDefaultAction(SpoofVerdict.PASS), AdmissionContext.SPOOF_DEFAULT_ACTION, "PASS");
+        assertRejected(c -> c.spoofDefaultAction(null), AdmissionContext.SPOOF_DEFAULT_ACTION, "null");
+        assertRejected(c -> c.protectedDomains("example.com, bad domain"), AdmissionContext.PROTECTED_DOMAINS,
+            "example.com, bad domain");
+        assertRejected(c -> c.protectedDomains("example.com:PASS"), AdmissionContext.PROTECTED_DOMAINS, "example.com:PASS");
+        assertRejected(c -> c.protectedDomains("user@example.com"), AdmissionContext.PROTECTED_DOMAINS, "user@example.com");
+        assertRejected(c -> c.blocklist("192.0.2.0/24, 198.51.100"), AdmissionContext.BLOCKLIST, "198.51.100");
+        assertRejected(c -> c.blocklist("192.0.2.0/33"), AdmissionContext.BLOCKLIST, "192.0.2.0/33");
+        assertRejected(c -> c.clock(null), "clock", "null");
+        assertRejected(c -> c.nanoClock(null), "nanoClock", "null");
+    }
+
+    @Test
+    void shouldAllowARateOfZeroToTurnALimitOffWhateverTheBurst()
+    {
+        final AdmissionContext context = new AdmissionContext()
+            .ratePerSecond(KeyKind.TENANT, Traffic.MESSAGES, 0)
+            .burst(KeyKind.TENANT, Traffic.MESSAGES, 0)
+            .conclude();
+        assertThat(context.limit(KeyKind.TENANT, Traffic.MESSAGES).isUnlimited()).isTrue();
+    }
+
+    @Test
+    void shouldRefuseALimitForTrafficTheKindCannotLimit()
+    {
+        assertThatThrownBy(() -> new AdmissionContext().ratePerSecond(KeyKind.SENDER_DOMAIN, Traffic.CONNECTIONS, 1))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("SENDER_DOMAIN");
+    }
+
+    @Test
+    void shouldParseProtectedDomainsWithTheirOwnActions()
+    {
+        final AdmissionContext context = new AdmissionContext()
+            .protectedDomains(" Example.COM. , payroll.example.net:refuse,alerts.example.org:SUSPECT ,")
+            .conclude();
+        assertThat(context.protectedDomainActions())
+            .containsEntry("example.com", null)
+            .containsEntry("payroll.example.net", SpoofVerdict.REFUSE)
+            .containsEntry("alerts.example.org", SpoofVerdict.SUSPECT)
+            .hasSize(3);
+    }
+
+    @Test
+    void shouldParseTheBlocklist()
+    {
+        final AdmissionContext context = new AdmissionContext().blocklist("192.0.2.0/24, 2001:db8::/32,198.51.100.7").conclude();
+        assertThat(context.blockedNetworks()).extracting(Cidr::toString)
+            .containsExactly("192.0.2.0/24", "2001:db8:0:0:0:0:0:0/32", "198.51.100.7/32");
+    }
+
+    @Test
+    void shouldRefuseChangesOnceConcluded()
+    {
+        final AdmissionContext context = new AdmissionContext().conclude();
+        assertThatThrownBy(() -> context.maxTrackedKeys(3)).isInstanceOf(IllegalStateException.class);
+    }
+}

@@ -1,0 +1,42 @@
+package io.sluice.admission;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** Shared set-up for admission tests. */
+final class AdmissionTesting
+{
+    private AdmissionTesting()
+    {
+    }
+
+    /** @return a context on the test clock, no state file, every limit off: each test turns on what it tests. */
+    static AdmissionContext quietContext(final TestClock clock)
+    {
+        final AdmissionContext context = new AdmissionContext().clock(clock).nanoClock(clock).stateFile(null);
+        for (final KeyKind kind : KeyKind.values())
+        {
+            for (final Traffic traffic : Traffic.values())
+            {
+                if (kind.limits(traffic))
+                {
+                    context.ratePerSecond(kind, traffic, 0);
+                }
+            }
+        }
+        return context;
+    }
+
+    /** @return the literal address; never a DNS lookup. */
+    static InetAddress ip(final String literal)
+    {
+        try
+        {
+            return InetAddress.getByName(literal);
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new IllegalArgumentException(literal, ex);
+        }
+    }
+}
