@@ -7,9 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 import io.sluice.config.InvalidSettingException;
 
@@ -21,6 +23,9 @@ import io.sluice.config.InvalidSettingException;
 public final class DaemonSettings
 {
     static final String DEFAULTS_RESOURCE = "/sluice-default.properties";
+    /** Keys that name something the operator defines (a tenant, a domain), so they cannot all be listed as defaults. */
+    private static final List<Pattern> OPEN_KEYS = List.of(
+        Pattern.compile("tenant\\.[A-Za-z0-9_-]+\\.networks"));
 
     private final Map<String, String> values;
 
@@ -80,7 +85,7 @@ public final class DaemonSettings
     {
         for (final Map.Entry<String, String> entry : layer.entrySet())
         {
-            if (!merged.containsKey(entry.getKey()))
+            if (!merged.containsKey(entry.getKey()) && OPEN_KEYS.stream().noneMatch(p -> p.matcher(entry.getKey()).matches()))
             {
                 throw new InvalidSettingException(entry.getKey(), entry.getValue(),
                     "expected a known setting (unknown key in " + source + "; see sluice-default.properties for the list)");
@@ -120,6 +125,16 @@ public final class DaemonSettings
             throw new InvalidSettingException(key, value, "expected a number within 32 bits");
         }
         return (int)value;
+    }
+
+    public boolean booleanValue(final String key)
+    {
+        final String value = string(key);
+        if ("true".equalsIgnoreCase(value) || "false".equalsIgnoreCase(value))
+        {
+            return Boolean.parseBoolean(value);
+        }
+        throw new InvalidSettingException(key, value, "expected true or false");
     }
 
     public double doubleValue(final String key)

@@ -1,10 +1,17 @@
 package io.sluice.daemon;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import io.sluice.admission.Admission;
+import io.sluice.admission.AdmissionContext;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.ingress.IngressContext;
+import io.sluice.ingress.IngressSettings;
+import io.sluice.ingress.SmtpServer;
+import io.sluice.ingress.SourcePolicy;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 import io.sluice.spool.SpoolCounter;
@@ -12,7 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The appliance process: reads its settings, opens the spool and runs until systemd (or Ctrl-C) stops it.
+ * The appliance process: reads its settings, opens the spool, starts admission and the SMTP listener, and
+ * runs until systemd (or Ctrl-C) stops it; then it stops in the reverse order, listener first, so no
+ * session is left waiting on a closed spool.
  * Exit codes follow sysexits: 64 for bad arguments, 78 for a bad configuration (nothing in the spool is
  * touched then), 1 for a failure while running.
  */
@@ -25,18 +34,47 @@ public final class SluiceDaemon implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(SluiceDaemon.class);
 
     private final Spool spool;
+    private final Admission admission;
+    private final SmtpServer smtp;
 
-    private SluiceDaemon(final SpoolContext spoolContext)
+    private SluiceDaemon(final Configuration configuration)
     {
-        spool = Spool.open(spoolContext);
+        spool = Spool.open(configuration.spool());
+        Admission startedAdmission = null;
+        try
+        {
+            startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool));
+            smtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission, spool, Clock.systemUTC());
+        }
+        catch (final RuntimeException ex)
+        {
+            if (startedAdmission != null)
+            {
+                startedAdmission.close();
+            }
+            spool.close();
+            throw ex;
+        }
+        admission = startedAdmission;
+    }
+
+    /** Every module's validated context: built whole before anything opens a file or a socket. */
+    record Configuration(SpoolContext spool, AdmissionContext admission, IngressContext ingress, SourcePolicy sources)
+    {
+        static Configuration of(final DaemonSettings settings)
+        {
+            return new Configuration(SpoolSettings.context(settings), AdmissionSettings.context(settings),
+                IngressSettings.context(settings), IngressSettings.policy(settings));
+        }
     }
 
     /** Starts every stage from validated settings. */
-    static SluiceDaemon start(final DaemonSettings settings)
+    static SluiceDaemon start(final Configuration configuration)
     {
-        final SluiceDaemon daemon = new SluiceDaemon(SpoolSettings.context(settings));
-        LOG.info("sluice started: spool {} with {} pending messages", settings.string(SpoolContext.DIRECTORY),
-            daemon.spool.counters().get(SpoolCounter.PENDING_MESSAGES));
+        final SluiceDaemon daemon = new SluiceDaemon(configuration);
+        LOG.info("sluice started: spool {} with {} pending messages; SMTP on {}; relay domains {}",
+            configuration.spool().directory(), daemon.spool.counters().get(SpoolCounter.PENDING_MESSAGES),
+            daemon.smtp.localAddress(), configuration.sources().relayDomains());
         return daemon;
     }
 
@@ -45,9 +83,21 @@ public final class SluiceDaemon implements AutoCloseable
         return spool;
     }
 
+    SmtpServer smtp()
+    {
+        return smtp;
+    }
+
+    Admission admission()
+    {
+        return admission;
+    }
+
     @Override
     public void close()
     {
+        smtp.close();
+        admission.close();
         spool.close();
         LOG.info("sluice stopped");
     }
@@ -80,11 +130,11 @@ public final class SluiceDaemon implements AutoCloseable
             return 0;
         }
         final DaemonSettings settings;
+        final Configuration configuration;
         try
         {
             settings = DaemonSettings.load(commandLine.configFile(), commandLine.overrides());
-            // Validate every module's context before anything opens a file.
-            SpoolSettings.context(settings);
+            configuration = Configuration.of(settings);
         }
         catch (final InvalidSettingException ex)
         {
@@ -105,16 +155,16 @@ public final class SluiceDaemon implements AutoCloseable
             System.out.println("sluice: configuration OK");
             return 0;
         }
-        return serve(settings);
+        return serve(configuration);
     }
 
-    private static int serve(final DaemonSettings settings)
+    private static int serve(final Configuration configuration)
     {
         final CountDownLatch stopped = new CountDownLatch(1);
         final SluiceDaemon daemon;
         try
         {
-            daemon = start(settings);
+            daemon = start(configuration);
         }
         catch (final RuntimeException ex)
         {

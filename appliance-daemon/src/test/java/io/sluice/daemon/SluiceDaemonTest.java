@@ -2,11 +2,17 @@ package io.sluice.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.sluice.spool.ChildJvm;
 import io.sluice.spool.SpoolAwait;
@@ -22,12 +28,17 @@ class SluiceDaemonTest
     void shouldStartOnTheEmbeddedDefaultsAndStopCleanlyOnSigterm() throws Exception
     {
         final Path spool = dir.resolve("spool");
-        try (ChildJvm daemon = ChildJvm.start(SluiceDaemon.class, "--set", "spool.directory=" + spool))
+        try (ChildJvm daemon = ChildJvm.start(SluiceDaemon.class,
+            "--set", "spool.directory=" + spool, "--set", "smtp.listen=127.0.0.1:0", "--set", "relay.domains=relay.test"))
         {
             SpoolAwait.until(
                 () -> daemon.lines().stream().anyMatch(l -> l.contains("sluice started")) || !daemon.isAlive(), 60_000);
             assertThat(daemon.isAlive()).as("daemon running").isTrue();
             assertThat(Files.exists(spool.resolve("metadata.cq4t"))).as("journal created under the configured folder").isTrue();
+            final String started = daemon.lines().stream().filter(l -> l.contains("sluice started")).findFirst().orElseThrow();
+            final Matcher port = Pattern.compile("SMTP on /127\\.0\\.0\\.1:(\\d+)").matcher(started);
+            assertThat(port.find()).as("the start-up line names the listener: %s", started).isTrue();
+            assertThat(sendOneMessage(Integer.parseInt(port.group(1)))).startsWith("250 2.0.0 Ok: queued as ");
 
             daemon.terminate();
             // 143 = 128 + SIGTERM: the JVM's status after its shutdown hooks ran (the unit lists it as success).
@@ -73,6 +84,27 @@ class SluiceDaemonTest
     {
         final String err = captureStderr(() -> assertThat(SluiceDaemon.run("--frobnicate")).isEqualTo(SluiceDaemon.EXIT_USAGE));
         assertThat(err).contains("unknown argument: --frobnicate").contains("usage:");
+    }
+
+    /** A minimal, real SMTP dialogue; returns the reply to the end of data. */
+    private static String sendOneMessage(final int port) throws Exception
+    {
+        try (Socket socket = new Socket("127.0.0.1", port))
+        {
+            socket.setSoTimeout(15_000);
+            final BufferedReader in =
+                new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            final OutputStream out = socket.getOutputStream();
+            assertThat(in.readLine()).startsWith("220");
+            out.write("HELO client.test\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(in.readLine()).startsWith("250");
+            out.write("MAIL FROM:<a@outside.test>\r\nRCPT TO:<b@relay.test>\r\nDATA\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(in.readLine()).startsWith("250");
+            assertThat(in.readLine()).startsWith("250");
+            assertThat(in.readLine()).startsWith("354");
+            out.write("Subject: t\r\n\r\nhello\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
+            return in.readLine();
+        }
     }
 
     private static String captureStderr(final Runnable action)

@@ -1,0 +1,53 @@
+package io.sluice.daemon;
+
+import java.nio.file.Path;
+
+import io.sluice.admission.AdmissionContext;
+import io.sluice.admission.KeyKind;
+import io.sluice.admission.SpoofVerdict;
+import io.sluice.admission.Traffic;
+import io.sluice.ingress.SourcePolicy;
+import io.sluice.spool.SpoolContext;
+
+/** Maps the {@code admission.*} settings onto admission's own context, which validates them. */
+final class AdmissionSettings
+{
+    private AdmissionSettings()
+    {
+    }
+
+    static AdmissionContext context(final DaemonSettings settings)
+    {
+        final AdmissionContext context = new AdmissionContext();
+        for (final KeyKind kind : KeyKind.values())
+        {
+            for (final Traffic traffic : Traffic.values())
+            {
+                if (kind.limits(traffic))
+                {
+                    context.ratePerSecond(kind, traffic, settings.doubleValue(AdmissionContext.rateKey(kind, traffic)));
+                    context.burst(kind, traffic, settings.longValue(AdmissionContext.burstKey(kind, traffic)));
+                }
+            }
+        }
+        final String protectedDomains = settings.string(AdmissionContext.PROTECTED_DOMAINS);
+        final String stateFile = settings.string(AdmissionContext.STATE_FILE);
+        return context
+            .networkIpv4PrefixLength(settings.intValue(AdmissionContext.NETWORK_IPV4_PREFIX_LENGTH))
+            .networkIpv6PrefixLength(settings.intValue(AdmissionContext.NETWORK_IPV6_PREFIX_LENGTH))
+            .maxTrackedKeys(settings.intValue(AdmissionContext.MAX_TRACKED_KEYS))
+            .backlogHighWatermark(settings.longValue(AdmissionContext.BACKLOG_HIGH_WATERMARK))
+            .backlogLowWatermark(settings.longValue(AdmissionContext.BACKLOG_LOW_WATERMARK))
+            .backlogHardLimit(settings.longValue(AdmissionContext.BACKLOG_HARD_LIMIT))
+            .oldestAgeHighWatermarkMs(settings.longValue(AdmissionContext.OLDEST_AGE_HIGH_WATERMARK_MS))
+            .oldestAgeLowWatermarkMs(settings.longValue(AdmissionContext.OLDEST_AGE_LOW_WATERMARK_MS))
+            .maxProjectedDelayMs(settings.longValue(AdmissionContext.MAX_PROJECTED_DELAY_MS))
+            // The flood's pattern is a forged sender in our own domains: by default those are the relay domains.
+            .protectedDomains(protectedDomains.isBlank() ? settings.string(SourcePolicy.RELAY_DOMAINS) : protectedDomains)
+            .spoofDefaultAction(settings.enumValue(AdmissionContext.SPOOF_DEFAULT_ACTION, SpoofVerdict.class))
+            .blocklist(settings.string(AdmissionContext.BLOCKLIST))
+            .stateFile(stateFile.isBlank()
+                ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("admission.state") : Path.of(stateFile))
+            .conclude();
+    }
+}

@@ -1,0 +1,68 @@
+package io.sluice.ingress;
+
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.sluice.admission.Admission;
+import io.sluice.spool.Spool;
+
+/** What every session of one listener shares: settings, policy, admission, the spool and the connection caps. */
+final class IngressServices
+{
+    private final IngressContext context;
+    private final SourcePolicy policy;
+    private final Admission admission;
+    private final Spool spool;
+    private final ConnectionLimiter limiter;
+    private final Clock clock;
+    private final AtomicLong sessions = new AtomicLong();
+    private final String sessionPrefix;
+
+    IngressServices(
+        final IngressContext context, final SourcePolicy policy, final Admission admission, final Spool spool, final Clock clock)
+    {
+        this.context = context;
+        this.policy = policy;
+        this.admission = admission;
+        this.spool = spool;
+        this.clock = clock;
+        this.limiter = new ConnectionLimiter(context.maxConnections(), context.maxConnectionsPerIp());
+        this.sessionPrefix = Long.toHexString(clock.millis() / 1000).toUpperCase(java.util.Locale.ROOT);
+    }
+
+    IngressContext context()
+    {
+        return context;
+    }
+
+    SourcePolicy policy()
+    {
+        return policy;
+    }
+
+    Admission admission()
+    {
+        return admission;
+    }
+
+    Spool spool()
+    {
+        return spool;
+    }
+
+    ConnectionLimiter limiter()
+    {
+        return limiter;
+    }
+
+    Clock clock()
+    {
+        return clock;
+    }
+
+    /** @return an id for the Received header, unique across restarts (start second + sequence). */
+    String nextSessionId()
+    {
+        return sessionPrefix + "-" + Long.toHexString(sessions.incrementAndGet()).toUpperCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,65 @@
+package io.sluice.ingress;
+
+import java.util.Locale;
+
+/**
+ * The ESMTP parameters of MAIL FROM this server advertises: SIZE (RFC 1870), BODY (RFC 6152) and SMTPUTF8
+ * (RFC 6531). Anything else is refused with {@code 555 5.5.4}.
+ *
+ * @param declaredSize the SIZE the client announced, or 0
+ * @param smtputf8     the client asked for SMTPUTF8
+ */
+record MailParameters(long declaredSize, boolean smtputf8)
+{
+    /** @return the parameters, or null if one is unknown, malformed, or given without EHLO. */
+    static MailParameters parse(final String text, final boolean esmtp)
+    {
+        if (text.isEmpty())
+        {
+            return new MailParameters(0, false);
+        }
+        if (!esmtp)
+        {
+            return null;
+        }
+        long size = 0;
+        boolean utf8 = false;
+        for (final String parameter : text.trim().split("\\s+"))
+        {
+            final int eq = parameter.indexOf('=');
+            final String key = (eq < 0 ? parameter : parameter.substring(0, eq)).toUpperCase(Locale.ROOT);
+            final String value = eq < 0 ? null : parameter.substring(eq + 1);
+            switch (key)
+            {
+                case "SIZE" ->
+                {
+                    if (value == null || value.isEmpty() || value.length() > 18 || !value.chars().allMatch(Character::isDigit))
+                    {
+                        return null;
+                    }
+                    size = Long.parseLong(value);
+                }
+                case "BODY" ->
+                {
+                    if (!"7BIT".equalsIgnoreCase(value) && !"8BITMIME".equalsIgnoreCase(value))
+                    {
+                        return null;
+                    }
+                }
+                case "SMTPUTF8" ->
+                {
+                    if (value != null)
+                    {
+                        return null;
+                    }
+                    utf8 = true;
+                }
+                default ->
+                {
+                    return null;
+                }
+            }
+        }
+        return new MailParameters(size, utf8);
+    }
+}

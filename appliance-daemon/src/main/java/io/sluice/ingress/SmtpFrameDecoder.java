@@ -1,0 +1,227 @@
+package io.sluice.ingress;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+
+/**
+ * Splits the inbound byte stream into SMTP command lines, or, between {@code 354} and the end of data,
+ * streams the message into the session's buffer with dot-unstuffing (RFC 5321 §4.5.2).
+ *
+ * <p>Data ends only at {@code <CRLF>.<CRLF>}. A bare LF or bare CR inside the data never starts a line, so
+ * the smuggling variants of CVE-2023-51764 ({@code <LF>.<LF>}, {@code <LF>.<CR><LF>}, {@code <CR>.<CR>}) can
+ * never end one message and start another here; the session refuses a message that contains one.
+ * One instance per connection; event-loop thread only.
+ */
+final class SmtpFrameDecoder extends ByteToMessageDecoder
+{
+    /** A command line, without its line ending. */
+    record CommandLine(String text)
+    {
+    }
+
+    /** A command line longer than the limit; its bytes were discarded up to the next LF. */
+    record LineTooLong()
+    {
+    }
+
+    /**
+     * The end of DATA.
+     *
+     * @param bytes        message bytes after unstuffing, counted even past the limit
+     * @param bareNewline  a bare CR or LF appeared in the data
+     * @param tooLarge     more than the limit arrived; what exceeded it was discarded
+     */
+    record DataEnd(long bytes, boolean bareNewline, boolean tooLarge)
+    {
+    }
+
+    private enum DataState
+    {
+        LINE_START, MID_LINE, SAW_CR, DOT_START, DOT_CR
+    }
+
+    private final int maxLineLength;
+    private boolean discardingLine;
+    private boolean inData;
+    private ByteBuf target;
+    private long limit;
+    private long dataBytes;
+    private boolean bareNewline;
+    private DataState state;
+
+    SmtpFrameDecoder(final int maxLineLength)
+    {
+        this.maxLineLength = maxLineLength;
+    }
+
+    /**
+     * Switches to data mode: the bytes that follow are the message, written to {@code into} until
+     * {@code maxBytes}. Called by the session, on the event loop, as it answers {@code 354}.
+     */
+    void startData(final ByteBuf into, final long maxBytes)
+    {
+        inData = true;
+        target = into;
+        limit = maxBytes;
+        dataBytes = 0;
+        bareNewline = false;
+        state = DataState.LINE_START;
+    }
+
+    boolean inData()
+    {
+        return inData;
+    }
+
+    @Override
+    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
+    {
+        if (inData)
+        {
+            decodeData(in, out);
+        }
+        else
+        {
+            decodeLine(in, out);
+        }
+    }
+
+    private void decodeLine(final ByteBuf in, final List<Object> out)
+    {
+        final int eol = in.indexOf(in.readerIndex(), in.writerIndex(), (byte)'\n');
+        if (discardingLine)
+        {
+            if (eol < 0)
+            {
+                in.skipBytes(in.readableBytes());
+                return;
+            }
+            in.readerIndex(eol + 1);
+            discardingLine = false;
+            out.add(new LineTooLong());
+            return;
+        }
+        if (eol < 0)
+        {
+            if (in.readableBytes() > maxLineLength)
+            {
+                discardingLine = true;
+                in.skipBytes(in.readableBytes());
+            }
+            return;
+        }
+        final int length = eol - in.readerIndex();
+        if (length + 1 > maxLineLength)
+        {
+            in.readerIndex(eol + 1);
+            out.add(new LineTooLong());
+            return;
+        }
+        final int textLength = length > 0 && in.getByte(eol - 1) == '\r' ? length - 1 : length;
+        final String text = in.toString(in.readerIndex(), textLength, StandardCharsets.UTF_8);
+        in.readerIndex(eol + 1);
+        out.add(new CommandLine(text));
+    }
+
+    private void decodeData(final ByteBuf in, final List<Object> out)
+    {
+        while (in.isReadable())
+        {
+            final byte b = in.readByte();
+            if (step(b))
+            {
+                inData = false;
+                target = null;
+                out.add(new DataEnd(dataBytes, bareNewline, dataBytes > limit));
+                return;
+            }
+        }
+    }
+
+    /** @return true when {@code b} completes {@code <CRLF>.<CRLF>}. */
+    private boolean step(final byte b)
+    {
+        switch (state)
+        {
+            case LINE_START ->
+            {
+                if (b == '.')
+                {
+                    state = DataState.DOT_START;
+                }
+                else
+                {
+                    midLine(b);
+                }
+            }
+            case DOT_START ->
+            {
+                if (b == '\r')
+                {
+                    state = DataState.DOT_CR;
+                }
+                else
+                {
+                    // Transparency: the leading dot of a stuffed line is dropped.
+                    midLine(b);
+                }
+            }
+            case DOT_CR ->
+            {
+                if (b == '\n')
+                {
+                    return true;
+                }
+                bareNewline = true;
+                write('\r');
+                midLine(b);
+            }
+            case SAW_CR ->
+            {
+                if (b == '\n')
+                {
+                    write('\r');
+                    write('\n');
+                    state = DataState.LINE_START;
+                }
+                else
+                {
+                    bareNewline = true;
+                    write('\r');
+                    midLine(b);
+                }
+            }
+            default -> midLine(b);
+        }
+        return false;
+    }
+
+    private void midLine(final byte b)
+    {
+        if (b == '\r')
+        {
+            state = DataState.SAW_CR;
+            return;
+        }
+        if (b == '\n')
+        {
+            // A bare LF ends no line: the next byte is mid-line, so no dot after it can end the data.
+            bareNewline = true;
+        }
+        write(b);
+        state = DataState.MID_LINE;
+    }
+
+    private void write(final int b)
+    {
+        dataBytes++;
+        if (dataBytes <= limit)
+        {
+            target.writeByte(b);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.sluice.ingress;
+
+import io.sluice.admission.Decision;
+import io.sluice.spool.AppendResult;
+
+/**
+ * Every reply the server sends, in one place, each with its RFC 3463 enhanced status code. Temporary trouble
+ * is {@code 4xx} so the sending MTA keeps the mail and retries; only a definite verdict is {@code 5xx}.
+ *
+ * @param text  the full reply line(s) without the final CRLF
+ * @param close whether the server closes the connection after sending it
+ */
+record SmtpReply(String text, boolean close)
+{
+    static final SmtpReply OK = of("250 2.0.0 Ok");
+    static final SmtpReply SENDER_OK = of("250 2.1.0 Ok");
+    static final SmtpReply RECIPIENT_OK = of("250 2.1.5 Ok");
+    static final SmtpReply RESET_OK = of("250 2.0.0 Reset");
+    static final SmtpReply VRFY = of("252 2.5.2 Cannot VRFY user, but will accept message and attempt delivery");
+    static final SmtpReply HELP = of("214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
+    static final SmtpReply START_DATA = of("354 End data with <CR><LF>.<CR><LF>");
+    static final SmtpReply BYE = closing("221 2.0.0 Bye");
+
+    static final SmtpReply LINE_TOO_LONG = of("500 5.5.2 Line too long");
+    static final SmtpReply UNRECOGNIZED = of("500 5.5.2 Command unrecognized");
+    static final SmtpReply SYNTAX = of("501 5.5.4 Syntax error in parameters or arguments");
+    static final SmtpReply BAD_ADDRESS = of("501 5.1.3 Bad address syntax");
+    static final SmtpReply BAD_SENDER_ADDRESS = of("501 5.1.7 Bad sender address syntax");
+    static final SmtpReply UNKNOWN_PARAMETER = of("555 5.5.4 Unsupported MAIL or RCPT parameter");
+    static final SmtpReply HELO_FIRST = of("503 5.5.1 Send EHLO or HELO first");
+    static final SmtpReply NESTED_MAIL = of("503 5.5.1 Sender already given");
+    static final SmtpReply MAIL_FIRST = of("503 5.5.1 Need MAIL command first");
+    static final SmtpReply NO_VALID_RECIPIENTS = of("554 5.5.1 No valid recipients");
+    static final SmtpReply TOO_MANY_RECIPIENTS = of("452 4.5.3 Too many recipients");
+    static final SmtpReply SIZE_EXCEEDED = of("552 5.3.4 Message size exceeds fixed limit");
+    static final SmtpReply RELAY_DENIED = of("554 5.7.1 Relay access denied");
+    static final SmtpReply SPOOF_REFUSED = of("550 5.7.1 Sender address not accepted from this source");
+    static final SmtpReply BARE_NEWLINE =
+        of("554 5.6.0 Bare CR or LF in message content is not allowed (RFC 5321 section 2.3.8)");
+    static final SmtpReply UTF8_NOT_REQUESTED = of("553 5.6.7 Non-ASCII address needs the SMTPUTF8 parameter");
+
+    static final SmtpReply TOO_MANY_BAD_COMMANDS = closing("421 4.7.0 Too many errors, closing connection");
+    static final SmtpReply TOO_MANY_COMMANDS = closing("421 4.7.0 Too many commands in one session, closing connection");
+    static final SmtpReply TOO_MANY_CONNECTIONS = closing("421 4.7.0 Too many connections, try again later");
+    static final SmtpReply IDLE_TIMEOUT = closing("421 4.4.2 Idle timeout, closing connection");
+    static final SmtpReply DATA_TIMEOUT = closing("421 4.4.2 Message took too long to send, closing connection");
+    static final SmtpReply SHUTTING_DOWN = closing("421 4.3.2 Service shutting down, try again later");
+
+    private static SmtpReply of(final String text)
+    {
+        return new SmtpReply(text, false);
+    }
+
+    private static SmtpReply closing(final String text)
+    {
+        return new SmtpReply(text, true);
+    }
+
+    static SmtpReply greeting(final String hostname)
+    {
+        return of("220 " + hostname + " ESMTP Sluice");
+    }
+
+    static SmtpReply ehlo(final String hostname, final String client, final long maxMessageBytes)
+    {
+        return of(String.join("\r\n",
+            "250-" + hostname + " Hello " + client,
+            "250-PIPELINING",
+            "250-SIZE " + maxMessageBytes,
+            "250-8BITMIME",
+            "250-ENHANCEDSTATUSCODES",
+            "250-SMTPUTF8",
+            "250 HELP"));
+    }
+
+    static SmtpReply helo(final String hostname)
+    {
+        return of("250 " + hostname);
+    }
+
+    static SmtpReply queued(final String queueId)
+    {
+        return of("250 2.0.0 Ok: queued as " + queueId);
+    }
+
+    /** The reply for an admission refusal at connection time: the connection is closed after it. */
+    static SmtpReply refuseConnection(final Decision decision)
+    {
+        return switch (decision.verdict())
+        {
+            case BLOCKED -> closing("554 5.7.1 Access denied" + detail(decision));
+            case RATE_LIMITED -> closing("421 4.7.0 Too many connections from your address, try again later" + retry(decision));
+            default -> closing("421 4.3.2 System busy, try again later" + retry(decision));
+        };
+    }
+
+    /** The reply for an admission refusal of a message at MAIL FROM, or of a recipient at RCPT TO. */
+    static SmtpReply refuseTransaction(final Decision decision)
+    {
+        return switch (decision.verdict())
+        {
+            case BLOCKED -> of("554 5.7.1 Access denied" + detail(decision));
+            case RATE_LIMITED -> of("450 4.7.1 Rate limit exceeded" + detail(decision) + ", try again later" + retry(decision));
+            case DISK_FULL -> of("452 4.3.1 Insufficient system storage, try again later");
+            case BACKPRESSURE -> of("452 4.3.1 System busy, try again later" + retry(decision));
+            case PROJECTED_DELAY -> of("451 4.3.2 Queue too long for timely delivery, try again later" + retry(decision));
+            default -> of("451 4.3.0 Try again later");
+        };
+    }
+
+    /** The reply once the spool has answered for a message that arrived whole. */
+    static SmtpReply forAppend(final AppendResult result)
+    {
+        return switch (result.status())
+        {
+            case ACCEPTED -> queued(result.queueId());
+            case REFUSED_DISK_FULL -> of("452 4.3.1 Insufficient system storage, try again later");
+            case REFUSED_TOO_LARGE -> SIZE_EXCEEDED;
+            case REFUSED_CLOSED -> SHUTTING_DOWN;
+            default -> of("451 4.3.0 Temporary local problem, try again later");
+        };
+    }
+
+    private static String detail(final Decision decision)
+    {
+        return decision.detail().isEmpty() ? "" : " (" + decision.detail() + ")";
+    }
+
+    private static String retry(final Decision decision)
+    {
+        return decision.retryAfterMillis() > 0 ? " in " + Math.max(1, decision.retryAfterMillis() / 1000) + " s" : "";
+    }
+}

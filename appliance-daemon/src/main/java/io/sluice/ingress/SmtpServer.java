@@ -1,0 +1,124 @@
+package io.sluice.ingress;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.sluice.admission.Admission;
+import io.sluice.admission.Cidr;
+import io.sluice.spool.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SMTP listener: Netty event loops, so thousands of flood connections cost a few threads, not one each
+ * (a 2-core appliance cannot afford thread-per-connection). Each connection gets an idle timer, the
+ * line/data decoder and its own {@link SmtpSession}; behind a load balancer, a PROXY protocol decoder
+ * first, accepted only from the configured proxies.
+ */
+public final class SmtpServer implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel channel;
+    private final IngressServices services;
+
+    private SmtpServer(final IngressServices services)
+    {
+        this.services = services;
+        final IngressContext context = services.context();
+        boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(context.eventLoopThreads(), NioIoHandler.newFactory());
+        final ServerBootstrap bootstrap = new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 4096)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(new ChannelInitializer<SocketChannel>()
+            {
+                @Override
+                protected void initChannel(final SocketChannel ch)
+                {
+                    if (context.proxyProtocol())
+                    {
+                        if (!fromTrustedProxy(ch.remoteAddress(), context))
+                        {
+                            LOG.warn("PROXY listener: connection from untrusted {} closed", ch.remoteAddress());
+                            ch.close();
+                            return;
+                        }
+                        ch.pipeline().addLast("proxy", new HAProxyMessageDecoder());
+                    }
+                    final SmtpFrameDecoder decoder = new SmtpFrameDecoder(context.maxLineLength());
+                    ch.pipeline()
+                        .addLast("idle", new IdleStateHandler(context.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
+                        .addLast("frames", decoder)
+                        .addLast("session", new SmtpSession(services, decoder));
+                }
+            });
+        try
+        {
+            channel = bootstrap.bind(context.listen()).syncUninterruptibly().channel();
+        }
+        catch (final RuntimeException ex)
+        {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IllegalStateException("cannot listen on " + context.listen() + ": " + ex.getMessage(), ex);
+        }
+        LOG.info("SMTP listening on {}{}", channel.localAddress(), context.proxyProtocol() ? " (PROXY protocol)" : "");
+    }
+
+    private static boolean fromTrustedProxy(final InetSocketAddress remote, final IngressContext context)
+    {
+        for (final Cidr proxy : context.trustedProxies())
+        {
+            if (proxy.contains(remote.getAddress()))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Binds the listener; fails with a message naming the address if it cannot. */
+    public static SmtpServer start(
+        final IngressContext context, final SourcePolicy policy, final Admission admission, final Spool spool, final Clock clock)
+    {
+        return new SmtpServer(new IngressServices(context.conclude(), policy, admission, spool, clock));
+    }
+
+    /** @return the bound address (the real port when configured with port 0). */
+    public InetSocketAddress localAddress()
+    {
+        return (InetSocketAddress)channel.localAddress();
+    }
+
+    /** @return connections open now. */
+    public int openConnections()
+    {
+        return services.limiter().open();
+    }
+
+    /** Stops accepting, then closes every session; a transaction in flight gets nothing: its sender retries. */
+    @Override
+    public void close()
+    {
+        channel.close().syncUninterruptibly();
+        workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,519 @@
+package io.sluice.ingress;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.sluice.admission.AdmissionCounter;
+import io.sluice.admission.Decision;
+import io.sluice.admission.SpoofVerdict;
+import io.sluice.spool.AppendResult;
+import io.sluice.spool.Envelope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP session's state machine (RFC 5321 §4.1.4 command order), on its channel's event loop.
+ *
+ * <p>Admission is asked at the cheapest point: the connection before the greeting, the message at MAIL,
+ * each recipient at RCPT, so a flood is refused in-session before any DATA is read and never accepted to
+ * be bounced later (incident 001). The {@code 250} for a message is sent only when the spool's append
+ * future completes, i.e. after the msync that covers it. While that is pending, further pipelined
+ * commands (RFC 2920) wait in arrival order, so replies keep their order.
+ */
+final class SmtpSession extends ChannelInboundHandlerAdapter
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
+    private static final DateTimeFormatter RFC_5322_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+
+    private final IngressServices services;
+    private final IngressContext context;
+    private final SmtpFrameDecoder decoder;
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private InetAddress client;
+    private String clientText;
+    private boolean trusted;
+    private boolean notificationSource;
+    private String tenant;
+    private boolean slotHeld;
+    private boolean closing;
+    private boolean appending;
+    private String sessionId;
+    private int transactions;
+    private String helo;
+    private boolean esmtp;
+    private String sender;
+    private boolean smtputf8;
+    private final List<String> recipients = new ArrayList<>();
+    private boolean suspect;
+    private int commands;
+    private int badCommands;
+    private ByteBuf data;
+    private ScheduledFuture<?> dataTimeout;
+
+    SmtpSession(final IngressServices services, final SmtpFrameDecoder decoder)
+    {
+        this.services = services;
+        this.context = services.context();
+        this.decoder = decoder;
+    }
+
+    @Override
+    public void channelActive(final ChannelHandlerContext ctx)
+    {
+        this.ctx = ctx;
+        if (context.proxyProtocol())
+        {
+            // The greeting waits for the PROXY header: the real client is only known then.
+            return;
+        }
+        begin(((InetSocketAddress)ctx.channel().remoteAddress()).getAddress());
+    }
+
+    private void begin(final InetAddress address)
+    {
+        client = address;
+        clientText = "[" + address.getHostAddress() + "]";
+        sessionId = services.nextSessionId();
+        if (!services.limiter().tryAcquire(address))
+        {
+            reply(SmtpReply.TOO_MANY_CONNECTIONS);
+            flush();
+            return;
+        }
+        slotHeld = true;
+        trusted = services.policy().isTrusted(address);
+        notificationSource = services.policy().isNotificationSource(address);
+        tenant = services.policy().tenantOf(address);
+        // Trust first: under backpressure the appliance's own senders keep their reserved share.
+        final Decision decision = services.admission().admitConnection(address, trusted);
+        if (!decision.isAccepted())
+        {
+            LOG.debug("{} refused at connect: {} {}", clientText, decision.verdict(), decision.detail());
+            reply(SmtpReply.refuseConnection(decision));
+            flush();
+            return;
+        }
+        reply(SmtpReply.greeting(context.hostname()));
+        flush();
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        if (msg instanceof HAProxyMessage proxy)
+        {
+            onProxyHeader(proxy);
+            return;
+        }
+        if (closing || client == null)
+        {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (appending)
+        {
+            waiting.add(msg);
+            return;
+        }
+        handle(msg);
+    }
+
+    private void onProxyHeader(final HAProxyMessage proxy)
+    {
+        try
+        {
+            if (client != null || proxy.sourceAddress() == null)
+            {
+                return;
+            }
+            // PROXY v1/v2 carries a literal address; no name is ever resolved here.
+            begin(InetAddress.getByName(proxy.sourceAddress()));
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("unusable PROXY header from {}", ctx.channel().remoteAddress(), ex);
+            ctx.close();
+        }
+        finally
+        {
+            proxy.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(final ChannelHandlerContext ctx)
+    {
+        flush();
+    }
+
+    private void handle(final Object msg)
+    {
+        if (msg instanceof SmtpFrameDecoder.CommandLine line)
+        {
+            if (++commands > context.maxCommands())
+            {
+                reply(SmtpReply.TOO_MANY_COMMANDS);
+                return;
+            }
+            command(line.text());
+        }
+        else if (msg instanceof SmtpFrameDecoder.LineTooLong)
+        {
+            bad(SmtpReply.LINE_TOO_LONG);
+        }
+        else if (msg instanceof SmtpFrameDecoder.DataEnd end)
+        {
+            endOfData(end);
+        }
+    }
+
+    private void command(final String line)
+    {
+        final int space = line.indexOf(' ');
+        final String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
+        final String argument = space < 0 ? "" : line.substring(space + 1);
+        switch (verb)
+        {
+            case "EHLO" -> hello(argument, true);
+            case "HELO" -> hello(argument, false);
+            case "MAIL" -> mail(argument);
+            case "RCPT" -> recipient(argument);
+            case "DATA" -> data(argument);
+            case "RSET" ->
+            {
+                resetTransaction();
+                reply(SmtpReply.RESET_OK);
+            }
+            case "NOOP" -> reply(SmtpReply.OK);
+            case "VRFY" -> reply(SmtpReply.VRFY);
+            case "HELP" -> reply(SmtpReply.HELP);
+            case "QUIT" -> reply(SmtpReply.BYE);
+            default -> bad(SmtpReply.UNRECOGNIZED);
+        }
+    }
+
+    private void hello(final String argument, final boolean extended)
+    {
+        final String name = argument.trim();
+        if (name.isEmpty() || name.indexOf(' ') >= 0 || !name.chars().allMatch(c -> c > ' ' && c < 0x7F))
+        {
+            bad(SmtpReply.SYNTAX);
+            return;
+        }
+        resetTransaction();
+        helo = name;
+        esmtp = extended;
+        reply(extended
+            ? SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes())
+            : SmtpReply.helo(context.hostname()));
+    }
+
+    private void mail(final String argument)
+    {
+        if (helo == null)
+        {
+            bad(SmtpReply.HELO_FIRST);
+            return;
+        }
+        if (sender != null)
+        {
+            bad(SmtpReply.NESTED_MAIL);
+            return;
+        }
+        final MailPath path = MailPath.parse(argument, "FROM");
+        if (path == null)
+        {
+            bad(SmtpReply.BAD_SENDER_ADDRESS);
+            return;
+        }
+        final MailParameters parameters = MailParameters.parse(path.parameters(), esmtp);
+        if (parameters == null)
+        {
+            bad(SmtpReply.UNKNOWN_PARAMETER);
+            return;
+        }
+        if (!path.isAscii() && !parameters.smtputf8())
+        {
+            bad(SmtpReply.UTF8_NOT_REQUESTED);
+            return;
+        }
+        if (parameters.declaredSize() > context.maxMessageBytes())
+        {
+            services.admission().record(AdmissionCounter.TOO_BIG);
+            reply(SmtpReply.SIZE_EXCEEDED);
+            return;
+        }
+        final Decision decision = services.admission().admitMessage(client, trusted, tenant, path.domain(), baseLane());
+        if (!decision.isAccepted())
+        {
+            reply(SmtpReply.refuseTransaction(decision));
+            return;
+        }
+        sender = path.address();
+        smtputf8 = parameters.smtputf8();
+        reply(SmtpReply.SENDER_OK);
+    }
+
+    private String baseLane()
+    {
+        return notificationSource ? SourcePolicy.LANE_NOTIFICATIONS : SourcePolicy.LANE_MAIL;
+    }
+
+    private void recipient(final String argument)
+    {
+        if (sender == null)
+        {
+            bad(SmtpReply.MAIL_FIRST);
+            return;
+        }
+        final MailPath path = MailPath.parse(argument, "TO");
+        if (path == null || path.address().isEmpty())
+        {
+            bad(SmtpReply.BAD_ADDRESS);
+            return;
+        }
+        if (!path.parameters().isEmpty())
+        {
+            bad(SmtpReply.UNKNOWN_PARAMETER);
+            return;
+        }
+        if (!path.isAscii() && !smtputf8)
+        {
+            bad(SmtpReply.UTF8_NOT_REQUESTED);
+            return;
+        }
+        if (recipients.size() >= context.maxRecipients())
+        {
+            reply(SmtpReply.TOO_MANY_RECIPIENTS);
+            return;
+        }
+        if (!trusted && !services.policy().isRelayDomain(path.domain()))
+        {
+            services.admission().record(AdmissionCounter.RELAY_DENIED);
+            reply(SmtpReply.RELAY_DENIED);
+            return;
+        }
+        final SpoofVerdict spoof = services.admission().classify(trusted, sender, path.address());
+        if (spoof == SpoofVerdict.REFUSE)
+        {
+            reply(SmtpReply.SPOOF_REFUSED);
+            return;
+        }
+        final Decision decision = services.admission().admitRecipient(client, trusted, tenant);
+        if (!decision.isAccepted())
+        {
+            reply(SmtpReply.refuseTransaction(decision));
+            return;
+        }
+        suspect |= spoof == SpoofVerdict.SUSPECT;
+        recipients.add(path.address());
+        reply(SmtpReply.RECIPIENT_OK);
+    }
+
+    private void data(final String argument)
+    {
+        if (!argument.isBlank())
+        {
+            bad(SmtpReply.SYNTAX);
+            return;
+        }
+        if (sender == null)
+        {
+            bad(SmtpReply.MAIL_FIRST);
+            return;
+        }
+        if (recipients.isEmpty())
+        {
+            reply(SmtpReply.NO_VALID_RECIPIENTS);
+            return;
+        }
+        transactions++;
+        data = ctx.alloc().heapBuffer(16 * 1024);
+        final int headerBytes = data.writeCharSequence(receivedHeader(), StandardCharsets.UTF_8);
+        decoder.startData(data, context.maxMessageBytes() + headerBytes);
+        dataTimeout = ctx.executor().schedule(this::dataTimedOut, context.dataTimeoutMs(), TimeUnit.MILLISECONDS);
+        reply(SmtpReply.START_DATA);
+    }
+
+    /** RFC 5321 §4.4: the trace header this hop adds; "for" only with one recipient, so others stay private. */
+    private String receivedHeader()
+    {
+        final String forClause = recipients.size() == 1 ? "\r\n\tfor <" + recipients.get(0) + ">" : "";
+        return "Received: from " + helo + " (" + clientText + ")\r\n\tby " + context.hostname() + " (Sluice) with "
+            + (smtputf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + " id " + sessionId + "." + transactions + forClause + ";\r\n\t"
+            + RFC_5322_DATE.format(ZonedDateTime.ofInstant(services.clock().instant(), ZoneOffset.UTC)) + "\r\n";
+    }
+
+    private void dataTimedOut()
+    {
+        if (data != null)
+        {
+            LOG.info("{} DATA exceeded {} ms, closing", clientText, context.dataTimeoutMs());
+            reply(SmtpReply.DATA_TIMEOUT);
+            flush();
+        }
+    }
+
+    private void endOfData(final SmtpFrameDecoder.DataEnd end)
+    {
+        dataTimeout.cancel(false);
+        final ByteBuf content = data;
+        data = null;
+        if (end.tooLarge())
+        {
+            content.release();
+            services.admission().record(AdmissionCounter.TOO_BIG);
+            reply(SmtpReply.SIZE_EXCEEDED);
+            resetTransaction();
+            return;
+        }
+        if (end.bareNewline())
+        {
+            content.release();
+            services.admission().record(AdmissionCounter.SMUGGLING);
+            LOG.info("{} sent a bare CR or LF in DATA: message refused", clientText);
+            reply(SmtpReply.BARE_NEWLINE);
+            resetTransaction();
+            return;
+        }
+        // The spoof pattern goes to the suspect lane the drain serves last; notifications keep their own lane.
+        final String lane = notificationSource ? SourcePolicy.LANE_NOTIFICATIONS
+            : suspect ? SourcePolicy.LANE_SUSPECT : SourcePolicy.LANE_MAIL;
+        final Envelope envelope =
+            new Envelope(client.getHostAddress(), tenant, lane, sender, recipients, services.clock().millis());
+        resetTransaction();
+        appending = true;
+        services.spool().append(envelope, content.nioBuffer()).whenComplete((result, failure) ->
+            ctx.executor().execute(() -> appended(envelope, result, content)));
+    }
+
+    private void appended(final Envelope envelope, final AppendResult result, final ByteBuf content)
+    {
+        content.release();
+        appending = false;
+        final AppendResult outcome = result == null ? AppendResult.IO_FAILURE : result;
+        if (outcome.isAccepted())
+        {
+            LOG.debug("{} queued {} from <{}> for {} recipients, lane {}", clientText, outcome.queueId(), envelope.sender(),
+                envelope.recipients().size(), envelope.lane());
+        }
+        reply(SmtpReply.forAppend(outcome));
+        while (!appending && !closing && !waiting.isEmpty())
+        {
+            handle(waiting.poll());
+        }
+        flush();
+    }
+
+    private void resetTransaction()
+    {
+        sender = null;
+        smtputf8 = false;
+        recipients.clear();
+        suspect = false;
+    }
+
+    private void bad(final SmtpReply reply)
+    {
+        if (++badCommands >= context.maxBadCommands())
+        {
+            reply(SmtpReply.TOO_MANY_BAD_COMMANDS);
+            return;
+        }
+        reply(reply);
+    }
+
+    private void reply(final SmtpReply reply)
+    {
+        if (closing)
+        {
+            return;
+        }
+        ctx.write(ByteBufUtil.writeUtf8(ctx.alloc(), reply.text() + "\r\n"));
+        if (reply.close())
+        {
+            closing = true;
+            ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void flush()
+    {
+        ctx.flush();
+    }
+
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object event)
+    {
+        if (event instanceof IdleStateEvent)
+        {
+            reply(decoder.inData() ? SmtpReply.DATA_TIMEOUT : SmtpReply.IDLE_TIMEOUT);
+            flush();
+            if (!closing)
+            {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx)
+    {
+        closing = true;
+        if (slotHeld)
+        {
+            slotHeld = false;
+            services.limiter().release(client);
+        }
+        if (dataTimeout != null)
+        {
+            dataTimeout.cancel(false);
+        }
+        if (data != null)
+        {
+            data.release();
+            data = null;
+        }
+        while (!waiting.isEmpty())
+        {
+            ReferenceCountUtil.release(waiting.poll());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        if (cause instanceof IOException)
+        {
+            // A client hanging up is routine, not an error.
+            LOG.debug("{} connection error: {}", clientText, cause.getMessage());
+        }
+        else
+        {
+            LOG.warn("{} session failed", clientText, cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,82 @@
+package io.sluice.ingress;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+import io.sluice.admission.Admission;
+import io.sluice.admission.AdmissionContext;
+import io.sluice.admission.Cidr;
+import io.sluice.daemon.SpoolPressureGauge;
+import io.sluice.spool.Spool;
+import io.sluice.spool.SpoolContext;
+
+/**
+ * A real spool, real admission and a real SMTP listener on an ephemeral loopback port: 127.0.0.1 is trusted,
+ * {@code relay.test} is the relay domain, every other 127.x.y.z is an outside source.
+ */
+final class IngressFixture implements AutoCloseable
+{
+    private final Spool spool;
+    private final Admission admission;
+    private final SmtpServer server;
+
+    private IngressFixture(final Spool spool, final Admission admission, final SmtpServer server)
+    {
+        this.spool = spool;
+        this.admission = admission;
+        this.server = server;
+    }
+
+    static IngressFixture start(final Path dir, final UnaryOperator<IngressContext> settings)
+    {
+        return start(dir, settings, a -> a);
+    }
+
+    static IngressFixture start(
+        final Path dir, final UnaryOperator<IngressContext> settings, final UnaryOperator<AdmissionContext> admissionSettings)
+    {
+        final Spool spool = Spool.open(new SpoolContext().directory(dir.resolve("spool")).blockSizeBytes(1 << 20)
+            .chunkBytes(64 << 10).diskReserveBytes(8 << 20));
+        final Admission admission = Admission.open(
+            admissionSettings.apply(new AdmissionContext().stateFile(dir.resolve("admission.state"))
+                .protectedDomains("relay.test")), new SpoolPressureGauge(spool));
+        final SourcePolicy policy = new SourcePolicy(Set.of("relay.test"), List.of(Cidr.parse("test", "127.0.0.1/32")),
+            List.of(), Map.of("acme", List.of(Cidr.parse("test", "127.0.1.0/24"))));
+        final IngressContext context = settings.apply(new IngressContext()
+            .listen(new InetSocketAddress("127.0.0.1", 0)).hostname("sluice.test").eventLoopThreads(2));
+        return new IngressFixture(spool, admission, SmtpServer.start(context, policy, admission, spool, Clock.systemUTC()));
+    }
+
+    InetSocketAddress address()
+    {
+        return server.localAddress();
+    }
+
+    Spool spool()
+    {
+        return spool;
+    }
+
+    Admission admission()
+    {
+        return admission;
+    }
+
+    SmtpServer server()
+    {
+        return server;
+    }
+
+    @Override
+    public void close()
+    {
+        server.close();
+        admission.close();
+        spool.close();
+    }
+}
