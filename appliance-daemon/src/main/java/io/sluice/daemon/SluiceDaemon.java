@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
@@ -33,9 +36,14 @@ public final class SluiceDaemon implements AutoCloseable
 
     private static final Logger LOG = LoggerFactory.getLogger(SluiceDaemon.class);
 
+    /** How often admission's buckets are written to its state file, so a crash loses at most this much. */
+    private static final long ADMISSION_SNAPSHOT_INTERVAL_MS = 5_000;
+
     private final Spool spool;
     private final Admission admission;
     private final SmtpServer smtp;
+    private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
+        r -> new Thread(r, "sluice-maintenance"));
 
     private SluiceDaemon(final Configuration configuration)
     {
@@ -56,6 +64,20 @@ public final class SluiceDaemon implements AutoCloseable
             throw ex;
         }
         admission = startedAdmission;
+        maintenance.scheduleWithFixedDelay(this::snapshotAdmission,
+            ADMISSION_SNAPSHOT_INTERVAL_MS, ADMISSION_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void snapshotAdmission()
+    {
+        try
+        {
+            admission.snapshot();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("admission state snapshot failed; buckets will be rebuilt from zero if the daemon dies now", ex);
+        }
     }
 
     /** Every module's validated context: built whole before anything opens a file or a socket. */
@@ -97,6 +119,7 @@ public final class SluiceDaemon implements AutoCloseable
     public void close()
     {
         smtp.close();
+        maintenance.shutdownNow();
         admission.close();
         spool.close();
         LOG.info("sluice stopped");
