@@ -14,6 +14,10 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.control.ControlState;
+import io.sluice.spool.SpoolContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's settings in three layers: the embedded defaults ({@code sluice-default.properties}, which
@@ -23,6 +27,7 @@ import io.sluice.config.InvalidSettingException;
 public final class DaemonSettings
 {
     static final String DEFAULTS_RESOURCE = "/sluice-default.properties";
+    private static final Logger LOG = LoggerFactory.getLogger(DaemonSettings.class);
     /** Keys that name something the operator defines (a tenant, a domain), so they cannot all be listed as defaults. */
     private static final List<Pattern> OPEN_KEYS = List.of(
         Pattern.compile("tenant\\.[A-Za-z0-9_-]+\\.networks"));
@@ -53,8 +58,35 @@ public final class DaemonSettings
                 putKnown(merged, read(properties), file.toString());
             }
         }
+        operatorChanges(merged, overrides);
         putKnown(merged, overrides, "--set");
         return new DaemonSettings(merged);
+    }
+
+    /**
+     * Changes operators made live through JMX, kept in the spool directory's {@code control.properties}: they
+     * win over the file (the operator's latest word) and lose to {@code --set}. A key this version no longer
+     * knows is skipped with a warning rather than stopping the appliance.
+     */
+    private static void operatorChanges(final Map<String, String> merged, final Map<String, String> overrides)
+    {
+        final String spool = overrides.getOrDefault(SpoolContext.DIRECTORY, merged.get(SpoolContext.DIRECTORY));
+        final Map<String, String> changes = ControlState.read(Path.of(spool).resolve(ControlState.FILE_NAME));
+        if (!changes.isEmpty())
+        {
+            LOG.info("applying operator changes kept in {}: {}", ControlState.FILE_NAME, changes);
+        }
+        for (final Map.Entry<String, String> change : changes.entrySet())
+        {
+            if (merged.containsKey(change.getKey()))
+            {
+                merged.put(change.getKey(), change.getValue().trim());
+            }
+            else
+            {
+                LOG.warn("ignoring unknown key {} in {}", change.getKey(), ControlState.FILE_NAME);
+            }
+        }
     }
 
     private static Properties defaults() throws IOException

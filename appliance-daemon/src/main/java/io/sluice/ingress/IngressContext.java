@@ -41,6 +41,8 @@ public final class IngressContext
     public static final String MAX_CONNECTIONS_PER_IP = "smtp.maxConnectionsPerIp";
     public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 50;
     public static final String EVENT_LOOP_THREADS = "smtp.eventLoopThreads";
+    /** Set by an operator through JMX (kept across restarts): tempfail every new session and transaction. */
+    public static final String PAUSED = "smtp.paused";
 
     private InetSocketAddress listen = parseListen(DEFAULT_LISTEN);
     private String hostname = DEFAULT_HOSTNAME;
@@ -56,6 +58,7 @@ public final class IngressContext
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
+    private boolean paused;
 
     /**
      * @param text {@code host:port} or {@code [v6]:port}; the host must be a literal address.
@@ -263,6 +266,17 @@ public final class IngressContext
     public int maxConnectionsPerIp()
     {
         return maxConnectionsPerIp;
+    }
+
+    public IngressContext paused(final boolean paused)
+    {
+        this.paused = paused;
+        return this;
+    }
+
+    public boolean paused()
+    {
+        return paused;
     }
 
     public IngressContext eventLoopThreads(final int eventLoopThreads)

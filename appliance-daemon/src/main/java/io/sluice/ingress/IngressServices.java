@@ -16,6 +16,7 @@ final class IngressServices
     private final ConnectionLimiter limiter;
     private final Clock clock;
     private final AtomicLong sessions = new AtomicLong();
+    private volatile boolean paused;
     private final String sessionPrefix;
 
     IngressServices(
@@ -28,6 +29,18 @@ final class IngressServices
         this.clock = clock;
         this.limiter = new ConnectionLimiter(context.maxConnections(), context.maxConnectionsPerIp());
         this.sessionPrefix = Long.toHexString(clock.millis() / 1000).toUpperCase(java.util.Locale.ROOT);
+        this.paused = context.paused();
+    }
+
+    /** True while an operator has paused ingress: sessions tempfail so senders keep their mail and retry. */
+    boolean isPaused()
+    {
+        return paused;
+    }
+
+    void pause(final boolean pause)
+    {
+        paused = pause;
     }
 
     IngressContext context()

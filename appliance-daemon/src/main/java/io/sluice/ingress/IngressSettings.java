@@ -38,6 +38,7 @@ public final class IngressSettings
             .maxConnections(settings.intValue(IngressContext.MAX_CONNECTIONS))
             .maxConnectionsPerIp(settings.intValue(IngressContext.MAX_CONNECTIONS_PER_IP))
             .eventLoopThreads(settings.intValue(IngressContext.EVENT_LOOP_THREADS))
+            .paused(settings.booleanValue(IngressContext.PAUSED))
             .conclude();
     }
 

@@ -45,6 +45,8 @@ record SmtpReply(String text, boolean close)
     static final SmtpReply IDLE_TIMEOUT = closing("421 4.4.2 Idle timeout, closing connection");
     static final SmtpReply DATA_TIMEOUT = closing("421 4.4.2 Message took too long to send, closing connection");
     static final SmtpReply SHUTTING_DOWN = closing("421 4.3.2 Service shutting down, try again later");
+    static final SmtpReply PAUSED = closing("421 4.3.2 Service paused by the operator, try again later");
+    static final SmtpReply PAUSED_TRANSACTION = of("452 4.3.1 Service paused by the operator, try again later");
 
     private static SmtpReply of(final String text)
     {

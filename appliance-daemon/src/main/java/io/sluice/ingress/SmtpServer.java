@@ -107,6 +107,18 @@ public final class SmtpServer implements AutoCloseable
         return (InetSocketAddress)channel.localAddress();
     }
 
+    /** Pauses or resumes taking mail: while paused, new sessions get 421 4.3.2 and new transactions 452 4.3.1. */
+    public void pause(final boolean pause)
+    {
+        services.pause(pause);
+        LOG.warn("SMTP ingress {} by the operator", pause ? "paused" : "resumed");
+    }
+
+    public boolean isPaused()
+    {
+        return services.isPaused();
+    }
+
     /** @return connections open now. */
     public int openConnections()
     {

@@ -101,6 +101,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             return;
         }
         slotHeld = true;
+        if (services.isPaused())
+        {
+            reply(SmtpReply.PAUSED);
+            flush();
+            return;
+        }
         trusted = services.policy().isTrusted(address);
         notificationSource = services.policy().isNotificationSource(address);
         tenant = services.policy().tenantOf(address);
@@ -255,6 +261,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         if (!path.isAscii() && !parameters.smtputf8())
         {
             bad(SmtpReply.UTF8_NOT_REQUESTED);
+            return;
+        }
+        if (services.isPaused())
+        {
+            reply(SmtpReply.PAUSED_TRANSACTION);
             return;
         }
         if (parameters.declaredSize() > context.maxMessageBytes())

@@ -19,7 +19,7 @@ import io.sluice.spool.SpoolContext;
  * A real spool, real admission and a real SMTP listener on an ephemeral loopback port: 127.0.0.1 is trusted,
  * {@code relay.test} is the relay domain, every other 127.x.y.z is an outside source.
  */
-final class IngressFixture implements AutoCloseable
+public final class IngressFixture implements AutoCloseable
 {
     private final Spool spool;
     private final Admission admission;
@@ -32,12 +32,12 @@ final class IngressFixture implements AutoCloseable
         this.server = server;
     }
 
-    static IngressFixture start(final Path dir, final UnaryOperator<IngressContext> settings)
+    public static IngressFixture start(final Path dir, final UnaryOperator<IngressContext> settings)
     {
         return start(dir, settings, a -> a);
     }
 
-    static IngressFixture start(
+    public static IngressFixture start(
         final Path dir, final UnaryOperator<IngressContext> settings, final UnaryOperator<AdmissionContext> admissionSettings)
     {
         final Spool spool = Spool.open(new SpoolContext().directory(dir.resolve("spool")).blockSizeBytes(1 << 20)
@@ -52,22 +52,22 @@ final class IngressFixture implements AutoCloseable
         return new IngressFixture(spool, admission, SmtpServer.start(context, policy, admission, spool, Clock.systemUTC()));
     }
 
-    InetSocketAddress address()
+    public InetSocketAddress address()
     {
         return server.localAddress();
     }
 
-    Spool spool()
+    public Spool spool()
     {
         return spool;
     }
 
-    Admission admission()
+    public Admission admission()
     {
         return admission;
     }
 
-    SmtpServer server()
+    public SmtpServer server()
     {
         return server;
     }

@@ -15,7 +15,7 @@ import java.util.List;
  * A deliberately plain SMTP client over a JDK socket: it writes exactly the bytes a test gives it (so it
  * can misbehave on purpose) and reads replies, joining multi-line replies into one string.
  */
-final class SmtpTestClient implements AutoCloseable
+public final class SmtpTestClient implements AutoCloseable
 {
     private final Socket socket;
     private final InputStream in;
@@ -29,7 +29,7 @@ final class SmtpTestClient implements AutoCloseable
     }
 
     /** Connects from {@code localAddress} (any 127.x.y.z on Linux), so one test can look like many sources. */
-    static SmtpTestClient connect(final InetSocketAddress server, final String localAddress) throws IOException
+    public static SmtpTestClient connect(final InetSocketAddress server, final String localAddress) throws IOException
     {
         final Socket socket = new Socket();
         socket.setSoTimeout(15_000);
@@ -38,12 +38,12 @@ final class SmtpTestClient implements AutoCloseable
         return new SmtpTestClient(socket);
     }
 
-    static SmtpTestClient connect(final InetSocketAddress server) throws IOException
+    public static SmtpTestClient connect(final InetSocketAddress server) throws IOException
     {
         return connect(server, "127.0.0.1");
     }
 
-    void send(final String raw) throws IOException
+    public void send(final String raw) throws IOException
     {
         out.write(raw.getBytes(StandardCharsets.UTF_8));
         out.flush();
@@ -56,14 +56,14 @@ final class SmtpTestClient implements AutoCloseable
     }
 
     /** Sends one command line with CRLF and returns its reply. */
-    String command(final String line) throws IOException
+    public String command(final String line) throws IOException
     {
         send(line + "\r\n");
         return reply();
     }
 
     /** @return the next reply (all its lines, joined by newlines), or null if the server closed the connection. */
-    String reply() throws IOException
+    public String reply() throws IOException
     {
         final List<String> lines = new ArrayList<>();
         while (true)
@@ -118,7 +118,7 @@ final class SmtpTestClient implements AutoCloseable
     }
 
     /** EHLO, MAIL, RCPT and DATA for one message; returns the final reply. */
-    String sendMessage(final String from, final String to, final String body) throws IOException
+    public String sendMessage(final String from, final String to, final String body) throws IOException
     {
         expect(command("MAIL FROM:<" + from + ">"), "250");
         expect(command("RCPT TO:<" + to + ">"), "250");
@@ -127,7 +127,7 @@ final class SmtpTestClient implements AutoCloseable
         return reply();
     }
 
-    static String expect(final String reply, final String prefix)
+    public static String expect(final String reply, final String prefix)
     {
         if (reply == null || !reply.startsWith(prefix))
         {

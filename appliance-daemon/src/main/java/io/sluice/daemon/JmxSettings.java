@@ -1,0 +1,27 @@
+package io.sluice.daemon;
+
+import java.nio.file.Path;
+
+import io.sluice.control.JmxContext;
+
+/** Maps the {@code jmx.*} settings onto the JMX context, which validates them. */
+final class JmxSettings
+{
+    private JmxSettings()
+    {
+    }
+
+    static JmxContext context(final DaemonSettings settings)
+    {
+        final String passwords = settings.string(JmxContext.PASSWORD_FILE);
+        final String access = settings.string(JmxContext.ACCESS_FILE);
+        return new JmxContext()
+            .enabled(settings.booleanValue(JmxContext.ENABLED))
+            .host(settings.string(JmxContext.HOST))
+            .port(settings.intValue(JmxContext.PORT))
+            .passwordFile(passwords.isBlank() ? null : Path.of(passwords))
+            .accessFile(access.isBlank() ? null : Path.of(access))
+            .ssl(settings.booleanValue(JmxContext.SSL))
+            .conclude();
+    }
+}
