@@ -36,6 +36,11 @@ final class Journal implements AutoCloseable
     private final ExpandableArrayBuffer readBuffer = new ExpandableArrayBuffer(64 * 1024);
     private ExcerptTailer reader;
     private long lastWriteBytes;
+    /** Key in Chronicle's metadata table: the newest cycle retention deleted, so recovery knows it went on purpose. */
+    static final String LAST_DELETED_CYCLE = "sluice.lastDeletedCycle";
+    static final int NO_CYCLE = -1;
+    private final ExpandableArrayBuffer markerBuffer = new ExpandableArrayBuffer(64);
+    private int lastWrittenCycle;
 
     Journal(final SpoolContext context)
     {
@@ -50,6 +55,14 @@ final class Journal implements AutoCloseable
         appender = queue.createAppender();
         // The writer thread is not the thread that opened the spool.
         appender.singleThreadedCheckDisabled(true);
+        lastWrittenCycle = queue.firstCycle() == Integer.MAX_VALUE ? NO_CYCLE : queue.lastCycle();
+    }
+
+    /** @return the newest cycle retention deleted on purpose, or {@link #NO_CYCLE}. */
+    long lastDeletedCycle()
+    {
+        final long cycle = queue.tableStoreGet(LAST_DELETED_CYCLE);
+        return cycle == Long.MIN_VALUE ? NO_CYCLE : cycle;
     }
 
     SingleChronicleQueue queue()
@@ -117,9 +130,21 @@ final class Journal implements AutoCloseable
     private long write(final int length)
     {
         lastWriteBytes = length;
+        if (queue.cycle() != lastWrittenCycle)
+        {
+            // Chronicle rolls to a new file on this write: open it with a marker naming the file before it.
+            append(markerBuffer, writeCodec.encodeCycleMarker(markerBuffer, lastWrittenCycle));
+        }
+        final long index = append(writeBuffer, length);
+        lastWrittenCycle = cycleOf(index);
+        return index;
+    }
+
+    private long append(final ExpandableArrayBuffer buffer, final int length)
+    {
         try (DocumentContext dc = appender.writingDocument())
         {
-            dc.wire().bytes().write(writeBuffer.byteArray(), 0, length);
+            dc.wire().bytes().write(buffer.byteArray(), 0, length);
         }
         return appender.lastIndexAppended();
     }
@@ -257,6 +282,9 @@ final class Journal implements AutoCloseable
         }
         final File file = store.file();
         queue.closeStore(store);
+        // Recorded before the file goes: a crash in between leaves a file retention meant to delete, never
+        // a deletion recovery would mistake for a lost file.
+        queue.tableStorePut(LAST_DELETED_CYCLE, cycle);
         final boolean deleted = Files.deleteIfExists(file.toPath());
         queue.refreshDirectoryListing();
         return deleted;

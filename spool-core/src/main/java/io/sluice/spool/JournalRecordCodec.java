@@ -30,6 +30,11 @@ final class JournalRecordCodec
     static final byte TYPE_MESSAGE = 1;
     static final byte TYPE_CHUNK = 2;
     static final byte TYPE_OUTCOME = 3;
+    /**
+     * First record of every journal file, naming the cycle of the file written before it (in the id field,
+     * -1 for none), so recovery can tell a file deleted by hand from a quiet hour or from retention.
+     */
+    static final byte TYPE_CYCLE_MARKER = 4;
     /** A MESSAGE record that re-states a pending message so its old journal file can be deleted. */
     static final byte FLAG_CARRIED = 1;
     /** Recipient index meaning "every recipient not yet final". */
@@ -126,6 +131,11 @@ final class JournalRecordCodec
         return seal(buffer, offset);
     }
 
+    int encodeCycleMarker(final ExpandableArrayBuffer buffer, final long previousCycle)
+    {
+        return seal(buffer, header(buffer, TYPE_CYCLE_MARKER, 0, previousCycle));
+    }
+
     /**
      * Checks a record's framing and checksum.
      *
@@ -156,7 +166,7 @@ final class JournalRecordCodec
             throw new CorruptRecordException("checksum mismatch");
         }
         final byte type = buffer.getByte(TYPE_OFFSET);
-        if (type != TYPE_MESSAGE && type != TYPE_CHUNK && type != TYPE_OUTCOME)
+        if (type < TYPE_MESSAGE || type > TYPE_CYCLE_MARKER)
         {
             throw new CorruptRecordException("unknown record type " + type);
         }

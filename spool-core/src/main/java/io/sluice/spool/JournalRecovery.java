@@ -32,6 +32,10 @@ final class JournalRecovery
     private final Map<Long, Partial> partials = new HashMap<>();
     private long maxMessageId;
     private long records;
+    private final long lastDeletedCycle;
+    private final boolean allowMissingCycles;
+    private final List<Long> missingCycles = new ArrayList<>();
+    private int previousCycle = Journal.NO_CYCLE;
 
     /** What recovery found, for the start-up log line. */
     record Report(
@@ -56,11 +60,14 @@ final class JournalRecovery
         }
     }
 
-    JournalRecovery(final Journal journal, final PendingIndex index, final SpoolCounters counters)
+    JournalRecovery(
+        final Journal journal, final PendingIndex index, final SpoolCounters counters, final boolean allowMissingCycles)
     {
         this.journal = journal;
         this.index = index;
         this.corruptRecords = counters.counter(SpoolCounter.CORRUPT_RECORDS_SKIPPED);
+        this.lastDeletedCycle = journal.lastDeletedCycle();
+        this.allowMissingCycles = allowMissingCycles;
     }
 
     Report replay()
@@ -84,6 +91,17 @@ final class JournalRecovery
                 replayRecord(recordIndex, length);
             }
         }
+        if (!missingCycles.isEmpty())
+        {
+            final String message = "journal file(s) for cycle(s) " + missingCycles + " are missing from "
+                + journal.queue().file() + " but were never deleted by retention: pending mail in them would be lost";
+            if (!allowMissingCycles)
+            {
+                throw new SpoolRecoveryException(message + ". Restore the file(s), or set " + SpoolContext.ALLOW_MISSING_CYCLES
+                    + "=true to start without them.");
+            }
+            LOG.error("{}; starting anyway because {}=true", message, SpoolContext.ALLOW_MISSING_CYCLES);
+        }
         for (final Partial partial : partials.values())
         {
             final String what = partial.head.carried()
@@ -101,7 +119,39 @@ final class JournalRecovery
         index.ledger().written(cycle, length);
         try
         {
+            replayRecord(recordIndex, length, cycle);
+        }
+        finally
+        {
+            previousCycle = cycle;
+        }
+    }
+
+    /**
+     * A file's marker names the file written before it. That file must be the one replayed just before, or,
+     * for the oldest file on disk, one retention deleted; anything else was lost outside Sluice.
+     */
+    private void checkContinuity(final long markedPrevious, final int cycle)
+    {
+        final boolean expected = previousCycle == Journal.NO_CYCLE
+            ? markedPrevious <= lastDeletedCycle
+            : markedPrevious == previousCycle || previousCycle == cycle;
+        if (!expected && markedPrevious > previousCycle)
+        {
+            missingCycles.add(markedPrevious);
+        }
+    }
+
+    private void replayRecord(final long recordIndex, final int length, final int cycle)
+    {
+        try
+        {
             final byte type = codec.verify(buffer, length);
+            if (type == JournalRecordCodec.TYPE_CYCLE_MARKER)
+            {
+                checkContinuity(JournalRecordCodec.messageId(buffer), cycle);
+                return;
+            }
             final long messageId = JournalRecordCodec.messageId(buffer);
             maxMessageId = Math.max(maxMessageId, messageId);
             switch (type)

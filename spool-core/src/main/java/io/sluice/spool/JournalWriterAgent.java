@@ -144,8 +144,9 @@ final class JournalWriterAgent implements Agent
             {
                 written += request instanceof WriteRequest.Append append ? write(append) : write((WriteRequest.Outcome)request);
             }
-            catch (final RuntimeException ex)
+            catch (final RuntimeException | AssertionError ex)
             {
+                // Chronicle reports some damage with assertions (-ea in tests): refuse, never let the writer die.
                 ioFailures.increment();
                 LOG.error("journal write failed; the request is refused, nothing was promised", ex);
                 markFailed(request);
@@ -177,7 +178,7 @@ final class JournalWriterAgent implements Agent
             }
             return true;
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | AssertionError ex)
         {
             ioFailures.increment();
             LOG.error("journal sync failed: the batch is refused and its senders will retry", ex);

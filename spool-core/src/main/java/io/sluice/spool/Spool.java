@@ -49,7 +49,16 @@ public final class Spool implements AutoCloseable
         diskGuard = new DiskGuard(context.directory(), context.diskReserveBytes(), context.diskCheckIntervalMs());
         journal = new Journal(context);
         final long startNs = System.nanoTime();
-        final JournalRecovery.Report report = new JournalRecovery(journal, index, counters).replay();
+        final JournalRecovery.Report report;
+        try
+        {
+            report = new JournalRecovery(journal, index, counters, context.allowMissingCycles()).replay();
+        }
+        catch (final RuntimeException ex)
+        {
+            journal.close();
+            throw ex;
+        }
         LOG.info("spool {} recovered in {} ms: {} records, {} pending messages ({} bytes), {} corrupt records skipped,"
             + " {} incomplete messages discarded", context.directory(), (System.nanoTime() - startNs) / 1_000_000,
             report.records(), report.pendingMessages(), report.pendingBytes(), report.corruptRecords(),

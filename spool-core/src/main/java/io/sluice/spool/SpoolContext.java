@@ -70,6 +70,13 @@ public final class SpoolContext
     public static final String MAINTENANCE_INTERVAL_MS = "spool.maintenanceIntervalMs";
     public static final long DEFAULT_MAINTENANCE_INTERVAL_MS = 1000;
 
+    /**
+     * Start even when a journal file that retention never deleted is missing (its pending mail is lost).
+     * Off by default: recovery refuses and says which file, so an operator decides, not the daemon.
+     */
+    public static final String ALLOW_MISSING_CYCLES = "spool.allowMissingCycles";
+    public static final boolean DEFAULT_ALLOW_MISSING_CYCLES = false;
+
     private static final long MIN_BLOCK_SIZE_BYTES = 256 << 10;
     /** Room in a record for the fixed header and recipient statuses beside a body chunk. */
     private static final int RECORD_OVERHEAD_BYTES = 4096;
@@ -87,6 +94,7 @@ public final class SpoolContext
     private int maxBatch = DEFAULT_MAX_BATCH;
     private double compactionLiveRatio = DEFAULT_COMPACTION_LIVE_RATIO;
     private long maintenanceIntervalMs = DEFAULT_MAINTENANCE_INTERVAL_MS;
+    private boolean allowMissingCycles = DEFAULT_ALLOW_MISSING_CYCLES;
     private Clock clock = Clock.systemUTC();
     private Supplier<IdleStrategy> writerIdleStrategy = () -> new BackoffIdleStrategy(
         100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
@@ -331,6 +339,18 @@ public final class SpoolContext
     public long maintenanceIntervalMs()
     {
         return maintenanceIntervalMs;
+    }
+
+    public SpoolContext allowMissingCycles(final boolean allowMissingCycles)
+    {
+        checkMutable();
+        this.allowMissingCycles = allowMissingCycles;
+        return this;
+    }
+
+    public boolean allowMissingCycles()
+    {
+        return allowMissingCycles;
     }
 
     /** The clock for ids, ages and journal roll cycles; tests inject one they can move. */
