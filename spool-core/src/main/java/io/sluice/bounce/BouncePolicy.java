@@ -1,0 +1,486 @@
+package io.sluice.bounce;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import io.sluice.admission.Cidr;
+import io.sluice.config.InvalidSettingException;
+import io.sluice.spool.Envelope;
+import io.sluice.spool.PendingMessage;
+import io.sluice.spool.RecipientStatus;
+import org.agrona.concurrent.NanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides, for each recipient that failed permanently (a {@code 5xx}, or a queue lifetime run out), whether its
+ * sender gets a delivery status notification. The default answer for anything that smells of incident 001 is no:
+ *
+ * <ol>
+ *   <li>{@link SuppressionReason#BOUNCE_OF_BOUNCE}: the message is a bounce (in {@link BounceContext#LANE}).</li>
+ *   <li>{@link SuppressionReason#NULL_SENDER}: RFC 5321 section 4.5.5, never a notification to {@code <>}.</li>
+ *   <li>{@link SuppressionReason#INVALID_SENDER}: the sender is not a mailbox.</li>
+ *   <li>{@link SuppressionReason#SPOOF_PATTERN}: from outside the trusted networks, with a sender equal to one of
+ *       its recipients or in a protected domain, or in a suspect lane (admission recognised the pattern).</li>
+ *   <li>{@link SuppressionReason#POLICY_FAILURE}: a {@code 5.7.x} rejection, unless configured to bounce.</li>
+ *   <li>{@link SuppressionReason#SUPPRESSION_LIST}: the sender recently hard-bounced.</li>
+ *   <li>{@link SuppressionReason#DUPLICATE}: the same bounce was sent within the dedup window.</li>
+ *   <li>{@link SuppressionReason#BUDGET_EXCEEDED}: bounces over the budget window reached their share of the mail
+ *       accepted over it ({@link #onAccepted()}).</li>
+ *   <li>{@link SuppressionReason#RATE_LIMITED_RECIPIENT}, {@link SuppressionReason#RATE_LIMITED_DOMAIN}: the
+ *       bounce recipient's or its domain's token bucket is empty.</li>
+ * </ol>
+ *
+ * <p>Only a bounce that passes all of them takes a token from each bucket and a share of the budget. A decision
+ * also learns: a permanent failure of a bounce, or a reply saying an address does not exist ({@code 5.1.x}), puts
+ * that address on the suppression list, so the next forged message "from" it gets no bounce either.
+ *
+ * <p>Every suppression is counted by reason ({@link BounceCounter}) and kept in a bounded list of recent ones
+ * ({@link #recentSuppressions()}); the caller journals it through {@link BounceDecision#journalStatus()}.
+ *
+ * <p>Thread-safe: delivery threads decide, the journal writer reports accepted mail, the console lists and edits
+ * the suppression list. State is guarded by one lock held for the microseconds of a decision, never across I/O;
+ * decisions happen only on permanent failures, so the lock is never hot. Time comes from the context's clocks.
+ */
+public final class BouncePolicy
+{
+    private static final Logger LOG = LoggerFactory.getLogger(BouncePolicy.class);
+
+    private final BounceContext context;
+    private final Clock clock;
+    private final NanoClock nanoClock;
+    private final Set<String> protectedDomains;
+    private final List<Cidr> trustedNetworks;
+    private final Set<String> trustedLanes;
+    private final Set<String> suspectLanes;
+    private final String bounceLane;
+    private final long budgetWindowNs;
+    private final BounceCounters counters = new BounceCounters();
+    private final Object lock = new Object();
+    private final SuppressionList suppressionList;
+    private final SuppressionRing recent;
+    private final KeyedBuckets recipientBuckets;
+    private final KeyedBuckets domainBuckets;
+    private final DedupTable dedup;
+    private final BudgetWindow budget;
+    private boolean alerted;
+    private long lastAlertNs;
+
+    /**
+     * @param context settings; concluded (validated) here.
+     * @throws InvalidSettingException naming the first bad setting.
+     */
+    public BouncePolicy(final BounceContext context)
+    {
+        this.context = context.conclude();
+        clock = context.clock();
+        nanoClock = context.nanoClock();
+        protectedDomains = context.protectedDomainSet();
+        trustedNetworks = context.trustedNetworkList();
+        trustedLanes = context.trustedLaneSet();
+        suspectLanes = context.suspectLaneSet();
+        bounceLane = context.lane();
+        budgetWindowNs = TimeUnit.MILLISECONDS.toNanos(context.budgetWindowMs());
+        suppressionList = new SuppressionList(context.suppressionMaxEntries());
+        recent = new SuppressionRing(context.recentSuppressions());
+        recipientBuckets = new KeyedBuckets(context.recipientRatePerHour(), context.recipientBurst(), context.maxTrackedKeys());
+        domainBuckets = new KeyedBuckets(context.domainRatePerHour(), context.domainBurst(), context.maxTrackedKeys());
+        dedup = new DedupTable(context.dedupWindowMs(), context.maxTrackedKeys());
+        budget = new BudgetWindow(context.budgetWindowMs());
+    }
+
+    /**
+     * Decides with the message's trust read from its envelope: see {@link #isFromTrustedNetwork(Envelope)}.
+     *
+     * @see #decide(PendingMessage, int, RecipientStatus, boolean)
+     */
+    public BounceDecision decide(final PendingMessage message, final int recipientIndex, final RecipientStatus failure)
+    {
+        return decide(message, recipientIndex, failure, isFromTrustedNetwork(message.envelope()));
+    }
+
+    /**
+     * Decides whether the failure of one recipient is bounced. Call it before journaling the recipient's final
+     * status, and journal {@link BounceDecision#journalStatus()}: {@code FAILED} when a DSN is to be sent,
+     * {@code SUPPRESSED} with the reason otherwise. A DSN the decision allows has taken its tokens and its share of
+     * the budget: build and append it ({@link DsnBuilder}).
+     *
+     * @param message            the message as it was dispatched (the snapshot the drain handed out).
+     * @param recipientIndex     the recipient that failed.
+     * @param failure            its {@code FAILED} status, as the drain's classifier made it.
+     * @param fromTrustedNetwork whether the message came from the trusted networks (its senders are not forged).
+     * @return the decision; never null.
+     * @throws IllegalArgumentException if the recipient index is out of range or the status is not {@code FAILED}.
+     */
+    public BounceDecision decide(
+        final PendingMessage message, final int recipientIndex, final RecipientStatus failure, final boolean fromTrustedNetwork)
+    {
+        final DeliveryFailure parsed = DeliveryFailure.of(message, recipientIndex, failure);
+        final Envelope envelope = message.envelope();
+        final long nowMillis = clock.millis();
+        final long nowNs = nanoClock.nanoTime();
+        final SuppressionReason reason;
+        boolean alert = false;
+        synchronized (lock)
+        {
+            learn(envelope, parsed, nowMillis);
+            final SuppressionReason verdict = verdict(envelope, parsed, fromTrustedNetwork, nowMillis);
+            reason = verdict != null ? verdict : charge(envelope, parsed, nowNs);
+            if (reason == SuppressionReason.BUDGET_EXCEEDED && (!alerted || nowNs - lastAlertNs >= budgetWindowNs))
+            {
+                alerted = true;
+                lastAlertNs = nowNs;
+                alert = true;
+            }
+            if (reason != null)
+            {
+                recent.add(new Suppression(nowMillis, message.queueId(), envelope.sender(), parsed.recipient(), reason,
+                    parsed.status()));
+            }
+        }
+        counters.counter(BounceCounter.DECISIONS).increment();
+        if (reason == null)
+        {
+            counters.counter(BounceCounter.BOUNCES_ALLOWED).increment();
+        }
+        else
+        {
+            counters.counter(BounceCounter.SUPPRESSED).increment();
+            counters.counter(reason.counter()).increment();
+        }
+        if (alert)
+        {
+            counters.counter(BounceCounter.BUDGET_ALERTS).increment();
+            LOG.warn("bounce budget spent: {}; further bounces are suppressed until the window moves on", budget());
+        }
+        return new BounceDecision(message, parsed, failure, reason, alert);
+    }
+
+    /** Guarded by {@code lock}. Puts addresses the failure proves undeliverable on the suppression list. */
+    private void learn(final Envelope envelope, final DeliveryFailure failure, final long nowMillis)
+    {
+        final boolean bounceFailed = envelope.lane().equals(bounceLane) && !failure.expired();
+        if (bounceFailed || failure.isRecipientAddressBad())
+        {
+            listAddress(failure.recipient(), nowMillis);
+        }
+        if (failure.isSenderAddressBad() && !envelope.hasNullSender())
+        {
+            listAddress(envelope.sender(), nowMillis);
+        }
+    }
+
+    private void listAddress(final String address, final long nowMillis)
+    {
+        final long expiryMs = context.suppressionExpiryMs();
+        if (expiryMs == 0 || !Addresses.isMailbox(address.trim()))
+        {
+            return;
+        }
+        if (suppressionList.add(Addresses.normalize(address), nowMillis + expiryMs, nowMillis))
+        {
+            counters.counter(BounceCounter.ADDRESSES_SUPPRESSED).increment();
+        }
+        counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
+    }
+
+    /** Guarded by {@code lock}. @return the reason that holds whatever the load, or null. */
+    private SuppressionReason verdict(
+        final Envelope envelope, final DeliveryFailure failure, final boolean trusted, final long nowMillis)
+    {
+        if (envelope.lane().equals(bounceLane))
+        {
+            return SuppressionReason.BOUNCE_OF_BOUNCE;
+        }
+        if (envelope.hasNullSender())
+        {
+            return SuppressionReason.NULL_SENDER;
+        }
+        final String sender = envelope.sender().trim();
+        if (!Addresses.isMailbox(sender))
+        {
+            return SuppressionReason.INVALID_SENDER;
+        }
+        if (!trusted && isSpoofPattern(envelope, sender))
+        {
+            return SuppressionReason.SPOOF_PATTERN;
+        }
+        if (failure.isPolicyFailure() && !context.policyFailuresBounce())
+        {
+            return SuppressionReason.POLICY_FAILURE;
+        }
+        if (suppressionList.contains(Addresses.normalize(sender), nowMillis))
+        {
+            return SuppressionReason.SUPPRESSION_LIST;
+        }
+        return null;
+    }
+
+    /** The spoofing pattern of incident 001, as admission's spoof policy sees it, plus admission's own verdict. */
+    private boolean isSpoofPattern(final Envelope envelope, final String sender)
+    {
+        if (suspectLanes.contains(envelope.lane()))
+        {
+            return true;
+        }
+        for (final String recipient : envelope.recipients())
+        {
+            if (sender.equalsIgnoreCase(recipient.trim()))
+            {
+                return true;
+            }
+        }
+        return isProtected(Addresses.domainOf(sender));
+    }
+
+    private boolean isProtected(final String domain)
+    {
+        if (protectedDomains.isEmpty() || domain.isEmpty())
+        {
+            return false;
+        }
+        String candidate = domain;
+        while (true)
+        {
+            if (protectedDomains.contains(candidate))
+            {
+                return true;
+            }
+            final int dot = candidate.indexOf('.');
+            if (dot < 0)
+            {
+                return false;
+            }
+            candidate = candidate.substring(dot + 1);
+        }
+    }
+
+    /**
+     * Guarded by {@code lock}. Applies the limits, and if all pass, takes a token from each bucket and a share of the
+     * budget and remembers the bounce for dedup.
+     *
+     * @return the limit that refused, or null if the bounce may be sent.
+     */
+    private SuppressionReason charge(final Envelope envelope, final DeliveryFailure failure, final long nowNs)
+    {
+        final String recipient = Addresses.normalize(envelope.sender());
+        final String dedupKey = recipient + '\n' + Addresses.normalize(failure.recipient()) + '\n' + failure.status();
+        if (dedup.contains(dedupKey, nowNs))
+        {
+            return SuppressionReason.DUPLICATE;
+        }
+        if (budget.sentInWindow(nowNs) >= allowed(budget.acceptedInWindow(nowNs)))
+        {
+            return SuppressionReason.BUDGET_EXCEEDED;
+        }
+        if (!recipientBuckets.tryConsume(recipient, nowNs))
+        {
+            return SuppressionReason.RATE_LIMITED_RECIPIENT;
+        }
+        if (!domainBuckets.tryConsume(Addresses.domainOf(recipient), nowNs))
+        {
+            recipientBuckets.refund(recipient, nowNs);
+            return SuppressionReason.RATE_LIMITED_DOMAIN;
+        }
+        budget.sent(nowNs);
+        dedup.remember(dedupKey, nowNs);
+        return null;
+    }
+
+    private long allowed(final long accepted)
+    {
+        return Math.max(context.budgetMinimum(), (long)Math.floor(context.budgetFraction() * accepted));
+    }
+
+    /**
+     * @return true if the message is in a trusted lane ({@link BounceContext#TRUSTED_LANES}) or its source key is an
+     *         address literal in {@link BounceContext#TRUSTED_NETWORKS}. Never looks a name up.
+     */
+    public boolean isFromTrustedNetwork(final Envelope envelope)
+    {
+        if (trustedLanes.contains(envelope.lane()))
+        {
+            return true;
+        }
+        if (trustedNetworks.isEmpty())
+        {
+            return false;
+        }
+        final InetAddress source = literal(envelope.sourceKey());
+        if (source == null)
+        {
+            return false;
+        }
+        for (final Cidr network : trustedNetworks)
+        {
+            if (network.contains(source))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static InetAddress literal(final String sourceKey)
+    {
+        if (sourceKey.isEmpty() || sourceKey.indexOf('/') >= 0)
+        {
+            return null;
+        }
+        try
+        {
+            Cidr.parse("sourceKey", sourceKey);
+            // Safe: Cidr.parse accepted it as an address literal, so this parses it and never asks DNS.
+            return InetAddress.getByName(sourceKey);
+        }
+        catch (final InvalidSettingException | UnknownHostException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * Counts one durably accepted message towards the budget. Call it for every message the spool accepts (e.g. from
+     * {@code SpoolListener.onAccepted}, a single thread); it takes the lock for a few nanoseconds.
+     */
+    public void onAccepted()
+    {
+        onAccepted(1);
+    }
+
+    /**
+     * Counts a durably accepted message towards the budget unless the appliance wrote it itself (a DSN, a notice:
+     * {@link GeneratedMail#SOURCE_KEY}), so bounces never raise their own budget. Pass every envelope the spool
+     * accepts, e.g. from {@code SpoolListener.onAccepted}.
+     */
+    public void onAccepted(final Envelope envelope)
+    {
+        if (!GeneratedMail.SOURCE_KEY.equals(envelope.sourceKey()))
+        {
+            onAccepted(1);
+        }
+    }
+
+    /** Counts {@code messages} durably accepted messages towards the budget. */
+    public void onAccepted(final long messages)
+    {
+        if (messages < 0)
+        {
+            throw new IllegalArgumentException("messages must be >= 0: " + messages);
+        }
+        final long nowNs = nanoClock.nanoTime();
+        synchronized (lock)
+        {
+            budget.accepted(nowNs, messages);
+        }
+        counters.counter(BounceCounter.MESSAGES_ACCEPTED).getAndAdd(messages);
+    }
+
+    /** @return the budget over the current window. */
+    public BudgetStatus budget()
+    {
+        final long nowNs = nanoClock.nanoTime();
+        synchronized (lock)
+        {
+            final long accepted = budget.acceptedInWindow(nowNs);
+            return new BudgetStatus(context.budgetWindowMs(), accepted, budget.sentInWindow(nowNs), allowed(accepted));
+        }
+    }
+
+    /**
+     * Puts an address on the suppression list by hand (an operator's console).
+     *
+     * @param durationMs how long, from now; at least 1.
+     * @throws IllegalArgumentException if the address is not a mailbox or the duration is not positive.
+     */
+    public void suppress(final String address, final long durationMs)
+    {
+        Objects.requireNonNull(address, "address");
+        if (!Addresses.isMailbox(address.trim()))
+        {
+            throw new IllegalArgumentException("expected a mailbox such as user@example.com: '" + address + "'");
+        }
+        if (durationMs <= 0)
+        {
+            throw new IllegalArgumentException("expected a positive duration in ms: " + durationMs);
+        }
+        final long nowMillis = clock.millis();
+        synchronized (lock)
+        {
+            if (suppressionList.add(Addresses.normalize(address), nowMillis + durationMs, nowMillis))
+            {
+                counters.counter(BounceCounter.ADDRESSES_SUPPRESSED).increment();
+            }
+            counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
+        }
+        LOG.info("bounce suppression list: {} added by operator for {} ms", address, durationMs);
+    }
+
+    /** @return true if the address was on the suppression list and is now off it. */
+    public boolean unsuppress(final String address)
+    {
+        Objects.requireNonNull(address, "address");
+        final boolean removed;
+        synchronized (lock)
+        {
+            removed = suppressionList.remove(Addresses.normalize(address));
+            counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
+        }
+        if (removed)
+        {
+            LOG.info("bounce suppression list: {} removed by operator", address);
+        }
+        return removed;
+    }
+
+    public boolean isSuppressed(final String address)
+    {
+        final long nowMillis = clock.millis();
+        synchronized (lock)
+        {
+            return suppressionList.contains(Addresses.normalize(address), nowMillis);
+        }
+    }
+
+    /** @return the suppression list, oldest entry first; O(entries), for consoles. */
+    public List<SuppressedAddress> suppressionList()
+    {
+        final long nowMillis = clock.millis();
+        synchronized (lock)
+        {
+            final List<SuppressedAddress> listed = suppressionList.list(nowMillis);
+            counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
+            return listed;
+        }
+    }
+
+    /** @return the recent suppressions, newest first, up to {@link BounceContext#RECENT_SUPPRESSIONS}. */
+    public List<Suppression> recentSuppressions()
+    {
+        return recentSuppressions(Integer.MAX_VALUE);
+    }
+
+    /** @return up to {@code max} recent suppressions, newest first. */
+    public List<Suppression> recentSuppressions(final int max)
+    {
+        synchronized (lock)
+        {
+            return recent.newest(max);
+        }
+    }
+
+    public BounceCounters counters()
+    {
+        return counters;
+    }
+
+    public BounceContext context()
+    {
+        return context;
+    }
+}

@@ -1,0 +1,171 @@
+package io.sluice.containment;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The file that carries containment across a restart: every held or paused tenant with its reason, time and note,
+ * and every tenant's learned normal rate (so a restart neither forgets a hold nor hands a flooding tenant a fresh
+ * baseline to hide under). Windows are not kept: they are minutes long and rebuild from the traffic.
+ *
+ * <p>Layout (big-endian): magic {@code "SLCT"}, version, save time (epoch ms), tenant count, then per tenant its
+ * name, state ordinal, reason ordinal ({@code 0xFF} for none), held-since (epoch ms), note, learned rate per minute;
+ * last, the CRC32C of everything before it. Anything that does not parse, or fails the CRC, is corrupt as a whole.
+ *
+ * <p>Written atomically, as admission's state file: to a temporary file beside it, forced to disk, renamed over the
+ * old one, and the directory forced, so a crash leaves the old file or the new one, never a torn one.
+ */
+final class ContainmentStateFile
+{
+    static final int MAGIC = 0x534C_4354;
+    static final int VERSION = 1;
+    private static final int NO_REASON = 0xFF;
+    /** Far above a million tenants with long names and notes; a bigger file is not ours. */
+    private static final long MAX_FILE_BYTES = 1L << 30;
+
+    /** One tenant as saved. */
+    record SavedTenant(String tenant, TenantState state, HoldReason reason, long sinceMillis, String note,
+        double learnedPerMinute)
+    {
+    }
+
+    /** Everything read back from a state file. */
+    record Saved(long savedAtMillis, List<SavedTenant> tenants)
+    {
+    }
+
+    private ContainmentStateFile()
+    {
+    }
+
+    /**
+     * @return what the file holds.
+     * @throws IOException if it cannot be read or is corrupt.
+     */
+    static Saved read(final Path path) throws IOException
+    {
+        final long size = Files.size(path);
+        if (size > MAX_FILE_BYTES || size < 20)
+        {
+            throw new IOException("state file " + path + " has an impossible size: " + size + " bytes");
+        }
+        final byte[] bytes = Files.readAllBytes(path);
+        final CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        if ((int)crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt())
+        {
+            throw new IOException("state file " + path + " fails its CRC32C check");
+        }
+        final DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
+        if (in.readInt() != MAGIC || in.readInt() != VERSION)
+        {
+            throw new IOException("state file " + path + " is not a containment state file of version " + VERSION);
+        }
+        final long savedAtMillis = in.readLong();
+        final int count = in.readInt();
+        if (count < 0 || count > in.available())
+        {
+            throw new IOException("state file " + path + " has an impossible tenant count " + count);
+        }
+        final List<SavedTenant> tenants = new ArrayList<>(count);
+        for (int i = 0; i < count; i++)
+        {
+            final String tenant = in.readUTF();
+            final TenantState state = ordinal(TenantState.values(), in.readUnsignedByte(), "state");
+            final int reasonOrdinal = in.readUnsignedByte();
+            final HoldReason reason = reasonOrdinal == NO_REASON ? null : ordinal(HoldReason.values(), reasonOrdinal, "reason");
+            final long since = in.readLong();
+            final String note = in.readUTF();
+            final double learned = in.readDouble();
+            if (tenant.isEmpty() || !(learned >= 0 && learned < Double.MAX_VALUE) || (state.isHolding() != (reason != null)))
+            {
+                throw new IOException("state file " + path + " has an impossible entry for tenant '" + tenant + "'");
+            }
+            tenants.add(new SavedTenant(tenant, state, reason, since, note, learned));
+        }
+        if (in.available() != 0)
+        {
+            throw new IOException("state file " + path + " has " + in.available() + " bytes after its end");
+        }
+        return new Saved(savedAtMillis, tenants);
+    }
+
+    private static <T> T ordinal(final T[] values, final int ordinal, final String what) throws IOException
+    {
+        if (ordinal >= values.length)
+        {
+            throw new IOException("unknown " + what + " " + ordinal);
+        }
+        return values[ordinal];
+    }
+
+    /** Writes the file atomically (see the class comment). */
+    static void write(final Path path, final long savedAtMillis, final List<SavedTenant> tenants) throws IOException
+    {
+        final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 + tenants.size() * 64);
+        final DataOutputStream out = new DataOutputStream(buffer);
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.writeLong(savedAtMillis);
+        out.writeInt(tenants.size());
+        for (final SavedTenant tenant : tenants)
+        {
+            out.writeUTF(tenant.tenant());
+            out.writeByte(tenant.state().ordinal());
+            out.writeByte(tenant.reason() == null ? NO_REASON : tenant.reason().ordinal());
+            out.writeLong(tenant.sinceMillis());
+            out.writeUTF(tenant.note());
+            out.writeDouble(tenant.learnedPerMinute());
+        }
+        final CRC32C crc = new CRC32C();
+        crc.update(buffer.toByteArray());
+        out.writeInt((int)crc.getValue());
+        out.flush();
+        final Path temporary = path.resolveSibling(path.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(temporary,
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
+        {
+            final ByteBuffer bytes = ByteBuffer.wrap(buffer.toByteArray());
+            while (bytes.hasRemaining())
+            {
+                channel.write(bytes);
+            }
+            channel.force(true);
+        }
+        try
+        {
+            Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        catch (final AtomicMoveNotSupportedException ex)
+        {
+            Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING);
+        }
+        forceDirectory(path.toAbsolutePath().getParent());
+    }
+
+    private static void forceDirectory(final Path directory)
+    {
+        // The rename is durable only once the directory is; Linux allows forcing a directory opened read-only.
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
+        {
+            dir.force(true);
+        }
+        catch (final IOException ex)
+        {
+            // Some platforms cannot open a directory as a file; the rename is still atomic there.
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.sluice.containment;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.agrona.concurrent.NanoClock;
+
+/** A wall clock and a monotonic clock that tests move together, by hand, so every rate is deterministic. */
+final class TestClock extends Clock implements NanoClock
+{
+    private final AtomicLong nanos;
+    private final long startMillis;
+
+    TestClock(final long startMillis)
+    {
+        this.startMillis = startMillis;
+        this.nanos = new AtomicLong(1_000_000_000L);
+    }
+
+    TestClock()
+    {
+        this(1_700_000_000_000L);
+    }
+
+    void advance(final Duration duration)
+    {
+        nanos.addAndGet(duration.toNanos());
+    }
+
+    void advanceMillis(final long millis)
+    {
+        advance(Duration.ofMillis(millis));
+    }
+
+    @Override
+    public long nanoTime()
+    {
+        return nanos.get();
+    }
+
+    @Override
+    public long millis()
+    {
+        return startMillis + (nanos.get() - 1_000_000_000L) / 1_000_000;
+    }
+
+    @Override
+    public Instant instant()
+    {
+        return Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public ZoneId getZone()
+    {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(final ZoneId zone)
+    {
+        throw new UnsupportedOperationException("a TestClock is UTC only");
+    }
+}
