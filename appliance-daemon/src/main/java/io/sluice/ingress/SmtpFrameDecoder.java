@@ -6,6 +6,7 @@ import java.util.List;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ByteProcessor;
 
 /**
  * Splits the inbound byte stream into SMTP command lines, or, between {@code 354} and the end of data,
@@ -131,8 +132,21 @@ final class SmtpFrameDecoder extends ByteToMessageDecoder
     {
         while (in.isReadable())
         {
-            final byte b = in.readByte();
-            if (step(b))
+            if (state == DataState.MID_LINE)
+            {
+                // Fast path: copy the run up to the next CR or LF in bulk. Byte-at-a-time reads were the
+                // hottest frames of the acceptance benchmark's profile (Netty checks the buffer on each read).
+                final int start = in.readerIndex();
+                final int special = in.forEachByte(ByteProcessor.FIND_CRLF);
+                final int stop = special < 0 ? in.writerIndex() : special;
+                writeSpan(in, start, stop - start);
+                in.readerIndex(stop);
+                if (special < 0)
+                {
+                    return;
+                }
+            }
+            if (step(in.readByte()))
             {
                 inData = false;
                 target = null;
@@ -140,6 +154,20 @@ final class SmtpFrameDecoder extends ByteToMessageDecoder
                 return;
             }
         }
+    }
+
+    private void writeSpan(final ByteBuf in, final int index, final int length)
+    {
+        if (length == 0)
+        {
+            return;
+        }
+        final long room = Math.max(0, limit - dataBytes);
+        if (room > 0)
+        {
+            target.writeBytes(in, index, (int)Math.min(room, length));
+        }
+        dataBytes += length;
     }
 
     /** @return true when {@code b} completes {@code <CRLF>.<CRLF>}. */
