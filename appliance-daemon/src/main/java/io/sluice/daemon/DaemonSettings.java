@@ -30,7 +30,9 @@ public final class DaemonSettings
     private static final Logger LOG = LoggerFactory.getLogger(DaemonSettings.class);
     /** Keys that name something the operator defines (a tenant, a domain), so they cannot all be listed as defaults. */
     private static final List<Pattern> OPEN_KEYS = List.of(
-        Pattern.compile("tenant\\.[A-Za-z0-9_-]+\\.networks"));
+        Pattern.compile("tenant\\.[A-Za-z0-9_-]+\\.networks"),
+        // A target and a connection limit for each operator-defined drain route (drain.routes).
+        Pattern.compile(DeliverySettings.ROUTE_KEY_PATTERN));
 
     private final Map<String, String> values;
 

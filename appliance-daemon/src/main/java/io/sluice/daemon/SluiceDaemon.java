@@ -1,7 +1,9 @@
 package io.sluice.daemon;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -11,6 +13,20 @@ import java.util.concurrent.TimeUnit;
 import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.control.ControlPlane;
+import io.sluice.control.ControlState;
+import io.sluice.control.JmxContext;
+import io.sluice.control.LimitsControl;
+import io.sluice.control.LimitsControlMXBean;
+import io.sluice.control.SpoolControl;
+import io.sluice.control.SpoolControlMXBean;
+import io.sluice.delivery.Delivery;
+import io.sluice.delivery.DeliveryContext;
+import io.sluice.delivery.FailureListener;
+import io.sluice.drain.DrainAgent;
+import io.sluice.drain.DrainContext;
+import io.sluice.drain.DrainStatus;
+import io.sluice.drain.RouteSpec;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.IngressSettings;
 import io.sluice.ingress.SmtpServer;
@@ -18,13 +34,15 @@ import io.sluice.ingress.SourcePolicy;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 import io.sluice.spool.SpoolCounter;
+import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The appliance process: reads its settings, opens the spool, starts admission and the SMTP listener, and
- * runs until systemd (or Ctrl-C) stops it; then it stops in the reverse order, listener first, so no
- * session is left waiting on a closed spool.
+ * The appliance process: reads its settings, then starts each stage in the order data flows back from the journal:
+ * the spool (its listener feeding the drain), the drain loaded with the spool's pending mail, admission, delivery,
+ * the drain's thread, and last the SMTP listener; it runs until systemd (or Ctrl-C) stops it, then stops in the
+ * reverse order, listener first, so no session is left waiting on a closed spool and no outcome on a closed journal.
  * Exit codes follow sysexits: 64 for bad arguments, 78 for a bad configuration (nothing in the spool is
  * touched then), 1 for a failure while running.
  */
@@ -40,22 +58,49 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long ADMISSION_SNAPSHOT_INTERVAL_MS = 5_000;
 
     private final Spool spool;
+    private final DrainAgent drain;
+    private final Delivery delivery;
+    private final AgentRunner drainRunner;
     private final Admission admission;
     private final SmtpServer smtp;
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
         r -> new Thread(r, "sluice-maintenance"));
+    private final ControlPlane control;
+    private final SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
 
     private SluiceDaemon(final Configuration configuration)
     {
-        spool = Spool.open(configuration.spool());
+        delivery = new Delivery(configuration.delivery());
+        drain = new DrainAgent(configuration.drain(), delivery);
+        spool = Spool.open(configuration.spool(), drain.listener());
+        // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
+        drain.load(spool.pendingMessages());
         Admission startedAdmission = null;
+        AgentRunner startedRunner = null;
+        SmtpServer startedSmtp = null;
         try
         {
-            startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool));
-            smtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission, spool, Clock.systemUTC());
+            startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
+            // Issue 5's bounce policy plugs in here; until then a failure is journaled and logged, nothing more.
+            delivery.start(spool, drain, FailureListener.NONE);
+            startedRunner = new AgentRunner(configuration.drain().idleStrategy().get(),
+                ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain);
+            AgentRunner.startOnThread(startedRunner);
+            startedSmtp = SmtpServer.start(
+                configuration.ingress(), configuration.sources(), startedAdmission, spool, Clock.systemUTC());
+            control = startControlPlane(configuration, startedAdmission, startedSmtp);
         }
         catch (final RuntimeException ex)
         {
+            if (startedSmtp != null)
+            {
+                startedSmtp.close();
+            }
+            if (startedRunner != null)
+            {
+                startedRunner.close();
+            }
+            delivery.close();
             if (startedAdmission != null)
             {
                 startedAdmission.close();
@@ -63,9 +108,47 @@ public final class SluiceDaemon implements AutoCloseable
             spool.close();
             throw ex;
         }
+        drainRunner = startedRunner;
         admission = startedAdmission;
+        smtp = startedSmtp;
         maintenance.scheduleWithFixedDelay(this::snapshotAdmission,
             ADMISSION_SNAPSHOT_INTERVAL_MS, ADMISSION_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The MXBeans over each stage's control API, then the JMX connector; last, so a console sees a running daemon. */
+    private ControlPlane startControlPlane(final Configuration configuration, final Admission admission, final SmtpServer smtp)
+    {
+        final ControlState state = ControlState.open(configuration.spool().directory());
+        final ControlPlane plane = new ControlPlane(ManagementFactory.getPlatformMBeanServer());
+        try
+        {
+            return plane
+                .register("Spool", new SpoolControl(spool, smtp, state), SpoolControlMXBean.class)
+                .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
+                .serve(configuration.jmx());
+        }
+        catch (final RuntimeException ex)
+        {
+            plane.close();
+            throw ex;
+        }
+    }
+
+    /** The watchdog's health check: the journal writer and the drain still run. */
+    boolean healthy()
+    {
+        final Thread drainThread = drainRunner.thread();
+        return spool.isWriterAlive() && drainThread != null && drainThread.isAlive() && !drainRunner.isClosed();
+    }
+
+    /** The line {@code systemctl status} shows. */
+    String statusLine()
+    {
+        final DrainStatus status = drain.status();
+        final long etaSeconds = status == null ? 0 : status.etaMillis() / 1000;
+        return spool.counters().get(SpoolCounter.PENDING_MESSAGES) + " pending, oldest "
+            + spool.counters().get(SpoolCounter.OLDEST_PENDING_AGE_MS) / 1000 + " s, drain ETA " + etaSeconds + " s"
+            + (smtp.isPaused() ? ", ingress paused" : "");
     }
 
     private void snapshotAdmission()
@@ -81,12 +164,21 @@ public final class SluiceDaemon implements AutoCloseable
     }
 
     /** Every module's validated context: built whole before anything opens a file or a socket. */
-    record Configuration(SpoolContext spool, AdmissionContext admission, IngressContext ingress, SourcePolicy sources)
+    record Configuration(
+        SpoolContext spool,
+        AdmissionContext admission,
+        IngressContext ingress,
+        SourcePolicy sources,
+        DrainContext drain,
+        DeliveryContext delivery,
+        JmxContext jmx)
     {
         static Configuration of(final DaemonSettings settings)
         {
+            final DrainContext drain = DrainSettings.context(settings);
             return new Configuration(SpoolSettings.context(settings), AdmissionSettings.context(settings),
-                IngressSettings.context(settings), IngressSettings.policy(settings));
+                IngressSettings.context(settings), IngressSettings.policy(settings), drain,
+                DeliverySettings.context(settings, drain), JmxSettings.context(settings));
         }
     }
 
@@ -94,15 +186,45 @@ public final class SluiceDaemon implements AutoCloseable
     static SluiceDaemon start(final Configuration configuration)
     {
         final SluiceDaemon daemon = new SluiceDaemon(configuration);
+        logRoutes(configuration, daemon.delivery);
         LOG.info("sluice started: spool {} with {} pending messages; SMTP on {}; relay domains {}",
             configuration.spool().directory(), daemon.spool.counters().get(SpoolCounter.PENDING_MESSAGES),
             daemon.smtp.localAddress(), configuration.sources().relayDomains());
+        // Only now: the journal is recovered and every listener is bound.
+        daemon.systemd.ready("accepting on " + daemon.smtp.localAddress() + "; " + daemon.statusLine());
+        daemon.systemd.startHeartbeat(daemon::healthy, daemon::statusLine);
         return daemon;
+    }
+
+    /** The effective routes: each drain route's rate and where its mail goes, and which lanes take which route. */
+    private static void logRoutes(final Configuration configuration, final Delivery delivery)
+    {
+        final List<String> targets = delivery.describeRoutes();
+        final List<RouteSpec> routes = configuration.drain().routeSpecs();
+        for (int i = 0; i < routes.size(); i++)
+        {
+            final RouteSpec route = routes.get(i);
+            LOG.info("route {}: {} msg/s, burst {}; delivery {}", route.name(), route.ratePerSec(), route.burst(),
+                targets.get(i));
+        }
+        final DrainContext drain = configuration.drain();
+        LOG.info("lane routes [{}], tenant routes [{}], every other lane and tenant: route {}", drain.laneRoutes(),
+            drain.tenantRoutes(), drain.defaultRoute());
     }
 
     Spool spool()
     {
         return spool;
+    }
+
+    DrainAgent drain()
+    {
+        return drain;
+    }
+
+    Delivery delivery()
+    {
+        return delivery;
     }
 
     SmtpServer smtp()
@@ -118,11 +240,16 @@ public final class SluiceDaemon implements AutoCloseable
     @Override
     public void close()
     {
+        systemd.stopping("stopping: closing SMTP, finishing deliveries, syncing the journal");
         smtp.close();
+        control.close();
+        drainRunner.close();
+        delivery.close();
         maintenance.shutdownNow();
         admission.close();
         spool.close();
         LOG.info("sluice stopped");
+        systemd.close();
     }
 
     public static void main(final String[] args)

@@ -27,6 +27,7 @@ final class SpoolSettings
             .maxBatch(settings.intValue(SpoolContext.MAX_BATCH))
             .compactionLiveRatio(settings.doubleValue(SpoolContext.COMPACTION_LIVE_RATIO))
             .maintenanceIntervalMs(settings.longValue(SpoolContext.MAINTENANCE_INTERVAL_MS))
+            .allowMissingCycles(settings.booleanValue(SpoolContext.ALLOW_MISSING_CYCLES))
             .conclude();
     }
 }

@@ -29,7 +29,8 @@ class SluiceDaemonTest
     {
         final Path spool = dir.resolve("spool");
         try (ChildJvm daemon = ChildJvm.start(SluiceDaemon.class,
-            "--set", "spool.directory=" + spool, "--set", "smtp.listen=127.0.0.1:0", "--set", "relay.domains=relay.test"))
+            "--set", "spool.directory=" + spool, "--set", "smtp.listen=127.0.0.1:0",
+                "--set", "jmx.enabled=false", "--set", "relay.domains=relay.test"))
         {
             SpoolAwait.until(
                 () -> daemon.lines().stream().anyMatch(l -> l.contains("sluice started")) || !daemon.isAlive(), 60_000);
@@ -38,7 +39,18 @@ class SluiceDaemonTest
             final String started = daemon.lines().stream().filter(l -> l.contains("sluice started")).findFirst().orElseThrow();
             final Matcher port = Pattern.compile("SMTP on /127\\.0\\.0\\.1:(\\d+)").matcher(started);
             assertThat(port.find()).as("the start-up line names the listener: %s", started).isTrue();
-            assertThat(sendOneMessage(Integer.parseInt(port.group(1)))).startsWith("250 2.0.0 Ok: queued as ");
+            final String queued = sendOneMessage(Integer.parseInt(port.group(1)));
+            assertThat(queued).startsWith("250 2.0.0 Ok: queued as ");
+            assertThat(daemon.lines()).as("the effective routes are logged")
+                .anyMatch(l -> l.contains("route default: 200.0 msg/s, burst 20; delivery default -> dir:"
+                    + dir.resolve("delivered")))
+                .anyMatch(l -> l.contains("route notifications: 20.0 msg/s, burst 5; delivery notifications -> dir:"));
+            // The embedded default route writes into a maildir beside the spool: the newcomer sees the message arrive.
+            final Path delivered =
+                dir.resolve("delivered/default/new").resolve(queued.substring(queued.length() - 16) + "-r0.eml");
+            SpoolAwait.until(() -> Files.exists(delivered), 30_000);
+            assertThat(Files.readString(delivered)).startsWith("Return-Path: <a@outside.test>\r\nDelivered-To: b@relay.test\r\n")
+                .endsWith("Subject: t\r\n\r\nhello\r\n");
 
             daemon.terminate();
             // 143 = 128 + SIGTERM: the JVM's status after its shutdown hooks ran (the unit lists it as success).

@@ -211,6 +211,13 @@ public final class Spool implements AutoCloseable
         return diskGuard.isAcceptingMessages() && !closed;
     }
 
+    /** @return true while the journal writer thread runs: the daemon's watchdog health check. */
+    public boolean isWriterAlive()
+    {
+        final Thread thread = writerRunner.thread();
+        return !closed && thread != null && thread.isAlive();
+    }
+
     public SpoolCounters counters()
     {
         return counters;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,6 +33,16 @@ public final class ChildJvm implements AutoCloseable
     /** Starts {@code mainClass} with {@code args}; stderr goes to this JVM's stderr. */
     public static ChildJvm start(final Class<?> mainClass, final String... args) throws IOException
     {
+        return start(Map.of(), mainClass, args);
+    }
+
+    /**
+     * As {@link #start(Class, String...)}, with {@code environment} set in the child on top of this JVM's
+     * (e.g. {@code NOTIFY_SOCKET}, as systemd would set it), so no test has to change its own environment.
+     */
+    public static ChildJvm start(final Map<String, String> environment, final Class<?> mainClass, final String... args)
+        throws IOException
+    {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         final String flags = System.getProperty("sluice.jvm.flags", "");
@@ -45,7 +56,9 @@ public final class ChildJvm implements AutoCloseable
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass.getName());
         command.addAll(Arrays.asList(args));
-        return new ChildJvm(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().putAll(environment);
+        return new ChildJvm(builder.start());
     }
 
     private void copy(final InputStream in)

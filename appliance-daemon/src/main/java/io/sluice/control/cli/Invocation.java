@@ -1,0 +1,232 @@
+package io.sluice.control.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.sluice.control.JmxContext;
+
+/**
+ * One parsed {@code sluice} command line. Options may stand before or after the subcommand, as
+ * {@code --opt value} or {@code --opt=value}.
+ *
+ * @param command      the subcommand, or null with {@code --help} alone
+ * @param operands     the subcommand's arguments
+ * @param host         the daemon's JMX address
+ * @param port         the daemon's JMX port
+ * @param where        how the address was chosen, for the "cannot connect" message
+ * @param user         the JMX role, or null for an unauthenticated loopback console
+ * @param passwordFile the file whose first line is the role's password
+ * @param ssl          JMX over TLS ({@code jmx.ssl=true} on the daemon)
+ * @param json         one JSON document on stdout instead of text
+ * @param blockFor     {@code block --for}: how long, or null for until unblocked
+ * @param help         print usage and exit 0
+ */
+record Invocation(String command, List<String> operands, String host, int port, String where, String user,
+    Path passwordFile, boolean ssl, boolean json, Duration blockFor, boolean help)
+{
+    /** Read for {@code jmx.host} and {@code jmx.port} when {@code --jmx} is not given and the file exists. */
+    static final Path DEFAULT_CONFIG = Path.of("/etc/sluice/sluice.properties");
+
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+)([dhms])");
+    private static final Pattern HOST_PORT = Pattern.compile("^(?:\\[([^\\]]+)]|([^:\\[\\]]*)):(\\d{1,5})$");
+
+    static Invocation parse(final String... args) throws CommandException
+    {
+        String command = null;
+        final List<String> operands = new ArrayList<>();
+        String jmx = null;
+        String user = null;
+        Path passwordFile = null;
+        Path config = null;
+        boolean ssl = false;
+        boolean json = false;
+        Duration blockFor = null;
+        boolean help = false;
+        for (int i = 0; i < args.length; i++)
+        {
+            final String arg = args[i];
+            final int eq = arg.startsWith("--") ? arg.indexOf('=') : -1;
+            final String option = eq > 0 ? arg.substring(0, eq) : arg;
+            final String inline = eq > 0 ? arg.substring(eq + 1) : null;
+            switch (option)
+            {
+                case "--jmx" -> jmx = inline != null ? inline : value(args, ++i, option);
+                case "--user" -> user = inline != null ? inline : value(args, ++i, option);
+                case "--password-file" -> passwordFile = Path.of(inline != null ? inline : value(args, ++i, option));
+                case "--config" -> config = Path.of(inline != null ? inline : value(args, ++i, option));
+                case "--for" -> blockFor = duration(inline != null ? inline : value(args, ++i, option));
+                case "--ssl" -> ssl = true;
+                case "--json" -> json = true;
+                case "--help", "-h" -> help = true;
+                default ->
+                {
+                    if (arg.startsWith("-") && arg.length() > 1 && !isNegativeNumber(arg))
+                    {
+                        throw CommandException.usage("unknown option: " + arg);
+                    }
+                    if (command == null)
+                    {
+                        command = arg;
+                    }
+                    else
+                    {
+                        operands.add(arg);
+                    }
+                }
+            }
+        }
+        if (command == null && !help)
+        {
+            throw CommandException.usage("missing a command");
+        }
+        if (blockFor != null && !"block".equals(command))
+        {
+            throw CommandException.usage("--for belongs to block");
+        }
+        if (passwordFile != null && user == null)
+        {
+            throw CommandException.usage("--password-file needs --user");
+        }
+        final Target target = target(jmx, config);
+        return new Invocation(command, List.copyOf(operands), target.host, target.port, target.where, user, passwordFile,
+            ssl, json, blockFor, help);
+    }
+
+    private record Target(String host, int port, String where)
+    {
+    }
+
+    private static Target target(final String jmx, final Path config) throws CommandException
+    {
+        if (jmx != null)
+        {
+            final Matcher matcher = HOST_PORT.matcher(jmx);
+            if (!matcher.matches())
+            {
+                throw CommandException.usage("--jmx expects host:port (or [v6-address]:port), got: " + jmx);
+            }
+            final String host = matcher.group(1) != null ? matcher.group(1) : matcher.group(2);
+            return new Target(host.isEmpty() ? JmxContext.DEFAULT_HOST : host, port(matcher.group(3), "--jmx"), "--jmx");
+        }
+        final Path file = config != null ? config : DEFAULT_CONFIG;
+        if (config == null && !Files.isReadable(file))
+        {
+            return new Target(JmxContext.DEFAULT_HOST, JmxContext.DEFAULT_PORT, "the default");
+        }
+        final Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file))
+        {
+            properties.load(in);
+        }
+        catch (final IOException ex)
+        {
+            throw CommandException.usage("cannot read " + file + ": " + ex.getMessage());
+        }
+        final String host = properties.getProperty(JmxContext.HOST, JmxContext.DEFAULT_HOST).trim();
+        final String port = properties.getProperty(JmxContext.PORT, Integer.toString(JmxContext.DEFAULT_PORT)).trim();
+        // A daemon listening on every address is reached on loopback.
+        final String reachable = host.equals("0.0.0.0") || host.equals("::") || host.isEmpty() ? JmxContext.DEFAULT_HOST : host;
+        return new Target(reachable, port(port, file + " " + JmxContext.PORT), file.toString());
+    }
+
+    private static int port(final String text, final String source) throws CommandException
+    {
+        try
+        {
+            final int port = Integer.parseInt(text);
+            if (port >= 1 && port <= 65_535)
+            {
+                return port;
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            // reported below
+        }
+        throw CommandException.usage(source + ": expected a port from 1 to 65535, got: " + text);
+    }
+
+    /** {@code 90s}, {@code 30m}, {@code 1h}, {@code 2d}, combinations such as {@code 1h30m}, or plain seconds. */
+    static Duration duration(final String text) throws CommandException
+    {
+        final String lower = text.trim().toLowerCase(Locale.ROOT);
+        Duration total = Duration.ZERO;
+        try
+        {
+            if (lower.matches("\\d+"))
+            {
+                total = Duration.ofSeconds(Long.parseLong(lower));
+            }
+            else if (lower.matches("(\\d+[dhms])+"))
+            {
+                final Matcher part = DURATION_PART.matcher(lower);
+                while (part.find())
+                {
+                    final long amount = Long.parseLong(part.group(1));
+                    total = total.plus(switch (part.group(2))
+                    {
+                        case "d" -> Duration.ofDays(amount);
+                        case "h" -> Duration.ofHours(amount);
+                        case "m" -> Duration.ofMinutes(amount);
+                        default -> Duration.ofSeconds(amount);
+                    });
+                }
+            }
+            else
+            {
+                throw CommandException.usage("--for expects a duration such as 90s, 30m, 1h or 1h30m, got: " + text);
+            }
+        }
+        catch (final ArithmeticException | NumberFormatException ex)
+        {
+            throw CommandException.usage("--for: duration too long: " + text);
+        }
+        if (total.isZero())
+        {
+            throw CommandException.usage("--for must be longer than 0 s; leave it out to block until unblocked");
+        }
+        return total;
+    }
+
+    private static boolean isNegativeNumber(final String arg)
+    {
+        return arg.matches("-\\d+");
+    }
+
+    private static String value(final String[] args, final int index, final String option) throws CommandException
+    {
+        if (index >= args.length)
+        {
+            throw CommandException.usage(option + " needs a value");
+        }
+        return args[index];
+    }
+
+    /** @return operand {@code index}, or a usage error naming {@code what} is missing. */
+    String operand(final int index, final String what) throws CommandException
+    {
+        if (index >= operands.size())
+        {
+            throw CommandException.usage(command + " needs " + what);
+        }
+        return operands.get(index);
+    }
+
+    /** Refuses operands beyond {@code count}. */
+    void expectAtMost(final int count) throws CommandException
+    {
+        if (operands.size() > count)
+        {
+            throw CommandException.usage(command + ": unexpected argument " + operands.get(count));
+        }
+    }
+}

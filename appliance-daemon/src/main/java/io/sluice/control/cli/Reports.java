@@ -1,0 +1,208 @@
+package io.sluice.control.cli;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.sluice.control.LimitsControlMXBean;
+import io.sluice.control.SpoolControlMXBean;
+
+/** What each subcommand prints: text for people, a JSON document for scripts, from the same figures. */
+final class Reports
+{
+    /** {@code LimitsControl.describe}: {@code <network> until unblocked} or {@code <network> until <instant>}. */
+    private static final Pattern BLOCK = Pattern.compile("^(\\S+) until (.+)$");
+    /** {@code LimitsControl.topSources}: {@code <KIND> <key> <n> recent messages}. */
+    private static final Pattern TOP = Pattern.compile("^(\\S+) (\\S+) (\\d+) recent messages$");
+
+    private Reports()
+    {
+    }
+
+    /** A report: the text lines and the JSON value of one answer. */
+    record Report(List<String> text, Object json)
+    {
+    }
+
+    static Report queue(final DaemonClient daemon, final DrainSource drainSource) throws CommandException
+    {
+        final SpoolControlMXBean spool = daemon.spool();
+        final long pending = daemon.call(spool::getPendingMessages);
+        final long bytes = daemon.call(spool::getPendingBytes);
+        final long oldest = daemon.call(spool::getOldestPendingAgeSeconds);
+        final boolean accepting = daemon.call(spool::isAcceptingMessages);
+        final boolean paused = daemon.call(spool::isIngressPaused);
+        final long appended = daemon.call(spool::getMessagesAppended);
+        final long refusedDisk = daemon.call(spool::getAppendsRefusedDiskFull);
+        final Optional<DrainSource.DrainFigures> drain = drainSource.read(daemon);
+
+        final List<String> text = new ArrayList<>();
+        text.add(String.format("pending      %d message%s, %s", pending, pending == 1 ? "" : "s", bytes(bytes)));
+        text.add("oldest       " + (pending == 0 ? "-" : age(oldest)));
+        text.add("accepting    " + (accepting ? "yes" : "NO: free disk space is under the reserve; new mail gets 452 4.3.1"));
+        text.add("ingress      " + (paused ? "PAUSED by an operator: new connections get 421 4.3.2 (sluice resume)" : "running"));
+        text.add(String.format("since start  %d appended, %d refused for disk space", appended, refusedDisk));
+        drain.ifPresent(d -> text.add(String.format(Locale.ROOT, "drain        %.1f msg/s, %s", d.ratePerSecond(),
+            d.etaSeconds() < 0 ? "no ETA yet" : "backlog gone in about " + age(d.etaSeconds()))));
+        final QueueShape shape = drain.map(DrainSource.DrainFigures::shape).orElse(QueueShape.NONE);
+        if (!shape.rows().isEmpty())
+        {
+            text.add("");
+            text.addAll(shape.lines());
+        }
+
+        final Map<String, Object> json = new LinkedHashMap<>();
+        json.put("pendingMessages", pending);
+        json.put("pendingBytes", bytes);
+        json.put("oldestPendingAgeSeconds", oldest);
+        json.put("acceptingMessages", accepting);
+        json.put("ingressPaused", paused);
+        json.put("messagesAppended", appended);
+        json.put("appendsRefusedDiskFull", refusedDisk);
+        json.put("drainRatePerSecond", drain.map(DrainSource.DrainFigures::ratePerSecond).orElse(null));
+        json.put("etaSeconds", drain.map(d -> d.etaSeconds() < 0 ? null : (Object)d.etaSeconds()).orElse(null));
+        json.put("shape", shape.toJson());
+        return new Report(text, json);
+    }
+
+    static Report limits(final DaemonClient daemon) throws CommandException
+    {
+        final LimitsControlMXBean limits = daemon.limits();
+        final Map<String, Object> defaults = new LinkedHashMap<>();
+        defaults.put("IP", limit(daemon.call(limits::getIpRatePerSecond), daemon.call(limits::getIpBurst)));
+        defaults.put("NETWORK", limit(daemon.call(limits::getNetworkRatePerSecond), daemon.call(limits::getNetworkBurst)));
+        defaults.put("SENDER_DOMAIN",
+            limit(daemon.call(limits::getSenderDomainRatePerSecond), daemon.call(limits::getSenderDomainBurst)));
+        defaults.put("TENANT", limit(daemon.call(limits::getTenantRatePerSecond), daemon.call(limits::getTenantBurst)));
+        defaults.put("GLOBAL", limit(daemon.call(limits::getGlobalRatePerSecond), daemon.call(limits::getGlobalBurst)));
+        final long maxDelay = daemon.call(limits::getMaxProjectedDelaySeconds);
+        final List<String> overrides = List.of(daemon.call(limits::listOverrides));
+        final List<String> blocks = List.of(daemon.call(limits::listBlocks));
+
+        final List<String> text = new ArrayList<>();
+        text.add(String.format("%-26s %10s %8s", "default message limits", "rate/s", "burst"));
+        for (final Map.Entry<String, Object> entry : defaults.entrySet())
+        {
+            @SuppressWarnings("unchecked")
+            final Map<String, Object> limit = (Map<String, Object>)entry.getValue();
+            final double rate = (Double)limit.get("ratePerSecond");
+            text.add(String.format(Locale.ROOT, "  %-24s %10s %8d", entry.getKey().toLowerCase(Locale.ROOT).replace('_', '-'),
+                rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%.2f", rate), (Long)limit.get("burst")));
+        }
+        text.add("max projected delay        " + (maxDelay == 0 ? "off" : maxDelay + " s"));
+        text.add("overrides" + (overrides.isEmpty() ? "                  none" : ":"));
+        overrides.forEach(o -> text.add("  " + o));
+        text.add("blocks" + (blocks.isEmpty() ? "                     none" : ":"));
+        blocks.forEach(b -> text.add("  " + b));
+
+        final Map<String, Object> json = new LinkedHashMap<>();
+        json.put("defaults", defaults);
+        json.put("maxProjectedDelaySeconds", maxDelay);
+        json.put("overrides", new ArrayList<Object>(overrides));
+        final List<Object> jsonBlocks = new ArrayList<>();
+        blocks.forEach(b -> jsonBlocks.add(block(b)));
+        json.put("blocks", jsonBlocks);
+        return new Report(text, json);
+    }
+
+    static Report blocked(final String description)
+    {
+        return new Report(List.of("blocked " + description + ": new connections get 554 5.7.1"), block(description));
+    }
+
+    static Report top(final String[] sources)
+    {
+        final List<String> text = new ArrayList<>();
+        final List<Object> json = new ArrayList<>();
+        text.add(String.format("%-14s %-40s %8s", "kind", "source", "recent"));
+        for (final String source : sources)
+        {
+            final Matcher matcher = TOP.matcher(source);
+            if (matcher.matches())
+            {
+                text.add(String.format("%-14s %-40s %8s", matcher.group(1), matcher.group(2), matcher.group(3)));
+                final Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("kind", matcher.group(1));
+                entry.put("key", matcher.group(2));
+                entry.put("recentMessages", Long.parseLong(matcher.group(3)));
+                json.add(entry);
+            }
+            else
+            {
+                text.add(source);
+                json.add(Map.of("line", source));
+            }
+        }
+        if (sources.length == 0)
+        {
+            text.add("(no recent traffic)");
+        }
+        return new Report(text, json);
+    }
+
+    private static Map<String, Object> limit(final double ratePerSecond, final long burst)
+    {
+        final Map<String, Object> limit = new LinkedHashMap<>();
+        limit.put("ratePerSecond", ratePerSecond);
+        limit.put("burst", burst);
+        return limit;
+    }
+
+    private static Map<String, Object> block(final String description)
+    {
+        final Map<String, Object> json = new LinkedHashMap<>();
+        final Matcher matcher = BLOCK.matcher(description);
+        if (matcher.matches())
+        {
+            json.put("network", matcher.group(1));
+            json.put("until", "unblocked".equals(matcher.group(2)) ? null : matcher.group(2));
+        }
+        else
+        {
+            json.put("line", description);
+        }
+        return json;
+    }
+
+    static String bytes(final long bytes)
+    {
+        if (bytes < 1024)
+        {
+            return bytes + " B";
+        }
+        final String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double value = bytes / 1024.0;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
+    /** {@code 42s}, {@code 4m12s}, {@code 2h03m}, {@code 3d04h}: as precise as an operator needs. */
+    static String age(final long seconds)
+    {
+        final Duration age = Duration.ofSeconds(Math.max(0, seconds));
+        if (seconds < 60)
+        {
+            return age.toSeconds() + "s";
+        }
+        if (seconds < 3600)
+        {
+            return age.toMinutes() + "m" + String.format("%02ds", age.toSecondsPart());
+        }
+        if (seconds < 86_400)
+        {
+            return age.toHours() + "h" + String.format("%02dm", age.toMinutesPart());
+        }
+        return age.toDays() + "d" + String.format("%02dh", age.toHoursPart());
+    }
+}

@@ -1,0 +1,221 @@
+package io.sluice.control.cli;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import io.sluice.control.JmxContext;
+import io.sluice.control.LimitsControlMXBean;
+import io.sluice.control.SpoolControlMXBean;
+
+/**
+ * {@code sluice}: the operator's shell console for a running daemon, over the same JMX connector as JConsole
+ * (loopback by default). Each subcommand is one or a few MXBean calls; whatever the daemon refuses is shown
+ * with the daemon's own message.
+ *
+ * <p>Exit codes: 0 done; 1 the daemon refused (a malformed CIDR, an unknown block, a read-only role, bad
+ * credentials); 2 usage error; 3 cannot reach the daemon (the message says where it tried).
+ */
+public final class SluiceCommand
+{
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_REFUSED = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_UNREACHABLE = 3;
+
+    static final String USAGE = String.join(System.lineSeparator(),
+        "usage: sluice [options] COMMAND [ARGS]",
+        "commands:",
+        "  queue                 the backlog: pending messages and bytes, oldest age, accepting or not",
+        "  limits                default limits per key kind, per-key overrides, blocked networks",
+        "  block CIDR [--for D]  refuse a network at connect (554 5.7.1); D like 90s, 30m, 1h, 1h30m, 2d",
+        "                        (without --for: until unblocked)",
+        "  unblock CIDR          lift a block (exit 1 if the network was not blocked)",
+        "  pause                 stop taking new mail: connections get 421 4.3.2, senders retry later",
+        "  resume                take new mail again",
+        "  top [N]               the N busiest sources by recent volume (default 10)",
+        "options:",
+        "  --jmx HOST:PORT       the daemon's JMX connector (default " + JmxContext.DEFAULT_HOST + ":"
+            + JmxContext.DEFAULT_PORT + ", or jmx.host/jmx.port",
+        "                        from " + Invocation.DEFAULT_CONFIG + " when it exists)",
+        "  --config FILE         read jmx.host and jmx.port from this settings file",
+        "  --user ROLE           authenticate as ROLE (jmx.passwordFile on the daemon)",
+        "  --password-file FILE  ROLE's password on the first line (without it: asked on the terminal)",
+        "  --ssl                 JMX over TLS (jmx.ssl=true on the daemon)",
+        "  --json                one JSON document on stdout, for scripts",
+        "  --help                this text",
+        "exit codes: 0 ok, 1 refused by the daemon, 2 usage error, 3 cannot connect");
+
+    private static final int DEFAULT_TOP = 10;
+
+    private final DrainSource drainSource;
+
+    SluiceCommand(final DrainSource drainSource)
+    {
+        this.drainSource = drainSource;
+    }
+
+    public static void main(final String[] args)
+    {
+        final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        final PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(args, out, err));
+    }
+
+    /** Runs one command line; prints the answer on {@code out}, problems on {@code err}; returns the exit code. */
+    public static int run(final String[] args, final PrintStream out, final PrintStream err)
+    {
+        return new SluiceCommand(DrainSource.NONE).execute(args, out, err);
+    }
+
+    int execute(final String[] args, final PrintStream out, final PrintStream err)
+    {
+        final Invocation invocation;
+        try
+        {
+            invocation = Invocation.parse(args);
+        }
+        catch (final CommandException ex)
+        {
+            err.println("sluice: " + ex.getMessage());
+            err.println("try: sluice --help");
+            return ex.exitCode();
+        }
+        if (invocation.help())
+        {
+            out.println(USAGE);
+            return EXIT_OK;
+        }
+        try
+        {
+            checkArguments(invocation);
+            try (DaemonClient daemon = DaemonClient.connect(invocation))
+            {
+                final Reports.Report report = dispatch(invocation, daemon);
+                if (invocation.json())
+                {
+                    out.println(Json.write(report.json()));
+                }
+                else
+                {
+                    report.text().forEach(out::println);
+                }
+                return EXIT_OK;
+            }
+        }
+        catch (final CommandException ex)
+        {
+            err.println("sluice " + invocation.command() + ": " + ex.getMessage());
+            if (ex.exitCode() == EXIT_USAGE)
+            {
+                err.println("try: sluice --help");
+            }
+            return ex.exitCode();
+        }
+    }
+
+    /** Usage errors before any connection: a script learns of its typo even while the daemon is down. */
+    private static void checkArguments(final Invocation invocation) throws CommandException
+    {
+        switch (invocation.command())
+        {
+            case "queue", "limits", "pause", "resume" -> invocation.expectAtMost(0);
+            case "block", "unblock" ->
+            {
+                invocation.operand(0, "a network, e.g. 198.51.100.0/24");
+                invocation.expectAtMost(1);
+            }
+            case "top" ->
+            {
+                invocation.expectAtMost(1);
+                topCount(invocation);
+            }
+            default -> throw CommandException.usage("unknown command: " + invocation.command());
+        }
+    }
+
+    private Reports.Report dispatch(final Invocation invocation, final DaemonClient daemon) throws CommandException
+    {
+        switch (invocation.command())
+        {
+            case "queue":
+                return Reports.queue(daemon, drainSource);
+            case "limits":
+                return Reports.limits(daemon);
+            case "block":
+            {
+                final LimitsControlMXBean limits = daemon.limits();
+                final String cidr = invocation.operands().get(0);
+                final long seconds = invocation.blockFor() == null ? 0 : invocation.blockFor().toSeconds();
+                return Reports.blocked(daemon.call(() -> limits.block(cidr, seconds)));
+            }
+            case "unblock":
+            {
+                final LimitsControlMXBean limits = daemon.limits();
+                final String cidr = invocation.operands().get(0);
+                if (!daemon.call(() -> limits.unblock(cidr)))
+                {
+                    throw CommandException.refused(cidr + " was not blocked (sluice limits lists the blocks as blocked)");
+                }
+                return new Reports.Report(List.of("unblocked " + cidr), Map.of("unblocked", cidr));
+            }
+            case "pause":
+                return ingress(daemon, true);
+            case "resume":
+                return ingress(daemon, false);
+            case "top":
+            {
+                final LimitsControlMXBean limits = daemon.limits();
+                final int count = topCount(invocation);
+                return Reports.top(daemon.call(() -> limits.topSources(count)));
+            }
+            default:
+                throw CommandException.usage("unknown command: " + invocation.command());
+        }
+    }
+
+    private static Reports.Report ingress(final DaemonClient daemon, final boolean pause) throws CommandException
+    {
+        final SpoolControlMXBean spool = daemon.spool();
+        daemon.call(() ->
+        {
+            if (pause)
+            {
+                spool.pauseIngress();
+            }
+            else
+            {
+                spool.resumeIngress();
+            }
+            return null;
+        });
+        final boolean paused = daemon.call(spool::isIngressPaused);
+        final String text = paused
+            ? "ingress paused: new connections get 421 4.3.2 and senders retry later (sluice resume to undo)"
+            : "ingress running: taking new mail";
+        return new Reports.Report(List.of(text), Map.of("ingressPaused", paused));
+    }
+
+    private static int topCount(final Invocation invocation) throws CommandException
+    {
+        if (invocation.operands().isEmpty())
+        {
+            return DEFAULT_TOP;
+        }
+        final String text = invocation.operands().get(0);
+        try
+        {
+            final int count = Integer.parseInt(text);
+            if (count >= 1 && count <= 10_000)
+            {
+                return count;
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            // reported below
+        }
+        throw CommandException.usage("top expects a count from 1 to 10000, got: " + text);
+    }
+}

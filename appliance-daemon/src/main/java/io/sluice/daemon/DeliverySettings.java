@@ -1,0 +1,104 @@
+package io.sluice.daemon;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.sluice.config.InvalidSettingException;
+import io.sluice.delivery.DeliveryContext;
+import io.sluice.delivery.RouteTarget;
+import io.sluice.drain.DrainContext;
+import io.sluice.ingress.IngressContext;
+import io.sluice.spool.SpoolContext;
+
+/**
+ * Maps the {@code delivery.*} settings onto delivery's context, which validates them against the drain's routes: every
+ * route in {@code drain.routes} needs {@code delivery.route.<name>.target}, and a target for a route the drain does not
+ * have is refused as the typo it probably is.
+ *
+ * <p>A relative {@code dir:} path is resolved against the folder that holds the spool ({@code spool.directory}'s
+ * parent), so the default {@code dir:delivered/default} lands beside the spool wherever the spool is: {@code ./delivered}
+ * for the README's first command, {@code /var/lib/sluice/delivered} under systemd.
+ */
+final class DeliverySettings
+{
+    /** The operator-defined keys: one target and one optional connection limit per drain route. */
+    static final String ROUTE_KEY_PATTERN = "delivery\\.route\\.([^\\s,:/]+)\\.(target|maxConnections)";
+    private static final Pattern ROUTE_KEY = Pattern.compile(ROUTE_KEY_PATTERN);
+
+    private DeliverySettings()
+    {
+    }
+
+    static DeliveryContext context(final DaemonSettings settings, final DrainContext drain)
+    {
+        drain.conclude();
+        final String heloName = settings.string(DeliveryContext.HELO_NAME);
+        final DeliveryContext context = new DeliveryContext()
+            .maxConnections(settings.intValue(DeliveryContext.MAX_CONNECTIONS))
+            .heloName(heloName.isEmpty() ? settings.string(IngressContext.HOSTNAME) : heloName)
+            .connectTimeoutMs(settings.longValue(DeliveryContext.CONNECT_TIMEOUT_MS))
+            .greetingTimeoutMs(settings.longValue(DeliveryContext.GREETING_TIMEOUT_MS))
+            .commandTimeoutMs(settings.longValue(DeliveryContext.COMMAND_TIMEOUT_MS))
+            .mailTimeoutMs(settings.longValue(DeliveryContext.MAIL_TIMEOUT_MS))
+            .rcptTimeoutMs(settings.longValue(DeliveryContext.RCPT_TIMEOUT_MS))
+            .dataInitTimeoutMs(settings.longValue(DeliveryContext.DATA_INIT_TIMEOUT_MS))
+            .dataBlockTimeoutMs(settings.longValue(DeliveryContext.DATA_BLOCK_TIMEOUT_MS))
+            .dataEndTimeoutMs(settings.longValue(DeliveryContext.DATA_END_TIMEOUT_MS))
+            .dispatchTimeoutMs(settings.longValue(DeliveryContext.DISPATCH_TIMEOUT_MS))
+            .connectionIdleMs(settings.longValue(DeliveryContext.CONNECTION_IDLE_MS))
+            .maxMessagesPerConnection(settings.intValue(DeliveryContext.MAX_MESSAGES_PER_CONNECTION))
+            .reconnectDelayMs(settings.longValue(DeliveryContext.RECONNECT_DELAY_MS))
+            .eventLoopThreads(settings.intValue(DeliveryContext.EVENT_LOOP_THREADS))
+            .ioThreads(settings.intValue(DeliveryContext.IO_THREADS))
+            .shutdownGraceMs(settings.longValue(DeliveryContext.SHUTDOWN_GRACE_MS))
+            .maxBytesInFlight(settings.longValue(DeliveryContext.MAX_BYTES_IN_FLIGHT));
+        for (final Map.Entry<String, String> entry : settings.all().entrySet())
+        {
+            final Matcher key = ROUTE_KEY.matcher(entry.getKey());
+            if (!key.matches())
+            {
+                continue;
+            }
+            final String route = key.group(1);
+            if (drain.routeSpecs().stream().noneMatch(spec -> spec.name().equals(route)))
+            {
+                throw new InvalidSettingException(entry.getKey(), entry.getValue(),
+                    "expected a route listed in " + DrainContext.ROUTES + " (" + drain.routes() + ")");
+            }
+            if ("target".equals(key.group(2)))
+            {
+                context.target(route, besideSpool(settings, RouteTarget.parse(entry.getKey(), entry.getValue())));
+            }
+            else
+            {
+                context.routeMaxConnections(route, intValue(entry.getKey(), entry.getValue()));
+            }
+        }
+        return context.conclude(drain);
+    }
+
+    private static RouteTarget besideSpool(final DaemonSettings settings, final RouteTarget target)
+    {
+        if (target instanceof RouteTarget.Dir dir && !dir.directory().isAbsolute())
+        {
+            final Path spool = Path.of(settings.string(SpoolContext.DIRECTORY)).toAbsolutePath().normalize();
+            final Path base = spool.getParent() != null ? spool.getParent() : spool;
+            return new RouteTarget.Dir(base.resolve(dir.directory()).normalize());
+        }
+        return target;
+    }
+
+    private static int intValue(final String key, final String value)
+    {
+        try
+        {
+            return Integer.parseInt(value.trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new InvalidSettingException(key, value, "expected a whole number of connections");
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.sluice.delivery;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.drain.DeliveryGateway;
+import io.sluice.drain.Dispatch;
+import io.sluice.drain.DrainAgent;
+import io.sluice.spool.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Upstream delivery: the {@link DeliveryGateway} the drain hands its dispatches to, with one {@link RouteDelivery} per
+ * drain route ({@code smtp://} connection pool or {@code dir:} maildir writer), the shared Netty event loops and I/O
+ * executor, and the {@link OutcomeRecorder} that journals every recipient's outcome.
+ *
+ * <p>Life cycle, as the daemon uses it: construct (nothing starts), give it to the {@link DrainAgent} as its gateway,
+ * open the spool with the agent's listener and load it, then {@link #start}; stop with {@link #close()} after the drain
+ * runner is closed and before the spool is. Until started (and once closing) every route reports no capacity.
+ *
+ * <p>Threads: {@link #capacity} and {@link #deliver} are called on the drain thread and never block: deliver only counts
+ * the dispatch and queues it for the I/O executor (content read) and the route's event loop (SMTP dialogue). Outcomes
+ * are journaled from those threads.
+ *
+ * <p><b>Delivery is at-least-once.</b> A message is sent twice only if the upstream took it but Sluice never learnt
+ * so: the connection was lost after the end of data and before its reply ({@link DeliveryCounter#LOST_AFTER_DATA}), the
+ * process died between the upstream's reply and the journal write, or the outcome could not be journaled at all
+ * ({@link DeliveryCounter#OUTCOMES_UNJOURNALED}). A recipient whose outcome is journaled is never sent again.
+ */
+public final class Delivery implements DeliveryGateway, AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
+    private static final String DEFAULT_HELO_NAME = "localhost";
+
+    private final DeliveryContext context;
+    private final DeliveryCounters counters = new DeliveryCounters();
+    private final ContentBudget budget;
+    private volatile Map<String, RouteDelivery> routes = Map.of();
+    private EventLoopGroup loops;
+    private ExecutorService io;
+    private ScheduledExecutorService timer;
+    private OutcomeRecorder recorder;
+    private volatile boolean closed;
+
+    /** @param context concluded settings ({@link DeliveryContext#conclude}). */
+    public Delivery(final DeliveryContext context)
+    {
+        if (!context.isConcluded())
+        {
+            throw new IllegalStateException("conclude the DeliveryContext against the drain's context first");
+        }
+        this.context = context;
+        this.budget = new ContentBudget(context.maxBytesInFlight());
+    }
+
+    /**
+     * Creates each route's folders or pool and starts the threads; from now on routes report capacity.
+     *
+     * @param spool    the spool, opened with {@code agent.listener()} and loaded into the agent.
+     * @param agent    the drain this delivery is the gateway of.
+     * @param failures told of every recipient that failed for good, once journaled (the bounce policy's hook).
+     * @throws java.io.UncheckedIOException if a dir: route's folders cannot be created; nothing is left running.
+     */
+    public synchronized void start(final Spool spool, final DrainAgent agent, final FailureListener failures)
+    {
+        if (loops != null || closed)
+        {
+            throw new IllegalStateException(closed ? "delivery is closed" : "delivery is already started");
+        }
+        Objects.requireNonNull(spool, "spool");
+        Objects.requireNonNull(agent, "agent");
+        Objects.requireNonNull(failures, "failures");
+        loops = new MultiThreadIoEventLoopGroup(context.eventLoopThreads(),
+            new DefaultThreadFactory("sluice-delivery", true), NioIoHandler.newFactory());
+        io = new ThreadPoolExecutor(context.ioThreads(), context.ioThreads(), 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(), threads("sluice-delivery-io"));
+        final ScheduledThreadPoolExecutor outcomes = new ScheduledThreadPoolExecutor(1, threads("sluice-delivery-outcomes"));
+        outcomes.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        timer = outcomes;
+        recorder = new OutcomeRecorder(spool, agent, failures, counters, timer);
+        final String heloName = context.heloName().isEmpty() ? DEFAULT_HELO_NAME : context.heloName();
+        final RouteServices services =
+            new RouteServices(context, heloName, spool, agent, recorder, counters, io, loops, budget);
+        final Map<String, RouteDelivery> started = new LinkedHashMap<>();
+        try
+        {
+            for (final DeliveryContext.Route route : context.routes())
+            {
+                final RouteDelivery delivery = route.target() instanceof RouteTarget.Dir
+                    ? new DirRoute(route, services) : new SmtpRoute(route, services);
+                started.put(route.name(), delivery);
+                LOG.debug("delivery route {}", delivery.describe());
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            stopThreads();
+            throw ex;
+        }
+        routes = Map.copyOf(started);
+    }
+
+    private static ThreadFactory threads(final String name)
+    {
+        final AtomicInteger count = new AtomicInteger();
+        return runnable ->
+        {
+            final Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    @Override
+    public int capacity(final String route)
+    {
+        final RouteDelivery delivery = routes.get(route);
+        return delivery == null ? 0 : delivery.capacity();
+    }
+
+    @Override
+    public void deliver(final Dispatch dispatch)
+    {
+        final RouteDelivery delivery = routes.get(dispatch.route());
+        if (delivery == null)
+        {
+            throw new IllegalStateException("no delivery for route " + dispatch.route() + (closed ? ": delivery is closed" : ""));
+        }
+        delivery.deliver(dispatch);
+    }
+
+    /** @return each route's description (name, target, limit), in the drain's order. */
+    public List<String> describeRoutes()
+    {
+        final List<String> descriptions = new ArrayList<>();
+        for (final DeliveryContext.Route route : context.routes())
+        {
+            final RouteDelivery delivery = routes.get(route.name());
+            descriptions.add(delivery != null ? delivery.describe() : route.name() + " -> " + route.target());
+        }
+        return descriptions;
+    }
+
+    /** @return message bytes held by deliveries in progress. */
+    public long bytesInFlight()
+    {
+        return budget.inFlight();
+    }
+
+    /** @return dispatches taken and not finished, on every route. */
+    public int inFlight()
+    {
+        int total = 0;
+        for (final RouteDelivery delivery : routes.values())
+        {
+            total += delivery.inUse();
+        }
+        return total;
+    }
+
+    public DeliveryCounters counters()
+    {
+        return counters;
+    }
+
+    public DeliveryContext context()
+    {
+        return context;
+    }
+
+    /**
+     * Stops: routes take no more dispatches and close idle connections; transactions in progress get up to
+     * {@code delivery.shutdownGraceMs} to finish and have their outcomes journaled; whatever is left then is cut off
+     * and its recipients deferred as lost connections. Call it after the drain runner is closed and before the spool.
+     * Idempotent.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        if (loops == null)
+        {
+            return;
+        }
+        routes.values().forEach(RouteDelivery::beginClose);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.shutdownGraceMs());
+        awaitQuiet(deadline);
+        if (inFlight() > 0)
+        {
+            LOG.warn("delivery stopping with {} dispatches still in progress after {} ms: cutting them off", inFlight(),
+                context.shutdownGraceMs());
+            routes.values().forEach(RouteDelivery::abort);
+            awaitQuiet(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        }
+        if (recorder.pending() > 0)
+        {
+            LOG.error("delivery stopped with {} outcomes not journaled: those recipients will be sent again (at-least-once)",
+                recorder.pending());
+        }
+        stopThreads();
+    }
+
+    private void awaitQuiet(final long deadlineNanos)
+    {
+        while ((inFlight() > 0 || recorder.pending() > 0) && System.nanoTime() < deadlineNanos)
+        {
+            try
+            {
+                Thread.sleep(10);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void stopThreads()
+    {
+        if (timer != null)
+        {
+            timer.shutdownNow();
+        }
+        if (io != null)
+        {
+            io.shutdownNow();
+        }
+        if (loops != null)
+        {
+            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.sluice.delivery;
+
+/**
+ * Delivery's counters, each with a stable id and a label (as {@code DrainCounter}): ids never change meaning, so a
+ * console or a benchmark can read them by id. {@link DeliveryCounters} refuses duplicate ids at start-up.
+ */
+public enum DeliveryCounter
+{
+    CONNECTIONS_OPENED(0, "upstream connections established (greeting and EHLO/HELO answered)"),
+    CONNECT_FAILURES(1, "connection attempts refused, timed out, or greeted with an error"),
+    CONNECTIONS_LOST(2, "connections lost, timed out or broken by a protocol error during a transaction"),
+    TRANSACTIONS(3, "SMTP transactions started (MAIL sent)"),
+    PIPELINED_TRANSACTIONS(4, "transactions sent with PIPELINING: MAIL, RCPTs and DATA in one flush"),
+    REUSED_TRANSACTIONS(5, "transactions on a connection reused after RSET"),
+    DEAD_CONNECTIONS(6, "idle pooled connections found dead by their RSET before use"),
+    TIMEOUTS(7, "replies or data blocks that timed out (RFC 5321 4.5.3.2)"),
+    LOST_AFTER_DATA(8, "connections lost after the end of data, before its reply: the message may arrive twice"),
+    FILES_WRITTEN(9, "messages written into dir: routes"),
+    LOCAL_ERRORS(10, "dispatches deferred for a local error (unreadable content, dir: write failure)"),
+    OUTCOMES_JOURNALED(11, "recipient outcomes journaled"),
+    OUTCOME_RETRIES(12, "outcome journal writes retried after the spool refused them"),
+    OUTCOMES_UNJOURNALED(13, "outcomes given up after retries: sent again after drain.inFlightTimeoutMs"),
+    DISPATCHES_RETURNED(14, "dispatches handed back to the drain unattempted"),
+    FAILURES_REPORTED(15, "failed recipients handed to the failure listener (bounce policy)");
+
+    private final int id;
+    private final String label;
+
+    DeliveryCounter(final int id, final String label)
+    {
+        this.id = id;
+        this.label = label;
+    }
+
+    public int id()
+    {
+        return id;
+    }
+
+    public String label()
+    {
+        return label;
+    }
+}

@@ -1,0 +1,94 @@
+package io.sluice.delivery;
+
+import java.nio.ByteBuffer;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+/**
+ * A message's content made ready for the DATA phase: every line ending is CRLF, the last line is terminated, and
+ * every line that starts with a dot has a second dot put in front (RFC 5321 §4.5.2 transparency), so a body line
+ * that is a lone dot cannot end the data early and a line starting with a dot arrives intact.
+ *
+ * <p>Netty's {@code SmtpRequestEncoder} writes {@code SmtpContent} as given and appends {@code .<CRLF>}: it neither
+ * dot-stuffs nor terminates the last line, so both are done here.
+ *
+ * <p>Content from the SMTP listener has CRLF line endings already (it refuses bare CR and LF); an embedder's may not,
+ * and a bare LF or CR is sent as CRLF, as RFC 5321 §2.3.8 requires.
+ *
+ * @param data     the bytes to send between the 354 and the final {@code .<CRLF>}; the owner releases it
+ * @param size     the message size for the SIZE parameter (RFC 1870): CRLF line endings, without stuffing dots
+ * @param eightBit true if any byte is above 127 (BODY=8BITMIME when the server offers it)
+ */
+record OutboundMessage(ByteBuf data, long size, boolean eightBit)
+{
+    /**
+     * @return the content prepared for sending: the content itself, wrapped without a copy, when it needs no change
+     *         (the usual case for mail from the SMTP listener), else a stuffed copy.
+     */
+    static OutboundMessage prepare(final ByteBuffer content)
+    {
+        final int start = content.position();
+        final int end = content.limit();
+        boolean eightBit = false;
+        boolean lineStart = true;
+        boolean clean = true;
+        for (int i = start; i < end && clean; i++)
+        {
+            final byte b = content.get(i);
+            if (b == '\r')
+            {
+                clean = i + 1 < end && content.get(i + 1) == '\n';
+                lineStart = true;
+                i++;
+                continue;
+            }
+            clean = b != '\n' && !(lineStart && b == '.');
+            eightBit |= b < 0;
+            lineStart = false;
+        }
+        if (clean && lineStart)
+        {
+            return new OutboundMessage(Unpooled.wrappedBuffer(content.duplicate()), end - start, eightBit);
+        }
+        return stuff(content);
+    }
+
+    private static OutboundMessage stuff(final ByteBuffer content)
+    {
+        final int length = content.remaining();
+        final ByteBuf out = Unpooled.buffer(length + length / 64 + 16);
+        final int start = content.position();
+        final int end = content.limit();
+        boolean lineStart = true;
+        boolean eightBit = false;
+        long stuffed = 0;
+        for (int i = start; i < end; i++)
+        {
+            final byte b = content.get(i);
+            if (b == '\r' || b == '\n')
+            {
+                if (b == '\r' && i + 1 < end && content.get(i + 1) == '\n')
+                {
+                    i++;
+                }
+                out.writeByte('\r').writeByte('\n');
+                lineStart = true;
+                continue;
+            }
+            if (lineStart && b == '.')
+            {
+                out.writeByte('.');
+                stuffed++;
+            }
+            eightBit |= b < 0;
+            out.writeByte(b);
+            lineStart = false;
+        }
+        if (!lineStart)
+        {
+            out.writeByte('\r').writeByte('\n');
+        }
+        return new OutboundMessage(out, out.readableBytes() - stuffed, eightBit);
+    }
+}

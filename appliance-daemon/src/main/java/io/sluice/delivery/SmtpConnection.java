@@ -1,0 +1,825 @@
+package io.sluice.delivery;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.smtp.DefaultLastSmtpContent;
+import io.netty.handler.codec.smtp.DefaultSmtpContent;
+import io.netty.handler.codec.smtp.DefaultSmtpRequest;
+import io.netty.handler.codec.smtp.SmtpCommand;
+import io.netty.handler.codec.smtp.SmtpContent;
+import io.netty.handler.codec.smtp.SmtpRequestEncoder;
+import io.netty.util.AsciiString;
+import io.sluice.drain.Dispatch;
+import io.sluice.drain.SmtpReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection to an upstream relay: greeting, EHLO (HELO if EHLO is refused), then transactions, each one
+ * MAIL, RCPT per recipient and DATA, written in one flush when the server offers PIPELINING (RFC 2920), one command at
+ * a time otherwise. Every reply has the RFC 5321 §4.5.3.2 timeout of its command; a timeout, a closed connection or a
+ * malformed reply ends the connection, and a transaction in progress reports each recipient without a reply as
+ * {@link SmtpReply#connectionLost}.
+ *
+ * <p><b>The one duplicate at-least-once allows</b>: if the connection is lost after the end of data was sent but before
+ * its reply arrived, the upstream may have taken the message. Its recipients are deferred and the message is sent again
+ * later, so it can arrive twice; each such loss is counted ({@link DeliveryCounter#LOST_AFTER_DATA}) and logged.
+ *
+ * <p>Commands go through Netty's {@link SmtpRequestEncoder}; the content is dot-stuffed by {@link OutboundMessage}
+ * because the encoder does not stuff. Addresses with UTF-8 are sent as raw UTF-8 bytes (the encoder writes chars as
+ * ASCII) and only to a server that offers SMTPUTF8 (RFC 6531).
+ *
+ * <p>Threads: confined to the event loop it was connected on, as its route's pool is; no method is thread-safe.
+ */
+final class SmtpConnection extends ChannelInboundHandlerAdapter
+{
+    /** Content is written in blocks of this size, each with the data-block timeout. */
+    static final int DATA_BLOCK_BYTES = 64 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpConnection.class);
+
+    /** The pool's side of a connection. */
+    interface Owner
+    {
+        /** The connection is ready for a transaction after its greeting and EHLO/HELO. */
+        void ready(SmtpConnection connection);
+
+        /** No session could be opened: refused, timed out, or greeted or answered with an error. */
+        void handshakeFailed(SmtpConnection connection, String why);
+
+        /** The connection is gone, for whatever reason; called once, last. */
+        void closed(SmtpConnection connection);
+    }
+
+    /** What a transaction reports when it ends. */
+    interface TransactionDone
+    {
+        /**
+         * @param replies  one reply per dispatched recipient index.
+         * @param reusable true if the connection may carry another transaction (after RSET).
+         */
+        void done(TreeMap<Integer, SmtpReply> replies, boolean reusable);
+    }
+
+    private enum State
+    {
+        CONNECTING, GREETING, HELLO, IDLE, PROBING, TRANSACTION, QUITTING, CLOSED
+    }
+
+    private record Expect(String command, long timeoutMs, Consumer<UpstreamReply> handler)
+    {
+    }
+
+    private final DeliveryContext context;
+    private final DeliveryCounters counters;
+    private final String heloName;
+    private final String peer;
+    private final Owner owner;
+    private final ArrayDeque<Expect> expected = new ArrayDeque<>();
+    private Channel channel;
+    private EventLoop loop;
+    private State state = State.CONNECTING;
+    private ScheduledFuture<?> replyTimer;
+    private ScheduledFuture<?> idleTimer;
+    private final Set<String> extensions = new HashSet<>();
+    private boolean contentExpected;
+    private int transactions;
+    private Transaction tx;
+    private Runnable probeOk;
+    private Runnable probeDead;
+
+    SmtpConnection(
+        final DeliveryContext context, final DeliveryCounters counters, final String heloName, final String peer,
+        final Owner owner)
+    {
+        this.context = context;
+        this.counters = counters;
+        this.heloName = heloName;
+        this.peer = peer;
+        this.owner = owner;
+    }
+
+    /** Connects on {@code loop}; the owner hears {@link Owner#ready} or {@link Owner#handshakeFailed}. */
+    void connect(final EventLoop eventLoop, final InetSocketAddress address)
+    {
+        loop = eventLoop;
+        if (state == State.CLOSED)
+        {
+            // Aborted while its address was being resolved.
+            return;
+        }
+        final SmtpConnection handler = this;
+        final Bootstrap bootstrap = new Bootstrap()
+            .group(eventLoop)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)context.connectTimeoutMs())
+            .option(ChannelOption.TCP_NODELAY, true)
+            .handler(new ChannelInitializer<SocketChannel>()
+            {
+                @Override
+                protected void initChannel(final SocketChannel ch)
+                {
+                    ch.pipeline()
+                        .addLast("replies", new SmtpReplyDecoder())
+                        .addLast("requests", new SmtpRequestEncoder())
+                        .addLast("client", handler);
+                }
+            });
+        bootstrap.connect(address).addListener(f ->
+        {
+            if (!f.isSuccess())
+            {
+                fail("connect to " + peer + " failed: " + describe(f.cause()));
+            }
+        });
+    }
+
+    private static String describe(final Throwable cause)
+    {
+        if (cause == null)
+        {
+            return "unknown cause";
+        }
+        final String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
+    }
+
+    int transactions()
+    {
+        return transactions;
+    }
+
+    boolean isOpen()
+    {
+        return state != State.CLOSED;
+    }
+
+    @Override
+    public String toString()
+    {
+        return peer + " " + (channel == null ? "" : channel.localAddress()) + " " + state;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Netty events
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        // Before connect() returns: a loopback connect can complete, and fail, within it.
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelActive(final ChannelHandlerContext ctx)
+    {
+        if (state != State.CONNECTING)
+        {
+            return;
+        }
+        state = State.GREETING;
+        expect("the greeting", context.greetingTimeoutMs(), this::onGreeting);
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        if (!(msg instanceof UpstreamReply reply))
+        {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        final Expect head = expected.poll();
+        if (head == null)
+        {
+            // A 421 while idle is a server closing the connection; anything else is out of order.
+            fail("unexpected reply while " + state.name().toLowerCase(Locale.ROOT) + ": " + reply);
+            return;
+        }
+        cancelReplyTimer();
+        final Expect next = expected.peek();
+        if (next != null)
+        {
+            armReplyTimer(next);
+        }
+        head.handler().accept(reply);
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx)
+    {
+        fail(state == State.QUITTING ? "closed after QUIT" : "connection closed by " + peer);
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        fail("connection to " + peer + " broke: " + describe(cause));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Replies and timeouts
+
+    private void expect(final String command, final long timeoutMs, final Consumer<UpstreamReply> handler)
+    {
+        final Expect expect = new Expect(command, timeoutMs, handler);
+        expected.add(expect);
+        if (expected.size() == 1)
+        {
+            armReplyTimer(expect);
+        }
+    }
+
+    private void armReplyTimer(final Expect expect)
+    {
+        replyTimer = loop.schedule(() ->
+        {
+            counters.increment(DeliveryCounter.TIMEOUTS);
+            fail("no reply to " + expect.command() + " from " + peer + " within " + expect.timeoutMs() + " ms");
+        }, expect.timeoutMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelReplyTimer()
+    {
+        if (replyTimer != null)
+        {
+            replyTimer.cancel(false);
+            replyTimer = null;
+        }
+    }
+
+    /**
+     * Ends the connection for a failure. Whoever waits on it hears of it once: the owner's handshake, a probe, or the
+     * transaction (whose recipients without a reply are reported as lost).
+     */
+    private void fail(final String why)
+    {
+        if (state == State.CLOSED)
+        {
+            return;
+        }
+        final State was = state;
+        state = State.CLOSED;
+        expected.clear();
+        cancelReplyTimer();
+        cancelIdleTimer();
+        if (channel != null)
+        {
+            channel.close();
+        }
+        switch (was)
+        {
+            case CONNECTING, GREETING, HELLO ->
+            {
+                counters.increment(DeliveryCounter.CONNECT_FAILURES);
+                owner.handshakeFailed(this, why);
+            }
+            case PROBING ->
+            {
+                counters.increment(DeliveryCounter.DEAD_CONNECTIONS);
+                LOG.debug("pooled connection {} found dead: {}", this, why);
+                probeDead.run();
+            }
+            case TRANSACTION ->
+            {
+                counters.increment(DeliveryCounter.CONNECTIONS_LOST);
+                final Transaction lost = tx;
+                tx = null;
+                lost.lost(why);
+            }
+            default -> LOG.debug("connection {} closed: {}", this, why);
+        }
+        owner.closed(this);
+    }
+
+    /** Closes after a reply that ends the session (a 421), or because the pool no longer wants the connection. */
+    private void closeQuietly()
+    {
+        if (state == State.CLOSED)
+        {
+            return;
+        }
+        state = State.CLOSED;
+        expected.clear();
+        cancelReplyTimer();
+        cancelIdleTimer();
+        channel.close();
+        owner.closed(this);
+    }
+
+    /** Ends the connection at once (shutdown, a dispatch past its deadline), as a failure. */
+    void abort(final String why)
+    {
+        fail(why);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Session start
+
+    private void onGreeting(final UpstreamReply reply)
+    {
+        if (reply.code() != 220)
+        {
+            fail("greeting from " + peer + ": " + reply);
+            return;
+        }
+        state = State.HELLO;
+        command(SmtpCommand.EHLO, heloName);
+        channel.flush();
+        expect("EHLO", context.commandTimeoutMs(), this::onEhlo);
+    }
+
+    private void onEhlo(final UpstreamReply reply)
+    {
+        if (reply.isPositive())
+        {
+            for (int i = 1; i < reply.lines().size(); i++)
+            {
+                final String line = reply.lines().get(i).trim();
+                final int space = line.indexOf(' ');
+                extensions.add((space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT));
+            }
+            ready();
+            return;
+        }
+        if (reply.code() >= 500)
+        {
+            // RFC 5321 §3.2: a server that does not know EHLO gets HELO.
+            command(SmtpCommand.HELO, heloName);
+            channel.flush();
+            expect("HELO", context.commandTimeoutMs(), this::onHelo);
+            return;
+        }
+        fail("EHLO to " + peer + ": " + reply);
+    }
+
+    private void onHelo(final UpstreamReply reply)
+    {
+        if (reply.isPositive())
+        {
+            ready();
+            return;
+        }
+        fail("HELO to " + peer + ": " + reply);
+    }
+
+    private void ready()
+    {
+        state = State.IDLE;
+        counters.increment(DeliveryCounter.CONNECTIONS_OPENED);
+        LOG.debug("connected to {} from {}; extensions {}", peer, channel.localAddress(), extensions);
+        owner.ready(this);
+    }
+
+    boolean offersPipelining()
+    {
+        return extensions.contains("PIPELINING");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Pool life: idle, probe, quit
+
+    /** Parks the connection in the pool; after {@code idleMs} without use, {@code expired} runs (the pool says QUIT). */
+    void idle(final long idleMs, final Runnable expired)
+    {
+        state = State.IDLE;
+        cancelIdleTimer();
+        idleTimer = loop.schedule(expired, idleMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** @return true if the connection is parked and may be probed for another transaction. */
+    boolean isIdle()
+    {
+        return state == State.IDLE;
+    }
+
+    private void cancelIdleTimer()
+    {
+        if (idleTimer != null)
+        {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
+    /**
+     * Before reuse, RSET: it clears whatever the last transaction left and proves the connection is alive, so a
+     * connection the server closed while it was idle costs a message no attempt.
+     */
+    void probe(final Runnable ok, final Runnable dead)
+    {
+        cancelIdleTimer();
+        state = State.PROBING;
+        probeOk = ok;
+        probeDead = dead;
+        command(SmtpCommand.RSET);
+        channel.flush();
+        expect("RSET", context.commandTimeoutMs(), reply ->
+        {
+            if (!reply.isPositive())
+            {
+                fail("RSET answered " + reply);
+                return;
+            }
+            state = State.IDLE;
+            probeOk.run();
+        });
+    }
+
+    /** Says QUIT and closes once it is answered (or its timeout passes). */
+    void quit()
+    {
+        if (state == State.CLOSED || state == State.QUITTING)
+        {
+            return;
+        }
+        cancelIdleTimer();
+        state = State.QUITTING;
+        if (contentExpected)
+        {
+            command(SmtpCommand.RSET);
+        }
+        command(SmtpCommand.QUIT);
+        channel.flush();
+        expected.clear();
+        cancelReplyTimer();
+        expect("QUIT", context.commandTimeoutMs(), reply -> closeQuietly());
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Transactions
+
+    private void command(final SmtpCommand command, final CharSequence... parameters)
+    {
+        if (command.equals(SmtpCommand.RSET))
+        {
+            contentExpected = false;
+        }
+        channel.write(new DefaultSmtpRequest(command, parameters));
+        if (command.equals(SmtpCommand.DATA))
+        {
+            contentExpected = true;
+        }
+    }
+
+    /** @return the text as bytes on the wire: ASCII as is, UTF-8 (SMTPUTF8 addresses) byte for byte. */
+    private static CharSequence wire(final String text)
+    {
+        return new AsciiString(text.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    private static boolean isAscii(final String text)
+    {
+        return text.chars().allMatch(c -> c < 128);
+    }
+
+    /**
+     * Sends one message. The connection must be idle and just probed or fresh.
+     *
+     * @param dispatch the recipients and envelope.
+     * @param message  the prepared content; not released here.
+     * @param done     told once, with a reply for each recipient.
+     */
+    void send(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done)
+    {
+        cancelIdleTimer();
+        transactions++;
+        tx = new Transaction(dispatch, message, done);
+        state = State.TRANSACTION;
+        final String sender = dispatch.envelope().sender();
+        final boolean utf8 = extensions.contains("SMTPUTF8");
+        boolean needsUtf8 = !isAscii(sender);
+        if (needsUtf8 && !utf8)
+        {
+            tx.all(SmtpReply.of(553, "5.6.7", "the sender address needs SMTPUTF8, which " + peer + " does not offer"));
+            finish(true);
+            return;
+        }
+        for (final int index : dispatch.recipientIndexes())
+        {
+            final String recipient = dispatch.recipient(index);
+            if (isAscii(recipient))
+            {
+                tx.toSend.add(index);
+            }
+            else if (utf8)
+            {
+                needsUtf8 = true;
+                tx.toSend.add(index);
+            }
+            else
+            {
+                tx.replies.put(index,
+                    SmtpReply.of(553, "5.6.7", "the address needs SMTPUTF8, which " + peer + " does not offer"));
+            }
+        }
+        if (tx.toSend.isEmpty())
+        {
+            finish(true);
+            return;
+        }
+        counters.increment(DeliveryCounter.TRANSACTIONS);
+        final List<CharSequence> mail = new ArrayList<>(4);
+        mail.add(wire("FROM:<" + sender + ">"));
+        if (extensions.contains("SIZE"))
+        {
+            mail.add("SIZE=" + message.size());
+        }
+        if (message.eightBit() && extensions.contains("8BITMIME"))
+        {
+            mail.add("BODY=8BITMIME");
+        }
+        if (needsUtf8)
+        {
+            mail.add("SMTPUTF8");
+        }
+        command(SmtpCommand.MAIL, mail.toArray(new CharSequence[0]));
+        expect("MAIL", context.mailTimeoutMs(), this::onMail);
+        if (offersPipelining())
+        {
+            counters.increment(DeliveryCounter.PIPELINED_TRANSACTIONS);
+            tx.pipelined = true;
+            for (final int index : tx.toSend)
+            {
+                rcpt(index);
+            }
+            command(SmtpCommand.DATA);
+            expect("DATA", context.dataInitTimeoutMs(), this::onData);
+        }
+        channel.flush();
+    }
+
+    private void rcpt(final int index)
+    {
+        command(SmtpCommand.RCPT, wire("TO:<" + tx.dispatch.recipient(index) + ">"));
+        expect("RCPT", context.rcptTimeoutMs(), reply -> onRcpt(index, reply));
+    }
+
+    private void onMail(final UpstreamReply reply)
+    {
+        if (closing(reply))
+        {
+            return;
+        }
+        if (!reply.isPositive())
+        {
+            tx.mailRefused = reply.toDrainReply();
+            if (!tx.pipelined)
+            {
+                tx.all(tx.mailRefused);
+                finish(true);
+            }
+            return;
+        }
+        if (!tx.pipelined)
+        {
+            rcpt(tx.toSend.get(0));
+            channel.flush();
+        }
+    }
+
+    private void onRcpt(final int index, final UpstreamReply reply)
+    {
+        if (closing(reply))
+        {
+            return;
+        }
+        if (tx.mailRefused == null)
+        {
+            if (reply.isPositive())
+            {
+                tx.accepted.add(index);
+            }
+            else
+            {
+                tx.replies.put(index, reply.toDrainReply());
+            }
+        }
+        if (tx.pipelined)
+        {
+            return;
+        }
+        final int next = tx.toSend.indexOf(index) + 1;
+        if (next < tx.toSend.size())
+        {
+            rcpt(tx.toSend.get(next));
+        }
+        else if (tx.accepted.isEmpty())
+        {
+            finish(true);
+            return;
+        }
+        else
+        {
+            command(SmtpCommand.DATA);
+            expect("DATA", context.dataInitTimeoutMs(), this::onData);
+        }
+        channel.flush();
+    }
+
+    private void onData(final UpstreamReply reply)
+    {
+        if (closing(reply))
+        {
+            return;
+        }
+        if (tx.mailRefused != null)
+        {
+            tx.all(tx.mailRefused);
+        }
+        if (reply.code() != 354)
+        {
+            tx.allAccepted(reply.toDrainReply());
+            finish(true);
+            return;
+        }
+        if (tx.mailRefused != null || tx.accepted.isEmpty())
+        {
+            // Pipelined and every recipient refused, yet the server wants data: an empty message ends it (RFC 2920 §3.1).
+            contentExpected = false;
+            channel.writeAndFlush(new DefaultLastSmtpContent(Unpooled.EMPTY_BUFFER));
+            expect("the end of an empty data", context.dataEndTimeoutMs(), ignored -> finish(true));
+            return;
+        }
+        writeContent(0);
+    }
+
+    private void writeContent(final int offset)
+    {
+        final ByteBuf data = tx.message.data();
+        final int remaining = data.readableBytes() - offset;
+        final int length = Math.min(DATA_BLOCK_BYTES, remaining);
+        final boolean last = length == remaining;
+        final ByteBuf block = data.retainedSlice(data.readerIndex() + offset, length);
+        final SmtpContent content = last ? new DefaultLastSmtpContent(block) : new DefaultSmtpContent(block);
+        if (last)
+        {
+            contentExpected = false;
+            expect("the end of data", context.dataEndTimeoutMs(), this::onEndOfData);
+        }
+        final Transaction writing = tx;
+        final ScheduledFuture<?> blockTimer = loop.schedule(() ->
+        {
+            counters.increment(DeliveryCounter.TIMEOUTS);
+            fail(peer + " took no data for " + context.dataBlockTimeoutMs() + " ms");
+        }, context.dataBlockTimeoutMs(), TimeUnit.MILLISECONDS);
+        channel.writeAndFlush(content).addListener(f ->
+        {
+            blockTimer.cancel(false);
+            if (tx != writing || state != State.TRANSACTION)
+            {
+                return;
+            }
+            if (!f.isSuccess())
+            {
+                fail("writing data to " + peer + " failed: " + describe(f.cause()));
+                return;
+            }
+            if (last)
+            {
+                writing.dataSent = true;
+            }
+            else
+            {
+                writeContent(offset + length);
+            }
+        });
+    }
+
+    private void onEndOfData(final UpstreamReply reply)
+    {
+        if (closing(reply))
+        {
+            return;
+        }
+        tx.allAccepted(reply.toDrainReply());
+        finish(true);
+    }
+
+    /**
+     * A {@code 421} answers the command and says the server is closing (RFC 5321 §3.8): it is the reply of every
+     * recipient still without one.
+     *
+     * @return true if the reply was a 421 and the transaction is over.
+     */
+    private boolean closing(final UpstreamReply reply)
+    {
+        if (reply.code() != 421)
+        {
+            return false;
+        }
+        if (tx.mailRefused != null)
+        {
+            tx.all(tx.mailRefused);
+        }
+        tx.allOpen(reply.toDrainReply());
+        finish(false);
+        return true;
+    }
+
+    private void finish(final boolean reusable)
+    {
+        final Transaction done = tx;
+        tx = null;
+        if (reusable)
+        {
+            state = State.IDLE;
+        }
+        else
+        {
+            closeQuietly();
+        }
+        done.done.done(done.replies, reusable);
+    }
+
+    /** The state of the transaction in progress. */
+    private final class Transaction
+    {
+        final Dispatch dispatch;
+        final OutboundMessage message;
+        final TransactionDone done;
+        final List<Integer> toSend = new ArrayList<>();
+        final List<Integer> accepted = new ArrayList<>();
+        final TreeMap<Integer, SmtpReply> replies = new TreeMap<>();
+        boolean pipelined;
+        SmtpReply mailRefused;
+        boolean dataSent;
+
+        Transaction(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done)
+        {
+            this.dispatch = dispatch;
+            this.message = message;
+            this.done = done;
+        }
+
+        /** Every recipient gets this reply (a refused sender). */
+        void all(final SmtpReply reply)
+        {
+            for (final int index : dispatch.recipientIndexes())
+            {
+                replies.putIfAbsent(index, reply);
+            }
+        }
+
+        /** Every recipient the server accepted at RCPT gets the reply to the data. */
+        void allAccepted(final SmtpReply reply)
+        {
+            for (final int index : accepted)
+            {
+                replies.put(index, reply);
+            }
+        }
+
+        /** Every recipient without a reply yet gets this one. */
+        void allOpen(final SmtpReply reply)
+        {
+            for (final int index : dispatch.recipientIndexes())
+            {
+                replies.putIfAbsent(index, reply);
+            }
+        }
+
+        void lost(final String why)
+        {
+            final String detail;
+            if (dataSent)
+            {
+                counters.increment(DeliveryCounter.LOST_AFTER_DATA);
+                detail = why + " after the end of data, before its reply: " + peer
+                    + " may have taken the message, which will be sent again (at-least-once)";
+                LOG.warn("{} by {}: {}", dispatch.message().queueId(), dispatch.route(), detail);
+            }
+            else
+            {
+                detail = why;
+            }
+            if (mailRefused != null)
+            {
+                all(mailRefused);
+            }
+            allOpen(SmtpReply.connectionLost(detail));
+            done.done(replies, false);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.sluice.delivery;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+
+/**
+ * Decodes an upstream server's reply lines into {@link UpstreamReply}s, joining multi-line replies.
+ *
+ * <p>Why not Netty's {@code SmtpResponseDecoder}: in 4.2.18 it throws on a reply line that is only a code
+ * ({@code "250"<CRLF>}), which RFC 5321 §4.2's grammar allows ({@code Reply-code [ SP textstring ] CRLF}), and it
+ * turns a non-digit code into a garbage number instead of refusing it. A malformed line here is a
+ * {@link DecoderException}: the connection is closed and its transaction treated as lost. One instance per
+ * connection; event-loop thread only.
+ */
+final class SmtpReplyDecoder extends LineBasedFrameDecoder
+{
+    /** RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; real servers send longer banners and EHLO lines. */
+    static final int MAX_LINE_LENGTH = 8192;
+    /** A reply longer than this many lines is an attack or a broken server, not SMTP. */
+    private static final int MAX_LINES = 1000;
+
+    private List<String> lines;
+    private int code = -1;
+
+    SmtpReplyDecoder()
+    {
+        super(MAX_LINE_LENGTH, true, true);
+    }
+
+    @Override
+    protected Object decode(final ChannelHandlerContext ctx, final ByteBuf buffer) throws Exception
+    {
+        final ByteBuf frame = (ByteBuf)super.decode(ctx, buffer);
+        if (frame == null)
+        {
+            return null;
+        }
+        try
+        {
+            final String line = frame.toString(StandardCharsets.UTF_8);
+            if (line.length() < 3 || !isDigit(line, 0, '2', '5') || !isDigit(line, 1, '0', '9') || !isDigit(line, 2, '0', '9')
+                || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-'))
+            {
+                throw new DecoderException("not an SMTP reply line: " + abbreviate(line));
+            }
+            final int lineCode = Integer.parseInt(line.substring(0, 3));
+            if (lines == null)
+            {
+                lines = new ArrayList<>(4);
+                code = lineCode;
+            }
+            else if (lineCode != code)
+            {
+                throw new DecoderException("reply code changed within a multi-line reply: " + abbreviate(line));
+            }
+            if (lines.size() >= MAX_LINES)
+            {
+                throw new DecoderException("reply longer than " + MAX_LINES + " lines");
+            }
+            lines.add(line.length() > 4 ? line.substring(4) : "");
+            if (line.length() > 3 && line.charAt(3) == '-')
+            {
+                return null;
+            }
+            final UpstreamReply reply = new UpstreamReply(code, lines);
+            lines = null;
+            code = -1;
+            return reply;
+        }
+        finally
+        {
+            frame.release();
+        }
+    }
+
+    private static boolean isDigit(final String line, final int index, final char min, final char max)
+    {
+        final char c = line.charAt(index);
+        return c >= min && c <= max;
+    }
+
+    private static String abbreviate(final String line)
+    {
+        return line.length() > 80 ? line.substring(0, 80) + "..." : line;
+    }
+}

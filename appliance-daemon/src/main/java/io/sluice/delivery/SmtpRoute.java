@@ -1,0 +1,457 @@
+package io.sluice.delivery;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.netty.channel.EventLoop;
+import io.sluice.drain.Dispatch;
+import io.sluice.drain.SmtpReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP route's connection pool: at most {@code maxConnections} connections to its relay, each carrying one
+ * transaction at a time, reused (after RSET) while they are alive, closed with QUIT after
+ * {@code delivery.connectionIdleMs} idle or {@code delivery.maxMessagesPerConnection} messages.
+ *
+ * <p>Every dispatch holds one slot from {@link #deliver} until its replies are handed to the outcome recorder, so the
+ * number of connections never exceeds the slots: a dispatch either takes an idle connection or opens one. The content
+ * is read from the spool and dot-stuffed on the I/O executor, host names are resolved there too, and everything else
+ * happens on the route's own event loop, which confines the pool's state without locks.
+ *
+ * <p>A refused connection (or a timed-out connect, or an error greeting) defers the dispatch with
+ * {@link SmtpReply#connectionRefused}, which the drain counts as throttling (AIMD). The route then reports no capacity
+ * for {@code delivery.reconnectDelayMs}, and afterwards one dispatch at a time until a connection succeeds, so a down
+ * relay is probed, not hammered, and its mail waits ready in the drain instead of collecting retry delays.
+ */
+final class SmtpRoute implements RouteDelivery
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpRoute.class);
+
+    private final DeliveryContext.Route route;
+    private final RouteTarget.Smtp target;
+    private final RouteServices services;
+    private final DeliveryContext context;
+    private final EventLoop loop;
+    private final AtomicInteger inUse = new AtomicInteger();
+    private volatile boolean reachable = true;
+    private volatile long retryAtMillis;
+    private volatile boolean closing;
+
+    // Confined to the route's event loop.
+    private final ArrayDeque<SmtpConnection> idle = new ArrayDeque<>();
+    private final Set<SmtpConnection> connections = new HashSet<>();
+    private final Set<Job> jobs = new HashSet<>();
+
+    /** One dispatch on its way through the pool. Event-loop confined once it reaches the loop. */
+    private static final class Job
+    {
+        final Dispatch dispatch;
+        OutboundMessage message;
+        SmtpConnection connection;
+        ScheduledFuture<?> deadline;
+        boolean expired;
+        boolean done;
+
+        Job(final Dispatch dispatch)
+        {
+            this.dispatch = dispatch;
+        }
+    }
+
+    SmtpRoute(final DeliveryContext.Route route, final RouteServices services)
+    {
+        this.route = route;
+        this.target = (RouteTarget.Smtp)route.target();
+        this.services = services;
+        this.context = services.context();
+        this.loop = services.loops().next();
+    }
+
+    @Override
+    public String describe()
+    {
+        return route.name() + " -> " + target + " (up to " + route.maxConnections() + " connections)";
+    }
+
+    @Override
+    public int capacity()
+    {
+        if (closing || !services.budget().hasRoom())
+        {
+            return 0;
+        }
+        final int busy = inUse.get();
+        final int free = route.maxConnections() - busy;
+        if (free <= 0)
+        {
+            return 0;
+        }
+        if (reachable)
+        {
+            return free;
+        }
+        return busy == 0 && context.clock().millis() >= retryAtMillis ? 1 : 0;
+    }
+
+    @Override
+    public int inUse()
+    {
+        return inUse.get();
+    }
+
+    @Override
+    public void deliver(final Dispatch dispatch)
+    {
+        inUse.incrementAndGet();
+        services.budget().acquire(dispatch.message().contentLength());
+        final Job job = new Job(dispatch);
+        try
+        {
+            services.io().execute(() -> prepare(job));
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            endSlot(job);
+            services.giveBack(dispatch);
+        }
+    }
+
+    /** Frees the job's connection slot and its share of the content budget. */
+    private void endSlot(final Job job)
+    {
+        services.budget().release(job.dispatch.message().contentLength());
+        inUse.decrementAndGet();
+    }
+
+    /** On the I/O executor: the content, read and made ready for DATA. */
+    private void prepare(final Job job)
+    {
+        final ByteBuffer content;
+        try
+        {
+            content = services.spool().readContent(job.dispatch.messageId());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            services.counters().increment(DeliveryCounter.LOCAL_ERRORS);
+            LOG.error("{}: content unreadable, deferred", job.dispatch.message().queueId(), ex);
+            final SmtpReply reply = SmtpReply.of(451, "4.3.0", "local error: message content unreadable: " + ex.getMessage());
+            onLoop(job, () -> complete(job, replyForAll(job.dispatch, reply)));
+            return;
+        }
+        if (content == null)
+        {
+            // Finished meanwhile (purged by an operator): nothing to send, nothing to journal.
+            onLoop(job, () -> giveBack(job));
+            return;
+        }
+        job.message = OutboundMessage.prepare(content);
+        onLoop(job, () -> assign(job));
+    }
+
+    /** Runs {@code task} on the route's loop; if the loop is gone (stopped), hands the dispatch back instead. */
+    private void onLoop(final Job job, final Runnable task)
+    {
+        try
+        {
+            loop.execute(task);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            release(job);
+            endSlot(job);
+            services.giveBack(job.dispatch);
+        }
+    }
+
+    private static TreeMap<Integer, SmtpReply> replyForAll(final Dispatch dispatch, final SmtpReply reply)
+    {
+        final TreeMap<Integer, SmtpReply> replies = new TreeMap<>();
+        for (final int index : dispatch.recipientIndexes())
+        {
+            replies.put(index, reply);
+        }
+        return replies;
+    }
+
+    /** Finds the job a connection: an idle one, probed with RSET, or a new one. */
+    private void assign(final Job job)
+    {
+        if (job.done)
+        {
+            return;
+        }
+        if (job.deadline == null)
+        {
+            jobs.add(job);
+            job.deadline = loop.schedule(() -> expire(job), context.dispatchTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+        if (job.expired)
+        {
+            complete(job, replyForAll(job.dispatch, SmtpReply.connectionLost(
+                "not sent within " + DeliveryContext.DISPATCH_TIMEOUT_MS + "=" + context.dispatchTimeoutMs())));
+            return;
+        }
+        if (closing && job.connection == null)
+        {
+            giveBack(job);
+            return;
+        }
+        SmtpConnection pooled = idle.pollFirst();
+        while (pooled != null && !pooled.isIdle())
+        {
+            pooled = idle.pollFirst();
+        }
+        if (pooled != null)
+        {
+            final SmtpConnection probed = pooled;
+            job.connection = probed;
+            probed.probe(() -> transact(probed, job), () ->
+            {
+                job.connection = null;
+                assign(job);
+            });
+            return;
+        }
+        open(job);
+    }
+
+    private void open(final Job job)
+    {
+        final SmtpConnection connection = new SmtpConnection(context, services.counters(), services.heloName(), target.toString(),
+            new SmtpConnection.Owner()
+            {
+                @Override
+                public void ready(final SmtpConnection ready)
+                {
+                    if (!reachable)
+                    {
+                        LOG.info("route {}: {} reachable again", route.name(), target);
+                        reachable = true;
+                    }
+                    transact(ready, job);
+                }
+
+                @Override
+                public void handshakeFailed(final SmtpConnection failed, final String why)
+                {
+                    if (job.expired)
+                    {
+                        // Aborted by us (deadline, shutdown): says nothing about the relay.
+                        complete(job, replyForAll(job.dispatch, SmtpReply.connectionLost(why)));
+                        return;
+                    }
+                    unreachable(why);
+                    complete(job, replyForAll(job.dispatch, SmtpReply.connectionRefused(why)));
+                }
+
+                @Override
+                public void closed(final SmtpConnection closed)
+                {
+                    connections.remove(closed);
+                    idle.remove(closed);
+                }
+            });
+        connections.add(connection);
+        job.connection = connection;
+        try
+        {
+            services.io().execute(() -> resolve(job, connection));
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            connection.abort("delivery is stopping");
+        }
+    }
+
+    /** On the I/O executor: a host name lookup blocks, so it never runs on the event loop. */
+    private void resolve(final Job job, final SmtpConnection connection)
+    {
+        try
+        {
+            final InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(target.host()), target.port());
+            loop.execute(() -> connection.connect(loop, address));
+        }
+        catch (final UnknownHostException ex)
+        {
+            loop.execute(() -> connection.abort("cannot resolve " + target.host() + ": " + ex.getMessage()));
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            LOG.debug("route {} stopped while resolving {}", route.name(), target.host());
+        }
+    }
+
+    private void unreachable(final String why)
+    {
+        final boolean was = reachable;
+        reachable = false;
+        retryAtMillis = context.clock().millis() + context.reconnectDelayMs();
+        if (was)
+        {
+            LOG.warn("route {}: {} unreachable ({}); probing again in {} ms", route.name(), target, why,
+                context.reconnectDelayMs());
+        }
+    }
+
+    private void transact(final SmtpConnection connection, final Job job)
+    {
+        if (job.done || job.expired)
+        {
+            job.connection = null;
+            reuseOrClose(connection, true);
+            assign(job);
+            return;
+        }
+        if (connection.transactions() > 0)
+        {
+            services.counters().increment(DeliveryCounter.REUSED_TRANSACTIONS);
+        }
+        connection.send(job.dispatch, job.message, (replies, reusable) ->
+        {
+            job.connection = null;
+            complete(job, replies);
+            reuseOrClose(connection, reusable);
+        });
+    }
+
+    private void reuseOrClose(final SmtpConnection connection, final boolean reusable)
+    {
+        if (reusable && connection.isOpen() && !closing && connection.transactions() < context.maxMessagesPerConnection())
+        {
+            connection.idle(context.connectionIdleMs(), () ->
+            {
+                idle.remove(connection);
+                connection.quit();
+            });
+            idle.addFirst(connection);
+        }
+        else
+        {
+            connection.quit();
+        }
+    }
+
+    private void expire(final Job job)
+    {
+        if (job.done)
+        {
+            return;
+        }
+        job.expired = true;
+        final String why = "dispatch not finished within " + DeliveryContext.DISPATCH_TIMEOUT_MS + "="
+            + context.dispatchTimeoutMs();
+        if (job.connection != null)
+        {
+            job.connection.abort(why);
+        }
+        if (!job.done)
+        {
+            complete(job, replyForAll(job.dispatch, SmtpReply.connectionLost(why)));
+        }
+    }
+
+    /** Ends a job with its replies: they go to the recorder, and its slot is free again. */
+    private void complete(final Job job, final Map<Integer, SmtpReply> replies)
+    {
+        if (job.done)
+        {
+            return;
+        }
+        finishJob(job);
+        services.recorder().record(job.dispatch, replies);
+        endSlot(job);
+    }
+
+    private void giveBack(final Job job)
+    {
+        if (job.done)
+        {
+            return;
+        }
+        finishJob(job);
+        endSlot(job);
+        services.giveBack(job.dispatch);
+    }
+
+    private void finishJob(final Job job)
+    {
+        job.done = true;
+        jobs.remove(job);
+        if (job.deadline != null)
+        {
+            job.deadline.cancel(false);
+        }
+        release(job);
+    }
+
+    private static void release(final Job job)
+    {
+        if (job.message != null)
+        {
+            job.message.data().release();
+            job.message = null;
+        }
+    }
+
+    @Override
+    public void beginClose()
+    {
+        closing = true;
+        runOnLoop(() ->
+        {
+            final List<SmtpConnection> parked = new ArrayList<>(idle);
+            idle.clear();
+            parked.forEach(SmtpConnection::quit);
+        });
+    }
+
+    @Override
+    public void abort()
+    {
+        closing = true;
+        runOnLoop(() ->
+        {
+            for (final Job job : new ArrayList<>(jobs))
+            {
+                job.expired = true;
+                if (job.connection != null)
+                {
+                    job.connection.abort("delivery stopped");
+                }
+                if (!job.done)
+                {
+                    complete(job, replyForAll(job.dispatch, SmtpReply.connectionLost("delivery stopped")));
+                }
+            }
+            new ArrayList<>(connections).forEach(c -> c.abort("delivery stopped"));
+        });
+    }
+
+    private void runOnLoop(final Runnable task)
+    {
+        try
+        {
+            loop.execute(task);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            LOG.debug("route {}: event loop already stopped", route.name());
+        }
+    }
+}

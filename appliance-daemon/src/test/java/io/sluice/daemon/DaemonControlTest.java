@@ -1,0 +1,85 @@
+package io.sluice.daemon;
+
+import static io.sluice.ingress.SmtpTestClient.expect;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Map;
+
+import javax.management.Attribute;
+import javax.management.MBeanServerConnection;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+
+import io.sluice.control.ControlPlane;
+import io.sluice.control.JmxServer;
+import io.sluice.ingress.SmtpTestClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole daemon, in-process: an operator's JMX change reaches live SMTP traffic and survives a restart. */
+class DaemonControlTest
+{
+    @TempDir
+    Path dir;
+
+    private static int freePort() throws IOException
+    {
+        try (ServerSocket socket = new ServerSocket(0))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    private SluiceDaemon start(final int jmxPort) throws IOException
+    {
+        return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, Map.of(
+            "spool.directory", dir.resolve("spool").toString(),
+            "smtp.listen", "127.0.0.1:0",
+            "relay.domains", "relay.test",
+            "jmx.port", Integer.toString(jmxPort)))));
+    }
+
+    private static JMXConnector connect(final int port) throws IOException
+    {
+        return JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", port)));
+    }
+
+    @Test
+    void shouldApplyAJmxChangeToTheNextTransactionAndKeepItAcrossARestart() throws Exception
+    {
+        final int jmxPort = freePort();
+        try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
+        {
+            final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
+            mbeans.setAttribute(ControlPlane.name("Limits"), new Attribute("IpBurst", 1L));
+            try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), "127.0.0.9"))
+            {
+                expect(client.reply(), "220");
+                expect(client.command("EHLO outside.example"), "250");
+                assertThat(client.sendMessage("a@outside.test", "b@relay.test", "first")).startsWith("250 2.0.0");
+                assertThat(client.command("MAIL FROM:<a@outside.test>")).startsWith("450 4.7.1");
+            }
+            mbeans.invoke(ControlPlane.name("Spool"), "pauseIngress", null, null);
+            assertThat(daemon.healthy()).isTrue();
+        }
+        try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
+        {
+            final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
+            assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpBurst")).as("kept across the restart").isEqualTo(1L);
+            assertThat(mbeans.getAttribute(ControlPlane.name("Spool"), "IngressPaused")).isEqualTo(true);
+            try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), "127.0.0.10"))
+            {
+                assertThat(client.reply()).startsWith("421 4.3.2");
+            }
+            mbeans.invoke(ControlPlane.name("Spool"), "resumeIngress", null, null);
+            try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), "127.0.0.10"))
+            {
+                assertThat(client.reply()).startsWith("220");
+            }
+        }
+    }
+}

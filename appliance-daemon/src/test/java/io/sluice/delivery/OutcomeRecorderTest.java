@@ -1,0 +1,137 @@
+package io.sluice.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+
+import io.sluice.drain.DeliveryGateway;
+import io.sluice.drain.Dispatch;
+import io.sluice.drain.DrainAgent;
+import io.sluice.drain.DrainContext;
+import io.sluice.drain.SmtpReply;
+import io.sluice.spool.Disposition;
+import io.sluice.spool.Envelope;
+import io.sluice.spool.PendingMessage;
+import io.sluice.spool.RecipientStatus;
+import io.sluice.spool.Spool;
+import io.sluice.spool.SpoolAwait;
+import io.sluice.spool.SpoolContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Outcomes reach the journal, failures reach the bounce hook once they are durable, and a write the spool refuses is
+ * retried and never dropped quietly.
+ */
+class OutcomeRecorderTest
+{
+    @TempDir
+    Path dir;
+
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+    private final DeliveryCounters counters = new DeliveryCounters();
+    private final List<String> failures = new CopyOnWriteArrayList<>();
+    private final DrainAgent agent = new DrainAgent(new DrainContext(), new DeliveryGateway()
+    {
+        @Override
+        public int capacity(final String route)
+        {
+            return 0;
+        }
+
+        @Override
+        public void deliver(final Dispatch dispatch)
+        {
+            throw new IllegalStateException("not used");
+        }
+    });
+
+    @AfterEach
+    void stopTimer()
+    {
+        timer.shutdownNow();
+    }
+
+    private Spool open()
+    {
+        return Spool.open(new SpoolContext().directory(dir.resolve("spool")).blockSizeBytes(1 << 20).chunkBytes(64 << 10)
+            .diskReserveBytes(8 << 20));
+    }
+
+    private static Dispatch dispatchOf(final Spool spool) throws Exception
+    {
+        final Envelope envelope = new Envelope("192.0.2.1", "default", "mail", "a@client.test",
+            List.of("x@relay.test", "y@relay.test"), System.currentTimeMillis());
+        final long id = spool.append(envelope, ByteBuffer.wrap("Subject: s\r\n\r\nb\r\n".getBytes(StandardCharsets.US_ASCII)))
+            .get().messageId();
+        final PendingMessage message = spool.pending(id);
+        return new Dispatch("default", "mail", message, List.of(0, 1), System.currentTimeMillis());
+    }
+
+    private OutcomeRecorder recorder(final Spool spool, final int attempts)
+    {
+        return new OutcomeRecorder(spool, agent,
+            (message, index, reply, status) -> failures.add(message.queueId() + "/" + index + ": " + status.detail()),
+            counters, timer, attempts, 1, 5);
+    }
+
+    @Test
+    void shouldJournalEveryRecipientAndReportFailuresOnceDurable() throws Exception
+    {
+        try (Spool spool = open())
+        {
+            final Dispatch dispatch = dispatchOf(spool);
+            final OutcomeRecorder recorder = recorder(spool, 3);
+
+            recorder.record(dispatch, Map.of(0, SmtpReply.parse("250 2.0.0 Ok"), 1, SmtpReply.parse("550 5.1.1 unknown")));
+
+            SpoolAwait.until(() -> recorder.pending() == 0);
+            assertThat(spool.pending(dispatch.messageId())).as("every recipient final: the message left the spool").isNull();
+            assertThat(failures).containsExactly(dispatch.message().queueId() + "/1: 550 5.1.1 unknown");
+            assertThat(counters.get(DeliveryCounter.OUTCOMES_JOURNALED)).isEqualTo(2);
+            assertThat(counters.get(DeliveryCounter.FAILURES_REPORTED)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldCountAMissingReplyAsALostConnectionNeverAsSuccess() throws Exception
+    {
+        try (Spool spool = open())
+        {
+            final Dispatch dispatch = dispatchOf(spool);
+            final OutcomeRecorder recorder = recorder(spool, 3);
+
+            recorder.record(dispatch, Map.of(0, SmtpReply.parse("250 2.0.0 Ok")));
+
+            SpoolAwait.until(() -> recorder.pending() == 0);
+            final RecipientStatus second = spool.pending(dispatch.messageId()).recipients().get(1);
+            assertThat(second.disposition()).isEqualTo(Disposition.DEFERRED);
+            assertThat(second.detail()).startsWith("451 4.4.2");
+        }
+    }
+
+    @Test
+    void shouldRetryAnOutcomeTheSpoolRefusesAndSayLoudlyWhenItGivesUp() throws Exception
+    {
+        final Dispatch dispatch;
+        final Spool spool = open();
+        dispatch = dispatchOf(spool);
+        spool.close();
+        final OutcomeRecorder recorder = recorder(spool, 4);
+
+        recorder.record(dispatch, Map.of(0, SmtpReply.parse("250 2.0.0 Ok"), 1, SmtpReply.parse("550 5.1.1 unknown")));
+
+        SpoolAwait.until(() -> recorder.pending() == 0);
+        assertThat(counters.get(DeliveryCounter.OUTCOME_RETRIES)).as("3 retries for each of 2 recipients").isEqualTo(6);
+        assertThat(counters.get(DeliveryCounter.OUTCOMES_UNJOURNALED)).isEqualTo(2);
+        assertThat(counters.get(DeliveryCounter.OUTCOMES_JOURNALED)).isZero();
+        assertThat(failures).as("no bounce for a failure the journal does not hold").isEmpty();
+    }
+}

@@ -1,0 +1,541 @@
+package io.sluice.delivery;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real SMTP server on a loopback port that a test scripts: plain JDK sockets, one thread per connection, so its
+ * behaviour is easy to read and to make bad on purpose.
+ *
+ * <p>Per recipient, by the address's local part: {@code reject...} gets {@code 550 5.1.1}, {@code policy...}
+ * {@code 550 5.7.1}, {@code defer...} {@code 451 4.3.0}, {@code deferonce...} {@code 451 4.3.0} the first time and
+ * {@code 250} after, {@code throttle...} {@code 421 4.7.0} and the connection closed; anyone else {@code 250}. A sender
+ * whose local part starts with {@code refused} gets {@code 550 5.7.1} at MAIL.
+ *
+ * <p>Per connection and per message, from queues the test fills: {@link #greetings} (e.g. a {@code 421} greeting, after
+ * which the connection is closed), {@link #dataActions} (what to do at the end of data: accept, defer, reject, throttle,
+ * drop the connection in the middle of the data, drop it after the data without a reply, or answer slowly). Options:
+ * {@link #pipelining} advertised or not, {@link #ehlo} known or not (then only HELO), a delay before every reply.
+ *
+ * <p>It records every connection, every command line, every message it accepted (unstuffed, as a real server stores
+ * it), and whether a transaction arrived pipelined: when it advertises PIPELINING it waits, before answering MAIL, for
+ * the RCPT that a pipelining client has already sent; a client that waits for the MAIL reply sends nothing.
+ */
+final class TestSmtpSink implements AutoCloseable
+{
+    /** What to do at the end of the data. */
+    enum DataAction
+    {
+        ACCEPT, DEFER, REJECT, THROTTLE, DROP_MID_DATA, DROP_AFTER_DATA, SLOW
+    }
+
+    /**
+     * A message the sink accepted (or took in full before dropping the connection).
+     *
+     * @param connection the connection's number, from 1
+     * @param from       the MAIL FROM address
+     * @param recipients the addresses accepted at RCPT
+     * @param data       the message after unstuffing, as stored
+     * @param replied    false when the sink dropped the connection instead of replying
+     */
+    record Received(int connection, String from, List<String> recipients, byte[] data, boolean replied)
+    {
+        String text()
+        {
+            return new String(data, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static final long PIPELINING_WAIT_MS = 5_000;
+
+    private final ServerSocket server;
+    private final Thread acceptor;
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger mostOpen = new AtomicInteger();
+    private final AtomicInteger pipelined = new AtomicInteger();
+    private final AtomicInteger transactions = new AtomicInteger();
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<String> commands = new CopyOnWriteArrayList<>();
+    private final Set<String> deferredOnce = ConcurrentHashMap.newKeySet();
+    final Queue<String> greetings = new ConcurrentLinkedQueue<>();
+    final Queue<DataAction> dataActions = new ConcurrentLinkedQueue<>();
+    volatile boolean pipelining = true;
+    volatile boolean ehlo = true;
+    volatile long replyDelayMs;
+    volatile long slowReplyMs = 1_000;
+    volatile long maxSize;
+    private volatile boolean closed;
+
+    private TestSmtpSink() throws IOException
+    {
+        server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        acceptor = new Thread(this::accept, "sink-accept-" + server.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    static TestSmtpSink start() throws IOException
+    {
+        return new TestSmtpSink();
+    }
+
+    int port()
+    {
+        return server.getLocalPort();
+    }
+
+    /** @return the route target, {@code smtp://127.0.0.1:<port>}. */
+    String target()
+    {
+        return "smtp://127.0.0.1:" + port();
+    }
+
+    int connections()
+    {
+        return connections.get();
+    }
+
+    /** @return the most connections that were open at the same time. */
+    int mostOpenAtOnce()
+    {
+        return mostOpen.get();
+    }
+
+    int pipelinedTransactions()
+    {
+        return pipelined.get();
+    }
+
+    /** @return transactions begun (MAIL received). */
+    int transactions()
+    {
+        return transactions.get();
+    }
+
+    List<Received> received()
+    {
+        return new ArrayList<>(received);
+    }
+
+    /** @return every command line received, prefixed with its connection number, e.g. {@code "2 RSET"}. */
+    List<String> commands()
+    {
+        return new ArrayList<>(commands);
+    }
+
+    /** @return how many received messages contain {@code marker}. */
+    long copiesOf(final String marker)
+    {
+        return received.stream().filter(r -> r.text().contains(marker)).count();
+    }
+
+    private void accept()
+    {
+        while (!closed)
+        {
+            try
+            {
+                final Socket socket = server.accept();
+                final int number = connections.incrementAndGet();
+                sockets.add(socket);
+                final Thread session = new Thread(() -> serve(socket, number), "sink-session-" + number);
+                session.setDaemon(true);
+                session.start();
+            }
+            catch (final IOException ex)
+            {
+                return;
+            }
+        }
+    }
+
+    private void serve(final Socket socket, final int number)
+    {
+        mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+        try (socket)
+        {
+            socket.setSoTimeout(60_000);
+            // Without it, Nagle holds each pipelined reply until the client's delayed ACK: 40 ms a transaction.
+            socket.setTcpNoDelay(true);
+            new Session(socket, number).run();
+        }
+        catch (final IOException ex)
+        {
+            // The client went away (or the test closed the sink): nothing to record.
+        }
+        finally
+        {
+            open.decrementAndGet();
+            sockets.remove(socket);
+        }
+    }
+
+    /** Closes every open connection from the server's side, as a server's idle timeout does. */
+    void closeConnections() throws IOException
+    {
+        for (final Socket socket : sockets)
+        {
+            socket.close();
+        }
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        closed = true;
+        server.close();
+        for (final Socket socket : sockets)
+        {
+            socket.close();
+        }
+    }
+
+    /** One connection's dialogue. */
+    private final class Session
+    {
+        private final Socket socket;
+        private final int number;
+        private final InputStream in;
+        private final OutputStream out;
+        private final byte[] buffer = new byte[64 * 1024];
+        private int start;
+        private int end;
+        private String from;
+        private final List<String> recipients = new ArrayList<>();
+
+        Session(final Socket socket, final int number) throws IOException
+        {
+            this.socket = socket;
+            this.number = number;
+            this.in = socket.getInputStream();
+            this.out = socket.getOutputStream();
+        }
+
+        void run() throws IOException
+        {
+            final String greeting = greetings.poll();
+            if (greeting != null)
+            {
+                reply(greeting);
+                if (greeting.startsWith("4") || greeting.startsWith("5"))
+                {
+                    return;
+                }
+            }
+            else
+            {
+                reply("220 sink.test ESMTP test sink");
+            }
+            String line;
+            while ((line = readLine()) != null)
+            {
+                commands.add(number + " " + line);
+                if (!command(line))
+                {
+                    return;
+                }
+            }
+        }
+
+        /** @return false when the session is over. */
+        private boolean command(final String line) throws IOException
+        {
+            final String upper = line.toUpperCase(Locale.ROOT);
+            if (upper.startsWith("EHLO"))
+            {
+                if (!ehlo)
+                {
+                    reply("502 5.5.2 EHLO not implemented");
+                    return true;
+                }
+                final List<String> lines = new ArrayList<>(List.of("250-sink.test", "250-8BITMIME", "250-SMTPUTF8"));
+                if (pipelining)
+                {
+                    lines.add("250-PIPELINING");
+                }
+                if (maxSize > 0)
+                {
+                    lines.add("250-SIZE " + maxSize);
+                }
+                lines.add("250 ENHANCEDSTATUSCODES");
+                reply(String.join("\r\n", lines));
+                return true;
+            }
+            if (upper.startsWith("HELO"))
+            {
+                reply("250 sink.test");
+                return true;
+            }
+            if (upper.startsWith("MAIL FROM:"))
+            {
+                return mail(line);
+            }
+            if (upper.startsWith("RCPT TO:"))
+            {
+                return rcpt(line);
+            }
+            if (upper.equals("DATA"))
+            {
+                return data();
+            }
+            if (upper.equals("RSET"))
+            {
+                from = null;
+                recipients.clear();
+                reply("250 2.0.0 Ok");
+                return true;
+            }
+            if (upper.equals("QUIT"))
+            {
+                reply("221 2.0.0 Bye");
+                return false;
+            }
+            if (upper.equals("NOOP"))
+            {
+                reply("250 2.0.0 Ok");
+                return true;
+            }
+            reply("500 5.5.2 unknown command");
+            return true;
+        }
+
+        private boolean mail(final String line) throws IOException
+        {
+            transactions.incrementAndGet();
+            if (pipelining && (end > start || awaitMore()))
+            {
+                pipelined.incrementAndGet();
+            }
+            final String address = address(line);
+            recipients.clear();
+            if (address.startsWith("refused"))
+            {
+                from = null;
+                reply("550 5.7.1 sender refused");
+                return true;
+            }
+            from = address;
+            reply("250 2.1.0 Ok");
+            return true;
+        }
+
+        private boolean rcpt(final String line) throws IOException
+        {
+            if (from == null)
+            {
+                reply("503 5.5.1 need MAIL first");
+                return true;
+            }
+            final String address = address(line);
+            final String local = address.toLowerCase(Locale.ROOT);
+            if (local.startsWith("reject"))
+            {
+                reply("550 5.1.1 no such user");
+            }
+            else if (local.startsWith("policy"))
+            {
+                reply("550 5.7.1 message refused for policy reasons");
+            }
+            else if (local.startsWith("deferonce") && deferredOnce.add(address))
+            {
+                reply("451 4.3.0 try again later");
+            }
+            else if (local.startsWith("defer") && !local.startsWith("deferonce"))
+            {
+                reply("451 4.3.0 try again later");
+            }
+            else if (local.startsWith("throttle"))
+            {
+                reply("421 4.7.0 too many messages, slow down");
+                return false;
+            }
+            else
+            {
+                recipients.add(address);
+                reply("250 2.1.5 Ok");
+            }
+            return true;
+        }
+
+        private boolean data() throws IOException
+        {
+            if (from == null || recipients.isEmpty())
+            {
+                reply("554 5.5.1 no valid recipients");
+                return true;
+            }
+            reply("354 End data with <CR><LF>.<CR><LF>");
+            final DataAction action = dataActions.poll();
+            final ByteArrayOutputStream data = new ByteArrayOutputStream();
+            byte[] line;
+            while ((line = readLineBytes()) != null)
+            {
+                if (line.length == 1 && line[0] == '.')
+                {
+                    break;
+                }
+                final int skip = line.length > 0 && line[0] == '.' ? 1 : 0;
+                data.write(line, skip, line.length - skip);
+                data.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+                if (action == DataAction.DROP_MID_DATA)
+                {
+                    socket.close();
+                    return false;
+                }
+            }
+            if (line == null)
+            {
+                return false;
+            }
+            final Received message = new Received(number, from, List.copyOf(recipients), data.toByteArray(),
+                action != DataAction.DROP_AFTER_DATA);
+            from = null;
+            recipients.clear();
+            switch (action == null ? DataAction.ACCEPT : action)
+            {
+                case DEFER -> reply("451 4.3.0 queue full, try later");
+                case REJECT -> reply("554 5.6.0 message content refused");
+                case THROTTLE ->
+                {
+                    reply("421 4.7.0 rate limited, closing");
+                    return false;
+                }
+                case DROP_AFTER_DATA ->
+                {
+                    received.add(message);
+                    socket.close();
+                    return false;
+                }
+                case SLOW ->
+                {
+                    pause(slowReplyMs);
+                    received.add(message);
+                    reply("250 2.0.0 Ok: queued slowly");
+                }
+                default ->
+                {
+                    received.add(message);
+                    reply("250 2.0.0 Ok: queued");
+                }
+            }
+            return true;
+        }
+
+        private String address(final String line)
+        {
+            final int open = line.indexOf('<');
+            final int close = line.indexOf('>', open + 1);
+            return open < 0 || close < 0 ? "" : line.substring(open + 1, close);
+        }
+
+        private void reply(final String text) throws IOException
+        {
+            pause(replyDelayMs);
+            out.write((text + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
+        private void pause(final long millis)
+        {
+            if (millis <= 0)
+            {
+                return;
+            }
+            try
+            {
+                Thread.sleep(millis);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** @return true if more bytes arrived within the wait: the client sent ahead without waiting for the reply. */
+        private boolean awaitMore() throws IOException
+        {
+            final int timeout = socket.getSoTimeout();
+            socket.setSoTimeout((int)PIPELINING_WAIT_MS);
+            try
+            {
+                return fill();
+            }
+            catch (final SocketTimeoutException ex)
+            {
+                return false;
+            }
+            finally
+            {
+                socket.setSoTimeout(timeout);
+            }
+        }
+
+        private boolean fill() throws IOException
+        {
+            if (start > 0)
+            {
+                System.arraycopy(buffer, start, buffer, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+            if (end == buffer.length)
+            {
+                throw new IOException("line longer than the sink's buffer");
+            }
+            final int read = in.read(buffer, end, buffer.length - end);
+            if (read < 0)
+            {
+                return false;
+            }
+            end += read;
+            return true;
+        }
+
+        /** @return the next line without its CRLF, or null at the end of the stream. */
+        private String readLine() throws IOException
+        {
+            final byte[] line = readLineBytes();
+            return line == null ? null : new String(line, StandardCharsets.UTF_8);
+        }
+
+        private byte[] readLineBytes() throws IOException
+        {
+            while (true)
+            {
+                for (int i = start; i + 1 < end; i++)
+                {
+                    if (buffer[i] == '\r' && buffer[i + 1] == '\n')
+                    {
+                        final byte[] line = java.util.Arrays.copyOfRange(buffer, start, i);
+                        start = i + 2;
+                        return line;
+                    }
+                }
+                if (!fill())
+                {
+                    return null;
+                }
+            }
+        }
+    }
+}
