@@ -12,17 +12,27 @@ import java.util.concurrent.TimeUnit;
 
 import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
+import io.sluice.bounce.BounceContext;
+import io.sluice.bounce.BouncePolicy;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.containment.Containment;
+import io.sluice.containment.ContainmentContext;
+import io.sluice.containment.HoldNotice;
+import io.sluice.control.BouncesControl;
+import io.sluice.control.BouncesControlMXBean;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.ControlState;
+import io.sluice.control.DrainControl;
+import io.sluice.control.DrainControlMXBean;
 import io.sluice.control.JmxContext;
 import io.sluice.control.LimitsControl;
 import io.sluice.control.LimitsControlMXBean;
 import io.sluice.control.SpoolControl;
 import io.sluice.control.SpoolControlMXBean;
+import io.sluice.control.TenantsControl;
+import io.sluice.control.TenantsControlMXBean;
 import io.sluice.delivery.Delivery;
 import io.sluice.delivery.DeliveryContext;
-import io.sluice.delivery.FailureListener;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainStatus;
@@ -31,9 +41,11 @@ import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.IngressSettings;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.spool.PendingMessage;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 import io.sluice.spool.SpoolCounter;
+import io.sluice.spool.SpoolListener;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +68,9 @@ public final class SluiceDaemon implements AutoCloseable
 
     /** How often admission's buckets are written to its state file, so a crash loses at most this much. */
     private static final long ADMISSION_SNAPSHOT_INTERVAL_MS = 5_000;
+    /** How often containment looks at each tenant's window, and how often its learned rates are saved. */
+    private static final long CONTAINMENT_EVALUATE_INTERVAL_MS = 1_000;
+    private static final long CONTAINMENT_SNAPSHOT_INTERVAL_MS = 60_000;
 
     private final Spool spool;
     private final DrainAgent drain;
@@ -66,13 +81,21 @@ public final class SluiceDaemon implements AutoCloseable
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
         r -> new Thread(r, "sluice-maintenance"));
     private final ControlPlane control;
+    private final Containment containment;
+    private final BounceWiring bounces;
     private final SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
 
     private SluiceDaemon(final Configuration configuration)
     {
         delivery = new Delivery(configuration.delivery());
         drain = new DrainAgent(configuration.drain(), delivery);
-        spool = Spool.open(configuration.spool(), drain.listener());
+        final ContainmentWiring holds = new ContainmentWiring(drain, new HoldNotice(configuration.containment()));
+        containment = Containment.open(configuration.containment(), holds);
+        final BouncePolicy policy = new BouncePolicy(configuration.bounce());
+        spool = Spool.open(configuration.spool(), listener(drain.listener(), policy, containment));
+        bounces = new BounceWiring(spool, policy, containment);
+        holds.bind(containment, spool);
+        holds.reconcileAtStart();
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
         drain.load(spool.pendingMessages());
         Admission startedAdmission = null;
@@ -81,8 +104,7 @@ public final class SluiceDaemon implements AutoCloseable
         try
         {
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
-            // Issue 5's bounce policy plugs in here; until then a failure is journaled and logged, nothing more.
-            delivery.start(spool, drain, FailureListener.NONE);
+            delivery.start(spool, drain, bounces);
             startedRunner = new AgentRunner(configuration.drain().idleStrategy().get(),
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain);
             AgentRunner.startOnThread(startedRunner);
@@ -106,6 +128,7 @@ public final class SluiceDaemon implements AutoCloseable
                 startedAdmission.close();
             }
             spool.close();
+            containment.close();
             throw ex;
         }
         drainRunner = startedRunner;
@@ -113,10 +136,76 @@ public final class SluiceDaemon implements AutoCloseable
         smtp = startedSmtp;
         maintenance.scheduleWithFixedDelay(this::snapshotAdmission,
             ADMISSION_SNAPSHOT_INTERVAL_MS, ADMISSION_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::evaluateContainment,
+            CONTAINMENT_EVALUATE_INTERVAL_MS, CONTAINMENT_EVALUATE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::snapshotContainment,
+            CONTAINMENT_SNAPSHOT_INTERVAL_MS, CONTAINMENT_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The spool's listener: the drain's, plus the bounce budget's and containment's count of accepted mail. Runs on
+     * the journal writer's thread; each call is a counter update under a short lock, never I/O.
+     */
+    private static SpoolListener listener(final SpoolListener drainListener, final BouncePolicy policy,
+        final Containment containment)
+    {
+        return new SpoolListener()
+        {
+            @Override
+            public void onAccepted(final PendingMessage message)
+            {
+                drainListener.onAccepted(message);
+                policy.onAccepted(message.envelope());
+                containment.recordAccepted(message.envelope());
+            }
+
+            @Override
+            public void onOutcome(final PendingMessage message)
+            {
+                drainListener.onOutcome(message);
+            }
+        };
+    }
+
+    private void evaluateContainment()
+    {
+        try
+        {
+            containment.evaluate();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("containment evaluation failed", ex);
+        }
+    }
+
+    private void snapshotContainment()
+    {
+        try
+        {
+            containment.snapshot();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("containment state snapshot failed", ex);
+        }
     }
 
     /** The MXBeans over each stage's control API, then the JMX connector; last, so a console sees a running daemon. */
-    private ControlPlane startControlPlane(final Configuration configuration, final Admission admission, final SmtpServer smtp)
+    /** @return the effective {@code drain.routes} value, {@code name:rate:burst,...}, as a JMX change rewrites it. */
+    private static String routesSetting(final DrainContext drain)
+    {
+        final StringBuilder routes = new StringBuilder();
+        for (final RouteSpec route : drain.routeSpecs())
+        {
+            routes.append(routes.length() == 0 ? "" : ",").append(route.name()).append(':').append(route.ratePerSec())
+                .append(':').append(route.burst());
+        }
+        return routes.toString();
+    }
+
+    private ControlPlane startControlPlane(
+        final Configuration configuration, final Admission admission, final SmtpServer smtp)
     {
         final ControlState state = ControlState.open(configuration.spool().directory());
         final ControlPlane plane = new ControlPlane(ManagementFactory.getPlatformMBeanServer());
@@ -125,6 +214,10 @@ public final class SluiceDaemon implements AutoCloseable
             return plane
                 .register("Spool", new SpoolControl(spool, smtp, state), SpoolControlMXBean.class)
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
+                .register("Drain", new DrainControl(drain, state, routesSetting(configuration.drain())), DrainControlMXBean.class)
+                .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
+                .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused),
+                    BouncesControlMXBean.class)
                 .serve(configuration.jmx());
         }
         catch (final RuntimeException ex)
@@ -171,14 +264,17 @@ public final class SluiceDaemon implements AutoCloseable
         SourcePolicy sources,
         DrainContext drain,
         DeliveryContext delivery,
-        JmxContext jmx)
+        JmxContext jmx,
+        BounceContext bounce,
+        ContainmentContext containment)
     {
         static Configuration of(final DaemonSettings settings)
         {
             final DrainContext drain = DrainSettings.context(settings);
             return new Configuration(SpoolSettings.context(settings), AdmissionSettings.context(settings),
                 IngressSettings.context(settings), IngressSettings.policy(settings), drain,
-                DeliverySettings.context(settings, drain), JmxSettings.context(settings));
+                DeliverySettings.context(settings, drain), JmxSettings.context(settings), BounceSettings.context(settings),
+                ContainmentSettings.context(settings));
         }
     }
 
@@ -237,6 +333,16 @@ public final class SluiceDaemon implements AutoCloseable
         return admission;
     }
 
+    Containment containment()
+    {
+        return containment;
+    }
+
+    BounceWiring bounces()
+    {
+        return bounces;
+    }
+
     @Override
     public void close()
     {
@@ -246,6 +352,7 @@ public final class SluiceDaemon implements AutoCloseable
         drainRunner.close();
         delivery.close();
         maintenance.shutdownNow();
+        containment.close();
         admission.close();
         spool.close();
         LOG.info("sluice stopped");

@@ -92,8 +92,55 @@ final class OutcomeRecorder
             final ReplyOutcome outcome = agent.onReply(dispatch, index, reply);
             log(dispatch, index, outcome.status());
             pending.incrementAndGet();
-            write(dispatch, index, reply, outcome.status(), 1);
+            signal(dispatch, index, outcome);
+            if (outcome.status().disposition() == Disposition.FAILED)
+            {
+                // The bounce decision comes before the journal write, off the delivery thread.
+                try
+                {
+                    timer.execute(() -> decideThenWrite(dispatch, index, reply, outcome.status()));
+                }
+                catch (final RejectedExecutionException ex)
+                {
+                    decideThenWrite(dispatch, index, reply, outcome.status());
+                }
+            }
+            else
+            {
+                write(dispatch, index, reply, outcome.status(), 1);
+            }
         }
+    }
+
+    private void signal(final Dispatch dispatch, final int index, final ReplyOutcome outcome)
+    {
+        try
+        {
+            failures.onReply(dispatch.message(), index, outcome);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("reply listener threw for {} recipient {}", dispatch.message().queueId(), index, ex);
+        }
+    }
+
+    /** Asks the failure listener for the final status (a bounce decision), then journals it; never loses it. */
+    private void decideThenWrite(
+        final Dispatch dispatch, final int index, final SmtpReply reply, final RecipientStatus failed)
+    {
+        RecipientStatus status = failed;
+        try
+        {
+            counters.increment(DeliveryCounter.FAILURES_REPORTED);
+            final RecipientStatus decided = failures.onFailed(dispatch.message(), index, reply, failed);
+            status = decided != null ? decided : failed;
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("failure listener threw for {} recipient {}; journaling the failure as is",
+                dispatch.message().queueId(), index, ex);
+        }
+        write(dispatch, index, reply, status, 1);
     }
 
     private static void log(final Dispatch dispatch, final int index, final RecipientStatus status)
@@ -146,37 +193,7 @@ final class OutcomeRecorder
             LOG.debug("{} recipient {}: outcome changed nothing (message finished or purged meanwhile)",
                 dispatch.message().queueId(), index);
         }
-        if (changed && status.disposition() == Disposition.FAILED)
-        {
-            try
-            {
-                timer.execute(() -> reportFailure(dispatch, index, reply, status));
-                return;
-            }
-            catch (final RejectedExecutionException ex)
-            {
-                reportFailure(dispatch, index, reply, status);
-                return;
-            }
-        }
         pending.decrementAndGet();
-    }
-
-    private void reportFailure(final Dispatch dispatch, final int index, final SmtpReply reply, final RecipientStatus status)
-    {
-        try
-        {
-            counters.increment(DeliveryCounter.FAILURES_REPORTED);
-            failures.onFailed(dispatch.message(), index, reply, status);
-        }
-        catch (final RuntimeException ex)
-        {
-            LOG.error("failure listener threw for {} recipient {}", dispatch.message().queueId(), index, ex);
-        }
-        finally
-        {
-            pending.decrementAndGet();
-        }
     }
 
     private void retry(

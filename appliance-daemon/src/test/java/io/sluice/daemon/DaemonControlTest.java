@@ -17,6 +17,7 @@ import javax.management.remote.JMXServiceURL;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.JmxServer;
 import io.sluice.ingress.SmtpTestClient;
+import io.sluice.spool.SpoolAwait;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +49,30 @@ class DaemonControlTest
         return JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", port)));
     }
 
+    private static Object readyOrNull(final MBeanServerConnection mbeans)
+    {
+        try
+        {
+            return mbeans.getAttribute(ControlPlane.name("Drain"), "ReadyMessages");
+        }
+        catch (final Exception notYetPublished)
+        {
+            return null;
+        }
+    }
+
+    private static String[] routes(final MBeanServerConnection mbeans)
+    {
+        try
+        {
+            return (String[])mbeans.getAttribute(ControlPlane.name("Drain"), "Routes");
+        }
+        catch (final Exception ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
     @Test
     void shouldApplyAJmxChangeToTheNextTransactionAndKeepItAcrossARestart() throws Exception
     {
@@ -63,6 +88,10 @@ class DaemonControlTest
                 assertThat(client.sendMessage("a@outside.test", "b@relay.test", "first")).startsWith("250 2.0.0");
                 assertThat(client.command("MAIL FROM:<a@outside.test>")).startsWith("450 4.7.1");
             }
+            SpoolAwait.until(() -> readyOrNull(mbeans) != null);
+            mbeans.invoke(ControlPlane.name("Drain"), "setRouteRate", new Object[] {"default", 50.0, 5},
+                new String[] {"java.lang.String", "double", "int"});
+            SpoolAwait.until(() -> String.join("\n", routes(mbeans)).contains("default: configured 50.0/s"));
             mbeans.invoke(ControlPlane.name("Spool"), "pauseIngress", null, null);
             assertThat(daemon.healthy()).isTrue();
         }
@@ -71,6 +100,9 @@ class DaemonControlTest
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpBurst")).as("kept across the restart").isEqualTo(1L);
             assertThat(mbeans.getAttribute(ControlPlane.name("Spool"), "IngressPaused")).isEqualTo(true);
+            SpoolAwait.until(() -> readyOrNull(mbeans) != null);
+            assertThat(routes(mbeans)).as("the route rate set over JMX is kept")
+                .anyMatch(l -> l.startsWith("default: configured 50.0/s"));
             try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), "127.0.0.10"))
             {
                 assertThat(client.reply()).startsWith("421 4.3.2");

@@ -110,7 +110,11 @@ final class DeliveryHarness implements AutoCloseable
         }
         agent.load(spool.pendingMessages());
         delivery.start(spool, agent,
-            (message, index, reply, status) -> failures.add(new Failure(message.messageId(), index, reply, status)));
+            (message, index, reply, status) ->
+            {
+                failures.add(new Failure(message.messageId(), index, reply, status));
+                return status;
+            });
         runner = new AgentRunner(drain.idleStrategy().get(), errors::add, agent.errorCounter(), agent);
         AgentRunner.startOnThread(runner);
         if (ingress)

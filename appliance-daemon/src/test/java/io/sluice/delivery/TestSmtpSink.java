@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it), and whether a transaction arrived pipelined: when it advertises PIPELINING it waits, before answering MAIL, for
  * the RCPT that a pipelining client has already sent; a client that waits for the MAIL reply sends nothing.
  */
-final class TestSmtpSink implements AutoCloseable
+public final class TestSmtpSink implements AutoCloseable
 {
     /** What to do at the end of the data. */
     enum DataAction
@@ -55,9 +55,9 @@ final class TestSmtpSink implements AutoCloseable
      * @param data       the message after unstuffing, as stored
      * @param replied    false when the sink dropped the connection instead of replying
      */
-    record Received(int connection, String from, List<String> recipients, byte[] data, boolean replied)
+    public record Received(int connection, String from, List<String> recipients, byte[] data, boolean replied)
     {
-        String text()
+        public String text()
         {
             return new String(data, StandardCharsets.UTF_8);
         }
@@ -94,7 +94,7 @@ final class TestSmtpSink implements AutoCloseable
         acceptor.start();
     }
 
-    static TestSmtpSink start() throws IOException
+    public static TestSmtpSink start() throws IOException
     {
         return new TestSmtpSink();
     }
@@ -105,7 +105,7 @@ final class TestSmtpSink implements AutoCloseable
     }
 
     /** @return the route target, {@code smtp://127.0.0.1:<port>}. */
-    String target()
+    public String target()
     {
         return "smtp://127.0.0.1:" + port();
     }
@@ -132,7 +132,7 @@ final class TestSmtpSink implements AutoCloseable
         return transactions.get();
     }
 
-    List<Received> received()
+    public List<Received> received()
     {
         return new ArrayList<>(received);
     }

@@ -1,0 +1,125 @@
+package io.sluice.control;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+import io.sluice.bounce.BounceCounter;
+import io.sluice.bounce.BouncePolicy;
+import io.sluice.bounce.BudgetStatus;
+import io.sluice.bounce.SuppressedAddress;
+import io.sluice.bounce.Suppression;
+import io.sluice.bounce.SuppressionReason;
+
+/** {@link BouncesControlMXBean} over the bounce policy's own API; suppression-list edits are audited. */
+public final class BouncesControl implements BouncesControlMXBean
+{
+    private static final int RECENT_LINES = 200;
+
+    private final BouncePolicy policy;
+    private final LongSupplier spooled;
+    private final LongSupplier refused;
+
+    /**
+     * @param spooled DSNs the spool took.
+     * @param refused DSNs allowed but not spooled.
+     */
+    public BouncesControl(final BouncePolicy policy, final LongSupplier spooled, final LongSupplier refused)
+    {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.spooled = spooled;
+        this.refused = refused;
+    }
+
+    @Override
+    public long getDecisions()
+    {
+        return policy.counters().get(BounceCounter.DECISIONS);
+    }
+
+    @Override
+    public long getGenerated()
+    {
+        return policy.counters().get(BounceCounter.BOUNCES_ALLOWED);
+    }
+
+    @Override
+    public long getDsnsSpooled()
+    {
+        return spooled.getAsLong();
+    }
+
+    @Override
+    public long getDsnsRefused()
+    {
+        return refused.getAsLong();
+    }
+
+    @Override
+    public long getSuppressed()
+    {
+        return policy.counters().get(BounceCounter.SUPPRESSED);
+    }
+
+    @Override
+    public String[] getSuppressedByReason()
+    {
+        final List<String> lines = new ArrayList<>();
+        for (final SuppressionReason reason : SuppressionReason.values())
+        {
+            lines.add(reason.name() + " " + policy.counters().get(reason.counter()));
+        }
+        return lines.toArray(new String[0]);
+    }
+
+    @Override
+    public String getBudget()
+    {
+        final BudgetStatus budget = policy.budget();
+        return "window " + budget.windowMs() + " ms: accepted " + budget.acceptedInWindow() + ", bounces "
+            + budget.bouncesInWindow() + " of " + budget.allowed() + " allowed" + (budget.isSpent() ? " (spent)" : "");
+    }
+
+    @Override
+    public String[] getRecentSuppressions()
+    {
+        final List<String> lines = new ArrayList<>();
+        for (final Suppression s : policy.recentSuppressions(RECENT_LINES))
+        {
+            lines.add(Instant.ofEpochMilli(s.atMillis()) + " " + s.queueId() + " <" + s.sender() + "> rcpt <" + s.recipient()
+                + "> " + s.reason() + " " + s.status());
+        }
+        return lines.toArray(new String[0]);
+    }
+
+    @Override
+    public String[] getSuppressionList()
+    {
+        final List<String> lines = new ArrayList<>();
+        for (final SuppressedAddress address : policy.suppressionList())
+        {
+            lines.add(address.address() + " until " + Instant.ofEpochMilli(address.expiresAtMillis()));
+        }
+        return lines.toArray(new String[0]);
+    }
+
+    @Override
+    public void suppress(final String address, final long durationMs)
+    {
+        policy.suppress(address, durationMs);
+        ControlState.audit("bounce suppression " + address, "none", durationMs + " ms");
+    }
+
+    @Override
+    public boolean unsuppress(final String address)
+    {
+        final boolean removed = policy.unsuppress(address);
+        if (removed)
+        {
+            ControlState.audit("bounce suppression " + address, "listed", "removed");
+        }
+        return removed;
+    }
+}

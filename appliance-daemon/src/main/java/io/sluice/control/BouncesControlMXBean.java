@@ -1,0 +1,41 @@
+package io.sluice.control;
+
+/** The console for the bounce policy: what was bounced, what was suppressed and why, the budget. */
+@Description("Bounces: DSNs generated, bounces suppressed by reason, the bounce budget, the suppression list")
+public interface BouncesControlMXBean
+{
+    @Description("Permanent failures the bounce policy decided")
+    long getDecisions();
+
+    @Description("Bounces allowed: DSNs built and handed to the spool")
+    long getGenerated();
+
+    @Description("DSNs the spool took (lane bounces)")
+    long getDsnsSpooled();
+
+    @Description("DSNs allowed but refused by the spool or not buildable; the failure was journaled anyway")
+    long getDsnsRefused();
+
+    @Description("Bounces suppressed, all reasons")
+    long getSuppressed();
+
+    @Description("Bounces suppressed, one line per reason: REASON count")
+    String[] getSuppressedByReason();
+
+    @Description("The bounce budget over its sliding window: accepted, bounces, allowed")
+    String getBudget();
+
+    @Description("Recent suppressions, newest first: time, queue id, sender, recipient, reason, status")
+    String[] getRecentSuppressions();
+
+    @Description("Addresses on the suppression list, with their expiry")
+    String[] getSuppressionList();
+
+    @Description("Puts an address on the suppression list for a while")
+    void suppress(
+        @Description(value = "a mailbox such as user@example.com", name = "address") String address,
+        @Description(value = "how long, in ms", name = "durationMs") long durationMs);
+
+    @Description("Takes an address off the suppression list; false if it was not on it")
+    boolean unsuppress(@Description(value = "the address", name = "address") String address);
+}

@@ -1,0 +1,110 @@
+package io.sluice.control;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import io.sluice.containment.Containment;
+import io.sluice.containment.ContainmentFigures;
+import io.sluice.containment.TenantView;
+import io.sluice.spool.PendingMessage;
+import io.sluice.spool.Spool;
+
+/** {@link TenantsControlMXBean} over containment's own API; every change is audited. */
+public final class TenantsControl implements TenantsControlMXBean
+{
+    private static final int MAX_SAMPLES = 1000;
+
+    private final Containment containment;
+    private final Spool spool;
+
+    /** @param state unused for now: containment keeps its own state file; kept for symmetry with the other consoles. */
+    public TenantsControl(final Containment containment, final Spool spool, final ControlState state)
+    {
+        this.containment = Objects.requireNonNull(containment, "containment");
+        this.spool = Objects.requireNonNull(spool, "spool");
+    }
+
+    @Override
+    public String[] getTenants()
+    {
+        final List<String> lines = new ArrayList<>();
+        for (final TenantView view : containment.tenants())
+        {
+            lines.add(describe(view));
+        }
+        return lines.toArray(new String[0]);
+    }
+
+    static String describe(final TenantView view)
+    {
+        final ContainmentFigures f = view.figures();
+        final StringBuilder line = new StringBuilder(view.tenant()).append(' ').append(view.state());
+        if (view.reason() != null)
+        {
+            line.append(" reason=").append(view.reason()).append(" since=").append(view.sinceMillis());
+        }
+        if (f != null)
+        {
+            line.append(' ').append(f.summary());
+        }
+        if (view.note() != null && !view.note().isEmpty())
+        {
+            line.append(" note=").append(view.note());
+        }
+        return line.toString();
+    }
+
+    @Override
+    public String[] getHeldTenants()
+    {
+        return containment.holdingTenants().toArray(new String[0]);
+    }
+
+    @Override
+    public boolean hold(final String tenant, final String note)
+    {
+        final boolean held = containment.hold(tenant, note == null ? "" : note);
+        if (held)
+        {
+            ControlState.audit("tenant " + tenant, "normal", "held: " + note);
+        }
+        return held;
+    }
+
+    @Override
+    public boolean release(final String tenant)
+    {
+        final boolean released = containment.release(tenant);
+        if (released)
+        {
+            ControlState.audit("tenant " + tenant, "held", "released");
+        }
+        return released;
+    }
+
+    @Override
+    public void purge(final String tenant, final String confirmation)
+    {
+        if (tenant == null || !tenant.equals(confirmation))
+        {
+            throw new IllegalArgumentException("purge of tenant '" + tenant + "' refused: the confirmation must be the tenant's"
+                + " name, exactly; nothing was purged");
+        }
+        containment.purge(tenant, confirmation);
+        ControlState.audit("tenant " + tenant, "held", "purged");
+    }
+
+    @Override
+    public String[] samples(final String tenant, final int max)
+    {
+        final List<String> lines = new ArrayList<>();
+        final int bounded = Math.max(0, Math.min(max, MAX_SAMPLES));
+        for (final PendingMessage message : Containment.samples(spool.pendingMessages(), tenant, bounded))
+        {
+            lines.add(message.queueId() + " <" + message.envelope().sender() + "> -> " + message.envelope().recipients()
+                + " lane " + message.envelope().lane());
+        }
+        return lines.toArray(new String[0]);
+    }
+}

@@ -1,0 +1,48 @@
+package io.sluice.daemon;
+
+import io.sluice.admission.AdmissionContext;
+import io.sluice.bounce.BounceContext;
+import io.sluice.ingress.SourcePolicy;
+
+/**
+ * Maps the {@code bounce.*} settings onto the bounce policy's context, which validates them. Empty protected domains
+ * and trusted networks are derived from admission's and the relay's: the forged-sender pattern is the same one
+ * admission sees at SMTP time.
+ */
+final class BounceSettings
+{
+    private BounceSettings()
+    {
+    }
+
+    static BounceContext context(final DaemonSettings settings)
+    {
+        final String domains = settings.string(BounceContext.PROTECTED_DOMAINS);
+        final String admissionDomains = settings.string(AdmissionContext.PROTECTED_DOMAINS);
+        final String derivedDomains = admissionDomains.isBlank() ? settings.string(SourcePolicy.RELAY_DOMAINS) : admissionDomains;
+        final String networks = settings.string(BounceContext.TRUSTED_NETWORKS);
+        return new BounceContext()
+            .protectedDomains(domains.isBlank() ? derivedDomains : domains)
+            .trustedNetworks(networks.isBlank() ? settings.string(SourcePolicy.TRUSTED_NETWORKS) : networks)
+            .trustedLanes(settings.string(BounceContext.TRUSTED_LANES))
+            .suspectLanes(settings.string(BounceContext.SUSPECT_LANES))
+            .lane(settings.string(BounceContext.LANE))
+            .policyFailuresBounce(settings.booleanValue(BounceContext.POLICY_FAILURES_BOUNCE))
+            .suppressionExpiryMs(settings.longValue(BounceContext.SUPPRESSION_EXPIRY_MS))
+            .suppressionMaxEntries(settings.intValue(BounceContext.SUPPRESSION_MAX_ENTRIES))
+            .recipientRatePerHour(settings.longValue(BounceContext.RECIPIENT_RATE_PER_HOUR))
+            .recipientBurst(settings.longValue(BounceContext.RECIPIENT_BURST))
+            .domainRatePerHour(settings.longValue(BounceContext.DOMAIN_RATE_PER_HOUR))
+            .domainBurst(settings.longValue(BounceContext.DOMAIN_BURST))
+            .budgetFraction(settings.doubleValue(BounceContext.BUDGET_FRACTION))
+            .budgetWindowMs(settings.longValue(BounceContext.BUDGET_WINDOW_MS))
+            .budgetMinimum(settings.longValue(BounceContext.BUDGET_MINIMUM))
+            .dedupWindowMs(settings.longValue(BounceContext.DEDUP_WINDOW_MS))
+            .maxTrackedKeys(settings.intValue(BounceContext.MAX_TRACKED_KEYS))
+            .recentSuppressions(settings.intValue(BounceContext.RECENT_SUPPRESSIONS))
+            .operatorAddress(settings.string(BounceContext.OPERATOR_ADDRESS))
+            .reportingMta(settings.string(BounceContext.REPORTING_MTA))
+            .dsnMaxHeaderBytes(settings.intValue(BounceContext.DSN_MAX_HEADER_BYTES))
+            .conclude();
+    }
+}

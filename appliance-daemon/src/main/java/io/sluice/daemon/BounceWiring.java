@@ -1,0 +1,136 @@
+package io.sluice.daemon;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.sluice.bounce.BounceDecision;
+import io.sluice.bounce.BouncePolicy;
+import io.sluice.bounce.DsnBuilder;
+import io.sluice.bounce.GeneratedMail;
+import io.sluice.containment.Containment;
+import io.sluice.delivery.FailureListener;
+import io.sluice.drain.ReplyOutcome;
+import io.sluice.drain.SmtpReply;
+import io.sluice.spool.AppendResult;
+import io.sluice.spool.PendingMessage;
+import io.sluice.spool.RecipientStatus;
+import io.sluice.spool.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's failure hook: asks the bounce policy about every permanent failure before it is journaled, appends
+ * the DSN it allows (lane {@code bounces}, null sender) and returns the status to journal ({@code FAILED}, or
+ * {@code SUPPRESSED} with the reason). Passes each reply's signal on to containment. A DSN the spool refuses is logged
+ * and counted; the failure itself is journaled whatever happens to the DSN.
+ */
+final class BounceWiring implements FailureListener
+{
+    private static final Logger LOG = LoggerFactory.getLogger(BounceWiring.class);
+
+    private final Spool spool;
+    private final BouncePolicy policy;
+    private final DsnBuilder dsns;
+    private final Containment containment;
+    private final AtomicLong dsnsAppended = new AtomicLong();
+    private final AtomicLong dsnsRefused = new AtomicLong();
+
+    BounceWiring(final Spool spool, final BouncePolicy policy, final Containment containment)
+    {
+        this.spool = spool;
+        this.policy = policy;
+        this.dsns = new DsnBuilder(policy.context());
+        this.containment = containment;
+    }
+
+    @Override
+    public RecipientStatus onFailed(
+        final PendingMessage message, final int recipientIndex, final SmtpReply reply, final RecipientStatus status)
+    {
+        final BounceDecision decision = policy.decide(message, recipientIndex, status);
+        if (decision.isSend())
+        {
+            appendDsn(decision);
+        }
+        else
+        {
+            LOG.info("{} to <{}>: no bounce to <{}>: {}", message.queueId(), message.envelope().recipients().get(recipientIndex),
+                message.envelope().sender(), decision.reason());
+        }
+        return decision.journalStatus();
+    }
+
+    private void appendDsn(final BounceDecision decision)
+    {
+        final PendingMessage message = decision.message();
+        ByteBuffer content = null;
+        try
+        {
+            // Still readable: this recipient's final status is journaled only after this returns.
+            content = spool.readContent(message.messageId());
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("{}: content unreadable for its DSN ({}); the DSN goes without the original headers",
+                message.queueId(), ex.toString());
+        }
+        final GeneratedMail dsn;
+        try
+        {
+            dsn = dsns.build(decision, content);
+        }
+        catch (final RuntimeException ex)
+        {
+            dsnsRefused.incrementAndGet();
+            LOG.error("{}: DSN to <{}> could not be built", message.queueId(), decision.bounceRecipient(), ex);
+            return;
+        }
+        spool.append(dsn.envelope(), dsn.content()).whenComplete((result, failure) ->
+        {
+            if (failure == null && result.isAccepted())
+            {
+                dsnsAppended.incrementAndGet();
+                LOG.info("{}: DSN {} to <{}> spooled as {}", message.queueId(), dsn.messageId(), decision.bounceRecipient(),
+                    result.queueId());
+            }
+            else
+            {
+                dsnsRefused.incrementAndGet();
+                LOG.error("{}: DSN to <{}> refused by the spool ({}); the failure is journaled without it",
+                    message.queueId(), decision.bounceRecipient(), failure != null ? failure.toString() : describe(result));
+            }
+        });
+    }
+
+    private static String describe(final AppendResult result)
+    {
+        return result == null ? "no result" : result.status().name();
+    }
+
+    @Override
+    public void onReply(final PendingMessage message, final int recipientIndex, final ReplyOutcome outcome)
+    {
+        if (containment != null && outcome.signal() != null)
+        {
+            containment.recordReply(message.envelope().tenant(), outcome.signal());
+        }
+    }
+
+    /** @return DSNs the spool took. */
+    long dsnsAppended()
+    {
+        return dsnsAppended.get();
+    }
+
+    /** @return DSNs allowed by the policy that could not be built or were refused by the spool. */
+    long dsnsRefused()
+    {
+        return dsnsRefused.get();
+    }
+
+    BouncePolicy policy()
+    {
+        return policy;
+    }
+}

@@ -1,0 +1,38 @@
+package io.sluice.daemon;
+
+import java.nio.file.Path;
+
+import io.sluice.containment.ContainmentContext;
+import io.sluice.spool.SpoolContext;
+
+/** Maps the {@code containment.*} settings onto containment's context, which validates them. */
+final class ContainmentSettings
+{
+    private ContainmentSettings()
+    {
+    }
+
+    static ContainmentContext context(final DaemonSettings settings)
+    {
+        final String stateFile = settings.string(ContainmentContext.STATE_FILE);
+        return new ContainmentContext()
+            .windowMs(settings.longValue(ContainmentContext.WINDOW_MS))
+            .windowSlots(settings.intValue(ContainmentContext.WINDOW_SLOTS))
+            .surgeFactor(settings.doubleValue(ContainmentContext.SURGE_FACTOR))
+            .minSurgeMessages(settings.longValue(ContainmentContext.MIN_SURGE_MESSAGES))
+            .normalRateFloorPerMinute(settings.doubleValue(ContainmentContext.NORMAL_RATE_FLOOR_PER_MINUTE))
+            .baselineHalfLifeMs(settings.longValue(ContainmentContext.BASELINE_HALF_LIFE_MS))
+            .policyRejectionRatio(settings.doubleValue(ContainmentContext.POLICY_REJECTION_RATIO))
+            .permanentFailureRatio(settings.doubleValue(ContainmentContext.PERMANENT_FAILURE_RATIO))
+            .minVerdicts(settings.longValue(ContainmentContext.MIN_VERDICTS))
+            .exemptTenants(settings.string(ContainmentContext.EXEMPT_TENANTS))
+            .stateFile(stateFile.isBlank()
+                ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("containment.state") : Path.of(stateFile))
+            .operatorAddress(settings.string(ContainmentContext.OPERATOR_ADDRESS))
+            .notificationSender(settings.string(ContainmentContext.NOTIFICATION_SENDER))
+            .notificationTenant(settings.string(ContainmentContext.NOTIFICATION_TENANT))
+            .notificationLane(settings.string(ContainmentContext.NOTIFICATION_LANE))
+            .reportingMta(settings.string(ContainmentContext.REPORTING_MTA))
+            .conclude();
+    }
+}
