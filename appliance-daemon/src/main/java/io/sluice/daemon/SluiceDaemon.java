@@ -431,6 +431,11 @@ public final class SluiceDaemon implements AutoCloseable
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
             daemon.close();
+            // Flushes the asynchronous log appender, so the last lines (the stop) reach the journal.
+            if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logback)
+            {
+                logback.stop();
+            }
             stopped.countDown();
         }, "sluice-shutdown"));
         try

@@ -35,6 +35,8 @@ final class OutcomeRecorder
     private static final long FIRST_RETRY_MS = 50;
     private static final long MAX_RETRY_MS = 4_000;
     private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
+    /** One line per delivery outcome with the queue id, as operators grep Postfix's maillog. */
+    private static final Logger MAILLOG = LoggerFactory.getLogger("io.sluice.maillog");
 
     private final Spool spool;
     private final DrainAgent agent;
@@ -145,17 +147,9 @@ final class OutcomeRecorder
 
     private static void log(final Dispatch dispatch, final int index, final RecipientStatus status)
     {
-        if (status.disposition() == Disposition.DELIVERED)
-        {
-            LOG.debug("{} to <{}> by {}: delivered: {}", dispatch.message().queueId(), dispatch.recipient(index),
-                dispatch.route(), status.detail());
-        }
-        else
-        {
-            LOG.info("{} to <{}> by {}: {} (attempt {}): {}", dispatch.message().queueId(), dispatch.recipient(index),
-                dispatch.route(), status.disposition().name().toLowerCase(java.util.Locale.ROOT), status.attempts(),
-                status.detail());
-        }
+        MAILLOG.info("{}: to=<{}>, route={}, status={}, attempt={}: {}", dispatch.message().queueId(),
+            dispatch.recipient(index), dispatch.route(), status.disposition().name().toLowerCase(java.util.Locale.ROOT),
+            status.attempts(), status.detail());
     }
 
     private void write(

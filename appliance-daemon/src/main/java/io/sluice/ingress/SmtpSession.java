@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
 final class SmtpSession extends ChannelInboundHandlerAdapter
 {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
+    /**
+     * One line per transaction that reached the end of DATA, with the queue id, as operators grep Postfix's
+     * maillog. Refusals at connect, MAIL and RCPT are counted by reason instead: a flood makes thousands a second.
+     */
+    private static final Logger MAILLOG = LoggerFactory.getLogger("io.sluice.maillog");
     private static final DateTimeFormatter RFC_5322_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
 
     private final IngressServices services;
@@ -394,6 +399,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         {
             content.release();
             services.admission().record(AdmissionCounter.TOO_BIG);
+            MAILLOG.info("NOQUEUE: client={}, from=<{}>: {}", clientText, sender, SmtpReply.SIZE_EXCEEDED.text());
             reply(SmtpReply.SIZE_EXCEEDED);
             resetTransaction();
             return;
@@ -402,7 +408,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         {
             content.release();
             services.admission().record(AdmissionCounter.SMUGGLING);
-            LOG.info("{} sent a bare CR or LF in DATA: message refused", clientText);
+            MAILLOG.info("NOQUEUE: client={}, from=<{}>: {}", clientText, sender, SmtpReply.BARE_NEWLINE.text());
             reply(SmtpReply.BARE_NEWLINE);
             resetTransaction();
             return;
@@ -420,15 +426,15 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
 
     private void appended(final Envelope envelope, final AppendResult result, final ByteBuf content)
     {
+        final int size = content.readableBytes();
         content.release();
         appending = false;
         final AppendResult outcome = result == null ? AppendResult.IO_FAILURE : result;
-        if (outcome.isAccepted())
-        {
-            LOG.debug("{} queued {} from <{}> for {} recipients, lane {}", clientText, outcome.queueId(), envelope.sender(),
-                envelope.recipients().size(), envelope.lane());
-        }
-        reply(SmtpReply.forAppend(outcome));
+        final SmtpReply reply = SmtpReply.forAppend(outcome);
+        MAILLOG.info("{}: client={}, from=<{}>, nrcpt={}, size={}, tenant={}, lane={}: {}",
+            outcome.isAccepted() ? outcome.queueId() : "NOQUEUE", clientText, envelope.sender(), envelope.recipients().size(),
+            size, envelope.tenant(), envelope.lane(), reply.text());
+        reply(reply);
         while (!appending && !closing && !waiting.isEmpty())
         {
             handle(waiting.poll());
