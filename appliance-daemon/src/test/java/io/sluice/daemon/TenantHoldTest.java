@@ -92,7 +92,8 @@ class TenantHoldTest
 
             send(daemon, "127.0.1.5", 3);
             send(daemon, "127.0.2.5", 2);
-            SpoolAwait.until(() -> delivered() == 2);
+            // The .eml is written before the outcome is journaled: wait for both.
+            SpoolAwait.until(() -> delivered() == 2 && daemon.spool().pendingCount() == 3);
             assertThat(daemon.spool().pendingMessages()).as("the held tenant's mail stays in the spool")
                 .hasSize(3).allMatch(m -> m.envelope().tenant().equals("acme"));
 
