@@ -1,10 +1,12 @@
 package io.sluice.delivery;
 
+import io.sluice.counters.CounterDescriptor;
+
 /**
  * Delivery's counters, each with a stable id and a label (as {@code DrainCounter}): ids never change meaning, so a
  * console or a benchmark can read them by id. {@link DeliveryCounters} refuses duplicate ids at start-up.
  */
-public enum DeliveryCounter
+public enum DeliveryCounter implements CounterDescriptor
 {
     CONNECTIONS_OPENED(0, "upstream connections established (greeting and EHLO/HELO answered)"),
     CONNECT_FAILURES(1, "connection attempts refused, timed out, or greeted with an error"),

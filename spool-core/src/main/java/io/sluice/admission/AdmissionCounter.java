@@ -1,5 +1,7 @@
 package io.sluice.admission;
 
+import io.sluice.counters.CounterDescriptor;
+
 /**
  * Admission's counters, each with a stable id and a label, in the manner of Aeron's system counters: ids never
  * change meaning, so a console can read them by id. Most count decisions by reason; the SMTP layer counts its
@@ -7,7 +9,7 @@ package io.sluice.admission;
  * {@link Admission#record}, so every refusal is in one place. Gauges hold a current value instead and cannot
  * be recorded. {@link AdmissionCounters} refuses duplicate ids at start-up.
  */
-public enum AdmissionCounter
+public enum AdmissionCounter implements CounterDescriptor
 {
     CONNECTIONS_ACCEPTED(0, "connections accepted", false),
     MESSAGES_ACCEPTED(1, "messages accepted at MAIL FROM", false),

@@ -1,11 +1,13 @@
 package io.sluice.containment;
 
+import io.sluice.counters.CounterDescriptor;
+
 /**
  * Containment's counters, each with a stable id and a label, in the manner of Aeron's system counters: ids never
  * change meaning, so a console can read them by id. Gauges hold a current value instead. {@link ContainmentCounters}
  * refuses duplicate ids at start-up.
  */
-public enum ContainmentCounter
+public enum ContainmentCounter implements CounterDescriptor
 {
     HOLDS_AUTOMATIC(0, "tenants held automatically: a threshold crossed", false),
     HOLDS_VOLUME_SURGE(1, "automatic holds: volume over its normal rate", false),

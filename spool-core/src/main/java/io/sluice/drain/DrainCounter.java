@@ -1,11 +1,13 @@
 package io.sluice.drain;
 
+import io.sluice.counters.CounterDescriptor;
+
 /**
  * The drain's counters, each with a stable id and a label, in the manner of Aeron's system counters: ids never
  * change meaning, so a console or a benchmark can read them by id. {@link DrainCounters} refuses duplicate ids at
  * start-up. Per-route figures (rates, decreases) are in {@link DrainStatus}.
  */
-public enum DrainCounter
+public enum DrainCounter implements CounterDescriptor
 {
     DISPATCHES(0, "dispatches handed to delivery"),
     RECIPIENTS_DISPATCHED(1, "recipients in dispatches handed to delivery"),

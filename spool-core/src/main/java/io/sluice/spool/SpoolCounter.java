@@ -1,11 +1,13 @@
 package io.sluice.spool;
 
+import io.sluice.counters.CounterDescriptor;
+
 /**
  * The spool's counters, each with a stable id and a label, in the manner of Aeron's system counters:
  * ids never change meaning, so a console or a benchmark can read them by id. {@link SpoolCounters}
  * refuses duplicate ids at start-up.
  */
-public enum SpoolCounter
+public enum SpoolCounter implements CounterDescriptor
 {
     MESSAGES_APPENDED(0, "messages appended to the journal"),
     BYTES_APPENDED(1, "message bytes appended to the journal"),

@@ -1,13 +1,7 @@
 package io.sluice.spool;
 
-import java.nio.ByteBuffer;
-import java.util.EnumMap;
-import java.util.Map;
-
-import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
+import io.sluice.counters.EnumCounters;
 import org.agrona.concurrent.status.AtomicCounter;
-import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 
 /**
@@ -16,48 +10,27 @@ import org.agrona.concurrent.status.CountersReader;
  */
 public final class SpoolCounters
 {
-    private final CountersManager manager;
-    private final Map<SpoolCounter, AtomicCounter> counters = new EnumMap<>(SpoolCounter.class);
+    private final EnumCounters<SpoolCounter> counters;
 
     SpoolCounters()
     {
-        final int count = SpoolCounter.values().length;
-        final AtomicBuffer metadata = new UnsafeBuffer(
-            ByteBuffer.allocateDirect(count * CountersReader.METADATA_LENGTH));
-        final AtomicBuffer values = new UnsafeBuffer(
-            ByteBuffer.allocateDirect(count * CountersReader.COUNTER_LENGTH));
-        manager = new CountersManager(metadata, values);
-        final boolean[] seen = new boolean[count];
-        for (final SpoolCounter counter : SpoolCounter.values())
-        {
-            if (counter.id() < 0 || counter.id() >= count || seen[counter.id()])
-            {
-                throw new IllegalStateException("spool counter id out of range or duplicated: " + counter);
-            }
-            seen[counter.id()] = true;
-            final AtomicCounter atomic = manager.newCounter(counter.label());
-            if (atomic.id() != counter.id())
-            {
-                throw new IllegalStateException("spool counter " + counter + " registered as id " + atomic.id());
-            }
-            counters.put(counter, atomic);
-        }
+        counters = new EnumCounters<>(SpoolCounter.class, "spool");
     }
 
     AtomicCounter counter(final SpoolCounter counter)
     {
-        return counters.get(counter);
+        return counters.counter(counter);
     }
 
     /** @return the counter's current value. */
     public long get(final SpoolCounter counter)
     {
-        return counters.get(counter).get();
+        return counters.counter(counter).get();
     }
 
     /** @return a reader over every counter, for consoles that list them by id and label. */
     public CountersReader reader()
     {
-        return manager;
+        return counters.reader();
     }
 }
