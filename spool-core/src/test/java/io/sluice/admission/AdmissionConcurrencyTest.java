@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
+import io.sluice.testing.TestClock;
 
 /** Event-loop threads deciding at once: the buckets neither lose nor invent a token. */
 class AdmissionConcurrencyTest

@@ -11,6 +11,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.sluice.testing.TestClock;
 
 /** The control plane: blocks, defaults and overrides changed live, top sources, bounded memory. */
 class AdmissionControlTest

@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.sluice.testing.TestClock;
 
 /**
  * What a million tracked sources cost in heap, measured after full collections: a key (address, network, domain

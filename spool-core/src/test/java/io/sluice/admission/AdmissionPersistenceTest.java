@@ -16,6 +16,7 @@ import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.testing.TestClock;
 
 /** State across restarts: a flooding source gets no fresh burst, and a bad state file never stops a start. */
 class AdmissionPersistenceTest

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.sluice.testing.TestClock;
 
 /** The decisions: each verdict path, refunds on partial refusal, backpressure hysteresis, projected delay. */
 class AdmissionTest

@@ -2,6 +2,7 @@ package io.sluice.admission;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import io.sluice.testing.TestClock;
 
 /** Shared set-up for admission tests. */
 final class AdmissionTesting

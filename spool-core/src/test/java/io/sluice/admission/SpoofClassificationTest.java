@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.sluice.testing.TestClock;
 
 /** The envelope of incident 001's flood: a protected domain from outside, or a sender writing to itself. */
 class SpoofClassificationTest

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
+import io.sluice.testing.TestClock;
 
 class BounceBudgetTest
 {

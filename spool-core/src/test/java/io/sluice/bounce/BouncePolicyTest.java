@@ -16,6 +16,7 @@ import io.sluice.spool.Disposition;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;
 import org.junit.jupiter.api.Test;
+import io.sluice.testing.TestClock;
 
 class BouncePolicyTest
 {

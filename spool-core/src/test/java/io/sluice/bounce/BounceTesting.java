@@ -8,6 +8,7 @@ import java.util.List;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;
+import io.sluice.testing.TestClock;
 
 /** Messages, failures and a context for bounce tests, on a clock the test moves. */
 final class BounceTesting

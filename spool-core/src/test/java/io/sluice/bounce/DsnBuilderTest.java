@@ -16,6 +16,7 @@ import java.util.Map;
 
 import io.sluice.spool.PendingMessage;
 import org.junit.jupiter.api.Test;
+import io.sluice.testing.TestClock;
 
 class DsnBuilderTest
 {

@@ -17,6 +17,7 @@ import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.testing.TestClock;
 
 /** The daemon's sequence on a real journal: decide before journaling, append the DSN, journal the final status. */
 class DsnSpoolTest

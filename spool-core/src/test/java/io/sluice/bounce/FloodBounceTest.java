@@ -13,6 +13,7 @@ import java.util.List;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;
 import org.junit.jupiter.api.Test;
+import io.sluice.testing.TestClock;
 
 /**
  * Incident 001 replayed against the policy on its defaults: a spoofing flood (sender == recipient, thousands of

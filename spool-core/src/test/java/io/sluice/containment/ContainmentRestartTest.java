@@ -21,6 +21,7 @@ import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.sluice.testing.TestClock;
 
 /**
  * Containment and a real journal across simulated restarts, wired as the daemon wires them: a hold, release or purge

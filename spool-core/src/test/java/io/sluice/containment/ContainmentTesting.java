@@ -8,6 +8,7 @@ import java.util.List;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;
+import io.sluice.testing.TestClock;
 
 /** A context on a clock the test moves, a listener that records what it is told, and pending messages. */
 final class ContainmentTesting

@@ -11,6 +11,7 @@ import io.sluice.bounce.GeneratedMail;
 import io.sluice.drain.ReplySignal;
 import io.sluice.spool.Envelope;
 import org.junit.jupiter.api.Test;
+import io.sluice.testing.TestClock;
 
 class ContainmentThresholdTest
 {

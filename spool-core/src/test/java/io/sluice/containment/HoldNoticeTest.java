@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 import io.sluice.bounce.GeneratedMail;
 import org.junit.jupiter.api.Test;
+import io.sluice.testing.TestClock;
 
 class HoldNoticeTest
 {

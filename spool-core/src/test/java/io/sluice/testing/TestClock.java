@@ -1,4 +1,4 @@
-package io.sluice.admission;
+package io.sluice.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -10,28 +10,28 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.concurrent.NanoClock;
 
 /** A wall clock and a monotonic clock that tests move together, by hand, so every rate is deterministic. */
-final class TestClock extends Clock implements NanoClock
+public final class TestClock extends Clock implements NanoClock
 {
     private final AtomicLong nanos;
     private final long startMillis;
 
-    TestClock(final long startMillis)
+    public TestClock(final long startMillis)
     {
         this.startMillis = startMillis;
         this.nanos = new AtomicLong(1_000_000_000L);
     }
 
-    TestClock()
+    public TestClock()
     {
         this(1_700_000_000_000L);
     }
 
-    void advance(final Duration duration)
+    public void advance(final Duration duration)
     {
         nanos.addAndGet(duration.toNanos());
     }
 
-    void advanceMillis(final long millis)
+    public void advanceMillis(final long millis)
     {
         advance(Duration.ofMillis(millis));
     }
