@@ -113,7 +113,7 @@ final class BounceWiring implements FailureListener
     {
         if (containment != null && outcome.signal() != null)
         {
-            containment.recordReply(message.envelope().tenant(), outcome.signal());
+            containment.recordReply(message.envelope(), outcome.signal());
         }
     }
 

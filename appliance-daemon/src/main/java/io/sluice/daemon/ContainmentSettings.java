@@ -26,6 +26,7 @@ final class ContainmentSettings
             .permanentFailureRatio(settings.doubleValue(ContainmentContext.PERMANENT_FAILURE_RATIO))
             .minVerdicts(settings.longValue(ContainmentContext.MIN_VERDICTS))
             .exemptTenants(settings.string(ContainmentContext.EXEMPT_TENANTS))
+            .ignoredLanes(settings.string(ContainmentContext.IGNORED_LANES))
             .stateFile(stateFile.isBlank()
                 ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("containment.state") : Path.of(stateFile))
             .operatorAddress(settings.string(ContainmentContext.OPERATOR_ADDRESS))

@@ -167,7 +167,7 @@ public final class Containment implements AutoCloseable
      */
     public void recordAccepted(final Envelope envelope)
     {
-        if (!GeneratedMail.SOURCE_KEY.equals(envelope.sourceKey()))
+        if (!GeneratedMail.SOURCE_KEY.equals(envelope.sourceKey()) && counts(envelope))
         {
             recordAccepted(envelope.tenant(), 1);
         }
@@ -182,6 +182,24 @@ public final class Containment implements AutoCloseable
         }
         final long nowNs = nanoClock.nanoTime();
         track(tenant, nowNs).accepted(nowNs, messages);
+    }
+
+    /**
+     * Counts one upstream verdict on a recipient of {@code envelope}, for its tenant, unless its lane is one
+     * containment ignores ({@link ContainmentContext#IGNORED_LANES}). Thread-safe, no I/O.
+     */
+    public void recordReply(final Envelope envelope, final ReplySignal signal)
+    {
+        if (counts(envelope))
+        {
+            recordReply(envelope.tenant(), signal);
+        }
+    }
+
+    /** Mail in an ignored lane (the forged flood's {@code suspect}) is not its tenant's own conduct. */
+    private boolean counts(final Envelope envelope)
+    {
+        return !context.ignoredLaneSet().contains(envelope.lane());
     }
 
     /**

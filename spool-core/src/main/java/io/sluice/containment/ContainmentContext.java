@@ -72,6 +72,16 @@ public final class ContainmentContext
     public static final String EXEMPT_TENANTS = "containment.exemptTenants";
     public static final String DEFAULT_EXEMPT_TENANTS = "";
 
+    /**
+     * Lanes whose mail does not count towards any tenant's figures (comma-separated): by default admission's
+     * {@code suspect} lane, the forged mail of incident 001. It is already contained (its own low-weight lane, no
+     * bounces, its sources demoted); counting it would let whoever forges a flood get the tenant it lands in held,
+     * and with it every legitimate message of that tenant: a forged flood of 20,000 held all inbound mail in the
+     * flood scenario before this setting existed.
+     */
+    public static final String IGNORED_LANES = "containment.ignoredLanes";
+    public static final String DEFAULT_IGNORED_LANES = "suspect";
+
     /** Where holds and learned rates are kept across restarts; empty disables the file (holds then come from the journal). */
     public static final String STATE_FILE = "containment.stateFile";
     public static final String DEFAULT_STATE_FILE = "containment.state";
@@ -108,6 +118,7 @@ public final class ContainmentContext
     private double permanentFailureRatio = DEFAULT_PERMANENT_FAILURE_RATIO;
     private long minVerdicts = DEFAULT_MIN_VERDICTS;
     private String exemptTenants = DEFAULT_EXEMPT_TENANTS;
+    private String ignoredLanes = DEFAULT_IGNORED_LANES;
     private Path stateFile = Path.of(DEFAULT_STATE_FILE);
     private String operatorAddress = DEFAULT_OPERATOR_ADDRESS;
     private String notificationSender = DEFAULT_NOTIFICATION_SENDER;
@@ -117,6 +128,7 @@ public final class ContainmentContext
     private Clock clock = Clock.systemUTC();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
     private Set<String> exemptTenantSet = Set.of();
+    private Set<String> ignoredLaneSet = Set.of();
     private boolean concluded;
 
     /**
@@ -156,7 +168,8 @@ public final class ContainmentContext
         {
             throw new InvalidSettingException(NOTIFICATION_TENANT, notificationTenant, "expected a tenant name");
         }
-        exemptTenantSet = parseTenants(exemptTenants);
+        exemptTenantSet = parseNames(EXEMPT_TENANTS, exemptTenants, "tenant names");
+        ignoredLaneSet = parseNames(IGNORED_LANES, ignoredLanes, "lane names");
         if (operatorAddress == null || (!operatorAddress.isEmpty() && !isMailbox(operatorAddress)))
         {
             throw new InvalidSettingException(OPERATOR_ADDRESS, operatorAddress,
@@ -206,11 +219,11 @@ public final class ContainmentContext
         }
     }
 
-    private static Set<String> parseTenants(final String list)
+    private static Set<String> parseNames(final String key, final String list, final String what)
     {
         if (list == null)
         {
-            throw new InvalidSettingException(EXEMPT_TENANTS, null, "expected comma-separated tenant names, or empty");
+            throw new InvalidSettingException(key, null, "expected comma-separated " + what + ", or empty");
         }
         final Set<String> tenants = new LinkedHashSet<>();
         for (final String part : list.split(","))
@@ -369,6 +382,25 @@ public final class ContainmentContext
     public Set<String> exemptTenantSet()
     {
         return exemptTenantSet;
+    }
+
+    /** @param list comma-separated lane names whose mail containment does not count; parsed by {@link #conclude()}. */
+    public ContainmentContext ignoredLanes(final String list)
+    {
+        checkMutable();
+        this.ignoredLanes = list;
+        return this;
+    }
+
+    public String ignoredLanes()
+    {
+        return ignoredLanes;
+    }
+
+    /** @return the lanes whose mail containment does not count, parsed by {@link #conclude()}. */
+    public Set<String> ignoredLaneSet()
+    {
+        return ignoredLaneSet;
     }
 
     /** @param stateFile where state is kept across restarts; null (or an empty path) disables the file. */

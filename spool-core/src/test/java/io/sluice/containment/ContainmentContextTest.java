@@ -52,6 +52,7 @@ class ContainmentContextTest
         assertRejected(c -> c.permanentFailureRatio(-0.1), ContainmentContext.PERMANENT_FAILURE_RATIO, "-0.1");
         assertRejected(c -> c.minVerdicts(0), ContainmentContext.MIN_VERDICTS, "0");
         assertRejected(c -> c.exemptTenants(null), ContainmentContext.EXEMPT_TENANTS, "null");
+        assertRejected(c -> c.ignoredLanes(null), ContainmentContext.IGNORED_LANES, "null");
         assertRejected(c -> c.operatorAddress("ops"), ContainmentContext.OPERATOR_ADDRESS, "ops");
         assertRejected(c -> c.notificationSender("<ops@x.test>"), ContainmentContext.NOTIFICATION_SENDER, "<ops@x.test>");
         assertRejected(c -> c.notificationTenant(" "), ContainmentContext.NOTIFICATION_TENANT, " ");

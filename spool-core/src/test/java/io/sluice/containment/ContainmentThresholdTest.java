@@ -285,4 +285,46 @@ class ContainmentThresholdTest
 
         assertThat(containment.view("acme").figures().messages()).isEqualTo(1);
     }
+
+    @Test
+    void shouldNotLetAForgedFloodInTheSuspectLaneGetItsTenantHeld()
+    {
+        final Containment containment = open();
+        final Envelope forged = new Envelope("198.51.100.9", "default", "suspect", "v@protected.test",
+            List.of("v@protected.test"), 0);
+        final Envelope legitimate = new Envelope("192.0.2.1", "default", "mail", "a@partner.test",
+            List.of("b@protected.test"), 0);
+
+        for (int i = 0; i < 5_000; i++)
+        {
+            containment.recordAccepted(forged);
+            containment.recordReply(forged, ReplySignal.POLICY_REJECTED);
+        }
+        containment.recordAccepted(legitimate);
+        containment.recordReply(legitimate, ReplySignal.ACCEPTED);
+        clock.advanceMillis(STEP_MS);
+
+        assertThat(containment.evaluate()).isZero();
+        assertThat(containment.state("default")).isEqualTo(TenantState.NORMAL);
+        assertThat(containment.view("default").figures().messages()).isEqualTo(1);
+        assertThat(listener.events).isEmpty();
+    }
+
+    @Test
+    void shouldStillHoldOnTheSameFloodWhenTheLaneIsNotIgnored()
+    {
+        final Containment containment = open(context(clock, null).ignoredLanes(""));
+        final Envelope forged = new Envelope("198.51.100.9", "default", "suspect", "v@protected.test",
+            List.of("v@protected.test"), 0);
+
+        for (int i = 0; i < 5_000; i++)
+        {
+            containment.recordAccepted(forged);
+            containment.recordReply(forged, ReplySignal.POLICY_REJECTED);
+        }
+        clock.advanceMillis(STEP_MS);
+
+        assertThat(containment.evaluate()).isEqualTo(1);
+        assertThat(containment.state("default")).isEqualTo(TenantState.HELD);
+    }
 }
