@@ -1,0 +1,160 @@
+package io.sluice.benchmarks.flood;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * What the scenario sends, generated from the options alone so that a run is reproducible: the flood's source
+ * addresses and their messages, the legitimate sources, and every message's bytes.
+ *
+ * <p>The flood is incident 001's: mail whose envelope sender equals its recipient, in the protected domain, from
+ * outside the trusted networks, each carrying a malware marker the upstream rejects with {@code 554 5.7.1}. Flood
+ * sources live in 127.64.0.0/10, {@value #HOSTS_PER_NETWORK} at most per /24, spread round-robin over the
+ * configured number of networks (a distributed flood); legitimate sources each have a /24 of their own in
+ * 127.32.0.0/16 and send from a partner domain to distinct recipients.
+ */
+public final class FloodTraffic
+{
+    /** Hosts .1 to .250 of each flood /24. */
+    public static final int HOSTS_PER_NETWORK = 250;
+    /** The header that names a message to the sink: {@code flood-N} or {@code legit-N}. */
+    public static final String ID_HEADER = "X-Bench-Id";
+    /** The flood's marker; the sink rejects every message carrying it, as an upstream's malware scan would. */
+    public static final String MALWARE_HEADER = "X-Bench-Malware";
+
+    private final ScenarioOptions options;
+    private final byte[] padding;
+
+    public FloodTraffic(final ScenarioOptions options)
+    {
+        this.options = options;
+        this.padding = padding(options.messageBytes());
+    }
+
+    /** @return the address of flood source {@code index}, spread round-robin over the flood's networks */
+    public String floodSource(final int index)
+    {
+        final int network = index % options.floodNetworks();
+        final int host = index / options.floodNetworks() + 1;
+        return "127." + (64 + network / 256) + "." + (network % 256) + "." + host;
+    }
+
+    /** @return the address of legitimate source {@code index} */
+    public String legitSource(final int index)
+    {
+        return "127.32." + index + ".1";
+    }
+
+    /** @return the flood's source of message {@code message} */
+    public int floodSourceOf(final int message)
+    {
+        return message % options.floodSources();
+    }
+
+    /**
+     * The flood's sessions: one per source, carrying that source's messages, in a seeded random order of sources.
+     *
+     * @return per session, the message numbers it sends
+     */
+    public List<int[]> floodSessions()
+    {
+        final List<List<Integer>> bySource = new ArrayList<>();
+        for (int s = 0; s < options.floodSources(); s++)
+        {
+            bySource.add(new ArrayList<>());
+        }
+        for (int m = 0; m < options.floodMessages(); m++)
+        {
+            bySource.get(floodSourceOf(m)).add(m);
+        }
+        final List<int[]> sessions = new ArrayList<>();
+        for (final List<Integer> messages : bySource)
+        {
+            if (!messages.isEmpty())
+            {
+                sessions.add(messages.stream().mapToInt(Integer::intValue).toArray());
+            }
+        }
+        Collections.shuffle(sessions, new Random(options.seed()));
+        return sessions;
+    }
+
+    /** @return the spoofed address of flood message {@code message}: its sender and its recipient */
+    public String floodAddress(final int message)
+    {
+        return "victim" + (message % 1000) + "@" + options.protectedDomain();
+    }
+
+    public String legitSender(final int source)
+    {
+        return "sender" + source + "@partner.example";
+    }
+
+    public String legitRecipient(final int message)
+    {
+        return "user" + (message % 100) + "@" + options.protectedDomain();
+    }
+
+    /** @return flood message {@code message}, dot-safe, ending in CRLF */
+    public byte[] floodMessage(final int message)
+    {
+        final String address = floodAddress(message);
+        return content("flood-" + message, address, address, MALWARE_HEADER + ": EICAR-STANDARD-ANTIVIRUS-TEST-FILE\r\n");
+    }
+
+    /** @return legitimate message {@code message} from source {@code source}, dot-safe, ending in CRLF */
+    public byte[] legitMessage(final int message, final int source)
+    {
+        return content("legit-" + message, legitSender(source), legitRecipient(message), "");
+    }
+
+    private byte[] content(final String id, final String from, final String to, final String extraHeaders)
+    {
+        final String headers = "From: <" + from + ">\r\n"
+            + "To: <" + to + ">\r\n"
+            + "Subject: flood scenario " + id + "\r\n"
+            + "Message-ID: <" + id + "@bench.invalid>\r\n"
+            + ID_HEADER + ": " + id + "\r\n"
+            + extraHeaders
+            + "\r\n";
+        final byte[] head = headers.getBytes(StandardCharsets.US_ASCII);
+        final byte[] bytes = new byte[head.length + padding.length];
+        System.arraycopy(head, 0, bytes, 0, head.length);
+        System.arraycopy(padding, 0, bytes, head.length, padding.length);
+        return bytes;
+    }
+
+    /** Body lines of 76 letters and CRLF, never starting with a dot, {@code size} bytes give or take a line. */
+    static byte[] padding(final int size)
+    {
+        final StringBuilder body = new StringBuilder(size + 80);
+        int line = 0;
+        while (body.length() < size)
+        {
+            for (int i = 0; i < 76; i++)
+            {
+                body.append((char)('a' + (line + i) % 26));
+            }
+            body.append("\r\n");
+            line++;
+        }
+        return body.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static InetAddress address(final String dotted)
+    {
+        try
+        {
+            return InetAddress.getByName(dotted);
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new IllegalStateException("not an address: " + dotted, ex);
+        }
+    }
+}

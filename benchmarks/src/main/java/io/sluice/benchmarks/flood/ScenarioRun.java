@@ -1,0 +1,319 @@
+package io.sluice.benchmarks.flood;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One run of the scenario against one system: the upstream sink, the system, legitimate traffic from the start,
+ * the flood after the warm-up, and samples until the flood's backlog is gone and the legitimate traffic has run
+ * on for a while. What it saw goes into a {@link RunResult}.
+ */
+final class ScenarioRun
+{
+    private static final long SECOND = 1_000_000_000L;
+    private static final long SAMPLE_NANOS = SECOND / 2;
+    private static final int LEGIT_RETRY_LIMIT = 300;
+
+    private final ScenarioOptions options;
+    private final FloodTraffic traffic;
+    private final SystemUnderTest system;
+    private final Ledger ledger;
+    private final List<Sample> samples = new ArrayList<>();
+    private final AtomicInteger floodSessionsDone = new AtomicInteger();
+    private volatile boolean legitRunning = true;
+    private long floodStart = Ledger.NEVER;
+    private long floodSent = Ledger.NEVER;
+    private long floodDrained = Ledger.NEVER;
+    private long legitStopped = Ledger.NEVER;
+    private long end;
+
+    ScenarioRun(final ScenarioOptions options, final SystemUnderTest system)
+    {
+        this.options = options;
+        this.traffic = new FloodTraffic(options);
+        this.system = system;
+        this.ledger = new Ledger(System.nanoTime(), options.floodMessages());
+    }
+
+    RunResult run() throws IOException, InterruptedException
+    {
+        try (UpstreamSink sink = new UpstreamSink(0, options.upstreamRate(), options.upstreamBurst(), ledger))
+        {
+            log("starting " + system.name() + " (upstream sink on 127.0.0.1:" + sink.port() + ", "
+                + options.upstreamRate() + " msgs/s)");
+            system.start(sink.port());
+            try
+            {
+                drive();
+            }
+            finally
+            {
+                system.close();
+            }
+        }
+        return new RunResult(options, system.name(), system.describe(), ledger, samples, floodStart, floodSent,
+            floodDrained, legitStopped, end);
+    }
+
+    private void drive() throws InterruptedException
+    {
+        final long base = ledger.now();
+        final ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
+        final ExecutorService legitSenders = Executors.newFixedThreadPool(32);
+        final ExecutorService flooders = Executors.newFixedThreadPool(options.floodSessions());
+        try
+        {
+            clock.scheduleAtFixedRate(this::sample, 0, SAMPLE_NANOS, TimeUnit.NANOSECONDS);
+            final AtomicInteger legitTick = new AtomicInteger();
+            clock.scheduleAtFixedRate(() ->
+            {
+                if (legitRunning)
+                {
+                    final int source = legitTick.getAndIncrement() % options.legitSources();
+                    final Ledger.LegitMessage message = ledger.legitMessage(source);
+                    legitSenders.execute(() -> sendLegit(message));
+                }
+            }, 0, (long)(SECOND / options.legitRate()), TimeUnit.NANOSECONDS);
+
+            sleepUntil(base + options.warmupSeconds() * SECOND);
+            floodStart = ledger.now();
+            final List<int[]> sessions = traffic.floodSessions();
+            log("flood: " + options.floodMessages() + " messages from " + options.floodSources() + " sources in "
+                + options.floodNetworks() + " networks, " + options.floodSessions() + " sessions at a time");
+            for (final int[] messages : sessions)
+            {
+                flooders.execute(() -> sendFlood(messages));
+            }
+            flooders.shutdown();
+            flooders.awaitTermination(options.maxSeconds(), TimeUnit.SECONDS);
+            floodSent = ledger.now();
+            log("flood sent in " + seconds(floodSent - floodStart) + " s: " + ledger.floodAcceptedCount() + " accepted");
+
+            final long giveUp = floodStart + options.maxSeconds() * SECOND;
+            while (ledger.floodFinalCount() < ledger.floodAcceptedCount() && ledger.now() < giveUp)
+            {
+                Thread.sleep(100);
+            }
+            if (ledger.floodFinalCount() >= ledger.floodAcceptedCount())
+            {
+                floodDrained = lastFloodFinal();
+                log("flood drained " + seconds(floodDrained - floodStart) + " s after it started");
+            }
+            else
+            {
+                log("gave up after " + options.maxSeconds() + " s: " + (ledger.floodAcceptedCount() - ledger.floodFinalCount())
+                    + " flood messages still without a verdict upstream");
+            }
+            sleepUntil(ledger.now() + options.afterSeconds() * SECOND);
+            legitRunning = false;
+            legitStopped = ledger.now();
+            legitSenders.shutdown();
+            legitSenders.awaitTermination(120, TimeUnit.SECONDS);
+            awaitQuiet(giveUp);
+        }
+        finally
+        {
+            clock.shutdownNow();
+            legitSenders.shutdownNow();
+            flooders.shutdownNow();
+            end = ledger.now();
+            sample();
+        }
+    }
+
+    /** Until every accepted message has its verdict and no bounce has arrived for five seconds (bounded). */
+    private void awaitQuiet(final long giveUp) throws InterruptedException
+    {
+        long lastBounces = -1;
+        long quietSince = ledger.now();
+        final long deadline = Math.max(giveUp, ledger.now() + 30 * SECOND);
+        while (ledger.now() < deadline)
+        {
+            final long bounces = ledger.bounces();
+            if (bounces != lastBounces)
+            {
+                lastBounces = bounces;
+                quietSince = ledger.now();
+            }
+            if (ledger.backlog() == 0 && ledger.now() - quietSince > 5 * SECOND)
+            {
+                return;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private long lastFloodFinal()
+    {
+        long last = Ledger.NEVER;
+        for (int m = 0; m < ledger.floodMessages(); m++)
+        {
+            last = Math.max(last, ledger.floodFinalAt(m));
+        }
+        return last;
+    }
+
+    private void sendFlood(final int[] messages)
+    {
+        final int sourceIndex = traffic.floodSourceOf(messages[0]);
+        final InetAddress source = FloodTraffic.address(traffic.floodSource(sourceIndex));
+        int sent = 0;
+        try (SmtpClientSession session = SmtpClientSession.connect(source, system.smtp()))
+        {
+            SmtpClientSession.Reply reply = session.reply();
+            if (reply.code() == 220)
+            {
+                reply = session.command("EHLO bot" + sourceIndex + ".invalid");
+            }
+            if (!reply.positive())
+            {
+                refuseRest(messages, 0, reply.reason());
+                return;
+            }
+            for (; sent < messages.length; sent++)
+            {
+                final int message = messages[sent];
+                reply = transaction(session, traffic.floodAddress(message), traffic.floodAddress(message),
+                    traffic.floodMessage(message));
+                if (reply.code() == 250)
+                {
+                    ledger.floodAccepted(message, ledger.now());
+                }
+                else
+                {
+                    ledger.floodRefused(reply.reason());
+                    if (reply.code() == 421 || reply.code() == 0)
+                    {
+                        refuseRest(messages, sent + 1, reply.reason());
+                        return;
+                    }
+                }
+            }
+            session.quit();
+        }
+        catch (final IOException ex)
+        {
+            refuseRest(messages, sent, "connection failed: " + ex.getClass().getSimpleName());
+        }
+        finally
+        {
+            floodSessionsDone.incrementAndGet();
+        }
+    }
+
+    private void refuseRest(final int[] messages, final int from, final String reason)
+    {
+        for (int i = from; i < messages.length; i++)
+        {
+            ledger.floodRefused(reason);
+        }
+    }
+
+    /** MAIL, RCPT, DATA in lock step; the first reply that is not positive, or the reply to the final dot. */
+    private static SmtpClientSession.Reply transaction(final SmtpClientSession session, final String from, final String to,
+        final byte[] content) throws IOException
+    {
+        SmtpClientSession.Reply reply = session.command("MAIL FROM:<" + from + ">");
+        if (!reply.positive())
+        {
+            session.command("RSET");
+            return reply;
+        }
+        reply = session.command("RCPT TO:<" + to + ">");
+        if (!reply.positive())
+        {
+            session.command("RSET");
+            return reply;
+        }
+        return session.data(content);
+    }
+
+    /** One legitimate message, as a real MTA sends it: retried after a temporary refusal, until accepted. */
+    private void sendLegit(final Ledger.LegitMessage message)
+    {
+        final InetAddress source = FloodTraffic.address(traffic.legitSource(message.source()));
+        final InetSocketAddress server = system.smtp();
+        for (int attempt = 0; attempt < LEGIT_RETRY_LIMIT; attempt++)
+        {
+            message.attempted();
+            SmtpClientSession.Reply reply;
+            try (SmtpClientSession session = SmtpClientSession.connect(source, server))
+            {
+                reply = session.reply();
+                if (reply.code() == 220)
+                {
+                    reply = session.command("EHLO mta" + message.source() + ".partner.example");
+                }
+                if (reply.positive())
+                {
+                    reply = transaction(session, traffic.legitSender(message.source()),
+                        traffic.legitRecipient(message.number()), traffic.legitMessage(message.number(), message.source()));
+                }
+                if (reply.code() == 250)
+                {
+                    ledger.legitAccepted(message, ledger.now());
+                    session.quit();
+                    return;
+                }
+                session.quit();
+            }
+            catch (final IOException ex)
+            {
+                reply = new SmtpClientSession.Reply(0, "connection failed: " + ex.getClass().getSimpleName());
+            }
+            ledger.legitRefused(reply.reason());
+            if (reply.code() >= 500)
+            {
+                return;
+            }
+            try
+            {
+                Thread.sleep(1000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void sample()
+    {
+        final long pid = system.pid();
+        final Sample sample = new Sample(ledger.now(), ledger.backlog(), ledger.acceptedCount(), ledger.finalCount(),
+            ledger.bounces(), Processes.residentBytes(pid), Processes.cpuSeconds(pid), Processes.openFiles(pid),
+            system.ownView());
+        synchronized (samples)
+        {
+            samples.add(sample);
+        }
+    }
+
+    private void sleepUntil(final long nanos) throws InterruptedException
+    {
+        long left;
+        while ((left = nanos - ledger.now()) > 0)
+        {
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, SECOND / 10));
+        }
+    }
+
+    static String seconds(final long nanos)
+    {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
+    }
+
+    private void log(final String line)
+    {
+        System.err.printf(java.util.Locale.ROOT, "%8.1f s [%s] %s%n", ledger.now() / 1e9, system.name(), line);
+    }
+}

@@ -1,0 +1,215 @@
+package io.sluice.benchmarks.flood;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+
+/**
+ * The Sluice daemon as the scenario runs it: its own launcher (or any command that starts
+ * {@code io.sluice.daemon.SluiceDaemon}), a spool in the work folder, the protected domain relayed to the sink
+ * through the {@code default} route at the upstream's rate, and the daemon's defaults for everything else, except
+ * where the scenario says otherwise ({@link #scenarioSettings}).
+ */
+final class SluiceSystem implements SystemUnderTest
+{
+    private static final String DRAIN_BEAN = "io.sluice:type=Drain";
+
+    private final ScenarioOptions options;
+    private final List<String> launch;
+    private final Path work;
+    private Process process;
+    private int smtpPort;
+    private int jmxPort;
+    private JMXConnector jmx;
+    private List<String> settings = List.of();
+
+    /**
+     * @param launch the command that starts the daemon, before its {@code --set} arguments
+     * @param work a fresh folder for its spool and log
+     */
+    SluiceSystem(final ScenarioOptions options, final List<String> launch, final Path work)
+    {
+        this.options = options;
+        this.launch = launch;
+        this.work = work;
+    }
+
+    /** The launcher in {@code --daemon-home}, as the README and the systemd unit run it. */
+    static List<String> launcher(final Path daemonHome) throws IOException
+    {
+        final Path script = daemonHome.resolve("sluice-daemon");
+        if (!Files.isExecutable(script))
+        {
+            throw new IOException("no daemon launcher at " + script + "; build with: mvn -B -q -DskipTests package");
+        }
+        return List.of(script.toAbsolutePath().toString());
+    }
+
+    @Override
+    public String name()
+    {
+        return "sluice";
+    }
+
+    /**
+     * The scenario's configuration. The flood is admitted (the source, network, sender-domain and tenant buckets
+     * are opened wide) so that the drain, not admission, is what faces 20,000 messages: with the defaults the /24
+     * and sender-domain buckets refuse most of such a flood in-session, which is good for the appliance but
+     * leaves nothing to measure the drain with. Spoof classification stays at its default ({@code suspect} lane).
+     */
+    List<String> scenarioSettings(final int sinkPort)
+    {
+        final String wide = "1000000";
+        final List<String> list = new ArrayList<>(List.of(
+            "spool.directory=" + work.resolve("spool"),
+            "smtp.listen=127.0.0.1:" + smtpPort,
+            "jmx.port=" + jmxPort,
+            "relay.domains=" + options.protectedDomain(),
+            "admission.protectedDomains=" + options.protectedDomain(),
+            "admission.network.burst=" + wide,
+            "admission.network.ratePerSecond=" + wide,
+            "admission.network.connectionBurst=" + wide,
+            "admission.network.connectionsPerSecond=" + wide,
+            "admission.senderDomain.burst=" + wide,
+            "admission.senderDomain.ratePerSecond=" + wide,
+            "admission.tenant.burst=" + wide,
+            "admission.tenant.ratePerSecond=" + wide,
+            "admission.global.burst=" + wide,
+            "admission.global.ratePerSecond=" + wide,
+            "drain.routes=default:" + rate(options.upstreamRate()) + ":" + options.upstreamBurst() + ",notifications:20:5",
+            "delivery.route.default.target=smtp://127.0.0.1:" + sinkPort,
+            "delivery.route.notifications.target=dir:" + work.resolve("notifications")));
+        list.addAll(options.sluiceSettings());
+        return list;
+    }
+
+    private static String rate(final double rate)
+    {
+        return String.format(Locale.ROOT, "%s", rate == Math.rint(rate) ? Long.toString((long)rate) : Double.toString(rate));
+    }
+
+    @Override
+    public void start(final int sinkPort) throws IOException, InterruptedException
+    {
+        Files.createDirectories(work);
+        smtpPort = Processes.freePort();
+        jmxPort = Processes.freePort();
+        settings = scenarioSettings(sinkPort);
+        final List<String> command = new ArrayList<>(launch);
+        for (final String setting : settings)
+        {
+            command.add("--set");
+            command.add(setting);
+        }
+        final Path log = work.resolve("sluice.log");
+        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Processes.awaitGreeting(smtpPort, 120, "the Sluice daemon (log: " + log + ")", process.toHandle());
+        jmx = connectJmx();
+    }
+
+    /** The control plane may bind its connector just after SMTP answers: a few tries, then go without. */
+    private JMXConnector connectJmx() throws InterruptedException
+    {
+        final String url = "service:jmx:rmi://127.0.0.1:" + jmxPort + "/jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi";
+        IOException last = null;
+        for (int attempt = 0; attempt < 40; attempt++)
+        {
+            try
+            {
+                return JMXConnectorFactory.connect(new JMXServiceURL(url));
+            }
+            catch (final IOException ex)
+            {
+                last = ex;
+                Thread.sleep(250);
+            }
+        }
+        System.err.println("sluice: no JMX view of the drain (" + last + "); the report uses the sink's figures only");
+        return null;
+    }
+
+    @Override
+    public InetSocketAddress smtp()
+    {
+        return new InetSocketAddress("127.0.0.1", smtpPort);
+    }
+
+    @Override
+    public long pid()
+    {
+        return process.pid();
+    }
+
+    @Override
+    public Map<String, Double> ownView()
+    {
+        final Map<String, Double> view = new LinkedHashMap<>();
+        if (jmx == null)
+        {
+            return view;
+        }
+        try
+        {
+            final MBeanServerConnection connection = jmx.getMBeanServerConnection();
+            final ObjectName drain = new ObjectName(DRAIN_BEAN);
+            for (final String attribute : List.of("ReadyMessages", "DeferredMessages", "HeldMessages", "PausedMessages",
+                "InFlightMessages", "EtaSeconds"))
+            {
+                view.put(attribute, ((Number)connection.getAttribute(drain, attribute)).doubleValue());
+            }
+        }
+        catch (final Exception ex)
+        {
+            view.put("jmxError", 1.0);
+        }
+        return view;
+    }
+
+    @Override
+    public Map<String, String> describe()
+    {
+        final Map<String, String> description = new LinkedHashMap<>();
+        description.put("launch", String.join(" ", launch));
+        description.put("settings", String.join(" ", settings));
+        description.put("log", work.resolve("sluice.log").toString());
+        return description;
+    }
+
+    /** @return the daemon's log so far (the report quotes refusals and alerts from it when a run fails) */
+    Path log()
+    {
+        return work.resolve("sluice.log");
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException
+    {
+        if (jmx != null)
+        {
+            try
+            {
+                jmx.close();
+            }
+            catch (final IOException ignored)
+            {
+                // The daemon is going anyway.
+            }
+        }
+        if (process != null)
+        {
+            Processes.stop(process.toHandle(), 60);
+        }
+    }
+}

@@ -1,0 +1,276 @@
+package io.sluice.benchmarks.flood;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The upstream relay of the scenario, on loopback: it takes mail at a configured rate and no faster (the reply to
+ * each message's final dot waits for its slot, as a provider's relay that accepts N messages per second does),
+ * rejects the flood's malware marker with {@code 554 5.7.1} as a provider's content scan would, accepts bounces
+ * (null sender) and counts them, and tells the {@link Ledger} when each message arrived.
+ *
+ * <p>Thread per connection: the systems under test open tens of connections, not thousands.
+ */
+public final class UpstreamSink implements AutoCloseable
+{
+    private final ServerSocket server;
+    private final Ledger ledger;
+    private final Pacer pacer;
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    /**
+     * @param port the port on 127.0.0.1, 0 for any
+     * @param ratePerSecond messages per second it accepts
+     * @param burst messages it takes back to back after a quiet spell
+     */
+    public UpstreamSink(final int port, final double ratePerSecond, final int burst, final Ledger ledger) throws IOException
+    {
+        this.server = new ServerSocket();
+        this.server.setReuseAddress(true);
+        this.server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+        this.ledger = ledger;
+        this.pacer = new Pacer(ratePerSecond, burst);
+        this.acceptor = new Thread(this::acceptLoop, "upstream-sink-acceptor");
+        this.acceptor.setDaemon(true);
+        this.acceptor.start();
+    }
+
+    public int port()
+    {
+        return server.getLocalPort();
+    }
+
+    private void acceptLoop()
+    {
+        while (!closed)
+        {
+            try
+            {
+                final Socket socket = server.accept();
+                connections.add(socket);
+                final Thread session = new Thread(() -> serve(socket), "upstream-sink-" + socket.getPort());
+                session.setDaemon(true);
+                session.start();
+            }
+            catch (final IOException ex)
+            {
+                if (!closed)
+                {
+                    System.err.println("upstream sink: accept failed: " + ex);
+                }
+            }
+        }
+    }
+
+    private void serve(final Socket socket)
+    {
+        try (socket)
+        {
+            socket.setSoTimeout((int)TimeUnit.MINUTES.toMillis(10));
+            final InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            final OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 4096);
+            reply(out, "220 upstream.invalid ESMTP flood scenario sink");
+            String sender = null;
+            String line;
+            while ((line = readLine(in)) != null)
+            {
+                final String verb = (line.length() >= 4 ? line.substring(0, 4) : line).toUpperCase(Locale.ROOT);
+                switch (verb)
+                {
+                    case "EHLO" -> reply(out, "250-upstream.invalid\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+                        + "250-SIZE 104857600\r\n250 ENHANCEDSTATUSCODES");
+                    case "HELO" -> reply(out, "250 upstream.invalid");
+                    case "MAIL" ->
+                    {
+                        sender = between(line, '<', '>');
+                        reply(out, "250 2.1.0 Ok");
+                    }
+                    case "RCPT" -> reply(out, "250 2.1.5 Ok");
+                    case "DATA" ->
+                    {
+                        reply(out, "354 End data with <CR><LF>.<CR><LF>");
+                        final Message message = readMessage(in);
+                        if (message == null)
+                        {
+                            return;
+                        }
+                        pacer.acquire();
+                        reply(out, verdict(sender, message));
+                        sender = null;
+                    }
+                    case "RSET" ->
+                    {
+                        sender = null;
+                        reply(out, "250 2.0.0 Ok");
+                    }
+                    case "NOOP" -> reply(out, "250 2.0.0 Ok");
+                    case "QUIT" ->
+                    {
+                        reply(out, "221 2.0.0 Bye");
+                        return;
+                    }
+                    default -> reply(out, "502 5.5.2 Command not recognized");
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            if (!closed)
+            {
+                System.err.println("upstream sink: session ended: " + ex);
+            }
+        }
+        finally
+        {
+            connections.remove(socket);
+        }
+    }
+
+    private String verdict(final String sender, final Message message)
+    {
+        final long at = ledger.now();
+        if (sender != null && sender.isEmpty())
+        {
+            ledger.bounce();
+            return "250 2.0.0 Ok: bounce taken";
+        }
+        if (message.malware)
+        {
+            ledger.arrived(message.id, 554, at);
+            return "554 5.7.1 Rejected: malware detected";
+        }
+        ledger.arrived(message.id, 250, at);
+        return "250 2.0.0 Ok: queued";
+    }
+
+    /** Reads to the final dot; only the header section is looked at. */
+    private static Message readMessage(final InputStream in) throws IOException
+    {
+        boolean inHeaders = true;
+        String id = null;
+        boolean malware = false;
+        String line;
+        while ((line = readLine(in)) != null)
+        {
+            if (line.equals("."))
+            {
+                return new Message(id, malware);
+            }
+            if (inHeaders)
+            {
+                if (line.isEmpty())
+                {
+                    inHeaders = false;
+                }
+                else if (id == null && startsWithIgnoreCase(line, FloodTraffic.ID_HEADER + ":"))
+                {
+                    id = line.substring(FloodTraffic.ID_HEADER.length() + 1).trim();
+                }
+                else if (startsWithIgnoreCase(line, FloodTraffic.MALWARE_HEADER + ":"))
+                {
+                    malware = true;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean startsWithIgnoreCase(final String line, final String prefix)
+    {
+        return line.regionMatches(true, 0, prefix, 0, prefix.length());
+    }
+
+    private static String between(final String line, final char open, final char close)
+    {
+        final int from = line.indexOf(open);
+        final int to = line.indexOf(close, from + 1);
+        return from >= 0 && to > from ? line.substring(from + 1, to) : "";
+    }
+
+    private static void reply(final OutputStream out, final String text) throws IOException
+    {
+        out.write((text + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    private static String readLine(final InputStream in) throws IOException
+    {
+        final ByteArrayOutputStream line = new ByteArrayOutputStream(100);
+        int b;
+        while ((b = in.read()) != -1)
+        {
+            if (b == '\n')
+            {
+                final byte[] bytes = line.toByteArray();
+                final int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+            }
+            line.write(b);
+        }
+        return null;
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        closed = true;
+        server.close();
+        for (final Socket socket : connections)
+        {
+            socket.close();
+        }
+    }
+
+    private record Message(String id, boolean malware)
+    {
+    }
+
+    /**
+     * Generic cell rate algorithm: one message every 1/rate seconds, up to {@code burst} early after a quiet spell.
+     * Callers wait their turn in the lock, so the upstream's rate holds however many connections press on it.
+     */
+    static final class Pacer
+    {
+        private final long intervalNanos;
+        private final long toleranceNanos;
+        private long theoreticalArrival;
+
+        Pacer(final double ratePerSecond, final int burst)
+        {
+            this.intervalNanos = Math.max(1, (long)(1e9 / ratePerSecond));
+            this.toleranceNanos = intervalNanos * Math.max(0, burst - 1);
+            this.theoreticalArrival = System.nanoTime();
+        }
+
+        synchronized void acquire()
+        {
+            final long now = System.nanoTime();
+            final long earliest = theoreticalArrival - toleranceNanos;
+            if (now < earliest)
+            {
+                long wait;
+                while ((wait = earliest - System.nanoTime()) > 0)
+                {
+                    LockSupport.parkNanos(wait);
+                }
+            }
+            theoreticalArrival = Math.max(theoreticalArrival, System.nanoTime()) + intervalNanos;
+        }
+    }
+}
