@@ -159,9 +159,9 @@ final class SmtpClientSession implements AutoCloseable
         }
 
         /**
-         * The reply as a refusal reason to count by: code, enhanced status and the words before any detail in
-         * parentheses or after a colon, so "450 4.7.1 Rate limit exceeded (network 127.64.3.0/24)" counts once
-         * for every network.
+         * The reply as a refusal reason to count by: code, enhanced status and the words before any detail after a
+         * colon, addresses and networks blanked, so "450 4.7.1 Rate limit exceeded (network 127.64.3.0/24)" counts
+         * as "450 4.7.1 Rate limit exceeded (network *)" for every network.
          */
         String reason()
         {
@@ -170,12 +170,14 @@ final class SmtpClientSession implements AutoCloseable
                 return text;
             }
             String words = text;
-            final int cut = firstOf(words, '(', ':', '<', '[');
+            final int cut = firstOf(words, ':', '<', '[');
             if (cut >= 0)
             {
                 words = words.substring(0, cut);
             }
-            return (code + " " + words.replaceAll("[0-9a-f]{8,}", "N")).trim();
+            // Keep which bucket refused ("(network *)") but not which address: one count per kind of refusal.
+            words = words.replaceAll("[0-9a-fA-F:.]*[0-9][0-9a-fA-F:.]*/[0-9]+|\\b[0-9]+(\\.[0-9]+){3}\\b", "*");
+            return (code + " " + words.replaceAll("[0-9A-F]{8,}", "N")).trim();
         }
 
         private static int firstOf(final String text, final char... marks)

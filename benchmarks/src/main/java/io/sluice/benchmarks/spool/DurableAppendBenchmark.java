@@ -34,8 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * 8 producers and 4 KiB messages.
  *
  * <p>The three methods differ only in the number of producer threads (1, 8, 32); each runs on its own new
- * spool. Other sizes: {@code -p messageBytes=1024,4096,65536}. The spool keeps every message pending, so a
- * run writes (throughput x message size x run time) to disk and holds an index entry per message in heap.
+ * spool, for each size (1 KiB, 4 KiB, 64 KiB; just one: {@code -p messageBytes=4096}). The spool keeps every
+ * message pending, so a run writes (throughput x message size x run time) to disk and holds an index entry per message in heap.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar DurableAppendBenchmark
@@ -50,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class DurableAppendBenchmark
 {
-    @Param({"4096"})
+    @Param({"1024", "4096", "65536"})
     public int messageBytes;
 
     private Path directory;

@@ -132,7 +132,9 @@ class RunResultTest
     void shouldNameTheReplyByCodeAndWordsWithoutItsDetails()
     {
         assertThat(new SmtpClientSession.Reply(450, "4.7.1 Rate limit exceeded (network 127.64.3.0/24)").reason())
-            .isEqualTo("450 4.7.1 Rate limit exceeded");
+            .isEqualTo("450 4.7.1 Rate limit exceeded (network *)");
+        assertThat(new SmtpClientSession.Reply(450, "4.7.1 Rate limit exceeded (source 127.64.3.9)").reason())
+            .isEqualTo("450 4.7.1 Rate limit exceeded (source *)");
         assertThat(new SmtpClientSession.Reply(421, "4.3.2 Service paused: try later").reason())
             .isEqualTo("421 4.3.2 Service paused");
         assertThat(SmtpClientSession.Reply.CONNECTION_CLOSED.reason()).isEqualTo("connection closed by the server");

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The whole benchmark suite in one command (issue 7): JMH micro-benchmarks, SMTP acceptance against Postfix, and the
+# flood scenario against Postfix, with the machine description and an index page, into
+# benchmarks/results/<date>-<host>/.
+#
+#   benchmarks/run-suite.sh            # full: JMH with its annotated settings, 3 acceptance repetitions, the
+#                                      # issue's 20,000-message flood (about an hour on 2 cores)
+#   QUICK=1 benchmarks/run-suite.sh    # quick profile: short JMH runs of one size each, one acceptance repetition,
+#                                      # a 2,000-message flood (about 5-6 minutes on 2 cores)
+#
+# Run as root on the target hardware, with nothing else busy: Postfix's master needs root (it is installed if
+# missing: see acceptance-vs-postfix.sh and flood-vs-postfix.sh, which this runs), and every figure is a timing.
+# Environment: QUICK=1, SKIP_JMH=1, SKIP_ACCEPTANCE=1, SKIP_FLOOD=1, RESULTS_DIR, WORK_BASE (passed on).
+set -euo pipefail
+export LC_ALL=C
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+QUICK=${QUICK:-0}
+HOST=$(hostname -s 2>/dev/null || hostname)
+export RESULTS_DIR=${RESULTS_DIR:-$REPO_ROOT/benchmarks/results/$(date +%Y-%m-%d)-$HOST}
+SUFFIX=$([[ $QUICK == 1 ]] && echo "-quick" || echo "")
+START=$(date +%s)
+
+log() { printf '%s [suite] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+mkdir -p "$RESULTS_DIR"
+log "building: mvn -B -q -DskipTests package"
+(cd "$REPO_ROOT" && mvn -B -q -DskipTests package)
+export SLUICE_BUILD=0 QUICK
+
+{
+    echo "host: $HOST"
+    echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
+    echo "cores (nproc): $(nproc)"
+    echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "kernel: $(uname -srvm)"
+    echo "os: $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
+    echo "jdk: $(java -version 2>&1 | head -2 | paste -sd' ' -)"
+    echo "disk (${WORK_BASE:-/var/tmp}): $(findmnt -n -o SOURCE,FSTYPE -T "${WORK_BASE:-/var/tmp}" 2>/dev/null)"
+    echo "sluice: git $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null)"
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} > "$RESULTS_DIR/suite-machine$SUFFIX.txt"
+
+JAR=$REPO_ROOT/benchmarks/target/benchmarks.jar
+if [[ ${SKIP_JMH:-0} != 1 ]]; then
+    log "JMH micro-benchmarks"
+    JMH_JSON=$RESULTS_DIR/jmh$SUFFIX.json
+    JMH_TXT=$RESULTS_DIR/jmh$SUFFIX.txt
+    if [[ $QUICK == 1 ]]; then
+        # One size per benchmark, one short fork: indicative figures, not ones to quote.
+        java -jar "$JAR" -f 1 -wi 1 -i 2 -w 1s -r 1s -p messageBytes=4096 -p pendingMessages=100000 \
+            -p activeQueues=10000 -rf json -rff "$JMH_JSON" -o "$JMH_TXT" \
+            'DurableAppendBenchmark|AckOnWriteAppendThroughputBenchmark|AckOnWriteAppendLatencyBenchmark|RecoveryBenchmark|AdmissionDecisionBenchmark|SchedulerPickBenchmark|BounceDecisionBenchmark'
+    else
+        java -jar "$JAR" -rf json -rff "$JMH_JSON" -o "$JMH_TXT"
+    fi
+fi
+if [[ ${SKIP_ACCEPTANCE:-0} != 1 ]]; then
+    log "SMTP acceptance against Postfix"
+    JAVA_CLIENT=$([[ $QUICK == 1 ]] && echo 0 || echo 1) "$SCRIPT_DIR/acceptance-vs-postfix.sh"
+fi
+if [[ ${SKIP_FLOOD:-0} != 1 ]]; then
+    log "flood scenario against Postfix"
+    "$SCRIPT_DIR/flood-vs-postfix.sh"
+fi
+
+INDEX=$RESULTS_DIR/README$SUFFIX.md
+FLOOD=flood$SUFFIX
+{
+    echo "# Benchmark results: $HOST, $(date -u +%Y-%m-%d) ($([[ $QUICK == 1 ]] && echo quick || echo full) profile)"
+    echo
+    echo "Machine: \`suite-machine$SUFFIX.txt\`. Suite: \`$([[ $QUICK == 1 ]] && echo 'QUICK=1 ')benchmarks/run-suite.sh\`," \
+        "$(( ($(date +%s) - START) / 60 )) minutes."
+    echo
+    if [[ -f $RESULTS_DIR/$FLOOD/flood.txt ]]; then
+        echo "## Flood scenario (Sluice and Postfix side by side)"
+        echo
+        echo "![backlog]($FLOOD/flood-backlog.svg)"
+        echo
+        echo "![legitimate mail latency]($FLOOD/flood-latency.svg)"
+        echo
+        echo '```'
+        cat "$RESULTS_DIR/$FLOOD/flood.txt"
+        echo '```'
+        echo
+    fi
+    if [[ -f $RESULTS_DIR/acceptance$SUFFIX.txt ]]; then
+        echo "## SMTP acceptance"
+        echo
+        echo '```'
+        cat "$RESULTS_DIR/acceptance$SUFFIX.txt"
+        echo '```'
+        echo
+    fi
+    if [[ -f $RESULTS_DIR/jmh$SUFFIX.txt ]]; then
+        echo "## JMH"
+        echo
+        echo '```'
+        sed -n '/^Benchmark /,$p' "$RESULTS_DIR/jmh$SUFFIX.txt"
+        echo '```'
+    fi
+} > "$INDEX"
+log "done in $(( ($(date +%s) - START) / 60 )) min: $INDEX"
