@@ -26,6 +26,11 @@ public final class FloodScenario
 
     public static void main(final String[] args)
     {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h"))
+        {
+            System.out.println(ScenarioOptions.USAGE);
+            return;
+        }
         final ScenarioOptions options;
         try
         {
