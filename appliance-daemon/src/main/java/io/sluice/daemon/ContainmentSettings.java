@@ -22,6 +22,7 @@ final class ContainmentSettings
             .minSurgeMessages(settings.longValue(ContainmentContext.MIN_SURGE_MESSAGES))
             .normalRateFloorPerMinute(settings.doubleValue(ContainmentContext.NORMAL_RATE_FLOOR_PER_MINUTE))
             .baselineHalfLifeMs(settings.longValue(ContainmentContext.BASELINE_HALF_LIFE_MS))
+            .surgeWarmupMs(settings.longValue(ContainmentContext.SURGE_WARMUP_MS))
             .policyRejectionRatio(settings.doubleValue(ContainmentContext.POLICY_REJECTION_RATIO))
             .permanentFailureRatio(settings.doubleValue(ContainmentContext.PERMANENT_FAILURE_RATIO))
             .minVerdicts(settings.longValue(ContainmentContext.MIN_VERDICTS))
