@@ -38,6 +38,7 @@ import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainStatus;
 import io.sluice.drain.RouteSpec;
+import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.IngressSettings;
 import io.sluice.ingress.SmtpServer;
@@ -74,6 +75,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long CONTAINMENT_SNAPSHOT_INTERVAL_MS = 60_000;
     /** How often the bounce policy's suppression list, dedup table and budget are saved, when they changed. */
     private static final long BOUNCE_SNAPSHOT_INTERVAL_MS = 5_000;
+    /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
+    private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
 
     private final Spool spool;
     private final DrainAgent drain;
@@ -143,6 +146,9 @@ public final class SluiceDaemon implements AutoCloseable
             ADMISSION_SNAPSHOT_INTERVAL_MS, ADMISSION_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::evaluateContainment,
             CONTAINMENT_EVALUATE_INTERVAL_MS, CONTAINMENT_EVALUATE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        final EnvelopeRules rules = configuration.sources().rules();
+        maintenance.scheduleWithFixedDelay(() -> reloadRecipients(rules),
+            RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotBounces,
             BOUNCE_SNAPSHOT_INTERVAL_MS, BOUNCE_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotContainment,
@@ -191,6 +197,18 @@ public final class SluiceDaemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             LOG.error("containment evaluation failed", ex);
+        }
+    }
+
+    private static void reloadRecipients(final EnvelopeRules rules)
+    {
+        try
+        {
+            rules.reloadIfChanged();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("reading the local recipients again failed; the previous list stays in force", ex);
         }
     }
 
@@ -243,8 +261,8 @@ public final class SluiceDaemon implements AutoCloseable
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, state, routesSetting(configuration.drain())), DrainControlMXBean.class)
                 .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
-                .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused),
-                    BouncesControlMXBean.class)
+                .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused,
+                    configuration.sources().rules(), state), BouncesControlMXBean.class)
                 .serve(configuration.jmx());
         }
         catch (final RuntimeException ex)
