@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -33,7 +34,8 @@ class BounceBudgetAlertTest
     @TempDir
     Path dir;
 
-    private List<String> notices() throws IOException
+    /** @return the notices delivered to the notifications route's folder. */
+    private List<String> notices()
     {
         final Path folder = dir.resolve("notifications/new");
         if (!Files.isDirectory(folder))
@@ -42,17 +44,16 @@ class BounceBudgetAlertTest
         }
         try (Stream<Path> files = Files.list(folder))
         {
-            return files.map(file ->
+            final List<String> texts = new ArrayList<>();
+            for (final Path file : files.toList())
             {
-                try
-                {
-                    return Files.readString(file);
-                }
-                catch (final IOException ex)
-                {
-                    throw new AssertionError(ex);
-                }
-            }).toList();
+                texts.add(Files.readString(file));
+            }
+            return texts;
+        }
+        catch (final IOException ex)
+        {
+            throw new AssertionError(ex);
         }
     }
 
