@@ -20,6 +20,8 @@ import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
+import io.sluice.bounce.BounceCounter;
+import io.sluice.bounce.BouncePolicy;
 import io.sluice.containment.Containment;
 import io.sluice.containment.HoldReason;
 import io.sluice.containment.TenantState;
@@ -163,6 +165,8 @@ class ContainmentDaemonTest
     @Test
     void shouldHoldAbusiveTenantsAutomaticallyKeepOthersFlowingAndReleaseOrPurgeAcrossARestart() throws Exception
     {
+        final long heldAcme;
+        final long heldSpammy;
         try (SluiceDaemon daemon = start())
         {
             final Containment containment = daemon.containment();
@@ -192,9 +196,14 @@ class ContainmentDaemonTest
             send(daemon, "spammy", "promo@spammy.example", "user@relay.test", 3);
             send(daemon, "other", "billing@other.example", "user@relay.test", 2);
 
-            SpoolAwait.until(() -> deliveredFrom("other") == 11 && pending(daemon, "acme") == 5
-                && pending(daemon, "spammy") == 3 && notices().size() == 2);
-            assertThat(deliveredFrom("acme")).as("the surge went out before the hold; nothing after it").isEqualTo(74);
+            // Whatever of a surge the drain sent before the hold is out; the rest, and all that came after, waits.
+            final BouncePolicy bounces = daemon.bounces().policy();
+            SpoolAwait.until(() -> deliveredFrom("other") == 11 && deliveredFrom("acme") + pending(daemon, "acme") == 79
+                && bounces.counters().get(BounceCounter.DECISIONS) + pending(daemon, "spammy") == 43 && notices().size() == 2);
+            heldAcme = pending(daemon, "acme");
+            heldSpammy = pending(daemon, "spammy");
+            assertThat(heldAcme).as("at least what acme sent after its hold").isGreaterThanOrEqualTo(5);
+            assertThat(heldSpammy).as("at least what spammy sent after its hold").isGreaterThanOrEqualTo(3);
             assertThat(deliveredFrom("spammy")).isZero();
             assertThat(notices()).as("one notice per hold, to the operator")
                 .allSatisfy(n -> assertThat(n).contains("To: <ops@relay.test>"))
@@ -220,11 +229,11 @@ class ContainmentDaemonTest
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             assertThat(daemon.containment().holdingTenants()).containsExactly("acme", "spammy");
-            assertThat(daemon.spool().pendingMessages()).hasSize(8).allSatisfy(message ->
+            assertThat(daemon.spool().pendingMessages()).hasSize((int)(heldAcme + heldSpammy)).allSatisfy(message ->
                 assertThat(message.recipients().get(0).disposition()).isEqualTo(Disposition.HELD));
             send(daemon, "other", "billing@other.example", "user@relay.test", 1);
             SpoolAwait.until(() -> deliveredFrom("other") == 12);
-            assertThat(deliveredFrom("acme")).isEqualTo(74);
+            assertThat(deliveredFrom("acme")).as("nothing held went out").isEqualTo(79 - heldAcme);
 
             assertThat(mbeans.invoke(ControlPlane.name("Tenants"), "release", new Object[] {"acme"},
                 new String[] {"java.lang.String"})).isEqualTo(true);
@@ -233,7 +242,7 @@ class ContainmentDaemonTest
             assertThatThrownBy(() -> mbeans.invoke(ControlPlane.name("Tenants"), "purge", new Object[] {"spammy", "yes"},
                 new String[] {"java.lang.String", "java.lang.String"}))
                 .isInstanceOf(RuntimeMBeanException.class).hasRootCauseInstanceOf(IllegalArgumentException.class);
-            assertThat(pending(daemon, "spammy")).as("no purge without its confirmation").isEqualTo(3);
+            assertThat(pending(daemon, "spammy")).as("no purge without its confirmation").isEqualTo(heldSpammy);
             mbeans.invoke(ControlPlane.name("Tenants"), "purge", new Object[] {"spammy", "spammy"},
                 new String[] {"java.lang.String", "java.lang.String"});
             SpoolAwait.until(() -> pending(daemon, "spammy") == 0);
@@ -243,7 +252,7 @@ class ContainmentDaemonTest
         final List<JournalOutcomes.Outcome> journal = JournalOutcomes.read(dir.resolve("spool"));
         final List<JournalOutcomes.Outcome> purged = journal.stream()
             .filter(o -> o.status().disposition() == Disposition.PURGED).toList();
-        assertThat(purged).hasSize(3).allSatisfy(o ->
+        assertThat(purged).hasSize((int)heldSpammy).allSatisfy(o ->
         {
             assertThat(o.envelope().tenant()).isEqualTo("spammy");
             assertThat(o.status().detail()).isEqualTo("containment: purged by an operator, confirmed");
