@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>B refuses the second DSN outright ({@code 554 5.7.1} relay denied): A's own DSN failed permanently, and A sends
  *       no bounce of a bounce ({@code BOUNCE_OF_BOUNCE}), but remembers the address on its suppression list.</li>
  * </ul>
- * Afterwards A has taken in only the client's two messages: nothing came back from B.
+ * Afterwards A has taken in only the client's two messages: nothing came back from B. And after a restart A still
+ * has the address on its suppression list and the two bounces counted against its budget.
  */
 class BounceLoopTest
 {
@@ -120,6 +121,15 @@ class BounceLoopTest
                         .as("A took in the client's two messages and nothing from B").isEqualTo(2);
                     assertThat(upstreamA.received()).isEmpty();
                     assertThat(upstreamB.received()).isEmpty();
+                }
+                // A restarts: what its bounce policy learnt is still there (bounce.state in its spool directory).
+                try (SluiceDaemon restartedA = SluiceDaemon.start(SluiceDaemon.Configuration.of(
+                    DaemonSettings.load(null, overridesA))))
+                {
+                    final BouncePolicy policyA = restartedA.bounces().policy();
+                    assertThat(policyA.isSuppressed("someone@c.test")).isTrue();
+                    assertThat(policyA.budget().acceptedInWindow()).isEqualTo(2);
+                    assertThat(policyA.budget().bouncesInWindow()).isEqualTo(2);
                 }
                 daemonB.terminate();
                 assertThat(daemonB.waitFor(30_000)).isEqualTo(143);
