@@ -130,7 +130,8 @@ final class BounceWiring implements FailureListener
             }
             else
             {
-                LOG.error("bounce budget notice refused by the spool ({})", failure != null ? failure.toString() : describe(result));
+                LOG.error("bounce budget notice refused by the spool ({})",
+                    failure != null ? failure.toString() : describe(result));
             }
         });
     }

@@ -95,7 +95,8 @@ class RefuseAtSmtpDaemonTest
                 .isInstanceOf(RuntimeMBeanException.class).hasRootCauseInstanceOf(IllegalArgumentException.class);
             assertThat((String[])mbeans.getAttribute(ControlPlane.name("Bounces"), "BlockedSenders"))
                 .containsExactly("spam.test");
-            assertThat(daemon.admission().counters().get(AdmissionCounter.RECIPIENT_UNKNOWN)).as("bob, until the edit").isPositive();
+            assertThat(daemon.admission().counters().get(AdmissionCounter.RECIPIENT_UNKNOWN)).as("bob, until the edit")
+                .isPositive();
             assertThat(daemon.admission().counters().get(AdmissionCounter.SENDER_BLOCKED)).isEqualTo(1);
             assertThat(daemon.spool().counters().get(SpoolCounter.MESSAGES_APPENDED)).isZero();
             assertThat(daemon.bounces().policy().counters().get(BounceCounter.DECISIONS)).isZero();
@@ -104,7 +105,8 @@ class RefuseAtSmtpDaemonTest
         try (SluiceDaemon daemon = start(jmxPort, recipients);
              JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", jmxPort))))
         {
-            assertThat(rcpt(daemon, "x@spam.test", "alice@relay.test")).as("still blocked after a restart").startsWith("550 5.7.1");
+            assertThat(rcpt(daemon, "x@spam.test", "alice@relay.test")).as("still blocked after a restart")
+                .startsWith("550 5.7.1");
             assertThat(jmx.getMBeanServerConnection().invoke(ControlPlane.name("Bounces"), "unblockSender",
                 new Object[] {"spam.test"}, new String[] {"java.lang.String"})).isEqualTo(true);
             assertThat(rcpt(daemon, "x@spam.test", "alice@relay.test")).startsWith("250 2.1.5");
