@@ -551,8 +551,8 @@ start_sluice() { # log file -> SLUICE_PID, SLUICE_PORT
     settings+=(--set "spool.directory=$WORK/sluice-spool" --set spool.durability=DURABLE
         --set smtp.listen=127.0.0.1:0 --set "relay.domains=$DOMAIN" --set relay.trustedNetworks=)
     # Backpressure and the projected-delay bound out of the way: this measures acceptance, not admission policy.
-    # The benchmark's one tenant is exempt from containment, whose volume-surge rule would otherwise hold its
-    # mail after the warm-up and stop the drain; with it exempt, mail keeps flowing out as it does from Postfix.
+    # The benchmark's one tenant is exempt from containment, so the measurement never depends on it (before
+    # containment.surgeWarmupMs its volume rule held the tenant after the warm-up burst and stopped the drain).
     for key in admission.backlog.highWatermark=1000000000 admission.backlog.lowWatermark=900000000 \
         admission.backlog.hardLimit=2000000000 admission.maxProjectedDelayMs=0 containment.exemptTenants=default; do
         has_setting "${key%%=*}" && settings+=(--set "$key")

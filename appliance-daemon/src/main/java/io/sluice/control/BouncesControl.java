@@ -12,8 +12,12 @@ import io.sluice.bounce.BudgetStatus;
 import io.sluice.bounce.SuppressedAddress;
 import io.sluice.bounce.Suppression;
 import io.sluice.bounce.SuppressionReason;
+import io.sluice.ingress.EnvelopeRules;
 
-/** {@link BouncesControlMXBean} over the bounce policy's own API; suppression-list edits are audited. */
+/**
+ * {@link BouncesControlMXBean} over the bounce policy's own API and the ingress's {@link EnvelopeRules}; suppression-list
+ * edits are audited, blocked-sender edits are saved as {@value EnvelopeRules#BLOCKED_SENDERS} in the operator state.
+ */
 public final class BouncesControl implements BouncesControlMXBean
 {
     private static final int RECENT_LINES = 200;
@@ -21,16 +25,23 @@ public final class BouncesControl implements BouncesControlMXBean
     private final BouncePolicy policy;
     private final LongSupplier spooled;
     private final LongSupplier refused;
+    private final EnvelopeRules rules;
+    private final ControlState state;
 
     /**
      * @param spooled DSNs the spool took.
      * @param refused DSNs allowed but not spooled.
+     * @param rules   the senders the SMTP listener refuses by name.
+     * @param state   where a change of the blocked senders is saved.
      */
-    public BouncesControl(final BouncePolicy policy, final LongSupplier spooled, final LongSupplier refused)
+    public BouncesControl(final BouncePolicy policy, final LongSupplier spooled, final LongSupplier refused,
+        final EnvelopeRules rules, final ControlState state)
     {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.spooled = spooled;
         this.refused = refused;
+        this.rules = Objects.requireNonNull(rules, "rules");
+        this.state = Objects.requireNonNull(state, "state");
     }
 
     @Override
@@ -121,5 +132,42 @@ public final class BouncesControl implements BouncesControlMXBean
             ControlState.audit("bounce suppression " + address, "listed", "removed");
         }
         return removed;
+    }
+
+    @Override
+    public String[] getBlockedSenders()
+    {
+        final String list = rules.blockedSenders();
+        return list.isEmpty() ? new String[0] : list.split(",");
+    }
+
+    @Override
+    public void blockSender(final String entry)
+    {
+        synchronized (rules)
+        {
+            final String before = rules.blockedSenders();
+            final String after = rules.listWith(entry);
+            // Saved first: a change that cannot be saved is refused, never in force only until the next restart.
+            state.changed(EnvelopeRules.BLOCKED_SENDERS, before, after);
+            rules.blockedSenders(after);
+        }
+    }
+
+    @Override
+    public boolean unblockSender(final String entry)
+    {
+        synchronized (rules)
+        {
+            final String before = rules.blockedSenders();
+            final String after = rules.listWithout(entry);
+            if (after == null)
+            {
+                return false;
+            }
+            state.changed(EnvelopeRules.BLOCKED_SENDERS, before, after);
+            rules.blockedSenders(after);
+            return true;
+        }
     }
 }

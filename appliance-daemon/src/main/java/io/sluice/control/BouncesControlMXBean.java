@@ -1,7 +1,10 @@
 package io.sluice.control;
 
-/** The console for the bounce policy: what was bounced, what was suppressed and why, the budget. */
-@Description("Bounces: DSNs generated, bounces suppressed by reason, the bounce budget, the suppression list")
+/**
+ * The console for the bounce policy: what was bounced, what was suppressed and why, the budget; and the senders refused
+ * at SMTP time, so what would only bounce is never accepted.
+ */
+@Description("Bounces: DSNs generated, bounces suppressed by reason, the bounce budget, the suppression list, blocked senders")
 public interface BouncesControlMXBean
 {
     @Description("Permanent failures the bounce policy decided")
@@ -38,4 +41,13 @@ public interface BouncesControlMXBean
 
     @Description("Takes an address off the suppression list; false if it was not on it")
     boolean unsuppress(@Description(value = "the address", name = "address") String address);
+
+    @Description("Envelope senders refused at MAIL FROM with 550 5.7.1 (admission.blockedSenders): addresses and domains")
+    String[] getBlockedSenders();
+
+    @Description("Refuses a sender at MAIL FROM from now on (saved): user@example.com, or example.com for the domain")
+    void blockSender(@Description(value = "user@domain, domain or @domain", name = "entry") String entry);
+
+    @Description("Accepts a blocked sender again (saved); false if it was not blocked")
+    boolean unblockSender(@Description(value = "the entry as it was blocked", name = "entry") String entry);
 }

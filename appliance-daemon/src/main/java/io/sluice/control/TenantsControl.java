@@ -1,11 +1,14 @@
 package io.sluice.control;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 import io.sluice.containment.Containment;
 import io.sluice.containment.ContainmentFigures;
+import io.sluice.containment.HeldSample;
 import io.sluice.containment.TenantView;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.Spool;
@@ -13,7 +16,8 @@ import io.sluice.spool.Spool;
 /** {@link TenantsControlMXBean} over containment's own API; every change is audited. */
 public final class TenantsControl implements TenantsControlMXBean
 {
-    private static final int MAX_SAMPLES = 1000;
+    /** Each sample reads its message's content for the subject: a console asks for a few, never the whole backlog. */
+    private static final int MAX_SAMPLES = 100;
 
     private final Containment containment;
     private final Spool spool;
@@ -100,11 +104,24 @@ public final class TenantsControl implements TenantsControlMXBean
     {
         final List<String> lines = new ArrayList<>();
         final int bounded = Math.max(0, Math.min(max, MAX_SAMPLES));
+        final long now = System.currentTimeMillis();
         for (final PendingMessage message : Containment.samples(spool.pendingMessages(), tenant, bounded))
         {
-            lines.add(message.queueId() + " <" + message.envelope().sender() + "> -> " + message.envelope().recipients()
-                + " lane " + message.envelope().lane());
+            lines.add(HeldSample.of(message, content(message), now).describe());
         }
         return lines.toArray(new String[0]);
+    }
+
+    /** @return the message's content, or null if it left the spool meanwhile or cannot be read (no subject then). */
+    private ByteBuffer content(final PendingMessage message)
+    {
+        try
+        {
+            return spool.readContent(message.messageId());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null;
+        }
     }
 }

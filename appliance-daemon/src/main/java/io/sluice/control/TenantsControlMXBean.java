@@ -23,7 +23,8 @@ public interface TenantsControlMXBean
         @Description(value = "the tenant name", name = "tenant") String tenant,
         @Description(value = "the tenant name again, exactly", name = "confirmation") String confirmation);
 
-    @Description("Up to max pending messages of a tenant: queue id, sender, recipients, lane")
+    @Description("Up to max (100) pending messages of a tenant, oldest first, to inspect before a release or purge: queue id,"
+        + " sender, recipients, size, age, status and subject")
     String[] samples(
         @Description(value = "the tenant name", name = "tenant") String tenant,
         @Description(value = "how many at most", name = "max") int max);

@@ -1,13 +1,18 @@
 package io.sluice.daemon;
 
+import java.nio.file.Path;
+
 import io.sluice.admission.AdmissionContext;
 import io.sluice.bounce.BounceContext;
+import io.sluice.containment.ContainmentContext;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.spool.SpoolContext;
 
 /**
  * Maps the {@code bounce.*} settings onto the bounce policy's context, which validates them. Empty protected domains
  * and trusted networks are derived from admission's and the relay's: the forged-sender pattern is the same one
- * admission sees at SMTP time.
+ * admission sees at SMTP time. An empty operator address is containment's (one operator, one address), and an empty
+ * state file is {@code bounce.state} in the spool directory.
  */
 final class BounceSettings
 {
@@ -21,6 +26,8 @@ final class BounceSettings
         final String admissionDomains = settings.string(AdmissionContext.PROTECTED_DOMAINS);
         final String derivedDomains = admissionDomains.isBlank() ? settings.string(SourcePolicy.RELAY_DOMAINS) : admissionDomains;
         final String networks = settings.string(BounceContext.TRUSTED_NETWORKS);
+        final String operator = settings.string(BounceContext.OPERATOR_ADDRESS);
+        final String stateFile = settings.string(BounceContext.STATE_FILE);
         return new BounceContext()
             .protectedDomains(domains.isBlank() ? derivedDomains : domains)
             .trustedNetworks(networks.isBlank() ? settings.string(SourcePolicy.TRUSTED_NETWORKS) : networks)
@@ -40,7 +47,9 @@ final class BounceSettings
             .dedupWindowMs(settings.longValue(BounceContext.DEDUP_WINDOW_MS))
             .maxTrackedKeys(settings.intValue(BounceContext.MAX_TRACKED_KEYS))
             .recentSuppressions(settings.intValue(BounceContext.RECENT_SUPPRESSIONS))
-            .operatorAddress(settings.string(BounceContext.OPERATOR_ADDRESS))
+            .operatorAddress(operator.isBlank() ? settings.string(ContainmentContext.OPERATOR_ADDRESS) : operator)
+            .stateFile(stateFile.isBlank()
+                ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("bounce.state") : Path.of(stateFile))
             .reportingMta(settings.string(BounceContext.REPORTING_MTA))
             .dsnMaxHeaderBytes(settings.intValue(BounceContext.DSN_MAX_HEADER_BYTES))
             .conclude();

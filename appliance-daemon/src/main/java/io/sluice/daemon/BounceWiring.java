@@ -8,6 +8,7 @@ import io.sluice.bounce.BounceDecision;
 import io.sluice.bounce.BouncePolicy;
 import io.sluice.bounce.DsnBuilder;
 import io.sluice.bounce.GeneratedMail;
+import io.sluice.bounce.NoticeBuilder;
 import io.sluice.containment.Containment;
 import io.sluice.delivery.FailureListener;
 import io.sluice.drain.ReplyOutcome;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * The daemon's failure hook: asks the bounce policy about every permanent failure before it is journaled, appends
  * the DSN it allows (lane {@code bounces}, null sender) and returns the status to journal ({@code FAILED}, or
  * {@code SUPPRESSED} with the reason). Passes each reply's signal on to containment. A DSN the spool refuses is logged
- * and counted; the failure itself is journaled whatever happens to the DSN.
+ * and counted; the failure itself is journaled whatever happens to the DSN. When the policy raises its budget alert
+ * (at most once per budget window), the operator's notice goes to the {@code notifications} lane.
  */
 final class BounceWiring implements FailureListener
 {
@@ -33,15 +35,19 @@ final class BounceWiring implements FailureListener
     private final BouncePolicy policy;
     private final DsnBuilder dsns;
     private final Containment containment;
+    private final NoticeBuilder notices;
     private final AtomicLong dsnsAppended = new AtomicLong();
     private final AtomicLong dsnsRefused = new AtomicLong();
+    private final AtomicLong noticesAppended = new AtomicLong();
 
-    BounceWiring(final Spool spool, final BouncePolicy policy, final Containment containment)
+    /** @param notices builds the budget alert's notice (the notifications lane and the appliance's own tenant). */
+    BounceWiring(final Spool spool, final BouncePolicy policy, final Containment containment, final NoticeBuilder notices)
     {
         this.spool = spool;
         this.policy = policy;
         this.dsns = new DsnBuilder(policy.context());
         this.containment = containment;
+        this.notices = notices;
     }
 
     @Override
@@ -49,6 +55,10 @@ final class BounceWiring implements FailureListener
         final PendingMessage message, final int recipientIndex, final SmtpReply reply, final RecipientStatus status)
     {
         final BounceDecision decision = policy.decide(message, recipientIndex, status);
+        if (decision.budgetAlert())
+        {
+            appendBudgetNotice();
+        }
         if (decision.isSend())
         {
             appendDsn(decision);
@@ -103,6 +113,29 @@ final class BounceWiring implements FailureListener
         });
     }
 
+    /** The policy logged the alert; the notice goes to the operator, if one is configured. */
+    private void appendBudgetNotice()
+    {
+        final GeneratedMail notice = dsns.budgetNotice(policy.budget(), notices);
+        if (notice == null)
+        {
+            return;
+        }
+        spool.append(notice.envelope(), notice.content()).whenComplete((result, failure) ->
+        {
+            if (failure == null && result.isAccepted())
+            {
+                noticesAppended.incrementAndGet();
+                LOG.info("bounce budget notice to <{}> spooled as {}", notice.envelope().recipients().get(0), result.queueId());
+            }
+            else
+            {
+                LOG.error("bounce budget notice refused by the spool ({})",
+                    failure != null ? failure.toString() : describe(result));
+            }
+        });
+    }
+
     private static String describe(final AppendResult result)
     {
         return result == null ? "no result" : result.status().name();
@@ -121,6 +154,12 @@ final class BounceWiring implements FailureListener
     long dsnsAppended()
     {
         return dsnsAppended.get();
+    }
+
+    /** @return budget alert notices the spool took. */
+    long noticesAppended()
+    {
+        return noticesAppended.get();
     }
 
     /** @return DSNs allowed by the policy that could not be built or were refused by the spool. */

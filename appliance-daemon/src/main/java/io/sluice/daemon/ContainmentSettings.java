@@ -1,9 +1,12 @@
 package io.sluice.daemon;
 
 import java.nio.file.Path;
+import java.time.Clock;
 
 import io.sluice.containment.ContainmentContext;
 import io.sluice.spool.SpoolContext;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /** Maps the {@code containment.*} settings onto containment's context, which validates them. */
 final class ContainmentSettings
@@ -14,14 +17,26 @@ final class ContainmentSettings
 
     static ContainmentContext context(final DaemonSettings settings)
     {
+        return context(settings, Clock.systemUTC(), SystemNanoClock.INSTANCE);
+    }
+
+    /**
+     * With the clocks containment's windows run on: the system's in the daemon; a test's own, so minutes of traffic
+     * history pass in a moment while the rest of the daemon runs for real.
+     */
+    static ContainmentContext context(final DaemonSettings settings, final Clock clock, final NanoClock nanoClock)
+    {
         final String stateFile = settings.string(ContainmentContext.STATE_FILE);
         return new ContainmentContext()
+            .clock(clock)
+            .nanoClock(nanoClock)
             .windowMs(settings.longValue(ContainmentContext.WINDOW_MS))
             .windowSlots(settings.intValue(ContainmentContext.WINDOW_SLOTS))
             .surgeFactor(settings.doubleValue(ContainmentContext.SURGE_FACTOR))
             .minSurgeMessages(settings.longValue(ContainmentContext.MIN_SURGE_MESSAGES))
             .normalRateFloorPerMinute(settings.doubleValue(ContainmentContext.NORMAL_RATE_FLOOR_PER_MINUTE))
             .baselineHalfLifeMs(settings.longValue(ContainmentContext.BASELINE_HALF_LIFE_MS))
+            .surgeWarmupMs(settings.longValue(ContainmentContext.SURGE_WARMUP_MS))
             .policyRejectionRatio(settings.doubleValue(ContainmentContext.POLICY_REJECTION_RATIO))
             .permanentFailureRatio(settings.doubleValue(ContainmentContext.PERMANENT_FAILURE_RATIO))
             .minVerdicts(settings.longValue(ContainmentContext.MIN_VERDICTS))

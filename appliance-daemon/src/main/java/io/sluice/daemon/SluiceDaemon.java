@@ -14,6 +14,7 @@ import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
 import io.sluice.bounce.BounceContext;
 import io.sluice.bounce.BouncePolicy;
+import io.sluice.bounce.NoticeBuilder;
 import io.sluice.config.InvalidSettingException;
 import io.sluice.containment.Containment;
 import io.sluice.containment.ContainmentContext;
@@ -37,6 +38,7 @@ import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainStatus;
 import io.sluice.drain.RouteSpec;
+import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.IngressSettings;
 import io.sluice.ingress.SmtpServer;
@@ -71,6 +73,10 @@ public final class SluiceDaemon implements AutoCloseable
     /** How often containment looks at each tenant's window, and how often its learned rates are saved. */
     private static final long CONTAINMENT_EVALUATE_INTERVAL_MS = 1_000;
     private static final long CONTAINMENT_SNAPSHOT_INTERVAL_MS = 60_000;
+    /** How often the bounce policy's suppression list, dedup table and budget are saved, when they changed. */
+    private static final long BOUNCE_SNAPSHOT_INTERVAL_MS = 5_000;
+    /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
+    private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
 
     private final Spool spool;
     private final DrainAgent drain;
@@ -89,11 +95,12 @@ public final class SluiceDaemon implements AutoCloseable
     {
         delivery = new Delivery(configuration.delivery());
         drain = new DrainAgent(configuration.drain(), delivery);
-        final ContainmentWiring holds = new ContainmentWiring(drain, new HoldNotice(configuration.containment()));
+        final HoldNotice holdNotices = new HoldNotice(configuration.containment());
+        final ContainmentWiring holds = new ContainmentWiring(drain, holdNotices);
         containment = Containment.open(configuration.containment(), holds);
         final BouncePolicy policy = new BouncePolicy(configuration.bounce());
         spool = Spool.open(configuration.spool(), listener(drain.listener(), policy, containment));
-        bounces = new BounceWiring(spool, policy, containment);
+        bounces = new BounceWiring(spool, policy, containment, budgetNotices(configuration, holdNotices));
         holds.bind(containment, spool);
         holds.reconcileAtStart();
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
@@ -129,6 +136,7 @@ public final class SluiceDaemon implements AutoCloseable
             }
             spool.close();
             containment.close();
+            policy.close();
             throw ex;
         }
         drainRunner = startedRunner;
@@ -138,8 +146,21 @@ public final class SluiceDaemon implements AutoCloseable
             ADMISSION_SNAPSHOT_INTERVAL_MS, ADMISSION_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::evaluateContainment,
             CONTAINMENT_EVALUATE_INTERVAL_MS, CONTAINMENT_EVALUATE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        final EnvelopeRules rules = configuration.sources().rules();
+        maintenance.scheduleWithFixedDelay(() -> reloadRecipients(rules),
+            RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::snapshotBounces,
+            BOUNCE_SNAPSHOT_INTERVAL_MS, BOUNCE_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotContainment,
             CONTAINMENT_SNAPSHOT_INTERVAL_MS, CONTAINMENT_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The budget alert's notices: the bounce policy's host name, containment's notifications lane and tenant. */
+    private static NoticeBuilder budgetNotices(final Configuration configuration, final HoldNotice holdNotices)
+    {
+        final ContainmentContext containment = configuration.containment();
+        return new NoticeBuilder(configuration.bounce().reportingMta(), containment.notificationSender(),
+            holdNotices.notices().tenant(), holdNotices.notices().lane(), configuration.bounce().clock());
     }
 
     /**
@@ -176,6 +197,30 @@ public final class SluiceDaemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             LOG.error("containment evaluation failed", ex);
+        }
+    }
+
+    private static void reloadRecipients(final EnvelopeRules rules)
+    {
+        try
+        {
+            rules.reloadIfChanged();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("reading the local recipients again failed; the previous list stays in force", ex);
+        }
+    }
+
+    private void snapshotBounces()
+    {
+        try
+        {
+            bounces.policy().snapshot();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("bounce state snapshot failed", ex);
         }
     }
 
@@ -216,8 +261,8 @@ public final class SluiceDaemon implements AutoCloseable
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, state, routesSetting(configuration.drain())), DrainControlMXBean.class)
                 .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
-                .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused),
-                    BouncesControlMXBean.class)
+                .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused,
+                    configuration.sources().rules(), state), BouncesControlMXBean.class)
                 .serve(configuration.jmx());
         }
         catch (final RuntimeException ex)
@@ -353,6 +398,7 @@ public final class SluiceDaemon implements AutoCloseable
         delivery.close();
         maintenance.shutdownNow();
         containment.close();
+        bounces.policy().close();
         admission.close();
         spool.close();
         LOG.info("sluice stopped");

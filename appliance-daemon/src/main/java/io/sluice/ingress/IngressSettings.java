@@ -11,7 +11,10 @@ import java.util.Set;
 import io.sluice.admission.Cidr;
 import io.sluice.daemon.DaemonSettings;
 
-/** Maps the {@code smtp.*}, {@code relay.*} and {@code tenant.*} settings onto the ingress context and source policy. */
+/**
+ * Maps the {@code smtp.*}, {@code relay.*} and {@code tenant.*} settings (and {@code admission.blockedSenders}, refused
+ * in-session) onto the ingress context and source policy.
+ */
 public final class IngressSettings
 {
     /** Settings key pattern for a tenant's source networks. */
@@ -56,7 +59,8 @@ public final class IngressSettings
             list(settings, SourcePolicy.RELAY_DOMAINS),
             cidrs(settings, SourcePolicy.TRUSTED_NETWORKS),
             cidrs(settings, SourcePolicy.NOTIFICATION_NETWORKS),
-            tenants);
+            tenants,
+            EnvelopeRules.of(settings.string(EnvelopeRules.LOCAL_RECIPIENTS), settings.string(EnvelopeRules.BLOCKED_SENDERS)));
     }
 
     /** @return the comma-separated values of {@code key}, trimmed, empty ones dropped. */

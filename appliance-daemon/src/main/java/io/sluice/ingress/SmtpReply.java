@@ -35,6 +35,8 @@ record SmtpReply(String text, boolean close)
     static final SmtpReply SIZE_EXCEEDED = of("552 5.3.4 Message size exceeds fixed limit");
     static final SmtpReply RELAY_DENIED = of("554 5.7.1 Relay access denied");
     static final SmtpReply SPOOF_REFUSED = of("550 5.7.1 Sender address not accepted from this source");
+    static final SmtpReply SENDER_BLOCKED = of("550 5.7.1 Sender address rejected: blocked by policy");
+    static final SmtpReply RECIPIENT_UNKNOWN = of("550 5.1.1 Recipient address rejected: no such user here");
     static final SmtpReply BARE_NEWLINE =
         of("554 5.6.0 Bare CR or LF in message content is not allowed (RFC 5321 section 2.3.8)");
     static final SmtpReply UTF8_NOT_REQUESTED = of("553 5.6.7 Non-ASCII address needs the SMTPUTF8 parameter");

@@ -279,6 +279,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.SIZE_EXCEEDED);
             return;
         }
+        // Before the buckets: a sender refused by name takes no token from anyone's budget.
+        if (services.policy().rules().isBlockedSender(path.address()))
+        {
+            services.admission().record(AdmissionCounter.SENDER_BLOCKED);
+            reply(SmtpReply.SENDER_BLOCKED);
+            return;
+        }
         final Decision decision = services.admission().admitMessage(client, trusted, tenant, path.domain(), baseLane());
         if (!decision.isAccepted())
         {
@@ -327,6 +334,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         {
             services.admission().record(AdmissionCounter.RELAY_DENIED);
             reply(SmtpReply.RELAY_DENIED);
+            return;
+        }
+        // What would only bounce later is refused now, to the real client.
+        if (services.policy().rules().isUnknownRecipient(path.address()))
+        {
+            services.admission().record(AdmissionCounter.RECIPIENT_UNKNOWN);
+            reply(SmtpReply.RECIPIENT_UNKNOWN);
             return;
         }
         final SpoofVerdict spoof = services.admission().classify(trusted, sender, path.address());

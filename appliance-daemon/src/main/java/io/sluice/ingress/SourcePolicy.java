@@ -13,8 +13,9 @@ import io.sluice.admission.Cidr;
 /**
  * Who a client is: whether it may relay anywhere (trusted networks, such as the appliance's own senders),
  * whether its mail is the appliance's system notifications (their own lane, so a customer flood never
- * delays an alert: incident 000's lesson), which tenant it belongs to, and which recipient domains anyone
- * may send to (the relay domains). Immutable; shared by every session.
+ * delays an alert: incident 000's lesson), which tenant it belongs to, which recipient domains anyone
+ * may send to (the relay domains), and which senders and recipients are refused outright ({@link EnvelopeRules}).
+ * Immutable but for the rules' live lists; shared by every session.
  */
 public final class SourcePolicy
 {
@@ -30,23 +31,43 @@ public final class SourcePolicy
     private final List<Cidr> trustedNetworks;
     private final List<Cidr> notificationNetworks;
     private final Map<String, List<Cidr>> tenantNetworks;
+    private final EnvelopeRules rules;
 
-    /**
-     * @param relayDomains         domains this appliance accepts mail for from anyone
-     * @param trustedNetworks      sources that may send to any domain
-     * @param notificationNetworks sources whose mail is the appliance's own notifications
-     * @param tenantNetworks       tenant name to its source networks, first match wins
-     */
+    /** A policy that refuses no sender or recipient by name ({@link EnvelopeRules#none()}). */
     public SourcePolicy(
         final Set<String> relayDomains,
         final List<Cidr> trustedNetworks,
         final List<Cidr> notificationNetworks,
         final Map<String, List<Cidr>> tenantNetworks)
     {
+        this(relayDomains, trustedNetworks, notificationNetworks, tenantNetworks, EnvelopeRules.none());
+    }
+
+    /**
+     * @param relayDomains         domains this appliance accepts mail for from anyone
+     * @param trustedNetworks      sources that may send to any domain
+     * @param notificationNetworks sources whose mail is the appliance's own notifications
+     * @param tenantNetworks       tenant name to its source networks, first match wins
+     * @param rules                senders and recipients refused by name
+     */
+    public SourcePolicy(
+        final Set<String> relayDomains,
+        final List<Cidr> trustedNetworks,
+        final List<Cidr> notificationNetworks,
+        final Map<String, List<Cidr>> tenantNetworks,
+        final EnvelopeRules rules)
+    {
         this.relayDomains = relayDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
         this.trustedNetworks = List.copyOf(trustedNetworks);
         this.notificationNetworks = List.copyOf(notificationNetworks);
         this.tenantNetworks = new LinkedHashMap<>(tenantNetworks);
+        this.rules = rules;
+    }
+
+    /** @return the senders and recipients refused by name; live, shared with the console. */
+    public EnvelopeRules rules()
+    {
+        return rules;
     }
 
     public boolean isTrusted(final InetAddress client)

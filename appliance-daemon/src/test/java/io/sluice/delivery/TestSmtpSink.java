@@ -26,8 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Per recipient, by the address's local part: {@code reject...} gets {@code 550 5.1.1}, {@code policy...}
  * {@code 550 5.7.1}, {@code defer...} {@code 451 4.3.0}, {@code deferonce...} {@code 451 4.3.0} the first time and
- * {@code 250} after, {@code throttle...} {@code 421 4.7.0} and the connection closed; anyone else {@code 250}. A sender
- * whose local part starts with {@code refused} gets {@code 550 5.7.1} at MAIL.
+ * {@code 250} after, {@code throttle...} {@code 421 4.7.0} and the connection closed; anyone else {@code 250}. A message
+ * with a {@code malware...} recipient is taken at RCPT and refused after its data with {@code 554 5.7.1}, as a content
+ * scanner refuses incident 001's attachments (counted in {@link #contentRejections()}). A sender whose local part
+ * starts with {@code refused} gets {@code 550 5.7.1} at MAIL.
  *
  * <p>Per connection and per message, from queues the test fills: {@link #greetings} (e.g. a {@code 421} greeting, after
  * which the connection is closed), {@link #dataActions} (what to do at the end of data: accept, defer, reject, throttle,
@@ -73,6 +75,7 @@ public final class TestSmtpSink implements AutoCloseable
     private final AtomicInteger mostOpen = new AtomicInteger();
     private final AtomicInteger pipelined = new AtomicInteger();
     private final AtomicInteger transactions = new AtomicInteger();
+    private final AtomicInteger contentRejections = new AtomicInteger();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> commands = new CopyOnWriteArrayList<>();
     private final Set<String> deferredOnce = ConcurrentHashMap.newKeySet();
@@ -124,6 +127,12 @@ public final class TestSmtpSink implements AutoCloseable
     int pipelinedTransactions()
     {
         return pipelined.get();
+    }
+
+    /** @return messages refused after their data for a {@code malware...} recipient. */
+    public int contentRejections()
+    {
+        return contentRejections.get();
     }
 
     /** @return transactions begun (MAIL received). */
@@ -409,8 +418,15 @@ public final class TestSmtpSink implements AutoCloseable
             }
             final Received message = new Received(number, from, List.copyOf(recipients), data.toByteArray(),
                 action != DataAction.DROP_AFTER_DATA);
+            final boolean malware = recipients.stream().anyMatch(r -> r.toLowerCase(Locale.ROOT).startsWith("malware"));
             from = null;
             recipients.clear();
+            if (malware && (action == null || action == DataAction.ACCEPT))
+            {
+                contentRejections.incrementAndGet();
+                reply("554 5.7.1 message refused: malware detected");
+                return true;
+            }
             switch (action == null ? DataAction.ACCEPT : action)
             {
                 case DEFER -> reply("451 4.3.0 queue full, try later");

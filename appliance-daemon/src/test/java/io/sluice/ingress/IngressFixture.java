@@ -40,13 +40,25 @@ public final class IngressFixture implements AutoCloseable
     public static IngressFixture start(
         final Path dir, final UnaryOperator<IngressContext> settings, final UnaryOperator<AdmissionContext> admissionSettings)
     {
+        return start(dir, settings, admissionSettings, EnvelopeRules.none());
+    }
+
+    /** With senders and recipients refused by name. */
+    public static IngressFixture start(final Path dir, final EnvelopeRules rules)
+    {
+        return start(dir, c -> c, a -> a, rules);
+    }
+
+    private static IngressFixture start(final Path dir, final UnaryOperator<IngressContext> settings,
+        final UnaryOperator<AdmissionContext> admissionSettings, final EnvelopeRules rules)
+    {
         final Spool spool = Spool.open(new SpoolContext().directory(dir.resolve("spool")).blockSizeBytes(1 << 20)
             .chunkBytes(64 << 10).diskReserveBytes(8 << 20));
         final Admission admission = Admission.open(
             admissionSettings.apply(new AdmissionContext().stateFile(dir.resolve("admission.state"))
                 .protectedDomains("relay.test")), new SpoolPressureGauge(spool));
         final SourcePolicy policy = new SourcePolicy(Set.of("relay.test"), List.of(Cidr.parse("test", "127.0.0.1/32")),
-            List.of(), Map.of("acme", List.of(Cidr.parse("test", "127.0.1.0/24"))));
+            List.of(), Map.of("acme", List.of(Cidr.parse("test", "127.0.1.0/24"))), rules);
         final IngressContext context = settings.apply(new IngressContext()
             .listen(new InetSocketAddress("127.0.0.1", 0)).hostname("sluice.test").eventLoopThreads(2));
         return new IngressFixture(spool, admission, SmtpServer.start(context, policy, admission, spool, Clock.systemUTC()));

@@ -5,7 +5,8 @@ import io.sluice.counters.CounterDescriptor;
 /**
  * Admission's counters, each with a stable id and a label, in the manner of Aeron's system counters: ids never
  * change meaning, so a console can read them by id. Most count decisions by reason; the SMTP layer counts its
- * own refusals ({@link #TOO_BIG}, {@link #SMUGGLING}, {@link #RELAY_DENIED}) here too through
+ * own refusals ({@link #TOO_BIG}, {@link #SMUGGLING}, {@link #RELAY_DENIED}, {@link #SENDER_BLOCKED},
+ * {@link #RECIPIENT_UNKNOWN}) here too through
  * {@link Admission#record}, so every refusal is in one place. Gauges hold a current value instead and cannot
  * be recorded. {@link AdmissionCounters} refuses duplicate ids at start-up.
  */
@@ -29,7 +30,9 @@ public enum AdmissionCounter implements CounterDescriptor
     ACTIVE_KEYS_EVICTED(15, "keys dropped with a bucket not full: the table was full of active sources", false),
     BACKPRESSURE_ACTIVE(16, "backpressure on: 1, off: 0 (gauge)", true),
     STATE_SNAPSHOTS_WRITTEN(17, "admission state files written", false),
-    STATE_FILE_FAILURES(18, "admission state files that could not be read or written", false);
+    STATE_FILE_FAILURES(18, "admission state files that could not be read or written", false),
+    SENDER_BLOCKED(19, "refused at MAIL FROM: sender on admission.blockedSenders", false),
+    RECIPIENT_UNKNOWN(20, "refused at RCPT TO: not in relay.localRecipients for its domain", false);
 
     private final int id;
     private final String label;

@@ -1,5 +1,6 @@
 package io.sluice.bounce;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -106,6 +107,13 @@ public final class BounceContext
     public static final String OPERATOR_ADDRESS = "bounce.operatorAddress";
     public static final String DEFAULT_OPERATOR_ADDRESS = "";
 
+    /**
+     * Where the suppression list, the dedup table and the budget window are kept across restarts, so a restart in the
+     * middle of a flood neither forgets who hard-bounced nor hands the flood a fresh budget. Null (the library's
+     * default): kept in memory only. The daemon puts it in the spool directory.
+     */
+    public static final String STATE_FILE = "bounce.stateFile";
+
     /** The appliance's host name, written as the DSN's {@code Reporting-MTA} and in its addresses. */
     public static final String REPORTING_MTA = "bounce.reportingMta";
     public static final String DEFAULT_REPORTING_MTA = "localhost";
@@ -138,6 +146,7 @@ public final class BounceContext
     private String operatorAddress = DEFAULT_OPERATOR_ADDRESS;
     private String reportingMta = DEFAULT_REPORTING_MTA;
     private int dsnMaxHeaderBytes = DEFAULT_DSN_MAX_HEADER_BYTES;
+    private Path stateFile;
     private Clock clock = Clock.systemUTC();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
 
@@ -599,6 +608,20 @@ public final class BounceContext
     public int dsnMaxHeaderBytes()
     {
         return dsnMaxHeaderBytes;
+    }
+
+    /** @param stateFile where the policy's memory is kept across restarts; null: in memory only. */
+    public BounceContext stateFile(final Path stateFile)
+    {
+        checkMutable();
+        this.stateFile = stateFile;
+        return this;
+    }
+
+    /** @return the state file, or null. */
+    public Path stateFile()
+    {
+        return stateFile;
     }
 
     /** The wall clock: suppression-list expiry, the time of a suppression, a DSN's dates. Tests move it by hand. */

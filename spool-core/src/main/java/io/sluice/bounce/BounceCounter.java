@@ -26,7 +26,9 @@ public enum BounceCounter implements CounterDescriptor
     ADDRESSES_SUPPRESSED(13, "addresses put on the suppression list", false),
     SUPPRESSION_LIST_SIZE(14, "addresses on the suppression list (gauge)", true),
     MESSAGES_ACCEPTED(15, "accepted messages the bounce budget is a fraction of", false),
-    BUDGET_ALERTS(16, "bounce budget alerts raised (at most one per budget window)", false);
+    BUDGET_ALERTS(16, "bounce budget alerts raised (at most one per budget window)", false),
+    STATE_FILES_WRITTEN(17, "bounce state files written (suppression list, dedup, budget)", false),
+    STATE_FILE_FAILURES(18, "bounce state files that could not be read or written", false);
 
     private final int id;
     private final String label;

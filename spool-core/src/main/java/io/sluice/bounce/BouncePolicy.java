@@ -1,8 +1,14 @@
 package io.sluice.bounce;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -43,11 +49,15 @@ import org.slf4j.LoggerFactory;
  * <p>Every suppression is counted by reason ({@link BounceCounter}) and kept in a bounded list of recent ones
  * ({@link #recentSuppressions()}); the caller journals it through {@link BounceDecision#journalStatus()}.
  *
+ * <p>With a {@link BounceContext#STATE_FILE}, the suppression list, the dedup table and the budget window survive a
+ * restart ({@link BounceStateFile}): read when the policy is made, written by {@link #snapshot()} (call it every few
+ * seconds; it writes only what changed), by {@link #close()}, and before an operator's change returns.
+ *
  * <p>Thread-safe: delivery threads decide, the journal writer reports accepted mail, the console lists and edits
  * the suppression list. State is guarded by one lock held for the microseconds of a decision, never across I/O;
  * decisions happen only on permanent failures, so the lock is never hot. Time comes from the context's clocks.
  */
-public final class BouncePolicy
+public final class BouncePolicy implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(BouncePolicy.class);
 
@@ -68,8 +78,13 @@ public final class BouncePolicy
     private final KeyedBuckets domainBuckets;
     private final DedupTable dedup;
     private final BudgetWindow budget;
+    private final Path stateFile;
+    /** Serialises state file writes; taken before {@code lock}, never inside it. */
+    private final Object fileLock = new Object();
     private boolean alerted;
     private long lastAlertNs;
+    /** Guarded by {@code lock}: whether anything the state file keeps changed since it was last written. */
+    private boolean dirty;
 
     /**
      * @param context settings; concluded (validated) here.
@@ -92,6 +107,136 @@ public final class BouncePolicy
         domainBuckets = new KeyedBuckets(context.domainRatePerHour(), context.domainBurst(), context.maxTrackedKeys());
         dedup = new DedupTable(context.dedupWindowMs(), context.maxTrackedKeys());
         budget = new BudgetWindow(context.budgetWindowMs());
+        stateFile = context.stateFile();
+        restore();
+    }
+
+    /**
+     * Reads the state file, if there is one. A corrupt file is logged, counted and moved aside to
+     * {@code <name>.corrupt}: the policy then starts empty, as it would without a file, and never refuses to start.
+     */
+    private void restore()
+    {
+        if (stateFile == null || !Files.exists(stateFile))
+        {
+            return;
+        }
+        try
+        {
+            final BounceStateFile.Saved saved = BounceStateFile.read(stateFile);
+            final long nowMillis = clock.millis();
+            final long nowNs = nanoClock.nanoTime();
+            // Time that passed while the daemon was down counts against the dedup entries and the budget's slots.
+            final long downMs = Math.max(0, nowMillis - saved.savedAtMillis());
+            synchronized (lock)
+            {
+                for (final SuppressedAddress address : saved.suppressions())
+                {
+                    if (address.expiresAtMillis() > nowMillis)
+                    {
+                        suppressionList.add(address.address(), address.expiresAtMillis(), nowMillis);
+                    }
+                }
+                for (final BounceStateFile.SavedDedup entry : saved.dedup())
+                {
+                    dedup.restore(entry.key(), nowNs, TimeUnit.MILLISECONDS.toNanos(entry.remainingMs() - downMs));
+                }
+                for (final BounceStateFile.SavedSlot slot : saved.budget())
+                {
+                    budget.restore(nowNs, TimeUnit.MILLISECONDS.toNanos(slot.ageMs() + downMs), slot.accepted(), slot.sent());
+                }
+                counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
+            }
+            LOG.info("bounce policy: restored {} suppressed addresses, {} recent bounces and the budget ({}) from {}",
+                suppressionList.size(), dedup.size(), budget(), stateFile);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            counters.counter(BounceCounter.STATE_FILE_FAILURES).increment();
+            LOG.error("bounce policy: state file {} is unreadable ({}); starting with an empty suppression list", stateFile,
+                ex.toString());
+            try
+            {
+                Files.move(stateFile, stateFile.resolveSibling(stateFile.getFileName() + ".corrupt"),
+                    StandardCopyOption.REPLACE_EXISTING);
+            }
+            catch (final IOException moveFailure)
+            {
+                LOG.error("bounce policy: cannot move the unreadable state file aside: {}", moveFailure.toString());
+            }
+        }
+    }
+
+    /**
+     * Writes the state file if anything it keeps changed since the last write. Call it from a maintenance thread every
+     * few seconds: a crash loses at most that much.
+     *
+     * @return true if written; false if unchanged, there is no state file, or it could not be written (logged, counted).
+     */
+    public boolean snapshot()
+    {
+        synchronized (fileLock)
+        {
+            final BounceStateFile.Saved saved;
+            synchronized (lock)
+            {
+                if (!dirty || stateFile == null)
+                {
+                    return false;
+                }
+                saved = capture();
+                dirty = false;
+            }
+            try
+            {
+                write(saved);
+                return true;
+            }
+            catch (final IOException ex)
+            {
+                synchronized (lock)
+                {
+                    dirty = true;
+                }
+                LOG.error("bounce policy: cannot write the state file {}", stateFile, ex);
+                return false;
+            }
+        }
+    }
+
+    /** Guarded by {@code lock}. */
+    private BounceStateFile.Saved capture()
+    {
+        final long nowMillis = clock.millis();
+        final long nowNs = nanoClock.nanoTime();
+        final List<BounceStateFile.SavedDedup> recentBounces = new ArrayList<>(dedup.size());
+        dedup.forEach(nowNs, (key, remainingNs) ->
+            recentBounces.add(new BounceStateFile.SavedDedup(key, TimeUnit.NANOSECONDS.toMillis(remainingNs))));
+        final List<BounceStateFile.SavedSlot> slots = new ArrayList<>();
+        budget.forEach(nowNs, (ageNs, accepted, sent) ->
+            slots.add(new BounceStateFile.SavedSlot(TimeUnit.NANOSECONDS.toMillis(ageNs), accepted, sent)));
+        return new BounceStateFile.Saved(nowMillis, suppressionList.list(nowMillis), recentBounces, slots);
+    }
+
+    private void write(final BounceStateFile.Saved saved) throws IOException
+    {
+        try
+        {
+            BounceStateFile.write(stateFile, saved);
+            counters.counter(BounceCounter.STATE_FILES_WRITTEN).increment();
+        }
+        catch (final IOException ex)
+        {
+            counters.counter(BounceCounter.STATE_FILE_FAILURES).increment();
+            throw ex;
+        }
+    }
+
+    /** Writes the state file a last time, if anything changed. */
+    @Override
+    public void close()
+    {
+        snapshot();
     }
 
     /**
@@ -156,7 +301,8 @@ public final class BouncePolicy
         if (alert)
         {
             counters.counter(BounceCounter.BUDGET_ALERTS).increment();
-            LOG.warn("bounce budget spent: {}; further bounces are suppressed until the window moves on", budget());
+            LOG.warn("ALERT bounce budget spent: {}; further bounces are suppressed (and counted) until the window moves on",
+                budget());
         }
         return new BounceDecision(message, parsed, failure, reason, alert);
     }
@@ -186,6 +332,7 @@ public final class BouncePolicy
         {
             counters.counter(BounceCounter.ADDRESSES_SUPPRESSED).increment();
         }
+        dirty = true;
         counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
     }
 
@@ -289,6 +436,7 @@ public final class BouncePolicy
         }
         budget.sent(nowNs);
         dedup.remember(dedupKey, nowNs);
+        dirty = true;
         return null;
     }
 
@@ -377,6 +525,7 @@ public final class BouncePolicy
         synchronized (lock)
         {
             budget.accepted(nowNs, messages);
+            dirty = true;
         }
         counters.counter(BounceCounter.MESSAGES_ACCEPTED).getAndAdd(messages);
     }
@@ -397,6 +546,7 @@ public final class BouncePolicy
      *
      * @param durationMs how long, from now; at least 1.
      * @throws IllegalArgumentException if the address is not a mailbox or the duration is not positive.
+     * @throws UncheckedIOException if the state file cannot be written: then nothing changed.
      */
     public void suppress(final String address, final long durationMs)
     {
@@ -409,33 +559,93 @@ public final class BouncePolicy
         {
             throw new IllegalArgumentException("expected a positive duration in ms: " + durationMs);
         }
+        final String normalized = Addresses.normalize(address);
         final long nowMillis = clock.millis();
-        synchronized (lock)
+        synchronized (fileLock)
         {
-            if (suppressionList.add(Addresses.normalize(address), nowMillis + durationMs, nowMillis))
+            final Long before;
+            final BounceStateFile.Saved saved;
+            synchronized (lock)
             {
-                counters.counter(BounceCounter.ADDRESSES_SUPPRESSED).increment();
+                before = suppressionList.expiryOf(normalized);
+                if (suppressionList.add(normalized, nowMillis + durationMs, nowMillis))
+                {
+                    counters.counter(BounceCounter.ADDRESSES_SUPPRESSED).increment();
+                }
+                counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
+                saved = stateFile == null ? null : capture();
+                dirty &= saved == null;
             }
-            counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
+            persistOrUndo(saved, "listing " + address, () ->
+            {
+                suppressionList.remove(normalized);
+                if (before != null)
+                {
+                    suppressionList.put(normalized, before);
+                }
+            });
         }
         LOG.info("bounce suppression list: {} added by operator for {} ms", address, durationMs);
     }
 
-    /** @return true if the address was on the suppression list and is now off it. */
+    /**
+     * @return true if the address was on the suppression list and is now off it.
+     * @throws UncheckedIOException if the state file cannot be written: then nothing changed.
+     */
     public boolean unsuppress(final String address)
     {
         Objects.requireNonNull(address, "address");
+        final String normalized = Addresses.normalize(address);
         final boolean removed;
-        synchronized (lock)
+        synchronized (fileLock)
         {
-            removed = suppressionList.remove(Addresses.normalize(address));
-            counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
+            final Long before;
+            final BounceStateFile.Saved saved;
+            synchronized (lock)
+            {
+                before = suppressionList.expiryOf(normalized);
+                removed = suppressionList.remove(normalized);
+                counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
+                saved = stateFile == null || !removed ? null : capture();
+                dirty &= saved == null;
+            }
+            persistOrUndo(saved, "removing " + address, () -> suppressionList.put(normalized, before));
         }
         if (removed)
         {
             LOG.info("bounce suppression list: {} removed by operator", address);
         }
         return removed;
+    }
+
+    /**
+     * Caller holds {@code fileLock}. Writes an operator's change before it returns; if it cannot be written, undoes it
+     * and says so: an operator is never told of a change a restart would lose.
+     *
+     * @param saved the state with the change; null when there is no state file (nothing to write).
+     */
+    private void persistOrUndo(final BounceStateFile.Saved saved, final String what, final Runnable undo)
+    {
+        if (saved == null)
+        {
+            return;
+        }
+        try
+        {
+            write(saved);
+        }
+        catch (final IOException ex)
+        {
+            synchronized (lock)
+            {
+                undo.run();
+                dirty = true;
+                counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
+            }
+            LOG.error("bounce policy: cannot write the state file {} for {}: nothing changed", stateFile, what, ex);
+            throw new UncheckedIOException("cannot write the bounce state file " + stateFile + "; " + what
+                + " did not happen", ex);
+        }
     }
 
     public boolean isSuppressed(final String address)

@@ -58,6 +58,48 @@ final class BudgetWindow
         return sum(sent, nowNs);
     }
 
+    /** Calls {@code sink} with each live slot's age (ns since its start), accepted and sent counts. */
+    void forEach(final long nowNs, final SlotSink sink)
+    {
+        final long current = Math.floorDiv(nowNs, slotNs);
+        for (int i = 0; i < SLOTS; i++)
+        {
+            if (epochs[i] > current - SLOTS && epochs[i] <= current && (accepted[i] | sent[i]) != 0)
+            {
+                sink.slot(nowNs - epochs[i] * slotNs, accepted[i], sent[i]);
+            }
+        }
+    }
+
+    /** Adds counts saved with {@link #forEach} to the slot that started {@code ageNs} before now, if still in the window. */
+    void restore(final long nowNs, final long ageNs, final long acceptedCount, final long sentCount)
+    {
+        final long epoch = Math.floorDiv(nowNs - ageNs, slotNs);
+        if (ageNs < 0 || epoch <= Math.floorDiv(nowNs, slotNs) - SLOTS)
+        {
+            return;
+        }
+        final int index = (int)Math.floorMod(epoch, (long)SLOTS);
+        if (epochs[index] > epoch)
+        {
+            return;
+        }
+        if (epochs[index] != epoch)
+        {
+            epochs[index] = epoch;
+            accepted[index] = 0;
+            sent[index] = 0;
+        }
+        accepted[index] += acceptedCount;
+        sent[index] += sentCount;
+    }
+
+    /** Receives one budget slot. */
+    interface SlotSink
+    {
+        void slot(long ageNs, long acceptedCount, long sentCount);
+    }
+
     private long sum(final long[] counts, final long nowNs)
     {
         final long current = Math.floorDiv(nowNs, slotNs);

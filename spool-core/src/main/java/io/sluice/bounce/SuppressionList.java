@@ -62,6 +62,18 @@ final class SuppressionList
         return expiries.remove(address) != null;
     }
 
+    /** @return the address's expiry, expired or not, or null if it is not listed: to undo a change. */
+    Long expiryOf(final String address)
+    {
+        return expiries.get(address);
+    }
+
+    /** Puts back an entry exactly as it was (undoing a change that could not be made durable). */
+    void put(final String address, final long expiry)
+    {
+        expiries.put(address, expiry);
+    }
+
     /** @return the listed addresses, oldest entry first, dropping the expired ones. */
     List<SuppressedAddress> list(final long nowMillis)
     {

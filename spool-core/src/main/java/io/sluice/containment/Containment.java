@@ -121,7 +121,7 @@ public final class Containment implements AutoCloseable
             for (final ContainmentStateFile.SavedTenant tenant : saved.tenants())
             {
                 final TenantTrack track = new TenantTrack(tenant.tenant(), context, nowNs);
-                track.restoreLearned(tenant.learnedPerMinute());
+                track.restoreLearned(tenant.learnedPerMinute(), tenant.historyMs());
                 track.state = tenant.state();
                 track.reason = tenant.reason();
                 track.sinceMillis = tenant.sinceMillis();
@@ -293,7 +293,10 @@ public final class Containment implements AutoCloseable
         return holds.size();
     }
 
-    /** @return the first threshold the figures cross, or null. Policy rejections first: the most direct evidence. */
+    /**
+     * @return the first threshold the figures cross, or null. Policy rejections first: the most direct evidence. The
+     *         volume rule only once the tenant's normal rate is established (its warm-up is over).
+     */
     private HoldReason crossed(final ContainmentFigures figures)
     {
         if (figures.verdicts() >= context.minVerdicts())
@@ -307,7 +310,7 @@ public final class Containment implements AutoCloseable
                 return HoldReason.PERMANENT_FAILURES;
             }
         }
-        if (context.surgeFactor() > 0 && figures.messages() >= context.minSurgeMessages()
+        if (context.surgeFactor() > 0 && figures.baselineEstablished() && figures.messages() >= context.minSurgeMessages()
             && figures.ratePerMinute() > context.surgeFactor() * figures.normalRatePerMinute())
         {
             return HoldReason.VOLUME_SURGE;
@@ -645,7 +648,7 @@ public final class Containment implements AutoCloseable
         if (track == null)
         {
             return new TenantView(tenant, TenantState.NORMAL, null, 0, "", new ContainmentFigures(context.windowMs(), 0, 0,
-                context.normalRateFloorPerMinute(), 0, 0, 0));
+                context.normalRateFloorPerMinute(), 0, 0, 0, context.surgeWarmupMs() == 0));
         }
         return view(track, nanoClock.nanoTime());
     }
@@ -728,7 +731,7 @@ public final class Containment implements AutoCloseable
             if ((track.state.isHolding() || learned > 0) && seen.add(track.tenant))
             {
                 saved.add(new ContainmentStateFile.SavedTenant(track.tenant, track.state, track.reason, track.sinceMillis,
-                    track.note, learned));
+                    track.note, learned, track.historyMs()));
             }
         }
         ContainmentStateFile.write(stateFile, clock.millis(), saved);

@@ -16,9 +16,15 @@ import org.agrona.concurrent.SystemNanoClock;
  *
  * <p>With the defaults a tenant is held when, over the last 5 minutes, it sent more than 10x its normal rate (and at
  * least 100 messages), or more than 20% of at least 100 upstream verdicts were policy rejections ({@code 5.7.x}),
- * or more than 50% of them were permanent failures. A tenant with no history counts as sending
- * {@value #DEFAULT_NORMAL_RATE_FLOOR_PER_MINUTE} messages a minute, so a brand-new account that starts blasting
- * (incident 000 began with a sign-up) is held after about 500 messages in 5 minutes.
+ * or more than 50% of them were permanent failures. The normal rate is never taken as below
+ * {@value #DEFAULT_NORMAL_RATE_FLOOR_PER_MINUTE} messages a minute.
+ *
+ * <p>The volume rule judges a tenant only once containment has learned its normal rate for
+ * {@link #SURGE_WARMUP_MS} (an hour): "10x its normal rate" means nothing for a tenant whose normal is unknown,
+ * and judging a new tenant's first burst against a near-zero baseline held every new customer's first mailing
+ * (and the benchmark's one tenant after its warm-up). A brand-new account that starts blasting (incident 000 began
+ * with a sign-up) is still limited by admission's per-tenant buckets at SMTP time and held by the ratio rules, which
+ * apply from its first verdicts; {@code containment.surgeWarmupMs=0} judges new tenants against the floor instead.
  */
 public final class ContainmentContext
 {
@@ -49,6 +55,15 @@ public final class ContainmentContext
      */
     public static final String BASELINE_HALF_LIFE_MS = "containment.baselineHalfLifeMs";
     public static final long DEFAULT_BASELINE_HALF_LIFE_MS = TimeUnit.HOURS.toMillis(6);
+
+    /**
+     * How long containment must have learned a tenant's normal rate before the volume rule applies to it. Meanwhile
+     * the rate is learned as the plain average of what the tenant sends (no cap), so the baseline it is judged
+     * against afterwards is its real level, not the near-zero start of an average. 0: the volume rule applies from
+     * the first message, against the floor.
+     */
+    public static final String SURGE_WARMUP_MS = "containment.surgeWarmupMs";
+    public static final long DEFAULT_SURGE_WARMUP_MS = TimeUnit.HOURS.toMillis(1);
 
     /** Held when more than this fraction of the window's verdicts are {@code 5.7.x}; 0 turns the rule off. */
     public static final String POLICY_REJECTION_RATIO = "containment.policyRejectionRatio";
@@ -114,6 +129,7 @@ public final class ContainmentContext
     private long minSurgeMessages = DEFAULT_MIN_SURGE_MESSAGES;
     private double normalRateFloorPerMinute = DEFAULT_NORMAL_RATE_FLOOR_PER_MINUTE;
     private long baselineHalfLifeMs = DEFAULT_BASELINE_HALF_LIFE_MS;
+    private long surgeWarmupMs = DEFAULT_SURGE_WARMUP_MS;
     private double policyRejectionRatio = DEFAULT_POLICY_REJECTION_RATIO;
     private double permanentFailureRatio = DEFAULT_PERMANENT_FAILURE_RATIO;
     private long minVerdicts = DEFAULT_MIN_VERDICTS;
@@ -161,6 +177,7 @@ public final class ContainmentContext
                 "expected a rate of 0 or more messages per minute");
         }
         requireRange(BASELINE_HALF_LIFE_MS, baselineHalfLifeMs, windowMs, MAX_MS);
+        requireRange(SURGE_WARMUP_MS, surgeWarmupMs, 0, TimeUnit.DAYS.toMillis(30));
         requireRatio(POLICY_REJECTION_RATIO, policyRejectionRatio);
         requireRatio(PERMANENT_FAILURE_RATIO, permanentFailureRatio);
         requireRange(MIN_VERDICTS, minVerdicts, 1, Long.MAX_VALUE);
@@ -327,6 +344,18 @@ public final class ContainmentContext
     public long baselineHalfLifeMs()
     {
         return baselineHalfLifeMs;
+    }
+
+    public ContainmentContext surgeWarmupMs(final long surgeWarmupMs)
+    {
+        checkMutable();
+        this.surgeWarmupMs = surgeWarmupMs;
+        return this;
+    }
+
+    public long surgeWarmupMs()
+    {
+        return surgeWarmupMs;
     }
 
     public ContainmentContext policyRejectionRatio(final double policyRejectionRatio)

@@ -12,11 +12,19 @@ import java.util.Locale;
  * @param verdicts            upstream verdicts over the window: delivered, failed, policy-rejected recipients
  * @param permanentFailures   verdicts that were {@code 5xx}, policy rejections included
  * @param policyRejections    verdicts that were {@code 5.7.x}
+ * @param baselineEstablished whether the normal rate has its warm-up's worth of history, so the volume rule applies
  */
 public record ContainmentFigures(
     long windowMs, long messages, double ratePerMinute, double normalRatePerMinute, long verdicts,
-    long permanentFailures, long policyRejections)
+    long permanentFailures, long policyRejections, boolean baselineEstablished)
 {
+    /** Figures of a tenant whose normal rate is established. */
+    public ContainmentFigures(final long windowMs, final long messages, final double ratePerMinute,
+        final double normalRatePerMinute, final long verdicts, final long permanentFailures, final long policyRejections)
+    {
+        this(windowMs, messages, ratePerMinute, normalRatePerMinute, verdicts, permanentFailures, policyRejections, true);
+    }
+
     /** @return permanent failures over verdicts, 0 when there were none. */
     public double permanentFailureRatio()
     {
@@ -33,8 +41,9 @@ public record ContainmentFigures(
     public String summary()
     {
         return String.format(Locale.ROOT,
-            "%d msgs in %d s (%.1f/min, normal %.1f/min); %d verdicts: %d 5xx (%.0f%%), %d 5.7.x (%.0f%%)",
-            messages, windowMs / 1000, ratePerMinute, normalRatePerMinute, verdicts, permanentFailures,
+            "%d msgs in %d s (%.1f/min, normal %.1f/min%s); %d verdicts: %d 5xx (%.0f%%), %d 5.7.x (%.0f%%)",
+            messages, windowMs / 1000, ratePerMinute, normalRatePerMinute, baselineEstablished ? "" : ", still learning",
+            verdicts, permanentFailures,
             100 * permanentFailureRatio(), policyRejections, 100 * policyRejectionRatio());
     }
 }

@@ -22,8 +22,10 @@ import java.util.zip.CRC32C;
  * baseline to hide under). Windows are not kept: they are minutes long and rebuild from the traffic.
  *
  * <p>Layout (big-endian): magic {@code "SLCT"}, version, save time (epoch ms), tenant count, then per tenant its
- * name, state ordinal, reason ordinal ({@code 0xFF} for none), held-since (epoch ms), note, learned rate per minute;
- * last, the CRC32C of everything before it. Anything that does not parse, or fails the CRC, is corrupt as a whole.
+ * name, state ordinal, reason ordinal ({@code 0xFF} for none), held-since (epoch ms), note, learned rate per minute,
+ * and (version 2) how much history the learned rate has, in ms; last, the CRC32C of everything before it. Anything
+ * that does not parse, or fails the CRC, is corrupt as a whole. A version 1 file is still read: its learned rates
+ * count as fully established, as they were judged before the warm-up existed.
  *
  * <p>Written atomically, as admission's state file: to a temporary file beside it, forced to disk, renamed over the
  * old one, and the directory forced, so a crash leaves the old file or the new one, never a torn one.
@@ -31,14 +33,19 @@ import java.util.zip.CRC32C;
 final class ContainmentStateFile
 {
     static final int MAGIC = 0x534C_4354;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    private static final int VERSION_WITHOUT_HISTORY = 1;
     private static final int NO_REASON = 0xFF;
     /** Far above a million tenants with long names and notes; a bigger file is not ours. */
     private static final long MAX_FILE_BYTES = 1L << 30;
 
-    /** One tenant as saved. */
+    /**
+     * One tenant as saved.
+     *
+     * @param historyMs how long the learned rate was learned; {@link Long#MAX_VALUE} when a version 1 file did not say
+     */
     record SavedTenant(String tenant, TenantState state, HoldReason reason, long sinceMillis, String note,
-        double learnedPerMinute)
+        double learnedPerMinute, long historyMs)
     {
     }
 
@@ -70,9 +77,12 @@ final class ContainmentStateFile
             throw new IOException("state file " + path + " fails its CRC32C check");
         }
         final DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
-        if (in.readInt() != MAGIC || in.readInt() != VERSION)
+        final int magic = in.readInt();
+        final int version = in.readInt();
+        if (magic != MAGIC || (version != VERSION && version != VERSION_WITHOUT_HISTORY))
         {
-            throw new IOException("state file " + path + " is not a containment state file of version " + VERSION);
+            throw new IOException("state file " + path + " is not a containment state file of version "
+                + VERSION_WITHOUT_HISTORY + " or " + VERSION);
         }
         final long savedAtMillis = in.readLong();
         final int count = in.readInt();
@@ -90,11 +100,13 @@ final class ContainmentStateFile
             final long since = in.readLong();
             final String note = in.readUTF();
             final double learned = in.readDouble();
-            if (tenant.isEmpty() || !(learned >= 0 && learned < Double.MAX_VALUE) || (state.isHolding() != (reason != null)))
+            final long historyMs = version == VERSION_WITHOUT_HISTORY ? Long.MAX_VALUE : in.readLong();
+            if (tenant.isEmpty() || !(learned >= 0 && learned < Double.MAX_VALUE) || (state.isHolding() != (reason != null))
+                || historyMs < 0)
             {
                 throw new IOException("state file " + path + " has an impossible entry for tenant '" + tenant + "'");
             }
-            tenants.add(new SavedTenant(tenant, state, reason, since, note, learned));
+            tenants.add(new SavedTenant(tenant, state, reason, since, note, learned, historyMs));
         }
         if (in.available() != 0)
         {
@@ -129,6 +141,7 @@ final class ContainmentStateFile
             out.writeLong(tenant.sinceMillis());
             out.writeUTF(tenant.note());
             out.writeDouble(tenant.learnedPerMinute());
+            out.writeLong(tenant.historyMs());
         }
         final CRC32C crc = new CRC32C();
         crc.update(buffer.toByteArray());

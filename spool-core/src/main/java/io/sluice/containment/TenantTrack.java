@@ -8,9 +8,15 @@ import java.util.Arrays;
  * <p>The window is {@code slots} slots on the monotonic clock; a slot is reused in place when its time comes round
  * again. Before a slot is reused, every closed slot not yet learned is folded into the normal rate, an exponentially
  * weighted moving average of the per-slot rate (per minute) with the configured half-life; empty slots count as
- * zero, so a tenant that goes quiet is forgotten slowly. Learning happens only while the tenant is
- * {@link TenantState#NORMAL}, and each sample counts for at most {@link #LEARNING_CAP} times the current normal rate:
- * neither a held flood nor the slots of it before the hold can teach containment that a flood is normal.
+ * zero, so a tenant that goes quiet is forgotten slowly. The average is bias-corrected (divided by the weight its
+ * samples carry so far, as Adam's moments are): an average that starts from zero would take a new tenant for a
+ * near-silent one for hours, and its first ordinary mailing for a surge.
+ *
+ * <p>Learning happens only while the tenant is {@link TenantState#NORMAL}. Once the tenant has
+ * {@link ContainmentContext#SURGE_WARMUP_MS} of history, each sample counts for at most {@link #LEARNING_CAP} times
+ * the current normal rate: neither a held flood nor the slots of it before the hold can teach containment that a
+ * flood is normal. During the warm-up samples count as they are, so the baseline is the tenant's real level, and the
+ * volume rule does not apply yet ({@link #isBaselineEstablished()}).
  *
  * <p>Counting methods are thread-safe ({@code synchronized} on the track, held for the arithmetic of one slot); the
  * state fields are written under {@link Containment}'s control lock and read anywhere ({@code volatile}).
@@ -35,7 +41,11 @@ final class TenantTrack
     private final long[] verdicts;
     private final long[] permanent;
     private final long[] policy;
+    private final long warmupSlots;
+    /** The raw exponentially weighted average, biased towards zero while its history is short ({@link #corrected}). */
     private double normalPerMinute;
+    /** Slots folded into the average while the tenant was normal: its history, in slots. */
+    private long learnedSlots;
     private long learnedEpoch;
 
     volatile TenantState state = TenantState.NORMAL;
@@ -52,6 +62,7 @@ final class TenantTrack
         // Per slot, the old average keeps 2^(-slot/halfLife) of its weight.
         this.alpha = 1 - Math.pow(2, -slotMs / context.baselineHalfLifeMs());
         this.floorPerMinute = context.normalRateFloorPerMinute();
+        this.warmupSlots = (long)Math.ceil(context.surgeWarmupMs() / slotMs);
         epochs = new long[slots];
         Arrays.fill(epochs, Long.MIN_VALUE);
         messages = new long[slots];
@@ -99,24 +110,61 @@ final class TenantTrack
             }
         }
         return new ContainmentFigures(windowMs, sumMessages, sumMessages * 60_000.0 / windowMs, normalRate(),
-            sumVerdicts, sumPermanent, sumPolicy);
+            sumVerdicts, sumPermanent, sumPolicy, isBaselineEstablished());
     }
 
-    /** @return the learned normal rate, never below the floor. */
+    /** @return the learned normal rate (bias-corrected), never below the floor. */
     synchronized double normalRate()
     {
-        return Math.max(normalPerMinute, floorPerMinute);
+        return Math.max(corrected(), floorPerMinute);
     }
 
-    /** @return the learned average alone, without the floor: what the state file keeps. */
+    /**
+     * Guarded by {@code this}. During the warm-up the average is divided by the weight its samples carry,
+     * 1 - (1 - alpha)^slots: the plain average of what the tenant sent so far. At the end of the warm-up that value
+     * becomes the average itself ({@link #establish()}), the usual way to start a moving average, so afterwards one
+     * slot never moves the baseline by more than alpha of the difference, however short the warm-up was.
+     *
+     * @return the learned average; 0 before any sample.
+     */
+    private double corrected()
+    {
+        if (learnedSlots >= warmupSlots)
+        {
+            return normalPerMinute;
+        }
+        final double weight = 1 - Math.pow(1 - alpha, learnedSlots);
+        return weight > 0 ? normalPerMinute / weight : 0;
+    }
+
+    /** @return true once the tenant has the warm-up's worth of history: the volume rule may judge it. */
+    synchronized boolean isBaselineEstablished()
+    {
+        return learnedSlots >= warmupSlots;
+    }
+
+    /** @return the learned average without the floor: what the state file keeps. */
     synchronized double learnedPerMinute()
     {
-        return normalPerMinute;
+        return corrected();
     }
 
-    synchronized void restoreLearned(final double perMinute)
+    /** @return how much history the learned average has, in ms: what the state file keeps beside it. */
+    synchronized long historyMs()
     {
-        normalPerMinute = perMinute;
+        return learnedSlots >= Long.MAX_VALUE / slotNs ? Long.MAX_VALUE : learnedSlots * (slotNs / 1000) / 1000;
+    }
+
+    /**
+     * Restores the learned average and its history from the state file.
+     *
+     * @param historyMs {@link Long#MAX_VALUE} for a file that did not record it: taken as fully learned.
+     */
+    synchronized void restoreLearned(final double perMinute, final long historyMs)
+    {
+        learnedSlots = historyMs >= Long.MAX_VALUE / 1_000_000L
+            ? Long.MAX_VALUE / 2 : Math.round(historyMs * 1_000_000.0 / slotNs);
+        normalPerMinute = learnedSlots >= warmupSlots ? perMinute : perMinute * (1 - Math.pow(1 - alpha, learnedSlots));
     }
 
     /** Forgets the window (an operator released the tenant: what it did before the hold is judged already). */
@@ -204,12 +252,59 @@ final class TenantTrack
         for (int k = 0; k < found; k++)
         {
             final long epoch = order[k];
-            normalPerMinute *= Math.pow(1 - alpha, epoch - next);
+            foldEmpty(epoch - next);
             final double sample = messages[(int)Math.floorMod(epoch, (long)slots)] * perMinute;
-            final double cap = LEARNING_CAP * Math.max(normalPerMinute, floorPerMinute);
-            normalPerMinute += alpha * (Math.min(sample, cap) - normalPerMinute);
+            final double cap = isBaselineEstablished()
+                ? LEARNING_CAP * Math.max(corrected(), floorPerMinute) : Double.POSITIVE_INFINITY;
+            foldSample(Math.min(sample, cap));
             next = epoch + 1;
         }
-        normalPerMinute *= Math.pow(1 - alpha, to + 1 - next);
+        foldEmpty(to + 1 - next);
+    }
+
+    /** Guarded by {@code this}. Folds {@code count} empty slots, in closed form. */
+    private void foldEmpty(final long count)
+    {
+        final long untilEstablished = warmupSlots - learnedSlots;
+        if (untilEstablished > 0 && count >= untilEstablished)
+        {
+            decay(untilEstablished);
+            establish();
+            decay(count - untilEstablished);
+        }
+        else
+        {
+            decay(count);
+        }
+    }
+
+    private void decay(final long count)
+    {
+        if (count > 0)
+        {
+            normalPerMinute *= Math.pow(1 - alpha, count);
+            learnedSlots = learnedSlots > Long.MAX_VALUE / 2 - count ? Long.MAX_VALUE / 2 : learnedSlots + count;
+        }
+    }
+
+    /** Guarded by {@code this}. Folds one slot's rate. */
+    private void foldSample(final double sample)
+    {
+        normalPerMinute += alpha * (sample - normalPerMinute);
+        learnedSlots = Math.min(learnedSlots + 1, Long.MAX_VALUE / 2);
+        if (learnedSlots == warmupSlots)
+        {
+            establish();
+        }
+    }
+
+    /** Guarded by {@code this}. The warm-up is over: its plain average becomes the moving average's value. */
+    private void establish()
+    {
+        final double weight = 1 - Math.pow(1 - alpha, learnedSlots);
+        if (weight > 0)
+        {
+            normalPerMinute /= weight;
+        }
     }
 }

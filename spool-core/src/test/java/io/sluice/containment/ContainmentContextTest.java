@@ -31,6 +31,7 @@ class ContainmentContextTest
         assertThat(context.surgeFactor()).isEqualTo(10.0);
         assertThat(context.policyRejectionRatio()).isEqualTo(0.2);
         assertThat(context.minVerdicts()).isEqualTo(100);
+        assertThat(context.surgeWarmupMs()).isEqualTo(3_600_000);
         assertThat(context.notificationLane()).isEqualTo("notifications");
         assertThat(context.notificationTenant()).isEqualTo("system");
         assertThat(context.stateFile()).isEqualTo(Path.of("containment.state"));
@@ -48,6 +49,7 @@ class ContainmentContextTest
         assertRejected(c -> c.minSurgeMessages(0), ContainmentContext.MIN_SURGE_MESSAGES, "0");
         assertRejected(c -> c.normalRateFloorPerMinute(-1), ContainmentContext.NORMAL_RATE_FLOOR_PER_MINUTE, "-1.0");
         assertRejected(c -> c.baselineHalfLifeMs(60_000), ContainmentContext.BASELINE_HALF_LIFE_MS, "60000");
+        assertRejected(c -> c.surgeWarmupMs(-1), ContainmentContext.SURGE_WARMUP_MS, "-1");
         assertRejected(c -> c.policyRejectionRatio(1.0), ContainmentContext.POLICY_REJECTION_RATIO, "1.0");
         assertRejected(c -> c.permanentFailureRatio(-0.1), ContainmentContext.PERMANENT_FAILURE_RATIO, "-0.1");
         assertRejected(c -> c.minVerdicts(0), ContainmentContext.MIN_VERDICTS, "0");

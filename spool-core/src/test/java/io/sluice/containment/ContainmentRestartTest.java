@@ -3,6 +3,10 @@ package io.sluice.containment;
 import static io.sluice.containment.ContainmentTesting.context;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -11,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.zip.CRC32C;
 
 import io.sluice.drain.ReplySignal;
 import io.sluice.spool.Disposition;
@@ -292,6 +297,64 @@ class ContainmentRestartTest
         {
             assertThat(restarted.containment.view("acme").figures().normalRatePerMinute()).isEqualTo(learned);
             assertThat(restarted.containment.view("acme").figures().messages()).as("windows start afresh").isZero();
+        }
+    }
+
+    @Test
+    void shouldKeepAWarmUpsProgressAcrossARestartSoARestartNeverHandsATenantAFreshOne() throws Exception
+    {
+        try (Appliance appliance = new Appliance())
+        {
+            learn(appliance, 40);
+            assertThat(appliance.containment.view("acme").figures().baselineEstablished()).isFalse();
+        }
+
+        try (Appliance restarted = new Appliance())
+        {
+            assertThat(restarted.containment.view("acme").figures().baselineEstablished()).isFalse();
+            learn(restarted, 25);
+            assertThat(restarted.containment.view("acme").figures().baselineEstablished())
+                .as("40 + 25 minutes of history: past the one-hour warm-up").isTrue();
+            assertThat(restarted.containment.view("acme").figures().normalRatePerMinute()).isCloseTo(30, within(1.0));
+        }
+    }
+
+    /** Version 1 files (before the warm-up) are still read, and their learned rates count as established. */
+    @Test
+    void shouldReadAVersionOneStateFile() throws Exception
+    {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(ContainmentStateFile.MAGIC);
+        out.writeInt(1);
+        out.writeLong(clock.millis());
+        out.writeInt(1);
+        out.writeUTF("acme");
+        out.writeByte(TenantState.NORMAL.ordinal());
+        out.writeByte(0xFF);
+        out.writeLong(0);
+        out.writeUTF("");
+        out.writeDouble(42.0);
+        final CRC32C crc = new CRC32C();
+        crc.update(bytes.toByteArray());
+        out.writeInt((int)crc.getValue());
+        Files.write(dir.resolve("containment.state"), bytes.toByteArray());
+
+        try (Appliance appliance = new Appliance())
+        {
+            assertThat(appliance.containment.view("acme").figures().normalRatePerMinute()).isEqualTo(42.0);
+            assertThat(appliance.containment.view("acme").figures().baselineEstablished()).isTrue();
+        }
+    }
+
+    /** 30 messages a minute for {@code minutes}, in 10 s steps. */
+    private void learn(final Appliance appliance, final int minutes)
+    {
+        for (int step = 0; step < minutes * 6; step++)
+        {
+            clock.advanceMillis(10_000);
+            appliance.containment.recordAccepted("acme", 5);
+            appliance.containment.evaluate();
         }
     }
 

@@ -98,9 +98,9 @@ class ContainmentThresholdTest
     }
 
     @Test
-    void shouldHoldABrandNewTenantThatStartsBlastingButNotOneSendingModestly()
+    void shouldJudgeABrandNewTenantAgainstTheFloorWhenTheWarmUpIsOff()
     {
-        final Containment containment = open();
+        final Containment containment = open(context(clock, null).surgeWarmupMs(0));
 
         run(containment, 30, 60, "modest");
         run(containment, 5, 240, "signup");
@@ -108,6 +108,61 @@ class ContainmentThresholdTest
         assertThat(containment.state("modest")).as("60/min is under 10x the 10/min floor").isEqualTo(TenantState.NORMAL);
         assertThat(containment.state("signup")).isEqualTo(TenantState.HELD);
         assertThat(listener.events).containsExactly("hold signup VOLUME_SURGE");
+    }
+
+    /**
+     * The benchmark's case (and any new customer's first mailing): a tenant never seen before starts with a burst
+     * of 40,000 messages in a minute and goes on at 6,000 a minute. Against a near-zero learned rate that looked like a
+     * 10x surge and the tenant was held; during the warm-up the volume rule waits, and the rate it then judges
+     * against is what the tenant really sends, not the near-zero start of an average.
+     */
+    @Test
+    void shouldNotTakeANewTenantsFirstBurstForASurge()
+    {
+        final Containment containment = open();
+        clock.advanceMillis(STEP_MS);
+        containment.recordAccepted("bench", 40_000);
+        assertThat(containment.evaluate()).isZero();
+        assertThat(containment.view("bench").figures().baselineEstablished()).isFalse();
+        assertThat(containment.view("bench").note()).isEmpty();
+
+        run(containment, 3 * 60, 6_000, "bench");
+
+        assertThat(containment.state("bench")).isEqualTo(TenantState.NORMAL);
+        assertThat(listener.events).isEmpty();
+        final ContainmentFigures figures = containment.view("bench").figures();
+        assertThat(figures.baselineEstablished()).isTrue();
+        assertThat(figures.normalRatePerMinute()).as("its real level, learned during the warm-up")
+            .isGreaterThan(4_000).isLessThan(8_000);
+    }
+
+    @Test
+    void shouldHoldATenantThatSurgesOnceItsWarmUpIsOverButNotBefore()
+    {
+        final Containment containment = open();
+
+        run(containment, 30, 30, "acme");
+        run(containment, 5, 600, "acme");
+        assertThat(containment.state("acme")).as("20x, but only 35 minutes of history").isEqualTo(TenantState.NORMAL);
+        assertThat(containment.view("acme").figures().summary()).contains("still learning");
+
+        run(containment, 60, 30, "acme");
+        assertThat(containment.view("acme").figures().baselineEstablished()).isTrue();
+        final double normal = containment.view("acme").figures().normalRatePerMinute();
+        assertThat(normal).as("30/min with one 5-minute burst of 600/min in its history").isBetween(30.0, 120.0);
+
+        long heldAfterMs = -1;
+        for (long elapsed = STEP_MS; elapsed <= containment.context().windowMs() && heldAfterMs < 0; elapsed += STEP_MS)
+        {
+            clock.advanceMillis(STEP_MS);
+            containment.recordAccepted("acme", 12 * (long)normal / 6);
+            if (containment.evaluate() > 0)
+            {
+                heldAfterMs = elapsed;
+            }
+        }
+        assertThat(heldAfterMs).as("held within the window").isPositive();
+        assertThat(listener.events).containsExactly("hold acme VOLUME_SURGE");
     }
 
     @Test

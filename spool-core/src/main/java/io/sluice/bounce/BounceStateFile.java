@@ -1,0 +1,201 @@
+package io.sluice.bounce;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The file that carries the bounce policy's memory across a restart, so a restart in the middle of a flood does not
+ * hand it a clean slate: the suppression list (addresses with their expiry), the dedup table (bounces sent recently,
+ * with the time left in the window), and the budget window's slots (what was accepted and bounced, with their age).
+ * The recipient and domain buckets are not kept: the budget caps their sum, and a forgotten key starts full anyway.
+ *
+ * <p>Times that run on the monotonic clock (dedup, budget) are written as durations relative to the save, and the
+ * wall-clock time that passed until the restart is taken off them when read back; the suppression list keeps its
+ * wall-clock expiries as they are.
+ *
+ * <p>Layout (big-endian): magic {@code "SLBS"}, version, save time (epoch ms); the suppression count, then per entry
+ * the address and its expiry (epoch ms); the dedup count, then per entry the key and the ms left; the budget slot
+ * count, then per slot its age in ms at the save, messages accepted and bounces sent; last, the CRC32C of everything
+ * before it. Anything that does not parse, or fails the CRC, is corrupt as a whole.
+ *
+ * <p>Written atomically, in the manner of containment's state file: to a temporary file beside it, forced to disk,
+ * renamed over the old one, and the directory forced, so a crash leaves the old file or the new one, never a torn one.
+ */
+final class BounceStateFile
+{
+    static final int MAGIC = 0x534C_4253;
+    static final int VERSION = 1;
+    /** Far above 100,000 suppressions and dedup keys; a bigger file is not ours. */
+    private static final long MAX_FILE_BYTES = 1L << 30;
+
+    /** One dedup entry: the bounce's key and how long it still collapses identical bounces, from the save. */
+    record SavedDedup(String key, long remainingMs)
+    {
+    }
+
+    /** One budget slot: how old it was at the save (from its start), what it counted. */
+    record SavedSlot(long ageMs, long accepted, long sent)
+    {
+    }
+
+    /** Everything read back from a state file. */
+    record Saved(long savedAtMillis, List<SuppressedAddress> suppressions, List<SavedDedup> dedup, List<SavedSlot> budget)
+    {
+    }
+
+    private BounceStateFile()
+    {
+    }
+
+    /**
+     * @return what the file holds.
+     * @throws IOException if it cannot be read or is corrupt.
+     */
+    static Saved read(final Path path) throws IOException
+    {
+        final long size = Files.size(path);
+        if (size > MAX_FILE_BYTES || size < 32)
+        {
+            throw new IOException("bounce state file " + path + " has an impossible size: " + size + " bytes");
+        }
+        final byte[] bytes = Files.readAllBytes(path);
+        final CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        if ((int)crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt())
+        {
+            throw new IOException("bounce state file " + path + " fails its CRC32C check");
+        }
+        final DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
+        if (in.readInt() != MAGIC || in.readInt() != VERSION)
+        {
+            throw new IOException("bounce state file " + path + " is not a bounce state file of version " + VERSION);
+        }
+        final long savedAtMillis = in.readLong();
+        final List<SuppressedAddress> suppressions = new ArrayList<>();
+        for (int i = count(in, path); i > 0; i--)
+        {
+            final String address = in.readUTF();
+            final long expiry = in.readLong();
+            if (!Addresses.isMailbox(address))
+            {
+                throw new IOException("bounce state file " + path + " lists '" + address + "', which is not a mailbox");
+            }
+            suppressions.add(new SuppressedAddress(address, expiry));
+        }
+        final List<SavedDedup> dedup = new ArrayList<>();
+        for (int i = count(in, path); i > 0; i--)
+        {
+            dedup.add(new SavedDedup(in.readUTF(), nonNegative(in.readLong(), path)));
+        }
+        final List<SavedSlot> budget = new ArrayList<>();
+        for (int i = count(in, path); i > 0; i--)
+        {
+            budget.add(new SavedSlot(nonNegative(in.readLong(), path), nonNegative(in.readLong(), path),
+                nonNegative(in.readLong(), path)));
+        }
+        if (in.available() != 0)
+        {
+            throw new IOException("bounce state file " + path + " has " + in.available() + " bytes after its end");
+        }
+        return new Saved(savedAtMillis, suppressions, dedup, budget);
+    }
+
+    private static int count(final DataInputStream in, final Path path) throws IOException
+    {
+        final int count = in.readInt();
+        if (count < 0 || count > in.available())
+        {
+            throw new IOException("bounce state file " + path + " has an impossible count " + count);
+        }
+        return count;
+    }
+
+    private static long nonNegative(final long value, final Path path) throws IOException
+    {
+        if (value < 0)
+        {
+            throw new IOException("bounce state file " + path + " has a negative duration or count " + value);
+        }
+        return value;
+    }
+
+    /** Writes the file atomically (see the class comment). */
+    static void write(final Path path, final Saved saved) throws IOException
+    {
+        final ByteArrayOutputStream buffer = new ByteArrayOutputStream(
+            64 + saved.suppressions().size() * 48 + saved.dedup().size() * 96 + saved.budget().size() * 24);
+        final DataOutputStream out = new DataOutputStream(buffer);
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.writeLong(saved.savedAtMillis());
+        out.writeInt(saved.suppressions().size());
+        for (final SuppressedAddress address : saved.suppressions())
+        {
+            out.writeUTF(address.address());
+            out.writeLong(address.expiresAtMillis());
+        }
+        out.writeInt(saved.dedup().size());
+        for (final SavedDedup entry : saved.dedup())
+        {
+            out.writeUTF(entry.key());
+            out.writeLong(entry.remainingMs());
+        }
+        out.writeInt(saved.budget().size());
+        for (final SavedSlot slot : saved.budget())
+        {
+            out.writeLong(slot.ageMs());
+            out.writeLong(slot.accepted());
+            out.writeLong(slot.sent());
+        }
+        final CRC32C crc = new CRC32C();
+        crc.update(buffer.toByteArray());
+        out.writeInt((int)crc.getValue());
+        out.flush();
+        final Path temporary = path.resolveSibling(path.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(temporary,
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
+        {
+            final ByteBuffer bytes = ByteBuffer.wrap(buffer.toByteArray());
+            while (bytes.hasRemaining())
+            {
+                channel.write(bytes);
+            }
+            channel.force(true);
+        }
+        try
+        {
+            Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        catch (final AtomicMoveNotSupportedException ex)
+        {
+            Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING);
+        }
+        forceDirectory(path.toAbsolutePath().getParent());
+    }
+
+    private static void forceDirectory(final Path directory)
+    {
+        // The rename is durable only once the directory is; Linux allows forcing a directory opened read-only.
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
+        {
+            dir.force(true);
+        }
+        catch (final IOException ex)
+        {
+            // Some platforms cannot open a directory as a file; the rename is still atomic there.
+        }
+    }
+}
