@@ -3,6 +3,7 @@ package io.sluice.drain;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import io.sluice.spool.PendingMessage;
@@ -144,6 +145,62 @@ public final class DrainAgent implements Agent
         events.offer(drain -> drain.resumeSource(sourceKey));
     }
 
+    /** Containment's hold of a tenant, apart from an operator's pause: see {@link DrainScheduler#holdTenant}. */
+    public void holdTenant(final String tenant)
+    {
+        events.offer(drain -> drain.holdTenant(tenant));
+    }
+
+    public void unholdTenant(final String tenant)
+    {
+        events.offer(drain -> drain.unholdTenant(tenant));
+    }
+
+    /**
+     * Stops sending on a route from the drain thread's next duty cycle. Thread-safe.
+     *
+     * @throws IllegalArgumentException at once for an unknown route.
+     */
+    public void pauseRoute(final String route)
+    {
+        requireRoute(route);
+        events.offer(drain -> drain.pauseRoute(route));
+    }
+
+    /** @throws IllegalArgumentException at once for an unknown route. */
+    public void resumeRoute(final String route)
+    {
+        requireRoute(route);
+        events.offer(drain -> drain.resumeRoute(route));
+    }
+
+    /** @return the configured route names, in configuration order. Thread-safe. */
+    public List<String> routeNames()
+    {
+        return routes;
+    }
+
+    /**
+     * Makes every deferred message ready now, on the drain thread's next duty cycle: see
+     * {@link DrainScheduler#retryDeferredNow()}. Thread-safe.
+     *
+     * @return completes with how many deferred messages were made ready.
+     */
+    public CompletableFuture<Integer> retryDeferredNow()
+    {
+        final CompletableFuture<Integer> done = new CompletableFuture<>();
+        events.offer(drain -> done.complete(drain.retryDeferredNow()));
+        return done;
+    }
+
+    private void requireRoute(final String route)
+    {
+        if (!routes.contains(route))
+        {
+            throw new IllegalArgumentException("no such route: " + route + " (routes: " + routes + ")");
+        }
+    }
+
     /**
      * Changes a route's rate on the drain thread's next duty cycle. Thread-safe.
      *
@@ -151,10 +208,7 @@ public final class DrainAgent implements Agent
      */
     public void setRouteRate(final String route, final double ratePerSec, final int burst)
     {
-        if (!routes.contains(route))
-        {
-            throw new IllegalArgumentException("no such route: " + route + " (routes: " + routes + ")");
-        }
+        requireRoute(route);
         if (!(ratePerSec > 0 && ratePerSec <= DrainContext.MAX_RATE_PER_SEC) || burst < 1)
         {
             throw new IllegalArgumentException("expected a rate above 0 up to " + (long)DrainContext.MAX_RATE_PER_SEC
