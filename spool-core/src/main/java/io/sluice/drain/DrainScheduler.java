@@ -176,6 +176,8 @@ public final class DrainScheduler
         {
             onSnapshot(message);
         }
+        // The backlog an operator looks at first after a restart: counted at the next status, not seconds later.
+        ages = null;
     }
 
     /**
