@@ -24,6 +24,7 @@ import io.sluice.control.ControlPlane;
 import io.sluice.control.ControlState;
 import io.sluice.control.DrainControl;
 import io.sluice.control.DrainControlMXBean;
+import io.sluice.control.DrainSwitches;
 import io.sluice.control.JmxContext;
 import io.sluice.control.LimitsControl;
 import io.sluice.control.LimitsControlMXBean;
@@ -191,7 +192,6 @@ public final class SluiceDaemon implements AutoCloseable
         }
     }
 
-    /** The MXBeans over each stage's control API, then the JMX connector; last, so a console sees a running daemon. */
     /** @return the effective {@code drain.routes} value, {@code name:rate:burst,...}, as a JMX change rewrites it. */
     private static String routesSetting(final DrainContext drain)
     {
@@ -204,17 +204,20 @@ public final class SluiceDaemon implements AutoCloseable
         return routes.toString();
     }
 
+    /** The MXBeans over each stage's control API, then the JMX connector; last, so a console sees a running daemon. */
     private ControlPlane startControlPlane(
         final Configuration configuration, final Admission admission, final SmtpServer smtp)
     {
         final ControlState state = ControlState.open(configuration.spool().directory());
+        final DrainSwitches switches = new DrainSwitches(drain, state, configuration.drain());
         final ControlPlane plane = new ControlPlane(ManagementFactory.getPlatformMBeanServer());
         try
         {
             return plane
-                .register("Spool", new SpoolControl(spool, smtp, state), SpoolControlMXBean.class)
+                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches), SpoolControlMXBean.class)
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
-                .register("Drain", new DrainControl(drain, state, routesSetting(configuration.drain())), DrainControlMXBean.class)
+                .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
+                    DrainControlMXBean.class)
                 .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
                 .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused),
                     BouncesControlMXBean.class)
