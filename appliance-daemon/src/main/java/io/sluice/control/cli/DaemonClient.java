@@ -21,6 +21,7 @@ import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
 
 import io.sluice.control.ControlPlane;
@@ -97,7 +98,7 @@ final class DaemonClient implements AutoCloseable
                 throw CommandException.refused(where + " refused the credentials: " + cause.getMessage());
             }
             throw CommandException.unreachable("cannot connect to " + where + ": " + rootMessage(cause)
-                + "; is the daemon running, with jmx.enabled=true on that address and port?");
+                + hint(invocation, cause));
         }
         catch (final IOException ex)
         {
@@ -129,6 +130,23 @@ final class DaemonClient implements AutoCloseable
         {
             throw CommandException.usage("--truststore: " + ex.getMessage());
         }
+    }
+
+    /** What an operator most likely got wrong, from how the connection failed. */
+    private static String hint(final Invocation invocation, final Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause())
+        {
+            if (cause instanceof SSLHandshakeException)
+            {
+                return "; the daemon's certificate is not trusted: give it (or its CA) with --truststore FILE";
+            }
+            if (!invocation.ssl() && String.valueOf(cause.getMessage()).contains("non-JRMP server"))
+            {
+                return "; the daemon's JMX speaks TLS (jmx.ssl=true): add --ssl and --truststore FILE";
+            }
+        }
+        return "; is the daemon running, with jmx.enabled=true on that address and port?";
     }
 
     private static String hostPort(final Invocation invocation)
