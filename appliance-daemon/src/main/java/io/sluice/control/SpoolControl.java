@@ -1,10 +1,13 @@
 package io.sluice.control;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainCounter;
@@ -25,28 +28,79 @@ public final class SpoolControl implements SpoolControlMXBean
     public static final String INGRESS_PAUSED = IngressContext.PAUSED;
     /** How long "retry deferred now" waits for the drain thread to answer. */
     static final long RETRY_WAIT_SECONDS = 10;
+    /** The window the accepted, delivered, deferred and failed rates are averaged over. */
+    public static final long RATE_WINDOW_MS = 60_000;
+    static final String ACCEPTED = "accepted";
+    static final String DELIVERED = "delivered";
+    static final String DEFERRED = "deferred";
+    static final String FAILED = "failed";
 
     private final Spool spool;
     private final SmtpServer smtp;
     private final ControlState state;
     private final DrainAgent drain;
     private final DrainSwitches switches;
+    private final CounterRates rates;
 
-    /** Ingress and spool only: the drain's operations refuse, saying there is no drain. */
+    /** Ingress and spool only: the drain's operations refuse, saying there is no drain; rates read 0. */
     public SpoolControl(final Spool spool, final SmtpServer smtp, final ControlState state)
     {
-        this(spool, smtp, state, null, null);
+        this(spool, smtp, state, null, null, null);
     }
 
-    /** @param switches the operator's pauses of the drain, shared with the Drain MXBean. */
+    /**
+     * @param switches the operator's pauses of the drain, shared with the Drain MXBean.
+     * @param rates    from {@link #rates}, sampled every second by the caller.
+     */
     public SpoolControl(final Spool spool, final SmtpServer smtp, final ControlState state, final DrainAgent drain,
-        final DrainSwitches switches)
+        final DrainSwitches switches, final CounterRates rates)
     {
         this.spool = spool;
         this.smtp = smtp;
         this.state = state;
         this.drain = drain;
         this.switches = switches;
+        this.rates = rates;
+    }
+
+    /** @return the rates this console shows: messages accepted, recipients delivered, deferred and failed. */
+    public static CounterRates rates(final Spool spool, final DrainAgent drain)
+    {
+        final Map<String, LongSupplier> counters = new LinkedHashMap<>();
+        counters.put(ACCEPTED, () -> spool.counters().get(SpoolCounter.MESSAGES_APPENDED));
+        counters.put(DELIVERED, () -> drain.counters().get(DrainCounter.DELIVERED));
+        counters.put(DEFERRED, () -> drain.counters().get(DrainCounter.DEFERRED));
+        counters.put(FAILED, () -> drain.counters().get(DrainCounter.FAILED));
+        return new CounterRates(counters, RATE_WINDOW_MS);
+    }
+
+    @Override
+    public double getAcceptedPerSecond()
+    {
+        return rate(ACCEPTED);
+    }
+
+    @Override
+    public double getDeliveredPerSecond()
+    {
+        return rate(DELIVERED);
+    }
+
+    @Override
+    public double getDeferredPerSecond()
+    {
+        return rate(DEFERRED);
+    }
+
+    @Override
+    public double getFailedPerSecond()
+    {
+        return rate(FAILED);
+    }
+
+    private double rate(final String name)
+    {
+        return rates == null ? 0 : rates.ratePerSecond(name);
     }
 
     @Override

@@ -37,6 +37,18 @@ public interface SpoolControlMXBean
     @Description("Takes new mail again")
     void resumeIngress();
 
+    @Description("Messages accepted per second, over the last minute")
+    double getAcceptedPerSecond();
+
+    @Description("Recipients delivered per second, over the last minute")
+    double getDeliveredPerSecond();
+
+    @Description("Recipient deferrals per second, over the last minute")
+    double getDeferredPerSecond();
+
+    @Description("Recipients failed for good per second, over the last minute")
+    double getFailedPerSecond();
+
     @Description("Recipients delivered (2xx) since start")
     long getDeliveredRecipients();
 

@@ -22,6 +22,7 @@ import io.sluice.control.BouncesControl;
 import io.sluice.control.BouncesControlMXBean;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.ControlState;
+import io.sluice.control.CounterRates;
 import io.sluice.control.DrainControl;
 import io.sluice.control.DrainControlMXBean;
 import io.sluice.control.DrainSwitches;
@@ -72,6 +73,8 @@ public final class SluiceDaemon implements AutoCloseable
     /** How often containment looks at each tenant's window, and how often its learned rates are saved. */
     private static final long CONTAINMENT_EVALUATE_INTERVAL_MS = 1_000;
     private static final long CONTAINMENT_SNAPSHOT_INTERVAL_MS = 60_000;
+    /** How often the Spool console's accepted/delivered/deferred/failed rates are sampled. */
+    private static final long RATE_SAMPLE_INTERVAL_MS = 1_000;
 
     private final Spool spool;
     private final DrainAgent drain;
@@ -82,6 +85,7 @@ public final class SluiceDaemon implements AutoCloseable
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
         r -> new Thread(r, "sluice-maintenance"));
     private final ControlPlane control;
+    private final CounterRates rates;
     private final Containment containment;
     private final BounceWiring bounces;
     private final SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
@@ -99,6 +103,7 @@ public final class SluiceDaemon implements AutoCloseable
         holds.reconcileAtStart();
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
         drain.load(spool.pendingMessages());
+        rates = SpoolControl.rates(spool, drain);
         Admission startedAdmission = null;
         AgentRunner startedRunner = null;
         SmtpServer startedSmtp = null;
@@ -139,6 +144,7 @@ public final class SluiceDaemon implements AutoCloseable
             ADMISSION_SNAPSHOT_INTERVAL_MS, ADMISSION_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::evaluateContainment,
             CONTAINMENT_EVALUATE_INTERVAL_MS, CONTAINMENT_EVALUATE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleAtFixedRate(this::sampleRates, 0, RATE_SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotContainment,
             CONTAINMENT_SNAPSHOT_INTERVAL_MS, CONTAINMENT_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
@@ -180,6 +186,18 @@ public final class SluiceDaemon implements AutoCloseable
         }
     }
 
+    private void sampleRates()
+    {
+        try
+        {
+            rates.sample(System.currentTimeMillis());
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("sampling the consoles' rates failed", ex);
+        }
+    }
+
     private void snapshotContainment()
     {
         try
@@ -214,7 +232,7 @@ public final class SluiceDaemon implements AutoCloseable
         try
         {
             return plane
-                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches), SpoolControlMXBean.class)
+                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates), SpoolControlMXBean.class)
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
                     DrainControlMXBean.class)

@@ -87,6 +87,18 @@ class DaemonControlTest
         }
     }
 
+    private static double rate(final MBeanServerConnection mbeans, final String attribute)
+    {
+        try
+        {
+            return (Double)mbeans.getAttribute(ControlPlane.name("Spool"), attribute);
+        }
+        catch (final Exception ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
     private static long drainFigure(final MBeanServerConnection mbeans, final String attribute)
     {
         try
@@ -188,6 +200,8 @@ class DaemonControlTest
             sendFrom(daemon, "127.0.0.10", "route paused");
             SpoolAwait.until(() -> drainFigure(mbeans, "PausedMessages") == 3);
             assertThat(delivered()).as("nothing leaves a paused route").isEqualTo(1);
+            // Sampled every second by the daemon: a figure above zero shows the wiring, not a speed.
+            SpoolAwait.until(() -> rate(mbeans, "AcceptedPerSecond") > 0 && rate(mbeans, "DeliveredPerSecond") > 0);
 
             final Map<String, String> saved = ControlState.read(dir.resolve("spool").resolve(ControlState.FILE_NAME));
             assertThatThrownBy(() -> invoke(mbeans, "Spool", "pauseDrain", "nowhere"))
