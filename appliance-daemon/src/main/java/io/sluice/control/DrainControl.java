@@ -200,7 +200,7 @@ public final class DrainControl implements DrainControlMXBean
 
     private static PendingAgeRow[] rows(final List<DrainStatus.AgeRow> ages)
     {
-        return ages.stream().map(r -> new PendingAgeRow(r.route(), r.lane(), r.tenant(), r.byAge()))
+        return ages.stream().map(r -> new PendingAgeRow(r.route(), r.lane(), r.tenant(), r.byAge(), r.bytes()))
             .toArray(PendingAgeRow[]::new);
     }
 

@@ -200,17 +200,24 @@ public final class SpoolControl implements SpoolControlMXBean
     @Override
     public String[] getPendingByRouteAndLane()
     {
+        final DrainStatus status = status();
+        final Map<String, Long> bytes = new LinkedHashMap<>();
+        for (final DrainStatus.AgeRow row : status.ages().lanes())
+        {
+            bytes.put(row.route() + "/" + row.lane(), row.bytes());
+        }
         final List<String> lines = new ArrayList<>();
-        for (final DrainStatus.RouteStatus route : status().routes())
+        for (final DrainStatus.RouteStatus route : status.routes())
         {
             for (final DrainStatus.LaneStatus lane : route.lanes())
             {
                 final long pending = lane.ready() + lane.paused() + lane.deferred() + lane.held() + lane.inFlight();
                 if (pending > 0)
                 {
-                    lines.add(lane.route() + "/" + lane.lane() + ": " + pending + " messages (ready " + lane.ready()
-                        + ", paused " + lane.paused() + ", deferred " + lane.deferred() + ", held " + lane.held()
-                        + ", in flight " + lane.inFlight() + ")");
+                    final String name = lane.route() + "/" + lane.lane();
+                    lines.add(name + ": " + pending + " messages, " + bytes.getOrDefault(name, 0L) + " bytes (ready "
+                        + lane.ready() + ", paused " + lane.paused() + ", deferred " + lane.deferred() + ", held "
+                        + lane.held() + ", in flight " + lane.inFlight() + ")");
                 }
             }
         }

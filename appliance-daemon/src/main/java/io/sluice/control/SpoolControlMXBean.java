@@ -61,7 +61,7 @@ public interface SpoolControlMXBean
     @Description("Messages whose open recipients are all held (containment or an operator)")
     long getHeldMessages();
 
-    @Description("Pending messages per route and lane, by state")
+    @Description("Pending messages per route and lane, by state, and their bytes (counted every few seconds)")
     String[] getPendingByRouteAndLane();
 
     @Description("Messages per second the drain sends, measured over its recent window")

@@ -40,6 +40,7 @@ class OperatorCommandsTest
 {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MINUTE = TimeUnit.MINUTES.toMillis(1);
+    private static final String MESSAGE = "Subject: old\r\n\r\nwaited\r\n";
 
     @TempDir
     Path dir;
@@ -113,8 +114,8 @@ class OperatorCommandsTest
             {
                 final Envelope envelope = new Envelope("192.0.2.7", tenant, lane, "a@outside.test", List.of("b@relay.test"),
                     System.currentTimeMillis() - age);
-                assertThat(spool.append(envelope, ByteBuffer.wrap("Subject: old\r\n\r\nwaited\r\n".getBytes(
-                    StandardCharsets.US_ASCII))).get().isAccepted()).isTrue();
+                assertThat(spool.append(envelope, ByteBuffer.wrap(MESSAGE.getBytes(StandardCharsets.US_ASCII))).get()
+                    .isAccepted()).isTrue();
             }
         }
     }
@@ -147,6 +148,8 @@ class OperatorCommandsTest
             assertThat(shape.at("/rows/0/lane").asText()).isEqualTo("mail");
             assertThat(shape.at("/rows/0/route").asText()).isEqualTo("default");
             assertThat(shape.at("/rows/0/byAge").toString()).isEqualTo("[1,2,0,0,0,1,0,0,0,1]");
+            assertThat(shape.at("/rows/0/bytes").asLong()).as("five messages of %d bytes", MESSAGE.length())
+                .isEqualTo(5L * MESSAGE.length());
             assertThat(shape.at("/rows/0/tenants/0/tenant").asText()).isEqualTo("acme");
             assertThat(shape.at("/rows/0/tenants/0/byAge").toString()).isEqualTo("[1,2,0,0,0,1,0,0,0,0]");
             assertThat(shape.at("/rows/0/tenants/1/tenant").asText()).isEqualTo("zeta");

@@ -247,14 +247,15 @@ public record DrainStatus(
     }
 
     /**
-     * Pending messages of one route and lane (and one tenant, in {@link PendingAges#tenants()}) by age.
+     * Pending messages of one route and lane (and one tenant, in {@link PendingAges#tenants()}) by age, and their size.
      *
      * @param route  the route
      * @param lane   the lane
      * @param tenant the tenant, or null for the whole lane
      * @param byAge  counts per age bucket ({@link #AGE_BUCKETS} of them)
+     * @param bytes  the content bytes of those messages
      */
-    public record AgeRow(String route, String lane, String tenant, long[] byAge)
+    public record AgeRow(String route, String lane, String tenant, long[] byAge, long bytes)
     {
         public AgeRow
         {

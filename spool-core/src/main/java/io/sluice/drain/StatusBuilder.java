@@ -283,7 +283,7 @@ final class StatusBuilder
     static DrainStatus.PendingAges ages(final DrainScheduler scheduler, final Iterable<MessageEntry> entries,
         final long nowMillis)
     {
-        final Map<LaneQueue, Map<String, long[]>> byLane = new HashMap<>();
+        final Map<LaneQueue, Map<String, Tally>> byLane = new HashMap<>();
         long oldest = Long.MAX_VALUE;
         for (final MessageEntry entry : entries)
         {
@@ -293,9 +293,10 @@ final class StatusBuilder
             }
             final long received = entry.snapshot.envelope().receivedAtMillis();
             oldest = Math.min(oldest, received);
-            final long[] counts = byLane.computeIfAbsent(entry.lane, lane -> new HashMap<>())
-                .computeIfAbsent(entry.snapshot.envelope().tenant(), tenant -> new long[DrainStatus.AGE_BUCKETS]);
-            counts[DrainStatus.ageBucket(nowMillis - received)]++;
+            final Tally tally = byLane.computeIfAbsent(entry.lane, lane -> new HashMap<>())
+                .computeIfAbsent(entry.snapshot.envelope().tenant(), tenant -> new Tally());
+            tally.byAge[DrainStatus.ageBucket(nowMillis - received)]++;
+            tally.bytes += entry.snapshot.contentLength();
         }
         final List<DrainStatus.AgeRow> lanes = new ArrayList<>();
         final List<DrainStatus.AgeRow> tenants = new ArrayList<>();
@@ -303,21 +304,19 @@ final class StatusBuilder
         {
             for (final LaneQueue lane : route.lanes)
             {
-                final Map<String, long[]> laneTenants = byLane.get(lane);
+                final Map<String, Tally> laneTenants = byLane.get(lane);
                 if (laneTenants == null)
                 {
                     continue;
                 }
-                final long[] total = new long[DrainStatus.AGE_BUCKETS];
-                for (final Map.Entry<String, long[]> tenant : laneTenants.entrySet())
+                final Tally total = new Tally();
+                for (final Map.Entry<String, Tally> tenant : laneTenants.entrySet())
                 {
-                    for (int i = 0; i < total.length; i++)
-                    {
-                        total[i] += tenant.getValue()[i];
-                    }
-                    tenants.add(new DrainStatus.AgeRow(route.name, lane.spec.name(), tenant.getKey(), tenant.getValue()));
+                    total.add(tenant.getValue());
+                    tenants.add(new DrainStatus.AgeRow(route.name, lane.spec.name(), tenant.getKey(), tenant.getValue().byAge,
+                        tenant.getValue().bytes));
                 }
-                lanes.add(new DrainStatus.AgeRow(route.name, lane.spec.name(), null, total));
+                lanes.add(new DrainStatus.AgeRow(route.name, lane.spec.name(), null, total.byAge, total.bytes));
             }
         }
         tenants.sort(Comparator.comparingLong(DrainStatus.AgeRow::total).reversed()
@@ -325,6 +324,22 @@ final class StatusBuilder
         final int kept = Math.min(tenants.size(), DrainStatus.MAX_TENANT_AGE_ROWS);
         return new DrainStatus.PendingAges(nowMillis, oldest == Long.MAX_VALUE ? 0 : oldest, lanes,
             tenants.subList(0, kept), tenants.size() - kept);
+    }
+
+    /** Pending messages per age bucket and their content bytes, while counting. */
+    private static final class Tally
+    {
+        final long[] byAge = new long[DrainStatus.AGE_BUCKETS];
+        long bytes;
+
+        void add(final Tally other)
+        {
+            for (int i = 0; i < byAge.length; i++)
+            {
+                byAge[i] += other.byAge[i];
+            }
+            bytes += other.bytes;
+        }
     }
 
     private static long millis(final double seconds)

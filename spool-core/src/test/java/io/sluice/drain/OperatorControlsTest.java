@@ -153,6 +153,7 @@ class OperatorControlsTest
         assertThat(ages.lanes().get(0).byAge()).as("<5, <10, ... <160 and over 1280 minutes")
             .containsExactly(1, 2, 0, 0, 0, 1, 0, 0, 0, 1);
         assertThat(ages.lanes().get(1).byAge()).as("in flight counts too").containsExactly(1, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        assertThat(ages.lanes().get(0).bytes()).as("Mail's 1 KiB each").isEqualTo(5 * 1024);
         assertThat(ages.tenants()).extracting(r -> r.route() + "/" + r.lane() + "/" + r.tenant() + "=" + r.total())
             .containsExactly("default/mail/zeta=3", "default/mail/acme=2", "notifications/notifications/acme=1");
         assertThat(ages.tenantRowsLeftOut()).isZero();

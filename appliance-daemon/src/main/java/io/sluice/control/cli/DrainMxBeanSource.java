@@ -45,7 +45,7 @@ final class DrainMxBeanSource implements DrainSource
         {
             final List<QueueShape.TenantRow> own = tenants.getOrDefault(row.getRoute() + "/" + row.getLane(), List.of());
             listedTenantRows += own.size();
-            rows.add(new QueueShape.Row(row.getLane(), row.getRoute(), row.getByAge(), own));
+            rows.add(new QueueShape.Row(row.getLane(), row.getRoute(), row.getByAge(), row.getBytes(), own));
         }
         // A tenant row whose lane row was counted at another moment is dropped rather than shown under no lane.
         final int leftOut = daemon.call(drain::getPendingByTenantAgeLeftOut) + (int)(tenantRows.length - listedTenantRows);

@@ -34,9 +34,10 @@ record QueueShape(List<Integer> bucketUpperMinutes, List<Row> rows, int tenantRo
      * @param lane    the lane (e.g. system notifications, customer mail)
      * @param route   the upstream route
      * @param byAge   pending messages per age bucket, youngest first
+     * @param bytes   their content bytes
      * @param tenants the busiest tenants' rows on this lane and route, most pending first
      */
-    record Row(String lane, String route, long[] byAge, List<TenantRow> tenants)
+    record Row(String lane, String route, long[] byAge, long bytes, List<TenantRow> tenants)
     {
         Row
         {
@@ -176,6 +177,7 @@ record QueueShape(List<Integer> bucketUpperMinutes, List<Row> rows, int tenantRo
             json.put("lane", row.lane());
             json.put("route", row.route());
             json.put("total", row.total());
+            json.put("bytes", row.bytes());
             json.put("byAge", counts(row.byAge()));
             final List<Object> tenants = new ArrayList<>();
             for (final TenantRow tenant : row.tenants())
