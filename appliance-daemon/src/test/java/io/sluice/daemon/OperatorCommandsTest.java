@@ -254,6 +254,38 @@ class OperatorCommandsTest
         }
     }
 
+    @Test
+    void shouldSetARoutesRateAndConnectionsAndPauseATenantAndASourceFromTheShell() throws Exception
+    {
+        try (SluiceDaemon daemon = start(Map.of()))
+        {
+            assertThat(sluice("rate", "default", "50", "5").out()).startsWith("route default: 50.0 messages/s, burst 5");
+            assertThat(sluice("connections", "default", "3").exit()).isZero();
+            SpoolAwait.until(() -> defaultRoute("maxConnections") == 3);
+            final JsonNode route = sluice("--json", "queue").json().at("/routes/0");
+            assertThat(route.get("configuredRatePerSecond").asDouble()).isEqualTo(50.0);
+
+            final JsonNode tenant = sluice("--json", "drain", "pause", "--tenant", "acme").json();
+            assertThat(tenant.get("pausedTenants").toString()).isEqualTo("[\"acme\"]");
+            final JsonNode source = sluice("--json", "drain", "pause", "--source", "2001:db8::7").json();
+            assertThat(source.get("pausedSources").toString()).as("as the drain knows the client")
+                .isEqualTo("[\"2001:db8:0:0:0:0:0:7\"]");
+            assertThat(sluice("drain", "resume", "--tenant", "acme").out()).startsWith("drain resumed for tenant acme");
+            assertThat(sluice("--json", "drain", "resume", "--source", "2001:db8::7").json().get("pausedSources").size())
+                .isZero();
+
+            final Outcome unknown = sluice("rate", "nowhere", "1", "1");
+            assertThat(unknown.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
+            assertThat(unknown.err()).contains("no such route: nowhere");
+            final Outcome tooMany = sluice("connections", "default", "20000");
+            assertThat(tooMany.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
+            assertThat(tooMany.err()).contains("expected a connection limit from 1 to 10000");
+            final Outcome network = sluice("drain", "pause", "--source", "192.0.2.0/24");
+            assertThat(network.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
+            assertThat(network.err()).contains("expected one client address, not a network");
+        }
+    }
+
     private long readDeferred()
     {
         return defaultRoute("deferredMessages");
