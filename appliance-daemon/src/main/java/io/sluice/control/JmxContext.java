@@ -5,6 +5,8 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import javax.net.ssl.SSLContext;
+
 import io.sluice.config.InvalidSettingException;
 
 /**
@@ -24,8 +26,14 @@ public final class JmxContext
     public static final String PASSWORD_FILE = "jmx.passwordFile";
     /** JDK format: one {@code role readonly|readwrite} per line. */
     public static final String ACCESS_FILE = "jmx.accessFile";
-    /** RMI over TLS with the JVM's default key and trust stores (javax.net.ssl.* system properties). */
+    /** RMI over TLS: the server's key from {@link #SSL_KEY_STORE}, or from the JVM's ({@code javax.net.ssl.keyStore}). */
     public static final String SSL = "jmx.ssl";
+    /** The server's key and certificate for {@link #SSL} (PKCS12 or JKS); empty for the JVM's key store. */
+    public static final String SSL_KEY_STORE = "jmx.ssl.keyStore";
+    /** The file whose first line is the password of {@link #SSL_KEY_STORE} and of its key. */
+    public static final String SSL_KEY_STORE_PASSWORD_FILE = "jmx.ssl.keyStorePasswordFile";
+    /** The JVM's own key store, the fall-back when {@link #SSL_KEY_STORE} is empty. */
+    static final String JVM_KEY_STORE = "javax.net.ssl.keyStore";
 
     private boolean enabled = true;
     private String host = DEFAULT_HOST;
@@ -33,6 +41,9 @@ public final class JmxContext
     private Path passwordFile;
     private Path accessFile;
     private boolean ssl;
+    private Path keyStore;
+    private Path keyStorePasswordFile;
+    private SSLContext sslContext;
 
     public JmxContext conclude()
     {
@@ -66,7 +77,41 @@ public final class JmxContext
         }
         requireReadable(PASSWORD_FILE, passwordFile);
         requireReadable(ACCESS_FILE, accessFile);
+        concludeTls();
         return this;
+    }
+
+    /** A TLS connector without a key would fail every handshake: refused here, by key, instead. */
+    private void concludeTls()
+    {
+        if (!ssl)
+        {
+            return;
+        }
+        if (keyStore == null)
+        {
+            if (System.getProperty(JVM_KEY_STORE) == null)
+            {
+                throw new InvalidSettingException(SSL_KEY_STORE, "", "expected a key store for " + SSL
+                    + "=true (or the JVM's -D" + JVM_KEY_STORE + "=...): without a key no client can connect");
+            }
+            return;
+        }
+        requireReadable(SSL_KEY_STORE, keyStore);
+        if (keyStorePasswordFile == null)
+        {
+            throw new InvalidSettingException(SSL_KEY_STORE_PASSWORD_FILE, "", "expected the file holding the password of "
+                + SSL_KEY_STORE + " " + keyStore);
+        }
+        requireReadable(SSL_KEY_STORE_PASSWORD_FILE, keyStorePasswordFile);
+        try
+        {
+            sslContext = TlsStores.server(keyStore, keyStorePasswordFile);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new InvalidSettingException(SSL_KEY_STORE, keyStore, ex.getMessage());
+        }
     }
 
     private static void requireReadable(final String key, final Path file)
@@ -146,5 +191,33 @@ public final class JmxContext
     public boolean ssl()
     {
         return ssl;
+    }
+
+    public JmxContext keyStore(final Path keyStore)
+    {
+        this.keyStore = keyStore;
+        return this;
+    }
+
+    public Path keyStore()
+    {
+        return keyStore;
+    }
+
+    public JmxContext keyStorePasswordFile(final Path keyStorePasswordFile)
+    {
+        this.keyStorePasswordFile = keyStorePasswordFile;
+        return this;
+    }
+
+    public Path keyStorePasswordFile()
+    {
+        return keyStorePasswordFile;
+    }
+
+    /** @return the TLS context built from {@link #keyStore()} by {@link #conclude()}; null for the JVM's default. */
+    public SSLContext sslContext()
+    {
+        return sslContext;
     }
 }

@@ -1,7 +1,7 @@
 package io.sluice.control;
 
-/** The console for the spool and ingress: what is pending, how old, and the switches for an incident. */
-@Description("The mail spool: pending backlog, journal activity, and ingress switches")
+/** The console for the spool, ingress and the drain: what is pending, how old, and the switches for an incident. */
+@Description("The mail spool: pending backlog, journal activity, outcomes, drain rate and ETA; ingress and drain switches")
 public interface SpoolControlMXBean
 {
     @Description("Messages with a recipient not yet delivered, failed or otherwise final")
@@ -36,4 +36,49 @@ public interface SpoolControlMXBean
 
     @Description("Takes new mail again")
     void resumeIngress();
+
+    @Description("Messages accepted per second, over the last minute")
+    double getAcceptedPerSecond();
+
+    @Description("Recipients delivered per second, over the last minute")
+    double getDeliveredPerSecond();
+
+    @Description("Recipient deferrals per second, over the last minute")
+    double getDeferredPerSecond();
+
+    @Description("Recipients failed for good per second, over the last minute")
+    double getFailedPerSecond();
+
+    @Description("Recipients delivered (2xx) since start")
+    long getDeliveredRecipients();
+
+    @Description("Recipient deferrals (4xx, retried later) since start")
+    long getDeferredRecipients();
+
+    @Description("Recipients failed for good (5xx or expired) since start")
+    long getFailedRecipients();
+
+    @Description("Messages whose open recipients are all held (containment or an operator)")
+    long getHeldMessages();
+
+    @Description("Pending messages per route and lane, by state, and their bytes (counted every few seconds)")
+    String[] getPendingByRouteAndLane();
+
+    @Description("Messages per second the drain sends, measured over its recent window")
+    double getDrainRatePerSecond();
+
+    @Description("Seconds until the ready backlog is gone at the current rates")
+    long getDrainEtaSeconds();
+
+    @Description("Routes whose drain an operator paused")
+    String[] getDrainPausedRoutes();
+
+    @Description("Stops sending mail upstream on one route (or every route): it stays in the spool; kept across restarts")
+    void pauseDrain(@Description(value = "the route, e.g. default; empty for every route", name = "route") String route);
+
+    @Description("Sends mail on a paused route (or every route) again")
+    void resumeDrain(@Description(value = "the route, e.g. default; empty for every route", name = "route") String route);
+
+    @Description("Retries every deferred message now instead of at its retry time; returns how many")
+    int retryDeferred();
 }

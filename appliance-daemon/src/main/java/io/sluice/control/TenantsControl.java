@@ -60,6 +60,20 @@ public final class TenantsControl implements TenantsControlMXBean
     }
 
     @Override
+    public TenantRow[] getTenantTable()
+    {
+        final List<TenantRow> rows = new ArrayList<>();
+        for (final TenantView view : containment.tenants())
+        {
+            final ContainmentFigures f = view.figures() != null ? view.figures() : new ContainmentFigures(0, 0, 0, 0, 0, 0, 0);
+            rows.add(new TenantRow(view.tenant(), view.state().name(), view.reason() == null ? "" : view.reason().name(),
+                view.sinceMillis(), view.note(), f.windowMs() / 1000, f.messages(), f.ratePerMinute(), f.normalRatePerMinute(),
+                f.verdicts(), f.permanentFailures(), f.policyRejections()));
+        }
+        return rows.toArray(TenantRow[]::new);
+    }
+
+    @Override
     public String[] getHeldTenants()
     {
         return containment.holdingTenants().toArray(new String[0]);

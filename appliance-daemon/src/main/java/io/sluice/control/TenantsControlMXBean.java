@@ -7,6 +7,9 @@ public interface TenantsControlMXBean
     @Description("One line per known tenant: name, state, reason, since, window volume and rejection figures")
     String[] getTenants();
 
+    @Description("Per tenant: state (NORMAL, HELD, PAUSED), reason, since, window volume and rejection rates (a table)")
+    TenantRow[] getTenantTable();
+
     @Description("Tenants whose mail is held in the spool (not sent upstream)")
     String[] getHeldTenants();
 

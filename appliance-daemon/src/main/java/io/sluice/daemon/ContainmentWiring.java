@@ -15,10 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a containment change does to the rest of the daemon: a hold pauses the tenant in the drain, journals its
- * pending mail {@code HELD}, logs an alert and spools the operator's notice (when an address is configured); a
- * release journals {@code RELEASED} and resumes the tenant; a purge journals {@code PURGED}. Bound to the spool and
- * containment once both are open ({@link #bind}).
+ * What a containment change does to the rest of the daemon: a hold holds the tenant in the drain (apart from any
+ * operator's pause of it), journals its pending mail {@code HELD}, logs an alert and spools the operator's notice
+ * (when an address is configured); a release journals {@code RELEASED} and ends the drain's hold; a purge journals
+ * {@code PURGED}. Bound to the spool and containment once both are open ({@link #bind}).
  */
 final class ContainmentWiring implements ContainmentListener
 {
@@ -53,7 +53,7 @@ final class ContainmentWiring implements ContainmentListener
         }
         for (final String tenant : containment.holdingTenants())
         {
-            drain.pauseTenant(tenant);
+            drain.holdTenant(tenant);
         }
         if (!outcomes.isEmpty() || !containment.holdingTenants().isEmpty())
         {
@@ -65,7 +65,7 @@ final class ContainmentWiring implements ContainmentListener
     @Override
     public void onHold(final String tenant, final HoldReason reason, final ContainmentFigures figures)
     {
-        drain.pauseTenant(tenant);
+        drain.holdTenant(tenant);
         final int held = journal(containment.reconcile(spool.pendingMessages()));
         LOG.warn("ALERT containment: tenant {} held ({}): {}; {} recipients held in the spool, release or purge it"
             + " through JMX (Tenants)", tenant, reason, figures == null ? "" : figures.summary(), held);
@@ -87,7 +87,7 @@ final class ContainmentWiring implements ContainmentListener
     public void onRelease(final String tenant)
     {
         final int released = journal(containment.reconcile(spool.pendingMessages()));
-        drain.resumeTenant(tenant);
+        drain.unholdTenant(tenant);
         LOG.warn("containment: tenant {} released; {} recipients drain again at the tenant's limit", tenant, released);
     }
 

@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.sluice.config.InvalidSettingException;
 import io.sluice.control.ControlState;
+import io.sluice.drain.DrainContext;
 import io.sluice.spool.SpoolContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,7 @@ public final class DaemonSettings
         Pattern.compile("tenant\\.[A-Za-z0-9_-]+\\.networks"),
         // A target and a connection limit for each operator-defined drain route (drain.routes).
         Pattern.compile(DeliverySettings.ROUTE_KEY_PATTERN));
+    private static final Pattern ROUTE_KEY = Pattern.compile(DeliverySettings.ROUTE_KEY_PATTERN);
 
     private final Map<String, String> values;
 
@@ -80,13 +83,15 @@ public final class DaemonSettings
         }
         for (final Map.Entry<String, String> change : changes.entrySet())
         {
-            if (merged.containsKey(change.getKey()))
+            final String key = change.getKey();
+            // A route's connection limit set over JMX is an open key the file need not name, kept while the route is.
+            if (merged.containsKey(key) || (isOpenKey(key) && routeStillConfigured(merged, key)))
             {
-                merged.put(change.getKey(), change.getValue().trim());
+                merged.put(key, change.getValue().trim());
             }
             else
             {
-                LOG.warn("ignoring unknown key {} in {}", change.getKey(), ControlState.FILE_NAME);
+                LOG.warn("ignoring unknown key {} in {}", key, ControlState.FILE_NAME);
             }
         }
     }
@@ -119,13 +124,35 @@ public final class DaemonSettings
     {
         for (final Map.Entry<String, String> entry : layer.entrySet())
         {
-            if (!merged.containsKey(entry.getKey()) && OPEN_KEYS.stream().noneMatch(p -> p.matcher(entry.getKey()).matches()))
+            if (!merged.containsKey(entry.getKey()) && !isOpenKey(entry.getKey()))
             {
                 throw new InvalidSettingException(entry.getKey(), entry.getValue(),
                     "expected a known setting (unknown key in " + source + "; see sluice-default.properties for the list)");
             }
             merged.put(entry.getKey(), entry.getValue().trim());
         }
+    }
+
+    private static boolean routeStillConfigured(final Map<String, String> merged, final String key)
+    {
+        final Matcher route = ROUTE_KEY.matcher(key);
+        if (!route.matches())
+        {
+            return true;
+        }
+        for (final String entry : merged.getOrDefault(DrainContext.ROUTES, "").split(","))
+        {
+            if (entry.trim().startsWith(route.group(1) + ":"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isOpenKey(final String key)
+    {
+        return OPEN_KEYS.stream().anyMatch(p -> p.matcher(key).matches());
     }
 
     public String string(final String key)

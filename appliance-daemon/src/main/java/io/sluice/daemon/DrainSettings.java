@@ -43,6 +43,9 @@ final class DrainSettings
             .rateWindowMs(settings.longValue(DrainContext.RATE_WINDOW_MS))
             .statusIntervalMs(settings.longValue(DrainContext.STATUS_INTERVAL_MS))
             .maxDispatchesPerCycle(settings.intValue(DrainContext.MAX_DISPATCHES_PER_CYCLE))
+            .pausedRoutes(settings.string(DrainContext.PAUSED_ROUTES))
+            .pausedTenants(settings.string(DrainContext.PAUSED_TENANTS))
+            .pausedSources(settings.string(DrainContext.PAUSED_SOURCES))
             .conclude();
     }
 }

@@ -15,6 +15,8 @@ final class JmxSettings
     {
         final String passwords = settings.string(JmxContext.PASSWORD_FILE);
         final String access = settings.string(JmxContext.ACCESS_FILE);
+        final String keyStore = settings.string(JmxContext.SSL_KEY_STORE);
+        final String keyStorePassword = settings.string(JmxContext.SSL_KEY_STORE_PASSWORD_FILE);
         return new JmxContext()
             .enabled(settings.booleanValue(JmxContext.ENABLED))
             .host(settings.string(JmxContext.HOST))
@@ -22,6 +24,8 @@ final class JmxSettings
             .passwordFile(passwords.isBlank() ? null : Path.of(passwords))
             .accessFile(access.isBlank() ? null : Path.of(access))
             .ssl(settings.booleanValue(JmxContext.SSL))
+            .keyStore(keyStore.isBlank() ? null : Path.of(keyStore))
+            .keyStorePasswordFile(keyStorePassword.isBlank() ? null : Path.of(keyStorePassword))
             .conclude();
     }
 }

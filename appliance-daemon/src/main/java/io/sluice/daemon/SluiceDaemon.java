@@ -23,8 +23,10 @@ import io.sluice.control.BouncesControl;
 import io.sluice.control.BouncesControlMXBean;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.ControlState;
+import io.sluice.control.CounterRates;
 import io.sluice.control.DrainControl;
 import io.sluice.control.DrainControlMXBean;
+import io.sluice.control.DrainSwitches;
 import io.sluice.control.JmxContext;
 import io.sluice.control.LimitsControl;
 import io.sluice.control.LimitsControlMXBean;
@@ -77,6 +79,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long BOUNCE_SNAPSHOT_INTERVAL_MS = 5_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
+    /** How often the Spool console's accepted/delivered/deferred/failed rates are sampled. */
+    private static final long RATE_SAMPLE_INTERVAL_MS = 1_000;
 
     private final Spool spool;
     private final DrainAgent drain;
@@ -87,6 +91,7 @@ public final class SluiceDaemon implements AutoCloseable
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
         r -> new Thread(r, "sluice-maintenance"));
     private final ControlPlane control;
+    private final CounterRates rates;
     private final Containment containment;
     private final BounceWiring bounces;
     private final SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
@@ -105,6 +110,7 @@ public final class SluiceDaemon implements AutoCloseable
         holds.reconcileAtStart();
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
         drain.load(spool.pendingMessages());
+        rates = SpoolControl.rates(spool, drain);
         Admission startedAdmission = null;
         AgentRunner startedRunner = null;
         SmtpServer startedSmtp = null;
@@ -151,6 +157,7 @@ public final class SluiceDaemon implements AutoCloseable
             RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotBounces,
             BOUNCE_SNAPSHOT_INTERVAL_MS, BOUNCE_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleAtFixedRate(this::sampleRates, 0, RATE_SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotContainment,
             CONTAINMENT_SNAPSHOT_INTERVAL_MS, CONTAINMENT_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
@@ -224,6 +231,18 @@ public final class SluiceDaemon implements AutoCloseable
         }
     }
 
+    private void sampleRates()
+    {
+        try
+        {
+            rates.sample(System.currentTimeMillis());
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("sampling the consoles' rates failed", ex);
+        }
+    }
+
     private void snapshotContainment()
     {
         try
@@ -236,7 +255,6 @@ public final class SluiceDaemon implements AutoCloseable
         }
     }
 
-    /** The MXBeans over each stage's control API, then the JMX connector; last, so a console sees a running daemon. */
     /** @return the effective {@code drain.routes} value, {@code name:rate:burst,...}, as a JMX change rewrites it. */
     private static String routesSetting(final DrainContext drain)
     {
@@ -249,17 +267,20 @@ public final class SluiceDaemon implements AutoCloseable
         return routes.toString();
     }
 
+    /** The MXBeans over each stage's control API, then the JMX connector; last, so a console sees a running daemon. */
     private ControlPlane startControlPlane(
         final Configuration configuration, final Admission admission, final SmtpServer smtp)
     {
         final ControlState state = ControlState.open(configuration.spool().directory());
+        final DrainSwitches switches = new DrainSwitches(drain, state, configuration.drain());
         final ControlPlane plane = new ControlPlane(ManagementFactory.getPlatformMBeanServer());
         try
         {
             return plane
-                .register("Spool", new SpoolControl(spool, smtp, state), SpoolControlMXBean.class)
+                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates), SpoolControlMXBean.class)
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
-                .register("Drain", new DrainControl(drain, state, routesSetting(configuration.drain())), DrainControlMXBean.class)
+                .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
+                    DrainControlMXBean.class)
                 .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
                 .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused,
                     configuration.sources().rules(), state), BouncesControlMXBean.class)

@@ -1,6 +1,7 @@
 package io.sluice.delivery;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,8 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
     private final DeliveryCounters counters = new DeliveryCounters();
     private final ContentBudget budget;
     private volatile Map<String, RouteDelivery> routes = Map.of();
+    /** Each route's connection limit, from the settings until an operator changes it. */
+    private final Map<String, AtomicInteger> limits;
     private EventLoopGroup loops;
     private ExecutorService io;
     private ScheduledExecutorService timer;
@@ -67,6 +70,12 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
         }
         this.context = context;
         this.budget = new ContentBudget(context.maxBytesInFlight());
+        final Map<String, AtomicInteger> configured = new LinkedHashMap<>();
+        for (final DeliveryContext.Route route : context.routes())
+        {
+            configured.put(route.name(), new AtomicInteger(route.maxConnections()));
+        }
+        this.limits = Collections.unmodifiableMap(configured);
     }
 
     /**
@@ -96,7 +105,7 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
         recorder = new OutcomeRecorder(spool, agent, failures, counters, timer);
         final String heloName = context.heloName().isEmpty() ? DEFAULT_HELO_NAME : context.heloName();
         final RouteServices services =
-            new RouteServices(context, heloName, spool, agent, recorder, counters, io, loops, budget);
+            new RouteServices(context, heloName, spool, agent, recorder, counters, io, loops, budget, limits);
         final Map<String, RouteDelivery> started = new LinkedHashMap<>();
         try
         {
@@ -155,6 +164,49 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
             descriptions.add(delivery != null ? delivery.describe() : route.name() + " -> " + route.target());
         }
         return descriptions;
+    }
+
+    /** @return the route's connection limit in force (dir: parallel writers). */
+    public int maxConnections(final String route)
+    {
+        return limit(route).get();
+    }
+
+    /**
+     * An operator's change of a route's connection limit: the drain sees it at its next duty cycle. Lowered, no new
+     * transaction starts until fewer than the new limit are in progress (those in progress finish); connections left
+     * idle above it close when their idle time runs out.
+     *
+     * @return the limit it replaced.
+     * @throws IllegalArgumentException for an unknown route or a limit out of range; nothing changes then.
+     */
+    public int setMaxConnections(final String route, final int maxConnections)
+    {
+        final AtomicInteger limit = limit(route);
+        if (maxConnections < 1 || maxConnections > DeliveryContext.MAX_CONNECTIONS_LIMIT)
+        {
+            throw new IllegalArgumentException("expected a connection limit from 1 to " + DeliveryContext.MAX_CONNECTIONS_LIMIT
+                + " for route " + route + ", got " + maxConnections);
+        }
+        return limit.getAndSet(maxConnections);
+    }
+
+    /** @return dispatches taken and not finished on the route. */
+    public int inUse(final String route)
+    {
+        limit(route);
+        final RouteDelivery delivery = routes.get(route);
+        return delivery == null ? 0 : delivery.inUse();
+    }
+
+    private AtomicInteger limit(final String route)
+    {
+        final AtomicInteger limit = limits.get(route);
+        if (limit == null)
+        {
+            throw new IllegalArgumentException("no such route: " + route + " (routes: " + limits.keySet() + ")");
+        }
+        return limit;
     }
 
     /** @return message bytes held by deliveries in progress. */

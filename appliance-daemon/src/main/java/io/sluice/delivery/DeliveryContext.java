@@ -112,7 +112,8 @@ public final class DeliveryContext
     public static final String SHUTDOWN_GRACE_MS = "delivery.shutdownGraceMs";
     public static final long DEFAULT_SHUTDOWN_GRACE_MS = TimeUnit.SECONDS.toMillis(10);
 
-    private static final int MAX_CONNECTIONS_LIMIT = 10_000;
+    /** The most connections one route may have. */
+    public static final int MAX_CONNECTIONS_LIMIT = 10_000;
     private static final int MAX_THREADS = 256;
 
     /** One route's delivery: its name (a drain route), target and connection limit (0 = {@link #MAX_CONNECTIONS}). */

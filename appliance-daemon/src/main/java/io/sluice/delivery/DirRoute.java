@@ -73,13 +73,14 @@ final class DirRoute implements RouteDelivery
     @Override
     public String describe()
     {
-        return route.name() + " -> dir:" + directory + " (maildir, up to " + route.maxConnections() + " writers)";
+        return route.name() + " -> dir:" + directory + " (maildir, up to " + services.maxConnections(route.name()) + " writers)";
     }
 
     @Override
     public int capacity()
     {
-        return closing || !services.budget().hasRoom() ? 0 : Math.max(0, route.maxConnections() - inUse.get());
+        return closing || !services.budget().hasRoom() ? 0
+            : Math.max(0, services.maxConnections(route.name()) - inUse.get());
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.sluice.delivery;
 
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.channel.EventLoopGroup;
 import io.sluice.drain.DrainAgent;
@@ -20,6 +22,7 @@ import io.sluice.spool.Spool;
  * @param io       reads content from the spool, resolves host names, writes dir: files (blocking work)
  * @param loops    the SMTP client's Netty event loops
  * @param budget   the content all deliveries together may hold in memory
+ * @param limits   each route's connection limit now: an operator may change it while the route runs
  */
 record RouteServices(
     DeliveryContext context,
@@ -30,8 +33,15 @@ record RouteServices(
     DeliveryCounters counters,
     ExecutorService io,
     EventLoopGroup loops,
-    ContentBudget budget)
+    ContentBudget budget,
+    Map<String, AtomicInteger> limits)
 {
+    /** @return the route's connection limit in force now. */
+    int maxConnections(final String route)
+    {
+        return limits.get(route).get();
+    }
+
     /** Hands a dispatch back to the drain unattempted: its tokens are refunded and it is scheduled again. */
     void giveBack(final Dispatch dispatch)
     {

@@ -85,7 +85,7 @@ final class SmtpRoute implements RouteDelivery
     @Override
     public String describe()
     {
-        return route.name() + " -> " + target + " (up to " + route.maxConnections() + " connections)";
+        return route.name() + " -> " + target + " (up to " + services.maxConnections(route.name()) + " connections)";
     }
 
     @Override
@@ -96,7 +96,7 @@ final class SmtpRoute implements RouteDelivery
             return 0;
         }
         final int busy = inUse.get();
-        final int free = route.maxConnections() - busy;
+        final int free = services.maxConnections(route.name()) - busy;
         if (free <= 0)
         {
             return 0;

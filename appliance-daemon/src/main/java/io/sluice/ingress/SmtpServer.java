@@ -3,11 +3,14 @@ package io.sluice.ingress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -15,6 +18,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.admission.Admission;
 import io.sluice.admission.Cidr;
 import io.sluice.spool.Spool;
@@ -33,8 +37,17 @@ public final class SmtpServer implements AutoCloseable
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
+    /**
+     * How long a stop waits for the transactions in progress: a message being received or appended gets its reply
+     * first. Well within systemd's {@code TimeoutStopSec}, which also covers delivery's own grace.
+     */
+    static final long SHUTDOWN_GRACE_MS = 5_000;
+
     private final Channel channel;
     private final IngressServices services;
+    /** Every open session, so a stop can tell each one (a closed channel leaves the group by itself). */
+    private final ChannelGroup sessions = new DefaultChannelGroup("smtp-sessions", GlobalEventExecutor.INSTANCE);
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private SmtpServer(final IngressServices services)
     {
@@ -62,6 +75,7 @@ public final class SmtpServer implements AutoCloseable
                         }
                         ch.pipeline().addLast("proxy", new HAProxyMessageDecoder());
                     }
+                    sessions.add(ch);
                     final SmtpFrameDecoder decoder = new SmtpFrameDecoder(context.maxLineLength());
                     ch.pipeline()
                         .addLast("idle", new IdleStateHandler(context.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
@@ -125,11 +139,41 @@ public final class SmtpServer implements AutoCloseable
         return services.limiter().open();
     }
 
-    /** Stops accepting, then closes every session; a transaction in flight gets nothing: its sender retries. */
+    /**
+     * Stops as systemd's SIGTERM asks: no new connections; a session between transactions gets {@code 421 4.3.2} at
+     * once; one whose message is being received or appended finishes it, gets its {@code 250} (or refusal), then the
+     * {@code 421}. Whatever is still open after {@link #SHUTDOWN_GRACE_MS} is closed: its sender never had a
+     * {@code 250} for the message in progress, so it keeps it and retries. The spool must still be open meanwhile.
+     * Idempotent.
+     */
     @Override
     public void close()
     {
+        if (!closed.compareAndSet(false, true))
+        {
+            return;
+        }
         channel.close().syncUninterruptibly();
+        sessions.forEach(session -> session.pipeline().fireUserEventTriggered(SmtpSession.SHUTDOWN));
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_GRACE_MS);
+        while (!sessions.isEmpty() && System.nanoTime() < deadline)
+        {
+            try
+            {
+                Thread.sleep(10);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!sessions.isEmpty())
+        {
+            LOG.warn("SMTP stopping: {} sessions still open after {} ms closed without a reply to their transaction",
+                sessions.size(), SHUTDOWN_GRACE_MS);
+        }
+        sessions.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -48,6 +48,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
      */
     private static final Logger MAILLOG = LoggerFactory.getLogger("io.sluice.maillog");
     private static final DateTimeFormatter RFC_5322_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    /** The listener is stopping: finish the transaction in progress, if any, then say 421 and close. */
+    static final Object SHUTDOWN = new Object();
 
     private final IngressServices services;
     private final IngressContext context;
@@ -62,6 +64,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private boolean slotHeld;
     private boolean closing;
     private boolean appending;
+    private boolean shuttingDown;
     private String sessionId;
     private int transactions;
     private String helo;
@@ -147,6 +150,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             return;
         }
         handle(msg);
+        if (shuttingDown && !appending && !decoder.inData())
+        {
+            // A message refused at its end (too big, bare LF) while stopping: nothing is in progress any more.
+            reply(SmtpReply.SHUTTING_DOWN);
+        }
     }
 
     private void onProxyHeader(final HAProxyMessage proxy)
@@ -449,6 +457,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             outcome.isAccepted() ? outcome.queueId() : "NOQUEUE", clientText, envelope.sender(), envelope.recipients().size(),
             size, envelope.tenant(), envelope.lane(), reply.text());
         reply(reply);
+        if (shuttingDown)
+        {
+            // Its 250 is out; what was pipelined behind it is not started.
+            reply(SmtpReply.SHUTTING_DOWN);
+        }
         while (!appending && !closing && !waiting.isEmpty())
         {
             handle(waiting.poll());
@@ -496,6 +509,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     @Override
     public void userEventTriggered(final ChannelHandlerContext ctx, final Object event)
     {
+        if (event == SHUTDOWN)
+        {
+            shutDown(ctx);
+            return;
+        }
         if (event instanceof IdleStateEvent)
         {
             reply(decoder.inData() ? SmtpReply.DATA_TIMEOUT : SmtpReply.IDLE_TIMEOUT);
@@ -507,6 +525,22 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             return;
         }
         ctx.fireUserEventTriggered(event);
+    }
+
+    /** The listener is stopping: 421 now, or once the message being received or appended has its reply. */
+    private void shutDown(final ChannelHandlerContext ctx)
+    {
+        shuttingDown = true;
+        if (client == null)
+        {
+            ctx.close();
+            return;
+        }
+        if (!appending && !decoder.inData())
+        {
+            reply(SmtpReply.SHUTTING_DOWN);
+            flush();
+        }
     }
 
     @Override

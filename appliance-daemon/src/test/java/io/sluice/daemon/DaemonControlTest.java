@@ -2,11 +2,14 @@ package io.sluice.daemon;
 
 import static io.sluice.ingress.SmtpTestClient.expect;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
@@ -15,6 +18,7 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
 import io.sluice.control.ControlPlane;
+import io.sluice.control.ControlState;
 import io.sluice.control.JmxServer;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.SpoolAwait;
@@ -41,7 +45,70 @@ class DaemonControlTest
             "spool.directory", dir.resolve("spool").toString(),
             "smtp.listen", "127.0.0.1:0",
             "relay.domains", "relay.test",
+            "tenant.acme.networks", "127.0.1.0/24",
             "jmx.port", Integer.toString(jmxPort)))));
+    }
+
+    private static Object invoke(final MBeanServerConnection mbeans, final String type, final String operation,
+        final Object... args) throws Exception
+    {
+        final String[] signature = new String[args.length];
+        for (int i = 0; i < args.length; i++)
+        {
+            signature[i] = args[i] instanceof Integer ? "int" : "java.lang.String";
+        }
+        return mbeans.invoke(ControlPlane.name(type), operation, args, signature);
+    }
+
+    private static void sendFrom(final SluiceDaemon daemon, final String source, final String subject) throws IOException
+    {
+        try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), source))
+        {
+            expect(client.reply(), "220");
+            expect(client.command("EHLO client.example"), "250");
+            expect(client.sendMessage("a@client.example", "b@relay.test", subject), "250 2.0.0");
+        }
+    }
+
+    private long delivered()
+    {
+        final Path folder = dir.resolve("delivered/default/new");
+        if (!Files.isDirectory(folder))
+        {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(folder))
+        {
+            return files.count();
+        }
+        catch (final IOException ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
+    private static double rate(final MBeanServerConnection mbeans, final String attribute)
+    {
+        try
+        {
+            return (Double)mbeans.getAttribute(ControlPlane.name("Spool"), attribute);
+        }
+        catch (final Exception ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
+    private static long drainFigure(final MBeanServerConnection mbeans, final String attribute)
+    {
+        try
+        {
+            return (Long)mbeans.getAttribute(ControlPlane.name("Drain"), attribute);
+        }
+        catch (final Exception notYetPublished)
+        {
+            return -1;
+        }
     }
 
     private static JMXConnector connect(final int port) throws IOException
@@ -112,6 +179,66 @@ class DaemonControlTest
             {
                 assertThat(client.reply()).startsWith("220");
             }
+        }
+    }
+
+    @Test
+    void shouldKeepDrainPausesAndAConnectionLimitSetOverJmxAcrossARestartAndRefuseNonsense() throws Exception
+    {
+        final int jmxPort = freePort();
+        try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
+        {
+            final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
+            invoke(mbeans, "Drain", "pauseTenant", "acme");
+            invoke(mbeans, "Drain", "pauseSource", "127.0.0.9");
+            invoke(mbeans, "Drain", "setRouteConnections", "default", 3);
+            sendFrom(daemon, "127.0.1.5", "tenant acme, paused");
+            sendFrom(daemon, "127.0.0.9", "source 127.0.0.9, paused");
+            sendFrom(daemon, "127.0.0.10", "flows");
+            SpoolAwait.until(() -> delivered() == 1 && drainFigure(mbeans, "PausedMessages") == 2);
+            invoke(mbeans, "Spool", "pauseDrain", "default");
+            sendFrom(daemon, "127.0.0.10", "route paused");
+            SpoolAwait.until(() -> drainFigure(mbeans, "PausedMessages") == 3);
+            assertThat(delivered()).as("nothing leaves a paused route").isEqualTo(1);
+            // Sampled every second by the daemon: a figure above zero shows the wiring, not a speed.
+            SpoolAwait.until(() -> rate(mbeans, "AcceptedPerSecond") > 0 && rate(mbeans, "DeliveredPerSecond") > 0);
+
+            final Map<String, String> saved = ControlState.read(dir.resolve("spool").resolve(ControlState.FILE_NAME));
+            assertThatThrownBy(() -> invoke(mbeans, "Spool", "pauseDrain", "nowhere"))
+                .rootCause().hasMessageStartingWith("no such route: 'nowhere'");
+            assertThatThrownBy(() -> invoke(mbeans, "Drain", "setRouteConnections", "default", 0))
+                .rootCause().hasMessageStartingWith("expected a connection limit from 1 to 10000 for route default, got 0");
+            assertThatThrownBy(() -> invoke(mbeans, "Drain", "pauseSource", "192.0.2.0/24"))
+                .rootCause().hasMessageContaining("expected one client address, not a network");
+            assertThatThrownBy(() -> invoke(mbeans, "Drain", "pauseTenant", "a b"))
+                .rootCause().hasMessageContaining("expected a tenant name");
+            assertThat(ControlState.read(dir.resolve("spool").resolve(ControlState.FILE_NAME))).as("nonsense changes nothing")
+                .isEqualTo(saved).containsEntry("drain.pausedRoutes", "default").containsEntry("drain.pausedTenants", "acme")
+                .containsEntry("drain.pausedSources", "127.0.0.9").containsEntry("delivery.route.default.maxConnections", "3");
+        }
+        try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
+        {
+            final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Spool"), "DrainPausedRoutes")).containsExactly("default");
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Drain"), "PausedTenants")).containsExactly("acme");
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Drain"), "PausedSources")).containsExactly("127.0.0.9");
+            SpoolAwait.until(() -> drainFigure(mbeans, "PausedMessages") == 3);
+            assertThat(routes(mbeans)).as("the connection limit is kept")
+                .anyMatch(l -> l.startsWith("default (PAUSED): ") && l.contains("connections 0 of 3"));
+            assertThat(delivered()).as("the pauses hold from the first moment after the restart").isEqualTo(1);
+
+            invoke(mbeans, "Spool", "resumeDrain", "");
+            SpoolAwait.until(() -> delivered() == 2);
+            invoke(mbeans, "Drain", "resumeTenant", "acme");
+            invoke(mbeans, "Drain", "resumeSource", "127.0.0.9");
+            SpoolAwait.until(() -> delivered() == 4 && daemon.spool().pendingCount() == 0);
+        }
+        try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
+        {
+            final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Spool"), "DrainPausedRoutes")).as("resumes are kept too")
+                .isEmpty();
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Drain"), "PausedTenants")).isEmpty();
         }
     }
 }

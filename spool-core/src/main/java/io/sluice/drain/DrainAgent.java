@@ -3,6 +3,7 @@ package io.sluice.drain;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import io.sluice.spool.PendingMessage;
@@ -57,6 +58,8 @@ public final class DrainAgent implements Agent
     };
     private volatile DrainStatus status;
     private long lastStatusMillis;
+    /** Drain thread only: publish the status at the end of this duty cycle, whatever the interval. */
+    private boolean publishNow;
     private int routeCursor;
 
     /**
@@ -87,7 +90,12 @@ public final class DrainAgent implements Agent
     public void load(final Collection<PendingMessage> pending)
     {
         final List<PendingMessage> copy = List.copyOf(pending);
-        events.offer(drain -> drain.load(copy));
+        events.offer(drain ->
+        {
+            drain.load(copy);
+            // The backlog found at start is what an operator asks about first: published now, not at the next interval.
+            publishNow = true;
+        });
     }
 
     /**
@@ -126,22 +134,88 @@ public final class DrainAgent implements Agent
     /** Takes effect on the drain thread's next duty cycle. Thread-safe. */
     public void pauseTenant(final String tenant)
     {
-        events.offer(drain -> drain.pauseTenant(tenant));
+        operator(drain -> drain.pauseTenant(tenant));
     }
 
     public void resumeTenant(final String tenant)
     {
-        events.offer(drain -> drain.resumeTenant(tenant));
+        operator(drain -> drain.resumeTenant(tenant));
     }
 
     public void pauseSource(final String sourceKey)
     {
-        events.offer(drain -> drain.pauseSource(sourceKey));
+        operator(drain -> drain.pauseSource(sourceKey));
     }
 
     public void resumeSource(final String sourceKey)
     {
-        events.offer(drain -> drain.resumeSource(sourceKey));
+        operator(drain -> drain.resumeSource(sourceKey));
+    }
+
+    /** Containment's hold of a tenant, apart from an operator's pause: see {@link DrainScheduler#holdTenant}. */
+    public void holdTenant(final String tenant)
+    {
+        events.offer(drain -> drain.holdTenant(tenant));
+    }
+
+    public void unholdTenant(final String tenant)
+    {
+        events.offer(drain -> drain.unholdTenant(tenant));
+    }
+
+    /**
+     * Stops sending on a route from the drain thread's next duty cycle. Thread-safe.
+     *
+     * @throws IllegalArgumentException at once for an unknown route.
+     */
+    public void pauseRoute(final String route)
+    {
+        requireRoute(route);
+        operator(drain -> drain.pauseRoute(route));
+    }
+
+    /** @throws IllegalArgumentException at once for an unknown route. */
+    public void resumeRoute(final String route)
+    {
+        requireRoute(route);
+        operator(drain -> drain.resumeRoute(route));
+    }
+
+    /** @return the configured route names, in configuration order. Thread-safe. */
+    public List<String> routeNames()
+    {
+        return routes;
+    }
+
+    /**
+     * Makes every deferred message ready now, on the drain thread's next duty cycle: see
+     * {@link DrainScheduler#retryDeferredNow()}. Thread-safe.
+     *
+     * @return completes with how many deferred messages were made ready.
+     */
+    public CompletableFuture<Integer> retryDeferredNow()
+    {
+        final CompletableFuture<Integer> done = new CompletableFuture<>();
+        operator(drain -> done.complete(drain.retryDeferredNow()));
+        return done;
+    }
+
+    /** An operator's command: applied on the drain thread, and the status published at once, so a console sees it. */
+    private void operator(final Consumer<DrainScheduler> command)
+    {
+        events.offer(drain ->
+        {
+            command.accept(drain);
+            publishNow = true;
+        });
+    }
+
+    private void requireRoute(final String route)
+    {
+        if (!routes.contains(route))
+        {
+            throw new IllegalArgumentException("no such route: " + route + " (routes: " + routes + ")");
+        }
     }
 
     /**
@@ -151,16 +225,13 @@ public final class DrainAgent implements Agent
      */
     public void setRouteRate(final String route, final double ratePerSec, final int burst)
     {
-        if (!routes.contains(route))
-        {
-            throw new IllegalArgumentException("no such route: " + route + " (routes: " + routes + ")");
-        }
+        requireRoute(route);
         if (!(ratePerSec > 0 && ratePerSec <= DrainContext.MAX_RATE_PER_SEC) || burst < 1)
         {
             throw new IllegalArgumentException("expected a rate above 0 up to " + (long)DrainContext.MAX_RATE_PER_SEC
                 + " and a burst of at least 1: " + ratePerSec + ", " + burst);
         }
-        events.offer(drain -> drain.setRouteRate(route, ratePerSec, burst));
+        operator(drain -> drain.setRouteRate(route, ratePerSec, burst));
     }
 
     /** @return the last published status, at most {@code drain.statusIntervalMs} old. Thread-safe. */
@@ -200,8 +271,9 @@ public final class DrainAgent implements Agent
         work += scheduler.tick();
         work += dispatch();
         final long nowMillis = context.clock().millis();
-        if (nowMillis - lastStatusMillis >= context.statusIntervalMs() || nowMillis < lastStatusMillis)
+        if (publishNow || nowMillis - lastStatusMillis >= context.statusIntervalMs() || nowMillis < lastStatusMillis)
         {
+            publishNow = false;
             lastStatusMillis = nowMillis;
             status = scheduler.status();
         }

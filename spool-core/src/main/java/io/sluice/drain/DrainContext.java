@@ -2,11 +2,14 @@ package io.sluice.drain;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -166,6 +169,21 @@ public final class DrainContext
     public static final String MAX_DISPATCHES_PER_CYCLE = "drain.maxDispatchesPerCycle";
     public static final int DEFAULT_MAX_DISPATCHES_PER_CYCLE = 256;
 
+    /**
+     * Routes an operator paused: their mail stays in the spool, counted as paused, until resumed. Written by the
+     * control plane when an operator pauses a route, so the pause survives a restart.
+     */
+    public static final String PAUSED_ROUTES = "drain.pausedRoutes";
+    public static final String DEFAULT_PAUSED_ROUTES = "";
+
+    /** Tenants an operator paused in the drain (comma-separated); kept across restarts as {@link #PAUSED_ROUTES}. */
+    public static final String PAUSED_TENANTS = "drain.pausedTenants";
+    public static final String DEFAULT_PAUSED_TENANTS = "";
+
+    /** Sources (client addresses) an operator paused in the drain (comma-separated); kept as {@link #PAUSED_ROUTES}. */
+    public static final String PAUSED_SOURCES = "drain.pausedSources";
+    public static final String DEFAULT_PAUSED_SOURCES = "";
+
     static final double MAX_RATE_PER_SEC = 1_000_000;
     private static final int MAX_WEIGHT = 1000;
     private static final int MAX_BURST = 1_000_000;
@@ -202,6 +220,9 @@ public final class DrainContext
     private long rateWindowMs = DEFAULT_RATE_WINDOW_MS;
     private long statusIntervalMs = DEFAULT_STATUS_INTERVAL_MS;
     private int maxDispatchesPerCycle = DEFAULT_MAX_DISPATCHES_PER_CYCLE;
+    private String pausedRoutesSpec = DEFAULT_PAUSED_ROUTES;
+    private String pausedTenantsSpec = DEFAULT_PAUSED_TENANTS;
+    private String pausedSourcesSpec = DEFAULT_PAUSED_SOURCES;
     private Clock clock = Clock.systemUTC();
     private RandomGenerator random = new Random();
     // Parks up to 1 ms when idle: at 200 µs an idle appliance burnt a third of a core on wake-ups (measured
@@ -214,6 +235,9 @@ public final class DrainContext
     private RouteTable routeTable;
     private Map<String, Double> tenantRates;
     private Map<String, Integer> tenantWeights;
+    private Set<String> pausedRoutes;
+    private Set<String> pausedTenants;
+    private Set<String> pausedSources;
     private boolean concluded;
 
     /**
@@ -274,6 +298,7 @@ public final class DrainContext
         }
         requirePositive(STATUS_INTERVAL_MS, statusIntervalMs);
         requireRange(MAX_DISPATCHES_PER_CYCLE, maxDispatchesPerCycle, 1, 1_000_000);
+        concludePauses(routeNames);
         if (clock == null)
         {
             throw new InvalidSettingException("clock", null, "expected a clock");
@@ -322,6 +347,48 @@ public final class DrainContext
         }
         requirePositive(AIMD_INTERVAL_MS, aimdIntervalMs);
         requireRate(AIMD_FLOOR_RATE_PER_SEC, aimdFloorRatePerSec, false);
+    }
+
+    private void concludePauses(final List<String> routeNames)
+    {
+        pausedRoutes = new TreeSet<>();
+        for (final String route : names(PAUSED_ROUTES, pausedRoutesSpec))
+        {
+            pausedRoutes.add(knownRoute(PAUSED_ROUTES, pausedRoutesSpec, name(PAUSED_ROUTES, route), routeNames));
+        }
+        pausedTenants = new TreeSet<>();
+        for (final String tenant : names(PAUSED_TENANTS, pausedTenantsSpec))
+        {
+            pausedTenants.add(name(PAUSED_TENANTS, tenant));
+        }
+        // Source keys are addresses, IPv6 ones with colons: only commas and spaces separate them.
+        pausedSources = new TreeSet<>(names(PAUSED_SOURCES, pausedSourcesSpec));
+        pausedRoutes = Collections.unmodifiableSet(pausedRoutes);
+        pausedTenants = Collections.unmodifiableSet(pausedTenants);
+        pausedSources = Collections.unmodifiableSet(pausedSources);
+    }
+
+    /** @return the non-empty items of a comma-separated list, trimmed. */
+    private static List<String> names(final String key, final String spec)
+    {
+        if (spec == null)
+        {
+            throw new InvalidSettingException(key, null, "expected a comma-separated list (may be empty)");
+        }
+        final List<String> names = new ArrayList<>();
+        for (final String item : spec.split(",", -1))
+        {
+            final String trimmed = item.trim();
+            if (trimmed.chars().anyMatch(Character::isWhitespace))
+            {
+                throw new InvalidSettingException(key, spec, "expected names separated by commas; " + trimmed + " is not one");
+            }
+            if (!trimmed.isEmpty())
+            {
+                names.add(trimmed);
+            }
+        }
+        return names;
     }
 
     private List<RouteSpec> parseRoutes()
@@ -588,6 +655,27 @@ public final class DrainContext
     {
         checkConcluded();
         return tenantWeights.getOrDefault(tenant, tenantWeight);
+    }
+
+    /** @return the routes paused at start ({@link #PAUSED_ROUTES}); after {@link #conclude()}. */
+    public Set<String> pausedRouteNames()
+    {
+        checkConcluded();
+        return pausedRoutes;
+    }
+
+    /** @return the tenants paused at start ({@link #PAUSED_TENANTS}); after {@link #conclude()}. */
+    public Set<String> pausedTenantNames()
+    {
+        checkConcluded();
+        return pausedTenants;
+    }
+
+    /** @return the sources paused at start ({@link #PAUSED_SOURCES}); after {@link #conclude()}. */
+    public Set<String> pausedSourceKeys()
+    {
+        checkConcluded();
+        return pausedSources;
     }
 
     public DrainContext routes(final String routesSpec)
@@ -960,6 +1048,42 @@ public final class DrainContext
     public int maxDispatchesPerCycle()
     {
         return maxDispatchesPerCycle;
+    }
+
+    public DrainContext pausedRoutes(final String pausedRoutesSpec)
+    {
+        checkMutable();
+        this.pausedRoutesSpec = pausedRoutesSpec;
+        return this;
+    }
+
+    public String pausedRoutes()
+    {
+        return pausedRoutesSpec;
+    }
+
+    public DrainContext pausedTenants(final String pausedTenantsSpec)
+    {
+        checkMutable();
+        this.pausedTenantsSpec = pausedTenantsSpec;
+        return this;
+    }
+
+    public String pausedTenants()
+    {
+        return pausedTenantsSpec;
+    }
+
+    public DrainContext pausedSources(final String pausedSourcesSpec)
+    {
+        checkMutable();
+        this.pausedSourcesSpec = pausedSourcesSpec;
+        return this;
+    }
+
+    public String pausedSources()
+    {
+        return pausedSourcesSpec;
     }
 
     /**

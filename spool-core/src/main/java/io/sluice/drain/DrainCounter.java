@@ -26,9 +26,10 @@ public enum DrainCounter implements CounterDescriptor
     DEFERRED_MESSAGES(14, "messages waiting for a retry time (gauge)"),
     IN_FLIGHT_MESSAGES(15, "messages being delivered (gauge)"),
     HELD_MESSAGES(16, "messages whose open recipients are all held (gauge)"),
-    PAUSED_MESSAGES(17, "ready messages of paused tenants or sources (gauge)"),
+    PAUSED_MESSAGES(17, "ready messages of paused routes, tenants or sources (gauge)"),
     SNAPSHOTS_APPLIED(18, "spool snapshots applied"),
-    AGENT_ERRORS(19, "errors caught in the drain agent's duty cycle");
+    AGENT_ERRORS(19, "errors caught in the drain agent's duty cycle"),
+    RETRIED_NOW(20, "deferred messages made ready at once by an operator's retry");
 
     private final int id;
     private final String label;

@@ -83,11 +83,14 @@ public final class DrainScheduler
     private final PriorityQueue<ParkTimer> parkTimers = new PriorityQueue<>(Comparator.comparingLong(ParkTimer::dueNanos));
     private final PriorityQueue<PolicyTimer> policyTimers = new PriorityQueue<>(Comparator.comparingLong(PolicyTimer::dueMillis));
     private final Set<String> pausedTenants = new HashSet<>();
+    /** Tenants containment holds: apart from an operator's pauses, so lifting one never lifts the other. */
+    private final Set<String> heldTenants = new HashSet<>();
     private final Set<String> pausedSources = new HashSet<>();
     private final Map<String, SourcePolicy> sourcePolicies = new HashMap<>();
     private final long inFlightTimeoutNanos;
     private long lastSweepNanos;
     private int pollCursor;
+    private DrainStatus.PendingAges ages;
 
     private record DeferTimer(long dueMillis, long seq, MessageEntry entry)
     {
@@ -157,6 +160,10 @@ public final class DrainScheduler
             routes.put(spec.name(), route);
         }
         routeArray = routes.values().toArray(new RouteState[0]);
+        // An operator's pauses, kept across restarts in the settings, are in force before the first message loads.
+        context.pausedRouteNames().forEach(name -> routes.get(name).paused = true);
+        pausedTenants.addAll(context.pausedTenantNames());
+        pausedSources.addAll(context.pausedSourceKeys());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -169,6 +176,8 @@ public final class DrainScheduler
         {
             onSnapshot(message);
         }
+        // The backlog an operator looks at first after a restart: counted at the next status, not seconds later.
+        ages = null;
     }
 
     /**
@@ -206,6 +215,8 @@ public final class DrainScheduler
         }
         leave(entry);
         entry.snapshot = message;
+        // An operator's "retry now" covered the statuses it saw; a new deferral follows the retry schedule again.
+        entry.retryNow = false;
         place(entry);
     }
 
@@ -261,7 +272,7 @@ public final class DrainScheduler
 
     private Dispatch pick(final RouteState route)
     {
-        if (route.bucket.getAvailableTokens() < 1)
+        if (route.paused || route.bucket.getAvailableTokens() < 1)
         {
             return null;
         }
@@ -416,7 +427,7 @@ public final class DrainScheduler
         final List<RecipientStatus> statuses = message.recipients();
         for (int i = 0; i < statuses.size() && recipients.size() < context.maxRecipientsPerDispatch(); i++)
         {
-            if (isReady(statuses.get(i), nowMillis))
+            if (isReady(entry, statuses.get(i), nowMillis))
             {
                 recipients.add(i);
             }
@@ -444,12 +455,12 @@ public final class DrainScheduler
         }
     }
 
-    private static boolean isReady(final RecipientStatus status, final long nowMillis)
+    private static boolean isReady(final MessageEntry entry, final RecipientStatus status, final long nowMillis)
     {
         return switch (status.disposition())
         {
             case PENDING, RELEASED -> true;
-            case DEFERRED -> status.notBeforeMillis() <= nowMillis;
+            case DEFERRED -> entry.retryNow || status.notBeforeMillis() <= nowMillis;
             default -> false;
         };
     }
@@ -491,7 +502,7 @@ public final class DrainScheduler
         long nextDue = Long.MAX_VALUE;
         for (final RecipientStatus status : entry.snapshot.recipients())
         {
-            if (isReady(status, nowMillis))
+            if (isReady(entry, status, nowMillis))
             {
                 ready = true;
             }
@@ -555,7 +566,7 @@ public final class DrainScheduler
         }
         final int quantum = level == FairNode.TENANT ? context.tenantWeight(key) : 1;
         final FairNode created = new FairNode(level, key, parent, parent.lane, quantum, parent.ring);
-        created.paused = (level == FairNode.TENANT && pausedTenants.contains(key))
+        created.paused = (level == FairNode.TENANT && isTenantStopped(key))
             || (level == FairNode.SOURCE && pausedSources.contains(key));
         parent.children.put(key, created);
         return created;
@@ -891,12 +902,92 @@ public final class DrainScheduler
         }
     }
 
+    /** Lifts an operator's pause; a tenant containment holds stays held. */
     public void resumeTenant(final String tenant)
     {
         if (pausedTenants.remove(tenant))
         {
-            forEachTenantNode(tenant, node -> setPaused(node, false));
+            forEachTenantNode(tenant, node -> setPaused(node, isTenantStopped(tenant)));
         }
+    }
+
+    /**
+     * Containment's hold: holds back a tenant's mail as {@link #pauseTenant} does, but on its own account, so an
+     * operator's resume does not send a held tenant's mail, and a release does not undo an operator's pause.
+     */
+    public void holdTenant(final String tenant)
+    {
+        if (heldTenants.add(tenant))
+        {
+            forEachTenantNode(tenant, node -> setPaused(node, true));
+        }
+    }
+
+    /** Ends containment's hold; an operator's pause of the tenant stays. */
+    public void unholdTenant(final String tenant)
+    {
+        if (heldTenants.remove(tenant))
+        {
+            forEachTenantNode(tenant, node -> setPaused(node, isTenantStopped(tenant)));
+        }
+    }
+
+    private boolean isTenantStopped(final String tenant)
+    {
+        return pausedTenants.contains(tenant) || heldTenants.contains(tenant);
+    }
+
+    /** Stops sending on a route: its mail stays in the spool, counted as paused, until resumed. */
+    public void pauseRoute(final String route)
+    {
+        knownRoute(route).paused = true;
+    }
+
+    public void resumeRoute(final String route)
+    {
+        knownRoute(route).paused = false;
+    }
+
+    public boolean isRoutePaused(final String route)
+    {
+        return knownRoute(route).paused;
+    }
+
+    private RouteState knownRoute(final String route)
+    {
+        final RouteState state = routes.get(route);
+        if (state == null)
+        {
+            throw new IllegalArgumentException("no such route: " + route + " (routes: " + routes.keySet() + ")");
+        }
+        return state;
+    }
+
+    /**
+     * An operator's "retry deferred now" (Postfix's {@code postqueue -f}): every deferred message is ready at once,
+     * its deferred recipients included, within the routes' rates. The retry schedule applies again from the next
+     * outcome on. O(pending): an operator's command, not a hot path.
+     *
+     * @return how many deferred messages were made ready.
+     */
+    public int retryDeferredNow()
+    {
+        final List<MessageEntry> deferred = new ArrayList<>();
+        for (final MessageEntry entry : entries.values())
+        {
+            if (entry.state == MessageEntry.DEFERRED)
+            {
+                deferred.add(entry);
+            }
+        }
+        for (final MessageEntry entry : deferred)
+        {
+            leave(entry);
+            entry.retryNow = true;
+            place(entry);
+        }
+        counters.add(DrainCounter.RETRIED_NOW, deferred.size());
+        return deferred.size();
     }
 
     /** Holds back a source's mail in every tenant, route and lane until resumed. */
@@ -916,9 +1007,15 @@ public final class DrainScheduler
         }
     }
 
+    /** @return true if an operator paused the tenant (containment's holds are {@link #isTenantHeld}). */
     public boolean isTenantPaused(final String tenant)
     {
         return pausedTenants.contains(tenant);
+    }
+
+    public boolean isTenantHeld(final String tenant)
+    {
+        return heldTenants.contains(tenant);
     }
 
     public boolean isSourcePaused(final String sourceKey)
@@ -936,6 +1033,20 @@ public final class DrainScheduler
     public Set<String> pausedSources()
     {
         return Set.copyOf(pausedSources);
+    }
+
+    /** @return the paused routes, a copy. */
+    public Set<String> pausedRoutes()
+    {
+        final Set<String> paused = new HashSet<>();
+        for (final RouteState route : routeArray)
+        {
+            if (route.paused)
+            {
+                paused.add(route.name);
+            }
+        }
+        return paused;
     }
 
     private static void setPaused(final FairNode node, final boolean paused)
@@ -1004,10 +1115,18 @@ public final class DrainScheduler
     // ---------------------------------------------------------------------------------------------------------
     // Status
 
-    /** @return a fresh status, computed now; also refreshes the gauge counters. O(active tenants + paused keys). */
+    /**
+     * @return a fresh status, computed now; also refreshes the gauge counters. O(active tenants + paused keys), and
+     *         O(pending) once every {@link DrainStatus#AGES_INTERVAL_MS} to count the backlog's ages.
+     */
     public DrainStatus status()
     {
-        final DrainStatus status = StatusBuilder.build(this, time.nanos(), time.wallMillis());
+        final long nowMillis = time.wallMillis();
+        if (ages == null || nowMillis - ages.atMillis() >= DrainStatus.AGES_INTERVAL_MS || nowMillis < ages.atMillis())
+        {
+            ages = StatusBuilder.ages(this, entries.values(), nowMillis);
+        }
+        final DrainStatus status = StatusBuilder.build(this, time.nanos(), nowMillis, ages);
         counters.set(DrainCounter.READY_MESSAGES, status.ready() + status.paused());
         counters.set(DrainCounter.PAUSED_MESSAGES, status.paused());
         counters.set(DrainCounter.DEFERRED_MESSAGES, status.deferred());

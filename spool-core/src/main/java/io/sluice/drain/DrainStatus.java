@@ -2,6 +2,7 @@ package io.sluice.drain;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What the drain publishes so anyone can read how long the backlog will take: per route and per lane, the
@@ -41,6 +42,8 @@ import java.util.Map;
  * @param deferred        messages waiting for a retry time
  * @param held            messages whose open recipients are all held
  * @param inFlight        messages being delivered
+ * @param ages            pending messages by route, lane and tenant against their age, at most
+ *                        {@link #AGES_INTERVAL_MS} old
  */
 public record DrainStatus(
     long atMillis,
@@ -52,12 +55,44 @@ public record DrainStatus(
     long paused,
     long deferred,
     long held,
-    long inFlight)
+    long inFlight,
+    PendingAges ages)
 {
+    /**
+     * Upper bounds of the age buckets, in minutes, as Postfix's {@code qshape} has them by default; one more bucket
+     * holds everything older than the last bound.
+     */
+    public static final List<Integer> AGE_BUCKET_UPPER_MINUTES = List.of(5, 10, 20, 40, 80, 160, 320, 640, 1280);
+    /** Buckets in an {@link AgeRow}: one per upper bound, and one for older mail. */
+    public static final int AGE_BUCKETS = AGE_BUCKET_UPPER_MINUTES.size() + 1;
+    /**
+     * How often the ages are counted at most. Counting walks every pending message; the smallest bucket is five
+     * minutes wide, so a few seconds of staleness is invisible, while a walk over a million messages four times a
+     * second ({@code drain.statusIntervalMs}) would cost the drain thread real time.
+     */
+    public static final long AGES_INTERVAL_MS = 5_000;
+    /** Tenant rows kept in {@link PendingAges#tenants()}: the busiest; the rest are only counted. */
+    public static final int MAX_TENANT_AGE_ROWS = 50;
+
     public DrainStatus
     {
         routes = List.copyOf(routes);
         laneRoutes = Map.copyOf(laneRoutes);
+        Objects.requireNonNull(ages, "ages");
+    }
+
+    /** @return the bucket a message of this age counts in: 0 for under 5 minutes, ..., the last for over 1280. */
+    public static int ageBucket(final long ageMillis)
+    {
+        final long minutes = Math.max(0, ageMillis) / 60_000;
+        for (int i = 0; i < AGE_BUCKET_UPPER_MINUTES.size(); i++)
+        {
+            if (minutes < AGE_BUCKET_UPPER_MINUTES.get(i))
+            {
+                return i;
+            }
+        }
+        return AGE_BUCKET_UPPER_MINUTES.size();
     }
 
     /** @return the route's status, or null if there is no such route. */
@@ -138,6 +173,7 @@ public record DrainStatus(
      * @param throttleSignals     throttling replies seen on the route
      * @param rateDecreases       multiplicative decreases applied
      * @param rateIncreases       additive recoveries applied
+     * @param routePaused         true while an operator has paused the route: its ready mail counts as paused
      * @param lanes               each configured lane on this route, in service order
      */
     public record RouteStatus(
@@ -154,6 +190,7 @@ public record DrainStatus(
         long throttleSignals,
         long rateDecreases,
         long rateIncreases,
+        boolean routePaused,
         List<LaneStatus> lanes)
     {
         public RouteStatus
@@ -207,5 +244,65 @@ public record DrainStatus(
         long etaMillis,
         long projectedDelayMillis)
     {
+    }
+
+    /**
+     * Pending messages of one route and lane (and one tenant, in {@link PendingAges#tenants()}) by age, and their size.
+     *
+     * @param route  the route
+     * @param lane   the lane
+     * @param tenant the tenant, or null for the whole lane
+     * @param byAge  counts per age bucket ({@link #AGE_BUCKETS} of them)
+     * @param bytes  the content bytes of those messages
+     */
+    public record AgeRow(String route, String lane, String tenant, long[] byAge, long bytes)
+    {
+        public AgeRow
+        {
+            if (byAge.length != AGE_BUCKETS)
+            {
+                throw new IllegalArgumentException("expected " + AGE_BUCKETS + " age buckets, got " + byAge.length);
+            }
+            byAge = byAge.clone();
+        }
+
+        @Override
+        public long[] byAge()
+        {
+            return byAge.clone();
+        }
+
+        /** @return the messages in every bucket. */
+        public long total()
+        {
+            long total = 0;
+            for (final long count : byAge)
+            {
+                total += count;
+            }
+            return total;
+        }
+    }
+
+    /**
+     * The shape of the backlog, as Postfix's {@code qshape} draws it.
+     *
+     * @param atMillis               when the ages were counted
+     * @param oldestReceivedAtMillis when the oldest pending message was received; 0 if none is pending
+     * @param lanes                  one row per route and lane with pending mail, in configuration order
+     * @param tenants                the busiest route/lane/tenant rows, most pending first, at most
+     *                               {@link #MAX_TENANT_AGE_ROWS}
+     * @param tenantRowsLeftOut      route/lane/tenant rows beyond those, counted only
+     */
+    public record PendingAges(long atMillis, long oldestReceivedAtMillis, List<AgeRow> lanes, List<AgeRow> tenants,
+        int tenantRowsLeftOut)
+    {
+        public static final PendingAges NONE = new PendingAges(0, 0, List.of(), List.of(), 0);
+
+        public PendingAges
+        {
+            lanes = List.copyOf(lanes);
+            tenants = List.copyOf(tenants);
+        }
     }
 }

@@ -22,6 +22,8 @@ final class MessageEntry
     /** The dispatch it is in flight with. */
     Dispatch dispatch;
     long dispatchedAtNanos;
+    /** An operator asked to retry now: its deferred recipients are ready whatever their retry time, until the next snapshot. */
+    boolean retryNow;
 
     MessageEntry(final PendingMessage snapshot)
     {

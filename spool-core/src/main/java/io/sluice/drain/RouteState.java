@@ -28,6 +28,8 @@ final class RouteState
     final List<LaneQueue> lanes = new ArrayList<>();
     final Bucket bucket;
     final RateMeter meter;
+    /** Paused by an operator: nothing is picked on it; its mail counts as paused. */
+    boolean paused;
 
     private final double decreaseFactor;
     private final double recoveryFraction;

@@ -1,6 +1,7 @@
 package io.sluice.drain;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ final class StatusBuilder
         final List<int[]> tenantShapes = new ArrayList<>();
     }
 
-    static DrainStatus build(final DrainScheduler scheduler, final long nowNanos, final long nowMillis)
+    static DrainStatus build(final DrainScheduler scheduler, final long nowNanos, final long nowMillis,
+        final DrainStatus.PendingAges ages)
     {
         final List<DrainStatus.RouteStatus> routes = new ArrayList<>();
         long ready = 0;
@@ -47,7 +49,7 @@ final class StatusBuilder
         }
         final DrainContext context = scheduler.context();
         return new DrainStatus(nowMillis, routes, context.routeTable().laneRoutes(), context.routeTable().defaultRoute(),
-            context.defaultLane(), ready, paused, deferred, held, inFlight);
+            context.defaultLane(), ready, paused, deferred, held, inFlight, ages);
     }
 
     private static DrainStatus.RouteStatus route(final DrainScheduler scheduler, final RouteState route, final long nowNanos)
@@ -57,7 +59,7 @@ final class StatusBuilder
         final Map<String, Long> tenantReady = new HashMap<>();
         for (int i = 0; i < count; i++)
         {
-            facts[i] = facts(scheduler, route.lanes.get(i), tenantReady);
+            facts[i] = facts(scheduler, route.lanes.get(i), route.paused, tenantReady);
         }
         final double rate = route.effectiveRate();
         final double[] eta = laneEtaSeconds(route, facts, rate);
@@ -110,7 +112,7 @@ final class StatusBuilder
         }
         return new DrainStatus.RouteStatus(route.name, route.configuredRate(), rate, route.meter.ratePerSec(nowNanos),
             ready, paused, deferred, held, inFlight, millis(routeEta), route.throttleSignals(), route.decreases(),
-            route.increases(), lanes);
+            route.increases(), route.paused, lanes);
     }
 
     /**
@@ -133,13 +135,14 @@ final class StatusBuilder
         return spec.isRateLimited() ? Math.min(share, spec.ratePerSec()) : share;
     }
 
-    private static LaneFacts facts(final DrainScheduler scheduler, final LaneQueue lane, final Map<String, Long> tenantReady)
+    private static LaneFacts facts(final DrainScheduler scheduler, final LaneQueue lane, final boolean routePaused,
+        final Map<String, Long> tenantReady)
     {
         final LaneFacts facts = new LaneFacts();
         final Set<String> pausedSources = scheduler.pausedSourceKeys();
         for (final FairNode tenant : lane.root.children.values())
         {
-            if (tenant.paused)
+            if (routePaused || tenant.paused)
             {
                 facts.paused += tenant.ready;
                 continue;
@@ -269,6 +272,74 @@ final class StatusBuilder
             picks = Math.max(picks, rounds * round);
         }
         return picks;
+    }
+
+    /**
+     * Every pending message (ready, paused, deferred, held or in flight) counted by route, lane and tenant against
+     * its age since it was received, in {@link DrainStatus#AGE_BUCKET_UPPER_MINUTES} buckets. One walk over the
+     * scheduler's entries, O(pending): the scheduler calls it every {@link DrainStatus#AGES_INTERVAL_MS} at most,
+     * never per message.
+     */
+    static DrainStatus.PendingAges ages(final DrainScheduler scheduler, final Iterable<MessageEntry> entries,
+        final long nowMillis)
+    {
+        final Map<LaneQueue, Map<String, Tally>> byLane = new HashMap<>();
+        long oldest = Long.MAX_VALUE;
+        for (final MessageEntry entry : entries)
+        {
+            if (entry.lane == null)
+            {
+                continue;
+            }
+            final long received = entry.snapshot.envelope().receivedAtMillis();
+            oldest = Math.min(oldest, received);
+            final Tally tally = byLane.computeIfAbsent(entry.lane, lane -> new HashMap<>())
+                .computeIfAbsent(entry.snapshot.envelope().tenant(), tenant -> new Tally());
+            tally.byAge[DrainStatus.ageBucket(nowMillis - received)]++;
+            tally.bytes += entry.snapshot.contentLength();
+        }
+        final List<DrainStatus.AgeRow> lanes = new ArrayList<>();
+        final List<DrainStatus.AgeRow> tenants = new ArrayList<>();
+        for (final RouteState route : scheduler.routeStates())
+        {
+            for (final LaneQueue lane : route.lanes)
+            {
+                final Map<String, Tally> laneTenants = byLane.get(lane);
+                if (laneTenants == null)
+                {
+                    continue;
+                }
+                final Tally total = new Tally();
+                for (final Map.Entry<String, Tally> tenant : laneTenants.entrySet())
+                {
+                    total.add(tenant.getValue());
+                    tenants.add(new DrainStatus.AgeRow(route.name, lane.spec.name(), tenant.getKey(), tenant.getValue().byAge,
+                        tenant.getValue().bytes));
+                }
+                lanes.add(new DrainStatus.AgeRow(route.name, lane.spec.name(), null, total.byAge, total.bytes));
+            }
+        }
+        tenants.sort(Comparator.comparingLong(DrainStatus.AgeRow::total).reversed()
+            .thenComparing(DrainStatus.AgeRow::tenant));
+        final int kept = Math.min(tenants.size(), DrainStatus.MAX_TENANT_AGE_ROWS);
+        return new DrainStatus.PendingAges(nowMillis, oldest == Long.MAX_VALUE ? 0 : oldest, lanes,
+            tenants.subList(0, kept), tenants.size() - kept);
+    }
+
+    /** Pending messages per age bucket and their content bytes, while counting. */
+    private static final class Tally
+    {
+        final long[] byAge = new long[DrainStatus.AGE_BUCKETS];
+        long bytes;
+
+        void add(final Tally other)
+        {
+            for (int i = 0; i < byAge.length; i++)
+            {
+                byAge[i] += other.byAge[i];
+            }
+            bytes += other.bytes;
+        }
     }
 
     private static long millis(final double seconds)

@@ -20,12 +20,17 @@ import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
 
 import io.sluice.control.ControlPlane;
+import io.sluice.control.DrainControlMXBean;
 import io.sluice.control.JmxServer;
 import io.sluice.control.LimitsControlMXBean;
 import io.sluice.control.SpoolControlMXBean;
+import io.sluice.control.TenantsControlMXBean;
+import io.sluice.control.TlsStores;
 
 /**
  * A JMX connection to the running daemon and typed proxies for its MXBeans. Every failure becomes a
@@ -61,6 +66,7 @@ final class DaemonClient implements AutoCloseable
         }
         if (invocation.ssl())
         {
+            trust(invocation);
             env.put("com.sun.jndi.rmi.factory.socket", new SslRMIClientSocketFactory());
         }
         final CompletableFuture<JMXConnector> attempt = CompletableFuture.supplyAsync(() ->
@@ -92,7 +98,7 @@ final class DaemonClient implements AutoCloseable
                 throw CommandException.refused(where + " refused the credentials: " + cause.getMessage());
             }
             throw CommandException.unreachable("cannot connect to " + where + ": " + rootMessage(cause)
-                + "; is the daemon running, with jmx.enabled=true on that address and port?");
+                + hint(invocation, cause));
         }
         catch (final IOException ex)
         {
@@ -103,6 +109,44 @@ final class DaemonClient implements AutoCloseable
             Thread.currentThread().interrupt();
             throw CommandException.unreachable("interrupted while connecting to " + where);
         }
+    }
+
+    /**
+     * With {@code --truststore}, the JVM's default TLS context trusts that store's certificates only: the connector's
+     * stub the daemon sends is an {@link SslRMIClientSocketFactory}, which always takes the default context. This is
+     * the command's own short-lived JVM, so nothing else shares the default.
+     */
+    private static void trust(final Invocation invocation) throws CommandException
+    {
+        if (invocation.trustStore() == null)
+        {
+            return;
+        }
+        try
+        {
+            SSLContext.setDefault(TlsStores.client(invocation.trustStore(), invocation.trustStorePasswordFile()));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw CommandException.usage("--truststore: " + ex.getMessage());
+        }
+    }
+
+    /** What an operator most likely got wrong, from how the connection failed. */
+    private static String hint(final Invocation invocation, final Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause())
+        {
+            if (cause instanceof SSLHandshakeException)
+            {
+                return "; the daemon's certificate is not trusted: give it (or its CA) with --truststore FILE";
+            }
+            if (!invocation.ssl() && String.valueOf(cause.getMessage()).contains("non-JRMP server"))
+            {
+                return "; the daemon's JMX speaks TLS (jmx.ssl=true): add --ssl and --truststore FILE";
+            }
+        }
+        return "; is the daemon running, with jmx.enabled=true on that address and port?";
     }
 
     private static String hostPort(final Invocation invocation)
@@ -150,6 +194,16 @@ final class DaemonClient implements AutoCloseable
     LimitsControlMXBean limits() throws CommandException
     {
         return proxy("Limits", LimitsControlMXBean.class);
+    }
+
+    DrainControlMXBean drain() throws CommandException
+    {
+        return proxy("Drain", DrainControlMXBean.class);
+    }
+
+    TenantsControlMXBean tenants() throws CommandException
+    {
+        return proxy("Tenants", TenantsControlMXBean.class);
     }
 
     /** @return whether the daemon registered {@code io.sluice:type=<type>}; newer MXBeans are optional. */

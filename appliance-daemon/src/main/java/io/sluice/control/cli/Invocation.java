@@ -6,9 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,13 +29,25 @@ import io.sluice.control.JmxContext;
  * @param user         the JMX role, or null for an unauthenticated loopback console
  * @param passwordFile the file whose first line is the role's password
  * @param ssl          JMX over TLS ({@code jmx.ssl=true} on the daemon)
+ * @param trustStore   the certificates to trust over TLS, or null for the JVM's ({@code javax.net.ssl.trustStore})
+ * @param trustStorePasswordFile the trust store's password on the first line, or null
  * @param json         one JSON document on stdout instead of text
  * @param blockFor     {@code block --for}: how long, or null for until unblocked
+ * @param options      the subcommand's own options ({@code --route}, {@code --confirm}, ...) by name, without dashes
  * @param help         print usage and exit 0
  */
 record Invocation(String command, List<String> operands, String host, int port, String where, String user,
-    Path passwordFile, boolean ssl, boolean json, Duration blockFor, boolean help)
+    Path passwordFile, boolean ssl, Path trustStore, Path trustStorePasswordFile, boolean json, Duration blockFor,
+    Map<String, String> options, boolean help)
 {
+    /** Each subcommand option and the commands it belongs to. */
+    private static final Map<String, Set<String>> COMMAND_OPTIONS = Map.of(
+        "--route", Set.of("drain"),
+        "--tenant", Set.of("drain"),
+        "--source", Set.of("drain"),
+        "--note", Set.of("hold"),
+        "--confirm", Set.of("purge"));
+
     /** Read for {@code jmx.host} and {@code jmx.port} when {@code --jmx} is not given and the file exists. */
     static final Path DEFAULT_CONFIG = Path.of("/etc/sluice/sluice.properties");
 
@@ -48,6 +63,9 @@ record Invocation(String command, List<String> operands, String host, int port, 
         Path passwordFile = null;
         Path config = null;
         boolean ssl = false;
+        Path trustStore = null;
+        Path trustStorePasswordFile = null;
+        final Map<String, String> options = new LinkedHashMap<>();
         boolean json = false;
         Duration blockFor = null;
         boolean help = false;
@@ -65,6 +83,16 @@ record Invocation(String command, List<String> operands, String host, int port, 
                 case "--config" -> config = Path.of(inline != null ? inline : value(args, ++i, option));
                 case "--for" -> blockFor = duration(inline != null ? inline : value(args, ++i, option));
                 case "--ssl" -> ssl = true;
+                case "--truststore" -> trustStore = Path.of(inline != null ? inline : value(args, ++i, option));
+                case "--truststore-password-file" ->
+                    trustStorePasswordFile = Path.of(inline != null ? inline : value(args, ++i, option));
+                case "--route", "--tenant", "--source", "--note", "--confirm" ->
+                {
+                    if (options.put(option.substring(2), inline != null ? inline : value(args, ++i, option)) != null)
+                    {
+                        throw CommandException.usage(option + " given twice");
+                    }
+                }
                 case "--json" -> json = true;
                 case "--help", "-h" -> help = true;
                 default ->
@@ -96,9 +124,28 @@ record Invocation(String command, List<String> operands, String host, int port, 
         {
             throw CommandException.usage("--password-file needs --user");
         }
+        if (trustStorePasswordFile != null && trustStore == null)
+        {
+            throw CommandException.usage("--truststore-password-file needs --truststore");
+        }
+        for (final String option : options.keySet())
+        {
+            if (!COMMAND_OPTIONS.get("--" + option).contains(command))
+            {
+                throw CommandException.usage("--" + option + " belongs to "
+                    + String.join(", ", COMMAND_OPTIONS.get("--" + option)));
+            }
+        }
         final Target target = target(jmx, config);
+        // A trust store only makes sense over TLS: naming one asks for TLS.
         return new Invocation(command, List.copyOf(operands), target.host, target.port, target.where, user, passwordFile,
-            ssl, json, blockFor, help);
+            ssl || trustStore != null, trustStore, trustStorePasswordFile, json, blockFor, Map.copyOf(options), help);
+    }
+
+    /** @return the subcommand option's value (name without dashes), or null if not given. */
+    String option(final String name)
+    {
+        return options.get(name);
     }
 
     private record Target(String host, int port, String where)

@@ -5,73 +5,110 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/**
- * Postfix {@code qshape}'s table: pending messages per lane/route (rows) against age buckets (columns:
- * total, then up to 5, 10, 20, ... 1280 minutes, then older). An empty shape prints nothing: the daemon
- * reports pending totals only until the drain publishes its per-lane/route table.
- *
- * @param rows one per lane and route, in the order the daemon lists them
- */
-record QueueShape(List<Row> rows)
-{
-    /** Upper bounds of the age buckets, minutes, as qshape's defaults; the last bucket is everything older. */
-    static final long[] BUCKET_UPPER_MINUTES = {5, 10, 20, 40, 80, 160, 320, 640, 1280};
+import io.sluice.drain.DrainStatus;
 
-    static final QueueShape NONE = new QueueShape(List.of());
+/**
+ * Postfix {@code qshape}'s table: pending messages per lane/route (rows), each followed by its busiest tenants, against
+ * age buckets (columns: total, then up to 5, 10, 20, ... 1280 minutes, then older). An empty shape prints nothing: a
+ * daemon without a drain reports pending totals only.
+ *
+ * @param bucketUpperMinutes upper bounds of the age buckets, minutes, as the daemon counts them; one more is older
+ * @param rows               one per lane and route with pending mail, in the order the daemon lists them
+ * @param tenantRowsLeftOut  tenant rows the daemon counted but did not list (only its busiest are listed)
+ */
+record QueueShape(List<Integer> bucketUpperMinutes, List<Row> rows, int tenantRowsLeftOut)
+{
+    static final QueueShape NONE = new QueueShape(DrainStatus.AGE_BUCKET_UPPER_MINUTES, List.of(), 0);
+
+    QueueShape
+    {
+        bucketUpperMinutes = List.copyOf(bucketUpperMinutes);
+        rows = List.copyOf(rows);
+        for (final Row row : rows)
+        {
+            row.check(bucketUpperMinutes.size() + 1);
+        }
+    }
 
     /**
-     * @param lane  the lane (e.g. system notifications, customer mail)
-     * @param route the upstream route
-     * @param byAge pending messages per age bucket: {@link #BUCKET_UPPER_MINUTES}{@code .length + 1} entries
+     * @param lane    the lane (e.g. system notifications, customer mail)
+     * @param route   the upstream route
+     * @param byAge   pending messages per age bucket, youngest first
+     * @param bytes   their content bytes
+     * @param tenants the busiest tenants' rows on this lane and route, most pending first
      */
-    record Row(String lane, String route, long[] byAge)
+    record Row(String lane, String route, long[] byAge, long bytes, List<TenantRow> tenants)
     {
         Row
         {
-            if (byAge.length != BUCKET_UPPER_MINUTES.length + 1)
-            {
-                throw new IllegalArgumentException("expected " + (BUCKET_UPPER_MINUTES.length + 1) + " age buckets");
-            }
             byAge = byAge.clone();
+            tenants = List.copyOf(tenants);
+        }
+
+        void check(final int buckets)
+        {
+            if (byAge.length != buckets)
+            {
+                throw new IllegalArgumentException("expected " + buckets + " age buckets, got " + byAge.length);
+            }
+            tenants.forEach(t -> t.check(buckets));
         }
 
         long total()
         {
-            long sum = 0;
-            for (final long count : byAge)
-            {
-                sum += count;
-            }
-            return sum;
+            return sum(byAge);
         }
     }
 
-    /** @return the bucket a message of {@code ageSeconds} counts in. */
-    static int bucketOf(final long ageSeconds)
+    /**
+     * @param tenant the tenant
+     * @param byAge  its pending messages per age bucket
+     */
+    record TenantRow(String tenant, long[] byAge)
     {
-        for (int i = 0; i < BUCKET_UPPER_MINUTES.length; i++)
+        TenantRow
         {
-            if (ageSeconds < BUCKET_UPPER_MINUTES[i] * 60)
+            byAge = byAge.clone();
+        }
+
+        void check(final int buckets)
+        {
+            if (byAge.length != buckets)
             {
-                return i;
+                throw new IllegalArgumentException("expected " + buckets + " age buckets, got " + byAge.length);
             }
         }
-        return BUCKET_UPPER_MINUTES.length;
+
+        long total()
+        {
+            return sum(byAge);
+        }
     }
 
-    static List<String> columnLabels()
+    private static long sum(final long[] counts)
+    {
+        long total = 0;
+        for (final long count : counts)
+        {
+            total += count;
+        }
+        return total;
+    }
+
+    /** @return {@code T}, the upper bounds, then the last bound with a {@code +}: qshape's column heads. */
+    List<String> columnLabels()
     {
         final List<String> labels = new ArrayList<>();
         labels.add("T");
-        for (final long minutes : BUCKET_UPPER_MINUTES)
+        for (final int minutes : bucketUpperMinutes)
         {
-            labels.add(Long.toString(minutes));
+            labels.add(Integer.toString(minutes));
         }
-        labels.add(BUCKET_UPPER_MINUTES[BUCKET_UPPER_MINUTES.length - 1] + "+");
+        labels.add(bucketUpperMinutes.get(bucketUpperMinutes.size() - 1) + "+");
         return labels;
     }
 
-    /** The table as text: a header, a TOTAL row, then one row per lane/route. */
+    /** The table as text: a header, a TOTAL row, then one row per lane/route with its tenants indented below it. */
     List<String> lines()
     {
         if (rows.isEmpty())
@@ -79,13 +116,14 @@ record QueueShape(List<Row> rows)
             return List.of();
         }
         int nameWidth = "TOTAL".length();
+        final long[] totals = new long[bucketUpperMinutes.size() + 1];
         for (final Row row : rows)
         {
             nameWidth = Math.max(nameWidth, name(row).length());
-        }
-        final long[] totals = new long[BUCKET_UPPER_MINUTES.length + 1];
-        for (final Row row : rows)
-        {
+            for (final TenantRow tenant : row.tenants())
+            {
+                nameWidth = Math.max(nameWidth, tenant.tenant().length() + 2);
+            }
             for (int i = 0; i < totals.length; i++)
             {
                 totals[i] += row.byAge()[i];
@@ -102,6 +140,14 @@ record QueueShape(List<Row> rows)
         for (final Row row : rows)
         {
             lines.add(line(name(row), nameWidth, row.byAge()));
+            for (final TenantRow tenant : row.tenants())
+            {
+                lines.add(line("  " + tenant.tenant(), nameWidth, tenant.byAge()));
+            }
+        }
+        if (tenantRowsLeftOut > 0)
+        {
+            lines.add("(" + tenantRowsLeftOut + " quieter tenant rows not listed)");
         }
         return lines;
     }
@@ -113,12 +159,7 @@ record QueueShape(List<Row> rows)
 
     private static String line(final String name, final int width, final long[] byAge)
     {
-        long total = 0;
-        for (final long count : byAge)
-        {
-            total += count;
-        }
-        final StringBuilder line = new StringBuilder(String.format("%-" + width + "s %6d", name, total));
+        final StringBuilder line = new StringBuilder(String.format("%-" + width + "s %6d", name, sum(byAge)));
         for (final long count : byAge)
         {
             line.append(String.format(" %6d", count));
@@ -126,7 +167,7 @@ record QueueShape(List<Row> rows)
         return line.toString();
     }
 
-    /** The {@code --json} form: bucket labels once, then rows with their counts. */
+    /** The {@code --json} form: bucket labels once, then rows with their counts and their tenants'. */
     Map<String, Object> toJson()
     {
         final List<Object> jsonRows = new ArrayList<>();
@@ -136,17 +177,34 @@ record QueueShape(List<Row> rows)
             json.put("lane", row.lane());
             json.put("route", row.route());
             json.put("total", row.total());
-            final List<Object> counts = new ArrayList<>();
-            for (final long count : row.byAge())
+            json.put("bytes", row.bytes());
+            json.put("byAge", counts(row.byAge()));
+            final List<Object> tenants = new ArrayList<>();
+            for (final TenantRow tenant : row.tenants())
             {
-                counts.add(count);
+                final Map<String, Object> jsonTenant = new LinkedHashMap<>();
+                jsonTenant.put("tenant", tenant.tenant());
+                jsonTenant.put("total", tenant.total());
+                jsonTenant.put("byAge", counts(tenant.byAge()));
+                tenants.add(jsonTenant);
             }
-            json.put("byAge", counts);
+            json.put("tenants", tenants);
             jsonRows.add(json);
         }
         final Map<String, Object> json = new LinkedHashMap<>();
         json.put("ageBucketsMinutes", new ArrayList<Object>(columnLabels().subList(1, columnLabels().size())));
         json.put("rows", jsonRows);
+        json.put("tenantRowsLeftOut", tenantRowsLeftOut);
         return json;
+    }
+
+    private static List<Object> counts(final long[] byAge)
+    {
+        final List<Object> counts = new ArrayList<>();
+        for (final long count : byAge)
+        {
+            counts.add(count);
+        }
+        return counts;
     }
 }

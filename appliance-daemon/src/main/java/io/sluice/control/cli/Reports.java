@@ -1,6 +1,7 @@
 package io.sluice.control.cli;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.sluice.control.LimitsControlMXBean;
+import io.sluice.control.RouteRow;
 import io.sluice.control.SpoolControlMXBean;
+import io.sluice.control.TenantRow;
 
 /** What each subcommand prints: text for people, a JSON document for scripts, from the same figures. */
 final class Reports
@@ -48,8 +51,7 @@ final class Reports
         text.add("accepting    " + (accepting ? "yes" : "NO: free disk space is under the reserve; new mail gets 452 4.3.1"));
         text.add("ingress      " + (paused ? "PAUSED by an operator: new connections get 421 4.3.2 (sluice resume)" : "running"));
         text.add(String.format("since start  %d appended, %d refused for disk space", appended, refusedDisk));
-        drain.ifPresent(d -> text.add(String.format(Locale.ROOT, "drain        %.1f msg/s, %s", d.ratePerSecond(),
-            d.etaSeconds() < 0 ? "no ETA yet" : "backlog gone in about " + age(d.etaSeconds()))));
+        drain.ifPresent(d -> text.addAll(drainLines(d)));
         final QueueShape shape = drain.map(DrainSource.DrainFigures::shape).orElse(QueueShape.NONE);
         if (!shape.rows().isEmpty())
         {
@@ -65,10 +67,105 @@ final class Reports
         json.put("ingressPaused", paused);
         json.put("messagesAppended", appended);
         json.put("appendsRefusedDiskFull", refusedDisk);
-        json.put("drainRatePerSecond", drain.map(DrainSource.DrainFigures::ratePerSecond).orElse(null));
-        json.put("etaSeconds", drain.map(d -> d.etaSeconds() < 0 ? null : (Object)d.etaSeconds()).orElse(null));
+        json.put("drainRatePerSecond", drain.map(DrainSource.DrainFigures::measuredRatePerSecond).orElse(null));
+        json.put("drainEffectiveRatePerSecond", drain.map(DrainSource.DrainFigures::effectiveRatePerSecond).orElse(null));
+        json.put("etaSeconds", drain.map(d -> (Object)d.etaSeconds()).orElse(null));
+        final List<Object> routes = new ArrayList<>();
+        drain.ifPresent(d -> d.routes().forEach(r -> routes.add(route(r))));
+        json.put("routes", routes);
         json.put("shape", shape.toJson());
         return new Report(text, json);
+    }
+
+    private static List<String> drainLines(final DrainSource.DrainFigures drain)
+    {
+        final List<String> text = new ArrayList<>();
+        text.add(String.format(Locale.ROOT, "drain        %.1f msg/s measured, %.1f msg/s allowed now; %s",
+            drain.measuredRatePerSecond(), drain.effectiveRatePerSecond(),
+            drain.etaSeconds() == 0 ? "nothing ready to send" : "ready backlog gone in about " + age(drain.etaSeconds())));
+        for (final RouteRow route : drain.routes())
+        {
+            final boolean backedOff = route.getEffectiveRatePerSecond() < route.getConfiguredRatePerSecond();
+            text.add(String.format(Locale.ROOT,
+                "route %-14s %s%.1f/s configured, %.1f/s effective%s, %.1f/s measured; %d of %d connections;"
+                + " ready %d, paused %d, deferred %d, held %d, in flight %d",
+                route.getRoute(), route.isPaused() ? "PAUSED (sluice drain resume --route " + route.getRoute() + "); " : "",
+                route.getConfiguredRatePerSecond(), route.getEffectiveRatePerSecond(), backedOff ? " (backed off)" : "",
+                route.getMeasuredRatePerSecond(), route.getConnectionsInUse(), route.getMaxConnections(),
+                route.getReadyMessages(), route.getPausedMessages(), route.getDeferredMessages(), route.getHeldMessages(),
+                route.getInFlightMessages()));
+        }
+        return text;
+    }
+
+    private static Map<String, Object> route(final RouteRow route)
+    {
+        final Map<String, Object> json = new LinkedHashMap<>();
+        json.put("route", route.getRoute());
+        json.put("paused", route.isPaused());
+        json.put("configuredRatePerSecond", route.getConfiguredRatePerSecond());
+        json.put("effectiveRatePerSecond", route.getEffectiveRatePerSecond());
+        json.put("measuredRatePerSecond", route.getMeasuredRatePerSecond());
+        json.put("maxConnections", route.getMaxConnections());
+        json.put("connectionsInUse", route.getConnectionsInUse());
+        json.put("readyMessages", route.getReadyMessages());
+        json.put("pausedMessages", route.getPausedMessages());
+        json.put("deferredMessages", route.getDeferredMessages());
+        json.put("heldMessages", route.getHeldMessages());
+        json.put("inFlightMessages", route.getInFlightMessages());
+        json.put("etaSeconds", route.getEtaSeconds());
+        json.put("throttleSignals", route.getThrottleSignals());
+        return json;
+    }
+
+    static Report tenants(final TenantRow[] tenants)
+    {
+        final List<String> text = new ArrayList<>();
+        final List<Object> json = new ArrayList<>();
+        text.add(String.format("%-20s %-7s %8s %9s %9s %8s %6s %6s  %s", "tenant", "state", "messages", "rate/min",
+            "normal", "verdicts", "5xx", "5.7.x", "why"));
+        for (final TenantRow tenant : tenants)
+        {
+            text.add(String.format(Locale.ROOT, "%-20s %-7s %8d %9.1f %9.1f %8d %5.0f%% %5.0f%%  %s", tenant.getTenant(),
+                tenant.getState().toLowerCase(Locale.ROOT), tenant.getMessages(), tenant.getRatePerMinute(),
+                tenant.getNormalRatePerMinute(), tenant.getVerdicts(), 100 * tenant.getPermanentFailureRatio(),
+                100 * tenant.getPolicyRejectionRatio(), why(tenant)));
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("tenant", tenant.getTenant());
+            entry.put("state", tenant.getState().toLowerCase(Locale.ROOT));
+            entry.put("reason", tenant.getReason().isEmpty() ? null : tenant.getReason());
+            entry.put("since", tenant.getSinceMillis() == 0 ? null : Instant.ofEpochMilli(tenant.getSinceMillis()).toString());
+            entry.put("note", tenant.getNote().isEmpty() ? null : tenant.getNote());
+            entry.put("windowSeconds", tenant.getWindowSeconds());
+            entry.put("messages", tenant.getMessages());
+            entry.put("ratePerMinute", tenant.getRatePerMinute());
+            entry.put("normalRatePerMinute", tenant.getNormalRatePerMinute());
+            entry.put("verdicts", tenant.getVerdicts());
+            entry.put("permanentFailures", tenant.getPermanentFailures());
+            entry.put("policyRejections", tenant.getPolicyRejections());
+            entry.put("permanentFailureRatio", tenant.getPermanentFailureRatio());
+            entry.put("policyRejectionRatio", tenant.getPolicyRejectionRatio());
+            json.add(entry);
+        }
+        if (tenants.length == 0)
+        {
+            text.add("(no tenant has sent mail recently)");
+        }
+        else
+        {
+            text.add("(messages and rejections over the last " + tenants[0].getWindowSeconds() + " s)");
+        }
+        return new Report(text, json);
+    }
+
+    private static String why(final TenantRow tenant)
+    {
+        if ("NORMAL".equals(tenant.getState()))
+        {
+            return "";
+        }
+        return tenant.getReason() + " since " + Instant.ofEpochMilli(tenant.getSinceMillis())
+            + (tenant.getNote().isEmpty() ? "" : ": " + tenant.getNote());
     }
 
     static Report limits(final DaemonClient daemon) throws CommandException

@@ -8,6 +8,7 @@ import java.util.Map;
 import io.sluice.control.JmxContext;
 import io.sluice.control.LimitsControlMXBean;
 import io.sluice.control.SpoolControlMXBean;
+import io.sluice.control.TenantsControlMXBean;
 
 /**
  * {@code sluice}: the operator's shell console for a running daemon, over the same JMX connector as JConsole
@@ -27,7 +28,8 @@ public final class SluiceCommand
     static final String USAGE = String.join(System.lineSeparator(),
         "usage: sluice [options] COMMAND [ARGS]",
         "commands:",
-        "  queue                 the backlog: pending messages and bytes, oldest age, accepting or not",
+        "  queue                 the backlog like Postfix qshape: pending per lane/route/tenant by age, oldest,",
+        "                        drain rate (measured and allowed), ETA, each route's rate, connections, pause",
         "  limits                default limits per key kind, per-key overrides, blocked networks",
         "  block CIDR [--for D]  refuse a network at connect (554 5.7.1); D like 90s, 30m, 1h, 1h30m, 2d",
         "                        (without --for: until unblocked)",
@@ -35,6 +37,17 @@ public final class SluiceCommand
         "  pause                 stop taking new mail: connections get 421 4.3.2, senders retry later",
         "  resume                take new mail again",
         "  top [N]               the N busiest sources by recent volume (default 10)",
+        "  tenants               each tenant's state (normal, held, paused), recent volume and rejection rates",
+        "  hold TENANT [--note TEXT]       keep a tenant's mail in the spool (exit 1 if already held)",
+        "  release TENANT        send a held tenant's mail again (exit 1 if it was not held)",
+        "  purge TENANT --confirm TENANT   delete a held tenant's pending mail; irreversible, so the",
+        "                        confirmation must repeat the tenant's name exactly",
+        "  drain pause|resume [--route R | --tenant T | --source ADDR]",
+        "                        stop or restart sending upstream: every route, one route, one tenant or",
+        "                        one source; the mail stays in the spool; kept across restarts",
+        "  retry                 retry every deferred message now instead of at its retry time",
+        "  rate ROUTE RATE BURST set a route's egress rate (messages/s) and burst; ends any back-off",
+        "  connections ROUTE N   set a route's connection limit",
         "options:",
         "  --jmx HOST:PORT       the daemon's JMX connector (default " + JmxContext.DEFAULT_HOST + ":"
             + JmxContext.DEFAULT_PORT + ", or jmx.host/jmx.port",
@@ -43,6 +56,8 @@ public final class SluiceCommand
         "  --user ROLE           authenticate as ROLE (jmx.passwordFile on the daemon)",
         "  --password-file FILE  ROLE's password on the first line (without it: asked on the terminal)",
         "  --ssl                 JMX over TLS (jmx.ssl=true on the daemon)",
+        "  --truststore FILE     TLS: trust the certificates in FILE (PKCS12 or JKS; implies --ssl)",
+        "  --truststore-password-file FILE  the trust store's password on the first line",
         "  --json                one JSON document on stdout, for scripts",
         "  --help                this text",
         "exit codes: 0 ok, 1 refused by the daemon, 2 usage error, 3 cannot connect");
@@ -66,7 +81,7 @@ public final class SluiceCommand
     /** Runs one command line; prints the answer on {@code out}, problems on {@code err}; returns the exit code. */
     public static int run(final String[] args, final PrintStream out, final PrintStream err)
     {
-        return new SluiceCommand(DrainSource.NONE).execute(args, out, err);
+        return new SluiceCommand(DrainMxBeanSource.INSTANCE).execute(args, out, err);
     }
 
     int execute(final String[] args, final PrintStream out, final PrintStream err)
@@ -120,7 +135,7 @@ public final class SluiceCommand
     {
         switch (invocation.command())
         {
-            case "queue", "limits", "pause", "resume" -> invocation.expectAtMost(0);
+            case "queue", "limits", "pause", "resume", "tenants", "retry" -> invocation.expectAtMost(0);
             case "block", "unblock" ->
             {
                 invocation.operand(0, "a network, e.g. 198.51.100.0/24");
@@ -130,6 +145,34 @@ public final class SluiceCommand
             {
                 invocation.expectAtMost(1);
                 topCount(invocation);
+            }
+            case "hold", "release" ->
+            {
+                invocation.operand(0, "a tenant name");
+                invocation.expectAtMost(1);
+            }
+            case "purge" ->
+            {
+                final String tenant = invocation.operand(0, "a tenant name");
+                invocation.expectAtMost(1);
+                if (invocation.option("confirm") == null)
+                {
+                    throw CommandException.usage("purge deletes " + tenant + "'s pending mail for good: confirm with --confirm "
+                        + tenant);
+                }
+            }
+            case "drain" -> DrainCommands.check(invocation);
+            case "rate" ->
+            {
+                invocation.operand(2, "a route, a rate in messages per second and a burst, e.g. rate default 100 10");
+                invocation.expectAtMost(3);
+                DrainCommands.rate(invocation);
+            }
+            case "connections" ->
+            {
+                invocation.operand(1, "a route and a connection limit, e.g. connections default 5");
+                invocation.expectAtMost(2);
+                DrainCommands.connections(invocation);
             }
             default -> throw CommandException.usage("unknown command: " + invocation.command());
         }
@@ -170,6 +213,15 @@ public final class SluiceCommand
                 final int count = topCount(invocation);
                 return Reports.top(daemon.call(() -> limits.topSources(count)));
             }
+            case "tenants":
+            {
+                final TenantsControlMXBean tenants = daemon.tenants();
+                return Reports.tenants(daemon.call(tenants::getTenantTable));
+            }
+            case "hold", "release", "purge":
+                return TenantCommands.run(invocation, daemon);
+            case "drain", "retry", "rate", "connections":
+                return DrainCommands.run(invocation, daemon);
             default:
                 throw CommandException.usage("unknown command: " + invocation.command());
         }

@@ -259,7 +259,14 @@ class SluiceCommandTest
         for (final String[] args : List.of(new String[] {}, new String[] {"frobnicate"}, new String[] {"block"},
             new String[] {"block", "192.0.2.0/24", "--for", "0"}, new String[] {"block", "192.0.2.0/24", "--for", "soon"},
             new String[] {"queue", "--for", "1h"}, new String[] {"top", "many"}, new String[] {"top", "0"},
-            new String[] {"--jmx", "localhost", "queue"}, new String[] {"--bogus", "queue"}, new String[] {"queue", "extra"}))
+            new String[] {"--jmx", "localhost", "queue"}, new String[] {"--bogus", "queue"}, new String[] {"queue", "extra"},
+            new String[] {"hold"}, new String[] {"release", "a", "b"}, new String[] {"purge", "acme"},
+            new String[] {"purge", "acme", "--confirm"}, new String[] {"tenants", "--note", "x"}, new String[] {"drain"},
+            new String[] {"drain", "stop"}, new String[] {"drain", "pause", "--route", "a", "--tenant", "b"},
+            new String[] {"queue", "--route", "default"}, new String[] {"drain", "pause", "--route", "a", "--route", "b"},
+            new String[] {"rate", "default", "fast", "1"}, new String[] {"rate", "default", "10"},
+            new String[] {"connections", "default", "0"}, new String[] {"retry", "now"},
+            new String[] {"--truststore-password-file", "pw", "queue"}))
         {
             final Outcome outcome = sluice(args);
             assertThat(outcome.exit()).as("%s: %s", List.of(args), outcome.err()).isEqualTo(SluiceCommand.EXIT_USAGE);
