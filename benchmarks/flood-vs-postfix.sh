@@ -83,8 +83,8 @@ java ${JAVA_OPTS:-} -cp "$JAR" io.sluice.benchmarks.flood.FloodScenario --out "$
     echo
     echo "Machine: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores," \
         "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r)," \
-        "$(java -version 2>&1 | head -1); load before the run's end: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "Postfix: $(postconf -h mail_version 2>/dev/null || echo not run); Sluice: git" \
+        "$(java -version 2>&1 | head -1); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "Postfix: $(postconf -d -h mail_version 2>/dev/null || echo not run); Sluice: git" \
         "$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null)"
     echo "Command: benchmarks/flood-vs-postfix.sh $([[ $QUICK == 1 ]] && echo '(QUICK=1)') $*"
 } >> "$OUT/flood.txt"
