@@ -85,10 +85,12 @@ public final class TestSmtpSink implements AutoCloseable
     volatile long maxSize;
     private volatile boolean closed;
 
-    private TestSmtpSink() throws IOException
+    private TestSmtpSink(final int port) throws IOException
     {
         server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        // A sink brought back after an outage binds the port its predecessor had, as a restarted relay does.
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         acceptor = new Thread(this::accept, "sink-accept-" + server.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
@@ -96,10 +98,16 @@ public final class TestSmtpSink implements AutoCloseable
 
     public static TestSmtpSink start() throws IOException
     {
-        return new TestSmtpSink();
+        return new TestSmtpSink(0);
     }
 
-    int port()
+    /** A sink on a given loopback port: the same relay back after an outage (a new sink, with its own records). */
+    public static TestSmtpSink startOn(final int port) throws IOException
+    {
+        return new TestSmtpSink(port);
+    }
+
+    public int port()
     {
         return server.getLocalPort();
     }
@@ -144,7 +152,7 @@ public final class TestSmtpSink implements AutoCloseable
     }
 
     /** @return how many received messages contain {@code marker}. */
-    long copiesOf(final String marker)
+    public long copiesOf(final String marker)
     {
         return received.stream().filter(r -> r.text().contains(marker)).count();
     }
