@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A real SMTP server on a loopback port that a test scripts: plain JDK sockets, one thread per connection, so its
@@ -83,6 +84,7 @@ public final class TestSmtpSink implements AutoCloseable
     volatile long replyDelayMs;
     volatile long slowReplyMs = 1_000;
     volatile long maxSize;
+    private volatile Consumer<Received> consumer;
     private volatile boolean closed;
 
     private TestSmtpSink(final int port) throws IOException
@@ -138,6 +140,28 @@ public final class TestSmtpSink implements AutoCloseable
     int transactions()
     {
         return transactions.get();
+    }
+
+    /**
+     * Hands every accepted message to {@code taker} instead of keeping it, for runs too long to keep them all (a soak):
+     * {@link #received()} then stays empty.
+     */
+    public void handTo(final Consumer<Received> taker)
+    {
+        consumer = taker;
+    }
+
+    private void keep(final Received message)
+    {
+        final Consumer<Received> taker = consumer;
+        if (taker != null)
+        {
+            taker.accept(message);
+        }
+        else
+        {
+            received.add(message);
+        }
     }
 
     public List<Received> received()
@@ -430,19 +454,19 @@ public final class TestSmtpSink implements AutoCloseable
                 }
                 case DROP_AFTER_DATA ->
                 {
-                    received.add(message);
+                    keep(message);
                     socket.close();
                     return false;
                 }
                 case SLOW ->
                 {
                     pause(slowReplyMs);
-                    received.add(message);
+                    keep(message);
                     reply("250 2.0.0 Ok: queued slowly");
                 }
                 default ->
                 {
-                    received.add(message);
+                    keep(message);
                     reply("250 2.0.0 Ok: queued");
                 }
             }
