@@ -57,7 +57,8 @@ class SlowClientsTest
     @Test
     void shouldAnswerALegitimateClientWhile5000SlowConnectionsAreOpen() throws Exception
     {
-        final long fdLimit = ((UnixOperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        final long fdLimit =
+            ((UnixOperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
         assumeTrue(fdLimit >= 2 * SLOW_CLIENTS + 2_000,
             "needs ~" + (2 * SLOW_CLIENTS + 2_000) + " file descriptors (both ends in this JVM); ulimit -n is " + fdLimit);
         server = IngressFixture.start(dir, ingress -> ingress.maxConnections(SLOW_CLIENTS + 100), SmtpFuzzTest::unlimited);

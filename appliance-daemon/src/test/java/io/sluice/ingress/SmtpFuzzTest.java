@@ -50,7 +50,8 @@ class SmtpFuzzTest
 {
     private static final Pattern QUEUED = Pattern.compile("^250 2\\.0\\.0 Ok: queued as ([0-9A-F]{16})$");
     /** What may follow a 354: the message queued or refused whole, or the connection closed with a 421. */
-    private static final Pattern END_OF_DATA = Pattern.compile("^(250 2\\.0\\.0 Ok: queued as|554 5\\.6\\.0|552 5\\.3\\.4|45[12] 4\\.|421 4\\.).*");
+    private static final Pattern END_OF_DATA =
+        Pattern.compile("^(250 2\\.0\\.0 Ok: queued as|554 5\\.6\\.0|552 5\\.3\\.4|45[12] 4\\.|421 4\\.).*");
     private static final int HANG_MS = 30_000;
     private static final int PROBE_EVERY = 50;
     private static final byte[] TRAILER = "\r\n.\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII);
