@@ -236,6 +236,9 @@ class SoakTest
             "--set", "admission.network.burst=1000000", "--set", "admission.network.ratePerSecond=100000",
             "--set", "admission.senderDomain.burst=1000000", "--set", "admission.senderDomain.ratePerSecond=100000",
             "--set", "admission.tenant.burst=1000000", "--set", "admission.tenant.ratePerSecond=100000",
+            // One source sends it all: without these its recipient buckets (20/s per address) would refuse half of it.
+            "--set", "admission.ip.recipientsPerSecond=100000", "--set", "admission.network.recipientsPerSecond=100000",
+            "--set", "admission.tenant.recipientsPerSecond=100000",
             "--set", "containment.exemptTenants=default",
             "--set", "delivery.route.default.target=" + sink.target());
     }
