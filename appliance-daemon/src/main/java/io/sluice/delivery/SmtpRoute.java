@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every dispatch holds one slot from {@link #deliver} until the outcome recorder has journaled its replies, so the
  * number of connections never exceeds the slots (a dispatch either takes an idle connection or opens one), and neither
- * does the number of messages a crash could send twice. The content
- * is read from the spool and dot-stuffed on the I/O executor, host names are resolved there too, and everything else
- * happens on the route's own event loop, which confines the pool's state without locks.
+ * does the number of messages a crash could send twice. The content is read from the spool and dot-stuffed on the I/O
+ * executor, host names are resolved there too, and everything else happens on the route's own event loop, which
+ * confines the pool's state without locks.
  *
  * <p>A refused connection (or a timed-out connect, or an error greeting) defers the dispatch with
  * {@link SmtpReply#connectionRefused}, which the drain counts as throttling (AIMD). The route then reports no capacity
