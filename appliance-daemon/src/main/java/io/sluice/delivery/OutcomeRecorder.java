@@ -84,9 +84,20 @@ final class OutcomeRecorder
      *
      * @param replies the reply for each of {@code dispatch.recipientIndexes()}; a missing one counts as a lost
      *                connection (deferred), never as success.
+     * @return completes when every recipient's outcome is journaled or given up: a route holds the dispatch's
+     *     connection slot until then, so a crash can lose at most one reply per connection (at-least-once, bounded)
      */
-    void record(final Dispatch dispatch, final Map<Integer, SmtpReply> replies)
+    CompletableFuture<Void> record(final Dispatch dispatch, final Map<Integer, SmtpReply> replies)
     {
+        final CompletableFuture<Void> settled = new CompletableFuture<>();
+        final AtomicInteger unsettled = new AtomicInteger(dispatch.recipientIndexes().size());
+        final Runnable settle = () ->
+        {
+            if (unsettled.decrementAndGet() == 0)
+            {
+                settled.complete(null);
+            }
+        };
         for (final int index : dispatch.recipientIndexes())
         {
             final SmtpReply given = replies.get(index);
@@ -100,18 +111,19 @@ final class OutcomeRecorder
                 // The bounce decision comes before the journal write, off the delivery thread.
                 try
                 {
-                    timer.execute(() -> decideThenWrite(dispatch, index, reply, outcome.status()));
+                    timer.execute(() -> decideThenWrite(dispatch, index, reply, outcome.status(), settle));
                 }
                 catch (final RejectedExecutionException ex)
                 {
-                    decideThenWrite(dispatch, index, reply, outcome.status());
+                    decideThenWrite(dispatch, index, reply, outcome.status(), settle);
                 }
             }
             else
             {
-                write(dispatch, index, reply, outcome.status(), 1);
+                write(dispatch, index, reply, outcome.status(), 1, settle);
             }
         }
+        return settled;
     }
 
     private void signal(final Dispatch dispatch, final int index, final ReplyOutcome outcome)
@@ -128,7 +140,7 @@ final class OutcomeRecorder
 
     /** Asks the failure listener for the final status (a bounce decision), then journals it; never loses it. */
     private void decideThenWrite(
-        final Dispatch dispatch, final int index, final SmtpReply reply, final RecipientStatus failed)
+        final Dispatch dispatch, final int index, final SmtpReply reply, final RecipientStatus failed, final Runnable settle)
     {
         RecipientStatus status = failed;
         try
@@ -142,7 +154,7 @@ final class OutcomeRecorder
             LOG.error("failure listener threw for {} recipient {}; journaling the failure as is",
                 dispatch.message().queueId(), index, ex);
         }
-        write(dispatch, index, reply, status, 1);
+        write(dispatch, index, reply, status, 1, settle);
     }
 
     private static void log(final Dispatch dispatch, final int index, final RecipientStatus status)
@@ -152,8 +164,8 @@ final class OutcomeRecorder
             status.attempts(), status.detail());
     }
 
-    private void write(
-        final Dispatch dispatch, final int index, final SmtpReply reply, final RecipientStatus status, final int attempt)
+    private void write(final Dispatch dispatch, final int index, final SmtpReply reply, final RecipientStatus status,
+        final int attempt, final Runnable settle)
     {
         CompletableFuture<Boolean> written;
         try
@@ -169,17 +181,17 @@ final class OutcomeRecorder
         {
             if (failure == null)
             {
-                journaled(dispatch, index, reply, status, Boolean.TRUE.equals(changed));
+                journaled(dispatch, index, Boolean.TRUE.equals(changed));
+                settle.run();
             }
             else
             {
-                retry(dispatch, index, reply, status, attempt, failure);
+                retry(dispatch, index, reply, status, attempt, failure, settle);
             }
         });
     }
 
-    private void journaled(
-        final Dispatch dispatch, final int index, final SmtpReply reply, final RecipientStatus status, final boolean changed)
+    private void journaled(final Dispatch dispatch, final int index, final boolean changed)
     {
         counters.increment(DeliveryCounter.OUTCOMES_JOURNALED);
         if (!changed)
@@ -196,14 +208,15 @@ final class OutcomeRecorder
         final SmtpReply reply,
         final RecipientStatus status,
         final int attempt,
-        final Throwable failure)
+        final Throwable failure,
+        final Runnable settle)
     {
         if (attempt < maxAttempts)
         {
             final long delay = Math.min(maxRetryMs, firstRetryMs << Math.min(attempt - 1, 20));
             try
             {
-                timer.schedule(() -> write(dispatch, index, reply, status, attempt + 1), delay, TimeUnit.MILLISECONDS);
+                timer.schedule(() -> write(dispatch, index, reply, status, attempt + 1, settle), delay, TimeUnit.MILLISECONDS);
                 counters.increment(DeliveryCounter.OUTCOME_RETRIES);
                 LOG.warn("{} recipient {}: outcome not journaled ({}); retrying in {} ms", dispatch.message().queueId(), index,
                     failure.getMessage(), delay);
@@ -220,6 +233,7 @@ final class OutcomeRecorder
             dispatch.message().queueId(), dispatch.recipient(index), status.disposition(), status.detail(), attempt,
             failure.getMessage());
         pending.decrementAndGet();
+        settle.run();
     }
 
     /** @return outcomes handed over but not yet journaled (or given up). */

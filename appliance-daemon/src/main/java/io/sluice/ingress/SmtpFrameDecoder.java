@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
@@ -46,6 +47,8 @@ final class SmtpFrameDecoder extends ByteToMessageDecoder
     }
 
     private final int maxLineLength;
+    private ChannelHandlerContext ctx;
+    private boolean heldAtData;
     private boolean discardingLine;
     private boolean inData;
     private ByteBuf target;
@@ -65,6 +68,7 @@ final class SmtpFrameDecoder extends ByteToMessageDecoder
      */
     void startData(final ByteBuf into, final long maxBytes)
     {
+        heldAtData = false;
         inData = true;
         target = into;
         limit = maxBytes;
@@ -78,9 +82,44 @@ final class SmtpFrameDecoder extends ByteToMessageDecoder
         return inData;
     }
 
+    /** The session answered the last command without starting data: what follows it is command lines again. */
+    void releaseHold()
+    {
+        heldAtData = false;
+    }
+
+    /**
+     * Decodes the bytes that arrived while the decoder was held, once the session has answered the {@code DATA} it held
+     * at from outside a read (after an append completed). Event loop only; nothing to do when nothing is buffered.
+     */
+    void decodeBuffered()
+    {
+        if (!heldAtData && actualReadableBytes() > 0)
+        {
+            try
+            {
+                channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            }
+            catch (final Exception ex)
+            {
+                ctx.fireExceptionCaught(ex);
+            }
+        }
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        this.ctx = ctx;
+    }
+
     @Override
     protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
     {
+        if (heldAtData)
+        {
+            return;
+        }
         if (inData)
         {
             decodeData(in, out);
@@ -125,7 +164,14 @@ final class SmtpFrameDecoder extends ByteToMessageDecoder
         final int textLength = length > 0 && in.getByte(eol - 1) == '\r' ? length - 1 : length;
         final String text = in.toString(in.readerIndex(), textLength, StandardCharsets.UTF_8);
         in.readerIndex(eol + 1);
+        heldAtData = isData(text);
         out.add(new CommandLine(text));
+    }
+
+    /** @return whether the session reads {@code line} as a DATA command (its verb, before the first space). */
+    private static boolean isData(final String line)
+    {
+        return line.regionMatches(true, 0, "DATA", 0, 4) && (line.length() == 4 || line.charAt(4) == ' ');
     }
 
     private void decodeData(final ByteBuf in, final List<Object> out)

@@ -192,9 +192,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             if (++commands > context.maxCommands())
             {
                 reply(SmtpReply.TOO_MANY_COMMANDS);
-                return;
             }
-            command(line.text());
+            else
+            {
+                command(line.text());
+            }
+            // A DATA line held the decoder until now: unless it started data, what follows is commands again.
+            decoder.releaseHold();
         }
         else if (msg instanceof SmtpFrameDecoder.LineTooLong)
         {
@@ -465,6 +469,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         while (!appending && !closing && !waiting.isEmpty())
         {
             handle(waiting.poll());
+        }
+        if (!appending && !closing)
+        {
+            // Bytes behind a DATA that waited in the queue are still in the decoder: data if it got 354.
+            decoder.decodeBuffered();
         }
         flush();
     }

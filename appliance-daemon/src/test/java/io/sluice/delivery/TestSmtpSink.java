@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A real SMTP server on a loopback port that a test scripts: plain JDK sockets, one thread per connection, so its
@@ -86,12 +87,15 @@ public final class TestSmtpSink implements AutoCloseable
     volatile long replyDelayMs;
     volatile long slowReplyMs = 1_000;
     volatile long maxSize;
+    private volatile Consumer<Received> consumer;
     private volatile boolean closed;
 
-    private TestSmtpSink() throws IOException
+    private TestSmtpSink(final int port) throws IOException
     {
         server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        // A sink brought back after an outage binds the port its predecessor had, as a restarted relay does.
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         acceptor = new Thread(this::accept, "sink-accept-" + server.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
@@ -99,10 +103,16 @@ public final class TestSmtpSink implements AutoCloseable
 
     public static TestSmtpSink start() throws IOException
     {
-        return new TestSmtpSink();
+        return new TestSmtpSink(0);
     }
 
-    int port()
+    /** A sink on a given loopback port: the same relay back after an outage (a new sink, with its own records). */
+    public static TestSmtpSink startOn(final int port) throws IOException
+    {
+        return new TestSmtpSink(port);
+    }
+
+    public int port()
     {
         return server.getLocalPort();
     }
@@ -141,6 +151,28 @@ public final class TestSmtpSink implements AutoCloseable
         return transactions.get();
     }
 
+    /**
+     * Hands every accepted message to {@code taker} instead of keeping it, for runs too long to keep them all (a soak):
+     * {@link #received()} then stays empty.
+     */
+    public void handTo(final Consumer<Received> taker)
+    {
+        consumer = taker;
+    }
+
+    private void keep(final Received message)
+    {
+        final Consumer<Received> taker = consumer;
+        if (taker != null)
+        {
+            taker.accept(message);
+        }
+        else
+        {
+            received.add(message);
+        }
+    }
+
     public List<Received> received()
     {
         return new ArrayList<>(received);
@@ -153,7 +185,7 @@ public final class TestSmtpSink implements AutoCloseable
     }
 
     /** @return how many received messages contain {@code marker}. */
-    long copiesOf(final String marker)
+    public long copiesOf(final String marker)
     {
         return received.stream().filter(r -> r.text().contains(marker)).count();
     }
@@ -438,19 +470,19 @@ public final class TestSmtpSink implements AutoCloseable
                 }
                 case DROP_AFTER_DATA ->
                 {
-                    received.add(message);
+                    keep(message);
                     socket.close();
                     return false;
                 }
                 case SLOW ->
                 {
                     pause(slowReplyMs);
-                    received.add(message);
+                    keep(message);
                     reply("250 2.0.0 Ok: queued slowly");
                 }
                 default ->
                 {
-                    received.add(message);
+                    keep(message);
                     reply("250 2.0.0 Ok: queued");
                 }
             }

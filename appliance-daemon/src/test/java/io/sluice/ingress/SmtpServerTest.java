@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -91,6 +92,39 @@ class SmtpServerTest
             client.send("two\r\n.\r\nQUIT\r\n");
             expect(client.reply(), "250 2.0.0 Ok: queued as");
             expect(client.reply(), "221");
+        }
+        assertThat(fixture.spool().pendingCount()).isEqualTo(2);
+    }
+
+    /**
+     * Found by {@link SmtpFuzzTest}: a second transaction pipelined with its data right behind DATA, arriving while the
+     * first message was still being appended, had its data lines taken as commands (an RSET in them reset the
+     * transaction: NullPointerException and a dropped session; an RCPT added a recipient). The bytes behind DATA are
+     * data because of the 354, whenever they arrive.
+     */
+    @Test
+    void shouldTakeDataPipelinedBehindDataAsDataEvenWhileAnAppendIsPending() throws Exception
+    {
+        start(c -> c);
+        try (SmtpTestClient client = greeted("127.0.0.1"))
+        {
+            client.send("MAIL FROM:<a@outside.test>\r\nRCPT TO:<b@relay.test>\r\nDATA\r\nfirst\r\n.\r\n"
+                + "MAIL FROM:<c@outside.test>\r\nRCPT TO:<d@relay.test>\r\nDATA\r\n"
+                + "RSET\r\nRCPT TO:<extra@relay.test>\r\n..dot\r\n.\r\nQUIT\r\n");
+            final String[] expected = {"250 2.1.0", "250 2.1.5", "354", "250 2.0.0 Ok: queued as", "250 2.1.0", "250 2.1.5",
+                "354", "250 2.0.0 Ok: queued as", "221"};
+            final List<String> replies = new ArrayList<>();
+            for (final String prefix : expected)
+            {
+                replies.add(expect(client.reply(), prefix));
+            }
+            final PendingMessage second =
+                fixture.spool().pending(QueueIds.parse(replies.get(7).substring(replies.get(7).lastIndexOf(' ') + 1)));
+            assertThat(second.envelope().sender()).isEqualTo("c@outside.test");
+            assertThat(second.envelope().recipients()).containsExactly("d@relay.test");
+            assertThat(StandardCharsets.UTF_8.decode(fixture.spool().readContent(second.messageId())).toString())
+                .as("the data, unstuffed, right after the trace header").contains("\tfor <d@relay.test>;")
+                .endsWith(" GMT\r\nRSET\r\nRCPT TO:<extra@relay.test>\r\n.dot\r\n");
         }
         assertThat(fixture.spool().pendingCount()).isEqualTo(2);
     }
