@@ -509,10 +509,15 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         state = State.TRANSACTION;
         final String sender = dispatch.envelope().sender();
         final boolean utf8 = extensions.contains("SMTPUTF8");
-        boolean needsUtf8 = !isAscii(sender);
+        // RFC 6531 §3.4: SMTPUTF8 only when the transaction needs it: a UTF-8 address, or UTF-8 header fields in a
+        // message whose client sent it as SMTPUTF8 mail. A server without SMTPUTF8 must not get such mail: it fails.
+        boolean needsUtf8 = !isAscii(sender) || dispatch.envelope().smtpUtf8() && message.headerEightBit();
         if (needsUtf8 && !utf8)
         {
-            tx.all(SmtpReply.of(553, "5.6.7", "the sender address needs SMTPUTF8, which " + peer + " does not offer"));
+            tx.all(isAscii(sender)
+                ? SmtpReply.of(554, "5.6.9", "the message has UTF-8 header fields and needs SMTPUTF8, which " + peer
+                    + " does not offer")
+                : SmtpReply.of(553, "5.6.7", "the sender address needs SMTPUTF8, which " + peer + " does not offer"));
             finish(true);
             return;
         }

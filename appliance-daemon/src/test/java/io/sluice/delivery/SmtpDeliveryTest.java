@@ -380,6 +380,51 @@ class SmtpDeliveryTest
         assertThat(sink.commands()).anyMatch(c -> c.equals("1 MAIL FROM:<jörg@client.test> SMTPUTF8"));
     }
 
+    /** @return an envelope whose client asked for SMTPUTF8 and BODY=8BITMIME at MAIL FROM. */
+    private Envelope utf8Mail(final String... recipients)
+    {
+        return harness.envelope("ann@client.test", recipients).withMailParameters(true, true);
+    }
+
+    @Test
+    void shouldPassSmtpUtf8OnOnlyWhenTheMessageNeedsIt() throws Exception
+    {
+        start();
+        final long utf8Header = harness.append(utf8Mail("bob@relay.test"), "Subject: grüße\r\n\r\nhi\r\n");
+        harness.awaitFinished(utf8Header);
+        final long utf8Body = harness.append(utf8Mail("cy@relay.test"), "Subject: plain\r\n\r\ngrüße\r\n");
+        harness.awaitFinished(utf8Body);
+
+        assertThat(sink.commands()).filteredOn(c -> c.contains("MAIL FROM:")).containsExactly(
+            "1 MAIL FROM:<ann@client.test> BODY=8BITMIME SMTPUTF8",
+            "1 MAIL FROM:<ann@client.test> BODY=8BITMIME");
+        assertThat(harness.status(utf8Body, 0).disposition()).isEqualTo(Disposition.DELIVERED);
+    }
+
+    @Test
+    void shouldFailSmtpUtf8MailThatAnUpstreamWithoutSmtpUtf8CannotTake() throws Exception
+    {
+        sink.smtputf8 = false;
+        start();
+        final long utf8Header = harness.append(utf8Mail("bob@relay.test"), "Subject: grüße\r\n\r\nhi\r\n");
+        final long utf8Address = harness.append(utf8Mail("zoë@relay.test", "bob@relay.test"), "Subject: hi\r\n\r\nhi\r\n");
+        final long legacy = harness.append(harness.envelope("ann@client.test", "cy@relay.test"), "Subject: grüße\r\n\r\nhi\r\n");
+        harness.awaitFinished(utf8Header);
+        harness.awaitFinished(utf8Address);
+        harness.awaitFinished(legacy);
+
+        assertThat(harness.statuses(utf8Header)).containsExactly(RecipientStatus.failed(1,
+            "554 5.6.9 the message has UTF-8 header fields and needs SMTPUTF8, which " + sink.target() + " does not offer"));
+        assertThat(harness.status(utf8Address, 0)).isEqualTo(RecipientStatus.failed(1,
+            "553 5.6.7 the address needs SMTPUTF8, which " + sink.target() + " does not offer"));
+        assertThat(harness.status(utf8Address, 1).disposition()).as("its ASCII recipient goes").isEqualTo(Disposition.DELIVERED);
+        assertThat(harness.status(legacy, 0).disposition())
+            .as("8-bit header fields without SMTPUTF8 from the client: passed on as the client sent them")
+            .isEqualTo(Disposition.DELIVERED);
+        assertThat(sink.copiesOf("Subject: grüße")).isEqualTo(1);
+        assertThat(sink.commands()).noneMatch(c -> c.contains("SMTPUTF8"));
+    }
+
     @Test
     void shouldTreatAReplyPastItsTimeoutAsALostConnection() throws Exception
     {

@@ -80,6 +80,7 @@ public final class TestSmtpSink implements AutoCloseable
     final Queue<DataAction> dataActions = new ConcurrentLinkedQueue<>();
     volatile boolean pipelining = true;
     volatile boolean ehlo = true;
+    volatile boolean smtputf8 = true;
     volatile long replyDelayMs;
     volatile long slowReplyMs = 1_000;
     volatile long maxSize;
@@ -268,7 +269,11 @@ public final class TestSmtpSink implements AutoCloseable
                     reply("502 5.5.2 EHLO not implemented");
                     return true;
                 }
-                final List<String> lines = new ArrayList<>(List.of("250-sink.test", "250-8BITMIME", "250-SMTPUTF8"));
+                final List<String> lines = new ArrayList<>(List.of("250-sink.test", "250-8BITMIME"));
+                if (smtputf8)
+                {
+                    lines.add("250-SMTPUTF8");
+                }
                 if (pipelining)
                 {
                     lines.add("250-PIPELINING");
