@@ -23,7 +23,11 @@ public enum DeliveryCounter implements CounterDescriptor
     OUTCOME_RETRIES(12, "outcome journal writes retried after the spool refused them"),
     OUTCOMES_UNJOURNALED(13, "outcomes given up after retries: sent again after drain.inFlightTimeoutMs"),
     DISPATCHES_RETURNED(14, "dispatches handed back to the drain unattempted"),
-    FAILURES_REPORTED(15, "failed recipients handed to the failure listener (bounce policy)");
+    FAILURES_REPORTED(15, "failed recipients handed to the failure listener (bounce policy)"),
+    TLS_SESSIONS(16, "upstream connections encrypted with STARTTLS"),
+    TLS_FAILURES(17, "STARTTLS required but not offered, refused, or its handshake or certificate check failed"),
+    AUTHENTICATED(18, "upstream connections authenticated with SMTP AUTH"),
+    AUTH_FAILURES(19, "SMTP AUTH refused by the upstream, not offered, or withheld from a clear connection");
 
     private final int id;
     private final String label;

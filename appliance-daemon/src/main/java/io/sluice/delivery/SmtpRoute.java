@@ -37,9 +37,17 @@ import org.slf4j.LoggerFactory;
  * {@link SmtpReply#connectionRefused}, which the drain counts as throttling (AIMD). The route then reports no capacity
  * for {@code delivery.reconnectDelayMs}, and afterwards one dispatch at a time until a connection succeeds, so a down
  * relay is probed, not hammered, and its mail waits ready in the drain instead of collecting retry delays.
+ *
+ * <p>A session the route's TLS or AUTH settings forbid to use (STARTTLS required but missing or failed, credentials
+ * refused) defers the dispatch with the {@link SmtpReply#routeProblem} its connection reports and pauses the route the
+ * same way, but is not throttling: the route's rate stays. With opportunistic TLS, a failed STARTTLS handshake sends the
+ * same dispatch again at once over a clear connection, and the route's connections skip STARTTLS for
+ * {@link #CLEAR_AFTER_TLS_FAILURE_MS}, rather than paying a failed handshake each time.
  */
 final class SmtpRoute implements RouteDelivery
 {
+    /** How long an opportunistic route delivers in clear after a failed STARTTLS handshake before trying TLS again. */
+    static final long CLEAR_AFTER_TLS_FAILURE_MS = TimeUnit.HOURS.toMillis(1);
     private static final Logger LOG = LoggerFactory.getLogger(SmtpRoute.class);
 
     private final DeliveryContext.Route route;
@@ -51,6 +59,8 @@ final class SmtpRoute implements RouteDelivery
     private volatile boolean reachable = true;
     private volatile long retryAtMillis;
     private volatile boolean closing;
+    /** Opportunistic TLS: until when connections skip STARTTLS after a failed handshake. Event-loop confined. */
+    private long clearUntilMillis;
 
     // Confined to the route's event loop.
     private final ArrayDeque<SmtpConnection> idle = new ArrayDeque<>();
@@ -85,7 +95,7 @@ final class SmtpRoute implements RouteDelivery
     @Override
     public String describe()
     {
-        return route.name() + " -> " + target + " (up to " + route.maxConnections() + " connections)";
+        return route.name() + " -> " + target + " (up to " + route.maxConnections() + " connections, " + route.security() + ")";
     }
 
     @Override
@@ -233,7 +243,9 @@ final class SmtpRoute implements RouteDelivery
 
     private void open(final Job job)
     {
-        final SmtpConnection connection = new SmtpConnection(context, services.counters(), services.heloName(), target.toString(),
+        final boolean startTls = route.security().tls() != RouteSecurity.Tls.NONE
+            && context.clock().millis() >= clearUntilMillis;
+        final SmtpConnection connection = new SmtpConnection(context, services.counters(), services.heloName(), route, startTls,
             new SmtpConnection.Owner()
             {
                 @Override
@@ -258,6 +270,28 @@ final class SmtpRoute implements RouteDelivery
                     }
                     unreachable(why);
                     complete(job, replyForAll(job.dispatch, SmtpReply.connectionRefused(why)));
+                }
+
+                @Override
+                public void sessionRefused(final SmtpConnection refused, final SmtpReply reply)
+                {
+                    if (job.expired)
+                    {
+                        complete(job, replyForAll(job.dispatch, SmtpReply.connectionLost(reply.text())));
+                        return;
+                    }
+                    unreachable(reply.toString());
+                    complete(job, replyForAll(job.dispatch, reply));
+                }
+
+                @Override
+                public void tlsFailed(final SmtpConnection failed, final String why)
+                {
+                    job.connection = null;
+                    clearUntilMillis = context.clock().millis() + CLEAR_AFTER_TLS_FAILURE_MS;
+                    LOG.warn("route {}: {}; tls=opportunistic, so delivering in clear for the next {} min", route.name(), why,
+                        TimeUnit.MILLISECONDS.toMinutes(CLEAR_AFTER_TLS_FAILURE_MS));
+                    assign(job);
                 }
 
                 @Override
@@ -304,7 +338,7 @@ final class SmtpRoute implements RouteDelivery
         retryAtMillis = context.clock().millis() + context.reconnectDelayMs();
         if (was)
         {
-            LOG.warn("route {}: {} unreachable ({}); probing again in {} ms", route.name(), target, why,
+            LOG.warn("route {}: {} unusable ({}); trying again in {} ms", route.name(), target, why,
                 context.reconnectDelayMs());
         }
     }
