@@ -105,7 +105,7 @@ public final class SluiceDaemon implements AutoCloseable
         {
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
             delivery.start(spool, drain, bounces);
-            startedRunner = new AgentRunner(configuration.drain().idleStrategy().get(),
+            startedRunner = new AgentRunner(drain.idleStrategy(),
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain);
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(
