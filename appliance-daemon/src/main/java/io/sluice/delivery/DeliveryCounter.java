@@ -14,7 +14,7 @@ public enum DeliveryCounter implements CounterDescriptor
     TRANSACTIONS(3, "SMTP transactions started (MAIL sent)"),
     PIPELINED_TRANSACTIONS(4, "transactions sent with PIPELINING: MAIL, RCPTs and DATA in one flush"),
     REUSED_TRANSACTIONS(5, "transactions on a connection reused after RSET"),
-    DEAD_CONNECTIONS(6, "idle pooled connections found dead by their RSET before use"),
+    DEAD_CONNECTIONS(6, "idle pooled connections found dead before use (by RSET, or before the next transaction's first reply)"),
     TIMEOUTS(7, "replies or data blocks that timed out (RFC 5321 4.5.3.2)"),
     LOST_AFTER_DATA(8, "connections lost after the end of data, before its reply: the message may arrive twice"),
     FILES_WRITTEN(9, "messages written into dir: routes"),

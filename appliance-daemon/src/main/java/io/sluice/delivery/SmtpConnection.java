@@ -134,6 +134,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     private Transaction tx;
     private Runnable probeOk;
     private Runnable probeDead;
+    /** A transaction began (MAIL sent) and did not reach the reply to its end of data: RSET before the next one. */
+    private boolean needsReset;
 
     /**
      * @param route    an {@code smtp://} route, with its security settings.
@@ -258,6 +260,16 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             armReplyTimer(next);
         }
+        if (state == State.TRANSACTION && tx != null && !tx.replied)
+        {
+            if (reply.code() == 421 && tx.reused)
+            {
+                // The server closed the idle connection as our next transaction reached it: nothing was taken.
+                fail("closed before the transaction: " + reply);
+                return;
+            }
+            tx.replied = true;
+        }
         head.handler().accept(reply);
     }
 
@@ -334,10 +346,19 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             }
             case TRANSACTION ->
             {
-                counters.increment(DeliveryCounter.CONNECTIONS_LOST);
                 final Transaction lost = tx;
                 tx = null;
-                lost.lost(why);
+                if (lost.deadOnReuse())
+                {
+                    counters.increment(DeliveryCounter.DEAD_CONNECTIONS);
+                    LOG.debug("pooled connection {} found dead by its next transaction: {}", this, why);
+                    lost.dead.run();
+                }
+                else
+                {
+                    counters.increment(DeliveryCounter.CONNECTIONS_LOST);
+                    lost.lost(why);
+                }
             }
             default -> LOG.debug("connection {} closed: {}", this, why);
         }
@@ -659,9 +680,17 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** @return true if the last transaction ended before the reply to its data, so the server may hold its state. */
+    boolean needsReset()
+    {
+        return needsReset;
+    }
+
     /**
-     * Before reuse, RSET: it clears whatever the last transaction left and proves the connection is alive, so a
-     * connection the server closed while it was idle costs a message no attempt.
+     * Before reuse after an unfinished transaction, RSET: it clears whatever that transaction left and proves the
+     * connection is alive. After a finished one the next transaction goes straight on (RFC 5321 §4.1.1.4: the reply to
+     * the end of data ends the transaction either way); a connection the server closed meanwhile is then found dead by
+     * that transaction before any reply, which costs the message no attempt either.
      */
     void probe(final Runnable ok, final Runnable dead)
     {
@@ -679,6 +708,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
                 return;
             }
             state = State.IDLE;
+            needsReset = false;
             probeOk.run();
         });
     }
@@ -731,17 +761,18 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * Sends one message. The connection must be idle and just probed or fresh.
+     * Sends one message. The connection must be idle: fresh, probed, or after a finished transaction.
      *
      * @param dispatch the recipients and envelope.
      * @param message  the prepared content; not released here.
-     * @param done     told once, with a reply for each recipient.
+     * @param done     told once, with a reply for each recipient, unless {@code dead} is told instead.
+     * @param dead     told instead if the connection was reused and turns out dead before the first reply.
      */
-    void send(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done)
+    void send(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done, final Runnable dead)
     {
         cancelIdleTimer();
         transactions++;
-        tx = new Transaction(dispatch, message, done);
+        tx = new Transaction(dispatch, message, done, dead, transactions > 1);
         state = State.TRANSACTION;
         final String sender = dispatch.envelope().sender();
         final boolean utf8 = extensions.containsKey("SMTPUTF8");
@@ -796,6 +827,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             mail.add("SMTPUTF8");
         }
         command(SmtpCommand.MAIL, mail.toArray(new CharSequence[0]));
+        needsReset = true;
         expect("MAIL", context.mailTimeoutMs(), this::onMail);
         if (offersPipelining())
         {
@@ -900,7 +932,11 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             // Pipelined and every recipient refused, yet the server wants data: an empty message ends it (RFC 2920 §3.1).
             contentExpected = false;
             channel.writeAndFlush(new DefaultLastSmtpContent(Unpooled.EMPTY_BUFFER));
-            expect("the end of an empty data", context.dataEndTimeoutMs(), ignored -> finish(true));
+            expect("the end of an empty data", context.dataEndTimeoutMs(), ignored ->
+            {
+                needsReset = false;
+                finish(true);
+            });
             return;
         }
         writeContent(0);
@@ -954,6 +990,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             return;
         }
+        needsReset = false;
         tx.allAccepted(reply.toDrainReply());
         finish(true);
     }
@@ -1000,18 +1037,35 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         final Dispatch dispatch;
         final OutboundMessage message;
         final TransactionDone done;
+        /** Told instead of {@link #done} if a reused connection turns out dead before the first reply. */
+        final Runnable dead;
+        final boolean reused;
         final List<Integer> toSend = new ArrayList<>();
         final List<Integer> accepted = new ArrayList<>();
         final TreeMap<Integer, SmtpReply> replies = new TreeMap<>();
         boolean pipelined;
         SmtpReply mailRefused;
         boolean dataSent;
+        boolean replied;
 
-        Transaction(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done)
+        Transaction(
+            final Dispatch dispatch, final OutboundMessage message, final TransactionDone done, final Runnable dead,
+            final boolean reused)
         {
             this.dispatch = dispatch;
             this.message = message;
             this.done = done;
+            this.dead = dead;
+            this.reused = reused;
+        }
+
+        /**
+         * @return true if this transaction found its reused connection dead before any reply: nothing of it reached
+         *         the server's queue (the content is only sent after a reply), so it is not an attempt.
+         */
+        boolean deadOnReuse()
+        {
+            return reused && !replied && !dataSent;
         }
 
         /** Every recipient gets this reply (a refused sender). */

@@ -199,7 +199,7 @@ final class SmtpRoute implements RouteDelivery
         return replies;
     }
 
-    /** Finds the job a connection: an idle one, probed with RSET, or a new one. */
+    /** Finds the job a connection: an idle one (after RSET if its last transaction was unfinished), or a new one. */
     private void assign(final Job job)
     {
         if (job.done)
@@ -229,13 +229,20 @@ final class SmtpRoute implements RouteDelivery
         }
         if (pooled != null)
         {
-            final SmtpConnection probed = pooled;
-            job.connection = probed;
-            probed.probe(() -> transact(probed, job), () ->
+            final SmtpConnection reused = pooled;
+            job.connection = reused;
+            if (reused.needsReset())
             {
-                job.connection = null;
-                assign(job);
-            });
+                reused.probe(() -> transact(reused, job), () ->
+                {
+                    job.connection = null;
+                    assign(job);
+                });
+            }
+            else
+            {
+                transact(reused, job);
+            }
             return;
         }
         open(job);
@@ -361,6 +368,11 @@ final class SmtpRoute implements RouteDelivery
             job.connection = null;
             complete(job, replies);
             reuseOrClose(connection, reusable);
+        }, () ->
+        {
+            // Closed by the server while it was idle: no attempt was made, so the job just takes another connection.
+            job.connection = null;
+            assign(job);
         });
     }
 

@@ -92,6 +92,8 @@ public final class TestSmtpSink implements AutoCloseable
     private final Set<String> deferredOnce = ConcurrentHashMap.newKeySet();
     final Queue<String> greetings = new ConcurrentLinkedQueue<>();
     final Queue<DataAction> dataActions = new ConcurrentLinkedQueue<>();
+    /** Per MAIL command, before anything else: {@code "drop"} closes the connection, a 421 is sent and then it closes. */
+    final Queue<String> mailActions = new ConcurrentLinkedQueue<>();
     volatile boolean pipelining = true;
     volatile boolean ehlo = true;
     volatile boolean smtputf8 = true;
@@ -472,6 +474,22 @@ public final class TestSmtpSink implements AutoCloseable
             if (pipelining && (end > start || awaitMore()))
             {
                 pipelined.incrementAndGet();
+            }
+            final String action = mailActions.poll();
+            if (action != null)
+            {
+                if (!"drop".equals(action))
+                {
+                    reply(action);
+                }
+                socket.close();
+                return false;
+            }
+            if (from != null)
+            {
+                // RFC 5321 §4.1.4: a transaction in progress must be ended (data, or RSET) before the next MAIL.
+                reply("503 5.5.1 nested MAIL command");
+                return true;
             }
             final String address = address(line);
             recipients.clear();
