@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
@@ -20,12 +22,19 @@ public final class DrainControl implements DrainControlMXBean
     private final DrainAgent drain;
     private final ControlState state;
     private final Map<String, String> routeEntries = new LinkedHashMap<>();
+    private final Set<String> pausedTenants = new TreeSet<>();
+    private final Set<String> pausedSources = new TreeSet<>();
 
-    /** @param routes the effective {@code drain.routes} value ({@code name:rate:burst,...}), rewritten on a change. */
-    public DrainControl(final DrainAgent drain, final ControlState state, final String routes)
+    /**
+     * @param routes  the effective {@code drain.routes} value ({@code name:rate:burst,...}), rewritten on a change.
+     * @param context the drain's settings, for the tenants and sources paused at start.
+     */
+    public DrainControl(final DrainAgent drain, final ControlState state, final String routes, final DrainContext context)
     {
         this.drain = drain;
         this.state = state;
+        pausedTenants.addAll(context.pausedTenants());
+        pausedSources.addAll(context.pausedSources());
         for (final String entry : routes.split(","))
         {
             final String trimmed = entry.trim();
@@ -137,31 +146,57 @@ public final class DrainControl implements DrainControlMXBean
     }
 
     @Override
-    public void pauseTenant(final String tenant)
+    public synchronized void pauseTenant(final String tenant)
     {
         drain.pauseTenant(requireName("tenant", tenant));
         ControlState.audit("drain tenant " + tenant, "sending", "paused");
+        keep(DrainContext.PAUSED_TENANTS, pausedTenants, tenant, true);
     }
 
     @Override
-    public void resumeTenant(final String tenant)
+    public synchronized void resumeTenant(final String tenant)
     {
         drain.resumeTenant(requireName("tenant", tenant));
         ControlState.audit("drain tenant " + tenant, "paused", "sending");
+        keep(DrainContext.PAUSED_TENANTS, pausedTenants, tenant, false);
     }
 
     @Override
-    public void pauseSource(final String source)
+    public synchronized void pauseSource(final String source)
     {
         drain.pauseSource(requireName("source", source));
         ControlState.audit("drain source " + source, "sending", "paused");
+        keep(DrainContext.PAUSED_SOURCES, pausedSources, source, true);
     }
 
     @Override
-    public void resumeSource(final String source)
+    public synchronized void resumeSource(final String source)
     {
         drain.resumeSource(requireName("source", source));
         ControlState.audit("drain source " + source, "paused", "sending");
+        keep(DrainContext.PAUSED_SOURCES, pausedSources, source, false);
+    }
+
+    @Override
+    public synchronized String[] getPausedTenants()
+    {
+        return pausedTenants.toArray(String[]::new);
+    }
+
+    @Override
+    public synchronized String[] getPausedSources()
+    {
+        return pausedSources.toArray(String[]::new);
+    }
+
+    /** Writes the paused set to control.properties, so the pause outlasts a restart. */
+    private void keep(final String key, final Set<String> paused, final String name, final boolean pause)
+    {
+        final String old = String.join(",", paused);
+        if (pause ? paused.add(name) : paused.remove(name))
+        {
+            state.changed(key, old, String.join(",", paused));
+        }
     }
 
     private static String requireName(final String what, final String value)

@@ -34,13 +34,19 @@ public interface DrainControlMXBean
         @Description(value = "messages per second, above 0", name = "ratePerSecond") double ratePerSecond,
         @Description(value = "bucket size, at least 1", name = "burst") int burst);
 
-    @Description("Stops sending one tenant's mail; it stays in the spool, counted as paused")
+    @Description("Tenants paused by an operator (kept across restarts)")
+    String[] getPausedTenants();
+
+    @Description("Sources paused by an operator (kept across restarts)")
+    String[] getPausedSources();
+
+    @Description("Stops sending one tenant's mail; it stays in the spool, counted as paused; kept across restarts")
     void pauseTenant(@Description(value = "the tenant", name = "tenant") String tenant);
 
     @Description("Sends a paused tenant's mail again")
     void resumeTenant(@Description(value = "the tenant", name = "tenant") String tenant);
 
-    @Description("Stops sending one source's mail (its address); it stays in the spool")
+    @Description("Stops sending one source's mail (its address); it stays in the spool; kept across restarts")
     void pauseSource(@Description(value = "the source address", name = "source") String source);
 
     @Description("Sends a paused source's mail again")

@@ -24,6 +24,8 @@ final class DrainSettings
             .tenantBurst(settings.intValue(DrainContext.TENANT_BURST))
             .tenantWeight(settings.intValue(DrainContext.TENANT_WEIGHT))
             .tenantWeights(settings.string(DrainContext.TENANT_WEIGHTS))
+            .pausedTenants(settings.string(DrainContext.PAUSED_TENANTS))
+            .pausedSources(settings.string(DrainContext.PAUSED_SOURCES))
             .networkPrefixV4(settings.intValue(DrainContext.NETWORK_PREFIX_V4))
             .networkPrefixV6(settings.intValue(DrainContext.NETWORK_PREFIX_V6))
             .retryInitialMs(settings.longValue(DrainContext.RETRY_INITIAL_MS))

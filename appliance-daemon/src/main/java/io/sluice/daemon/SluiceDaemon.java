@@ -214,7 +214,8 @@ public final class SluiceDaemon implements AutoCloseable
             return plane
                 .register("Spool", new SpoolControl(spool, smtp, state), SpoolControlMXBean.class)
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
-                .register("Drain", new DrainControl(drain, state, routesSetting(configuration.drain())), DrainControlMXBean.class)
+                .register("Drain", new DrainControl(drain, state, routesSetting(configuration.drain()), configuration.drain()),
+                    DrainControlMXBean.class)
                 .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
                 .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused),
                     BouncesControlMXBean.class)

@@ -2,11 +2,14 @@ package io.sluice.drain;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -83,6 +86,14 @@ public final class DrainContext
     /** {@code tenant:weight} overrides of {@link #TENANT_WEIGHT}. */
     public static final String TENANT_WEIGHTS = "drain.tenantWeights";
     public static final String DEFAULT_TENANT_WEIGHTS = "";
+
+    /**
+     * Tenants whose mail the drain does not send ({@code a,b}): where an operator's pause (JMX {@code pauseTenant}) is
+     * kept across restarts. Their mail stays in the spool, counted as paused.
+     */
+    public static final String PAUSED_TENANTS = "drain.pausedTenants";
+    /** Sources (client addresses) whose mail the drain does not send: likewise, for {@code pauseSource}. */
+    public static final String PAUSED_SOURCES = "drain.pausedSources";
 
     /**
      * Sources are grouped by network before they are served, so 2,000 flooding addresses in a few /24s share
@@ -182,6 +193,8 @@ public final class DrainContext
     private int tenantBurst = DEFAULT_TENANT_BURST;
     private int tenantWeight = DEFAULT_TENANT_WEIGHT;
     private String tenantWeightsSpec = DEFAULT_TENANT_WEIGHTS;
+    private String pausedTenantsSpec = "";
+    private String pausedSourcesSpec = "";
     private int networkPrefixV4 = DEFAULT_NETWORK_PREFIX_V4;
     private int networkPrefixV6 = DEFAULT_NETWORK_PREFIX_V6;
     private long retryInitialMs = DEFAULT_RETRY_INITIAL_MS;
@@ -211,6 +224,8 @@ public final class DrainContext
     private RouteTable routeTable;
     private Map<String, Double> tenantRates;
     private Map<String, Integer> tenantWeights;
+    private Set<String> pausedTenants;
+    private Set<String> pausedSources;
     private boolean concluded;
 
     /**
@@ -258,6 +273,8 @@ public final class DrainContext
         {
             tenantWeights.put(name(TENANT_WEIGHTS, entry[0]), integer(TENANT_WEIGHTS, entry[1], 1, MAX_WEIGHT));
         }
+        pausedTenants = names(PAUSED_TENANTS, pausedTenantsSpec);
+        pausedSources = names(PAUSED_SOURCES, pausedSourcesSpec);
         requireRange(NETWORK_PREFIX_V4, networkPrefixV4, 0, 32);
         requireRange(NETWORK_PREFIX_V6, networkPrefixV6, 0, 128);
         concludeRetryAndAimd();
@@ -438,6 +455,29 @@ public final class DrainContext
             entries.add(split);
         }
         return entries;
+    }
+
+    /** @return the comma-separated names (tenants, or source addresses, which may hold colons). */
+    private static Set<String> names(final String key, final String spec)
+    {
+        if (spec == null)
+        {
+            throw new InvalidSettingException(key, null, "expected a comma-separated list (may be empty)");
+        }
+        final Set<String> names = new LinkedHashSet<>();
+        for (final String item : spec.split(",", -1))
+        {
+            final String name = item.trim();
+            if (name.chars().anyMatch(Character::isWhitespace))
+            {
+                throw new InvalidSettingException(key, spec, "expected names separated by commas, without spaces in them");
+            }
+            if (!name.isEmpty())
+            {
+                names.add(name);
+            }
+        }
+        return Collections.unmodifiableSet(names);
     }
 
     private static String name(final String key, final String name)
@@ -725,6 +765,32 @@ public final class DrainContext
     public String tenantWeights()
     {
         return tenantWeightsSpec;
+    }
+
+    public DrainContext pausedTenants(final String spec)
+    {
+        checkMutable();
+        this.pausedTenantsSpec = spec;
+        return this;
+    }
+
+    /** @return the tenants paused from the start; after conclude. */
+    public Set<String> pausedTenants()
+    {
+        return pausedTenants;
+    }
+
+    public DrainContext pausedSources(final String spec)
+    {
+        checkMutable();
+        this.pausedSourcesSpec = spec;
+        return this;
+    }
+
+    /** @return the sources paused from the start; after conclude. */
+    public Set<String> pausedSources()
+    {
+        return pausedSources;
     }
 
     public DrainContext networkPrefixV4(final int networkPrefixV4)

@@ -131,6 +131,8 @@ public final class DrainScheduler
         networks = new NetworkKeys(context.networkPrefixV4(), context.networkPrefixV6());
         inFlightTimeoutNanos = context.inFlightTimeoutMs() * 1_000_000L;
         lanes = context.laneSpecs();
+        pausedTenants.addAll(context.pausedTenants());
+        pausedSources.addAll(context.pausedSources());
         final long now = time.nanos();
         lastSweepNanos = now;
         final Bucket[] laneBuckets = new Bucket[lanes.size()];
