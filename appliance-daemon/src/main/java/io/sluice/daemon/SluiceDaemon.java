@@ -22,6 +22,8 @@ import io.sluice.control.BouncesControl;
 import io.sluice.control.BouncesControlMXBean;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.ControlState;
+import io.sluice.control.DeliveryControl;
+import io.sluice.control.DeliveryControlMXBean;
 import io.sluice.control.DrainControl;
 import io.sluice.control.DrainControlMXBean;
 import io.sluice.control.JmxContext;
@@ -216,6 +218,7 @@ public final class SluiceDaemon implements AutoCloseable
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, state, routesSetting(configuration.drain()), configuration.drain()),
                     DrainControlMXBean.class)
+                .register("Delivery", new DeliveryControl(delivery), DeliveryControlMXBean.class)
                 .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
                 .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused),
                     BouncesControlMXBean.class)

@@ -58,6 +58,8 @@ final class SmtpRoute implements RouteDelivery
     private final AtomicInteger inUse = new AtomicInteger();
     private volatile boolean reachable = true;
     private volatile long retryAtMillis;
+    /** Why the route last became unusable (refused connection, TLS, credentials); for the console. */
+    private volatile String lastProblem = "";
     private volatile boolean closing;
     /** Opportunistic TLS: until when connections skip STARTTLS after a failed handshake. Event-loop confined. */
     private long clearUntilMillis;
@@ -96,6 +98,24 @@ final class SmtpRoute implements RouteDelivery
     public String describe()
     {
         return route.name() + " -> " + target + " (up to " + route.maxConnections() + " connections, " + route.security() + ")";
+    }
+
+    @Override
+    public String state()
+    {
+        final StringBuilder text = new StringBuilder(route.name()).append(": ").append(inUse.get()).append(" of ")
+            .append(route.maxConnections()).append(" connections in use");
+        if (!reachable)
+        {
+            final long waitMs = Math.max(0, retryAtMillis - context.clock().millis());
+            text.append("; PAUSED, next try in ").append(waitMs).append(" ms, then one connection at a time: ")
+                .append(lastProblem);
+        }
+        else if (!lastProblem.isEmpty())
+        {
+            text.append("; last problem, since cleared: ").append(lastProblem);
+        }
+        return text.toString();
     }
 
     @Override
@@ -341,6 +361,7 @@ final class SmtpRoute implements RouteDelivery
     private void unreachable(final String why)
     {
         final boolean was = reachable;
+        lastProblem = why;
         reachable = false;
         retryAtMillis = context.clock().millis() + context.reconnectDelayMs();
         if (was)

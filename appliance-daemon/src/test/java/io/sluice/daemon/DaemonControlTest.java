@@ -113,6 +113,10 @@ class DaemonControlTest
                 .containsExactly("2001:db8::7");
             mbeans.invoke(ControlPlane.name("Drain"), "resumeTenant", new Object[] {"acme"}, new String[] {"java.lang.String"});
             assertThat((String[])mbeans.getAttribute(ControlPlane.name("Drain"), "PausedTenants")).isEmpty();
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Delivery"), "Routes"))
+                .containsExactly("default: 0 of 10 writers in use", "notifications: 0 of 2 writers in use");
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Delivery"), "Counters"))
+                .anyMatch(line -> line.startsWith("AUTH_FAILURES 0 ("));
             try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), "127.0.0.10"))
             {
                 assertThat(client.reply()).startsWith("421 4.3.2");

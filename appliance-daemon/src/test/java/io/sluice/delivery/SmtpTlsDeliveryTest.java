@@ -239,6 +239,8 @@ class SmtpTlsDeliveryTest
         assertThat(harness.delivery.counters().get(DeliveryCounter.AUTH_FAILURES)).isEqualTo(1);
         assertThat(harness.agent.counters().get(DrainCounter.THROTTLE_SIGNALS)).isZero();
         assertThat(sink.transactions()).isZero();
+        assertThat(harness.delivery.routeStates().get(0)).as("what the Delivery MXBean shows the operator")
+            .startsWith("default: ").contains("PAUSED, next try in ", "454 4.7.8 authentication as ann");
 
         final long second = harness.append(message("refused-2"), "cy@relay.test");
         harness.freshStatus();
