@@ -86,7 +86,7 @@ public final class DrainAgent implements Agent
         routes = scheduler.routeNames();
         status = scheduler.status();
         lastStatusMillis = context.clock().millis();
-        wakeable = new WakeableIdleStrategy(SPINS_BEFORE_PARK, TimeUnit.MILLISECONDS.toNanos(MAX_PARK_MS),
+        wakeable = new WakeableIdleStrategy(SPINS_BEFORE_PARK, 0, TimeUnit.MILLISECONDS.toNanos(MAX_PARK_MS),
             () -> !events.isEmpty(), () -> quietUntilNanos - System.nanoTime());
     }
 

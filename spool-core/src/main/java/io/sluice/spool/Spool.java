@@ -28,10 +28,11 @@ public final class Spool implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
     /**
-     * The writer spins this many times after a batch before it parks, so a burst of appends (many SMTP sessions)
-     * keeps it awake without a wake-up per message; parked, every request wakes it.
+     * After a batch the writer spins, then yields, before it parks (as Agrona's back-off did), so the next append of a
+     * busy producer finds it awake without a wake-up; parked, every request wakes it.
      */
-    private static final int WRITER_SPINS = 200;
+    private static final int WRITER_SPINS = 100;
+    private static final int WRITER_YIELDS = 10;
     /** The writer's longest park: maintenance has its own due time, this only bounds a surprise. */
     private static final long WRITER_MAX_PARK_MS = 50;
 
@@ -76,7 +77,7 @@ public final class Spool implements AutoCloseable
         requests = new MpscArrayQueue<>(context.writeQueueCapacity());
         final JournalWriterAgent writer = new JournalWriterAgent(
             context, journal, index, diskGuard, counters, listener, requests, report.maxMessageId());
-        writerWake = new WakeableIdleStrategy(WRITER_SPINS, TimeUnit.MILLISECONDS.toNanos(WRITER_MAX_PARK_MS),
+        writerWake = new WakeableIdleStrategy(WRITER_SPINS, WRITER_YIELDS, TimeUnit.MILLISECONDS.toNanos(WRITER_MAX_PARK_MS),
             () -> !requests.isEmpty(), writer::nanosUntilMaintenance);
         writerRunner = new AgentRunner(context.writerIdleStrategy() != null ? context.writerIdleStrategy().get() : writerWake,
             ex -> LOG.error("journal writer duty cycle failed", ex),

@@ -21,7 +21,7 @@ class WakeableIdleStrategyTest
 
     private final AtomicBoolean work = new AtomicBoolean();
     private final AtomicLong due = new AtomicLong(Long.MAX_VALUE);
-    private final WakeableIdleStrategy strategy = new WakeableIdleStrategy(0, HOUR_NANOS, work::get, due::get);
+    private final WakeableIdleStrategy strategy = new WakeableIdleStrategy(0, 0, HOUR_NANOS, work::get, due::get);
 
     @Test
     void shouldNotParkWhenWorkArrivedBeforeItsLastLook()
@@ -59,7 +59,7 @@ class WakeableIdleStrategyTest
     void shouldSpinBeforeParkingAndStartAgainAfterWork()
     {
         final AtomicLong asked = new AtomicLong();
-        final WakeableIdleStrategy spinning = new WakeableIdleStrategy(3, HOUR_NANOS, () -> true, () ->
+        final WakeableIdleStrategy spinning = new WakeableIdleStrategy(2, 1, HOUR_NANOS, () -> true, () ->
         {
             asked.incrementAndGet();
             return 0;
@@ -68,7 +68,7 @@ class WakeableIdleStrategyTest
         {
             spinning.idle(0);
         }
-        assertThat(asked.get()).as("three spins: the agent is not asked when it is due yet").isZero();
+        assertThat(asked.get()).as("two spins and a yield: the agent is not asked when it is due yet").isZero();
         spinning.idle(0);
         assertThat(asked.get()).isEqualTo(1);
         spinning.idle(1);
