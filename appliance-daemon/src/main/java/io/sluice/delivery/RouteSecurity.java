@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Collections;
 import java.util.Locale;
+import java.util.Set;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
@@ -17,6 +19,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.sluice.config.InvalidSettingException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How one {@code smtp://} route protects its session: STARTTLS (RFC 3207) and SMTP AUTH (RFC 4954), as set by
@@ -47,6 +51,8 @@ public final class RouteSecurity
     public static final String USERNAME_SUFFIX = ".username";
     public static final String PASSWORD_FILE_SUFFIX = ".passwordFile";
     public static final String ALLOW_PLAINTEXT_AUTH_SUFFIX = ".allowPlaintextAuth";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RouteSecurity.class);
 
     /** The security of a route that sets none: clear text, no AUTH. */
     public static final RouteSecurity NONE = new RouteSecurity().concludeNone();
@@ -238,6 +244,7 @@ public final class RouteSecurity
         {
             throw new InvalidSettingException(key, file, "expected a readable file holding the password (" + ex + ")");
         }
+        warnIfOthersMayRead(key, file);
         final int end = text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length();
         final String firstLine = text.substring(0, end).replace("\r", "");
         if (firstLine.isEmpty())
@@ -245,6 +252,22 @@ public final class RouteSecurity
             throw new InvalidSettingException(key, file, "expected the password on the first line of the file, found none");
         }
         return firstLine;
+    }
+
+    private static void warnIfOthersMayRead(final String key, final Path file)
+    {
+        try
+        {
+            final Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            if (permissions.contains(PosixFilePermission.OTHERS_READ))
+            {
+                LOG.warn("{}={}: anyone on this machine may read the relay password; chmod o-r it", key, file);
+            }
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            LOG.debug("cannot read the permissions of {}: {}", file, ex.toString());
+        }
     }
 
     private SslContext buildSslContext(final String keyPrefix)

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.UnaryOperator;
 
 import io.sluice.drain.DrainCounter;
@@ -88,6 +89,8 @@ class SmtpTlsDeliveryTest
     {
         final Path file = dir.resolve("password-" + password);
         Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
+        // As an operator should keep it: readable by the daemon's user only.
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return file;
     }
 
