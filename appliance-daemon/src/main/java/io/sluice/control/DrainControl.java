@@ -258,19 +258,19 @@ public final class DrainControl implements DrainControlMXBean
     }
 
     @Override
-    public void resumeTenant(final String tenant)
+    public synchronized void resumeTenant(final String tenant)
     {
         switches.resumeTenant(tenant);
     }
 
     @Override
-    public void pauseSource(final String source)
+    public synchronized void pauseSource(final String source)
     {
         switches.pauseSource(source);
     }
 
     @Override
-    public void resumeSource(final String source)
+    public synchronized void resumeSource(final String source)
     {
         switches.resumeSource(source);
     }

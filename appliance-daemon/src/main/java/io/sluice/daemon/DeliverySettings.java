@@ -1,5 +1,6 @@
 package io.sluice.daemon;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -7,6 +8,7 @@ import java.util.regex.Pattern;
 
 import io.sluice.config.InvalidSettingException;
 import io.sluice.delivery.DeliveryContext;
+import io.sluice.delivery.RouteSecurity;
 import io.sluice.delivery.RouteTarget;
 import io.sluice.drain.DrainContext;
 import io.sluice.ingress.IngressContext;
@@ -23,8 +25,9 @@ import io.sluice.spool.SpoolContext;
  */
 final class DeliverySettings
 {
-    /** The operator-defined keys: one target and one optional connection limit per drain route. */
-    static final String ROUTE_KEY_PATTERN = "delivery\\.route\\.([^\\s,:/]+)\\.(target|maxConnections)";
+    /** The operator-defined keys: a target per drain route, and optionally its connection limit, TLS and AUTH. */
+    static final String ROUTE_KEY_PATTERN = "delivery\\.route\\.([^\\s,:/]+)\\.(target|maxConnections|tls|trustStore"
+        + "|trustStorePassword|verifyHostname|username|passwordFile|allowPlaintextAuth)";
     private static final Pattern ROUTE_KEY = Pattern.compile(ROUTE_KEY_PATTERN);
 
     private DeliverySettings()
@@ -67,16 +70,54 @@ final class DeliverySettings
                 throw new InvalidSettingException(entry.getKey(), entry.getValue(),
                     "expected a route listed in " + DrainContext.ROUTES + " (" + drain.routes() + ")");
             }
-            if ("target".equals(key.group(2)))
-            {
-                context.target(route, besideSpool(settings, RouteTarget.parse(entry.getKey(), entry.getValue())));
-            }
-            else
-            {
-                context.routeMaxConnections(route, intValue(entry.getKey(), entry.getValue()));
-            }
+            routeSetting(settings, context, route, key.group(2), entry);
         }
         return context.conclude(drain);
+    }
+
+    private static void routeSetting(
+        final DaemonSettings settings, final DeliveryContext context, final String route, final String name,
+        final Map.Entry<String, String> entry)
+    {
+        final String value = entry.getValue();
+        switch (name)
+        {
+            case "target" -> context.target(route, besideSpool(settings, RouteTarget.parse(entry.getKey(), value)));
+            case "maxConnections" -> context.routeMaxConnections(route, intValue(entry.getKey(), value));
+            case "tls" -> context.routeSecurity(route).tls(RouteSecurity.Tls.parse(entry.getKey(), value));
+            case "trustStore" -> context.routeSecurity(route).trustStore(path(entry.getKey(), value));
+            case "trustStorePassword" -> context.routeSecurity(route).trustStorePassword(value);
+            case "verifyHostname" -> context.routeSecurity(route).verifyHostname(booleanValue(entry.getKey(), value));
+            case "username" -> context.routeSecurity(route).username(value.isEmpty() ? null : value);
+            case "passwordFile" -> context.routeSecurity(route).passwordFile(path(entry.getKey(), value));
+            case "allowPlaintextAuth" -> context.routeSecurity(route).allowPlaintextAuth(booleanValue(entry.getKey(), value));
+            default -> throw new IllegalStateException("route setting " + name + " not mapped");
+        }
+    }
+
+    private static Path path(final String key, final String value)
+    {
+        if (value.isEmpty())
+        {
+            return null;
+        }
+        try
+        {
+            return Path.of(value);
+        }
+        catch (final InvalidPathException ex)
+        {
+            throw new InvalidSettingException(key, value, "expected a file path (" + ex.getReason() + ")");
+        }
+    }
+
+    private static boolean booleanValue(final String key, final String value)
+    {
+        if ("true".equalsIgnoreCase(value) || "false".equalsIgnoreCase(value))
+        {
+            return Boolean.parseBoolean(value);
+        }
+        throw new InvalidSettingException(key, value, "expected true or false");
     }
 
     private static RouteTarget besideSpool(final DaemonSettings settings, final RouteTarget target)

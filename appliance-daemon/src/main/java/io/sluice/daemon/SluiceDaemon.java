@@ -24,6 +24,8 @@ import io.sluice.control.BouncesControlMXBean;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.ControlState;
 import io.sluice.control.CounterRates;
+import io.sluice.control.DeliveryControl;
+import io.sluice.control.DeliveryControlMXBean;
 import io.sluice.control.DrainControl;
 import io.sluice.control.DrainControlMXBean;
 import io.sluice.control.DrainSwitches;
@@ -118,7 +120,7 @@ public final class SluiceDaemon implements AutoCloseable
         {
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
             delivery.start(spool, drain, bounces);
-            startedRunner = new AgentRunner(configuration.drain().idleStrategy().get(),
+            startedRunner = new AgentRunner(drain.idleStrategy(),
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain);
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(
@@ -281,6 +283,7 @@ public final class SluiceDaemon implements AutoCloseable
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
                     DrainControlMXBean.class)
+                .register("Delivery", new DeliveryControl(delivery), DeliveryControlMXBean.class)
                 .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
                 .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused,
                     configuration.sources().rules(), state), BouncesControlMXBean.class)

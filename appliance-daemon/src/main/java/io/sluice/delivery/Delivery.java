@@ -209,6 +209,18 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
         return limit;
     }
 
+    /** @return each route's state now (connections in use; paused and why), in the drain's order. */
+    public List<String> routeStates()
+    {
+        final List<String> states = new ArrayList<>();
+        for (final DeliveryContext.Route route : context.routes())
+        {
+            final RouteDelivery delivery = routes.get(route.name());
+            states.add(delivery != null ? delivery.state() : route.name() + ": not started");
+        }
+        return states;
+    }
+
     /** @return message bytes held by deliveries in progress. */
     public long bytesInFlight()
     {

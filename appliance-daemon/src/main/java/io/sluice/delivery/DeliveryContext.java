@@ -116,13 +116,22 @@ public final class DeliveryContext
     public static final int MAX_CONNECTIONS_LIMIT = 10_000;
     private static final int MAX_THREADS = 256;
 
-    /** One route's delivery: its name (a drain route), target and connection limit (0 = {@link #MAX_CONNECTIONS}). */
-    public record Route(String name, RouteTarget target, int maxConnections)
+    /**
+     * One route's delivery: its name (a drain route), target, connection limit and, for an {@code smtp://} route, its
+     * TLS and AUTH settings.
+     */
+    public record Route(String name, RouteTarget target, int maxConnections, RouteSecurity security)
     {
+        /** A route in clear text without AUTH. */
+        public Route(final String name, final RouteTarget target, final int maxConnections)
+        {
+            this(name, target, maxConnections, RouteSecurity.NONE);
+        }
     }
 
     private final Map<String, RouteTarget> targets = new LinkedHashMap<>();
     private final Map<String, Integer> routeConnections = new LinkedHashMap<>();
+    private final Map<String, RouteSecurity> routeSecurity = new LinkedHashMap<>();
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private String heloName = DEFAULT_HELO_NAME;
     private long connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
@@ -195,6 +204,14 @@ public final class DeliveryContext
             requireRange(maxConnectionsKey(name), routeConnections.get(name), 1, MAX_CONNECTIONS_LIMIT);
         }
         requireRange(MAX_CONNECTIONS, maxConnections, 1, MAX_CONNECTIONS_LIMIT);
+        for (final String name : routeSecurity.keySet())
+        {
+            if (!drainRoutes.contains(name))
+            {
+                throw new InvalidSettingException(ROUTE_PREFIX + name + RouteSecurity.TLS_SUFFIX, routeSecurity.get(name).tls(),
+                    "expected a route listed in " + DrainContext.ROUTES + " " + drainRoutes);
+            }
+        }
         final List<Route> concludedRoutes = new ArrayList<>();
         for (final String name : drainRoutes)
         {
@@ -204,7 +221,9 @@ public final class DeliveryContext
                 throw new InvalidSettingException(targetKey(name), "",
                     "expected smtp://host:port or dir:PATH for route " + name + " (listed in " + DrainContext.ROUTES + ")");
             }
-            concludedRoutes.add(new Route(name, target, routeConnections.getOrDefault(name, maxConnections)));
+            final RouteSecurity security = routeSecurity.containsKey(name)
+                ? routeSecurity.get(name).conclude(ROUTE_PREFIX + name, target) : RouteSecurity.NONE;
+            concludedRoutes.add(new Route(name, target, routeConnections.getOrDefault(name, maxConnections), security));
         }
         if (heloName == null || heloName.chars().anyMatch(c -> c <= ' ' || c >= 127))
         {
@@ -295,6 +314,16 @@ public final class DeliveryContext
         checkMutable();
         targets.put(route, target);
         return this;
+    }
+
+    /**
+     * @return the TLS and AUTH settings of a route, to be set fluently (created on first use); concluded with this
+     *         context.
+     */
+    public RouteSecurity routeSecurity(final String route)
+    {
+        checkMutable();
+        return routeSecurity.computeIfAbsent(route, r -> new RouteSecurity());
     }
 
     public DeliveryContext routeMaxConnections(final String route, final int maxConnections)

@@ -14,7 +14,7 @@ public enum DeliveryCounter implements CounterDescriptor
     TRANSACTIONS(3, "SMTP transactions started (MAIL sent)"),
     PIPELINED_TRANSACTIONS(4, "transactions sent with PIPELINING: MAIL, RCPTs and DATA in one flush"),
     REUSED_TRANSACTIONS(5, "transactions on a connection reused after RSET"),
-    DEAD_CONNECTIONS(6, "idle pooled connections found dead by their RSET before use"),
+    DEAD_CONNECTIONS(6, "idle pooled connections found dead before use (by RSET, or before the next transaction's first reply)"),
     TIMEOUTS(7, "replies or data blocks that timed out (RFC 5321 4.5.3.2)"),
     LOST_AFTER_DATA(8, "connections lost after the end of data, before its reply: the message may arrive twice"),
     FILES_WRITTEN(9, "messages written into dir: routes"),
@@ -23,7 +23,11 @@ public enum DeliveryCounter implements CounterDescriptor
     OUTCOME_RETRIES(12, "outcome journal writes retried after the spool refused them"),
     OUTCOMES_UNJOURNALED(13, "outcomes given up after retries: sent again after drain.inFlightTimeoutMs"),
     DISPATCHES_RETURNED(14, "dispatches handed back to the drain unattempted"),
-    FAILURES_REPORTED(15, "failed recipients handed to the failure listener (bounce policy)");
+    FAILURES_REPORTED(15, "failed recipients handed to the failure listener (bounce policy)"),
+    TLS_SESSIONS(16, "upstream connections encrypted with STARTTLS"),
+    TLS_FAILURES(17, "STARTTLS required but not offered, refused, or its handshake or certificate check failed"),
+    AUTHENTICATED(18, "upstream connections authenticated with SMTP AUTH"),
+    AUTH_FAILURES(19, "SMTP AUTH refused by the upstream, not offered, or withheld from a clear connection");
 
     private final int id;
     private final String label;

@@ -71,6 +71,12 @@ final class DirRoute implements RouteDelivery
     }
 
     @Override
+    public String state()
+    {
+        return route.name() + ": " + inUse() + " of " + route.maxConnections() + " writers in use";
+    }
+
+    @Override
     public String describe()
     {
         return route.name() + " -> dir:" + directory + " (maildir, up to " + services.maxConnections(route.name()) + " writers)";

@@ -16,11 +16,13 @@ import io.netty.buffer.Unpooled;
  * <p>Content from the SMTP listener has CRLF line endings already (it refuses bare CR and LF); an embedder's may not,
  * and a bare LF or CR is sent as CRLF, as RFC 5321 §2.3.8 requires.
  *
- * @param data     the bytes to send between the 354 and the final {@code .<CRLF>}; the owner releases it
- * @param size     the message size for the SIZE parameter (RFC 1870): CRLF line endings, without stuffing dots
- * @param eightBit true if any byte is above 127 (BODY=8BITMIME when the server offers it)
+ * @param data           the bytes to send between the 354 and the final {@code .<CRLF>}; the owner releases it
+ * @param size           the message size for the SIZE parameter (RFC 1870): CRLF line endings, without stuffing dots
+ * @param eightBit       true if any byte is above 127 (BODY=8BITMIME when the server offers it)
+ * @param headerEightBit true if a byte above 127 is in the header section (before the first empty line): with
+ *                       SMTPUTF8 from the client, UTF-8 header fields that only an SMTPUTF8 server may take (RFC 6532)
  */
-record OutboundMessage(ByteBuf data, long size, boolean eightBit)
+record OutboundMessage(ByteBuf data, long size, boolean eightBit, boolean headerEightBit)
 {
     /**
      * @return the content prepared for sending: the content itself, wrapped without a copy, when it needs no change
@@ -31,6 +33,8 @@ record OutboundMessage(ByteBuf data, long size, boolean eightBit)
         final int start = content.position();
         final int end = content.limit();
         boolean eightBit = false;
+        boolean headerEightBit = false;
+        boolean header = true;
         boolean lineStart = true;
         boolean clean = true;
         for (int i = start; i < end && clean; i++)
@@ -39,17 +43,20 @@ record OutboundMessage(ByteBuf data, long size, boolean eightBit)
             if (b == '\r')
             {
                 clean = i + 1 < end && content.get(i + 1) == '\n';
+                // An empty line ends the header section.
+                header &= !lineStart;
                 lineStart = true;
                 i++;
                 continue;
             }
             clean = b != '\n' && !(lineStart && b == '.');
             eightBit |= b < 0;
+            headerEightBit |= header && b < 0;
             lineStart = false;
         }
         if (clean && lineStart)
         {
-            return new OutboundMessage(Unpooled.wrappedBuffer(content.duplicate()), end - start, eightBit);
+            return new OutboundMessage(Unpooled.wrappedBuffer(content.duplicate()), end - start, eightBit, headerEightBit);
         }
         return stuff(content);
     }
@@ -62,6 +69,8 @@ record OutboundMessage(ByteBuf data, long size, boolean eightBit)
         final int end = content.limit();
         boolean lineStart = true;
         boolean eightBit = false;
+        boolean headerEightBit = false;
+        boolean header = true;
         long stuffed = 0;
         for (int i = start; i < end; i++)
         {
@@ -73,6 +82,7 @@ record OutboundMessage(ByteBuf data, long size, boolean eightBit)
                     i++;
                 }
                 out.writeByte('\r').writeByte('\n');
+                header &= !lineStart;
                 lineStart = true;
                 continue;
             }
@@ -82,6 +92,7 @@ record OutboundMessage(ByteBuf data, long size, boolean eightBit)
                 stuffed++;
             }
             eightBit |= b < 0;
+            headerEightBit |= header && b < 0;
             out.writeByte(b);
             lineStart = false;
         }
@@ -89,6 +100,6 @@ record OutboundMessage(ByteBuf data, long size, boolean eightBit)
         {
             out.writeByte('\r').writeByte('\n');
         }
-        return new OutboundMessage(out, out.readableBytes() - stuffed, eightBit);
+        return new OutboundMessage(out, out.readableBytes() - stuffed, eightBit, headerEightBit);
     }
 }

@@ -25,4 +25,7 @@ interface RouteDelivery
 
     /** @return the route's name, target and limit, for the start-up log. */
     String describe();
+
+    /** @return what the route is doing now, for the console: connections in use, and why it waits if it does. */
+    String state();
 }

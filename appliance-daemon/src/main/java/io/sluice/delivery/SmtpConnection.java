@@ -4,10 +4,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,7 @@ import io.netty.handler.codec.smtp.DefaultSmtpRequest;
 import io.netty.handler.codec.smtp.SmtpCommand;
 import io.netty.handler.codec.smtp.SmtpContent;
 import io.netty.handler.codec.smtp.SmtpRequestEncoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.sluice.drain.Dispatch;
 import io.sluice.drain.SmtpReply;
@@ -46,6 +48,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>The one duplicate at-least-once allows</b>: if the connection is lost after the end of data was sent but before
  * its reply arrived, the upstream may have taken the message. Its recipients are deferred and the message is sent again
  * later, so it can arrive twice; each such loss is counted ({@link DeliveryCounter#LOST_AFTER_DATA}) and logged.
+ *
+ * <p><b>TLS and AUTH</b> ({@link RouteSecurity}): after EHLO, STARTTLS when the route asks for it and the server offers
+ * it (RFC 3207), then a Netty {@link SslHandler} (JDK provider) at the head of the pipeline and EHLO again, since what
+ * the server offers may change; then AUTH PLAIN or LOGIN (RFC 4954) when the route has credentials, never over a clear
+ * connection unless {@code allowPlaintextAuth}. With {@code tls=required} the connection is never used in clear: a
+ * server that does not offer STARTTLS, a failed handshake or a certificate that does not verify ends it before any MAIL,
+ * and the owner hears {@link Owner#sessionRefused} with a {@link SmtpReply#routeProblem}, as for refused credentials.
  *
  * <p>Commands go through Netty's {@link SmtpRequestEncoder}; the content is dot-stuffed by {@link OutboundMessage}
  * because the encoder does not stuff. Addresses with UTF-8 are sent as raw UTF-8 bytes (the encoder writes chars as
@@ -68,6 +77,15 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         /** No session could be opened: refused, timed out, or greeted or answered with an error. */
         void handshakeFailed(SmtpConnection connection, String why);
 
+        /**
+         * The session could not be set up as the route's TLS or AUTH settings demand (STARTTLS required but missing or
+         * failed, credentials refused): the connection is closed, nothing was sent, and {@code reply} says why.
+         */
+        void sessionRefused(SmtpConnection connection, SmtpReply reply);
+
+        /** Opportunistic TLS only: the STARTTLS handshake failed and the connection is gone; a clear one may follow. */
+        void tlsFailed(SmtpConnection connection, String why);
+
         /** The connection is gone, for whatever reason; called once, last. */
         void closed(SmtpConnection connection);
     }
@@ -84,7 +102,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
 
     private enum State
     {
-        CONNECTING, GREETING, HELLO, IDLE, PROBING, TRANSACTION, QUITTING, CLOSED
+        CONNECTING, GREETING, HELLO, SECURING, AUTHENTICATING, IDLE, PROBING, TRANSACTION, QUITTING, CLOSED
     }
 
     private record Expect(String command, long timeoutMs, Consumer<UpstreamReply> handler)
@@ -94,7 +112,11 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     private final DeliveryContext context;
     private final DeliveryCounters counters;
     private final String heloName;
+    private final DeliveryContext.Route route;
+    private final RouteTarget.Smtp target;
+    private final RouteSecurity security;
     private final String peer;
+    private final boolean startTls;
     private final Owner owner;
     private final ArrayDeque<Expect> expected = new ArrayDeque<>();
     private Channel channel;
@@ -102,21 +124,36 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     private State state = State.CONNECTING;
     private ScheduledFuture<?> replyTimer;
     private ScheduledFuture<?> idleTimer;
-    private final Set<String> extensions = new HashSet<>();
+    /** EHLO keywords (upper case) and their parameters, e.g. AUTH -> "PLAIN LOGIN". */
+    private final Map<String, String> extensions = new HashMap<>();
+    private boolean secured;
+    private boolean tlsDeclined;
+    private SmtpReply refusal;
     private boolean contentExpected;
     private int transactions;
     private Transaction tx;
     private Runnable probeOk;
     private Runnable probeDead;
+    /** A transaction began (MAIL sent) and did not reach the reply to its end of data: RSET before the next one. */
+    private boolean needsReset;
 
+    /**
+     * @param route    an {@code smtp://} route, with its security settings.
+     * @param startTls whether to ask for STARTTLS: the route's {@code tls} is not {@code none}, and an opportunistic
+     *                 route has not fallen back to clear text for a while.
+     */
     SmtpConnection(
-        final DeliveryContext context, final DeliveryCounters counters, final String heloName, final String peer,
-        final Owner owner)
+        final DeliveryContext context, final DeliveryCounters counters, final String heloName,
+        final DeliveryContext.Route route, final boolean startTls, final Owner owner)
     {
         this.context = context;
         this.counters = counters;
         this.heloName = heloName;
-        this.peer = peer;
+        this.route = route;
+        this.target = (RouteTarget.Smtp)route.target();
+        this.security = route.security();
+        this.peer = target.toString();
+        this.startTls = startTls || security.tls() == RouteSecurity.Tls.REQUIRED;
         this.owner = owner;
     }
 
@@ -223,6 +260,16 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             armReplyTimer(next);
         }
+        if (state == State.TRANSACTION && tx != null && !tx.replied)
+        {
+            if (reply.code() == 421 && tx.reused)
+            {
+                // The server closed the idle connection as our next transaction reached it: nothing was taken.
+                fail("closed before the transaction: " + reply);
+                return;
+            }
+            tx.replied = true;
+        }
         head.handler().accept(reply);
     }
 
@@ -290,11 +337,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         }
         switch (was)
         {
-            case CONNECTING, GREETING, HELLO ->
-            {
-                counters.increment(DeliveryCounter.CONNECT_FAILURES);
-                owner.handshakeFailed(this, why);
-            }
+            case CONNECTING, GREETING, HELLO, SECURING, AUTHENTICATING -> sessionFailed(was, why);
             case PROBING ->
             {
                 counters.increment(DeliveryCounter.DEAD_CONNECTIONS);
@@ -303,14 +346,64 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             }
             case TRANSACTION ->
             {
-                counters.increment(DeliveryCounter.CONNECTIONS_LOST);
                 final Transaction lost = tx;
                 tx = null;
-                lost.lost(why);
+                if (lost.deadOnReuse())
+                {
+                    counters.increment(DeliveryCounter.DEAD_CONNECTIONS);
+                    LOG.debug("pooled connection {} found dead by its next transaction: {}", this, why);
+                    lost.dead.run();
+                }
+                else
+                {
+                    counters.increment(DeliveryCounter.CONNECTIONS_LOST);
+                    lost.lost(why);
+                }
             }
             default -> LOG.debug("connection {} closed: {}", this, why);
         }
         owner.closed(this);
+    }
+
+    /** Tells the owner why no session came of this connection: a refusal, a failed STARTTLS, or a connection failure. */
+    private void sessionFailed(final State was, final String why)
+    {
+        if (refusal != null)
+        {
+            owner.sessionRefused(this, refusal);
+        }
+        else if (was == State.SECURING)
+        {
+            counters.increment(DeliveryCounter.TLS_FAILURES);
+            if (security.tls() == RouteSecurity.Tls.REQUIRED)
+            {
+                owner.sessionRefused(this, SmtpReply.routeProblem("4.7.5", why + "; nothing sent in clear ("
+                    + key(RouteSecurity.TLS_SUFFIX) + "=required)"));
+            }
+            else
+            {
+                owner.tlsFailed(this, why);
+            }
+        }
+        else
+        {
+            counters.increment(DeliveryCounter.CONNECT_FAILURES);
+            owner.handshakeFailed(this, why);
+        }
+    }
+
+    /** Ends a session the route's settings forbid to use: says QUIT, closes, and the owner hears the reply. */
+    private void refuse(final SmtpReply reply)
+    {
+        refusal = reply;
+        command(SmtpCommand.QUIT);
+        channel.flush();
+        fail(reply.text());
+    }
+
+    private String key(final String suffix)
+    {
+        return DeliveryContext.ROUTE_PREFIX + route.name() + suffix;
     }
 
     /** Closes after a reply that ends the session (a 421), or because the pool no longer wants the connection. */
@@ -354,13 +447,20 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     {
         if (reply.isPositive())
         {
+            extensions.clear();
             for (int i = 1; i < reply.lines().size(); i++)
             {
                 final String line = reply.lines().get(i).trim();
-                final int space = line.indexOf(' ');
-                extensions.add((space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT));
+                int end = 0;
+                while (end < line.length() && line.charAt(end) != ' ' && line.charAt(end) != '=')
+                {
+                    end++;
+                }
+                final String parameters = end < line.length() ? line.substring(end + 1).trim() : "";
+                // "AUTH=LOGIN" is the pre-RFC 4954 form some servers still send beside "AUTH LOGIN".
+                extensions.merge(line.substring(0, end).toUpperCase(Locale.ROOT), parameters, (a, b) -> a + " " + b);
             }
-            ready();
+            afterHello();
             return;
         }
         if (reply.code() >= 500)
@@ -378,23 +478,180 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     {
         if (reply.isPositive())
         {
-            ready();
+            afterHello();
             return;
         }
         fail("HELO to " + peer + ": " + reply);
     }
 
+    /** After EHLO/HELO: STARTTLS if asked for and not done yet, then AUTH if the route has credentials, then ready. */
+    private void afterHello()
+    {
+        if (!secured && startTls && !tlsDeclined)
+        {
+            if (extensions.containsKey("STARTTLS"))
+            {
+                state = State.SECURING;
+                command(SmtpCommand.valueOf("STARTTLS"));
+                channel.flush();
+                expect("STARTTLS", context.commandTimeoutMs(), this::onStartTls);
+                return;
+            }
+            if (security.tls() == RouteSecurity.Tls.REQUIRED)
+            {
+                counters.increment(DeliveryCounter.TLS_FAILURES);
+                refuse(SmtpReply.routeProblem("4.7.10", peer + " does not offer STARTTLS; nothing sent in clear ("
+                    + key(RouteSecurity.TLS_SUFFIX) + "=required)"));
+                return;
+            }
+        }
+        if (security.authenticates())
+        {
+            authenticate();
+            return;
+        }
+        ready();
+    }
+
+    private void onStartTls(final UpstreamReply reply)
+    {
+        if (reply.code() != 220)
+        {
+            if (security.tls() == RouteSecurity.Tls.REQUIRED)
+            {
+                counters.increment(DeliveryCounter.TLS_FAILURES);
+                refuse(SmtpReply.routeProblem("4.7.10", peer + " answered STARTTLS with " + reply + "; nothing sent in clear ("
+                    + key(RouteSecurity.TLS_SUFFIX) + "=required)"));
+                return;
+            }
+            // Opportunistic: the session goes on in clear, as it was.
+            LOG.debug("{} declined STARTTLS: {}", peer, reply);
+            tlsDeclined = true;
+            afterHello();
+            return;
+        }
+        final SmtpReplyDecoder decoder = channel.pipeline().get(SmtpReplyDecoder.class);
+        if (decoder != null && decoder.hasBufferedBytes())
+        {
+            // RFC 3207 §4: bytes after the 220 in clear text would be read as if they came over TLS (command injection).
+            fail(peer + " sent data after its 220 to STARTTLS, before the TLS handshake");
+            return;
+        }
+        final SslHandler tls = security.sslContext().newHandler(channel.alloc(), target.host(), target.port());
+        tls.setHandshakeTimeoutMillis(context.commandTimeoutMs());
+        channel.pipeline().addFirst("tls", tls);
+        tls.handshakeFuture().addListener(f ->
+        {
+            if (state != State.SECURING)
+            {
+                return;
+            }
+            if (!f.isSuccess())
+            {
+                fail("TLS handshake with " + peer + " failed: " + describe(f.cause()));
+                return;
+            }
+            secured = true;
+            counters.increment(DeliveryCounter.TLS_SESSIONS);
+            LOG.debug("TLS with {}: {} {}", peer, tls.engine().getSession().getProtocol(),
+                tls.engine().getSession().getCipherSuite());
+            // RFC 3207 §4.2: forget what the server said before TLS and ask again.
+            state = State.HELLO;
+            extensions.clear();
+            command(SmtpCommand.EHLO, heloName);
+            channel.flush();
+            expect("EHLO after STARTTLS", context.commandTimeoutMs(), this::onEhlo);
+        });
+    }
+
+    /** SMTP AUTH (RFC 4954): PLAIN if offered, else LOGIN. */
+    private void authenticate()
+    {
+        if (!secured && !security.allowPlaintextAuth())
+        {
+            counters.increment(DeliveryCounter.AUTH_FAILURES);
+            refuse(SmtpReply.routeProblem("4.7.11", "not sending the password of " + security.username() + " to " + peer
+                + " over a clear connection (no STARTTLS; " + key(RouteSecurity.ALLOW_PLAINTEXT_AUTH_SUFFIX) + "=false)"));
+            return;
+        }
+        final String offered = " " + extensions.getOrDefault("AUTH", "").toUpperCase(Locale.ROOT) + " ";
+        state = State.AUTHENTICATING;
+        if (offered.contains(" PLAIN "))
+        {
+            final String response = base64("\0" + security.username() + "\0" + security.password());
+            command(SmtpCommand.AUTH, "PLAIN", response);
+            channel.flush();
+            expect("AUTH PLAIN", context.commandTimeoutMs(), this::onAuthenticated);
+        }
+        else if (offered.contains(" LOGIN "))
+        {
+            command(SmtpCommand.AUTH, "LOGIN");
+            channel.flush();
+            expect("AUTH LOGIN", context.commandTimeoutMs(), reply -> onLoginChallenge(reply, security.username(), false));
+        }
+        else
+        {
+            counters.increment(DeliveryCounter.AUTH_FAILURES);
+            refuse(SmtpReply.routeProblem("4.7.0", peer + (offered.isBlank() ? " does not offer AUTH"
+                : " offers AUTH" + offered + "but neither PLAIN nor LOGIN") + ", and " + key(RouteSecurity.USERNAME_SUFFIX)
+                + " is set"));
+        }
+    }
+
+    /** AUTH LOGIN: the server asks (334) for the user name, then the password, each sent base64 on a line of its own. */
+    private void onLoginChallenge(final UpstreamReply reply, final String answer, final boolean last)
+    {
+        if (reply.code() != 334)
+        {
+            authRefused(reply);
+            return;
+        }
+        channel.writeAndFlush(Unpooled.copiedBuffer(base64(answer) + "\r\n", StandardCharsets.US_ASCII));
+        expect("AUTH LOGIN", context.commandTimeoutMs(),
+            last ? this::onAuthenticated : next -> onLoginChallenge(next, security.password(), true));
+    }
+
+    private void onAuthenticated(final UpstreamReply reply)
+    {
+        if (reply.code() != 235)
+        {
+            authRefused(reply);
+            return;
+        }
+        counters.increment(DeliveryCounter.AUTHENTICATED);
+        ready();
+    }
+
+    private void authRefused(final UpstreamReply reply)
+    {
+        counters.increment(DeliveryCounter.AUTH_FAILURES);
+        refuse(SmtpReply.routeProblem("4.7.8", "authentication as " + security.username() + " to " + peer + " refused: "
+            + reply + " (" + key(RouteSecurity.USERNAME_SUFFIX) + ", " + key(RouteSecurity.PASSWORD_FILE_SUFFIX) + ")"));
+    }
+
+    private static String base64(final String text)
+    {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
     private void ready()
     {
+        if (security.tls() == RouteSecurity.Tls.REQUIRED && !secured)
+        {
+            // Unreachable by the state machine above; here so that no future path can send a message in clear.
+            refuse(SmtpReply.routeProblem("4.7.10", "no TLS with " + peer + "; nothing sent in clear"));
+            return;
+        }
         state = State.IDLE;
         counters.increment(DeliveryCounter.CONNECTIONS_OPENED);
-        LOG.debug("connected to {} from {}; extensions {}", peer, channel.localAddress(), extensions);
+        LOG.debug("connected to {} from {}{}; extensions {}", peer, channel.localAddress(), secured ? " over TLS" : "",
+            extensions.keySet());
         owner.ready(this);
     }
 
     boolean offersPipelining()
     {
-        return extensions.contains("PIPELINING");
+        return extensions.containsKey("PIPELINING");
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -423,9 +680,17 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** @return true if the last transaction ended before the reply to its data, so the server may hold its state. */
+    boolean needsReset()
+    {
+        return needsReset;
+    }
+
     /**
-     * Before reuse, RSET: it clears whatever the last transaction left and proves the connection is alive, so a
-     * connection the server closed while it was idle costs a message no attempt.
+     * Before reuse after an unfinished transaction, RSET: it clears whatever that transaction left and proves the
+     * connection is alive. After a finished one the next transaction goes straight on (RFC 5321 §4.1.1.4: the reply to
+     * the end of data ends the transaction either way); a connection the server closed meanwhile is then found dead by
+     * that transaction before any reply, which costs the message no attempt either.
      */
     void probe(final Runnable ok, final Runnable dead)
     {
@@ -443,6 +708,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
                 return;
             }
             state = State.IDLE;
+            needsReset = false;
             probeOk.run();
         });
     }
@@ -495,24 +761,30 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * Sends one message. The connection must be idle and just probed or fresh.
+     * Sends one message. The connection must be idle: fresh, probed, or after a finished transaction.
      *
      * @param dispatch the recipients and envelope.
      * @param message  the prepared content; not released here.
-     * @param done     told once, with a reply for each recipient.
+     * @param done     told once, with a reply for each recipient, unless {@code dead} is told instead.
+     * @param dead     told instead if the connection was reused and turns out dead before the first reply.
      */
-    void send(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done)
+    void send(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done, final Runnable dead)
     {
         cancelIdleTimer();
         transactions++;
-        tx = new Transaction(dispatch, message, done);
+        tx = new Transaction(dispatch, message, done, dead, transactions > 1);
         state = State.TRANSACTION;
         final String sender = dispatch.envelope().sender();
-        final boolean utf8 = extensions.contains("SMTPUTF8");
-        boolean needsUtf8 = !isAscii(sender);
+        final boolean utf8 = extensions.containsKey("SMTPUTF8");
+        // RFC 6531 §3.4: SMTPUTF8 only when the transaction needs it: a UTF-8 address, or UTF-8 header fields in a
+        // message whose client sent it as SMTPUTF8 mail. A server without SMTPUTF8 must not get such mail: it fails.
+        boolean needsUtf8 = !isAscii(sender) || dispatch.envelope().smtpUtf8() && message.headerEightBit();
         if (needsUtf8 && !utf8)
         {
-            tx.all(SmtpReply.of(553, "5.6.7", "the sender address needs SMTPUTF8, which " + peer + " does not offer"));
+            tx.all(isAscii(sender)
+                ? SmtpReply.of(554, "5.6.9", "the message has UTF-8 header fields and needs SMTPUTF8, which " + peer
+                    + " does not offer")
+                : SmtpReply.of(553, "5.6.7", "the sender address needs SMTPUTF8, which " + peer + " does not offer"));
             finish(true);
             return;
         }
@@ -542,11 +814,11 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         counters.increment(DeliveryCounter.TRANSACTIONS);
         final List<CharSequence> mail = new ArrayList<>(4);
         mail.add(wire("FROM:<" + sender + ">"));
-        if (extensions.contains("SIZE"))
+        if (extensions.containsKey("SIZE"))
         {
             mail.add("SIZE=" + message.size());
         }
-        if (message.eightBit() && extensions.contains("8BITMIME"))
+        if (message.eightBit() && extensions.containsKey("8BITMIME"))
         {
             mail.add("BODY=8BITMIME");
         }
@@ -555,6 +827,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             mail.add("SMTPUTF8");
         }
         command(SmtpCommand.MAIL, mail.toArray(new CharSequence[0]));
+        needsReset = true;
         expect("MAIL", context.mailTimeoutMs(), this::onMail);
         if (offersPipelining())
         {
@@ -659,7 +932,11 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             // Pipelined and every recipient refused, yet the server wants data: an empty message ends it (RFC 2920 §3.1).
             contentExpected = false;
             channel.writeAndFlush(new DefaultLastSmtpContent(Unpooled.EMPTY_BUFFER));
-            expect("the end of an empty data", context.dataEndTimeoutMs(), ignored -> finish(true));
+            expect("the end of an empty data", context.dataEndTimeoutMs(), ignored ->
+            {
+                needsReset = false;
+                finish(true);
+            });
             return;
         }
         writeContent(0);
@@ -713,6 +990,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             return;
         }
+        needsReset = false;
         tx.allAccepted(reply.toDrainReply());
         finish(true);
     }
@@ -759,18 +1037,35 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         final Dispatch dispatch;
         final OutboundMessage message;
         final TransactionDone done;
+        /** Told instead of {@link #done} if a reused connection turns out dead before the first reply. */
+        final Runnable dead;
+        final boolean reused;
         final List<Integer> toSend = new ArrayList<>();
         final List<Integer> accepted = new ArrayList<>();
         final TreeMap<Integer, SmtpReply> replies = new TreeMap<>();
         boolean pipelined;
         SmtpReply mailRefused;
         boolean dataSent;
+        boolean replied;
 
-        Transaction(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done)
+        Transaction(
+            final Dispatch dispatch, final OutboundMessage message, final TransactionDone done, final Runnable dead,
+            final boolean reused)
         {
             this.dispatch = dispatch;
             this.message = message;
             this.done = done;
+            this.dead = dead;
+            this.reused = reused;
+        }
+
+        /**
+         * @return true if this transaction found its reused connection dead before any reply: nothing of it reached
+         *         the server's queue (the content is only sent after a reply), so it is not an attempt.
+         */
+        boolean deadOnReuse()
+        {
+            return reused && !replied && !dataSent;
         }
 
         /** Every recipient gets this reply (a refused sender). */

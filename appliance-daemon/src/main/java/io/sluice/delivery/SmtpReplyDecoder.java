@@ -79,6 +79,12 @@ final class SmtpReplyDecoder extends LineBasedFrameDecoder
         }
     }
 
+    /** @return true if bytes beyond the last decoded reply are waiting (a reply or a part of one). */
+    boolean hasBufferedBytes()
+    {
+        return actualReadableBytes() > 0 || lines != null;
+    }
+
     private static boolean isDigit(final String line, final int index, final char min, final char max)
     {
         final char c = line.charAt(index);

@@ -38,9 +38,17 @@ import org.slf4j.LoggerFactory;
  * {@link SmtpReply#connectionRefused}, which the drain counts as throttling (AIMD). The route then reports no capacity
  * for {@code delivery.reconnectDelayMs}, and afterwards one dispatch at a time until a connection succeeds, so a down
  * relay is probed, not hammered, and its mail waits ready in the drain instead of collecting retry delays.
+ *
+ * <p>A session the route's TLS or AUTH settings forbid to use (STARTTLS required but missing or failed, credentials
+ * refused) defers the dispatch with the {@link SmtpReply#routeProblem} its connection reports and pauses the route the
+ * same way, but is not throttling: the route's rate stays. With opportunistic TLS, a failed STARTTLS handshake sends the
+ * same dispatch again at once over a clear connection, and the route's connections skip STARTTLS for
+ * {@link #CLEAR_AFTER_TLS_FAILURE_MS}, rather than paying a failed handshake each time.
  */
 final class SmtpRoute implements RouteDelivery
 {
+    /** How long an opportunistic route delivers in clear after a failed STARTTLS handshake before trying TLS again. */
+    static final long CLEAR_AFTER_TLS_FAILURE_MS = TimeUnit.HOURS.toMillis(1);
     private static final Logger LOG = LoggerFactory.getLogger(SmtpRoute.class);
 
     private final DeliveryContext.Route route;
@@ -51,7 +59,11 @@ final class SmtpRoute implements RouteDelivery
     private final AtomicInteger inUse = new AtomicInteger();
     private volatile boolean reachable = true;
     private volatile long retryAtMillis;
+    /** Why the route last became unusable (refused connection, TLS, credentials); for the console. */
+    private volatile String lastProblem = "";
     private volatile boolean closing;
+    /** Opportunistic TLS: until when connections skip STARTTLS after a failed handshake. Event-loop confined. */
+    private long clearUntilMillis;
 
     // Confined to the route's event loop.
     private final ArrayDeque<SmtpConnection> idle = new ArrayDeque<>();
@@ -86,7 +98,26 @@ final class SmtpRoute implements RouteDelivery
     @Override
     public String describe()
     {
-        return route.name() + " -> " + target + " (up to " + services.maxConnections(route.name()) + " connections)";
+        return route.name() + " -> " + target + " (up to " + services.maxConnections(route.name()) + " connections, "
+            + route.security() + ")";
+    }
+
+    @Override
+    public String state()
+    {
+        final StringBuilder text = new StringBuilder(route.name()).append(": ").append(inUse.get()).append(" of ")
+            .append(services.maxConnections(route.name())).append(" connections in use");
+        if (!reachable)
+        {
+            final long waitMs = Math.max(0, retryAtMillis - context.clock().millis());
+            text.append("; PAUSED, next try in ").append(waitMs).append(" ms, then one connection at a time: ")
+                .append(lastProblem);
+        }
+        else if (!lastProblem.isEmpty())
+        {
+            text.append("; last problem, since cleared: ").append(lastProblem);
+        }
+        return text.toString();
     }
 
     @Override
@@ -190,7 +221,7 @@ final class SmtpRoute implements RouteDelivery
         return replies;
     }
 
-    /** Finds the job a connection: an idle one, probed with RSET, or a new one. */
+    /** Finds the job a connection: an idle one (after RSET if its last transaction was unfinished), or a new one. */
     private void assign(final Job job)
     {
         if (job.done)
@@ -220,13 +251,20 @@ final class SmtpRoute implements RouteDelivery
         }
         if (pooled != null)
         {
-            final SmtpConnection probed = pooled;
-            job.connection = probed;
-            probed.probe(() -> transact(probed, job), () ->
+            final SmtpConnection reused = pooled;
+            job.connection = reused;
+            if (reused.needsReset())
             {
-                job.connection = null;
-                assign(job);
-            });
+                reused.probe(() -> transact(reused, job), () ->
+                {
+                    job.connection = null;
+                    assign(job);
+                });
+            }
+            else
+            {
+                transact(reused, job);
+            }
             return;
         }
         open(job);
@@ -234,7 +272,9 @@ final class SmtpRoute implements RouteDelivery
 
     private void open(final Job job)
     {
-        final SmtpConnection connection = new SmtpConnection(context, services.counters(), services.heloName(), target.toString(),
+        final boolean startTls = route.security().tls() != RouteSecurity.Tls.NONE
+            && context.clock().millis() >= clearUntilMillis;
+        final SmtpConnection connection = new SmtpConnection(context, services.counters(), services.heloName(), route, startTls,
             new SmtpConnection.Owner()
             {
                 @Override
@@ -259,6 +299,28 @@ final class SmtpRoute implements RouteDelivery
                     }
                     unreachable(why);
                     complete(job, replyForAll(job.dispatch, SmtpReply.connectionRefused(why)));
+                }
+
+                @Override
+                public void sessionRefused(final SmtpConnection refused, final SmtpReply reply)
+                {
+                    if (job.expired)
+                    {
+                        complete(job, replyForAll(job.dispatch, SmtpReply.connectionLost(reply.text())));
+                        return;
+                    }
+                    unreachable(reply.toString());
+                    complete(job, replyForAll(job.dispatch, reply));
+                }
+
+                @Override
+                public void tlsFailed(final SmtpConnection failed, final String why)
+                {
+                    job.connection = null;
+                    clearUntilMillis = context.clock().millis() + CLEAR_AFTER_TLS_FAILURE_MS;
+                    LOG.warn("route {}: {}; tls=opportunistic, so delivering in clear for the next {} min", route.name(), why,
+                        TimeUnit.MILLISECONDS.toMinutes(CLEAR_AFTER_TLS_FAILURE_MS));
+                    assign(job);
                 }
 
                 @Override
@@ -301,11 +363,12 @@ final class SmtpRoute implements RouteDelivery
     private void unreachable(final String why)
     {
         final boolean was = reachable;
+        lastProblem = why;
         reachable = false;
         retryAtMillis = context.clock().millis() + context.reconnectDelayMs();
         if (was)
         {
-            LOG.warn("route {}: {} unreachable ({}); probing again in {} ms", route.name(), target, why,
+            LOG.warn("route {}: {} unusable ({}); trying again in {} ms", route.name(), target, why,
                 context.reconnectDelayMs());
         }
     }
@@ -328,6 +391,11 @@ final class SmtpRoute implements RouteDelivery
             job.connection = null;
             complete(job, replies);
             reuseOrClose(connection, reusable);
+        }, () ->
+        {
+            // Closed by the server while it was idle: no attempt was made, so the job just takes another connection.
+            job.connection = null;
+            assign(job);
         });
     }
 

@@ -8,15 +8,16 @@ import java.util.Locale;
  *
  * @param declaredSize the SIZE the client announced, or 0
  * @param smtputf8     the client asked for SMTPUTF8
+ * @param eightBitMime the client declared BODY=8BITMIME
  */
-record MailParameters(long declaredSize, boolean smtputf8)
+record MailParameters(long declaredSize, boolean smtputf8, boolean eightBitMime)
 {
     /** @return the parameters, or null if one is unknown, malformed, or given without EHLO. */
     static MailParameters parse(final String text, final boolean esmtp)
     {
         if (text.isEmpty())
         {
-            return new MailParameters(0, false);
+            return new MailParameters(0, false, false);
         }
         if (!esmtp)
         {
@@ -24,6 +25,7 @@ record MailParameters(long declaredSize, boolean smtputf8)
         }
         long size = 0;
         boolean utf8 = false;
+        boolean eightBit = false;
         for (final String parameter : text.trim().split("\\s+"))
         {
             final int eq = parameter.indexOf('=');
@@ -45,6 +47,7 @@ record MailParameters(long declaredSize, boolean smtputf8)
                     {
                         return null;
                     }
+                    eightBit = "8BITMIME".equalsIgnoreCase(value);
                 }
                 case "SMTPUTF8" ->
                 {
@@ -60,6 +63,6 @@ record MailParameters(long declaredSize, boolean smtputf8)
                 }
             }
         }
-        return new MailParameters(size, utf8);
+        return new MailParameters(size, utf8, eightBit);
     }
 }

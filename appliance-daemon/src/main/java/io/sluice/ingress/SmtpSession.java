@@ -71,6 +71,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private boolean esmtp;
     private String sender;
     private boolean smtputf8;
+    private boolean eightBitMime;
     private final List<String> recipients = new ArrayList<>();
     private boolean suspect;
     private int commands;
@@ -306,6 +307,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         }
         sender = path.address();
         smtputf8 = parameters.smtputf8();
+        eightBitMime = parameters.eightBitMime();
         reply(SmtpReply.SENDER_OK);
     }
 
@@ -442,8 +444,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         // The spoof pattern goes to the suspect lane the drain serves last; notifications keep their own lane.
         final String lane = notificationSource ? SourcePolicy.LANE_NOTIFICATIONS
             : suspect ? SourcePolicy.LANE_SUSPECT : SourcePolicy.LANE_MAIL;
-        final Envelope envelope =
-            new Envelope(client.getHostAddress(), tenant, lane, sender, recipients, services.clock().millis());
+        // SMTPUTF8 and BODY=8BITMIME are journaled with the envelope, so delivery can pass them on when needed.
+        final Envelope envelope = new Envelope(client.getHostAddress(), tenant, lane, sender, recipients,
+            services.clock().millis(), smtputf8, eightBitMime);
         resetTransaction();
         appending = true;
         services.spool().append(envelope, content.nioBuffer()).whenComplete((result, failure) ->
@@ -482,6 +485,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     {
         sender = null;
         smtputf8 = false;
+        eightBitMime = false;
         recipients.clear();
         suspect = false;
     }

@@ -148,6 +148,8 @@ class DaemonControlTest
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             mbeans.setAttribute(ControlPlane.name("Limits"), new Attribute("IpBurst", 1L));
+            // Slow enough that no token comes back while the first message is taken, however loaded the machine.
+            mbeans.setAttribute(ControlPlane.name("Limits"), new Attribute("IpRatePerSecond", 0.01));
             try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), "127.0.0.9"))
             {
                 expect(client.reply(), "220");
@@ -160,6 +162,9 @@ class DaemonControlTest
                 new String[] {"java.lang.String", "double", "int"});
             SpoolAwait.until(() -> String.join("\n", routes(mbeans)).contains("default: configured 50.0/s"));
             mbeans.invoke(ControlPlane.name("Spool"), "pauseIngress", null, null);
+            mbeans.invoke(ControlPlane.name("Drain"), "pauseTenant", new Object[] {"acme"}, new String[] {"java.lang.String"});
+            mbeans.invoke(ControlPlane.name("Drain"), "pauseSource", new Object[] {"2001:db8::7"},
+                new String[] {"java.lang.String"});
             assertThat(daemon.healthy()).isTrue();
         }
         try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
@@ -170,6 +175,15 @@ class DaemonControlTest
             SpoolAwait.until(() -> readyOrNull(mbeans) != null);
             assertThat(routes(mbeans)).as("the route rate set over JMX is kept")
                 .anyMatch(l -> l.startsWith("default: configured 50.0/s"));
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Drain"), "PausedTenants")).containsExactly("acme");
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Drain"), "PausedSources"))
+                .containsExactly("2001:db8::7");
+            mbeans.invoke(ControlPlane.name("Drain"), "resumeTenant", new Object[] {"acme"}, new String[] {"java.lang.String"});
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Drain"), "PausedTenants")).isEmpty();
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Delivery"), "Routes"))
+                .containsExactly("default: 0 of 10 writers in use", "notifications: 0 of 2 writers in use");
+            assertThat((String[])mbeans.getAttribute(ControlPlane.name("Delivery"), "Counters"))
+                .anyMatch(line -> line.startsWith("AUTH_FAILURES 0 ("));
             try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), "127.0.0.10"))
             {
                 assertThat(client.reply()).startsWith("421 4.3.2");

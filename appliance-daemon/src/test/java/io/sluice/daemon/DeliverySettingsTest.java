@@ -6,13 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.sluice.config.InvalidSettingException;
 import io.sluice.delivery.DeliveryContext;
+import io.sluice.delivery.RouteSecurity;
 import io.sluice.delivery.RouteTarget;
+import io.sluice.delivery.TestCertificates;
 import io.sluice.drain.DrainContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +95,75 @@ class DeliverySettingsTest
             .hasMessageStartingWith("drain.retry.jitter=2");
         assertThatThrownBy(() -> settings("delivery.timeout.dataMs", "1"))
             .hasMessageStartingWith("delivery.timeout.dataMs=1: expected a known setting");
+    }
+
+    @Test
+    void shouldTakeARoutesTlsTrustStoreAndCredentials() throws Exception
+    {
+        final TestCertificates certificates = TestCertificates.create(dir);
+        final Path password = dir.resolve("relay.password");
+        Files.writeString(password, "pw\n");
+        final DeliveryContext.Route route = SluiceDaemon.Configuration.of(settings(
+            "delivery.route.default.target", "smtp://127.0.0.1:587",
+            "delivery.route.default.tls", "Required",
+            "delivery.route.default.trustStore", certificates.trustStore().toString(),
+            "delivery.route.default.trustStorePassword", TestCertificates.PASSWORD,
+            "delivery.route.default.verifyHostname", "false",
+            "delivery.route.default.username", "appliance",
+            "delivery.route.default.passwordFile", password.toString())).delivery().routes().get(0);
+
+        assertThat(route.security().tls()).isEqualTo(RouteSecurity.Tls.REQUIRED);
+        assertThat(route.security().trustStore()).isEqualTo(certificates.trustStore());
+        assertThat(route.security().verifyHostname()).isFalse();
+        assertThat(route.security().username()).isEqualTo("appliance");
+        assertThat(route.security().toString()).as("what the start-up log shows: never the password").doesNotContain("pw")
+            .contains("tls=required", "AUTH as appliance");
+    }
+
+    @Test
+    void shouldRefuseEveryBadTlsOrAuthSettingByName() throws Exception
+    {
+        final Path password = dir.resolve("relay.password");
+        Files.writeString(password, "pw\n");
+        final Path garbage = dir.resolve("garbage.p12");
+        Files.writeString(garbage, "not a key store");
+        final String relay = "smtp://relay.test:25";
+        assertRefused("delivery.route.default.tls=sometimes: expected none, opportunistic or required",
+            "delivery.route.default.target", relay, "delivery.route.default.tls", "sometimes");
+        assertRefused("delivery.route.default.tls=required: expected only for an smtp:// route, not for dir:",
+            "delivery.route.default.tls", "required");
+        final Path missing = dir.resolve("missing.p12");
+        assertRefused("delivery.route.default.trustStore=" + missing + ": expected a PKCS12 or JKS trust store",
+            "delivery.route.default.target", relay, "delivery.route.default.tls", "required",
+            "delivery.route.default.trustStore", missing.toString());
+        assertRefused("delivery.route.default.trustStore=" + garbage + ": expected a PKCS12 or JKS trust store",
+            "delivery.route.default.target", relay, "delivery.route.default.tls", "required",
+            "delivery.route.default.trustStore", garbage.toString());
+        assertRefused("delivery.route.default.trustStore=" + garbage + ": expected only with delivery.route.default.tls=required",
+            "delivery.route.default.target", relay, "delivery.route.default.tls", "opportunistic",
+            "delivery.route.default.trustStore", garbage.toString());
+        assertRefused("delivery.route.default.verifyHostname=no: expected true or false",
+            "delivery.route.default.target", relay, "delivery.route.default.verifyHostname", "no");
+        assertRefused("delivery.route.default.passwordFile=: expected the file holding the password of appliance",
+            "delivery.route.default.target", relay, "delivery.route.default.tls", "required",
+            "delivery.route.default.username", "appliance");
+        assertRefused("delivery.route.default.passwordFile=" + dir.resolve("nope") + ": expected a readable file",
+            "delivery.route.default.target", relay, "delivery.route.default.tls", "required",
+            "delivery.route.default.username", "appliance",
+            "delivery.route.default.passwordFile", dir.resolve("nope").toString());
+        assertRefused("delivery.route.default.username=appliance: expected delivery.route.default.tls=required or opportunistic",
+            "delivery.route.default.target", relay, "delivery.route.default.username", "appliance",
+            "delivery.route.default.passwordFile", password.toString());
+        assertRefused("delivery.route.default.password=pw: expected a known setting",
+            "delivery.route.default.target", relay, "delivery.route.default.password", "pw");
+        assertRefused("delivery.route.nowhere.tls=required: expected a route listed in drain.routes",
+            "delivery.route.nowhere.tls", "required");
+    }
+
+    private void assertRefused(final String message, final String... pairs)
+    {
+        assertThatThrownBy(() -> SluiceDaemon.Configuration.of(settings(pairs)))
+            .isInstanceOf(InvalidSettingException.class).hasMessageStartingWith(message);
     }
 
     @Test

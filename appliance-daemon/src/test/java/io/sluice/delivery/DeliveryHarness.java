@@ -115,7 +115,7 @@ final class DeliveryHarness implements AutoCloseable
                 failures.add(new Failure(message.messageId(), index, reply, status));
                 return status;
             });
-        runner = new AgentRunner(drain.idleStrategy().get(), errors::add, agent.errorCounter(), agent);
+        runner = new AgentRunner(agent.idleStrategy(), errors::add, agent.errorCounter(), agent);
         AgentRunner.startOnThread(runner);
         if (ingress)
         {

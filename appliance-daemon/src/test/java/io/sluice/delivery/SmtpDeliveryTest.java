@@ -232,7 +232,7 @@ class SmtpDeliveryTest
     }
 
     @Test
-    void shouldCarryManyMessagesOverOneConnectionWithRsetBetweenThem() throws Exception
+    void shouldCarryManyMessagesOverOneConnectionWithoutAnRsetAfterAFinishedTransaction() throws Exception
     {
         start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(d -> d.routeMaxConnections("default", 1)));
         final List<Long> ids = new ArrayList<>();
@@ -244,8 +244,25 @@ class SmtpDeliveryTest
 
         assertThat(sink.connections()).isEqualTo(1);
         assertThat(sink.received()).hasSize(10).allMatch(r -> r.connection() == 1);
-        assertThat(sink.commands().stream().filter(c -> c.endsWith(" RSET")).count()).isEqualTo(9);
+        assertThat(sink.commands()).as("the reply to the end of data ended each transaction: no round trip for RSET")
+            .noneMatch(c -> c.endsWith(" RSET"));
         assertThat(harness.delivery.counters().get(DeliveryCounter.REUSED_TRANSACTIONS)).isEqualTo(9);
+    }
+
+    @Test
+    void shouldResetAConnectionWhoseLastTransactionEndedBeforeItsDataBeforeReusingIt() throws Exception
+    {
+        sink.pipelining = false;
+        start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(d -> d.routeMaxConnections("default", 1)));
+        final long refused = harness.append(message("all-refused"), "reject@relay.test");
+        harness.awaitFinished(refused);
+        final long next = harness.append(message("after-refusal"), "ann@relay.test");
+        harness.awaitFinished(next);
+
+        assertThat(harness.status(next, 0).disposition()).as("no 503 for a nested MAIL").isEqualTo(Disposition.DELIVERED);
+        assertThat(sink.commands()).containsSubsequence("1 RCPT TO:<reject@relay.test>", "1 RSET",
+            "1 MAIL FROM:<sender@client.test>");
+        assertThat(sink.connections()).isEqualTo(1);
     }
 
     @Test
@@ -307,6 +324,27 @@ class SmtpDeliveryTest
         assertThat(harness.status(id, 0).attempts()).isEqualTo(1);
         assertThat(sink.copiesOf("Subject: after")).isEqualTo(1);
         assertThat(sink.connections()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldTakeAFreshConnectionWithoutSpendingAnAttemptWhenAReusedOneDiesBeforeItsFirstReply() throws Exception
+    {
+        start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(d -> d.routeMaxConnections("default", 1)));
+        harness.awaitFinished(harness.append(message("first"), "ann@relay.test"));
+
+        sink.mailActions.add("drop");
+        final long dropped = harness.append(message("dropped-at-mail"), "bob@relay.test");
+        harness.awaitFinished(dropped);
+        sink.mailActions.add("421 4.4.2 idle too long, closing");
+        final long closing = harness.append(message("closed-at-mail"), "cy@relay.test");
+        harness.awaitFinished(closing);
+
+        assertThat(harness.status(dropped, 0)).isEqualTo(RecipientStatus.delivered(1, "250 2.0.0 Ok: queued"));
+        assertThat(harness.status(closing, 0)).isEqualTo(RecipientStatus.delivered(1, "250 2.0.0 Ok: queued"));
+        assertThat(harness.delivery.counters().get(DeliveryCounter.DEAD_CONNECTIONS)).isEqualTo(2);
+        assertThat(harness.agent.counters().get(DrainCounter.THROTTLE_SIGNALS)).as("a pooled connection's end, not a throttle")
+            .isZero();
+        assertThat(sink.connections()).isEqualTo(3);
     }
 
     @Test
@@ -378,6 +416,51 @@ class SmtpDeliveryTest
         assertThat(harness.status(id, 0).disposition()).isEqualTo(Disposition.DELIVERED);
         assertThat(sink.received().get(0).recipients()).containsExactly("zoë@relay.test");
         assertThat(sink.commands()).anyMatch(c -> c.equals("1 MAIL FROM:<jörg@client.test> SMTPUTF8"));
+    }
+
+    /** @return an envelope whose client asked for SMTPUTF8 and BODY=8BITMIME at MAIL FROM. */
+    private Envelope utf8Mail(final String... recipients)
+    {
+        return harness.envelope("ann@client.test", recipients).withMailParameters(true, true);
+    }
+
+    @Test
+    void shouldPassSmtpUtf8OnOnlyWhenTheMessageNeedsIt() throws Exception
+    {
+        start();
+        final long utf8Header = harness.append(utf8Mail("bob@relay.test"), "Subject: grüße\r\n\r\nhi\r\n");
+        harness.awaitFinished(utf8Header);
+        final long utf8Body = harness.append(utf8Mail("cy@relay.test"), "Subject: plain\r\n\r\ngrüße\r\n");
+        harness.awaitFinished(utf8Body);
+
+        assertThat(sink.commands()).filteredOn(c -> c.contains("MAIL FROM:")).containsExactly(
+            "1 MAIL FROM:<ann@client.test> BODY=8BITMIME SMTPUTF8",
+            "1 MAIL FROM:<ann@client.test> BODY=8BITMIME");
+        assertThat(harness.status(utf8Body, 0).disposition()).isEqualTo(Disposition.DELIVERED);
+    }
+
+    @Test
+    void shouldFailSmtpUtf8MailThatAnUpstreamWithoutSmtpUtf8CannotTake() throws Exception
+    {
+        sink.smtputf8 = false;
+        start();
+        final long utf8Header = harness.append(utf8Mail("bob@relay.test"), "Subject: grüße\r\n\r\nhi\r\n");
+        final long utf8Address = harness.append(utf8Mail("zoë@relay.test", "bob@relay.test"), "Subject: hi\r\n\r\nhi\r\n");
+        final long legacy = harness.append(harness.envelope("ann@client.test", "cy@relay.test"), "Subject: grüße\r\n\r\nhi\r\n");
+        harness.awaitFinished(utf8Header);
+        harness.awaitFinished(utf8Address);
+        harness.awaitFinished(legacy);
+
+        assertThat(harness.statuses(utf8Header)).containsExactly(RecipientStatus.failed(1,
+            "554 5.6.9 the message has UTF-8 header fields and needs SMTPUTF8, which " + sink.target() + " does not offer"));
+        assertThat(harness.status(utf8Address, 0)).isEqualTo(RecipientStatus.failed(1,
+            "553 5.6.7 the address needs SMTPUTF8, which " + sink.target() + " does not offer"));
+        assertThat(harness.status(utf8Address, 1).disposition()).as("its ASCII recipient goes").isEqualTo(Disposition.DELIVERED);
+        assertThat(harness.status(legacy, 0).disposition())
+            .as("8-bit header fields without SMTPUTF8 from the client: passed on as the client sent them")
+            .isEqualTo(Disposition.DELIVERED);
+        assertThat(sink.copiesOf("Subject: grüße")).isEqualTo(1);
+        assertThat(sink.commands()).noneMatch(c -> c.contains("SMTPUTF8"));
     }
 
     @Test

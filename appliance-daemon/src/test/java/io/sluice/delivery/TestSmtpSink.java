@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Queue;
@@ -20,6 +21,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A real SMTP server on a loopback port that a test scripts: plain JDK sockets, one thread per connection, so its
@@ -36,6 +40,13 @@ import java.util.function.Consumer;
  * which the connection is closed), {@link #dataActions} (what to do at the end of data: accept, defer, reject, throttle,
  * drop the connection in the middle of the data, drop it after the data without a reply, or answer slowly). Options:
  * {@link #pipelining} advertised or not, {@link #ehlo} known or not (then only HELO), a delay before every reply.
+ *
+ * <p>STARTTLS (RFC 3207) with the certificate of {@link #tls} when set (a JDK {@code SSLSocket} over the same
+ * connection, then a fresh session), or {@link #tlsGarbage} to answer 220 and then, once the client's handshake
+ * begins, clear text instead of the server's part, or {@link #tlsInjection} to send a clear-text reply right behind the
+ * 220, in the same packet (the STARTTLS command injection of CVE-2011-0411, mirrored). AUTH PLAIN and LOGIN
+ * (RFC 4954) when {@link #authUser} is set, offered in clear and over TLS alike (so a test can see that the client holds
+ * its password back), and then required before MAIL ({@code 530 5.7.0}).
  *
  * <p>It records every connection, every command line, every message it accepted (unstuffed, as a real server stores
  * it), and whether a transaction arrived pipelined: when it advertises PIPELINING it waits, before answering MAIL, for
@@ -57,8 +68,11 @@ public final class TestSmtpSink implements AutoCloseable
      * @param recipients the addresses accepted at RCPT
      * @param data       the message after unstuffing, as stored
      * @param replied    false when the sink dropped the connection instead of replying
+     * @param tls        true if it came over TLS
+     * @param user       the user the client authenticated as, or null
      */
-    public record Received(int connection, String from, List<String> recipients, byte[] data, boolean replied)
+    public record Received(int connection, String from, List<String> recipients, byte[] data, boolean replied, boolean tls,
+        String user)
     {
         public String text()
         {
@@ -82,8 +96,19 @@ public final class TestSmtpSink implements AutoCloseable
     private final Set<String> deferredOnce = ConcurrentHashMap.newKeySet();
     final Queue<String> greetings = new ConcurrentLinkedQueue<>();
     final Queue<DataAction> dataActions = new ConcurrentLinkedQueue<>();
+    /** Per MAIL command, before anything else: {@code "drop"} closes the connection, a 421 is sent and then it closes. */
+    final Queue<String> mailActions = new ConcurrentLinkedQueue<>();
     volatile boolean pipelining = true;
     volatile boolean ehlo = true;
+    volatile boolean smtputf8 = true;
+    volatile SSLContext tls;
+    volatile boolean tlsGarbage;
+    volatile boolean tlsInjection;
+    volatile String authUser;
+    volatile String authPassword;
+    volatile String authMechanisms = "PLAIN LOGIN";
+    /** Each AUTH attempt: mechanism, "ok" or "refused", and "tls" or "clear", e.g. {@code "PLAIN ok tls"}. */
+    private final List<String> authentications = new CopyOnWriteArrayList<>();
     volatile long replyDelayMs;
     volatile long slowReplyMs = 1_000;
     volatile long maxSize;
@@ -178,6 +203,11 @@ public final class TestSmtpSink implements AutoCloseable
         return new ArrayList<>(received);
     }
 
+    List<String> authentications()
+    {
+        return new ArrayList<>(authentications);
+    }
+
     /** @return every command line received, prefixed with its connection number, e.g. {@code "2 RSET"}. */
     List<String> commands()
     {
@@ -254,10 +284,12 @@ public final class TestSmtpSink implements AutoCloseable
     /** One connection's dialogue. */
     private final class Session
     {
-        private final Socket socket;
+        private Socket socket;
         private final int number;
-        private final InputStream in;
-        private final OutputStream out;
+        private InputStream in;
+        private OutputStream out;
+        private boolean secure;
+        private String user;
         private final byte[] buffer = new byte[64 * 1024];
         private int start;
         private int end;
@@ -309,7 +341,19 @@ public final class TestSmtpSink implements AutoCloseable
                     reply("502 5.5.2 EHLO not implemented");
                     return true;
                 }
-                final List<String> lines = new ArrayList<>(List.of("250-sink.test", "250-8BITMIME", "250-SMTPUTF8"));
+                final List<String> lines = new ArrayList<>(List.of("250-sink.test", "250-8BITMIME"));
+                if ((tls != null || tlsGarbage || tlsInjection) && !secure)
+                {
+                    lines.add("250-STARTTLS");
+                }
+                if (authUser != null)
+                {
+                    lines.add("250-AUTH " + authMechanisms);
+                }
+                if (smtputf8)
+                {
+                    lines.add("250-SMTPUTF8");
+                }
                 if (pipelining)
                 {
                     lines.add("250-PIPELINING");
@@ -327,8 +371,21 @@ public final class TestSmtpSink implements AutoCloseable
                 reply("250 sink.test");
                 return true;
             }
+            if (upper.equals("STARTTLS"))
+            {
+                return startTls();
+            }
+            if (upper.startsWith("AUTH "))
+            {
+                return auth(line);
+            }
             if (upper.startsWith("MAIL FROM:"))
             {
+                if (authUser != null && user == null)
+                {
+                    reply("530 5.7.0 Authentication required");
+                    return true;
+                }
                 return mail(line);
             }
             if (upper.startsWith("RCPT TO:"))
@@ -360,12 +417,120 @@ public final class TestSmtpSink implements AutoCloseable
             return true;
         }
 
+        private boolean startTls() throws IOException
+        {
+            final SSLContext context = tls;
+            if (secure || (context == null && !tlsGarbage && !tlsInjection))
+            {
+                reply("502 5.5.1 STARTTLS not offered");
+                return true;
+            }
+            if (tlsInjection)
+            {
+                reply("220 2.0.0 Ready to start TLS\r\n250 2.1.0 injected in clear");
+                return false;
+            }
+            reply("220 2.0.0 Ready to start TLS");
+            if (tlsGarbage)
+            {
+                // Wait for the client's hello, so the garbage is read as the server's side of the handshake.
+                in.read();
+                out.write("this is not a TLS handshake\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                return false;
+            }
+            final SSLSocket ssl = (SSLSocket)context.getSocketFactory().createSocket(socket,
+                socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+            ssl.setUseClientMode(false);
+            ssl.startHandshake();
+            socket = ssl;
+            in = ssl.getInputStream();
+            out = ssl.getOutputStream();
+            start = 0;
+            end = 0;
+            secure = true;
+            from = null;
+            recipients.clear();
+            return true;
+        }
+
+        private boolean auth(final String line) throws IOException
+        {
+            final String[] words = line.split(" ");
+            final String mechanism = words[1].toUpperCase(Locale.ROOT);
+            if (authUser == null || user != null || !(" " + authMechanisms + " ").contains(" " + mechanism + " "))
+            {
+                reply("504 5.5.4 mechanism not available");
+                return true;
+            }
+            final String name;
+            final String password;
+            if ("PLAIN".equals(mechanism))
+            {
+                final String[] parts = decode(words.length > 2 ? words[2] : challenge("")).split("\0", -1);
+                name = parts.length == 3 ? parts[1] : "";
+                password = parts.length == 3 ? parts[2] : "";
+            }
+            else
+            {
+                name = decode(challenge("VXNlcm5hbWU6"));
+                password = decode(challenge("UGFzc3dvcmQ6"));
+            }
+            final boolean ok = authUser.equals(name) && authPassword.equals(password);
+            authentications.add(mechanism + (ok ? " ok " : " refused ") + (secure ? "tls" : "clear"));
+            if (ok)
+            {
+                user = name;
+                reply("235 2.7.0 Authentication successful");
+            }
+            else
+            {
+                reply("535 5.7.8 Authentication credentials invalid");
+            }
+            return true;
+        }
+
+        private String challenge(final String text) throws IOException
+        {
+            reply("334 " + text);
+            final String answer = readLine();
+            return answer == null ? "" : answer;
+        }
+
+        private String decode(final String base64)
+        {
+            try
+            {
+                return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                return "";
+            }
+        }
+
         private boolean mail(final String line) throws IOException
         {
             transactions.incrementAndGet();
             if (pipelining && (end > start || awaitMore()))
             {
                 pipelined.incrementAndGet();
+            }
+            final String action = mailActions.poll();
+            if (action != null)
+            {
+                if (!"drop".equals(action))
+                {
+                    reply(action);
+                }
+                socket.close();
+                return false;
+            }
+            if (from != null)
+            {
+                // RFC 5321 §4.1.4: a transaction in progress must be ended (data, or RSET) before the next MAIL.
+                reply("503 5.5.1 nested MAIL command");
+                return true;
             }
             final String address = address(line);
             recipients.clear();
@@ -449,7 +614,7 @@ public final class TestSmtpSink implements AutoCloseable
                 return false;
             }
             final Received message = new Received(number, from, List.copyOf(recipients), data.toByteArray(),
-                action != DataAction.DROP_AFTER_DATA);
+                action != DataAction.DROP_AFTER_DATA, secure, user);
             final boolean malware = recipients.stream().anyMatch(r -> r.toLowerCase(Locale.ROOT).startsWith("malware"));
             from = null;
             recipients.clear();

@@ -73,6 +73,30 @@ class SmtpServerTest
     }
 
     @Test
+    void shouldJournalWhetherTheClientAskedForSmtpUtf8And8BitMime() throws Exception
+    {
+        start(c -> c);
+        try (SmtpTestClient client = greeted("127.0.0.1"))
+        {
+            expect(client.command("MAIL FROM:<jörg@outside.test> SMTPUTF8 BODY=8BITMIME"), "250 2.1.0");
+            expect(client.command("RCPT TO:<zoë@relay.test>"), "250 2.1.5");
+            expect(client.command("DATA"), "354");
+            final String utf8 = expect(client.command("Subject: grüße\r\n\r\nhi\r\n."), "250 2.0.0");
+            expect(client.command("MAIL FROM:<ann@outside.test> BODY=7BIT"), "250 2.1.0");
+            expect(client.command("RCPT TO:<bob@relay.test>"), "250 2.1.5");
+            expect(client.command("DATA"), "354");
+            final String plain = expect(client.command("Subject: plain\r\n\r\nhi\r\n."), "250 2.0.0");
+
+            final PendingMessage first = fixture.spool().pending(QueueIds.parse(utf8.substring(utf8.lastIndexOf(' ') + 1)));
+            assertThat(first.envelope().smtpUtf8()).isTrue();
+            assertThat(first.envelope().eightBitMime()).isTrue();
+            final PendingMessage second = fixture.spool().pending(QueueIds.parse(plain.substring(plain.lastIndexOf(' ') + 1)));
+            assertThat(second.envelope().smtpUtf8()).as("not carried over from the previous transaction").isFalse();
+            assertThat(second.envelope().eightBitMime()).isFalse();
+        }
+    }
+
+    @Test
     void shouldAnswerPipelinedCommandsInOrder() throws Exception
     {
         start(c -> c);

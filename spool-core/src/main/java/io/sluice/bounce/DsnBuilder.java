@@ -133,8 +133,9 @@ public final class DsnBuilder
                 .line();
         }
         mail.line("--" + boundary + "--");
+        // A global DSN (RFC 6533) carries UTF-8 addresses and header fields: it travels as SMTPUTF8 mail, 8-bit.
         final Envelope dsnEnvelope = new Envelope(GeneratedMail.SOURCE_KEY, envelope.tenant(), lane, "",
-            List.of(envelope.sender()), nowMillis);
+            List.of(envelope.sender()), nowMillis, global, global || headers != null && !headers.ascii);
         return new GeneratedMail(dsnEnvelope, ByteBuffer.wrap(mail.toBytes()), messageId);
     }
 

@@ -4,11 +4,14 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import io.sluice.agent.WakeableIdleStrategy;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.SpoolListener;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 
@@ -21,7 +24,7 @@ import org.jctools.queues.MpscUnboundedXaddArrayQueue;
  * DrainAgent agent = new DrainAgent(context, gateway);
  * try (Spool spool = Spool.open(spoolContext, agent.listener())) {
  *     agent.load(spool.pendingMessages());             // before SMTP or delivery start
- *     AgentRunner runner = new AgentRunner(context.idleStrategy().get(), errorHandler, agent.errorCounter(), agent);
+ *     AgentRunner runner = new AgentRunner(agent.idleStrategy(), errorHandler, agent.errorCounter(), agent);
  *     AgentRunner.startOnThread(runner);
  *     ...
  * }
@@ -32,28 +35,38 @@ import org.jctools.queues.MpscUnboundedXaddArrayQueue;
  * {@link DrainStatus}. The queue is an unbounded MPSC queue: the spool's journal writer must never block on the
  * drain, and a lost snapshot would leave a message unsent until the next restart. It is bounded in practice by
  * admission (which refuses mail when the backlog grows) and drained every duty cycle.
+ *
+ * <p>Waiting: unless {@code DrainContext.idleStrategy} sets another, the thread sleeps until the scheduler next has
+ * something due ({@link DrainScheduler#nanosUntilDue}: a timer, or the next token of a route with mail ready and room)
+ * or the next status publication, at most {@link #MAX_PARK_MS}, and every enqueue wakes it: at 200 messages a second
+ * it wakes a few times per message, not dozens, and an idle drain a few times a second.
  */
 public final class DrainAgent implements Agent
 {
     private static final int MAX_EVENTS_PER_CYCLE = 4096;
+    /** The longest sleep: bounds how late the drain notices what no event announces (a route's reconnect delay ending). */
+    static final long MAX_PARK_MS = 20;
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(MAX_PARK_MS);
+    private static final int SPINS_BEFORE_PARK = 50;
 
     private final DrainContext context;
     private final DrainScheduler scheduler;
     private final DeliveryGateway gateway;
     private final MpscUnboundedXaddArrayQueue<Consumer<DrainScheduler>> events = new MpscUnboundedXaddArrayQueue<>(1024);
     private final List<String> routes;
+    private final WakeableIdleStrategy wakeable;
     private final SpoolListener listener = new SpoolListener()
     {
         @Override
         public void onAccepted(final PendingMessage message)
         {
-            events.offer(drain -> drain.onSnapshot(message));
+            enqueue(drain -> drain.onSnapshot(message));
         }
 
         @Override
         public void onOutcome(final PendingMessage message)
         {
-            events.offer(drain -> drain.onSnapshot(message));
+            enqueue(drain -> drain.onSnapshot(message));
         }
     };
     private volatile DrainStatus status;
@@ -61,6 +74,8 @@ public final class DrainAgent implements Agent
     /** Drain thread only: publish the status at the end of this duty cycle, whatever the interval. */
     private boolean publishNow;
     private int routeCursor;
+    /** System.nanoTime() before which, without an event, a duty cycle has nothing to do: it returns at once. */
+    private long quietUntilNanos;
 
     /**
      * @param context settings; concluded here if they are not yet.
@@ -74,6 +89,32 @@ public final class DrainAgent implements Agent
         routes = scheduler.routeNames();
         status = scheduler.status();
         lastStatusMillis = context.clock().millis();
+        wakeable = new WakeableIdleStrategy(SPINS_BEFORE_PARK, 0, TimeUnit.MILLISECONDS.toNanos(MAX_PARK_MS),
+            () -> !events.isEmpty(), () -> quietUntilNanos - System.nanoTime());
+    }
+
+    /**
+     * @return the idle strategy to run this agent with: {@code DrainContext.idleStrategy}'s if one is set, else one
+     *         that sleeps until something is due and is woken by every event. Call once, for the agent's runner.
+     */
+    public IdleStrategy idleStrategy()
+    {
+        return context.idleStrategy() != null ? context.idleStrategy().get() : wakeable;
+    }
+
+    private void enqueue(final Consumer<DrainScheduler> event)
+    {
+        events.offer(event);
+        wakeable.wake();
+    }
+
+    /** Drain thread: how long until the scheduler or the status publication has something to do by itself. */
+    private long nanosUntilDue()
+    {
+        final long nowMillis = context.clock().millis();
+        final long statusDue =
+            TimeUnit.MILLISECONDS.toNanos(Math.max(0, lastStatusMillis + context.statusIntervalMs() - nowMillis));
+        return Math.min(statusDue, scheduler.nanosUntilDue(route -> gateway.capacity(route) > 0));
     }
 
     /** @return the listener to open the spool with: it passes every snapshot to the drain thread. Thread-safe. */
@@ -90,7 +131,7 @@ public final class DrainAgent implements Agent
     public void load(final Collection<PendingMessage> pending)
     {
         final List<PendingMessage> copy = List.copyOf(pending);
-        events.offer(drain ->
+        enqueue(drain ->
         {
             drain.load(copy);
             // The backlog found at start is what an operator asks about first: published now, not at the next interval.
@@ -115,20 +156,20 @@ public final class DrainAgent implements Agent
             dispatch.envelope(), dispatch.statusAtDispatch(recipientIndex), reply, context.clock().millis());
         final String route = dispatch.route();
         final String source = dispatch.envelope().sourceKey();
-        events.offer(drain -> drain.recordFeedback(route, source, outcome));
+        enqueue(drain -> drain.recordFeedback(route, source, outcome));
         return outcome;
     }
 
     /** See {@link DrainScheduler#onRouteThrottled(String)}. Thread-safe. */
     public void onRouteThrottled(final String route)
     {
-        events.offer(drain -> drain.onRouteThrottled(route));
+        enqueue(drain -> drain.onRouteThrottled(route));
     }
 
     /** See {@link DrainScheduler#returnUndelivered(Dispatch)}. Thread-safe. */
     public void returnUndelivered(final Dispatch dispatch)
     {
-        events.offer(drain -> drain.returnUndelivered(dispatch));
+        enqueue(drain -> drain.returnUndelivered(dispatch));
     }
 
     /** Takes effect on the drain thread's next duty cycle. Thread-safe. */
@@ -155,12 +196,12 @@ public final class DrainAgent implements Agent
     /** Containment's hold of a tenant, apart from an operator's pause: see {@link DrainScheduler#holdTenant}. */
     public void holdTenant(final String tenant)
     {
-        events.offer(drain -> drain.holdTenant(tenant));
+        enqueue(drain -> drain.holdTenant(tenant));
     }
 
     public void unholdTenant(final String tenant)
     {
-        events.offer(drain -> drain.unholdTenant(tenant));
+        enqueue(drain -> drain.unholdTenant(tenant));
     }
 
     /**
@@ -203,7 +244,7 @@ public final class DrainAgent implements Agent
     /** An operator's command: applied on the drain thread, and the status published at once, so a console sees it. */
     private void operator(final Consumer<DrainScheduler> command)
     {
-        events.offer(drain ->
+        enqueue(drain ->
         {
             command.accept(drain);
             publishNow = true;
@@ -258,6 +299,12 @@ public final class DrainAgent implements Agent
         return scheduler.counters();
     }
 
+    /**
+     * One duty cycle: the events other threads sent, then (unless nothing can have changed) what time made due and
+     * dispatches while routes have room and tokens, and the status when its interval has passed. A cycle that found
+     * nothing to do works out when the next thing will be due ({@link #nanosUntilDue}); until then a cycle without
+     * events returns at once, so the idle strategy's spins and the wake-ups of a quiet drain cost no scheduling work.
+     */
     @Override
     public int doWork()
     {
@@ -268,6 +315,11 @@ public final class DrainAgent implements Agent
             event.accept(scheduler);
             work++;
         }
+        final long nowNanos = System.nanoTime();
+        if (work == 0 && nowNanos - quietUntilNanos < 0)
+        {
+            return 0;
+        }
         work += scheduler.tick();
         work += dispatch();
         final long nowMillis = context.clock().millis();
@@ -277,6 +329,7 @@ public final class DrainAgent implements Agent
             lastStatusMillis = nowMillis;
             status = scheduler.status();
         }
+        quietUntilNanos = work > 0 ? nowNanos : nowNanos + Math.min(nanosUntilDue(), MAX_PARK_NANOS);
         return work;
     }
 
@@ -297,7 +350,7 @@ public final class DrainAgent implements Agent
                 {
                     continue;
                 }
-                final Dispatch next = scheduler.next(route);
+                final Dispatch next = scheduler.pickNext(route);
                 if (next == null)
                 {
                     continue;

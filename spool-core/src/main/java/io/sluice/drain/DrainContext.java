@@ -15,7 +15,6 @@ import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 import io.sluice.config.InvalidSettingException;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
@@ -225,10 +224,8 @@ public final class DrainContext
     private String pausedSourcesSpec = DEFAULT_PAUSED_SOURCES;
     private Clock clock = Clock.systemUTC();
     private RandomGenerator random = new Random();
-    // Parks up to 1 ms when idle: at 200 µs an idle appliance burnt a third of a core on wake-ups (measured
-    // with the acceptance benchmark's per-thread CPU), and egress rates are hundreds, not millions, a second.
-    private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(
-        100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+    // Null: the agent's own, which sleeps until something is due and is woken by every event (DrainAgent).
+    private Supplier<IdleStrategy> idleStrategy;
 
     private List<RouteSpec> routes;
     private List<LaneSpec> lanes;
@@ -306,10 +303,6 @@ public final class DrainContext
         if (random == null)
         {
             throw new InvalidSettingException("random", null, "expected a random generator");
-        }
-        if (idleStrategy == null)
-        {
-            throw new InvalidSettingException("idleStrategy", null, "expected an idle strategy supplier");
         }
         concluded = true;
         return this;
@@ -1118,6 +1111,10 @@ public final class DrainContext
         return random;
     }
 
+    /**
+     * Replaces the drain thread's own idle strategy (which sleeps until something is due and wakes on every event)
+     * with another, e.g. a busy spin for a latency benchmark; null restores the drain's own.
+     */
     public DrainContext idleStrategy(final Supplier<IdleStrategy> idleStrategy)
     {
         checkMutable();
@@ -1125,6 +1122,7 @@ public final class DrainContext
         return this;
     }
 
+    /** @return the idle strategy that replaces the drain's own, or null; use {@code DrainAgent.idleStrategy()}. */
     public Supplier<IdleStrategy> idleStrategy()
     {
         return idleStrategy;

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import io.github.bucket4j.Bucket;
 import io.sluice.spool.Disposition;
@@ -250,6 +251,17 @@ public final class DrainScheduler
             throw new IllegalArgumentException("no such route: " + route + " (routes: " + routes.keySet() + ")");
         }
         tick();
+        return pick(state);
+    }
+
+    /** {@link #next} without its {@link #tick}: for a caller that ticked already in this same cycle (the agent). */
+    Dispatch pickNext(final String route)
+    {
+        final RouteState state = routes.get(route);
+        if (state == null)
+        {
+            throw new IllegalArgumentException("no such route: " + route + " (routes: " + routes.keySet() + ")");
+        }
         return pick(state);
     }
 
@@ -701,6 +713,64 @@ public final class DrainScheduler
             work += sweepInFlight(nowNanos);
         }
         return work;
+    }
+
+    /**
+     * How long the drain thread may sleep: until the first timer (a retry, a parked tenant or lane, the end of a
+     * demotion, a recovery step, the in-flight sweep), or until the next token of a route whose bucket is empty while
+     * it has mail ready and {@code canSend} says its delivery has room. A route with tokens and nothing dispatched is
+     * waiting for an event (a connection slot, new mail), not for time, so it adds nothing.
+     *
+     * @param canSend whether a route's delivery can take a dispatch now.
+     * @return nanoseconds, 0 if something is due now; {@code Long.MAX_VALUE} if nothing is ever due by itself.
+     */
+    public long nanosUntilDue(final Predicate<String> canSend)
+    {
+        final long nowNanos = time.nanos();
+        final long nowMillis = time.wallMillis();
+        long due = Long.MAX_VALUE;
+        if (!deferTimers.isEmpty())
+        {
+            due = Math.min(due, millisToNanos(deferTimers.peek().dueMillis() - nowMillis));
+        }
+        if (!parkTimers.isEmpty())
+        {
+            due = Math.min(due, parkTimers.peek().dueNanos() - nowNanos);
+        }
+        if (!policyTimers.isEmpty())
+        {
+            due = Math.min(due, millisToNanos(policyTimers.peek().dueMillis() - nowMillis));
+        }
+        if (!inFlight.isEmpty())
+        {
+            due = Math.min(due, SWEEP_INTERVAL_NANOS - (nowNanos - lastSweepNanos));
+        }
+        for (final RouteState route : routeArray)
+        {
+            due = Math.min(due, route.nanosUntilMaintain(nowNanos));
+            if (route.bucket.getAvailableTokens() < 1 && hasReady(route) && canSend.test(route.name))
+            {
+                due = Math.min(due, route.bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill());
+            }
+        }
+        return Math.max(0, due);
+    }
+
+    private static boolean hasReady(final RouteState route)
+    {
+        for (final LaneQueue lane : route.lanes)
+        {
+            if (lane.root.active)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long millisToNanos(final long millis)
+    {
+        return millis >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : millis * 1_000_000L;
     }
 
     private int sweepInFlight(final long nowNanos)

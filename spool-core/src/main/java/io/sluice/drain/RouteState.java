@@ -118,6 +118,12 @@ final class RouteState
         successes++;
     }
 
+    /** @return nanoseconds until {@link #maintain} has a step to take; 0 if now. */
+    long nanosUntilMaintain(final long nowNanos)
+    {
+        return Math.max(0, intervalNanos - (nowNanos - lastAdjustNanos));
+    }
+
     /** @return true if the rate recovered a step. */
     boolean maintain(final long nowNanos)
     {

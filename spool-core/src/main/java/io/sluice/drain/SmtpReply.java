@@ -56,6 +56,20 @@ public record SmtpReply(int code, String enhancedCode, String text, boolean conn
     }
 
     /**
+     * The route's session could not be set up the way it is configured: TLS required but not offered or its handshake
+     * failed, or the upstream refused our credentials. Deferred, never failed (the recipients are not at fault) and not
+     * throttling either, though its class is {@code 4.7}: the relay asked nothing about our rate, so the route's rate
+     * stays; the delivery layer pauses the route instead.
+     *
+     * @param enhancedCode the RFC 3463 code that says what went wrong, class 4 (e.g. {@code 4.7.8} for credentials)
+     * @param why          what happened, for the journal and the operator
+     */
+    public static SmtpReply routeProblem(final String enhancedCode, final String why)
+    {
+        return new SmtpReply(454, enhancedCode, why == null ? "" : why, true);
+    }
+
+    /**
      * Parses the last line of a reply, e.g. {@code "421 4.7.0 Try again later"} or {@code "550-5.7.1 Spam"}.
      *
      * @throws IllegalArgumentException if it does not start with a reply code.
@@ -113,11 +127,12 @@ public record SmtpReply(int code, String enhancedCode, String text, boolean conn
     /**
      * @return true when the upstream asks us to slow down: {@code 421} (service closing, incl. a refused
      *         connection), or any transient reply with an enhanced code in class {@code 4.7} (security or policy,
-     *         e.g. {@code 450 4.7.0} / {@code 451 4.7.1} rate limiting).
+     *         e.g. {@code 450 4.7.0} / {@code 451 4.7.1} rate limiting) from the upstream itself; a
+     *         {@link #routeProblem} is not.
      */
     public boolean isThrottling()
     {
-        return code == 421 || (code >= 400 && code < 500 && enhancedCode.startsWith("4.7."));
+        return code == 421 || (!connectionFailure && code >= 400 && code < 500 && enhancedCode.startsWith("4.7."));
     }
 
     /** @return true for a permanent policy rejection ({@code 5.7.x}): the upstream refuses this mail as abusive. */

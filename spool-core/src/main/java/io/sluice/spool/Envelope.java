@@ -13,6 +13,9 @@ import java.util.Objects;
  * @param sender           the envelope sender (RFC 5321 MAIL FROM); empty for the null sender {@code <>}
  * @param recipients       the envelope recipients, at least one
  * @param receivedAtMillis when the message was received, epoch milliseconds
+ * @param smtpUtf8         the client asked for SMTPUTF8 at MAIL FROM (RFC 6531): addresses and header fields may be
+ *                         UTF-8, and delivery must hand the message only to a server that offers SMTPUTF8 when it does
+ * @param eightBitMime     the client declared {@code BODY=8BITMIME} at MAIL FROM (RFC 6152)
  */
 public record Envelope(
     String sourceKey,
@@ -20,7 +23,9 @@ public record Envelope(
     String lane,
     String sender,
     List<String> recipients,
-    long receivedAtMillis)
+    long receivedAtMillis,
+    boolean smtpUtf8,
+    boolean eightBitMime)
 {
     /** SMTP allows far fewer; the bound keeps one envelope inside one journal record. */
     public static final int MAX_RECIPIENTS = 65_535;
@@ -40,6 +45,24 @@ public record Envelope(
         {
             throw new IllegalArgumentException("too many recipients: " + recipients.size() + " > " + MAX_RECIPIENTS);
         }
+    }
+
+    /** An envelope without SMTPUTF8 or BODY=8BITMIME: what mail generated here and mail journaled before them have. */
+    public Envelope(
+        final String sourceKey,
+        final String tenant,
+        final String lane,
+        final String sender,
+        final List<String> recipients,
+        final long receivedAtMillis)
+    {
+        this(sourceKey, tenant, lane, sender, recipients, receivedAtMillis, false, false);
+    }
+
+    /** @return this envelope with the MAIL FROM parameters the client gave. */
+    public Envelope withMailParameters(final boolean utf8, final boolean eightBit)
+    {
+        return new Envelope(sourceKey, tenant, lane, sender, recipients, receivedAtMillis, utf8, eightBit);
     }
 
     /** @return true for the null reverse-path {@code <>}, to which no bounce may ever be sent (RFC 5321 §4.5.5). */

@@ -23,6 +23,11 @@ import org.agrona.MutableDirectBuffer;
  *
  * The CRC lets recovery tell a torn or overwritten record from a good one; Chronicle's own header only
  * says that a write finished, not that the bytes are the ones written. Little-endian throughout.
+ *
+ * <p>A MESSAGE record's flags: {@link #FLAG_CARRIED}, and the envelope's MAIL FROM parameters
+ * ({@link #FLAG_SMTPUTF8}, {@link #FLAG_8BITMIME}). The parameter bits were added later in bits that every earlier
+ * version wrote as zero and never read, so a journal from before them recovers unchanged, as mail without either
+ * parameter, and the record layout and its length stay the same.
  */
 final class JournalRecordCodec
 {
@@ -37,6 +42,10 @@ final class JournalRecordCodec
     static final byte TYPE_CYCLE_MARKER = 4;
     /** A MESSAGE record that re-states a pending message so its old journal file can be deleted. */
     static final byte FLAG_CARRIED = 1;
+    /** A MESSAGE record whose client asked for SMTPUTF8 at MAIL FROM (RFC 6531). */
+    static final byte FLAG_SMTPUTF8 = 2;
+    /** A MESSAGE record whose client declared BODY=8BITMIME at MAIL FROM (RFC 6152). */
+    static final byte FLAG_8BITMIME = 4;
     /** Recipient index meaning "every recipient not yet final". */
     static final int ALL_RECIPIENTS = -1;
 
@@ -92,7 +101,9 @@ final class JournalRecordCodec
         final long contentLength,
         final ByteBuffer part)
     {
-        int offset = header(buffer, TYPE_MESSAGE, carried ? FLAG_CARRIED : 0, messageId);
+        final int flags = (carried ? FLAG_CARRIED : 0) | (envelope.smtpUtf8() ? FLAG_SMTPUTF8 : 0)
+            | (envelope.eightBitMime() ? FLAG_8BITMIME : 0);
+        int offset = header(buffer, TYPE_MESSAGE, flags, messageId);
         buffer.putLong(offset, envelope.receivedAtMillis(), ORDER);
         offset += 8;
         buffer.putLong(offset, contentLength, ORDER);
@@ -206,8 +217,10 @@ final class JournalRecordCodec
         {
             throw new CorruptRecordException("content length " + contentLength + " < first part " + partLength);
         }
-        final boolean carried = (buffer.getByte(FLAGS_OFFSET) & FLAG_CARRIED) != 0;
-        final Envelope envelope = new Envelope(sourceKey, tenant.intern(), lane.intern(), sender, recipients, receivedAt);
+        final byte flags = buffer.getByte(FLAGS_OFFSET);
+        final boolean carried = (flags & FLAG_CARRIED) != 0;
+        final Envelope envelope = new Envelope(sourceKey, tenant.intern(), lane.intern(), sender, recipients, receivedAt,
+            (flags & FLAG_SMTPUTF8) != 0, (flags & FLAG_8BITMIME) != 0);
         return new MessageRecord(messageId, carried, envelope, statuses, contentLength, partOffset, partLength);
     }
 

@@ -117,6 +117,12 @@ final class JournalWriterAgent implements Agent
         return work;
     }
 
+    /** @return nanoseconds until the next maintenance (gauges, retention) is due; 0 if now. Writer thread. */
+    long nanosUntilMaintenance()
+    {
+        return Math.max(0, maintenanceIntervalNs - (System.nanoTime() - lastMaintenanceNs));
+    }
+
     /** Fails whatever is still queued: the spool is closing. Idempotent. */
     @Override
     public void onClose()

@@ -3,14 +3,12 @@ package io.sluice.spool;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.sluice.config.InvalidSettingException;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
@@ -96,10 +94,8 @@ public final class SpoolContext
     private long maintenanceIntervalMs = DEFAULT_MAINTENANCE_INTERVAL_MS;
     private boolean allowMissingCycles = DEFAULT_ALLOW_MISSING_CYCLES;
     private Clock clock = Clock.systemUTC();
-    // Spins, then yields, then parks up to 1 ms: under load the writer never parks (appends keep it busy);
-    // when idle a shorter park cost a measurable share of a core in wake-ups alone.
-    private Supplier<IdleStrategy> writerIdleStrategy = () -> new BackoffIdleStrategy(
-        100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+    // Null: the spool's own, which parks until maintenance is due and is woken by every request (Spool).
+    private Supplier<IdleStrategy> writerIdleStrategy;
     private boolean concluded;
 
     /**
@@ -368,6 +364,7 @@ public final class SpoolContext
         return clock;
     }
 
+    /** Replaces the journal writer's own idle strategy (parks, woken by every request); null restores it. */
     public SpoolContext writerIdleStrategy(final Supplier<IdleStrategy> writerIdleStrategy)
     {
         checkMutable();
@@ -375,6 +372,7 @@ public final class SpoolContext
         return this;
     }
 
+    /** @return the idle strategy that replaces the writer's own, or null. */
     public Supplier<IdleStrategy> writerIdleStrategy()
     {
         return writerIdleStrategy;

@@ -47,6 +47,7 @@ class DsnBuilderTest
         assertThat(dsn.envelope().hasNullSender()).isTrue();
         assertThat(dsn.envelope().recipients()).containsExactly("alice@partner.test");
         assertThat(dsn.envelope().lane()).isEqualTo("bounces");
+        assertThat(dsn.envelope().smtpUtf8()).isFalse();
         assertThat(dsn.envelope().tenant()).isEqualTo("tenant-a");
         assertThat(dsn.envelope().sourceKey()).isEqualTo(GeneratedMail.SOURCE_KEY);
 
@@ -171,6 +172,7 @@ class DsnBuilderTest
         assertThat(parts.get(1).header("Content-Type")).isEqualTo("message/global-delivery-status");
         assertThat(parts.get(1).statusGroups().get(1)).containsEntry("final-recipient", "utf-8; jürgen@example.de");
         assertThat(parts.get(2).header("Content-Type")).isEqualTo("message/global-headers");
+        assertThat(dsn.envelope().smtpUtf8()).as("delivered as SMTPUTF8 mail, or failed where it cannot be").isTrue();
     }
 
     @Test

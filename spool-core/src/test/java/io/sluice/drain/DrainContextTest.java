@@ -88,6 +88,7 @@ class DrainContextTest
         assertRejected(c -> c.routes("default:200:20,default:100:10"), DrainContext.ROUTES, "default:200:20,default:100:10");
         assertRejected(c -> c.routes("de fault:200:20"), DrainContext.ROUTES, "de fault");
         assertRejected(c -> c.defaultRoute("nowhere"), DrainContext.DEFAULT_ROUTE, "nowhere");
+        assertRejected(c -> c.pausedTenants("a b"), DrainContext.PAUSED_TENANTS, "a b");
         assertRejected(c -> c.laneRoutes("notifications:nowhere"), DrainContext.LANE_ROUTES, "notifications:nowhere");
         assertRejected(c -> c.tenantRoutes("acme:nowhere"), DrainContext.TENANT_ROUTES, "acme:nowhere");
         assertRejected(c -> c.lanes("notifications:strict"), DrainContext.LANES, "notifications:strict");

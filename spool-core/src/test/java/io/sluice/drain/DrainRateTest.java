@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import io.sluice.spool.PendingMessage;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,32 @@ class DrainRateTest
         final DrainStatus.RouteStatus route = drain.scheduler.status().route("default");
         assertThat(route.measuredRatePerSec()).isCloseTo(200, within(200 * 0.05));
         assertThat(route.effectiveRatePerSec()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldTellTheDrainThreadToSleepUntilTheRoutesNextTokenAndNotForARouteWithoutRoom()
+    {
+        final SimulatedDrain drain = new SimulatedDrain(SimulatedDrain.context(200, 20));
+        final DrainScheduler scheduler = drain.scheduler;
+        assertThat(scheduler.nanosUntilDue(route -> true)).as("nothing ready: only the AIMD step interval")
+            .isEqualTo(TimeUnit.MILLISECONDS.toNanos(DrainContext.DEFAULT_AIMD_INTERVAL_MS));
+        flood(drain, 100, 10, "default");
+        assertThat(scheduler.nanosUntilDue(route -> true))
+            .as("tokens and mail but nothing dispatched: waiting for room, which an event announces, not for time")
+            .isEqualTo(TimeUnit.MILLISECONDS.toNanos(DrainContext.DEFAULT_AIMD_INTERVAL_MS));
+
+        int dispatched = 0;
+        while (scheduler.next("default") != null)
+        {
+            dispatched++;
+        }
+        assertThat(dispatched).isEqualTo(20);
+        assertThat(scheduler.nanosUntilDue(route -> true)).as("the burst spent: one token every 5 ms at 200/s")
+            .isEqualTo(TimeUnit.MILLISECONDS.toNanos(5));
+        assertThat(scheduler.nanosUntilDue(route -> false)).as("no room on the route: its tokens do not matter")
+            .isGreaterThan(TimeUnit.MILLISECONDS.toNanos(5));
+        drain.clock.advanceMillis(3);
+        assertThat(scheduler.nanosUntilDue(route -> true)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(2));
     }
 
     @Test

@@ -166,6 +166,22 @@ class MessageLifecycleTest
     }
 
     @Test
+    void shouldStartWithTheTenantsAndSourcesAnOperatorPausedBeforeARestart()
+    {
+        final SimulatedDrain restarted = new SimulatedDrain(SimulatedDrain.context(200, 20)
+            .pausedTenants("held-back, other-held").pausedSources("2001:db8::9"));
+        restarted.add(Mail.message("192.0.2.1", "held-back", "mail", 1));
+        restarted.add(Mail.message("2001:db8::9", "free", "mail", 1));
+        restarted.add(Mail.message("192.0.2.2", "free", "mail", 1));
+
+        assertThat(restarted.take("default", 10)).singleElement()
+            .satisfies(d -> assertThat(d.envelope().sourceKey()).isEqualTo("192.0.2.2"));
+        assertThat(restarted.scheduler.pausedTenants()).containsExactlyInAnyOrder("held-back", "other-held");
+        assertThat(restarted.scheduler.isSourcePaused("2001:db8::9")).isTrue();
+        assertThat(restarted.scheduler.status().paused()).isEqualTo(2);
+    }
+
+    @Test
     void shouldSkipAPausedSourceInEveryTenant()
     {
         drain.add(Mail.message("203.0.113.9", "a", "mail", 1));

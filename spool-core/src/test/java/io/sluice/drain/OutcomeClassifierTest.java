@@ -137,6 +137,8 @@ class OutcomeClassifierTest
         assertThat(SmtpReply.parse("451 4.3.0 Local error").isThrottling()).isFalse();
         assertThat(SmtpReply.parse("452 4.2.2 Mailbox full").isThrottling()).isFalse();
         assertThat(SmtpReply.connectionLost("reset after DATA").isThrottling()).isFalse();
+        assertThat(SmtpReply.routeProblem("4.7.8", "AUTH refused: 535 5.7.8 bad credentials").isThrottling())
+            .as("our credentials, not our rate").isFalse();
         assertThat(SmtpReply.parse("550 5.7.1 Spam").isThrottling()).isFalse();
 
         final ReplyOutcome refused =
@@ -144,6 +146,13 @@ class OutcomeClassifierTest
         assertThat(refused.signal()).isEqualTo(ReplySignal.THROTTLED);
         assertThat(refused.status().disposition()).isEqualTo(Disposition.DEFERRED);
         assertThat(refused.status().detail()).isEqualTo("421 4.4.1 refused");
+
+        final ReplyOutcome authRefused = classifier().classify(envelope, RecipientStatus.NEW,
+            SmtpReply.routeProblem("4.7.8", "AUTH refused: 535 5.7.8 bad credentials"), RECEIVED);
+        assertThat(authRefused.signal()).as("deferred, never failed: the recipients are not at fault")
+            .isEqualTo(ReplySignal.DEFERRED);
+        assertThat(authRefused.status().disposition()).isEqualTo(Disposition.DEFERRED);
+        assertThat(authRefused.status().detail()).isEqualTo("454 4.7.8 AUTH refused: 535 5.7.8 bad credentials");
     }
 
     @Test

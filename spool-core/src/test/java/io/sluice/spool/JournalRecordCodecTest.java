@@ -38,6 +38,57 @@ class JournalRecordCodecTest
     }
 
     @Test
+    void shouldRoundTripTheMailParametersInTheFlagsAndKeepTheLayout() throws Exception
+    {
+        final Envelope plain = new Envelope("192.0.2.7", "acme", "mail", "jörg@x.test", List.of("zoë@y.test"), 42L);
+        final List<RecipientStatus> statuses = List.of(RecipientStatus.NEW);
+        for (final Envelope envelope : List.of(plain, plain.withMailParameters(true, true),
+            plain.withMailParameters(true, false), plain.withMailParameters(false, true)))
+        {
+            final ByteBuffer part = ByteBuffer.wrap(new byte[] {1, 2, 3});
+            final int length = codec.encodeMessage(buffer, 8L, true, envelope, statuses, 3, part);
+            final JournalRecordCodec.MessageRecord record = codec.decodeMessage(buffer, length);
+            assertThat(record.envelope()).isEqualTo(envelope);
+            assertThat(record.carried()).isTrue();
+            assertThat(length).as("the flags live in the header: no byte more").isEqualTo(
+                JournalRecordCodec.messageOverhead(plain, statuses) + 3);
+        }
+    }
+
+    /**
+     * A MESSAGE record exactly as the codec wrote it before the MAIL FROM parameters were journaled (captured from that
+     * version, header and CRC included): it still verifies and decodes, as a message without SMTPUTF8 or 8BITMIME.
+     */
+    @Test
+    void shouldDecodeAMessageRecordWrittenBeforeTheMailParametersExisted() throws Exception
+    {
+        final String written = "33d8510e534c4a3101000000860000004d000000000000000068e5cf8b0100000900000000000000090000003139"
+            + "322e302e322e370400000061636d65040000006d61696c0c0000006ac3b6726740782e74657374010000000b0000007a6fc3ab40792e74"
+            + "6573740000000000000000000000000000000000090000005375626a6563743a0d";
+        final byte[] bytes = new byte[written.length() / 2];
+        for (int i = 0; i < bytes.length; i++)
+        {
+            bytes[i] = (byte)Integer.parseInt(written.substring(2 * i, 2 * i + 2), 16);
+        }
+        buffer.putBytes(0, bytes);
+
+        assertThat(codec.verify(buffer, bytes.length)).isEqualTo(JournalRecordCodec.TYPE_MESSAGE);
+        final JournalRecordCodec.MessageRecord record = codec.decodeMessage(buffer, bytes.length);
+        assertThat(record.messageId()).isEqualTo(77L);
+        assertThat(record.carried()).isFalse();
+        assertThat(record.envelope()).isEqualTo(new Envelope("192.0.2.7", "acme", "mail", "jörg@x.test",
+            List.of("zoë@y.test"), 1_700_000_000_000L));
+        assertThat(record.envelope().smtpUtf8()).isFalse();
+        assertThat(record.envelope().eightBitMime()).isFalse();
+        assertThat(record.statuses()).containsExactly(RecipientStatus.NEW);
+        assertThat(record.contentLength()).isEqualTo(9);
+
+        final int rewritten = codec.encodeMessage(new ExpandableArrayBuffer(), 77L, false, record.envelope(), record.statuses(),
+            9, ByteBuffer.wrap("Subject:\r".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        assertThat(rewritten).as("a message without the parameters is written byte for byte as before").isEqualTo(bytes.length);
+    }
+
+    @Test
     void shouldRoundTripChunkAndOutcomeRecords() throws Exception
     {
         int length = codec.encodeChunk(buffer, 9L, 1024, ByteBuffer.wrap(new byte[] {1, 2, 3}));

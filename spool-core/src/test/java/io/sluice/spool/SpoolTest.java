@@ -101,6 +101,29 @@ class SpoolTest
     }
 
     @Test
+    void shouldRecoverEachMessagesMailParametersAfterRestart() throws Exception
+    {
+        final Envelope plain = TestMessages.envelope("a@x.test");
+        final Envelope utf8 = TestMessages.envelope("zoë@x.test").withMailParameters(true, true);
+        final Envelope eightBit = TestMessages.envelope("b@x.test").withMailParameters(false, true);
+        final long[] ids = new long[3];
+        try (Spool spool = Spool.open(context()))
+        {
+            ids[0] = spool.append(plain, TestMessages.body("plain", 100)).get().messageId();
+            ids[1] = spool.append(utf8, TestMessages.body("utf8", 100)).get().messageId();
+            ids[2] = spool.append(eightBit, TestMessages.body("8bit", 100)).get().messageId();
+            assertThat(spool.pending(ids[1]).envelope()).isEqualTo(utf8);
+        }
+        try (Spool spool = Spool.open(context()))
+        {
+            assertThat(spool.pending(ids[0]).envelope()).isEqualTo(plain);
+            assertThat(spool.pending(ids[1]).envelope().smtpUtf8()).isTrue();
+            assertThat(spool.pending(ids[1]).envelope()).isEqualTo(utf8);
+            assertThat(spool.pending(ids[2]).envelope()).isEqualTo(eightBit);
+        }
+    }
+
+    @Test
     void shouldStoreA50MiBMessageAcrossChunksAndRecoverIt() throws Exception
     {
         final ByteBuffer big = TestMessages.body("big", 50 << 20);
