@@ -204,6 +204,7 @@ public final class DrainScheduler
             final MessageEntry created = new MessageEntry(message);
             entries.put(message.messageId(), created);
             place(created);
+            created.lane.route.arrivals.record(time.nanos(), 1);
             return;
         }
         if (entry.state == MessageEntry.IN_FLIGHT)

@@ -28,6 +28,8 @@ final class RouteState
     final List<LaneQueue> lanes = new ArrayList<>();
     final Bucket bucket;
     final RateMeter meter;
+    /** New messages routed here per second, for an ETA that counts the mail still arriving. */
+    final RateMeter arrivals;
     /** Paused by an operator: nothing is picked on it; its mail counts as paused. */
     boolean paused;
 
@@ -61,6 +63,7 @@ final class RouteState
         lastAdjustNanos = nowNanos;
         bucket = newBucket(configuredRate, configuredBurst, time);
         meter = new RateMeter(context.rateWindowMs() * 1_000_000L, nowNanos);
+        arrivals = new RateMeter(context.rateWindowMs() * 1_000_000L, nowNanos);
     }
 
     /**

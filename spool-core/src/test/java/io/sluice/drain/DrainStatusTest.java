@@ -57,6 +57,39 @@ class DrainStatusTest
     }
 
     @Test
+    void shouldCountTheMailStillArrivingInTheEta()
+    {
+        final SimulatedDrain drain = new SimulatedDrain(SimulatedDrain.context(200, 20));
+        add(drain, 1_800, "198.51.100.1", "default", "suspect");
+        // Eleven seconds of legitimate mail at 20/s, nothing sent meanwhile (the route's sender is away).
+        for (int tenth = 0; tenth < 110; tenth++)
+        {
+            drain.clock.advanceMillis(100);
+            add(drain, 2, "192.0.2.1", "default", "mail");
+        }
+
+        final DrainStatus status = drain.scheduler.status();
+
+        assertThat(status.ready()).isEqualTo(2_020);
+        assertThat(status.route("default").etaMillis()).as("2,020 shrinking at 200 - 20 per second, not at 200")
+            .isCloseTo(2_020 * 1000 / 180, within(150L));
+    }
+
+    @Test
+    void shouldKeepBacklogOverRateWhileAsMuchArrivesAsLeaves()
+    {
+        final SimulatedDrain drain = new SimulatedDrain(SimulatedDrain.context(200, 20));
+        for (int tenth = 0; tenth < 50; tenth++)
+        {
+            drain.clock.advanceMillis(100);
+            add(drain, 40, "198.51.100.1", "default", "suspect");
+        }
+
+        assertThat(drain.scheduler.status().route("default").etaMillis()).as("a flood at 400/s: 2,000 at 200/s")
+            .isEqualTo(10_000);
+    }
+
+    @Test
     void shouldPutStrictLanesAheadAndShareTheRestByWeight()
     {
         final SimulatedDrain drain = new SimulatedDrain(SimulatedDrain.context(200, 20).laneRoutes(""));
