@@ -70,6 +70,9 @@ class UpstreamOutageTest
             SpoolAwait.until(() -> daemon.delivery().counters().get(DeliveryCounter.CONNECT_FAILURES) >= 3
                 && daemon.drain().counters().get(DrainCounter.RATE_DECREASES) >= 1
                 && daemon.drain().counters().get(DrainCounter.DEFERRED) >= 1, 30_000);
+            // The published status is a snapshot the drain renews every few hundred milliseconds: wait for one that
+            // was taken after the back-off.
+            SpoolAwait.until(() -> daemon.drain().status().route("default").throttleSignals() >= 1, 10_000);
             final DrainStatus.RouteStatus route = daemon.drain().status().route("default");
             assertThat(route.throttleSignals()).isGreaterThanOrEqualTo(1);
             assertThat(route.effectiveRatePerSec()).as("backed off").isLessThan(route.configuredRatePerSec());
