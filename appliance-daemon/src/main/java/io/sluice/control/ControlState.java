@@ -1,19 +1,17 @@
 package io.sluice.control;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 
+import io.sluice.config.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,20 +77,14 @@ public final class ControlState
 
     private void write()
     {
-        final Path temp = file.resolveSibling(FILE_NAME + ".tmp");
         try
         {
             final Properties properties = new Properties();
             properties.putAll(values);
-            try (OutputStream out = Files.newOutputStream(temp))
-            {
-                properties.store(out, "Changed live by operators through JMX; read at start after the configuration file");
-            }
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE))
-            {
-                channel.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            final ByteArrayOutputStream out = new ByteArrayOutputStream();
+            properties.store(out, "Changed live by operators through JMX; read at start after the configuration file");
+            // Written whole and renamed into place; the folder is fsynced too, so a saved change survives a power cut.
+            AtomicFiles.replace(file, out.toByteArray());
         }
         catch (final IOException ex)
         {

@@ -8,15 +8,15 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
+
+import io.sluice.config.AtomicFiles;
 
 /**
  * The file that carries admission's state across a restart: run-time blocks, per-key overrides, and every
@@ -169,7 +169,7 @@ final class AdmissionStateFile
             throws IOException
         {
             this.path = path;
-            this.temporary = path.resolveSibling(path.getFileName() + ".tmp");
+            this.temporary = AtomicFiles.temporarySibling(path);
             this.channel = FileChannel.open(temporary,
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             this.buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
@@ -226,30 +226,9 @@ final class AdmissionStateFile
             buffered.flush();
             channel.force(true);
             channel.close();
-            try
-            {
-                Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final AtomicMoveNotSupportedException ex)
-            {
-                Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING);
-            }
-            forceDirectory(path.toAbsolutePath().getParent());
+            AtomicFiles.moveIntoPlace(temporary, path);
             committed = true;
             return buckets;
-        }
-
-        private static void forceDirectory(final Path directory)
-        {
-            // The rename is durable only once the directory is; Linux allows forcing a directory opened read-only.
-            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
-            {
-                dir.force(true);
-            }
-            catch (final IOException ex)
-            {
-                // Some platforms cannot open a directory as a file; the rename is still atomic there.
-            }
         }
 
         @Override

@@ -6,15 +6,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
+
+import io.sluice.config.AtomicFiles;
 
 /**
  * The file that carries the bounce policy's memory across a restart, so a restart in the middle of a flood does not
@@ -164,38 +162,6 @@ final class BounceStateFile
         crc.update(buffer.toByteArray());
         out.writeInt((int)crc.getValue());
         out.flush();
-        final Path temporary = path.resolveSibling(path.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary,
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
-        {
-            final ByteBuffer bytes = ByteBuffer.wrap(buffer.toByteArray());
-            while (bytes.hasRemaining())
-            {
-                channel.write(bytes);
-            }
-            channel.force(true);
-        }
-        try
-        {
-            Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        catch (final AtomicMoveNotSupportedException ex)
-        {
-            Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING);
-        }
-        forceDirectory(path.toAbsolutePath().getParent());
-    }
-
-    private static void forceDirectory(final Path directory)
-    {
-        // The rename is durable only once the directory is; Linux allows forcing a directory opened read-only.
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
-        {
-            dir.force(true);
-        }
-        catch (final IOException ex)
-        {
-            // Some platforms cannot open a directory as a file; the rename is still atomic there.
-        }
+        AtomicFiles.replace(path, buffer.toByteArray());
     }
 }
