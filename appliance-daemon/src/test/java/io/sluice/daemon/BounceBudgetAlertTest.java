@@ -92,8 +92,10 @@ class BounceBudgetAlertTest
                 60_000);
             SpoolAwait.until(() -> !notices().isEmpty(), 30_000);
 
+            // Deliveries run on several connections at once: whichever failure is decided first gets the one bounce.
             assertThat(upstream.received()).as("the one bounce the budget allowed").singleElement()
-                .satisfies(dsn -> assertThat(dsn.recipients()).containsExactly("sender0@partner.test"));
+                .satisfies(dsn -> assertThat(dsn.recipients()).singleElement()
+                    .isIn("sender0@partner.test", "sender1@partner.test", "sender2@partner.test"));
             assertThat(policy.counters().get(BounceCounter.BOUNCES_ALLOWED)).isEqualTo(1);
             assertThat(policy.counters().get(BounceCounter.SUPPRESSED_BUDGET_EXCEEDED)).isEqualTo(2);
             assertThat(policy.counters().get(BounceCounter.BUDGET_ALERTS)).as("one alert per window").isEqualTo(1);
