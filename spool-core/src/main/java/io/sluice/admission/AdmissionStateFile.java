@@ -1,11 +1,9 @@
 package io.sluice.admission;
 
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -65,20 +63,7 @@ final class AdmissionStateFile
      */
     static Saved read(final Path path) throws IOException
     {
-        final long size = Files.size(path);
-        if (size > MAX_FILE_BYTES || size < 12)
-        {
-            throw new IOException("state file " + path + " has an impossible size: " + size + " bytes");
-        }
-        final byte[] bytes = Files.readAllBytes(path);
-        final CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        final int expected = ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt();
-        if ((int)crc.getValue() != expected)
-        {
-            throw new IOException("state file " + path + " fails its CRC32C check");
-        }
-        final DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
+        final DataInputStream in = AtomicFiles.readChecked(path, "state file", 12, MAX_FILE_BYTES);
         if (in.readInt() != MAGIC || in.readInt() != VERSION)
         {
             throw new IOException("state file " + path + " is not an admission state file of version " + VERSION);

@@ -1,16 +1,12 @@
 package io.sluice.bounce;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 import io.sluice.config.AtomicFiles;
 
@@ -64,19 +60,7 @@ final class BounceStateFile
      */
     static Saved read(final Path path) throws IOException
     {
-        final long size = Files.size(path);
-        if (size > MAX_FILE_BYTES || size < 32)
-        {
-            throw new IOException("bounce state file " + path + " has an impossible size: " + size + " bytes");
-        }
-        final byte[] bytes = Files.readAllBytes(path);
-        final CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        if ((int)crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt())
-        {
-            throw new IOException("bounce state file " + path + " fails its CRC32C check");
-        }
-        final DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
+        final DataInputStream in = AtomicFiles.readChecked(path, "bounce state file", 32, MAX_FILE_BYTES);
         if (in.readInt() != MAGIC || in.readInt() != VERSION)
         {
             throw new IOException("bounce state file " + path + " is not a bounce state file of version " + VERSION);
@@ -158,10 +142,7 @@ final class BounceStateFile
             out.writeLong(slot.accepted());
             out.writeLong(slot.sent());
         }
-        final CRC32C crc = new CRC32C();
-        crc.update(buffer.toByteArray());
-        out.writeInt((int)crc.getValue());
         out.flush();
-        AtomicFiles.replace(path, buffer.toByteArray());
+        AtomicFiles.replaceChecked(path, buffer.toByteArray());
     }
 }

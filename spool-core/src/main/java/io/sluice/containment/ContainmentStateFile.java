@@ -1,16 +1,12 @@
 package io.sluice.containment;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 import io.sluice.config.AtomicFiles;
 
@@ -62,19 +58,7 @@ final class ContainmentStateFile
      */
     static Saved read(final Path path) throws IOException
     {
-        final long size = Files.size(path);
-        if (size > MAX_FILE_BYTES || size < 20)
-        {
-            throw new IOException("state file " + path + " has an impossible size: " + size + " bytes");
-        }
-        final byte[] bytes = Files.readAllBytes(path);
-        final CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        if ((int)crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt())
-        {
-            throw new IOException("state file " + path + " fails its CRC32C check");
-        }
-        final DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
+        final DataInputStream in = AtomicFiles.readChecked(path, "state file", 20, MAX_FILE_BYTES);
         final int magic = in.readInt();
         final int version = in.readInt();
         if (magic != MAGIC || (version != VERSION && version != VERSION_WITHOUT_HISTORY))
@@ -141,10 +125,7 @@ final class ContainmentStateFile
             out.writeDouble(tenant.learnedPerMinute());
             out.writeLong(tenant.historyMs());
         }
-        final CRC32C crc = new CRC32C();
-        crc.update(buffer.toByteArray());
-        out.writeInt((int)crc.getValue());
         out.flush();
-        AtomicFiles.replace(path, buffer.toByteArray());
+        AtomicFiles.replaceChecked(path, buffer.toByteArray());
     }
 }
