@@ -3,13 +3,9 @@ package io.sluice.daemon;
 import static io.sluice.ingress.SmtpTestClient.expect;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -37,24 +33,7 @@ class BounceBudgetAlertTest
     /** @return the notices delivered to the notifications route's folder. */
     private List<String> notices()
     {
-        final Path folder = dir.resolve("notifications/new");
-        if (!Files.isDirectory(folder))
-        {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(folder))
-        {
-            final List<String> texts = new ArrayList<>();
-            for (final Path file : files.toList())
-            {
-                texts.add(Files.readString(file));
-            }
-            return texts;
-        }
-        catch (final IOException ex)
-        {
-            throw new AssertionError(ex);
-        }
+        return DeliveredFolder.texts(dir.resolve("notifications"));
     }
 
     @Test

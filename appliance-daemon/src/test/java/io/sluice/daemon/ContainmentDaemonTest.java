@@ -6,14 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import javax.management.MBeanServerConnection;
 import javax.management.RuntimeMBeanException;
 import javax.management.remote.JMXConnector;
@@ -142,24 +139,7 @@ class ContainmentDaemonTest
     /** @return the notices delivered to the notifications route's folder. */
     private List<String> notices()
     {
-        final Path folder = dir.resolve("notifications/new");
-        if (!Files.isDirectory(folder))
-        {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(folder))
-        {
-            final List<String> texts = new ArrayList<>();
-            for (final Path file : files.toList())
-            {
-                texts.add(Files.readString(file));
-            }
-            return texts;
-        }
-        catch (final IOException ex)
-        {
-            throw new AssertionError(ex);
-        }
+        return DeliveredFolder.texts(dir.resolve("notifications"));
     }
 
     /**
