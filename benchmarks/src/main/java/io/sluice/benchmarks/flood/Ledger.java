@@ -4,7 +4,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -24,7 +23,6 @@ public final class Ledger
     private final long startNanos;
     private final AtomicLongArray floodAccepted;
     private final AtomicLongArray floodFinal;
-    private final AtomicIntegerArray floodArrivals;
     private final Map<String, LongAdder> floodRefusals = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> legitRefusals = new ConcurrentHashMap<>();
     private final Map<Integer, LegitMessage> legit = new ConcurrentHashMap<>();
@@ -45,7 +43,6 @@ public final class Ledger
         this.startNanos = startNanos;
         this.floodAccepted = filled(floodMessages);
         this.floodFinal = filled(floodMessages);
-        this.floodArrivals = new AtomicIntegerArray(floodMessages);
     }
 
     private static AtomicLongArray filled(final int length)
@@ -116,9 +113,8 @@ public final class Ledger
         if (id != null && id.startsWith("flood-"))
         {
             final int message = parse(id, 6);
-            if (message >= 0 && message < floodArrivals.length())
+            if (message >= 0 && message < floodFinal.length())
             {
-                floodArrivals.incrementAndGet(message);
                 if (isFinal && floodFinal.compareAndSet(message, NEVER, at))
                 {
                     floodFinalCount.incrementAndGet();
@@ -139,7 +135,6 @@ public final class Ledger
             {
                 synchronized (message)
                 {
-                    message.arrivals.incrementAndGet();
                     if (isFinal && message.finalAt == NEVER)
                     {
                         message.finalAt = at;
@@ -281,7 +276,6 @@ public final class Ledger
         private final int number;
         private final int source;
         private final long firstAttempt;
-        private final AtomicInteger arrivals = new AtomicInteger();
         private volatile long accepted = NEVER;
         private volatile long finalAt = NEVER;
         private volatile int finalCode;

@@ -27,7 +27,6 @@ final class ScenarioRun
     private final SystemUnderTest system;
     private final Ledger ledger;
     private final List<Sample> samples = new ArrayList<>();
-    private final AtomicInteger floodSessionsDone = new AtomicInteger();
     private volatile boolean legitRunning = true;
     private long floodStart = Ledger.NEVER;
     private long floodSent = Ledger.NEVER;
@@ -202,10 +201,6 @@ final class ScenarioRun
         catch (final IOException ex)
         {
             refuseRest(messages, sent, "connection failed: " + ex.getClass().getSimpleName());
-        }
-        finally
-        {
-            floodSessionsDone.incrementAndGet();
         }
     }
 

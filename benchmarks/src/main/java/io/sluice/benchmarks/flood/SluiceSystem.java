@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import javax.management.MBeanServerConnection;
@@ -101,7 +100,7 @@ final class SluiceSystem implements SystemUnderTest
 
     private static String rate(final double rate)
     {
-        return String.format(Locale.ROOT, "%s", rate == Math.rint(rate) ? Long.toString((long)rate) : Double.toString(rate));
+        return rate == Math.rint(rate) ? Long.toString((long)rate) : Double.toString(rate);
     }
 
     @Override

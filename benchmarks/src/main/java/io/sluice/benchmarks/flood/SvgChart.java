@@ -162,7 +162,7 @@ final class SvgChart
     {
         if (value != 0 && Math.abs(value) < 1)
         {
-            return String.format(Locale.ROOT, "%s", Double.toString(Math.round(value * 1000) / 1000.0));
+            return Double.toString(Math.round(value * 1000) / 1000.0);
         }
         return Json.number(Math.round(value * 10) / 10.0);
     }
