@@ -94,7 +94,7 @@ final class DiskPressureMonitor
         pendingBytesAtStart = index.pendingBytes();
         refusedAtStart = refusedDisk.get();
         episodes.increment();
-        LOG.warn("disk pressure began: {} free on {}, under the reserve of {}; new mail is refused (452 4.3.1) until {}"
+        LOG.warn("disk pressure began: {} free on {}, down to the reserve of {}; new mail is refused (452 4.3.1) until {}"
                 + " more are free. The spool frees space as the drain finishes its {} pending messages ({})",
             mib(guard.usableBytes()), directory, mib(guard.reserveBytes()), mib(guard.shortfallBytes()), index.size(),
             mib(index.pendingBytes()));
@@ -105,7 +105,7 @@ final class DiskPressureMonitor
         underPressure = false;
         currentMs.setOrdered(0);
         etaMs.setOrdered(0);
-        LOG.info("disk pressure ended after {} ms: {} free on {}, new mail is accepted again; {} appends refused meanwhile,"
+        LOG.info("disk pressure ended after {} ms: {} free on {}, new mail is accepted again; {} appends refused since it began,"
                 + " {} messages still pending", nowMs - startedMs, mib(guard.usableBytes()), directory,
             refusedDisk.get() - refusedAtStart, index.size());
     }

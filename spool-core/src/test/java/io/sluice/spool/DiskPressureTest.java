@@ -6,7 +6,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +26,9 @@ class DiskPressureTest
     /** Within seconds: maintenance runs every disk check under pressure; this only bounds a hang. */
     static final long REOPEN_TIMEOUT_MS = 10_000;
     private static final int FS_MIB = 24;
-    private static final int BODY_BYTES = 64 << 10;
+    static final int BODY_BYTES = 64 << 10;
+    /** Messages the drain keeps back while mail is accepted, so a backlog drains under pressure. */
+    private static final int BACKLOG = 100;
     private static final long START_MS = 1_700_000_000_000L / TimeUnit.HOURS.toMillis(1) * TimeUnit.HOURS.toMillis(1);
 
     @TempDir
@@ -89,6 +95,143 @@ class DiskPressureTest
                 assertThat(spool.pendingMessages()).extracting(PendingMessage::messageId).containsExactly(newId);
                 assertThat(spool.readContent(newId)).isEqualTo(TestMessages.body("after", BODY_BYTES));
                 assertThat(spool.isAcceptingMessages()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void shouldAlternateUnderAContinuingFloodWhileABacklogDrainsAndNeverWedge() throws Exception
+    {
+        try (SmallFilesystem fs = SmallFilesystem.mount(dir.resolve("mnt"), FS_MIB))
+        {
+            final Path spoolDir = fs.path().resolve("spool");
+            final int target = 3 * (FS_MIB << 20) / BODY_BYTES;
+            try (Spool spool = Spool.open(context(spoolDir, clock)))
+            {
+                final LinkedBlockingQueue<Long> backlog = new LinkedBlockingQueue<>();
+                final AtomicBoolean flooding = new AtomicBoolean(true);
+                final AtomicLong delivered = new AtomicLong();
+                final AtomicReference<Throwable> drainFailure = new AtomicReference<>();
+                // The drain keeps a backlog while mail is accepted and drains freely under pressure, as a drain slower
+                // than the flood does; every outcome must find room.
+                final Thread drain = new Thread(() -> drain(spool, backlog, flooding, delivered, drainFailure), "test-drain");
+                drain.start();
+                int accepted = 0;
+                int refusals = 0;
+                long longestRefusalMs = 0;
+                while (accepted < target)
+                {
+                    final AppendResult result =
+                        spool.append(TestMessages.envelope("r@x.test"), TestMessages.body("flood" + accepted, BODY_BYTES)).get();
+                    if (result.isAccepted())
+                    {
+                        backlog.add(result.messageId());
+                        accepted++;
+                        continue;
+                    }
+                    assertThat(result.status()).isEqualTo(AppendResult.Status.REFUSED_DISK_FULL);
+                    refusals++;
+                    // A sender told 452 comes back later: here, as soon as the spool says it takes mail again.
+                    final long refusedNs = System.nanoTime();
+                    SpoolAwait.until(spool::isAcceptingMessages, REOPEN_TIMEOUT_MS);
+                    longestRefusalMs = Math.max(longestRefusalMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - refusedNs));
+                }
+                flooding.set(false);
+                drain.join(60_000);
+                assertThat(drainFailure.get()).as("every outcome found room").isNull();
+                assertThat(delivered.get()).isEqualTo(accepted);
+                final long drainedNs = System.nanoTime();
+                SpoolAwait.until(spool::isAcceptingMessages, REOPEN_TIMEOUT_MS);
+                final long reopenMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainedNs);
+                assertThat(spool.append(TestMessages.envelope("r@x.test"), TestMessages.body("after", BODY_BYTES)).get().status())
+                    .isEqualTo(AppendResult.Status.ACCEPTED);
+                final long episodes = spool.counters().get(SpoolCounter.DISK_PRESSURE_EPISODES);
+                assertThat(refusals).as("three filesystems' worth through one: it filled and reopened more than once")
+                    .isGreaterThanOrEqualTo(2);
+                assertThat(episodes).as("each refusal began an episode that ended").isGreaterThanOrEqualTo(refusals);
+                assertThat(spool.counters().get(SpoolCounter.MESSAGES_CARRIED_FORWARD)).as("the backlog was carried forward")
+                    .isPositive();
+                assertThat(spool.counters().get(SpoolCounter.JOURNAL_IO_FAILURES)).isZero();
+                System.out.printf("disk pressure under a flood: %d messages of %d KiB through a %d MiB filesystem, %d refusals,"
+                    + " %d episodes, longest refusal %d ms, %d early rolls, %d carried forward; drained to accepting in %d ms%n",
+                    accepted, BODY_BYTES >> 10, FS_MIB, refusals, episodes, longestRefusalMs,
+                    spool.counters().get(SpoolCounter.CYCLES_ROLLED_EARLY),
+                    spool.counters().get(SpoolCounter.MESSAGES_CARRIED_FORWARD), reopenMs);
+            }
+            try (Spool spool = Spool.open(context(spoolDir, clock)))
+            {
+                assertThat(spool.pendingCount()).as("only the last message is pending").isEqualTo(1);
+            }
+        }
+    }
+
+    private static void drain(final Spool spool, final LinkedBlockingQueue<Long> backlog, final AtomicBoolean flooding,
+        final AtomicLong delivered, final AtomicReference<Throwable> failure)
+    {
+        try
+        {
+            while (flooding.get() || !backlog.isEmpty())
+            {
+                if (flooding.get() && spool.isAcceptingMessages() && backlog.size() <= BACKLOG)
+                {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                final Long id = backlog.poll(10, TimeUnit.MILLISECONDS);
+                if (id != null)
+                {
+                    assertThat(spool.recordOutcome(id, 0, RecipientStatus.delivered(1, "250 2.0.0 ok")).join()).isTrue();
+                    delivered.incrementAndGet();
+                }
+            }
+        }
+        catch (final Throwable ex)
+        {
+            failure.set(ex);
+        }
+    }
+
+    @Test
+    void shouldAcceptAgainWithinSecondsAfterAKillAtTheFullPointAndADrain() throws Exception
+    {
+        try (SmallFilesystem fs = SmallFilesystem.mount(dir.resolve("mnt"), FS_MIB))
+        {
+            final Path spoolDir = fs.path().resolve("spool");
+            final List<Long> acknowledged = new ArrayList<>();
+            try (ChildJvm child = ChildJvm.start(DiskFiller.class, spoolDir.toString()))
+            {
+                SpoolAwait.until(() -> child.lines().stream().anyMatch(l -> l.startsWith("FULL")) || !child.isAlive(), 60_000);
+                assertThat(child.isAlive()).as("the child filled the disk and waits, alive").isTrue();
+                child.kill9();
+                for (final String line : child.lines())
+                {
+                    if (line.startsWith("A "))
+                    {
+                        acknowledged.add(Long.parseLong(line.substring(2)));
+                    }
+                    else if (line.startsWith("FULL"))
+                    {
+                        assertThat(line).isEqualTo("FULL REFUSED_DISK_FULL");
+                    }
+                }
+            }
+            try (Spool spool = Spool.open(context(spoolDir, java.time.Clock.systemUTC())))
+            {
+                assertThat(spool.pendingMessages()).extracting(PendingMessage::messageId).containsExactlyElementsOf(acknowledged);
+                assertThat(spool.append(TestMessages.envelope("r@x.test"), TestMessages.body("still", BODY_BYTES)).get().status())
+                    .as("restarted, still full: a restart alone frees nothing").isEqualTo(AppendResult.Status.REFUSED_DISK_FULL);
+                deliver(spool, acknowledged);
+                final long drainedNs = System.nanoTime();
+                SpoolAwait.until(spool::isAcceptingMessages, REOPEN_TIMEOUT_MS);
+                final long reopenMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainedNs);
+                assertThat(spool.append(TestMessages.envelope("r@x.test"), TestMessages.body("after", BODY_BYTES)).get().status())
+                    .isEqualTo(AppendResult.Status.ACCEPTED);
+                System.out.printf("disk pressure after kill -9 at the full point: %d acknowledged messages recovered, drained to"
+                    + " accepting in %d ms%n", acknowledged.size(), reopenMs);
+            }
+            try (Spool spool = Spool.open(context(spoolDir, java.time.Clock.systemUTC())))
+            {
+                assertThat(spool.pendingCount()).isEqualTo(1);
             }
         }
     }
