@@ -24,7 +24,9 @@ public enum SpoolCounter implements CounterDescriptor
     MESSAGES_CARRIED_FORWARD(12, "pending messages copied forward so an old cycle file can go"),
     CYCLE_FILES_DELETED(13, "journal cycle files deleted by retention"),
     WRITER_ERRORS(14, "errors caught in the journal writer's duty cycle"),
-    JOURNAL_IO_FAILURES(15, "journal writes or syncs that failed");
+    JOURNAL_IO_FAILURES(15, "journal writes or syncs that failed"),
+    DAMAGED_SPANS(16, "damaged stretches of journal files skipped at recovery"),
+    MESSAGES_LOST_TO_DAMAGE(17, "messages left incomplete by journal damage, by queue id");
 
     private final int id;
     private final String label;
