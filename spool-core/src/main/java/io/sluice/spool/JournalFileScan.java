@@ -374,18 +374,7 @@ final class JournalFileScan
     private Map<Long, Long> anchors()
     {
         final Map<Long, Long> anchors = new HashMap<>();
-        final Map<Long, Integer> arrayNumbers = new HashMap<>();
-        for (final Map.Entry<Long, Map<String, ChronicleLayout.Field>> document : indexDocuments)
-        {
-            final ChronicleLayout.Field index2index = document.getValue().get("index2index");
-            if (index2index != null)
-            {
-                for (int i = 0; i < index2index.used(); i++)
-                {
-                    arrayNumbers.put(index2index.values()[i], i);
-                }
-            }
-        }
+        final Map<Long, Integer> arrayNumbers = arrayNumbers();
         final long count = indexCount();
         final long spacing = indexSpacing();
         for (final Map.Entry<Long, Map<String, ChronicleLayout.Field>> document : indexDocuments)
@@ -410,6 +399,39 @@ final class JournalFileScan
             anchors.putIfAbsent(last[0], last[1]);
         }
         return anchors;
+    }
+
+    /**
+     * @return each index array's offset and its number, from the index of indexes; if that was lost, from the order of
+     *         the arrays in the file, which is the order Chronicle adds them in as the file grows.
+     */
+    private Map<Long, Integer> arrayNumbers()
+    {
+        final Map<Long, Integer> numbers = new HashMap<>();
+        boolean listed = false;
+        for (final Map.Entry<Long, Map<String, ChronicleLayout.Field>> document : indexDocuments)
+        {
+            final ChronicleLayout.Field index2index = document.getValue().get("index2index");
+            if (index2index != null)
+            {
+                listed = true;
+                for (int i = 0; i < index2index.used(); i++)
+                {
+                    numbers.put(index2index.values()[i], i);
+                }
+            }
+        }
+        if (!listed)
+        {
+            for (final Map.Entry<Long, Map<String, ChronicleLayout.Field>> document : indexDocuments)
+            {
+                if (document.getValue().containsKey("index"))
+                {
+                    numbers.put(document.getKey(), numbers.size());
+                }
+            }
+        }
+        return numbers;
     }
 
     /** @return {offset, sequence} of the last document the store header says was written, or null. */
@@ -468,19 +490,15 @@ final class JournalFileScan
     {
         final long count = indexCount();
         final long spacing = indexSpacing();
-        final Map<Long, Integer> arrayNumbers = new HashMap<>();
+        final Map<Long, Integer> arrayNumbers = arrayNumbers();
         for (final Map.Entry<Long, Map<String, ChronicleLayout.Field>> document : indexDocuments)
         {
             final ChronicleLayout.Field index2index = document.getValue().get("index2index");
             if (index2index != null)
             {
-                for (int i = 0; i < index2index.values().length; i++)
+                for (int i = index2index.used(); i < index2index.values().length; i++)
                 {
-                    if (i < index2index.used())
-                    {
-                        arrayNumbers.put(index2index.values()[i], i);
-                    }
-                    else if (index2index.values()[i] != 0)
+                    if (index2index.values()[i] != 0)
                     {
                         final long entry = index2index.offset() + 8L * i;
                         indexDamage.add(new PendingSpan(entry, entry + 8, "unused entry " + i + " of Chronicle's index of indexes"

@@ -148,7 +148,8 @@ public final class JournalDamage
         return new Expected(touched, lost, nameable, recovered);
     }
 
-    private static final Pattern SPAN = Pattern.compile("damaged at bytes (\\d+)\\.\\.(\\d+) .*?: (\\d+|an unknown number of) record");
+    private static final Pattern SPAN =
+        Pattern.compile("damaged at bytes (\\d+)\\.\\.(\\d+) .*?: (\\d+|an unknown number of) record");
     private static final Pattern ID = Pattern.compile("[0-9A-F]{16}");
 
     /** @return what the reports in {@code dir}/damaged say; each span as {from, to, records or -1}. */
