@@ -85,7 +85,7 @@ public final class JournalDamage
     }
 
     /** @return the single cycle file in {@code dir}. */
-    static Path cycleFile(final Path dir) throws IOException
+    public static Path cycleFile(final Path dir) throws IOException
     {
         try (Stream<Path> files = Files.list(dir))
         {
@@ -99,7 +99,7 @@ public final class JournalDamage
     }
 
     /** Changes every byte of [from, from + size) to a different random value (a bad block, never a no-op). */
-    static void damage(final Path file, final long from, final int size, final Random random) throws IOException
+    public static void damage(final Path file, final long from, final int size, final Random random) throws IOException
     {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
         {
