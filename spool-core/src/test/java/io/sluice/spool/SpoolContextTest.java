@@ -9,6 +9,7 @@ import java.util.function.UnaryOperator;
 import io.sluice.config.InvalidSettingException;
 import org.junit.jupiter.api.Test;
 
+/** Every bad spool setting is refused with its key and value. */
 class SpoolContextTest
 {
     private static void assertRejected(final UnaryOperator<SpoolContext> change, final String key, final String value)
@@ -28,7 +29,7 @@ class SpoolContextTest
         final SpoolContext context = new SpoolContext().conclude();
         assertThat(context.directory()).isEqualTo(Path.of("spool"));
         assertThat(context.durability()).isEqualTo(Durability.DURABLE);
-        assertThat(context.rollCycle().toString()).isEqualTo("FAST_HOURLY");
+        assertThat(context.rollCycle().toString()).isEqualTo("FIVE_MINUTELY");
     }
 
     @Test
