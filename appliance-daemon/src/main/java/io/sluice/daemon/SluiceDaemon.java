@@ -47,11 +47,9 @@ import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.IngressSettings;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
-import io.sluice.spool.PendingMessage;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 import io.sluice.spool.SpoolCounter;
-import io.sluice.spool.SpoolListener;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,11 +101,13 @@ public final class SluiceDaemon implements AutoCloseable
         delivery = new Delivery(configuration.delivery());
         drain = new DrainAgent(configuration.drain(), delivery);
         final HoldNotice holdNotices = new HoldNotice(configuration.containment());
-        final ContainmentWiring holds = new ContainmentWiring(drain, holdNotices);
+        final ContainmentWiring holds = new ContainmentWiring(holdNotices);
         containment = Containment.open(configuration.containment(), holds);
         final BouncePolicy policy = new BouncePolicy(configuration.bounce());
-        spool = Spool.open(configuration.spool(), listener(drain.listener(), policy, containment));
+        final ArrivalHolds arrivals = new ArrivalHolds(drain.listener(), policy, containment);
+        spool = Spool.open(configuration.spool(), arrivals);
         bounces = new BounceWiring(spool, policy, containment, budgetNotices(configuration, holdNotices));
+        arrivals.bind(spool, envelope -> null);
         holds.bind(containment, spool);
         holds.reconcileAtStart();
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
@@ -170,31 +170,6 @@ public final class SluiceDaemon implements AutoCloseable
         final ContainmentContext containment = configuration.containment();
         return new NoticeBuilder(configuration.bounce().reportingMta(), containment.notificationSender(),
             holdNotices.notices().tenant(), holdNotices.notices().lane(), configuration.bounce().clock());
-    }
-
-    /**
-     * The spool's listener: the drain's, plus the bounce budget's and containment's count of accepted mail. Runs on
-     * the journal writer's thread; each call is a counter update under a short lock, never I/O.
-     */
-    private static SpoolListener listener(final SpoolListener drainListener, final BouncePolicy policy,
-        final Containment containment)
-    {
-        return new SpoolListener()
-        {
-            @Override
-            public void onAccepted(final PendingMessage message)
-            {
-                drainListener.onAccepted(message);
-                policy.onAccepted(message.envelope());
-                containment.recordAccepted(message.envelope());
-            }
-
-            @Override
-            public void onOutcome(final PendingMessage message)
-            {
-                drainListener.onOutcome(message);
-            }
-        };
     }
 
     private void evaluateContainment()

@@ -85,6 +85,8 @@ class ContainmentDaemonTest
             "delivery.route.default.target", upstream.target(),
             "delivery.route.notifications.target", "dir:" + dir.resolve("notifications"),
             "containment.operatorAddress", "ops@relay.test"));
+        // The tenants are customers of a shared relay: their networks may send anywhere, so their mail is their own.
+        settings.put("relay.trustedNetworks", "127.0.1.0/24,127.0.2.0/24,127.0.3.0/24");
         // A one-minute window in 10 s slots; the surge rule after five minutes of history; ratios over 30 verdicts.
         settings.putAll(Map.of(
             "containment.windowMs", "60000",
@@ -143,8 +145,8 @@ class ContainmentDaemonTest
     }
 
     /**
-     * Containment marks a tenant held (and saves that) before its listener pauses the drain, so mail sent in between
-     * may still leave: the notice, spooled after the pause, says the drain has the hold.
+     * Containment marks a tenant held (and saves that) before its listener journals its mail held, so mail sent in
+     * between may still leave: the notice, spooled after the held statuses are queued, says the hold is in force.
      */
     private void awaitHeldInTheDrain(final Containment containment, final String tenant)
     {

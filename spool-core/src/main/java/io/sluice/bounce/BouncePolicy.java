@@ -2,8 +2,6 @@ package io.sluice.bounce;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,7 +12,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import io.sluice.admission.Cidr;
 import io.sluice.config.InvalidSettingException;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.PendingMessage;
@@ -65,7 +62,7 @@ public final class BouncePolicy implements AutoCloseable
     private final Clock clock;
     private final NanoClock nanoClock;
     private final Set<String> protectedDomains;
-    private final List<Cidr> trustedNetworks;
+    private final SourceNetworks trustedNetworks;
     private final Set<String> trustedLanes;
     private final Set<String> suspectLanes;
     private final String bounceLane;
@@ -96,7 +93,7 @@ public final class BouncePolicy implements AutoCloseable
         clock = context.clock();
         nanoClock = context.nanoClock();
         protectedDomains = context.protectedDomainSet();
-        trustedNetworks = context.trustedNetworkList();
+        trustedNetworks = SourceNetworks.of(context.trustedNetworkList());
         trustedLanes = context.trustedLaneSet();
         suspectLanes = context.suspectLaneSet();
         bounceLane = context.lane();
@@ -455,41 +452,7 @@ public final class BouncePolicy implements AutoCloseable
         {
             return true;
         }
-        if (trustedNetworks.isEmpty())
-        {
-            return false;
-        }
-        final InetAddress source = literal(envelope.sourceKey());
-        if (source == null)
-        {
-            return false;
-        }
-        for (final Cidr network : trustedNetworks)
-        {
-            if (network.contains(source))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static InetAddress literal(final String sourceKey)
-    {
-        if (sourceKey.isEmpty() || sourceKey.indexOf('/') >= 0)
-        {
-            return null;
-        }
-        try
-        {
-            Cidr.parse("sourceKey", sourceKey);
-            // Safe: Cidr.parse accepted it as an address literal, so this parses it and never asks DNS.
-            return InetAddress.getByName(sourceKey);
-        }
-        catch (final InvalidSettingException | UnknownHostException ex)
-        {
-            return null;
-        }
+        return trustedNetworks.contains(envelope.sourceKey());
     }
 
     /**
