@@ -28,7 +28,7 @@ final class ArrivalHolds implements SpoolListener
     private final BouncePolicy policy;
     private final Containment containment;
     private volatile Spool spool;
-    private volatile Function<Envelope, RecipientStatus> deferredDsns = envelope -> null;
+    private volatile Function<PendingMessage, RecipientStatus> deferredDsns = message -> null;
 
     ArrivalHolds(final SpoolListener drain, final BouncePolicy policy, final Containment containment)
     {
@@ -41,7 +41,7 @@ final class ArrivalHolds implements SpoolListener
      * Once the spool is open: where held statuses are journaled, and which DSNs arrive deferred. Before it (while the
      * spool replays its journal) nothing arrives.
      */
-    void bind(final Spool openSpool, final Function<Envelope, RecipientStatus> deferred)
+    void bind(final Spool openSpool, final Function<PendingMessage, RecipientStatus> deferred)
     {
         this.deferredDsns = deferred;
         this.spool = openSpool;
@@ -56,7 +56,7 @@ final class ArrivalHolds implements SpoolListener
         RecipientStatus hold = containment.holdOnArrival(envelope);
         if (hold == null)
         {
-            hold = deferredDsns.apply(envelope);
+            hold = deferredDsns.apply(message);
         }
         final Spool journal = spool;
         if (hold == null || journal == null)

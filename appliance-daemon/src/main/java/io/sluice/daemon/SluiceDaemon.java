@@ -77,6 +77,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long CONTAINMENT_SNAPSHOT_INTERVAL_MS = 60_000;
     /** How often the bounce policy's suppression list, dedup table and budget are saved, when they changed. */
     private static final long BOUNCE_SNAPSHOT_INTERVAL_MS = 5_000;
+    /** How often DSNs deferred over the bounce budget are released as far as the budget window has room. */
+    private static final long DEFERRED_DSN_RELEASE_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
     /** How often the Spool console's accepted/delivered/deferred/failed rates are sampled. */
@@ -107,7 +109,8 @@ public final class SluiceDaemon implements AutoCloseable
         final ArrivalHolds arrivals = new ArrivalHolds(drain.listener(), policy, containment);
         spool = Spool.open(configuration.spool(), arrivals);
         bounces = new BounceWiring(spool, policy, containment, budgetNotices(configuration, holdNotices));
-        arrivals.bind(spool, envelope -> null);
+        arrivals.bind(spool, bounces.deferred()::holdOnArrival);
+        bounces.deferred().recover();
         holds.bind(containment, spool);
         holds.reconcileAtStart();
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
@@ -157,6 +160,8 @@ public final class SluiceDaemon implements AutoCloseable
         final EnvelopeRules rules = configuration.sources().rules();
         maintenance.scheduleWithFixedDelay(() -> reloadRecipients(rules),
             RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::releaseDeferredDsns,
+            DEFERRED_DSN_RELEASE_INTERVAL_MS, DEFERRED_DSN_RELEASE_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotBounces,
             BOUNCE_SNAPSHOT_INTERVAL_MS, BOUNCE_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleAtFixedRate(this::sampleRates, 0, RATE_SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
@@ -193,6 +198,18 @@ public final class SluiceDaemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             LOG.error("reading the local recipients again failed; the previous list stays in force", ex);
+        }
+    }
+
+    private void releaseDeferredDsns()
+    {
+        try
+        {
+            bounces.deferred().releaseDue();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("releasing deferred DSNs failed; they wait for the next try", ex);
         }
     }
 
@@ -261,7 +278,8 @@ public final class SluiceDaemon implements AutoCloseable
                 .register("Delivery", new DeliveryControl(delivery), DeliveryControlMXBean.class)
                 .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
                 .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused,
-                    configuration.sources().rules(), state), BouncesControlMXBean.class)
+                    configuration.sources().rules(), state, bounces.deferred()::waiting,
+                    bounces.deferred()::releaseByOperator), BouncesControlMXBean.class)
                 .serve(configuration.jmx());
         }
         catch (final RuntimeException ex)
