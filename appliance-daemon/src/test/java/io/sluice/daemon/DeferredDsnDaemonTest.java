@@ -3,8 +3,11 @@ package io.sluice.daemon;
 import static io.sluice.ingress.SmtpTestClient.expect;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +27,7 @@ import io.sluice.bounce.BounceCounter;
 import io.sluice.bounce.BouncePolicy;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.JmxServer;
+import io.sluice.control.cli.SluiceCommand;
 import io.sluice.delivery.TestSmtpSink;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.SpoolAwait;
@@ -39,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * refused {@code 550 5.1.1} never got a DSN once the 1% budget was spent. Here, at the shipped bounce settings, 40
  * such senders each get exactly one DSN: 10 at once (the budget's minimum), the rest deferred in the spool and sent
  * as later budget windows allow (the budget's clock is the test's: hours pass in a moment), across a restart, and the
- * last of them released by the operator over JMX. Forged senders of the spoof pattern get none. Every DSN decision is
- * one mail-log line.
+ * last of them released by the operator ({@code sluice dsns release}, over JMX). Forged senders of the spoof pattern
+ * get none. Every DSN decision is one mail-log line.
  */
 class DeferredDsnDaemonTest
 {
@@ -111,6 +115,17 @@ class DeferredDsnDaemonTest
         return recipients;
     }
 
+    /** @return what {@code sluice --jmx ... ARGS} printed on stdout. */
+    private String sluice(final String... args)
+    {
+        final List<String> all = new ArrayList<>(List.of("--jmx", "127.0.0.1:" + jmxPort));
+        all.addAll(List.of(args));
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SluiceCommand.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        return out.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n");
+    }
+
     private static int waiting(final SluiceDaemon daemon)
     {
         return daemon.bounces().deferred().waiting();
@@ -171,11 +186,12 @@ class DeferredDsnDaemonTest
             clock.advance(Duration.ofMinutes(61));
             SpoolAwait.until(() -> dsnRecipients().size() == 30 && waiting(daemon) == LEGITIMATE - 30, 30_000);
 
-            // The operator sends the rest now, over the budget.
+            // The operator sees them over JMX and sends the rest now, over the budget, with sluice.
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             assertThat(mbeans.getAttribute(ControlPlane.name("Bounces"), "DeferredWaiting")).isEqualTo(LEGITIMATE - 30);
-            assertThat(mbeans.invoke(ControlPlane.name("Bounces"), "releaseDeferred", new Object[] {100},
-                new String[] {"int"})).isEqualTo(LEGITIMATE - 30);
+            assertThat(sluice("dsns")).startsWith((LEGITIMATE - 30) + " deferred DSNs wait in the spool");
+            assertThat(sluice("dsns", "release", "0")).as("a usage error, nothing released").isEmpty();
+            assertThat(sluice("dsns", "release")).isEqualTo("released " + (LEGITIMATE - 30) + " deferred DSNs; 0 still wait\n");
             SpoolAwait.until(() -> dsnRecipients().size() == LEGITIMATE && daemon.spool().pendingCount() == 0, 30_000);
             assertThat(daemon.bounces().policy().counters().get(BounceCounter.DEFERRED_RELEASED_BY_OPERATOR))
                 .isEqualTo(LEGITIMATE - 30);
