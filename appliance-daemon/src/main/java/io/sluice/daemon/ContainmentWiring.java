@@ -14,13 +14,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a containment change does to the rest of the daemon: a hold journals the tenant's own sending
- * ({@link Containment#isSending}) {@code HELD}, logs an alert and spools the operator's notice (when an address is
- * configured); a release journals {@code RELEASED}; a purge journals {@code PURGED}. Mail the tenant sends while held
- * is held as it arrives ({@link ArrivalHolds}). The drain is not told to pause the tenant: that would stop every
- * message accounted to it, and inbound mail from the outside world accounted to the same tenant (often all of it, in
- * tenant {@code default}) must keep flowing; the {@code HELD} statuses keep exactly the tenant's own sending.
- * Bound to the spool and containment once both are open ({@link #bind}).
+ * What a containment change does to the rest of the daemon: a hold journals what it keeps {@code HELD} (an automatic
+ * hold the tenant's own sending, {@link Containment#isSending}; an operator's all of the tenant's mail), logs an
+ * alert and spools the operator's notice (when an address is configured); a release journals {@code RELEASED}; a purge
+ * journals {@code PURGED}. What arrives while the tenant is held is held as it arrives ({@link ArrivalHolds}). The
+ * drain is not told to pause the tenant: that would stop every message accounted to it, and inbound mail from the
+ * outside world accounted to the same tenant (often all of it, in tenant {@code default}) must keep flowing through
+ * an automatic hold; the {@code HELD} statuses keep exactly what the hold keeps. Bound to the spool and containment
+ * once both are open ({@link #bind}).
  */
 final class ContainmentWiring implements ContainmentListener
 {

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -83,23 +82,9 @@ class DeferredDsnDaemonTest
 
     private SluiceDaemon daemon() throws IOException
     {
-        final Map<String, String> settings = new HashMap<>(Map.of(
-            "spool.directory", dir.resolve("spool").toString(),
-            "smtp.listen", "127.0.0.1:0",
-            "relay.domains", "relay.test",
-            "jmx.port", Integer.toString(jmxPort),
-            "delivery.route.default.target", upstream.target(),
-            "delivery.route.notifications.target", "dir:" + dir.resolve("notifications")));
-        // Admission is not under test: its buckets are opened so that every message reaches the upstream.
-        for (final String kind : List.of("ip", "network", "senderDomain", "tenant"))
-        {
-            settings.put("admission." + kind + ".burst", "10000");
-        }
-        final DaemonSettings loaded = DaemonSettings.load(null, settings);
-        final SluiceDaemon.Configuration real = SluiceDaemon.Configuration.of(loaded);
-        return SluiceDaemon.start(new SluiceDaemon.Configuration(real.spool(), real.admission(), real.ingress(),
-            real.sources(), real.drain(), real.delivery(), real.jmx(), BounceSettings.context(loaded, clock, clock),
-            real.containment()));
+        final Map<String, String> settings = DaemonOnTestClocks.settings(dir, upstream);
+        settings.put("jmx.port", Integer.toString(jmxPort));
+        return DaemonOnTestClocks.start(settings, null, clock);
     }
 
     private static String legitimate(final int i)

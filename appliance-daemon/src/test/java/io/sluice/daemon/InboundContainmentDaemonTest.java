@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import io.sluice.containment.Containment;
@@ -61,23 +59,10 @@ class InboundContainmentDaemonTest
 
     private SluiceDaemon start() throws IOException
     {
-        final Map<String, String> settings = new HashMap<>(Map.of(
-            "spool.directory", dir.resolve("spool").toString(),
-            "smtp.listen", "127.0.0.1:0",
-            "relay.domains", "relay.test",
-            "jmx.enabled", "false",
-            "delivery.route.default.target", upstream.target(),
-            "delivery.route.notifications.target", "dir:" + dir.resolve("notifications"),
-            "containment.operatorAddress", "ops@relay.test"));
-        for (final String kind : List.of("ip", "network", "senderDomain", "tenant"))
-        {
-            settings.put("admission." + kind + ".burst", "10000");
-        }
-        final DaemonSettings loaded = DaemonSettings.load(null, settings);
-        final SluiceDaemon.Configuration real = SluiceDaemon.Configuration.of(loaded);
-        return SluiceDaemon.start(new SluiceDaemon.Configuration(real.spool(), real.admission(), real.ingress(),
-            real.sources(), real.drain(), real.delivery(), real.jmx(), real.bounce(),
-            ContainmentSettings.context(loaded, clock, clock)));
+        final Map<String, String> settings = DaemonOnTestClocks.settings(dir, upstream);
+        settings.put("jmx.enabled", "false");
+        settings.put("containment.operatorAddress", "ops@relay.test");
+        return DaemonOnTestClocks.start(settings, clock, null);
     }
 
     /** Sends {@code count} messages from {@code source}, each from its own plausible sender. */

@@ -217,14 +217,28 @@ public final class Containment implements AutoCloseable
     }
 
     /**
+     * Whether a hold of the message's tenant keeps this message: an automatic hold keeps the tenant's own sending
+     * ({@link #isSending}), never inbound mail accounted to it; an operator's hold ({@link TenantState#PAUSED}) keeps
+     * all of the tenant's mail, as the operator chose. Neither keeps what the appliance wrote (DSNs, notices).
+     */
+    private boolean keeps(final TenantTrack track, final Envelope envelope)
+    {
+        if (track == null || !track.state.isHolding() || GeneratedMail.SOURCE_KEY.equals(envelope.sourceKey()))
+        {
+            return false;
+        }
+        return track.state == TenantState.PAUSED || isSending(envelope);
+    }
+
+    /**
      * For a message the spool has just accepted: the status to journal for every recipient before the drain may send
-     * it, if its tenant is held and it is the tenant's own sending, else null. The daemon hands the drain the message
+     * it, if a hold of its tenant keeps it ({@link #keeps}), else null. The daemon hands the drain the message
      * as held at once, and journals this; held mail that arrives after the hold is held like the mail before it.
      */
     public RecipientStatus holdOnArrival(final Envelope envelope)
     {
         final TenantTrack track = tracks.get(envelope.tenant());
-        if (track == null || !track.state.isHolding() || !isSending(envelope))
+        if (!keeps(track, envelope))
         {
             return null;
         }
@@ -563,8 +577,8 @@ public final class Containment implements AutoCloseable
 
     /**
      * The outcomes that make the journal agree with containment, one per recipient, keeping its attempts:
-     * {@code HELD} for every open recipient of a held or paused tenant's own sending ({@link #isSending}) that is not
-     * held yet, and {@code RELEASED}
+     * {@code HELD} for every open recipient a hold keeps ({@link #keeps}: a held tenant's own sending, all of a paused
+     * tenant's mail) that is not held yet, and {@code RELEASED}
      * for every recipient containment held of a tenant now normal. Call it at start (before the drain loads the
      * spool) and from the listener after each hold and release, with {@code spool.pendingMessages()}, and journal each.
      *
@@ -587,8 +601,8 @@ public final class Containment implements AutoCloseable
             for (final PendingMessage message : pending)
             {
                 final TenantTrack track = tracks.get(message.envelope().tenant());
-                // Only the tenant's own sending is held: inbound mail accounted to the same tenant keeps flowing.
-                final boolean holding = track != null && track.state.isHolding() && isSending(message.envelope());
+                // An automatic hold keeps only the tenant's own sending: inbound mail accounted to it keeps flowing.
+                final boolean holding = keeps(track, message.envelope());
                 final List<RecipientStatus> statuses = message.recipients();
                 for (int i = 0; i < statuses.size(); i++)
                 {
@@ -662,17 +676,18 @@ public final class Containment implements AutoCloseable
 
     /**
      * The outcomes of a confirmed purge ({@link ContainmentListener#onPurge}): {@code PURGED} for every open recipient
-     * of the tenant's pending messages that containment holds (its own sending, {@link #isSending}), one outcome per
-     * message (recipient index -1). Inbound mail accounted to the tenant is never held, so never purged either.
+     * of the tenant's pending messages that its hold keeps ({@link #keeps}), one outcome per message (recipient index
+     * -1). Inbound mail an automatic hold does not keep is not purged either.
      */
     public List<Reconciliation> purgeOutcomes(final Collection<PendingMessage> pending, final String tenant)
     {
+        final TenantTrack track = tracks.get(tenant);
         final RecipientStatus purged = new RecipientStatus(Disposition.PURGED, 0, 0,
             DETAIL_PREFIX + "purged by an operator, confirmed");
         final List<Reconciliation> outcomes = new ArrayList<>();
         for (final PendingMessage message : pending)
         {
-            if (message.envelope().tenant().equals(tenant) && !message.isFinished() && isSending(message.envelope()))
+            if (message.envelope().tenant().equals(tenant) && !message.isFinished() && keeps(track, message.envelope()))
             {
                 outcomes.add(new Reconciliation(message.messageId(), -1, purged));
             }
@@ -681,11 +696,12 @@ public final class Containment implements AutoCloseable
     }
 
     /**
-     * @return up to {@code max} of the tenant's pending messages that a hold keeps ({@link #isSending}), oldest first,
-     *         for an operator to inspect.
+     * @return up to {@code max} of the tenant's pending messages, oldest first, for an operator to inspect: while it is
+     *         held, those its hold keeps ({@link #keeps}).
      */
     public List<PendingMessage> samples(final Collection<PendingMessage> pending, final String tenant, final int max)
     {
+        final TenantTrack track = tracks.get(tenant);
         final List<PendingMessage> samples = new ArrayList<>(Math.min(Math.max(max, 0), 64));
         for (final PendingMessage message : pending)
         {
@@ -693,7 +709,7 @@ public final class Containment implements AutoCloseable
             {
                 break;
             }
-            if (message.envelope().tenant().equals(tenant) && isSending(message.envelope()))
+            if (message.envelope().tenant().equals(tenant) && (!isHolding(tenant) || keeps(track, message.envelope())))
             {
                 samples.add(message);
             }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
+import io.sluice.bounce.GeneratedMail;
 import io.sluice.drain.ReplySignal;
 import io.sluice.spool.Disposition;
 import io.sluice.spool.Envelope;
@@ -16,8 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Containment blames senders, not the inbound tenant: mail from outside the sending networks (here 192.0.2.0/24) to
- * the relay domains is never counted, never held and never purged, whatever tenant it is accounted to; a hold keeps
- * exactly the tenant's own sending; and no automatic rule holds every sending tenant at once.
+ * the relay domains is never counted, and never held or purged automatically, whatever tenant it is accounted to; an
+ * automatic hold keeps exactly the tenant's own sending, an operator's all of its mail; and no automatic rule holds
+ * every sending tenant at once.
  */
 class ContainmentDirectionTest
 {
@@ -83,13 +85,17 @@ class ContainmentDirectionTest
     }
 
     @Test
-    void shouldHoldReleaseAndPurgeOnlyTheTenantsOwnSendingNotTheInboundMailAccountedToIt()
+    void shouldHoldAndPurgeOnlyTheTenantsOwnSendingNotTheInboundMailAccountedToIt()
     {
         final Containment containment = open();
         final PendingMessage sent = message(1, "default", RecipientStatus.NEW);
         final Envelope outside = inbound(7);
         final PendingMessage received = new PendingMessage(2, outside, 100, List.of(RecipientStatus.NEW));
-        containment.hold("default", "trusted senders flooding");
+        for (int i = 0; i < 100; i++)
+        {
+            containment.recordReply(sent.envelope(), ReplySignal.POLICY_REJECTED);
+        }
+        assertThat(containment.evaluate()).isEqualTo(1);
 
         assertThat(containment.reconcile(List.of(sent, received))).singleElement()
             .satisfies(held -> assertThat(held.messageId()).isEqualTo(1L));
@@ -98,6 +104,20 @@ class ContainmentDirectionTest
         assertThat(containment.samples(List.of(sent, received), "default", 10)).containsExactly(sent);
         assertThat(containment.purgeOutcomes(List.of(sent, received), "default")).singleElement()
             .satisfies(purge -> assertThat(purge.messageId()).isEqualTo(1L));
+    }
+
+    @Test
+    void shouldKeepAllOfATenantsMailOnAnOperatorsHoldButWhatTheApplianceWrote()
+    {
+        final Containment containment = open();
+        final PendingMessage sent = message(1, "default", RecipientStatus.NEW);
+        final PendingMessage received = new PendingMessage(2, inbound(7), 100, List.of(RecipientStatus.NEW));
+        final Envelope dsn = new Envelope(GeneratedMail.SOURCE_KEY, "default", "bounces", "", List.of("a@b.example"), 0);
+        containment.hold("default", "the operator's choice");
+
+        assertThat(containment.reconcile(List.of(sent, received))).hasSize(2);
+        assertThat(containment.holdOnArrival(received.envelope())).isNotNull();
+        assertThat(containment.holdOnArrival(dsn)).as("a DSN is not the tenant's mail").isNull();
     }
 
     @Test

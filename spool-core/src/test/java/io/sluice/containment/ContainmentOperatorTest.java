@@ -129,6 +129,7 @@ class ContainmentOperatorTest
             message(1, "acme", Containment.heldStatus(0, HoldReason.OPERATOR), RecipientStatus.delivered(1, "250 ok")),
             message(2, "acme", RecipientStatus.NEW),
             message(3, "other", RecipientStatus.NEW));
+        containment.hold("acme", "");
 
         final List<Reconciliation> purges = containment.purgeOutcomes(pending, "acme");
 
