@@ -44,7 +44,6 @@ import io.sluice.drain.DrainStatus;
 import io.sluice.drain.RouteSpec;
 import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
-import io.sluice.ingress.IngressSettings;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
 import io.sluice.spool.Spool;

@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.Cidr;
+import io.sluice.net.MailAddress;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;
@@ -384,7 +386,7 @@ public final class BouncePolicy implements AutoCloseable
                 return true;
             }
         }
-        return isProtected(Addresses.domainOf(sender));
+        return isProtected(MailAddress.domainOf(sender));
     }
 
     private boolean isProtected(final String domain)
@@ -434,7 +436,7 @@ public final class BouncePolicy implements AutoCloseable
         {
             return SuppressionReason.RATE_LIMITED_RECIPIENT;
         }
-        if (!domainBuckets.tryConsume(Addresses.domainOf(recipient), nowNs))
+        if (!domainBuckets.tryConsume(MailAddress.domainOf(recipient), nowNs))
         {
             recipientBuckets.refund(recipient, nowNs);
             return SuppressionReason.RATE_LIMITED_DOMAIN;

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.sluice.bounce.SourceNetworks;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.MailAddress;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -275,7 +276,7 @@ public final class ContainmentContext
     /** The shape NoticeBuilder accepts: {@code local@domain}, no spaces, controls or angle brackets. */
     static boolean isMailbox(final String address)
     {
-        final int at = address.lastIndexOf('@');
+        final int at = MailAddress.separator(address);
         return at > 0 && at < address.length() - 1 && address.length() <= 254
             && address.chars().allMatch(c -> c > ' ' && c != 0x7F && c != '<' && c != '>');
     }

@@ -50,6 +50,8 @@ public final class SluiceCommand
         "                        them (default all) now, oldest first, whatever the budget",
         "  rate ROUTE RATE BURST set a route's egress rate (messages/s) and burst; ends any back-off",
         "  connections ROUTE N   set a route's connection limit",
+        "  spool verify DIR      offline, daemon stopped or not: read the spool folder DIR without writing to it",
+        "                        and list its journal files, damaged spans and pending messages (exit 1 if damaged)",
         "options:",
         "  --jmx HOST:PORT       the daemon's JMX connector (default " + JmxContext.DEFAULT_HOST + ":"
             + JmxContext.DEFAULT_PORT + ", or jmx.host/jmx.port",
@@ -103,6 +105,11 @@ public final class SluiceCommand
         {
             out.println(USAGE);
             return EXIT_OK;
+        }
+        if ("spool".equals(invocation.command()))
+        {
+            // Offline: reads the folder, never the daemon.
+            return SpoolVerifyCommand.run(invocation, out, err);
         }
         try
         {
