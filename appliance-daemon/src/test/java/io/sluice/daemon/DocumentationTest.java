@@ -35,8 +35,12 @@ class DocumentationTest
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
     private static final Pattern FENCE = Pattern.compile("```.*?```", Pattern.DOTALL);
     private static final Pattern HEADING = Pattern.compile("^#+\\s+(.*)$", Pattern.MULTILINE);
-    /** Built in pieces, so this file does not match itself. */
-    private static final List<String> OUTSIDE = List.of("../" + "shared/", "DESIGN" + ".md", "incidents" + "/");
+    /**
+     * The team's notes and the numbered incident reports beside them live outside the repository: a number means
+     * nothing to a reader of it; docs/design.md tells those stories. Built in pieces, so this file does not match itself.
+     */
+    private static final List<String> OUTSIDE =
+        List.of("../" + "shared/", "DESIGN" + ".md", "incidents" + "/", "incident " + "00", "Incident " + "00");
     /** A reference row: {@code | `key` | `default` ...} or {@code | `key` | (empty) ...}. */
     private static final Pattern SETTING_ROW = Pattern.compile("^\\| `([^`]+)` \\| (?:`([^`]*)`|\\(empty\\))", Pattern.MULTILINE);
     /** The admission bucket matrix: a kind, then rate / burst for connections, messages and recipients. */
