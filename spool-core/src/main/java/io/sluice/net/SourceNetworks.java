@@ -1,11 +1,10 @@
-package io.sluice.bounce;
+package io.sluice.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.sluice.admission.Cidr;
 import io.sluice.config.InvalidSettingException;
 
 /**
