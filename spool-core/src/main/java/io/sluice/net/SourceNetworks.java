@@ -1,4 +1,4 @@
-package io.sluice.bounce;
+package io.sluice.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
