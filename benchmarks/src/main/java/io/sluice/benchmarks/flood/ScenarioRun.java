@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,11 +29,12 @@ final class ScenarioRun
     private final Ledger ledger;
     private final List<Sample> samples = new ArrayList<>();
     private volatile boolean legitRunning = true;
-    private long floodStart = Ledger.NEVER;
+    private volatile long floodStart = Ledger.NEVER;
     private long floodSent = Ledger.NEVER;
     private long floodDrained = Ledger.NEVER;
     private long legitStopped = Ledger.NEVER;
     private long end;
+    private Map<String, String> finalState = Map.of();
 
     ScenarioRun(final ScenarioOptions options, final SystemUnderTest system)
     {
@@ -52,13 +54,16 @@ final class ScenarioRun
             try
             {
                 drive();
+                finalState = system.finalState();
             }
             finally
             {
                 system.close();
             }
         }
-        return new RunResult(options, system.name(), system.describe(), ledger, samples, floodStart, floodSent,
+        final Map<String, String> description = new java.util.LinkedHashMap<>(system.describe());
+        finalState.forEach((key, value) -> description.put("atTheEnd." + key, value));
+        return new RunResult(options, system.name(), description, ledger, samples, floodStart, floodSent,
             floodDrained, legitStopped, end);
     }
 
@@ -72,12 +77,19 @@ final class ScenarioRun
         {
             clock.scheduleAtFixedRate(this::sample, 0, SAMPLE_NANOS, TimeUnit.NANOSECONDS);
             final AtomicInteger legitTick = new AtomicInteger();
+            final AtomicInteger unknownUsersMade = new AtomicInteger();
             clock.scheduleAtFixedRate(() ->
             {
                 if (legitRunning)
                 {
-                    final int source = legitTick.getAndIncrement() % options.legitSources();
-                    final Ledger.LegitMessage message = ledger.legitMessage(source);
+                    final int tick = legitTick.getAndIncrement();
+                    final int source = tick % options.legitSources();
+                    // Unknown-users scenario: from the flood's start, every other message of the partner's steady
+                    // stream goes to an unknown user until there are enough, so the stream keeps its rate.
+                    final boolean unknownUser = floodStart != Ledger.NEVER && tick % 2 == 0
+                        && unknownUsersMade.get() < options.unknownUserMessages()
+                        && unknownUsersMade.incrementAndGet() <= options.unknownUserMessages();
+                    final Ledger.LegitMessage message = ledger.legitMessage(source, ledger.now(), unknownUser);
                     legitSenders.execute(() -> sendLegit(message));
                 }
             }, 0, (long)(SECOND / options.legitRate()), TimeUnit.NANOSECONDS);
@@ -85,7 +97,7 @@ final class ScenarioRun
             sleepUntil(base + options.warmupSeconds() * SECOND);
             floodStart = ledger.now();
             final List<int[]> sessions = traffic.floodSessions();
-            log("flood: " + options.floodMessages() + " messages from " + options.floodSources() + " sources in "
+            log(options.floodKind().label() + " flood: " + options.floodMessages() + " messages from " + options.floodSources() + " sources in "
                 + options.floodNetworks() + " networks, " + options.floodSessions() + " sessions at a time");
             for (final int[] messages : sessions)
             {
@@ -97,8 +109,17 @@ final class ScenarioRun
             log("flood sent in " + seconds(floodSent - floodStart) + " s: " + ledger.floodAcceptedCount() + " accepted");
 
             final long giveUp = floodStart + options.maxSeconds() * SECOND;
-            while (ledger.floodFinalCount() < ledger.floodAcceptedCount() && ledger.now() < giveUp)
+            final long idle = options.idleSeconds() * SECOND;
+            int lastFinals = -1;
+            long lastProgress = ledger.now();
+            while (ledger.floodFinalCount() < ledger.floodAcceptedCount() && ledger.now() < giveUp
+                && ledger.now() - lastProgress < idle)
             {
+                if (ledger.finalCount() != lastFinals)
+                {
+                    lastFinals = ledger.finalCount();
+                    lastProgress = ledger.now();
+                }
                 Thread.sleep(100);
             }
             if (ledger.floodFinalCount() >= ledger.floodAcceptedCount())
@@ -108,15 +129,17 @@ final class ScenarioRun
             }
             else
             {
-                log("gave up after " + options.maxSeconds() + " s: " + (ledger.floodAcceptedCount() - ledger.floodFinalCount())
-                    + " flood messages still without a verdict upstream");
+                // Held, quarantined or stuck: the report counts them against what the system says it holds.
+                log("stopped waiting after " + seconds(ledger.now() - floodStart) + " s (no verdict upstream for "
+                    + options.idleSeconds() + " s, or --max-seconds): " + (ledger.floodAcceptedCount()
+                    - ledger.floodFinalCount()) + " accepted flood messages without a verdict upstream");
             }
             sleepUntil(ledger.now() + options.afterSeconds() * SECOND);
             legitRunning = false;
             legitStopped = ledger.now();
             legitSenders.shutdown();
             legitSenders.awaitTermination(120, TimeUnit.SECONDS);
-            awaitQuiet(giveUp);
+            awaitQuiet(giveUp, idle);
         }
         finally
         {
@@ -128,21 +151,25 @@ final class ScenarioRun
         }
     }
 
-    /** Until every accepted message has its verdict and no bounce has arrived for five seconds (bounded). */
-    private void awaitQuiet(final long giveUp) throws InterruptedException
+    /**
+     * Until every accepted message has its verdict and no bounce has arrived for five seconds, or nothing at all
+     * reached the upstream for {@code idle} (what is left is held or stuck: the report says so), bounded.
+     */
+    private void awaitQuiet(final long giveUp, final long idle) throws InterruptedException
     {
-        long lastBounces = -1;
+        long lastActivity = -1;
         long quietSince = ledger.now();
         final long deadline = Math.max(giveUp, ledger.now() + 30 * SECOND);
         while (ledger.now() < deadline)
         {
-            final long bounces = ledger.bounces();
-            if (bounces != lastBounces)
+            final long activity = ledger.bounces() + ledger.finalCount();
+            if (activity != lastActivity)
             {
-                lastBounces = bounces;
+                lastActivity = activity;
                 quietSince = ledger.now();
             }
-            if (ledger.backlog() == 0 && ledger.now() - quietSince > 5 * SECOND)
+            final long quiet = ledger.now() - quietSince;
+            if (ledger.backlog() == 0 && quiet > 5 * SECOND || quiet > idle)
             {
                 return;
             }
@@ -180,7 +207,8 @@ final class ScenarioRun
             for (; sent < messages.length; sent++)
             {
                 final int message = messages[sent];
-                reply = transaction(session, traffic.floodAddress(message), traffic.floodAddress(message),
+                ledger.floodTried(message, ledger.now());
+                reply = transaction(session, traffic.floodSender(message), traffic.floodRecipient(message),
                     traffic.floodMessage(message));
                 if (reply.code() == 250)
                 {
@@ -206,8 +234,10 @@ final class ScenarioRun
 
     private void refuseRest(final int[] messages, final int from, final String reason)
     {
+        final long now = ledger.now();
         for (int i = from; i < messages.length; i++)
         {
+            ledger.floodTried(messages[i], now);
             ledger.floodRefused(reason);
         }
     }
@@ -231,7 +261,10 @@ final class ScenarioRun
         return session.data(content);
     }
 
-    /** One legitimate message, as a real MTA sends it: retried after a temporary refusal, until accepted. */
+    /**
+     * One legitimate message, as a real MTA sends it, one connection per try: retried a second after a temporary
+     * refusal, until accepted; a permanent refusal ends it (the sender's MTA would tell the sender at once).
+     */
     private void sendLegit(final Ledger.LegitMessage message)
     {
         final InetAddress source = FloodTraffic.address(traffic.legitSource(message.source()));
@@ -249,9 +282,13 @@ final class ScenarioRun
                 }
                 if (reply.positive())
                 {
-                    reply = transaction(session, traffic.legitSender(message.source()),
-                        traffic.legitRecipient(message.number()), traffic.legitMessage(message.number(), message.source()));
+                    reply = message.unknownUser()
+                        ? transaction(session, FloodTraffic.returnSender(message.number()),
+                            traffic.unknownRecipient(message.number()), traffic.unknownUserMessage(message.number()))
+                        : transaction(session, traffic.legitSender(message.source()),
+                            traffic.legitRecipient(message.number()), traffic.legitMessage(message.number(), message.source()));
                 }
+                ledger.legitFirstReply(message, reply.code(), reply.code() == 250 ? "250" : reply.reason());
                 if (reply.code() == 250)
                 {
                     ledger.legitAccepted(message, ledger.now());
@@ -263,10 +300,12 @@ final class ScenarioRun
             catch (final IOException ex)
             {
                 reply = new SmtpClientSession.Reply(0, "connection failed: " + ex.getClass().getSimpleName());
+                ledger.legitFirstReply(message, 0, reply.reason());
             }
             ledger.legitRefused(reply.reason());
             if (reply.code() >= 500)
             {
+                ledger.legitRefusedPermanently(message, reply.reason());
                 return;
             }
             try
