@@ -25,21 +25,21 @@ final class AdmissionFigures
 
     /** Per phase: partner messages first tried in it, those refused at that first try, and by what reply. */
     final Map<String, PhaseRefusals> partnerFirstTry = new LinkedHashMap<>();
-    final int floodReachedUpstream;
-    final int floodReachedAfterFirstRejection;
-    final int floodTriedAfterFirstRejection;
+    int floodReachedUpstream;
+    int floodReachedAfterFirstRejection;
+    int floodTriedAfterFirstRejection;
     /** Per /24 of the flood (index), seconds since the flood's start of its first 554 upstream; absent if none. */
     final Map<Integer, Double> firstRejectionSeconds = new TreeMap<>();
-    final long dsnsToForgedSenders;
-    final long dsnsToOtherLegitSenders;
-    final int unknownUserMessages;
-    final int unknownUserRefusedInSession;
-    final int unknownUserAccepted;
-    final int unknownUserExactlyOneDsn;
-    final int unknownUserNoDsn;
-    final int unknownUserSeveralDsns;
-    final int unknownUserNotTried;
-    final int legitAcceptedWithoutVerdict;
+    long dsnsToForgedSenders;
+    long dsnsToOtherLegitSenders;
+    int unknownUserMessages;
+    int unknownUserRefusedInSession;
+    int unknownUserAccepted;
+    int unknownUserExactlyOneDsn;
+    int unknownUserNoDsn;
+    int unknownUserSeveralDsns;
+    int unknownUserNotTried;
+    int legitAcceptedWithoutVerdict;
 
     /**
      * @param floodStart the flood's first message (ns since the run's start)
@@ -52,6 +52,13 @@ final class AdmissionFigures
         {
             partnerFirstTry.put(phase, new PhaseRefusals());
         }
+        countLegitimate(ledger, floodStart, drainEnd);
+        countDsns(ledger.bouncesTo());
+        countFlood(ledger, floodStart, networkOf);
+    }
+
+    private void countLegitimate(final Ledger ledger, final long floodStart, final long drainEnd)
+    {
         final Map<String, Long> bouncesTo = ledger.bouncesTo();
         int unknown = 0;
         int refusedInSession = 0;
@@ -111,6 +118,10 @@ final class AdmissionFigures
         unknownUserNotTried = notTried;
         legitAcceptedWithoutVerdict = withoutVerdict;
 
+    }
+
+    private void countDsns(final Map<String, Long> bouncesTo)
+    {
         long forged = 0;
         long otherLegit = 0;
         for (final Map.Entry<String, Long> entry : bouncesTo.entrySet())
@@ -127,6 +138,10 @@ final class AdmissionFigures
         dsnsToForgedSenders = forged;
         dsnsToOtherLegitSenders = otherLegit;
 
+    }
+
+    private void countFlood(final Ledger ledger, final long floodStart, final IntUnaryOperator networkOf)
+    {
         final Map<Integer, Long> firstRejection = new TreeMap<>();
         int reached = 0;
         for (int m = 0; m < ledger.floodMessages(); m++)
@@ -166,7 +181,7 @@ final class AdmissionFigures
         floodTriedAfterFirstRejection = triedAfter;
     }
 
-    /** The phase a message first tried at {@code at} belongs to: before the flood, during it (to the end of its backlog), after. */
+    /** The phase of a message first tried at {@code at}: before the flood, during it (to the end of its backlog), after. */
     static String phase(final long at, final long floodStart, final long drainEnd)
     {
         if (floodStart == Ledger.NEVER || at < floodStart)

@@ -70,7 +70,8 @@ final class AdmissionTargets
             rows.add(new Row("snowshoe flood reaching the upstream after its /24's first 554 <= "
                 + pct(SNOWSHOE_REACHES_AT_MOST), figures.floodReachedAfterFirstRejection + " of " + flood + " ("
                 + pct(fraction(figures.floodReachedAfterFirstRejection, flood)) + ")",
-                flood == 0 ? "n/a" : verdict(fraction(figures.floodReachedAfterFirstRejection, flood) <= SNOWSHOE_REACHES_AT_MOST)));
+                flood == 0 ? "n/a"
+                    : verdict(fraction(figures.floodReachedAfterFirstRejection, flood) <= SNOWSHOE_REACHES_AT_MOST)));
             rows.add(new Row("snowshoe flood: no legitimate message held", figures.legitAcceptedWithoutVerdict
                 + " accepted, no verdict upstream at the end", verdict(figures.legitAcceptedWithoutVerdict == 0)));
         }

@@ -135,22 +135,7 @@ final class RunResult
         latencySeconds.put("after", sorted(after));
         latencySeconds.put("all", sorted(all));
 
-        for (int m = 0; m < ledger.floodMessages(); m++)
-        {
-            if (ledger.floodAcceptedAt(m) == Ledger.NEVER)
-            {
-                continue;
-            }
-            if (ledger.floodFinalAt(m) == Ledger.NEVER)
-            {
-                lost++;
-            }
-            else
-            {
-                finals.add(ledger.floodFinalAt(m));
-            }
-        }
-        acknowledgedNotDelivered = lost;
+        acknowledgedNotDelivered = lost + floodFinals(ledger, finals);
 
         drainSeconds = (drainEnd - floodStart) / NANOS;
         drainFinals = (int)finals.stream().filter(t -> t >= floodStart && t <= drainEnd).count();
@@ -208,6 +193,28 @@ final class RunResult
     {
         final long held = heldBySystemAtTheEnd();
         return held < 0 ? acknowledgedNotDelivered : Math.max(0, acknowledgedNotDelivered - held);
+    }
+
+    /** Adds every accepted flood message's final verdict time to {@code finals}; returns those without one. */
+    private static int floodFinals(final Ledger ledger, final List<Long> finals)
+    {
+        int lost = 0;
+        for (int m = 0; m < ledger.floodMessages(); m++)
+        {
+            if (ledger.floodAcceptedAt(m) == Ledger.NEVER)
+            {
+                continue;
+            }
+            if (ledger.floodFinalAt(m) == Ledger.NEVER)
+            {
+                lost++;
+            }
+            else
+            {
+                finals.add(ledger.floodFinalAt(m));
+            }
+        }
+        return lost;
     }
 
     /**

@@ -174,6 +174,13 @@ final class ScenarioReport
         row(out, "acknowledged, never delivered", r -> Integer.toString(r.acknowledgedNotDelivered), "0");
         row(out, "duplicates upstream", r -> Long.toString(r.duplicates), "0");
         row(out, "peak RSS (MiB) / CPU (s)", r -> f0(r.peakResidentMiB) + " / " + f1(r.cpuSeconds), "");
+        appendPerSystem(out);
+        return out.toString();
+    }
+
+    /** Under the table: per system its settings, the targets, the refusals, what it held at the end; the legend. */
+    private void appendPerSystem(final StringBuilder out)
+    {
         out.append('\n');
         for (final RunResult run : runs)
         {
@@ -222,7 +229,6 @@ final class ScenarioReport
             + " came after the upstream's first 554 for a message from the\nsame /24. Held by the system: what it says it"
             + " still holds (Sluice over JMX: held, paused, deferred, ready, in flight;\nPostfix: queue files);"
             + " acknowledged but lost: accepted, no verdict upstream, and not accounted for by that.\n");
-        return out.toString();
     }
 
     private void row(final StringBuilder out, final String name, final Function<RunResult, String> value, final String target)
@@ -254,7 +260,8 @@ final class ScenarioReport
 
     String latencyChart()
     {
-        final SvgChart chart = new SvgChart("Partner mail: end-to-end latency, " + options.scenario().label(), "first try, seconds since the flood started",
+        final SvgChart chart = new SvgChart("Partner mail: end-to-end latency, " + options.scenario().label(),
+            "first try, seconds since the flood started",
             "seconds to reach the upstream (log)", true);
         for (final RunResult run : runs)
         {

@@ -97,8 +97,9 @@ final class ScenarioRun
             sleepUntil(base + options.warmupSeconds() * SECOND);
             floodStart = ledger.now();
             final List<int[]> sessions = traffic.floodSessions();
-            log(options.floodKind().label() + " flood: " + options.floodMessages() + " messages from " + options.floodSources() + " sources in "
-                + options.floodNetworks() + " networks, " + options.floodSessions() + " sessions at a time");
+            log(options.floodKind().label() + " flood: " + options.floodMessages() + " messages from "
+                + options.floodSources() + " sources in " + options.floodNetworks() + " networks, " + options.floodSessions()
+                + " sessions at a time");
             for (final int[] messages : sessions)
             {
                 flooders.execute(() -> sendFlood(messages));
