@@ -81,8 +81,9 @@ else
     SCENARIO=()
     PROFILE="full profile: floods of 20,000 messages from 2,000 addresses in 8 /24s"
 fi
-REPORT_NOTE="$PROFILE; Sluice git $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null)$(
-    [[ -n $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] && echo ' (with uncommitted changes)');"
+DIRTY=
+[[ -z $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] || DIRTY=' (with uncommitted changes)'
+REPORT_NOTE="$PROFILE; Sluice git $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$DIRTY;"
 REPORT_NOTE+=" $(nproc) cores, load average at the start $LOAD_BEFORE${NOTE:+; $NOTE}"
 [[ $SYSTEMS == custom ]] && SYSTEM_ARGS=() || SYSTEM_ARGS=(--systems "$SYSTEMS")
 
