@@ -74,7 +74,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 if [[ $QUICK == 1 ]]; then
     OUT=$RESULTS_DIR/flood-quick
     SCENARIO=(--flood 2000 --flood-sources 200 --legit-sources 20 --legit-rate 20 --upstream-rate 200
-        --warmup-seconds 5 --after-seconds 5 --idle-seconds 15)
+        --warmup-seconds 20 --after-seconds 10 --idle-seconds 15)
     PROFILE="QUICK profile: floods of 2,000 messages from 200 addresses in 8 /24s (the issue's: 20,000 from 2,000)"
 else
     OUT=$RESULTS_DIR/flood

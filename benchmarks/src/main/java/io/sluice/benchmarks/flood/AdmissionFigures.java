@@ -37,6 +37,8 @@ final class AdmissionFigures
     int unknownUserAccepted;
     int unknownUserExactlyOneDsn;
     int unknownUserNoDsn;
+    /** Accepted, and no verdict upstream by the end (held or stuck): no DSN owed yet, but not delivered either. */
+    int unknownUserHeld;
     int unknownUserSeveralDsns;
     int unknownUserNotTried;
     int legitAcceptedWithoutVerdict;
@@ -65,6 +67,7 @@ final class AdmissionFigures
         int accepted = 0;
         int exactlyOne = 0;
         int none = 0;
+        int held = 0;
         int several = 0;
         int notTried = 0;
         int withoutVerdict = 0;
@@ -86,6 +89,11 @@ final class AdmissionFigures
             if (message.permanentRefusal() != null)
             {
                 refusedInSession++;
+            }
+            else if (message.accepted() != Ledger.NEVER && message.finalAt() == Ledger.NEVER)
+            {
+                accepted++;
+                held++;
             }
             else if (message.accepted() != Ledger.NEVER)
             {
@@ -114,6 +122,7 @@ final class AdmissionFigures
         unknownUserAccepted = accepted;
         unknownUserExactlyOneDsn = exactlyOne;
         unknownUserNoDsn = none;
+        unknownUserHeld = held;
         unknownUserSeveralDsns = several;
         unknownUserNotTried = notTried;
         legitAcceptedWithoutVerdict = withoutVerdict;
@@ -233,6 +242,7 @@ final class AdmissionFigures
         dsns.put("unknownUserAccepted", unknownUserAccepted);
         dsns.put("unknownUserAcceptedExactlyOneDsn", unknownUserExactlyOneDsn);
         dsns.put("unknownUserAcceptedNoDsn", unknownUserNoDsn);
+        dsns.put("unknownUserAcceptedNoVerdictUpstream", unknownUserHeld);
         dsns.put("unknownUserAcceptedSeveralDsns", unknownUserSeveralDsns);
         dsns.put("unknownUserNeitherAcceptedNorRefused", unknownUserNotTried);
         map.put("dsns", dsns);

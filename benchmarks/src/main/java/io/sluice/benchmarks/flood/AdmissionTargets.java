@@ -50,12 +50,7 @@ final class AdmissionTargets
                 refusals.refused + " of " + refusals.tried + " (" + pct(refusals.fraction()) + ")",
                 refusals.tried == 0 ? "n/a" : verdict(refusals.fraction() <= PARTNER_REFUSED_AT_MOST)));
         }
-        final double[] during = run.latencySeconds.get("during");
-        final double p99 = RunResult.percentile(during, 99);
-        rows.add(new Row("legitimate p99, send to arrival upstream, during the flood < "
-            + String.format(Locale.ROOT, "%.0f s", LEGIT_P99_DURING_SECONDS),
-            during.length == 0 ? "no message" : String.format(Locale.ROOT, "%.2f s (%d messages)", p99, during.length),
-            during.length == 0 ? "n/a" : verdict(p99 < LEGIT_P99_DURING_SECONDS)));
+        rows.add(latencyDuringFlood(run));
         rows.add(new Row("DSNs to forged senders = 0", Long.toString(figures.dsnsToForgedSenders),
             verdict(figures.dsnsToForgedSenders == 0)));
         final int flood = run.options.floodMessages();
@@ -81,13 +76,39 @@ final class AdmissionTargets
             final int settled = figures.unknownUserExactlyOneDsn + figures.unknownUserRefusedInSession;
             rows.add(new Row("each legitimate 550 sender: exactly one DSN, or refused in-session", settled + " of " + owed
                 + " (" + figures.unknownUserExactlyOneDsn + " one DSN, " + figures.unknownUserRefusedInSession
-                + " refused in-session, " + figures.unknownUserNoDsn + " no DSN, " + figures.unknownUserSeveralDsns
-                + " several)", owed == 0 ? "n/a" : verdict(settled == owed)));
+                + " refused in-session, " + figures.unknownUserNoDsn + " refused upstream without DSN, "
+                + figures.unknownUserHeld + " held: no verdict upstream, " + figures.unknownUserSeveralDsns + " several)",
+                owed == 0 ? "n/a" : verdict(settled == owed)));
         }
         rows.add(new Row("acknowledged but lost = 0", Long.toString(run.acknowledgedButLost()),
             verdict(run.acknowledgedButLost() == 0)));
         rows.add(new Row("duplicates upstream = 0", Long.toString(run.duplicates), verdict(run.duplicates == 0)));
         return rows;
+    }
+
+    /**
+     * The partner's p99 during the flood, where a message first tried during the flood that never arrived counts as
+     * slower than any that did (a p99 over the arrivals alone would call a flow that stopped "fast").
+     */
+    private static Row latencyDuringFlood(final RunResult run)
+    {
+        final String target = "legitimate p99, send to arrival upstream, during the flood < "
+            + String.format(Locale.ROOT, "%.0f s", LEGIT_P99_DURING_SECONDS);
+        final double[] arrived = run.latencySeconds.get("during");
+        final int tried = Math.max(arrived.length, run.admission.partnerFirstTry.get("during").tried);
+        if (tried == 0)
+        {
+            return new Row(target, "no message", "n/a");
+        }
+        final int rank = (int)Math.ceil(0.99 * tried);
+        if (rank > arrived.length)
+        {
+            return new Row(target, String.format(Locale.ROOT, "never: %d of %d tried never arrived", tried - arrived.length,
+                tried), verdict(false));
+        }
+        final double p99 = arrived[rank - 1];
+        return new Row(target, String.format(Locale.ROOT, "%.2f s (%d arrived of %d tried)", p99, arrived.length, tried),
+            verdict(p99 < LEGIT_P99_DURING_SECONDS));
     }
 
     private static double fraction(final long part, final long whole)

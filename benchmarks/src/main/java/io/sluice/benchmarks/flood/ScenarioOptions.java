@@ -32,7 +32,7 @@ public final class ScenarioOptions
         "  --upstream-rate U            messages per second the upstream sink accepts (200)",
         "  --upstream-burst B           the sink's burst (20)",
         "  --message-bytes N            body size of every message (2048)",
-        "  --warmup-seconds S           legitimate traffic alone before the flood (10)",
+        "  --warmup-seconds S           partner traffic alone before the flood, longer than the /24 burst lasts (30)",
         "  --after-seconds S            legitimate traffic after the backlog is empty (10)",
         "  --max-seconds S              give up waiting for the backlog after S seconds (900)",
         "  --idle-seconds S             stop waiting for the backlog once no verdict reached the upstream for S s (20)",
@@ -60,7 +60,7 @@ public final class ScenarioOptions
     private double upstreamRate = 200;
     private int upstreamBurst = 20;
     private int messageBytes = 2048;
-    private int warmupSeconds = 10;
+    private int warmupSeconds = 30;
     private int afterSeconds = 10;
     private int maxSeconds = 900;
     private String protectedDomain = "protected.example";

@@ -147,9 +147,9 @@ final class ScenarioReport
         row(out, "DSNs to forged senders", r -> Long.toString(r.admission.dsnsToForgedSenders), "0");
         if (options.unknownUserMessages() > 0)
         {
-            row(out, "550 senders: 1 DSN/in-session/none/more", r -> r.admission.unknownUserExactlyOneDsn + "/"
+            row(out, "550 senders: 1 DSN/in-session/none/held/more", r -> r.admission.unknownUserExactlyOneDsn + "/"
                 + r.admission.unknownUserRefusedInSession + "/" + r.admission.unknownUserNoDsn + "/"
-                + r.admission.unknownUserSeveralDsns, "all 1 DSN or in-session");
+                + r.admission.unknownUserHeld + "/" + r.admission.unknownUserSeveralDsns, "all 1 DSN or in-session");
         }
         row(out, "legit accepted, no verdict upstream at end", r -> Integer.toString(r.admission.legitAcceptedWithoutVerdict),
             "0");

@@ -51,6 +51,7 @@ final class ScenarioRun
             log("starting " + system.name() + " (upstream sink on 127.0.0.1:" + sink.port() + ", "
                 + options.upstreamRate() + " msgs/s)");
             system.start(sink.port());
+            log("settings changed from the defaults: " + system.describe().getOrDefault(SystemUnderTest.CHANGED, "?"));
             try
             {
                 drive();

@@ -117,6 +117,8 @@ class AdmissionFiguresTest
             ledger.unknownUserRefused(owed.get(i).number(), 20 * S);
         }
         // owed.get(4): still being retried at the end.
+        final Ledger.LegitMessage held = ledger.legitMessage(0, FLOOD_START, true);
+        ledger.legitAccepted(held, FLOOD_START);                                 // accepted, never left: held
         ledger.bounce(List.of(FloodTraffic.returnSender(owed.get(1).number())));                 // exactly one
         ledger.bounce(List.of(FloodTraffic.returnSender(owed.get(2).number())));                 // two: one too many
         ledger.bounce(List.of(FloodTraffic.returnSender(owed.get(2).number()).toUpperCase()));
@@ -126,16 +128,17 @@ class AdmissionFiguresTest
 
         final AdmissionFigures figures = figures(snowshoe);
 
-        assertThat(figures.unknownUserMessages).isEqualTo(5);
+        assertThat(figures.unknownUserMessages).isEqualTo(6);
         assertThat(figures.unknownUserRefusedInSession).isEqualTo(1);
-        assertThat(figures.unknownUserAccepted).isEqualTo(3);
+        assertThat(figures.unknownUserAccepted).isEqualTo(4);
+        assertThat(figures.unknownUserHeld).isEqualTo(1);
         assertThat(figures.unknownUserExactlyOneDsn).isEqualTo(1);
         assertThat(figures.unknownUserSeveralDsns).isEqualTo(1);
         assertThat(figures.unknownUserNoDsn).isEqualTo(1);
         assertThat(figures.unknownUserNotTried).isEqualTo(1);
         assertThat(figures.dsnsToForgedSenders).isEqualTo(2);
         assertThat(figures.dsnsToOtherLegitSenders).isEqualTo(1);
-        assertThat(figures.legitAcceptedWithoutVerdict).as("each accepted one had its 550 upstream").isZero();
+        assertThat(figures.legitAcceptedWithoutVerdict).as("the held one").isEqualTo(1);
         assertThat(figures.partnerFirstTryAll().tried).as("unknown-user mail is not the partner's stream").isZero();
     }
 
