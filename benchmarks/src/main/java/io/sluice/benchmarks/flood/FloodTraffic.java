@@ -12,7 +12,7 @@ import java.util.Random;
  * What the scenario sends, generated from the options alone so that a run is reproducible: the flood's source
  * addresses and their messages, the legitimate sources, and every message's bytes.
  *
- * <p>The spoofed flood is incident 001's: mail whose envelope sender equals its recipient, in the protected domain,
+ * <p>The spoofed flood is a spoofing flood: mail whose envelope sender equals its recipient, in the protected domain,
  * from outside the trusted networks. The snowshoe flood has plausible senders instead, every message its own, from
  * many domains, to the protected domain's mailboxes: nothing in the envelope gives it away. Every flood message
  * carries a malware marker the upstream rejects with {@code 554 5.7.1}. Flood sources live in 127.64.0.0/10,

@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * The flood scenarios of the admission issue (issue 12, item 8), each run beside the legitimate partner stream:
  * <ul>
- * <li>{@link #SPOOFED}: incident 001's flood, envelope sender == recipient in the protected domain, malware inside;</li>
+ * <li>{@link #SPOOFED}: a spoofing flood, envelope sender == recipient in the protected domain, malware inside;</li>
  * <li>{@link #SNOWSHOE}: plausible, distinct senders from many domains to the protected domain's mailboxes, no spoof
  *     pattern, malware inside, from the same sources;</li>
  * <li>{@link #UNKNOWN_USERS}: one of those floods plus legitimate messages to recipients the upstream refuses
