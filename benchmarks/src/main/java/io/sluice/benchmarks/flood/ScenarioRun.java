@@ -2,7 +2,6 @@ package io.sluice.benchmarks.flood;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +28,10 @@ final class ScenarioRun
     private final Ledger ledger;
     private final List<Sample> samples = new ArrayList<>();
     private volatile boolean legitRunning = true;
+    /** Legitimate messages neither accepted nor given up on: still being tried or waiting for their next try. */
+    private final AtomicInteger legitOutstanding = new AtomicInteger();
+    private ScheduledExecutorService retryClock;
+    private ExecutorService legitSenders;
     private volatile long floodStart = Ledger.NEVER;
     private long floodSent = Ledger.NEVER;
     private long floodDrained = Ledger.NEVER;
@@ -72,7 +75,10 @@ final class ScenarioRun
     {
         final long base = ledger.now();
         final ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
-        final ExecutorService legitSenders = Executors.newFixedThreadPool(32);
+        // One thread per session in flight, however slow the server: a partner's MTAs send each message on its own,
+        // and a queue in the harness would count as the server's latency. Retries wait on the clock, not in a thread.
+        legitSenders = Executors.newCachedThreadPool();
+        retryClock = clock;
         final ExecutorService flooders = Executors.newFixedThreadPool(options.floodSessions());
         try
         {
@@ -91,7 +97,8 @@ final class ScenarioRun
                         && unknownUsersMade.get() < options.unknownUserMessages()
                         && unknownUsersMade.incrementAndGet() <= options.unknownUserMessages();
                     final Ledger.LegitMessage message = ledger.legitMessage(source, ledger.now(), unknownUser);
-                    legitSenders.execute(() -> sendLegit(message));
+                    legitOutstanding.incrementAndGet();
+                    legitSenders.execute(() -> sendLegit(message, 0));
                 }
             }, 0, (long)(SECOND / options.legitRate()), TimeUnit.NANOSECONDS);
 
@@ -139,8 +146,13 @@ final class ScenarioRun
             sleepUntil(ledger.now() + options.afterSeconds() * SECOND);
             legitRunning = false;
             legitStopped = ledger.now();
+            final long retriesEnd = ledger.now() + 120 * SECOND;
+            while (legitOutstanding.get() > 0 && ledger.now() < retriesEnd)
+            {
+                Thread.sleep(100);
+            }
             legitSenders.shutdown();
-            legitSenders.awaitTermination(120, TimeUnit.SECONDS);
+            legitSenders.awaitTermination(30, TimeUnit.SECONDS);
             awaitQuiet(giveUp, idle);
         }
         finally
@@ -264,61 +276,78 @@ final class ScenarioRun
     }
 
     /**
-     * One legitimate message, as a real MTA sends it, one connection per try: retried a second after a temporary
-     * refusal, until accepted; a permanent refusal ends it (the sender's MTA would tell the sender at once).
+     * One try of a legitimate message, as a real MTA sends it, one connection per try: after a temporary refusal the
+     * next try is scheduled a second later (until accepted, or {@value #LEGIT_RETRY_LIMIT} tries); a permanent refusal
+     * ends it (the sender's MTA would tell the sender at once).
      */
-    private void sendLegit(final Ledger.LegitMessage message)
+    private void sendLegit(final Ledger.LegitMessage message, final int attempt)
     {
         final InetAddress source = FloodTraffic.address(traffic.legitSource(message.source()));
-        final InetSocketAddress server = system.smtp();
-        for (int attempt = 0; attempt < LEGIT_RETRY_LIMIT; attempt++)
+        message.attempted();
+        SmtpClientSession.Reply reply;
+        try (SmtpClientSession session = SmtpClientSession.connect(source, system.smtp()))
         {
-            message.attempted();
-            SmtpClientSession.Reply reply;
-            try (SmtpClientSession session = SmtpClientSession.connect(source, server))
+            reply = session.reply();
+            if (reply.code() == 220)
             {
-                reply = session.reply();
-                if (reply.code() == 220)
-                {
-                    reply = session.command("EHLO mta" + message.source() + ".partner.example");
-                }
-                if (reply.positive())
-                {
-                    reply = message.unknownUser()
-                        ? transaction(session, FloodTraffic.returnSender(message.number()),
-                            traffic.unknownRecipient(message.number()), traffic.unknownUserMessage(message.number()))
-                        : transaction(session, traffic.legitSender(message.source()),
-                            traffic.legitRecipient(message.number()), traffic.legitMessage(message.number(), message.source()));
-                }
-                ledger.legitFirstReply(message, reply.code(), reply.code() == 250 ? "250" : reply.reason());
-                if (reply.code() == 250)
-                {
-                    ledger.legitAccepted(message, ledger.now());
-                    session.quit();
-                    return;
-                }
+                reply = session.command("EHLO mta" + message.source() + ".partner.example");
+            }
+            if (reply.positive())
+            {
+                reply = message.unknownUser()
+                    ? transaction(session, FloodTraffic.returnSender(message.number()),
+                        traffic.unknownRecipient(message.number()), traffic.unknownUserMessage(message.number()))
+                    : transaction(session, traffic.legitSender(message.source()),
+                        traffic.legitRecipient(message.number()), traffic.legitMessage(message.number(), message.source()));
+            }
+            ledger.legitFirstReply(message, reply.code(), reply.code() == 250 ? "250" : reply.reason());
+            if (reply.code() == 250)
+            {
+                ledger.legitAccepted(message, ledger.now());
                 session.quit();
-            }
-            catch (final IOException ex)
-            {
-                reply = new SmtpClientSession.Reply(0, "connection failed: " + ex.getClass().getSimpleName());
-                ledger.legitFirstReply(message, 0, reply.reason());
-            }
-            ledger.legitRefused(reply.reason());
-            if (reply.code() >= 500)
-            {
-                ledger.legitRefusedPermanently(message, reply.reason());
+                legitOutstanding.decrementAndGet();
                 return;
             }
-            try
+            session.quit();
+        }
+        catch (final IOException ex)
+        {
+            reply = new SmtpClientSession.Reply(0, "connection failed: " + ex.getClass().getSimpleName());
+            ledger.legitFirstReply(message, 0, reply.reason());
+        }
+        ledger.legitRefused(reply.reason());
+        if (reply.code() >= 500)
+        {
+            ledger.legitRefusedPermanently(message, reply.reason());
+            legitOutstanding.decrementAndGet();
+        }
+        else if (attempt + 1 >= LEGIT_RETRY_LIMIT || !retryLater(() -> sendLegit(message, attempt + 1)))
+        {
+            legitOutstanding.decrementAndGet();
+        }
+    }
+
+    /** @return whether {@code retry} was scheduled a second from now (not once the run is being torn down) */
+    private boolean retryLater(final Runnable retry)
+    {
+        try
+        {
+            retryClock.schedule(() ->
             {
-                Thread.sleep(1000);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                return;
-            }
+                try
+                {
+                    legitSenders.execute(retry);
+                }
+                catch (final java.util.concurrent.RejectedExecutionException ex)
+                {
+                    legitOutstanding.decrementAndGet();
+                }
+            }, 1, TimeUnit.SECONDS);
+            return true;
+        }
+        catch (final java.util.concurrent.RejectedExecutionException ex)
+        {
+            return false;
         }
     }
 
