@@ -46,8 +46,12 @@ etc_postfix_fingerprint() {
 }
 
 SYSTEMS=sluice,postfix
+RUNS_POSTFIX=1
+PREVIOUS=
 for arg in "$@"; do
     [[ $arg == --systems ]] && SYSTEMS=custom
+    [[ $PREVIOUS == --systems && $arg != *postfix* ]] && RUNS_POSTFIX=0
+    PREVIOUS=$arg
 done
 if [[ $SYSTEMS != custom ]] && ! command -v postfix >/dev/null; then
     [[ $(id -u) == 0 ]] || die "Postfix is missing and installing it needs root (or pass --systems sluice)"
@@ -98,7 +102,7 @@ java ${JAVA_OPTS:-} -cp "$JAR" io.sluice.benchmarks.flood.FloodScenario --out "$
     echo "Machine: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores," \
         "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r)," \
         "$(java -version 2>&1 | head -1); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "Postfix: $(postconf -d -h mail_version 2>/dev/null || echo not run); Sluice: git" \
+    echo "Postfix: $([[ $RUNS_POSTFIX == 1 ]] && postconf -d -h mail_version 2>/dev/null || echo not run); Sluice: git" \
         "$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null)"
     echo "Command: $([[ $QUICK == 1 ]] && echo 'QUICK=1 ')benchmarks/flood-vs-postfix.sh $*;" \
         "ran $(( $(date +%s) - STARTED )) s"

@@ -166,7 +166,7 @@ final class RunResult
         long held = 0;
         boolean any = false;
         for (final String key : List.of("HeldMessages", "PausedMessages", "DeferredMessages", "ReadyMessages",
-            "InFlightMessages", "maildrop", "incoming", "active", "deferred", "hold"))
+            "InFlightMessages", "QuarantinedMessages", "maildrop", "incoming", "active", "deferred", "hold"))
         {
             final String value = description.get("atTheEnd." + key);
             if (value != null)

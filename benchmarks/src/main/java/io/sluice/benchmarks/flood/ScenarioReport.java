@@ -138,9 +138,9 @@ final class ScenarioReport
         }
         for (final String phase : AdmissionFigures.PHASES)
         {
-            row(out, "partner latency " + phase + " p50/p99/max (s)",
-                r -> f2(RunResult.percentile(r.latencySeconds.get(phase), 50)) + "/"
-                    + f2(RunResult.percentile(r.latencySeconds.get(phase), 99)) + "/"
+            row(out, "partner " + phase + ": arrived, p50/p99/max (s)",
+                r -> r.latencySeconds.get(phase).length + ", " + f2(RunResult.percentile(r.latencySeconds.get(phase), 50))
+                    + "/" + f2(RunResult.percentile(r.latencySeconds.get(phase), 99)) + "/"
                     + f2(RunResult.percentile(r.latencySeconds.get(phase), 100)),
                 phase.equals("during") ? "p99 < " + f1(TARGET_LEGIT_P99_SECONDS) : "");
         }

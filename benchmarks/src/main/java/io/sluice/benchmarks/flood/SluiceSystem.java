@@ -217,7 +217,8 @@ final class SluiceSystem implements SystemUnderTest
         {
             return state;
         }
-        read(state, DRAIN_BEAN, "HeldMessages", "PausedMessages", "DeferredMessages", "ReadyMessages", "InFlightMessages");
+        read(state, DRAIN_BEAN, "HeldMessages", "PausedMessages", "DeferredMessages", "ReadyMessages", "InFlightMessages",
+            "QuarantinedMessages");
         read(state, "io.sluice:type=Tenants", "HeldTenants");
         read(state, "io.sluice:type=Bounces", "DsnsSpooled", "Suppressed", "SuppressedByReason", "Budget");
         return state;
