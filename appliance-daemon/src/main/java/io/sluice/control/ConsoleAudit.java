@@ -1,5 +1,8 @@
 package io.sluice.control;
 
+import java.util.Set;
+import java.util.stream.Collectors;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,9 +23,10 @@ final class ConsoleAudit
         AUDIT.warn("audit: {} refused {} {}: {}", principal, operation, target, reason);
     }
 
-    static void login(final String principal, final String from, final Object roles)
+    static void login(final String principal, final String from, final Set<Role> roles)
     {
-        AUDIT.info("audit: {} logged in from {} as {}", principal, from, roles);
+        AUDIT.info("audit: {} logged in from {} as {}", principal, from,
+            roles.stream().map(Role::word).collect(Collectors.joining(", ")));
     }
 
     static void loginRefused(final String principal, final String from, final String reason)

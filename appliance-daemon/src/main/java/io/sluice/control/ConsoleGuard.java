@@ -123,8 +123,8 @@ final class ConsoleGuard implements InvocationHandler
         final String principal = CallerPrincipal.name(subject);
         final String what = member == null ? String.valueOf(bean) : bean + " " + member;
         ConsoleAudit.refused(principal, operation, what, reason);
-        throw new SecurityException("access denied: " + principal + " " + RolePrincipal.roles(subject) + " may not "
-            + operation + " " + what + ": " + reason);
+        throw new SecurityException("access denied: " + principal + " (" + RolePrincipal.roles(subject).stream().map(Role::word)
+            .collect(Collectors.joining(", ")) + ") may not " + operation + " " + what + ": " + reason);
     }
 
     private Object forward(final Method method, final Object[] args) throws Throwable

@@ -11,7 +11,7 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.rmi.server.RMIClientSocketFactory;
 import java.rmi.server.RMIServerSocketFactory;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Objects;
 
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
@@ -83,32 +83,37 @@ public final class ConsoleSocket
         }
     }
 
-    /** Hands RMI the socket already bound, once: RMI asks for one server socket per endpoint. */
+    /** Binds the console's socket when RMI asks for its endpoint's server socket. */
     static final class Server implements RMIServerSocketFactory
     {
         private final Path path;
-        private final AtomicReference<ServerSocket> bound;
+        private final GroupPrincipal group;
 
-        Server(final Path path, final ServerSocket bound)
+        Server(final Path path, final GroupPrincipal group)
         {
             this.path = path;
-            this.bound = new AtomicReference<>(bound);
+            this.group = group;
         }
 
         @Override
         public ServerSocket createServerSocket(final int port) throws IOException
         {
-            final ServerSocket socket = bound.getAndSet(null);
-            if (socket == null)
-            {
-                throw new IOException("the console socket " + path + " is already in use by this connector");
-            }
-            return socket;
+            return bind(path, group);
         }
 
-        // Object's identity equality on purpose: RMI shares one endpoint (one socket) between the registry and the
-        // connector because they are given this one factory, and keeps endpoints after they close; a factory equal by
-        // path would hand a restarted console the closed endpoint of the one before.
+        // Equal factories make one RMI endpoint: the registry and the connector share the socket, and a console
+        // restarted in the same JVM gets the same endpoint back, where the clients' pooled connections still lead.
+        @Override
+        public boolean equals(final Object other)
+        {
+            return other instanceof Server server && server.path.equals(path) && Objects.equals(server.group, group);
+        }
+
+        @Override
+        public int hashCode()
+        {
+            return path.hashCode();
+        }
     }
 
     /** What a console (the {@code sluice} command, a test) connects with; RMI sends it to the client inside each stub. */

@@ -25,6 +25,8 @@ import javax.management.remote.rmi.RMIJRMPServerImpl;
 import javax.net.ssl.SSLServerSocketFactory;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
 
+import com.sun.security.auth.module.UnixSystem;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,11 +83,10 @@ public final class JmxServer implements AutoCloseable
         try
         {
             Files.createDirectories(path.toAbsolutePath().getParent());
-            final ServerSocket bound = ConsoleSocket.bind(path, context.socketGroup());
-            final long daemonUid = ((Number)Files.getAttribute(path, "unix:uid")).longValue();
+            final long daemonUid = new UnixSystem().getUid();
             final JmxServer started = start(ConsoleSocket.PSEUDO_PORT, new ConsoleSocket.Client(path),
-                new ConsoleSocket.Server(path, bound), new PeerAccess(daemonUid, context.diagnostics()), policy, server,
-                localServiceUrl(), path);
+                new ConsoleSocket.Server(path, context.socketGroup()), new PeerAccess(daemonUid, context.diagnostics()),
+                policy, server, localServiceUrl(), path);
             LOG.info("JMX console on {} (mode {}{}; logins by the kernel's peer credentials{})", path,
                 context.socketGroup() == null ? "0600, root and the daemon's user" : "0660, group ",
                 context.socketGroup() == null ? "" : context.socketGroup().getName(),

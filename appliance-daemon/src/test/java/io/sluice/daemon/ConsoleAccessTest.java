@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,17 +66,9 @@ class ConsoleAccessTest
 
     private SluiceDaemon start(final int port) throws IOException
     {
-        return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, Map.of(
-            "spool.directory", dir.resolve("spool").toString(),
-            "smtp.listen", "127.0.0.1:0",
-            "jmx.diagnostics", "true",
-            "jmx.remote", "true",
-            "jmx.port", Integer.toString(port),
-            "jmx.passwordFile", dir.resolve("jmx.password").toString(),
-            "jmx.accessFile", dir.resolve("jmx.access").toString(),
-            "jmx.ssl", "true",
-            "jmx.ssl.keyStore", dir.resolve("server.p12").toString(),
-            "jmx.ssl.keyStorePasswordFile", dir.resolve("server.pw").toString()))));
+        final Map<String, String> settings = ConsoleStores.remoteSettings(dir, port);
+        settings.put("jmx.diagnostics", "true");
+        return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, settings)));
     }
 
     @Test
@@ -114,7 +107,7 @@ class ConsoleAccessTest
         final Set<String> sluiceChecks = outcomes.keySet().stream().filter(key -> key.startsWith("admin "))
             .map(key -> key.substring("admin ".length())).filter(check -> check.startsWith("op:") || check.startsWith("set:"))
             .collect(Collectors.toSet());
-        final Set<String> table = new java.util.HashSet<>(OPERATOR_OPERATIONS);
+        final Set<String> table = new HashSet<>(OPERATOR_OPERATIONS);
         table.addAll(MONITOR_OPERATIONS);
         table.addAll(ADMIN_OPERATIONS);
         assertThat(sluiceChecks).as("every io.sluice setter and operation has its role in this test's table")
@@ -182,7 +175,7 @@ class ConsoleAccessTest
 
     private static Set<String> union(final Set<String> a, final Set<String> b)
     {
-        final Set<String> all = new java.util.HashSet<>(a);
+        final Set<String> all = new HashSet<>(a);
         all.addAll(b);
         return all;
     }

@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,6 +38,22 @@ final class ConsoleStores
         final Path passwords = Files.writeString(dir.resolve("jmx.password"), passwordLines + "\n");
         Files.setPosixFilePermissions(passwords, PosixFilePermissions.fromString("rw-------"));
         Files.writeString(dir.resolve("jmx.access"), accessLines + "\n");
+    }
+
+    /** @return the settings of a daemon in {@code dir} serving the TCP console on {@code port} with what {@link #make} made. */
+    static Map<String, String> remoteSettings(final Path dir, final int port)
+    {
+        final Map<String, String> settings = new HashMap<>();
+        settings.put("spool.directory", dir.resolve("spool").toString());
+        settings.put("smtp.listen", "127.0.0.1:0");
+        settings.put("jmx.remote", "true");
+        settings.put("jmx.port", Integer.toString(port));
+        settings.put("jmx.passwordFile", dir.resolve("jmx.password").toString());
+        settings.put("jmx.accessFile", dir.resolve("jmx.access").toString());
+        settings.put("jmx.ssl", "true");
+        settings.put("jmx.ssl.keyStore", dir.resolve("server.p12").toString());
+        settings.put("jmx.ssl.keyStorePasswordFile", dir.resolve("server.pw").toString());
+        return settings;
     }
 
     private static void keytool(final Path dir, final String... args) throws IOException, InterruptedException

@@ -52,16 +52,8 @@ class JmxTlsTest
 
     private SluiceDaemon start(final int jmxPort) throws IOException
     {
-        return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, Map.of(
-            "spool.directory", dir.resolve("spool").toString(),
-            "smtp.listen", "127.0.0.1:0",
-            "jmx.remote", "true",
-            "jmx.port", Integer.toString(jmxPort),
-            "jmx.passwordFile", dir.resolve("jmx.password").toString(),
-            "jmx.accessFile", dir.resolve("jmx.access").toString(),
-            "jmx.ssl", "true",
-            "jmx.ssl.keyStore", dir.resolve("server.p12").toString(),
-            "jmx.ssl.keyStorePasswordFile", dir.resolve("server.pw").toString()))));
+        return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null,
+            ConsoleStores.remoteSettings(dir, jmxPort))));
     }
 
     /** {@code sluice} in a JVM of its own, as its launcher runs it: the TLS defaults it sets are its own. */
