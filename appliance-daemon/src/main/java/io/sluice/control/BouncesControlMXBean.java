@@ -26,6 +26,15 @@ public interface BouncesControlMXBean
     @Description("Bounces suppressed, one line per reason: REASON count")
     String[] getSuppressedByReason();
 
+    @Description("Bounces deferred over the budget: held in the spool and sent as the budget window allows, never dropped")
+    long getDeferred();
+
+    @Description("Deferred bounces waiting in the spool now")
+    int getDeferredWaiting();
+
+    @Description("Sends up to max deferred bounces now, oldest first, whatever the budget (charged to it); returns how many")
+    int releaseDeferred(@Description(value = "how many at most, at least 1", name = "max") int max);
+
     @Description("The bounce budget over its sliding window: accepted, bounces, allowed")
     String getBudget();
 

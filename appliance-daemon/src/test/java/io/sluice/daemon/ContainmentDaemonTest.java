@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.management.MBeanServerConnection;
@@ -66,16 +65,14 @@ class ContainmentDaemonTest
 
     private SluiceDaemon start() throws IOException
     {
-        final Map<String, String> settings = new HashMap<>(Map.of(
-            "spool.directory", dir.resolve("spool").toString(),
-            "smtp.listen", "127.0.0.1:0",
-            "relay.domains", "relay.test",
+        final Map<String, String> settings = DaemonOnTestClocks.settings(dir, upstream);
+        settings.putAll(Map.of(
             "tenant.acme.networks", "127.0.1.0/24",
             "tenant.spammy.networks", "127.0.2.0/24",
             "tenant.other.networks", "127.0.3.0/24",
-            "delivery.route.default.target", upstream.target(),
-            "delivery.route.notifications.target", "dir:" + dir.resolve("notifications"),
             "containment.operatorAddress", "ops@relay.test"));
+        // The tenants are customers of a shared relay: their networks may send anywhere, so their mail is their own.
+        settings.put("relay.trustedNetworks", "127.0.1.0/24,127.0.2.0/24,127.0.3.0/24");
         // A one-minute window in 10 s slots; the surge rule after five minutes of history; ratios over 30 verdicts.
         settings.putAll(Map.of(
             "containment.windowMs", "60000",
@@ -85,15 +82,7 @@ class ContainmentDaemonTest
             "containment.minSurgeMessages", "50",
             "containment.baselineHalfLifeMs", "3600000",
             "containment.minVerdicts", "30"));
-        for (final String kind : List.of("ip", "network", "senderDomain", "tenant"))
-        {
-            settings.put("admission." + kind + ".burst", "10000");
-        }
-        final DaemonSettings loaded = DaemonSettings.load(null, settings);
-        final SluiceDaemon.Configuration real = SluiceDaemon.Configuration.of(loaded);
-        return SluiceDaemon.start(new SluiceDaemon.Configuration(real.spool(), real.admission(), real.ingress(),
-            real.sources(), real.drain(), real.delivery(), real.jmx(), real.bounce(),
-            ContainmentSettings.context(loaded, clock, clock)));
+        return DaemonOnTestClocks.start(settings, clock, null);
     }
 
     private static void send(final SluiceDaemon daemon, final String tenant, final String from, final String to,
@@ -134,8 +123,8 @@ class ContainmentDaemonTest
     }
 
     /**
-     * Containment marks a tenant held (and saves that) before its listener pauses the drain, so mail sent in between
-     * may still leave: the notice, spooled after the pause, says the drain has the hold.
+     * Containment marks a tenant held (and saves that) before its listener journals its mail held, so mail sent in
+     * between may still leave: the notice, spooled after the held statuses are queued, says the hold is in force.
      */
     private void awaitHeldInTheDrain(final Containment containment, final String tenant)
     {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.function.UnaryOperator;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.Cidr;
 import org.junit.jupiter.api.Test;
 
 class AdmissionContextTest

@@ -24,6 +24,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
 
+import io.sluice.control.BouncesControlMXBean;
 import io.sluice.control.ConsoleSocket;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.DrainControlMXBean;
@@ -229,6 +230,11 @@ final class DaemonClient implements AutoCloseable
     TenantsControlMXBean tenants() throws CommandException
     {
         return proxy("Tenants", TenantsControlMXBean.class);
+    }
+
+    BouncesControlMXBean bounces() throws CommandException
+    {
+        return proxy("Bounces", BouncesControlMXBean.class);
     }
 
     /** @return whether the daemon registered {@code io.sluice:type=<type>}; newer MXBeans are optional. */

@@ -46,8 +46,12 @@ public final class SluiceCommand
         "                        stop or restart sending upstream: every route, one route, one tenant or",
         "                        one source; the mail stays in the spool; kept across restarts",
         "  retry                 retry every deferred message now instead of at its retry time",
+        "  dsns [release [N]]    DSNs deferred over the bounce budget, waiting in the spool; release sends N of",
+        "                        them (default all) now, oldest first, whatever the budget",
         "  rate ROUTE RATE BURST set a route's egress rate (messages/s) and burst; ends any back-off",
         "  connections ROUTE N   set a route's connection limit",
+        "  spool verify DIR      offline, daemon stopped or not: read the spool folder DIR without writing to it",
+        "                        and list its journal files, damaged spans and pending messages (exit 1 if damaged)",
         "options:",
         "  --socket PATH         the daemon's local console socket (default: jmx.socket from " + Invocation.DEFAULT_CONFIG,
         "                        when readable, else " + JmxContext.SERVICE_SOCKET + "); root and the sluice-admin group",
@@ -101,6 +105,11 @@ public final class SluiceCommand
         {
             out.println(USAGE);
             return EXIT_OK;
+        }
+        if ("spool".equals(invocation.command()))
+        {
+            // Offline: reads the folder, never the daemon.
+            return SpoolVerifyCommand.run(invocation, out, err);
         }
         try
         {
@@ -162,6 +171,7 @@ public final class SluiceCommand
                 }
             }
             case "drain" -> DrainCommands.check(invocation);
+            case "dsns" -> BounceCommands.check(invocation);
             case "rate" ->
             {
                 invocation.operand(2, "a route, a rate in messages per second and a burst, e.g. rate default 100 10");
@@ -222,6 +232,8 @@ public final class SluiceCommand
                 return TenantCommands.run(invocation, daemon);
             case "drain", "retry", "rate", "connections":
                 return DrainCommands.run(invocation, daemon);
+            case "dsns":
+                return BounceCommands.run(invocation, daemon);
             default:
                 throw CommandException.usage("unknown command: " + invocation.command());
         }
