@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.sluice.config.InvalidSettingException;
-import io.sluice.net.Cidr;
 import io.sluice.net.MailAddress;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.PendingMessage;

@@ -5,8 +5,8 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.sluice.admission.Cidr;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.Cidr;
 
 /**
  * A list of networks and the one question asked of it: is a message's source key (the client's address literal, as
