@@ -4,7 +4,6 @@ import static io.sluice.ingress.SmtpTestClient.expect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

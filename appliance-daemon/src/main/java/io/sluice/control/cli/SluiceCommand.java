@@ -12,8 +12,8 @@ import io.sluice.control.TenantsControlMXBean;
 
 /**
  * {@code sluice}: the operator's shell console for a running daemon, over its local console socket (root and the
- * sluice-admin group, no password) or, with {@code --jmx}, its TLS TCP console with a login. Each subcommand is one or a few MXBean calls; whatever the daemon refuses is shown
- * with the daemon's own message.
+ * sluice-admin group, no password) or, with {@code --jmx}, its TLS TCP console with a login. Each subcommand is one
+ * or a few MXBean calls; whatever the daemon refuses is shown with the daemon's own message.
  *
  * <p>Exit codes: 0 done; 1 the daemon refused (a malformed CIDR, an unknown block, a role without the right, bad
  * credentials); 2 usage error; 3 cannot reach the daemon (the message says where it tried).
