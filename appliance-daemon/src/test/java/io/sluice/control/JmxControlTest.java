@@ -117,7 +117,7 @@ class JmxControlTest
     }
 
     @Test
-    void shouldRefuseATcpConsoleWithoutPasswordsRolesAndTlsAndFilesNoConsoleReads() throws Exception
+    void shouldRefuseATcpConsoleWithoutPasswordsRolesAndTlsAndASocketAnyoneCouldReplace() throws Exception
     {
         final Path passwords = Files.writeString(dir.resolve("jmx.password"), "ops s3cret\n");
         Files.setPosixFilePermissions(passwords, PosixFilePermissions.fromString("rw-------"));
@@ -141,5 +141,9 @@ class JmxControlTest
             .hasMessageStartingWith("jmx.passwordFile=" + passwords + ": " + passwords + " is readable by every user");
         assertThatThrownBy(() -> new JmxContext().socket(dir.resolve("x".repeat(120))).conclude())
             .hasMessageContaining("too long for a Unix socket");
+        final Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertThatThrownBy(() -> new JmxContext().socket(open.resolve("jmx.sock")).conclude())
+            .hasMessageContaining("is writable by every user (and not sticky)");
     }
 }

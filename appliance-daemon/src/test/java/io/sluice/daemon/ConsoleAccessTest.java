@@ -48,7 +48,8 @@ class ConsoleAccessTest
         "op:Drain.setRouteRate", "op:Drain.setRouteConnections", "op:Drain.pauseTenant", "op:Drain.resumeTenant",
         "op:Drain.pauseSource", "op:Drain.resumeSource",
         "op:Tenants.hold", "op:Tenants.release", "op:Tenants.samples",
-        "op:Bounces.suppress", "op:Bounces.unsuppress", "op:Bounces.blockSender", "op:Bounces.unblockSender");
+        "op:Bounces.suppress", "op:Bounces.unsuppress", "op:Bounces.blockSender", "op:Bounces.unblockSender",
+        "op:Bounces.releaseDeferred");
     private static final List<String> NOBODY_MAY = List.of("mlet", "unregister");
     private static final List<String> DIAGNOSTICS_ONLY = List.of("diagnosticCommand", "dumpHeap", "setPlatformAttribute",
         "platformGc", "seesDiagnosticBeans");
