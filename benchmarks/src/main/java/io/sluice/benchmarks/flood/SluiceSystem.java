@@ -15,6 +15,10 @@ import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
+import io.sluice.control.ConsoleSocket;
+import io.sluice.control.JmxContext;
+import io.sluice.control.JmxServer;
+
 /**
  * The Sluice daemon as the scenario runs it: its own launcher (or any command that starts
  * {@code io.sluice.daemon.SluiceDaemon}), a spool in the work folder, the protected domain relayed to the sink
@@ -33,7 +37,6 @@ final class SluiceSystem implements SystemUnderTest
     private final Path work;
     private Process process;
     private int smtpPort;
-    private int jmxPort;
     private JMXConnector jmx;
     private List<String> settings = List.of();
     private int sinkPort;
@@ -83,8 +86,7 @@ final class SluiceSystem implements SystemUnderTest
 
     private List<String> plumbing()
     {
-        return List.of("spool.directory=" + work.resolve("spool"), "smtp.listen=127.0.0.1:" + smtpPort,
-            "jmx.port=" + jmxPort);
+        return List.of("spool.directory=" + work.resolve("spool"), "smtp.listen=127.0.0.1:" + smtpPort);
     }
 
     private List<String> required(final int sinkPort)
@@ -132,7 +134,6 @@ final class SluiceSystem implements SystemUnderTest
     {
         Files.createDirectories(work);
         smtpPort = Processes.freePort();
-        jmxPort = Processes.freePort();
         this.sinkPort = sinkPort;
         settings = scenarioSettings(sinkPort);
         final List<String> command = new ArrayList<>(launch);
@@ -150,13 +151,15 @@ final class SluiceSystem implements SystemUnderTest
     /** The control plane may bind its connector just after SMTP answers: a few tries, then go without. */
     private JMXConnector connectJmx() throws InterruptedException
     {
-        final String url = "service:jmx:rmi://127.0.0.1:" + jmxPort + "/jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi";
+        // The daemon's local console socket (<spool.directory>/jmx.sock): this harness runs as the daemon's user.
+        final Map<String, Object> env = Map.of("com.sun.jndi.rmi.factory.socket",
+            new ConsoleSocket.Client(work.resolve("spool").resolve(JmxContext.SOCKET_FILE_NAME)));
         IOException last = null;
         for (int attempt = 0; attempt < 40; attempt++)
         {
             try
             {
-                return JMXConnectorFactory.connect(new JMXServiceURL(url));
+                return JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.localServiceUrl()), env);
             }
             catch (final IOException ex)
             {
