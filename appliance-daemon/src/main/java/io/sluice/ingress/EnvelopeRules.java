@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What is refused at SMTP time because it would otherwise be accepted only to bounce (incident 001): senders on
+ * What is refused at SMTP time because it would otherwise be accepted only to bounce (backscatter): senders on
  * {@value #BLOCKED_SENDERS} at MAIL FROM ({@code 550 5.7.1}), and recipients missing from the
  * {@value #LOCAL_RECIPIENTS} file in a domain it lists at RCPT ({@code 550 5.1.1}). The real client learns of it
  * in-session; nobody whose address was forged gets a bounce.

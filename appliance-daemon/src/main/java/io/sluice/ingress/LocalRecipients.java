@@ -12,7 +12,7 @@ import java.util.Set;
 /**
  * The recipients that exist in the domains this appliance accepts mail for, read from the file
  * {@code relay.localRecipients} names, so a message to a mailbox that does not exist is refused at RCPT with
- * {@code 550 5.1.1} instead of being accepted and bounced later (incident 001: the bounce would go to a sender who is
+ * {@code 550 5.1.1} instead of being accepted and bounced later (backscatter: the bounce would go to a sender who is
  * usually forged; the refusal goes to the real client).
  *
  * <p>One entry a line: {@code user@example.com} is a recipient that exists; {@code @example.com} accepts every

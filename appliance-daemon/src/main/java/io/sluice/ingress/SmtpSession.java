@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Admission is asked at the cheapest point: the connection before the greeting, the message at MAIL,
  * each recipient at RCPT, so a flood is refused in-session before any DATA is read and never accepted to
- * be bounced later (incident 001). The {@code 250} for a message is sent only when the spool's append
+ * be bounced later (backscatter). The {@code 250} for a message is sent only when the spool's append
  * future completes, i.e. after the msync that covers it. While that is pending, further pipelined
  * commands (RFC 2920) wait in arrival order, so replies keep their order.
  */

@@ -13,7 +13,7 @@ import io.sluice.admission.Cidr;
 /**
  * Who a client is: whether it may relay anywhere (trusted networks, such as the appliance's own senders),
  * whether its mail is the appliance's system notifications (their own lane, so a customer flood never
- * delays an alert: incident 000's lesson), which tenant it belongs to, which recipient domains anyone
+ * delays an alert about a suspended route), which tenant it belongs to, which recipient domains anyone
  * may send to (the relay domains), and which senders and recipients are refused outright ({@link EnvelopeRules}).
  * Immutable but for the rules' live lists; shared by every session.
  */

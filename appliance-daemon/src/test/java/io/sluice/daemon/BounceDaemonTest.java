@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Incident 001 end to end, at size: the whole daemon, in-process, takes 5,000 spoofed messages over SMTP (sender ==
+ * A backscatter flood end to end, at size: the whole daemon, in-process, takes 5,000 spoofed messages over SMTP (sender ==
  * recipient in the relay domain, from outside the trusted networks), and a real SMTP server refuses every one after its
  * data with {@code 554 5.7.1}, as a malware scanner would. Not one bounce is generated: the counters, the sink (which
  * receives no DSN) and the journal (5,000 recipients {@code SUPPRESSED} for {@code SPOOF_PATTERN}) all say so. A

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Incident 000's lesson end to end, automatically: the running daemon, delivering over SMTP to a real server, holds a
+ * Containment end to end, automatically: the running daemon, delivering over SMTP to a real server, holds a
  * tenant that turns abusive, within the window, while another tenant's mail keeps flowing throughout, and tells the
  * operator through the notifications lane. Two ways to turn abusive: a volume surge over SMTP after a normal rate was
  * learned, and a run of upstream {@code 5.7.x} rejections over the minimum number of verdicts. Then across a restart:

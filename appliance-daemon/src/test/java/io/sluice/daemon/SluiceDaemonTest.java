@@ -19,6 +19,11 @@ import io.sluice.spool.SpoolAwait;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The daemon as a newcomer starts it: on the embedded defaults, as a child JVM, stopping cleanly on SIGTERM; a message
+ * sent to it appears as an {@code .eml} in the default route's {@code new/} folder beside the spool; a bad setting is
+ * refused by name without touching the spool.
+ */
 class SluiceDaemonTest
 {
     @TempDir

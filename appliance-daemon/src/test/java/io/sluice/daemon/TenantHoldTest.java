@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Incident 000's lesson end to end: an operator holds one tenant over JMX; its mail stays in the spool while
+ * Holding one tenant end to end: an operator holds one tenant over JMX; its mail stays in the spool while
  * another tenant's mail keeps flowing to the default route; a purge without the exact confirmation changes
  * nothing; a release sends the held mail on.
  */

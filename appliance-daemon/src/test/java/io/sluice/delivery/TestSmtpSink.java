@@ -33,7 +33,7 @@ import javax.net.ssl.SSLSocket;
  * {@code 550 5.7.1}, {@code defer...} {@code 451 4.3.0}, {@code deferonce...} {@code 451 4.3.0} the first time and
  * {@code 250} after, {@code throttle...} {@code 421 4.7.0} and the connection closed; anyone else {@code 250}. A message
  * with a {@code malware...} recipient is taken at RCPT and refused after its data with {@code 554 5.7.1}, as a content
- * scanner refuses incident 001's attachments (counted in {@link #contentRejections()}). A sender whose local part
+ * scanner refuses a spoofing flood's malware attachments (counted in {@link #contentRejections()}). A sender whose local part
  * starts with {@code refused} gets {@code 550 5.7.1} at MAIL.
  *
  * <p>Per connection and per message, from queues the test fills: {@link #greetings} (e.g. a {@code 421} greeting, after

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Refusing in-session what would otherwise only bounce (incident 001), over real SMTP: a blocked sender at MAIL FROM
+ * Refusing in-session what would otherwise only bounce (backscatter), over real SMTP: a blocked sender at MAIL FROM
  * ({@code 550 5.7.1}), an unknown recipient of a listed domain at RCPT ({@code 550 5.1.1}); the rest of the
  * transaction goes on, the refusals are counted, and a change of the recipients file is in force without a restart.
  */

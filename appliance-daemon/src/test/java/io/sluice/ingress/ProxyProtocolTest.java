@@ -15,6 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * PROXY protocol v1 and v2 headers set the client address (relay control and the envelope use it); a connection from
+ * a proxy that is not trusted is closed without a greeting.
+ */
 class ProxyProtocolTest
 {
     @TempDir

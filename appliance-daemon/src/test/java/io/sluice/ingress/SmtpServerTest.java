@@ -16,6 +16,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The SMTP server over real sockets: a message answered with its queue id only once durable, with a {@code Received:}
+ * header and unstuffed dots in the spool; SMTPUTF8 and BODY=8BITMIME journaled with the envelope, per transaction;
+ * pipelined commands answered in order across an append, and data pipelined behind DATA taken as data even while an
+ * earlier append is pending; smuggling variants refused with {@code 554 5.6.0} and never split; SIZE at MAIL and at
+ * the end of data; relay denied from outside; every malformed or out-of-order command answered precisely; binary
+ * garbage and NULs survived; too many bad commands disconnect; 10,000 pipelined recipients capped at the limit; idle
+ * and slow-drip DATA closed with {@code 421 4.4.2}; connections per address capped.
+ */
 class SmtpServerTest
 {
     @TempDir

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Incident 001 in miniature: 2,000 concurrent connections from 2,000 addresses in eight /24 networks try to
+ * A botnet flood in miniature: 2,000 concurrent connections from 2,000 addresses in eight /24 networks try to
  * send while one legitimate outside source sends its mail. Admission's clock is frozen, so no bucket refills
  * during the test and every count is exact: each flooding address gets at most its own burst, each network
  * at most the network burst, and the legitimate source, in a network of its own, gets every message in.

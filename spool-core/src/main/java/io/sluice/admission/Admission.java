@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * come in. In order: the blocklist, the spool's disk, backpressure from the backlog, the projected delay of the
  * message's lane, and token buckets per IP, per network, per sender domain, per tenant and global. Every refusal
  * is a typed {@link Decision} the SMTP layer maps to one reply, temporary ({@code 4xx}) unless it is a block, so
- * the sender keeps the mail and retries instead of the appliance bouncing it later (incident 001: a bounce per
+ * the sender keeps the mail and retries instead of the appliance bouncing it later (backscatter: a bounce per
  * blocked message doubled the load).
  *
  * <p>Thread-safety: every decision method is thread-safe, does no I/O and allocates nothing that outlives it,
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * one refuses, the tokens already taken are given back, so a refused message costs its source nothing in the
  * other buckets. Trusted sources are not charged to the {@link KeyKind#GLOBAL global} buckets: the global
  * ceiling exists to cap intake from outside, and a flood that drains it must not also silence the appliance's
- * own notifications (incident 000); trusted sources stay bounded by their own IP, network and tenant buckets.
+ * own notifications; trusted sources stay bounded by their own IP, network and tenant buckets.
  */
 public final class Admission implements AutoCloseable
 {
@@ -385,7 +385,7 @@ public final class Admission implements AutoCloseable
     }
 
     /**
-     * Classifies an envelope against the spoofing pattern of incident 001: from outside the trusted networks,
+     * Classifies an envelope against the spoofing pattern of a backscatter flood: from outside the trusted networks,
      * with a sender whose domain is protected (or a subdomain of one), or a sender equal to the recipient
      * (compared case-insensitively). The answer is the sender domain's own action if it is protected, else the
      * default action; {@link SpoofVerdict#PASS} for trusted sources, the null sender and everything else.

@@ -45,7 +45,7 @@ public final class AdmissionContext
     /**
      * The most keys (addresses, networks, domains, tenants) with a bucket at once. Buckets that have refilled
      * to full carry no information and are dropped first; memory stays bounded however many sources a flood
-     * uses (incident 001: thousands of IPs).
+     * uses (a botnet: thousands of IPs).
      */
     public static final String MAX_TRACKED_KEYS = "admission.maxTrackedKeys";
     public static final int DEFAULT_MAX_TRACKED_KEYS = 1_000_000;
@@ -61,7 +61,7 @@ public final class AdmissionContext
     /**
      * Trusted sources (the appliance's own notifications, the tenants' relays) are admitted through
      * backpressure until the backlog reaches this: a reserved share, so a customer flood never silences
-     * alerts (incident 000).
+     * alerts (about a suspended customer route, say).
      */
     public static final String BACKLOG_HARD_LIMIT = "admission.backlog.hardLimit";
     public static final long DEFAULT_BACKLOG_HARD_LIMIT = 150_000;
@@ -80,7 +80,7 @@ public final class AdmissionContext
 
     /**
      * A message that would wait longer than this behind the backlog on its lane is refused with a 4xx, so the
-     * sender keeps it and retries, rather than the appliance holding it for hours (incident 001's "the delay is
+     * sender keeps it and retries, rather than the appliance holding it for hours (an operator's "the delay is
      * still 6 hours"). 0 turns the bound off. Changeable live through {@link Admission#setMaxProjectedDelayMs}.
      */
     public static final String MAX_PROJECTED_DELAY_MS = "admission.maxProjectedDelayMs";

@@ -12,7 +12,7 @@ import java.util.TreeSet;
 /**
  * The blocked networks, read lock-free on every connection and changed copy-on-write by the control plane.
  * A lookup masks the address once per distinct prefix length in the list and probes a hash map, so it costs the
- * same for 5 entries as for the 5,000 of incident 001's remediation; an empty list costs one volatile read.
+ * same for 5 entries as for the 5,000 a botnet flood makes an operator block; an empty list costs one volatile read.
  */
 final class Blocklist
 {

@@ -2,7 +2,7 @@ package io.sluice.admission;
 
 /**
  * What a token bucket is keyed on. Every message is charged to one bucket of each kind that applies, most
- * specific first, so the refusal names the narrowest culprit (incident 001: thousands of IPs, so a source's
+ * specific first, so the refusal names the narrowest culprit (a botnet has thousands of IPs, so a source's
  * own bucket is not enough; its /24 or /64 and the shared pool need buckets of their own).
  */
 public enum KeyKind
@@ -13,7 +13,7 @@ public enum KeyKind
     NETWORK("admission.network", "network"),
     /** The envelope sender's domain; the null sender {@code <>} has none and is never charged here. */
     SENDER_DOMAIN("admission.senderDomain", "sender domain"),
-    /** The tenant the SMTP layer mapped the client to (incident 000: one tenant must not sink the rest). */
+    /** The tenant the SMTP layer mapped the client to (one tenant must not sink the rest). */
     TENANT("admission.tenant", "tenant"),
     /** Everything from outside the trusted networks together: the appliance's own intake ceiling. */
     GLOBAL("admission.global", "global");

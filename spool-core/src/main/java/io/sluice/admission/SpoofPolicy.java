@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Recognises the envelope of the 2016 spoofing flood (incident 001): mail from outside the trusted networks
+ * Recognises the envelope of a backscatter-raising spoofing flood: mail from outside the trusted networks
  * that claims a protected domain as its sender, or whose sender is its own recipient. Immutable.
  */
 final class SpoofPolicy

@@ -1,6 +1,6 @@
 package io.sluice.admission;
 
-/** What to do with mail that shows the spoofing pattern of the 2016 flood (see incidents/001). */
+/** What to do with mail that shows the spoofing pattern: forged sender, often equal to the recipient. */
 public enum SpoofVerdict
 {
     /** Not the pattern. */

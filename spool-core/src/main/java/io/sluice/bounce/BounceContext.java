@@ -37,7 +37,7 @@ public final class BounceContext
     public static final String TRUSTED_LANES = "bounce.trustedLanes";
     public static final String DEFAULT_TRUSTED_LANES = "notifications";
 
-    /** Lanes admission puts the spoof pattern in: mail in them is never bounced (incident 001). */
+    /** Lanes admission puts the spoof pattern in: mail in them is never bounced (backscatter). */
     public static final String SUSPECT_LANES = "bounce.suspectLanes";
     public static final String DEFAULT_SUSPECT_LANES = "suspect";
 
@@ -74,7 +74,7 @@ public final class BounceContext
 
     /**
      * Bounces over the budget window may be at most this fraction of the messages accepted over the same window
-     * (or {@link #BUDGET_MINIMUM}, whichever is more). Incident 001 had 100%; a flood that slips every other rule
+     * (or {@link #BUDGET_MINIMUM}, whichever is more). Bouncing all blocked mail is 100%; a flood that slips every other rule
      * still cannot make the appliance send more than 1% of its intake as backscatter.
      */
     public static final String BUDGET_FRACTION = "bounce.budget.fraction";

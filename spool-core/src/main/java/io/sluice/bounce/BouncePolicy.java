@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides, for each recipient that failed permanently (a {@code 5xx}, or a queue lifetime run out), whether its
- * sender gets a delivery status notification. The default answer for anything that smells of incident 001 is no:
+ * sender gets a delivery status notification. The default answer for anything that smells of a backscatter flood is no:
  *
  * <ol>
  *   <li>{@link SuppressionReason#BOUNCE_OF_BOUNCE}: the message is a bounce (in {@link BounceContext#LANE}).</li>
@@ -368,7 +368,7 @@ public final class BouncePolicy implements AutoCloseable
         return null;
     }
 
-    /** The spoofing pattern of incident 001, as admission's spoof policy sees it, plus admission's own verdict. */
+    /** The spoofing pattern of a backscatter flood, as admission's spoof policy sees it, plus admission's own verdict. */
     private boolean isSpoofPattern(final Envelope envelope, final String sender)
     {
         if (suspectLanes.contains(envelope.lane()))

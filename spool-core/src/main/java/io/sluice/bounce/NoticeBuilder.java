@@ -11,7 +11,7 @@ import io.sluice.spool.Envelope;
 /**
  * Builds the plain-text notices the appliance sends its operator (a tenant held by containment, a spent bounce
  * budget), for the {@code notifications} lane: the strict lane with its own route, so a customer flood or a
- * suspended customer route never delays an alert about it (incident 000's lesson).
+ * suspended customer route never delays an alert about it.
  *
  * <p>A notice is {@code Auto-Submitted: auto-generated} (RFC 3834). Its envelope sender defaults to the null
  * sender: an operator address that fails then costs one suppressed bounce, never a loop. Every line ends in CRLF.

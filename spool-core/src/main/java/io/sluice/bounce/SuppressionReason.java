@@ -21,7 +21,7 @@ public enum SuppressionReason
     INVALID_SENDER(BounceCounter.SUPPRESSED_INVALID_SENDER, "the sender is not a mailbox"),
     /**
      * From outside the trusted networks with a sender equal to a recipient, a sender in a protected domain, or a
-     * message admission put in the suspect lane: the forged senders of incident 001, whose owners never sent it.
+     * message admission put in the suspect lane: the forged senders of a spoofing flood, whose owners never sent it.
      */
     SPOOF_PATTERN(BounceCounter.SUPPRESSED_SPOOF_PATTERN, "forged sender pattern from outside the trusted networks"),
     /**

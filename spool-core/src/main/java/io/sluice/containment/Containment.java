@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tenant containment (incident 000): watches each tenant's accepted volume and upstream verdicts over a sliding
+ * Tenant containment: watches each tenant's accepted volume and upstream verdicts over a sliding
  * window and holds a tenant that crosses a threshold, so one abusive tenant is stopped before the shared upstream
  * account is suspended for everyone. A held tenant's mail stays in the spool, unsent, until an operator releases it
  * (it then drains at the tenant's own egress limit) or purges it with an explicit confirmation.

@@ -22,7 +22,7 @@ import org.agrona.concurrent.SystemNanoClock;
  * <p>The volume rule judges a tenant only once containment has learned its normal rate for
  * {@link #SURGE_WARMUP_MS} (an hour): "10x its normal rate" means nothing for a tenant whose normal is unknown,
  * and judging a new tenant's first burst against a near-zero baseline held every new customer's first mailing
- * (and the benchmark's one tenant after its warm-up). A brand-new account that starts blasting (incident 000 began
+ * (and the benchmark's one tenant after its warm-up). A brand-new account that starts blasting (abuse often begins
  * with a sign-up) is still limited by admission's per-tenant buckets at SMTP time and held by the ratio rules, which
  * apply from its first verdicts; {@code containment.surgeWarmupMs=0} judges new tenants against the floor instead.
  */
@@ -89,7 +89,7 @@ public final class ContainmentContext
 
     /**
      * Lanes whose mail does not count towards any tenant's figures (comma-separated): by default admission's
-     * {@code suspect} lane, the forged mail of incident 001. It is already contained (its own low-weight lane, no
+     * {@code suspect} lane, the forged mail of a spoofing flood. It is already contained (its own low-weight lane, no
      * bounces, its sources demoted); counting it would let whoever forges a flood get the tenant it lands in held,
      * and with it every legitimate message of that tenant: a forged flood of 20,000 held all inbound mail in the
      * flood scenario before this setting existed.
@@ -113,7 +113,7 @@ public final class ContainmentContext
     public static final String NOTIFICATION_TENANT = "containment.notificationTenant";
     public static final String DEFAULT_NOTIFICATION_TENANT = "system";
 
-    /** The lane notices go through: the strict lane with its own route (incident 000). */
+    /** The lane notices go through: the strict lane with its own route. */
     public static final String NOTIFICATION_LANE = "containment.notificationLane";
     public static final String DEFAULT_NOTIFICATION_LANE = "notifications";
 

@@ -11,7 +11,7 @@ import io.sluice.bounce.NoticeBuilder;
 /**
  * Builds the notice an operator gets when a tenant is held: to {@link ContainmentContext#OPERATOR_ADDRESS}, through
  * the notifications lane under the notification tenant, which containment never holds, so the alert about a hold is
- * never itself held or stuck behind the tenant's flood (incident 000). Thread-safe.
+ * never itself held or stuck behind the tenant's flood. Thread-safe.
  */
 public final class HoldNotice
 {

@@ -3,7 +3,7 @@
  * rejections against a learned normal rate, and an automatic hold when a tenant crosses a threshold
  * ({@link io.sluice.containment.Containment}).
  *
- * <p>Why (incident 000): one abusive tenant sent phishing through a relay account all tenants shared; the
+ * <p>Why: on a shared mail platform, one abusive tenant sent phishing through a relay account all tenants shared; the
  * provider suspended the whole account and every tenant's mail, notifications included, stopped for days.
  * Containment holds the one tenant's mail in the spool <em>before</em> the provider has to act: it is kept, not
  * sent, until an operator releases it (it then drains at the tenant's own limit) or purges it with an explicit

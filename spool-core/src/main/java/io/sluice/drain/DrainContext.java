@@ -29,8 +29,8 @@ import org.agrona.concurrent.IdleStrategy;
 public final class DrainContext
 {
     /**
-     * Every upstream route as {@code name:ratePerSec:burst}. The rate is what the provider tolerates (incident 000:
-     * exceed it and the whole shared account is suspended); burst is how many may leave back to back.
+     * Every upstream route as {@code name:ratePerSec:burst}. The rate is what the provider tolerates
+     * (exceed it and the whole shared account is suspended); burst is how many may leave back to back.
      */
     public static final String ROUTES = "drain.routes";
     public static final String DEFAULT_ROUTES = "default:200:20,notifications:20:5";
@@ -39,7 +39,7 @@ public final class DrainContext
     public static final String DEFAULT_ROUTE = "drain.defaultRoute";
     public static final String DEFAULT_DEFAULT_ROUTE = "default";
 
-    /** {@code lane:route}: the appliance's own notifications never share fate with customer mail (incident 000). */
+    /** {@code lane:route}: the appliance's own notifications never share fate with customer mail. */
     public static final String LANE_ROUTES = "drain.laneRoutes";
     public static final String DEFAULT_LANE_ROUTES = "notifications:notifications";
 
@@ -62,7 +62,7 @@ public final class DrainContext
 
     /**
      * {@code lane:ratePerSec}: a lane's own egress limit across all routes. Bounces get one so a burst of
-     * DSNs can never take the route's whole rate (incident 001: bounces doubled the load).
+     * DSNs can never take the route's whole rate (backscatter can double a gateway's load).
      */
     public static final String LANE_RATES = "drain.laneRates";
     public static final String DEFAULT_LANE_RATES = "bounces:10,suspect:1";
@@ -89,7 +89,7 @@ public final class DrainContext
 
     /**
      * Sources are grouped by network before they are served, so 2,000 flooding addresses in a few /24s share
-     * those networks' turns instead of outnumbering 20 legitimate senders (incident 001).
+     * those networks' turns instead of outnumbering 20 legitimate senders.
      */
     public static final String NETWORK_PREFIX_V4 = "drain.networkPrefixV4";
     public static final int DEFAULT_NETWORK_PREFIX_V4 = 24;

@@ -34,12 +34,12 @@ import io.sluice.spool.RecipientStatus;
  *   <li>Within a lane, deficit round robin over tenants (by weight, within each tenant's egress limit), then over
  *       networks (/24, /64) within a tenant, then over sources within a network, then oldest message first. The
  *       network level is what keeps 2,000 flooding addresses in eight /24s from outnumbering 20 legitimate
- *       senders in 20 networks: each network, not each address, gets a turn (incident 001).</li>
+ *       senders in 20 networks: each network, not each address, gets a turn.</li>
  *   <li>Retry times: a deferred recipient is not sent before its {@code notBeforeMillis}.</li>
  *   <li>Pauses: mail of a paused tenant or source stays, counted, and is skipped until resumed.</li>
  *   <li>Demotion: a source whose mail the upstream rejects for policy ({@code 5.7.x}) {@code policyRejections}
  *       times within the demotion window is scheduled in the demotion lane ({@code suspect}) until the window
- *       passes without rejections: the provider's patience is shared by every tenant (incident 000).</li>
+ *       passes without rejections: the provider's patience is shared by every tenant.</li>
  * </ol>
  *
  * <h2>Why a quiet sender is not stuck behind a flood</h2>

@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * What the drain publishes so anyone can read how long the backlog will take: per route and per lane, the
  * backlog, the configured, backed-off and measured rates, the ETA to empty, and the delay a new message would
- * see. Incident 001's operators could only post "the delay is still 6 hours"; these numbers are what they lacked.
+ * see. A flooded gateway's operators could only post "the delay is still 6 hours"; these numbers are what they lacked.
  *
  * <p>Immutable and thread-safe: the drain thread builds a new one and publishes it; readers never see it change.
  *

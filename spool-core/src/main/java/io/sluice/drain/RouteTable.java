@@ -9,8 +9,8 @@ import java.util.Set;
  * Which route a message leaves by, from its tenant and lane. The most specific mapping wins:
  * {@code tenant/lane}, then {@code tenant}, then {@code lane}, then the default route. So a tenant with
  * its own relay ("bring your own SMTP") sends everything, its notifications included, through that relay,
- * and the appliance's own notifications never queue on the shared default route, whose suspension took
- * every tenant's notifications down in incident 000.
+ * and the appliance's own notifications never queue on the shared default route, whose suspension would take
+ * every tenant's notifications down with it.
  *
  * <p>Immutable and thread-safe.
  */

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import io.sluice.testing.TestClock;
 
-/** The envelope of incident 001's flood: a protected domain from outside, or a sender writing to itself. */
+/** The envelope of a spoofing flood: a protected domain from outside, or a sender writing to itself. */
 class SpoofClassificationTest
 {
     private final TestClock clock = new TestClock();

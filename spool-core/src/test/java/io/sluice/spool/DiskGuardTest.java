@@ -12,6 +12,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The disk guard on a real 48 MiB tmpfs (mounted by the test, as root; skipped with a message otherwise): the spool
+ * answers {@code REFUSED_DISK_FULL} before the disk fills, never crashes (Chronicle would die of SIGBUS), loses nothing
+ * it acknowledged, and accepts again when space returns.
+ */
 class DiskGuardTest
 {
     @TempDir

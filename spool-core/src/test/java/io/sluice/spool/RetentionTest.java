@@ -13,6 +13,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * Retention on an injected clock that rolls the journal through six hourly files: old files are deleted, a deferred
+ * message is carried forward and survives a restart, and disk use follows what is pending (under 3 MiB), not history.
+ */
 class RetentionTest
 {
     private static final long HOUR_MS = TimeUnit.HOURS.toMillis(1);

@@ -9,6 +9,7 @@ import java.util.function.UnaryOperator;
 import io.sluice.config.InvalidSettingException;
 import org.junit.jupiter.api.Test;
 
+/** Every bad spool setting is refused with its key and value. */
 class SpoolContextTest
 {
     private static void assertRejected(final UnaryOperator<SpoolContext> change, final String key, final String value)

@@ -16,6 +16,11 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The spool's promises on a real journal: a durable acknowledgement, outcomes journaled until every recipient is
+ * final, statuses and each envelope's SMTPUTF8/8BITMIME recovered after a restart, a 50 MiB message across chunks,
+ * typed refusals, and many producers sharing msyncs.
+ */
 class SpoolTest
 {
     @TempDir

@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * failures taken in turn, on the system clocks:
  *
  * <ul>
- *   <li>{@code scenario=spoof}: incident 001's flood, sender == recipient from outside, {@code 554 5.7.1}: refused at
+ *   <li>{@code scenario=spoof}: a spoofing flood, sender == recipient from outside, {@code 554 5.7.1}: refused at
  *   the spoof check, before any bucket. The path a flood exercises 5,000 times a minute.</li>
  *   <li>{@code scenario=evasive}: forged random senders at many domains with {@code 550 5.1.1}: nothing marks them,
  *   so every decision reads the budget window (spent at once: the policy is told of no accepted mail) and puts the

@@ -12,7 +12,7 @@ import java.util.Random;
  * What the scenario sends, generated from the options alone so that a run is reproducible: the flood's source
  * addresses and their messages, the legitimate sources, and every message's bytes.
  *
- * <p>The flood is incident 001's: mail whose envelope sender equals its recipient, in the protected domain, from
+ * <p>The flood is a spoofing flood: mail whose envelope sender equals its recipient, in the protected domain, from
  * outside the trusted networks, each carrying a malware marker the upstream rejects with {@code 554 5.7.1}. Flood
  * sources live in 127.64.0.0/10, {@value #HOSTS_PER_NETWORK} at most per /24, spread round-robin over the
  * configured number of networks (a distributed flood); legitimate sources each have a /24 of their own in
