@@ -170,7 +170,7 @@ public final class Admission implements AutoCloseable
             return refusal;
         }
         final byte[] address = client.getAddress();
-        if (!trusted && reputation.table().isNetworkDemoted(address, clock.millis()))
+        if (!trusted && reputation.table().isNetworkDemoted(address, clock.millis()) && !operatorSetLimits(address))
         {
             // Connection limits cannot know a message's class: generous for all, tightened for a bad record only.
             final Decision demoted = classBuckets.chargeDemotedConnection(address, nanoClock.nanoTime());
@@ -215,8 +215,8 @@ public final class Admission implements AutoCloseable
     /**
      * Decides a message at MAIL FROM as {@link #admitMessage(InetAddress, boolean, String, String, String)} does, for
      * a source of a known class (from {@link #classOf}): trusted if TRUSTED, and besides the kind buckets, one token
-     * from the class's address and network buckets ({@link ClassLimits}); unknown and demoted mail is tempfailed
-     * at a lower spool pressure than clean mail ({@link ReputationSettings#PRESSURE_UNKNOWN_AT}).
+     * from the class's address and network buckets ({@link ClassLimits}); unknown mail is tempfailed at a lower spool
+     * pressure than clean mail ({@link ReputationSettings#PRESSURE_UNKNOWN_AT}), demoted mail at any pressure.
      */
     public Decision admitMessage(final InetAddress client, final SourceClass sourceClass, final String tenant,
         final String senderDomain, final String lane)
@@ -250,18 +250,28 @@ public final class Admission implements AutoCloseable
                     "lane " + lane + " delay " + delayMs / 1000 + " s over the bound of " + boundMs / 1000 + " s");
             }
         }
-        final Decision tightened = pressureCut(sourceClass, boundMs > 0 ? (double)delayMs / boundMs : 0);
+        final byte[] address = client.getAddress();
+        // An operator's limit for the address or network wins over what its class would give it.
+        final SourceClass charged = sourceClass != SourceClass.TRUSTED && operatorSetLimits(address)
+            ? SourceClass.TRUSTED : sourceClass;
+        if (charged == SourceClass.DEMOTED)
+        {
+            // Tempfailed until its bad points decay: a sender that means it retries, and the provider sees nothing.
+            counters.counter(AdmissionCounter.DEMOTED_REFUSED).increment();
+            rateLimited.increment();
+            return new Decision(Verdict.RATE_LIMITED, 0, "demoted by reputation: " + client.getHostAddress()
+                + " or its network");
+        }
+        final Decision tightened = pressureCut(charged, boundMs > 0 ? (double)delayMs / boundMs : 0);
         if (tightened != null)
         {
             return tightened;
         }
-        final byte[] address = client.getAddress();
         final long nowNs = nanoClock.nanoTime();
-        final Decision classRefusal = classBuckets.chargeMessage(sourceClass, address, nowNs);
+        final Decision classRefusal = classBuckets.chargeMessage(charged, address, nowNs);
         if (classRefusal != null)
         {
-            counters.counter(sourceClass == SourceClass.DEMOTED
-                ? AdmissionCounter.DEMOTED_REFUSED : AdmissionCounter.CLASS_LIMITED).increment();
+            counters.counter(AdmissionCounter.CLASS_LIMITED).increment();
             rateLimited.increment();
             return classRefusal;
         }
@@ -269,7 +279,7 @@ public final class Admission implements AutoCloseable
             0, Traffic.MESSAGES, limits, nowNs, address, trusted, name(tenant), domain(senderDomain), false);
         if (!decision.isAccepted())
         {
-            classBuckets.refundMessage(sourceClass, address, nowNs);
+            classBuckets.refundMessage(charged, address, nowNs);
         }
         count(decision, messagesAccepted);
         return decision;
@@ -318,6 +328,19 @@ public final class Admission implements AutoCloseable
         backpressureRefused.increment();
         return new Decision(Verdict.BACKPRESSURE, 0, String.format(Locale.ROOT,
             "%s mail tightened at %.0f%% of the backlog watermark or delay bound", sourceClass.label(), share * 100));
+    }
+
+    /** @return whether an operator set a limit for the address or its network ({@link #setOverride}). */
+    private boolean operatorSetLimits(final byte[] address)
+    {
+        final Limits current = limits;
+        if (!current.hasOverrides())
+        {
+            return false;
+        }
+        return current.hasOverride(TrackedKey.ofBytes(KeyKind.IP, address, address.length * 8))
+            || current.hasOverride(TrackedKey.ofBytes(
+                KeyKind.NETWORK, address, address.length == 4 ? ipv4PrefixLength : ipv6PrefixLength));
     }
 
     /** Counts an outcome for the reputation of {@code client}'s address and network. Thread-safe, cheap. */

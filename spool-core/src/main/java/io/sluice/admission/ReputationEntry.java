@@ -18,6 +18,12 @@ final class ReputationEntry
      * turns bad. At the cap, {@code CLEAN_CAP * TOLERANCE} = 50 bad points demote it however clean it was.
      */
     static final float CLEAN_CAP = 1000;
+    /**
+     * The thresholds are met at 98 % of their points: the points of a handful of events that arrive over some
+     * minutes have decayed a little by the last one (five over twenty minutes at a 12 h half-life make 4.90), and
+     * "demoted after five" must mean five; four and three quarters must not.
+     */
+    static final double DECAY_SLACK = 0.98;
     private static final double LN2 = Math.log(2);
 
     final boolean ipv6;
@@ -79,11 +85,11 @@ final class ReputationEntry
         final double cleanAfter)
     {
         decay(nowMillis, halfLifeMillis);
-        if (bad >= demoteAfter && bad > clean * TOLERANCE)
+        if (bad >= demoteAfter * DECAY_SLACK && bad > clean * TOLERANCE)
         {
             return SourceClass.DEMOTED;
         }
-        if (clean >= cleanAfter && bad <= clean * TOLERANCE)
+        if (clean >= cleanAfter * DECAY_SLACK && bad <= clean * TOLERANCE)
         {
             return SourceClass.CLEAN;
         }

@@ -16,8 +16,10 @@ import io.sluice.config.InvalidSettingException;
  * clean      20/s, 200           50/s, 1000
  * unknown     2/s, 60            10/s, 200
  * suspect   0.1/s, 5            0.5/s, 10
- * demoted 0.001/s, 1          0.001/s, 1       (and 1 connection/s, burst 10, per demoted network)
  * </pre>
+ *
+ * A demoted source or network has no bucket: its mail is tempfailed at MAIL FROM until its bad points decay, and
+ * its network may open 1 connection a second (burst 10).
  *
  * The reasoning behind each figure is in docs/admission.md.
  */
@@ -61,11 +63,10 @@ public final class ReputationSettings
     public static final String DEMOTED_CONNECTION_BURST = "admission.class.demoted.network.connectionBurst";
     public static final long DEFAULT_DEMOTED_CONNECTION_BURST = 10;
 
-    /** Per class with buckets (clean, unknown, suspect, demoted) and kind (ip, network). */
-    private static final double[][] DEFAULT_RATES = {{20, 50}, {2, 10}, {0.1, 0.5}, {0.001, 0.001}};
-    private static final long[][] DEFAULT_BURSTS = {{200, 1000}, {60, 200}, {5, 10}, {1, 1}};
-    private static final SourceClass[] CLASSES = {SourceClass.CLEAN, SourceClass.UNKNOWN, SourceClass.SUSPECT,
-        SourceClass.DEMOTED};
+    /** Per class with buckets (clean, unknown, suspect) and kind (ip, network). */
+    private static final double[][] DEFAULT_RATES = {{20, 50}, {2, 10}, {0.1, 0.5}};
+    private static final long[][] DEFAULT_BURSTS = {{200, 1000}, {60, 200}, {5, 10}};
+    private static final SourceClass[] CLASSES = {SourceClass.CLEAN, SourceClass.UNKNOWN, SourceClass.SUSPECT};
     private static final KeyKind[] KINDS = {KeyKind.IP, KeyKind.NETWORK};
     private static final int MIN_KEYS = 16;
     private static final int MAX_MAX_KEYS = 100_000_000;

@@ -23,7 +23,10 @@ public enum SourceClass
     UNKNOWN,
     /** The spoof pattern (incident 001) where its action keeps the mail: the low-rate suspect lane. */
     SUSPECT,
-    /** A source or network with a bad record (policy rejections, spoofs, unknown users): tempfailed in-session. */
+    /**
+     * A source or network with a bad record (policy rejections, spoofs, unknown users): every message tempfailed
+     * at MAIL FROM until the points decay below the mark, its network's connections tightened.
+     */
     DEMOTED;
 
     /** @return the lower-case name used in settings keys and the console, e.g. {@code demoted}. */
@@ -32,9 +35,9 @@ public enum SourceClass
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** @return whether this class has buckets of its own ({@link ClassLimits}); trusted sources have not. */
+    /** @return whether this class has buckets of its own ({@link ClassLimits}): trusted sources have none. */
     public boolean hasBuckets()
     {
-        return this == CLEAN || this == UNKNOWN || this == SUSPECT || this == DEMOTED;
+        return this == CLEAN || this == UNKNOWN || this == SUSPECT;
     }
 }

@@ -94,7 +94,7 @@ class AdmissionContextTest
         assertRejected(c -> c.blocklist("192.0.2.0/33"), AdmissionContext.BLOCKLIST, "192.0.2.0/33");
         assertReputationRejected(r -> r.ratePerSecond(SourceClass.UNKNOWN, KeyKind.NETWORK, -2),
             "admission.class.unknown.network.ratePerSecond", "-2.0");
-        assertReputationRejected(r -> r.burst(SourceClass.DEMOTED, KeyKind.IP, 0), "admission.class.demoted.ip.burst", "0");
+        assertReputationRejected(r -> r.burst(SourceClass.SUSPECT, KeyKind.IP, 0), "admission.class.suspect.ip.burst", "0");
         assertReputationRejected(r -> r.demotedConnections(1, 0),
             ReputationSettings.DEMOTED_CONNECTION_BURST, "0");
         assertReputationRejected(r -> r.halfLifeMs(10), ReputationSettings.HALF_LIFE_MS, "10");

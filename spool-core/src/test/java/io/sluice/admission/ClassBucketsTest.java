@@ -120,8 +120,9 @@ class ClassBucketsTest
         {
             accepted += message(ip(NETWORK + (100 + i))).isAccepted() ? 1 : 0;
         }
-        assertThat(accepted).as("one message per 1000 s for the demoted network").isEqualTo(1);
-        assertThat(admission.count(AdmissionCounter.DEMOTED_REFUSED)).isEqualTo(19);
+        assertThat(accepted).as("every message of the demoted network tempfailed").isZero();
+        assertThat(admission.count(AdmissionCounter.DEMOTED_REFUSED)).isEqualTo(20);
+        assertThat(message(ip(NETWORK + 101)).detail()).isEqualTo("demoted by reputation: 198.51.100.101 or its network");
         assertThat(message(other).isAccepted()).isTrue();
 
         int connections = 0;
@@ -134,6 +135,24 @@ class ClassBucketsTest
         {
             assertThat(admission.admitConnection(other).isAccepted()).isTrue();
         }
+    }
+
+    @Test
+    void shouldLetAnOperatorsLimitForANetworkWinOverItsClass()
+    {
+        open();
+        for (int i = 1; i <= 5; i++)
+        {
+            admission.learn(ip(NETWORK + i), ReputationEvent.POLICY_REJECTION);
+        }
+        admission.setOverride(KeyKind.NETWORK, NETWORK + "0/24", 100, 1000);
+        for (int i = 1; i <= 50; i++)
+        {
+            assertThat(message(ip(NETWORK + (100 + i))).isAccepted()).as("demoted, but the operator said so").isTrue();
+            assertThat(admission.admitConnection(ip(NETWORK + (100 + i))).isAccepted()).isTrue();
+        }
+        assertThat(admission.classOf(ip(NETWORK + 100), false)).as("its record is still shown")
+            .isEqualTo(SourceClass.DEMOTED);
     }
 
     @Test

@@ -79,6 +79,25 @@ class ReputationTest
     }
 
     @Test
+    void shouldCountAHandfulArrivingOverSomeMinutesAsTheHandfulItIs()
+    {
+        open();
+        for (int i = 1; i <= 5; i++)
+        {
+            admission.learn(ip(FLOOD + i), ReputationEvent.POLICY_REJECTION);
+            clock.advance(Duration.ofMinutes(4));
+        }
+        assertThat(admission.classOf(ip(FLOOD + 99), false)).as("five over twenty minutes, decayed to 4.9")
+            .isEqualTo(SourceClass.DEMOTED);
+        for (int i = 1; i <= 20; i++)
+        {
+            admission.learn(ip(PARTNER + i), ReputationEvent.CLEAN_DELIVERY);
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(admission.classOf(ip(PARTNER + 99), false)).isEqualTo(SourceClass.CLEAN);
+    }
+
+    @Test
     void shouldForgiveAsThePointsDecay()
     {
         open();
