@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.sluice.config.InvalidSettingException;
-import io.sluice.net.Cidr;
 
 /**
  * A list of networks and the one question asked of it: is a message's source key (the client's address literal, as
