@@ -10,7 +10,6 @@ import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +20,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import io.sluice.spool.ChildJvm;
 import io.sluice.spool.JournalDamage;
@@ -54,18 +52,15 @@ class DamagedJournalDaemonTest
         final Map<Long, String> acknowledged = new HashMap<>();
         try (ChildJvm daemon = start(spool, "--set", "drain.pausedRoutes=default"))
         {
-            send(smtpAddress(daemon), acknowledged);
+            send(SmtpCrashTest.smtpAddress(daemon), acknowledged);
             daemon.kill9();
         }
         assertThat(acknowledged).hasSizeGreaterThan(MESSAGES / 2);
-        final Path file;
-        try (Stream<Path> files = Files.list(spool))
-        {
-            file = files.filter(p -> p.toString().endsWith(".cq4")).findFirst().orElseThrow();
-        }
         // Chronicle's own reading of the undamaged journal says where each message's records lie.
-        final List<JournalDamage.Record> records = JournalDamage.records(spool, new SpoolContext().directory(spool));
-        final long from = records.get(records.size() / 2).position() + 500;
+        final List<JournalDamage.Record> records = JournalDamage.records(spool, new SpoolContext().directory(spool).conclude());
+        final JournalDamage.Record middle = records.get(records.size() / 2);
+        final Path file = middle.file();
+        final long from = middle.position() + 500;
         final byte[] garbage = new byte[4096];
         new Random(22).nextBytes(garbage);
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
@@ -74,7 +69,7 @@ class DamagedJournalDaemonTest
             raf.write(garbage);
         }
         final Set<String> lost = new TreeSet<>();
-        for (final long id : JournalDamage.expected(records, from, from + garbage.length).lost())
+        for (final long id : JournalDamage.expected(records, file, from, from + garbage.length).lost())
         {
             lost.add(acknowledged.get(id));
         }
@@ -83,7 +78,7 @@ class DamagedJournalDaemonTest
         expected.removeAll(lost);
         try (ChildJvm daemon = start(spool))
         {
-            smtpAddress(daemon);
+            SmtpCrashTest.smtpAddress(daemon);
             final Path delivered = spool.resolveSibling("delivered").resolve("default");
             SpoolAwait.until(() -> DeliveredFolder.texts(delivered).size() >= expected.size(), 120_000);
             daemon.terminate();
@@ -121,17 +116,6 @@ class DamagedJournalDaemonTest
             "--set", "containment.exemptTenants=default"));
         args.addAll(List.of(extra));
         return ChildJvm.start(SluiceDaemon.class, args.toArray(new String[0]));
-    }
-
-    private static InetSocketAddress smtpAddress(final ChildJvm daemon) throws IOException
-    {
-        SpoolAwait.until(() -> daemon.lines().stream().anyMatch(l -> l.contains("sluice started")) || !daemon.isAlive(),
-            60_000);
-        final String started = daemon.lines().stream().filter(l -> l.contains("sluice started")).findFirst()
-            .orElseThrow(() -> new AssertionError("the daemon did not start: " + daemon.lines()));
-        final Matcher port = Pattern.compile("SMTP on /127\\.0\\.0\\.1:(\\d+)").matcher(started);
-        assertThat(port.find()).isTrue();
-        return new InetSocketAddress("127.0.0.1", Integer.parseInt(port.group(1)));
     }
 
     private static void send(final InetSocketAddress address, final Map<Long, String> acknowledged) throws IOException

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.MappedBytes;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -29,17 +30,18 @@ import net.openhft.chronicle.wire.DocumentContext;
  */
 public final class JournalDamage
 {
-    /** One record as Chronicle wrote it: its header's offset, its length, its type and message id. */
-    public record Record(long position, int length, byte type, long messageId)
+    /** One record as Chronicle wrote it: its file, its header's offset there, its length, its type and message id. */
+    public record Record(Path file, long position, int length, byte type, long messageId)
     {
         public long end()
         {
             return position + 4 + length;
         }
 
-        boolean overlaps(final long from, final long to)
+        boolean overlaps(final Path damaged, final long from, final long to)
         {
-            return position < to && end() > from;
+            // By name: a test may damage a copy of the journal the records were read from.
+            return file.getFileName().equals(damaged.getFileName()) && position < to && end() > from;
         }
     }
 
@@ -77,7 +79,8 @@ public final class JournalDamage
                     final int length = (int)bytes.readRemaining();
                     final byte type = bytes.readByte(bytes.readPosition() + JournalRecordCodec.TYPE_OFFSET);
                     final long id = bytes.readLong(bytes.readPosition() + JournalRecordCodec.ID_OFFSET);
-                    records.add(new Record(position, length, type, id));
+                    final Path file = ((MappedBytes)bytes).mappedFile().file().toPath();
+                    records.add(new Record(file, position, length, type, id));
                 }
             }
         }
@@ -115,7 +118,8 @@ public final class JournalDamage
         }
     }
 
-    public static Expected expected(final List<Record> records, final long from, final long to)
+    /** @return what damage to [from, to) of {@code file} must cost. */
+    public static Expected expected(final List<Record> records, final Path file, final long from, final long to)
     {
         final List<Record> touched = new ArrayList<>();
         final Set<Long> all = new TreeSet<>();
@@ -126,7 +130,7 @@ public final class JournalDamage
             {
                 all.add(record.messageId());
             }
-            if (record.overlaps(from, to))
+            if (record.overlaps(file, from, to))
             {
                 touched.add(record);
                 if (record.type() == JournalRecordCodec.TYPE_MESSAGE || record.type() == JournalRecordCodec.TYPE_CHUNK)
@@ -138,7 +142,7 @@ public final class JournalDamage
         final Set<Long> nameable = new TreeSet<>();
         for (final Record record : records)
         {
-            if (lost.contains(record.messageId()) && !record.overlaps(from, to))
+            if (lost.contains(record.messageId()) && !record.overlaps(file, from, to))
             {
                 nameable.add(record.messageId());
             }

@@ -156,7 +156,8 @@ class JournalDamageTest
             raf.seek(3L << 20);
             raf.write(garbage);
         }
-        final JournalDamage.Expected expected = JournalDamage.expected(written, 3L << 20, (3L << 20) + garbage.length);
+        final JournalDamage.Expected expected =
+            JournalDamage.expected(written, JournalDamage.cycleFile(dir), 3L << 20, (3L << 20) + garbage.length);
         try (Spool spool = Spool.open(new SpoolContext().directory(dir).clock(CLOCK)))
         {
             final Set<Long> pending = new TreeSet<>();
@@ -168,6 +169,50 @@ class JournalDamageTest
             System.out.printf("issue 22 scenario (defaults, durable): %d acknowledged, %d recovered, %d lost (%d records"
                 + " skipped in bytes %d..%d, %d lost message(s) named)%n", MESSAGES, pending.size(), expected.lost().size(),
                 reported.spans().get(0)[2], reported.spans().get(0)[0], reported.spans().get(0)[1], reported.named().size());
+        }
+    }
+
+    /** A file set aside as damaged, then deleted by the operator, is not later taken for a file lost outside Sluice. */
+    @Test
+    void shouldNotMistakeADamagedFileSetAsideAndDeletedForALostOne() throws Exception
+    {
+        final MutableClock clock = new MutableClock(CLOCK.millis());
+        final SpoolContext context =
+            new SpoolContext().directory(dir).clock(clock).blockSizeBytes(BLOCK).chunkBytes(64 << 10).diskReserveBytes(8 << 20);
+        try (Spool spool = Spool.open(context))
+        {
+            for (int hour = 0; hour < 3; hour++)
+            {
+                for (int i = 0; i < 5; i++)
+                {
+                    spool.append(TestMessages.envelopeAt(clock.millis(), "r@x.test"),
+                        TestMessages.body("h" + hour + "-" + i, 2000)).get();
+                }
+                clock.advanceMillis(HOUR_MS);
+            }
+        }
+        final List<Path> files;
+        try (Stream<Path> list = Files.list(dir))
+        {
+            files = list.filter(p -> p.toString().endsWith(".cq4")).sorted().toList();
+        }
+        assertThat(files).hasSize(3);
+        final byte[] data = Files.readAllBytes(files.get(1));
+        final byte[] subject = "Subject: h1-2\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int at = 0;
+        while (!java.util.Arrays.equals(data, at, at + subject.length, subject, 0, subject.length))
+        {
+            at++;
+        }
+        JournalDamage.damage(files.get(1), at + 100, 8, new Random(3));
+        try (Spool spool = Spool.open(context))
+        {
+            assertThat(spool.pendingCount()).isEqualTo(14);
+        }
+        org.agrona.IoUtil.delete(dir.resolve(JournalSalvage.DAMAGED_DIR).toFile(), false);
+        try (Spool spool = Spool.open(context))
+        {
+            assertThat(spool.pendingCount()).as("the start does not refuse for the file the operator deleted").isEqualTo(14);
         }
     }
 
@@ -197,7 +242,7 @@ class JournalDamageTest
         copy(template, dir);
         final Path file = JournalDamage.cycleFile(dir);
         JournalDamage.damage(file, from, size, random);
-        final JournalDamage.Expected expected = JournalDamage.expected(records, from, from + size);
+        final JournalDamage.Expected expected = JournalDamage.expected(records, file, from, from + size);
         final String what = size + " bytes at " + from;
         try (Spool spool = Spool.open(context(dir)))
         {

@@ -221,7 +221,8 @@ public final class SluiceCommand
             {
                 final LimitsControlMXBean limits = daemon.limits();
                 final int count = topCount(invocation);
-                return Reports.top(daemon.call(() -> limits.topSources(count)));
+                return Reports.top(daemon.call(() -> limits.topSources(count)),
+                    daemon.call(() -> limits.worstReputations(count)));
             }
             case "tenants":
             {

@@ -179,8 +179,9 @@ class SluiceCommandTest
         assertThat(queue.at("/shape/rows").isArray()).isTrue();
 
         final JsonNode top = JSON.readTree(sluice("top", "5", "--json").out());
-        assertThat(top.isArray()).isTrue();
-        assertThat(top.findValuesAsText("key")).contains("127.0.0.9");
+        assertThat(top.get("busiest").isArray()).isTrue();
+        assertThat(top.get("busiest").findValuesAsText("key")).contains("127.0.0.9");
+        assertThat(top.get("worstReputations").isArray()).as("sluice top shows reputation beside volume").isTrue();
     }
 
     @Test

@@ -67,7 +67,7 @@ class SpoolVerifyCommandTest
 
         final List<JournalDamage.Record> records = JournalDamage.records(dir, new SpoolContext().directory(dir).conclude());
         final JournalDamage.Record victim = records.get(25);
-        JournalDamage.damage(JournalDamage.cycleFile(dir), victim.position() + 100, 16, new Random(5));
+        JournalDamage.damage(victim.file(), victim.position() + 100, 16, new Random(5));
         final Outcome damaged = run("spool", "verify", dir.toString());
         assertThat(damaged.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
         assertThat(damaged.out()).contains("damaged: ").contains("bytes " + victim.position() + "..")
