@@ -74,7 +74,18 @@ final class ConsoleGuard implements InvocationHandler
                 return forward(method, args);
             case "isRegistered":
                 return policy.visible(roles, (ObjectName)args[0]) && (Boolean)forward(method, args);
-            case "getAttribute", "getAttributes", "getMBeanInfo", "getObjectInstance", "isInstanceOf":
+            case "getAttribute":
+                check(subject, name, (ObjectName)args[0], (String)args[1],
+                    policy.refuseRead(roles, (ObjectName)args[0], (String)args[1]));
+                return forward(method, args);
+            case "getAttributes":
+                for (final String attribute : (String[])args[1])
+                {
+                    check(subject, name, (ObjectName)args[0], attribute,
+                        policy.refuseRead(roles, (ObjectName)args[0], attribute));
+                }
+                return forward(method, args);
+            case "getMBeanInfo", "getObjectInstance", "isInstanceOf":
                 check(subject, name, (ObjectName)args[0], null, policy.refuseRead(roles, (ObjectName)args[0]));
                 return forward(method, args);
             case "addNotificationListener", "removeNotificationListener":

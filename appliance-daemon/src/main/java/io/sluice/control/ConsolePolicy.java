@@ -18,6 +18,10 @@ final class ConsolePolicy
     /** Platform beans whose attributes are metrics; their few operations (gc, thread dumps) need diagnostics. */
     private static final Set<String> PLATFORM_DOMAINS = Set.of("java.lang", "java.nio", "JMImplementation");
 
+    /** The JVM's command line and system properties: a key store's password given as -D... would be in them. */
+    private static final Set<String> RUNTIME_SECRETS = Set.of("SystemProperties", "InputArguments");
+    private static final String RUNTIME = "java.lang:type=Runtime";
+
     private final Map<ObjectName, Class<?>> sluiceBeans;
 
     /** @param sluiceBeans each io.sluice bean's name and the MXBean interface whose annotations say who may change it. */
@@ -41,6 +45,18 @@ final class ConsolePolicy
     String refuseRead(final Set<Role> roles, final ObjectName name)
     {
         return visible(roles, name) ? null : "only the diagnostics role sees beans outside io.sluice and the platform metrics";
+    }
+
+    /** @return why {@code roles} may not read {@code attribute} of {@code name}, or null if they may. */
+    String refuseRead(final Set<Role> roles, final ObjectName name, final String attribute)
+    {
+        final String bean = refuseRead(roles, name);
+        if (bean != null || roles.contains(Role.DIAGNOSTICS))
+        {
+            return bean;
+        }
+        return RUNTIME.equals(name.getCanonicalName()) && RUNTIME_SECRETS.contains(attribute)
+            ? "the JVM's arguments and system properties may hold passwords: only the diagnostics role reads them" : null;
     }
 
     /** @return why {@code roles} may not set {@code attribute} of {@code name}, or null if they may. */

@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.rmi.Remote;
+import java.rmi.registry.LocateRegistry;
+import java.rmi.registry.Registry;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
@@ -113,6 +116,25 @@ class JmxControlTest
         {
             assertThat(Files.getPosixFilePermissions(socket())).as("no such group: the daemon's user and root only")
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    @Test
+    void shouldRefuseToBindAnythingIntoTheConsolesRegistry() throws Exception
+    {
+        try (IngressFixture fixture = IngressFixture.start(dir, c -> c);
+             ControlPlane ignored = controlPlane(fixture, new JmxContext().socket(socket())))
+        {
+            final Registry registry = LocateRegistry.getRegistry("localhost", ConsoleSocket.PSEUDO_PORT,
+                new ConsoleSocket.Client(socket()));
+            // Any stub will do as the impostor: what matters is that a bind carrying one is refused.
+            final Remote impostor = registry.lookup("jmxrmi");
+            assertThatThrownBy(() -> registry.rebind("jmxrmi", impostor)).hasStackTraceContaining("filter status: REJECTED");
+            assertThatThrownBy(() -> registry.bind("other", impostor)).hasStackTraceContaining("filter status: REJECTED");
+            try (JMXConnector connector = ConsoleClient.connect(socket()))
+            {
+                assertThat(connector.getMBeanServerConnection().isRegistered(ControlPlane.name("Limits"))).isTrue();
+            }
         }
     }
 

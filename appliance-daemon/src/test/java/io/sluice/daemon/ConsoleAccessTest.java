@@ -52,7 +52,7 @@ class ConsoleAccessTest
         "op:Bounces.releaseDeferred");
     private static final List<String> NOBODY_MAY = List.of("mlet", "unregister");
     private static final List<String> DIAGNOSTICS_ONLY = List.of("diagnosticCommand", "dumpHeap", "setPlatformAttribute",
-        "platformGc", "seesDiagnosticBeans");
+        "platformGc", "seesDiagnosticBeans", "readSystemProperties");
 
     @TempDir
     Path dir;

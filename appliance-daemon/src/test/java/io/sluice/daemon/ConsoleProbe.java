@@ -131,6 +131,8 @@ public final class ConsoleProbe
         });
         attempt(login, "platformGc", () -> mbeans.invoke(memory, "gc", null, null));
         attempt(login, "readPlatform", () -> mbeans.getAttribute(memory, "HeapMemoryUsage"));
+        attempt(login, "readSystemProperties", () -> mbeans.getAttribute(new ObjectName("java.lang:type=Runtime"),
+            "SystemProperties"));
         attempt(login, "seesDiagnosticBeans", () ->
         {
             if (mbeans.queryNames(new ObjectName("com.sun.management:*"), null).isEmpty())
