@@ -5,6 +5,7 @@ package io.sluice.control;
  * at SMTP time, so what would only bounce is never accepted.
  */
 @Description("Bounces: DSNs generated, bounces suppressed by reason, the bounce budget, the suppression list, blocked senders")
+@Requires(Role.OPERATOR)
 public interface BouncesControlMXBean
 {
     @Description("Permanent failures the bounce policy decided")

@@ -7,6 +7,7 @@ import java.util.Locale;
 import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
 import io.sluice.admission.Block;
+import io.sluice.admission.SourceReputation;
 import io.sluice.admission.KeyKind;
 import io.sluice.admission.Limit;
 import io.sluice.admission.LimitOverride;
@@ -267,6 +268,26 @@ public final class LimitsControl implements LimitsControlMXBean
         return admission.topSources(count).stream()
             .map(v -> v.kind() + " " + v.key() + " " + v.recentMessages() + " recent messages")
             .toArray(String[]::new);
+    }
+
+    @Override
+    public String[] worstReputations(final int count)
+    {
+        return admission.worstReputations(count).stream().map(LimitsControl::reputationLine).toArray(String[]::new);
+    }
+
+    @Override
+    public String reputation(final String key)
+    {
+        final SourceReputation reputation = admission.reputation(key);
+        return reputation == null ? key.trim() + " has no reputation: nothing learnt of it lately" : reputationLine(reputation);
+    }
+
+    /** {@code <key> <class> <score> <clean> <bad> <why>}, as {@code sluice top} reads it. */
+    static String reputationLine(final SourceReputation reputation)
+    {
+        return String.format(Locale.ROOT, "%s %s %.1f %.1f %.1f %s", reputation.key(), reputation.sourceClass().label(),
+            reputation.score(), reputation.clean(), reputation.bad(), reputation.why());
     }
 
     private static String describe(final Block block)

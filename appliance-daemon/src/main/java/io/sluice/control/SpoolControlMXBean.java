@@ -2,6 +2,7 @@ package io.sluice.control;
 
 /** The console for the spool, ingress and the drain: what is pending, how old, and the switches for an incident. */
 @Description("The mail spool: pending backlog, journal activity, outcomes, drain rate and ETA; ingress and drain switches")
+@Requires(Role.OPERATOR)
 public interface SpoolControlMXBean
 {
     @Description("Messages with a recipient not yet delivered, failed or otherwise final")

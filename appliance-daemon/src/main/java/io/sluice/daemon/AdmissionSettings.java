@@ -4,6 +4,8 @@ import java.nio.file.Path;
 
 import io.sluice.admission.AdmissionContext;
 import io.sluice.admission.KeyKind;
+import io.sluice.admission.ReputationSettings;
+import io.sluice.admission.SourceClass;
 import io.sluice.admission.SpoofVerdict;
 import io.sluice.admission.Traffic;
 import io.sluice.ingress.SourcePolicy;
@@ -30,6 +32,7 @@ final class AdmissionSettings
                 }
             }
         }
+        reputation(settings, context.reputation());
         final String protectedDomains = settings.string(AdmissionContext.PROTECTED_DOMAINS);
         final String stateFile = settings.string(AdmissionContext.STATE_FILE);
         return context
@@ -49,5 +52,30 @@ final class AdmissionSettings
             .stateFile(stateFile.isBlank()
                 ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("admission.state") : Path.of(stateFile))
             .conclude();
+    }
+
+    private static void reputation(final DaemonSettings settings, final ReputationSettings reputation)
+    {
+        for (final SourceClass sourceClass : ReputationSettings.bucketClasses())
+        {
+            for (final KeyKind kind : ReputationSettings.bucketKinds())
+            {
+                reputation.ratePerSecond(sourceClass, kind, settings.doubleValue(ReputationSettings.rateKey(sourceClass, kind)))
+                    .burst(sourceClass, kind, settings.longValue(ReputationSettings.burstKey(sourceClass, kind)));
+            }
+        }
+        final String stateFile = settings.string(ReputationSettings.STATE_FILE);
+        reputation
+            .demotedConnections(settings.doubleValue(ReputationSettings.DEMOTED_CONNECTIONS_PER_SECOND),
+                settings.longValue(ReputationSettings.DEMOTED_CONNECTION_BURST))
+            .halfLifeMs(settings.longValue(ReputationSettings.HALF_LIFE_MS))
+            .demoteAfter(settings.doubleValue(ReputationSettings.DEMOTE_AFTER))
+            .cleanAfter(settings.doubleValue(ReputationSettings.CLEAN_AFTER))
+            .maxKeys(settings.intValue(ReputationSettings.MAX_KEYS))
+            .pressureSuspectAt(settings.doubleValue(ReputationSettings.PRESSURE_SUSPECT_AT))
+            .pressureUnknownAt(settings.doubleValue(ReputationSettings.PRESSURE_UNKNOWN_AT))
+            .stateFile(stateFile.isBlank()
+                ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve(ReputationSettings.DEFAULT_STATE_FILE)
+                : Path.of(stateFile));
     }
 }

@@ -121,7 +121,7 @@ public final class SluiceDaemon implements AutoCloseable
         try
         {
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
-            delivery.start(spool, drain, bounces);
+            delivery.start(spool, drain, new ReputationFeed(bounces, startedAdmission));
             startedRunner = new AgentRunner(drain.idleStrategy(),
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain);
             AgentRunner.startOnThread(startedRunner);

@@ -24,6 +24,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.admission.AdmissionCounter;
 import io.sluice.admission.Decision;
+import io.sluice.admission.ReputationEvent;
+import io.sluice.admission.SourceClass;
 import io.sluice.admission.SpoofVerdict;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
@@ -74,6 +76,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private boolean eightBitMime;
     private final List<String> recipients = new ArrayList<>();
     private boolean suspect;
+    /** The class admission gave the transaction at MAIL FROM (SUSPECT is {@link #suspect}, per recipient). */
+    private SourceClass sourceClass;
     private int commands;
     private int badCommands;
     private ByteBuf data;
@@ -296,16 +300,19 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         if (services.policy().rules().isBlockedSender(path.address()))
         {
             services.admission().record(AdmissionCounter.SENDER_BLOCKED);
+            learn(ReputationEvent.REFUSED_COMMAND);
             reply(SmtpReply.SENDER_BLOCKED);
             return;
         }
-        final Decision decision = services.admission().admitMessage(client, trusted, tenant, path.domain(), baseLane());
+        final SourceClass standing = services.admission().classOf(client, trusted);
+        final Decision decision = services.admission().admitMessage(client, standing, tenant, path.domain(), baseLane());
         if (!decision.isAccepted())
         {
             reply(SmtpReply.refuseTransaction(decision));
             return;
         }
         sender = path.address();
+        sourceClass = standing;
         smtputf8 = parameters.smtputf8();
         eightBitMime = parameters.eightBitMime();
         reply(SmtpReply.SENDER_OK);
@@ -347,6 +354,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         if (!trusted && !services.policy().isRelayDomain(path.domain()))
         {
             services.admission().record(AdmissionCounter.RELAY_DENIED);
+            learn(ReputationEvent.REFUSED_COMMAND);
             reply(SmtpReply.RELAY_DENIED);
             return;
         }
@@ -354,14 +362,30 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         if (services.policy().rules().isUnknownRecipient(path.address()))
         {
             services.admission().record(AdmissionCounter.RECIPIENT_UNKNOWN);
+            learn(ReputationEvent.UNKNOWN_RECIPIENT);
             reply(SmtpReply.RECIPIENT_UNKNOWN);
             return;
         }
         final SpoofVerdict spoof = services.admission().classify(trusted, sender, path.address());
+        if (spoof != SpoofVerdict.PASS)
+        {
+            // The flood's own signature: its network is demoted after a handful, its other mail tempfailed.
+            learn(ReputationEvent.SPOOF);
+        }
         if (spoof == SpoofVerdict.REFUSE)
         {
             reply(SmtpReply.SPOOF_REFUSED);
             return;
+        }
+        if (spoof == SpoofVerdict.SUSPECT && !suspect)
+        {
+            // Once per transaction: suspect mail draws on the suspect buckets of its address and network.
+            final Decision suspectDecision = services.admission().admitSuspect(client);
+            if (!suspectDecision.isAccepted())
+            {
+                reply(SmtpReply.refuseTransaction(suspectDecision));
+                return;
+            }
         }
         final Decision decision = services.admission().admitRecipient(client, trusted, tenant);
         if (!decision.isAccepted())
@@ -447,22 +471,24 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         // SMTPUTF8 and BODY=8BITMIME are journaled with the envelope, so delivery can pass them on when needed.
         final Envelope envelope = new Envelope(client.getHostAddress(), tenant, lane, sender, recipients,
             services.clock().millis(), smtputf8, eightBitMime);
+        final String classLabel = suspect ? SourceClass.SUSPECT.label() : sourceClass.label();
         resetTransaction();
         appending = true;
         services.spool().append(envelope, content.nioBuffer()).whenComplete((result, failure) ->
-            ctx.executor().execute(() -> appended(envelope, result, content)));
+            ctx.executor().execute(() -> appended(envelope, classLabel, result, content)));
     }
 
-    private void appended(final Envelope envelope, final AppendResult result, final ByteBuf content)
+    private void appended(final Envelope envelope, final String classLabel, final AppendResult result,
+        final ByteBuf content)
     {
         final int size = content.readableBytes();
         content.release();
         appending = false;
         final AppendResult outcome = result == null ? AppendResult.IO_FAILURE : result;
         final SmtpReply reply = SmtpReply.forAppend(outcome);
-        MAILLOG.info("{}: client={}, from=<{}>, nrcpt={}, size={}, tenant={}, lane={}: {}",
+        MAILLOG.info("{}: client={}, from=<{}>, nrcpt={}, size={}, tenant={}, lane={}, class={}: {}",
             outcome.isAccepted() ? outcome.queueId() : "NOQUEUE", clientText, envelope.sender(), envelope.recipients().size(),
-            size, envelope.tenant(), envelope.lane(), reply.text());
+            size, envelope.tenant(), envelope.lane(), classLabel, reply.text());
         reply(reply);
         if (shuttingDown)
         {
@@ -484,14 +510,25 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private void resetTransaction()
     {
         sender = null;
+        sourceClass = null;
         smtputf8 = false;
         eightBitMime = false;
         recipients.clear();
         suspect = false;
     }
 
+    /** Tells admission's reputation what this untrusted client did; the trusted networks have no reputation. */
+    private void learn(final ReputationEvent event)
+    {
+        if (!trusted)
+        {
+            services.admission().learn(client, event);
+        }
+    }
+
     private void bad(final SmtpReply reply)
     {
+        learn(ReputationEvent.REFUSED_COMMAND);
         if (++badCommands >= context.maxBadCommands())
         {
             reply(SmtpReply.TOO_MANY_BAD_COMMANDS);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,8 +12,6 @@ import java.util.Map;
 import javax.management.MBeanServerConnection;
 import javax.management.RuntimeMBeanException;
 import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
 import io.sluice.bounce.BounceCounter;
 import io.sluice.bounce.BouncePolicy;
@@ -22,7 +19,7 @@ import io.sluice.containment.Containment;
 import io.sluice.containment.HoldReason;
 import io.sluice.containment.TenantState;
 import io.sluice.control.ControlPlane;
-import io.sluice.control.JmxServer;
+import io.sluice.control.ConsoleClient;
 import io.sluice.delivery.TestSmtpSink;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.Disposition;
@@ -53,16 +50,11 @@ class ContainmentDaemonTest
     Path dir;
 
     private TestSmtpSink upstream;
-    private int jmxPort;
 
     @BeforeEach
     void startUpstream() throws IOException
     {
         upstream = TestSmtpSink.start();
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            jmxPort = socket.getLocalPort();
-        }
     }
 
     @AfterEach
@@ -75,7 +67,6 @@ class ContainmentDaemonTest
     {
         final Map<String, String> settings = DaemonOnTestClocks.settings(dir, upstream);
         settings.putAll(Map.of(
-            "jmx.port", Integer.toString(jmxPort),
             "tenant.acme.networks", "127.0.1.0/24",
             "tenant.spammy.networks", "127.0.2.0/24",
             "tenant.other.networks", "127.0.3.0/24",
@@ -206,7 +197,7 @@ class ContainmentDaemonTest
                 .anySatisfy(n -> assertThat(n).contains("Subject: [sluice] tenant acme held: VOLUME_SURGE"))
                 .anySatisfy(n -> assertThat(n).contains("Subject: [sluice] tenant spammy held: POLICY_REJECTIONS"));
 
-            try (JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", jmxPort))))
+            try (JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
             {
                 final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
                 assertThat((String[])mbeans.getAttribute(ControlPlane.name("Tenants"), "HeldTenants"))
@@ -221,7 +212,7 @@ class ContainmentDaemonTest
 
         // Restart: the holds and the held mail survive; the others still flow.
         try (SluiceDaemon daemon = start();
-             JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", jmxPort))))
+             JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             assertThat(daemon.containment().holdingTenants()).containsExactly("acme", "spammy");

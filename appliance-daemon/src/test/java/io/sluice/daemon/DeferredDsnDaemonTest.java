@@ -6,26 +6,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.sluice.bounce.BounceCounter;
 import io.sluice.bounce.BouncePolicy;
+import io.sluice.control.ConsoleClient;
 import io.sluice.control.ControlPlane;
-import io.sluice.control.JmxServer;
 import io.sluice.control.cli.SluiceCommand;
 import io.sluice.delivery.TestSmtpSink;
 import io.sluice.ingress.SmtpTestClient;
@@ -57,7 +53,6 @@ class DeferredDsnDaemonTest
     Path dir;
 
     private TestSmtpSink upstream;
-    private int jmxPort;
     private final ListAppender<ILoggingEvent> mailLog = new ListAppender<>();
     private final Logger mailLogger = (Logger)LoggerFactory.getLogger("io.sluice.maillog");
 
@@ -65,10 +60,6 @@ class DeferredDsnDaemonTest
     void start() throws IOException
     {
         upstream = TestSmtpSink.start();
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            jmxPort = socket.getLocalPort();
-        }
         mailLog.start();
         mailLogger.addAppender(mailLog);
     }
@@ -82,9 +73,7 @@ class DeferredDsnDaemonTest
 
     private SluiceDaemon daemon() throws IOException
     {
-        final Map<String, String> settings = DaemonOnTestClocks.settings(dir, upstream);
-        settings.put("jmx.port", Integer.toString(jmxPort));
-        return DaemonOnTestClocks.start(settings, null, clock);
+        return DaemonOnTestClocks.start(DaemonOnTestClocks.settings(dir, upstream), null, clock);
     }
 
     private static String legitimate(final int i)
@@ -100,10 +89,10 @@ class DeferredDsnDaemonTest
         return recipients;
     }
 
-    /** @return what {@code sluice --jmx ... ARGS} printed on stdout. */
+    /** @return what {@code sluice --socket ... ARGS} printed on stdout. */
     private String sluice(final String... args)
     {
-        final List<String> all = new ArrayList<>(List.of("--jmx", "127.0.0.1:" + jmxPort));
+        final List<String> all = new ArrayList<>(List.of("--socket", ConsoleClient.socketOf(dir.resolve("spool")).toString()));
         all.addAll(List.of(args));
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         SluiceCommand.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -165,7 +154,7 @@ class DeferredDsnDaemonTest
 
         // Across a restart the deferred DSNs still wait, and the window still meters them.
         try (SluiceDaemon daemon = daemon();
-             JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", jmxPort))))
+             JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
         {
             assertThat(waiting(daemon)).isEqualTo(LEGITIMATE - 20);
             clock.advance(Duration.ofMinutes(61));

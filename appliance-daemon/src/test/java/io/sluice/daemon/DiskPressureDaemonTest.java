@@ -6,18 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
+import io.sluice.control.ConsoleClient;
 import io.sluice.control.ControlPlane;
-import io.sluice.control.JmxServer;
 import io.sluice.control.cli.SluiceCommand;
 import io.sluice.delivery.TestSmtpSink;
 import io.sluice.ingress.SmtpTestClient;
@@ -41,7 +38,7 @@ class DiskPressureDaemonTest
     @TempDir
     Path dir;
 
-    private static SluiceDaemon start(final Path spoolDir, final TestSmtpSink sink, final int jmxPort) throws IOException
+    private static SluiceDaemon start(final Path spoolDir, final TestSmtpSink sink) throws IOException
     {
         return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, Map.ofEntries(
             Map.entry("spool.directory", spoolDir.toString()),
@@ -50,7 +47,6 @@ class DiskPressureDaemonTest
             Map.entry("spool.chunkBytes", Integer.toString(64 << 10)),
             Map.entry("spool.diskReserveBytes", Integer.toString(8 << 20)),
             Map.entry("smtp.listen", "127.0.0.1:0"),
-            Map.entry("jmx.port", Integer.toString(jmxPort)),
             Map.entry("relay.domains", "relay.test"),
             Map.entry("containment.exemptTenants", "default"),
             Map.entry("delivery.route.default.target", sink.target()),
@@ -60,15 +56,10 @@ class DiskPressureDaemonTest
     @Test
     void shouldTakeMailAgainOverSmtpOnceTheFullSpoolHasDrainedWithNoRestart() throws Exception
     {
-        final int jmxPort;
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            jmxPort = socket.getLocalPort();
-        }
         try (SmallFilesystem fs = SmallFilesystem.mount(dir.resolve("mnt"), 24);
              TestSmtpSink sink = TestSmtpSink.start();
-             SluiceDaemon daemon = start(fs.path().resolve("spool"), sink, jmxPort);
-             JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", jmxPort))))
+             SluiceDaemon daemon = start(fs.path().resolve("spool"), sink);
+             JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(fs.path().resolve("spool"))))
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             mbeans.invoke(ControlPlane.name("Spool"), "pauseDrain", new Object[] {""}, new String[] {String.class.getName()});
@@ -98,7 +89,7 @@ class DiskPressureDaemonTest
             assertThat(refusal).as("the reserve refused before the disk was full").startsWith("452 4.3.1");
             assertThat(accepted).isGreaterThan(100);
             SpoolAwait.until(() -> daemon.spool().counters().get(SpoolCounter.DISK_PRESSURE_EPISODES) == 1);
-            final String during = sluice(jmxPort, "queue");
+            final String during = sluice(ConsoleClient.socketOf(fs.path().resolve("spool")), "queue");
             assertThat(during).contains("accepting    NO: disk pressure for").contains("452 4.3.1");
             assertThat(mbeans.getAttribute(ControlPlane.name("Spool"), "DiskPressureEpisodes")).isEqualTo(1L);
             assertThat(mbeans.getAttribute(ControlPlane.name("Spool"), "AcceptingMessages")).isEqualTo(false);
@@ -115,7 +106,7 @@ class DiskPressureDaemonTest
                 expect(client.command("EHLO full.test"), "250");
                 assertThat(send(client, "after")).as("the same daemon takes mail again").startsWith("250 2.0.0");
             }
-            final String after = sluice(jmxPort, "queue");
+            final String after = sluice(ConsoleClient.socketOf(fs.path().resolve("spool")), "queue");
             assertThat(after).contains("accepting    yes").contains("under pressure 1 time since start");
             System.out.printf("disk pressure, whole daemon: %d messages of 60 KiB over SMTP filled a 24 MiB filesystem, then"
                 + " %s; drained to accepting again in %d ms; sluice queue meanwhile:%n%s", accepted, refusal, reopenMs, during);
@@ -136,11 +127,11 @@ class DiskPressureDaemonTest
         return client.reply();
     }
 
-    private static String sluice(final int jmxPort, final String... args)
+    private static String sluice(final Path socket, final String... args)
     {
         final String[] all = new String[args.length + 2];
-        all[0] = "--jmx";
-        all[1] = "127.0.0.1:" + jmxPort;
+        all[0] = "--socket";
+        all[1] = socket.toString();
         System.arraycopy(args, 0, all, 2, args.length);
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final int exit = SluiceCommand.run(all, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);

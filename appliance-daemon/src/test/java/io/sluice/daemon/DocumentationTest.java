@@ -3,16 +3,21 @@ package io.sluice.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -21,16 +26,28 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The README and {@code docs/} as a reader meets them: the README stays a front door (at most 10 KB) whose test command
- * is the one CI runs, every relative link in the manual reaches a file (and a heading, when it names one), and nothing
- * in the repository's text points at notes outside it, which its users never see.
+ * is the one CI runs, every relative link in the manual reaches a file (and a heading, when it names one), the
+ * hand-written configuration reference lists every key of the embedded defaults with that default, and nothing in the
+ * repository's text points at notes outside it, which its users never see.
  */
 class DocumentationTest
 {
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
     private static final Pattern FENCE = Pattern.compile("```.*?```", Pattern.DOTALL);
     private static final Pattern HEADING = Pattern.compile("^#+\\s+(.*)$", Pattern.MULTILINE);
-    /** Built in pieces, so this file does not match itself. */
-    private static final List<String> OUTSIDE = List.of("../" + "shared/", "DESIGN" + ".md", "incidents" + "/");
+    /**
+     * The team's notes and the numbered incident reports beside them live outside the repository: a number means
+     * nothing to a reader of it; docs/design.md tells those stories. Built in pieces, so this file does not match itself.
+     */
+    private static final List<String> OUTSIDE =
+        List.of("../" + "shared/", "DESIGN" + ".md", "incidents" + "/", "incident " + "00", "Incident " + "00");
+    /** A reference row: {@code | `key` | `default` ...} or {@code | `key` | (empty) ...}. */
+    private static final Pattern SETTING_ROW = Pattern.compile("^\\| `([^`]+)` \\| (?:`([^`]*)`|\\(empty\\))", Pattern.MULTILINE);
+    /** The admission bucket matrix: a kind, then rate / burst for connections, messages and recipients. */
+    private static final Pattern BUCKET_ROW = Pattern.compile(
+        "^\\| `(ip|network|senderDomain|tenant|global)` \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\|$", Pattern.MULTILINE);
+    private static final String[][] BUCKET_COLUMNS =
+        {{"connectionsPerSecond", "connectionBurst"}, {"ratePerSecond", "burst"}, {"recipientsPerSecond", "recipientBurst"}};
     private static final Set<String> TEXT = Set.of(".md", ".java", ".properties", ".sh", ".xml", ".service", ".conf");
 
     private static Path root()
@@ -55,6 +72,54 @@ class DocumentationTest
         assertThat(ciCommands).as("the maven command .ci/run runs").hasSize(1);
         assertThat(text).contains("    " + ciCommands.get(0) + "\n");
         assertThat(text).contains("    mvn -B -q -DskipTests package && appliance-daemon/target/sluice-daemon\n");
+    }
+
+    @Test
+    void shouldListEverySettingOfTheEmbeddedDefaultsWithItsDefault() throws IOException
+    {
+        final Properties defaults = new Properties();
+        final Path embedded = root().resolve("appliance-daemon/src/main/resources/sluice-default.properties");
+        try (InputStream in = Files.newInputStream(embedded))
+        {
+            defaults.load(in);
+        }
+        final String reference = Files.readString(root().resolve("docs/configuration.md"));
+        final Map<String, String> documented = new HashMap<>();
+        final Matcher row = SETTING_ROW.matcher(reference);
+        while (row.find())
+        {
+            documented.put(row.group(1), row.group(2) == null ? "" : row.group(2));
+        }
+        final Matcher buckets = BUCKET_ROW.matcher(reference);
+        while (buckets.find())
+        {
+            for (int column = 0; column < BUCKET_COLUMNS.length; column++)
+            {
+                final String cell = buckets.group(column + 2).trim();
+                if (!cell.equals("-"))
+                {
+                    final String[] rateAndBurst = cell.replace(",", "").split(" / ");
+                    for (int i = 0; i < 2; i++)
+                    {
+                        documented.put("admission." + buckets.group(1) + "." + BUCKET_COLUMNS[column][i], rateAndBurst[i]);
+                    }
+                }
+            }
+        }
+        final List<String> wrong = new ArrayList<>();
+        for (final String key : new TreeSet<>(defaults.stringPropertyNames()))
+        {
+            final String value = defaults.getProperty(key).trim();
+            if (!documented.containsKey(key))
+            {
+                wrong.add(key + " is missing");
+            }
+            else if (!documented.get(key).equals(value))
+            {
+                wrong.add(key + ": documented " + documented.get(key) + ", default " + value);
+            }
+        }
+        assertThat(wrong).as("docs/configuration.md against sluice-default.properties").isEmpty();
     }
 
     @Test

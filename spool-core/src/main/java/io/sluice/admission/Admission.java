@@ -76,6 +76,9 @@ public final class Admission implements AutoCloseable
     private final Set<Cidr> configuredBlocks;
     private final Backpressure backpressure;
     private final SpoofPolicy spoofPolicy;
+    private final ReputationStore reputation;
+    private final ClassBuckets classBuckets;
+    private final long backlogHighWatermark;
     private final Object controlLock = new Object();
     private final Object snapshotLock = new Object();
     private final AtomicCounter connectionsAccepted;
@@ -105,6 +108,12 @@ public final class Admission implements AutoCloseable
         this.backpressure = new Backpressure(context, counters.counter(AdmissionCounter.BACKPRESSURE_ACTIVE));
         this.spoofPolicy = new SpoofPolicy(context.protectedDomainActions(), context.spoofDefaultAction());
         this.limits = Limits.of(context);
+        final ReputationSettings reputationSettings = context.reputation();
+        this.reputation = new ReputationStore(
+            new ReputationTable(reputationSettings, ipv4PrefixLength, ipv6PrefixLength, clock),
+            reputationSettings.stateFileBeside(stateFile), clock, counters.counter(AdmissionCounter.STATE_FILE_FAILURES));
+        this.classBuckets = new ClassBuckets(table, new ClassLimits(reputationSettings), ipv4PrefixLength, ipv6PrefixLength);
+        this.backlogHighWatermark = context.backlogHighWatermark();
         this.maxProjectedDelayMs = context.maxProjectedDelayMs();
         connectionsAccepted = counters.counter(AdmissionCounter.CONNECTIONS_ACCEPTED);
         messagesAccepted = counters.counter(AdmissionCounter.MESSAGES_ACCEPTED);
@@ -137,6 +146,7 @@ public final class Admission implements AutoCloseable
         Objects.requireNonNull(pressure, "pressure");
         final Admission admission = new Admission(context.conclude(), pressure);
         admission.restore();
+        admission.reputation.restore();
         return admission;
     }
 
@@ -161,9 +171,31 @@ public final class Admission implements AutoCloseable
         {
             return refusal;
         }
-        final Decision decision = charge(Traffic.CONNECTIONS, client.getAddress(), trusted, null, null, true);
+        final byte[] address = client.getAddress();
+        if (!trusted && reputation.table().isNetworkDemoted(address, clock.millis()) && !operatorSetLimits(address))
+        {
+            // Connection limits cannot know a message's class: generous for all, tightened for a bad record only.
+            final Decision demoted = classBuckets.chargeDemotedConnection(address, nanoClock.nanoTime());
+            if (demoted != null)
+            {
+                counters.counter(AdmissionCounter.DEMOTED_REFUSED).increment();
+                rateLimited.increment();
+                return demoted;
+            }
+        }
+        final Decision decision = charge(Traffic.CONNECTIONS, address, trusted, null, null, true);
         count(decision, connectionsAccepted);
         return decision;
+    }
+
+    /**
+     * @return the class of a message from {@code client} as far as MAIL FROM knows it: TRUSTED for the trusted
+     *         networks, else what its address's and network's reputation earn (DEMOTED, CLEAN or UNKNOWN). SUSPECT
+     *         comes later, from a recipient ({@link #admitSuspect}).
+     */
+    public SourceClass classOf(final InetAddress client, final boolean trusted)
+    {
+        return trusted ? SourceClass.TRUSTED : reputation.table().standing(client.getAddress(), clock.millis());
     }
 
     /**
@@ -179,6 +211,19 @@ public final class Admission implements AutoCloseable
     public Decision admitMessage(
         final InetAddress client, final boolean trusted, final String tenant, final String senderDomain, final String lane)
     {
+        return admitMessage(client, classOf(client, trusted), tenant, senderDomain, lane);
+    }
+
+    /**
+     * Decides a message at MAIL FROM as {@link #admitMessage(InetAddress, boolean, String, String, String)} does, for
+     * a source of a known class (from {@link #classOf}): trusted if TRUSTED, and besides the kind buckets, one token
+     * from the class's address and network buckets ({@link ClassLimits}); unknown mail is tempfailed at a lower spool
+     * pressure than clean mail ({@link ReputationSettings#PRESSURE_UNKNOWN_AT}), demoted mail at any pressure.
+     */
+    public Decision admitMessage(final InetAddress client, final SourceClass sourceClass, final String tenant,
+        final String senderDomain, final String lane)
+    {
+        final boolean trusted = sourceClass == SourceClass.TRUSTED;
         final Decision refusal = blockedRefusal(client);
         if (refusal != null)
         {
@@ -196,9 +241,10 @@ public final class Admission implements AutoCloseable
             return new Decision(Verdict.BACKPRESSURE, 0, busy);
         }
         final long boundMs = maxProjectedDelayMs;
+        long delayMs = 0;
         if (boundMs > 0)
         {
-            final long delayMs = pressure.projectedDelayMillis(lane);
+            delayMs = pressure.projectedDelayMillis(lane);
             if (delayMs > boundMs)
             {
                 projectedDelay.increment();
@@ -206,10 +252,150 @@ public final class Admission implements AutoCloseable
                     "lane " + lane + " delay " + delayMs / 1000 + " s over the bound of " + boundMs / 1000 + " s");
             }
         }
-        final Decision decision = charge(
-            Traffic.MESSAGES, client.getAddress(), trusted, name(tenant), domain(senderDomain), false);
+        final byte[] address = client.getAddress();
+        // An operator's limit for the address or network wins over what its class would give it.
+        final SourceClass charged = sourceClass != SourceClass.TRUSTED && operatorSetLimits(address)
+            ? SourceClass.TRUSTED : sourceClass;
+        if (charged == SourceClass.DEMOTED)
+        {
+            // Tempfailed until its bad points decay: a sender that means it retries, and the provider sees nothing.
+            counters.counter(AdmissionCounter.DEMOTED_REFUSED).increment();
+            rateLimited.increment();
+            return new Decision(Verdict.RATE_LIMITED, 0, "demoted by reputation: " + client.getHostAddress()
+                + " or its network");
+        }
+        final Decision tightened = pressureCut(charged, boundMs > 0 ? (double)delayMs / boundMs : 0);
+        if (tightened != null)
+        {
+            return tightened;
+        }
+        final long nowNs = nanoClock.nanoTime();
+        final Decision classRefusal = classBuckets.chargeMessage(charged, address, nowNs);
+        if (classRefusal != null)
+        {
+            counters.counter(AdmissionCounter.CLASS_LIMITED).increment();
+            rateLimited.increment();
+            return classRefusal;
+        }
+        final Decision decision = chargeFrom(
+            0, Traffic.MESSAGES, limits, nowNs, address, trusted, name(tenant), domain(senderDomain), false);
+        if (!decision.isAccepted())
+        {
+            classBuckets.refundMessage(charged, address, nowNs);
+        }
         count(decision, messagesAccepted);
         return decision;
+    }
+
+    /**
+     * Charges a message that showed the spoof pattern with a SUSPECT action to the suspect class's buckets; call
+     * once per transaction, at its first suspect recipient. Suspect mail is the first tightened under pressure.
+     *
+     * @return {@link Decision#ACCEPT}, or a refusal the SMTP layer maps as it maps a message's.
+     */
+    public Decision admitSuspect(final InetAddress client)
+    {
+        final Decision tightened = pressureCut(SourceClass.SUSPECT, 0);
+        if (tightened != null)
+        {
+            return tightened;
+        }
+        final Decision refusal = classBuckets.chargeMessage(SourceClass.SUSPECT, client.getAddress(), nanoClock.nanoTime());
+        if (refusal != null)
+        {
+            counters.counter(AdmissionCounter.CLASS_LIMITED).increment();
+            rateLimited.increment();
+            return refusal;
+        }
+        return Decision.ACCEPT;
+    }
+
+    /**
+     * @param delayShare the lane's projected delay over its bound, 0 to 1.
+     * @return a refusal if the class is tightened at the spool's pressure now, else null.
+     */
+    private Decision pressureCut(final SourceClass sourceClass, final double delayShare)
+    {
+        if (!sourceClass.hasBuckets() || sourceClass == SourceClass.CLEAN)
+        {
+            return null;
+        }
+        final double backlogShare = (double)pressure.pendingMessages() / backlogHighWatermark;
+        final double share = Math.max(backlogShare, delayShare);
+        if (!classBuckets.limits().pressureCut(sourceClass, share))
+        {
+            return null;
+        }
+        counters.counter(AdmissionCounter.PRESSURE_TIGHTENED).increment();
+        backpressureRefused.increment();
+        return new Decision(Verdict.BACKPRESSURE, 0, String.format(Locale.ROOT,
+            "%s mail tightened at %.0f%% of the backlog watermark or delay bound", sourceClass.label(), share * 100));
+    }
+
+    /** @return whether an operator set a limit for the address or its network ({@link #setOverride}). */
+    private boolean operatorSetLimits(final byte[] address)
+    {
+        final Limits current = limits;
+        if (!current.hasOverrides())
+        {
+            return false;
+        }
+        return current.hasOverride(TrackedKey.ofBytes(KeyKind.IP, address, address.length * 8))
+            || current.hasOverride(TrackedKey.ofBytes(
+                KeyKind.NETWORK, address, address.length == 4 ? ipv4PrefixLength : ipv6PrefixLength));
+    }
+
+    /** Counts an outcome for the reputation of {@code client}'s address and network. Thread-safe, cheap. */
+    public void learn(final InetAddress client, final ReputationEvent event)
+    {
+        reputation.table().record(client.getAddress(), Objects.requireNonNull(event, "event"), clock.millis());
+    }
+
+    /**
+     * Counts an outcome for the source an envelope names ({@code Envelope.sourceKey()}, an address literal); a key
+     * that is not an address (a local submitter) has no reputation and is ignored.
+     *
+     * @return whether it was counted.
+     */
+    public boolean learn(final String sourceKey, final ReputationEvent event)
+    {
+        final byte[] address = sourceKey == null ? null : Cidr.literal(sourceKey);
+        if (address == null)
+        {
+            return false;
+        }
+        reputation.table().record(address, Objects.requireNonNull(event, "event"), clock.millis());
+        return true;
+    }
+
+    /**
+     * @param key an address or a network of the configured prefix length.
+     * @return its reputation now, or null if it has none.
+     * @throws IllegalArgumentException if the key is neither.
+     */
+    public SourceReputation reputation(final String key)
+    {
+        return reputation.table().describe(key, clock.millis());
+    }
+
+    /**
+     * @return the {@code n} addresses and networks with the worst record (lowest score) first. Walks the whole
+     *         table: for the control plane only.
+     * @throws IllegalArgumentException unless {@code n} is 1 to 10,000.
+     */
+    public List<SourceReputation> worstReputations(final int n)
+    {
+        if (n < 1 || n > MAX_TOP_SOURCES)
+        {
+            throw new IllegalArgumentException("worstReputations " + n + ": expected 1 to " + MAX_TOP_SOURCES);
+        }
+        return reputation.table().worst(n, clock.millis());
+    }
+
+    /** @return addresses and networks with a reputation now. */
+    public int reputationKeys()
+    {
+        return reputation.table().size();
     }
 
     /**
@@ -649,7 +835,8 @@ public final class Admission implements AutoCloseable
     /**
      * Maintenance, to be called periodically (every few seconds) from a maintenance thread, never an event loop:
      * drops keys whose buckets have refilled to full, halves every key's recent volume (so {@link #topSources}
-     * shows recent senders), and writes the state file atomically if one is configured.
+     * shows recent senders), and writes the state file atomically if one is configured; the reputation file, at
+     * most once a minute ({@link ReputationStore#SAVE_INTERVAL_MS}) and at close.
      *
      * @return the buckets that were not full, which is what the file holds.
      * @throws UncheckedIOException if the file could not be written; the previous file is left as it was.
@@ -678,6 +865,8 @@ public final class Admission implements AutoCloseable
                     writer.commit();
                     counters.counter(AdmissionCounter.STATE_SNAPSHOTS_WRITTEN).increment();
                 }
+                reputation.snapshot(closed);
+                counters.counter(AdmissionCounter.REPUTATION_KEYS).set(reputation.table().size());
                 return saved;
             }
             catch (final IOException ex)
@@ -711,8 +900,9 @@ public final class Admission implements AutoCloseable
             final long tokens = key.availableTokens(traffic, nowNs);
             if (tokens >= 0 && tokens < key.capacity(traffic))
             {
-                if (writer != null)
+                if (writer != null && !key.isClassKey())
                 {
+                    // Class buckets are not saved: a class is re-earned from the reputation file, which is.
                     writer.bucket(key.kind, traffic, key.text(), tokens);
                 }
                 saved++;

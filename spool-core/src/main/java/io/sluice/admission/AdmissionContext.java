@@ -25,8 +25,8 @@ import org.agrona.concurrent.SystemNanoClock;
  * <pre>
  *                          messages            recipients                            connections
  *                          ratePerSecond/burst recipientsPerSecond/recipientBurst    connectionsPerSecond/connectionBurst
- * admission.ip                2/s, 60              20/s, 500                           2/s, 30
- * admission.network          10/s, 300            100/s, 2000                         10/s, 150
+ * admission.ip               20/s, 200             20/s, 500                          10/s, 100
+ * admission.network         100/s, 2000           100/s, 2000                         50/s, 500
  * admission.senderDomain     50/s, 1000             -                                   -
  * admission.tenant           50/s, 1000           500/s, 10000                          -
  * admission.global         2000/s, 20000        20000/s, 200000                         -
@@ -95,9 +95,13 @@ public final class AdmissionContext
     public static final String PROTECTED_DOMAINS = "admission.protectedDomains";
     public static final String DEFAULT_PROTECTED_DOMAINS = "";
 
-    /** What a spoof of a protected domain (or sender equal to recipient) gets when its domain names none. */
+    /**
+     * What a spoof of a protected domain (or sender equal to recipient) gets when its domain names none. REFUSE by
+     * default: accepted spoofs went on to the provider, which refused them as policy violations charged to the
+     * appliance's account (incident 000's suspension); a 550 in-session costs nobody anything.
+     */
     public static final String SPOOF_DEFAULT_ACTION = "admission.spoof.defaultAction";
-    public static final SpoofVerdict DEFAULT_SPOOF_DEFAULT_ACTION = SpoofVerdict.SUSPECT;
+    public static final SpoofVerdict DEFAULT_SPOOF_DEFAULT_ACTION = SpoofVerdict.REFUSE;
 
     /** Comma-separated networks refused at connect ({@code 554 5.7.1}); blocks added at run time are kept in the state file. */
     public static final String BLOCKLIST = "admission.blocklist";
@@ -112,17 +116,19 @@ public final class AdmissionContext
 
     private static final int MIN_TRACKED_KEYS = 16;
     private static final int MAX_MAX_TRACKED_KEYS = 100_000_000;
+    // The kind buckets are ceilings over every class; the class buckets (ReputationSettings) tell a partner from a
+    // flood. Connections cannot know the class: generous here, tightened for demoted networks only.
     private static final double[][] DEFAULT_RATES = {
         // CONNECTIONS, MESSAGES, RECIPIENTS
-        {2, 2, 20},          // IP
-        {10, 10, 100},       // NETWORK
+        {10, 20, 20},        // IP
+        {50, 100, 100},      // NETWORK
         {0, 50, 0},          // SENDER_DOMAIN
         {0, 50, 500},        // TENANT
         {0, 2000, 20_000},   // GLOBAL
     };
     private static final long[][] DEFAULT_BURSTS = {
-        {30, 60, 500},
-        {150, 300, 2000},
+        {100, 200, 500},
+        {500, 2000, 2000},
         {0, 1000, 0},
         {0, 1000, 10_000},
         {0, 20_000, 200_000},
@@ -145,6 +151,7 @@ public final class AdmissionContext
     private Path stateFile = Path.of(DEFAULT_STATE_FILE);
     private Clock clock = Clock.systemUTC();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
+    private final ReputationSettings reputation = new ReputationSettings();
     private Limit[][] limits;
     private Map<String, SpoofVerdict> protectedDomainActions;
     private List<Cidr> blockedNetworks;
@@ -229,6 +236,7 @@ public final class AdmissionContext
         {
             throw new InvalidSettingException("nanoClock", null, "expected a monotonic nano clock");
         }
+        reputation.conclude();
         concluded = true;
         return this;
     }
@@ -551,6 +559,12 @@ public final class AdmissionContext
         checkMutable();
         this.stateFile = stateFile;
         return this;
+    }
+
+    /** @return the settings of reputation, class buckets and pressure tiers; set them before {@link #conclude()}. */
+    public ReputationSettings reputation()
+    {
+        return reputation;
     }
 
     public Path stateFile()

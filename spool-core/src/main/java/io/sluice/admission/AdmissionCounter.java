@@ -32,7 +32,11 @@ public enum AdmissionCounter implements CounterDescriptor
     STATE_SNAPSHOTS_WRITTEN(17, "admission state files written", false),
     STATE_FILE_FAILURES(18, "admission state files that could not be read or written", false),
     SENDER_BLOCKED(19, "refused at MAIL FROM: sender on admission.blockedSenders", false),
-    RECIPIENT_UNKNOWN(20, "refused at RCPT TO: not in relay.localRecipients for its domain", false);
+    RECIPIENT_UNKNOWN(20, "refused at RCPT TO: not in relay.localRecipients for its domain", false),
+    CLASS_LIMITED(21, "refused: the bucket of the message's class (clean, unknown, suspect, demoted) was empty", false),
+    PRESSURE_TIGHTENED(22, "refused: the message's class is tightened at this spool pressure", false),
+    REPUTATION_KEYS(23, "addresses and networks with a reputation (gauge)", true),
+    DEMOTED_REFUSED(24, "refused: source or network demoted by its reputation", false);
 
     private final int id;
     private final String label;

@@ -113,6 +113,18 @@ final class Limits
         return new Limits(defaults, defaultConfigurations, Map.copyOf(next));
     }
 
+    /** @return whether an operator set any per-key limit at all. */
+    boolean hasOverrides()
+    {
+        return !overrides.isEmpty();
+    }
+
+    /** @return whether an operator set any limit for this key. */
+    boolean hasOverride(final TrackedKey key)
+    {
+        return !overrides.isEmpty() && overrides.containsKey(key);
+    }
+
     Limit override(final TrackedKey key, final Traffic traffic)
     {
         final KeyLimits override = overrides.get(key);

@@ -5,8 +5,8 @@ public enum SpoofVerdict
 {
     /** Not the pattern. */
     PASS,
-    /** The pattern, accepted into the low-priority {@code suspect} lane the drain serves last (the default). */
+    /** The pattern, accepted into the low-priority {@code suspect} lane the drain serves last and slowest. */
     SUSPECT,
-    /** The pattern, refused at RCPT time with {@code 550 5.7.1}. */
+    /** The pattern, refused at RCPT time with {@code 550 5.7.1} (the default). */
     REFUSE
 }

@@ -41,6 +41,8 @@ final class TrackedKey
     final long low;
     /** For names; null for addresses and networks. */
     final String name;
+    /** For a class bucket ({@link ClassLimits}): the {@link SourceClass} ordinal; -1 for the kind's own buckets. */
+    final byte sourceClass;
 
     /** Bucket4j state per traffic, mutated in place; all three guarded by {@code this}. */
     private BucketState connections;
@@ -52,6 +54,13 @@ final class TrackedKey
     private TrackedKey(final KeyKind kind, final boolean ipv6, final int prefixLength, final long high, final long low,
         final String name)
     {
+        this(kind, ipv6, prefixLength, high, low, name, -1);
+    }
+
+    private TrackedKey(final KeyKind kind, final boolean ipv6, final int prefixLength, final long high, final long low,
+        final String name, final int sourceClass)
+    {
+        this.sourceClass = (byte)sourceClass;
         this.kind = kind;
         this.ipv6 = ipv6;
         this.prefixLength = (byte)prefixLength;
@@ -68,12 +77,23 @@ final class TrackedKey
 
     static TrackedKey ofBytes(final KeyKind kind, final byte[] bytes, final int prefixLength)
     {
+        return ofBytes(kind, bytes, prefixLength, -1);
+    }
+
+    /** @return the key of the class bucket of {@code sourceClass} for {@code bytes}' address or network. */
+    static TrackedKey ofBytes(final KeyKind kind, final byte[] bytes, final int prefixLength, final SourceClass sourceClass)
+    {
+        return ofBytes(kind, bytes, prefixLength, sourceClass.ordinal());
+    }
+
+    private static TrackedKey ofBytes(final KeyKind kind, final byte[] bytes, final int prefixLength, final int sourceClass)
+    {
         if (bytes.length == 4)
         {
             final long value = ((bytes[0] & 0xFFL) << 24) | ((bytes[1] & 0xFFL) << 16)
                 | ((bytes[2] & 0xFFL) << 8) | (bytes[3] & 0xFFL);
             final long networkMask = (0xFFFF_FFFFL << (32 - prefixLength)) & 0xFFFF_FFFFL;
-            return new TrackedKey(kind, false, prefixLength, 0, value & networkMask, null);
+            return new TrackedKey(kind, false, prefixLength, 0, value & networkMask, null, sourceClass);
         }
         long high = 0;
         long low = 0;
@@ -82,7 +102,8 @@ final class TrackedKey
             high = (high << 8) | (bytes[i] & 0xFFL);
             low = (low << 8) | (bytes[i + 8] & 0xFFL);
         }
-        return new TrackedKey(kind, true, prefixLength, high & mask(prefixLength), low & mask(prefixLength - 64), null);
+        return new TrackedKey(kind, true, prefixLength, high & mask(prefixLength), low & mask(prefixLength - 64), null,
+            sourceClass);
     }
 
     /** @return the leading {@code bits} of a long set, the rest clear; all clear for {@code bits <= 0}. */
@@ -93,6 +114,19 @@ final class TrackedKey
             return 0;
         }
         return bits >= 64 ? -1L : -1L << (64 - bits);
+    }
+
+    /** @return the key of an address or network as held elsewhere (a reputation entry), without buckets. */
+    static TrackedKey fromParts(final KeyKind kind, final boolean ipv6, final int prefixLength, final long high,
+        final long low)
+    {
+        return new TrackedKey(kind, ipv6, prefixLength, high, low, null);
+    }
+
+    /** @return whether this key holds a class bucket rather than one of its kind's own. */
+    boolean isClassKey()
+    {
+        return sourceClass >= 0;
     }
 
     static TrackedKey ofName(final KeyKind kind, final String name)
@@ -316,7 +350,7 @@ final class TrackedKey
             return true;
         }
         return other instanceof TrackedKey key && key.kind == kind && key.high == high && key.low == low
-            && key.ipv6 == ipv6 && (name == null ? key.name == null : name.equals(key.name));
+            && key.ipv6 == ipv6 && key.sourceClass == sourceClass && (name == null ? key.name == null : name.equals(key.name));
     }
 
     @Override
@@ -329,12 +363,13 @@ final class TrackedKey
         // Spread the address bits: networks differ only in their upper bits, hosts in their lower ones.
         final long mixed = (high * 0x9E37_79B9_7F4A_7C15L) ^ low ^ (ipv6 ? 0x5555_5555_0000_0000L : 0);
         final long spread = mixed * 0xC2B2_AE3D_27D4_EB4FL;
-        return (int)(spread ^ (spread >>> 32)) * 31 + kind.ordinal();
+        return ((int)(spread ^ (spread >>> 32)) * 31 + kind.ordinal()) * 7 + sourceClass;
     }
 
     @Override
     public String toString()
     {
-        return kind.label() + " " + text();
+        final String kindText = kind.label() + " " + text();
+        return isClassKey() ? SourceClass.values()[sourceClass].label() + " " + kindText : kindText;
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.sluice.config.InvalidSettingException;
 import io.sluice.net.MailAddress;
+import io.sluice.net.SourceNetworks;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;

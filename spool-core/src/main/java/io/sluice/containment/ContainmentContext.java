@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import io.sluice.bounce.SourceNetworks;
 import io.sluice.config.InvalidSettingException;
 import io.sluice.net.MailAddress;
+import io.sluice.net.SourceNetworks;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 

@@ -141,6 +141,15 @@ public final class DrainContext
     public static final String DEMOTION_POLICY_REJECTIONS = "drain.demotion.policyRejections";
     public static final int DEFAULT_DEMOTION_POLICY_REJECTIONS = 3;
 
+    /**
+     * Policy rejections (5.7.x) of one network's mail (its /24 or /64) within {@link #DEMOTION_DURATION_MS} that demote
+     * the whole network: a snowshoe flood spreads over so many addresses that each sees one or two rejections, while
+     * its mail already in the spool would go on to the provider at full speed. Matches admission's demotion
+     * ({@code admission.reputation.demoteAfter}), which tempfails the network's new mail from the same point on.
+     */
+    public static final String DEMOTION_NETWORK_POLICY_REJECTIONS = "drain.demotion.networkPolicyRejections";
+    public static final int DEFAULT_DEMOTION_NETWORK_POLICY_REJECTIONS = 5;
+
     /** How long a demotion lasts after the last policy rejection, and the window rejections are counted in. */
     public static final String DEMOTION_DURATION_MS = "drain.demotion.durationMs";
     public static final long DEFAULT_DEMOTION_DURATION_MS = TimeUnit.HOURS.toMillis(1);
@@ -213,6 +222,7 @@ public final class DrainContext
     private double aimdFloorRatePerSec = DEFAULT_AIMD_FLOOR_RATE_PER_SEC;
     private String demotionLane = DEFAULT_DEMOTION_LANE;
     private int demotionPolicyRejections = DEFAULT_DEMOTION_POLICY_REJECTIONS;
+    private int demotionNetworkPolicyRejections = DEFAULT_DEMOTION_NETWORK_POLICY_REJECTIONS;
     private long demotionDurationMs = DEFAULT_DEMOTION_DURATION_MS;
     private int maxRecipientsPerDispatch = DEFAULT_MAX_RECIPIENTS_PER_DISPATCH;
     private long inFlightTimeoutMs = DEFAULT_IN_FLIGHT_TIMEOUT_MS;
@@ -286,6 +296,7 @@ public final class DrainContext
         requireRange(NETWORK_PREFIX_V6, networkPrefixV6, 0, 128);
         concludeRetryAndAimd();
         requireRange(DEMOTION_POLICY_REJECTIONS, demotionPolicyRejections, 1, 1_000_000);
+        requireRange(DEMOTION_NETWORK_POLICY_REJECTIONS, demotionNetworkPolicyRejections, 1, 1_000_000);
         requirePositive(DEMOTION_DURATION_MS, demotionDurationMs);
         requireRange(MAX_RECIPIENTS_PER_DISPATCH, maxRecipientsPerDispatch, 1, 100_000);
         requirePositive(IN_FLIGHT_TIMEOUT_MS, inFlightTimeoutMs);
@@ -969,6 +980,18 @@ public final class DrainContext
     public int demotionPolicyRejections()
     {
         return demotionPolicyRejections;
+    }
+
+    public DrainContext demotionNetworkPolicyRejections(final int rejections)
+    {
+        checkMutable();
+        this.demotionNetworkPolicyRejections = rejections;
+        return this;
+    }
+
+    public int demotionNetworkPolicyRejections()
+    {
+        return demotionNetworkPolicyRejections;
     }
 
     public DrainContext demotionDurationMs(final long demotionDurationMs)

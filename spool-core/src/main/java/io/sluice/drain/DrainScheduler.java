@@ -886,15 +886,30 @@ public final class DrainScheduler
         }
     }
 
+    /**
+     * Counts a policy rejection against the source and against its network: either may demote. The network's count
+     * is what catches a snowshoe flood, whose thousands of addresses see a rejection or two each.
+     */
     private void onPolicyRejection(final String sourceKey, final long nowMillis)
     {
+        countPolicyRejection(sourceKey, context.demotionPolicyRejections(), nowMillis);
+        final String network = networks.networkOf(sourceKey);
+        if (!network.equals(sourceKey))
+        {
+            countPolicyRejection(network, context.demotionNetworkPolicyRejections(), nowMillis);
+        }
+    }
+
+    /** @param key a source key, or a network key ({@code 198.51.100.0/24}), which never looks like a source key. */
+    private void countPolicyRejection(final String key, final int threshold, final long nowMillis)
+    {
         final long duration = context.demotionDurationMs();
-        SourcePolicy policy = sourcePolicies.get(sourceKey);
+        SourcePolicy policy = sourcePolicies.get(key);
         if (policy == null)
         {
             policy = new SourcePolicy(nowMillis);
-            sourcePolicies.put(sourceKey, policy);
-            policyTimers.add(new PolicyTimer(nowMillis + duration, sourceKey));
+            sourcePolicies.put(key, policy);
+            policyTimers.add(new PolicyTimer(nowMillis + duration, key));
         }
         else if (nowMillis - policy.windowStartMillis >= duration && policy.demotedUntilMillis <= nowMillis)
         {
@@ -902,14 +917,14 @@ public final class DrainScheduler
             policy.rejections = 0;
         }
         policy.rejections++;
-        if (policy.rejections >= context.demotionPolicyRejections())
+        if (policy.rejections >= threshold)
         {
             final boolean wasDemoted = policy.demotedUntilMillis > nowMillis;
             policy.demotedUntilMillis = nowMillis + duration;
             if (!wasDemoted)
             {
                 counters.increment(DrainCounter.SOURCES_DEMOTED);
-                rescheduleSource(sourceKey);
+                rescheduleSource(key);
             }
         }
     }
@@ -945,15 +960,32 @@ public final class DrainScheduler
 
     private boolean isDemoted(final String sourceKey, final long nowMillis)
     {
+        if (sourcePolicies.isEmpty())
+        {
+            return false;
+        }
         final SourcePolicy policy = sourcePolicies.get(sourceKey);
-        return policy != null && policy.demotedUntilMillis > nowMillis;
+        if (policy != null && policy.demotedUntilMillis > nowMillis)
+        {
+            return true;
+        }
+        final SourcePolicy network = sourcePolicies.get(networks.networkOf(sourceKey));
+        return network != null && network.demotedUntilMillis > nowMillis;
     }
 
-    /** Moves a source's ready mail to the lane it now belongs in (demoted or restored). */
-    private void rescheduleSource(final String sourceKey)
+    /** Moves a source's (or a whole network's) ready mail to the lane it now belongs in (demoted or restored). */
+    private void rescheduleSource(final String key)
     {
         final List<MessageEntry> moving = new ArrayList<>();
-        forEachSourceNode(sourceKey, node -> moving.addAll(node.messages.values()));
+        if (key.indexOf('/') >= 0)
+        {
+            forEachNetworkNode(key, node -> node.children.values()
+                .forEach(source -> moving.addAll(source.messages.values())));
+        }
+        else
+        {
+            forEachSourceNode(key, node -> moving.addAll(node.messages.values()));
+        }
         for (final MessageEntry entry : moving)
         {
             leave(entry);
@@ -1159,6 +1191,26 @@ public final class DrainScheduler
                 }
             }
         }
+    }
+
+    private void forEachNetworkNode(final String network, final Consumer<FairNode> action)
+    {
+        final List<FairNode> found = new ArrayList<>();
+        for (final RouteState route : routeArray)
+        {
+            for (final LaneQueue lane : route.lanes)
+            {
+                for (final FairNode tenant : lane.root.children.values())
+                {
+                    final FairNode net = tenant.children.get(network);
+                    if (net != null)
+                    {
+                        found.add(net);
+                    }
+                }
+            }
+        }
+        found.forEach(action);
     }
 
     private void forEachSourceNode(final String sourceKey, final Consumer<FairNode> action)

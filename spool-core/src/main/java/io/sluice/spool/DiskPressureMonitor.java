@@ -69,7 +69,8 @@ final class DiskPressureMonitor
         final long nowMs = clock.millis();
         final boolean pressure = !guard.isAcceptingMessages();
         freeBytes.setOrdered(guard.usableBytes());
-        if (pressure && !underPressure)
+        final boolean began = pressure && !underPressure;
+        if (began)
         {
             begin(nowMs);
         }
@@ -79,6 +80,11 @@ final class DiskPressureMonitor
             countedUntilMs = Math.max(countedUntilMs, nowMs);
             currentMs.setOrdered(Math.max(0, nowMs - startedMs));
             etaMs.setOrdered(pressure ? estimateMs(nowMs) : 0);
+        }
+        if (began)
+        {
+            // Counted last, so whoever sees the new episode also sees its figures.
+            episodes.increment();
         }
         if (!pressure && underPressure)
         {
@@ -93,7 +99,6 @@ final class DiskPressureMonitor
         countedUntilMs = nowMs;
         pendingBytesAtStart = index.pendingBytes();
         refusedAtStart = refusedDisk.get();
-        episodes.increment();
         LOG.warn("disk pressure began: {} free on {}, down to the reserve of {}; new mail is refused (452 4.3.1) until {}"
                 + " more are free. The spool frees space as the drain finishes its {} pending messages ({})",
             mib(guard.usableBytes()), directory, mib(guard.reserveBytes()), mib(guard.shortfallBytes()), index.size(),

@@ -3,6 +3,7 @@ package io.sluice.admission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import io.sluice.config.InvalidSettingException;
@@ -11,6 +12,16 @@ import org.junit.jupiter.api.Test;
 
 class AdmissionContextTest
 {
+    private static void assertReputationRejected(final Consumer<ReputationSettings> change, final String key,
+        final String value)
+    {
+        assertRejected(c ->
+        {
+            change.accept(c.reputation());
+            return c;
+        }, key, value);
+    }
+
     private static void assertRejected(final UnaryOperator<AdmissionContext> change, final String key, final String value)
     {
         assertThatThrownBy(() -> change.apply(new AdmissionContext()).conclude())
@@ -28,9 +39,14 @@ class AdmissionContextTest
         final AdmissionContext context = new AdmissionContext().conclude();
         assertThat(context.maxTrackedKeys()).isEqualTo(1_000_000);
         assertThat(context.maxProjectedDelayMs()).isEqualTo(15 * 60 * 1000);
-        assertThat(context.limit(KeyKind.IP, Traffic.MESSAGES)).isEqualTo(new Limit(2, 60));
+        // The kind buckets are ceilings now; the class buckets tell a partner from a flood (issue 12).
+        assertThat(context.limit(KeyKind.IP, Traffic.MESSAGES)).isEqualTo(new Limit(20, 200));
+        assertThat(context.limit(KeyKind.NETWORK, Traffic.MESSAGES)).isEqualTo(new Limit(100, 2000));
+        assertThat(context.limit(KeyKind.NETWORK, Traffic.CONNECTIONS)).isEqualTo(new Limit(50, 500));
+        assertThat(context.reputation().limit(SourceClass.UNKNOWN, KeyKind.NETWORK)).isEqualTo(new Limit(10, 200));
+        assertThat(context.reputation().limit(SourceClass.CLEAN, KeyKind.NETWORK)).isEqualTo(new Limit(50, 1000));
         assertThat(context.limit(KeyKind.SENDER_DOMAIN, Traffic.CONNECTIONS)).isEqualTo(Limit.UNLIMITED);
-        assertThat(context.spoofDefaultAction()).isEqualTo(SpoofVerdict.SUSPECT);
+        assertThat(context.spoofDefaultAction()).as("a spoof is refused in-session, not forwarded").isEqualTo(SpoofVerdict.REFUSE);
         assertThat(context.protectedDomainActions()).isEmpty();
         assertThat(context.blockedNetworks()).isEmpty();
     }
@@ -77,6 +93,18 @@ class AdmissionContextTest
         assertRejected(c -> c.protectedDomains("user@example.com"), AdmissionContext.PROTECTED_DOMAINS, "user@example.com");
         assertRejected(c -> c.blocklist("192.0.2.0/24, 198.51.100"), AdmissionContext.BLOCKLIST, "198.51.100");
         assertRejected(c -> c.blocklist("192.0.2.0/33"), AdmissionContext.BLOCKLIST, "192.0.2.0/33");
+        assertReputationRejected(r -> r.ratePerSecond(SourceClass.UNKNOWN, KeyKind.NETWORK, -2),
+            "admission.class.unknown.network.ratePerSecond", "-2.0");
+        assertReputationRejected(r -> r.burst(SourceClass.SUSPECT, KeyKind.IP, 0), "admission.class.suspect.ip.burst", "0");
+        assertReputationRejected(r -> r.demotedConnections(1, 0),
+            ReputationSettings.DEMOTED_CONNECTION_BURST, "0");
+        assertReputationRejected(r -> r.halfLifeMs(10), ReputationSettings.HALF_LIFE_MS, "10");
+        assertReputationRejected(r -> r.demoteAfter(0), ReputationSettings.DEMOTE_AFTER, "0.0");
+        assertReputationRejected(r -> r.cleanAfter(5000), ReputationSettings.CLEAN_AFTER, "5000.0");
+        assertReputationRejected(r -> r.maxKeys(1), ReputationSettings.MAX_KEYS, "1");
+        assertReputationRejected(r -> r.pressureSuspectAt(0), ReputationSettings.PRESSURE_SUSPECT_AT, "0.0");
+        assertReputationRejected(r -> r.pressureSuspectAt(0.6).pressureUnknownAt(0.5),
+            ReputationSettings.PRESSURE_UNKNOWN_AT, "0.5");
         assertRejected(c -> c.clock(null), "clock", "null");
         assertRejected(c -> c.nanoClock(null), "nanoClock", "null");
     }

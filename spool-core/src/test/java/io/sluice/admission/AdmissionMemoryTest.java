@@ -77,4 +77,29 @@ class AdmissionMemoryTest
         assertThat(oneBucket).isLessThan(256);
         assertThat(threeBuckets).isLessThan(400);
     }
+
+    /** Issue 12's bound: reputation for a million keys in at most 300 MB, i.e. 300 bytes a key. */
+    @Test
+    void shouldKeepTheReputationOfAMillionAddressesUnderThreeHundredBytesEach() throws UnknownHostException
+    {
+        final AdmissionContext context = quietContext(clock);
+        context.reputation().maxKeys(SOURCES + SOURCES / 100);
+        final long before = usedHeapAfterGc();
+        try (Admission admission = Admission.open(context, new TestPressure()))
+        {
+            for (int i = 0; i < SOURCES; i++)
+            {
+                final InetAddress client = source(i);
+                admission.learn(client, ReputationEvent.CLEAN_DELIVERY);
+                admission.learn(client, ReputationEvent.POLICY_REJECTION);
+            }
+            final long after = usedHeapAfterGc();
+            // A million addresses and their 3,907 /24 networks.
+            assertThat(admission.reputationKeys()).isEqualTo(SOURCES + (SOURCES + 255) / 256);
+            final double perKey = (double)(after - before) / admission.reputationKeys();
+            LOG.info("heap per reputation key: {} bytes ({} MB for {} keys)", Math.round(perKey),
+                (after - before) / (1024 * 1024), admission.reputationKeys());
+            assertThat(perKey).isLessThan(300);
+        }
+    }
 }

@@ -11,7 +11,10 @@ final class AdmissionTesting
     {
     }
 
-    /** @return a context on the test clock, no state file, every limit off: each test turns on what it tests. */
+    /**
+     * @return a context on the test clock, no state file, every limit off (class buckets too, and the class pressure
+     *         tiers at the watermark itself): each test turns on what it tests.
+     */
     static AdmissionContext quietContext(final TestClock clock)
     {
         final AdmissionContext context = new AdmissionContext().clock(clock).nanoClock(clock).stateFile(null);
@@ -25,6 +28,14 @@ final class AdmissionTesting
                 }
             }
         }
+        for (final SourceClass sourceClass : ReputationSettings.bucketClasses())
+        {
+            for (final KeyKind kind : ReputationSettings.bucketKinds())
+            {
+                context.reputation().ratePerSecond(sourceClass, kind, 0);
+            }
+        }
+        context.reputation().demotedConnections(0, 0).pressureSuspectAt(1).pressureUnknownAt(1);
         return context;
     }
 

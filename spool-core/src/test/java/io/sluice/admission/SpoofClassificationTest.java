@@ -17,8 +17,9 @@ class SpoofClassificationTest
     @BeforeEach
     void open()
     {
-        admission = Admission.open(quietContext(clock).protectedDomains("example.com, payroll.example.net:REFUSE"),
-            new TestPressure());
+        // The SUSPECT action is set here because these tests are about it; REFUSE is the default now.
+        admission = Admission.open(quietContext(clock).protectedDomains("example.com, payroll.example.net:REFUSE")
+            .spoofDefaultAction(SpoofVerdict.SUSPECT), new TestPressure());
     }
 
     @AfterEach

@@ -198,6 +198,38 @@ class MessageLifecycleTest
     }
 
     @Test
+    void shouldDemoteAWholeNetworkWhoseAddressesEachDrawARejectionOrTwo()
+    {
+        // A snowshoe flood: many addresses in one /24, one message each already spooled when the first are refused.
+        for (int i = 1; i <= 100; i++)
+        {
+            drain.add(Mail.from("203.0.113." + i));
+            drain.add(Mail.from("198.51.100." + i));
+        }
+        int rejected = 0;
+        while (rejected < 5)
+        {
+            final Dispatch dispatch = scheduler.next("default");
+            scheduler.onSnapshot(Mail.delivered(dispatch));
+            if (dispatch.envelope().sourceKey().startsWith("203.0.113."))
+            {
+                scheduler.onReply(dispatch, 0, SmtpReply.parse("554 5.7.1 Malware found"));
+                rejected++;
+            }
+        }
+        assertThat(scheduler.isDemoted("203.0.113.99")).as("an address of the network never refused itself").isTrue();
+        assertThat(scheduler.isDemoted("198.51.100.99")).isFalse();
+        assertThat(scheduler.counters().get(DrainCounter.SOURCES_DEMOTED)).as("the network, no address alone").isEqualTo(1);
+        assertThat(scheduler.status().lane("default", "suspect").ready()).as("its spooled mail left the mail lane")
+            .isEqualTo(95);
+
+        drain.clock.advanceMillis(TimeUnit.HOURS.toMillis(1));
+        scheduler.tick();
+        assertThat(scheduler.isDemoted("203.0.113.99")).isFalse();
+        assertThat(scheduler.status().lane("default", "suspect").ready()).isZero();
+    }
+
+    @Test
     void shouldDemoteASourceTheUpstreamRejectsForPolicyAndRestoreItLater()
     {
         final String abuser = "203.0.113.66";

@@ -23,6 +23,8 @@ final class Reports
     private static final Pattern BLOCK = Pattern.compile("^(\\S+) until (.+)$");
     /** {@code LimitsControl.topSources}: {@code <KIND> <key> <n> recent messages}. */
     private static final Pattern TOP = Pattern.compile("^(\\S+) (\\S+) (\\d+) recent messages$");
+    /** {@code LimitsControl.reputationLine}: {@code <key> <class> <score> <clean> <bad> <why>}. */
+    private static final Pattern REPUTATION = Pattern.compile("^(\\S+) (\\S+) (-?[\\d.]+) ([\\d.]+) ([\\d.]+) (.*)$");
 
     private Reports()
     {
@@ -216,10 +218,10 @@ final class Reports
         return new Report(List.of("blocked " + description + ": new connections get 554 5.7.1"), block(description));
     }
 
-    static Report top(final String[] sources)
+    static Report top(final String[] sources, final String[] reputations)
     {
         final List<String> text = new ArrayList<>();
-        final List<Object> json = new ArrayList<>();
+        final List<Object> busiest = new ArrayList<>();
         text.add(String.format("%-14s %-40s %8s", "kind", "source", "recent"));
         for (final String source : sources)
         {
@@ -231,18 +233,50 @@ final class Reports
                 entry.put("kind", matcher.group(1));
                 entry.put("key", matcher.group(2));
                 entry.put("recentMessages", Long.parseLong(matcher.group(3)));
-                json.add(entry);
+                busiest.add(entry);
             }
             else
             {
                 text.add(source);
-                json.add(Map.of("line", source));
+                busiest.add(Map.of("line", source));
             }
         }
         if (sources.length == 0)
         {
             text.add("(no recent traffic)");
         }
+        text.add("");
+        text.add(String.format("%-40s %-8s %9s  %s", "reputation, worst first", "class", "score", "why"));
+        final List<Object> worst = new ArrayList<>();
+        for (final String reputation : reputations)
+        {
+            final Matcher matcher = REPUTATION.matcher(reputation);
+            if (matcher.matches())
+            {
+                text.add(String.format("%-40s %-8s %9s  %s", matcher.group(1), matcher.group(2), matcher.group(3),
+                    matcher.group(6)));
+                final Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("key", matcher.group(1));
+                entry.put("class", matcher.group(2));
+                entry.put("score", Double.parseDouble(matcher.group(3)));
+                entry.put("cleanPoints", Double.parseDouble(matcher.group(4)));
+                entry.put("badPoints", Double.parseDouble(matcher.group(5)));
+                entry.put("why", matcher.group(6));
+                worst.add(entry);
+            }
+            else
+            {
+                text.add(reputation);
+                worst.add(Map.of("line", reputation));
+            }
+        }
+        if (reputations.length == 0)
+        {
+            text.add("(no reputation learnt yet)");
+        }
+        final Map<String, Object> json = new LinkedHashMap<>();
+        json.put("busiest", busiest);
+        json.put("worstReputations", worst);
         return new Report(text, json);
     }
 

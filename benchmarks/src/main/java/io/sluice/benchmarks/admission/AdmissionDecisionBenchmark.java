@@ -9,6 +9,9 @@ import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
 import io.sluice.admission.Decision;
 import io.sluice.admission.KeyKind;
+import io.sluice.admission.ReputationEvent;
+import io.sluice.admission.ReputationSettings;
+import io.sluice.admission.SourceClass;
 import io.sluice.admission.SpoolPressure;
 import io.sluice.admission.Traffic;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -38,6 +41,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   the common path and the most work (five buckets).</li>
  *   <li>{@code scenario=flood}: every source's IP bucket is empty, so the decision is refused at the first
  *   bucket, the path a flood exercises.</li>
+ *   <li>{@code scenario=classes}: the shipped path since issue 12: every source also has a reputation (a clean
+ *   delivery, so a million address entries and ~3,900 network entries), each decision looks up the address's and
+ *   the network's standing and charges the clean class's address and network buckets beside the five kind
+ *   buckets: 2 million bucket keys and a million reputation entries.</li>
  * </ul>
  *
  * <p>A random source among a million is a cache miss on most of the objects a decision touches (table slot,
@@ -64,7 +71,7 @@ public class AdmissionDecisionBenchmark
     @Param({"1000000"})
     public int trackedSources;
 
-    @Param({"accept", "flood"})
+    @Param({"accept", "flood", "classes"})
     public String scenario;
 
     private Admission admission;
@@ -76,15 +83,26 @@ public class AdmissionDecisionBenchmark
     public void open() throws UnknownHostException
     {
         final boolean flood = "flood".equals(scenario);
+        final boolean classes = "classes".equals(scenario);
         final AdmissionContext context = new AdmissionContext()
             .stateFile(null)
-            .maxTrackedKeys(trackedSources + trackedSources / 10)
+            .maxTrackedKeys(2 * trackedSources + trackedSources / 10)
             .maxProjectedDelayMs(0);
         for (final KeyKind kind : KeyKind.values())
         {
             // Far above what the benchmark can use up in a run: every decision charges every bucket.
             context.ratePerSecond(kind, Traffic.MESSAGES, 1_000_000).burst(kind, Traffic.MESSAGES, 1_000_000_000);
         }
+        for (final SourceClass sourceClass : ReputationSettings.bucketClasses())
+        {
+            for (final KeyKind kind : ReputationSettings.bucketKinds())
+            {
+                // Class buckets only where the scenario measures them, and then as open as the kind buckets.
+                context.reputation().ratePerSecond(sourceClass, kind, classes ? 1_000_000 : 0)
+                    .burst(sourceClass, kind, 1_000_000_000);
+            }
+        }
+        context.reputation().maxKeys(trackedSources + trackedSources / 10).cleanAfter(1);
         if (flood)
         {
             // One message per source, then nothing for 1000 s: the set-up message empties the bucket.
@@ -105,6 +123,10 @@ public class AdmissionDecisionBenchmark
         for (int i = 0; i < trackedSources; i++)
         {
             sources[i] = InetAddress.getByAddress(new byte[] {10, (byte)(i >>> 16), (byte)(i >>> 8), (byte)i});
+            if (classes)
+            {
+                admission.learn(sources[i], ReputationEvent.CLEAN_DELIVERY);
+            }
             final Decision decision = admission.admitMessage(
                 sources[i], false, tenants[i % TENANTS], domains[i % DOMAINS], "mail");
             if (!decision.isAccepted())
@@ -115,6 +137,11 @@ public class AdmissionDecisionBenchmark
         if (admission.trackedKeys() < trackedSources)
         {
             throw new IllegalStateException("only " + admission.trackedKeys() + " keys tracked");
+        }
+        if (classes && (admission.reputationKeys() < trackedSources
+            || admission.classOf(sources[trackedSources / 2], false) != SourceClass.CLEAN))
+        {
+            throw new IllegalStateException("reputation not set up: " + admission.reputationKeys() + " entries");
         }
     }
 

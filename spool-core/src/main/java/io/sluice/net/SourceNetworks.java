@@ -1,4 +1,4 @@
-package io.sluice.bounce;
+package io.sluice.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.sluice.config.InvalidSettingException;
-import io.sluice.net.Cidr;
 
 /**
  * A list of networks and the one question asked of it: is a message's source key (the client's address literal, as
