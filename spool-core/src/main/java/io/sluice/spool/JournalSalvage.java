@@ -150,7 +150,8 @@ final class JournalSalvage
         return candidate;
     }
 
-    private static List<Path> list(final Path dir, final String suffix) throws IOException
+    /** @return the regular files in {@code dir} whose names end with {@code suffix}, sorted; none if it does not exist. */
+    static List<Path> list(final Path dir, final String suffix) throws IOException
     {
         if (!Files.isDirectory(dir))
         {

@@ -8,7 +8,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 import net.openhft.chronicle.queue.RollCycles;
 import org.agrona.ExpandableArrayBuffer;
@@ -83,9 +82,9 @@ public final class SpoolInspection
     private Result inspect(final Path directory) throws IOException
     {
         final Path damaged = directory.resolve(JournalSalvage.DAMAGED_DIR);
-        final List<Path> replayed = new ArrayList<>(list(directory, JournalSalvage.SUFFIX));
+        final List<Path> replayed = new ArrayList<>(JournalSalvage.list(directory, JournalSalvage.SUFFIX));
         // A file still being salvaged is replayed by the next start, in its place among the live ones.
-        replayed.addAll(list(damaged, JournalSalvage.SALVAGING));
+        replayed.addAll(JournalSalvage.list(damaged, JournalSalvage.SALVAGING));
         replayed.sort(Comparator.comparing(p -> p.getFileName().toString()));
         final List<JournalFile> files = new ArrayList<>();
         final List<DamagedSpan> spans = new ArrayList<>();
@@ -93,7 +92,7 @@ public final class SpoolInspection
         {
             add(scan(file, true), file.getParent().equals(damaged), files, spans);
         }
-        for (final Path file : list(damaged, ""))
+        for (final Path file : JournalSalvage.list(damaged, ""))
         {
             if (!file.toString().endsWith(".txt") && !file.toString().endsWith(JournalSalvage.SALVAGING))
             {
@@ -184,18 +183,6 @@ public final class SpoolInspection
         catch (final CorruptRecordException | RuntimeException ex)
         {
             // The scan verified the record: a decode failure is a record of a newer layout; it is not pending mail.
-        }
-    }
-
-    private static List<Path> list(final Path dir, final String suffix) throws IOException
-    {
-        if (!Files.isDirectory(dir))
-        {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(dir))
-        {
-            return files.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(suffix)).sorted().toList();
         }
     }
 }
