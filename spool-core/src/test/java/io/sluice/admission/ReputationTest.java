@@ -163,4 +163,22 @@ class ReputationTest
         }
         assertThat(admission.classOf(relay, false)).isEqualTo(SourceClass.DEMOTED);
     }
+
+    @Test
+    void shouldStayBoundedAndDropTheLeastInformativeFirst()
+    {
+        final AdmissionContext context = quietContext(clock);
+        context.reputation().maxKeys(16);
+        admission = Admission.open(context, new TestPressure());
+        for (int i = 0; i < 20; i++)
+        {
+            admission.learn(ip(FLOOD + 1), ReputationEvent.SPOOF);
+        }
+        for (int i = 2; i <= 100; i++)
+        {
+            admission.learn(ip(PARTNER + i), ReputationEvent.REFUSED_COMMAND);
+        }
+        assertThat(admission.reputationKeys()).isLessThanOrEqualTo(17);
+        assertThat(admission.classOf(ip(FLOOD + 1), false)).as("the heaviest entry is kept").isEqualTo(SourceClass.DEMOTED);
+    }
 }
