@@ -62,7 +62,8 @@ class JmxControlTest
              JMXConnector connector = connect(port, null, null))
         {
             final MBeanServerConnection mbeans = connector.getMBeanServerConnection();
-            assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpBurst")).isEqualTo(60L);
+            // The shipped address burst, a ceiling over every class since issue 12 (was 60).
+            assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpBurst")).isEqualTo(200L);
             mbeans.setAttribute(ControlPlane.name("Limits"), new Attribute("IpBurst", 1L));
 
             try (SmtpTestClient client = SmtpTestClient.connect(fixture.address(), "127.0.0.9"))
@@ -93,7 +94,7 @@ class JmxControlTest
                 new Object[] {"300.1.2.0/24", 0L}, new String[] {"java.lang.String", "long"}))
                 .isInstanceOf(RuntimeMBeanException.class)
                 .rootCause().hasMessageStartingWith("network=300.1.2.0/24: expected an IP address or CIDR");
-            assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpRatePerSecond")).isEqualTo(2.0);
+            assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpRatePerSecond")).isEqualTo(20.0);
             assertThat((String[])mbeans.invoke(ControlPlane.name("Limits"), "listBlocks", null, null)).isEmpty();
             assertThat(dir.resolve(ControlState.FILE_NAME)).doesNotExist();
         }
@@ -113,7 +114,7 @@ class JmxControlTest
             try (JMXConnector monitor = connect(port, "monitor", "look"))
             {
                 final MBeanServerConnection mbeans = monitor.getMBeanServerConnection();
-                assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpBurst")).isEqualTo(60L);
+                assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpBurst")).isEqualTo(200L);
                 assertThatThrownBy(() -> mbeans.setAttribute(ControlPlane.name("Limits"), new Attribute("IpBurst", 1L)))
                     .isInstanceOf(SecurityException.class);
             }

@@ -98,6 +98,13 @@ class ContainmentDaemonTest
         {
             settings.put("admission." + kind + ".burst", "10000");
         }
+        // This test is about containment's holds: the class buckets are opened like the kind buckets, and reputation
+        // (which since issue 12 tempfails a network after five policy rejections) is kept from demoting the tenants.
+        for (final String kind : List.of("ip", "network"))
+        {
+            settings.put("admission.class.unknown." + kind + ".burst", "10000");
+        }
+        settings.put("admission.reputation.demoteAfter", "1000000");
         final DaemonSettings loaded = DaemonSettings.load(null, settings);
         final SluiceDaemon.Configuration real = SluiceDaemon.Configuration.of(loaded);
         return SluiceDaemon.start(new SluiceDaemon.Configuration(real.spool(), real.admission(), real.ingress(),
