@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetAddress;
 import java.time.Duration;
 
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import io.sluice.testing.TestClock;
@@ -105,7 +106,7 @@ class ReputationTest
         assertThat(admission.classOf(ip(FLOOD + 1), false)).isEqualTo(SourceClass.DEMOTED);
 
         clock.advance(Duration.ofHours(12));
-        assertThat(admission.reputation(FLOOD + "0/24").bad()).as("one half-life").isCloseTo(4.0, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(admission.reputation(FLOOD + "0/24").bad()).as("one half-life").isCloseTo(4.0, Offset.offset(0.01));
         assertThat(admission.classOf(ip(FLOOD + 1), false)).isEqualTo(SourceClass.UNKNOWN);
     }
 
