@@ -4,9 +4,9 @@
 # benchmarks/results/<date>-<host>/.
 #
 #   benchmarks/run-suite.sh            # full: JMH with its annotated settings, 3 acceptance repetitions, the
-#                                      # issue's 20,000-message flood (about an hour on 2 cores)
+#                                      # issue 12's three 20,000-message flood scenarios (over an hour on 2 cores)
 #   QUICK=1 benchmarks/run-suite.sh    # quick profile: short JMH runs of one size each, one acceptance repetition,
-#                                      # a 2,000-message flood (about 5-6 minutes on 2 cores)
+#                                      # three 2,000-message flood scenarios (about 10-15 minutes on 2 cores)
 #
 # Run as root on the target hardware, with nothing else busy: Postfix's master needs root (it is installed if
 # missing: see acceptance-vs-postfix.sh and flood-vs-postfix.sh, which this runs), and every figure is a timing.
@@ -66,7 +66,7 @@ if [[ ${SKIP_ACCEPTANCE:-0} != 1 ]]; then
     fi
 fi
 if [[ ${SKIP_FLOOD:-0} != 1 ]]; then
-    log "flood scenario against Postfix"
+    log "flood scenarios (spoofed, snowshoe, unknown users) against Postfix, at the shipped defaults"
     "$SCRIPT_DIR/flood-vs-postfix.sh"
 fi
 
@@ -79,12 +79,16 @@ FLOOD=flood$SUFFIX
         "$(( ($(date +%s) - START) / 60 )) minutes."
     echo
     if [[ -f $RESULTS_DIR/$FLOOD/flood.txt ]]; then
-        echo "## Flood scenario (Sluice and Postfix side by side)"
+        echo "## Flood scenarios at the shipped defaults (Sluice and Postfix side by side)"
         echo
-        echo "![backlog]($FLOOD/flood-backlog.svg)"
-        echo
-        echo "![legitimate mail latency]($FLOOD/flood-latency.svg)"
-        echo
+        for chart in "$RESULTS_DIR/$FLOOD"/flood-*-backlog.svg; do
+            [[ -f $chart ]] || continue
+            scenario=$(basename "$chart" -backlog.svg)
+            echo "![${scenario#flood-}: backlog]($FLOOD/$scenario-backlog.svg)"
+            echo
+            echo "![${scenario#flood-}: partner mail latency]($FLOOD/$scenario-latency.svg)"
+            echo
+        done
         echo '```'
         cat "$RESULTS_DIR/$FLOOD/flood.txt"
         echo '```'

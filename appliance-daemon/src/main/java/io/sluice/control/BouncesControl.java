@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntSupplier;
+import java.util.function.IntUnaryOperator;
 import java.util.function.LongSupplier;
 
 import io.sluice.bounce.BounceCounter;
@@ -27,21 +29,28 @@ public final class BouncesControl implements BouncesControlMXBean
     private final LongSupplier refused;
     private final EnvelopeRules rules;
     private final ControlState state;
+    private final IntSupplier deferredWaiting;
+    private final IntUnaryOperator releaseDeferred;
 
     /**
-     * @param spooled DSNs the spool took.
-     * @param refused DSNs allowed but not spooled.
-     * @param rules   the senders the SMTP listener refuses by name.
-     * @param state   where a change of the blocked senders is saved.
+     * @param spooled         DSNs the spool took.
+     * @param refused         DSNs allowed but not spooled.
+     * @param rules           the senders the SMTP listener refuses by name.
+     * @param state           where a change of the blocked senders is saved.
+     * @param deferredWaiting DSNs deferred over the budget, waiting in the spool.
+     * @param releaseDeferred releases up to so many of them, oldest first, whatever the budget; returns how many.
      */
     public BouncesControl(final BouncePolicy policy, final LongSupplier spooled, final LongSupplier refused,
-        final EnvelopeRules rules, final ControlState state)
+        final EnvelopeRules rules, final ControlState state, final IntSupplier deferredWaiting,
+        final IntUnaryOperator releaseDeferred)
     {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.spooled = spooled;
         this.refused = refused;
         this.rules = Objects.requireNonNull(rules, "rules");
         this.state = Objects.requireNonNull(state, "state");
+        this.deferredWaiting = Objects.requireNonNull(deferredWaiting, "deferredWaiting");
+        this.releaseDeferred = Objects.requireNonNull(releaseDeferred, "releaseDeferred");
     }
 
     @Override
@@ -80,9 +89,33 @@ public final class BouncesControl implements BouncesControlMXBean
         final List<String> lines = new ArrayList<>();
         for (final SuppressionReason reason : SuppressionReason.values())
         {
-            lines.add(reason.name() + " " + policy.counters().get(reason.counter()));
+            if (reason != SuppressionReason.BUDGET_EXCEEDED)
+            {
+                lines.add(reason.name() + " " + policy.counters().get(reason.counter()));
+            }
         }
         return lines.toArray(new String[0]);
+    }
+
+    @Override
+    public long getDeferred()
+    {
+        return policy.counters().get(BounceCounter.DEFERRED_OVER_BUDGET);
+    }
+
+    @Override
+    public int getDeferredWaiting()
+    {
+        return deferredWaiting.getAsInt();
+    }
+
+    @Override
+    public int releaseDeferred(final int max)
+    {
+        final int before = deferredWaiting.getAsInt();
+        final int released = releaseDeferred.applyAsInt(max);
+        ControlState.audit("deferred DSNs waiting (" + released + " released)", before, deferredWaiting.getAsInt());
+        return released;
     }
 
     @Override

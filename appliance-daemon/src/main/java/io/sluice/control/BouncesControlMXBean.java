@@ -5,6 +5,7 @@ package io.sluice.control;
  * at SMTP time, so what would only bounce is never accepted.
  */
 @Description("Bounces: DSNs generated, bounces suppressed by reason, the bounce budget, the suppression list, blocked senders")
+@Requires(Role.OPERATOR)
 public interface BouncesControlMXBean
 {
     @Description("Permanent failures the bounce policy decided")
@@ -24,6 +25,15 @@ public interface BouncesControlMXBean
 
     @Description("Bounces suppressed, one line per reason: REASON count")
     String[] getSuppressedByReason();
+
+    @Description("Bounces deferred over the budget: held in the spool and sent as the budget window allows, never dropped")
+    long getDeferred();
+
+    @Description("Deferred bounces waiting in the spool now")
+    int getDeferredWaiting();
+
+    @Description("Sends up to max deferred bounces now, oldest first, whatever the budget (charged to it); returns how many")
+    int releaseDeferred(@Description(value = "how many at most, at least 1", name = "max") int max);
 
     @Description("The bounce budget over its sliding window: accepted, bounces, allowed")
     String getBudget();

@@ -1,7 +1,9 @@
 package io.sluice.control;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
@@ -23,7 +25,10 @@ public final class ControlPlane implements AutoCloseable
 
     private final MBeanServer server;
     private final List<ObjectName> registered = new ArrayList<>();
-    private JmxServer jmx;
+    /** Each registered bean's MXBean interface, whose {@link Requires} annotations say who may change it. */
+    private final Map<ObjectName, Class<?>> types = new HashMap<>();
+    private JmxServer local;
+    private JmxServer remote;
 
     public ControlPlane(final MBeanServer server)
     {
@@ -51,6 +56,7 @@ public final class ControlPlane implements AutoCloseable
             final ObjectName objectName = name(name);
             server.registerMBean(new DescribedMXBean<>(implementation, type), objectName);
             registered.add(objectName);
+            types.put(objectName, type);
             return this;
         }
         catch (final JMException ex)
@@ -59,27 +65,42 @@ public final class ControlPlane implements AutoCloseable
         }
     }
 
-    /** Starts the connector; call after every MXBean is registered. */
+    /** Starts the local console and, if asked for, the remote one; call after every MXBean is registered. */
     public ControlPlane serve(final JmxContext context)
     {
+        final ConsolePolicy policy = new ConsolePolicy(types);
         if (context.enabled())
         {
-            jmx = JmxServer.start(context, server);
+            local = JmxServer.startLocal(context, policy, server);
+        }
+        if (context.remote())
+        {
+            remote = JmxServer.startRemote(context, policy, server);
         }
         return this;
     }
 
-    public JmxServer jmx()
+    /** @return the local console (the Unix socket), or null when {@code jmx.enabled=false}. */
+    public JmxServer local()
     {
-        return jmx;
+        return local;
+    }
+
+    /** @return the TCP console, or null unless {@code jmx.remote=true}. */
+    public JmxServer remote()
+    {
+        return remote;
     }
 
     @Override
     public void close()
     {
-        if (jmx != null)
+        for (final JmxServer connector : new JmxServer[] {remote, local})
         {
-            jmx.close();
+            if (connector != null)
+            {
+                connector.close();
+            }
         }
         for (final ObjectName name : registered)
         {

@@ -3,6 +3,7 @@ package io.sluice.control;
 /** The console for the drain: what waits, how fast it leaves, and when the backlog will be gone. */
 @Description("The drain: backlog per route and lane and by age, egress rates (configured, backed off, measured), "
     + "connection limits and ETA; pauses of tenants and sources")
+@Requires(Role.OPERATOR)
 public interface DrainControlMXBean
 {
     @Description("Messages ready to send now")

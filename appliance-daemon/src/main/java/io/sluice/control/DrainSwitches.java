@@ -6,10 +6,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
-import io.sluice.admission.Cidr;
 import io.sluice.config.InvalidSettingException;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
+import io.sluice.net.Cidr;
 
 /**
  * An operator's pauses of the drain: routes, tenants and sources whose mail stays in the spool until resumed. Each

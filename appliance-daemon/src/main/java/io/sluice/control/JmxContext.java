@@ -1,30 +1,52 @@
 package io.sluice.control;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.time.Clock;
 
 import javax.net.ssl.SSLContext;
 
 import io.sluice.config.InvalidSettingException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Where operators reach the JMX console and who may change what. Loopback needs no password (the console
- * runs on the appliance); any other address requires the standard password and access files, and a
- * configuration that would expose unauthenticated JMX is refused at start, never silently served.
+ * Where operators reach the JMX console and who may do what. The local console is a Unix socket whose permissions
+ * decide who connects (root, the daemon's user, the {@link #SOCKET_GROUP} group) and whose peer credentials say who
+ * they are: nothing to configure, no password to leak, no TCP port. A TCP console for remote operators is opt-in
+ * ({@link #REMOTE}) and then requires the password and access files and TLS, on any address, loopback included. A
+ * configuration that would serve anything less is refused at start, by key, never silently served.
  */
 public final class JmxContext
 {
     public static final String ENABLED = "jmx.enabled";
+    /** The local console's socket; empty in the settings for {@code <spool.directory>/jmx.sock}. */
+    public static final String SOCKET = "jmx.socket";
+    public static final String SOCKET_FILE_NAME = "jmx.sock";
+    /** Whose members may use the local console (mode 0660); if the group does not exist, mode 0600. */
+    public static final String SOCKET_GROUP = "jmx.socket.group";
+    public static final String DEFAULT_SOCKET_GROUP = "sluice-admin";
+    /** Where the packaged service keeps the socket (systemd's RuntimeDirectory=sluice): what {@code sluice} tries first. */
+    public static final String SERVICE_SOCKET = "/run/sluice/jmx.sock";
+    /** The diagnostics role (heap dumps, diagnostic commands): off unless this is true. */
+    public static final String DIAGNOSTICS = "jmx.diagnostics";
+    /** The TCP console for remote operators: password, access file and TLS required. */
+    public static final String REMOTE = "jmx.remote";
     public static final String HOST = "jmx.host";
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** One port for both the RMI registry and the connector, so a firewall needs one rule. */
     public static final String PORT = "jmx.port";
     public static final int DEFAULT_PORT = 9010;
-    /** JDK format: one {@code role password} per line. */
+    /** JDK format: one {@code name password} per line; not readable by others. */
     public static final String PASSWORD_FILE = "jmx.passwordFile";
-    /** JDK format: one {@code role readonly|readwrite} per line. */
+    /** One {@code name role [role...]} per line: monitor, operator, admin, diagnostics. */
     public static final String ACCESS_FILE = "jmx.accessFile";
     /** RMI over TLS: the server's key from {@link #SSL_KEY_STORE}, or from the JVM's ({@code javax.net.ssl.keyStore}). */
     public static final String SSL = "jmx.ssl";
@@ -34,8 +56,13 @@ public final class JmxContext
     public static final String SSL_KEY_STORE_PASSWORD_FILE = "jmx.ssl.keyStorePasswordFile";
     /** The JVM's own key store, the fall-back when {@link #SSL_KEY_STORE} is empty. */
     static final String JVM_KEY_STORE = "javax.net.ssl.keyStore";
+    private static final Logger LOG = LoggerFactory.getLogger(JmxContext.class);
 
     private boolean enabled = true;
+    private Path socket;
+    private String socketGroupName = DEFAULT_SOCKET_GROUP;
+    private boolean diagnostics;
+    private boolean remote;
     private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
     private Path passwordFile;
@@ -44,13 +71,79 @@ public final class JmxContext
     private Path keyStore;
     private Path keyStorePasswordFile;
     private SSLContext sslContext;
+    private GroupPrincipal socketGroup;
+    private JmxAccess access;
 
     public JmxContext conclude()
     {
-        if (!enabled)
+        if (enabled)
         {
+            concludeSocket();
+        }
+        if (!remote)
+        {
+            // Files only the TCP console reads: set without it, an operator expects a console that is not there.
+            for (final Object[] unused : new Object[][] {{PASSWORD_FILE, passwordFile}, {ACCESS_FILE, accessFile},
+                {SSL, ssl ? "true" : null}, {SSL_KEY_STORE, keyStore}})
+            {
+                if (unused[1] != null)
+                {
+                    throw new InvalidSettingException((String)unused[0], unused[1],
+                        "only the TCP console uses it, and " + REMOTE + "=false: set " + REMOTE + "=true to serve it");
+                }
+            }
             return this;
         }
+        concludeRemote();
+        return this;
+    }
+
+    private void concludeSocket()
+    {
+        if (socket == null)
+        {
+            throw new InvalidSettingException(SOCKET, "", "expected the path of the console's socket");
+        }
+        if (ConsoleSocket.pathBytes(socket) > ConsoleSocket.MAX_PATH_BYTES)
+        {
+            throw new InvalidSettingException(SOCKET, socket, "too long for a Unix socket (at most "
+                + ConsoleSocket.MAX_PATH_BYTES + " bytes); choose a shorter path");
+        }
+        final Path parent = socket.toAbsolutePath().getParent();
+        try
+        {
+            if (Files.isDirectory(parent) && (((Integer)Files.getAttribute(parent, "unix:mode")) & 01002) == 02)
+            {
+                throw new InvalidSettingException(SOCKET, socket, parent + " is writable by every user (and not sticky):"
+                    + " anyone could put a socket of their own in the console's place");
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new InvalidSettingException(SOCKET, socket, "cannot read " + parent + ": " + ex.getMessage());
+        }
+        socketGroup = null;
+        if (socketGroupName != null && !socketGroupName.isBlank())
+        {
+            try
+            {
+                socketGroup = FileSystems.getDefault().getUserPrincipalLookupService()
+                    .lookupPrincipalByGroupName(socketGroupName);
+            }
+            catch (final UserPrincipalNotFoundException ex)
+            {
+                LOG.warn("{}={}: no such group: the console is for root and the daemon's user only"
+                    + " (systemd-sysusers creates the group from sluice.sysusers.conf)", SOCKET_GROUP, socketGroupName);
+            }
+            catch (final IOException ex)
+            {
+                throw new InvalidSettingException(SOCKET_GROUP, socketGroupName, "cannot look the group up: " + ex.getMessage());
+            }
+        }
+    }
+
+    private void concludeRemote()
+    {
         final InetAddress address;
         try
         {
@@ -64,21 +157,29 @@ public final class JmxContext
         {
             throw new InvalidSettingException(PORT, port, "expected a port from 1 to 65535");
         }
-        if ((passwordFile == null) != (accessFile == null))
+        if (passwordFile == null || accessFile == null)
         {
             throw new InvalidSettingException(passwordFile == null ? PASSWORD_FILE : ACCESS_FILE, "",
-                "expected both " + PASSWORD_FILE + " and " + ACCESS_FILE + ", or neither");
+                "expected both " + PASSWORD_FILE + " and " + ACCESS_FILE + " for " + REMOTE + "=true: the TCP console on "
+                + address.getHostAddress() + " requires a password and a role for every login");
         }
-        if (!address.isLoopbackAddress() && passwordFile == null)
+        if (!ssl)
         {
-            throw new InvalidSettingException(HOST, host,
-                "expected a loopback address unless " + PASSWORD_FILE + " and " + ACCESS_FILE + " are set: "
-                + "unauthenticated remote JMX would let anyone reconfigure the appliance");
+            throw new InvalidSettingException(SSL, "false", "expected true for " + REMOTE
+                + "=true: passwords and the console's answers must not cross a network in the clear");
         }
         requireReadable(PASSWORD_FILE, passwordFile);
         requireReadable(ACCESS_FILE, accessFile);
+        try
+        {
+            access = JmxAccess.load(passwordFile, accessFile, diagnostics, Clock.systemUTC());
+        }
+        catch (final IllegalArgumentException | UncheckedIOException ex)
+        {
+            throw new InvalidSettingException(ex.getMessage().contains(passwordFile.toString()) ? PASSWORD_FILE : ACCESS_FILE,
+                ex.getMessage().contains(passwordFile.toString()) ? passwordFile : accessFile, ex.getMessage());
+        }
         concludeTls();
-        return this;
     }
 
     /** A TLS connector without a key would fail every handshake: refused here, by key, instead. */
@@ -122,11 +223,6 @@ public final class JmxContext
         }
     }
 
-    public boolean authenticated()
-    {
-        return passwordFile != null;
-    }
-
     public JmxContext enabled(final boolean enabled)
     {
         this.enabled = enabled;
@@ -136,6 +232,58 @@ public final class JmxContext
     public boolean enabled()
     {
         return enabled;
+    }
+
+    public JmxContext socket(final Path socket)
+    {
+        this.socket = socket;
+        return this;
+    }
+
+    public Path socket()
+    {
+        return socket;
+    }
+
+    /** @param group the group whose members may use the local console; null or blank for root and the daemon's user. */
+    public JmxContext socketGroup(final String group)
+    {
+        this.socketGroupName = group;
+        return this;
+    }
+
+    /** @return the group {@link #conclude()} found for the socket, or null for owner only. */
+    public GroupPrincipal socketGroup()
+    {
+        return socketGroup;
+    }
+
+    public JmxContext diagnostics(final boolean diagnostics)
+    {
+        this.diagnostics = diagnostics;
+        return this;
+    }
+
+    public boolean diagnostics()
+    {
+        return diagnostics;
+    }
+
+    public JmxContext remote(final boolean remote)
+    {
+        this.remote = remote;
+        return this;
+    }
+
+    public boolean remote()
+    {
+        return remote;
+    }
+
+    /** @return the logins of the TCP console, loaded by {@link #conclude()}. */
+    JmxAccess access()
+    {
+        return access;
     }
 
     public JmxContext host(final String host)

@@ -2,12 +2,10 @@ package io.sluice.control;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.rmi.AlreadyBoundException;
 import java.rmi.NoSuchObjectException;
 import java.rmi.registry.LocateRegistry;
@@ -17,93 +15,135 @@ import java.rmi.server.RMIServerSocketFactory;
 import java.rmi.server.UnicastRemoteObject;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 import javax.management.MBeanServer;
+import javax.management.remote.JMXAuthenticator;
 import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXServiceURL;
-import javax.management.remote.MBeanServerForwarder;
 import javax.management.remote.rmi.RMIConnectorServer;
 import javax.management.remote.rmi.RMIJRMPServerImpl;
 import javax.net.ssl.SSLServerSocketFactory;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
 
+import com.sun.security.auth.module.UnixSystem;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The JMX connector operators use (JConsole, VisualVM, jmxterm, the {@code sluice} command): an RMI registry
- * and connector on one port, bound to the configured address only, with the JDK's password and access file
- * formats for authentication and read-only or read-write roles.
+ * One JMX connector (JConsole, VisualVM, jmxterm, the {@code sluice} command): an RMI registry and connector on one
+ * endpoint, every login through an authenticator and every call through {@link ConsoleGuard}. The local console is a
+ * Unix socket ({@link ConsoleSocket}, logins by peer credentials); the remote one, opt-in, TCP with TLS and passwords.
  */
 public final class JmxServer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(JmxServer.class);
     /** The name JConsole and jmxterm look up, as the JDK's own agent binds it. */
     private static final String REGISTRY_NAME = "jmxrmi";
-    /** MBeanServer methods a read-only role may not call: as the JDK's own access file means "readonly". */
-    private static final Set<String> WRITES = Set.of("setAttribute", "setAttributes", "invoke", "createMBean",
-        "registerMBean", "unregisterMBean");
+    /**
+     * The registry takes binds from local addresses; a process on the appliance could rebind "jmxrmi" to a connector of
+     * its own and collect the passwords of remote consoles. The JDK's agent uses a read-only registry of its own; ours
+     * refuses every object a bind would carry (a lookup's name is a plain string the filter is not asked about).
+     */
+    private static final String REGISTRY_FILTER = "sun.rmi.registry.registryFilter";
 
     private final Registry registry;
     private final JMXConnectorServer connector;
     private final JMXServiceURL url;
+    private final Path socket;
 
-    private JmxServer(final Registry registry, final JMXConnectorServer connector, final JMXServiceURL url)
+    private JmxServer(final Registry registry, final JMXConnectorServer connector, final JMXServiceURL url, final Path socket)
     {
         this.registry = registry;
         this.connector = connector;
         this.url = url;
+        this.socket = socket;
     }
 
-    /** @return the JMX service URL clients connect to. */
+    /** @return the JMX service URL of a TCP connector. */
     public static String serviceUrl(final String host, final int port)
     {
         final String literal = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         return "service:jmx:rmi://" + literal + ":" + port + "/jndi/rmi://" + literal + ":" + port + "/" + REGISTRY_NAME;
     }
 
-    public static JmxServer start(final JmxContext context)
+    /**
+     * @return the URL of the local console; a client connects to it with
+     *     {@code "com.sun.jndi.rmi.factory.socket" -> new ConsoleSocket.Client(socket)} in its environment.
+     */
+    public static String localServiceUrl()
     {
-        return start(context, ManagementFactory.getPlatformMBeanServer());
+        return "service:jmx:rmi:///jndi/rmi://localhost:" + ConsoleSocket.PSEUDO_PORT + "/" + REGISTRY_NAME;
     }
 
-    /**
-     * The registry and the connector share one port and one socket factory. The connector's stub is bound into the
-     * registry in-process, as the JDK's own agent does, not through JNDI: over TLS, a JNDI bind would make the daemon
-     * a TLS client of itself, one that must trust its own certificate.
-     */
-    public static JmxServer start(final JmxContext context, final MBeanServer server)
+    /** The local console on {@code context.socket()}, for root, the daemon's user and the socket's group. */
+    static JmxServer startLocal(final JmxContext context, final ConsolePolicy policy, final MBeanServer server)
     {
-        Registry registry = null;
+        final Path path = context.socket();
+        try
+        {
+            Files.createDirectories(path.toAbsolutePath().getParent());
+            final long daemonUid = new UnixSystem().getUid();
+            final JmxServer started = start(ConsoleSocket.PSEUDO_PORT, new ConsoleSocket.Client(path),
+                new ConsoleSocket.Server(path, context.socketGroup()), new PeerAccess(daemonUid, context.diagnostics()),
+                policy, server, localServiceUrl(), path);
+            LOG.info("JMX console on {} (mode {}{}; logins by the kernel's peer credentials{})", path,
+                context.socketGroup() == null ? "0600, root and the daemon's user" : "0660, group ",
+                context.socketGroup() == null ? "" : context.socketGroup().getName(),
+                context.diagnostics() ? "; diagnostics for root and the daemon's user" : "");
+            return started;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot open the JMX console socket " + path + " (" + JmxContext.SOCKET + "): "
+                + ex.getMessage(), ex);
+        }
+    }
+
+    /** The remote console: TCP on {@code jmx.host:jmx.port}, TLS on registry and connector alike, passwords and roles. */
+    static JmxServer startRemote(final JmxContext context, final ConsolePolicy policy, final MBeanServer server)
+    {
         try
         {
             final InetAddress address = InetAddress.getByName(context.host());
-            final RMIServerSocketFactory serverSockets = new BoundServerSocketFactory(address, !context.ssl() ? null
-                : context.sslContext() != null ? context.sslContext().getServerSocketFactory()
-                : (SSLServerSocketFactory)SSLServerSocketFactory.getDefault());
-            final RMIClientSocketFactory clientSockets = context.ssl() ? new SslRMIClientSocketFactory() : null;
-            registry = LocateRegistry.createRegistry(context.port(), clientSockets, serverSockets);
+            final SSLServerSocketFactory tls = context.sslContext() != null ? context.sslContext().getServerSocketFactory()
+                : (SSLServerSocketFactory)SSLServerSocketFactory.getDefault();
+            final JmxServer started = start(context.port(), new SslRMIClientSocketFactory(),
+                new BoundServerSocketFactory(address, tls), context.access(), policy, server,
+                serviceUrl(context.host(), context.port()), null);
+            LOG.info("JMX console on {} over TLS (password and access files)", started.url());
+            return started;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot start JMX on " + context.host() + ":" + context.port(), ex);
+        }
+    }
+
+    /**
+     * The registry and the connector share one endpoint and one socket factory. The connector's stub is bound into the
+     * registry in-process, as the JDK's own agent does, not through JNDI: over TLS, a JNDI bind would make the daemon
+     * a TLS client of itself, one that must trust its own certificate.
+     */
+    private static JmxServer start(final int port, final RMIClientSocketFactory clientSockets,
+        final RMIServerSocketFactory serverSockets, final JMXAuthenticator authenticator, final ConsolePolicy policy,
+        final MBeanServer server, final String url, final Path socket) throws IOException
+    {
+        if (System.getProperty(REGISTRY_FILTER) == null)
+        {
+            System.setProperty(REGISTRY_FILTER, "!*");
+        }
+        final Registry registry = LocateRegistry.createRegistry(port, clientSockets, serverSockets);
+        try
+        {
             final Map<String, Object> env = new HashMap<>();
             env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, serverSockets);
-            if (clientSockets != null)
-            {
-                env.put(RMIConnectorServer.RMI_CLIENT_SOCKET_FACTORY_ATTRIBUTE, clientSockets);
-            }
-            JmxAccess access = null;
-            if (context.authenticated())
-            {
-                access = JmxAccess.load(context.passwordFile(), context.accessFile());
-                env.put(JMXConnectorServer.AUTHENTICATOR, access);
-            }
-            final RMIJRMPServerImpl exported = new RMIJRMPServerImpl(context.port(), clientSockets, serverSockets, env);
-            final String literal = context.host().indexOf(':') >= 0 ? "[" + context.host() + "]" : context.host();
+            env.put(RMIConnectorServer.RMI_CLIENT_SOCKET_FACTORY_ATTRIBUTE, clientSockets);
+            env.put(JMXConnectorServer.AUTHENTICATOR, authenticator);
+            final RMIJRMPServerImpl exported = new RMIJRMPServerImpl(port, clientSockets, serverSockets, env);
             final JMXConnectorServer connector = new RMIConnectorServer(
-                new JMXServiceURL("service:jmx:rmi://" + literal + ":" + context.port()), env, exported, server);
-            if (access != null)
-            {
-                connector.setMBeanServerForwarder(readOnlyGuard(access));
-            }
+                new JMXServiceURL("service:jmx:rmi://localhost:" + port), env, exported, server);
+            connector.setMBeanServerForwarder(ConsoleGuard.forwarder(policy));
             connector.start();
             try
             {
@@ -114,18 +154,12 @@ public final class JmxServer implements AutoCloseable
                 connector.stop();
                 throw ex instanceof IOException io ? io : new IOException(ex);
             }
-            final JMXServiceURL url = new JMXServiceURL(serviceUrl(context.host(), context.port()));
-            LOG.info("JMX on {}{}{}", url, context.authenticated() ? " (password and access files)" : " (loopback, no password)",
-                context.ssl() ? " over TLS" : "");
-            return new JmxServer(registry, connector, url);
+            return new JmxServer(registry, connector, new JMXServiceURL(url), socket);
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
-            if (registry != null)
-            {
-                unexport(registry);
-            }
-            throw new UncheckedIOException("cannot start JMX on " + context.host() + ":" + context.port(), ex);
+            unexport(registry);
+            throw ex;
         }
     }
 
@@ -139,38 +173,6 @@ public final class JmxServer implements AutoCloseable
         {
             LOG.debug("JMX registry already unexported", ex);
         }
-    }
-
-    /** Refuses every write from a principal whose role the access file marks read-only. */
-    private static MBeanServerForwarder readOnlyGuard(final JmxAccess access)
-    {
-        final MBeanServer[] target = new MBeanServer[1];
-        final InvocationHandler handler = (proxy, method, args) ->
-        {
-            if (method.getName().equals("setMBeanServer"))
-            {
-                target[0] = (MBeanServer)args[0];
-                return null;
-            }
-            if (method.getName().equals("getMBeanServer"))
-            {
-                return target[0];
-            }
-            if (WRITES.contains(method.getName()) && !access.mayWrite(CallerPrincipal.current()))
-            {
-                throw new SecurityException("access denied: role " + CallerPrincipal.current() + " is read-only");
-            }
-            try
-            {
-                return method.invoke(target[0], args);
-            }
-            catch (final InvocationTargetException ex)
-            {
-                throw ex.getCause();
-            }
-        };
-        return (MBeanServerForwarder)Proxy.newProxyInstance(
-            MBeanServerForwarder.class.getClassLoader(), new Class<?>[] {MBeanServerForwarder.class}, handler);
     }
 
     public JMXServiceURL url()
@@ -190,18 +192,28 @@ public final class JmxServer implements AutoCloseable
             LOG.warn("JMX connector did not stop cleanly", ex);
         }
         unexport(registry);
+        if (socket != null)
+        {
+            try
+            {
+                Files.deleteIfExists(socket);
+            }
+            catch (final IOException ex)
+            {
+                LOG.warn("cannot remove the console socket {}", socket, ex);
+            }
+        }
     }
 
     /**
-     * Server sockets bound to one address: a loopback setting must never listen on every interface. With TLS, every
-     * socket (registry and connector alike) is a TLS socket: a plain client gets no answer it can read.
+     * Server sockets bound to one address: a loopback setting must never listen on every interface. Every socket
+     * (registry and connector alike) is a TLS socket: a plain client gets no answer it can read.
      */
     private static final class BoundServerSocketFactory implements RMIServerSocketFactory
     {
         private final InetAddress address;
         private final SSLServerSocketFactory tls;
 
-        /** @param tls the TLS server sockets to make, or null for plain ones. */
         BoundServerSocketFactory(final InetAddress address, final SSLServerSocketFactory tls)
         {
             this.address = address;
@@ -211,7 +223,7 @@ public final class JmxServer implements AutoCloseable
         @Override
         public ServerSocket createServerSocket(final int port) throws IOException
         {
-            return tls != null ? tls.createServerSocket(port, 50, address) : new ServerSocket(port, 50, address);
+            return tls.createServerSocket(port, 50, address);
         }
 
         // RMI shares one port between exports only when their factories are equal.

@@ -2,6 +2,7 @@ package io.sluice.control;
 
 /** The console for admission's limits; attribute and operation texts are what JConsole shows. */
 @Description("Admission limits: token buckets per address, network, sender domain, tenant and global; blocklist")
+@Requires(Role.OPERATOR)
 public interface LimitsControlMXBean
 {
     @Description("Messages per second one client address may send (MAIL FROM)")
@@ -79,6 +80,7 @@ public interface LimitsControlMXBean
         @Description(value = "the address, network, domain or tenant", name = "key") String key);
 
     @Description("Every per-key override, one per line")
+    @Requires(Role.MONITOR)
     String[] listOverrides();
 
     @Description("Refuses a network at connect with 554 5.7.1, for a while or until unblocked")
@@ -90,9 +92,11 @@ public interface LimitsControlMXBean
     boolean unblock(@Description(value = "the CIDR as blocked", name = "cidr") String cidr);
 
     @Description("Every block with its expiry, one per line")
+    @Requires(Role.MONITOR)
     String[] listBlocks();
 
     @Description("The sources with the most recent traffic, busiest first")
+    @Requires(Role.MONITOR)
     String[] topSources(@Description(value = "how many, 1 to 10000", name = "count") int count);
 
     @Description("The addresses and networks with the worst reputation first: key, class, score, clean and bad points, why")

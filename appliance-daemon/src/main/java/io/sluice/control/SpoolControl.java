@@ -152,6 +152,44 @@ public final class SpoolControl implements SpoolControlMXBean
     }
 
     @Override
+    public long getDiskFreeBytes()
+    {
+        return spool.counters().get(SpoolCounter.DISK_FREE_BYTES);
+    }
+
+    @Override
+    public long getDiskReserveBytes()
+    {
+        return spool.context().diskReserveBytes();
+    }
+
+    @Override
+    public long getDiskPressureSeconds()
+    {
+        return spool.counters().get(SpoolCounter.DISK_PRESSURE_CURRENT_MS) / 1000;
+    }
+
+    @Override
+    public long getDiskPressureTotalSeconds()
+    {
+        return spool.counters().get(SpoolCounter.DISK_PRESSURE_MS) / 1000;
+    }
+
+    @Override
+    public long getDiskPressureEpisodes()
+    {
+        return spool.counters().get(SpoolCounter.DISK_PRESSURE_EPISODES);
+    }
+
+    @Override
+    public long getDiskPressureEtaSeconds()
+    {
+        final long etaMs = spool.counters().get(SpoolCounter.DISK_PRESSURE_ETA_MS);
+        // Rounded up: "0" must mean accepting (or about to be), never "under a second to go".
+        return etaMs < 0 ? -1 : (etaMs + 999) / 1000;
+    }
+
+    @Override
     public boolean isIngressPaused()
     {
         return smtp.isPaused();

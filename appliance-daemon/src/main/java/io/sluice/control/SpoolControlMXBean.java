@@ -2,6 +2,7 @@ package io.sluice.control;
 
 /** The console for the spool, ingress and the drain: what is pending, how old, and the switches for an incident. */
 @Description("The mail spool: pending backlog, journal activity, outcomes, drain rate and ETA; ingress and drain switches")
+@Requires(Role.OPERATOR)
 public interface SpoolControlMXBean
 {
     @Description("Messages with a recipient not yet delivered, failed or otherwise final")
@@ -25,8 +26,26 @@ public interface SpoolControlMXBean
     @Description("Appends refused since start because free disk space was under the reserve")
     long getAppendsRefusedDiskFull();
 
-    @Description("False while free disk space is under the reserve: new mail gets 452 4.3.1")
+    @Description("False while free disk space is under the reserve (disk pressure): new mail gets 452 4.3.1")
     boolean isAcceptingMessages();
+
+    @Description("Free space on the spool's filesystem at the last check, bytes")
+    long getDiskFreeBytes();
+
+    @Description("Free space under which new mail is refused (spool.diskReserveBytes), bytes")
+    long getDiskReserveBytes();
+
+    @Description("Seconds the current disk pressure has lasted; 0 when there is none")
+    long getDiskPressureSeconds();
+
+    @Description("Seconds under disk pressure since start, all episodes")
+    long getDiskPressureTotalSeconds();
+
+    @Description("Times free disk space fell under the reserve since start")
+    long getDiskPressureEpisodes();
+
+    @Description("Estimated seconds until new mail is accepted again: 0 when accepting, -1 while it cannot be estimated yet")
+    long getDiskPressureEtaSeconds();
 
     @Description("True while ingress is paused by an operator: new connections get 421 4.3.2")
     boolean isIngressPaused();

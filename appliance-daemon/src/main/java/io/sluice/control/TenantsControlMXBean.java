@@ -2,6 +2,7 @@ package io.sluice.control;
 
 /** The console for tenant containment: who is held and why, and the operator's hold, release and purge. */
 @Description("Tenant containment: state per tenant, recent volume and upstream rejections; hold, release, purge")
+@Requires(Role.OPERATOR)
 public interface TenantsControlMXBean
 {
     @Description("One line per known tenant: name, state, reason, since, window volume and rejection figures")
@@ -22,6 +23,7 @@ public interface TenantsControlMXBean
     boolean release(@Description(value = "the tenant name", name = "tenant") String tenant);
 
     @Description("Purges a held tenant's pending mail (irreversible, journaled PURGED); confirmation must be the tenant name")
+    @Requires(Role.ADMIN)
     void purge(
         @Description(value = "the tenant name", name = "tenant") String tenant,
         @Description(value = "the tenant name again, exactly", name = "confirmation") String confirmation);

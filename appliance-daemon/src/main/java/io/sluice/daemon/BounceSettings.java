@@ -1,12 +1,15 @@
 package io.sluice.daemon;
 
 import java.nio.file.Path;
+import java.time.Clock;
 
 import io.sluice.admission.AdmissionContext;
 import io.sluice.bounce.BounceContext;
 import io.sluice.containment.ContainmentContext;
 import io.sluice.ingress.SourcePolicy;
 import io.sluice.spool.SpoolContext;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * Maps the {@code bounce.*} settings onto the bounce policy's context, which validates them. Empty protected domains
@@ -22,6 +25,15 @@ final class BounceSettings
 
     static BounceContext context(final DaemonSettings settings)
     {
+        return context(settings, Clock.systemUTC(), SystemNanoClock.INSTANCE);
+    }
+
+    /**
+     * With the clocks the budget window, the buckets and the dedup table run on: the system's in the daemon; a test's
+     * own, so hours of budget windows pass in a moment while the rest of the daemon runs for real.
+     */
+    static BounceContext context(final DaemonSettings settings, final Clock clock, final NanoClock nanoClock)
+    {
         final String domains = settings.string(BounceContext.PROTECTED_DOMAINS);
         final String admissionDomains = settings.string(AdmissionContext.PROTECTED_DOMAINS);
         final String derivedDomains = admissionDomains.isBlank() ? settings.string(SourcePolicy.RELAY_DOMAINS) : admissionDomains;
@@ -29,6 +41,8 @@ final class BounceSettings
         final String operator = settings.string(BounceContext.OPERATOR_ADDRESS);
         final String stateFile = settings.string(BounceContext.STATE_FILE);
         return new BounceContext()
+            .clock(clock)
+            .nanoClock(nanoClock)
             .protectedDomains(domains.isBlank() ? derivedDomains : domains)
             .trustedNetworks(networks.isBlank() ? settings.string(SourcePolicy.TRUSTED_NETWORKS) : networks)
             .trustedLanes(settings.string(BounceContext.TRUSTED_LANES))

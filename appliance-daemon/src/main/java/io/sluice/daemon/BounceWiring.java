@@ -22,20 +22,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's failure hook: asks the bounce policy about every permanent failure before it is journaled, appends
- * the DSN it allows (lane {@code bounces}, null sender) and returns the status to journal ({@code FAILED}, or
- * {@code SUPPRESSED} with the reason). Passes each reply's signal on to containment. A DSN the spool refuses is logged
- * and counted; the failure itself is journaled whatever happens to the DSN. When the policy raises its budget alert
- * (at most once per budget window), the operator's notice goes to the {@code notifications} lane.
+ * the DSN it allows (lane {@code bounces}, null sender) or defers (the same DSN, held in the spool until the budget
+ * has room: {@link DeferredDsns}), and returns the status to journal ({@code FAILED}, or {@code SUPPRESSED} with the
+ * reason). Every decision is one line in the mail log: {@code dsn=sent}, {@code dsn=deferred} or
+ * {@code dsn=suppressed (REASON)}, with the DSN's queue id when it is spooled. Passes each reply's signal on to
+ * containment. A DSN the spool refuses is logged and counted; the failure itself is journaled whatever happens to the
+ * DSN. When the policy raises its budget alert (at most once per budget window), the operator's notice goes to the
+ * {@code notifications} lane.
  */
 final class BounceWiring implements FailureListener
 {
     private static final Logger LOG = LoggerFactory.getLogger(BounceWiring.class);
+    private static final Logger MAILLOG = LoggerFactory.getLogger("io.sluice.maillog");
 
     private final Spool spool;
     private final BouncePolicy policy;
     private final DsnBuilder dsns;
     private final Containment containment;
     private final NoticeBuilder notices;
+    private final DeferredDsns deferred;
     private final AtomicLong dsnsAppended = new AtomicLong();
     private final AtomicLong dsnsRefused = new AtomicLong();
     private final AtomicLong noticesAppended = new AtomicLong();
@@ -48,6 +53,7 @@ final class BounceWiring implements FailureListener
         this.dsns = new DsnBuilder(policy.context());
         this.containment = containment;
         this.notices = notices;
+        this.deferred = new DeferredDsns(spool, policy);
     }
 
     @Override
@@ -59,14 +65,13 @@ final class BounceWiring implements FailureListener
         {
             appendBudgetNotice();
         }
-        if (decision.isSend())
+        if (decision.needsDsn())
         {
             appendDsn(decision);
         }
         else
         {
-            LOG.info("{} to <{}>: no bounce to <{}>: {}", message.queueId(), message.envelope().recipients().get(recipientIndex),
-                message.envelope().sender(), decision.reason());
+            mailLog(decision, "suppressed (" + decision.reason() + ")");
         }
         return decision.journalStatus();
     }
@@ -74,6 +79,8 @@ final class BounceWiring implements FailureListener
     private void appendDsn(final BounceDecision decision)
     {
         final PendingMessage message = decision.message();
+        final boolean defer = decision.action() == BounceDecision.Action.DEFER;
+        final String verdict = defer ? "deferred (" + decision.reason() + ": " + policy.budget() + ")" : "sent";
         ByteBuffer content = null;
         try
         {
@@ -94,23 +101,37 @@ final class BounceWiring implements FailureListener
         {
             dsnsRefused.incrementAndGet();
             LOG.error("{}: DSN to <{}> could not be built", message.queueId(), decision.bounceRecipient(), ex);
+            mailLog(decision, "lost (could not be built: " + ex + ")");
             return;
+        }
+        if (defer)
+        {
+            deferred.expect(dsn.envelope());
         }
         spool.append(dsn.envelope(), dsn.content()).whenComplete((result, failure) ->
         {
             if (failure == null && result.isAccepted())
             {
                 dsnsAppended.incrementAndGet();
-                LOG.info("{}: DSN {} to <{}> spooled as {}", message.queueId(), dsn.messageId(), decision.bounceRecipient(),
-                    result.queueId());
+                mailLog(decision, verdict + ", queued as " + result.queueId());
             }
             else
             {
+                deferred.forget(dsn.envelope());
                 dsnsRefused.incrementAndGet();
+                final String why = failure != null ? failure.toString() : describe(result);
                 LOG.error("{}: DSN to <{}> refused by the spool ({}); the failure is journaled without it",
-                    message.queueId(), decision.bounceRecipient(), failure != null ? failure.toString() : describe(result));
+                    message.queueId(), decision.bounceRecipient(), why);
+                mailLog(decision, "lost (the spool refused it: " + why + ")");
             }
         });
+    }
+
+    /** The one mail-log line of a DSN decision. */
+    private static void mailLog(final BounceDecision decision, final String what)
+    {
+        MAILLOG.info("{}: dsn={}, to=<{}>, orig_to=<{}>, status={}", decision.message().queueId(), what,
+            decision.bounceRecipient(), decision.failure().recipient(), decision.failure().status());
     }
 
     /** The policy logged the alert; the notice goes to the operator, if one is configured. */
@@ -171,5 +192,11 @@ final class BounceWiring implements FailureListener
     BouncePolicy policy()
     {
         return policy;
+    }
+
+    /** @return the DSNs deferred over the budget, waiting in the spool. */
+    DeferredDsns deferred()
+    {
+        return deferred;
     }
 }

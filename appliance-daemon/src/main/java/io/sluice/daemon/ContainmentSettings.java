@@ -4,11 +4,16 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 import io.sluice.containment.ContainmentContext;
+import io.sluice.ingress.SourcePolicy;
 import io.sluice.spool.SpoolContext;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
-/** Maps the {@code containment.*} settings onto containment's context, which validates them. */
+/**
+ * Maps the {@code containment.*} settings onto containment's context, which validates them. Empty sending networks are
+ * the relay's trusted networks: the sources that may send anywhere are the tenants' own senders; everyone else can
+ * only send to the relay domains, and that inbound mail is never counted or held.
+ */
 final class ContainmentSettings
 {
     private ContainmentSettings()
@@ -27,6 +32,7 @@ final class ContainmentSettings
     static ContainmentContext context(final DaemonSettings settings, final Clock clock, final NanoClock nanoClock)
     {
         final String stateFile = settings.string(ContainmentContext.STATE_FILE);
+        final String sending = settings.string(ContainmentContext.SENDING_NETWORKS);
         return new ContainmentContext()
             .clock(clock)
             .nanoClock(nanoClock)
@@ -42,6 +48,7 @@ final class ContainmentSettings
             .minVerdicts(settings.longValue(ContainmentContext.MIN_VERDICTS))
             .exemptTenants(settings.string(ContainmentContext.EXEMPT_TENANTS))
             .ignoredLanes(settings.string(ContainmentContext.IGNORED_LANES))
+            .sendingNetworks(sending.isBlank() ? settings.string(SourcePolicy.TRUSTED_NETWORKS) : sending)
             .stateFile(stateFile.isBlank()
                 ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("containment.state") : Path.of(stateFile))
             .operatorAddress(settings.string(ContainmentContext.OPERATOR_ADDRESS))

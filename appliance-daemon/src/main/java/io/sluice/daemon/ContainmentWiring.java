@@ -9,29 +9,30 @@ import io.sluice.containment.ContainmentListener;
 import io.sluice.containment.HoldNotice;
 import io.sluice.containment.HoldReason;
 import io.sluice.containment.Reconciliation;
-import io.sluice.drain.DrainAgent;
 import io.sluice.spool.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a containment change does to the rest of the daemon: a hold holds the tenant in the drain (apart from any
- * operator's pause of it), journals its pending mail {@code HELD}, logs an alert and spools the operator's notice
- * (when an address is configured); a release journals {@code RELEASED} and ends the drain's hold; a purge journals
- * {@code PURGED}. Bound to the spool and containment once both are open ({@link #bind}).
+ * What a containment change does to the rest of the daemon: a hold journals what it keeps {@code HELD} (an automatic
+ * hold the tenant's own sending, {@link Containment#isSending}; an operator's all of the tenant's mail), logs an
+ * alert and spools the operator's notice (when an address is configured); a release journals {@code RELEASED}; a purge
+ * journals {@code PURGED}. What arrives while the tenant is held is held as it arrives ({@link ArrivalHolds}). The
+ * drain is not told to pause the tenant: that would stop every message accounted to it, and inbound mail from the
+ * outside world accounted to the same tenant (often all of it, in tenant {@code default}) must keep flowing through
+ * an automatic hold; the {@code HELD} statuses keep exactly what the hold keeps. Bound to the spool and containment
+ * once both are open ({@link #bind}).
  */
 final class ContainmentWiring implements ContainmentListener
 {
     private static final Logger LOG = LoggerFactory.getLogger(ContainmentWiring.class);
 
-    private final DrainAgent drain;
     private final HoldNotice notices;
     private volatile Spool spool;
     private volatile Containment containment;
 
-    ContainmentWiring(final DrainAgent drain, final HoldNotice notices)
+    ContainmentWiring(final HoldNotice notices)
     {
-        this.drain = drain;
         this.notices = notices;
     }
 
@@ -41,7 +42,7 @@ final class ContainmentWiring implements ContainmentListener
         this.spool = boundSpool;
     }
 
-    /** At start, before the drain loads the spool: journals what containment says and pauses held tenants. */
+    /** At start, before the drain loads the spool: journals what containment says, so the drain loads it held. */
     void reconcileAtStart()
     {
         final List<Reconciliation> outcomes = containment.reconcile(spool.pendingMessages());
@@ -50,10 +51,6 @@ final class ContainmentWiring implements ContainmentListener
             // Waited for, so the drain loads snapshots that already carry them.
             spool.recordOutcome(outcome.messageId(), outcome.recipientIndex(), outcome.status()).exceptionally(ex -> false)
                 .join();
-        }
-        for (final String tenant : containment.holdingTenants())
-        {
-            drain.holdTenant(tenant);
         }
         if (!outcomes.isEmpty() || !containment.holdingTenants().isEmpty())
         {
@@ -65,7 +62,6 @@ final class ContainmentWiring implements ContainmentListener
     @Override
     public void onHold(final String tenant, final HoldReason reason, final ContainmentFigures figures)
     {
-        drain.holdTenant(tenant);
         final int held = journal(containment.reconcile(spool.pendingMessages()));
         LOG.warn("ALERT containment: tenant {} held ({}): {}; {} recipients held in the spool, release or purge it"
             + " through JMX (Tenants)", tenant, reason, figures == null ? "" : figures.summary(), held);
@@ -87,14 +83,13 @@ final class ContainmentWiring implements ContainmentListener
     public void onRelease(final String tenant)
     {
         final int released = journal(containment.reconcile(spool.pendingMessages()));
-        drain.unholdTenant(tenant);
         LOG.warn("containment: tenant {} released; {} recipients drain again at the tenant's limit", tenant, released);
     }
 
     @Override
     public void onPurge(final String tenant, final String note)
     {
-        final int purged = journal(Containment.purgeOutcomes(spool.pendingMessages(), tenant));
+        final int purged = journal(containment.purgeOutcomes(spool.pendingMessages(), tenant));
         LOG.warn("containment: tenant {} purged ({}): {} messages' open recipients journaled PURGED", tenant, note, purged);
     }
 

@@ -3,6 +3,7 @@ package io.sluice.daemon;
 import java.nio.file.Path;
 
 import io.sluice.control.JmxContext;
+import io.sluice.spool.SpoolContext;
 
 /** Maps the {@code jmx.*} settings onto the JMX context, which validates them. */
 final class JmxSettings
@@ -17,8 +18,14 @@ final class JmxSettings
         final String access = settings.string(JmxContext.ACCESS_FILE);
         final String keyStore = settings.string(JmxContext.SSL_KEY_STORE);
         final String keyStorePassword = settings.string(JmxContext.SSL_KEY_STORE_PASSWORD_FILE);
+        final String socket = settings.string(JmxContext.SOCKET);
         return new JmxContext()
             .enabled(settings.booleanValue(JmxContext.ENABLED))
+            .socket(socket.isBlank() ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve(JmxContext.SOCKET_FILE_NAME)
+                : Path.of(socket))
+            .socketGroup(settings.string(JmxContext.SOCKET_GROUP))
+            .diagnostics(settings.booleanValue(JmxContext.DIAGNOSTICS))
+            .remote(settings.booleanValue(JmxContext.REMOTE))
             .host(settings.string(JmxContext.HOST))
             .port(settings.intValue(JmxContext.PORT))
             .passwordFile(passwords.isBlank() ? null : Path.of(passwords))

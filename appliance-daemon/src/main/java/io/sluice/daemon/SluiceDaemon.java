@@ -44,14 +44,11 @@ import io.sluice.drain.DrainStatus;
 import io.sluice.drain.RouteSpec;
 import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
-import io.sluice.ingress.IngressSettings;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
-import io.sluice.spool.PendingMessage;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 import io.sluice.spool.SpoolCounter;
-import io.sluice.spool.SpoolListener;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +76,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long CONTAINMENT_SNAPSHOT_INTERVAL_MS = 60_000;
     /** How often the bounce policy's suppression list, dedup table and budget are saved, when they changed. */
     private static final long BOUNCE_SNAPSHOT_INTERVAL_MS = 5_000;
+    /** How often DSNs deferred over the bounce budget are released as far as the budget window has room. */
+    private static final long DEFERRED_DSN_RELEASE_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
     /** How often the Spool console's accepted/delivered/deferred/failed rates are sampled. */
@@ -103,11 +102,14 @@ public final class SluiceDaemon implements AutoCloseable
         delivery = new Delivery(configuration.delivery());
         drain = new DrainAgent(configuration.drain(), delivery);
         final HoldNotice holdNotices = new HoldNotice(configuration.containment());
-        final ContainmentWiring holds = new ContainmentWiring(drain, holdNotices);
+        final ContainmentWiring holds = new ContainmentWiring(holdNotices);
         containment = Containment.open(configuration.containment(), holds);
         final BouncePolicy policy = new BouncePolicy(configuration.bounce());
-        spool = Spool.open(configuration.spool(), listener(drain.listener(), policy, containment));
+        final ArrivalHolds arrivals = new ArrivalHolds(drain.listener(), policy, containment);
+        spool = Spool.open(configuration.spool(), arrivals);
         bounces = new BounceWiring(spool, policy, containment, budgetNotices(configuration, holdNotices));
+        arrivals.bind(spool, bounces.deferred()::holdOnArrival);
+        bounces.deferred().recover();
         holds.bind(containment, spool);
         holds.reconcileAtStart();
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
@@ -157,6 +159,8 @@ public final class SluiceDaemon implements AutoCloseable
         final EnvelopeRules rules = configuration.sources().rules();
         maintenance.scheduleWithFixedDelay(() -> reloadRecipients(rules),
             RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::releaseDeferredDsns,
+            DEFERRED_DSN_RELEASE_INTERVAL_MS, DEFERRED_DSN_RELEASE_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotBounces,
             BOUNCE_SNAPSHOT_INTERVAL_MS, BOUNCE_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleAtFixedRate(this::sampleRates, 0, RATE_SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
@@ -170,31 +174,6 @@ public final class SluiceDaemon implements AutoCloseable
         final ContainmentContext containment = configuration.containment();
         return new NoticeBuilder(configuration.bounce().reportingMta(), containment.notificationSender(),
             holdNotices.notices().tenant(), holdNotices.notices().lane(), configuration.bounce().clock());
-    }
-
-    /**
-     * The spool's listener: the drain's, plus the bounce budget's and containment's count of accepted mail. Runs on
-     * the journal writer's thread; each call is a counter update under a short lock, never I/O.
-     */
-    private static SpoolListener listener(final SpoolListener drainListener, final BouncePolicy policy,
-        final Containment containment)
-    {
-        return new SpoolListener()
-        {
-            @Override
-            public void onAccepted(final PendingMessage message)
-            {
-                drainListener.onAccepted(message);
-                policy.onAccepted(message.envelope());
-                containment.recordAccepted(message.envelope());
-            }
-
-            @Override
-            public void onOutcome(final PendingMessage message)
-            {
-                drainListener.onOutcome(message);
-            }
-        };
     }
 
     private void evaluateContainment()
@@ -218,6 +197,18 @@ public final class SluiceDaemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             LOG.error("reading the local recipients again failed; the previous list stays in force", ex);
+        }
+    }
+
+    private void releaseDeferredDsns()
+    {
+        try
+        {
+            bounces.deferred().releaseDue();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("releasing deferred DSNs failed; they wait for the next try", ex);
         }
     }
 
@@ -286,7 +277,8 @@ public final class SluiceDaemon implements AutoCloseable
                 .register("Delivery", new DeliveryControl(delivery), DeliveryControlMXBean.class)
                 .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
                 .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused,
-                    configuration.sources().rules(), state), BouncesControlMXBean.class)
+                    configuration.sources().rules(), state, bounces.deferred()::waiting,
+                    bounces.deferred()::releaseByOperator), BouncesControlMXBean.class)
                 .serve(configuration.jmx());
         }
         catch (final RuntimeException ex)

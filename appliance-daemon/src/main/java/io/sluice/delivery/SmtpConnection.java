@@ -1,22 +1,14 @@
 package io.sluice.delivery;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -25,14 +17,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.smtp.DefaultLastSmtpContent;
-import io.netty.handler.codec.smtp.DefaultSmtpContent;
 import io.netty.handler.codec.smtp.DefaultSmtpRequest;
 import io.netty.handler.codec.smtp.SmtpCommand;
-import io.netty.handler.codec.smtp.SmtpContent;
 import io.netty.handler.codec.smtp.SmtpRequestEncoder;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.util.AsciiString;
 import io.sluice.drain.Dispatch;
 import io.sluice.drain.SmtpReply;
 import org.slf4j.Logger;
@@ -50,11 +37,14 @@ import org.slf4j.LoggerFactory;
  * later, so it can arrive twice; each such loss is counted ({@link DeliveryCounter#LOST_AFTER_DATA}) and logged.
  *
  * <p><b>TLS and AUTH</b> ({@link RouteSecurity}): after EHLO, STARTTLS when the route asks for it and the server offers
- * it (RFC 3207), then a Netty {@link SslHandler} (JDK provider) at the head of the pipeline and EHLO again, since what
- * the server offers may change; then AUTH PLAIN or LOGIN (RFC 4954) when the route has credentials, never over a clear
- * connection unless {@code allowPlaintextAuth}. With {@code tls=required} the connection is never used in clear: a
- * server that does not offer STARTTLS, a failed handshake or a certificate that does not verify ends it before any MAIL,
- * and the owner hears {@link Owner#sessionRefused} with a {@link SmtpReply#routeProblem}, as for refused credentials.
+ * it ({@link SmtpStartTls}, RFC 3207), then AUTH PLAIN or LOGIN when the route has credentials ({@link SmtpAuth},
+ * RFC 4954). With {@code tls=required} the connection is never used in clear: a server that does not offer STARTTLS, a
+ * failed handshake or a certificate that does not verify ends it before any MAIL, and the owner hears
+ * {@link Owner#sessionRefused} with a {@link SmtpReply#routeProblem}, as for refused credentials.
+ *
+ * <p>This class is the session: the Netty handler, the queue of replies it waits for with their timeouts, greeting and
+ * EHLO, and the connection's life in its route's pool. Each transaction is a {@link SmtpTransaction}; the parts reach
+ * back through the package-private methods below, all on the event loop.
  *
  * <p>Commands go through Netty's {@link SmtpRequestEncoder}; the content is dot-stuffed by {@link OutboundMessage}
  * because the encoder does not stuff. Addresses with UTF-8 are sent as raw UTF-8 bytes (the encoder writes chars as
@@ -100,7 +90,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         void done(TreeMap<Integer, SmtpReply> replies, boolean reusable);
     }
 
-    private enum State
+    /** Where the session stands; the parts move it through {@link #state(State)}. */
+    enum State
     {
         CONNECTING, GREETING, HELLO, SECURING, AUTHENTICATING, IDLE, PROBING, TRANSACTION, QUITTING, CLOSED
     }
@@ -116,22 +107,20 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     private final RouteTarget.Smtp target;
     private final RouteSecurity security;
     private final String peer;
-    private final boolean startTls;
     private final Owner owner;
+    private final SmtpStartTls tls;
+    private final SmtpAuth auth;
     private final ArrayDeque<Expect> expected = new ArrayDeque<>();
     private Channel channel;
     private EventLoop loop;
     private State state = State.CONNECTING;
     private ScheduledFuture<?> replyTimer;
     private ScheduledFuture<?> idleTimer;
-    /** EHLO keywords (upper case) and their parameters, e.g. AUTH -> "PLAIN LOGIN". */
-    private final Map<String, String> extensions = new HashMap<>();
-    private boolean secured;
-    private boolean tlsDeclined;
+    private final EhloExtensions extensions = new EhloExtensions();
     private SmtpReply refusal;
     private boolean contentExpected;
     private int transactions;
-    private Transaction tx;
+    private SmtpTransaction tx;
     private Runnable probeOk;
     private Runnable probeDead;
     /** A transaction began (MAIL sent) and did not reach the reply to its end of data: RSET before the next one. */
@@ -153,8 +142,9 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         this.target = (RouteTarget.Smtp)route.target();
         this.security = route.security();
         this.peer = target.toString();
-        this.startTls = startTls || security.tls() == RouteSecurity.Tls.REQUIRED;
         this.owner = owner;
+        this.tls = new SmtpStartTls(this, startTls, security.tls() == RouteSecurity.Tls.REQUIRED);
+        this.auth = new SmtpAuth(this, security);
     }
 
     /** Connects on {@code loop}; the owner hears {@link Owner#ready} or {@link Owner#handshakeFailed}. */
@@ -192,7 +182,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         });
     }
 
-    private static String describe(final Throwable cause)
+    static String describe(final Throwable cause)
     {
         if (cause == null)
         {
@@ -260,15 +250,10 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             armReplyTimer(next);
         }
-        if (state == State.TRANSACTION && tx != null && !tx.replied)
+        if (state == State.TRANSACTION && tx != null && tx.closedBeforeFirstReply(reply))
         {
-            if (reply.code() == 421 && tx.reused)
-            {
-                // The server closed the idle connection as our next transaction reached it: nothing was taken.
-                fail("closed before the transaction: " + reply);
-                return;
-            }
-            tx.replied = true;
+            fail("closed before the transaction: " + reply);
+            return;
         }
         head.handler().accept(reply);
     }
@@ -288,7 +273,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     // ---------------------------------------------------------------------------------------------------------
     // Replies and timeouts
 
-    private void expect(final String command, final long timeoutMs, final Consumer<UpstreamReply> handler)
+    void expect(final String command, final long timeoutMs, final Consumer<UpstreamReply> handler)
     {
         final Expect expect = new Expect(command, timeoutMs, handler);
         expected.add(expect);
@@ -320,7 +305,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
      * Ends the connection for a failure. Whoever waits on it hears of it once: the owner's handshake, a probe, or the
      * transaction (whose recipients without a reply are reported as lost).
      */
-    private void fail(final String why)
+    void fail(final String why)
     {
         if (state == State.CLOSED)
         {
@@ -346,19 +331,9 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             }
             case TRANSACTION ->
             {
-                final Transaction lost = tx;
+                final SmtpTransaction lost = tx;
                 tx = null;
-                if (lost.deadOnReuse())
-                {
-                    counters.increment(DeliveryCounter.DEAD_CONNECTIONS);
-                    LOG.debug("pooled connection {} found dead by its next transaction: {}", this, why);
-                    lost.dead.run();
-                }
-                else
-                {
-                    counters.increment(DeliveryCounter.CONNECTIONS_LOST);
-                    lost.lost(why);
-                }
+                lost.connectionFailed(why);
             }
             default -> LOG.debug("connection {} closed: {}", this, why);
         }
@@ -393,7 +368,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     }
 
     /** Ends a session the route's settings forbid to use: says QUIT, closes, and the owner hears the reply. */
-    private void refuse(final SmtpReply reply)
+    void refuse(final SmtpReply reply)
     {
         refusal = reply;
         command(SmtpCommand.QUIT);
@@ -401,7 +376,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         fail(reply.text());
     }
 
-    private String key(final String suffix)
+    String key(final String suffix)
     {
         return DeliveryContext.ROUTE_PREFIX + route.name() + suffix;
     }
@@ -437,29 +412,24 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             fail("greeting from " + peer + ": " + reply);
             return;
         }
+        ehlo("EHLO");
+    }
+
+    /** Says EHLO, forgetting what the server offered before (at the start, and again after STARTTLS). */
+    void ehlo(final String label)
+    {
         state = State.HELLO;
+        extensions.clear();
         command(SmtpCommand.EHLO, heloName);
         channel.flush();
-        expect("EHLO", context.commandTimeoutMs(), this::onEhlo);
+        expect(label, context.commandTimeoutMs(), this::onEhlo);
     }
 
     private void onEhlo(final UpstreamReply reply)
     {
         if (reply.isPositive())
         {
-            extensions.clear();
-            for (int i = 1; i < reply.lines().size(); i++)
-            {
-                final String line = reply.lines().get(i).trim();
-                int end = 0;
-                while (end < line.length() && line.charAt(end) != ' ' && line.charAt(end) != '=')
-                {
-                    end++;
-                }
-                final String parameters = end < line.length() ? line.substring(end + 1).trim() : "";
-                // "AUTH=LOGIN" is the pre-RFC 4954 form some servers still send beside "AUTH LOGIN".
-                extensions.merge(line.substring(0, end).toUpperCase(Locale.ROOT), parameters, (a, b) -> a + " " + b);
-            }
+            extensions.read(reply);
             afterHello();
             return;
         }
@@ -485,158 +455,23 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     }
 
     /** After EHLO/HELO: STARTTLS if asked for and not done yet, then AUTH if the route has credentials, then ready. */
-    private void afterHello()
+    void afterHello()
     {
-        if (!secured && startTls && !tlsDeclined)
+        if (tls.begin())
         {
-            if (extensions.containsKey("STARTTLS"))
-            {
-                state = State.SECURING;
-                command(SmtpCommand.valueOf("STARTTLS"));
-                channel.flush();
-                expect("STARTTLS", context.commandTimeoutMs(), this::onStartTls);
-                return;
-            }
-            if (security.tls() == RouteSecurity.Tls.REQUIRED)
-            {
-                counters.increment(DeliveryCounter.TLS_FAILURES);
-                refuse(SmtpReply.routeProblem("4.7.10", peer + " does not offer STARTTLS; nothing sent in clear ("
-                    + key(RouteSecurity.TLS_SUFFIX) + "=required)"));
-                return;
-            }
+            return;
         }
         if (security.authenticates())
         {
-            authenticate();
+            auth.begin(tls.isSecured());
             return;
         }
         ready();
     }
 
-    private void onStartTls(final UpstreamReply reply)
+    void ready()
     {
-        if (reply.code() != 220)
-        {
-            if (security.tls() == RouteSecurity.Tls.REQUIRED)
-            {
-                counters.increment(DeliveryCounter.TLS_FAILURES);
-                refuse(SmtpReply.routeProblem("4.7.10", peer + " answered STARTTLS with " + reply + "; nothing sent in clear ("
-                    + key(RouteSecurity.TLS_SUFFIX) + "=required)"));
-                return;
-            }
-            // Opportunistic: the session goes on in clear, as it was.
-            LOG.debug("{} declined STARTTLS: {}", peer, reply);
-            tlsDeclined = true;
-            afterHello();
-            return;
-        }
-        final SmtpReplyDecoder decoder = channel.pipeline().get(SmtpReplyDecoder.class);
-        if (decoder != null && decoder.hasBufferedBytes())
-        {
-            // RFC 3207 §4: bytes after the 220 in clear text would be read as if they came over TLS (command injection).
-            fail(peer + " sent data after its 220 to STARTTLS, before the TLS handshake");
-            return;
-        }
-        final SslHandler tls = security.sslContext().newHandler(channel.alloc(), target.host(), target.port());
-        tls.setHandshakeTimeoutMillis(context.commandTimeoutMs());
-        channel.pipeline().addFirst("tls", tls);
-        tls.handshakeFuture().addListener(f ->
-        {
-            if (state != State.SECURING)
-            {
-                return;
-            }
-            if (!f.isSuccess())
-            {
-                fail("TLS handshake with " + peer + " failed: " + describe(f.cause()));
-                return;
-            }
-            secured = true;
-            counters.increment(DeliveryCounter.TLS_SESSIONS);
-            LOG.debug("TLS with {}: {} {}", peer, tls.engine().getSession().getProtocol(),
-                tls.engine().getSession().getCipherSuite());
-            // RFC 3207 §4.2: forget what the server said before TLS and ask again.
-            state = State.HELLO;
-            extensions.clear();
-            command(SmtpCommand.EHLO, heloName);
-            channel.flush();
-            expect("EHLO after STARTTLS", context.commandTimeoutMs(), this::onEhlo);
-        });
-    }
-
-    /** SMTP AUTH (RFC 4954): PLAIN if offered, else LOGIN. */
-    private void authenticate()
-    {
-        if (!secured && !security.allowPlaintextAuth())
-        {
-            counters.increment(DeliveryCounter.AUTH_FAILURES);
-            refuse(SmtpReply.routeProblem("4.7.11", "not sending the password of " + security.username() + " to " + peer
-                + " over a clear connection (no STARTTLS; " + key(RouteSecurity.ALLOW_PLAINTEXT_AUTH_SUFFIX) + "=false)"));
-            return;
-        }
-        final String offered = " " + extensions.getOrDefault("AUTH", "").toUpperCase(Locale.ROOT) + " ";
-        state = State.AUTHENTICATING;
-        if (offered.contains(" PLAIN "))
-        {
-            final String response = base64("\0" + security.username() + "\0" + security.password());
-            command(SmtpCommand.AUTH, "PLAIN", response);
-            channel.flush();
-            expect("AUTH PLAIN", context.commandTimeoutMs(), this::onAuthenticated);
-        }
-        else if (offered.contains(" LOGIN "))
-        {
-            command(SmtpCommand.AUTH, "LOGIN");
-            channel.flush();
-            expect("AUTH LOGIN", context.commandTimeoutMs(), reply -> onLoginChallenge(reply, security.username(), false));
-        }
-        else
-        {
-            counters.increment(DeliveryCounter.AUTH_FAILURES);
-            refuse(SmtpReply.routeProblem("4.7.0", peer + (offered.isBlank() ? " does not offer AUTH"
-                : " offers AUTH" + offered + "but neither PLAIN nor LOGIN") + ", and " + key(RouteSecurity.USERNAME_SUFFIX)
-                + " is set"));
-        }
-    }
-
-    /** AUTH LOGIN: the server asks (334) for the user name, then the password, each sent base64 on a line of its own. */
-    private void onLoginChallenge(final UpstreamReply reply, final String answer, final boolean last)
-    {
-        if (reply.code() != 334)
-        {
-            authRefused(reply);
-            return;
-        }
-        channel.writeAndFlush(Unpooled.copiedBuffer(base64(answer) + "\r\n", StandardCharsets.US_ASCII));
-        expect("AUTH LOGIN", context.commandTimeoutMs(),
-            last ? this::onAuthenticated : next -> onLoginChallenge(next, security.password(), true));
-    }
-
-    private void onAuthenticated(final UpstreamReply reply)
-    {
-        if (reply.code() != 235)
-        {
-            authRefused(reply);
-            return;
-        }
-        counters.increment(DeliveryCounter.AUTHENTICATED);
-        ready();
-    }
-
-    private void authRefused(final UpstreamReply reply)
-    {
-        counters.increment(DeliveryCounter.AUTH_FAILURES);
-        refuse(SmtpReply.routeProblem("4.7.8", "authentication as " + security.username() + " to " + peer + " refused: "
-            + reply + " (" + key(RouteSecurity.USERNAME_SUFFIX) + ", " + key(RouteSecurity.PASSWORD_FILE_SUFFIX) + ")"));
-    }
-
-    private static String base64(final String text)
-    {
-        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private void ready()
-    {
-        if (security.tls() == RouteSecurity.Tls.REQUIRED && !secured)
+        if (security.tls() == RouteSecurity.Tls.REQUIRED && !tls.isSecured())
         {
             // Unreachable by the state machine above; here so that no future path can send a message in clear.
             refuse(SmtpReply.routeProblem("4.7.10", "no TLS with " + peer + "; nothing sent in clear"));
@@ -644,14 +479,14 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         }
         state = State.IDLE;
         counters.increment(DeliveryCounter.CONNECTIONS_OPENED);
-        LOG.debug("connected to {} from {}{}; extensions {}", peer, channel.localAddress(), secured ? " over TLS" : "",
-            extensions.keySet());
+        LOG.debug("connected to {} from {}{}; extensions {}", peer, channel.localAddress(),
+            tls.isSecured() ? " over TLS" : "", extensions.keywords());
         owner.ready(this);
     }
 
     boolean offersPipelining()
     {
-        return extensions.containsKey("PIPELINING");
+        return extensions.offers("PIPELINING");
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -736,7 +571,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     // ---------------------------------------------------------------------------------------------------------
     // Transactions
 
-    private void command(final SmtpCommand command, final CharSequence... parameters)
+    void command(final SmtpCommand command, final CharSequence... parameters)
     {
         if (command.equals(SmtpCommand.RSET))
         {
@@ -747,17 +582,6 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             contentExpected = true;
         }
-    }
-
-    /** @return the text as bytes on the wire: ASCII as is, UTF-8 (SMTPUTF8 addresses) byte for byte. */
-    private static CharSequence wire(final String text)
-    {
-        return new AsciiString(text.getBytes(StandardCharsets.UTF_8), false);
-    }
-
-    private static boolean isAscii(final String text)
-    {
-        return text.chars().allMatch(c -> c < 128);
     }
 
     /**
@@ -772,253 +596,14 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     {
         cancelIdleTimer();
         transactions++;
-        tx = new Transaction(dispatch, message, done, dead, transactions > 1);
+        tx = new SmtpTransaction(this, dispatch, message, done, dead, transactions > 1);
         state = State.TRANSACTION;
-        final String sender = dispatch.envelope().sender();
-        final boolean utf8 = extensions.containsKey("SMTPUTF8");
-        // RFC 6531 §3.4: SMTPUTF8 only when the transaction needs it: a UTF-8 address, or UTF-8 header fields in a
-        // message whose client sent it as SMTPUTF8 mail. A server without SMTPUTF8 must not get such mail: it fails.
-        boolean needsUtf8 = !isAscii(sender) || dispatch.envelope().smtpUtf8() && message.headerEightBit();
-        if (needsUtf8 && !utf8)
-        {
-            tx.all(isAscii(sender)
-                ? SmtpReply.of(554, "5.6.9", "the message has UTF-8 header fields and needs SMTPUTF8, which " + peer
-                    + " does not offer")
-                : SmtpReply.of(553, "5.6.7", "the sender address needs SMTPUTF8, which " + peer + " does not offer"));
-            finish(true);
-            return;
-        }
-        for (final int index : dispatch.recipientIndexes())
-        {
-            final String recipient = dispatch.recipient(index);
-            if (isAscii(recipient))
-            {
-                tx.toSend.add(index);
-            }
-            else if (utf8)
-            {
-                needsUtf8 = true;
-                tx.toSend.add(index);
-            }
-            else
-            {
-                tx.replies.put(index,
-                    SmtpReply.of(553, "5.6.7", "the address needs SMTPUTF8, which " + peer + " does not offer"));
-            }
-        }
-        if (tx.toSend.isEmpty())
-        {
-            finish(true);
-            return;
-        }
-        counters.increment(DeliveryCounter.TRANSACTIONS);
-        final List<CharSequence> mail = new ArrayList<>(4);
-        mail.add(wire("FROM:<" + sender + ">"));
-        if (extensions.containsKey("SIZE"))
-        {
-            mail.add("SIZE=" + message.size());
-        }
-        if (message.eightBit() && extensions.containsKey("8BITMIME"))
-        {
-            mail.add("BODY=8BITMIME");
-        }
-        if (needsUtf8)
-        {
-            mail.add("SMTPUTF8");
-        }
-        command(SmtpCommand.MAIL, mail.toArray(new CharSequence[0]));
-        needsReset = true;
-        expect("MAIL", context.mailTimeoutMs(), this::onMail);
-        if (offersPipelining())
-        {
-            counters.increment(DeliveryCounter.PIPELINED_TRANSACTIONS);
-            tx.pipelined = true;
-            for (final int index : tx.toSend)
-            {
-                rcpt(index);
-            }
-            command(SmtpCommand.DATA);
-            expect("DATA", context.dataInitTimeoutMs(), this::onData);
-        }
-        channel.flush();
+        tx.start();
     }
 
-    private void rcpt(final int index)
+    /** The transaction in progress ended: the connection is idle again, or closes if the server is closing. */
+    void transactionEnded(final boolean reusable)
     {
-        command(SmtpCommand.RCPT, wire("TO:<" + tx.dispatch.recipient(index) + ">"));
-        expect("RCPT", context.rcptTimeoutMs(), reply -> onRcpt(index, reply));
-    }
-
-    private void onMail(final UpstreamReply reply)
-    {
-        if (closing(reply))
-        {
-            return;
-        }
-        if (!reply.isPositive())
-        {
-            tx.mailRefused = reply.toDrainReply();
-            if (!tx.pipelined)
-            {
-                tx.all(tx.mailRefused);
-                finish(true);
-            }
-            return;
-        }
-        if (!tx.pipelined)
-        {
-            rcpt(tx.toSend.get(0));
-            channel.flush();
-        }
-    }
-
-    private void onRcpt(final int index, final UpstreamReply reply)
-    {
-        if (closing(reply))
-        {
-            return;
-        }
-        if (tx.mailRefused == null)
-        {
-            if (reply.isPositive())
-            {
-                tx.accepted.add(index);
-            }
-            else
-            {
-                tx.replies.put(index, reply.toDrainReply());
-            }
-        }
-        if (tx.pipelined)
-        {
-            return;
-        }
-        final int next = tx.toSend.indexOf(index) + 1;
-        if (next < tx.toSend.size())
-        {
-            rcpt(tx.toSend.get(next));
-        }
-        else if (tx.accepted.isEmpty())
-        {
-            finish(true);
-            return;
-        }
-        else
-        {
-            command(SmtpCommand.DATA);
-            expect("DATA", context.dataInitTimeoutMs(), this::onData);
-        }
-        channel.flush();
-    }
-
-    private void onData(final UpstreamReply reply)
-    {
-        if (closing(reply))
-        {
-            return;
-        }
-        if (tx.mailRefused != null)
-        {
-            tx.all(tx.mailRefused);
-        }
-        if (reply.code() != 354)
-        {
-            tx.allAccepted(reply.toDrainReply());
-            finish(true);
-            return;
-        }
-        if (tx.mailRefused != null || tx.accepted.isEmpty())
-        {
-            // Pipelined and every recipient refused, yet the server wants data: an empty message ends it (RFC 2920 §3.1).
-            contentExpected = false;
-            channel.writeAndFlush(new DefaultLastSmtpContent(Unpooled.EMPTY_BUFFER));
-            expect("the end of an empty data", context.dataEndTimeoutMs(), ignored ->
-            {
-                needsReset = false;
-                finish(true);
-            });
-            return;
-        }
-        writeContent(0);
-    }
-
-    private void writeContent(final int offset)
-    {
-        final ByteBuf data = tx.message.data();
-        final int remaining = data.readableBytes() - offset;
-        final int length = Math.min(DATA_BLOCK_BYTES, remaining);
-        final boolean last = length == remaining;
-        final ByteBuf block = data.retainedSlice(data.readerIndex() + offset, length);
-        final SmtpContent content = last ? new DefaultLastSmtpContent(block) : new DefaultSmtpContent(block);
-        if (last)
-        {
-            contentExpected = false;
-            expect("the end of data", context.dataEndTimeoutMs(), this::onEndOfData);
-        }
-        final Transaction writing = tx;
-        final ScheduledFuture<?> blockTimer = loop.schedule(() ->
-        {
-            counters.increment(DeliveryCounter.TIMEOUTS);
-            fail(peer + " took no data for " + context.dataBlockTimeoutMs() + " ms");
-        }, context.dataBlockTimeoutMs(), TimeUnit.MILLISECONDS);
-        channel.writeAndFlush(content).addListener(f ->
-        {
-            blockTimer.cancel(false);
-            if (tx != writing || state != State.TRANSACTION)
-            {
-                return;
-            }
-            if (!f.isSuccess())
-            {
-                fail("writing data to " + peer + " failed: " + describe(f.cause()));
-                return;
-            }
-            if (last)
-            {
-                writing.dataSent = true;
-            }
-            else
-            {
-                writeContent(offset + length);
-            }
-        });
-    }
-
-    private void onEndOfData(final UpstreamReply reply)
-    {
-        if (closing(reply))
-        {
-            return;
-        }
-        needsReset = false;
-        tx.allAccepted(reply.toDrainReply());
-        finish(true);
-    }
-
-    /**
-     * A {@code 421} answers the command and says the server is closing (RFC 5321 §3.8): it is the reply of every
-     * recipient still without one.
-     *
-     * @return true if the reply was a 421 and the transaction is over.
-     */
-    private boolean closing(final UpstreamReply reply)
-    {
-        if (reply.code() != 421)
-        {
-            return false;
-        }
-        if (tx.mailRefused != null)
-        {
-            tx.all(tx.mailRefused);
-        }
-        tx.allOpen(reply.toDrainReply());
-        finish(false);
-        return true;
-    }
-
-    private void finish(final boolean reusable)
-    {
-        final Transaction done = tx;
         tx = null;
         if (reusable)
         {
@@ -1028,93 +613,80 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             closeQuietly();
         }
-        done.done.done(done.replies, reusable);
     }
 
-    /** The state of the transaction in progress. */
-    private final class Transaction
+    /** @return true while {@code transaction} is the one in progress. */
+    boolean isTransacting(final SmtpTransaction transaction)
     {
-        final Dispatch dispatch;
-        final OutboundMessage message;
-        final TransactionDone done;
-        /** Told instead of {@link #done} if a reused connection turns out dead before the first reply. */
-        final Runnable dead;
-        final boolean reused;
-        final List<Integer> toSend = new ArrayList<>();
-        final List<Integer> accepted = new ArrayList<>();
-        final TreeMap<Integer, SmtpReply> replies = new TreeMap<>();
-        boolean pipelined;
-        SmtpReply mailRefused;
-        boolean dataSent;
-        boolean replied;
+        return tx == transaction && state == State.TRANSACTION;
+    }
 
-        Transaction(
-            final Dispatch dispatch, final OutboundMessage message, final TransactionDone done, final Runnable dead,
-            final boolean reused)
-        {
-            this.dispatch = dispatch;
-            this.message = message;
-            this.done = done;
-            this.dead = dead;
-            this.reused = reused;
-        }
+    // ---------------------------------------------------------------------------------------------------------
+    // For the parts of the session (STARTTLS, AUTH, a transaction)
 
-        /**
-         * @return true if this transaction found its reused connection dead before any reply: nothing of it reached
-         *         the server's queue (the content is only sent after a reply), so it is not an attempt.
-         */
-        boolean deadOnReuse()
-        {
-            return reused && !replied && !dataSent;
-        }
+    void flush()
+    {
+        channel.flush();
+    }
 
-        /** Every recipient gets this reply (a refused sender). */
-        void all(final SmtpReply reply)
-        {
-            for (final int index : dispatch.recipientIndexes())
-            {
-                replies.putIfAbsent(index, reply);
-            }
-        }
+    /** The last of the content is being written: a QUIT from now on needs no RSET before it. */
+    void contentEnded()
+    {
+        contentExpected = false;
+    }
 
-        /** Every recipient the server accepted at RCPT gets the reply to the data. */
-        void allAccepted(final SmtpReply reply)
-        {
-            for (final int index : accepted)
-            {
-                replies.put(index, reply);
-            }
-        }
+    void needsReset(final boolean needed)
+    {
+        needsReset = needed;
+    }
 
-        /** Every recipient without a reply yet gets this one. */
-        void allOpen(final SmtpReply reply)
-        {
-            for (final int index : dispatch.recipientIndexes())
-            {
-                replies.putIfAbsent(index, reply);
-            }
-        }
+    State state()
+    {
+        return state;
+    }
 
-        void lost(final String why)
-        {
-            final String detail;
-            if (dataSent)
-            {
-                counters.increment(DeliveryCounter.LOST_AFTER_DATA);
-                detail = why + " after the end of data, before its reply: " + peer
-                    + " may have taken the message, which will be sent again (at-least-once)";
-                LOG.warn("{} by {}: {}", dispatch.message().queueId(), dispatch.route(), detail);
-            }
-            else
-            {
-                detail = why;
-            }
-            if (mailRefused != null)
-            {
-                all(mailRefused);
-            }
-            allOpen(SmtpReply.connectionLost(detail));
-            done.done(replies, false);
-        }
+    void state(final State next)
+    {
+        state = next;
+    }
+
+    Channel channel()
+    {
+        return channel;
+    }
+
+    EventLoop loop()
+    {
+        return loop;
+    }
+
+    EhloExtensions extensions()
+    {
+        return extensions;
+    }
+
+    DeliveryContext context()
+    {
+        return context;
+    }
+
+    DeliveryCounters counters()
+    {
+        return counters;
+    }
+
+    RouteSecurity security()
+    {
+        return security;
+    }
+
+    RouteTarget.Smtp target()
+    {
+        return target;
+    }
+
+    String peer()
+    {
+        return peer;
     }
 }

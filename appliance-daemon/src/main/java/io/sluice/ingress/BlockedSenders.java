@@ -4,6 +4,8 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 
+import io.sluice.net.MailAddress;
+
 /**
  * Envelope senders refused at MAIL FROM with {@code 550 5.7.1} ({@code admission.blockedSenders}): a message from them
  * would only be accepted to fail and bounce later, or is known abuse. Entries, comma-separated: {@code user@example.com}
@@ -38,7 +40,7 @@ final class BlockedSenders
             {
                 continue;
             }
-            final int at = entry.lastIndexOf('@');
+            final int at = MailAddress.separator(entry);
             final String domain = entry.substring(at + 1);
             if (!isDomain(domain) || !entry.chars().allMatch(c -> c > ' ' && c != 0x7F && c != '<' && c != '>'))
             {
@@ -74,7 +76,7 @@ final class BlockedSenders
         {
             return true;
         }
-        String domain = address.substring(address.lastIndexOf('@') + 1);
+        String domain = address.substring(MailAddress.separator(address) + 1);
         while (true)
         {
             if (domains.contains(domain))

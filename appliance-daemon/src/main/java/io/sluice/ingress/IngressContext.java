@@ -3,8 +3,8 @@ package io.sluice.ingress;
 import java.net.InetSocketAddress;
 import java.util.List;
 
-import io.sluice.admission.Cidr;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.Cidr;
 
 /**
  * The SMTP listener's settings: each key with its default side by side, validated in {@link #conclude()}

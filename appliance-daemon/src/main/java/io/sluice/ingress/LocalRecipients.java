@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import io.sluice.net.MailAddress;
+
 /**
  * The recipients that exist in the domains this appliance accepts mail for, read from the file
  * {@code relay.localRecipients} names, so a message to a mailbox that does not exist is refused at RCPT with
@@ -52,8 +54,8 @@ final class LocalRecipients
             {
                 continue;
             }
-            final int at = line.lastIndexOf('@');
-            final String domain = at < 0 ? "" : line.substring(at + 1).toLowerCase(Locale.ROOT);
+            final int at = MailAddress.separator(line);
+            final String domain = MailAddress.domain(line).toLowerCase(Locale.ROOT);
             if (at < 0 || domain.isEmpty() || line.indexOf(' ') >= 0 || line.indexOf('<') >= 0 || line.indexOf('>') >= 0)
             {
                 throw new IllegalArgumentException("line " + (i + 1) + " of " + file + ": expected user@domain or @domain, not '"
@@ -85,8 +87,8 @@ final class LocalRecipients
         {
             return false;
         }
-        final int at = address.lastIndexOf('@');
-        final String domain = address.substring(at + 1).toLowerCase(Locale.ROOT);
+        // The address comes from a parsed RCPT path, so it has an @ and a domain.
+        final String domain = MailAddress.domain(address).toLowerCase(Locale.ROOT);
         return domains.contains(domain) && !catchAll.contains(domain) && !addresses.contains(address.toLowerCase(Locale.ROOT));
     }
 

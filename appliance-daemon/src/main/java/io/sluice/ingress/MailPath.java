@@ -2,6 +2,8 @@ package io.sluice.ingress;
 
 import java.util.Locale;
 
+import io.sluice.net.MailAddress;
+
 /**
  * The address in {@code MAIL FROM:<...>} or {@code RCPT TO:<...>} (RFC 5321 §4.1.2), with its parameters.
  * Parsing is strict where ambiguity could be abused (angle brackets required, no spaces or controls in
@@ -55,7 +57,7 @@ record MailPath(String address, String parameters)
 
     private static boolean isMailbox(final String address)
     {
-        final int at = address.lastIndexOf('@');
+        final int at = MailAddress.separator(address);
         if (at <= 0 || at == address.length() - 1 || address.length() > 320)
         {
             return false;
@@ -79,8 +81,7 @@ record MailPath(String address, String parameters)
     /** @return the domain, lower-cased; empty for the null path. */
     String domain()
     {
-        final int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
+        return MailAddress.domain(address).toLowerCase(Locale.ROOT);
     }
 
     boolean isAscii()

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import io.sluice.admission.Cidr;
+import io.sluice.net.Cidr;
 
 /**
  * Who a client is: whether it may relay anywhere (trusted networks, such as the appliance's own senders),

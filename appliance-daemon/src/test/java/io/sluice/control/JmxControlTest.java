@@ -4,19 +4,17 @@ import static io.sluice.ingress.SmtpTestClient.expect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
+import javax.management.MBeanServerFactory;
 import javax.management.RuntimeMBeanException;
 import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
 import io.sluice.ingress.IngressFixture;
 import io.sluice.ingress.SmtpTestClient;
@@ -29,14 +27,6 @@ class JmxControlTest
     @TempDir
     Path dir;
 
-    private static int freePort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            return socket.getLocalPort();
-        }
-    }
-
     private ControlPlane controlPlane(final IngressFixture fixture, final JmxContext jmx)
     {
         final ControlState state = ControlState.open(dir);
@@ -46,25 +36,24 @@ class JmxControlTest
             .serve(jmx.conclude());
     }
 
-    private static JMXConnector connect(final int port, final String user, final String password) throws IOException
+    private Path socket()
     {
-        final JMXServiceURL url = new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", port));
-        return JMXConnectorFactory.connect(
-            url, user == null ? null : Map.of(JMXConnector.CREDENTIALS, new String[] {user, password}));
+        return dir.resolve("jmx.sock");
     }
 
     @Test
     void shouldApplyALimitChangedOverJmxToTheNextSmtpTransactionAndKeepIt() throws Exception
     {
-        final int port = freePort();
         try (IngressFixture fixture = IngressFixture.start(dir, c -> c);
-             ControlPlane ignored = controlPlane(fixture, new JmxContext().port(port));
-             JMXConnector connector = connect(port, null, null))
+             ControlPlane ignored = controlPlane(fixture, new JmxContext().socket(socket()));
+             JMXConnector connector = ConsoleClient.connect(socket()))
         {
             final MBeanServerConnection mbeans = connector.getMBeanServerConnection();
             // The shipped address burst, a ceiling over every class since issue 12 (was 60).
             assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpBurst")).isEqualTo(200L);
             mbeans.setAttribute(ControlPlane.name("Limits"), new Attribute("IpBurst", 1L));
+            // A slow refill, so that a loaded machine's slow SMTP exchange does not earn the second message a token.
+            mbeans.setAttribute(ControlPlane.name("Limits"), new Attribute("IpRatePerSecond", 0.01));
 
             try (SmtpTestClient client = SmtpTestClient.connect(fixture.address(), "127.0.0.9"))
             {
@@ -82,10 +71,9 @@ class JmxControlTest
     @Test
     void shouldRejectNonsenseWithAClearMessageAndChangeNothing() throws Exception
     {
-        final int port = freePort();
         try (IngressFixture fixture = IngressFixture.start(dir, c -> c);
-             ControlPlane ignored = controlPlane(fixture, new JmxContext().port(port));
-             JMXConnector connector = connect(port, null, null))
+             ControlPlane ignored = controlPlane(fixture, new JmxContext().socket(socket()));
+             JMXConnector connector = ConsoleClient.connect(socket()))
         {
             final MBeanServerConnection mbeans = connector.getMBeanServerConnection();
             assertThatThrownBy(() -> mbeans.setAttribute(ControlPlane.name("Limits"), new Attribute("IpRatePerSecond", -5.0)))
@@ -101,37 +89,62 @@ class JmxControlTest
     }
 
     @Test
-    void shouldRefuseWrongCredentialsAndWritesFromAReadOnlyRole() throws Exception
+    void shouldOpenTheSocketToItsGroupOnlyReplaceAStaleOneAndRefuseASecondDaemon() throws Exception
     {
-        final Path passwords = Files.writeString(dir.resolve("jmx.password"), "admin s3cret\nmonitor look\n");
-        final Path access = Files.writeString(dir.resolve("jmx.access"), "admin readwrite\nmonitor readonly\n");
-        final int port = freePort();
+        final GroupPrincipal group = (GroupPrincipal)Files.getAttribute(dir, "posix:group");
+        Files.writeString(socket(), "left behind by a daemon killed with -9");
         try (IngressFixture fixture = IngressFixture.start(dir, c -> c);
-             ControlPlane ignored = controlPlane(fixture, new JmxContext().port(port).passwordFile(passwords).accessFile(access)))
+             ControlPlane ignored = controlPlane(fixture, new JmxContext().socket(socket()).socketGroup(group.getName())))
         {
-            assertThatThrownBy(() -> connect(port, "admin", "wrong")).isInstanceOf(SecurityException.class);
-            assertThatThrownBy(() -> connect(port, null, null)).isInstanceOf(SecurityException.class);
-            try (JMXConnector monitor = connect(port, "monitor", "look"))
+            assertThat(Files.getPosixFilePermissions(socket())).isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
+            assertThat(Files.getAttribute(socket(), "posix:group")).isEqualTo(group);
+            try (JMXConnector connector = ConsoleClient.connect(socket()))
             {
-                final MBeanServerConnection mbeans = monitor.getMBeanServerConnection();
-                assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpBurst")).isEqualTo(200L);
-                assertThatThrownBy(() -> mbeans.setAttribute(ControlPlane.name("Limits"), new Attribute("IpBurst", 1L)))
-                    .isInstanceOf(SecurityException.class);
+                assertThat(connector.getMBeanServerConnection().getAttribute(ControlPlane.name("Limits"), "IpBurst"))
+                    .isEqualTo(200L);
             }
-            try (JMXConnector admin = connect(port, "admin", "s3cret"))
-            {
-                admin.getMBeanServerConnection().setAttribute(ControlPlane.name("Limits"), new Attribute("IpBurst", 7L));
-            }
-            assertThat(fixture.admission().defaultLimit(io.sluice.admission.KeyKind.IP).burst()).isEqualTo(7);
+            assertThatThrownBy(() -> new ControlPlane(MBeanServerFactory.newMBeanServer())
+                .serve(new JmxContext().socket(socket()).conclude()))
+                .hasMessageContaining("another process answers on " + socket());
+        }
+        assertThat(socket()).as("removed at close").doesNotExist();
+
+        try (IngressFixture fixture = IngressFixture.start(dir.resolve("again"), c -> c);
+             ControlPlane ignored = controlPlane(fixture, new JmxContext().socket(socket()).socketGroup("no-such-group-here")))
+        {
+            assertThat(Files.getPosixFilePermissions(socket())).as("no such group: the daemon's user and root only")
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
         }
     }
 
     @Test
-    void shouldRefuseRemoteJmxWithoutPasswordAndAccessFiles()
+    void shouldRefuseATcpConsoleWithoutPasswordsRolesAndTlsAndASocketAnyoneCouldReplace() throws Exception
     {
-        assertThatThrownBy(() -> new JmxContext().host("0.0.0.0").conclude())
-            .hasMessageStartingWith("jmx.host=0.0.0.0: expected a loopback address unless");
-        assertThatThrownBy(() -> new JmxContext().passwordFile(dir.resolve("p")).conclude())
-            .hasMessageContaining("expected both jmx.passwordFile and jmx.accessFile");
+        final Path passwords = Files.writeString(dir.resolve("jmx.password"), "ops s3cret\n");
+        Files.setPosixFilePermissions(passwords, PosixFilePermissions.fromString("rw-------"));
+        final Path access = Files.writeString(dir.resolve("jmx.access"), "ops operator\n");
+        final JmxContext local = new JmxContext().socket(socket());
+        assertThatThrownBy(() -> new JmxContext().socket(socket()).remote(true).host("0.0.0.0").conclude())
+            .hasMessageStartingWith("jmx.passwordFile=: expected both jmx.passwordFile and jmx.accessFile for jmx.remote=true");
+        assertThatThrownBy(() -> new JmxContext().socket(socket()).remote(true).passwordFile(passwords).accessFile(access)
+            .conclude()).hasMessageStartingWith("jmx.ssl=false: expected true for jmx.remote=true");
+        assertThatThrownBy(() -> local.passwordFile(passwords).conclude())
+            .hasMessageStartingWith("jmx.passwordFile=" + passwords + ": only the TCP console uses it, and jmx.remote=false");
+        assertThatThrownBy(() -> new JmxContext().socket(socket()).remote(true).ssl(true).passwordFile(passwords)
+            .accessFile(Files.writeString(dir.resolve("old.access"), "ops readwrite\n")).conclude())
+            .hasMessageContaining("ops has role 'readwrite', expected monitor, operator, admin or diagnostics");
+        assertThatThrownBy(() -> new JmxContext().socket(socket()).remote(true).ssl(true).passwordFile(passwords)
+            .accessFile(Files.writeString(dir.resolve("diag.access"), "ops diagnostics\n")).conclude())
+            .hasMessageContaining("ops has the diagnostics role, which needs jmx.diagnostics=true");
+        Files.setPosixFilePermissions(passwords, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> new JmxContext().socket(socket()).remote(true).ssl(true).passwordFile(passwords)
+            .accessFile(access).conclude())
+            .hasMessageStartingWith("jmx.passwordFile=" + passwords + ": " + passwords + " is readable by every user");
+        assertThatThrownBy(() -> new JmxContext().socket(dir.resolve("x".repeat(120))).conclude())
+            .hasMessageContaining("too long for a Unix socket");
+        final Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertThatThrownBy(() -> new JmxContext().socket(open.resolve("jmx.sock")).conclude())
+            .hasMessageContaining("is writable by every user (and not sticky)");
     }
 }

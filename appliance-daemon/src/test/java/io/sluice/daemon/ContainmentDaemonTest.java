@@ -5,17 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.management.MBeanServerConnection;
 import javax.management.RuntimeMBeanException;
 import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
 import io.sluice.bounce.BounceCounter;
 import io.sluice.bounce.BouncePolicy;
@@ -23,7 +19,7 @@ import io.sluice.containment.Containment;
 import io.sluice.containment.HoldReason;
 import io.sluice.containment.TenantState;
 import io.sluice.control.ControlPlane;
-import io.sluice.control.JmxServer;
+import io.sluice.control.ConsoleClient;
 import io.sluice.delivery.TestSmtpSink;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.Disposition;
@@ -54,16 +50,11 @@ class ContainmentDaemonTest
     Path dir;
 
     private TestSmtpSink upstream;
-    private int jmxPort;
 
     @BeforeEach
     void startUpstream() throws IOException
     {
         upstream = TestSmtpSink.start();
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            jmxPort = socket.getLocalPort();
-        }
     }
 
     @AfterEach
@@ -74,17 +65,14 @@ class ContainmentDaemonTest
 
     private SluiceDaemon start() throws IOException
     {
-        final Map<String, String> settings = new HashMap<>(Map.of(
-            "spool.directory", dir.resolve("spool").toString(),
-            "smtp.listen", "127.0.0.1:0",
-            "relay.domains", "relay.test",
-            "jmx.port", Integer.toString(jmxPort),
+        final Map<String, String> settings = DaemonOnTestClocks.settings(dir, upstream);
+        settings.putAll(Map.of(
             "tenant.acme.networks", "127.0.1.0/24",
             "tenant.spammy.networks", "127.0.2.0/24",
             "tenant.other.networks", "127.0.3.0/24",
-            "delivery.route.default.target", upstream.target(),
-            "delivery.route.notifications.target", "dir:" + dir.resolve("notifications"),
             "containment.operatorAddress", "ops@relay.test"));
+        // The tenants are customers of a shared relay: their networks may send anywhere, so their mail is their own.
+        settings.put("relay.trustedNetworks", "127.0.1.0/24,127.0.2.0/24,127.0.3.0/24");
         // A one-minute window in 10 s slots; the surge rule after five minutes of history; ratios over 30 verdicts.
         settings.putAll(Map.of(
             "containment.windowMs", "60000",
@@ -94,22 +82,7 @@ class ContainmentDaemonTest
             "containment.minSurgeMessages", "50",
             "containment.baselineHalfLifeMs", "3600000",
             "containment.minVerdicts", "30"));
-        for (final String kind : List.of("ip", "network", "senderDomain", "tenant"))
-        {
-            settings.put("admission." + kind + ".burst", "10000");
-        }
-        // This test is about containment's holds: the class buckets are opened like the kind buckets, and reputation
-        // (which since issue 12 tempfails a network after five policy rejections) is kept from demoting the tenants.
-        for (final String kind : List.of("ip", "network"))
-        {
-            settings.put("admission.class.unknown." + kind + ".burst", "10000");
-        }
-        settings.put("admission.reputation.demoteAfter", "1000000");
-        final DaemonSettings loaded = DaemonSettings.load(null, settings);
-        final SluiceDaemon.Configuration real = SluiceDaemon.Configuration.of(loaded);
-        return SluiceDaemon.start(new SluiceDaemon.Configuration(real.spool(), real.admission(), real.ingress(),
-            real.sources(), real.drain(), real.delivery(), real.jmx(), real.bounce(),
-            ContainmentSettings.context(loaded, clock, clock)));
+        return DaemonOnTestClocks.start(settings, clock, null);
     }
 
     private static void send(final SluiceDaemon daemon, final String tenant, final String from, final String to,
@@ -150,8 +123,8 @@ class ContainmentDaemonTest
     }
 
     /**
-     * Containment marks a tenant held (and saves that) before its listener pauses the drain, so mail sent in between
-     * may still leave: the notice, spooled after the pause, says the drain has the hold.
+     * Containment marks a tenant held (and saves that) before its listener journals its mail held, so mail sent in
+     * between may still leave: the notice, spooled after the held statuses are queued, says the hold is in force.
      */
     private void awaitHeldInTheDrain(final Containment containment, final String tenant)
     {
@@ -224,7 +197,7 @@ class ContainmentDaemonTest
                 .anySatisfy(n -> assertThat(n).contains("Subject: [sluice] tenant acme held: VOLUME_SURGE"))
                 .anySatisfy(n -> assertThat(n).contains("Subject: [sluice] tenant spammy held: POLICY_REJECTIONS"));
 
-            try (JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", jmxPort))))
+            try (JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
             {
                 final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
                 assertThat((String[])mbeans.getAttribute(ControlPlane.name("Tenants"), "HeldTenants"))
@@ -239,7 +212,7 @@ class ContainmentDaemonTest
 
         // Restart: the holds and the held mail survive; the others still flow.
         try (SluiceDaemon daemon = start();
-             JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", jmxPort))))
+             JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             assertThat(daemon.containment().holdingTenants()).containsExactly("acme", "spammy");

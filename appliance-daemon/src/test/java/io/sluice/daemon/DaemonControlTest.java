@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,12 +13,10 @@ import java.util.stream.Stream;
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
 import io.sluice.control.ControlPlane;
 import io.sluice.control.ControlState;
-import io.sluice.control.JmxServer;
+import io.sluice.control.ConsoleClient;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.SpoolAwait;
 import org.junit.jupiter.api.Test;
@@ -31,22 +28,13 @@ class DaemonControlTest
     @TempDir
     Path dir;
 
-    private static int freePort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            return socket.getLocalPort();
-        }
-    }
-
-    private SluiceDaemon start(final int jmxPort) throws IOException
+    private SluiceDaemon start() throws IOException
     {
         return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, Map.of(
             "spool.directory", dir.resolve("spool").toString(),
             "smtp.listen", "127.0.0.1:0",
             "relay.domains", "relay.test",
-            "tenant.acme.networks", "127.0.1.0/24",
-            "jmx.port", Integer.toString(jmxPort)))));
+            "tenant.acme.networks", "127.0.1.0/24"))));
     }
 
     private static Object invoke(final MBeanServerConnection mbeans, final String type, final String operation,
@@ -111,9 +99,9 @@ class DaemonControlTest
         }
     }
 
-    private static JMXConnector connect(final int port) throws IOException
+    private JMXConnector connect() throws IOException
     {
-        return JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", port)));
+        return ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool")));
     }
 
     private static Object readyOrNull(final MBeanServerConnection mbeans)
@@ -143,8 +131,7 @@ class DaemonControlTest
     @Test
     void shouldApplyAJmxChangeToTheNextTransactionAndKeepItAcrossARestart() throws Exception
     {
-        final int jmxPort = freePort();
-        try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
+        try (SluiceDaemon daemon = start(); JMXConnector jmx = connect())
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             mbeans.setAttribute(ControlPlane.name("Limits"), new Attribute("IpBurst", 1L));
@@ -167,7 +154,7 @@ class DaemonControlTest
                 new String[] {"java.lang.String"});
             assertThat(daemon.healthy()).isTrue();
         }
-        try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
+        try (SluiceDaemon daemon = start(); JMXConnector jmx = connect())
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             assertThat(mbeans.getAttribute(ControlPlane.name("Limits"), "IpBurst")).as("kept across the restart").isEqualTo(1L);
@@ -199,8 +186,7 @@ class DaemonControlTest
     @Test
     void shouldKeepDrainPausesAndAConnectionLimitSetOverJmxAcrossARestartAndRefuseNonsense() throws Exception
     {
-        final int jmxPort = freePort();
-        try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
+        try (SluiceDaemon daemon = start(); JMXConnector jmx = connect())
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             invoke(mbeans, "Drain", "pauseTenant", "acme");
@@ -230,7 +216,7 @@ class DaemonControlTest
                 .isEqualTo(saved).containsEntry("drain.pausedRoutes", "default").containsEntry("drain.pausedTenants", "acme")
                 .containsEntry("drain.pausedSources", "127.0.0.9").containsEntry("delivery.route.default.maxConnections", "3");
         }
-        try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
+        try (SluiceDaemon daemon = start(); JMXConnector jmx = connect())
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             assertThat((String[])mbeans.getAttribute(ControlPlane.name("Spool"), "DrainPausedRoutes")).containsExactly("default");
@@ -247,7 +233,7 @@ class DaemonControlTest
             invoke(mbeans, "Drain", "resumeSource", "127.0.0.9");
             SpoolAwait.until(() -> delivered() == 4 && daemon.spool().pendingCount() == 0);
         }
-        try (SluiceDaemon daemon = start(jmxPort); JMXConnector jmx = connect(jmxPort))
+        try (SluiceDaemon daemon = start(); JMXConnector jmx = connect())
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             assertThat((String[])mbeans.getAttribute(ControlPlane.name("Spool"), "DrainPausedRoutes")).as("resumes are kept too")

@@ -3,17 +3,11 @@ package io.sluice.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
@@ -49,47 +43,17 @@ class JmxTlsTest
         }
     }
 
-    private void keytool(final String... args) throws Exception
-    {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        final Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-            .redirectOutput(dir.resolve("keytool.log").toFile()).start();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("keytool finished").isTrue();
-        assertThat(process.exitValue()).as("keytool %s: %s", List.of(args), Files.readString(dir.resolve("keytool.log")))
-            .isZero();
-    }
-
-    /** The server's key and self-signed certificate for 127.0.0.1, and a trust store with that certificate alone. */
     private void makeStores() throws Exception
     {
-        keytool("-genkeypair", "-alias", "sluice", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-            "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", "server.p12",
-            "-storepass", "server-secret", "-keypass", "server-secret");
-        keytool("-exportcert", "-alias", "sluice", "-keystore", "server.p12", "-storepass", "server-secret", "-rfc",
-            "-file", "server.pem");
-        keytool("-importcert", "-noprompt", "-alias", "sluice", "-file", "server.pem", "-storetype", "PKCS12",
-            "-keystore", "trust.p12", "-storepass", "trust-secret");
-        Files.writeString(dir.resolve("server.pw"), "server-secret\n");
-        Files.writeString(dir.resolve("trust.pw"), "trust-secret\n");
-        Files.writeString(dir.resolve("jmx.password"), "admin s3cret\n");
-        Files.writeString(dir.resolve("jmx.access"), "admin readwrite\n");
+        ConsoleStores.make(dir, "admin s3cret", "admin admin");
         Files.writeString(dir.resolve("admin.pw"), "s3cret\n");
         Files.writeString(dir.resolve("wrong.pw"), "guess\n");
     }
 
     private SluiceDaemon start(final int jmxPort) throws IOException
     {
-        return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, Map.of(
-            "spool.directory", dir.resolve("spool").toString(),
-            "smtp.listen", "127.0.0.1:0",
-            "jmx.port", Integer.toString(jmxPort),
-            "jmx.passwordFile", dir.resolve("jmx.password").toString(),
-            "jmx.accessFile", dir.resolve("jmx.access").toString(),
-            "jmx.ssl", "true",
-            "jmx.ssl.keyStore", dir.resolve("server.p12").toString(),
-            "jmx.ssl.keyStorePasswordFile", dir.resolve("server.pw").toString()))));
+        return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null,
+            ConsoleStores.remoteSettings(dir, jmxPort))));
     }
 
     /** {@code sluice} in a JVM of its own, as its launcher runs it: the TLS defaults it sets are its own. */
@@ -132,31 +96,31 @@ class JmxTlsTest
             // A client that does not speak TLS gets nothing from either the registry or the connector.
             assertThatThrownBy(() -> JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", port)),
                 Map.of(JMXConnector.CREDENTIALS, new String[] {"admin", "s3cret"}))).isInstanceOf(IOException.class);
-            final ByteArrayOutputStream err = new ByteArrayOutputStream();
-            final int plain = SluiceCommand.run(new String[] {"--jmx", jmx, "--user", "admin", "--password-file",
-                dir.resolve("admin.pw").toString(), "queue"}, new PrintStream(new ByteArrayOutputStream(), true,
-                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-            assertThat(plain).isEqualTo(SluiceCommand.EXIT_UNREACHABLE);
-            assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot connect to the sluice daemon's JMX at " + jmx)
-                .contains("the daemon's JMX speaks TLS (jmx.ssl=true): add --ssl");
         }
+    }
+
+    /** A TCP console with its password and access files, alone (no local socket), over TLS: the key is what is tried. */
+    private JmxContext tls()
+    {
+        return new JmxContext().enabled(false).remote(true).passwordFile(dir.resolve("jmx.password"))
+            .accessFile(dir.resolve("jmx.access")).ssl(true);
     }
 
     @Test
     void shouldRefuseATlsConnectorWithoutAUsableKeyAtStartNamingTheSetting() throws Exception
     {
         makeStores();
-        assertThatThrownBy(() -> new JmxContext().ssl(true).conclude()).isInstanceOf(InvalidSettingException.class)
+        assertThatThrownBy(() -> tls().conclude()).isInstanceOf(InvalidSettingException.class)
             .hasMessageStartingWith("jmx.ssl.keyStore=: expected a key store for jmx.ssl=true");
-        assertThatThrownBy(() -> new JmxContext().ssl(true).keyStore(dir.resolve("server.p12")).conclude())
+        assertThatThrownBy(() -> tls().keyStore(dir.resolve("server.p12")).conclude())
             .hasMessageStartingWith("jmx.ssl.keyStorePasswordFile=: expected the file holding the password");
-        assertThatThrownBy(() -> new JmxContext().ssl(true).keyStore(dir.resolve("server.p12"))
+        assertThatThrownBy(() -> tls().keyStore(dir.resolve("server.p12"))
             .keyStorePasswordFile(dir.resolve("wrong.pw")).conclude())
             .hasMessageStartingWith("jmx.ssl.keyStore=" + dir.resolve("server.p12") + ": cannot open the store");
-        assertThatThrownBy(() -> new JmxContext().ssl(true).keyStore(dir.resolve("missing.p12"))
+        assertThatThrownBy(() -> tls().keyStore(dir.resolve("missing.p12"))
             .keyStorePasswordFile(dir.resolve("server.pw")).conclude())
             .hasMessageStartingWith("jmx.ssl.keyStore=" + dir.resolve("missing.p12") + ": expected a readable file");
-        assertThat(new JmxContext().ssl(true).keyStore(dir.resolve("server.p12")).keyStorePasswordFile(dir.resolve("server.pw"))
+        assertThat(tls().keyStore(dir.resolve("server.p12")).keyStorePasswordFile(dir.resolve("server.pw"))
             .conclude().sslContext()).isNotNull();
     }
 }

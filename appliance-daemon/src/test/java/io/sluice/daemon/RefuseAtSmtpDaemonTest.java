@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -15,13 +14,11 @@ import java.util.Map;
 import javax.management.MBeanServerConnection;
 import javax.management.RuntimeMBeanException;
 import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
 import io.sluice.admission.AdmissionCounter;
 import io.sluice.bounce.BounceCounter;
 import io.sluice.control.ControlPlane;
-import io.sluice.control.JmxServer;
+import io.sluice.control.ConsoleClient;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.SpoolCounter;
 import org.junit.jupiter.api.Test;
@@ -38,14 +35,13 @@ class RefuseAtSmtpDaemonTest
     @TempDir
     Path dir;
 
-    private SluiceDaemon start(final int jmxPort, final Path recipients) throws IOException
+    private SluiceDaemon start(final Path recipients) throws IOException
     {
         return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, Map.of(
             "spool.directory", dir.resolve("spool").toString(),
             "smtp.listen", "127.0.0.1:0",
             "relay.domains", "relay.test",
-            "relay.localRecipients", recipients.toString(),
-            "jmx.port", Integer.toString(jmxPort)))));
+            "relay.localRecipients", recipients.toString()))));
     }
 
     private static String rcpt(final SluiceDaemon daemon, final String from, final String to) throws IOException
@@ -64,13 +60,8 @@ class RefuseAtSmtpDaemonTest
     {
         final Path recipients = dir.resolve("recipients");
         Files.write(recipients, List.of("alice@relay.test"));
-        final int jmxPort;
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            jmxPort = socket.getLocalPort();
-        }
-        try (SluiceDaemon daemon = start(jmxPort, recipients);
-             JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", jmxPort))))
+        try (SluiceDaemon daemon = start(recipients);
+             JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             assertThat(rcpt(daemon, "a@outside.test", "bob@relay.test")).startsWith("550 5.1.1");
@@ -102,8 +93,8 @@ class RefuseAtSmtpDaemonTest
             assertThat(daemon.bounces().policy().counters().get(BounceCounter.DECISIONS)).isZero();
         }
 
-        try (SluiceDaemon daemon = start(jmxPort, recipients);
-             JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", jmxPort))))
+        try (SluiceDaemon daemon = start(recipients);
+             JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
         {
             assertThat(rcpt(daemon, "x@spam.test", "alice@relay.test")).as("still blocked after a restart")
                 .startsWith("550 5.7.1");

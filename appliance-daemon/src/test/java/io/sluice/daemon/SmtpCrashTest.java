@@ -222,7 +222,7 @@ class SmtpCrashTest
     }
 
     /** Waits for the start line and returns the SMTP address it names. */
-    private static InetSocketAddress smtpAddress(final ChildJvm daemon) throws IOException
+    static InetSocketAddress smtpAddress(final ChildJvm daemon) throws IOException
     {
         SpoolAwait.until(() -> daemon.lines().stream().anyMatch(l -> l.contains("sluice started")) || !daemon.isAlive(),
             60_000);

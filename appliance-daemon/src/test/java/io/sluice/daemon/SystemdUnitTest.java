@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.sluice.control.JmxContext;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,21 @@ class SystemdUnitTest
         assertThat(service.get("Restart")).containsExactly("on-failure");
         assertThat(service.get("StateDirectory")).containsExactly("sluice");
         assertThat(service).as("only the port 25 drop-in grants a capability").doesNotContainKey("AmbientCapabilities");
+    }
+
+    @Test
+    void shouldGiveTheConsoleSocketToTheSluiceAdminGroupWhereTheSluiceCommandLooks() throws Exception
+    {
+        final Map<String, List<String>> service =
+            section(Files.readString(repository.resolve("systemd/sluice.service")), "Service");
+        assertThat(service.get("RuntimeDirectory")).containsExactly("sluice");
+        assertThat(service.get("SupplementaryGroups")).containsExactly(JmxContext.DEFAULT_SOCKET_GROUP);
+        assertThat(Files.readAllLines(repository.resolve("systemd/sluice.sysusers.conf")))
+            .contains("g " + JmxContext.DEFAULT_SOCKET_GROUP + " -");
+        assertThat(Files.readAllLines(repository.resolve("systemd/sluice.properties")))
+            .contains(JmxContext.SOCKET + "=" + JmxContext.SERVICE_SOCKET);
+        assertThat(Path.of(JmxContext.SERVICE_SOCKET).getParent()).isEqualTo(Path.of("/run", service.get("RuntimeDirectory")
+            .get(0)));
     }
 
     /** Copies {@code unit} into the temporary root with its commands pointing at this build's launcher. */

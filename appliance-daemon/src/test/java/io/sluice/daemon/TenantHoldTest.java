@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,11 +13,9 @@ import java.util.stream.Stream;
 import javax.management.MBeanServerConnection;
 import javax.management.RuntimeMBeanException;
 import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
 import io.sluice.control.ControlPlane;
-import io.sluice.control.JmxServer;
+import io.sluice.control.ConsoleClient;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.SpoolAwait;
 import org.junit.jupiter.api.Test;
@@ -33,14 +30,6 @@ class TenantHoldTest
 {
     @TempDir
     Path dir;
-
-    private static int freePort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            return socket.getLocalPort();
-        }
-    }
 
     private long delivered()
     {
@@ -75,15 +64,13 @@ class TenantHoldTest
     @Test
     void shouldHoldOneTenantWhileAnotherFlowsAndReleaseOnDemand() throws Exception
     {
-        final int jmxPort = freePort();
         try (SluiceDaemon daemon = SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, Map.of(
                 "spool.directory", dir.resolve("spool").toString(),
                 "smtp.listen", "127.0.0.1:0",
                 "relay.domains", "relay.test",
                 "tenant.acme.networks", "127.0.1.0/24",
-                "tenant.other.networks", "127.0.2.0/24",
-                "jmx.port", Integer.toString(jmxPort)))));
-             JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.serviceUrl("127.0.0.1", jmxPort))))
+                "tenant.other.networks", "127.0.2.0/24"))));
+             JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
             assertThat(mbeans.invoke(ControlPlane.name("Tenants"), "hold", new Object[] {"acme", "test"},

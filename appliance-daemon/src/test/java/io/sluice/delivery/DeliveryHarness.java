@@ -15,7 +15,6 @@ import java.util.function.UnaryOperator;
 
 import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
-import io.sluice.admission.Cidr;
 import io.sluice.daemon.SpoolPressureGauge;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
@@ -24,6 +23,7 @@ import io.sluice.drain.SmtpReply;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.net.Cidr;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.MutableClock;

@@ -13,6 +13,7 @@ import java.util.Map;
 import io.sluice.admission.AdmissionCounter;
 import io.sluice.config.InvalidSettingException;
 import io.sluice.daemon.DaemonSettings;
+import io.sluice.daemon.IngressSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

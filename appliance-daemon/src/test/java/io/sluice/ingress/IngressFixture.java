@@ -10,8 +10,8 @@ import java.util.function.UnaryOperator;
 
 import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
-import io.sluice.admission.Cidr;
 import io.sluice.daemon.SpoolPressureGauge;
+import io.sluice.net.Cidr;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 

@@ -7,7 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.List;
 
-import io.sluice.admission.Cidr;
+import io.sluice.net.Cidr;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.QueueIds;
 import org.junit.jupiter.api.AfterEach;

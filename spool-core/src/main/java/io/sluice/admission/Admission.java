@@ -21,6 +21,8 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.BucketState;
 import io.github.bucket4j.MathType;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.Cidr;
+import io.sluice.net.MailAddress;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
@@ -541,7 +543,7 @@ public final class Admission implements AutoCloseable
 
     private static String domain(final String senderDomain)
     {
-        return senderDomain == null ? null : name(SpoofPolicy.normalizeDomain(senderDomain));
+        return senderDomain == null ? null : name(MailAddress.normalizeDomain(senderDomain));
     }
 
     /** @return the default limit for messages of this kind. */

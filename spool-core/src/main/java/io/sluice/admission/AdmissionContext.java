@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.Cidr;
+import io.sluice.net.MailAddress;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -283,7 +285,7 @@ public final class AdmissionContext
         for (final String entry : split(list))
         {
             final int colon = entry.indexOf(':');
-            final String domain = SpoofPolicy.normalizeDomain(colon < 0 ? entry : entry.substring(0, colon).trim());
+            final String domain = MailAddress.normalizeDomain(colon < 0 ? entry : entry.substring(0, colon).trim());
             SpoofVerdict action = null;
             if (colon >= 0)
             {

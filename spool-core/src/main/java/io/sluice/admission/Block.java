@@ -2,6 +2,8 @@ package io.sluice.admission;
 
 import java.time.Instant;
 
+import io.sluice.net.Cidr;
+
 /**
  * A blocked network.
  *

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
+import io.sluice.net.Cidr;
+
 /**
  * The blocked networks, read lock-free on every connection and changed copy-on-write by the control plane.
  * A lookup masks the address once per distinct prefix length in the list and probes a hash map, so it costs the

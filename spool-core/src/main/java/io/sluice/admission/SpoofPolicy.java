@@ -1,8 +1,9 @@
 package io.sluice.admission;
 
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
+
+import io.sluice.net.MailAddress;
 
 /**
  * Recognises the envelope of a backscatter-raising spoofing flood: mail from outside the trusted networks
@@ -34,7 +35,7 @@ final class SpoofPolicy
             // The null sender is a bounce; it claims no domain to spoof.
             return SpoofVerdict.PASS;
         }
-        final SpoofVerdict domainAction = protectedAction(domainOf(sender));
+        final SpoofVerdict domainAction = protectedAction(MailAddress.domainOf(sender));
         if (domainAction != null)
         {
             return domainAction;
@@ -68,23 +69,6 @@ final class SpoofPolicy
             }
             candidate = candidate.substring(dot + 1);
         }
-    }
-
-    /** @return the address's domain, lower case without a trailing dot; "" if it has none. */
-    static String domainOf(final String address)
-    {
-        final int at = address.lastIndexOf('@');
-        return at < 0 ? "" : normalizeDomain(address.substring(at + 1));
-    }
-
-    static String normalizeDomain(final String domain)
-    {
-        String normalized = domain.trim().toLowerCase(Locale.ROOT);
-        if (normalized.endsWith("."))
-        {
-            normalized = normalized.substring(0, normalized.length() - 1);
-        }
-        return normalized;
     }
 
     /** @return whether {@code domain}, already normalized, can be a domain name (an A-label or a U-label). */

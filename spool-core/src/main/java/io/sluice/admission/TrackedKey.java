@@ -7,6 +7,8 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.BucketState;
 import io.github.bucket4j.MathType;
 import io.github.bucket4j.TokensInheritanceStrategy;
+import io.sluice.net.Cidr;
+import io.sluice.net.MailAddress;
 
 /**
  * One key of the bucket table and the Bucket4j state of its buckets, one per {@link Traffic}. The entry is its
@@ -163,7 +165,7 @@ final class TrackedKey
             }
             case SENDER_DOMAIN ->
             {
-                final String domain = SpoofPolicy.normalizeDomain(trimmed);
+                final String domain = MailAddress.normalizeDomain(trimmed);
                 if (!SpoofPolicy.isDomain(domain))
                 {
                     throw new IllegalArgumentException("SENDER_DOMAIN key '" + text + "': expected a domain such as example.com");

@@ -2,6 +2,8 @@ package io.sluice.bounce;
 
 import java.util.Locale;
 
+import io.sluice.net.MailAddress;
+
 /** Envelope address helpers: comparisons are case-insensitive, as every MTA in practice treats mailboxes. */
 final class Addresses
 {
@@ -18,23 +20,6 @@ final class Addresses
         return address.trim().toLowerCase(Locale.ROOT);
     }
 
-    /** @return the address's domain, lower case without a trailing dot; "" if it has none. */
-    static String domainOf(final String address)
-    {
-        final int at = address.lastIndexOf('@');
-        return at < 0 ? "" : normalizeDomain(address.substring(at + 1));
-    }
-
-    static String normalizeDomain(final String domain)
-    {
-        String normalized = domain.trim().toLowerCase(Locale.ROOT);
-        if (normalized.endsWith("."))
-        {
-            normalized = normalized.substring(0, normalized.length() - 1);
-        }
-        return normalized;
-    }
-
     /**
      * @return whether {@code address} can receive a bounce: {@code local@domain} with both parts present, no
      *         whitespace, control characters or angle brackets, within the RFC 5321 length.
@@ -45,7 +30,7 @@ final class Addresses
         {
             return false;
         }
-        final int at = address.lastIndexOf('@');
+        final int at = MailAddress.separator(address);
         if (at <= 0 || at == address.length() - 1)
         {
             return false;

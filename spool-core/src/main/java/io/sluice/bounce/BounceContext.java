@@ -9,8 +9,9 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import io.sluice.admission.Cidr;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.Cidr;
+import io.sluice.net.MailAddress;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -252,7 +253,7 @@ public final class BounceContext
                         "expected SUSPECT or REFUSE after the colon in '" + entry + "'");
                 }
             }
-            final String domain = Addresses.normalizeDomain(colon < 0 ? entry : entry.substring(0, colon));
+            final String domain = MailAddress.normalizeDomain(colon < 0 ? entry : entry.substring(0, colon));
             if (!Addresses.isDomain(domain))
             {
                 throw new InvalidSettingException(PROTECTED_DOMAINS, list,

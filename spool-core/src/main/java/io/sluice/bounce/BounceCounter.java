@@ -20,7 +20,8 @@ public enum BounceCounter implements CounterDescriptor
     SUPPRESSED_POLICY_FAILURE(7, "bounces suppressed: policy or malware rejection (5.7.x)", false),
     SUPPRESSED_SUPPRESSION_LIST(8, "bounces suppressed: sender on the suppression list", false),
     SUPPRESSED_DUPLICATE(9, "bounces suppressed: identical bounce within the dedup window", false),
-    SUPPRESSED_BUDGET_EXCEEDED(10, "bounces suppressed: global bounce budget spent", false),
+    /** Id 10 counted the same event when a DSN over the budget was dropped; since then it is held, not dropped. */
+    DEFERRED_OVER_BUDGET(10, "bounces deferred: over the global bounce budget, held in the spool", false),
     SUPPRESSED_RATE_LIMITED_RECIPIENT(11, "bounces suppressed: bounce recipient over its rate", false),
     SUPPRESSED_RATE_LIMITED_DOMAIN(12, "bounces suppressed: bounce recipient domain over its rate", false),
     ADDRESSES_SUPPRESSED(13, "addresses put on the suppression list", false),
@@ -28,7 +29,10 @@ public enum BounceCounter implements CounterDescriptor
     MESSAGES_ACCEPTED(15, "accepted messages the bounce budget is a fraction of", false),
     BUDGET_ALERTS(16, "bounce budget alerts raised (at most one per budget window)", false),
     STATE_FILES_WRITTEN(17, "bounce state files written (suppression list, dedup, budget)", false),
-    STATE_FILE_FAILURES(18, "bounce state files that could not be read or written", false);
+    STATE_FILE_FAILURES(18, "bounce state files that could not be read or written", false),
+    DEFERRED_RELEASED(19, "deferred bounces released as the budget window allowed", false),
+    DEFERRED_RELEASED_BY_OPERATOR(20, "deferred bounces released by an operator, over the budget", false),
+    DEFERRED_WAITING(21, "deferred bounces held in the spool now (gauge)", true);
 
     private final int id;
     private final String label;

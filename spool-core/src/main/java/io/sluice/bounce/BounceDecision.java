@@ -8,7 +8,9 @@ import io.sluice.spool.RecipientStatus;
 
 /**
  * What {@link BouncePolicy#decide} says about one permanently failed recipient: {@link Action#SEND} a DSN (build it
- * with {@link DsnBuilder#build(BounceDecision, java.nio.ByteBuffer)}) or {@link Action#SUPPRESS} it for a
+ * with {@link DsnBuilder#build(BounceDecision, java.nio.ByteBuffer)}), {@link Action#DEFER} it (build it the same way,
+ * but the spool keeps it held until the bounce budget allows it or an operator releases it: reason
+ * {@link SuppressionReason#BUDGET_EXCEEDED}, the only limit that defers), or {@link Action#SUPPRESS} it for a
  * {@link #reason()}. Either way {@link #journalStatus()} is the recipient's final status to journal.
  *
  * <p>Journaling a suppression: the spool's {@link Disposition#SUPPRESSED} is final like {@code FAILED} and exists
@@ -20,7 +22,7 @@ import io.sluice.spool.RecipientStatus;
  * @param message      the failed message, as it was when the recipient failed
  * @param failure      the failure, read from {@code failedStatus}
  * @param failedStatus the recipient's {@code FAILED} status as the drain's classifier made it
- * @param reason       null to send a DSN, else why not
+ * @param reason       null to send a DSN, {@link SuppressionReason#BUDGET_EXCEEDED} to defer it, else why not
  * @param budgetAlert  true on the first {@link SuppressionReason#BUDGET_EXCEEDED} in a budget window: the caller
  *                     logs an alert and, if an operator address is set, sends {@link DsnBuilder#budgetNotice}
  */
@@ -33,6 +35,11 @@ public record BounceDecision(
     {
         /** Build the DSN and append it to the spool in the bounces lane. */
         SEND,
+        /**
+         * Build the DSN and append it held: the budget is spent, and the budget exists to stop backscatter to forged
+         * senders, which the verdicts before it already recognise; a legitimate sender's DSN waits, it is not dropped.
+         */
+        DEFER,
         /** Send nothing; journal the recipient {@code SUPPRESSED} with the reason. */
         SUPPRESS
     }
@@ -48,12 +55,18 @@ public record BounceDecision(
 
     public Action action()
     {
-        return reason == null ? Action.SEND : Action.SUPPRESS;
+        return reason == null ? Action.SEND : reason == SuppressionReason.BUDGET_EXCEEDED ? Action.DEFER : Action.SUPPRESS;
     }
 
     public boolean isSend()
     {
         return reason == null;
+    }
+
+    /** @return true if a DSN is to be built and spooled, now or deferred: {@link Action#SEND} or {@link Action#DEFER}. */
+    public boolean needsDsn()
+    {
+        return action() != Action.SUPPRESS;
     }
 
     /** @return who the DSN goes to: the failed message's envelope sender (empty for the null sender). */
@@ -64,12 +77,13 @@ public record BounceDecision(
 
     /**
      * @return the recipient's final status to journal with {@code Spool.recordOutcome}: the {@code FAILED} status
-     *         as given for {@link Action#SEND}; for {@link Action#SUPPRESS}, {@code SUPPRESSED} with the same attempts
-     *         and the reply followed by {@code [bounce suppressed: REASON]}.
+     *         as given for {@link Action#SEND} and {@link Action#DEFER} (its DSN is in the spool); for
+     *         {@link Action#SUPPRESS}, {@code SUPPRESSED} with the same attempts and the reply followed by
+     *         {@code [bounce suppressed: REASON]}.
      */
     public RecipientStatus journalStatus()
     {
-        if (reason == null)
+        if (needsDsn())
         {
             return failedStatus;
         }

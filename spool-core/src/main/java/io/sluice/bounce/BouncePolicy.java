@@ -2,8 +2,6 @@ package io.sluice.bounce;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,8 +12,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import io.sluice.admission.Cidr;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.MailAddress;
+import io.sluice.net.SourceNetworks;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;
@@ -37,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link SuppressionReason#SUPPRESSION_LIST}: the sender recently hard-bounced.</li>
  *   <li>{@link SuppressionReason#DUPLICATE}: the same bounce was sent within the dedup window.</li>
  *   <li>{@link SuppressionReason#BUDGET_EXCEEDED}: bounces over the budget window reached their share of the mail
- *       accepted over it ({@link #onAccepted()}).</li>
+ *       accepted over it ({@link #onAccepted()}). Not dropped: the DSN is deferred ({@link BounceDecision.Action#DEFER})
+ *       and released as the window allows ({@link #tryReleaseDeferred()}) or by an operator.</li>
  *   <li>{@link SuppressionReason#RATE_LIMITED_RECIPIENT}, {@link SuppressionReason#RATE_LIMITED_DOMAIN}: the
  *       bounce recipient's or its domain's token bucket is empty.</li>
  * </ol>
@@ -65,7 +65,7 @@ public final class BouncePolicy implements AutoCloseable
     private final Clock clock;
     private final NanoClock nanoClock;
     private final Set<String> protectedDomains;
-    private final List<Cidr> trustedNetworks;
+    private final SourceNetworks trustedNetworks;
     private final Set<String> trustedLanes;
     private final Set<String> suspectLanes;
     private final String bounceLane;
@@ -96,7 +96,7 @@ public final class BouncePolicy implements AutoCloseable
         clock = context.clock();
         nanoClock = context.nanoClock();
         protectedDomains = context.protectedDomainSet();
-        trustedNetworks = context.trustedNetworkList();
+        trustedNetworks = SourceNetworks.of(context.trustedNetworkList());
         trustedLanes = context.trustedLaneSet();
         suspectLanes = context.suspectLaneSet();
         bounceLane = context.lane();
@@ -282,7 +282,7 @@ public final class BouncePolicy implements AutoCloseable
                 lastAlertNs = nowNs;
                 alert = true;
             }
-            if (reason != null)
+            if (reason != null && reason != SuppressionReason.BUDGET_EXCEEDED)
             {
                 recent.add(new Suppression(nowMillis, message.queueId(), envelope.sender(), parsed.recipient(), reason,
                     parsed.status()));
@@ -293,6 +293,10 @@ public final class BouncePolicy implements AutoCloseable
         {
             counters.counter(BounceCounter.BOUNCES_ALLOWED).increment();
         }
+        else if (reason == SuppressionReason.BUDGET_EXCEEDED)
+        {
+            counters.counter(reason.counter()).increment();
+        }
         else
         {
             counters.counter(BounceCounter.SUPPRESSED).increment();
@@ -301,8 +305,8 @@ public final class BouncePolicy implements AutoCloseable
         if (alert)
         {
             counters.counter(BounceCounter.BUDGET_ALERTS).increment();
-            LOG.warn("ALERT bounce budget spent: {}; further bounces are suppressed (and counted) until the window moves on",
-                budget());
+            LOG.warn("ALERT bounce budget spent: {}; further bounces are deferred in the spool (counted) and sent as the "
+                + "window moves on, or released by an operator (JMX Bounces.releaseDeferred)", budget());
         }
         return new BounceDecision(message, parsed, failure, reason, alert);
     }
@@ -382,7 +386,7 @@ public final class BouncePolicy implements AutoCloseable
                 return true;
             }
         }
-        return isProtected(Addresses.domainOf(sender));
+        return isProtected(MailAddress.domainOf(sender));
     }
 
     private boolean isProtected(final String domain)
@@ -423,13 +427,16 @@ public final class BouncePolicy implements AutoCloseable
         }
         if (budget.sentInWindow(nowNs) >= allowed(budget.acceptedInWindow(nowNs)))
         {
+            // Deferred, so remembered like a sent one: the same failure again is a duplicate, not a second DSN.
+            dedup.remember(dedupKey, nowNs);
+            dirty = true;
             return SuppressionReason.BUDGET_EXCEEDED;
         }
         if (!recipientBuckets.tryConsume(recipient, nowNs))
         {
             return SuppressionReason.RATE_LIMITED_RECIPIENT;
         }
-        if (!domainBuckets.tryConsume(Addresses.domainOf(recipient), nowNs))
+        if (!domainBuckets.tryConsume(MailAddress.domainOf(recipient), nowNs))
         {
             recipientBuckets.refund(recipient, nowNs);
             return SuppressionReason.RATE_LIMITED_DOMAIN;
@@ -438,6 +445,48 @@ public final class BouncePolicy implements AutoCloseable
         dedup.remember(dedupKey, nowNs);
         dirty = true;
         return null;
+    }
+
+    /**
+     * Releases one deferred bounce if the budget window has room for it now, and charges it to the window, as a bounce
+     * sent then. Call it for each deferred DSN, oldest first, until it says no.
+     *
+     * @return true if one more bounce fits the window now (charged); false if the budget is still spent.
+     */
+    public boolean tryReleaseDeferred()
+    {
+        final long nowNs = nanoClock.nanoTime();
+        synchronized (lock)
+        {
+            if (budget.sentInWindow(nowNs) >= allowed(budget.acceptedInWindow(nowNs)))
+            {
+                return false;
+            }
+            budget.sent(nowNs);
+            dirty = true;
+        }
+        counters.counter(BounceCounter.DEFERRED_RELEASED).increment();
+        return true;
+    }
+
+    /**
+     * Charges a deferred bounce an operator released, whatever the budget says: it is sent, so it counts.
+     */
+    public void releasedByOperator()
+    {
+        final long nowNs = nanoClock.nanoTime();
+        synchronized (lock)
+        {
+            budget.sent(nowNs);
+            dirty = true;
+        }
+        counters.counter(BounceCounter.DEFERRED_RELEASED_BY_OPERATOR).increment();
+    }
+
+    /** Sets the gauge of deferred DSNs waiting in the spool ({@link BounceCounter#DEFERRED_WAITING}); the spool keeps them. */
+    public void deferredWaiting(final int waiting)
+    {
+        counters.counter(BounceCounter.DEFERRED_WAITING).setOrdered(waiting);
     }
 
     private long allowed(final long accepted)
@@ -455,41 +504,7 @@ public final class BouncePolicy implements AutoCloseable
         {
             return true;
         }
-        if (trustedNetworks.isEmpty())
-        {
-            return false;
-        }
-        final InetAddress source = literal(envelope.sourceKey());
-        if (source == null)
-        {
-            return false;
-        }
-        for (final Cidr network : trustedNetworks)
-        {
-            if (network.contains(source))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static InetAddress literal(final String sourceKey)
-    {
-        if (sourceKey.isEmpty() || sourceKey.indexOf('/') >= 0)
-        {
-            return null;
-        }
-        try
-        {
-            Cidr.parse("sourceKey", sourceKey);
-            // Safe: Cidr.parse accepted it as an address literal, so this parses it and never asks DNS.
-            return InetAddress.getByName(sourceKey);
-        }
-        catch (final InvalidSettingException | UnknownHostException ex)
-        {
-            return null;
-        }
+        return trustedNetworks.contains(envelope.sourceKey());
     }
 
     /**

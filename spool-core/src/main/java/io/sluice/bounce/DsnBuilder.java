@@ -57,14 +57,14 @@ public final class DsnBuilder
     /**
      * Builds the DSN a decision allowed.
      *
-     * @param decision        a {@link BounceDecision.Action#SEND} decision.
+     * @param decision        a {@link BounceDecision.Action#SEND} or {@link BounceDecision.Action#DEFER} decision.
      * @param originalContent the failed message's raw content (position to limit; not changed), or null if it can no
      *                        longer be read: the DSN then says so and has no headers part.
      * @throws IllegalArgumentException if the decision is a suppression.
      */
     public GeneratedMail build(final BounceDecision decision, final ByteBuffer originalContent)
     {
-        if (!decision.isSend())
+        if (!decision.needsDsn())
         {
             throw new IllegalArgumentException("the bounce was suppressed (" + decision.reason() + "): no DSN to build");
         }

@@ -33,8 +33,12 @@ public enum SuppressionReason
     SUPPRESSION_LIST(BounceCounter.SUPPRESSED_SUPPRESSION_LIST, "the sender recently hard-bounced"),
     /** The same bounce (same bounce recipient, failed recipient and status) was sent within the dedup window. */
     DUPLICATE(BounceCounter.SUPPRESSED_DUPLICATE, "an identical bounce was sent within the dedup window"),
-    /** Bounces over the window reached their budget: a fraction of the mail accepted over the same window. */
-    BUDGET_EXCEEDED(BounceCounter.SUPPRESSED_BUDGET_EXCEEDED, "the global bounce budget is spent"),
+    /**
+     * Bounces over the window reached their budget: a fraction of the mail accepted over the same window. Not a
+     * suppression: the DSN is deferred in the spool ({@link BounceDecision.Action#DEFER}) and sent as the window
+     * allows, or when an operator releases it. Whatever the verdicts above recognise as forged never gets this far.
+     */
+    BUDGET_EXCEEDED(BounceCounter.DEFERRED_OVER_BUDGET, "the global bounce budget is spent: deferred, not dropped"),
     /** The bounce recipient's own bucket is empty. */
     RATE_LIMITED_RECIPIENT(BounceCounter.SUPPRESSED_RATE_LIMITED_RECIPIENT, "too many bounces to this recipient"),
     /** The bounce recipient's domain's bucket is empty. */

@@ -77,6 +77,8 @@ public final class Containment implements AutoCloseable
     private final Object controlLock = new Object();
     /** Guarded by {@code controlLock}: whether the in-memory states may release journaled holds. */
     private boolean stateTrusted;
+    /** Guarded by {@code controlLock}: the refusal to hold every tenant at once is logged, until the figures part. */
+    private boolean everyTenantAlerted;
     private boolean closed;
 
     private Containment(final ContainmentContext context, final ContainmentListener listener)
@@ -161,15 +163,20 @@ public final class Containment implements AutoCloseable
     }
 
     /**
-     * Counts a message the spool accepted for its tenant, unless the appliance wrote it itself (a DSN or a notice,
-     * {@link GeneratedMail#SOURCE_KEY}): a tenant is judged by what it sends, not by the bounces it receives. Pass every
-     * envelope the spool accepts, e.g. from {@code SpoolListener.onAccepted}. Thread-safe, no I/O.
+     * Counts a message the spool accepted for its tenant if it is the tenant's own sending ({@link #isSending}): not
+     * a DSN or notice the appliance wrote ({@link GeneratedMail#SOURCE_KEY}: a tenant is judged by what it sends, not
+     * by the bounces it receives), and not inbound mail from outside the sending networks. Pass every envelope the
+     * spool accepts, e.g. from {@code SpoolListener.onAccepted}. Thread-safe, no I/O.
      */
     public void recordAccepted(final Envelope envelope)
     {
-        if (!GeneratedMail.SOURCE_KEY.equals(envelope.sourceKey()) && counts(envelope))
+        if (isSending(envelope))
         {
             recordAccepted(envelope.tenant(), 1);
+        }
+        else if (!GeneratedMail.SOURCE_KEY.equals(envelope.sourceKey()))
+        {
+            counters.counter(ContainmentCounter.INBOUND_NOT_COUNTED).increment();
         }
     }
 
@@ -185,21 +192,58 @@ public final class Containment implements AutoCloseable
     }
 
     /**
-     * Counts one upstream verdict on a recipient of {@code envelope}, for its tenant, unless its lane is one
-     * containment ignores ({@link ContainmentContext#IGNORED_LANES}). Thread-safe, no I/O.
+     * Counts one upstream verdict on a recipient of {@code envelope}, for its tenant, if the message is the tenant's
+     * own sending ({@link #isSending}). Thread-safe, no I/O.
      */
     public void recordReply(final Envelope envelope, final ReplySignal signal)
     {
-        if (counts(envelope))
+        if (isSending(envelope))
         {
             recordReply(envelope.tenant(), signal);
         }
     }
 
-    /** Mail in an ignored lane (the forged flood's {@code suspect}) is not its tenant's own conduct. */
-    private boolean counts(final Envelope envelope)
+    /**
+     * Whether containment judges and holds this message as its tenant's own sending: it came from
+     * {@link ContainmentContext#SENDING_NETWORKS}, the appliance did not write it, and its lane is not ignored
+     * ({@link ContainmentContext#IGNORED_LANES}). Everything else is inbound mail from the outside world to the relay
+     * domains: its policy rejections are a verdict on its sources (admission's reputation), never on the tenant it
+     * is accounted to, and holding that tenant would hold every inbound message of the gateway with it.
+     */
+    public boolean isSending(final Envelope envelope)
     {
-        return !context.ignoredLaneSet().contains(envelope.lane());
+        return !context.ignoredLaneSet().contains(envelope.lane())
+            && context.sendingNetworkList().contains(envelope.sourceKey());
+    }
+
+    /**
+     * Whether a hold of the message's tenant keeps this message: an automatic hold keeps the tenant's own sending
+     * ({@link #isSending}), never inbound mail accounted to it; an operator's hold ({@link TenantState#PAUSED}) keeps
+     * all of the tenant's mail, as the operator chose. Neither keeps what the appliance wrote (DSNs, notices).
+     */
+    private boolean keeps(final TenantTrack track, final Envelope envelope)
+    {
+        if (track == null || !track.state.isHolding() || GeneratedMail.SOURCE_KEY.equals(envelope.sourceKey()))
+        {
+            return false;
+        }
+        return track.state == TenantState.PAUSED || isSending(envelope);
+    }
+
+    /**
+     * For a message the spool has just accepted: the status to journal for every recipient before the drain may send
+     * it, if a hold of its tenant keeps it ({@link #keeps}), else null. The daemon hands the drain the message
+     * as held at once, and journals this; held mail that arrives after the hold is held like the mail before it.
+     */
+    public RecipientStatus holdOnArrival(final Envelope envelope)
+    {
+        final TenantTrack track = tracks.get(envelope.tenant());
+        if (!keeps(track, envelope))
+        {
+            return null;
+        }
+        final HoldReason reason = track.reason;
+        return heldStatus(0, reason == null ? HoldReason.OPERATOR : reason);
     }
 
     /**
@@ -233,14 +277,23 @@ public final class Containment implements AutoCloseable
     // -------------------------------------------------------------------------------------------------------------
     // Evaluation
 
-    private record Hold(String tenant, HoldReason reason, ContainmentFigures figures)
+    private record Hold(TenantTrack track, HoldReason reason, ContainmentFigures figures)
     {
+        String tenant()
+        {
+            return track.tenant;
+        }
     }
 
     /**
      * Applies the thresholds to every tenant. Each tenant that crossed one is held, the state file written, and then
      * the listener told, on this thread. Call it from a maintenance thread every second or so; a tenant is held at
      * the first evaluation after it crosses, well within the window.
+     *
+     * <p>No automatic rule holds every tenant's mail at once: when two or more tenants send and every one of them
+     * would be held, the cause is what they share (the upstream refusing the appliance, its address on a block list),
+     * not one tenant's conduct. Then nothing is held; an alert is logged once and counted
+     * ({@link ContainmentCounter#HOLDS_REFUSED_EVERY_TENANT}) until the figures part again.
      *
      * @return the number of tenants held by this call.
      */
@@ -252,23 +305,49 @@ public final class Containment implements AutoCloseable
         synchronized (controlLock)
         {
             counters.counter(ContainmentCounter.EVALUATIONS).increment();
+            // Tenants an automatic rule may judge: sending in the window or already held by one; not exempt or paused.
+            int judged = 0;
+            int heldAutomatically = 0;
             for (final TenantTrack track : tracks.values())
             {
                 final ContainmentFigures figures = track.figures(nowNs, context.windowMs());
-                if (track.state.isHolding() || isExempt(track.tenant))
+                if (track.state == TenantState.PAUSED || isExempt(track.tenant))
                 {
+                    continue;
+                }
+                if (track.state.isHolding())
+                {
+                    judged++;
+                    heldAutomatically++;
                     continue;
                 }
                 final HoldReason reason = crossed(figures);
                 if (reason != null)
                 {
-                    setHeld(track, TenantState.HELD, reason, nowMillis, figures.summary());
-                    holds.add(new Hold(track.tenant, reason, figures));
+                    judged++;
+                    holds.add(new Hold(track, reason, figures));
                 }
                 else if (track.isIdle(nowNs))
                 {
                     tracks.remove(track.tenant, track);
                 }
+                else if (figures.messages() > 0 || figures.verdicts() > 0)
+                {
+                    judged++;
+                }
+            }
+            if (!holds.isEmpty() && judged >= 2 && heldAutomatically + holds.size() == judged)
+            {
+                refuseHoldingEveryTenant(holds);
+                holds.clear();
+            }
+            else
+            {
+                everyTenantAlerted = false;
+            }
+            for (final Hold hold : holds)
+            {
+                setHeld(hold.track(), TenantState.HELD, hold.reason(), nowMillis, hold.figures().summary());
             }
             if (!holds.isEmpty())
             {
@@ -316,6 +395,25 @@ public final class Containment implements AutoCloseable
             return HoldReason.VOLUME_SURGE;
         }
         return null;
+    }
+
+    /** Guarded by {@code controlLock}. Logs and counts once while every judged tenant keeps crossing. */
+    private void refuseHoldingEveryTenant(final List<Hold> holds)
+    {
+        if (everyTenantAlerted)
+        {
+            return;
+        }
+        everyTenantAlerted = true;
+        counters.counter(ContainmentCounter.HOLDS_REFUSED_EVERY_TENANT).increment();
+        final StringBuilder crossing = new StringBuilder();
+        for (final Hold hold : holds)
+        {
+            crossing.append(crossing.length() == 0 ? "" : "; ").append(hold.tenant()).append(' ').append(hold.reason())
+                .append(": ").append(hold.figures().summary());
+        }
+        LOG.warn("ALERT containment: every sending tenant crossed a threshold at once ({}); that is the upstream or the "
+            + "appliance, not one tenant: nothing held automatically, look at the upstream's replies", crossing);
     }
 
     private boolean isExempt(final String tenant)
@@ -479,7 +577,8 @@ public final class Containment implements AutoCloseable
 
     /**
      * The outcomes that make the journal agree with containment, one per recipient, keeping its attempts:
-     * {@code HELD} for every open recipient of a held or paused tenant that is not held yet, and {@code RELEASED}
+     * {@code HELD} for every open recipient a hold keeps ({@link #keeps}: a held tenant's own sending, all of a paused
+     * tenant's mail) that is not held yet, and {@code RELEASED}
      * for every recipient containment held of a tenant now normal. Call it at start (before the drain loads the
      * spool) and from the listener after each hold and release, with {@code spool.pendingMessages()}, and journal each.
      *
@@ -502,7 +601,8 @@ public final class Containment implements AutoCloseable
             for (final PendingMessage message : pending)
             {
                 final TenantTrack track = tracks.get(message.envelope().tenant());
-                final boolean holding = track != null && track.state.isHolding();
+                // An automatic hold keeps only the tenant's own sending: inbound mail accounted to it keeps flowing.
+                final boolean holding = keeps(track, message.envelope());
                 final List<RecipientStatus> statuses = message.recipients();
                 for (int i = 0; i < statuses.size(); i++)
                 {
@@ -576,16 +676,18 @@ public final class Containment implements AutoCloseable
 
     /**
      * The outcomes of a confirmed purge ({@link ContainmentListener#onPurge}): {@code PURGED} for every open recipient
-     * of the tenant's pending messages, one outcome per message (recipient index -1).
+     * of the tenant's pending messages that its hold keeps ({@link #keeps}), one outcome per message (recipient index
+     * -1). Inbound mail an automatic hold does not keep is not purged either.
      */
-    public static List<Reconciliation> purgeOutcomes(final Collection<PendingMessage> pending, final String tenant)
+    public List<Reconciliation> purgeOutcomes(final Collection<PendingMessage> pending, final String tenant)
     {
+        final TenantTrack track = tracks.get(tenant);
         final RecipientStatus purged = new RecipientStatus(Disposition.PURGED, 0, 0,
             DETAIL_PREFIX + "purged by an operator, confirmed");
         final List<Reconciliation> outcomes = new ArrayList<>();
         for (final PendingMessage message : pending)
         {
-            if (message.envelope().tenant().equals(tenant) && !message.isFinished())
+            if (message.envelope().tenant().equals(tenant) && !message.isFinished() && keeps(track, message.envelope()))
             {
                 outcomes.add(new Reconciliation(message.messageId(), -1, purged));
             }
@@ -593,9 +695,13 @@ public final class Containment implements AutoCloseable
         return outcomes;
     }
 
-    /** @return up to {@code max} of the tenant's pending messages, oldest first, for an operator to inspect. */
-    public static List<PendingMessage> samples(final Collection<PendingMessage> pending, final String tenant, final int max)
+    /**
+     * @return up to {@code max} of the tenant's pending messages, oldest first, for an operator to inspect: while it is
+     *         held, those its hold keeps ({@link #keeps}).
+     */
+    public List<PendingMessage> samples(final Collection<PendingMessage> pending, final String tenant, final int max)
     {
+        final TenantTrack track = tracks.get(tenant);
         final List<PendingMessage> samples = new ArrayList<>(Math.min(Math.max(max, 0), 64));
         for (final PendingMessage message : pending)
         {
@@ -603,7 +709,7 @@ public final class Containment implements AutoCloseable
             {
                 break;
             }
-            if (message.envelope().tenant().equals(tenant))
+            if (message.envelope().tenant().equals(tenant) && (!isHolding(tenant) || keeps(track, message.envelope())))
             {
                 samples.add(message);
             }

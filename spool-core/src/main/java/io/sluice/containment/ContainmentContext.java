@@ -3,10 +3,13 @@ package io.sluice.containment;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.MailAddress;
+import io.sluice.net.SourceNetworks;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -25,6 +28,9 @@ import org.agrona.concurrent.SystemNanoClock;
  * (and the benchmark's one tenant after its warm-up). A brand-new account that starts blasting (abuse often begins
  * with a sign-up) is still limited by admission's per-tenant buckets at SMTP time and held by the ratio rules, which
  * apply from its first verdicts; {@code containment.surgeWarmupMs=0} judges new tenants against the floor instead.
+ *
+ * <p>Only a tenant's own sending is judged and held: mail from {@link #SENDING_NETWORKS}. Inbound mail from the
+ * outside world to the relay domains is never counted and never held, whatever tenant it is accounted to.
  */
 public final class ContainmentContext
 {
@@ -97,6 +103,17 @@ public final class ContainmentContext
     public static final String IGNORED_LANES = "containment.ignoredLanes";
     public static final String DEFAULT_IGNORED_LANES = "suspect";
 
+    /**
+     * The networks whose mail is a tenant's own sending (comma-separated CIDRs): only their mail is counted, and only
+     * their mail is held. Mail from anywhere else can only be addressed to the relay domains: it is inbound mail, and
+     * a policy rejection of it is a verdict on its source, which admission's reputation demotes and throttles, not on
+     * the tenant it lands in. Counting it let a flood of distinct outside senders (refused {@code 554 5.7.1}
+     * upstream) hold tenant {@code default} within seconds, and with it all inbound mail of the gateway. Empty in the
+     * library: nothing is sending; the daemon derives an empty value from {@code relay.trustedNetworks}.
+     */
+    public static final String SENDING_NETWORKS = "containment.sendingNetworks";
+    public static final String DEFAULT_SENDING_NETWORKS = "";
+
     /** Where holds and learned rates are kept across restarts; empty disables the file (holds then come from the journal). */
     public static final String STATE_FILE = "containment.stateFile";
     public static final String DEFAULT_STATE_FILE = "containment.state";
@@ -135,6 +152,7 @@ public final class ContainmentContext
     private long minVerdicts = DEFAULT_MIN_VERDICTS;
     private String exemptTenants = DEFAULT_EXEMPT_TENANTS;
     private String ignoredLanes = DEFAULT_IGNORED_LANES;
+    private String sendingNetworks = DEFAULT_SENDING_NETWORKS;
     private Path stateFile = Path.of(DEFAULT_STATE_FILE);
     private String operatorAddress = DEFAULT_OPERATOR_ADDRESS;
     private String notificationSender = DEFAULT_NOTIFICATION_SENDER;
@@ -145,6 +163,7 @@ public final class ContainmentContext
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
     private Set<String> exemptTenantSet = Set.of();
     private Set<String> ignoredLaneSet = Set.of();
+    private SourceNetworks sendingNetworkList = SourceNetworks.of(List.of());
     private boolean concluded;
 
     /**
@@ -187,6 +206,7 @@ public final class ContainmentContext
         }
         exemptTenantSet = parseNames(EXEMPT_TENANTS, exemptTenants, "tenant names");
         ignoredLaneSet = parseNames(IGNORED_LANES, ignoredLanes, "lane names");
+        sendingNetworkList = SourceNetworks.parse(SENDING_NETWORKS, sendingNetworks);
         if (operatorAddress == null || (!operatorAddress.isEmpty() && !isMailbox(operatorAddress)))
         {
             throw new InvalidSettingException(OPERATOR_ADDRESS, operatorAddress,
@@ -256,7 +276,7 @@ public final class ContainmentContext
     /** The shape NoticeBuilder accepts: {@code local@domain}, no spaces, controls or angle brackets. */
     static boolean isMailbox(final String address)
     {
-        final int at = address.lastIndexOf('@');
+        final int at = MailAddress.separator(address);
         return at > 0 && at < address.length() - 1 && address.length() <= 254
             && address.chars().allMatch(c -> c > ' ' && c != 0x7F && c != '<' && c != '>');
     }
@@ -430,6 +450,25 @@ public final class ContainmentContext
     public Set<String> ignoredLaneSet()
     {
         return ignoredLaneSet;
+    }
+
+    /** @param list comma-separated CIDRs whose mail is a tenant's own sending; parsed by {@link #conclude()}. */
+    public ContainmentContext sendingNetworks(final String list)
+    {
+        checkMutable();
+        this.sendingNetworks = list;
+        return this;
+    }
+
+    public String sendingNetworks()
+    {
+        return sendingNetworks;
+    }
+
+    /** @return the networks whose mail is a tenant's own sending, parsed by {@link #conclude()}. */
+    public SourceNetworks sendingNetworkList()
+    {
+        return sendingNetworkList;
     }
 
     /** @param stateFile where state is kept across restarts; null (or an empty path) disables the file. */

@@ -22,7 +22,9 @@ public enum ContainmentCounter implements CounterDescriptor
     TENANTS_TRACKED(10, "tenants with a window or a learned rate (gauge)", true),
     EVALUATIONS(11, "threshold evaluations run", false),
     STATE_FILES_WRITTEN(12, "containment state files written", false),
-    STATE_FILE_FAILURES(13, "containment state files that could not be read or written", false);
+    STATE_FILE_FAILURES(13, "containment state files that could not be read or written", false),
+    INBOUND_NOT_COUNTED(14, "inbound messages from outside the sending networks: never counted or held", false),
+    HOLDS_REFUSED_EVERY_TENANT(15, "automatic holds refused: every sending tenant crossed at once", false);
 
     private final int id;
     private final String label;

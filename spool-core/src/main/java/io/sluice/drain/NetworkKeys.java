@@ -1,7 +1,7 @@
 package io.sluice.drain;
 
-import io.sluice.admission.Cidr;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.Cidr;
 
 /**
  * Groups admission source keys by network: an IPv4 address by its {@code drain.networkPrefixV4} network (a /24

@@ -53,6 +53,28 @@ final class CycleLedger
         return stats == null ? 0 : stats[2];
     }
 
+    /** @return bytes written to the files still on disk. */
+    long writtenBytesTotal()
+    {
+        long written = 0;
+        for (final long[] stats : cycles.values())
+        {
+            written += stats[0];
+        }
+        return written;
+    }
+
+    /** @return bytes of the records of pending messages, in every file. */
+    long liveBytesTotal()
+    {
+        long live = 0;
+        for (final long[] stats : cycles.values())
+        {
+            live += stats[2];
+        }
+        return live;
+    }
+
     void forget(final int cycle)
     {
         cycles.remove(cycle);

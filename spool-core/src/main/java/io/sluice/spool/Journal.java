@@ -41,21 +41,58 @@ final class Journal implements AutoCloseable
     static final int NO_CYCLE = -1;
     private final ExpandableArrayBuffer markerBuffer = new ExpandableArrayBuffer(64);
     private int lastWrittenCycle;
+    private final ClockTimeProvider timeProvider;
 
     Journal(final SpoolContext context)
     {
         final Clock clock = context.clock();
         durable = context.durability() == Durability.DURABLE;
+        timeProvider = new ClockTimeProvider(clock);
         queue = SingleChronicleQueueBuilder.binary(context.directory())
             .rollCycle(context.rollCycle())
             .blockSize(context.blockSizeBytes())
-            .timeProvider(new ClockTimeProvider(clock))
+            .timeProvider(timeProvider)
             .syncMode(durable ? SyncMode.SYNC : SyncMode.NONE)
             .build();
         appender = queue.createAppender();
         // The writer thread is not the thread that opened the spool.
         appender.singleThreadedCheckDisabled(true);
         lastWrittenCycle = queue.firstCycle() == Integer.MAX_VALUE ? NO_CYCLE : queue.lastCycle();
+        if (lastWrittenCycle != NO_CYCLE)
+        {
+            // An early roll (see roll()) may have put the newest file ahead of the clock: never write behind it.
+            timeProvider.floorMillis = cycleStartMillis(lastWrittenCycle);
+        }
+    }
+
+    private long cycleStartMillis(final int cycle)
+    {
+        return queue.epoch() + (long)cycle * queue.rollCycle().lengthInMillis();
+    }
+
+    /** @return the cycle of the newest file written to, or {@link #NO_CYCLE}. */
+    int lastWrittenCycle()
+    {
+        return lastWrittenCycle;
+    }
+
+    /**
+     * Starts the next cycle file now, without waiting for the clock, so that retention may delete the one before
+     * it: Chronicle rolls by time alone, so the journal's time is moved to the next cycle's start and stays there
+     * until the clock catches up. The new file opens with its usual marker naming the file before it.
+     *
+     * @return the new cycle.
+     */
+    int roll()
+    {
+        final int now = queue.cycle();
+        final int next = now > lastWrittenCycle ? now : lastWrittenCycle + 1;
+        timeProvider.floorMillis = Math.max(timeProvider.floorMillis, cycleStartMillis(next));
+        final int length = writeCodec.encodeCycleMarker(markerBuffer, lastWrittenCycle);
+        final long index = append(markerBuffer, length);
+        lastWriteBytes = length;
+        lastWrittenCycle = cycleOf(index);
+        return lastWrittenCycle;
     }
 
     /** @return the newest cycle retention deleted on purpose, or {@link #NO_CYCLE}. */
@@ -301,10 +338,14 @@ final class Journal implements AutoCloseable
         queue.close();
     }
 
-    /** Chronicle rolls its files by this clock, so tests that move the clock also roll the journal. */
+    /**
+     * Chronicle rolls its files by this clock, so tests that move the clock also roll the journal. It never reads
+     * earlier than {@code floorMillis}, which an early roll moves forward.
+     */
     private static final class ClockTimeProvider implements TimeProvider
     {
         private final Clock clock;
+        private volatile long floorMillis = Long.MIN_VALUE;
 
         ClockTimeProvider(final Clock clock)
         {
@@ -314,19 +355,19 @@ final class Journal implements AutoCloseable
         @Override
         public long currentTimeMillis()
         {
-            return clock.millis();
+            return Math.max(clock.millis(), floorMillis);
         }
 
         @Override
         public long currentTimeMicros()
         {
-            return clock.millis() * 1000;
+            return currentTimeMillis() * 1000;
         }
 
         @Override
         public long currentTimeNanos()
         {
-            return clock.millis() * 1_000_000;
+            return currentTimeMillis() * 1_000_000;
         }
     }
 }

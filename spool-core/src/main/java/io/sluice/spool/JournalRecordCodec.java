@@ -157,26 +157,38 @@ final class JournalRecordCodec
      */
     byte verify(final ExpandableArrayBuffer buffer, final int length) throws CorruptRecordException
     {
+        return verify(buffer, 0, length);
+    }
+
+    /**
+     * Checks the framing and checksum of a record that starts at {@code offset}: recovery checks records where
+     * they lie in a file window, and uses this to find the next good record after damage.
+     *
+     * @return the record type.
+     * @throws CorruptRecordException if the record is torn, truncated, foreign or altered.
+     */
+    byte verify(final ExpandableArrayBuffer buffer, final int offset, final int length) throws CorruptRecordException
+    {
         if (length < HEADER_LENGTH)
         {
             throw new CorruptRecordException("record of " + length + " bytes is shorter than its header");
         }
-        if (buffer.getInt(MAGIC_OFFSET, ORDER) != MAGIC)
+        if (buffer.getInt(offset + MAGIC_OFFSET, ORDER) != MAGIC)
         {
-            throw new CorruptRecordException("bad magic " + Integer.toHexString(buffer.getInt(MAGIC_OFFSET, ORDER)));
+            throw new CorruptRecordException("bad magic " + Integer.toHexString(buffer.getInt(offset + MAGIC_OFFSET, ORDER)));
         }
-        final int recordLength = buffer.getInt(LENGTH_OFFSET, ORDER);
+        final int recordLength = buffer.getInt(offset + LENGTH_OFFSET, ORDER);
         if (recordLength != length)
         {
             throw new CorruptRecordException("record says " + recordLength + " bytes, excerpt holds " + length);
         }
         crc.reset();
-        crc.update(buffer.byteArray(), CHECKED_FROM, length - CHECKED_FROM);
-        if ((int)crc.getValue() != buffer.getInt(CRC_OFFSET, ORDER))
+        crc.update(buffer.byteArray(), offset + CHECKED_FROM, length - CHECKED_FROM);
+        if ((int)crc.getValue() != buffer.getInt(offset + CRC_OFFSET, ORDER))
         {
             throw new CorruptRecordException("checksum mismatch");
         }
-        final byte type = buffer.getByte(TYPE_OFFSET);
+        final byte type = buffer.getByte(offset + TYPE_OFFSET);
         if (type < TYPE_MESSAGE || type > TYPE_CYCLE_MARKER)
         {
             throw new CorruptRecordException("unknown record type " + type);

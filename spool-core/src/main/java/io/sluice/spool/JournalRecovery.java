@@ -1,5 +1,8 @@
 package io.sluice.spool;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,8 +20,14 @@ import org.slf4j.LoggerFactory;
  * {@code kill -9} at any instant, every message whose append was acknowledged is found again, and every
  * recipient journaled as final stays final, so it is never delivered twice.
  *
- * <p>A record that fails its checksum is skipped with a warning and counted; a message whose body records
- * stop short (the process died while writing it, before it was acknowledged) is discarded with a warning.
+ * <p>A message whose body records stop short (the process died while writing it, before it was acknowledged) is
+ * discarded with a warning.
+ *
+ * <p>Damage (a bad block, bytes overwritten) costs only the records it touches. Before the journal opens,
+ * {@link JournalSalvage} walks every file with {@link JournalFileScan} and moves the damaged ones aside; the
+ * healthy files replay through Chronicle's tailer as always, and each damaged file replays from its good records
+ * in its place in cycle order (outcomes in later files still find their messages). {@link SalvagedMessages}
+ * then writes what is still pending in damaged files forward and reports each damaged span.
  */
 final class JournalRecovery
 {
@@ -27,6 +36,7 @@ final class JournalRecovery
     private final Journal journal;
     private final PendingIndex index;
     private final AtomicCounter corruptRecords;
+    private final SpoolCounters counters;
     private final JournalRecordCodec codec = new JournalRecordCodec();
     private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64 * 1024);
     private final Map<Long, Partial> partials = new HashMap<>();
@@ -36,10 +46,16 @@ final class JournalRecovery
     private final boolean allowMissingCycles;
     private final List<Long> missingCycles = new ArrayList<>();
     private int previousCycle = Journal.NO_CYCLE;
+    private final JournalSalvage salvage;
+    private final SalvagedMessages salvaged;
+    private int nextSalvaged;
+    /** The damaged file being replayed, or null while replaying through Chronicle. */
+    private JournalSalvage.Quarantined current;
 
     /** What recovery found, for the start-up log line. */
     record Report(
-        long records, int pendingMessages, long pendingBytes, long corruptRecords, int incompleteMessages, long maxMessageId)
+        long records, int pendingMessages, long pendingBytes, long corruptRecords, int incompleteMessages, long maxMessageId,
+        int damagedFiles, int messagesLostToDamage)
     {
     }
 
@@ -48,13 +64,19 @@ final class JournalRecovery
     {
         final JournalRecordCodec.MessageRecord head;
         final List<Long> indexes = new ArrayList<>();
+        /** Per part: the damaged file it was read from, or null for a Chronicle index. */
+        final List<Path> sources = new ArrayList<>();
+        final JournalSalvage.Quarantined headFile;
         long received;
         long recordBytes;
 
-        Partial(final JournalRecordCodec.MessageRecord head, final long index, final long recordBytes)
+        Partial(final JournalRecordCodec.MessageRecord head, final long index, final long recordBytes,
+            final JournalSalvage.Quarantined headFile)
         {
             this.head = head;
+            this.headFile = headFile;
             this.indexes.add(index);
+            this.sources.add(headFile == null ? null : headFile.file());
             this.received = head.partLength();
             this.recordBytes = recordBytes;
         }
@@ -63,11 +85,25 @@ final class JournalRecovery
     JournalRecovery(
         final Journal journal, final PendingIndex index, final SpoolCounters counters, final boolean allowMissingCycles)
     {
+        this(journal, index, counters, allowMissingCycles, null, SpoolContext.DEFAULT_CHUNK_BYTES);
+    }
+
+    /**
+     * @param salvage    the damaged files taken out of the journal before it opened, or null for none.
+     * @param chunkBytes how salvaged messages are split when written forward.
+     */
+    JournalRecovery(
+        final Journal journal, final PendingIndex index, final SpoolCounters counters, final boolean allowMissingCycles,
+        final JournalSalvage salvage, final int chunkBytes)
+    {
         this.journal = journal;
         this.index = index;
+        this.counters = counters;
         this.corruptRecords = counters.counter(SpoolCounter.CORRUPT_RECORDS_SKIPPED);
         this.lastDeletedCycle = journal.lastDeletedCycle();
         this.allowMissingCycles = allowMissingCycles;
+        this.salvage = salvage;
+        this.salvaged = new SalvagedMessages(journal, salvage, chunkBytes);
     }
 
     Report replay()
@@ -88,9 +124,11 @@ final class JournalRecovery
                     recordIndex = dc.index();
                     length = Journal.copy(dc.wire().bytes(), buffer);
                 }
+                replaySalvagedUpTo(journal.cycleOf(recordIndex));
                 replayRecord(recordIndex, length);
             }
         }
+        replaySalvagedUpTo(Integer.MAX_VALUE);
         if (!missingCycles.isEmpty())
         {
             final String message = "journal file(s) for cycle(s) " + missingCycles + " are missing from "
@@ -102,14 +140,62 @@ final class JournalRecovery
             }
             LOG.error("{}; starting anyway because {}=true", message, SpoolContext.ALLOW_MISSING_CYCLES);
         }
+        int incomplete = 0;
         for (final Partial partial : partials.values())
         {
+            if (partial.headFile != null)
+            {
+                salvaged.incomplete(partial.headFile, partial.head.messageId(), partial.indexes.get(0), true);
+                continue;
+            }
             final String what = partial.head.carried()
                 ? "its earlier copy is kept" : "it was never acknowledged, so it is discarded";
             LOG.warn("message {} has {} of {} body bytes at the end of the journal: {}",
                 QueueIds.format(partial.head.messageId()), partial.received, partial.head.contentLength(), what);
+            incomplete++;
         }
-        return new Report(records, index.size(), index.pendingBytes(), corruptRecords.get(), partials.size(), maxMessageId);
+        final int damagedFiles = salvage == null ? 0 : salvage.files().size();
+        final int lost = damagedFiles == 0 ? 0 : salvaged.writeForward(index, counters);
+        return new Report(records, index.size(), index.pendingBytes(), corruptRecords.get(), incomplete,
+            maxMessageId, damagedFiles, lost);
+    }
+
+    /** Replays each damaged file whose cycle comes before (or is) {@code cycle}, from its good records. */
+    private void replaySalvagedUpTo(final int cycle)
+    {
+        while (salvage != null && nextSalvaged < salvage.files().size() && salvage.files().get(nextSalvaged).cycle() <= cycle)
+        {
+            current = salvage.files().get(nextSalvaged++);
+            final int fileCycle = current.cycle();
+            try
+            {
+                final JournalFileScan.Result scan = JournalFileScan.scan(current.file(),
+                    journal.queue().rollCycle().defaultIndexCount(), journal.queue().rollCycle().defaultIndexSpacing(),
+                    (position, bytes, offset, length) ->
+                    {
+                        buffer.checkLimit(length);
+                        buffer.putBytes(0, bytes, offset, length);
+                        records++;
+                        try
+                        {
+                            replayRecord(position, length, fileCycle);
+                        }
+                        finally
+                        {
+                            previousCycle = fileCycle;
+                        }
+                    });
+                salvaged.scanned(current, scan);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot read the damaged journal file " + current.file(), ex);
+            }
+            finally
+            {
+                current = null;
+            }
+        }
     }
 
     private void replayRecord(final long recordIndex, final int length)
@@ -133,13 +219,20 @@ final class JournalRecovery
      */
     private void checkContinuity(final long markedPrevious, final int cycle)
     {
-        final boolean expected = previousCycle == Journal.NO_CYCLE
+        final boolean expected = (previousCycle == Journal.NO_CYCLE
             ? markedPrevious <= lastDeletedCycle
-            : markedPrevious == previousCycle || previousCycle == cycle;
+            : markedPrevious == previousCycle || previousCycle == cycle) || wasQuarantined(markedPrevious);
         if (!expected && markedPrevious > previousCycle)
         {
             missingCycles.add(markedPrevious);
         }
+    }
+
+    /** A file moved aside as damaged went on purpose: its good records were replayed then, or are replayed now. */
+    private boolean wasQuarantined(final long cycle)
+    {
+        return salvage != null && salvage.wasQuarantined(cycle)
+            || journal.queue().tableStoreGet(JournalSalvage.QUARANTINED_KEY + cycle) != Long.MIN_VALUE;
     }
 
     private void replayRecord(final long recordIndex, final int length, final int cycle)
@@ -174,11 +267,12 @@ final class JournalRecovery
     {
         if (head.partLength() == head.contentLength())
         {
-            install(head, new long[] {recordIndex}, journal.cycleOf(recordIndex), length);
+            install(head, new long[] {recordIndex}, new Path[] {current == null ? null : current.file()},
+                current == null ? journal.cycleOf(recordIndex) : current.cycle(), length);
         }
         else
         {
-            partials.put(head.messageId(), new Partial(head, recordIndex, length));
+            partials.put(head.messageId(), new Partial(head, recordIndex, length, current));
         }
     }
 
@@ -187,27 +281,48 @@ final class JournalRecovery
         final Partial partial = partials.get(chunk.messageId());
         if (partial == null || chunk.contentOffset() != partial.received)
         {
+            if (current != null && partial == null && index.get(chunk.messageId()) == null)
+            {
+                // A chunk whose head the damage took: it still names the message.
+                salvaged.incomplete(current, chunk.messageId(), recordIndex, false);
+            }
             return;
         }
         partial.indexes.add(recordIndex);
+        partial.sources.add(current == null ? null : current.file());
         partial.received += chunk.partLength();
         partial.recordBytes += length;
         if (partial.received == partial.head.contentLength())
         {
             partials.remove(chunk.messageId());
             final long[] indexes = partial.indexes.stream().mapToLong(Long::longValue).toArray();
-            install(partial.head, indexes, journal.cycleOf(indexes[0]), partial.recordBytes);
+            install(partial.head, indexes, partial.sources.toArray(new Path[0]),
+                partial.headFile == null ? journal.cycleOf(indexes[0]) : partial.headFile.cycle(), partial.recordBytes);
         }
     }
 
-    private void install(final JournalRecordCodec.MessageRecord head, final long[] indexes, final int cycle, final long bytes)
+    private void install(
+        final JournalRecordCodec.MessageRecord head, final long[] indexes, final Path[] sources, final int cycle,
+        final long bytes)
     {
         final PendingMessage snapshot =
             new PendingMessage(head.messageId(), head.envelope(), head.contentLength(), head.statuses());
-        if (!snapshot.isFinished())
+        if (snapshot.isFinished())
         {
-            index.add(new SpooledMessage(snapshot, indexes, cycle, bytes));
+            return;
         }
+        boolean damagedFile = false;
+        for (final Path source : sources)
+        {
+            damagedFile |= source != null;
+        }
+        if (damagedFile)
+        {
+            // Its records are no longer in the live journal: indexed under a placeholder until written forward.
+            index.add(new SpooledMessage(snapshot, salvaged.add(head.messageId(), indexes, sources), cycle, bytes));
+            return;
+        }
+        index.add(new SpooledMessage(snapshot, indexes, cycle, bytes));
     }
 
     private void onOutcome(final JournalRecordCodec.OutcomeRecord outcome)

@@ -39,6 +39,10 @@ final class JournalWriterAgent implements Agent
     private final long maxMessageBytes;
     private final double compactionLiveRatio;
     private final long maintenanceIntervalNs;
+    /** Under disk pressure maintenance runs as often as free space is checked, so the spool reopens promptly. */
+    private final long pressureIntervalNs;
+    private final SpaceReclaimer reclaimer;
+    private final DiskPressureMonitor pressure;
     private final AtomicCounter messagesAppended;
     private final AtomicCounter bytesAppended;
     private final AtomicCounter outcomesAppended;
@@ -80,6 +84,9 @@ final class JournalWriterAgent implements Agent
         this.maxMessageBytes = context.maxMessageBytes();
         this.compactionLiveRatio = context.compactionLiveRatio();
         this.maintenanceIntervalNs = TimeUnit.MILLISECONDS.toNanos(context.maintenanceIntervalMs());
+        this.pressureIntervalNs = Math.min(maintenanceIntervalNs, TimeUnit.MILLISECONDS.toNanos(context.diskCheckIntervalMs()));
+        this.reclaimer = new SpaceReclaimer(context, journal, index.ledger(), diskGuard, counters);
+        this.pressure = new DiskPressureMonitor(context, diskGuard, index, counters);
         this.lastMessageId = lastMessageId;
         messagesAppended = counters.counter(SpoolCounter.MESSAGES_APPENDED);
         bytesAppended = counters.counter(SpoolCounter.BYTES_APPENDED);
@@ -107,20 +114,34 @@ final class JournalWriterAgent implements Agent
     public int doWork()
     {
         int work = commitBatch();
+        pressure.observe();
         final long nowNs = System.nanoTime();
-        if (work == 0 && nowNs - lastMaintenanceNs >= maintenanceIntervalNs)
+        // Under disk pressure a busy writer (the drain's outcomes) must not put off what frees the space.
+        if ((work == 0 || !diskGuard.isAcceptingMessages()) && nowNs - lastMaintenanceNs >= dueIntervalNs())
         {
             lastMaintenanceNs = nowNs;
+            diskGuard.poll();
             updateGauges();
             work += retain();
+            if (reclaimer.reclaim() > 0)
+            {
+                sync();
+                work++;
+            }
+            pressure.update();
         }
         return work;
+    }
+
+    private long dueIntervalNs()
+    {
+        return diskGuard.isAcceptingMessages() ? maintenanceIntervalNs : pressureIntervalNs;
     }
 
     /** @return nanoseconds until the next maintenance (gauges, retention) is due; 0 if now. Writer thread. */
     long nanosUntilMaintenance()
     {
-        return Math.max(0, maintenanceIntervalNs - (System.nanoTime() - lastMaintenanceNs));
+        return Math.max(0, dueIntervalNs() - (System.nanoTime() - lastMaintenanceNs));
     }
 
     /** Fails whatever is still queued: the spool is closing. Idempotent. */
@@ -243,7 +264,7 @@ final class JournalWriterAgent implements Agent
         {
             return 0;
         }
-        if (!diskGuard.admitMaintenance(256 + request.status.detail().length() * 3L))
+        if (!diskGuard.admitOutcome(256 + request.status.detail().length() * 3L))
         {
             request.fail(AppendResult.Status.REFUSED_DISK_FULL);
             return 0;
@@ -353,6 +374,7 @@ final class JournalWriterAgent implements Agent
             {
                 if (journal.deleteCycle(oldest))
                 {
+                    diskGuard.refreshNow();
                     cyclesDeleted.increment();
                     LOG.info("retention deleted journal cycle {}: nothing in it is pending", oldest);
                 }

@@ -58,12 +58,15 @@ public final class Spool implements AutoCloseable
             throw new UncheckedIOException("cannot create the spool directory " + context.directory(), ex);
         }
         diskGuard = new DiskGuard(context.directory(), context.diskReserveBytes(), context.diskCheckIntervalMs());
-        journal = new Journal(context);
         final long startNs = System.nanoTime();
+        // Damaged journal files go aside before Chronicle opens the journal (see JournalSalvage).
+        final JournalSalvage salvage = JournalSalvage.prepare(context);
+        journal = new Journal(context);
         final JournalRecovery.Report report;
         try
         {
-            report = new JournalRecovery(journal, index, counters, context.allowMissingCycles()).replay();
+            report = new JournalRecovery(
+                journal, index, counters, context.allowMissingCycles(), salvage, context.chunkBytes()).replay();
         }
         catch (final RuntimeException ex)
         {
@@ -71,9 +74,9 @@ public final class Spool implements AutoCloseable
             throw ex;
         }
         LOG.info("spool {} recovered in {} ms: {} records, {} pending messages ({} bytes), {} corrupt records skipped,"
-            + " {} incomplete messages discarded", context.directory(), (System.nanoTime() - startNs) / 1_000_000,
-            report.records(), report.pendingMessages(), report.pendingBytes(), report.corruptRecords(),
-            report.incompleteMessages());
+            + " {} incomplete messages discarded, {} damaged files set aside ({} messages lost to damage)", context.directory(),
+            (System.nanoTime() - startNs) / 1_000_000, report.records(), report.pendingMessages(), report.pendingBytes(),
+            report.corruptRecords(), report.incompleteMessages(), report.damagedFiles(), report.messagesLostToDamage());
         requests = new MpscArrayQueue<>(context.writeQueueCapacity());
         final JournalWriterAgent writer = new JournalWriterAgent(
             context, journal, index, diskGuard, counters, listener, requests, report.maxMessageId());

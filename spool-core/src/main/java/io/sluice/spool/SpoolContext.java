@@ -23,13 +23,22 @@ public final class SpoolContext
     public static final String DURABILITY = "spool.durability";
     public static final Durability DEFAULT_DURABILITY = Durability.DURABLE;
 
-    /** Chronicle's roll cycle: how much time one journal file covers, and so the grain of retention. */
+    /**
+     * Chronicle's roll cycle: how much time one journal file covers, and so the grain of retention, which deletes a
+     * file only once a newer one exists. Five minutes keeps what stays on disk close to what is pending without disk
+     * pressure ever having to act; under pressure the spool starts the next file early (SpaceReclaimer), which moves
+     * the journal's file names ahead of the clock by at most one cycle each time, so a short cycle also keeps them
+     * near the real time.
+     */
     public static final String ROLL_CYCLE = "spool.rollCycle";
-    public static final String DEFAULT_ROLL_CYCLE = "FAST_HOURLY";
+    public static final String DEFAULT_ROLL_CYCLE = "FIVE_MINUTELY";
 
     /**
      * Chronicle maps the journal in blocks of this size and caps one record at a quarter of it; bodies
-     * larger than {@link #CHUNK_BYTES} are split across records, so this only sets the mapping grain.
+     * larger than {@link #CHUNK_BYTES} are split across records, so this only sets the mapping grain. Files are
+     * sparse, so a block costs disk only as it is written (a new file's first pages are about 12 KiB), but the reserve
+     * must hold four blocks so that even outcomes, which may use the last quarter of it, never make Chronicle touch a
+     * block the disk cannot back: 16 MiB keeps that at 64 MiB, well inside the 256 MiB default reserve.
      */
     public static final String BLOCK_SIZE_BYTES = "spool.blockSizeBytes";
     public static final long DEFAULT_BLOCK_SIZE_BYTES = 16L << 20;
@@ -41,9 +50,11 @@ public final class SpoolContext
     public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
 
     /**
-     * Free space under which new messages are refused (SMTP 452 4.3.1). Chronicle dies with SIGBUS when it
-     * touches a mapped block the filesystem cannot back (Chronicle Queue issue #1282), so the reserve must
-     * cover several blocks; outcome records, which free space, may still use the lower half of it.
+     * Free space under which new messages are refused (SMTP 452 4.3.1): the spool is then under disk pressure and
+     * works to free space until it is back above the reserve by an eighth of it (see DiskGuard). Chronicle dies
+     * with SIGBUS when it touches a mapped block the filesystem cannot back (Chronicle Queue issue #1282), so the
+     * reserve must cover several blocks; the spool's own maintenance may use its upper half, and outcome records,
+     * which are what let a full spool drain, may go down to its last quarter.
      */
     public static final String DISK_RESERVE_BYTES = "spool.diskReserveBytes";
     public static final long DEFAULT_DISK_RESERVE_BYTES = 256L << 20;

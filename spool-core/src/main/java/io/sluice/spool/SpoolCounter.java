@@ -24,7 +24,15 @@ public enum SpoolCounter implements CounterDescriptor
     MESSAGES_CARRIED_FORWARD(12, "pending messages copied forward so an old cycle file can go"),
     CYCLE_FILES_DELETED(13, "journal cycle files deleted by retention"),
     WRITER_ERRORS(14, "errors caught in the journal writer's duty cycle"),
-    JOURNAL_IO_FAILURES(15, "journal writes or syncs that failed");
+    JOURNAL_IO_FAILURES(15, "journal writes or syncs that failed"),
+    DISK_PRESSURE_EPISODES(16, "times free disk space fell under the reserve (disk pressure began)"),
+    DISK_PRESSURE_MS(17, "time under disk pressure since start, ms"),
+    DISK_PRESSURE_CURRENT_MS(18, "time the current disk pressure has lasted, ms; 0 when there is none"),
+    DISK_PRESSURE_ETA_MS(19, "estimated ms until new mail is accepted again; 0 when accepting, -1 when unknown"),
+    DISK_FREE_BYTES(20, "free space on the spool's filesystem at the last check, bytes"),
+    CYCLES_ROLLED_EARLY(21, "journal cycles started early so that a full disk could free space"),
+    DAMAGED_SPANS(22, "damaged stretches of journal files skipped at recovery"),
+    MESSAGES_LOST_TO_DAMAGE(23, "messages left incomplete by journal damage, by queue id");
 
     private final int id;
     private final String label;

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.Cidr;
 import org.junit.jupiter.api.Test;
 
 class AdmissionContextTest

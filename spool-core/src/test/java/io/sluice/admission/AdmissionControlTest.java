@@ -9,9 +9,10 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 
+import io.sluice.net.Cidr;
+import io.sluice.testing.TestClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.sluice.testing.TestClock;
 
 /** The control plane: blocks, defaults and overrides changed live, top sources, bounded memory. */
 class AdmissionControlTest

@@ -16,7 +16,7 @@ import io.sluice.testing.TestClock;
 /**
  * What a million tracked sources cost in heap, measured after full collections: a key (address, network, domain
  * or tenant), its table entry, and Bucket4j's state for each of its buckets. A regression guard with a loose
- * bound, and the figure the README quotes.
+ * bound, and the source of the bytes-per-key figure (printed; not yet committed under benchmarks/results).
  */
 class AdmissionMemoryTest
 {

@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 
+import io.sluice.net.Cidr;
+import io.sluice.testing.TestClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.sluice.testing.TestClock;
 
 /** The decisions: each verdict path, refunds on partial refusal, backpressure hysteresis, projected delay. */
 class AdmissionTest

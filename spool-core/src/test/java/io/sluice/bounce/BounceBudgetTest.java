@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 
+import io.sluice.spool.Disposition;
 import org.junit.jupiter.api.Test;
 import io.sluice.testing.TestClock;
 
@@ -53,6 +54,34 @@ class BounceBudgetTest
 
         assertThat(fail(policy).isSend()).as("more accepted mail, a larger budget").isTrue();
         assertThat(fail(policy).reason()).isEqualTo(SuppressionReason.BUDGET_EXCEEDED);
+    }
+
+    @Test
+    void shouldDeferABounceOverTheBudgetAndReleaseItAsTheWindowMovesOn()
+    {
+        final BouncePolicy policy = policy();
+        policy.onAccepted(3);
+        assertThat(fail(policy).isSend()).isTrue();
+        assertThat(fail(policy).isSend()).isTrue();
+
+        final BounceDecision over = fail(policy);
+
+        assertThat(over.action()).isEqualTo(BounceDecision.Action.DEFER);
+        assertThat(over.needsDsn()).as("built and spooled, held").isTrue();
+        assertThat(over.journalStatus().disposition()).as("the recipient failed; its DSN exists").isEqualTo(Disposition.FAILED);
+        assertThat(policy.counters().get(BounceCounter.DEFERRED_OVER_BUDGET)).isEqualTo(1);
+        assertThat(policy.counters().get(BounceCounter.SUPPRESSED)).isZero();
+        assertThat(policy.recentSuppressions()).as("not a suppression").isEmpty();
+        assertThat(policy.tryReleaseDeferred()).as("the window is spent").isFalse();
+
+        clock.advance(Duration.ofMinutes(61));
+
+        assertThat(policy.tryReleaseDeferred()).isTrue();
+        assertThat(policy.tryReleaseDeferred()).isTrue();
+        assertThat(policy.tryReleaseDeferred()).as("two a window, the minimum").isFalse();
+        assertThat(policy.counters().get(BounceCounter.DEFERRED_RELEASED)).isEqualTo(2);
+        policy.releasedByOperator();
+        assertThat(policy.budget().bouncesInWindow()).as("an operator's release is charged").isEqualTo(3);
     }
 
     @Test

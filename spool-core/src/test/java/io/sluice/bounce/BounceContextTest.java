@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
-import io.sluice.admission.Cidr;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.Cidr;
 import org.junit.jupiter.api.Test;
 
 class BounceContextTest

@@ -96,7 +96,10 @@ class FloodBounceTest
         }
 
         assertThat(sent).as("1% of 5,000 accepted").isEqualTo(50);
-        assertThat(policy.counters().get(BounceCounter.SUPPRESSED_BUDGET_EXCEEDED)).isEqualTo(FLOOD - 50);
+        // Not dropped: held in the spool and sent only as later windows allow, at the same 1%.
+        assertThat(policy.counters().get(BounceCounter.DEFERRED_OVER_BUDGET)).isEqualTo(FLOOD - 50);
+        assertThat(policy.counters().get(BounceCounter.SUPPRESSED)).isZero();
+        assertThat(policy.tryReleaseDeferred()).as("the window is spent").isFalse();
         assertThat(policy.counters().get(BounceCounter.BUDGET_ALERTS)).as("one alert per window, not per bounce").isEqualTo(1);
     }
 

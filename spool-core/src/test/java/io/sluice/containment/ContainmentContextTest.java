@@ -36,6 +36,7 @@ class ContainmentContextTest
         assertThat(context.notificationTenant()).isEqualTo("system");
         assertThat(context.stateFile()).isEqualTo(Path.of("containment.state"));
         assertThat(context.exemptTenantSet()).isEmpty();
+        assertThat(context.sendingNetworkList().isEmpty()).as("the library knows no sending network").isTrue();
     }
 
     @Test
@@ -55,6 +56,9 @@ class ContainmentContextTest
         assertRejected(c -> c.minVerdicts(0), ContainmentContext.MIN_VERDICTS, "0");
         assertRejected(c -> c.exemptTenants(null), ContainmentContext.EXEMPT_TENANTS, "null");
         assertRejected(c -> c.ignoredLanes(null), ContainmentContext.IGNORED_LANES, "null");
+        assertRejected(c -> c.sendingNetworks("10.0.0.0/8, mail.example.com"), ContainmentContext.SENDING_NETWORKS,
+            "mail.example.com");
+        assertRejected(c -> c.sendingNetworks("10.0.0.0/33"), ContainmentContext.SENDING_NETWORKS, "10.0.0.0/33");
         assertRejected(c -> c.operatorAddress("ops"), ContainmentContext.OPERATOR_ADDRESS, "ops");
         assertRejected(c -> c.notificationSender("<ops@x.test>"), ContainmentContext.NOTIFICATION_SENDER, "<ops@x.test>");
         assertRejected(c -> c.notificationTenant(" "), ContainmentContext.NOTIFICATION_TENANT, " ");

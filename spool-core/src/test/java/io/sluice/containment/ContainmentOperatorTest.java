@@ -129,8 +129,9 @@ class ContainmentOperatorTest
             message(1, "acme", Containment.heldStatus(0, HoldReason.OPERATOR), RecipientStatus.delivered(1, "250 ok")),
             message(2, "acme", RecipientStatus.NEW),
             message(3, "other", RecipientStatus.NEW));
+        containment.hold("acme", "");
 
-        final List<Reconciliation> purges = Containment.purgeOutcomes(pending, "acme");
+        final List<Reconciliation> purges = containment.purgeOutcomes(pending, "acme");
 
         assertThat(purges).extracting(Reconciliation::messageId).containsExactly(1L, 2L);
         assertThat(purges).allSatisfy(purge ->
@@ -146,8 +147,8 @@ class ContainmentOperatorTest
     {
         final List<PendingMessage> pending = List.of(fresh(1, "acme"), fresh(2, "other"), fresh(3, "acme"), fresh(4, "acme"));
 
-        assertThat(Containment.samples(pending, "acme", 2)).extracting(PendingMessage::messageId).containsExactly(1L, 3L);
-        assertThat(Containment.samples(pending, "none", 5)).isEmpty();
+        assertThat(containment.samples(pending, "acme", 2)).extracting(PendingMessage::messageId).containsExactly(1L, 3L);
+        assertThat(containment.samples(pending, "none", 5)).isEmpty();
     }
 
     @Test

@@ -95,7 +95,7 @@ class ContainmentRestartTest
         @Override
         public void onPurge(final String tenant, final String note)
         {
-            journal(Containment.purgeOutcomes(spool.pendingMessages(), tenant));
+            journal(containment.purgeOutcomes(spool.pendingMessages(), tenant));
         }
 
         long append(final String tenant, final String... recipients) throws Exception

@@ -25,7 +25,9 @@ final class ContainmentTesting
             .nanoClock(clock)
             .baselineHalfLifeMs(3_600_000)
             .stateFile(stateFile)
-            .reportingMta("mx.example.net");
+            .reportingMta("mx.example.net")
+            // The test messages come from 192.0.2.0/24: a tenant's own sending; 198.51.100.0/24 is the outside world.
+            .sendingNetworks("192.0.2.0/24");
     }
 
     static PendingMessage message(final long id, final String tenant, final RecipientStatus... statuses)

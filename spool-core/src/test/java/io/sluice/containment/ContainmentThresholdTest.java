@@ -366,10 +366,10 @@ class ContainmentThresholdTest
     }
 
     @Test
-    void shouldStillHoldOnTheSameFloodWhenTheLaneIsNotIgnored()
+    void shouldStillHoldOnTheSameFloodFromASendingNetworkWhenTheLaneIsNotIgnored()
     {
         final Containment containment = open(context(clock, null).ignoredLanes(""));
-        final Envelope forged = new Envelope("198.51.100.9", "default", "suspect", "v@protected.test",
+        final Envelope forged = new Envelope("192.0.2.9", "default", "suspect", "v@protected.test",
             List.of("v@protected.test"), 0);
 
         for (int i = 0; i < 5_000; i++)

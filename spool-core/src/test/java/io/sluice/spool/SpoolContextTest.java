@@ -29,7 +29,7 @@ class SpoolContextTest
         final SpoolContext context = new SpoolContext().conclude();
         assertThat(context.directory()).isEqualTo(Path.of("spool"));
         assertThat(context.durability()).isEqualTo(Durability.DURABLE);
-        assertThat(context.rollCycle().toString()).isEqualTo("FAST_HOURLY");
+        assertThat(context.rollCycle().toString()).isEqualTo("FIVE_MINUTELY");
     }
 
     @Test

@@ -24,8 +24,11 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
 
+import io.sluice.control.BouncesControlMXBean;
+import io.sluice.control.ConsoleSocket;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.DrainControlMXBean;
+import io.sluice.control.JmxContext;
 import io.sluice.control.JmxServer;
 import io.sluice.control.LimitsControlMXBean;
 import io.sluice.control.SpoolControlMXBean;
@@ -35,11 +38,13 @@ import io.sluice.control.TlsStores;
 /**
  * A JMX connection to the running daemon and typed proxies for its MXBeans. Every failure becomes a
  * {@link CommandException} with the exit code a shell script can act on: unreachable (3) when the
- * connector cannot be reached, refused (1) when the daemon answers no (bad credentials, read-only role,
+ * connector cannot be reached, refused (1) when the daemon answers no (bad credentials, a role without the right,
  * a value it rejects; its own message is kept).
  */
 final class DaemonClient implements AutoCloseable
 {
+    /** The JNDI environment key for the sockets the registry lookup uses (the connector's come inside its stub). */
+    private static final String REGISTRY_SOCKETS = "com.sun.jndi.rmi.factory.socket";
     /** RMI has no connect timeout of its own; a firewalled address must not hang the shell. */
     static final long CONNECT_TIMEOUT_SECONDS = 15;
 
@@ -56,10 +61,16 @@ final class DaemonClient implements AutoCloseable
 
     static DaemonClient connect(final Invocation invocation) throws CommandException
     {
-        final String url = JmxServer.serviceUrl(invocation.host(), invocation.port());
-        final String where = "the sluice daemon's JMX at " + hostPort(invocation) + " (" + url + ", from "
-            + invocation.where() + ")";
+        final String url = invocation.socket() != null ? JmxServer.localServiceUrl()
+            : JmxServer.serviceUrl(invocation.host(), invocation.port());
+        final String where = invocation.socket() != null
+            ? "the sluice daemon's console socket " + invocation.socket() + " (from " + invocation.where() + ")"
+            : "the sluice daemon's JMX at " + hostPort(invocation) + " (" + url + ", from " + invocation.where() + ")";
         final Map<String, Object> env = new HashMap<>();
+        if (invocation.socket() != null)
+        {
+            env.put(REGISTRY_SOCKETS, new ConsoleSocket.Client(invocation.socket()));
+        }
         if (invocation.user() != null)
         {
             env.put(JMXConnector.CREDENTIALS, new String[] {invocation.user(), password(invocation.passwordFile())});
@@ -67,7 +78,7 @@ final class DaemonClient implements AutoCloseable
         if (invocation.ssl())
         {
             trust(invocation);
-            env.put("com.sun.jndi.rmi.factory.socket", new SslRMIClientSocketFactory());
+            env.put(REGISTRY_SOCKETS, new SslRMIClientSocketFactory());
         }
         final CompletableFuture<JMXConnector> attempt = CompletableFuture.supplyAsync(() ->
         {
@@ -135,18 +146,33 @@ final class DaemonClient implements AutoCloseable
     /** What an operator most likely got wrong, from how the connection failed. */
     private static String hint(final Invocation invocation, final Throwable failure)
     {
+        if (invocation.socket() != null)
+        {
+            return socketHint(invocation.socket());
+        }
         for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause())
         {
             if (cause instanceof SSLHandshakeException)
             {
                 return "; the daemon's certificate is not trusted: give it (or its CA) with --truststore FILE";
             }
-            if (!invocation.ssl() && String.valueOf(cause.getMessage()).contains("non-JRMP server"))
-            {
-                return "; the daemon's JMX speaks TLS (jmx.ssl=true): add --ssl and --truststore FILE";
-            }
         }
-        return "; is the daemon running, with jmx.enabled=true on that address and port?";
+        return "; is the daemon running, with jmx.remote=true on that address and port?";
+    }
+
+    private static String socketHint(final Path socket)
+    {
+        if (!Files.exists(socket))
+        {
+            return "; is the daemon running? The service listens on " + JmxContext.SERVICE_SOCKET + ", a daemon started by"
+                + " hand on <spool.directory>/" + JmxContext.SOCKET_FILE_NAME + " (or its jmx.socket): --socket PATH";
+        }
+        if (!Files.isWritable(socket))
+        {
+            return "; permission denied: the console is for root and the members of the socket's group (sluice-admin by"
+                + " default): ask for membership (usermod -aG sluice-admin USER, then log in again)";
+        }
+        return "; is the daemon running? (a socket left by a daemon that died answers nobody)";
     }
 
     private static String hostPort(final Invocation invocation)
@@ -204,6 +230,11 @@ final class DaemonClient implements AutoCloseable
     TenantsControlMXBean tenants() throws CommandException
     {
         return proxy("Tenants", TenantsControlMXBean.class);
+    }
+
+    BouncesControlMXBean bounces() throws CommandException
+    {
+        return proxy("Bounces", BouncesControlMXBean.class);
     }
 
     /** @return whether the daemon registered {@code io.sluice:type=<type>}; newer MXBeans are optional. */

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.sluice.control.JmxContext;
+import io.sluice.spool.SpoolContext;
 
 /**
  * One parsed {@code sluice} command line. Options may stand before or after the subcommand, as
@@ -23,12 +24,13 @@ import io.sluice.control.JmxContext;
  *
  * @param command      the subcommand, or null with {@code --help} alone
  * @param operands     the subcommand's arguments
- * @param host         the daemon's JMX address
- * @param port         the daemon's JMX port
- * @param where        how the address was chosen, for the "cannot connect" message
- * @param user         the JMX role, or null for an unauthenticated loopback console
- * @param passwordFile the file whose first line is the role's password
- * @param ssl          JMX over TLS ({@code jmx.ssl=true} on the daemon)
+ * @param socket       the daemon's local console socket, or null for its TCP console ({@code --jmx})
+ * @param host         the TCP console's address ({@code --jmx})
+ * @param port         the TCP console's port
+ * @param where        how the socket or address was chosen, for the "cannot connect" message
+ * @param user         the TCP console's login name, or null on the socket (where the kernel says who one is)
+ * @param passwordFile the file whose first line is the login's password
+ * @param ssl          JMX over TLS: always, on the TCP console
  * @param trustStore   the certificates to trust over TLS, or null for the JVM's ({@code javax.net.ssl.trustStore})
  * @param trustStorePasswordFile the trust store's password on the first line, or null
  * @param json         one JSON document on stdout instead of text
@@ -36,7 +38,7 @@ import io.sluice.control.JmxContext;
  * @param options      the subcommand's own options ({@code --route}, {@code --confirm}, ...) by name, without dashes
  * @param help         print usage and exit 0
  */
-record Invocation(String command, List<String> operands, String host, int port, String where, String user,
+record Invocation(String command, List<String> operands, Path socket, String host, int port, String where, String user,
     Path passwordFile, boolean ssl, Path trustStore, Path trustStorePasswordFile, boolean json, Duration blockFor,
     Map<String, String> options, boolean help)
 {
@@ -48,8 +50,10 @@ record Invocation(String command, List<String> operands, String host, int port, 
         "--note", Set.of("hold"),
         "--confirm", Set.of("purge"));
 
-    /** Read for {@code jmx.host} and {@code jmx.port} when {@code --jmx} is not given and the file exists. */
+    /** Read for {@code jmx.socket} when neither {@code --socket} nor {@code --jmx} is given and the file is readable. */
     static final Path DEFAULT_CONFIG = Path.of("/etc/sluice/sluice.properties");
+    /** Where a daemon started by hand in this directory with the embedded defaults listens. */
+    static final Path HAND_STARTED_SOCKET = Path.of("spool", JmxContext.SOCKET_FILE_NAME);
 
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+)([dhms])");
     private static final Pattern HOST_PORT = Pattern.compile("^(?:\\[([^\\]]+)]|([^:\\[\\]]*)):(\\d{1,5})$");
@@ -59,6 +63,7 @@ record Invocation(String command, List<String> operands, String host, int port, 
         String command = null;
         final List<String> operands = new ArrayList<>();
         String jmx = null;
+        Path socket = null;
         String user = null;
         Path passwordFile = null;
         Path config = null;
@@ -78,6 +83,7 @@ record Invocation(String command, List<String> operands, String host, int port, 
             switch (option)
             {
                 case "--jmx" -> jmx = inline != null ? inline : value(args, ++i, option);
+                case "--socket" -> socket = Path.of(inline != null ? inline : value(args, ++i, option));
                 case "--user" -> user = inline != null ? inline : value(args, ++i, option);
                 case "--password-file" -> passwordFile = Path.of(inline != null ? inline : value(args, ++i, option));
                 case "--config" -> config = Path.of(inline != null ? inline : value(args, ++i, option));
@@ -124,6 +130,15 @@ record Invocation(String command, List<String> operands, String host, int port, 
         {
             throw CommandException.usage("--password-file needs --user");
         }
+        if (jmx != null && socket != null)
+        {
+            throw CommandException.usage("--socket and --jmx: choose the local console or the TCP one");
+        }
+        if (jmx == null && (user != null || ssl || trustStore != null))
+        {
+            throw CommandException.usage("--user, --ssl and --truststore are for the TCP console (--jmx HOST:PORT); on the"
+                + " local socket the kernel says who you are");
+        }
         if (trustStorePasswordFile != null && trustStore == null)
         {
             throw CommandException.usage("--truststore-password-file needs --truststore");
@@ -136,10 +151,10 @@ record Invocation(String command, List<String> operands, String host, int port, 
                     + String.join(", ", COMMAND_OPTIONS.get("--" + option)));
             }
         }
-        final Target target = target(jmx, config);
-        // A trust store only makes sense over TLS: naming one asks for TLS.
-        return new Invocation(command, List.copyOf(operands), target.host, target.port, target.where, user, passwordFile,
-            ssl || trustStore != null, trustStore, trustStorePasswordFile, json, blockFor, Map.copyOf(options), help);
+        final Target target = target(jmx, socket, config);
+        // The TCP console always speaks TLS (the daemon refuses to serve it otherwise).
+        return new Invocation(command, List.copyOf(operands), target.socket, target.host, target.port, target.where, user,
+            passwordFile, jmx != null, trustStore, trustStorePasswordFile, json, blockFor, Map.copyOf(options), help);
     }
 
     /** @return the subcommand option's value (name without dashes), or null if not given. */
@@ -148,11 +163,16 @@ record Invocation(String command, List<String> operands, String host, int port, 
         return options.get(name);
     }
 
-    private record Target(String host, int port, String where)
+    private record Target(Path socket, String host, int port, String where)
     {
     }
 
-    private static Target target(final String jmx, final Path config) throws CommandException
+    /**
+     * {@code --jmx} is the TCP console; otherwise the local socket: {@code --socket}, else {@code jmx.socket} from the
+     * settings file ({@code --config}, or the service's when it is readable), else the service's socket when it exists,
+     * else the one a daemon started by hand in this directory makes, else the service's (named in the error).
+     */
+    private static Target target(final String jmx, final Path socket, final Path config) throws CommandException
     {
         if (jmx != null)
         {
@@ -162,13 +182,27 @@ record Invocation(String command, List<String> operands, String host, int port, 
                 throw CommandException.usage("--jmx expects host:port (or [v6-address]:port), got: " + jmx);
             }
             final String host = matcher.group(1) != null ? matcher.group(1) : matcher.group(2);
-            return new Target(host.isEmpty() ? JmxContext.DEFAULT_HOST : host, port(matcher.group(3), "--jmx"), "--jmx");
+            return new Target(null, host.isEmpty() ? JmxContext.DEFAULT_HOST : host, port(matcher.group(3), "--jmx"), "--jmx");
+        }
+        if (socket != null)
+        {
+            return new Target(socket, null, 0, "--socket");
         }
         final Path file = config != null ? config : DEFAULT_CONFIG;
-        if (config == null && !Files.isReadable(file))
+        if (config != null || Files.isReadable(file))
         {
-            return new Target(JmxContext.DEFAULT_HOST, JmxContext.DEFAULT_PORT, "the default");
+            return new Target(configuredSocket(file), null, 0, file.toString());
         }
+        final Path service = Path.of(JmxContext.SERVICE_SOCKET);
+        if (!Files.exists(service) && Files.exists(HAND_STARTED_SOCKET))
+        {
+            return new Target(HAND_STARTED_SOCKET, null, 0, "the socket of a daemon started here");
+        }
+        return new Target(service, null, 0, "the service's socket");
+    }
+
+    private static Path configuredSocket(final Path file) throws CommandException
+    {
         final Properties properties = new Properties();
         try (InputStream in = Files.newInputStream(file))
         {
@@ -178,11 +212,12 @@ record Invocation(String command, List<String> operands, String host, int port, 
         {
             throw CommandException.usage("cannot read " + file + ": " + ex.getMessage());
         }
-        final String host = properties.getProperty(JmxContext.HOST, JmxContext.DEFAULT_HOST).trim();
-        final String port = properties.getProperty(JmxContext.PORT, Integer.toString(JmxContext.DEFAULT_PORT)).trim();
-        // A daemon listening on every address is reached on loopback.
-        final String reachable = host.equals("0.0.0.0") || host.equals("::") || host.isEmpty() ? JmxContext.DEFAULT_HOST : host;
-        return new Target(reachable, port(port, file + " " + JmxContext.PORT), file.toString());
+        final String socket = properties.getProperty(JmxContext.SOCKET, "").trim();
+        if (!socket.isEmpty())
+        {
+            return Path.of(socket);
+        }
+        return Path.of(properties.getProperty(SpoolContext.DIRECTORY, "spool").trim()).resolve(JmxContext.SOCKET_FILE_NAME);
     }
 
     private static int port(final String text, final String source) throws CommandException

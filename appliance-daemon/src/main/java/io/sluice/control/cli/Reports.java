@@ -46,12 +46,14 @@ final class Reports
         final boolean paused = daemon.call(spool::isIngressPaused);
         final long appended = daemon.call(spool::getMessagesAppended);
         final long refusedDisk = daemon.call(spool::getAppendsRefusedDiskFull);
+        final DiskFigures disk = DiskFigures.read(daemon, spool);
         final Optional<DrainSource.DrainFigures> drain = drainSource.read(daemon);
 
         final List<String> text = new ArrayList<>();
         text.add(String.format("pending      %d message%s, %s", pending, pending == 1 ? "" : "s", bytes(bytes)));
         text.add("oldest       " + (pending == 0 ? "-" : age(oldest)));
-        text.add("accepting    " + (accepting ? "yes" : "NO: free disk space is under the reserve; new mail gets 452 4.3.1"));
+        text.add("accepting    " + (accepting ? "yes" : "NO: " + disk.pressureLine()));
+        text.add("disk         " + disk.line());
         text.add("ingress      " + (paused ? "PAUSED by an operator: new connections get 421 4.3.2 (sluice resume)" : "running"));
         text.add(String.format("since start  %d appended, %d refused for disk space", appended, refusedDisk));
         drain.ifPresent(d -> text.addAll(drainLines(d)));
@@ -70,6 +72,7 @@ final class Reports
         json.put("ingressPaused", paused);
         json.put("messagesAppended", appended);
         json.put("appendsRefusedDiskFull", refusedDisk);
+        disk.toJson(json);
         json.put("drainRatePerSecond", drain.map(DrainSource.DrainFigures::measuredRatePerSecond).orElse(null));
         json.put("drainEffectiveRatePerSecond", drain.map(DrainSource.DrainFigures::effectiveRatePerSecond).orElse(null));
         json.put("etaSeconds", drain.map(d -> (Object)d.etaSeconds()).orElse(null));

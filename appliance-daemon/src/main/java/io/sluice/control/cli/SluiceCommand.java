@@ -11,11 +11,11 @@ import io.sluice.control.SpoolControlMXBean;
 import io.sluice.control.TenantsControlMXBean;
 
 /**
- * {@code sluice}: the operator's shell console for a running daemon, over the same JMX connector as JConsole
- * (loopback by default). Each subcommand is one or a few MXBean calls; whatever the daemon refuses is shown
- * with the daemon's own message.
+ * {@code sluice}: the operator's shell console for a running daemon, over its local console socket (root and the
+ * sluice-admin group, no password) or, with {@code --jmx}, its TLS TCP console with a login. Each subcommand is one
+ * or a few MXBean calls; whatever the daemon refuses is shown with the daemon's own message.
  *
- * <p>Exit codes: 0 done; 1 the daemon refused (a malformed CIDR, an unknown block, a read-only role, bad
+ * <p>Exit codes: 0 done; 1 the daemon refused (a malformed CIDR, an unknown block, a role without the right, bad
  * credentials); 2 usage error; 3 cannot reach the daemon (the message says where it tried).
  */
 public final class SluiceCommand
@@ -46,18 +46,22 @@ public final class SluiceCommand
         "                        stop or restart sending upstream: every route, one route, one tenant or",
         "                        one source; the mail stays in the spool; kept across restarts",
         "  retry                 retry every deferred message now instead of at its retry time",
+        "  dsns [release [N]]    DSNs deferred over the bounce budget, waiting in the spool; release sends N of",
+        "                        them (default all) now, oldest first, whatever the budget",
         "  rate ROUTE RATE BURST set a route's egress rate (messages/s) and burst; ends any back-off",
         "  connections ROUTE N   set a route's connection limit",
+        "  spool verify DIR      offline, daemon stopped or not: read the spool folder DIR without writing to it",
+        "                        and list its journal files, damaged spans and pending messages (exit 1 if damaged)",
         "options:",
-        "  --jmx HOST:PORT       the daemon's JMX connector (default " + JmxContext.DEFAULT_HOST + ":"
-            + JmxContext.DEFAULT_PORT + ", or jmx.host/jmx.port",
-        "                        from " + Invocation.DEFAULT_CONFIG + " when it exists)",
-        "  --config FILE         read jmx.host and jmx.port from this settings file",
-        "  --user ROLE           authenticate as ROLE (jmx.passwordFile on the daemon)",
-        "  --password-file FILE  ROLE's password on the first line (without it: asked on the terminal)",
-        "  --ssl                 JMX over TLS (jmx.ssl=true on the daemon)",
-        "  --truststore FILE     TLS: trust the certificates in FILE (PKCS12 or JKS; implies --ssl)",
+        "  --socket PATH         the daemon's local console socket (default: jmx.socket from " + Invocation.DEFAULT_CONFIG,
+        "                        when readable, else " + JmxContext.SERVICE_SOCKET + "); root and the sluice-admin group",
+        "  --config FILE         read jmx.socket (or spool.directory) from this settings file",
+        "  --jmx HOST:PORT       the daemon's TCP console instead (jmx.remote=true): TLS, and a login with",
+        "  --user NAME           a name from the daemon's jmx.passwordFile and jmx.accessFile",
+        "  --password-file FILE  NAME's password on the first line (without it: asked on the terminal)",
+        "  --truststore FILE     trust the certificates in FILE (PKCS12 or JKS) for the TCP console's TLS",
         "  --truststore-password-file FILE  the trust store's password on the first line",
+        "  --ssl                 (implied by --jmx: the TCP console always speaks TLS)",
         "  --json                one JSON document on stdout, for scripts",
         "  --help                this text",
         "exit codes: 0 ok, 1 refused by the daemon, 2 usage error, 3 cannot connect");
@@ -101,6 +105,11 @@ public final class SluiceCommand
         {
             out.println(USAGE);
             return EXIT_OK;
+        }
+        if ("spool".equals(invocation.command()))
+        {
+            // Offline: reads the folder, never the daemon.
+            return SpoolVerifyCommand.run(invocation, out, err);
         }
         try
         {
@@ -162,6 +171,7 @@ public final class SluiceCommand
                 }
             }
             case "drain" -> DrainCommands.check(invocation);
+            case "dsns" -> BounceCommands.check(invocation);
             case "rate" ->
             {
                 invocation.operand(2, "a route, a rate in messages per second and a burst, e.g. rate default 100 10");
@@ -223,6 +233,8 @@ public final class SluiceCommand
                 return TenantCommands.run(invocation, daemon);
             case "drain", "retry", "rate", "connections":
                 return DrainCommands.run(invocation, daemon);
+            case "dsns":
+                return BounceCommands.run(invocation, daemon);
             default:
                 throw CommandException.usage("unknown command: " + invocation.command());
         }

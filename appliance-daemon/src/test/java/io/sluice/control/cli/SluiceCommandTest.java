@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +45,7 @@ class SluiceCommandTest
 
     private IngressFixture fixture;
     private ControlPlane control;
-    private int port;
+    private Path socket;
 
     /** What one run printed, and its exit code. */
     record Outcome(int exit, String out, String err)
@@ -56,7 +55,7 @@ class SluiceCommandTest
     @BeforeEach
     void startDaemon() throws IOException
     {
-        port = freePort();
+        socket = dir.resolve("jmx.sock");
         fixture = IngressFixture.start(dir, c -> c);
     }
 
@@ -66,7 +65,7 @@ class SluiceCommandTest
         control = new ControlPlane(MBeanServerFactory.newMBeanServer())
             .register("Spool", new SpoolControl(fixture.spool(), fixture.server(), state), SpoolControlMXBean.class)
             .register("Limits", new LimitsControl(fixture.admission(), state), LimitsControlMXBean.class)
-            .serve(jmx.port(port).conclude());
+            .serve(jmx.socket(socket).conclude());
     }
 
     @AfterEach
@@ -79,17 +78,9 @@ class SluiceCommandTest
         fixture.close();
     }
 
-    private static int freePort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            return socket.getLocalPort();
-        }
-    }
-
     private Outcome sluice(final String... args)
     {
-        final List<String> all = new ArrayList<>(List.of("--jmx", "127.0.0.1:" + port));
+        final List<String> all = new ArrayList<>(List.of("--socket", socket.toString()));
         all.addAll(Arrays.asList(args));
         return sluiceRaw(all.toArray(String[]::new));
     }
@@ -226,33 +217,25 @@ class SluiceCommandTest
     {
         final Outcome outcome = sluice("queue");
         assertThat(outcome.exit()).isEqualTo(SluiceCommand.EXIT_UNREACHABLE);
-        assertThat(outcome.err()).contains("cannot connect to the sluice daemon's JMX at 127.0.0.1:" + port)
-            .contains("Connection refused");
+        assertThat(outcome.err()).contains("cannot connect to the sluice daemon's console socket " + socket + " (from --socket)")
+            .contains("is the daemon running? The service listens on /run/sluice/jmx.sock");
     }
 
     @Test
-    void shouldAuthenticateAndRefuseWrongPasswordsAndReadOnlyWrites() throws Exception
+    void shouldFindTheSocketInTheSettingsFileAndKeepLoginsForTheTcpConsole() throws Exception
     {
-        final Path passwords = Files.writeString(dir.resolve("jmx.password"), "admin s3cret\nmonitor look\n");
-        final Path access = Files.writeString(dir.resolve("jmx.access"), "admin readwrite\nmonitor readonly\n");
-        serve(new JmxContext().passwordFile(passwords).accessFile(access));
-        final Path adminPassword = Files.writeString(dir.resolve("admin.pw"), "s3cret\n");
-        final Path monitorPassword = Files.writeString(dir.resolve("monitor.pw"), "look\n");
-        final Path wrong = Files.writeString(dir.resolve("wrong.pw"), "guess\n");
+        serve(new JmxContext());
+        final Path settings = Files.writeString(dir.resolve("sluice.properties"), "jmx.socket=" + socket + "\n");
+        final Outcome configured = sluiceRaw("--config", settings.toString(), "queue", "--json");
+        assertThat(configured.exit()).as(configured.err()).isZero();
+        assertThat(JSON.readTree(configured.out()).get("pendingMessages").asLong()).isZero();
 
-        final Outcome denied = sluice("--user", "admin", "--password-file", wrong.toString(), "queue");
-        assertThat(denied.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
-        assertThat(denied.err()).contains("refused the credentials");
+        final Path bySpool = Files.writeString(dir.resolve("by-spool.properties"), "spool.directory=" + dir + "\n");
+        assertThat(sluiceRaw("--config", bySpool.toString(), "queue").exit()).as("<spool.directory>/jmx.sock").isZero();
 
-        final Outcome monitor = sluice("--user", "monitor", "--password-file", monitorPassword.toString(), "queue");
-        assertThat(monitor.exit()).as(monitor.err()).isZero();
-        final Outcome readOnly = sluice("--user", "monitor", "--password-file", monitorPassword.toString(), "pause");
-        assertThat(readOnly.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
-        assertThat(readOnly.err()).contains("read-only");
-
-        final Outcome admin = sluice("--user", "admin", "--password-file", adminPassword.toString(), "block", "192.0.2.1");
-        assertThat(admin.exit()).as(admin.err()).isZero();
-        assertThat(fixture.admission().blocks()).hasSize(1);
+        final Outcome user = sluice("--user", "admin", "queue");
+        assertThat(user.exit()).isEqualTo(SluiceCommand.EXIT_USAGE);
+        assertThat(user.err()).contains("--user, --ssl and --truststore are for the TCP console");
     }
 
     @Test

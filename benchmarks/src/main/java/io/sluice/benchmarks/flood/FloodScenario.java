@@ -72,19 +72,29 @@ public final class FloodScenario
         Files.createDirectories(options.work());
         final Path work = Files.createTempDirectory(options.work(), "sluice-flood.");
         final List<RunResult> runs = new ArrayList<>();
+        final List<ScenarioReport> reports = new ArrayList<>();
         try
         {
-            for (final String name : options.systems())
-            {
-                final SystemUnderTest system = name.equals("sluice")
-                    ? new SluiceSystem(options, sluiceLaunch != null ? sluiceLaunch : SluiceSystem.launcher(options.daemonHome()),
-                        work.resolve("sluice"))
-                    : new PostfixSystem(options, work.resolve("postfix"));
-                runs.add(new ScenarioRun(options, system).run());
-                copyLogs(work.resolve(name), options.out().resolve("raw"));
-            }
             final Map<String, String> machine = MachineDescription.read(work);
-            new ScenarioReport(options, runs, machine).write(options.out());
+            for (final Scenario scenario : options.scenarios())
+            {
+                final ScenarioOptions scenarioOptions = options.forScenario(scenario);
+                final List<RunResult> scenarioRuns = new ArrayList<>();
+                for (final String name : options.systems())
+                {
+                    final Path systemWork = work.resolve(scenario.label() + "-" + name);
+                    final SystemUnderTest system = name.equals("sluice")
+                        ? new SluiceSystem(scenarioOptions, sluiceLaunch != null ? sluiceLaunch
+                            : SluiceSystem.launcher(options.daemonHome()), systemWork)
+                        : new PostfixSystem(scenarioOptions, systemWork);
+                    scenarioRuns.add(new ScenarioRun(scenarioOptions, system).run());
+                    copyLogs(systemWork, options.out().resolve("raw"), scenario.label());
+                }
+                runs.addAll(scenarioRuns);
+                reports.add(new ScenarioReport(scenarioOptions, scenarioRuns, machine));
+                // Written after every scenario, so a run cut short keeps what it measured.
+                ScenarioReport.writeAll(options.out(), reports, options.note());
+            }
             return runs;
         }
         finally
@@ -93,7 +103,7 @@ public final class FloodScenario
         }
     }
 
-    private static void copyLogs(final Path from, final Path to) throws IOException
+    private static void copyLogs(final Path from, final Path to, final String scenario) throws IOException
     {
         Files.createDirectories(to);
         for (final String log : List.of("sluice.log", "maillog"))
@@ -101,7 +111,7 @@ public final class FloodScenario
             final Path file = from.resolve(log);
             if (Files.isRegularFile(file))
             {
-                Files.copy(file, to.resolve("flood-" + log), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(file, to.resolve("flood-" + scenario + "-" + log), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }

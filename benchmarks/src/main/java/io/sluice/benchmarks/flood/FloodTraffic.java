@@ -12,11 +12,15 @@ import java.util.Random;
  * What the scenario sends, generated from the options alone so that a run is reproducible: the flood's source
  * addresses and their messages, the legitimate sources, and every message's bytes.
  *
- * <p>The flood is a spoofing flood: mail whose envelope sender equals its recipient, in the protected domain, from
- * outside the trusted networks, each carrying a malware marker the upstream rejects with {@code 554 5.7.1}. Flood
- * sources live in 127.64.0.0/10, {@value #HOSTS_PER_NETWORK} at most per /24, spread round-robin over the
- * configured number of networks (a distributed flood); legitimate sources each have a /24 of their own in
- * 127.32.0.0/16 and send from a partner domain to distinct recipients.
+ * <p>The spoofed flood is a spoofing flood: mail whose envelope sender equals its recipient, in the protected domain,
+ * from outside the trusted networks. The snowshoe flood has plausible senders instead, every message its own, from
+ * many domains, to the protected domain's mailboxes: nothing in the envelope gives it away. Every flood message
+ * carries a malware marker the upstream rejects with {@code 554 5.7.1}. Flood sources live in 127.64.0.0/10,
+ * {@value #HOSTS_PER_NETWORK} at most per /24, spread round-robin over the configured number of networks (a
+ * distributed flood). The legitimate partner sends from addresses .1, .2, ... of one /24 of its own,
+ * 127.32.0.0/24, from a partner domain to the protected domain's mailboxes; in the unknown-users scenario some of
+ * its messages go to recipients the upstream refuses ({@value #UNKNOWN_USER_PREFIX}N), each from a sender of its
+ * own ({@value #RETURN_SENDER_PREFIX}N), so every DSN names the message it is owed for.
  */
 public final class FloodTraffic
 {
@@ -26,6 +30,17 @@ public final class FloodTraffic
     public static final String ID_HEADER = "X-Bench-Id";
     /** The flood's marker; the sink rejects every message carrying it, as an upstream's malware scan would. */
     public static final String MALWARE_HEADER = "X-Bench-Malware";
+    /** Recipients the upstream refuses {@code 550 5.1.1}: this prefix and the legitimate message's number. */
+    public static final String UNKNOWN_USER_PREFIX = "nosuchuser-";
+    /** The envelope sender of legitimate message N to an unknown user: this prefix, N, the partner domain. */
+    public static final String RETURN_SENDER_PREFIX = "returns-";
+    /** The legitimate partner's domain: every legitimate sender is in it, no flood sender is. */
+    public static final String PARTNER_DOMAIN = "partner.example";
+
+    private static final String[] SNOWSHOE_NAMES = {"anna", "ben", "carla", "david", "eva", "felix", "greta", "hugo",
+        "ines", "jonas", "karin", "lukas", "maria", "nils", "olga", "paul"};
+    private static final String[] SNOWSHOE_DOMAINS = {"northwind-trading", "bluepeak-media", "cedar-logistics",
+        "summit-insurance", "riverside-dental", "harbor-finance", "oakline-travel", "brightpath-hr"};
 
     private final ScenarioOptions options;
     private final byte[] padding;
@@ -34,6 +49,12 @@ public final class FloodTraffic
     {
         this.options = options;
         this.padding = padding(options.messageBytes());
+    }
+
+    /** @return the /24 (index 0 .. networks - 1) flood message {@code message} comes from */
+    public int floodNetworkOf(final int message)
+    {
+        return floodSourceOf(message) % options.floodNetworks();
     }
 
     /** @return the address of flood source {@code index}, spread round-robin over the flood's networks */
@@ -47,7 +68,7 @@ public final class FloodTraffic
     /** @return the address of legitimate source {@code index} */
     public String legitSource(final int index)
     {
-        return "127.32." + index + ".1";
+        return "127.32.0." + (index + 1);
     }
 
     /** @return the flood's source of message {@code message} */
@@ -90,9 +111,45 @@ public final class FloodTraffic
         return "victim" + (message % 1000) + "@" + options.protectedDomain();
     }
 
+    /** @return the envelope sender of flood message {@code message}: spoofed, or a plausible one of its own */
+    public String floodSender(final int message)
+    {
+        if (options.floodKind() == Scenario.SPOOFED)
+        {
+            return floodAddress(message);
+        }
+        final int domain = message % 997;
+        return SNOWSHOE_NAMES[message % SNOWSHOE_NAMES.length] + "." + message + "@"
+            + SNOWSHOE_DOMAINS[domain % SNOWSHOE_DOMAINS.length] + "-" + domain + ".example";
+    }
+
+    /** @return the recipient of flood message {@code message}: the spoofed address, or one of the partner's mailboxes */
+    public String floodRecipient(final int message)
+    {
+        return options.floodKind() == Scenario.SPOOFED ? floodAddress(message) : legitRecipient(message);
+    }
+
     public String legitSender(final int source)
     {
-        return "sender" + source + "@partner.example";
+        return "sender" + source + "@" + PARTNER_DOMAIN;
+    }
+
+    /** @return the sender of legitimate message {@code message} to an unknown user */
+    public static String returnSender(final int message)
+    {
+        return RETURN_SENDER_PREFIX + message + "@" + PARTNER_DOMAIN;
+    }
+
+    /** @return the recipient of legitimate message {@code message} to an unknown user: the upstream refuses it */
+    public String unknownRecipient(final int message)
+    {
+        return UNKNOWN_USER_PREFIX + message + "@" + options.protectedDomain();
+    }
+
+    /** @return whether {@code address} is a legitimate sender (so a DSN to it is not backscatter) */
+    public static boolean isLegitSender(final String address)
+    {
+        return address.toLowerCase(java.util.Locale.ROOT).endsWith("@" + PARTNER_DOMAIN);
     }
 
     public String legitRecipient(final int message)
@@ -103,14 +160,20 @@ public final class FloodTraffic
     /** @return flood message {@code message}, dot-safe, ending in CRLF */
     public byte[] floodMessage(final int message)
     {
-        final String address = floodAddress(message);
-        return content("flood-" + message, address, address, MALWARE_HEADER + ": EICAR-STANDARD-ANTIVIRUS-TEST-FILE\r\n");
+        return content("flood-" + message, floodSender(message), floodRecipient(message),
+            MALWARE_HEADER + ": EICAR-STANDARD-ANTIVIRUS-TEST-FILE\r\n");
     }
 
     /** @return legitimate message {@code message} from source {@code source}, dot-safe, ending in CRLF */
     public byte[] legitMessage(final int message, final int source)
     {
         return content("legit-" + message, legitSender(source), legitRecipient(message), "");
+    }
+
+    /** @return legitimate message {@code message} to an unknown user, dot-safe, ending in CRLF */
+    public byte[] unknownUserMessage(final int message)
+    {
+        return content("legit-" + message, returnSender(message), unknownRecipient(message), "");
     }
 
     private byte[] content(final String id, final String from, final String to, final String extraHeaders)

@@ -1,9 +1,11 @@
 package io.sluice.benchmarks.flood;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -13,7 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
  * sink being in the same process, so a latency needs no clock agreement with the system under test.
  *
  * <p>"Final" means the upstream gave its verdict: delivered ({@code 2xx}) or rejected ({@code 5xx}). A message
- * is in the system's backlog from its {@code 250} at the door until its first final verdict upstream.
+ * is in the system's backlog from its {@code 250} at the door until its first final verdict upstream. A legitimate
+ * message to an unknown user gets its verdict at RCPT ({@code 550 5.1.1}); DSNs (null sender) are counted by the
+ * address they went to.
  */
 public final class Ledger
 {
@@ -23,6 +27,10 @@ public final class Ledger
     private final long startNanos;
     private final AtomicLongArray floodAccepted;
     private final AtomicLongArray floodFinal;
+    private final AtomicLongArray floodTried;
+    private final AtomicIntegerArray floodFinalCode;
+    private final Map<String, LongAdder> bouncesTo = new ConcurrentHashMap<>();
+    private final LongAdder recipientProbes = new LongAdder();
     private final Map<String, LongAdder> floodRefusals = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> legitRefusals = new ConcurrentHashMap<>();
     private final Map<Integer, LegitMessage> legit = new ConcurrentHashMap<>();
@@ -43,6 +51,8 @@ public final class Ledger
         this.startNanos = startNanos;
         this.floodAccepted = filled(floodMessages);
         this.floodFinal = filled(floodMessages);
+        this.floodTried = filled(floodMessages);
+        this.floodFinalCode = new AtomicIntegerArray(floodMessages);
     }
 
     private static AtomicLongArray filled(final int length)
@@ -62,6 +72,12 @@ public final class Ledger
     }
 
     // --- the door ------------------------------------------------------------------------------------
+
+    /** The client offered flood message {@code message} (or gave it up with its session's refusal) at {@code at}. */
+    public void floodTried(final int message, final long at)
+    {
+        floodTried.compareAndSet(message, NEVER, at);
+    }
 
     public void floodAccepted(final int message, final long at)
     {
@@ -84,7 +100,16 @@ public final class Ledger
     /** @return a new legitimate message whose first attempt was at {@code firstAttempt} */
     LegitMessage legitMessage(final int source, final long firstAttempt)
     {
-        final LegitMessage message = new LegitMessage(legitSent.getAndIncrement(), source, firstAttempt);
+        return legitMessage(source, firstAttempt, false);
+    }
+
+    /**
+     * @param unknownUser whether it goes to a recipient the upstream refuses {@code 550 5.1.1}
+     * @return a new legitimate message whose first attempt was at {@code firstAttempt}
+     */
+    LegitMessage legitMessage(final int source, final long firstAttempt, final boolean unknownUser)
+    {
+        final LegitMessage message = new LegitMessage(legitSent.getAndIncrement(), source, firstAttempt, unknownUser);
         legit.put(message.number(), message);
         return message;
     }
@@ -93,6 +118,22 @@ public final class Ledger
     {
         message.accepted = at;
         acceptedCount.incrementAndGet();
+    }
+
+    /** The reply to the first try of {@code message}: 250, or the refusal it was retried after (or gave up on). */
+    public void legitFirstReply(final LegitMessage message, final int code, final String reason)
+    {
+        if (message.firstReason == null)
+        {
+            message.firstCode = code;
+            message.firstReason = reason;
+        }
+    }
+
+    /** The system refused {@code message} permanently (5xx) in the session: the sender knows at once, no DSN owed. */
+    public void legitRefusedPermanently(final LegitMessage message, final String reason)
+    {
+        message.permanentRefusal = reason;
     }
 
     public void legitRefused(final String reason)
@@ -117,6 +158,7 @@ public final class Ledger
             {
                 if (isFinal && floodFinal.compareAndSet(message, NEVER, at))
                 {
+                    floodFinalCode.set(message, code);
                     floodFinalCount.incrementAndGet();
                     finalCount.incrementAndGet();
                     (code < 300 ? floodDelivered : floodRejectedUpstream).incrementAndGet();
@@ -152,10 +194,51 @@ public final class Ledger
         unknownArrivals.increment();
     }
 
-    /** A message from the null sender reached the upstream: a bounce (DSN) the system generated. */
+    /**
+     * The upstream refused the recipient of legitimate message {@code number} ({@code 550 5.1.1} at RCPT): its final
+     * verdict. A refusal for a message not yet accepted at the door is a recipient probe (a callout), not a delivery.
+     */
+    public void unknownUserRefused(final int number, final long at)
+    {
+        final LegitMessage message = legit.get(number);
+        if (message == null || !message.unknownUser)
+        {
+            unknownArrivals.increment();
+            return;
+        }
+        synchronized (message)
+        {
+            if (message.accepted == NEVER)
+            {
+                recipientProbes.increment();
+            }
+            else if (message.finalAt == NEVER)
+            {
+                message.finalAt = at;
+                message.finalCode = 550;
+                finalCount.incrementAndGet();
+            }
+            else
+            {
+                duplicates.increment();
+            }
+        }
+    }
+
+    /** A message from the null sender reached the upstream: a bounce (DSN) the system generated, to no one known. */
     public void bounce()
     {
+        bounce(List.of());
+    }
+
+    /** A message from the null sender reached the upstream, for {@code recipients}: a DSN the system generated. */
+    public void bounce(final List<String> recipients)
+    {
         bounces.increment();
+        for (final String recipient : recipients)
+        {
+            bouncesTo.computeIfAbsent(recipient.toLowerCase(java.util.Locale.ROOT), r -> new LongAdder()).increment();
+        }
     }
 
     private static int parse(final String id, final int from)
@@ -218,6 +301,30 @@ public final class Ledger
         return floodFinal.get(message);
     }
 
+    /** @return the upstream's final reply code for flood message {@code message}, 0 when it had none */
+    public int floodFinalCode(final int message)
+    {
+        return floodFinalCode.get(message);
+    }
+
+    /** @return when the client offered flood message {@code message}, {@link #NEVER} if it never came to it */
+    public long floodTriedAt(final int message)
+    {
+        return floodTried.get(message);
+    }
+
+    /** @return DSNs that reached the upstream, per recipient address (lower case) */
+    public Map<String, Long> bouncesTo()
+    {
+        return counts(bouncesTo);
+    }
+
+    /** @return RCPT refusals upstream for legitimate messages not accepted at the door (recipient callouts) */
+    public long recipientProbes()
+    {
+        return recipientProbes.sum();
+    }
+
     public int floodMessages()
     {
         return floodFinal.length();
@@ -276,16 +383,45 @@ public final class Ledger
         private final int number;
         private final int source;
         private final long firstAttempt;
+        private final boolean unknownUser;
+        private volatile int firstCode;
+        private volatile String firstReason;
+        private volatile String permanentRefusal;
         private volatile long accepted = NEVER;
         private volatile long finalAt = NEVER;
         private volatile int finalCode;
         private volatile int attempts;
 
-        LegitMessage(final int number, final int source, final long firstAttempt)
+        LegitMessage(final int number, final int source, final long firstAttempt, final boolean unknownUser)
         {
             this.number = number;
             this.source = source;
             this.firstAttempt = firstAttempt;
+            this.unknownUser = unknownUser;
+        }
+
+        /** @return whether it goes to a recipient the upstream refuses (the unknown-users scenario) */
+        public boolean unknownUser()
+        {
+            return unknownUser;
+        }
+
+        /** @return the first try's reply code (250 when accepted at once; 0: no reply, or not tried yet) */
+        public int firstCode()
+        {
+            return firstCode;
+        }
+
+        /** @return the first try's reply as a reason to count by, null if not tried yet */
+        public String firstReason()
+        {
+            return firstReason;
+        }
+
+        /** @return the permanent refusal in the session, null if there was none */
+        public String permanentRefusal()
+        {
+            return permanentRefusal;
         }
 
         public int number()

@@ -59,6 +59,7 @@ final class RunResult
     final double cpuSeconds;
     final int peakOpenFiles;
     final int peakBacklog;
+    final AdmissionFigures admission;
 
     RunResult(final ScenarioOptions options, final String system, final Map<String, String> description, final Ledger ledger,
         final List<Sample> samples, final long floodStart, final long floodSent, final long floodDrained,
@@ -97,6 +98,12 @@ final class RunResult
         final List<Long> finals = new ArrayList<>();
         for (final Ledger.LegitMessage message : ledger.legitMessages())
         {
+            if (message.unknownUser())
+            {
+                // Owed a verdict upstream (550) or a refusal in the session, not a delivery: AdmissionFigures.
+                lost += message.accepted() != Ledger.NEVER && message.finalAt() == Ledger.NEVER ? 1 : 0;
+                continue;
+            }
             sent++;
             if (message.accepted() == Ledger.NEVER)
             {
@@ -113,17 +120,11 @@ final class RunResult
             final double latency = (message.finalAt() - message.firstAttempt()) / NANOS;
             all.add(latency);
             latencyPoints.add(new double[] {(message.firstAttempt() - floodStart) / NANOS, latency});
-            if (message.firstAttempt() < floodStart)
+            switch (AdmissionFigures.phase(message.firstAttempt(), floodStart, drainEnd))
             {
-                before.add(latency);
-            }
-            else if (message.firstAttempt() <= drainEnd)
-            {
-                during.add(latency);
-            }
-            else
-            {
-                after.add(latency);
+                case "before" -> before.add(latency);
+                case "during" -> during.add(latency);
+                default -> after.add(latency);
             }
         }
         legitSent = sent;
@@ -134,6 +135,70 @@ final class RunResult
         latencySeconds.put("after", sorted(after));
         latencySeconds.put("all", sorted(all));
 
+        acknowledgedNotDelivered = lost + floodFinals(ledger, finals);
+
+        drainSeconds = (drainEnd - floodStart) / NANOS;
+        drainFinals = (int)finals.stream().filter(t -> t >= floodStart && t <= drainEnd).count();
+        drainRate = drainSeconds > 0 ? drainFinals / drainSeconds : Double.NaN;
+        steadyRatePerSecond = steadyRates(finals, floodStart, drainEnd, samples, options.upstreamRate());
+
+        peakResidentMiB = samples.stream().mapToLong(Sample::residentBytes).max().orElse(0) / (1024.0 * 1024.0);
+        final double cpuFirst = samples.isEmpty() ? 0 : samples.get(0).cpuSeconds();
+        final double cpuLast = samples.isEmpty() ? 0 : samples.get(samples.size() - 1).cpuSeconds();
+        cpuSeconds = cpuLast - cpuFirst;
+        peakOpenFiles = samples.stream().mapToInt(Sample::openFiles).max().orElse(0);
+        peakBacklog = samples.stream().mapToInt(Sample::backlog).max().orElse(0);
+        admission = new AdmissionFigures(ledger, floodStart, drainEnd, new FloodTraffic(options)::floodNetworkOf);
+    }
+
+    /** @return the scenario this run was */
+    Scenario scenario()
+    {
+        return options.scenario();
+    }
+
+    /**
+     * @return messages the system says it still holds at the end (Sluice: held, paused, deferred, ready and in
+     *     flight in its drain, over JMX), -1 when it said nothing
+     */
+    long heldBySystemAtTheEnd()
+    {
+        long held = 0;
+        boolean any = false;
+        for (final String key : List.of("HeldMessages", "PausedMessages", "DeferredMessages", "ReadyMessages",
+            "InFlightMessages", "QuarantinedMessages", "maildrop", "incoming", "active", "deferred", "hold"))
+        {
+            final String value = description.get("atTheEnd." + key);
+            if (value != null)
+            {
+                try
+                {
+                    held += (long)Double.parseDouble(value);
+                    any = true;
+                }
+                catch (final NumberFormatException ex)
+                {
+                    // Not a count: left out.
+                }
+            }
+        }
+        return any ? held : -1;
+    }
+
+    /**
+     * @return acknowledged messages with no verdict upstream that the system does not account for as still held:
+     *     acknowledged but lost (all of them when the system says nothing about what it holds)
+     */
+    long acknowledgedButLost()
+    {
+        final long held = heldBySystemAtTheEnd();
+        return held < 0 ? acknowledgedNotDelivered : Math.max(0, acknowledgedNotDelivered - held);
+    }
+
+    /** Adds every accepted flood message's final verdict time to {@code finals}; returns those without one. */
+    private static int floodFinals(final Ledger ledger, final List<Long> finals)
+    {
+        int lost = 0;
         for (int m = 0; m < ledger.floodMessages(); m++)
         {
             if (ledger.floodAcceptedAt(m) == Ledger.NEVER)
@@ -149,19 +214,7 @@ final class RunResult
                 finals.add(ledger.floodFinalAt(m));
             }
         }
-        acknowledgedNotDelivered = lost;
-
-        drainSeconds = (drainEnd - floodStart) / NANOS;
-        drainFinals = (int)finals.stream().filter(t -> t >= floodStart && t <= drainEnd).count();
-        drainRate = drainSeconds > 0 ? drainFinals / drainSeconds : Double.NaN;
-        steadyRatePerSecond = steadyRates(finals, floodStart, drainEnd, samples, options.upstreamRate());
-
-        peakResidentMiB = samples.stream().mapToLong(Sample::residentBytes).max().orElse(0) / (1024.0 * 1024.0);
-        final double cpuFirst = samples.isEmpty() ? 0 : samples.get(0).cpuSeconds();
-        final double cpuLast = samples.isEmpty() ? 0 : samples.get(samples.size() - 1).cpuSeconds();
-        cpuSeconds = cpuLast - cpuFirst;
-        peakOpenFiles = samples.stream().mapToInt(Sample::openFiles).max().orElse(0);
-        peakBacklog = samples.stream().mapToInt(Sample::backlog).max().orElse(0);
+        return lost;
     }
 
     /**
@@ -297,7 +350,12 @@ final class RunResult
     {
         final Map<String, Object> map = new LinkedHashMap<>();
         map.put("system", system);
+        map.put("scenario", scenario().label());
+        map.put("floodKind", options.floodKind().label());
+        map.put(SystemUnderTest.CHANGED, description.getOrDefault(SystemUnderTest.CHANGED, "?"));
         map.put("description", description);
+        map.put("admission", admission.toMap(options.floodMessages()));
+        map.put("targets", AdmissionTargets.of(this).stream().map(AdmissionTargets.Row::toMap).toList());
         final Map<String, Object> flood = new LinkedHashMap<>();
         flood.put("sent", options.floodMessages());
         flood.put("accepted", floodAccepted);
@@ -341,6 +399,8 @@ final class RunResult
         map.put("drain", drain);
         final Map<String, Object> integrity = new LinkedHashMap<>();
         integrity.put("acknowledgedButNeverDelivered", acknowledgedNotDelivered);
+        integrity.put("stillHeldBySystemAtTheEnd", heldBySystemAtTheEnd());
+        integrity.put("acknowledgedButLost", acknowledgedButLost());
         integrity.put("duplicates", duplicates);
         integrity.put("unknownArrivals", unknownArrivals);
         integrity.put("temporaryFailuresUpstream", deferredUpstream);

@@ -9,34 +9,48 @@ import java.util.Locale;
  * The flood scenario's parameters (issue 7), from the command line, validated in one place: a bad value is refused
  * with the option's name, the value and what is expected, before anything starts.
  *
- * <p>Defaults are the issue's scenario: a flood of 20,000 spoofed messages from 2,000 sources (in eight /24s), 20
- * legitimate sources sending 20 msgs/s between them, an upstream that accepts 200 msgs/s.
+ * <p>Defaults are the admission issue's scenarios (issue 12, item 8): floods of 20,000 messages from 2,000 sources
+ * (in eight /24s), a partner sending 20 msgs/s from 20 addresses in one /24 of its own, an upstream that accepts
+ * 200 msgs/s. Nothing here opens a limit of the system under test unless {@code --open-buckets} says so.
  */
 public final class ScenarioOptions
 {
     static final String USAGE = String.join("\n",
         "usage: FloodScenario [options]",
         "  --systems sluice,postfix     systems to run, in order (default: sluice)",
-        "  --flood N                    spoofed flood messages (20000)",
+        "  --scenarios LIST             spoofed, snowshoe, unknown-users, in the order given (all three)",
+        "  --unknown-users N            unknown-users: legitimate messages the upstream refuses 550 5.1.1 (50)",
+        "  --unknown-users-flood F      unknown-users: the flood beside them, spoofed or snowshoe (snowshoe)",
+        "  --open-buckets               Sluice: open the network, sender-domain, tenant and global buckets wide (the",
+        "                               \"tuned\" comparison; printed in the report as a change from the defaults)",
+        "  --flood N                    flood messages (20000)",
         "  --flood-sources K            distinct flood source addresses, 127.64.0.0/10 (2000)",
         "  --flood-networks M           /24 networks the flood sources are spread over (8)",
         "  --flood-sessions S           concurrent flood SMTP sessions (40)",
-        "  --legit-sources L            legitimate sources, one /24 each (20)",
+        "  --legit-sources L            legitimate partner addresses, all in 127.32.0.0/24 (20)",
         "  --legit-rate R               legitimate messages per second, all sources together (20)",
         "  --upstream-rate U            messages per second the upstream sink accepts (200)",
         "  --upstream-burst B           the sink's burst (20)",
         "  --message-bytes N            body size of every message (2048)",
-        "  --warmup-seconds S           legitimate traffic alone before the flood (10)",
+        "  --warmup-seconds S           partner traffic alone before the flood, longer than the /24 burst lasts (30)",
         "  --after-seconds S            legitimate traffic after the backlog is empty (10)",
         "  --max-seconds S              give up waiting for the backlog after S seconds (900)",
+        "  --idle-seconds S             stop waiting for the backlog once no verdict reached the upstream for S s (20)",
         "  --protected-domain D         the relay domain the flood spoofs (protected.example)",
         "  --out DIR                    where the report, JSON and charts go (required)",
         "  --daemon-home DIR            the built daemon: sluice-daemon, jvm.options, jars (appliance-daemon/target)",
         "  --sluice-set key=value       extra daemon setting (repeatable)",
         "  --work DIR                   temp folder for spools and Postfix (a real disk; default /var/tmp)",
-        "  --seed N                     random seed for the flood's order (1)");
+        "  --seed N                     random seed for the flood's order (1)",
+        "  --note TEXT                  a line printed at the top of the report (profile, machine load)");
 
     private List<String> systems = List.of("sluice");
+    private List<Scenario> scenarios = List.of(Scenario.values());
+    private Scenario scenario = Scenario.SPOOFED;
+    private int unknownUsers = 50;
+    private Scenario unknownUsersFlood = Scenario.SNOWSHOE;
+    private boolean openBuckets;
+    private int idleSeconds = 20;
     private int floodMessages = 20_000;
     private int floodSources = 2_000;
     private int floodNetworks = 8;
@@ -46,7 +60,7 @@ public final class ScenarioOptions
     private double upstreamRate = 200;
     private int upstreamBurst = 20;
     private int messageBytes = 2048;
-    private int warmupSeconds = 10;
+    private int warmupSeconds = 30;
     private int afterSeconds = 10;
     private int maxSeconds = 900;
     private String protectedDomain = "protected.example";
@@ -55,6 +69,7 @@ public final class ScenarioOptions
     private final List<String> sluiceSettings = new ArrayList<>();
     private Path work = Path.of("/var/tmp");
     private long seed = 1;
+    private String note = "";
 
     /**
      * @param args the command line
@@ -67,6 +82,11 @@ public final class ScenarioOptions
         for (int i = 0; i < args.length; i++)
         {
             final String name = args[i];
+            if (name.equals("--open-buckets"))
+            {
+                options.openBuckets = true;
+                continue;
+            }
             if (i + 1 >= args.length)
             {
                 throw new IllegalArgumentException(name + " needs a value");
@@ -75,6 +95,7 @@ public final class ScenarioOptions
             options.set(name, value);
         }
         options.validate();
+        options.scenario = options.scenarios.get(0);
         return options;
     }
 
@@ -83,6 +104,10 @@ public final class ScenarioOptions
         switch (name)
         {
             case "--systems" -> systems = List.of(value.toLowerCase(Locale.ROOT).split(","));
+            case "--scenarios" -> scenarios = scenarios(name, value);
+            case "--unknown-users" -> unknownUsers = integer(name, value);
+            case "--unknown-users-flood" -> unknownUsersFlood = Scenario.of(name, value);
+            case "--idle-seconds" -> idleSeconds = integer(name, value);
             case "--flood" -> floodMessages = integer(name, value);
             case "--flood-sources" -> floodSources = integer(name, value);
             case "--flood-networks" -> floodNetworks = integer(name, value);
@@ -101,6 +126,7 @@ public final class ScenarioOptions
             case "--sluice-set" -> sluiceSettings.add(setting(name, value));
             case "--work" -> work = Path.of(value);
             case "--seed" -> seed = integer(name, value);
+            case "--note" -> note = value;
             default -> throw new IllegalArgumentException("unknown option " + name);
         }
     }
@@ -115,6 +141,12 @@ public final class ScenarioOptions
                     + ": expected sluice and/or postfix");
             }
         }
+        if (unknownUsersFlood == Scenario.UNKNOWN_USERS)
+        {
+            throw new IllegalArgumentException("--unknown-users-flood unknown-users: expected spoofed or snowshoe");
+        }
+        atLeast("--unknown-users", unknownUsers, 0);
+        atLeast("--idle-seconds", idleSeconds, 1);
         atLeast("--flood", floodMessages, 0);
         atLeast("--flood-sources", floodSources, 1);
         atLeast("--flood-networks", floodNetworks, 1);
@@ -135,9 +167,10 @@ public final class ScenarioOptions
                 + FloodTraffic.HOSTS_PER_NETWORK + " per network, " + floodNetworks * FloodTraffic.HOSTS_PER_NETWORK
                 + " over --flood-networks " + floodNetworks);
         }
-        if (legitSources > 256)
+        if (legitSources > FloodTraffic.HOSTS_PER_NETWORK)
         {
-            throw new IllegalArgumentException("--legit-sources " + legitSources + ": expected at most 256");
+            throw new IllegalArgumentException("--legit-sources " + legitSources + ": expected at most "
+                + FloodTraffic.HOSTS_PER_NETWORK + " (one /24)");
         }
         if (!(legitRate > 0) || !(upstreamRate > 0))
         {
@@ -148,6 +181,53 @@ public final class ScenarioOptions
         {
             throw new IllegalArgumentException("--out is required: the folder for the report");
         }
+    }
+
+    private static List<Scenario> scenarios(final String name, final String value)
+    {
+        final List<Scenario> list = new ArrayList<>();
+        for (final String label : value.split(","))
+        {
+            final Scenario scenario = Scenario.of(name, label);
+            if (!list.contains(scenario))
+            {
+                list.add(scenario);
+            }
+        }
+        return List.copyOf(list);
+    }
+
+    /** @return these options for one scenario of the list: what its run generates and reports */
+    ScenarioOptions forScenario(final Scenario which)
+    {
+        final ScenarioOptions copy = new ScenarioOptions();
+        copy.systems = systems;
+        copy.scenarios = scenarios;
+        copy.scenario = which;
+        copy.unknownUsers = unknownUsers;
+        copy.unknownUsersFlood = unknownUsersFlood;
+        copy.openBuckets = openBuckets;
+        copy.idleSeconds = idleSeconds;
+        copy.floodMessages = floodMessages;
+        copy.floodSources = floodSources;
+        copy.floodNetworks = floodNetworks;
+        copy.floodSessions = floodSessions;
+        copy.legitSources = legitSources;
+        copy.legitRate = legitRate;
+        copy.upstreamRate = upstreamRate;
+        copy.upstreamBurst = upstreamBurst;
+        copy.messageBytes = messageBytes;
+        copy.warmupSeconds = warmupSeconds;
+        copy.afterSeconds = afterSeconds;
+        copy.maxSeconds = maxSeconds;
+        copy.protectedDomain = protectedDomain;
+        copy.out = out;
+        copy.daemonHome = daemonHome;
+        copy.sluiceSettings.addAll(sluiceSettings);
+        copy.work = work;
+        copy.seed = seed;
+        copy.note = note;
+        return copy;
     }
 
     private static void atLeast(final String name, final long value, final long minimum)
@@ -194,6 +274,39 @@ public final class ScenarioOptions
     public List<String> systems()
     {
         return systems;
+    }
+
+    public List<Scenario> scenarios()
+    {
+        return scenarios;
+    }
+
+    /** @return the scenario these options describe (the first of {@code --scenarios} until {@link #forScenario}) */
+    public Scenario scenario()
+    {
+        return scenario;
+    }
+
+    /** @return the flood this scenario sends: spoofed or snowshoe */
+    public Scenario floodKind()
+    {
+        return scenario == Scenario.UNKNOWN_USERS ? unknownUsersFlood : scenario;
+    }
+
+    /** @return legitimate messages to recipients the upstream refuses in this scenario (0 but in unknown-users) */
+    public int unknownUserMessages()
+    {
+        return scenario == Scenario.UNKNOWN_USERS ? unknownUsers : 0;
+    }
+
+    public boolean openBuckets()
+    {
+        return openBuckets;
+    }
+
+    public int idleSeconds()
+    {
+        return idleSeconds;
     }
 
     public int floodMessages()
@@ -284,5 +397,10 @@ public final class ScenarioOptions
     public long seed()
     {
         return seed;
+    }
+
+    public String note()
+    {
+        return note;
     }
 }

@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Writes what the runs found: {@code flood.json} (every figure and the timelines), {@code flood.txt} (a short
- * table, one column per system, with the issues' targets), and two charts, {@code flood-backlog.svg} and
- * {@code flood-latency.svg}.
+ * Writes what the runs found, every scenario into one folder: {@code flood.json} (every figure and the timelines),
+ * {@code flood.txt} (per scenario a short table, one column per system, the settings changed from the defaults,
+ * and the issues' targets as MET/MISSED), and per scenario two charts, {@code flood-<scenario>-backlog.svg} and
+ * {@code flood-<scenario>-latency.svg}.
  */
 final class ScenarioReport
 {
@@ -38,19 +39,36 @@ final class ScenarioReport
         this.machine = machine;
     }
 
-    void write(final Path folder) throws IOException
+    /** Writes every scenario's report into {@code folder}: one flood.txt, one flood.json, two charts per scenario. */
+    static void writeAll(final Path folder, final List<ScenarioReport> reports, final String note) throws IOException
     {
         Files.createDirectories(folder);
-        Files.writeString(folder.resolve("flood.json"), Json.write(toMap()), StandardCharsets.UTF_8);
-        Files.writeString(folder.resolve("flood.txt"), table(), StandardCharsets.UTF_8);
-        Files.writeString(folder.resolve("flood-backlog.svg"), backlogChart(), StandardCharsets.UTF_8);
-        Files.writeString(folder.resolve("flood-latency.svg"), latencyChart(), StandardCharsets.UTF_8);
+        final Map<String, Object> json = new LinkedHashMap<>();
+        json.put("note", note);
+        final List<Object> scenarios = new ArrayList<>();
+        final StringBuilder text = new StringBuilder();
+        if (!note.isEmpty())
+        {
+            text.append("Note: ").append(note).append("\n\n");
+        }
+        for (final ScenarioReport report : reports)
+        {
+            scenarios.add(report.toMap());
+            text.append(report.table()).append('\n');
+            final String name = "flood-" + report.options.scenario().label();
+            Files.writeString(folder.resolve(name + "-backlog.svg"), report.backlogChart(), StandardCharsets.UTF_8);
+            Files.writeString(folder.resolve(name + "-latency.svg"), report.latencyChart(), StandardCharsets.UTF_8);
+        }
+        json.put("scenarios", scenarios);
+        Files.writeString(folder.resolve("flood.json"), Json.write(json), StandardCharsets.UTF_8);
+        Files.writeString(folder.resolve("flood.txt"), text.toString(), StandardCharsets.UTF_8);
     }
 
     Map<String, Object> toMap()
     {
         final Map<String, Object> map = new LinkedHashMap<>();
-        map.put("scenario", "flood");
+        map.put("scenario", options.scenario().label());
+        map.put("floodKind", options.floodKind().label());
         final Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("floodMessages", options.floodMessages());
         parameters.put("floodSources", options.floodSources());
@@ -64,6 +82,8 @@ final class ScenarioReport
         parameters.put("warmupSeconds", options.warmupSeconds());
         parameters.put("afterSeconds", options.afterSeconds());
         parameters.put("seed", options.seed());
+        parameters.put("unknownUserMessages", options.unknownUserMessages());
+        parameters.put("openBuckets", options.openBuckets());
         map.put("parameters", parameters);
         map.put("machine", machine);
         final Map<String, Object> targets = new LinkedHashMap<>();
@@ -84,10 +104,14 @@ final class ScenarioReport
     String table()
     {
         final StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "Flood scenario: %,d spoofed messages from %,d sources in %d /24s (%d sessions"
-            + " at a time), %d legitimate sources at %s msgs/s, upstream accepting %s msgs/s; %d-byte bodies%n",
-            options.floodMessages(), options.floodSources(), options.floodNetworks(), options.floodSessions(),
-            options.legitSources(), Json.number(options.legitRate()), Json.number(options.upstreamRate()),
+        out.append("=== Scenario ").append(options.scenario().label()).append(" ===\n");
+        out.append(String.format(Locale.ROOT, "Flood: %,d %s messages from %,d sources in %d /24s (%d sessions at a time),"
+            + " malware inside (upstream: 554 5.7.1)%s;%npartner: %s msgs/s from %d addresses in one /24, one connection per"
+            + " message; upstream accepting %s msgs/s; %d-byte bodies%n",
+            options.floodMessages(), options.floodKind().label(), options.floodSources(), options.floodNetworks(),
+            options.floodSessions(), options.unknownUserMessages() == 0 ? "" : String.format(Locale.ROOT,
+                ", plus %d partner messages to unknown users (upstream: 550 5.1.1)", options.unknownUserMessages()),
+            Json.number(options.legitRate()), options.legitSources(), Json.number(options.upstreamRate()),
             options.messageBytes()));
         out.append("Machine: ").append(machine.getOrDefault("summary", "?")).append("\n\n");
         out.append(String.format(Locale.ROOT, "%-48s", "figure"));
@@ -99,17 +123,39 @@ final class ScenarioReport
         row(out, "flood accepted / refused at the door", r -> r.floodAccepted + " / " + r.floodRefused, "");
         row(out, "flood rejected upstream (554 5.7.1)", r -> Integer.toString(r.floodRejectedUpstream), "");
         row(out, "flood time to send (s)", r -> f1((r.floodSent - r.floodStart) / 1e9), "");
-        row(out, "legit sent / delivered", r -> r.legitSent + " / " + r.legitDelivered, "");
-        for (final String phase : List.of("before", "during", "after"))
+        row(out, "flood reaching the upstream", r -> r.admission.floodReachedUpstream + " ("
+            + AdmissionTargets.pct(AdmissionFigures.fraction(r.admission.floodReachedUpstream, options.floodMessages()))
+            + ")", options.floodKind() == Scenario.SPOOFED ? "<= 1 %" : "");
+        row(out, "  after its /24's first 554 upstream", r -> r.admission.floodReachedAfterFirstRejection + " ("
+            + AdmissionTargets.pct(AdmissionFigures.fraction(r.admission.floodReachedAfterFirstRejection,
+                options.floodMessages())) + ")", options.floodKind() == Scenario.SNOWSHOE ? "<= 10 %" : "");
+        row(out, "partner sent / delivered", r -> r.legitSent + " / " + r.legitDelivered, "");
+        for (final String phase : AdmissionFigures.PHASES)
         {
-            row(out, "legit latency " + phase + " flood p50 / p99 (s)",
-                r -> f2(RunResult.percentile(r.latencySeconds.get(phase), 50)) + " / "
-                    + f2(RunResult.percentile(r.latencySeconds.get(phase), 99)),
+            row(out, "partner refused at first try " + phase, r -> r.admission.partnerFirstTry.get(phase).refused + "/"
+                + r.admission.partnerFirstTry.get(phase).tried + " " + AdmissionTargets.pct(
+                    r.admission.partnerFirstTry.get(phase).fraction()), "<= 1 %");
+        }
+        for (final String phase : AdmissionFigures.PHASES)
+        {
+            row(out, "partner " + phase + ": arrived, p50/p99/max (s)",
+                r -> r.latencySeconds.get(phase).length + ", " + f2(RunResult.percentile(r.latencySeconds.get(phase), 50))
+                    + "/" + f2(RunResult.percentile(r.latencySeconds.get(phase), 99)) + "/"
+                    + f2(RunResult.percentile(r.latencySeconds.get(phase), 100)),
                 phase.equals("during") ? "p99 < " + f1(TARGET_LEGIT_P99_SECONDS) : "");
         }
-        row(out, "legit latency during flood p90 / max (s)",
-            r -> f2(RunResult.percentile(r.latencySeconds.get("during"), 90)) + " / "
-                + f2(RunResult.percentile(r.latencySeconds.get("during"), 100)), "");
+        row(out, "DSNs to forged senders", r -> Long.toString(r.admission.dsnsToForgedSenders), "0");
+        if (options.unknownUserMessages() > 0)
+        {
+            row(out, "550 senders: 1 DSN/in-session/none/held/more", r -> r.admission.unknownUserExactlyOneDsn + "/"
+                + r.admission.unknownUserRefusedInSession + "/" + r.admission.unknownUserNoDsn + "/"
+                + r.admission.unknownUserHeld + "/" + r.admission.unknownUserSeveralDsns, "all 1 DSN or in-session");
+        }
+        row(out, "legit accepted, no verdict upstream at end", r -> Integer.toString(r.admission.legitAcceptedWithoutVerdict),
+            "0");
+        row(out, "held by the system at the end", r -> r.heldBySystemAtTheEnd() < 0 ? "?"
+            : Long.toString(r.heldBySystemAtTheEnd()), "");
+        row(out, "acknowledged but lost", r -> Long.toString(r.acknowledgedButLost()), "0");
         row(out, "peak backlog (messages)", r -> Integer.toString(r.peakBacklog), "");
         row(out, "flood start to empty (s)", r -> r.drained() ? f1(r.drainSeconds) : "not empty", "");
         row(out, "  predicted: work / configured rate (s)", r -> f1(r.predictedDrainSeconds()),
@@ -128,9 +174,44 @@ final class ScenarioReport
         row(out, "acknowledged, never delivered", r -> Integer.toString(r.acknowledgedNotDelivered), "0");
         row(out, "duplicates upstream", r -> Long.toString(r.duplicates), "0");
         row(out, "peak RSS (MiB) / CPU (s)", r -> f0(r.peakResidentMiB) + " / " + f1(r.cpuSeconds), "");
+        appendPerSystem(out);
+        return out.toString();
+    }
+
+    /** Under the table: per system its settings, the targets, the refusals, what it held at the end; the legend. */
+    private void appendPerSystem(final StringBuilder out)
+    {
         out.append('\n');
         for (final RunResult run : runs)
         {
+            out.append(run.system).append(": settings changed from the defaults: ")
+                .append(run.description.getOrDefault(SystemUnderTest.CHANGED, "?")).append("\n    (set as a new user must: ")
+                .append(run.description.getOrDefault(SystemUnderTest.REQUIRED, "?")).append(")\n");
+        }
+        out.append('\n');
+        for (final RunResult run : runs)
+        {
+            out.append("Targets (issue 12), ").append(run.system).append(":\n");
+            for (final AdmissionTargets.Row target : AdmissionTargets.of(run))
+            {
+                out.append(String.format(Locale.ROOT, "  %-7s %-75s %s%n", target.verdict(), target.target(),
+                    target.measured()));
+            }
+        }
+        out.append('\n');
+        for (final RunResult run : runs)
+        {
+            out.append(run.system).append(" partner refusals at first try, by phase and reply:");
+            run.admission.partnerFirstTry.forEach((phase, refusals) ->
+                refusals.lines().forEach(line -> out.append("\n    ").append(phase).append(": ").append(line)));
+            out.append('\n');
+            final String state = run.description.entrySet().stream().filter(e -> e.getKey().startsWith("atTheEnd."))
+                .map(e -> e.getKey().substring("atTheEnd.".length()) + "=" + e.getValue())
+                .collect(java.util.stream.Collectors.joining(", "));
+            if (!state.isEmpty())
+            {
+                out.append(run.system).append(" at the end: ").append(state).append('\n');
+            }
             out.append(run.system).append(" refusals at the door:");
             if (run.floodRefusals.isEmpty() && run.legitRefusals.isEmpty())
             {
@@ -141,10 +222,13 @@ final class ScenarioReport
                 .append(" (retried)"));
             out.append('\n');
         }
-        out.append("\nLatency: first try of a legitimate message (retries included) to its arrival upstream. \"during\": first"
-            + " tried between the\nflood's first message and the end of the flood's backlog. Drain: every final verdict"
-            + " upstream (2xx or 5xx)\nfrom the flood's start until its backlog was empty.\n");
-        return out.toString();
+        out.append("\nLatency: first try of a partner message (retries a second after each 4xx included) to its arrival"
+            + " upstream. \"during\": first\ntried between the flood's first message and the end of the flood's backlog"
+            + " (or the end of the run when it never\nemptied). Drain: every final verdict upstream (2xx or 5xx) from the"
+            + " flood's start until its backlog was empty.\n\"after its /24's first 554\": flood messages whose verdict"
+            + " came after the upstream's first 554 for a message from the\nsame /24. Held by the system: what it says it"
+            + " still holds (Sluice over JMX: held, paused, deferred, ready, in flight;\nPostfix: queue files);"
+            + " acknowledged but lost: accepted, no verdict upstream, and not accounted for by that.\n");
     }
 
     private void row(final StringBuilder out, final String name, final Function<RunResult, String> value, final String target)
@@ -157,9 +241,9 @@ final class ScenarioReport
         out.append("   ").append(target).append('\n');
     }
 
-    private String backlogChart()
+    String backlogChart()
     {
-        final SvgChart chart = new SvgChart("Backlog during the flood (" + String.format(Locale.ROOT, "%,d",
+        final SvgChart chart = new SvgChart("Backlog, " + options.scenario().label() + " (" + String.format(Locale.ROOT, "%,d",
             options.floodMessages()) + " messages, upstream " + Json.number(options.upstreamRate()) + "/s)",
             "seconds since the flood started", "messages accepted, not yet upstream", false);
         for (final RunResult run : runs)
@@ -174,9 +258,10 @@ final class ScenarioReport
         return chart.render();
     }
 
-    private String latencyChart()
+    String latencyChart()
     {
-        final SvgChart chart = new SvgChart("Legitimate mail: end-to-end latency", "first try, seconds since the flood started",
+        final SvgChart chart = new SvgChart("Partner mail: end-to-end latency, " + options.scenario().label(),
+            "first try, seconds since the flood started",
             "seconds to reach the upstream (log)", true);
         for (final RunResult run : runs)
         {

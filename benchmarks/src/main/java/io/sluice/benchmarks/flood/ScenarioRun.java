@@ -2,9 +2,9 @@ package io.sluice.benchmarks.flood;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,11 +28,16 @@ final class ScenarioRun
     private final Ledger ledger;
     private final List<Sample> samples = new ArrayList<>();
     private volatile boolean legitRunning = true;
-    private long floodStart = Ledger.NEVER;
+    /** Legitimate messages neither accepted nor given up on: still being tried or waiting for their next try. */
+    private final AtomicInteger legitOutstanding = new AtomicInteger();
+    private ScheduledExecutorService retryClock;
+    private ExecutorService legitSenders;
+    private volatile long floodStart = Ledger.NEVER;
     private long floodSent = Ledger.NEVER;
     private long floodDrained = Ledger.NEVER;
     private long legitStopped = Ledger.NEVER;
     private long end;
+    private Map<String, String> finalState = Map.of();
 
     ScenarioRun(final ScenarioOptions options, final SystemUnderTest system)
     {
@@ -49,16 +54,20 @@ final class ScenarioRun
             log("starting " + system.name() + " (upstream sink on 127.0.0.1:" + sink.port() + ", "
                 + options.upstreamRate() + " msgs/s)");
             system.start(sink.port());
+            log("settings changed from the defaults: " + system.describe().getOrDefault(SystemUnderTest.CHANGED, "?"));
             try
             {
                 drive();
+                finalState = system.finalState();
             }
             finally
             {
                 system.close();
             }
         }
-        return new RunResult(options, system.name(), system.describe(), ledger, samples, floodStart, floodSent,
+        final Map<String, String> description = new java.util.LinkedHashMap<>(system.describe());
+        finalState.forEach((key, value) -> description.put("atTheEnd." + key, value));
+        return new RunResult(options, system.name(), description, ledger, samples, floodStart, floodSent,
             floodDrained, legitStopped, end);
     }
 
@@ -66,27 +75,39 @@ final class ScenarioRun
     {
         final long base = ledger.now();
         final ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
-        final ExecutorService legitSenders = Executors.newFixedThreadPool(32);
+        // One thread per session in flight, however slow the server: a partner's MTAs send each message on its own,
+        // and a queue in the harness would count as the server's latency. Retries wait on the clock, not in a thread.
+        legitSenders = Executors.newCachedThreadPool();
+        retryClock = clock;
         final ExecutorService flooders = Executors.newFixedThreadPool(options.floodSessions());
         try
         {
             clock.scheduleAtFixedRate(this::sample, 0, SAMPLE_NANOS, TimeUnit.NANOSECONDS);
             final AtomicInteger legitTick = new AtomicInteger();
+            final AtomicInteger unknownUsersMade = new AtomicInteger();
             clock.scheduleAtFixedRate(() ->
             {
                 if (legitRunning)
                 {
-                    final int source = legitTick.getAndIncrement() % options.legitSources();
-                    final Ledger.LegitMessage message = ledger.legitMessage(source);
-                    legitSenders.execute(() -> sendLegit(message));
+                    final int tick = legitTick.getAndIncrement();
+                    final int source = tick % options.legitSources();
+                    // Unknown-users scenario: from the flood's start, every other message of the partner's steady
+                    // stream goes to an unknown user until there are enough, so the stream keeps its rate.
+                    final boolean unknownUser = floodStart != Ledger.NEVER && tick % 2 == 0
+                        && unknownUsersMade.get() < options.unknownUserMessages()
+                        && unknownUsersMade.incrementAndGet() <= options.unknownUserMessages();
+                    final Ledger.LegitMessage message = ledger.legitMessage(source, ledger.now(), unknownUser);
+                    legitOutstanding.incrementAndGet();
+                    legitSenders.execute(() -> sendLegit(message, 0));
                 }
             }, 0, (long)(SECOND / options.legitRate()), TimeUnit.NANOSECONDS);
 
             sleepUntil(base + options.warmupSeconds() * SECOND);
             floodStart = ledger.now();
             final List<int[]> sessions = traffic.floodSessions();
-            log("flood: " + options.floodMessages() + " messages from " + options.floodSources() + " sources in "
-                + options.floodNetworks() + " networks, " + options.floodSessions() + " sessions at a time");
+            log(options.floodKind().label() + " flood: " + options.floodMessages() + " messages from "
+                + options.floodSources() + " sources in " + options.floodNetworks() + " networks, " + options.floodSessions()
+                + " sessions at a time");
             for (final int[] messages : sessions)
             {
                 flooders.execute(() -> sendFlood(messages));
@@ -97,8 +118,17 @@ final class ScenarioRun
             log("flood sent in " + seconds(floodSent - floodStart) + " s: " + ledger.floodAcceptedCount() + " accepted");
 
             final long giveUp = floodStart + options.maxSeconds() * SECOND;
-            while (ledger.floodFinalCount() < ledger.floodAcceptedCount() && ledger.now() < giveUp)
+            final long idle = options.idleSeconds() * SECOND;
+            int lastFinals = -1;
+            long lastProgress = ledger.now();
+            while (ledger.floodFinalCount() < ledger.floodAcceptedCount() && ledger.now() < giveUp
+                && ledger.now() - lastProgress < idle)
             {
+                if (ledger.finalCount() != lastFinals)
+                {
+                    lastFinals = ledger.finalCount();
+                    lastProgress = ledger.now();
+                }
                 Thread.sleep(100);
             }
             if (ledger.floodFinalCount() >= ledger.floodAcceptedCount())
@@ -108,15 +138,22 @@ final class ScenarioRun
             }
             else
             {
-                log("gave up after " + options.maxSeconds() + " s: " + (ledger.floodAcceptedCount() - ledger.floodFinalCount())
-                    + " flood messages still without a verdict upstream");
+                // Held, quarantined or stuck: the report counts them against what the system says it holds.
+                log("stopped waiting after " + seconds(ledger.now() - floodStart) + " s (no verdict upstream for "
+                    + options.idleSeconds() + " s, or --max-seconds): " + (ledger.floodAcceptedCount()
+                    - ledger.floodFinalCount()) + " accepted flood messages without a verdict upstream");
             }
             sleepUntil(ledger.now() + options.afterSeconds() * SECOND);
             legitRunning = false;
             legitStopped = ledger.now();
+            final long retriesEnd = ledger.now() + 120 * SECOND;
+            while (legitOutstanding.get() > 0 && ledger.now() < retriesEnd)
+            {
+                Thread.sleep(100);
+            }
             legitSenders.shutdown();
-            legitSenders.awaitTermination(120, TimeUnit.SECONDS);
-            awaitQuiet(giveUp);
+            legitSenders.awaitTermination(30, TimeUnit.SECONDS);
+            awaitQuiet(giveUp, idle);
         }
         finally
         {
@@ -128,21 +165,25 @@ final class ScenarioRun
         }
     }
 
-    /** Until every accepted message has its verdict and no bounce has arrived for five seconds (bounded). */
-    private void awaitQuiet(final long giveUp) throws InterruptedException
+    /**
+     * Until every accepted message has its verdict and no bounce has arrived for five seconds, or nothing at all
+     * reached the upstream for {@code idle} (what is left is held or stuck: the report says so), bounded.
+     */
+    private void awaitQuiet(final long giveUp, final long idle) throws InterruptedException
     {
-        long lastBounces = -1;
+        long lastActivity = -1;
         long quietSince = ledger.now();
         final long deadline = Math.max(giveUp, ledger.now() + 30 * SECOND);
         while (ledger.now() < deadline)
         {
-            final long bounces = ledger.bounces();
-            if (bounces != lastBounces)
+            final long activity = ledger.bounces() + ledger.finalCount();
+            if (activity != lastActivity)
             {
-                lastBounces = bounces;
+                lastActivity = activity;
                 quietSince = ledger.now();
             }
-            if (ledger.backlog() == 0 && ledger.now() - quietSince > 5 * SECOND)
+            final long quiet = ledger.now() - quietSince;
+            if (ledger.backlog() == 0 && quiet > 5 * SECOND || quiet > idle)
             {
                 return;
             }
@@ -180,7 +221,8 @@ final class ScenarioRun
             for (; sent < messages.length; sent++)
             {
                 final int message = messages[sent];
-                reply = transaction(session, traffic.floodAddress(message), traffic.floodAddress(message),
+                ledger.floodTried(message, ledger.now());
+                reply = transaction(session, traffic.floodSender(message), traffic.floodRecipient(message),
                     traffic.floodMessage(message));
                 if (reply.code() == 250)
                 {
@@ -206,8 +248,10 @@ final class ScenarioRun
 
     private void refuseRest(final int[] messages, final int from, final String reason)
     {
+        final long now = ledger.now();
         for (int i = from; i < messages.length; i++)
         {
+            ledger.floodTried(messages[i], now);
             ledger.floodRefused(reason);
         }
     }
@@ -231,53 +275,79 @@ final class ScenarioRun
         return session.data(content);
     }
 
-    /** One legitimate message, as a real MTA sends it: retried after a temporary refusal, until accepted. */
-    private void sendLegit(final Ledger.LegitMessage message)
+    /**
+     * One try of a legitimate message, as a real MTA sends it, one connection per try: after a temporary refusal the
+     * next try is scheduled a second later (until accepted, or {@value #LEGIT_RETRY_LIMIT} tries); a permanent refusal
+     * ends it (the sender's MTA would tell the sender at once).
+     */
+    private void sendLegit(final Ledger.LegitMessage message, final int attempt)
     {
         final InetAddress source = FloodTraffic.address(traffic.legitSource(message.source()));
-        final InetSocketAddress server = system.smtp();
-        for (int attempt = 0; attempt < LEGIT_RETRY_LIMIT; attempt++)
+        message.attempted();
+        SmtpClientSession.Reply reply;
+        try (SmtpClientSession session = SmtpClientSession.connect(source, system.smtp()))
         {
-            message.attempted();
-            SmtpClientSession.Reply reply;
-            try (SmtpClientSession session = SmtpClientSession.connect(source, server))
+            reply = session.reply();
+            if (reply.code() == 220)
             {
-                reply = session.reply();
-                if (reply.code() == 220)
-                {
-                    reply = session.command("EHLO mta" + message.source() + ".partner.example");
-                }
-                if (reply.positive())
-                {
-                    reply = transaction(session, traffic.legitSender(message.source()),
+                reply = session.command("EHLO mta" + message.source() + ".partner.example");
+            }
+            if (reply.positive())
+            {
+                reply = message.unknownUser()
+                    ? transaction(session, FloodTraffic.returnSender(message.number()),
+                        traffic.unknownRecipient(message.number()), traffic.unknownUserMessage(message.number()))
+                    : transaction(session, traffic.legitSender(message.source()),
                         traffic.legitRecipient(message.number()), traffic.legitMessage(message.number(), message.source()));
-                }
-                if (reply.code() == 250)
-                {
-                    ledger.legitAccepted(message, ledger.now());
-                    session.quit();
-                    return;
-                }
+            }
+            ledger.legitFirstReply(message, reply.code(), reply.code() == 250 ? "250" : reply.reason());
+            if (reply.code() == 250)
+            {
+                ledger.legitAccepted(message, ledger.now());
                 session.quit();
-            }
-            catch (final IOException ex)
-            {
-                reply = new SmtpClientSession.Reply(0, "connection failed: " + ex.getClass().getSimpleName());
-            }
-            ledger.legitRefused(reply.reason());
-            if (reply.code() >= 500)
-            {
+                legitOutstanding.decrementAndGet();
                 return;
             }
-            try
+            session.quit();
+        }
+        catch (final IOException ex)
+        {
+            reply = new SmtpClientSession.Reply(0, "connection failed: " + ex.getClass().getSimpleName());
+            ledger.legitFirstReply(message, 0, reply.reason());
+        }
+        ledger.legitRefused(reply.reason());
+        if (reply.code() >= 500)
+        {
+            ledger.legitRefusedPermanently(message, reply.reason());
+            legitOutstanding.decrementAndGet();
+        }
+        else if (attempt + 1 >= LEGIT_RETRY_LIMIT || !retryLater(() -> sendLegit(message, attempt + 1)))
+        {
+            legitOutstanding.decrementAndGet();
+        }
+    }
+
+    /** @return whether {@code retry} was scheduled a second from now (not once the run is being torn down) */
+    private boolean retryLater(final Runnable retry)
+    {
+        try
+        {
+            retryClock.schedule(() ->
             {
-                Thread.sleep(1000);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                return;
-            }
+                try
+                {
+                    legitSenders.execute(retry);
+                }
+                catch (final java.util.concurrent.RejectedExecutionException ex)
+                {
+                    legitOutstanding.decrementAndGet();
+                }
+            }, 1, TimeUnit.SECONDS);
+            return true;
+        }
+        catch (final java.util.concurrent.RejectedExecutionException ex)
+        {
+            return false;
         }
     }
 

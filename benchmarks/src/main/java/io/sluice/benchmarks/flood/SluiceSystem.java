@@ -15,6 +15,10 @@ import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
+import io.sluice.control.ConsoleSocket;
+import io.sluice.control.JmxContext;
+import io.sluice.control.JmxServer;
+
 /**
  * The Sluice daemon as the scenario runs it: its own launcher (or any command that starts
  * {@code io.sluice.daemon.SluiceDaemon}), a spool in the work folder, the protected domain relayed to the sink
@@ -24,15 +28,18 @@ import javax.management.remote.JMXServiceURL;
 final class SluiceSystem implements SystemUnderTest
 {
     private static final String DRAIN_BEAN = "io.sluice:type=Drain";
+    /** The shipped {@code drain.routes} default route: 200 msgs/s, burst 20 (the scenario's default upstream). */
+    private static final double DEFAULT_ROUTE_RATE = 200;
+    private static final int DEFAULT_ROUTE_BURST = 20;
 
     private final ScenarioOptions options;
     private final List<String> launch;
     private final Path work;
     private Process process;
     private int smtpPort;
-    private int jmxPort;
     private JMXConnector jmx;
     private List<String> settings = List.of();
+    private int sinkPort;
 
     /**
      * @param launch the command that starts the daemon, before its {@code --set} arguments
@@ -63,35 +70,54 @@ final class SluiceSystem implements SystemUnderTest
     }
 
     /**
-     * The scenario's configuration. The flood is admitted so that the drain, not admission, is what faces it: the
-     * network, sender-domain, tenant and global buckets (messages, recipients, connections) are opened wide. With
-     * the defaults, the /24, sender-domain and tenant buckets refuse much of such a flood in-session (good for the
-     * appliance, but it leaves less backlog to measure the drain with; {@code --sluice-set} puts any of them back).
-     * Per-address buckets stay at their defaults: each flood source sends only a few messages, which is what makes
-     * a distributed flood hard for per-address limits. Spoof classification stays at its default (the
-     * {@code suspect} lane); everything else is the daemon's embedded default.
+     * The scenario's configuration: the shipped defaults, plus what a new user must set (the relay domain, and both
+     * routes' upstream: the sink), plus this run's ports and folders. Anything beyond that is a change from the
+     * defaults and the report prints it: the drain's rate when the upstream's differs from the default route's,
+     * {@code --open-buckets} (the network, sender-domain, tenant and global buckets opened wide so that the drain,
+     * not admission, faces the flood: the "tuned" comparison), and every {@code --sluice-set}.
      */
     List<String> scenarioSettings(final int sinkPort)
     {
-        final List<String> list = new ArrayList<>(List.of(
-            "spool.directory=" + work.resolve("spool"),
-            "smtp.listen=127.0.0.1:" + smtpPort,
-            "jmx.port=" + jmxPort,
-            "relay.domains=" + options.protectedDomain(),
-            "admission.protectedDomains=" + options.protectedDomain(),
-            "drain.routes=default:" + rate(options.upstreamRate()) + ":" + options.upstreamBurst() + ",notifications:20:5",
+        final List<String> list = new ArrayList<>(plumbing());
+        list.addAll(required(sinkPort));
+        list.addAll(changedFromDefaults());
+        return list;
+    }
+
+    private List<String> plumbing()
+    {
+        return List.of("spool.directory=" + work.resolve("spool"), "smtp.listen=127.0.0.1:" + smtpPort);
+    }
+
+    private List<String> required(final int sinkPort)
+    {
+        return List.of("relay.domains=" + options.protectedDomain(),
             "delivery.route.default.target=smtp://127.0.0.1:" + sinkPort,
-            "delivery.route.notifications.target=dir:" + work.resolve("notifications")));
-        for (final String kind : List.of("network", "senderDomain", "tenant", "global"))
+            "delivery.route.notifications.target=smtp://127.0.0.1:" + sinkPort);
+    }
+
+    /** @return the settings beyond the defaults and the required ones (empty at the defaults) */
+    List<String> changedFromDefaults()
+    {
+        final List<String> list = new ArrayList<>();
+        if (options.upstreamRate() != DEFAULT_ROUTE_RATE || options.upstreamBurst() != DEFAULT_ROUTE_BURST)
         {
-            final List<String> metrics = kind.equals("network")
-                ? List.of("ratePerSecond", "burst", "recipientsPerSecond", "recipientBurst", "connectionsPerSecond",
-                    "connectionBurst")
-                : kind.equals("senderDomain") ? List.of("ratePerSecond", "burst")
-                : List.of("ratePerSecond", "burst", "recipientsPerSecond", "recipientBurst");
-            for (final String metric : metrics)
+            list.add("drain.routes=default:" + rate(options.upstreamRate()) + ":" + options.upstreamBurst()
+                + ",notifications:20:5");
+        }
+        if (options.openBuckets())
+        {
+            for (final String kind : List.of("network", "senderDomain", "tenant", "global"))
             {
-                list.add("admission." + kind + "." + metric + "=1000000");
+                final List<String> metrics = kind.equals("network")
+                    ? List.of("ratePerSecond", "burst", "recipientsPerSecond", "recipientBurst", "connectionsPerSecond",
+                        "connectionBurst")
+                    : kind.equals("senderDomain") ? List.of("ratePerSecond", "burst")
+                    : List.of("ratePerSecond", "burst", "recipientsPerSecond", "recipientBurst");
+                for (final String metric : metrics)
+                {
+                    list.add("admission." + kind + "." + metric + "=1000000");
+                }
             }
         }
         list.addAll(options.sluiceSettings());
@@ -108,7 +134,7 @@ final class SluiceSystem implements SystemUnderTest
     {
         Files.createDirectories(work);
         smtpPort = Processes.freePort();
-        jmxPort = Processes.freePort();
+        this.sinkPort = sinkPort;
         settings = scenarioSettings(sinkPort);
         final List<String> command = new ArrayList<>(launch);
         for (final String setting : settings)
@@ -125,13 +151,15 @@ final class SluiceSystem implements SystemUnderTest
     /** The control plane may bind its connector just after SMTP answers: a few tries, then go without. */
     private JMXConnector connectJmx() throws InterruptedException
     {
-        final String url = "service:jmx:rmi://127.0.0.1:" + jmxPort + "/jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi";
+        // The daemon's local console socket (<spool.directory>/jmx.sock): this harness runs as the daemon's user.
+        final Map<String, Object> env = Map.of("com.sun.jndi.rmi.factory.socket",
+            new ConsoleSocket.Client(work.resolve("spool").resolve(JmxContext.SOCKET_FILE_NAME)));
         IOException last = null;
         for (int attempt = 0; attempt < 40; attempt++)
         {
             try
             {
-                return JMXConnectorFactory.connect(new JMXServiceURL(url));
+                return JMXConnectorFactory.connect(new JMXServiceURL(JmxServer.localServiceUrl()), env);
             }
             catch (final IOException ex)
             {
@@ -180,12 +208,51 @@ final class SluiceSystem implements SystemUnderTest
         return view;
     }
 
+    /**
+     * What the daemon still holds at the end, over JMX: the drain's held, paused, deferred and ready mail, the
+     * held tenants (containment), and the bounce budget and suppressions. An attribute a build lacks is left out.
+     */
+    @Override
+    public Map<String, String> finalState()
+    {
+        final Map<String, String> state = new LinkedHashMap<>();
+        if (jmx == null)
+        {
+            return state;
+        }
+        read(state, DRAIN_BEAN, "HeldMessages", "PausedMessages", "DeferredMessages", "ReadyMessages", "InFlightMessages",
+            "QuarantinedMessages");
+        read(state, "io.sluice:type=Tenants", "HeldTenants");
+        read(state, "io.sluice:type=Bounces", "DsnsSpooled", "Suppressed", "SuppressedByReason", "Budget");
+        return state;
+    }
+
+    private void read(final Map<String, String> state, final String bean, final String... attributes)
+    {
+        for (final String attribute : attributes)
+        {
+            try
+            {
+                final Object value = jmx.getMBeanServerConnection().getAttribute(new ObjectName(bean), attribute);
+                state.put(attribute, value instanceof Object[] array ? String.join("; ", java.util.Arrays.stream(array)
+                    .map(String::valueOf).toList()) : String.valueOf(value));
+            }
+            catch (final Exception ex)
+            {
+                // This build has no such attribute: nothing to report for it.
+            }
+        }
+    }
+
     @Override
     public Map<String, String> describe()
     {
         final Map<String, String> description = new LinkedHashMap<>();
         description.put("launch", String.join(" ", launch));
-        description.put("settings", String.join(" ", settings));
+        final List<String> changed = changedFromDefaults();
+        description.put(CHANGED, changed.isEmpty() ? "none" : String.join(" ", changed));
+        description.put(REQUIRED, String.join(" ", required(sinkPort)));
+        description.put(PLUMBING, String.join(" ", plumbing()));
         description.put("log", work.resolve("sluice.log").toString());
         return description;
     }

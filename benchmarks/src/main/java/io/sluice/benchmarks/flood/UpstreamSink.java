@@ -11,6 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,8 +22,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The upstream relay of the scenario, on loopback: it takes mail at a configured rate and no faster (the reply to
  * each message's final dot waits for its slot, as a provider's relay that accepts N messages per second does),
- * rejects the flood's malware marker with {@code 554 5.7.1} as a provider's content scan would, accepts bounces
- * (null sender) and counts them, and tells the {@link Ledger} when each message arrived.
+ * rejects the flood's malware marker with {@code 554 5.7.1} as a provider's content scan would, refuses the
+ * unknown users ({@link FloodTraffic#UNKNOWN_USER_PREFIX}) with {@code 550 5.1.1} at RCPT as a provider that knows
+ * its mailboxes would, accepts bounces (null sender) and counts them by recipient, and tells the {@link Ledger}
+ * when each message arrived.
  *
  * <p>Thread per connection: the systems under test open tens of connections, not thousands.
  */
@@ -87,6 +91,7 @@ public final class UpstreamSink implements AutoCloseable
             final OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 4096);
             reply(out, "220 upstream.invalid ESMTP flood scenario sink");
             String sender = null;
+            final List<String> recipients = new ArrayList<>();
             String line;
             while ((line = readLine(in)) != null)
             {
@@ -99,11 +104,17 @@ public final class UpstreamSink implements AutoCloseable
                     case "MAIL" ->
                     {
                         sender = between(line, '<', '>');
+                        recipients.clear();
                         reply(out, "250 2.1.0 Ok");
                     }
-                    case "RCPT" -> reply(out, "250 2.1.5 Ok");
+                    case "RCPT" -> reply(out, recipient(sender, between(line, '<', '>'), recipients));
                     case "DATA" ->
                     {
+                        if (recipients.isEmpty())
+                        {
+                            reply(out, "554 5.5.1 Error: no valid recipients");
+                            continue;
+                        }
                         reply(out, "354 End data with <CR><LF>.<CR><LF>");
                         final Message message = readMessage(in);
                         if (message == null)
@@ -111,12 +122,14 @@ public final class UpstreamSink implements AutoCloseable
                             return;
                         }
                         pacer.acquire();
-                        reply(out, verdict(sender, message));
+                        reply(out, verdict(sender, recipients, message));
                         sender = null;
+                        recipients.clear();
                     }
                     case "RSET" ->
                     {
                         sender = null;
+                        recipients.clear();
                         reply(out, "250 2.0.0 Ok");
                     }
                     case "NOOP" -> reply(out, "250 2.0.0 Ok");
@@ -142,12 +155,40 @@ public final class UpstreamSink implements AutoCloseable
         }
     }
 
-    private String verdict(final String sender, final Message message)
+    /**
+     * RCPT: an unknown user is refused {@code 550 5.1.1}, and for a real sender that is the verdict on the legitimate
+     * message named in the address (a probe from the null sender is only answered); anyone else is taken.
+     */
+    private String recipient(final String sender, final String address, final List<String> recipients)
+    {
+        final String local = address.toLowerCase(Locale.ROOT);
+        if (local.startsWith(FloodTraffic.UNKNOWN_USER_PREFIX))
+        {
+            if (sender != null && !sender.isEmpty())
+            {
+                final int at = local.indexOf('@');
+                try
+                {
+                    ledger.unknownUserRefused(Integer.parseInt(local.substring(FloodTraffic.UNKNOWN_USER_PREFIX.length(),
+                        at < 0 ? local.length() : at)), ledger.now());
+                }
+                catch (final NumberFormatException ex)
+                {
+                    ledger.arrived(null, 550, ledger.now());
+                }
+            }
+            return "550 5.1.1 <" + address + ">: Recipient address rejected: User unknown";
+        }
+        recipients.add(address);
+        return "250 2.1.5 Ok";
+    }
+
+    private String verdict(final String sender, final List<String> recipients, final Message message)
     {
         final long at = ledger.now();
         if (sender != null && sender.isEmpty())
         {
-            ledger.bounce();
+            ledger.bounce(recipients);
             return "250 2.0.0 Ok: bounce taken";
         }
         if (message.malware)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -32,7 +33,9 @@ class FloodTrafficTest
         }
         assertThat(sources).hasSize(2_000);
         assertThat(perNetwork).hasSize(8).allSatisfy((network, count) -> assertThat(count).isEqualTo(250));
-        assertThat(traffic.legitSource(3)).isEqualTo("127.32.3.1");
+        assertThat(traffic.legitSource(0)).as("the partner: addresses .1, .2, ... of one /24 of its own")
+            .isEqualTo("127.32.0.1");
+        assertThat(traffic.legitSource(19)).isEqualTo("127.32.0.20");
     }
 
     @Test
@@ -75,8 +78,68 @@ class FloodTrafficTest
     }
 
     @Test
+    void shouldMakeTheSnowshoeFloodPlausibleDistinctSendersFromManyDomainsToRealMailboxesWithTheMarker()
+    {
+        final FloodTraffic snowshoe = new FloodTraffic(ScenarioOptions.parse("--out", "/tmp/unused", "--scenarios",
+            "snowshoe"));
+        final Set<String> senders = new HashSet<>();
+        final Set<String> domains = new HashSet<>();
+        for (int m = 0; m < 20_000; m++)
+        {
+            final String sender = snowshoe.floodSender(m);
+            senders.add(sender);
+            domains.add(sender.substring(sender.indexOf('@') + 1));
+            assertThat(sender).doesNotEndWith("@protected.example").isNotEqualTo(snowshoe.floodRecipient(m));
+            assertThat(FloodTraffic.isLegitSender(sender)).isFalse();
+        }
+        assertThat(senders).as("every message its own sender").hasSize(20_000);
+        assertThat(domains.size()).as("many domains").isGreaterThan(500);
+        assertThat(snowshoe.floodRecipient(42)).isEqualTo(snowshoe.legitRecipient(42));
+        assertThat(new String(snowshoe.floodMessage(42), StandardCharsets.US_ASCII))
+            .contains("From: <" + snowshoe.floodSender(42) + ">", FloodTraffic.MALWARE_HEADER + ":");
+    }
+
+    @Test
+    void shouldSendUnknownUserMailFromASenderOfItsOwnSoEachDsnNamesItsMessage()
+    {
+        final FloodTraffic unknown = new FloodTraffic(ScenarioOptions.parse("--out", "/tmp/unused", "--scenarios",
+            "unknown-users"));
+        assertThat(FloodTraffic.returnSender(17)).isEqualTo("returns-17@partner.example");
+        assertThat(FloodTraffic.isLegitSender(FloodTraffic.returnSender(17))).isTrue();
+        assertThat(unknown.unknownRecipient(17)).isEqualTo("nosuchuser-17@protected.example");
+        assertThat(new String(unknown.unknownUserMessage(17), StandardCharsets.US_ASCII))
+            .contains("X-Bench-Id: legit-17", "From: <returns-17@partner.example>").doesNotContain(FloodTraffic.MALWARE_HEADER);
+    }
+
+    @Test
+    void shouldRunEveryScenarioAtTheDefaultsUnlessBucketsAreOpenedExplicitly()
+    {
+        final ScenarioOptions defaults = ScenarioOptions.parse("--out", "x");
+        assertThat(defaults.scenarios()).containsExactly(Scenario.SPOOFED, Scenario.SNOWSHOE, Scenario.UNKNOWN_USERS);
+        assertThat(defaults.openBuckets()).isFalse();
+        assertThat(defaults.forScenario(Scenario.UNKNOWN_USERS).floodKind()).isEqualTo(Scenario.SNOWSHOE);
+        assertThat(defaults.forScenario(Scenario.UNKNOWN_USERS).unknownUserMessages()).isEqualTo(50);
+        assertThat(defaults.forScenario(Scenario.SNOWSHOE).unknownUserMessages()).isZero();
+        assertThat(new SluiceSystem(defaults, List.of("sluice-daemon"), Path.of("/tmp/unused")).changedFromDefaults())
+            .as("nothing beyond what a new user must set").isEmpty();
+
+        final ScenarioOptions tuned = ScenarioOptions.parse("--out", "x", "--open-buckets", "--scenarios", "snowshoe,spoofed",
+            "--upstream-rate", "500");
+        assertThat(tuned.scenarios()).containsExactly(Scenario.SNOWSHOE, Scenario.SPOOFED);
+        assertThat(new SluiceSystem(tuned, List.of("sluice-daemon"), Path.of("/tmp/unused")).changedFromDefaults())
+            .contains("drain.routes=default:500:20,notifications:20:5", "admission.network.ratePerSecond=1000000",
+                "admission.tenant.burst=1000000");
+    }
+
+    @Test
     void shouldRefuseBadOptionsNamingTheOptionAndTheValue()
     {
+        assertThatThrownBy(() -> ScenarioOptions.parse("--out", "x", "--scenarios", "spoofed,ddos"))
+            .hasMessage("--scenarios ddos: expected spoofed, snowshoe or unknown-users");
+        assertThatThrownBy(() -> ScenarioOptions.parse("--out", "x", "--unknown-users-flood", "unknown-users"))
+            .hasMessageContaining("expected spoofed or snowshoe");
+        assertThatThrownBy(() -> ScenarioOptions.parse("--out", "x", "--legit-sources", "251"))
+            .hasMessageContaining("--legit-sources 251");
         assertThatThrownBy(() -> ScenarioOptions.parse("--out", "x", "--flood", "ten"))
             .hasMessage("--flood ten: expected a whole number");
         assertThatThrownBy(() -> ScenarioOptions.parse("--out", "x", "--flood-sources", "3000", "--flood-networks", "8"))

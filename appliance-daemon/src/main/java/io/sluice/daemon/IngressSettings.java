@@ -1,4 +1,4 @@
-package io.sluice.ingress;
+package io.sluice.daemon;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.sluice.admission.Cidr;
-import io.sluice.daemon.DaemonSettings;
+import io.sluice.ingress.EnvelopeRules;
+import io.sluice.ingress.IngressContext;
+import io.sluice.ingress.SourcePolicy;
+import io.sluice.net.Cidr;
 
 /**
  * Maps the {@code smtp.*}, {@code relay.*} and {@code tenant.*} settings (and {@code admission.blockedSenders}, refused

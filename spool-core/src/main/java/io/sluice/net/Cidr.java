@@ -1,4 +1,4 @@
-package io.sluice.admission;
+package io.sluice.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -64,7 +64,7 @@ public final class Cidr
     }
 
     /** @return the address bytes if {@code text} is a literal IPv4 or IPv6 address, else null; never a DNS lookup. */
-    static byte[] literal(final String text)
+    public static byte[] literal(final String text)
     {
         if (text.isEmpty())
         {
@@ -128,7 +128,7 @@ public final class Cidr
     }
 
     /** @return a copy of the network's address bytes, host bits clear. */
-    byte[] networkBytes()
+    public byte[] networkBytes()
     {
         return network.clone();
     }
