@@ -85,6 +85,20 @@ class BounceDaemonTest
             settings.put("admission." + kind + ".recipientsPerSecond", "100000");
             settings.put("admission." + kind + ".recipientBurst", "100000");
         }
+        // Since issue 12 a spoof is refused in-session by default and five of them demote their network; this test is
+        // about what the bounce policy does with spoofs that were accepted, so it keeps them (SUSPECT), opens the
+        // unknown and suspect class buckets and the suspect lane's 1/s, and lets no reputation demote the flood.
+        settings.put("admission.spoof.defaultAction", "SUSPECT");
+        settings.put("drain.laneRates", "bounces:10");
+        settings.put("admission.reputation.demoteAfter", "1000000");
+        for (final String sourceClass : List.of("unknown", "suspect"))
+        {
+            for (final String kind : List.of("ip", "network"))
+            {
+                settings.put("admission.class." + sourceClass + "." + kind + ".ratePerSecond", "100000");
+                settings.put("admission.class." + sourceClass + "." + kind + ".burst", "100000");
+            }
+        }
         return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, settings)));
     }
 

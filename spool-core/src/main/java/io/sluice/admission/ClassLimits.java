@@ -50,7 +50,8 @@ final class ClassLimits
     /**
      * @param pressure how close the spool is to backpressure: the larger of backlog over its high watermark and
      *                 projected delay over its bound, 0 when idle, 1 at the watermark.
-     * @return whether mail of this class is tempfailed at this pressure (above its tier's share): suspect first, then unknown (demoted mail is refused at any pressure);
+     * @return whether mail of this class is tempfailed at this pressure (above its tier's share): suspect first,
+     *         then unknown (demoted mail is refused at any pressure);
      *         clean and trusted mail are left to the watermark and hard limit themselves.
      */
     boolean pressureCut(final SourceClass sourceClass, final double pressure)

@@ -140,6 +140,10 @@ final class ReputationTable
                     if (cursor == null || !cursor.hasNext())
                     {
                         cursor = entries.values().iterator();
+                        if (!cursor.hasNext())
+                        {
+                            return;
+                        }
                     }
                     final ReputationEntry candidate = cursor.next();
                     final double weight = candidate == keep ? Double.MAX_VALUE : candidate.weight(nowMillis, halfLifeMs);

@@ -65,7 +65,7 @@ public final class DrainContext
      * DSNs can never take the route's whole rate (backscatter can double a gateway's load).
      */
     public static final String LANE_RATES = "drain.laneRates";
-    public static final String DEFAULT_LANE_RATES = "bounces:10";
+    public static final String DEFAULT_LANE_RATES = "bounces:10,suspect:1";
 
     /** Every tenant's egress limit in messages per second, across routes and lanes; 0 for none. */
     public static final String TENANT_RATE_PER_SEC = "drain.tenantRatePerSec";

@@ -46,7 +46,8 @@ class AdmissionContextTest
         assertThat(context.reputation().limit(SourceClass.UNKNOWN, KeyKind.NETWORK)).isEqualTo(new Limit(10, 200));
         assertThat(context.reputation().limit(SourceClass.CLEAN, KeyKind.NETWORK)).isEqualTo(new Limit(50, 1000));
         assertThat(context.limit(KeyKind.SENDER_DOMAIN, Traffic.CONNECTIONS)).isEqualTo(Limit.UNLIMITED);
-        assertThat(context.spoofDefaultAction()).as("a spoof is refused in-session, not forwarded").isEqualTo(SpoofVerdict.REFUSE);
+        assertThat(context.spoofDefaultAction()).as("a spoof is refused in-session, not forwarded")
+            .isEqualTo(SpoofVerdict.REFUSE);
         assertThat(context.protectedDomainActions()).isEmpty();
         assertThat(context.blockedNetworks()).isEmpty();
     }

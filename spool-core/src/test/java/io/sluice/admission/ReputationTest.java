@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetAddress;
 import java.time.Duration;
 
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import io.sluice.testing.TestClock;
@@ -105,7 +106,7 @@ class ReputationTest
         assertThat(admission.classOf(ip(FLOOD + 1), false)).isEqualTo(SourceClass.DEMOTED);
 
         clock.advance(Duration.ofHours(12));
-        assertThat(admission.reputation(FLOOD + "0/24").bad()).as("one half-life").isCloseTo(4.0, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(admission.reputation(FLOOD + "0/24").bad()).as("one half-life").isCloseTo(4.0, Offset.offset(0.01));
         assertThat(admission.classOf(ip(FLOOD + 1), false)).isEqualTo(SourceClass.UNKNOWN);
     }
 
@@ -162,5 +163,23 @@ class ReputationTest
             admission.learn(relay, ReputationEvent.POLICY_REJECTION);
         }
         assertThat(admission.classOf(relay, false)).isEqualTo(SourceClass.DEMOTED);
+    }
+
+    @Test
+    void shouldStayBoundedAndDropTheLeastInformativeFirst()
+    {
+        final AdmissionContext context = quietContext(clock);
+        context.reputation().maxKeys(16);
+        admission = Admission.open(context, new TestPressure());
+        for (int i = 0; i < 20; i++)
+        {
+            admission.learn(ip(FLOOD + 1), ReputationEvent.SPOOF);
+        }
+        for (int i = 2; i <= 100; i++)
+        {
+            admission.learn(ip(PARTNER + i), ReputationEvent.REFUSED_COMMAND);
+        }
+        assertThat(admission.reputationKeys()).isLessThanOrEqualTo(17);
+        assertThat(admission.classOf(ip(FLOOD + 1), false)).as("the heaviest entry is kept").isEqualTo(SourceClass.DEMOTED);
     }
 }

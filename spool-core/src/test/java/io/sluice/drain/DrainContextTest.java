@@ -32,7 +32,7 @@ class DrainContextTest
             new LaneSpec("notifications", true, 0, 0),
             new LaneSpec("mail", false, 16, 0),
             new LaneSpec("bounces", false, 4, 10),
-            new LaneSpec("suspect", false, 1, 0));
+            new LaneSpec("suspect", false, 1, 1));
         assertThat(context.routeTable().route("any", "notifications")).isEqualTo("notifications");
         assertThat(context.routeTable().route("any", "mail")).isEqualTo("default");
         assertThat(context.retryInitialMs()).isEqualTo(60_000);

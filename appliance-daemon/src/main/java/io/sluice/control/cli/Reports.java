@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -221,55 +222,34 @@ final class Reports
     static Report top(final String[] sources, final String[] reputations)
     {
         final List<String> text = new ArrayList<>();
-        final List<Object> busiest = new ArrayList<>();
         text.add(String.format("%-14s %-40s %8s", "kind", "source", "recent"));
-        for (final String source : sources)
-        {
-            final Matcher matcher = TOP.matcher(source);
-            if (matcher.matches())
+        final List<Object> busiest = rows(sources, TOP, text, m -> String.format("%-14s %-40s %8s", m.group(1), m.group(2),
+            m.group(3)), m ->
             {
-                text.add(String.format("%-14s %-40s %8s", matcher.group(1), matcher.group(2), matcher.group(3)));
                 final Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("kind", matcher.group(1));
-                entry.put("key", matcher.group(2));
-                entry.put("recentMessages", Long.parseLong(matcher.group(3)));
-                busiest.add(entry);
-            }
-            else
-            {
-                text.add(source);
-                busiest.add(Map.of("line", source));
-            }
-        }
+                entry.put("kind", m.group(1));
+                entry.put("key", m.group(2));
+                entry.put("recentMessages", Long.parseLong(m.group(3)));
+                return entry;
+            });
         if (sources.length == 0)
         {
             text.add("(no recent traffic)");
         }
         text.add("");
         text.add(String.format("%-40s %-8s %9s  %s", "reputation, worst first", "class", "score", "why"));
-        final List<Object> worst = new ArrayList<>();
-        for (final String reputation : reputations)
-        {
-            final Matcher matcher = REPUTATION.matcher(reputation);
-            if (matcher.matches())
+        final List<Object> worst = rows(reputations, REPUTATION, text, m -> String.format("%-40s %-8s %9s  %s",
+            m.group(1), m.group(2), m.group(3), m.group(6)), m ->
             {
-                text.add(String.format("%-40s %-8s %9s  %s", matcher.group(1), matcher.group(2), matcher.group(3),
-                    matcher.group(6)));
                 final Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("key", matcher.group(1));
-                entry.put("class", matcher.group(2));
-                entry.put("score", Double.parseDouble(matcher.group(3)));
-                entry.put("cleanPoints", Double.parseDouble(matcher.group(4)));
-                entry.put("badPoints", Double.parseDouble(matcher.group(5)));
-                entry.put("why", matcher.group(6));
-                worst.add(entry);
-            }
-            else
-            {
-                text.add(reputation);
-                worst.add(Map.of("line", reputation));
-            }
-        }
+                entry.put("key", m.group(1));
+                entry.put("class", m.group(2));
+                entry.put("score", Double.parseDouble(m.group(3)));
+                entry.put("cleanPoints", Double.parseDouble(m.group(4)));
+                entry.put("badPoints", Double.parseDouble(m.group(5)));
+                entry.put("why", m.group(6));
+                return entry;
+            });
         if (reputations.length == 0)
         {
             text.add("(no reputation learnt yet)");
@@ -278,6 +258,31 @@ final class Reports
         json.put("busiest", busiest);
         json.put("worstReputations", worst);
         return new Report(text, json);
+    }
+
+    /**
+     * Adds a text row per line to {@code text} and returns the JSON entries; a line that does not match the pattern
+     * (a daemon of another version) is shown as it is.
+     */
+    private static List<Object> rows(final String[] lines, final Pattern pattern, final List<String> text,
+        final Function<Matcher, String> row, final Function<Matcher, Map<String, Object>> entry)
+    {
+        final List<Object> json = new ArrayList<>();
+        for (final String line : lines)
+        {
+            final Matcher matcher = pattern.matcher(line);
+            if (matcher.matches())
+            {
+                text.add(row.apply(matcher));
+                json.add(entry.apply(matcher));
+            }
+            else
+            {
+                text.add(line);
+                json.add(Map.of("line", line));
+            }
+        }
+        return json;
     }
 
     private static Map<String, Object> limit(final double ratePerSecond, final long burst)

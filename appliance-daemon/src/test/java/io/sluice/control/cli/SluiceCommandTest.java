@@ -190,10 +190,11 @@ class SluiceCommandTest
         serve(new JmxContext());
         final Outcome text = sluice("limits");
         assertThat(text.exit()).as(text.err()).isZero();
-        assertThat(text.out()).containsPattern("ip\\s+2\\.00\\s+60").contains("blocks                     none");
+        // The shipped address limit, a ceiling over every class since issue 12 (was 2/s, 60).
+        assertThat(text.out()).containsPattern("ip\\s+20\\.00\\s+200").contains("blocks                     none");
         final JsonNode json = JSON.readTree(sluice("--json", "limits").out());
-        assertThat(json.at("/defaults/IP/ratePerSecond").asDouble()).isEqualTo(2.0);
-        assertThat(json.at("/defaults/IP/burst").asLong()).isEqualTo(60);
+        assertThat(json.at("/defaults/IP/ratePerSecond").asDouble()).isEqualTo(20.0);
+        assertThat(json.at("/defaults/IP/burst").asLong()).isEqualTo(200);
         assertThat(json.get("blocks").isEmpty()).isTrue();
     }
 
