@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The README and {@code docs/} as a reader meets them: the README stays a front door (at most 10 KB) whose test command
  * is the one CI runs, every relative link in the manual reaches a file (and a heading, when it names one), the
- * hand-written configuration reference lists every key of the embedded defaults with that default, and nothing in the
+ * hand-written configuration reference lists every key of the embedded defaults with that default (rows, and the
+ * admission kind and class matrices), and nothing in the
  * repository's text points at notes outside it, which its users never see.
  */
 class DocumentationTest
@@ -46,6 +47,10 @@ class DocumentationTest
     /** The admission bucket matrix: a kind, then rate / burst for connections, messages and recipients. */
     private static final Pattern BUCKET_ROW = Pattern.compile(
         "^\\| `(ip|network|senderDomain|tenant|global)` \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\|$", Pattern.MULTILINE);
+    /** The admission class matrix: a class, then rate / burst of its address and network buckets. */
+    private static final Pattern CLASS_ROW = Pattern.compile(
+        "^\\| `(clean|unknown|suspect)` \\| ([^|]+) \\| ([^|]+) \\|$", Pattern.MULTILINE);
+    private static final String[] CLASS_COLUMNS = {"ip", "network"};
     private static final String[][] BUCKET_COLUMNS =
         {{"connectionsPerSecond", "connectionBurst"}, {"ratePerSecond", "burst"}, {"recipientsPerSecond", "recipientBurst"}};
     private static final Set<String> TEXT = Set.of(".md", ".java", ".properties", ".sh", ".xml", ".service", ".conf");
@@ -104,6 +109,17 @@ class DocumentationTest
                         documented.put("admission." + buckets.group(1) + "." + BUCKET_COLUMNS[column][i], rateAndBurst[i]);
                     }
                 }
+            }
+        }
+        final Matcher classes = CLASS_ROW.matcher(reference);
+        while (classes.find())
+        {
+            for (int column = 0; column < CLASS_COLUMNS.length; column++)
+            {
+                final String[] rateAndBurst = classes.group(column + 2).trim().replace(",", "").split(" / ");
+                final String prefix = "admission.class." + classes.group(1) + "." + CLASS_COLUMNS[column];
+                documented.put(prefix + ".ratePerSecond", rateAndBurst[0]);
+                documented.put(prefix + ".burst", rateAndBurst[1]);
             }
         }
         final List<String> wrong = new ArrayList<>();

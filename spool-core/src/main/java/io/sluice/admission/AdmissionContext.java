@@ -98,7 +98,7 @@ public final class AdmissionContext
     /**
      * What a spoof of a protected domain (or sender equal to recipient) gets when its domain names none. REFUSE by
      * default: accepted spoofs went on to the provider, which refused them as policy violations charged to the
-     * appliance's account (incident 000's suspension); a 550 in-session costs nobody anything.
+     * appliance's account (the road to a suspended account); a 550 in-session costs nobody anything.
      */
     public static final String SPOOF_DEFAULT_ACTION = "admission.spoof.defaultAction";
     public static final SpoofVerdict DEFAULT_SPOOF_DEFAULT_ACTION = SpoofVerdict.REFUSE;

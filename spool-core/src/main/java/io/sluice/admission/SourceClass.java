@@ -21,7 +21,7 @@ public enum SourceClass
     CLEAN,
     /** No history worth the name: a new partner and a new flood look alike until the first outcomes are in. */
     UNKNOWN,
-    /** The spoof pattern (incident 001) where its action keeps the mail: the low-rate suspect lane. */
+    /** The spoof pattern (forged senders) where its action keeps the mail: the low-rate suspect lane. */
     SUSPECT,
     /**
      * A source or network with a bad record (policy rejections, spoofs, unknown users): every message tempfailed
