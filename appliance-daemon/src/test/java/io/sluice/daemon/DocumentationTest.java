@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * The README and {@code docs/} as a reader meets them: the README stays a front door (at most 10 KB) whose test command
  * is the one CI runs, every relative link in the manual reaches a file (and a heading, when it names one), the
  * hand-written configuration reference lists every key of the embedded defaults with that default (rows, and the
- * admission kind and class matrices), and nothing in the
- * repository's text points at notes outside it, which its users never see.
+ * admission kind and class matrices), and nothing in the repository's text points at notes outside it, which its users
+ * never see.
  */
 class DocumentationTest
 {
