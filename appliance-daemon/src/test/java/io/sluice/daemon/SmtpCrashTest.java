@@ -53,8 +53,8 @@ class SmtpCrashTest
     private static final String BODY = "x".repeat(2000);
     /**
      * Each round kills after between these many {@code 250}s (the upper bound exclusive): at least two per session on
-     * average, so every round has acknowledged messages to check; at most about what the old 0.5-2 s window after
-     * start-up let through on an idle machine, so an idle run takes as long as before.
+     * average, so every round has acknowledged messages to check and the loop's "more than 5 per kill" holds; at most a
+     * couple of hundred 2 kB messages, so a round's flood stays about as short as the old 0.5-2.5 s window.
      */
     private static final int MIN_ACKS_BEFORE_KILL = 2 * SENDERS;
     private static final int MAX_ACKS_BEFORE_KILL = 200;
