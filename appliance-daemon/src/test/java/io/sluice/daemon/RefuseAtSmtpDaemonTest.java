@@ -19,7 +19,9 @@ import io.sluice.admission.AdmissionCounter;
 import io.sluice.bounce.BounceCounter;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.ConsoleClient;
+import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.SmtpTestClient;
+import io.sluice.spool.SpoolAwait;
 import io.sluice.spool.SpoolCounter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,13 +37,13 @@ class RefuseAtSmtpDaemonTest
     @TempDir
     Path dir;
 
-    private SluiceDaemon start(final Path recipients) throws IOException
+    private SluiceDaemon.Configuration configuration(final Path recipients) throws IOException
     {
-        return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, Map.of(
+        return SluiceDaemon.Configuration.of(DaemonSettings.load(null, Map.of(
             "spool.directory", dir.resolve("spool").toString(),
             "smtp.listen", "127.0.0.1:0",
             "relay.domains", "relay.test",
-            "relay.localRecipients", recipients.toString()))));
+            "relay.localRecipients", recipients.toString())));
     }
 
     private static String rcpt(final SluiceDaemon daemon, final String from, final String to) throws IOException
@@ -60,7 +62,8 @@ class RefuseAtSmtpDaemonTest
     {
         final Path recipients = dir.resolve("recipients");
         Files.write(recipients, List.of("alice@relay.test"));
-        try (SluiceDaemon daemon = start(recipients);
+        final SluiceDaemon.Configuration configuration = configuration(recipients);
+        try (SluiceDaemon daemon = SluiceDaemon.start(configuration);
              JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
         {
             final MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
@@ -69,14 +72,19 @@ class RefuseAtSmtpDaemonTest
 
             Files.write(recipients, List.of("alice@relay.test", "bob@relay.test"));
             Files.setLastModifiedTime(recipients, FileTime.from(Instant.now().plusSeconds(5)));
-            // The maintenance thread looks at the file every 2 s; a few SMTP tries, well inside the connection limits.
-            String reply = "";
-            for (int attempt = 0; attempt < 20 && !reply.startsWith("250"); attempt++)
+            // The maintenance thread looks at the file every 2 s: wait for the rules the sessions read to take the
+            // edit (no SMTP tries meanwhile, so the connection limits stay out of it), then prove it over SMTP.
+            final EnvelopeRules rules = configuration.sources().rules();
+            try
             {
-                Thread.sleep(500);
-                reply = rcpt(daemon, "a@outside.test", "bob@relay.test");
+                SpoolAwait.until(() -> !rules.isUnknownRecipient("bob@relay.test"), 30_000);
             }
-            assertThat(reply).as("the edited file in force without a restart").startsWith("250 2.1.5");
+            catch (final AssertionError notReloaded)
+            {
+                throw new AssertionError("relay.localRecipients edit not picked up within 30 s", notReloaded);
+            }
+            assertThat(rcpt(daemon, "a@outside.test", "bob@relay.test")).as("the edited file in force without a restart")
+                .startsWith("250 2.1.5");
 
             mbeans.invoke(ControlPlane.name("Bounces"), "blockSender", new Object[] {"@spam.test"},
                 new String[] {"java.lang.String"});
@@ -93,7 +101,7 @@ class RefuseAtSmtpDaemonTest
             assertThat(daemon.bounces().policy().counters().get(BounceCounter.DECISIONS)).isZero();
         }
 
-        try (SluiceDaemon daemon = start(recipients);
+        try (SluiceDaemon daemon = SluiceDaemon.start(configuration(recipients));
              JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
         {
             assertThat(rcpt(daemon, "x@spam.test", "alice@relay.test")).as("still blocked after a restart")

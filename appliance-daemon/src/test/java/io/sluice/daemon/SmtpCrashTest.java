@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,6 +51,13 @@ class SmtpCrashTest
     /** Delivery connections of the default route: each can lose one reply per kill, the at-least-once case. */
     private static final int DELIVERY_CONNECTIONS = 4;
     private static final String BODY = "x".repeat(2000);
+    /**
+     * Each round kills after between these many {@code 250}s (the upper bound exclusive): at least two per session on
+     * average, so every round has acknowledged messages to check and the loop's "more than 5 per kill" holds; at most a
+     * couple of hundred 2 kB messages, so a round's flood stays about as short as the old 0.5-2.5 s window.
+     */
+    private static final int MIN_ACKS_BEFORE_KILL = 2 * SENDERS;
+    private static final int MAX_ACKS_BEFORE_KILL = 200;
 
     @TempDir
     Path dir;
@@ -66,27 +75,7 @@ class SmtpCrashTest
                 "--set", "admission.ip.burst=1000000", "--set", "admission.ip.ratePerSecond=100000",
                 "--set", "admission.network.burst=1000000", "--set", "admission.network.ratePerSecond=100000"))
             {
-                SpoolAwait.until(() -> daemon.lines().stream().anyMatch(l -> l.contains("sluice started")) || !daemon.isAlive(),
-                    60_000);
-                final String started =
-                    daemon.lines().stream().filter(l -> l.contains("sluice started")).findFirst().orElseThrow();
-                final Matcher port = Pattern.compile("SMTP on /127\\.0\\.0\\.1:(\\d+)").matcher(started);
-                assertThat(port.find()).isTrue();
-                final InetSocketAddress address = new InetSocketAddress("127.0.0.1", Integer.parseInt(port.group(1)));
-                final List<Thread> senders = new ArrayList<>();
-                for (int s = 0; s < 8; s++)
-                {
-                    final String prefix = "r" + round + "s" + s;
-                    final Thread sender = new Thread(() -> send(address, prefix, acknowledged), prefix);
-                    sender.start();
-                    senders.add(sender);
-                }
-                Thread.sleep(ThreadLocalRandom.current().nextInt(500, 2_000));
-                daemon.kill9();
-                for (final Thread sender : senders)
-                {
-                    sender.join(30_000);
-                }
+                floodAndKill(daemon, smtpAddress(daemon), round, acknowledged);
             }
             verify(spool, acknowledged, round);
         }
@@ -118,22 +107,7 @@ class SmtpCrashTest
             {
                 try (ChildJvm daemon = startDaemon(spool, sink))
                 {
-                    final InetSocketAddress address = smtpAddress(daemon);
-                    final List<Thread> senders = new ArrayList<>();
-                    for (int s = 0; s < SENDERS; s++)
-                    {
-                        final String prefix = "r" + round + "s" + s;
-                        final Thread sender = new Thread(() -> send(address, prefix, acknowledged), prefix);
-                        sender.start();
-                        senders.add(sender);
-                    }
-                    // Anywhere from mid-start-up of the flood to well into the drain.
-                    Thread.sleep(ThreadLocalRandom.current().nextInt(300, 2_500));
-                    daemon.kill9();
-                    for (final Thread sender : senders)
-                    {
-                        sender.join(30_000);
-                    }
+                    floodAndKill(daemon, smtpAddress(daemon), round, acknowledged);
                 }
             }
             // The last restart: no more load and no more kills; let it drain.
@@ -233,7 +207,50 @@ class SmtpCrashTest
         return new InetSocketAddress("127.0.0.1", Integer.parseInt(port.group(1)));
     }
 
-    private static void send(final InetSocketAddress address, final String prefix, final Map<Long, String> acknowledged)
+    /**
+     * Floods the daemon from {@link #SENDERS} sessions and kills it with {@code kill -9} once a random number of
+     * {@code 250}s has come back in this round, with the sessions still sending. The kill moment is counted in
+     * acknowledged messages, not in time since "sluice started": on a loaded machine a freshly started daemon JVM can
+     * take seconds to answer its first command, and a kill before any {@code 250} would prove nothing.
+     */
+    private static void floodAndKill(final ChildJvm daemon, final InetSocketAddress address, final int round,
+        final Map<Long, String> acknowledged) throws IOException, InterruptedException
+    {
+        final AtomicInteger acknowledgedThisRound = new AtomicInteger();
+        final int acksBeforeKill = ThreadLocalRandom.current().nextInt(MIN_ACKS_BEFORE_KILL, MAX_ACKS_BEFORE_KILL);
+        final List<Thread> senders = new ArrayList<>();
+        for (int s = 0; s < SENDERS; s++)
+        {
+            final String prefix = "r" + round + "s" + s;
+            final Thread sender = new Thread(() -> send(address, prefix, (id, tag) ->
+            {
+                acknowledged.put(id, tag);
+                acknowledgedThisRound.incrementAndGet();
+            }), prefix);
+            sender.start();
+            senders.add(sender);
+        }
+        try
+        {
+            SpoolAwait.until(() -> acknowledgedThisRound.get() >= acksBeforeKill || !daemon.isAlive()
+                || senders.stream().noneMatch(Thread::isAlive), 180_000);
+        }
+        catch (final AssertionError tooSlow)
+        {
+            throw new AssertionError("round " + round + ": " + acknowledgedThisRound.get() + " of " + acksBeforeKill
+                + " messages acknowledged before the kill", tooSlow);
+        }
+        assertThat(daemon.isAlive()).as("round %d: the daemon died by itself: %s", round, daemon.lines()).isTrue();
+        assertThat(acknowledgedThisRound.get()).as("round %d: every session ended before the kill", round)
+            .isGreaterThanOrEqualTo(acksBeforeKill);
+        daemon.kill9();
+        for (final Thread sender : senders)
+        {
+            sender.join(30_000);
+        }
+    }
+
+    private static void send(final InetSocketAddress address, final String prefix, final BiConsumer<Long, String> acknowledged)
     {
         try (Socket socket = new Socket())
         {
@@ -262,7 +279,7 @@ class SmtpCrashTest
                 final Matcher queued = QUEUED.matcher(reply);
                 if (queued.matches())
                 {
-                    acknowledged.put(QueueIds.parse(queued.group(1)), tag);
+                    acknowledged.accept(QueueIds.parse(queued.group(1)), tag);
                 }
             }
         }

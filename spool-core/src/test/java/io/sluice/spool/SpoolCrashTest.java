@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,6 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SpoolCrashTest
 {
+    /** At least this many appends acknowledged in a round before its kill: with 5 kills, more than one per kill. */
+    private static final int MIN_ACKS_BEFORE_KILL = 10;
+    /** About twice the ~230 a round the old 50-700 ms window let through here at load 12, so a round stays short. */
+    private static final int MAX_ACKS_BEFORE_KILL = 400;
+
     @TempDir
     Path dir;
 
@@ -60,9 +66,12 @@ class SpoolCrashTest
         {
             try (ChildJvm child = ChildJvm.start(CrashingAppender.class, dir.toString(), "r" + round))
             {
-                SpoolAwait.until(() -> !child.lines().isEmpty() || !child.isAlive(), 60_000);
-                assertThat(child.isAlive()).as("child died by itself in round %d", round).isTrue();
-                Thread.sleep(ThreadLocalRandom.current().nextInt(50, 700));
+                // The kill moment is counted in durable appends, not in time since the JVM started: on a loaded
+                // machine the child may spend seconds opening the spool, and a kill before the first append proves
+                // nothing. Anywhere from its first few promises to a few hundred, with appends still in flight.
+                final int acksBeforeKill = ThreadLocalRandom.current().nextInt(MIN_ACKS_BEFORE_KILL, MAX_ACKS_BEFORE_KILL);
+                SpoolAwait.until(() -> acknowledged(child) >= acksBeforeKill || !child.isAlive(), 120_000);
+                assertThat(child.isAlive()).as("child died by itself in round %d: %s", round, tail(child)).isTrue();
                 child.kill9();
                 totalAcks += record(child, promises);
             }
@@ -73,6 +82,17 @@ class SpoolCrashTest
             kills, totalAcks, finished);
         assertThat(finished).as("some messages were finished before a kill").isPositive();
         assertThat(totalAcks).as("the children acknowledged mail before each kill").isGreaterThan(kills);
+    }
+
+    private static long acknowledged(final ChildJvm child)
+    {
+        return child.lines().stream().filter(line -> line.startsWith("A ")).count();
+    }
+
+    private static List<String> tail(final ChildJvm child)
+    {
+        final List<String> lines = child.lines();
+        return lines.subList(Math.max(0, lines.size() - 20), lines.size());
     }
 
     private static boolean finished(final Set<Integer> recipients)
