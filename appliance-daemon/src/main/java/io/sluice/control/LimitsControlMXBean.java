@@ -100,8 +100,10 @@ public interface LimitsControlMXBean
     String[] topSources(@Description(value = "how many, 1 to 10000", name = "count") int count);
 
     @Description("The addresses and networks with the worst reputation first: key, class, score, clean and bad points, why")
+    @Requires(Role.MONITOR)
     String[] worstReputations(@Description(value = "how many, 1 to 10000", name = "count") int count);
 
     @Description("One address's or network's reputation: key, class, score, clean and bad points, why")
+    @Requires(Role.MONITOR)
     String reputation(@Description(value = "an address, or a network such as 198.51.100.0/24", name = "key") String key);
 }

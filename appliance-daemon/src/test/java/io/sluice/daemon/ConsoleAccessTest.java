@@ -34,7 +34,7 @@ class ConsoleAccessTest
 {
     /** Every io.sluice operation and setter by the role it needs; a new one fails this test until it is placed here. */
     private static final Set<String> MONITOR_OPERATIONS = Set.of("op:Limits.listOverrides", "op:Limits.listBlocks",
-        "op:Limits.topSources");
+        "op:Limits.topSources", "op:Limits.reputation", "op:Limits.worstReputations");
     private static final Set<String> ADMIN_OPERATIONS = Set.of("op:Tenants.purge");
     private static final Set<String> OPERATOR_OPERATIONS = Set.of(
         "op:Spool.pauseIngress", "op:Spool.resumeIngress", "op:Spool.pauseDrain", "op:Spool.resumeDrain",
