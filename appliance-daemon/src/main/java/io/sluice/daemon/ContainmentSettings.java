@@ -5,6 +5,7 @@ import java.time.Clock;
 
 import io.sluice.containment.ContainmentContext;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.net.SourceNetworks;
 import io.sluice.spool.SpoolContext;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -32,7 +33,6 @@ final class ContainmentSettings
     static ContainmentContext context(final DaemonSettings settings, final Clock clock, final NanoClock nanoClock)
     {
         final String stateFile = settings.string(ContainmentContext.STATE_FILE);
-        final String sending = settings.string(ContainmentContext.SENDING_NETWORKS);
         return new ContainmentContext()
             .clock(clock)
             .nanoClock(nanoClock)
@@ -48,7 +48,7 @@ final class ContainmentSettings
             .minVerdicts(settings.longValue(ContainmentContext.MIN_VERDICTS))
             .exemptTenants(settings.string(ContainmentContext.EXEMPT_TENANTS))
             .ignoredLanes(settings.string(ContainmentContext.IGNORED_LANES))
-            .sendingNetworks(sending.isBlank() ? settings.string(SourcePolicy.TRUSTED_NETWORKS) : sending)
+            .sendingNetworks(sendingNetworksList(settings))
             .stateFile(stateFile.isBlank()
                 ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("containment.state") : Path.of(stateFile))
             .operatorAddress(settings.string(ContainmentContext.OPERATOR_ADDRESS))
@@ -57,5 +57,18 @@ final class ContainmentSettings
             .notificationLane(settings.string(ContainmentContext.NOTIFICATION_LANE))
             .reportingMta(settings.string(ContainmentContext.REPORTING_MTA))
             .conclude();
+    }
+
+    /** @return {@code containment.sendingNetworks}, or {@code relay.trustedNetworks} when it is empty */
+    static String sendingNetworksList(final DaemonSettings settings)
+    {
+        final String sending = settings.string(ContainmentContext.SENDING_NETWORKS);
+        return sending.isBlank() ? settings.string(SourcePolicy.TRUSTED_NETWORKS) : sending;
+    }
+
+    /** @return the appliance's own sending networks, parsed (errors name {@code containment.sendingNetworks}) */
+    static SourceNetworks sendingNetworks(final DaemonSettings settings)
+    {
+        return SourceNetworks.parse(ContainmentContext.SENDING_NETWORKS, sendingNetworksList(settings));
     }
 }

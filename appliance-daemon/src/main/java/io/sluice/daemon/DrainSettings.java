@@ -38,6 +38,7 @@ final class DrainSettings
             .demotionLane(settings.string(DrainContext.DEMOTION_LANE))
             .demotionPolicyRejections(settings.intValue(DrainContext.DEMOTION_POLICY_REJECTIONS))
             .demotionNetworkPolicyRejections(settings.intValue(DrainContext.DEMOTION_NETWORK_POLICY_REJECTIONS))
+            .demotionExemptNetworks(ContainmentSettings.sendingNetworks(settings))
             .demotionDurationMs(settings.longValue(DrainContext.DEMOTION_DURATION_MS))
             .maxRecipientsPerDispatch(settings.intValue(DrainContext.MAX_RECIPIENTS_PER_DISPATCH))
             .inFlightTimeoutMs(settings.longValue(DrainContext.IN_FLIGHT_TIMEOUT_MS))

@@ -81,6 +81,37 @@ class InboundContainmentDaemonTest
         }
     }
 
+    /**
+     * Sends a flood source's {@code count} messages; a {@code 450 4.7.1} at MAIL FROM (its network demoted by the
+     * upstream's rejections of its earlier mail) is counted, not a failure. @return how many were accepted.
+     */
+    private static int sendFlood(final SluiceDaemon daemon, final String source, final int first, final int count)
+        throws IOException
+    {
+        int accepted = 0;
+        try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), source))
+        {
+            expect(client.reply(), "220");
+            expect(client.command("EHLO sender.example"), "250");
+            for (int i = first; i < first + count; i++)
+            {
+                final String mail = client.command("MAIL FROM:<news" + i + "@shop" + i + ".example>");
+                if (mail.startsWith("450 4.7.1"))
+                {
+                    expect(client.command("RSET"), "250");
+                    continue;
+                }
+                expect(mail, "250");
+                expect(client.command("RCPT TO:<malware" + i + "@relay.test>"), "250");
+                expect(client.command("DATA"), "354");
+                client.send("Subject: message " + i + "\r\n\r\nbody " + i + "\r\n.\r\n");
+                expect(client.reply(), "250 2.0.0");
+                accepted++;
+            }
+        }
+        return accepted;
+    }
+
     private long deliveredFrom(final String domain)
     {
         return upstream.received().stream().filter(r -> r.from().endsWith("@" + domain)).count();
@@ -92,17 +123,21 @@ class InboundContainmentDaemonTest
         try (SluiceDaemon daemon = start())
         {
             final Containment containment = daemon.containment();
-            // 400 flood messages from 40 addresses in 8 /24s, every one refused 554 5.7.1 after its data.
+            // 400 flood messages from 40 addresses in 8 /24s, every accepted one refused 554 5.7.1 after its data
+            // (admission tempfails a /24 once the upstream has refused a handful of its messages: those are not sent).
+            int accepted = 0;
             for (int source = 0; source < 40; source++)
             {
-                send(daemon, "127.0." + (10 + source % 8) + "." + (1 + source / 8), "news#@shop#.example",
-                    "malware#@relay.test", source * 10, 10);
+                accepted += sendFlood(daemon, "127.0." + (10 + source % 8) + "." + (1 + source / 8), source * 10, 10);
             }
-            SpoolAwait.until(() -> upstream.contentRejections() == 400 && daemon.spool().pendingCount() == 0, 60_000);
+            final int floodAccepted = accepted;
+            assertThat(floodAccepted).as("flood messages accepted").isPositive();
+            SpoolAwait.until(() -> upstream.contentRejections() == floodAccepted && daemon.spool().pendingCount() == 0,
+                60_000);
 
             assertThat(containment.evaluate()).as("no tenant held").isZero();
             assertThat(containment.state("default")).isEqualTo(TenantState.NORMAL);
-            assertThat(containment.counters().get(ContainmentCounter.INBOUND_NOT_COUNTED)).isEqualTo(400);
+            assertThat(containment.counters().get(ContainmentCounter.INBOUND_NOT_COUNTED)).isEqualTo(floodAccepted);
 
             // The legitimate partner's mail, after the flood: all of it leaves.
             send(daemon, PARTNER, "orders@partner.example", "user#@relay.test", 0, 20);

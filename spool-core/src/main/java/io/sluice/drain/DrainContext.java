@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.net.SourceNetworks;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
@@ -223,6 +224,7 @@ public final class DrainContext
     private String demotionLane = DEFAULT_DEMOTION_LANE;
     private int demotionPolicyRejections = DEFAULT_DEMOTION_POLICY_REJECTIONS;
     private int demotionNetworkPolicyRejections = DEFAULT_DEMOTION_NETWORK_POLICY_REJECTIONS;
+    private SourceNetworks demotionExemptNetworks = SourceNetworks.of(List.of());
     private long demotionDurationMs = DEFAULT_DEMOTION_DURATION_MS;
     private int maxRecipientsPerDispatch = DEFAULT_MAX_RECIPIENTS_PER_DISPATCH;
     private long inFlightTimeoutMs = DEFAULT_IN_FLIGHT_TIMEOUT_MS;
@@ -980,6 +982,24 @@ public final class DrainContext
     public int demotionPolicyRejections()
     {
         return demotionPolicyRejections;
+    }
+
+    /**
+     * The appliance's own sending networks (the daemon passes containment's, by default {@code relay.trustedNetworks}):
+     * their policy rejections never demote them here. A tenant's own sending is containment's to judge (it holds the
+     * tenant and tells the operator); demoting it to the slow suspect lane would throttle every message of that tenant
+     * silently and starve containment of the verdicts it decides on.
+     */
+    public DrainContext demotionExemptNetworks(final SourceNetworks networks)
+    {
+        checkMutable();
+        this.demotionExemptNetworks = java.util.Objects.requireNonNull(networks, "networks");
+        return this;
+    }
+
+    public SourceNetworks demotionExemptNetworks()
+    {
+        return demotionExemptNetworks;
     }
 
     public DrainContext demotionNetworkPolicyRejections(final int rejections)

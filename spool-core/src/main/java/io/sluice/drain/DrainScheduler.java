@@ -892,6 +892,10 @@ public final class DrainScheduler
      */
     private void onPolicyRejection(final String sourceKey, final long nowMillis)
     {
+        if (context.demotionExemptNetworks().contains(sourceKey))
+        {
+            return;
+        }
         countPolicyRejection(sourceKey, context.demotionPolicyRejections(), nowMillis);
         final String network = networks.networkOf(sourceKey);
         if (!network.equals(sourceKey))
