@@ -116,8 +116,28 @@ public final class Ledger
 
     public void legitAccepted(final LegitMessage message, final long at)
     {
-        message.accepted = at;
-        acceptedCount.incrementAndGet();
+        synchronized (message)
+        {
+            message.accepted = at;
+            acceptedCount.incrementAndGet();
+            if (message.earlyRefusal != NEVER && message.finalAt == NEVER)
+            {
+                // The system delivered it, and the upstream refused it, before its 250 reached this client.
+                message.finalAt = message.earlyRefusal;
+                message.finalCode = 550;
+                finalCount.incrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * The system answered the recipient of {@code message} positively: from here on an upstream refusal of that
+     * recipient is a delivery attempt (a recipient callout happens before the RCPT reply), even if it comes before the
+     * client has read the 250 that ends the transaction: the system may deliver as soon as the message is durable.
+     */
+    public void legitRecipientTaken(final LegitMessage message, final long at)
+    {
+        message.recipientTaken = at;
     }
 
     /** The reply to the first try of {@code message}: 250, or the refusal it was retried after (or gave up on). */
@@ -208,7 +228,11 @@ public final class Ledger
         }
         synchronized (message)
         {
-            if (message.accepted == NEVER)
+            if (message.accepted == NEVER && message.recipientTaken != NEVER && message.earlyRefusal == NEVER)
+            {
+                message.earlyRefusal = at;
+            }
+            else if (message.accepted == NEVER)
             {
                 recipientProbes.increment();
             }
@@ -388,6 +412,8 @@ public final class Ledger
         private volatile String firstReason;
         private volatile String permanentRefusal;
         private volatile long accepted = NEVER;
+        private volatile long recipientTaken = NEVER;
+        private volatile long earlyRefusal = NEVER;
         private volatile long finalAt = NEVER;
         private volatile int finalCode;
         private volatile int attempts;

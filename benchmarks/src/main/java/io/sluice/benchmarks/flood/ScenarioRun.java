@@ -21,6 +21,7 @@ final class ScenarioRun
     private static final long SECOND = 1_000_000_000L;
     private static final long SAMPLE_NANOS = SECOND / 2;
     private static final int LEGIT_RETRY_LIMIT = 300;
+    private static final Runnable NOTHING = () -> { };
 
     private final ScenarioOptions options;
     private final FloodTraffic traffic;
@@ -222,7 +223,7 @@ final class ScenarioRun
             {
                 final int message = messages[sent];
                 ledger.floodTried(message, ledger.now());
-                reply = transaction(session, traffic.floodSender(message), traffic.floodRecipient(message),
+                reply = transaction(session, traffic.floodSender(message), traffic.floodRecipient(message), NOTHING,
                     traffic.floodMessage(message));
                 if (reply.code() == 250)
                 {
@@ -256,9 +257,12 @@ final class ScenarioRun
         }
     }
 
-    /** MAIL, RCPT, DATA in lock step; the first reply that is not positive, or the reply to the final dot. */
+    /**
+     * MAIL, RCPT, DATA in lock step; the first reply that is not positive, or the reply to the final dot.
+     * {@code recipientTaken} runs once the recipient was answered positively.
+     */
     private static SmtpClientSession.Reply transaction(final SmtpClientSession session, final String from, final String to,
-        final byte[] content) throws IOException
+        final Runnable recipientTaken, final byte[] content) throws IOException
     {
         SmtpClientSession.Reply reply = session.command("MAIL FROM:<" + from + ">");
         if (!reply.positive())
@@ -272,6 +276,7 @@ final class ScenarioRun
             session.command("RSET");
             return reply;
         }
+        recipientTaken.run();
         return session.data(content);
     }
 
@@ -296,9 +301,11 @@ final class ScenarioRun
             {
                 reply = message.unknownUser()
                     ? transaction(session, FloodTraffic.returnSender(message.number()),
-                        traffic.unknownRecipient(message.number()), traffic.unknownUserMessage(message.number()))
+                        traffic.unknownRecipient(message.number()), () -> ledger.legitRecipientTaken(message, ledger.now()),
+                        traffic.unknownUserMessage(message.number()))
                     : transaction(session, traffic.legitSender(message.source()),
-                        traffic.legitRecipient(message.number()), traffic.legitMessage(message.number(), message.source()));
+                        traffic.legitRecipient(message.number()), NOTHING,
+                        traffic.legitMessage(message.number(), message.source()));
             }
             ledger.legitFirstReply(message, reply.code(), reply.code() == 250 ? "250" : reply.reason());
             if (reply.code() == 250)

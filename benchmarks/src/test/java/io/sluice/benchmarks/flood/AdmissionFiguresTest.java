@@ -160,6 +160,22 @@ class AdmissionFiguresTest
     }
 
     @Test
+    void shouldTakeAnUpstreamRefusalAfterTheRecipientWasTakenAsTheVerdictEvenBeforeThe250IsRead()
+    {
+        final Ledger.LegitMessage message = ledger.legitMessage(0, FLOOD_START, true);
+        ledger.legitRecipientTaken(message, FLOOD_START + 1);
+        ledger.unknownUserRefused(message.number(), FLOOD_START + 2); // delivered while the 250 is on its way
+        assertThat(ledger.recipientProbes()).isZero();
+        assertThat(message.finalAt()).isEqualTo(Ledger.NEVER);
+
+        ledger.legitAccepted(message, FLOOD_START + 3);
+        assertThat(message.finalAt()).isEqualTo(FLOOD_START + 2);
+        assertThat(ledger.backlog()).isZero();
+        ledger.unknownUserRefused(message.number(), FLOOD_START + 4); // delivered again after its verdict
+        assertThat(ledger.duplicates()).isEqualTo(1);
+    }
+
+    @Test
     void shouldJudgeTheTargetsOfTheRunsScenario()
     {
         final ScenarioOptions unknownUsers = ScenarioOptions.parse("--out", "/tmp/unused", "--scenarios",
