@@ -45,8 +45,12 @@ class DeliverySettingsTest
         assertThat(configured.routeSpecs()).isEqualTo(defaults.routeSpecs());
         assertThat(configured.laneSpecs()).isEqualTo(defaults.laneSpecs());
         assertThat(configured).usingRecursiveComparison()
-            .ignoringFields("clock", "random", "idleStrategy", "routes", "lanes", "routeTable", "tenantRates", "tenantWeights")
+            .ignoringFields("clock", "random", "idleStrategy", "routes", "lanes", "routeTable", "tenantRates", "tenantWeights",
+                "demotionExemptNetworks")
             .isEqualTo(defaults);
+        // Not a drain setting: the daemon hands the drain containment's sending networks (relay.trustedNetworks).
+        assertThat(configured.demotionExemptNetworks().contains("127.0.0.1")).isTrue();
+        assertThat(configured.demotionExemptNetworks().contains("127.0.9.5")).isFalse();
     }
 
     @Test
