@@ -38,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DamagedJournalDaemonTest
 {
-    private static final Pattern QUEUED = Pattern.compile("^250 2\\.0\\.0 Ok: queued as ([0-9A-F]{16})$");
     private static final Pattern SUBJECT = Pattern.compile("Subject: (m\\d+)\r\n");
     private static final int MESSAGES = 600;
 
@@ -106,14 +105,7 @@ class DamagedJournalDaemonTest
 
     private static ChildJvm start(final Path spool, final String... extra) throws IOException
     {
-        final List<String> args = new ArrayList<>(List.of(
-            "--set", "spool.directory=" + spool, "--set", "smtp.listen=127.0.0.1:0",
-            "--set", "jmx.enabled=false", "--set", "relay.domains=relay.test",
-            "--set", "admission.ip.burst=1000000", "--set", "admission.ip.ratePerSecond=100000",
-            "--set", "admission.network.burst=1000000", "--set", "admission.network.ratePerSecond=100000",
-            "--set", "admission.senderDomain.burst=1000000", "--set", "admission.senderDomain.ratePerSecond=100000",
-            "--set", "admission.tenant.burst=1000000", "--set", "admission.tenant.ratePerSecond=100000",
-            "--set", "containment.exemptTenants=default"));
+        final List<String> args = new ArrayList<>(SmtpCrashTest.floodableDaemonArgs(spool));
         args.addAll(List.of(extra));
         return ChildJvm.start(SluiceDaemon.class, args.toArray(new String[0]));
     }
@@ -144,7 +136,7 @@ class DamagedJournalDaemonTest
                 }
                 out.write(("Subject: m" + n + "\r\n\r\n" + "x".repeat(2000) + "\r\n.\r\n").getBytes(StandardCharsets.US_ASCII));
                 final String reply = in.readLine();
-                final Matcher queued = QUEUED.matcher(reply);
+                final Matcher queued = SmtpCrashTest.QUEUED.matcher(reply);
                 if (!queued.matches())
                 {
                     // Refused, so never promised: the scenario needs acknowledged mail, not all of it.

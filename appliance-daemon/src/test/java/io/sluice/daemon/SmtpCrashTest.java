@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SmtpCrashTest
 {
-    private static final Pattern QUEUED = Pattern.compile("^250 2\\.0\\.0 Ok: queued as ([0-9A-F]{16})$");
+    static final Pattern QUEUED = Pattern.compile("^250 2\\.0\\.0 Ok: queued as ([0-9A-F]{16})$");
     private static final Pattern SUBJECT = Pattern.compile("Subject: (r\\d+s\\d+-\\d+)\r\n");
     private static final int SENDERS = 8;
     /** Delivery connections of the default route: each can lose one reply per kill, the at-least-once case. */
@@ -181,18 +181,29 @@ class SmtpCrashTest
 
     private static ChildJvm startDaemon(final Path spool, final TestSmtpSink sink) throws IOException
     {
-        return ChildJvm.start(SluiceDaemon.class,
+        final List<String> args = new ArrayList<>(floodableDaemonArgs(spool));
+        args.addAll(List.of(
+            "--set", "drain.routes=default:2000:200,notifications:20:5",
+            "--set", "delivery.route.default.target=" + sink.target(),
+            "--set", "delivery.route.default.maxConnections=" + DELIVERY_CONNECTIONS));
+        return ChildJvm.start(SluiceDaemon.class, args.toArray(new String[0]));
+    }
+
+    /**
+     * The daemon's arguments for a test that floods it from one address on purpose: a spool in {@code spool}, SMTP on a
+     * free loopback port, no console, and the address, network, sender-domain and tenant buckets opened.
+     */
+    static List<String> floodableDaemonArgs(final Path spool)
+    {
+        return List.of(
             "--set", "spool.directory=" + spool, "--set", "smtp.listen=127.0.0.1:0",
             "--set", "jmx.enabled=false", "--set", "relay.domains=relay.test",
             "--set", "admission.ip.burst=1000000", "--set", "admission.ip.ratePerSecond=100000",
             "--set", "admission.network.burst=1000000", "--set", "admission.network.ratePerSecond=100000",
             "--set", "admission.senderDomain.burst=1000000", "--set", "admission.senderDomain.ratePerSecond=100000",
             "--set", "admission.tenant.burst=1000000", "--set", "admission.tenant.ratePerSecond=100000",
-            "--set", "drain.routes=default:2000:200,notifications:20:5",
-            // The flood is this test's own load, not abuse: containment would rightly hold the tenant otherwise.
-            "--set", "containment.exemptTenants=default",
-            "--set", "delivery.route.default.target=" + sink.target(),
-            "--set", "delivery.route.default.maxConnections=" + DELIVERY_CONNECTIONS);
+            // The flood is the test's own load, not abuse: containment would rightly hold the tenant otherwise.
+            "--set", "containment.exemptTenants=default");
     }
 
     /** Waits for the start line and returns the SMTP address it names. */

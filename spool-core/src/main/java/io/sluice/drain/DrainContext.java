@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -993,7 +994,7 @@ public final class DrainContext
     public DrainContext demotionExemptNetworks(final SourceNetworks networks)
     {
         checkMutable();
-        this.demotionExemptNetworks = java.util.Objects.requireNonNull(networks, "networks");
+        this.demotionExemptNetworks = Objects.requireNonNull(networks, "networks");
         return this;
     }
 
