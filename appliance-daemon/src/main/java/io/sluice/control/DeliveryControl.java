@@ -5,15 +5,20 @@ import java.util.List;
 
 import io.sluice.delivery.Delivery;
 import io.sluice.delivery.DeliveryCounter;
+import io.sluice.outcome.OutcomeCounter;
+import io.sluice.outcome.OutcomeStage;
 
-/** Reads delivery's route states and counters; changes nothing. */
+/** Reads delivery's route states and counters, and the outcome stage's, which journals delivery's replies; changes nothing. */
 public final class DeliveryControl implements DeliveryControlMXBean
 {
     private final Delivery delivery;
+    private final OutcomeStage outcomes;
 
-    public DeliveryControl(final Delivery delivery)
+    /** @param outcomes the stage delivery reports to, for its counters; null for none. */
+    public DeliveryControl(final Delivery delivery, final OutcomeStage outcomes)
     {
         this.delivery = delivery;
+        this.outcomes = outcomes;
     }
 
     @Override
@@ -28,7 +33,17 @@ public final class DeliveryControl implements DeliveryControlMXBean
         final List<String> lines = new ArrayList<>();
         for (final DeliveryCounter counter : DeliveryCounter.values())
         {
-            lines.add(counter.name() + " " + delivery.counters().get(counter) + " (" + counter.label() + ")");
+            if (counter.inUse())
+            {
+                lines.add(counter.name() + " " + delivery.counters().get(counter) + " (" + counter.label() + ")");
+            }
+        }
+        if (outcomes != null)
+        {
+            for (final OutcomeCounter counter : OutcomeCounter.values())
+            {
+                lines.add(counter.name() + " " + outcomes.counters().get(counter) + " (" + counter.label() + ")");
+            }
         }
         return lines.toArray(String[]::new);
     }

@@ -46,6 +46,11 @@ import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.outcome.BounceStep;
+import io.sluice.outcome.ContainmentFeed;
+import io.sluice.outcome.OutcomeListener;
+import io.sluice.outcome.OutcomeStage;
+import io.sluice.outcome.ReputationFeed;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 import io.sluice.spool.SpoolCounter;
@@ -54,10 +59,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The appliance process: reads its settings, then starts each stage in the order data flows back from the journal:
- * the spool (its listener feeding the drain), the drain loaded with the spool's pending mail, admission, delivery,
- * the drain's thread, and last the SMTP listener; it runs until systemd (or Ctrl-C) stops it, then stops in the
- * reverse order, listener first, so no session is left waiting on a closed spool and no outcome on a closed journal.
+ * The appliance process: reads its settings, then makes each stage from the ones it needs, in the order data flows
+ * back from the journal: the drain, the spool (its listener feeding the drain), the drain loaded with the spool's
+ * pending mail, admission, the outcome stage (telling the drain, containment and admission of each reply, asking the
+ * bounce policy), delivery (reporting to the outcome stage), the drain's thread delivering to it, and last the SMTP
+ * listener; no stage is bound to another after it is made. It runs until systemd (or Ctrl-C) stops it, then stops in
+ * the reverse order, listener first, so no session is left waiting on a closed spool and no outcome on a closed journal.
  * Exit codes follow sysexits: 64 for bad arguments, 78 for a bad configuration (nothing in the spool is
  * touched then), 1 for a failure while running.
  */
@@ -94,20 +101,20 @@ public final class SluiceDaemon implements AutoCloseable
     private final ControlPlane control;
     private final CounterRates rates;
     private final Containment containment;
-    private final BounceWiring bounces;
+    private final BounceStep bounces;
+    private final OutcomeStage outcomes;
     private final SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
 
     private SluiceDaemon(final Configuration configuration)
     {
-        delivery = new Delivery(configuration.delivery());
-        drain = new DrainAgent(configuration.drain(), delivery);
+        drain = new DrainAgent(configuration.drain());
         final HoldNotice holdNotices = new HoldNotice(configuration.containment());
         final ContainmentWiring holds = new ContainmentWiring(holdNotices);
         containment = Containment.open(configuration.containment(), holds);
         final BouncePolicy policy = new BouncePolicy(configuration.bounce());
         final ArrivalHolds arrivals = new ArrivalHolds(drain.listener(), policy, containment);
         spool = Spool.open(configuration.spool(), arrivals);
-        bounces = new BounceWiring(spool, policy, containment, budgetNotices(configuration, holdNotices));
+        bounces = new BounceStep(spool, policy, budgetNotices(configuration, holdNotices));
         arrivals.bind(spool, bounces.deferred()::holdOnArrival);
         bounces.deferred().recover();
         holds.bind(containment, spool);
@@ -116,18 +123,22 @@ public final class SluiceDaemon implements AutoCloseable
         drain.load(spool.pendingMessages());
         rates = SpoolControl.rates(spool, drain);
         Admission startedAdmission = null;
+        OutcomeStage startedOutcomes = null;
+        Delivery startedDelivery = null;
         AgentRunner startedRunner = null;
         SmtpServer startedSmtp = null;
         try
         {
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
-            delivery.start(spool, drain, new ReputationFeed(bounces, startedAdmission));
+            startedOutcomes = new OutcomeStage(spool, configuration.drain(), drain, OutcomeListener.of(
+                bounces, new ContainmentFeed(containment), new ReputationFeed(startedAdmission)));
+            startedDelivery = new Delivery(configuration.delivery(), spool, startedOutcomes);
             startedRunner = new AgentRunner(drain.idleStrategy(),
-                ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain);
+                ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain.deliveringTo(startedDelivery));
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(
                 configuration.ingress(), configuration.sources(), startedAdmission, spool, Clock.systemUTC());
-            control = startControlPlane(configuration, startedAdmission, startedSmtp);
+            control = startControlPlane(configuration, startedAdmission, startedSmtp, startedDelivery, startedOutcomes);
         }
         catch (final RuntimeException ex)
         {
@@ -139,7 +150,14 @@ public final class SluiceDaemon implements AutoCloseable
             {
                 startedRunner.close();
             }
-            delivery.close();
+            if (startedDelivery != null)
+            {
+                startedDelivery.close();
+            }
+            if (startedOutcomes != null)
+            {
+                startedOutcomes.close();
+            }
             if (startedAdmission != null)
             {
                 startedAdmission.close();
@@ -150,6 +168,8 @@ public final class SluiceDaemon implements AutoCloseable
             throw ex;
         }
         drainRunner = startedRunner;
+        outcomes = startedOutcomes;
+        delivery = startedDelivery;
         admission = startedAdmission;
         smtp = startedSmtp;
         maintenance.scheduleWithFixedDelay(this::snapshotAdmission,
@@ -261,8 +281,8 @@ public final class SluiceDaemon implements AutoCloseable
     }
 
     /** The MXBeans over each stage's control API, then the JMX connector; last, so a console sees a running daemon. */
-    private ControlPlane startControlPlane(
-        final Configuration configuration, final Admission admission, final SmtpServer smtp)
+    private ControlPlane startControlPlane(final Configuration configuration, final Admission admission,
+        final SmtpServer smtp, final Delivery delivery, final OutcomeStage outcomes)
     {
         final ControlState state = ControlState.open(configuration.spool().directory());
         final DrainSwitches switches = new DrainSwitches(drain, state, configuration.drain());
@@ -274,7 +294,7 @@ public final class SluiceDaemon implements AutoCloseable
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
                     DrainControlMXBean.class)
-                .register("Delivery", new DeliveryControl(delivery), DeliveryControlMXBean.class)
+                .register("Delivery", new DeliveryControl(delivery, outcomes), DeliveryControlMXBean.class)
                 .register("Tenants", new TenantsControl(containment, spool, state), TenantsControlMXBean.class)
                 .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused,
                     configuration.sources().rules(), state, bounces.deferred()::waiting,
@@ -399,7 +419,7 @@ public final class SluiceDaemon implements AutoCloseable
         return containment;
     }
 
-    BounceWiring bounces()
+    BounceStep bounces()
     {
         return bounces;
     }
@@ -412,6 +432,7 @@ public final class SluiceDaemon implements AutoCloseable
         control.close();
         drainRunner.close();
         delivery.close();
+        outcomes.close();
         maintenance.shutdownNow();
         containment.close();
         bounces.policy().close();

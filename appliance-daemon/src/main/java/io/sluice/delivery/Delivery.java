@@ -8,8 +8,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -21,19 +19,20 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.drain.DeliveryGateway;
 import io.sluice.drain.Dispatch;
-import io.sluice.drain.DrainAgent;
+import io.sluice.outcome.DeliveryReports;
 import io.sluice.spool.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Upstream delivery: the {@link DeliveryGateway} the drain hands its dispatches to, with one {@link RouteDelivery} per
- * drain route ({@code smtp://} connection pool or {@code dir:} maildir writer), the shared Netty event loops and I/O
- * executor, and the {@link OutcomeRecorder} that journals every recipient's outcome.
+ * drain route ({@code smtp://} connection pool or {@code dir:} maildir writer), and the shared Netty event loops and
+ * I/O executor. Every reply goes, raw, to the {@link DeliveryReports} it was made with (the outcome stage, which
+ * classifies, journals and tells the drain): delivery never sees the drain.
  *
- * <p>Life cycle, as the daemon uses it: construct (nothing starts), give it to the {@link DrainAgent} as its gateway,
- * open the spool with the agent's listener and load it, then {@link #start}; stop with {@link #close()} after the drain
- * runner is closed and before the spool is. Until started (and once closing) every route reports no capacity.
+ * <p>Life cycle, as the daemon uses it: made (and started) once the spool is open and the outcome stage made, then
+ * handed to the drain's thread as its gateway; stop with {@link #close()} after the drain runner is closed and before
+ * the outcome stage and the spool are. Once closing every route reports no capacity.
  *
  * <p>Threads: {@link #capacity} and {@link #deliver} are called on the drain thread and never block: deliver only counts
  * the dispatch and queues it for the I/O executor (content read) and the route's event loop (SMTP dialogue). Outcomes
@@ -55,19 +54,26 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
     private volatile Map<String, RouteDelivery> routes = Map.of();
     /** Each route's connection limit, from the settings until an operator changes it. */
     private final Map<String, AtomicInteger> limits;
-    private EventLoopGroup loops;
-    private ExecutorService io;
-    private ScheduledExecutorService timer;
-    private OutcomeRecorder recorder;
+    private final EventLoopGroup loops;
+    private final ExecutorService io;
     private volatile boolean closed;
 
-    /** @param context concluded settings ({@link DeliveryContext#conclude}). */
-    public Delivery(final DeliveryContext context)
+    /**
+     * Creates each route's folders or pool and starts the threads; from now on routes report capacity.
+     *
+     * @param context concluded settings ({@link DeliveryContext#conclude}).
+     * @param spool   the spool message content is read from.
+     * @param reports where every reply goes, and every dispatch handed back unattempted.
+     * @throws java.io.UncheckedIOException if a dir: route's folders cannot be created; nothing is left running.
+     */
+    public Delivery(final DeliveryContext context, final Spool spool, final DeliveryReports reports)
     {
         if (!context.isConcluded())
         {
             throw new IllegalStateException("conclude the DeliveryContext against the drain's context first");
         }
+        Objects.requireNonNull(spool, "spool");
+        Objects.requireNonNull(reports, "reports");
         this.context = context;
         this.budget = new ContentBudget(context.maxBytesInFlight());
         final Map<String, AtomicInteger> configured = new LinkedHashMap<>();
@@ -76,36 +82,13 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
             configured.put(route.name(), new AtomicInteger(route.maxConnections()));
         }
         this.limits = Collections.unmodifiableMap(configured);
-    }
-
-    /**
-     * Creates each route's folders or pool and starts the threads; from now on routes report capacity.
-     *
-     * @param spool    the spool, opened with {@code agent.listener()} and loaded into the agent.
-     * @param agent    the drain this delivery is the gateway of.
-     * @param failures told of every recipient that failed for good, once journaled (the bounce policy's hook).
-     * @throws java.io.UncheckedIOException if a dir: route's folders cannot be created; nothing is left running.
-     */
-    public synchronized void start(final Spool spool, final DrainAgent agent, final FailureListener failures)
-    {
-        if (loops != null || closed)
-        {
-            throw new IllegalStateException(closed ? "delivery is closed" : "delivery is already started");
-        }
-        Objects.requireNonNull(spool, "spool");
-        Objects.requireNonNull(agent, "agent");
-        Objects.requireNonNull(failures, "failures");
         loops = new MultiThreadIoEventLoopGroup(context.eventLoopThreads(),
             new DefaultThreadFactory("sluice-delivery", true), NioIoHandler.newFactory());
         io = new ThreadPoolExecutor(context.ioThreads(), context.ioThreads(), 0, TimeUnit.MILLISECONDS,
             new LinkedBlockingQueue<>(), threads("sluice-delivery-io"));
-        final ScheduledThreadPoolExecutor outcomes = new ScheduledThreadPoolExecutor(1, threads("sluice-delivery-outcomes"));
-        outcomes.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        timer = outcomes;
-        recorder = new OutcomeRecorder(spool, agent, failures, counters, timer);
         final String heloName = context.heloName().isEmpty() ? DEFAULT_HELO_NAME : context.heloName();
         final RouteServices services =
-            new RouteServices(context, heloName, spool, agent, recorder, counters, io, loops, budget, limits);
+            new RouteServices(context, heloName, spool, reports, counters, io, loops, budget, limits);
         final Map<String, RouteDelivery> started = new LinkedHashMap<>();
         try
         {
@@ -262,10 +245,6 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
             return;
         }
         closed = true;
-        if (loops == null)
-        {
-            return;
-        }
         routes.values().forEach(RouteDelivery::beginClose);
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.shutdownGraceMs());
         awaitQuiet(deadline);
@@ -276,17 +255,12 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
             routes.values().forEach(RouteDelivery::abort);
             awaitQuiet(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
         }
-        if (recorder.pending() > 0)
-        {
-            LOG.error("delivery stopped with {} outcomes not journaled: those recipients will be sent again (at-least-once)",
-                recorder.pending());
-        }
         stopThreads();
     }
 
     private void awaitQuiet(final long deadlineNanos)
     {
-        while ((inFlight() > 0 || recorder.pending() > 0) && System.nanoTime() < deadlineNanos)
+        while (inFlight() > 0 && System.nanoTime() < deadlineNanos)
         {
             try
             {
@@ -302,17 +276,7 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
 
     private void stopThreads()
     {
-        if (timer != null)
-        {
-            timer.shutdownNow();
-        }
-        if (io != null)
-        {
-            io.shutdownNow();
-        }
-        if (loops != null)
-        {
-            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        }
+        io.shutdownNow();
+        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

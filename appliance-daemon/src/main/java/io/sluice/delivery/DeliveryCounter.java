@@ -19,15 +19,18 @@ public enum DeliveryCounter implements CounterDescriptor
     LOST_AFTER_DATA(8, "connections lost after the end of data, before its reply: the message may arrive twice"),
     FILES_WRITTEN(9, "messages written into dir: routes"),
     LOCAL_ERRORS(10, "dispatches deferred for a local error (unreadable content, dir: write failure)"),
-    OUTCOMES_JOURNALED(11, "recipient outcomes journaled"),
-    OUTCOME_RETRIES(12, "outcome journal writes retried after the spool refused them"),
-    OUTCOMES_UNJOURNALED(13, "outcomes given up after retries: sent again after drain.inFlightTimeoutMs"),
+    UNUSED_11(11, DeliveryCounter.MOVED),
+    UNUSED_12(12, DeliveryCounter.MOVED),
+    UNUSED_13(13, DeliveryCounter.MOVED),
     DISPATCHES_RETURNED(14, "dispatches handed back to the drain unattempted"),
-    FAILURES_REPORTED(15, "failed recipients handed to the failure listener (bounce policy)"),
+    UNUSED_15(15, DeliveryCounter.MOVED),
     TLS_SESSIONS(16, "upstream connections encrypted with STARTTLS"),
     TLS_FAILURES(17, "STARTTLS required but not offered, refused, or its handshake or certificate check failed"),
     AUTHENTICATED(18, "upstream connections authenticated with SMTP AUTH"),
     AUTH_FAILURES(19, "SMTP AUTH refused by the upstream, not offered, or withheld from a clear connection");
+
+    /** Ids 11 to 13 and 15 counted outcomes, which the outcome stage journals now: {@code OutcomeCounter}. */
+    private static final String MOVED = "unused: outcomes are counted by the outcome stage (OutcomeCounter)";
 
     private final int id;
     private final String label;
@@ -46,5 +49,11 @@ public enum DeliveryCounter implements CounterDescriptor
     public String label()
     {
         return label;
+    }
+
+    /** @return false for an id kept free because what it counted moved to another stage. */
+    public boolean inUse()
+    {
+        return !MOVED.equals(label);
     }
 }

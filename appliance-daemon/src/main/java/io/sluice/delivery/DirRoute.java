@@ -199,7 +199,7 @@ final class DirRoute implements RouteDelivery
         {
             replies.put(index, reply);
         }
-        services.recorder().record(dispatch, replies);
+        services.reports().report(dispatch, replies);
     }
 
     private void store(final Dispatch dispatch, final ByteBuffer content, final String name) throws IOException

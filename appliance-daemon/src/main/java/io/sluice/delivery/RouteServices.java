@@ -5,19 +5,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.channel.EventLoopGroup;
-import io.sluice.drain.DrainAgent;
 import io.sluice.drain.Dispatch;
+import io.sluice.outcome.DeliveryReports;
 import io.sluice.spool.Spool;
 
 /**
- * What every route shares: settings, the spool (content in, outcomes out), the drain (dispatches handed back), the
- * outcome recorder, counters, the blocking-I/O executor and the event loops.
+ * What every route shares: settings, the spool (content in), the outcome stage (replies and dispatches handed back
+ * out), counters, the blocking-I/O executor and the event loops.
  *
  * @param context  delivery settings
  * @param heloName the name given in EHLO/HELO
  * @param spool    the spool messages are read from
- * @param agent    the drain, for dispatches handed back unattempted
- * @param recorder journals outcomes
+ * @param reports  where replies go, and dispatches handed back unattempted
  * @param counters delivery counters
  * @param io       reads content from the spool, resolves host names, writes dir: files (blocking work)
  * @param loops    the SMTP client's Netty event loops
@@ -28,8 +27,7 @@ record RouteServices(
     DeliveryContext context,
     String heloName,
     Spool spool,
-    DrainAgent agent,
-    OutcomeRecorder recorder,
+    DeliveryReports reports,
     DeliveryCounters counters,
     ExecutorService io,
     EventLoopGroup loops,
@@ -42,10 +40,10 @@ record RouteServices(
         return limits.get(route).get();
     }
 
-    /** Hands a dispatch back to the drain unattempted: its tokens are refunded and it is scheduled again. */
+    /** Hands a dispatch back unattempted: the drain refunds its tokens and schedules it again. */
     void giveBack(final Dispatch dispatch)
     {
         counters.increment(DeliveryCounter.DISPATCHES_RETURNED);
-        agent.returnUndelivered(dispatch);
+        reports.returnUndelivered(dispatch);
     }
 }

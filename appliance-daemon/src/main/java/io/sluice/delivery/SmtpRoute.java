@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * transaction at a time, reused (after RSET) while they are alive, closed with QUIT after
  * {@code delivery.connectionIdleMs} idle or {@code delivery.maxMessagesPerConnection} messages.
  *
- * <p>Every dispatch holds one slot from {@link #deliver} until the outcome recorder has journaled its replies, so the
+ * <p>Every dispatch holds one slot from {@link #deliver} until the outcome stage has journaled its replies, so the
  * number of connections never exceeds the slots (a dispatch either takes an idle connection or opens one), and neither
  * does the number of messages a crash could send twice. The content is read from the spool and dot-stuffed on the I/O
  * executor, host names are resolved there too, and everything else happens on the route's own event loop, which
@@ -436,7 +436,7 @@ final class SmtpRoute implements RouteDelivery
     }
 
     /**
-     * Ends a job with its replies: they go to the recorder, and its slot is free again once they are journaled. Until
+     * Ends a job with its replies: they go to the outcome stage, and its slot is free again once they are journaled. Until
      * then the route counts the slot as busy, so the messages delivered upstream but not yet journaled as such (what a
      * crash would send twice) never outnumber the route's connections.
      */
@@ -447,7 +447,7 @@ final class SmtpRoute implements RouteDelivery
             return;
         }
         finishJob(job);
-        services.recorder().record(job.dispatch, replies).whenComplete((settled, failure) -> endSlot(job));
+        services.reports().report(job.dispatch, replies).whenComplete((settled, failure) -> endSlot(job));
     }
 
     private void giveBack(final Job job)

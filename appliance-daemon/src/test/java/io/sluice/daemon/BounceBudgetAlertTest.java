@@ -15,6 +15,7 @@ import io.sluice.bounce.BounceCounter;
 import io.sluice.bounce.BouncePolicy;
 import io.sluice.delivery.TestSmtpSink;
 import io.sluice.ingress.SmtpTestClient;
+import io.sluice.outcome.DeferredDsns;
 import io.sluice.spool.SpoolAwait;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

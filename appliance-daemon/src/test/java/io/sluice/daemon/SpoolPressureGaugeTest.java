@@ -29,7 +29,8 @@ class SpoolPressureGaugeTest
     void shouldProjectTheDelayTheDrainPublishes() throws Exception
     {
         final MutableClock clock = new MutableClock(System.currentTimeMillis());
-        final DrainAgent agent = new DrainAgent(new DrainContext().clock(clock), new DeliveryGateway()
+        final DrainAgent agent = new DrainAgent(new DrainContext().clock(clock));
+        final DrainAgent.DutyCycle thread = agent.deliveringTo(new DeliveryGateway()
         {
             @Override
             public int capacity(final String route)
@@ -58,7 +59,7 @@ class SpoolPressureGaugeTest
             SpoolAwait.until(() ->
             {
                 clock.advanceMillis(DrainContext.DEFAULT_STATUS_INTERVAL_MS);
-                agent.doWork();
+                thread.doWork();
                 return agent.status().ready() == 40;
             });
 

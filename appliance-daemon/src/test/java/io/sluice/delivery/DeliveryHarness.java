@@ -24,6 +24,7 @@ import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
 import io.sluice.net.Cidr;
+import io.sluice.outcome.OutcomeStage;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.MutableClock;
@@ -37,7 +38,7 @@ import org.agrona.concurrent.AgentRunner;
 
 /**
  * The delivery stack as the daemon wires it, on a real journal in a test folder: spool (its listener feeding the
- * drain, and recording every journaled snapshot for the test), drain agent on its own thread, delivery. The drain's
+ * drain, and recording every journaled snapshot for the test), outcome stage, delivery, drain on its own thread. The drain's
  * clock is a {@link MutableClock} the test moves, so retry times are exact and deferred mail comes back only when the
  * test says so; retry jitter is off.
  */
@@ -51,6 +52,7 @@ final class DeliveryHarness implements AutoCloseable
     final MutableClock clock;
     final Spool spool;
     final DrainAgent agent;
+    final OutcomeStage outcomes;
     final Delivery delivery;
     final AgentRunner runner;
     /** The latest journaled snapshot of every message, finished ones included. */
@@ -84,8 +86,8 @@ final class DeliveryHarness implements AutoCloseable
             .shutdownGraceMs(5_000)
             .clock(clock);
         targets.forEach(context::target);
-        delivery = new Delivery(deliverySettings.apply(context).conclude(drain));
-        agent = new DrainAgent(drain, delivery);
+        final DeliveryContext deliveryContext = deliverySettings.apply(context).conclude(drain);
+        agent = new DrainAgent(drain);
         final SpoolListener drainListener = agent.listener();
         spool = Spool.open(new SpoolContext().directory(dir.resolve("spool")).blockSizeBytes(1 << 20)
             .chunkBytes(64 << 10).diskReserveBytes(8 << 20), new SpoolListener()
@@ -109,13 +111,14 @@ final class DeliveryHarness implements AutoCloseable
             journaled.put(pending.messageId(), pending);
         }
         agent.load(spool.pendingMessages());
-        delivery.start(spool, agent,
+        outcomes = new OutcomeStage(spool, drain, agent,
             (message, index, reply, status) ->
             {
                 failures.add(new Failure(message.messageId(), index, reply, status));
                 return status;
             });
-        runner = new AgentRunner(agent.idleStrategy(), errors::add, agent.errorCounter(), agent);
+        delivery = new Delivery(deliveryContext, spool, outcomes);
+        runner = new AgentRunner(agent.idleStrategy(), errors::add, agent.errorCounter(), agent.deliveringTo(delivery));
         AgentRunner.startOnThread(runner);
         if (ingress)
         {
@@ -256,7 +259,7 @@ final class DeliveryHarness implements AutoCloseable
         return new ArrayList<>(journaled.get(messageId).recipients());
     }
 
-    /** Stops in the daemon's order: listener, drain thread, delivery, admission, spool. */
+    /** Stops in the daemon's order: listener, drain thread, delivery, outcome stage, admission, spool. */
     @Override
     public void close()
     {
@@ -266,6 +269,7 @@ final class DeliveryHarness implements AutoCloseable
         }
         runner.close();
         delivery.close();
+        outcomes.close();
         if (admission != null)
         {
             admission.close();

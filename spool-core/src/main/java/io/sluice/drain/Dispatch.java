@@ -11,9 +11,9 @@ import io.sluice.spool.RecipientStatus;
  * The route's, lane's and tenant's tokens are already spent on it.
  *
  * <p>Contract: every recipient listed must get exactly one outcome journaled through {@code Spool.recordOutcome}
- * (use {@link DrainScheduler#onReply} or {@link DrainAgent#onReply} to get it), or the whole dispatch must be
- * handed back with {@code returnUndelivered} if nothing was attempted. Until then the scheduler keeps the message
- * in flight and never dispatches it again.
+ * (the delivery layer reports its replies to the outcome stage, which classifies and journals them), or the whole
+ * dispatch must be handed back with {@code returnUndelivered} if nothing was attempted. Until then the scheduler keeps
+ * the message in flight and never dispatches it again.
  *
  * @param route              the route to send by
  * @param lane               the lane it was scheduled in (the demotion lane if its source is demoted)

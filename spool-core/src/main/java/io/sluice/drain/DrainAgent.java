@@ -16,22 +16,27 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 
 /**
- * The drain thread: an Agrona {@link Agent} that owns a {@link DrainScheduler} and, every duty cycle, applies the
- * events other threads sent it, does what time made due, and hands ready dispatches to the {@link DeliveryGateway}
- * while each route has capacity and tokens. Run it with an {@code AgentRunner}, which catches and counts whatever a
- * duty cycle throws, so the drain never dies silently:
+ * The drain: it owns a {@link DrainScheduler} and, on its own thread, every duty cycle applies the events other threads
+ * sent it, does what time made due, and hands ready dispatches to the {@link DeliveryGateway} while each route has
+ * capacity and tokens. It needs nothing to be made, so every stage can be built in the order data flows, each from
+ * the ones before it: the drain, the spool (its listener feeding the drain), the outcome stage (telling the drain each
+ * reply's feedback), delivery (reporting to the outcome stage), and last the drain's thread, delivering to it. Run the
+ * thread with an {@code AgentRunner}, which catches and counts whatever a duty cycle throws, so the drain never dies
+ * silently:
  * <pre>{@code
- * DrainAgent agent = new DrainAgent(context, gateway);
- * try (Spool spool = Spool.open(spoolContext, agent.listener())) {
- *     agent.load(spool.pendingMessages());             // before SMTP or delivery start
- *     AgentRunner runner = new AgentRunner(agent.idleStrategy(), errorHandler, agent.errorCounter(), agent);
+ * DrainAgent drain = new DrainAgent(context);
+ * try (Spool spool = Spool.open(spoolContext, drain.listener())) {
+ *     drain.load(spool.pendingMessages());             // before SMTP or delivery start
+ *     DeliveryGateway delivery = ...;                  // reports its replies to the outcome stage
+ *     AgentRunner runner = new AgentRunner(drain.idleStrategy(), errorHandler, drain.errorCounter(),
+ *         drain.deliveringTo(delivery));
  *     AgentRunner.startOnThread(runner);
  *     ...
  * }
  * }</pre>
  *
- * <p>Threads: {@link #doWork()}, {@link #onStart()} and {@link #onClose()} run on the drain thread; every other
- * method is thread-safe and only enqueues (spool events, replies, operator commands) or reads the last published
+ * <p>Threads: the {@link Agent} from {@link #deliveringTo} runs on the drain thread; every other method is
+ * thread-safe and only enqueues (spool events, reply feedback, operator commands) or reads the last published
  * {@link DrainStatus}. The queue is an unbounded MPSC queue: the spool's journal writer must never block on the
  * drain, and a lost snapshot would leave a message unsent until the next restart. It is bounded in practice by
  * admission (which refuses mail when the backlog grows) and drained every duty cycle.
@@ -41,7 +46,7 @@ import org.jctools.queues.MpscUnboundedXaddArrayQueue;
  * or the next status publication, at most {@link #MAX_PARK_MS}, and every enqueue wakes it: at 200 messages a second
  * it wakes a few times per message, not dozens, and an idle drain a few times a second.
  */
-public final class DrainAgent implements Agent
+public final class DrainAgent
 {
     private static final int MAX_EVENTS_PER_CYCLE = 4096;
     /** The longest sleep: bounds how late the drain notices what no event announces (a route's reconnect delay ending). */
@@ -51,7 +56,8 @@ public final class DrainAgent implements Agent
 
     private final DrainContext context;
     private final DrainScheduler scheduler;
-    private final DeliveryGateway gateway;
+    /** Whether {@link #deliveringTo} made the drain's one agent. */
+    private boolean delivering;
     private final MpscUnboundedXaddArrayQueue<Consumer<DrainScheduler>> events = new MpscUnboundedXaddArrayQueue<>(1024);
     private final List<String> routes;
     private final WakeableIdleStrategy wakeable;
@@ -77,14 +83,10 @@ public final class DrainAgent implements Agent
     /** System.nanoTime() before which, without an event, a duty cycle has nothing to do: it returns at once. */
     private long quietUntilNanos;
 
-    /**
-     * @param context settings; concluded here if they are not yet.
-     * @param gateway the delivery layer.
-     */
-    public DrainAgent(final DrainContext context, final DeliveryGateway gateway)
+    /** @param context settings; concluded here if they are not yet. */
+    public DrainAgent(final DrainContext context)
     {
         this.context = context.conclude();
-        this.gateway = Objects.requireNonNull(gateway, "gateway");
         scheduler = new DrainScheduler(context);
         routes = scheduler.routeNames();
         status = scheduler.status();
@@ -109,7 +111,7 @@ public final class DrainAgent implements Agent
     }
 
     /** Drain thread: how long until the scheduler or the status publication has something to do by itself. */
-    private long nanosUntilDue()
+    private long nanosUntilDue(final DeliveryGateway gateway)
     {
         final long nowMillis = context.clock().millis();
         final long statusDue =
@@ -140,24 +142,17 @@ public final class DrainAgent implements Agent
     }
 
     /**
-     * Classifies a reply on the calling (delivery) thread and queues its feedback (AIMD, demotion, counters) for
-     * the drain thread. Thread-safe.
+     * Queues a reply's feedback (AIMD, demotion, counters) for the drain thread: the outcome stage classified the
+     * reply and tells the drain once. Thread-safe.
      *
-     * @return the outcome whose status the caller journals with {@code Spool.recordOutcome}.
+     * @param route     the route the dispatch went by.
+     * @param sourceKey the message's source.
+     * @param outcome   the classified reply.
      */
-    public ReplyOutcome onReply(final Dispatch dispatch, final int recipientIndex, final SmtpReply reply)
+    public void onOutcome(final String route, final String sourceKey, final ReplyOutcome outcome)
     {
-        if (!dispatch.recipientIndexes().contains(recipientIndex))
-        {
-            throw new IllegalArgumentException(
-                "recipient " + recipientIndex + " is not in dispatch " + dispatch.recipientIndexes());
-        }
-        final ReplyOutcome outcome = scheduler.classifier().classify(
-            dispatch.envelope(), dispatch.statusAtDispatch(recipientIndex), reply, context.clock().millis());
-        final String route = dispatch.route();
-        final String source = dispatch.envelope().sourceKey();
-        enqueue(drain -> drain.recordFeedback(route, source, outcome));
-        return outcome;
+        Objects.requireNonNull(outcome, "outcome");
+        enqueue(drain -> drain.recordFeedback(route, sourceKey, outcome));
     }
 
     /** See {@link DrainScheduler#onRouteThrottled(String)}. Thread-safe. */
@@ -300,13 +295,58 @@ public final class DrainAgent implements Agent
     }
 
     /**
+     * The drain thread's agent, handing dispatches to {@code gateway}. Call once, when the gateway exists: the drain
+     * has only one thread.
+     *
+     * @throws IllegalStateException on a second call.
+     */
+    public synchronized DutyCycle deliveringTo(final DeliveryGateway gateway)
+    {
+        Objects.requireNonNull(gateway, "gateway");
+        if (delivering)
+        {
+            throw new IllegalStateException("the drain already has its thread's agent");
+        }
+        delivering = true;
+        return new DutyCycle(gateway);
+    }
+
+    /** The drain thread's {@link Agent}: each {@link #doWork} is one duty cycle, handing dispatches to its gateway. */
+    public final class DutyCycle implements Agent
+    {
+        private final DeliveryGateway gateway;
+
+        private DutyCycle(final DeliveryGateway gateway)
+        {
+            this.gateway = gateway;
+        }
+
+        @Override
+        public int doWork()
+        {
+            return dutyCycle(gateway);
+        }
+
+        @Override
+        public void onClose()
+        {
+            status = scheduler.status();
+        }
+
+        @Override
+        public String roleName()
+        {
+            return "sluice-drain";
+        }
+    }
+
+    /**
      * One duty cycle: the events other threads sent, then (unless nothing can have changed) what time made due and
      * dispatches while routes have room and tokens, and the status when its interval has passed. A cycle that found
      * nothing to do works out when the next thing will be due ({@link #nanosUntilDue}); until then a cycle without
      * events returns at once, so the idle strategy's spins and the wake-ups of a quiet drain cost no scheduling work.
      */
-    @Override
-    public int doWork()
+    private int dutyCycle(final DeliveryGateway gateway)
     {
         int work = 0;
         Consumer<DrainScheduler> event;
@@ -321,7 +361,7 @@ public final class DrainAgent implements Agent
             return 0;
         }
         work += scheduler.tick();
-        work += dispatch();
+        work += dispatch(gateway);
         final long nowMillis = context.clock().millis();
         if (publishNow || nowMillis - lastStatusMillis >= context.statusIntervalMs() || nowMillis < lastStatusMillis)
         {
@@ -329,12 +369,12 @@ public final class DrainAgent implements Agent
             lastStatusMillis = nowMillis;
             status = scheduler.status();
         }
-        quietUntilNanos = work > 0 ? nowNanos : nowNanos + Math.min(nanosUntilDue(), MAX_PARK_NANOS);
+        quietUntilNanos = work > 0 ? nowNanos : nowNanos + Math.min(nanosUntilDue(gateway), MAX_PARK_NANOS);
         return work;
     }
 
     /** Round robin over routes, so one busy route cannot use up the cycle's budget before the others are asked. */
-    private int dispatch()
+    private int dispatch(final DeliveryGateway gateway)
     {
         int dispatched = 0;
         final int budget = context.maxDispatchesPerCycle();
@@ -355,7 +395,7 @@ public final class DrainAgent implements Agent
                 {
                     continue;
                 }
-                handOver(next);
+                handOver(gateway, next);
                 dispatched++;
                 progress = true;
             }
@@ -363,7 +403,7 @@ public final class DrainAgent implements Agent
         return dispatched;
     }
 
-    private void handOver(final Dispatch dispatch)
+    private void handOver(final DeliveryGateway gateway, final Dispatch dispatch)
     {
         try
         {
@@ -374,17 +414,5 @@ public final class DrainAgent implements Agent
             scheduler.returnUndelivered(dispatch);
             throw ex;
         }
-    }
-
-    @Override
-    public void onClose()
-    {
-        status = scheduler.status();
-    }
-
-    @Override
-    public String roleName()
-    {
-        return "sluice-drain";
     }
 }

@@ -50,12 +50,11 @@ import io.sluice.spool.RecipientStatus;
  *
  * <h2>Threads</h2>
  * NOT thread-safe: confined to one drain thread, as an Agrona agent's state is. {@link DrainAgent} is that thread:
- * it carries spool events, replies and operator commands to it through a queue. Only {@link #classifier()} may be
- * used from other threads.
+ * it carries spool events, reply feedback and operator commands to it through a queue.
  *
  * <h2>Contract with the delivery layer</h2>
  * Each {@link Dispatch} stays in flight, never dispatched again, until every recipient in it has a newer status
- * in a spool snapshot (the delivery layer journals one per recipient, from {@link #onReply}), or it is handed back
+ * in a spool snapshot (the outcome stage journals one per recipient), or it is handed back
  * with {@link #returnUndelivered}, or {@code drain.inFlightTimeoutMs} passes. Delivery is at-least-once: a message
  * is sent twice only when the upstream took it but its reply was lost (connection lost after the data), or when a
  * dispatch outlives the in-flight timeout, or after a crash between the upstream's reply and the journal write.
@@ -68,7 +67,6 @@ public final class DrainScheduler
     private final SchedulerTime time;
     private final DrainContext context;
     private final RouteTable routeTable;
-    private final OutcomeClassifier classifier;
     private final NetworkKeys networks;
     private final DrainCounters counters;
     private final Map<String, RouteState> routes = new LinkedHashMap<>();
@@ -130,7 +128,6 @@ public final class DrainScheduler
         this.counters = counters;
         time = new SchedulerTime(context.clock());
         routeTable = context.routeTable();
-        classifier = new OutcomeClassifier(new RetrySchedule(context));
         networks = new NetworkKeys(context.networkPrefixV4(), context.networkPrefixV6());
         inFlightTimeoutNanos = context.inFlightTimeoutMs() * 1_000_000L;
         lanes = context.laneSpecs();
@@ -806,29 +803,8 @@ public final class DrainScheduler
     // Replies
 
     /**
-     * Classifies the upstream's reply for one recipient of a dispatch and feeds it back: AIMD on the route,
-     * policy rejections against the source, counters.
-     *
-     * @param dispatch       the dispatch the recipient was in.
-     * @param recipientIndex one of {@link Dispatch#recipientIndexes()}.
-     * @param reply          what the upstream (or the connection) said.
-     * @return the status to journal with {@code Spool.recordOutcome(dispatch.messageId(), recipientIndex, ...)}.
-     */
-    public ReplyOutcome onReply(final Dispatch dispatch, final int recipientIndex, final SmtpReply reply)
-    {
-        if (!dispatch.recipientIndexes().contains(recipientIndex))
-        {
-            throw new IllegalArgumentException(
-                "recipient " + recipientIndex + " is not in dispatch " + dispatch.recipientIndexes());
-        }
-        final ReplyOutcome outcome = classifier.classify(
-            dispatch.envelope(), dispatch.statusAtDispatch(recipientIndex), reply, time.wallMillis());
-        recordFeedback(dispatch.route(), dispatch.envelope().sourceKey(), outcome);
-        return outcome;
-    }
-
-    /**
-     * Feeds back an outcome classified elsewhere (by {@link #classifier()} on a delivery thread).
+     * Feeds back a reply the outcome stage classified: AIMD on the route, policy rejections against the source,
+     * counters.
      *
      * @param route     the route it was sent by.
      * @param sourceKey the message's source.
@@ -1280,12 +1256,6 @@ public final class DrainScheduler
     DrainContext context()
     {
         return context;
-    }
-
-    /** @return the reply classifier; thread-safe, for delivery threads. */
-    public OutcomeClassifier classifier()
-    {
-        return classifier;
     }
 
     public DrainCounters counters()

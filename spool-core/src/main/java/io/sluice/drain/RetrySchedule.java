@@ -30,7 +30,8 @@ public final class RetrySchedule
             context.maxQueueLifetimeMs(), context.random());
     }
 
-    RetrySchedule(
+    /** A schedule from explicit figures (the other constructor takes them from the drain's settings). */
+    public RetrySchedule(
         final long initialMs,
         final long maxMs,
         final double multiplier,

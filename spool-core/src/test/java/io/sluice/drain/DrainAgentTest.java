@@ -15,7 +15,10 @@ class DrainAgentTest
 {
     private final MutableClock clock = new MutableClock(SimulatedDrain.START_MILLIS);
     private final RecordingGateway gateway = new RecordingGateway().slots("default", 5).slots("notifications", 5);
-    private final DrainAgent agent = new DrainAgent(new DrainContext().clock(clock), gateway);
+    private final DrainContext settings = new DrainContext().clock(clock);
+    private final DrainAgent agent = new DrainAgent(settings);
+    /** The drain thread's agent: each doWork() is one duty cycle, run here on the test's thread. */
+    private final DrainAgent.DutyCycle thread = agent.deliveringTo(gateway);
 
     @Test
     void shouldApplySpoolEventsOnItsOwnThreadAndDispatchWithinCapacity() throws Exception
@@ -29,29 +32,29 @@ class DrainAgentTest
         }).get();
         assertThat(gateway.delivered).as("nothing happens off the drain thread").isEmpty();
 
-        assertThat(agent.doWork()).isPositive();
+        assertThat(thread.doWork()).isPositive();
         assertThat(gateway.delivered).as("five free connections").hasSize(5);
 
         gateway.slots("default", 10);
-        agent.doWork();
+        thread.doWork();
         assertThat(gateway.delivered).hasSize(10);
         assertThat(agent.counters().get(DrainCounter.DISPATCHES)).isEqualTo(10);
     }
 
     @Test
-    void shouldClassifyRepliesOnTheCallerAndFeedThemBackOnTheDrainThread() throws Exception
+    void shouldTakeOutcomesFromAnyThreadAndFeedThemBackOnTheDrainThread() throws Exception
     {
         agent.listener().onAccepted(Mail.from("192.0.2.1"));
-        agent.doWork();
+        thread.doWork();
         final Dispatch dispatch = gateway.delivered.get(0);
 
-        final ReplyOutcome outcome = CompletableFuture.supplyAsync(
-            () -> agent.onReply(dispatch, 0, SmtpReply.parse("421 4.7.0 slow down"))).get();
+        final ReplyOutcome outcome = Replies.classify(settings, dispatch, 0, SmtpReply.parse("421 4.7.0 slow down"));
+        CompletableFuture.runAsync(() -> agent.onOutcome(dispatch.route(), dispatch.envelope().sourceKey(), outcome)).get();
 
         assertThat(outcome.status().disposition()).isEqualTo(Disposition.DEFERRED);
         assertThat(agent.counters().get(DrainCounter.THROTTLE_SIGNALS)).isZero();
         clock.advanceMillis(DrainContext.DEFAULT_STATUS_INTERVAL_MS);
-        agent.doWork();
+        thread.doWork();
         assertThat(agent.counters().get(DrainCounter.THROTTLE_SIGNALS)).isEqualTo(1);
         assertThat(agent.status().route("default").effectiveRatePerSec()).isEqualTo(100);
     }
@@ -63,11 +66,11 @@ class DrainAgentTest
         {
             agent.listener().onAccepted(Mail.from("192.0.2." + (i % 100)));
         }
-        agent.doWork();
+        thread.doWork();
         assertThat(agent.status().ready()).as("not yet published").isZero();
 
         clock.advanceMillis(DrainContext.DEFAULT_STATUS_INTERVAL_MS);
-        agent.doWork();
+        thread.doWork();
 
         assertThat(agent.status().ready()).isEqualTo(400 - 5);
         assertThat(agent.status().inFlight()).isEqualTo(5);
@@ -79,11 +82,11 @@ class DrainAgentTest
     {
         agent.pauseTenant("default");
         agent.listener().onAccepted(Mail.from("192.0.2.1"));
-        agent.doWork();
+        thread.doWork();
         assertThat(gateway.delivered).isEmpty();
 
         agent.resumeTenant("default");
-        agent.doWork();
+        thread.doWork();
         assertThat(gateway.delivered).hasSize(1);
     }
 
@@ -94,10 +97,10 @@ class DrainAgentTest
         agent.listener().onAccepted(message);
         gateway.failure = new IllegalStateException("connection pool closed");
 
-        assertThatThrownBy(agent::doWork).isSameAs(gateway.failure);
+        assertThatThrownBy(thread::doWork).isSameAs(gateway.failure);
 
         gateway.failure = null;
-        agent.doWork();
+        thread.doWork();
         assertThat(gateway.delivered).hasSize(1);
         assertThat(gateway.delivered.get(0).messageId()).isEqualTo(message.messageId());
         assertThat(agent.counters().get(DrainCounter.DISPATCHES_RETURNED)).isEqualTo(1);
@@ -108,6 +111,7 @@ class DrainAgentTest
     {
         assertThatThrownBy(() -> agent.setRouteRate("nowhere", 10, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> agent.setRouteRate("default", 0, 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(agent.roleName()).isEqualTo("sluice-drain");
+        assertThat(thread.roleName()).isEqualTo("sluice-drain");
+        assertThatThrownBy(() -> agent.deliveringTo(gateway)).as("one drain thread").isInstanceOf(IllegalStateException.class);
     }
 }

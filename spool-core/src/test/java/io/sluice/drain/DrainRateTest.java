@@ -104,13 +104,13 @@ class DrainRateTest
         final Dispatch first = scheduler.next("default");
         final Dispatch second = scheduler.next("default");
         final Dispatch third = scheduler.next("default");
-        scheduler.onReply(first, 0, SmtpReply.parse("421 4.7.0 Too many connections"));
+        Replies.onReply(scheduler, first, 0, SmtpReply.parse("421 4.7.0 Too many connections"));
         assertThat(scheduler.effectiveRatePerSec("default")).isEqualTo(100);
         assertThat(scheduler.next("default")).as("the bucket is emptied: no burst into a throttling relay").isNull();
-        scheduler.onReply(second, 0, SmtpReply.parse("450 4.7.1 Slow down"));
+        Replies.onReply(scheduler, second, 0, SmtpReply.parse("450 4.7.1 Slow down"));
         assertThat(scheduler.effectiveRatePerSec("default")).as("the same burst of replies counts once").isEqualTo(100);
         drain.clock.advanceMillis(1_000);
-        scheduler.onReply(third, 0, SmtpReply.connectionRefused("Connection refused"));
+        Replies.onReply(scheduler, third, 0, SmtpReply.connectionRefused("Connection refused"));
         assertThat(scheduler.effectiveRatePerSec("default")).isEqualTo(50);
         assertThat(scheduler.counters().get(DrainCounter.THROTTLE_SIGNALS)).isEqualTo(3);
         assertThat(scheduler.counters().get(DrainCounter.RATE_DECREASES)).isEqualTo(2);
@@ -124,7 +124,7 @@ class DrainRateTest
         {
             drain.clock.advanceMillis(1_000);
             final Dispatch dispatch = scheduler.next("default");
-            scheduler.onReply(dispatch, 0, SmtpReply.parse("250 2.0.0 Ok"));
+            Replies.onReply(scheduler, dispatch, 0, SmtpReply.parse("250 2.0.0 Ok"));
             assertThat(scheduler.effectiveRatePerSec("default")).isEqualTo(Math.min(200, 50 + 10.0 * interval));
         }
         drain.clock.advanceMillis(1_000);

@@ -34,7 +34,9 @@ class DrainSpoolRestartTest
         final Set<Long> delivered = new HashSet<>();
         final Set<Long> unanswered = new HashSet<>();
         final RecordingGateway gateway = new RecordingGateway().slots("default", 100);
-        final DrainAgent agent = new DrainAgent(new DrainContext().clock(clock), gateway);
+        final DrainContext settings = new DrainContext().clock(clock);
+        final DrainAgent agent = new DrainAgent(settings);
+        final DrainAgent.DutyCycle thread = agent.deliveringTo(gateway);
         try (Spool spool = Spool.open(spoolContext(), agent.listener()))
         {
             agent.load(spool.pendingMessages());
@@ -42,14 +44,15 @@ class DrainSpoolRestartTest
             {
                 spool.append(TestMessages.envelope("r" + i + "@example.org"), TestMessages.body("m" + i, 2048)).get();
             }
-            agent.doWork();
+            thread.doWork();
             assertThat(gateway.delivered).hasSize(20);
             for (int i = 0; i < 20; i++)
             {
                 final Dispatch dispatch = gateway.delivered.get(i);
                 if (i % 2 == 0)
                 {
-                    final ReplyOutcome outcome = agent.onReply(dispatch, 0, SmtpReply.parse("250 2.0.0 Ok"));
+                    final ReplyOutcome outcome = Replies.classify(settings, dispatch, 0, SmtpReply.parse("250 2.0.0 Ok"));
+                    agent.onOutcome(dispatch.route(), dispatch.envelope().sourceKey(), outcome);
                     assertThat(spool.recordOutcome(dispatch.messageId(), 0, outcome.status()).get()).isTrue();
                     delivered.add(dispatch.messageId());
                 }
@@ -60,16 +63,17 @@ class DrainSpoolRestartTest
                 }
             }
             clock.advanceMillis(1_000);
-            agent.doWork();
+            thread.doWork();
             assertThat(agent.status().inFlight()).isEqualTo(10);
         }
 
         final RecordingGateway after = new RecordingGateway().slots("default", 100);
-        final DrainAgent restarted = new DrainAgent(new DrainContext().clock(clock), after);
+        final DrainAgent restarted = new DrainAgent(new DrainContext().clock(clock));
+        final DrainAgent.DutyCycle restartedThread = restarted.deliveringTo(after);
         try (Spool spool = Spool.open(spoolContext(), restarted.listener()))
         {
             restarted.load(spool.pendingMessages());
-            restarted.doWork();
+            restartedThread.doWork();
 
             final List<Long> resent = new ArrayList<>();
             after.delivered.forEach(d -> resent.add(d.messageId()));

@@ -45,7 +45,7 @@ class MessageLifecycleTest
 
         final Dispatch dispatch = scheduler.next("default");
         assertThat(dispatch.recipientIndexes()).containsExactly(0);
-        final ReplyOutcome outcome = scheduler.onReply(dispatch, 0, SmtpReply.parse("250 2.0.0 ok"));
+        final ReplyOutcome outcome = Replies.onReply(scheduler, dispatch, 0, SmtpReply.parse("250 2.0.0 ok"));
         scheduler.onSnapshot(Mail.with(message, 0, outcome.status()));
 
         assertThat(scheduler.isInFlight(message.messageId())).isFalse();
@@ -62,12 +62,13 @@ class MessageLifecycleTest
         final Dispatch dispatch = scheduler.next("default");
         assertThat(dispatch.recipientIndexes()).containsExactly(0, 1);
 
-        final PendingMessage half = Mail.with(message, 0, scheduler.onReply(dispatch, 0, SmtpReply.parse("250 ok")).status());
+        final PendingMessage half =
+            Mail.with(message, 0, Replies.onReply(scheduler, dispatch, 0, SmtpReply.parse("250 ok")).status());
         scheduler.onSnapshot(half);
         assertThat(scheduler.next("default")).as("never dispatched twice while in flight").isNull();
         assertThat(scheduler.isInFlight(message.messageId())).isTrue();
 
-        final ReplyOutcome deferred = scheduler.onReply(dispatch, 1, SmtpReply.parse("451 4.3.0 later"));
+        final ReplyOutcome deferred = Replies.onReply(scheduler, dispatch, 1, SmtpReply.parse("451 4.3.0 later"));
         scheduler.onSnapshot(Mail.with(half, 1, deferred.status()));
 
         assertThat(scheduler.isInFlight(message.messageId())).isFalse();
@@ -213,7 +214,7 @@ class MessageLifecycleTest
             scheduler.onSnapshot(Mail.delivered(dispatch));
             if (dispatch.envelope().sourceKey().startsWith("203.0.113."))
             {
-                scheduler.onReply(dispatch, 0, SmtpReply.parse("554 5.7.1 Malware found"));
+                Replies.onReply(scheduler, dispatch, 0, SmtpReply.parse("554 5.7.1 Malware found"));
                 rejected++;
             }
         }
@@ -247,7 +248,7 @@ class MessageLifecycleTest
                 scheduler.onSnapshot(Mail.delivered(dispatch));
             }
             while (!dispatch.envelope().sourceKey().equals(abuser));
-            scheduler.onReply(dispatch, 0, SmtpReply.parse("550 5.7.1 Message rejected as spam"));
+            Replies.onReply(scheduler, dispatch, 0, SmtpReply.parse("550 5.7.1 Message rejected as spam"));
         }
 
         assertThat(scheduler.isDemoted(abuser)).isTrue();
@@ -274,7 +275,7 @@ class MessageLifecycleTest
         final Dispatch dispatch = scheduler.next("default");
         for (int i = 0; i < 4; i++)
         {
-            scheduler.onReply(dispatch, 0, SmtpReply.parse("550 5.7.1 spam"));
+            Replies.onReply(scheduler, dispatch, 0, SmtpReply.parse("550 5.7.1 spam"));
             drain.clock.advanceMillis(TimeUnit.MINUTES.toMillis(40));
             scheduler.tick();
         }
@@ -289,7 +290,7 @@ class MessageLifecycleTest
         drain.add(old);
         final Dispatch dispatch = scheduler.next("default");
 
-        final ReplyOutcome outcome = scheduler.onReply(dispatch, 0, SmtpReply.parse("451 4.3.0 still busy"));
+        final ReplyOutcome outcome = Replies.onReply(scheduler, dispatch, 0, SmtpReply.parse("451 4.3.0 still busy"));
 
         assertThat(outcome.status().disposition()).isEqualTo(Disposition.FAILED);
         assertThat(outcome.expired()).isTrue();

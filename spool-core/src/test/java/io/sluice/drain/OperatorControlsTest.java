@@ -122,7 +122,8 @@ class OperatorControlsTest
         PendingMessage again = twoRecipients;
         for (final int index : both.recipientIndexes())
         {
-            again = Mail.with(again, index, scheduler.onReply(both, index, SmtpReply.parse("451 4.3.0 still later")).status());
+            again = Mail.with(again, index,
+                Replies.onReply(scheduler, both, index, SmtpReply.parse("451 4.3.0 still later")).status());
         }
         scheduler.onSnapshot(again);
         assertThat(scheduler.isInFlight(twoRecipients.messageId())).isFalse();

@@ -1,4 +1,4 @@
-package io.sluice.drain;
+package io.sluice.outcome;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import io.sluice.drain.ReplyOutcome;
+import io.sluice.drain.ReplySignal;
+import io.sluice.drain.RetrySchedule;
+import io.sluice.drain.SmtpReply;
 import io.sluice.spool.Disposition;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.RecipientStatus;

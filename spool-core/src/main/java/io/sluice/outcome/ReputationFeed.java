@@ -1,8 +1,7 @@
-package io.sluice.daemon;
+package io.sluice.outcome;
 
 import io.sluice.admission.Admission;
 import io.sluice.admission.ReputationEvent;
-import io.sluice.delivery.FailureListener;
 import io.sluice.drain.ReplyOutcome;
 import io.sluice.drain.ReplySignal;
 import io.sluice.drain.SmtpReply;
@@ -10,19 +9,16 @@ import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;
 
 /**
- * The one hook from delivery outcomes to admission's reputation: wraps the failure listener (bounces and
- * containment), passes everything on to it unchanged, and tells admission what each classified reply says about
- * the message's source: a delivery is clean, a {@code 5.7.x} is a policy rejection, a {@code 5.1.1} an unknown
- * recipient. Cheap and non-blocking, as {@link FailureListener#onReply} must be.
+ * The outcome stage's word to admission's reputation: tells admission what each classified reply says about the
+ * message's source: a delivery is clean, a {@code 5.7.x} is a policy rejection, a {@code 5.1.1} an unknown recipient.
+ * Cheap and non-blocking, as {@link OutcomeListener#onReply} must be; it decides nothing about failures.
  */
-final class ReputationFeed implements FailureListener
+public final class ReputationFeed implements OutcomeListener
 {
-    private final FailureListener next;
     private final Admission admission;
 
-    ReputationFeed(final FailureListener next, final Admission admission)
+    public ReputationFeed(final Admission admission)
     {
-        this.next = next;
         this.admission = admission;
     }
 
@@ -30,13 +26,12 @@ final class ReputationFeed implements FailureListener
     public RecipientStatus onFailed(final PendingMessage message, final int recipientIndex, final SmtpReply reply,
         final RecipientStatus status)
     {
-        return next.onFailed(message, recipientIndex, reply, status);
+        return status;
     }
 
     @Override
     public void onReply(final PendingMessage message, final int recipientIndex, final ReplyOutcome outcome)
     {
-        next.onReply(message, recipientIndex, outcome);
         final ReputationEvent event = eventOf(outcome);
         if (event != null)
         {

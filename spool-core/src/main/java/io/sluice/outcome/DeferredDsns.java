@@ -1,4 +1,4 @@
-package io.sluice.daemon;
+package io.sluice.outcome;
 
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
  * {@code Bounces.releaseDeferred} and {@code sluice}). A restart finds them in the journal ({@link #recover}).
  * Each release is one mail-log line. Thread-safe: releases are serialised on one lock; arrivals never take it.
  */
-final class DeferredDsns
+public final class DeferredDsns
 {
     /** Every journal detail of a deferred DSN starts with this, so its holds are told from containment's. */
-    static final String DETAIL_PREFIX = "bounce: ";
+    public static final String DETAIL_PREFIX = "bounce: ";
     static final RecipientStatus DEFERRED = new RecipientStatus(Disposition.HELD, 0, 0,
         DETAIL_PREFIX + "deferred, the bounce budget is spent");
     private static final Logger MAILLOG = LoggerFactory.getLogger("io.sluice.maillog");
@@ -58,7 +58,7 @@ final class DeferredDsns
     }
 
     /** For the spool's listener: {@link #DEFERRED} if this is a deferred DSN arriving, else null. */
-    RecipientStatus holdOnArrival(final PendingMessage message)
+    public RecipientStatus holdOnArrival(final PendingMessage message)
     {
         if (!arriving.remove(message.envelope()))
         {
@@ -70,7 +70,7 @@ final class DeferredDsns
     }
 
     /** At start: the deferred DSNs the journal still holds wait again, oldest first. */
-    void recover()
+    public void recover()
     {
         spool.pendingMessages().stream().filter(DeferredDsns::isDeferred).mapToLong(PendingMessage::messageId).sorted()
             .forEach(waiting::add);
@@ -83,7 +83,7 @@ final class DeferredDsns
     }
 
     /** @return true if every open recipient of the message is a deferral this class journaled. */
-    static boolean isDeferred(final PendingMessage message)
+    public static boolean isDeferred(final PendingMessage message)
     {
         boolean deferred = false;
         for (final RecipientStatus status : message.recipients())
@@ -101,7 +101,7 @@ final class DeferredDsns
     }
 
     /** @return how many deferred DSNs wait. */
-    int waiting()
+    public int waiting()
     {
         return waiting.size();
     }
@@ -111,7 +111,7 @@ final class DeferredDsns
      *
      * @return how many were released.
      */
-    int releaseDue()
+    public int releaseDue()
     {
         return release(Integer.MAX_VALUE, false);
     }
@@ -122,7 +122,7 @@ final class DeferredDsns
      * @return how many were released.
      * @throws IllegalArgumentException if {@code max} is not positive.
      */
-    int releaseByOperator(final int max)
+    public int releaseByOperator(final int max)
     {
         if (max < 1)
         {

@@ -1,8 +1,12 @@
-package io.sluice.drain;
+package io.sluice.outcome;
 
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
+import io.sluice.drain.ReplyOutcome;
+import io.sluice.drain.ReplySignal;
+import io.sluice.drain.RetrySchedule;
+import io.sluice.drain.SmtpReply;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.RecipientStatus;
 
@@ -13,7 +17,8 @@ import io.sluice.spool.RecipientStatus;
  * where a final reply belongs) is a protocol error on the upstream's side and is deferred, never failed: only a
  * definite verdict is permanent.
  *
- * <p>Stateless and thread-safe (if the context's random generator is): delivery threads call it directly.
+ * <p>Stateless and thread-safe (if the context's random generator is): the {@link OutcomeStage} calls it on the
+ * delivery thread that reported the reply.
  */
 public final class OutcomeClassifier
 {

@@ -1,4 +1,4 @@
-package io.sluice.daemon;
+package io.sluice.outcome;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,9 +9,6 @@ import io.sluice.bounce.BouncePolicy;
 import io.sluice.bounce.DsnBuilder;
 import io.sluice.bounce.GeneratedMail;
 import io.sluice.bounce.NoticeBuilder;
-import io.sluice.containment.Containment;
-import io.sluice.delivery.FailureListener;
-import io.sluice.drain.ReplyOutcome;
 import io.sluice.drain.SmtpReply;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.PendingMessage;
@@ -21,24 +18,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's failure hook: asks the bounce policy about every permanent failure before it is journaled, appends
+ * The outcome stage's bounce step: asks the bounce policy about every permanent failure before it is journaled, appends
  * the DSN it allows (lane {@code bounces}, null sender) or defers (the same DSN, held in the spool until the budget
  * has room: {@link DeferredDsns}), and returns the status to journal ({@code FAILED}, or {@code SUPPRESSED} with the
  * reason). Every decision is one line in the mail log: {@code dsn=sent}, {@code dsn=deferred} or
- * {@code dsn=suppressed (REASON)}, with the DSN's queue id when it is spooled. Passes each reply's signal on to
- * containment. A DSN the spool refuses is logged and counted; the failure itself is journaled whatever happens to the
- * DSN. When the policy raises its budget alert (at most once per budget window), the operator's notice goes to the
- * {@code notifications} lane.
+ * {@code dsn=suppressed (REASON)}, with the DSN's queue id when it is spooled. A DSN the spool refuses is logged and
+ * counted; the failure itself is journaled whatever happens to the DSN. When the policy raises its budget alert (at
+ * most once per budget window), the operator's notice goes to the {@code notifications} lane.
  */
-final class BounceWiring implements FailureListener
+public final class BounceStep implements OutcomeListener
 {
-    private static final Logger LOG = LoggerFactory.getLogger(BounceWiring.class);
+    private static final Logger LOG = LoggerFactory.getLogger(BounceStep.class);
     private static final Logger MAILLOG = LoggerFactory.getLogger("io.sluice.maillog");
 
     private final Spool spool;
     private final BouncePolicy policy;
     private final DsnBuilder dsns;
-    private final Containment containment;
     private final NoticeBuilder notices;
     private final DeferredDsns deferred;
     private final AtomicLong dsnsAppended = new AtomicLong();
@@ -46,12 +41,11 @@ final class BounceWiring implements FailureListener
     private final AtomicLong noticesAppended = new AtomicLong();
 
     /** @param notices builds the budget alert's notice (the notifications lane and the appliance's own tenant). */
-    BounceWiring(final Spool spool, final BouncePolicy policy, final Containment containment, final NoticeBuilder notices)
+    public BounceStep(final Spool spool, final BouncePolicy policy, final NoticeBuilder notices)
     {
         this.spool = spool;
         this.policy = policy;
         this.dsns = new DsnBuilder(policy.context());
-        this.containment = containment;
         this.notices = notices;
         this.deferred = new DeferredDsns(spool, policy);
     }
@@ -162,40 +156,31 @@ final class BounceWiring implements FailureListener
         return result == null ? "no result" : result.status().name();
     }
 
-    @Override
-    public void onReply(final PendingMessage message, final int recipientIndex, final ReplyOutcome outcome)
-    {
-        if (containment != null && outcome.signal() != null)
-        {
-            containment.recordReply(message.envelope(), outcome.signal());
-        }
-    }
-
     /** @return DSNs the spool took. */
-    long dsnsAppended()
+    public long dsnsAppended()
     {
         return dsnsAppended.get();
     }
 
     /** @return budget alert notices the spool took. */
-    long noticesAppended()
+    public long noticesAppended()
     {
         return noticesAppended.get();
     }
 
     /** @return DSNs allowed by the policy that could not be built or were refused by the spool. */
-    long dsnsRefused()
+    public long dsnsRefused()
     {
         return dsnsRefused.get();
     }
 
-    BouncePolicy policy()
+    public BouncePolicy policy()
     {
         return policy;
     }
 
     /** @return the DSNs deferred over the budget, waiting in the spool. */
-    DeferredDsns deferred()
+    public DeferredDsns deferred()
     {
         return deferred;
     }

@@ -1,4 +1,4 @@
-package io.sluice.delivery;
+package io.sluice.outcome;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,9 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 
-import io.sluice.drain.DeliveryGateway;
 import io.sluice.drain.Dispatch;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
@@ -27,36 +25,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Outcomes reach the journal, failures reach the bounce hook once they are durable, and a write the spool refuses is
- * retried and never dropped quietly.
+ * Outcomes reach the journal, failures reach the bounce hook before they are journaled, and a write the spool refuses
+ * is retried and never dropped quietly.
  */
-class OutcomeRecorderTest
+class OutcomeStageTest
 {
     @TempDir
     Path dir;
 
-    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
-    private final DeliveryCounters counters = new DeliveryCounters();
     private final List<String> failures = new CopyOnWriteArrayList<>();
-    private final DrainAgent agent = new DrainAgent(new DrainContext(), new DeliveryGateway()
-    {
-        @Override
-        public int capacity(final String route)
-        {
-            return 0;
-        }
-
-        @Override
-        public void deliver(final Dispatch dispatch)
-        {
-            throw new IllegalStateException("not used");
-        }
-    });
+    private final DrainContext settings = new DrainContext();
+    private final DrainAgent agent = new DrainAgent(settings);
+    private OutcomeStage stage;
 
     @AfterEach
-    void stopTimer()
+    void stopStage()
     {
-        timer.shutdownNow();
+        if (stage != null)
+        {
+            stage.close();
+        }
     }
 
     private Spool open()
@@ -75,15 +63,16 @@ class OutcomeRecorderTest
         return new Dispatch("default", "mail", message, List.of(0, 1), System.currentTimeMillis());
     }
 
-    private OutcomeRecorder recorder(final Spool spool, final int attempts)
+    private OutcomeStage stage(final Spool spool, final int attempts)
     {
-        return new OutcomeRecorder(spool, agent,
+        stage = new OutcomeStage(spool, settings, agent,
             (message, index, reply, status) ->
             {
                 failures.add(message.queueId() + "/" + index + ": " + status.detail());
                 return status;
             },
-            counters, timer, attempts, 1, 5);
+            attempts, 1, 5);
+        return stage;
     }
 
     @Test
@@ -92,15 +81,15 @@ class OutcomeRecorderTest
         try (Spool spool = open())
         {
             final Dispatch dispatch = dispatchOf(spool);
-            final OutcomeRecorder recorder = recorder(spool, 3);
+            final OutcomeStage outcomes = stage(spool, 3);
 
-            recorder.record(dispatch, Map.of(0, SmtpReply.parse("250 2.0.0 Ok"), 1, SmtpReply.parse("550 5.1.1 unknown")));
+            outcomes.report(dispatch, Map.of(0, SmtpReply.parse("250 2.0.0 Ok"), 1, SmtpReply.parse("550 5.1.1 unknown")));
 
-            SpoolAwait.until(() -> recorder.pending() == 0);
+            SpoolAwait.until(() -> outcomes.pending() == 0);
             assertThat(spool.pending(dispatch.messageId())).as("every recipient final: the message left the spool").isNull();
             assertThat(failures).containsExactly(dispatch.message().queueId() + "/1: 550 5.1.1 unknown");
-            assertThat(counters.get(DeliveryCounter.OUTCOMES_JOURNALED)).isEqualTo(2);
-            assertThat(counters.get(DeliveryCounter.FAILURES_REPORTED)).isEqualTo(1);
+            assertThat(outcomes.counters().get(OutcomeCounter.OUTCOMES_JOURNALED)).isEqualTo(2);
+            assertThat(outcomes.counters().get(OutcomeCounter.FAILURES_REPORTED)).isEqualTo(1);
         }
     }
 
@@ -110,11 +99,11 @@ class OutcomeRecorderTest
         try (Spool spool = open())
         {
             final Dispatch dispatch = dispatchOf(spool);
-            final OutcomeRecorder recorder = recorder(spool, 3);
+            final OutcomeStage outcomes = stage(spool, 3);
 
-            recorder.record(dispatch, Map.of(0, SmtpReply.parse("250 2.0.0 Ok")));
+            outcomes.report(dispatch, Map.of(0, SmtpReply.parse("250 2.0.0 Ok")));
 
-            SpoolAwait.until(() -> recorder.pending() == 0);
+            SpoolAwait.until(() -> outcomes.pending() == 0);
             final RecipientStatus second = spool.pending(dispatch.messageId()).recipients().get(1);
             assertThat(second.disposition()).isEqualTo(Disposition.DEFERRED);
             assertThat(second.detail()).startsWith("451 4.4.2");
@@ -128,14 +117,14 @@ class OutcomeRecorderTest
         final Spool spool = open();
         dispatch = dispatchOf(spool);
         spool.close();
-        final OutcomeRecorder recorder = recorder(spool, 4);
+        final OutcomeStage outcomes = stage(spool, 4);
 
-        recorder.record(dispatch, Map.of(0, SmtpReply.parse("250 2.0.0 Ok"), 1, SmtpReply.parse("550 5.1.1 unknown")));
+        outcomes.report(dispatch, Map.of(0, SmtpReply.parse("250 2.0.0 Ok"), 1, SmtpReply.parse("550 5.1.1 unknown")));
 
-        SpoolAwait.until(() -> recorder.pending() == 0);
-        assertThat(counters.get(DeliveryCounter.OUTCOME_RETRIES)).as("3 retries for each of 2 recipients").isEqualTo(6);
-        assertThat(counters.get(DeliveryCounter.OUTCOMES_UNJOURNALED)).isEqualTo(2);
-        assertThat(counters.get(DeliveryCounter.OUTCOMES_JOURNALED)).isZero();
+        SpoolAwait.until(() -> outcomes.pending() == 0);
+        assertThat(outcomes.counters().get(OutcomeCounter.OUTCOME_RETRIES)).as("3 retries for each of 2 recipients").isEqualTo(6);
+        assertThat(outcomes.counters().get(OutcomeCounter.OUTCOMES_UNJOURNALED)).isEqualTo(2);
+        assertThat(outcomes.counters().get(OutcomeCounter.OUTCOMES_JOURNALED)).isZero();
         // The bounce decision comes before the journal write (it picks FAILED or SUPPRESSED): it was asked once; the
         // message stays in flight and is sent again, and the policy's dedup window collapses a second DSN.
         assertThat(failures).as("decided once, before the write").singleElement().asString().endsWith("/1: 550 5.1.1 unknown");
