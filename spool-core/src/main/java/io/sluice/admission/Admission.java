@@ -3,9 +3,7 @@ package io.sluice.admission;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +17,6 @@ import java.util.Set;
 
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.BucketState;
-import io.github.bucket4j.MathType;
 import io.sluice.config.InvalidSettingException;
 import io.sluice.net.Cidr;
 import io.sluice.net.MailAddress;
@@ -58,8 +55,6 @@ public final class Admission implements AutoCloseable
     private static final int MAX_TOP_SOURCES = 10_000;
     /** RFC 5321 section 4.5.3.1.2: a domain is at most 255 octets; a longer key is cut, not stored whole. */
     static final int MAX_NAME_LENGTH = 255;
-    /** Offline time credited to restored buckets is capped: a year refills any bucket a limit allows. */
-    private static final long MAX_OFFLINE_MS = 365L * 24 * 3600 * 1000;
 
     private final SpoolPressure pressure;
     private final Clock clock;
@@ -849,11 +844,11 @@ public final class Admission implements AutoCloseable
             try (AdmissionStateFile.Writer writer = stateFile == null ? null
                 : new AdmissionStateFile.Writer(stateFile, clock.millis(), runtimeBlocks(), overrides()))
             {
-                int saved = save(global, nowNs, writer);
+                int saved = AdmissionStateFile.saveBuckets(global, nowNs, writer);
                 for (final TrackedKey key : table.keys())
                 {
                     key.volume >>= 1;
-                    final int buckets = save(key, nowNs, writer);
+                    final int buckets = AdmissionStateFile.saveBuckets(key, nowNs, writer);
                     if (buckets == 0)
                     {
                         table.removeIfIdle(key, nowNs);
@@ -891,44 +886,12 @@ public final class Admission implements AutoCloseable
         return runtime;
     }
 
-    /** @return how many of the key's buckets were not full (and were written, if there is a writer). */
-    private static int save(final TrackedKey key, final long nowNs, final AdmissionStateFile.Writer writer) throws IOException
-    {
-        int saved = 0;
-        for (final Traffic traffic : Traffic.values())
-        {
-            final long tokens = key.availableTokens(traffic, nowNs);
-            if (tokens >= 0 && tokens < key.capacity(traffic))
-            {
-                if (writer != null && !key.isClassKey())
-                {
-                    // Class buckets are not saved: a class is re-earned from the reputation file, which is.
-                    writer.bucket(key.kind, traffic, key.text(), tokens);
-                }
-                saved++;
-            }
-        }
-        return saved;
-    }
-
+    /** Applies the state file, if there is a readable one: its blocks, overrides and buckets that are still valid. */
     private void restore()
     {
-        if (stateFile == null || !Files.exists(stateFile))
+        final AdmissionStateFile.Saved saved = AdmissionStateFile.readOrSetAside(stateFile, stateFileFailures);
+        if (saved == null)
         {
-            return;
-        }
-        final AdmissionStateFile.Saved saved;
-        try
-        {
-            saved = AdmissionStateFile.read(stateFile);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            stateFileFailures.increment();
-            final Path aside = stateFile.resolveSibling(stateFile.getFileName() + ".corrupt");
-            LOG.warn("admission: state file {} is unreadable ({}); starting with empty buckets, file moved to {}",
-                stateFile, ex.toString(), aside);
-            moveAside(aside);
             return;
         }
         final long nowMs = clock.millis();
@@ -941,7 +904,7 @@ public final class Admission implements AutoCloseable
         {
             skipped += restoreOverride(override) ? 0 : 1;
         }
-        final long offlineMs = Math.min(MAX_OFFLINE_MS, Math.max(0, nowMs - saved.savedAtMillis()));
+        final long offlineMs = AdmissionStateFile.offlineMillis(saved, nowMs);
         final long nowNs = nanoClock.nanoTime();
         int restored = 0;
         for (final AdmissionStateFile.SavedBucket bucket : saved.buckets())
@@ -951,18 +914,6 @@ public final class Admission implements AutoCloseable
         LOG.info("admission: restored {} blocks, {} overrides and {} buckets saved {} s ago from {}{}",
             saved.blocks().size(), saved.overrides().size(), restored, offlineMs / 1000, stateFile,
             skipped > 0 ? " (" + skipped + " entries no longer valid were skipped)" : "");
-    }
-
-    private void moveAside(final Path aside)
-    {
-        try
-        {
-            Files.move(stateFile, aside, StandardCopyOption.REPLACE_EXISTING);
-        }
-        catch (final IOException ex)
-        {
-            LOG.warn("admission: cannot move {} aside: {}", stateFile, ex.toString());
-        }
     }
 
     private boolean restoreBlock(final AdmissionStateFile.SavedBlock block, final long nowMs)
@@ -1002,10 +953,7 @@ public final class Admission implements AutoCloseable
         }
     }
 
-    /**
-     * Recreates a saved bucket with the tokens it had, then lets Bucket4j refill it for the time the appliance
-     * was down: a flooding source comes back as empty as it left, less what the rate would have given it since.
-     */
+    /** Puts a saved bucket back on its key, as {@link AdmissionStateFile#bucketState} recreates it. */
     private boolean restoreBucket(final AdmissionStateFile.SavedBucket bucket, final long nowNs, final long offlineNs)
     {
         final TrackedKey probe;
@@ -1022,12 +970,8 @@ public final class Admission implements AutoCloseable
         {
             return false;
         }
-        final long capacity = configuration.getBandwidths()[0].getCapacity();
-        final long tokens = Math.max(0, Math.min(capacity, bucket.tokens()));
-        final BucketState state = BucketState.createInitialState(configuration, MathType.INTEGER_64_BITS, nowNs - offlineNs);
-        state.consume(capacity - tokens);
-        state.refillAllBandwidth(nowNs);
-        if (state.getAvailableTokens() >= capacity)
+        final BucketState state = AdmissionStateFile.bucketState(configuration, bucket.tokens(), nowNs, offlineNs);
+        if (state == null)
         {
             return false;
         }

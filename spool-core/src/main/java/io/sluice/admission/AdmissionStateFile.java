@@ -8,13 +8,20 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
 
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.BucketState;
+import io.github.bucket4j.MathType;
 import io.sluice.config.AtomicFiles;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The file that carries admission's state across a restart: run-time blocks, per-key overrides, and every
@@ -29,9 +36,16 @@ import io.sluice.config.AtomicFiles;
  *
  * <p>Written atomically: to a temporary file beside it, forced to disk, renamed over the old one, and the
  * directory forced, so a crash leaves the old file or the new one, never a torn one.
+ *
+ * <p>Beside the codec, what turns admission's keys into the file and back ({@link #readOrSetAside},
+ * {@link #offlineMillis}, {@link #bucketState}, {@link #saveBuckets}), so {@link Admission} holds policy only and
+ * decides just what to restore.
  */
 final class AdmissionStateFile
 {
+    private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
+    /** Offline time credited to restored buckets is capped: a year refills any bucket a limit allows. */
+    private static final long MAX_OFFLINE_MS = 365L * 24 * 3600 * 1000;
     static final int MAGIC = 0x534C_4144;
     static final int VERSION = 1;
     private static final int END = 0xFF;
@@ -136,6 +150,86 @@ final class AdmissionStateFile
         {
             throw new IOException("impossible limit: " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * @param path     the state file; null when none is configured.
+     * @param failures counts a file that cannot be read.
+     * @return what the file holds; null when there is none, or it is unreadable or corrupt: then it is logged,
+     *         counted and moved aside to {@code <name>.corrupt}, and admission starts with empty buckets.
+     */
+    static Saved readOrSetAside(final Path path, final AtomicCounter failures)
+    {
+        if (path == null || !Files.exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return read(path);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            failures.increment();
+            final Path aside = path.resolveSibling(path.getFileName() + ".corrupt");
+            LOG.warn("admission: state file {} is unreadable ({}); starting with empty buckets, file moved to {}",
+                path, ex.toString(), aside);
+            try
+            {
+                Files.move(path, aside, StandardCopyOption.REPLACE_EXISTING);
+            }
+            catch (final IOException moveFailure)
+            {
+                LOG.warn("admission: cannot move {} aside: {}", path, moveFailure.toString());
+            }
+            return null;
+        }
+    }
+
+    /** @return how long the appliance was down since the save, capped at a year, never negative. */
+    static long offlineMillis(final Saved saved, final long nowMillis)
+    {
+        return Math.min(MAX_OFFLINE_MS, Math.max(0, nowMillis - saved.savedAtMillis()));
+    }
+
+    /**
+     * Recreates a saved bucket with the tokens it had, then lets Bucket4j refill it for the time the appliance
+     * was down: a flooding source comes back as empty as it left, less what the rate would have given it since.
+     *
+     * @return the bucket's state now; null if it has refilled to full (a full bucket need not be kept).
+     */
+    static BucketState bucketState(
+        final BucketConfiguration configuration, final long savedTokens, final long nowNs, final long offlineNs)
+    {
+        final long capacity = configuration.getBandwidths()[0].getCapacity();
+        final long tokens = Math.max(0, Math.min(capacity, savedTokens));
+        final BucketState state = BucketState.createInitialState(configuration, MathType.INTEGER_64_BITS, nowNs - offlineNs);
+        state.consume(capacity - tokens);
+        state.refillAllBandwidth(nowNs);
+        return state.getAvailableTokens() >= capacity ? null : state;
+    }
+
+    /**
+     * @param writer where the key's buckets are written; null to count them only.
+     * @return how many of the key's buckets were not full (and were written, if there is a writer).
+     */
+    static int saveBuckets(final TrackedKey key, final long nowNs, final Writer writer) throws IOException
+    {
+        int saved = 0;
+        for (final Traffic traffic : Traffic.values())
+        {
+            final long tokens = key.availableTokens(traffic, nowNs);
+            if (tokens >= 0 && tokens < key.capacity(traffic))
+            {
+                if (writer != null && !key.isClassKey())
+                {
+                    // Class buckets are not saved: a class is re-earned from the reputation file, which is.
+                    writer.bucket(key.kind, traffic, key.text(), tokens);
+                }
+                saved++;
+            }
+        }
+        return saved;
     }
 
     /** Writes one state file: the header, then buckets one at a time, then {@link #commit()}. Not thread-safe. */

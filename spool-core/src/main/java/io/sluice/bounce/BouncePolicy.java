@@ -2,11 +2,8 @@ package io.sluice.bounce;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -111,58 +108,17 @@ public final class BouncePolicy implements AutoCloseable
         restore();
     }
 
-    /**
-     * Reads the state file, if there is one. A corrupt file is logged, counted and moved aside to
-     * {@code <name>.corrupt}: the policy then starts empty, as it would without a file, and never refuses to start.
-     */
+    /** Reads the state file, if there is one: see {@link BounceStateFile#restore}. */
     private void restore()
     {
-        if (stateFile == null || !Files.exists(stateFile))
+        synchronized (lock)
         {
-            return;
-        }
-        try
-        {
-            final BounceStateFile.Saved saved = BounceStateFile.read(stateFile);
-            final long nowMillis = clock.millis();
-            final long nowNs = nanoClock.nanoTime();
-            // Time that passed while the daemon was down counts against the dedup entries and the budget's slots.
-            final long downMs = Math.max(0, nowMillis - saved.savedAtMillis());
-            synchronized (lock)
+            if (BounceStateFile.restore(stateFile, suppressionList, dedup, budget, clock.millis(), nanoClock.nanoTime(),
+                counters))
             {
-                for (final SuppressedAddress address : saved.suppressions())
-                {
-                    if (address.expiresAtMillis() > nowMillis)
-                    {
-                        suppressionList.add(address.address(), address.expiresAtMillis(), nowMillis);
-                    }
-                }
-                for (final BounceStateFile.SavedDedup entry : saved.dedup())
-                {
-                    dedup.restore(entry.key(), nowNs, TimeUnit.MILLISECONDS.toNanos(entry.remainingMs() - downMs));
-                }
-                for (final BounceStateFile.SavedSlot slot : saved.budget())
-                {
-                    budget.restore(nowNs, TimeUnit.MILLISECONDS.toNanos(slot.ageMs() + downMs), slot.accepted(), slot.sent());
-                }
                 counters.counter(BounceCounter.SUPPRESSION_LIST_SIZE).setOrdered(suppressionList.size());
-            }
-            LOG.info("bounce policy: restored {} suppressed addresses, {} recent bounces and the budget ({}) from {}",
-                suppressionList.size(), dedup.size(), budget(), stateFile);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            counters.counter(BounceCounter.STATE_FILE_FAILURES).increment();
-            LOG.error("bounce policy: state file {} is unreadable ({}); starting with an empty suppression list", stateFile,
-                ex.toString());
-            try
-            {
-                Files.move(stateFile, stateFile.resolveSibling(stateFile.getFileName() + ".corrupt"),
-                    StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final IOException moveFailure)
-            {
-                LOG.error("bounce policy: cannot move the unreadable state file aside: {}", moveFailure.toString());
+                LOG.info("bounce policy: restored {} suppressed addresses, {} recent bounces and the budget ({}) from {}",
+                    suppressionList.size(), dedup.size(), budget(), stateFile);
             }
         }
     }
@@ -207,29 +163,12 @@ public final class BouncePolicy implements AutoCloseable
     /** Guarded by {@code lock}. */
     private BounceStateFile.Saved capture()
     {
-        final long nowMillis = clock.millis();
-        final long nowNs = nanoClock.nanoTime();
-        final List<BounceStateFile.SavedDedup> recentBounces = new ArrayList<>(dedup.size());
-        dedup.forEach(nowNs, (key, remainingNs) ->
-            recentBounces.add(new BounceStateFile.SavedDedup(key, TimeUnit.NANOSECONDS.toMillis(remainingNs))));
-        final List<BounceStateFile.SavedSlot> slots = new ArrayList<>();
-        budget.forEach(nowNs, (ageNs, accepted, sent) ->
-            slots.add(new BounceStateFile.SavedSlot(TimeUnit.NANOSECONDS.toMillis(ageNs), accepted, sent)));
-        return new BounceStateFile.Saved(nowMillis, suppressionList.list(nowMillis), recentBounces, slots);
+        return BounceStateFile.capture(suppressionList, dedup, budget, clock.millis(), nanoClock.nanoTime());
     }
 
     private void write(final BounceStateFile.Saved saved) throws IOException
     {
-        try
-        {
-            BounceStateFile.write(stateFile, saved);
-            counters.counter(BounceCounter.STATE_FILES_WRITTEN).increment();
-        }
-        catch (final IOException ex)
-        {
-            counters.counter(BounceCounter.STATE_FILE_FAILURES).increment();
-            throw ex;
-        }
+        BounceStateFile.save(stateFile, saved, counters);
     }
 
     /** Writes the state file a last time, if anything changed. */

@@ -4,11 +4,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import io.sluice.config.AtomicFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The file that carries the bounce policy's memory across a restart, so a restart in the middle of a flood does not
@@ -27,9 +32,13 @@ import io.sluice.config.AtomicFiles;
  *
  * <p>Written atomically, in the manner of containment's state file: to a temporary file beside it, forced to disk,
  * renamed over the old one, and the directory forced, so a crash leaves the old file or the new one, never a torn one.
+ *
+ * <p>{@link #capture}, {@link #restore} and {@link #save} turn the policy's tables into the file and back, so
+ * {@link BouncePolicy} holds policy only.
  */
 final class BounceStateFile
 {
+    private static final Logger LOG = LoggerFactory.getLogger(BouncePolicy.class);
     static final int MAGIC = 0x534C_4253;
     static final int VERSION = 1;
     /** Far above 100,000 suppressions and dedup keys; a bigger file is not ours. */
@@ -52,6 +61,87 @@ final class BounceStateFile
 
     private BounceStateFile()
     {
+    }
+
+    /** @return the tables as of now, to save. Caller holds the policy's lock. */
+    static Saved capture(final SuppressionList suppressions, final DedupTable dedup, final BudgetWindow budget,
+        final long nowMillis, final long nowNs)
+    {
+        final List<SavedDedup> recentBounces = new ArrayList<>(dedup.size());
+        dedup.forEach(nowNs, (key, remainingNs) ->
+            recentBounces.add(new SavedDedup(key, TimeUnit.NANOSECONDS.toMillis(remainingNs))));
+        final List<SavedSlot> slots = new ArrayList<>();
+        budget.forEach(nowNs, (ageNs, accepted, sent) ->
+            slots.add(new SavedSlot(TimeUnit.NANOSECONDS.toMillis(ageNs), accepted, sent)));
+        return new Saved(nowMillis, suppressions.list(nowMillis), recentBounces, slots);
+    }
+
+    /**
+     * Reads the file, if there is one, back into the policy's tables. A corrupt file is logged, counted and moved aside
+     * to {@code <name>.corrupt}: the policy then starts empty, as it would without a file, and never refuses to start.
+     * Time that passed while the daemon was down counts against the dedup entries and the budget's slots.
+     *
+     * @param path the state file; null when none is configured.
+     * @return true if the tables were restored from the file.
+     */
+    static boolean restore(final Path path, final SuppressionList suppressions, final DedupTable dedup,
+        final BudgetWindow budget, final long nowMillis, final long nowNs, final BounceCounters counters)
+    {
+        if (path == null || !Files.exists(path))
+        {
+            return false;
+        }
+        try
+        {
+            final Saved saved = read(path);
+            final long downMs = Math.max(0, nowMillis - saved.savedAtMillis());
+            for (final SuppressedAddress address : saved.suppressions())
+            {
+                if (address.expiresAtMillis() > nowMillis)
+                {
+                    suppressions.add(address.address(), address.expiresAtMillis(), nowMillis);
+                }
+            }
+            for (final SavedDedup entry : saved.dedup())
+            {
+                dedup.restore(entry.key(), nowNs, TimeUnit.MILLISECONDS.toNanos(entry.remainingMs() - downMs));
+            }
+            for (final SavedSlot slot : saved.budget())
+            {
+                budget.restore(nowNs, TimeUnit.MILLISECONDS.toNanos(slot.ageMs() + downMs), slot.accepted(), slot.sent());
+            }
+            return true;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            counters.counter(BounceCounter.STATE_FILE_FAILURES).increment();
+            LOG.error("bounce policy: state file {} is unreadable ({}); starting with an empty suppression list", path,
+                ex.toString());
+            try
+            {
+                Files.move(path, path.resolveSibling(path.getFileName() + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            catch (final IOException moveFailure)
+            {
+                LOG.error("bounce policy: cannot move the unreadable state file aside: {}", moveFailure.toString());
+            }
+            return false;
+        }
+    }
+
+    /** Writes the state, counting the write or its failure. */
+    static void save(final Path path, final Saved saved, final BounceCounters counters) throws IOException
+    {
+        try
+        {
+            write(path, saved);
+            counters.counter(BounceCounter.STATE_FILES_WRITTEN).increment();
+        }
+        catch (final IOException ex)
+        {
+            counters.counter(BounceCounter.STATE_FILE_FAILURES).increment();
+            throw ex;
+        }
     }
 
     /**

@@ -2,15 +2,13 @@ package io.sluice.containment;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -110,47 +108,16 @@ public final class Containment implements AutoCloseable
 
     private void restore()
     {
-        if (stateFile == null || !Files.exists(stateFile))
+        final Map<String, TenantTrack> restored =
+            ContainmentStateFile.restore(stateFile, context, nanoClock.nanoTime(), counters);
+        if (restored == null)
         {
-            LOG.info("containment: no state file{}; holds are recovered from the journal",
-                stateFile == null ? " configured" : " at " + stateFile);
             return;
         }
-        try
-        {
-            final ContainmentStateFile.Saved saved = ContainmentStateFile.read(stateFile);
-            final long nowNs = nanoClock.nanoTime();
-            for (final ContainmentStateFile.SavedTenant tenant : saved.tenants())
-            {
-                final TenantTrack track = new TenantTrack(tenant.tenant(), context, nowNs);
-                track.restoreLearned(tenant.learnedPerMinute(), tenant.historyMs());
-                track.state = tenant.state();
-                track.reason = tenant.reason();
-                track.sinceMillis = tenant.sinceMillis();
-                track.note = tenant.note();
-                tracks.put(tenant.tenant(), track);
-            }
-            stateTrusted = true;
-            updateGauges();
-            LOG.info("containment: restored {} tenants ({} held) from {}", saved.tenants().size(), holdingTenants().size(),
-                stateFile);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            counters.counter(ContainmentCounter.STATE_FILE_FAILURES).increment();
-            LOG.error("containment: state file {} is unreadable ({}); holds are recovered from the journal", stateFile,
-                ex.toString());
-            tracks.clear();
-            try
-            {
-                Files.move(stateFile, stateFile.resolveSibling(stateFile.getFileName() + ".corrupt"),
-                    StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final IOException moveFailure)
-            {
-                LOG.error("containment: cannot move the unreadable state file aside: {}", moveFailure.toString());
-            }
-        }
+        tracks.putAll(restored);
+        stateTrusted = true;
+        updateGauges();
+        LOG.info("containment: restored {} tenants ({} held) from {}", restored.size(), holdingTenants().size(), stateFile);
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -829,18 +796,7 @@ public final class Containment implements AutoCloseable
         {
             return false;
         }
-        final List<ContainmentStateFile.SavedTenant> saved = new ArrayList<>();
-        final Set<String> seen = new HashSet<>();
-        for (final TenantTrack track : tracks.values())
-        {
-            final double learned = track.learnedPerMinute();
-            if ((track.state.isHolding() || learned > 0) && seen.add(track.tenant))
-            {
-                saved.add(new ContainmentStateFile.SavedTenant(track.tenant, track.state, track.reason, track.sinceMillis,
-                    track.note, learned, track.historyMs()));
-            }
-        }
-        ContainmentStateFile.write(stateFile, clock.millis(), saved);
+        ContainmentStateFile.save(stateFile, tracks.values(), clock.millis());
         counters.counter(ContainmentCounter.STATE_FILES_WRITTEN).increment();
         return true;
     }

@@ -4,11 +4,20 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import io.sluice.config.AtomicFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The file that carries containment across a restart: every held or paused tenant with its reason, time and note,
@@ -23,9 +32,13 @@ import io.sluice.config.AtomicFiles;
  *
  * <p>Written atomically, as admission's state file: to a temporary file beside it, forced to disk, renamed over the
  * old one, and the directory forced, so a crash leaves the old file or the new one, never a torn one.
+ *
+ * <p>{@link #restore} and {@link #save} turn containment's tenant tracks into the file and back, so
+ * {@link Containment} holds policy only.
  */
 final class ContainmentStateFile
 {
+    private static final Logger LOG = LoggerFactory.getLogger(Containment.class);
     static final int MAGIC = 0x534C_4354;
     static final int VERSION = 2;
     private static final int VERSION_WITHOUT_HISTORY = 1;
@@ -50,6 +63,75 @@ final class ContainmentStateFile
 
     private ContainmentStateFile()
     {
+    }
+
+    /**
+     * Reads back the tenants the file holds, each as a track that counts again from now. A corrupt file is logged,
+     * counted, moved aside to {@code <name>.corrupt}, and containment starts from the journal: a bad file never
+     * stops the appliance from starting, and never releases a held tenant.
+     *
+     * @param path     the state file; null when none is configured.
+     * @param context  containment's settings, for the tracks' windows.
+     * @param nowNs    the nano clock now: the tracks' windows start here.
+     * @param counters where an unreadable file is counted.
+     * @return the tracks by tenant; null when there is no file or it could not be read (logged).
+     */
+    static Map<String, TenantTrack> restore(
+        final Path path, final ContainmentContext context, final long nowNs, final ContainmentCounters counters)
+    {
+        if (path == null || !Files.exists(path))
+        {
+            LOG.info("containment: no state file{}; holds are recovered from the journal",
+                path == null ? " configured" : " at " + path);
+            return null;
+        }
+        try
+        {
+            final Map<String, TenantTrack> tracks = new LinkedHashMap<>();
+            for (final SavedTenant tenant : read(path).tenants())
+            {
+                final TenantTrack track = new TenantTrack(tenant.tenant(), context, nowNs);
+                track.restoreLearned(tenant.learnedPerMinute(), tenant.historyMs());
+                track.state = tenant.state();
+                track.reason = tenant.reason();
+                track.sinceMillis = tenant.sinceMillis();
+                track.note = tenant.note();
+                tracks.put(tenant.tenant(), track);
+            }
+            return tracks;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            counters.counter(ContainmentCounter.STATE_FILE_FAILURES).increment();
+            LOG.error("containment: state file {} is unreadable ({}); holds are recovered from the journal", path,
+                ex.toString());
+            try
+            {
+                Files.move(path, path.resolveSibling(path.getFileName() + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            catch (final IOException moveFailure)
+            {
+                LOG.error("containment: cannot move the unreadable state file aside: {}", moveFailure.toString());
+            }
+            return null;
+        }
+    }
+
+    /** Writes every tenant that holds or has a learned rate, once each. */
+    static void save(final Path path, final Collection<TenantTrack> tracks, final long nowMillis) throws IOException
+    {
+        final List<SavedTenant> saved = new ArrayList<>();
+        final Set<String> seen = new HashSet<>();
+        for (final TenantTrack track : tracks)
+        {
+            final double learned = track.learnedPerMinute();
+            if ((track.state.isHolding() || learned > 0) && seen.add(track.tenant))
+            {
+                saved.add(new SavedTenant(track.tenant, track.state, track.reason, track.sinceMillis, track.note, learned,
+                    track.historyMs()));
+            }
+        }
+        write(path, nowMillis, saved);
     }
 
     /**
