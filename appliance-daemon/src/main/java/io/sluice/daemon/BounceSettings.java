@@ -63,7 +63,7 @@ final class BounceSettings
             .recentSuppressions(settings.intValue(BounceContext.RECENT_SUPPRESSIONS))
             .operatorAddress(operator.isBlank() ? settings.string(ContainmentContext.OPERATOR_ADDRESS) : operator)
             .stateFile(stateFile.isBlank()
-                ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("bounce.state") : Path.of(stateFile))
+                ? settings.get(SpoolContext.DIRECTORY).resolve("bounce.state") : Path.of(stateFile))
             .reportingMta(settings.string(BounceContext.REPORTING_MTA))
             .dsnMaxHeaderBytes(settings.intValue(BounceContext.DSN_MAX_HEADER_BYTES))
             .conclude();

@@ -50,7 +50,7 @@ final class ContainmentSettings
             .ignoredLanes(settings.string(ContainmentContext.IGNORED_LANES))
             .sendingNetworks(sendingNetworksList(settings))
             .stateFile(stateFile.isBlank()
-                ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("containment.state") : Path.of(stateFile))
+                ? settings.get(SpoolContext.DIRECTORY).resolve("containment.state") : Path.of(stateFile))
             .operatorAddress(settings.string(ContainmentContext.OPERATOR_ADDRESS))
             .notificationSender(settings.string(ContainmentContext.NOTIFICATION_SENDER))
             .notificationTenant(settings.string(ContainmentContext.NOTIFICATION_TENANT))
