@@ -179,6 +179,17 @@ public final class DaemonSettings
         return setting.parse(string(setting.key()));
     }
 
+    /**
+     * @param setting  a file setting whose empty value means "in the spool directory".
+     * @param fileName the file's name there.
+     * @return the file the setting names, or {@code <spool.directory>/fileName} when it is empty.
+     */
+    public Path fileInSpool(final Setting<String> setting, final String fileName)
+    {
+        final String file = get(setting);
+        return file.isBlank() ? get(SpoolContext.DIRECTORY).resolve(fileName) : Path.of(file);
+    }
+
     public long longValue(final String key)
     {
         final String value = string(key);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.sluice.config.Setting;
+import io.sluice.containment.ContainmentContext;
 import io.sluice.spool.SpoolContext;
 
 /**
@@ -30,7 +31,8 @@ public final class SettingsCatalogue
     }
 
     public static final List<Section> SECTIONS = List.of(
-        Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS));
+        Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS),
+        Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));
 
     private SettingsCatalogue()
     {

@@ -275,6 +275,12 @@ public final class Setting<T>
             return check(value -> compare((Number)value, 0) > 0, "a positive number");
         }
 
+        /** No rule beyond the type, but a precise word on what a value looks like ("comma-separated CIDRs, or empty"). */
+        public Builder<T> expecting(final String expected)
+        {
+            return check(value -> true, expected);
+        }
+
         /** Any other rule on the value alone, with what a valid one looks like ("a power of two >= 2"). */
         public Builder<T> check(final Predicate<T> rule, final String expected)
         {
