@@ -275,11 +275,11 @@ class RecipientVerifierTest
     void shouldOpenAFreshConnectionAfterAHandfulOfRefusals() throws Exception
     {
         final RecipientVerifier verifier = start(s -> s);
-        for (int i = 0; i < RecipientVerifier.MAX_REFUSALS_PER_CONNECTION + 1; i++)
+        for (int i = 0; i < ProbePool.MAX_REFUSALS_PER_CONNECTION + 1; i++)
         {
             assertThat(verdict(verifier.verify("reject-u" + i + "@relay.test"))).isEqualTo(ProbeVerdict.UNKNOWN);
         }
-        assertThat(sink.commands()).filteredOn(c -> c.startsWith("1 RCPT")).hasSize(RecipientVerifier.MAX_REFUSALS_PER_CONNECTION);
+        assertThat(sink.commands()).filteredOn(c -> c.startsWith("1 RCPT")).hasSize(ProbePool.MAX_REFUSALS_PER_CONNECTION);
         assertThat(sink.commands()).contains("1 QUIT", "2 RCPT TO:<reject-u5@relay.test>");
     }
 
