@@ -94,7 +94,8 @@ public final class RecipientVerificationContext
         requireRange(CACHE_SIZE, cacheSize, 100, 10_000_000);
         if (!(probesPerSecond >= 0.01 && probesPerSecond <= 10_000))
         {
-            throw new InvalidSettingException(PROBES_PER_SECOND, probesPerSecond, "expected a rate from 0.01 to 10000 per second");
+            throw new InvalidSettingException(PROBES_PER_SECOND, probesPerSecond,
+                "expected a rate from 0.01 to 10000 per second");
         }
         requireRange(PROBE_BURST, probeBurst, 1, 100_000);
         requireRange(MAX_CONNECTIONS, maxConnections, 1, 100);

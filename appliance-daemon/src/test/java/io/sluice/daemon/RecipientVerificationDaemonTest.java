@@ -124,7 +124,8 @@ class RecipientVerificationDaemonTest
              SmtpTestClient client = session(daemon))
         {
             client.send("MAIL FROM:<ann@outside.test>\r\nRCPT TO:<alice@relay.test>\r\nRCPT TO:<reject-x@relay.test>\r\n"
-                + "RCPT TO:<carol@relay.test>\r\nRCPT TO:<reject-x@relay.test>\r\nDATA\r\nSubject: pipelined\r\n\r\nbody\r\n.\r\n");
+                + "RCPT TO:<carol@relay.test>\r\nRCPT TO:<reject-x@relay.test>\r\nDATA\r\n"
+                + "Subject: pipelined\r\n\r\nbody\r\n.\r\n");
             assertThat(List.of(client.reply(), client.reply(), client.reply(), client.reply(), client.reply(), client.reply(),
                 client.reply())).satisfiesExactly(
                     mail -> assertThat(mail).startsWith("250 2.1.0"),

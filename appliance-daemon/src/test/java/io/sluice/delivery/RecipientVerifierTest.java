@@ -246,13 +246,15 @@ class RecipientVerifierTest
     void shouldClassifyTheUpstreamsRepliesToRcpt()
     {
         assertThat(RecipientProbe.classify(new UpstreamReply(250, List.of("2.1.5 Ok")))).isEqualTo(ProbeVerdict.EXISTS);
-        assertThat(RecipientProbe.classify(new UpstreamReply(550, List.of("5.1.1 no such user")))).isEqualTo(ProbeVerdict.UNKNOWN);
+        assertThat(RecipientProbe.classify(new UpstreamReply(550, List.of("5.1.1 no such user"))))
+            .isEqualTo(ProbeVerdict.UNKNOWN);
         assertThat(RecipientProbe.classify(new UpstreamReply(550, List.of("no such user")))).isEqualTo(ProbeVerdict.UNKNOWN);
         assertThat(RecipientProbe.classify(new UpstreamReply(554, List.of("5.7.1 relay access denied"))))
             .isEqualTo(ProbeVerdict.UNAVAILABLE);
         assertThat(RecipientProbe.classify(new UpstreamReply(550, List.of("5.1.8 bad sender domain"))))
             .isEqualTo(ProbeVerdict.UNAVAILABLE);
-        assertThat(RecipientProbe.classify(new UpstreamReply(450, List.of("4.2.1 mailbox busy")))).isEqualTo(ProbeVerdict.TEMPFAIL);
+        assertThat(RecipientProbe.classify(new UpstreamReply(450, List.of("4.2.1 mailbox busy"))))
+            .isEqualTo(ProbeVerdict.TEMPFAIL);
         assertThat(RecipientProbe.classify(new UpstreamReply(421, List.of("4.7.0 closing")))).isEqualTo(ProbeVerdict.UNAVAILABLE);
     }
 
