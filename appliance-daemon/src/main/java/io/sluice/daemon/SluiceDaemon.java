@@ -38,6 +38,7 @@ import io.sluice.control.TenantsControl;
 import io.sluice.control.TenantsControlMXBean;
 import io.sluice.delivery.Delivery;
 import io.sluice.delivery.DeliveryContext;
+import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainStatus;
@@ -132,12 +133,12 @@ public final class SluiceDaemon implements AutoCloseable
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
             startedOutcomes = new OutcomeStage(spool, configuration.drain(), drain, OutcomeListener.of(
                 bounces, new ContainmentFeed(containment), new ReputationFeed(startedAdmission)));
-            startedDelivery = new Delivery(configuration.delivery(), spool, startedOutcomes);
+            startedDelivery = new Delivery(configuration.delivery(), configuration.verification(), spool, startedOutcomes);
             startedRunner = new AgentRunner(drain.idleStrategy(),
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain.deliveringTo(startedDelivery));
             AgentRunner.startOnThread(startedRunner);
-            startedSmtp = SmtpServer.start(
-                configuration.ingress(), configuration.sources(), startedAdmission, spool, Clock.systemUTC());
+            startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
+                new RecipientCallout(configuration.drain().routeTable(), startedDelivery), spool, Clock.systemUTC());
             control = startControlPlane(configuration, startedAdmission, startedSmtp, startedDelivery, startedOutcomes);
         }
         catch (final RuntimeException ex)
@@ -347,15 +348,17 @@ public final class SluiceDaemon implements AutoCloseable
         DeliveryContext delivery,
         JmxContext jmx,
         BounceContext bounce,
-        ContainmentContext containment)
+        ContainmentContext containment,
+        RecipientVerificationContext verification)
     {
         static Configuration of(final DaemonSettings settings)
         {
             final DrainContext drain = DrainSettings.context(settings);
+            final DeliveryContext delivery = DeliverySettings.context(settings, drain);
             return new Configuration(SpoolSettings.context(settings), AdmissionSettings.context(settings),
-                IngressSettings.context(settings), IngressSettings.policy(settings), drain,
-                DeliverySettings.context(settings, drain), JmxSettings.context(settings), BounceSettings.context(settings),
-                ContainmentSettings.context(settings));
+                IngressSettings.context(settings), IngressSettings.policy(settings), drain, delivery,
+                JmxSettings.context(settings), BounceSettings.context(settings), ContainmentSettings.context(settings),
+                DeliverySettings.verification(settings, delivery));
         }
     }
 

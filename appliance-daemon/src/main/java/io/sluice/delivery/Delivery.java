@@ -49,9 +49,12 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
     private static final String DEFAULT_HELO_NAME = "localhost";
 
     private final DeliveryContext context;
+    private final RecipientVerificationContext verification;
     private final DeliveryCounters counters = new DeliveryCounters();
     private final ContentBudget budget;
     private volatile Map<String, RouteDelivery> routes = Map.of();
+    /** The routes that verify recipients at RCPT ({@code recipients.verify.routes}); none by default. */
+    private final Map<String, RecipientVerifier> verifiers;
     /** Each route's connection limit, from the settings until an operator changes it. */
     private final Map<String, AtomicInteger> limits;
     private final EventLoopGroup loops;
@@ -59,7 +62,8 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
     private volatile boolean closed;
 
     /**
-     * Creates each route's folders or pool and starts the threads; from now on routes report capacity.
+     * Creates each route's folders or pool and starts the threads; from now on routes report capacity. No route
+     * verifies recipients.
      *
      * @param context concluded settings ({@link DeliveryContext#conclude}).
      * @param spool   the spool message content is read from.
@@ -68,6 +72,22 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
      */
     public Delivery(final DeliveryContext context, final Spool spool, final DeliveryReports reports)
     {
+        this(context, new RecipientVerificationContext(), spool, reports);
+    }
+
+    /**
+     * Creates each route's folders or pool, its recipient verifier if it verifies recipients, and starts the threads;
+     * from now on routes report capacity.
+     *
+     * @param context      concluded settings ({@link DeliveryContext#conclude}).
+     * @param verification which routes verify recipients at RCPT, and how; concluded here against {@code context}.
+     * @param spool        the spool message content is read from.
+     * @param reports      where every reply goes, and every dispatch handed back unattempted.
+     * @throws java.io.UncheckedIOException if a dir: route's folders cannot be created; nothing is left running.
+     */
+    public Delivery(final DeliveryContext context, final RecipientVerificationContext verification, final Spool spool,
+        final DeliveryReports reports)
+    {
         if (!context.isConcluded())
         {
             throw new IllegalStateException("conclude the DeliveryContext against the drain's context first");
@@ -75,6 +95,7 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
         Objects.requireNonNull(spool, "spool");
         Objects.requireNonNull(reports, "reports");
         this.context = context;
+        this.verification = verification.conclude(context);
         this.budget = new ContentBudget(context.maxBytesInFlight());
         final Map<String, AtomicInteger> configured = new LinkedHashMap<>();
         for (final DeliveryContext.Route route : context.routes())
@@ -106,6 +127,43 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
             throw ex;
         }
         routes = Map.copyOf(started);
+        verifiers = startVerifiers(heloName);
+    }
+
+    private Map<String, RecipientVerifier> startVerifiers(final String heloName)
+    {
+        final Map<String, RecipientVerifier> started = new LinkedHashMap<>();
+        for (final DeliveryContext.Route route : context.routes())
+        {
+            if (verification.routes().contains(route.name()))
+            {
+                started.put(route.name(), new RecipientVerifier(route, verification, context, heloName, counters,
+                    loops.next(), io));
+                LOG.info("route {}: recipients verified at RCPT with {}", route.name(), route.target());
+            }
+        }
+        return Map.copyOf(started);
+    }
+
+    /** @return the route's recipient verification, or null if the route does not verify recipients (the default). */
+    public RecipientVerifier recipientVerifier(final String route)
+    {
+        return verifiers.get(route);
+    }
+
+    /** @return each verifying route's state now (answers cached, unreachable and why), in the drain's order. */
+    public List<String> verifierStates()
+    {
+        final List<String> states = new ArrayList<>();
+        for (final DeliveryContext.Route route : context.routes())
+        {
+            final RecipientVerifier verifier = verifiers.get(route.name());
+            if (verifier != null)
+            {
+                states.add(verifier.state());
+            }
+        }
+        return states;
     }
 
     private static ThreadFactory threads(final String name)
@@ -246,6 +304,7 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
         }
         closed = true;
         routes.values().forEach(RouteDelivery::beginClose);
+        verifiers.values().forEach(RecipientVerifier::close);
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.shutdownGraceMs());
         awaitQuiet(deadline);
         if (inFlight() > 0)

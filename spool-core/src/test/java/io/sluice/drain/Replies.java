@@ -26,4 +26,17 @@ final class Replies
         scheduler.recordFeedback(dispatch.route(), dispatch.envelope().sourceKey(), outcome);
         return outcome;
     }
+
+    /**
+     * Classifies the reply as the outcome stage does and hands the drain its feedback, as the outcome stage does.
+     *
+     * @return the outcome, whose status the test journals.
+     */
+    static ReplyOutcome onReply(
+        final DrainAgent agent, final DrainContext context, final Dispatch dispatch, final int index, final SmtpReply reply)
+    {
+        final ReplyOutcome outcome = classify(context, dispatch, index, reply);
+        agent.onOutcome(dispatch.route(), dispatch.envelope().sourceKey(), outcome);
+        return outcome;
+    }
 }
