@@ -180,33 +180,33 @@ public final class DrainAgent
     /** Takes effect on the drain thread's next duty cycle. Thread-safe. */
     public void pauseTenant(final String tenant)
     {
-        operator(drain -> drain.pauseTenant(tenant));
+        operator(drain -> drain.switches().pauseTenant(tenant));
     }
 
     public void resumeTenant(final String tenant)
     {
-        operator(drain -> drain.resumeTenant(tenant));
+        operator(drain -> drain.switches().resumeTenant(tenant));
     }
 
     public void pauseSource(final String sourceKey)
     {
-        operator(drain -> drain.pauseSource(sourceKey));
+        operator(drain -> drain.switches().pauseSource(sourceKey));
     }
 
     public void resumeSource(final String sourceKey)
     {
-        operator(drain -> drain.resumeSource(sourceKey));
+        operator(drain -> drain.switches().resumeSource(sourceKey));
     }
 
-    /** Containment's hold of a tenant, apart from an operator's pause: see {@link DrainScheduler#holdTenant}. */
+    /** Containment's hold of a tenant, apart from an operator's pause: see {@link PauseSwitches#holdTenant}. */
     public void holdTenant(final String tenant)
     {
-        enqueue(drain -> drain.holdTenant(tenant));
+        enqueue(drain -> drain.switches().holdTenant(tenant));
     }
 
     public void unholdTenant(final String tenant)
     {
-        enqueue(drain -> drain.unholdTenant(tenant));
+        enqueue(drain -> drain.switches().unholdTenant(tenant));
     }
 
     /**
@@ -217,14 +217,14 @@ public final class DrainAgent
     public void pauseRoute(final String route)
     {
         requireRoute(route);
-        operator(drain -> drain.pauseRoute(route));
+        operator(drain -> drain.switches().pauseRoute(route));
     }
 
     /** @throws IllegalArgumentException at once for an unknown route. */
     public void resumeRoute(final String route)
     {
         requireRoute(route);
-        operator(drain -> drain.resumeRoute(route));
+        operator(drain -> drain.switches().resumeRoute(route));
     }
 
     /** @return the configured route names, in configuration order. Thread-safe. */

@@ -147,7 +147,7 @@ class MessageLifecycleTest
             drain.add(Mail.message("192.0.2." + i, "held-back", "mail", 1));
             drain.add(Mail.message("198.51.100." + i, "other", "mail", 1));
         }
-        scheduler.pauseTenant("held-back");
+        scheduler.switches().pauseTenant("held-back");
         drain.add(Mail.message("192.0.2.99", "held-back", "mail", 1));
 
         final List<Dispatch> picks = drain.take("default", 100);
@@ -160,7 +160,7 @@ class MessageLifecycleTest
         assertThat(scheduler.counters().get(DrainCounter.PAUSED_MESSAGES)).isEqualTo(11);
         assertThat(scheduler.pendingCount()).isEqualTo(11);
 
-        scheduler.resumeTenant("held-back");
+        scheduler.switches().resumeTenant("held-back");
 
         assertThat(drain.take("default", 100)).hasSize(11);
         assertThat(scheduler.status().paused()).isZero();
@@ -177,8 +177,8 @@ class MessageLifecycleTest
 
         assertThat(restarted.take("default", 10)).singleElement()
             .satisfies(d -> assertThat(d.envelope().sourceKey()).isEqualTo("192.0.2.2"));
-        assertThat(restarted.scheduler.pausedTenants()).containsExactlyInAnyOrder("held-back", "other-held");
-        assertThat(restarted.scheduler.isSourcePaused("2001:db8::9")).isTrue();
+        assertThat(restarted.scheduler.switches().pausedTenants()).containsExactlyInAnyOrder("held-back", "other-held");
+        assertThat(restarted.scheduler.switches().isSourcePaused("2001:db8::9")).isTrue();
         assertThat(restarted.scheduler.status().paused()).isEqualTo(2);
     }
 
@@ -188,13 +188,13 @@ class MessageLifecycleTest
         drain.add(Mail.message("203.0.113.9", "a", "mail", 1));
         drain.add(Mail.message("203.0.113.9", "b", "mail", 1));
         drain.add(Mail.message("203.0.113.10", "a", "mail", 1));
-        scheduler.pauseSource("203.0.113.9");
+        scheduler.switches().pauseSource("203.0.113.9");
 
         assertThat(drain.take("default", 10)).hasSize(1)
             .allSatisfy(d -> assertThat(d.envelope().sourceKey()).isEqualTo("203.0.113.10"));
         assertThat(scheduler.status().paused()).isEqualTo(2);
 
-        scheduler.resumeSource("203.0.113.9");
+        scheduler.switches().resumeSource("203.0.113.9");
         assertThat(drain.take("default", 10)).hasSize(2);
     }
 

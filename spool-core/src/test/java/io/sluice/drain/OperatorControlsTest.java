@@ -31,7 +31,7 @@ class OperatorControlsTest
             drain.add(Mail.from("192.0.2." + i));
         }
         drain.add(Mail.message("192.0.2.50", "default", "notifications", 1));
-        scheduler.pauseRoute("default");
+        scheduler.switches().pauseRoute("default");
 
         assertThat(drain.take("default", 100)).isEmpty();
         assertThat(drain.take("notifications", 100)).as("another route flows").hasSize(1);
@@ -40,13 +40,13 @@ class OperatorControlsTest
         assertThat(status.route("default").paused()).isEqualTo(5);
         assertThat(status.route("default").ready()).isZero();
         assertThat(status.route("default").etaMillis()).as("paused mail does not drain").isZero();
-        assertThat(scheduler.pausedRoutes()).containsExactly("default");
+        assertThat(scheduler.switches().pausedRoutes()).containsExactly("default");
 
-        scheduler.resumeRoute("default");
+        scheduler.switches().resumeRoute("default");
 
         assertThat(drain.take("default", 100)).hasSize(5);
         assertThat(scheduler.status().route("default").routePaused()).isFalse();
-        assertThatThrownBy(() -> scheduler.pauseRoute("nowhere")).hasMessageContaining("no such route: nowhere");
+        assertThatThrownBy(() -> scheduler.switches().pauseRoute("nowhere")).hasMessageContaining("no such route: nowhere");
     }
 
     @Test
@@ -62,8 +62,8 @@ class OperatorControlsTest
 
         assertThat(restarted.take("default", 100)).extracting(d -> d.envelope().sourceKey()).containsExactly("192.0.2.3");
         assertThat(restarted.take("notifications", 100)).isEmpty();
-        assertThat(restarted.scheduler.pausedTenants()).containsExactlyInAnyOrder("quiet", "loud");
-        assertThat(restarted.scheduler.pausedSources()).containsExactlyInAnyOrder("2001:db8::7", "192.0.2.9");
+        assertThat(restarted.scheduler.switches().pausedTenants()).containsExactlyInAnyOrder("quiet", "loud");
+        assertThat(restarted.scheduler.switches().pausedSources()).containsExactlyInAnyOrder("2001:db8::7", "192.0.2.9");
         assertThat(restarted.scheduler.status().paused()).isEqualTo(4);
     }
 
@@ -81,18 +81,18 @@ class OperatorControlsTest
     void shouldKeepContainmentsHoldAndAnOperatorsPauseApart()
     {
         drain.add(Mail.message("192.0.2.1", "acme", "mail", 1));
-        scheduler.pauseTenant("acme");
-        scheduler.holdTenant("acme");
+        scheduler.switches().pauseTenant("acme");
+        scheduler.switches().holdTenant("acme");
 
-        scheduler.resumeTenant("acme");
+        scheduler.switches().resumeTenant("acme");
         assertThat(drain.take("default", 10)).as("an operator's resume does not lift containment's hold").isEmpty();
-        scheduler.pauseTenant("acme");
-        scheduler.unholdTenant("acme");
+        scheduler.switches().pauseTenant("acme");
+        scheduler.switches().unholdTenant("acme");
         assertThat(drain.take("default", 10)).as("a release does not lift an operator's pause").isEmpty();
-        assertThat(scheduler.isTenantPaused("acme")).isTrue();
-        assertThat(scheduler.isTenantHeld("acme")).isFalse();
+        assertThat(scheduler.switches().isTenantPaused("acme")).isTrue();
+        assertThat(scheduler.switches().isTenantHeld("acme")).isFalse();
 
-        scheduler.resumeTenant("acme");
+        scheduler.switches().resumeTenant("acme");
         assertThat(drain.take("default", 10)).hasSize(1);
     }
 
@@ -142,7 +142,7 @@ class OperatorControlsTest
         drain.add(Mail.all(Mail.message("192.0.2.5", "zeta", "mail", 1, now - 2000 * MINUTE),
             RecipientStatus.deferred(1, now + MINUTE, "451 later")));
         drain.add(Mail.message("192.0.2.6", "acme", "notifications", 1, now - 3 * MINUTE));
-        scheduler.pauseTenant("zeta");
+        scheduler.switches().pauseTenant("zeta");
         scheduler.next("notifications");
 
         final DrainStatus.PendingAges ages = scheduler.status().ages();
