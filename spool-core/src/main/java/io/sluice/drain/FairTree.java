@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import io.github.bucket4j.Bucket;
@@ -488,7 +487,7 @@ final class FairTree
     /** Sets the paused flag of the source's queues in every tenant, route and lane. */
     void setSourcePaused(final String sourceKey, final boolean paused)
     {
-        forEachSourceNode(sourceKey, node -> setPaused(node, paused));
+        sourceNodes(sourceKey).forEach(node -> setPaused(node, paused));
     }
 
     private static void setPaused(final FairNode node, final boolean paused)
@@ -503,16 +502,17 @@ final class FairTree
         final List<MessageEntry> found = new ArrayList<>();
         if (key.indexOf('/') >= 0)
         {
-            forEachNetworkNode(key, node -> node.children.values().forEach(source -> found.addAll(source.messages.values())));
+            networkNodes(key).forEach(node -> node.children.values().forEach(source -> found.addAll(source.messages.values())));
         }
         else
         {
-            forEachSourceNode(key, node -> found.addAll(node.messages.values()));
+            sourceNodes(key).forEach(node -> found.addAll(node.messages.values()));
         }
         return found;
     }
 
-    private void forEachNetworkNode(final String network, final Consumer<FairNode> action)
+    /** @return the network's queues in every tenant, route and lane. */
+    private List<FairNode> networkNodes(final String network)
     {
         final List<FairNode> found = new ArrayList<>();
         for (final RouteState route : routeArray)
@@ -529,28 +529,21 @@ final class FairTree
                 }
             }
         }
-        found.forEach(action);
+        return found;
     }
 
-    private void forEachSourceNode(final String sourceKey, final Consumer<FairNode> action)
+    /** @return the source's queues in every tenant, route and lane. */
+    private List<FairNode> sourceNodes(final String sourceKey)
     {
-        final String network = networks.networkOf(sourceKey);
         final List<FairNode> found = new ArrayList<>();
-        for (final RouteState route : routeArray)
+        for (final FairNode network : networkNodes(networks.networkOf(sourceKey)))
         {
-            for (final LaneQueue lane : route.lanes)
+            final FairNode source = network.children.get(sourceKey);
+            if (source != null)
             {
-                for (final FairNode tenant : lane.root.children.values())
-                {
-                    final FairNode net = tenant.children.get(network);
-                    final FairNode source = net == null ? null : net.children.get(sourceKey);
-                    if (source != null)
-                    {
-                        found.add(source);
-                    }
-                }
+                found.add(source);
             }
         }
-        found.forEach(action);
+        return found;
     }
 }
