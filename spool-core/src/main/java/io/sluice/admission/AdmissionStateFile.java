@@ -8,7 +8,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,17 +170,9 @@ final class AdmissionStateFile
         catch (final IOException | RuntimeException ex)
         {
             failures.increment();
-            final Path aside = path.resolveSibling(path.getFileName() + ".corrupt");
             LOG.warn("admission: state file {} is unreadable ({}); starting with empty buckets, file moved to {}",
-                path, ex.toString(), aside);
-            try
-            {
-                Files.move(path, aside, StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final IOException moveFailure)
-            {
-                LOG.warn("admission: cannot move {} aside: {}", path, moveFailure.toString());
-            }
+                path, ex.toString(), path.resolveSibling(path.getFileName() + ".corrupt"));
+            AtomicFiles.setAside(path, "admission", LOG);
             return null;
         }
     }

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
 
+import io.sluice.config.AtomicFiles;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,17 +58,9 @@ final class ReputationStore
         catch (final IOException | RuntimeException ex)
         {
             failures.increment();
-            final Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
             LOG.warn("admission: reputation file {} is unreadable ({}); starting with no reputation, file moved to {}",
-                file, ex.toString(), aside);
-            try
-            {
-                Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final IOException moveFailure)
-            {
-                LOG.warn("admission: cannot move {} aside: {}", file, moveFailure.toString());
-            }
+                file, ex.toString(), file.resolveSibling(file.getFileName() + ".corrupt"));
+            AtomicFiles.setAside(file, "admission", LOG);
             return;
         }
         final int restored = table.restore(saved);

@@ -6,7 +6,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -117,14 +116,7 @@ final class BounceStateFile
             counters.counter(BounceCounter.STATE_FILE_FAILURES).increment();
             LOG.error("bounce policy: state file {} is unreadable ({}); starting with an empty suppression list", path,
                 ex.toString());
-            try
-            {
-                Files.move(path, path.resolveSibling(path.getFileName() + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final IOException moveFailure)
-            {
-                LOG.error("bounce policy: cannot move the unreadable state file aside: {}", moveFailure.toString());
-            }
+            AtomicFiles.setAside(path, "bounce policy", LOG);
             return false;
         }
     }

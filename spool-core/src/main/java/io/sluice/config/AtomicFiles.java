@@ -81,6 +81,30 @@ public final class AtomicFiles
     }
 
     /** @return the sibling a writer streams into before {@link #moveIntoPlace}. */
+    /**
+     * Moves a file that could not be read aside to {@code <name>.corrupt} (over an older one), so the state is rebuilt
+     * without it and the file is kept for a post-mortem, not overwritten by the next save.
+     *
+     * @param path  the unreadable file.
+     * @param owner the stage, for the log line when the move fails ({@code "admission"}).
+     * @param log   where that line goes.
+     * @return where it now is; null if it could not be moved (logged).
+     */
+    public static Path setAside(final Path path, final String owner, final org.slf4j.Logger log)
+    {
+        final Path aside = path.resolveSibling(path.getFileName() + ".corrupt");
+        try
+        {
+            Files.move(path, aside, StandardCopyOption.REPLACE_EXISTING);
+            return aside;
+        }
+        catch (final IOException ex)
+        {
+            log.error("{}: cannot move the unreadable file {} aside: {}", owner, path, ex.toString());
+            return null;
+        }
+    }
+
     public static Path temporarySibling(final Path path)
     {
         return path.resolveSibling(path.getFileName() + ".tmp");

@@ -6,7 +6,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -105,14 +104,7 @@ final class ContainmentStateFile
             counters.counter(ContainmentCounter.STATE_FILE_FAILURES).increment();
             LOG.error("containment: state file {} is unreadable ({}); holds are recovered from the journal", path,
                 ex.toString());
-            try
-            {
-                Files.move(path, path.resolveSibling(path.getFileName() + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final IOException moveFailure)
-            {
-                LOG.error("containment: cannot move the unreadable state file aside: {}", moveFailure.toString());
-            }
+            AtomicFiles.setAside(path, "containment", LOG);
             return null;
         }
     }
