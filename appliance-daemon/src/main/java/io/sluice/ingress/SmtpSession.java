@@ -76,6 +76,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private boolean eightBitMime;
     private final List<String> recipients = new ArrayList<>();
     private boolean suspect;
+    /** A recipient drew the spoof action QUARANTINE: the message is held in the spool as it arrives. */
+    private boolean quarantine;
     /** The class admission gave the transaction at MAIL FROM (SUSPECT is {@link #suspect}, per recipient). */
     private SourceClass sourceClass;
     private int commands;
@@ -372,12 +374,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             // The flood's own signature: its network is demoted after a handful, its other mail tempfailed.
             learn(ReputationEvent.SPOOF);
         }
-        if (spoof == SpoofVerdict.REFUSE)
+        // Without a quarantine to keep it in, QUARANTINE must not forward the spoof: it is refused.
+        if (spoof == SpoofVerdict.REFUSE || (spoof == SpoofVerdict.QUARANTINE && services.quarantine() == null))
         {
             reply(SmtpReply.SPOOF_REFUSED);
             return;
         }
-        if (spoof == SpoofVerdict.SUSPECT && !suspect)
+        final boolean suspected = spoof == SpoofVerdict.SUSPECT || spoof == SpoofVerdict.QUARANTINE;
+        if (suspected && !suspect)
         {
             // Once per transaction: suspect mail draws on the suspect buckets of its address and network.
             final Decision suspectDecision = services.admission().admitSuspect(client);
@@ -393,7 +397,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.refuseTransaction(decision));
             return;
         }
-        suspect |= spoof == SpoofVerdict.SUSPECT;
+        suspect |= suspected;
+        // One quarantined recipient holds the whole message: it is one envelope in the spool.
+        quarantine |= spoof == SpoofVerdict.QUARANTINE;
         recipients.add(path.address());
         reply(SmtpReply.RECIPIENT_OK);
     }
@@ -472,10 +478,21 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         final Envelope envelope = new Envelope(client.getHostAddress(), tenant, lane, sender, recipients,
             services.clock().millis(), smtputf8, eightBitMime);
         final String classLabel = suspect ? SourceClass.SUSPECT.label() : sourceClass.label();
+        final QuarantineIntake held = quarantine ? services.quarantine() : null;
         resetTransaction();
         appending = true;
+        if (held != null)
+        {
+            held.expect(envelope);
+        }
         services.spool().append(envelope, content.nioBuffer()).whenComplete((result, failure) ->
-            ctx.executor().execute(() -> appended(envelope, classLabel, result, content)));
+        {
+            if (held != null && (result == null || !result.isAccepted()))
+            {
+                held.forget(envelope);
+            }
+            ctx.executor().execute(() -> appended(envelope, classLabel, result, content));
+        });
     }
 
     private void appended(final Envelope envelope, final String classLabel, final AppendResult result,
@@ -515,6 +532,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         eightBitMime = false;
         recipients.clear();
         suspect = false;
+        quarantine = false;
     }
 
     /** Tells admission's reputation what this untrusted client did; the trusted networks have no reputation. */

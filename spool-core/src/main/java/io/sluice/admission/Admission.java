@@ -414,7 +414,8 @@ public final class Admission implements AutoCloseable
      * with a sender whose domain is protected (or a subdomain of one), or a sender equal to the recipient
      * (compared case-insensitively). The answer is the sender domain's own action if it is protected, else the
      * default action; {@link SpoofVerdict#PASS} for trusted sources, the null sender and everything else.
-     * Counted under {@link AdmissionCounter#SPOOF_SUSPECT} or {@link AdmissionCounter#SPOOF_REFUSED}.
+     * Counted under {@link AdmissionCounter#SPOOF_SUSPECT}, {@link AdmissionCounter#SPOOF_REFUSED} or
+     * {@link AdmissionCounter#SPOOF_QUARANTINED}.
      */
     public SpoofVerdict classify(final boolean fromTrustedNetwork, final String sender, final String recipient)
     {
@@ -426,6 +427,10 @@ public final class Admission implements AutoCloseable
         else if (verdict == SpoofVerdict.REFUSE)
         {
             counters.counter(AdmissionCounter.SPOOF_REFUSED).increment();
+        }
+        else if (verdict == SpoofVerdict.QUARANTINE)
+        {
+            counters.counter(AdmissionCounter.SPOOF_QUARANTINED).increment();
         }
         return verdict;
     }
