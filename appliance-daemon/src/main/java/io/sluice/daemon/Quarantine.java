@@ -282,10 +282,11 @@ final class Quarantine implements QuarantineSink, QuarantinedMail, QuarantineInt
             {
                 id = QueueIds.parse(queueId == null ? "" : queueId.trim());
             }
-            catch (final IllegalArgumentException ex)
+            catch (final IllegalArgumentException notHex)
             {
+                // Without the parser's cause: a console shows the deepest message, and this one names the id.
                 throw new IllegalArgumentException("not a queue id: '" + queueId + "' (expected 16 hex digits as sluice"
-                    + " quarantine list shows them); nothing was changed", ex);
+                    + " quarantine list shows them); nothing was changed");
             }
             final PendingMessage message = spool.pending(id);
             if (message == null || !isQuarantined(message))
@@ -373,9 +374,11 @@ final class Quarantine implements QuarantineSink, QuarantinedMail, QuarantineInt
             {
                 continue;
             }
+            // A policy failure (5.7.1), not a plain expiry (5.4.7): the mail was withheld as suspect, so the bounce
+            // policy treats it as it treats the upstream's 5.7.x (no DSN unless bounce.policyFailuresBounce), and a
+            // forged sender of a flood is not sent a DSN a week later.
             final RecipientStatus failed = RecipientStatus.failed(message.recipients().get(i).attempts(),
-                "expired: held in quarantine " + expiryMs + " ms, never released; last reply: " + EXPIRED_LINE
-                    + " (" + reason + ")");
+                EXPIRED_LINE + " within quarantine.expiryMs (" + expiryMs + " ms): " + reason);
             RecipientStatus journaled;
             try
             {
