@@ -6,12 +6,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.sluice.admission.Admission;
 import io.sluice.spool.Spool;
 
-/** What every session of one listener shares: settings, policy, admission, the spool and the connection caps. */
+/**
+ * What every session of one listener shares: settings, policy, admission, recipient verification, the spool and the
+ * connection caps.
+ */
 final class IngressServices
 {
     private final IngressContext context;
     private final SourcePolicy policy;
     private final Admission admission;
+    private final RecipientVerification verification;
     private final Spool spool;
     private final ConnectionLimiter limiter;
     private final Clock clock;
@@ -20,20 +24,15 @@ final class IngressServices
     private final String sessionPrefix;
     private final QuarantineIntake quarantine;
 
-    IngressServices(
-        final IngressContext context, final SourcePolicy policy, final Admission admission, final Spool spool, final Clock clock)
-    {
-        this(context, policy, admission, spool, clock, null);
-    }
-
     /** @param quarantine where spoofed mail with the QUARANTINE action is announced; null: it is refused instead. */
-    IngressServices(final IngressContext context, final SourcePolicy policy, final Admission admission, final Spool spool,
-        final Clock clock, final QuarantineIntake quarantine)
+    IngressServices(final IngressContext context, final SourcePolicy policy, final Admission admission,
+        final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine)
     {
         this.quarantine = quarantine;
         this.context = context;
         this.policy = policy;
         this.admission = admission;
+        this.verification = verification;
         this.spool = spool;
         this.clock = clock;
         this.limiter = new ConnectionLimiter(context.maxConnections(), context.maxConnectionsPerIp());
@@ -65,6 +64,11 @@ final class IngressServices
     Admission admission()
     {
         return admission;
+    }
+
+    RecipientVerification verification()
+    {
+        return verification;
     }
 
     Spool spool()

@@ -157,16 +157,16 @@ final class ScenarioReport
             : Long.toString(r.heldBySystemAtTheEnd()), "");
         row(out, "acknowledged but lost", r -> Long.toString(r.acknowledgedButLost()), "0");
         row(out, "peak backlog (messages)", r -> Integer.toString(r.peakBacklog), "");
-        row(out, "flood start to empty (s)", r -> r.drained() ? f1(r.drainSeconds) : "not empty", "");
-        row(out, "  predicted: work / configured rate (s)", r -> f1(r.predictedDrainSeconds()),
+        row(out, "flood start to empty (s)", drainFigure(r -> r.drained() ? f1(r.drainSeconds) : "not empty"), "");
+        row(out, "  predicted: work / configured rate (s)", drainFigure(r -> f1(r.predictedDrainSeconds())),
             "within " + pct(TARGET_DRAIN_TOLERANCE));
-        row(out, "  time to empty / predicted", r -> f3(r.drainSeconds / r.predictedDrainSeconds()), "");
+        row(out, "  time to empty / predicted", drainFigure(r -> f3(r.drainSeconds / r.predictedDrainSeconds())), "");
         row(out, "  accepted flood / rate (s)", r -> f1(r.floodOverRateSeconds()), "");
-        row(out, "drain rate measured (msgs/s)", r -> f1(r.drainRate),
+        row(out, "drain rate measured (msgs/s)", drainFigure(r -> f1(r.drainRate)),
             "within " + pct(TARGET_RATE_TOLERANCE) + " of " + Json.number(options.upstreamRate()));
-        row(out, "  full-backlog seconds: mean (p5-p95)", r -> f1(RunResult.mean(r.steadyRatePerSecond)) + " ("
+        row(out, "  full-backlog seconds: mean (p5-p95)", drainFigure(r -> f1(RunResult.mean(r.steadyRatePerSecond)) + " ("
             + f0(RunResult.percentile(r.steadyRatePerSecond, 5)) + "-" + f0(RunResult.percentile(r.steadyRatePerSecond, 95))
-            + ")", "");
+            + ")"), "");
         row(out, "backlog when the flood was sent / own ETA (s)", r -> r.backlogWhenFloodSent() + " / "
             + f0(r.ownEtaWhenFloodSent()), "");
         row(out, "bounces reaching upstream", r -> Long.toString(r.bounces), "");
@@ -229,6 +229,15 @@ final class ScenarioReport
             + " came after the upstream's first 554 for a message from the\nsame /24. Held by the system: what it says it"
             + " still holds (Sluice over JMX: held, paused, deferred, ready, in flight;\nPostfix: queue files);"
             + " acknowledged but lost: accepted, no verdict upstream, and not accounted for by that.\n");
+    }
+
+    /**
+     * A drain figure means nothing when the flood was refused whole in-session: there was no backlog to drain, and the
+     * timings would be measured from a flood that never reached the spool.
+     */
+    private static Function<RunResult, String> drainFigure(final Function<RunResult, String> figure)
+    {
+        return r -> r.floodAccepted == 0 ? "none accepted" : figure.apply(r);
     }
 
     private void row(final StringBuilder out, final String name, final Function<RunResult, String> value, final String target)
