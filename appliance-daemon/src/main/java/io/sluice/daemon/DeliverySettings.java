@@ -151,7 +151,7 @@ final class DeliverySettings
     {
         if (target instanceof RouteTarget.Dir dir && !dir.directory().isAbsolute())
         {
-            final Path spool = Path.of(settings.string(SpoolContext.DIRECTORY)).toAbsolutePath().normalize();
+            final Path spool = settings.get(SpoolContext.DIRECTORY).toAbsolutePath().normalize();
             final Path base = spool.getParent() != null ? spool.getParent() : spool;
             return new RouteTarget.Dir(base.resolve(dir.directory()).normalize());
         }
