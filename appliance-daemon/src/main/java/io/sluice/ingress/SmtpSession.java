@@ -401,7 +401,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         }
         final boolean suspectRecipient = spoof == SpoofVerdict.SUSPECT;
         // Last, once everything cheap has passed: a probe costs the upstream a RCPT and the route a token of its budget.
-        if (services.policy().isRelayDomain(path.domain()))
+        if (services.verification() != RecipientVerification.NONE && services.policy().isRelayDomain(path.domain()))
         {
             final CompletionStage<RecipientVerification.Verdict> verdict =
                 services.verification().verify(tenant, lane(suspect || suspectRecipient), path.address());
