@@ -404,7 +404,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             return;
         }
         // Last, once everything cheap has passed: a probe costs the upstream a RCPT and the route a token of its budget.
-        if (services.policy().isRelayDomain(path.domain()))
+        if (services.verification() != RecipientVerification.NONE && services.policy().isRelayDomain(path.domain()))
         {
             final CompletionStage<RecipientVerification.Verdict> verdict =
                 services.verification().verify(tenant, lane(suspect || suspected), path.address());
