@@ -35,13 +35,13 @@ import org.slf4j.LoggerFactory;
  * the outcome stage and the spool are. Once closing every route reports no capacity.
  *
  * <p>Threads: {@link #capacity} and {@link #deliver} are called on the drain thread and never block: deliver only counts
- * the dispatch and queues it for the I/O executor (content read) and the route's event loop (SMTP dialogue). Outcomes
- * are journaled from those threads.
+ * the dispatch and queues it for the I/O executor (content read) and the route's event loop (SMTP dialogue). Replies
+ * are reported from those threads.
  *
  * <p><b>Delivery is at-least-once.</b> A message is sent twice only if the upstream took it but Sluice never learnt
  * so: the connection was lost after the end of data and before its reply ({@link DeliveryCounter#LOST_AFTER_DATA}), the
  * process died between the upstream's reply and the journal write, or the outcome could not be journaled at all
- * ({@link DeliveryCounter#OUTCOMES_UNJOURNALED}). A recipient whose outcome is journaled is never sent again.
+ * ({@code OutcomeCounter.OUTCOMES_UNJOURNALED}). A recipient whose outcome is journaled is never sent again.
  */
 public final class Delivery implements DeliveryGateway, AutoCloseable
 {
