@@ -377,6 +377,12 @@ public final class SpoolControl implements SpoolControlMXBean
     }
 
     @Override
+    public long getQuarantinedMessages()
+    {
+        return quarantine == null ? 0 : quarantine.list().size();
+    }
+
+    @Override
     public int releaseQuarantined(final String[] queueIds)
     {
         final List<String> ids = queueIds == null ? List.of() : List.of(queueIds);
