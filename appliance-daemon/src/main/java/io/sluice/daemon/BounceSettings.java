@@ -50,6 +50,7 @@ final class BounceSettings
             .lane(settings.string(BounceContext.LANE))
             .policyFailuresBounce(settings.booleanValue(BounceContext.POLICY_FAILURES_BOUNCE))
             .suppressionExpiryMs(settings.longValue(BounceContext.SUPPRESSION_EXPIRY_MS))
+            .quarantineExpiryMs(settings.longValue(BounceContext.QUARANTINE_EXPIRY_MS))
             .suppressionMaxEntries(settings.intValue(BounceContext.SUPPRESSION_MAX_ENTRIES))
             .recipientRatePerHour(settings.longValue(BounceContext.RECIPIENT_RATE_PER_HOUR))
             .recipientBurst(settings.longValue(BounceContext.RECIPIENT_BURST))

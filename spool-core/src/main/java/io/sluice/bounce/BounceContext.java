@@ -58,6 +58,15 @@ public final class BounceContext
     public static final long DEFAULT_SUPPRESSION_EXPIRY_MS = TimeUnit.DAYS.toMillis(7);
 
     /** The most addresses on the suppression list; the oldest go first. */
+    /**
+     * How long quarantined mail (a demoted network's, or spoofed mail with the {@code quarantine} action) waits for an
+     * operator before it fails and goes through this policy like any permanent failure. A week: long enough for an
+     * operator back from a weekend to look at it and release what was legitimate, short enough that a flood's
+     * quarantine does not fill the spool's disk for good.
+     */
+    public static final String QUARANTINE_EXPIRY_MS = "quarantine.expiryMs";
+    public static final long DEFAULT_QUARANTINE_EXPIRY_MS = TimeUnit.DAYS.toMillis(7);
+
     public static final String SUPPRESSION_MAX_ENTRIES = "bounce.suppression.maxEntries";
     public static final int DEFAULT_SUPPRESSION_MAX_ENTRIES = 100_000;
 
@@ -133,6 +142,7 @@ public final class BounceContext
     private String lane = DEFAULT_LANE;
     private boolean policyFailuresBounce = DEFAULT_POLICY_FAILURES_BOUNCE;
     private long suppressionExpiryMs = DEFAULT_SUPPRESSION_EXPIRY_MS;
+    private long quarantineExpiryMs = DEFAULT_QUARANTINE_EXPIRY_MS;
     private int suppressionMaxEntries = DEFAULT_SUPPRESSION_MAX_ENTRIES;
     private long recipientRatePerHour = DEFAULT_RECIPIENT_RATE_PER_HOUR;
     private long recipientBurst = DEFAULT_RECIPIENT_BURST;
@@ -182,6 +192,7 @@ public final class BounceContext
             throw new InvalidSettingException(LANE, lane, "expected a lane of its own, not a trusted or suspect lane");
         }
         requireRange(SUPPRESSION_EXPIRY_MS, suppressionExpiryMs, 0, MAX_WINDOW_MS);
+        requireRange(QUARANTINE_EXPIRY_MS, quarantineExpiryMs, 60_000, MAX_WINDOW_MS);
         requireRange(SUPPRESSION_MAX_ENTRIES, suppressionMaxEntries, 1, 10_000_000);
         checkLimit(RECIPIENT_RATE_PER_HOUR, recipientRatePerHour, RECIPIENT_BURST, recipientBurst);
         checkLimit(DOMAIN_RATE_PER_HOUR, domainRatePerHour, DOMAIN_BURST, domainBurst);
@@ -441,6 +452,19 @@ public final class BounceContext
     public long suppressionExpiryMs()
     {
         return suppressionExpiryMs;
+    }
+
+    public BounceContext quarantineExpiryMs(final long expiryMs)
+    {
+        checkMutable();
+        this.quarantineExpiryMs = expiryMs;
+        return this;
+    }
+
+    /** @return see {@link #QUARANTINE_EXPIRY_MS}. */
+    public long quarantineExpiryMs()
+    {
+        return quarantineExpiryMs;
     }
 
     public BounceContext suppressionMaxEntries(final int suppressionMaxEntries)
