@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.sluice.bounce.BounceContext;
 import io.sluice.config.Setting;
 import io.sluice.containment.ContainmentContext;
 import io.sluice.spool.SpoolContext;
@@ -32,6 +33,7 @@ public final class SettingsCatalogue
 
     public static final List<Section> SECTIONS = List.of(
         Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS),
+        Section.of("bounce", BounceContext.class, BounceContext.SETTINGS),
         Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));
 
     private SettingsCatalogue()
