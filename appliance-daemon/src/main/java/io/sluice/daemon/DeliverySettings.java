@@ -2,12 +2,14 @@ package io.sluice.daemon;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.sluice.config.InvalidSettingException;
 import io.sluice.delivery.DeliveryContext;
+import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.delivery.RouteSecurity;
 import io.sluice.delivery.RouteTarget;
 import io.sluice.drain.DrainContext;
@@ -73,6 +75,31 @@ final class DeliverySettings
             routeSetting(settings, context, route, key.group(2), entry);
         }
         return context.conclude(drain);
+    }
+
+    /** The {@code recipients.verify.*} settings of the delivery side, validated against delivery's routes. */
+    static RecipientVerificationContext verification(final DaemonSettings settings, final DeliveryContext delivery)
+    {
+        final String rate = settings.string(RecipientVerificationContext.PROBES_PER_SECOND);
+        final double probesPerSecond;
+        try
+        {
+            probesPerSecond = Double.parseDouble(rate);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new InvalidSettingException(RecipientVerificationContext.PROBES_PER_SECOND, rate, "expected a rate per second");
+        }
+        return new RecipientVerificationContext()
+            .routes(List.copyOf(IngressSettings.list(settings, RecipientVerificationContext.ROUTES)))
+            .timeoutMs(settings.longValue(RecipientVerificationContext.TIMEOUT_MS))
+            .positiveTtlMs(settings.longValue(RecipientVerificationContext.POSITIVE_TTL_MS))
+            .negativeTtlMs(settings.longValue(RecipientVerificationContext.NEGATIVE_TTL_MS))
+            .cacheSize(settings.intValue(RecipientVerificationContext.CACHE_SIZE))
+            .probesPerSecond(probesPerSecond)
+            .probeBurst(settings.intValue(RecipientVerificationContext.PROBE_BURST))
+            .maxConnections(settings.intValue(RecipientVerificationContext.MAX_CONNECTIONS))
+            .conclude(delivery);
     }
 
     private static void routeSetting(

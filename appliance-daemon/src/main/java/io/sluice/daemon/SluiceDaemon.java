@@ -38,6 +38,7 @@ import io.sluice.control.TenantsControl;
 import io.sluice.control.TenantsControlMXBean;
 import io.sluice.delivery.Delivery;
 import io.sluice.delivery.DeliveryContext;
+import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainStatus;
@@ -99,7 +100,7 @@ public final class SluiceDaemon implements AutoCloseable
 
     private SluiceDaemon(final Configuration configuration)
     {
-        delivery = new Delivery(configuration.delivery());
+        delivery = new Delivery(configuration.delivery(), configuration.verification());
         drain = new DrainAgent(configuration.drain(), delivery);
         final HoldNotice holdNotices = new HoldNotice(configuration.containment());
         final ContainmentWiring holds = new ContainmentWiring(holdNotices);
@@ -125,8 +126,8 @@ public final class SluiceDaemon implements AutoCloseable
             startedRunner = new AgentRunner(drain.idleStrategy(),
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain);
             AgentRunner.startOnThread(startedRunner);
-            startedSmtp = SmtpServer.start(
-                configuration.ingress(), configuration.sources(), startedAdmission, spool, Clock.systemUTC());
+            startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
+                new RecipientCallout(configuration.drain().routeTable(), delivery), spool, Clock.systemUTC());
             control = startControlPlane(configuration, startedAdmission, startedSmtp);
         }
         catch (final RuntimeException ex)
@@ -327,15 +328,17 @@ public final class SluiceDaemon implements AutoCloseable
         DeliveryContext delivery,
         JmxContext jmx,
         BounceContext bounce,
-        ContainmentContext containment)
+        ContainmentContext containment,
+        RecipientVerificationContext verification)
     {
         static Configuration of(final DaemonSettings settings)
         {
             final DrainContext drain = DrainSettings.context(settings);
+            final DeliveryContext delivery = DeliverySettings.context(settings, drain);
             return new Configuration(SpoolSettings.context(settings), AdmissionSettings.context(settings),
-                IngressSettings.context(settings), IngressSettings.policy(settings), drain,
-                DeliverySettings.context(settings, drain), JmxSettings.context(settings), BounceSettings.context(settings),
-                ContainmentSettings.context(settings));
+                IngressSettings.context(settings), IngressSettings.policy(settings), drain, delivery,
+                JmxSettings.context(settings), BounceSettings.context(settings), ContainmentSettings.context(settings),
+                DeliverySettings.verification(settings, delivery));
         }
     }
 
