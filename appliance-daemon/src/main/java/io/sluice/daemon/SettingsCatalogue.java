@@ -7,6 +7,7 @@ import java.util.Map;
 import io.sluice.bounce.BounceContext;
 import io.sluice.config.Setting;
 import io.sluice.containment.ContainmentContext;
+import io.sluice.drain.DrainContext;
 import io.sluice.spool.SpoolContext;
 
 /**
@@ -33,6 +34,7 @@ public final class SettingsCatalogue
 
     public static final List<Section> SECTIONS = List.of(
         Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS),
+        Section.of("drain", DrainContext.class, DrainContext.SETTINGS),
         Section.of("bounce", BounceContext.class, BounceContext.SETTINGS),
         Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));
 
