@@ -8,6 +8,7 @@ import java.util.Map;
 import io.sluice.bounce.BounceContext;
 import io.sluice.config.Setting;
 import io.sluice.containment.ContainmentContext;
+import io.sluice.control.JmxContext;
 import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainContext;
 import io.sluice.ingress.IngressContext;
@@ -37,6 +38,7 @@ public final class SettingsCatalogue
 
     public static final List<Section> SECTIONS = List.of(
         Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS),
+        Section.of("jmx", JmxContext.class, JmxContext.SETTINGS),
         Section.of("ingress", IngressContext.class, IngressContext.SETTINGS),
         new Section("recipient-verification", List.of(RecipientVerificationContext.class),
             concat(RecipientVerificationContext.SETTINGS,
