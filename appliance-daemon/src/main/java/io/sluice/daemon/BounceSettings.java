@@ -47,6 +47,7 @@ final class BounceSettings
             .lane(settings.get(BounceContext.LANE))
             .policyFailuresBounce(settings.get(BounceContext.POLICY_FAILURES_BOUNCE))
             .suppressionExpiryMs(settings.get(BounceContext.SUPPRESSION_EXPIRY_MS))
+            .quarantineExpiryMs(settings.get(BounceContext.QUARANTINE_EXPIRY_MS))
             .suppressionMaxEntries(settings.get(BounceContext.SUPPRESSION_MAX_ENTRIES))
             .recipientRatePerHour(settings.get(BounceContext.RECIPIENT_RATE_PER_HOUR))
             .recipientBurst(settings.get(BounceContext.RECIPIENT_BURST))

@@ -45,10 +45,12 @@ import io.sluice.drain.DrainStatus;
 import io.sluice.drain.RouteSpec;
 import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
+import io.sluice.ingress.RecipientVerification;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
+import io.sluice.spool.RecipientStatus;
 import io.sluice.spool.SpoolCounter;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
@@ -79,6 +81,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long BOUNCE_SNAPSHOT_INTERVAL_MS = 5_000;
     /** How often DSNs deferred over the bounce budget are released as far as the budget window has room. */
     private static final long DEFERRED_DSN_RELEASE_INTERVAL_MS = 1_000;
+    /** How often quarantined mail and deferred DSNs are checked for their expiry. */
+    private static final long HELD_EXPIRY_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
     /** How often the Spool console's accepted/delivered/deferred/failed rates are sampled. */
@@ -96,6 +100,7 @@ public final class SluiceDaemon implements AutoCloseable
     private final CounterRates rates;
     private final Containment containment;
     private final BounceWiring bounces;
+    private final Quarantine quarantine;
     private final SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
 
     private SluiceDaemon(final Configuration configuration)
@@ -109,8 +114,15 @@ public final class SluiceDaemon implements AutoCloseable
         final ArrivalHolds arrivals = new ArrivalHolds(drain.listener(), policy, containment);
         spool = Spool.open(configuration.spool(), arrivals);
         bounces = new BounceWiring(spool, policy, containment, budgetNotices(configuration, holdNotices));
-        arrivals.bind(spool, bounces.deferred()::holdOnArrival);
+        quarantine = new Quarantine(spool, policy, bounces);
+        arrivals.bind(spool, message ->
+        {
+            final RecipientStatus deferredDsn = bounces.deferred().holdOnArrival(message);
+            return deferredDsn != null ? deferredDsn : quarantine.holdOnArrival(message);
+        });
         bounces.deferred().recover();
+        quarantine.recover();
+        drain.quarantineTo(quarantine);
         holds.bind(containment, spool);
         holds.reconcileAtStart();
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
@@ -127,7 +139,7 @@ public final class SluiceDaemon implements AutoCloseable
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain);
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
-                new RecipientCallout(configuration.drain().routeTable(), delivery), spool, Clock.systemUTC());
+                recipientVerification(configuration, delivery), spool, Clock.systemUTC(), quarantine);
             control = startControlPlane(configuration, startedAdmission, startedSmtp);
         }
         catch (final RuntimeException ex)
@@ -162,11 +174,21 @@ public final class SluiceDaemon implements AutoCloseable
             RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::releaseDeferredDsns,
             DEFERRED_DSN_RELEASE_INTERVAL_MS, DEFERRED_DSN_RELEASE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        final long queueLifetimeMs = configuration.drain().maxQueueLifetimeMs();
+        maintenance.scheduleWithFixedDelay(() -> expireHeld(queueLifetimeMs),
+            HELD_EXPIRY_INTERVAL_MS, HELD_EXPIRY_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotBounces,
             BOUNCE_SNAPSHOT_INTERVAL_MS, BOUNCE_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleAtFixedRate(this::sampleRates, 0, RATE_SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotContainment,
             CONTAINMENT_SNAPSHOT_INTERVAL_MS, CONTAINMENT_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Recipient verification at RCPT: none at all (the default) unless a route asks for it, so RCPT pays nothing for it. */
+    private static RecipientVerification recipientVerification(final Configuration configuration, final Delivery delivery)
+    {
+        return configuration.verification().routes().isEmpty() ? RecipientVerification.NONE
+            : new RecipientCallout(configuration.drain().routeTable(), delivery);
     }
 
     /** The budget alert's notices: the bounce policy's host name, containment's notifications lane and tenant. */
@@ -210,6 +232,20 @@ public final class SluiceDaemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             LOG.warn("releasing deferred DSNs failed; they wait for the next try", ex);
+        }
+    }
+
+    /** Quarantined mail past quarantine.expiryMs fails through the bounce policy; deferred DSNs past the lifetime fail. */
+    private void expireHeld(final long queueLifetimeMs)
+    {
+        try
+        {
+            quarantine.expireDue();
+            bounces.deferred().expireDue(queueLifetimeMs);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("expiring quarantined mail or deferred DSNs failed; they are tried again", ex);
         }
     }
 
@@ -271,7 +307,8 @@ public final class SluiceDaemon implements AutoCloseable
         try
         {
             return plane
-                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates), SpoolControlMXBean.class)
+                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates, quarantine),
+                    SpoolControlMXBean.class)
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
                     DrainControlMXBean.class)
@@ -405,6 +442,11 @@ public final class SluiceDaemon implements AutoCloseable
     BounceWiring bounces()
     {
         return bounces;
+    }
+
+    Quarantine quarantine()
+    {
+        return quarantine;
     }
 
     @Override

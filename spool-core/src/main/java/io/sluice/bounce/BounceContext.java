@@ -86,6 +86,21 @@ public final class BounceContext extends Concludable
             + "suppression list.")
         .build();
 
+    /**
+     * How long quarantined mail (a demoted network's, or spoofed mail with the {@code quarantine} action) waits for an
+     * operator before it fails and goes through this policy like any permanent failure. A week: long enough for an
+     * operator back from a weekend to look at it and release what was legitimate, short enough that a flood's
+     * quarantine does not fill the spool's disk for good.
+     */
+    public static final Setting<Long> QUARANTINE_EXPIRY_MS =
+        Setting.ofLong("quarantine.expiryMs", TimeUnit.DAYS.toMillis(7))
+        .range(60_000, MAX_WINDOW_MS)
+        .doc("Quarantined mail (a demoted network's, or spoofed mail with the `quarantine` action) still "
+            + "unreleased after this long fails and goes through the bounce policy like any permanent failure. "
+            + "A week, so an operator back from a weekend can still look at it and release what was "
+            + "legitimate, while a flood's quarantine does not fill the disk for good.")
+        .build();
+
     /** The most addresses on the suppression list; the oldest go first. */
     public static final Setting<Integer> SUPPRESSION_MAX_ENTRIES = Setting.ofInt("bounce.suppression.maxEntries", 100_000)
         .range(1, 10_000_000)
@@ -194,9 +209,10 @@ public final class BounceContext extends Concludable
 
     /** Every declaration above, in the order the configuration reference lists them. */
     public static final List<Setting<?>> SETTINGS = List.of(PROTECTED_DOMAINS, TRUSTED_NETWORKS, TRUSTED_LANES, SUSPECT_LANES,
-        LANE, POLICY_FAILURES_BOUNCE, SUPPRESSION_EXPIRY_MS, SUPPRESSION_MAX_ENTRIES, RECIPIENT_RATE_PER_HOUR, RECIPIENT_BURST,
-        DOMAIN_RATE_PER_HOUR, DOMAIN_BURST, BUDGET_FRACTION, BUDGET_WINDOW_MS, BUDGET_MINIMUM, DEDUP_WINDOW_MS, MAX_TRACKED_KEYS,
-        RECENT_SUPPRESSIONS, OPERATOR_ADDRESS, STATE_FILE, REPORTING_MTA, DSN_MAX_HEADER_BYTES);
+        LANE, POLICY_FAILURES_BOUNCE, QUARANTINE_EXPIRY_MS, SUPPRESSION_EXPIRY_MS, SUPPRESSION_MAX_ENTRIES,
+        RECIPIENT_RATE_PER_HOUR, RECIPIENT_BURST, DOMAIN_RATE_PER_HOUR, DOMAIN_BURST, BUDGET_FRACTION, BUDGET_WINDOW_MS,
+        BUDGET_MINIMUM, DEDUP_WINDOW_MS, MAX_TRACKED_KEYS, RECENT_SUPPRESSIONS, OPERATOR_ADDRESS, STATE_FILE, REPORTING_MTA,
+        DSN_MAX_HEADER_BYTES);
 
     /** The state file's name in the spool directory, where the daemon keeps it. */
     public static final String STATE_FILE_NAME = "bounce.state";
@@ -208,6 +224,7 @@ public final class BounceContext extends Concludable
     private String lane = LANE.defaultValue();
     private boolean policyFailuresBounce = POLICY_FAILURES_BOUNCE.defaultValue();
     private long suppressionExpiryMs = SUPPRESSION_EXPIRY_MS.defaultValue();
+    private long quarantineExpiryMs = QUARANTINE_EXPIRY_MS.defaultValue();
     private int suppressionMaxEntries = SUPPRESSION_MAX_ENTRIES.defaultValue();
     private long recipientRatePerHour = RECIPIENT_RATE_PER_HOUR.defaultValue();
     private long recipientBurst = RECIPIENT_BURST.defaultValue();
@@ -256,6 +273,7 @@ public final class BounceContext extends Concludable
             throw LANE.invalid(lane, "a lane of its own, not a trusted or suspect lane");
         }
         SUPPRESSION_EXPIRY_MS.validate(suppressionExpiryMs);
+        QUARANTINE_EXPIRY_MS.validate(quarantineExpiryMs);
         SUPPRESSION_MAX_ENTRIES.validate(suppressionMaxEntries);
         checkLimit(RECIPIENT_RATE_PER_HOUR, recipientRatePerHour, RECIPIENT_BURST, recipientBurst);
         checkLimit(DOMAIN_RATE_PER_HOUR, domainRatePerHour, DOMAIN_BURST, domainBurst);
@@ -483,6 +501,19 @@ public final class BounceContext extends Concludable
     public long suppressionExpiryMs()
     {
         return suppressionExpiryMs;
+    }
+
+    public BounceContext quarantineExpiryMs(final long expiryMs)
+    {
+        checkMutable();
+        this.quarantineExpiryMs = expiryMs;
+        return this;
+    }
+
+    /** @return see {@link #QUARANTINE_EXPIRY_MS}. */
+    public long quarantineExpiryMs()
+    {
+        return quarantineExpiryMs;
     }
 
     public BounceContext suppressionMaxEntries(final int suppressionMaxEntries)
