@@ -25,7 +25,7 @@ import io.sluice.spool.SpoolCounter;
 public final class SpoolControl implements SpoolControlMXBean
 {
     /** The setting that keeps a pause across restarts. */
-    public static final String INGRESS_PAUSED = IngressContext.PAUSED;
+    public static final String INGRESS_PAUSED = IngressContext.PAUSED.key();
     /** How long "retry deferred now" waits for the drain thread to answer. */
     static final long RETRY_WAIT_SECONDS = 10;
     /** The window the accepted, delivered, deferred and failed rates are averaged over. */

@@ -42,7 +42,7 @@ final class DeliverySettings
         final String heloName = settings.string(DeliveryContext.HELO_NAME);
         final DeliveryContext context = new DeliveryContext()
             .maxConnections(settings.intValue(DeliveryContext.MAX_CONNECTIONS))
-            .heloName(heloName.isEmpty() ? settings.string(IngressContext.HOSTNAME) : heloName)
+            .heloName(heloName.isEmpty() ? settings.get(IngressContext.HOSTNAME) : heloName)
             .connectTimeoutMs(settings.longValue(DeliveryContext.CONNECT_TIMEOUT_MS))
             .greetingTimeoutMs(settings.longValue(DeliveryContext.GREETING_TIMEOUT_MS))
             .commandTimeoutMs(settings.longValue(DeliveryContext.COMMAND_TIMEOUT_MS))
@@ -80,25 +80,15 @@ final class DeliverySettings
     /** The {@code recipients.verify.*} settings of the delivery side, validated against delivery's routes. */
     static RecipientVerificationContext verification(final DaemonSettings settings, final DeliveryContext delivery)
     {
-        final String rate = settings.string(RecipientVerificationContext.PROBES_PER_SECOND);
-        final double probesPerSecond;
-        try
-        {
-            probesPerSecond = Double.parseDouble(rate);
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new InvalidSettingException(RecipientVerificationContext.PROBES_PER_SECOND, rate, "expected a rate per second");
-        }
         return new RecipientVerificationContext()
-            .routes(List.copyOf(IngressSettings.list(settings, RecipientVerificationContext.ROUTES)))
-            .timeoutMs(settings.longValue(RecipientVerificationContext.TIMEOUT_MS))
-            .positiveTtlMs(settings.longValue(RecipientVerificationContext.POSITIVE_TTL_MS))
-            .negativeTtlMs(settings.longValue(RecipientVerificationContext.NEGATIVE_TTL_MS))
-            .cacheSize(settings.intValue(RecipientVerificationContext.CACHE_SIZE))
-            .probesPerSecond(probesPerSecond)
-            .probeBurst(settings.intValue(RecipientVerificationContext.PROBE_BURST))
-            .maxConnections(settings.intValue(RecipientVerificationContext.MAX_CONNECTIONS))
+            .routes(List.copyOf(IngressSettings.list(settings, RecipientVerificationContext.ROUTES.key())))
+            .timeoutMs(settings.get(RecipientVerificationContext.TIMEOUT_MS))
+            .positiveTtlMs(settings.get(RecipientVerificationContext.POSITIVE_TTL_MS))
+            .negativeTtlMs(settings.get(RecipientVerificationContext.NEGATIVE_TTL_MS))
+            .cacheSize(settings.get(RecipientVerificationContext.CACHE_SIZE))
+            .probesPerSecond(settings.get(RecipientVerificationContext.PROBES_PER_SECOND))
+            .probeBurst(settings.get(RecipientVerificationContext.PROBE_BURST))
+            .maxConnections(settings.get(RecipientVerificationContext.MAX_CONNECTIONS))
             .conclude(delivery);
     }
 

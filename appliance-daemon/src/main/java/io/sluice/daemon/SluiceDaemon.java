@@ -45,6 +45,7 @@ import io.sluice.drain.DrainStatus;
 import io.sluice.drain.RouteSpec;
 import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
+import io.sluice.ingress.RecipientVerification;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
 import io.sluice.spool.Spool;
@@ -138,7 +139,7 @@ public final class SluiceDaemon implements AutoCloseable
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain);
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
-                new RecipientCallout(configuration.drain().routeTable(), delivery), spool, Clock.systemUTC(), quarantine);
+                recipientVerification(configuration, delivery), spool, Clock.systemUTC(), quarantine);
             control = startControlPlane(configuration, startedAdmission, startedSmtp);
         }
         catch (final RuntimeException ex)
@@ -181,6 +182,13 @@ public final class SluiceDaemon implements AutoCloseable
         maintenance.scheduleAtFixedRate(this::sampleRates, 0, RATE_SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotContainment,
             CONTAINMENT_SNAPSHOT_INTERVAL_MS, CONTAINMENT_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Recipient verification at RCPT: none at all (the default) unless a route asks for it, so RCPT pays nothing for it. */
+    private static RecipientVerification recipientVerification(final Configuration configuration, final Delivery delivery)
+    {
+        return configuration.verification().routes().isEmpty() ? RecipientVerification.NONE
+            : new RecipientCallout(configuration.drain().routeTable(), delivery);
     }
 
     /** The budget alert's notices: the bounce policy's host name, containment's notifications lane and tenant. */

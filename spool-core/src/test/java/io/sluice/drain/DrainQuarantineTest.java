@@ -114,7 +114,7 @@ class DrainQuarantineTest
             agent.doWork();
             awaitHolds();
             // Past the status interval, so the held count is published.
-            clock.advanceMillis(DrainContext.DEFAULT_STATUS_INTERVAL_MS);
+            clock.advanceMillis(DrainContext.STATUS_INTERVAL_MS.defaultValue());
             agent.doWork();
 
             final List<Long> sent = gateway.delivered.stream().skip(5).map(Dispatch::messageId).collect(Collectors.toList());
