@@ -148,19 +148,7 @@ final class Quarantine implements QuarantineSink, QuarantinedMail, QuarantineInt
     /** @return true if every open recipient of the message is a quarantine hold, journaled. */
     static boolean isQuarantined(final PendingMessage message)
     {
-        boolean quarantined = false;
-        for (final RecipientStatus status : message.recipients())
-        {
-            if (!status.isFinal())
-            {
-                if (status.disposition() != Disposition.HELD || !status.detail().startsWith(DETAIL_PREFIX))
-                {
-                    return false;
-                }
-                quarantined = true;
-            }
-        }
-        return quarantined;
+        return HeldMail.isHeldAs(message, DETAIL_PREFIX);
     }
 
     private static long expiresAt(final PendingMessage message)
