@@ -39,26 +39,26 @@ final class DeliverySettings
     static DeliveryContext context(final DaemonSettings settings, final DrainContext drain)
     {
         drain.conclude();
-        final String heloName = settings.string(DeliveryContext.HELO_NAME);
+        final String heloName = settings.get(DeliveryContext.HELO_NAME);
         final DeliveryContext context = new DeliveryContext()
-            .maxConnections(settings.intValue(DeliveryContext.MAX_CONNECTIONS))
+            .maxConnections(settings.get(DeliveryContext.MAX_CONNECTIONS))
             .heloName(heloName.isEmpty() ? settings.get(IngressContext.HOSTNAME) : heloName)
-            .connectTimeoutMs(settings.longValue(DeliveryContext.CONNECT_TIMEOUT_MS))
-            .greetingTimeoutMs(settings.longValue(DeliveryContext.GREETING_TIMEOUT_MS))
-            .commandTimeoutMs(settings.longValue(DeliveryContext.COMMAND_TIMEOUT_MS))
-            .mailTimeoutMs(settings.longValue(DeliveryContext.MAIL_TIMEOUT_MS))
-            .rcptTimeoutMs(settings.longValue(DeliveryContext.RCPT_TIMEOUT_MS))
-            .dataInitTimeoutMs(settings.longValue(DeliveryContext.DATA_INIT_TIMEOUT_MS))
-            .dataBlockTimeoutMs(settings.longValue(DeliveryContext.DATA_BLOCK_TIMEOUT_MS))
-            .dataEndTimeoutMs(settings.longValue(DeliveryContext.DATA_END_TIMEOUT_MS))
-            .dispatchTimeoutMs(settings.longValue(DeliveryContext.DISPATCH_TIMEOUT_MS))
-            .connectionIdleMs(settings.longValue(DeliveryContext.CONNECTION_IDLE_MS))
-            .maxMessagesPerConnection(settings.intValue(DeliveryContext.MAX_MESSAGES_PER_CONNECTION))
-            .reconnectDelayMs(settings.longValue(DeliveryContext.RECONNECT_DELAY_MS))
-            .eventLoopThreads(settings.intValue(DeliveryContext.EVENT_LOOP_THREADS))
-            .ioThreads(settings.intValue(DeliveryContext.IO_THREADS))
-            .shutdownGraceMs(settings.longValue(DeliveryContext.SHUTDOWN_GRACE_MS))
-            .maxBytesInFlight(settings.longValue(DeliveryContext.MAX_BYTES_IN_FLIGHT));
+            .connectTimeoutMs(settings.get(DeliveryContext.CONNECT_TIMEOUT_MS))
+            .greetingTimeoutMs(settings.get(DeliveryContext.GREETING_TIMEOUT_MS))
+            .commandTimeoutMs(settings.get(DeliveryContext.COMMAND_TIMEOUT_MS))
+            .mailTimeoutMs(settings.get(DeliveryContext.MAIL_TIMEOUT_MS))
+            .rcptTimeoutMs(settings.get(DeliveryContext.RCPT_TIMEOUT_MS))
+            .dataInitTimeoutMs(settings.get(DeliveryContext.DATA_INIT_TIMEOUT_MS))
+            .dataBlockTimeoutMs(settings.get(DeliveryContext.DATA_BLOCK_TIMEOUT_MS))
+            .dataEndTimeoutMs(settings.get(DeliveryContext.DATA_END_TIMEOUT_MS))
+            .dispatchTimeoutMs(settings.get(DeliveryContext.DISPATCH_TIMEOUT_MS))
+            .connectionIdleMs(settings.get(DeliveryContext.CONNECTION_IDLE_MS))
+            .maxMessagesPerConnection(settings.get(DeliveryContext.MAX_MESSAGES_PER_CONNECTION))
+            .reconnectDelayMs(settings.get(DeliveryContext.RECONNECT_DELAY_MS))
+            .eventLoopThreads(settings.get(DeliveryContext.EVENT_LOOP_THREADS))
+            .ioThreads(settings.get(DeliveryContext.IO_THREADS))
+            .shutdownGraceMs(settings.get(DeliveryContext.SHUTDOWN_GRACE_MS))
+            .maxBytesInFlight(settings.get(DeliveryContext.MAX_BYTES_IN_FLIGHT));
         for (final Map.Entry<String, String> entry : settings.all().entrySet())
         {
             final Matcher key = ROUTE_KEY.matcher(entry.getKey());

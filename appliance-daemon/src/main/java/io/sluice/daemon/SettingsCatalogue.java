@@ -9,6 +9,7 @@ import io.sluice.bounce.BounceContext;
 import io.sluice.config.Setting;
 import io.sluice.containment.ContainmentContext;
 import io.sluice.control.JmxContext;
+import io.sluice.delivery.DeliveryContext;
 import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainContext;
 import io.sluice.ingress.IngressContext;
@@ -44,6 +45,7 @@ public final class SettingsCatalogue
             concat(RecipientVerificationContext.SETTINGS,
                 List.of(IngressContext.VERIFY_ON_UNREACHABLE, IngressContext.VERIFY_ON_TEMPFAIL))),
         Section.of("drain", DrainContext.class, DrainContext.SETTINGS),
+        Section.of("delivery", DeliveryContext.class, DeliveryContext.SETTINGS),
         Section.of("bounce", BounceContext.class, BounceContext.SETTINGS),
         Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));
 
