@@ -229,7 +229,7 @@ public final class DrainContext extends Concludable
         .check(action -> ACTIONS.contains(action), "one of " + ACTIONS)
         .doc("What a demoted source's or network's pending mail, and its mail arriving while it stays "
             + "demoted, becomes: `quarantine` (held in the spool, never delivered until an operator releases "
-            + "it, see [drain and delivery](drain-and-delivery.md)) or `suspect-lane` (sent on slowly in the "
+            + "it, see [Quarantine](drain-and-delivery.md#quarantine)) or `suspect-lane` (sent on slowly in the "
             + "demotion lane). Quarantine by default: each such message the upstream refuses again is one more "
             + "policy rejection charged to the provider account.")
         .build();
