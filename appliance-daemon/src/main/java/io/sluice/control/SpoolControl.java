@@ -25,7 +25,7 @@ import io.sluice.spool.SpoolCounter;
 public final class SpoolControl implements SpoolControlMXBean
 {
     /** The setting that keeps a pause across restarts. */
-    public static final String INGRESS_PAUSED = IngressContext.PAUSED;
+    public static final String INGRESS_PAUSED = IngressContext.PAUSED.key();
     /** How long "retry deferred now" waits for the drain thread to answer. */
     static final long RETRY_WAIT_SECONDS = 10;
     /** The window the accepted, delivered, deferred and failed rates are averaged over. */
@@ -374,6 +374,12 @@ public final class SpoolControl implements SpoolControlMXBean
     public QuarantineRow[] getQuarantine()
     {
         return requireQuarantine().list().toArray(new QuarantineRow[0]);
+    }
+
+    @Override
+    public long getQuarantinedMessages()
+    {
+        return quarantine == null ? 0 : quarantine.list().size();
     }
 
     @Override

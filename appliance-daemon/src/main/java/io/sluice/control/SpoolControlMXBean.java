@@ -105,6 +105,9 @@ public interface SpoolControlMXBean
         + " quarantine action), never delivered until released; they fail after quarantine.expiryMs")
     QuarantineRow[] getQuarantine();
 
+    @Description("Quarantined messages held in the spool now (counted among HeldMessages too)")
+    long getQuarantinedMessages();
+
     @Description("Releases quarantined messages by queue id: each goes back to the drain in its own lane; all or nothing;"
         + " returns how many")
     int releaseQuarantined(@Description(value = "queue ids, as getQuarantine shows them", name = "queueIds") String[] queueIds);

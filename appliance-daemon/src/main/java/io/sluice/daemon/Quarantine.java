@@ -18,6 +18,7 @@ import io.sluice.control.QuarantinedMail;
 import io.sluice.drain.QuarantineSink;
 import io.sluice.drain.SmtpReply;
 import io.sluice.ingress.QuarantineIntake;
+import io.sluice.outcome.HeldMail;
 import io.sluice.outcome.OutcomeListener;
 import io.sluice.spool.Disposition;
 import io.sluice.spool.Envelope;
@@ -148,19 +149,7 @@ final class Quarantine implements QuarantineSink, QuarantinedMail, QuarantineInt
     /** @return true if every open recipient of the message is a quarantine hold, journaled. */
     static boolean isQuarantined(final PendingMessage message)
     {
-        boolean quarantined = false;
-        for (final RecipientStatus status : message.recipients())
-        {
-            if (!status.isFinal())
-            {
-                if (status.disposition() != Disposition.HELD || !status.detail().startsWith(DETAIL_PREFIX))
-                {
-                    return false;
-                }
-                quarantined = true;
-            }
-        }
-        return quarantined;
+        return HeldMail.isHeldAs(message, DETAIL_PREFIX);
     }
 
     private static long expiresAt(final PendingMessage message)

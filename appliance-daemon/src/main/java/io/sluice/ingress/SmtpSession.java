@@ -436,6 +436,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             return;
         }
         verifying = true;
+        // Nothing more is read meanwhile (up to recipients.verify.timeoutMs): a client pipelining without end waits in
+        // its own socket buffer, not in this session's queue.
+        ctx.channel().config().setAutoRead(false);
         verdict.whenComplete((answer, failure) -> onLoop(() ->
         {
             verifying = false;
@@ -445,6 +448,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             }
             verified(address, spoof, answer);
             resume();
+            if (!verifying && !closing)
+            {
+                // Unless a recipient pipelined behind it waits for its own verdict now.
+                ctx.channel().config().setAutoRead(true);
+            }
         }));
     }
 

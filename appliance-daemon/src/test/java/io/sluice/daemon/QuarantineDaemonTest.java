@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.management.remote.JMXConnector;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -19,6 +20,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.sluice.admission.AdmissionCounter;
 import io.sluice.bounce.BounceCounter;
 import io.sluice.control.ConsoleClient;
+import io.sluice.control.ControlPlane;
 import io.sluice.control.QuarantineRow;
 import io.sluice.control.cli.SluiceCommand;
 import io.sluice.delivery.TestSmtpSink;
@@ -156,6 +158,11 @@ class QuarantineDaemonTest
             assertThat(list.out()).startsWith("5 quarantined messages").contains(held.get(0))
                 .contains("network 127.0.13.0/24 demoted");
             assertThat(sluice("--json", "quarantine").out()).contains("\"quarantined\":5");
+            try (JMXConnector jmx = ConsoleClient.connect(ConsoleClient.socketOf(dir.resolve("spool"))))
+            {
+                assertThat(jmx.getMBeanServerConnection().getAttribute(ControlPlane.name("Spool"), "QuarantinedMessages"))
+                    .isEqualTo(5L);
+            }
 
             // Bad input: a clear message, an exit code, nothing changed.
             final Run unknown = sluice("quarantine", "release", held.get(0), "00000000000000AB");

@@ -58,7 +58,7 @@ class SpoolPressureGaugeTest
             }
             SpoolAwait.until(() ->
             {
-                clock.advanceMillis(DrainContext.DEFAULT_STATUS_INTERVAL_MS);
+                clock.advanceMillis(DrainContext.STATUS_INTERVAL_MS.defaultValue());
                 thread.doWork();
                 return agent.status().ready() == 40;
             });

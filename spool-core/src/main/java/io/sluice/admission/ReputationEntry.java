@@ -151,6 +151,7 @@ final class ReputationEntry
     {
         final long mixed = (high * 0x9E37_79B9_7F4A_7C15L) ^ low ^ (ipv6 ? 0x5555_5555_0000_0000L : 0);
         final long spread = mixed * 0xC2B2_AE3D_27D4_EB4FL;
-        return (int)(spread ^ (spread >>> 32)) * 31 + prefixLength;
+        // As the entry holds it: a byte, so an IPv6 address's 128 hashes as the stored -128, whoever asks.
+        return (int)(spread ^ (spread >>> 32)) * 31 + (byte)prefixLength;
     }
 }

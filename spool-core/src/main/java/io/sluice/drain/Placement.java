@@ -123,19 +123,16 @@ final class Placement
     {
         if (!entry.quarantining)
         {
-            if (feedback.isEmpty() || entry.released)
+            if (entry.released || hasReleased(entry.snapshot))
             {
+                // An operator (or containment's release) let it go: it is sent in its own lane, whatever the demotion,
+                // also after a deferral has replaced its RELEASED status.
+                entry.released = true;
                 return false;
             }
-            final List<RecipientStatus> statuses = entry.snapshot.recipients();
-            for (int i = 0; i < statuses.size(); i++)
+            if (feedback.isEmpty())
             {
-                if (statuses.get(i).disposition() == Disposition.RELEASED)
-                {
-                    // An operator (or containment's release) let it go: it is sent in its own lane, whatever the demotion.
-                    entry.released = true;
-                    return false;
-                }
+                return false;
             }
             final Envelope envelope = entry.snapshot.envelope();
             final String reason = feedback.demotionReason(envelope.sourceKey(), nowMillis);
@@ -152,6 +149,19 @@ final class Placement
         entry.state = MessageEntry.HELD;
         lane.held++;
         return true;
+    }
+
+    private static boolean hasReleased(final PendingMessage message)
+    {
+        final List<RecipientStatus> statuses = message.recipients();
+        for (int i = 0; i < statuses.size(); i++)
+        {
+            if (statuses.get(i).disposition() == Disposition.RELEASED)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return true if a recipient is waiting to be sent (pending or deferred), which a quarantine would hold. */

@@ -88,19 +88,7 @@ public final class DeferredDsns
     /** @return true if every open recipient of the message is a deferral this class journaled. */
     public static boolean isDeferred(final PendingMessage message)
     {
-        boolean deferred = false;
-        for (final RecipientStatus status : message.recipients())
-        {
-            if (!status.isFinal())
-            {
-                if (status.disposition() != Disposition.HELD || !status.detail().startsWith(DETAIL_PREFIX))
-                {
-                    return false;
-                }
-                deferred = true;
-            }
-        }
-        return deferred;
+        return HeldMail.isHeldAs(message, DETAIL_PREFIX);
     }
 
     /** @return how many deferred DSNs wait. */

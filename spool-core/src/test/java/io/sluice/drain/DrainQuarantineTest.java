@@ -65,6 +65,32 @@ class DrainQuarantineTest
         }
     }
 
+    /** Binds the quarantine, loads the empty spool, spools five of the flood's messages and sends them. */
+    private void sendFive(final DrainAgent agent, final DrainAgent.DutyCycle thread, final RecordingGateway gateway)
+        throws Exception
+    {
+        agent.quarantineTo(this::journalHold);
+        agent.load(spool.pendingMessages());
+        for (int i = 1; i <= 5; i++)
+        {
+            append(FLOOD + i);
+        }
+        thread.doWork();
+        assertThat(gateway.delivered).hasSize(5);
+    }
+
+    /** The upstream refuses the five for policy, and the refusals are journaled: the network's demotion. */
+    private void rejectFive(final DrainAgent agent, final DrainContext settings, final RecordingGateway gateway)
+        throws Exception
+    {
+        for (final Dispatch dispatch : List.copyOf(gateway.delivered.subList(0, 5)))
+        {
+            final ReplyOutcome outcome =
+                Replies.onReply(agent, settings, dispatch, 0, SmtpReply.parse("554 5.7.1 Malware found"));
+            assertThat(spool.recordOutcome(dispatch.messageId(), 0, outcome.status()).get()).isTrue();
+        }
+    }
+
     @Test
     void shouldQuarantineADemotedNetworksPendingAndNewMailAndKeepItAcrossARestartUntilReleased() throws Exception
     {
@@ -77,26 +103,14 @@ class DrainQuarantineTest
         spool = Spool.open(spoolContext(), agent.listener());
         try
         {
-            agent.quarantineTo(this::journalHold);
-            agent.load(spool.pendingMessages());
-            for (int i = 1; i <= 5; i++)
-            {
-                append(FLOOD + i);
-            }
-            agentThread.doWork();
-            assertThat(gateway.delivered).hasSize(5);
+            sendFive(agent, agentThread, gateway);
             // Spooled while the first five are out: the mail the drain would otherwise trickle on.
             for (int i = 6; i <= 9; i++)
             {
                 quarantined.add(append(FLOOD + i));
             }
             partner.add(append(PARTNER + 1));
-            for (final Dispatch dispatch : List.copyOf(gateway.delivered))
-            {
-                final ReplyOutcome outcome =
-                    Replies.onReply(agent, agentSettings, dispatch, 0, SmtpReply.parse("554 5.7.1 Malware found"));
-                assertThat(spool.recordOutcome(dispatch.messageId(), 0, outcome.status()).get()).isTrue();
-            }
+            rejectFive(agent, agentSettings, gateway);
             agentThread.doWork();
             // Arriving while the network stays demoted.
             quarantined.add(append(FLOOD + 77));
@@ -105,7 +119,7 @@ class DrainQuarantineTest
             agentThread.doWork();
             awaitHolds();
             // Past the status interval, so the held count is published.
-            clock.advanceMillis(DrainContext.DEFAULT_STATUS_INTERVAL_MS);
+            clock.advanceMillis(DrainContext.STATUS_INTERVAL_MS.defaultValue());
             agentThread.doWork();
 
             final List<Long> sent = gateway.delivered.stream().skip(5).map(Dispatch::messageId).collect(Collectors.toList());
@@ -168,20 +182,9 @@ class DrainQuarantineTest
         spool = Spool.open(spoolContext(), agent.listener());
         try
         {
-            agent.quarantineTo(this::journalHold);
-            agent.load(spool.pendingMessages());
-            for (int i = 1; i <= 5; i++)
-            {
-                append(FLOOD + i);
-            }
-            agentThread.doWork();
+            sendFive(agent, agentThread, gateway);
             final long pending = append(FLOOD + 6);
-            for (final Dispatch dispatch : List.copyOf(gateway.delivered))
-            {
-                final ReplyOutcome outcome =
-                    Replies.onReply(agent, agentSettings, dispatch, 0, SmtpReply.parse("554 5.7.1 Malware found"));
-                spool.recordOutcome(dispatch.messageId(), 0, outcome.status()).get();
-            }
+            rejectFive(agent, agentSettings, gateway);
             gateway.slots("default", 100);
             agentThread.doWork();
 

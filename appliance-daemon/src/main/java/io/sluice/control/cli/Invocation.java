@@ -193,7 +193,8 @@ record Invocation(String command, List<String> operands, Path socket, String hos
                 throw CommandException.usage("--jmx expects host:port (or [v6-address]:port), got: " + jmx);
             }
             final String host = matcher.group(1) != null ? matcher.group(1) : matcher.group(2);
-            return new Target(null, host.isEmpty() ? JmxContext.DEFAULT_HOST : host, port(matcher.group(3), "--jmx"), "--jmx");
+            final String address = host.isEmpty() ? JmxContext.HOST.defaultValue() : host;
+            return new Target(null, address, port(matcher.group(3), "--jmx"), "--jmx");
         }
         if (socket != null)
         {
@@ -223,7 +224,7 @@ record Invocation(String command, List<String> operands, Path socket, String hos
         {
             throw CommandException.usage("cannot read " + file + ": " + ex.getMessage());
         }
-        final String socket = properties.getProperty(JmxContext.SOCKET, "").trim();
+        final String socket = properties.getProperty(JmxContext.SOCKET.key(), "").trim();
         if (!socket.isEmpty())
         {
             return Path.of(socket);
