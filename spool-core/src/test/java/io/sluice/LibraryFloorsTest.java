@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  *   admission   bounce   drain      side by side, none imports another
  *   spool                           the journal
  *   net  config  counters  agent    the ground: values and helpers every floor shares
+ *   text                            (also ground: the one JSON writer)
  * </pre>
  * A new package must be given a floor here, or the check that every class has one fails: the layering is a
  * decision, not an accident.
@@ -47,7 +48,8 @@ class LibraryFloorsTest
     void everyArrowPointsDown()
     {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer(GROUND).definedBy("io.sluice.net..", "io.sluice.config..", "io.sluice.counters..", "io.sluice.agent..")
+            .layer(GROUND).definedBy("io.sluice.net..", "io.sluice.config..", "io.sluice.counters..", "io.sluice.agent..",
+                "io.sluice.text..")
             .layer(SPOOL).definedBy("io.sluice.spool..")
             .layer(ADMISSION).definedBy("io.sluice.admission..")
             .layer(BOUNCE).definedBy("io.sluice.bounce..")

@@ -9,6 +9,7 @@ import io.sluice.control.JmxContext;
 import io.sluice.control.LimitsControlMXBean;
 import io.sluice.control.SpoolControlMXBean;
 import io.sluice.control.TenantsControlMXBean;
+import io.sluice.text.Json;
 
 /**
  * {@code sluice}: the operator's shell console for a running daemon, over its local console socket (root and the
@@ -123,7 +124,7 @@ public final class SluiceCommand
                 final Reports.Report report = dispatch(invocation, daemon);
                 if (invocation.json())
                 {
-                    out.println(Json.write(report.json()));
+                    out.println(Json.compact(report.json()));
                 }
                 else
                 {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.sluice.spool.SpoolInspection;
+import io.sluice.text.Json;
 
 /**
  * {@code sluice spool verify DIR}: reads a spool folder offline, without the daemon and without writing to it,
@@ -49,7 +50,7 @@ final class SpoolVerifyCommand
         }
         if (invocation.json())
         {
-            out.println(Json.write(json(result)));
+            out.println(Json.compact(json(result)));
         }
         else
         {

@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
+import io.sluice.text.Json;
+
 /**
  * Writes what the runs found, every scenario into one folder: {@code flood.json} (every figure and the timelines),
  * {@code flood.txt} (per scenario a short table, one column per system, the settings changed from the defaults,
@@ -60,7 +62,7 @@ final class ScenarioReport
             Files.writeString(folder.resolve(name + "-latency.svg"), report.latencyChart(), StandardCharsets.UTF_8);
         }
         json.put("scenarios", scenarios);
-        Files.writeString(folder.resolve("flood.json"), Json.write(json), StandardCharsets.UTF_8);
+        Files.writeString(folder.resolve("flood.json"), Json.indented(json), StandardCharsets.UTF_8);
         Files.writeString(folder.resolve("flood.txt"), text.toString(), StandardCharsets.UTF_8);
     }
 
@@ -111,7 +113,7 @@ final class ScenarioReport
             options.floodMessages(), options.floodKind().label(), options.floodSources(), options.floodNetworks(),
             options.floodSessions(), options.unknownUserMessages() == 0 ? "" : String.format(Locale.ROOT,
                 ", plus %d partner messages to unknown users (upstream: 550 5.1.1)", options.unknownUserMessages()),
-            Json.number(options.legitRate()), options.legitSources(), Json.number(options.upstreamRate()),
+            Json.decimal(options.legitRate()), options.legitSources(), Json.decimal(options.upstreamRate()),
             options.messageBytes()));
         out.append("Machine: ").append(machine.getOrDefault("summary", "?")).append("\n\n");
         out.append(String.format(Locale.ROOT, "%-48s", "figure"));
@@ -163,7 +165,7 @@ final class ScenarioReport
         row(out, "  time to empty / predicted", drainFigure(r -> f3(r.drainSeconds / r.predictedDrainSeconds())), "");
         row(out, "  accepted flood / rate (s)", r -> f1(r.floodOverRateSeconds()), "");
         row(out, "drain rate measured (msgs/s)", drainFigure(r -> f1(r.drainRate)),
-            "within " + pct(TARGET_RATE_TOLERANCE) + " of " + Json.number(options.upstreamRate()));
+            "within " + pct(TARGET_RATE_TOLERANCE) + " of " + Json.decimal(options.upstreamRate()));
         row(out, "  full-backlog seconds: mean (p5-p95)", drainFigure(r -> f1(RunResult.mean(r.steadyRatePerSecond)) + " ("
             + f0(RunResult.percentile(r.steadyRatePerSecond, 5)) + "-" + f0(RunResult.percentile(r.steadyRatePerSecond, 95))
             + ")"), "");
@@ -253,7 +255,7 @@ final class ScenarioReport
     String backlogChart()
     {
         final SvgChart chart = new SvgChart("Backlog, " + options.scenario().label() + " (" + String.format(Locale.ROOT, "%,d",
-            options.floodMessages()) + " messages, upstream " + Json.number(options.upstreamRate()) + "/s)",
+            options.floodMessages()) + " messages, upstream " + Json.decimal(options.upstreamRate()) + "/s)",
             "seconds since the flood started", "messages accepted, not yet upstream", false);
         for (final RunResult run : runs)
         {

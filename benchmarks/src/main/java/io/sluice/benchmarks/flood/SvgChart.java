@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import io.sluice.text.Json;
+
 /**
  * A small hand-written SVG chart (lines or dots, linear or log y axis), enough for the report's two pictures
  * without a plotting dependency: browsers and GitHub render SVG directly.
@@ -164,7 +166,7 @@ final class SvgChart
         {
             return Double.toString(Math.round(value * 1000) / 1000.0);
         }
-        return Json.number(Math.round(value * 10) / 10.0);
+        return Json.decimal(Math.round(value * 10) / 10.0);
     }
 
     static double niceStep(final double rough)

@@ -11,11 +11,15 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+
+import io.sluice.text.Json;
 
 /**
  * A small SMTP load client for the acceptance benchmark: {@code sessions} concurrent SMTP sessions, each on its own
@@ -101,34 +105,24 @@ public final class AcceptanceLoadClient
 
         String toJson(final int sessions, final int size)
         {
-            return String.format(Locale.ROOT,
-                "{\"client\":\"AcceptanceLoadClient\",\"sessions\":%d,\"messageBytes\":%d,\"messages\":%d,\"accepted\":%d,"
-                    + "\"refused\":%d,\"seconds\":%.3f,\"msgsPerSecond\":%.1f,\"latencyMs\":{\"p50\":%.3f,\"p99\":%.3f,"
-                    + "\"max\":%.3f},\"firstRefusal\":%s}",
-                sessions, size, messages, accepted, refused, nanos / 1e9, msgsPerSecond(), percentileMillis(50),
-                percentileMillis(99), percentileMillis(100), firstRefusal == null ? "null" : quote(firstRefusal));
+            // Fixed decimals: acceptance-vs-postfix.sh reads "seconds" and "latencyMs" with sed, in this form.
+            final Map<String, Object> latency = new LinkedHashMap<>();
+            latency.put("p50", Json.fixed(percentileMillis(50), 3));
+            latency.put("p99", Json.fixed(percentileMillis(99), 3));
+            latency.put("max", Json.fixed(percentileMillis(100), 3));
+            final Map<String, Object> json = new LinkedHashMap<>();
+            json.put("client", "AcceptanceLoadClient");
+            json.put("sessions", sessions);
+            json.put("messageBytes", size);
+            json.put("messages", messages);
+            json.put("accepted", accepted);
+            json.put("refused", refused);
+            json.put("seconds", Json.fixed(nanos / 1e9, 3));
+            json.put("msgsPerSecond", Json.fixed(msgsPerSecond(), 1));
+            json.put("latencyMs", latency);
+            json.put("firstRefusal", firstRefusal);
+            return Json.compact(json);
         }
-    }
-
-    static String quote(final String text)
-    {
-        final StringBuilder quoted = new StringBuilder("\"");
-        for (final char c : text.toCharArray())
-        {
-            if (c == '"' || c == '\\')
-            {
-                quoted.append('\\').append(c);
-            }
-            else if (c < 0x20)
-            {
-                quoted.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
-            }
-            else
-            {
-                quoted.append(c);
-            }
-        }
-        return quoted.append('"').toString();
     }
 
     /** Sends {@code messages} messages over {@code sessions} concurrent sessions and waits for all of them. */
