@@ -46,6 +46,7 @@ import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.metrics.HealthCheck;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 import io.sluice.spool.SpoolCounter;
@@ -95,17 +96,19 @@ public final class SluiceDaemon implements AutoCloseable
     private final CounterRates rates;
     private final Containment containment;
     private final BounceWiring bounces;
-    private final SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
+    private final SystemdNotifier systemd;
+    private final MetricsWiring metrics = new MetricsWiring();
 
-    private SluiceDaemon(final Configuration configuration)
+    private SluiceDaemon(final Configuration configuration, final SystemdNotifier systemd)
     {
+        this.systemd = systemd;
         delivery = new Delivery(configuration.delivery());
         drain = new DrainAgent(configuration.drain(), delivery);
         final HoldNotice holdNotices = new HoldNotice(configuration.containment());
         final ContainmentWiring holds = new ContainmentWiring(holdNotices);
         containment = Containment.open(configuration.containment(), holds);
         final BouncePolicy policy = new BouncePolicy(configuration.bounce());
-        final ArrivalHolds arrivals = new ArrivalHolds(drain.listener(), policy, containment);
+        final ArrivalHolds arrivals = new ArrivalHolds(metrics.timed(drain.listener()), policy, containment);
         spool = Spool.open(configuration.spool(), arrivals);
         bounces = new BounceWiring(spool, policy, containment, budgetNotices(configuration, holdNotices));
         arrivals.bind(spool, bounces.deferred()::holdOnArrival);
@@ -118,6 +121,7 @@ public final class SluiceDaemon implements AutoCloseable
         Admission startedAdmission = null;
         AgentRunner startedRunner = null;
         SmtpServer startedSmtp = null;
+        ControlPlane startedControl = null;
         try
         {
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
@@ -127,10 +131,17 @@ public final class SluiceDaemon implements AutoCloseable
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(
                 configuration.ingress(), configuration.sources(), startedAdmission, spool, Clock.systemUTC());
-            control = startControlPlane(configuration, startedAdmission, startedSmtp);
+            startedControl = startControlPlane(configuration, startedAdmission, startedSmtp);
+            metrics.start(configuration.operations(), new MetricsWiring.Stages(spool, drain, startedAdmission, delivery,
+                bounces, containment, startedSmtp), List.of(new HealthCheck("workers_alive", this::healthy)));
         }
         catch (final RuntimeException ex)
         {
+            metrics.close();
+            if (startedControl != null)
+            {
+                startedControl.close();
+            }
             if (startedSmtp != null)
             {
                 startedSmtp.close();
@@ -149,6 +160,7 @@ public final class SluiceDaemon implements AutoCloseable
             policy.close();
             throw ex;
         }
+        control = startedControl;
         drainRunner = startedRunner;
         admission = startedAdmission;
         smtp = startedSmtp;
@@ -327,7 +339,8 @@ public final class SluiceDaemon implements AutoCloseable
         DeliveryContext delivery,
         JmxContext jmx,
         BounceContext bounce,
-        ContainmentContext containment)
+        ContainmentContext containment,
+        OperationsContext operations)
     {
         static Configuration of(final DaemonSettings settings)
         {
@@ -335,14 +348,20 @@ public final class SluiceDaemon implements AutoCloseable
             return new Configuration(SpoolSettings.context(settings), AdmissionSettings.context(settings),
                 IngressSettings.context(settings), IngressSettings.policy(settings), drain,
                 DeliverySettings.context(settings, drain), JmxSettings.context(settings), BounceSettings.context(settings),
-                ContainmentSettings.context(settings));
+                ContainmentSettings.context(settings), OperationsContext.of(settings));
         }
     }
 
     /** Starts every stage from validated settings. */
     static SluiceDaemon start(final Configuration configuration)
     {
-        final SluiceDaemon daemon = new SluiceDaemon(configuration);
+        return start(configuration, SystemdNotifier.fromEnvironment());
+    }
+
+    /** Starts every stage, telling {@code systemd} (a test's fake one) how it goes. */
+    static SluiceDaemon start(final Configuration configuration, final SystemdNotifier systemd)
+    {
+        final SluiceDaemon daemon = new SluiceDaemon(configuration, systemd);
         logRoutes(configuration, daemon.delivery);
         LOG.info("sluice started: spool {} with {} pending messages; SMTP on {}; relay domains {}",
             configuration.spool().directory(), daemon.spool.counters().get(SpoolCounter.PENDING_MESSAGES),
@@ -394,6 +413,11 @@ public final class SluiceDaemon implements AutoCloseable
         return admission;
     }
 
+    MetricsWiring metrics()
+    {
+        return metrics;
+    }
+
     Containment containment()
     {
         return containment;
@@ -408,6 +432,7 @@ public final class SluiceDaemon implements AutoCloseable
     public void close()
     {
         systemd.stopping("stopping: closing SMTP, finishing deliveries, syncing the journal");
+        metrics.close();
         smtp.close();
         control.close();
         drainRunner.close();
