@@ -81,6 +81,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long DEFERRED_DSN_RELEASE_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
+    /** How often the watchdog looks at the heartbeats, so a stall is logged even where systemd does not ask. */
+    private static final long WATCHDOG_CHECK_INTERVAL_MS = 1_000;
     /** How often the Spool console's accepted/delivered/deferred/failed rates are sampled. */
     private static final long RATE_SAMPLE_INTERVAL_MS = 1_000;
 
@@ -98,12 +100,15 @@ public final class SluiceDaemon implements AutoCloseable
     private final BounceWiring bounces;
     private final SystemdNotifier systemd;
     private final MetricsWiring metrics = new MetricsWiring();
+    private final BeatingAgent drainBeat;
+    private final ProgressWatchdog watchdog;
 
     private SluiceDaemon(final Configuration configuration, final SystemdNotifier systemd)
     {
         this.systemd = systemd;
         delivery = new Delivery(configuration.delivery());
         drain = new DrainAgent(configuration.drain(), delivery);
+        drainBeat = new BeatingAgent(drain);
         final HoldNotice holdNotices = new HoldNotice(configuration.containment());
         final ContainmentWiring holds = new ContainmentWiring(holdNotices);
         containment = Containment.open(configuration.containment(), holds);
@@ -127,13 +132,14 @@ public final class SluiceDaemon implements AutoCloseable
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
             delivery.start(spool, drain, new ReputationFeed(bounces, startedAdmission));
             startedRunner = new AgentRunner(drain.idleStrategy(),
-                ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain);
+                ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drainBeat);
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(
                 configuration.ingress(), configuration.sources(), startedAdmission, spool, Clock.systemUTC());
             startedControl = startControlPlane(configuration, startedAdmission, startedSmtp);
+            watchdog = watchProgress(configuration.operations(), startedSmtp);
             metrics.start(configuration.operations(), new MetricsWiring.Stages(spool, drain, startedAdmission, delivery,
-                bounces, containment, startedSmtp), List.of(new HealthCheck("workers_alive", this::healthy)));
+                bounces, containment, startedSmtp), List.of(new HealthCheck("workers_progressing", this::healthy)));
         }
         catch (final RuntimeException ex)
         {
@@ -176,6 +182,8 @@ public final class SluiceDaemon implements AutoCloseable
         maintenance.scheduleWithFixedDelay(this::snapshotBounces,
             BOUNCE_SNAPSHOT_INTERVAL_MS, BOUNCE_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleAtFixedRate(this::sampleRates, 0, RATE_SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(watchdog::check, WATCHDOG_CHECK_INTERVAL_MS, WATCHDOG_CHECK_INTERVAL_MS,
+            TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotContainment,
             CONTAINMENT_SNAPSHOT_INTERVAL_MS, CONTAINMENT_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
@@ -300,11 +308,38 @@ public final class SluiceDaemon implements AutoCloseable
         }
     }
 
-    /** The watchdog's health check: the journal writer and the drain still run. */
+    /**
+     * The heartbeats the watchdog follows: the journal writer's duty cycles while writes wait, the drain's while mail is
+     * pending, and a counting task on each SMTP event loop.
+     */
+    private ProgressWatchdog watchProgress(final OperationsContext operations, final SmtpServer smtp)
+    {
+        final ProgressWatchdog progress = new ProgressWatchdog(operations.watchdogStallMs(), System::nanoTime)
+            .watch("journal writer", spool::writerHeartbeat, spool::hasQueuedWrites)
+            .watch("drain", drainBeat::heartbeat, () -> spool.pendingCount() > 0);
+        EventLoopBeats.watch(progress, smtp.eventLoops());
+        return progress;
+    }
+
+    /** The watchdog's health check: the journal writer and the drain still run, and every watched part makes progress. */
     boolean healthy()
     {
         final Thread drainThread = drainRunner.thread();
-        return spool.isWriterAlive() && drainThread != null && drainThread.isAlive() && !drainRunner.isClosed();
+        final boolean alive = spool.isWriterAlive() && drainThread != null && drainThread.isAlive() && !drainRunner.isClosed();
+        return watchdog.check() && alive;
+    }
+
+    /** @return true while the drain's thread runs, whether or not it makes progress. */
+    boolean drainRunnerAlive()
+    {
+        final Thread thread = drainRunner.thread();
+        return thread != null && thread.isAlive();
+    }
+
+    /** Test hook: the drain's next duty cycle hangs until {@code release} is counted down. */
+    void stallDrainUntil(final CountDownLatch release)
+    {
+        drainBeat.stallUntil(release);
     }
 
     /** The line {@code systemctl status} shows. */
@@ -314,7 +349,8 @@ public final class SluiceDaemon implements AutoCloseable
         final long etaSeconds = status == null ? 0 : status.etaMillis() / 1000;
         return spool.counters().get(SpoolCounter.PENDING_MESSAGES) + " pending, oldest "
             + spool.counters().get(SpoolCounter.OLDEST_PENDING_AGE_MS) / 1000 + " s, drain ETA " + etaSeconds + " s"
-            + (smtp.isPaused() ? ", ingress paused" : "");
+            + (smtp.isPaused() ? ", ingress paused" : "")
+            + (watchdog.stalledParts().isEmpty() ? "" : ", stalled: " + watchdog.stalledParts());
     }
 
     private void snapshotAdmission()
