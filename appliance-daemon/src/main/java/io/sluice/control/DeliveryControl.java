@@ -34,6 +34,12 @@ public final class DeliveryControl implements DeliveryControlMXBean
     }
 
     @Override
+    public String[] getVerifiers()
+    {
+        return delivery.verifierStates().toArray(String[]::new);
+    }
+
+    @Override
     public long getBytesInFlight()
     {
         return delivery.bytesInFlight();

@@ -10,6 +10,9 @@ public interface DeliveryControlMXBean
     @Description("Each delivery counter: label and value (connections, TLS, AUTH, timeouts, lost after data, ...)")
     String[] getCounters();
 
+    @Description("Per route that verifies recipients at RCPT: answers cached; UNREACHABLE and why while its upstream is")
+    String[] getVerifiers();
+
     @Description("Message bytes held by deliveries in progress")
     long getBytesInFlight();
 }

@@ -50,7 +50,7 @@ final class AdmissionSettings
             .spoofDefaultAction(settings.enumValue(AdmissionContext.SPOOF_DEFAULT_ACTION, SpoofVerdict.class))
             .blocklist(settings.string(AdmissionContext.BLOCKLIST))
             .stateFile(stateFile.isBlank()
-                ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("admission.state") : Path.of(stateFile))
+                ? settings.get(SpoolContext.DIRECTORY).resolve("admission.state") : Path.of(stateFile))
             .conclude();
     }
 
@@ -75,7 +75,7 @@ final class AdmissionSettings
             .pressureSuspectAt(settings.doubleValue(ReputationSettings.PRESSURE_SUSPECT_AT))
             .pressureUnknownAt(settings.doubleValue(ReputationSettings.PRESSURE_UNKNOWN_AT))
             .stateFile(stateFile.isBlank()
-                ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve(ReputationSettings.DEFAULT_STATE_FILE)
+                ? settings.get(SpoolContext.DIRECTORY).resolve(ReputationSettings.DEFAULT_STATE_FILE)
                 : Path.of(stateFile));
     }
 }

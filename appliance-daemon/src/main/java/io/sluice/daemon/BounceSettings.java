@@ -61,9 +61,9 @@ final class BounceSettings
             .dedupWindowMs(settings.longValue(BounceContext.DEDUP_WINDOW_MS))
             .maxTrackedKeys(settings.intValue(BounceContext.MAX_TRACKED_KEYS))
             .recentSuppressions(settings.intValue(BounceContext.RECENT_SUPPRESSIONS))
-            .operatorAddress(operator.isBlank() ? settings.string(ContainmentContext.OPERATOR_ADDRESS) : operator)
+            .operatorAddress(operator.isBlank() ? settings.get(ContainmentContext.OPERATOR_ADDRESS) : operator)
             .stateFile(stateFile.isBlank()
-                ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("bounce.state") : Path.of(stateFile))
+                ? settings.get(SpoolContext.DIRECTORY).resolve("bounce.state") : Path.of(stateFile))
             .reportingMta(settings.string(BounceContext.REPORTING_MTA))
             .dsnMaxHeaderBytes(settings.intValue(BounceContext.DSN_MAX_HEADER_BYTES))
             .conclude();

@@ -1,12 +1,10 @@
 package io.sluice.daemon;
 
-import java.nio.file.Path;
 import java.time.Clock;
 
 import io.sluice.containment.ContainmentContext;
 import io.sluice.ingress.SourcePolicy;
 import io.sluice.net.SourceNetworks;
-import io.sluice.spool.SpoolContext;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -32,43 +30,41 @@ final class ContainmentSettings
      */
     static ContainmentContext context(final DaemonSettings settings, final Clock clock, final NanoClock nanoClock)
     {
-        final String stateFile = settings.string(ContainmentContext.STATE_FILE);
         return new ContainmentContext()
             .clock(clock)
             .nanoClock(nanoClock)
-            .windowMs(settings.longValue(ContainmentContext.WINDOW_MS))
-            .windowSlots(settings.intValue(ContainmentContext.WINDOW_SLOTS))
-            .surgeFactor(settings.doubleValue(ContainmentContext.SURGE_FACTOR))
-            .minSurgeMessages(settings.longValue(ContainmentContext.MIN_SURGE_MESSAGES))
-            .normalRateFloorPerMinute(settings.doubleValue(ContainmentContext.NORMAL_RATE_FLOOR_PER_MINUTE))
-            .baselineHalfLifeMs(settings.longValue(ContainmentContext.BASELINE_HALF_LIFE_MS))
-            .surgeWarmupMs(settings.longValue(ContainmentContext.SURGE_WARMUP_MS))
-            .policyRejectionRatio(settings.doubleValue(ContainmentContext.POLICY_REJECTION_RATIO))
-            .permanentFailureRatio(settings.doubleValue(ContainmentContext.PERMANENT_FAILURE_RATIO))
-            .minVerdicts(settings.longValue(ContainmentContext.MIN_VERDICTS))
-            .exemptTenants(settings.string(ContainmentContext.EXEMPT_TENANTS))
-            .ignoredLanes(settings.string(ContainmentContext.IGNORED_LANES))
+            .windowMs(settings.get(ContainmentContext.WINDOW_MS))
+            .windowSlots(settings.get(ContainmentContext.WINDOW_SLOTS))
+            .surgeFactor(settings.get(ContainmentContext.SURGE_FACTOR))
+            .minSurgeMessages(settings.get(ContainmentContext.MIN_SURGE_MESSAGES))
+            .normalRateFloorPerMinute(settings.get(ContainmentContext.NORMAL_RATE_FLOOR_PER_MINUTE))
+            .baselineHalfLifeMs(settings.get(ContainmentContext.BASELINE_HALF_LIFE_MS))
+            .surgeWarmupMs(settings.get(ContainmentContext.SURGE_WARMUP_MS))
+            .policyRejectionRatio(settings.get(ContainmentContext.POLICY_REJECTION_RATIO))
+            .permanentFailureRatio(settings.get(ContainmentContext.PERMANENT_FAILURE_RATIO))
+            .minVerdicts(settings.get(ContainmentContext.MIN_VERDICTS))
+            .exemptTenants(settings.get(ContainmentContext.EXEMPT_TENANTS))
+            .ignoredLanes(settings.get(ContainmentContext.IGNORED_LANES))
             .sendingNetworks(sendingNetworksList(settings))
-            .stateFile(stateFile.isBlank()
-                ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve("containment.state") : Path.of(stateFile))
-            .operatorAddress(settings.string(ContainmentContext.OPERATOR_ADDRESS))
-            .notificationSender(settings.string(ContainmentContext.NOTIFICATION_SENDER))
-            .notificationTenant(settings.string(ContainmentContext.NOTIFICATION_TENANT))
-            .notificationLane(settings.string(ContainmentContext.NOTIFICATION_LANE))
-            .reportingMta(settings.string(ContainmentContext.REPORTING_MTA))
+            .stateFile(settings.fileInSpool(ContainmentContext.STATE_FILE, ContainmentContext.STATE_FILE_NAME))
+            .operatorAddress(settings.get(ContainmentContext.OPERATOR_ADDRESS))
+            .notificationSender(settings.get(ContainmentContext.NOTIFICATION_SENDER))
+            .notificationTenant(settings.get(ContainmentContext.NOTIFICATION_TENANT))
+            .notificationLane(settings.get(ContainmentContext.NOTIFICATION_LANE))
+            .reportingMta(settings.get(ContainmentContext.REPORTING_MTA))
             .conclude();
     }
 
     /** @return {@code containment.sendingNetworks}, or {@code relay.trustedNetworks} when it is empty */
     static String sendingNetworksList(final DaemonSettings settings)
     {
-        final String sending = settings.string(ContainmentContext.SENDING_NETWORKS);
+        final String sending = settings.get(ContainmentContext.SENDING_NETWORKS);
         return sending.isBlank() ? settings.string(SourcePolicy.TRUSTED_NETWORKS) : sending;
     }
 
     /** @return the appliance's own sending networks, parsed (errors name {@code containment.sendingNetworks}) */
     static SourceNetworks sendingNetworks(final DaemonSettings settings)
     {
-        return SourceNetworks.parse(ContainmentContext.SENDING_NETWORKS, sendingNetworksList(settings));
+        return SourceNetworks.parse(ContainmentContext.SENDING_NETWORKS.key(), sendingNetworksList(settings));
     }
 }

@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import io.sluice.control.ControlState;
 import io.sluice.drain.DrainContext;
 import io.sluice.spool.SpoolContext;
@@ -22,9 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's settings in three layers: the embedded defaults ({@code sluice-default.properties}, which
- * also lists every known key), then the configuration file, then {@code --set key=value} overrides. A key
- * that is not among the defaults is refused by name, so a typo never silently falls back to a default.
+ * The daemon's settings in three layers: the defaults (the declarations of {@link SettingsCatalogue}, and
+ * {@code sluice-default.properties} for keys not declared there yet), then the configuration file, then
+ * {@code --set key=value} overrides. A key that is not among the defaults is refused by name, so a typo never
+ * silently falls back to a default.
  */
 public final class DaemonSettings
 {
@@ -53,7 +55,9 @@ public final class DaemonSettings
      */
     public static DaemonSettings load(final Path file, final Map<String, String> overrides) throws IOException
     {
-        final Map<String, String> merged = new TreeMap<>(read(defaults()));
+        // The declarations' defaults, then the embedded file (which may set what a library leaves to its user).
+        final Map<String, String> merged = new TreeMap<>(SettingsCatalogue.defaults());
+        merged.putAll(read(defaults()));
         if (file != null)
         {
             try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8))
@@ -75,7 +79,7 @@ public final class DaemonSettings
      */
     private static void operatorChanges(final Map<String, String> merged, final Map<String, String> overrides)
     {
-        final String spool = overrides.getOrDefault(SpoolContext.DIRECTORY, merged.get(SpoolContext.DIRECTORY));
+        final String spool = overrides.getOrDefault(SpoolContext.DIRECTORY.key(), merged.get(SpoolContext.DIRECTORY.key()));
         final Map<String, String> changes = ControlState.read(Path.of(spool).resolve(ControlState.FILE_NAME));
         if (!changes.isEmpty())
         {
@@ -127,7 +131,7 @@ public final class DaemonSettings
             if (!merged.containsKey(entry.getKey()) && !isOpenKey(entry.getKey()))
             {
                 throw new InvalidSettingException(entry.getKey(), entry.getValue(),
-                    "expected a known setting (unknown key in " + source + "; see sluice-default.properties for the list)");
+                    "expected a known setting (unknown key in " + source + "; see docs/configuration.md for the list)");
             }
             merged.put(entry.getKey(), entry.getValue().trim());
         }
@@ -163,6 +167,27 @@ public final class DaemonSettings
             throw new IllegalArgumentException("no such setting: " + key);
         }
         return value;
+    }
+
+    /**
+     * @param setting a declared setting.
+     * @return its effective value, read and checked by the declaration.
+     * @throws InvalidSettingException naming the key and value when it is not of the type or out of range.
+     */
+    public <T> T get(final Setting<T> setting)
+    {
+        return setting.parse(string(setting.key()));
+    }
+
+    /**
+     * @param setting  a file setting whose empty value means "in the spool directory".
+     * @param fileName the file's name there.
+     * @return the file the setting names, or {@code <spool.directory>/fileName} when it is empty.
+     */
+    public Path fileInSpool(final Setting<String> setting, final String fileName)
+    {
+        final String file = get(setting);
+        return file.isBlank() ? get(SpoolContext.DIRECTORY).resolve(fileName) : Path.of(file);
     }
 
     public long longValue(final String key)

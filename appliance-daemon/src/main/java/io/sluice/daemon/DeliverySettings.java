@@ -2,12 +2,14 @@ package io.sluice.daemon;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.sluice.config.InvalidSettingException;
 import io.sluice.delivery.DeliveryContext;
+import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.delivery.RouteSecurity;
 import io.sluice.delivery.RouteTarget;
 import io.sluice.drain.DrainContext;
@@ -75,6 +77,31 @@ final class DeliverySettings
         return context.conclude(drain);
     }
 
+    /** The {@code recipients.verify.*} settings of the delivery side, validated against delivery's routes. */
+    static RecipientVerificationContext verification(final DaemonSettings settings, final DeliveryContext delivery)
+    {
+        final String rate = settings.string(RecipientVerificationContext.PROBES_PER_SECOND);
+        final double probesPerSecond;
+        try
+        {
+            probesPerSecond = Double.parseDouble(rate);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new InvalidSettingException(RecipientVerificationContext.PROBES_PER_SECOND, rate, "expected a rate per second");
+        }
+        return new RecipientVerificationContext()
+            .routes(List.copyOf(IngressSettings.list(settings, RecipientVerificationContext.ROUTES)))
+            .timeoutMs(settings.longValue(RecipientVerificationContext.TIMEOUT_MS))
+            .positiveTtlMs(settings.longValue(RecipientVerificationContext.POSITIVE_TTL_MS))
+            .negativeTtlMs(settings.longValue(RecipientVerificationContext.NEGATIVE_TTL_MS))
+            .cacheSize(settings.intValue(RecipientVerificationContext.CACHE_SIZE))
+            .probesPerSecond(probesPerSecond)
+            .probeBurst(settings.intValue(RecipientVerificationContext.PROBE_BURST))
+            .maxConnections(settings.intValue(RecipientVerificationContext.MAX_CONNECTIONS))
+            .conclude(delivery);
+    }
+
     private static void routeSetting(
         final DaemonSettings settings, final DeliveryContext context, final String route, final String name,
         final Map.Entry<String, String> entry)
@@ -124,7 +151,7 @@ final class DeliverySettings
     {
         if (target instanceof RouteTarget.Dir dir && !dir.directory().isAbsolute())
         {
-            final Path spool = Path.of(settings.string(SpoolContext.DIRECTORY)).toAbsolutePath().normalize();
+            final Path spool = settings.get(SpoolContext.DIRECTORY).toAbsolutePath().normalize();
             final Path base = spool.getParent() != null ? spool.getParent() : spool;
             return new RouteTarget.Dir(base.resolve(dir.directory()).normalize());
         }

@@ -36,6 +36,7 @@ final class DrainSettings
             .aimdIntervalMs(settings.longValue(DrainContext.AIMD_INTERVAL_MS))
             .aimdFloorRatePerSec(settings.doubleValue(DrainContext.AIMD_FLOOR_RATE_PER_SEC))
             .demotionLane(settings.string(DrainContext.DEMOTION_LANE))
+            .demotionAction(settings.string(DrainContext.DEMOTION_ACTION))
             .demotionPolicyRejections(settings.intValue(DrainContext.DEMOTION_POLICY_REJECTIONS))
             .demotionNetworkPolicyRejections(settings.intValue(DrainContext.DEMOTION_NETWORK_POLICY_REJECTIONS))
             .demotionExemptNetworks(ContainmentSettings.sendingNetworks(settings))

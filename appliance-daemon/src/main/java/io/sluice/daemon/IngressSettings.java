@@ -15,7 +15,8 @@ import io.sluice.net.Cidr;
 
 /**
  * Maps the {@code smtp.*}, {@code relay.*} and {@code tenant.*} settings (and {@code admission.blockedSenders}, refused
- * in-session) onto the ingress context and source policy.
+ * in-session, and what RCPT answers when recipient verification has no verdict) onto the ingress context and source
+ * policy.
  */
 public final class IngressSettings
 {
@@ -44,6 +45,10 @@ public final class IngressSettings
             .maxConnectionsPerIp(settings.intValue(IngressContext.MAX_CONNECTIONS_PER_IP))
             .eventLoopThreads(settings.intValue(IngressContext.EVENT_LOOP_THREADS))
             .paused(settings.booleanValue(IngressContext.PAUSED))
+            .verifyOnUnreachable(IngressContext.UnverifiedAction.parse(IngressContext.VERIFY_ON_UNREACHABLE,
+                settings.string(IngressContext.VERIFY_ON_UNREACHABLE)))
+            .verifyOnTempfail(IngressContext.UnverifiedAction.parse(IngressContext.VERIFY_ON_TEMPFAIL,
+                settings.string(IngressContext.VERIFY_ON_TEMPFAIL)))
             .conclude();
     }
 

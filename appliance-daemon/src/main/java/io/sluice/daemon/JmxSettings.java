@@ -21,7 +21,7 @@ final class JmxSettings
         final String socket = settings.string(JmxContext.SOCKET);
         return new JmxContext()
             .enabled(settings.booleanValue(JmxContext.ENABLED))
-            .socket(socket.isBlank() ? Path.of(settings.string(SpoolContext.DIRECTORY)).resolve(JmxContext.SOCKET_FILE_NAME)
+            .socket(socket.isBlank() ? settings.get(SpoolContext.DIRECTORY).resolve(JmxContext.SOCKET_FILE_NAME)
                 : Path.of(socket))
             .socketGroup(settings.string(JmxContext.SOCKET_GROUP))
             .diagnostics(settings.booleanValue(JmxContext.DIAGNOSTICS))

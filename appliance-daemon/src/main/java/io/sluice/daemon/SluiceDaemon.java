@@ -38,6 +38,7 @@ import io.sluice.control.TenantsControl;
 import io.sluice.control.TenantsControlMXBean;
 import io.sluice.delivery.Delivery;
 import io.sluice.delivery.DeliveryContext;
+import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainStatus;
@@ -106,7 +107,7 @@ public final class SluiceDaemon implements AutoCloseable
     private SluiceDaemon(final Configuration configuration, final SystemdNotifier systemd)
     {
         this.systemd = systemd;
-        delivery = new Delivery(configuration.delivery());
+        delivery = new Delivery(configuration.delivery(), configuration.verification());
         drain = new DrainAgent(configuration.drain(), delivery);
         drainBeat = new BeatingAgent(drain);
         final HoldNotice holdNotices = new HoldNotice(configuration.containment());
@@ -134,8 +135,8 @@ public final class SluiceDaemon implements AutoCloseable
             startedRunner = new AgentRunner(drain.idleStrategy(),
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drainBeat);
             AgentRunner.startOnThread(startedRunner);
-            startedSmtp = SmtpServer.start(
-                configuration.ingress(), configuration.sources(), startedAdmission, spool, Clock.systemUTC());
+            startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
+                new RecipientCallout(configuration.drain().routeTable(), delivery), spool, Clock.systemUTC());
             startedControl = startControlPlane(configuration, startedAdmission, startedSmtp);
             watchdog = watchProgress(configuration.operations(), startedSmtp);
             metrics.start(configuration.operations(), new MetricsWiring.Stages(spool, drain, startedAdmission, delivery,
@@ -376,15 +377,17 @@ public final class SluiceDaemon implements AutoCloseable
         JmxContext jmx,
         BounceContext bounce,
         ContainmentContext containment,
+        RecipientVerificationContext verification,
         OperationsContext operations)
     {
         static Configuration of(final DaemonSettings settings)
         {
             final DrainContext drain = DrainSettings.context(settings);
+            final DeliveryContext delivery = DeliverySettings.context(settings, drain);
             return new Configuration(SpoolSettings.context(settings), AdmissionSettings.context(settings),
-                IngressSettings.context(settings), IngressSettings.policy(settings), drain,
-                DeliverySettings.context(settings, drain), JmxSettings.context(settings), BounceSettings.context(settings),
-                ContainmentSettings.context(settings), OperationsContext.of(settings));
+                IngressSettings.context(settings), IngressSettings.policy(settings), drain, delivery,
+                JmxSettings.context(settings), BounceSettings.context(settings), ContainmentSettings.context(settings),
+                DeliverySettings.verification(settings, delivery), OperationsContext.of(settings));
         }
     }
 

@@ -50,9 +50,12 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
     private static final String DEFAULT_HELO_NAME = "localhost";
 
     private final DeliveryContext context;
+    private final RecipientVerificationContext verification;
     private final DeliveryCounters counters = new DeliveryCounters();
     private final ContentBudget budget;
     private volatile Map<String, RouteDelivery> routes = Map.of();
+    /** The routes that verify recipients at RCPT ({@code recipients.verify.routes}); none by default. */
+    private volatile Map<String, RecipientVerifier> verifiers = Map.of();
     /** Each route's connection limit, from the settings until an operator changes it. */
     private final Map<String, AtomicInteger> limits;
     private EventLoopGroup loops;
@@ -61,14 +64,24 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
     private OutcomeRecorder recorder;
     private volatile boolean closed;
 
-    /** @param context concluded settings ({@link DeliveryContext#conclude}). */
+    /** @param context concluded settings ({@link DeliveryContext#conclude}); no route verifies recipients. */
     public Delivery(final DeliveryContext context)
+    {
+        this(context, new RecipientVerificationContext());
+    }
+
+    /**
+     * @param context      concluded settings ({@link DeliveryContext#conclude}).
+     * @param verification which routes verify recipients at RCPT, and how; concluded here against {@code context}.
+     */
+    public Delivery(final DeliveryContext context, final RecipientVerificationContext verification)
     {
         if (!context.isConcluded())
         {
             throw new IllegalStateException("conclude the DeliveryContext against the drain's context first");
         }
         this.context = context;
+        this.verification = verification.conclude(context);
         this.budget = new ContentBudget(context.maxBytesInFlight());
         final Map<String, AtomicInteger> configured = new LinkedHashMap<>();
         for (final DeliveryContext.Route route : context.routes())
@@ -123,6 +136,46 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
             throw ex;
         }
         routes = Map.copyOf(started);
+        verifiers = startVerifiers(heloName);
+    }
+
+    private Map<String, RecipientVerifier> startVerifiers(final String heloName)
+    {
+        final Map<String, RecipientVerifier> started = new LinkedHashMap<>();
+        for (final DeliveryContext.Route route : context.routes())
+        {
+            if (verification.routes().contains(route.name()))
+            {
+                started.put(route.name(), new RecipientVerifier(route, verification, context, heloName, counters,
+                    loops.next(), io));
+                LOG.info("route {}: recipients verified at RCPT with {}", route.name(), route.target());
+            }
+        }
+        return Map.copyOf(started);
+    }
+
+    /**
+     * @return the route's recipient verification, or null if the route does not verify recipients (the default) or
+     *         delivery is not started.
+     */
+    public RecipientVerifier recipientVerifier(final String route)
+    {
+        return verifiers.get(route);
+    }
+
+    /** @return each verifying route's state now (answers cached, unreachable and why), in the drain's order. */
+    public List<String> verifierStates()
+    {
+        final List<String> states = new ArrayList<>();
+        for (final DeliveryContext.Route route : context.routes())
+        {
+            final RecipientVerifier verifier = verifiers.get(route.name());
+            if (verifier != null)
+            {
+                states.add(verifier.state());
+            }
+        }
+        return states;
     }
 
     private static ThreadFactory threads(final String name)
@@ -267,6 +320,7 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
             return;
         }
         routes.values().forEach(RouteDelivery::beginClose);
+        verifiers.values().forEach(RecipientVerifier::close);
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.shutdownGraceMs());
         awaitQuiet(deadline);
         if (inFlight() > 0)

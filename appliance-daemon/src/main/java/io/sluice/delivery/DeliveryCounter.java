@@ -27,7 +27,13 @@ public enum DeliveryCounter implements CounterDescriptor
     TLS_SESSIONS(16, "upstream connections encrypted with STARTTLS"),
     TLS_FAILURES(17, "STARTTLS required but not offered, refused, or its handshake or certificate check failed"),
     AUTHENTICATED(18, "upstream connections authenticated with SMTP AUTH"),
-    AUTH_FAILURES(19, "SMTP AUTH refused by the upstream, not offered, or withheld from a clear connection");
+    AUTH_FAILURES(19, "SMTP AUTH refused by the upstream, not offered, or withheld from a clear connection"),
+    RECIPIENT_PROBES(20, "recipient verification probes sent upstream (MAIL FROM:<>, RCPT, RSET; never DATA)"),
+    RECIPIENT_CACHE_HITS(21, "recipient verifications answered from the cache, without a probe"),
+    RECIPIENTS_UNKNOWN(22, "recipients the upstream refused as unknown (probe or cache): refused at RCPT with 550 5.1.1"),
+    RECIPIENT_PROBES_TEMPFAILED(23, "recipient probes the upstream answered 4xx"),
+    RECIPIENTS_UNVERIFIED(24, "recipients without a verdict: upstream unreachable, too slow, or over the probe budget"),
+    RECIPIENT_PROBES_OVER_BUDGET(25, "recipient verifications over the route's probe budget: not probed, left unverified");
 
     private final int id;
     private final String label;

@@ -93,7 +93,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     /** Where the session stands; the parts move it through {@link #state(State)}. */
     enum State
     {
-        CONNECTING, GREETING, HELLO, SECURING, AUTHENTICATING, IDLE, PROBING, TRANSACTION, QUITTING, CLOSED
+        CONNECTING, GREETING, HELLO, SECURING, AUTHENTICATING, IDLE, PROBING, TRANSACTION, VERIFYING, QUITTING, CLOSED
     }
 
     private record Expect(String command, long timeoutMs, Consumer<UpstreamReply> handler)
@@ -123,6 +123,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     private SmtpTransaction tx;
     private Runnable probeOk;
     private Runnable probeDead;
+    /** The recipient probe in progress ({@link RecipientProbe}), on a connection of a route's verification pool. */
+    private RecipientProbe verification;
     /** A transaction began (MAIL sent) and did not reach the reply to its end of data: RSET before the next one. */
     private boolean needsReset;
 
@@ -333,6 +335,12 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             {
                 final SmtpTransaction lost = tx;
                 tx = null;
+                lost.connectionFailed(why);
+            }
+            case VERIFYING ->
+            {
+                final RecipientProbe lost = verification;
+                verification = null;
                 lost.connectionFailed(why);
             }
             default -> LOG.debug("connection {} closed: {}", this, why);
@@ -605,6 +613,29 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     void transactionEnded(final boolean reusable)
     {
         tx = null;
+        if (reusable)
+        {
+            state = State.IDLE;
+        }
+        else
+        {
+            closeQuietly();
+        }
+    }
+
+    /** Asks about one recipient ({@code MAIL FROM:<>}, RCPT, RSET; never DATA). The connection must be idle. */
+    void verify(final RecipientProbe probe)
+    {
+        cancelIdleTimer();
+        verification = probe;
+        state = State.VERIFYING;
+        probe.start();
+    }
+
+    /** The probe in progress ended: the connection is idle again, or closes if the server is closing. */
+    void verificationEnded(final boolean reusable)
+    {
+        verification = null;
         if (reusable)
         {
             state = State.IDLE;

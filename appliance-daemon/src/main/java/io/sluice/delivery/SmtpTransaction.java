@@ -60,12 +60,12 @@ final class SmtpTransaction
     }
 
     /** @return the text as bytes on the wire: ASCII as is, UTF-8 (SMTPUTF8 addresses) byte for byte. */
-    private static CharSequence wire(final String text)
+    static CharSequence wire(final String text)
     {
         return new AsciiString(text.getBytes(StandardCharsets.UTF_8), false);
     }
 
-    private static boolean isAscii(final String text)
+    static boolean isAscii(final String text)
     {
         return text.chars().allMatch(c -> c < 128);
     }

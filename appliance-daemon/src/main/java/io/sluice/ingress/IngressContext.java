@@ -43,6 +43,43 @@ public final class IngressContext
     public static final String EVENT_LOOP_THREADS = "smtp.eventLoopThreads";
     /** Set by an operator through JMX (kept across restarts): tempfail every new session and transaction. */
     public static final String PAUSED = "smtp.paused";
+    /**
+     * A recipient the route's upstream could not be asked about (unreachable, too slow, over the probe budget): accept
+     * it, as if verification were off, or tempfail it ({@code 450 4.4.3}). Accept by default: riding out an upstream
+     * outage is what a spool is for, so verification never turns one into refused mail.
+     */
+    public static final String VERIFY_ON_UNREACHABLE = "recipients.verify.onUnreachable";
+    public static final UnverifiedAction DEFAULT_VERIFY_ON_UNREACHABLE = UnverifiedAction.ACCEPT;
+    /**
+     * A recipient the upstream answered {@code 4xx}: accept it (delivery retries as for any deferral) or tempfail it
+     * ({@code 450 4.1.1}). Accept by default: a provider's 4xx is often throttling, which the spool is there to absorb.
+     */
+    public static final String VERIFY_ON_TEMPFAIL = "recipients.verify.onTempfail";
+    public static final UnverifiedAction DEFAULT_VERIFY_ON_TEMPFAIL = UnverifiedAction.ACCEPT;
+
+    /** What RCPT answers when recipient verification gives no verdict. */
+    public enum UnverifiedAction
+    {
+        /** Take the recipient, as if it were not verified at all. */
+        ACCEPT,
+        /** Answer {@code 450}: the client keeps the mail and tries again. */
+        TEMPFAIL;
+
+        /**
+         * @throws InvalidSettingException naming {@code key} unless the text is {@code accept} or {@code tempfail}.
+         */
+        public static UnverifiedAction parse(final String key, final String text)
+        {
+            for (final UnverifiedAction action : values())
+            {
+                if (action.name().equalsIgnoreCase(text == null ? "" : text.trim()))
+                {
+                    return action;
+                }
+            }
+            throw new InvalidSettingException(key, text, "expected accept or tempfail");
+        }
+    }
 
     private InetSocketAddress listen = parseListen(DEFAULT_LISTEN);
     private String hostname = DEFAULT_HOSTNAME;
@@ -59,6 +96,8 @@ public final class IngressContext
     private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
     private boolean paused;
+    private UnverifiedAction verifyOnUnreachable = DEFAULT_VERIFY_ON_UNREACHABLE;
+    private UnverifiedAction verifyOnTempfail = DEFAULT_VERIFY_ON_TEMPFAIL;
 
     /**
      * @param text {@code host:port} or {@code [v6]:port}; the host must be a literal address.
@@ -124,6 +163,14 @@ public final class IngressContext
         requireRange(MAX_CONNECTIONS, maxConnections, 1, 1_000_000);
         requireRange(MAX_CONNECTIONS_PER_IP, maxConnectionsPerIp, 1, maxConnections);
         requireRange(EVENT_LOOP_THREADS, eventLoopThreads, 1, 256);
+        if (verifyOnUnreachable == null)
+        {
+            throw new InvalidSettingException(VERIFY_ON_UNREACHABLE, null, "expected accept or tempfail");
+        }
+        if (verifyOnTempfail == null)
+        {
+            throw new InvalidSettingException(VERIFY_ON_TEMPFAIL, null, "expected accept or tempfail");
+        }
         return this;
     }
 
@@ -298,5 +345,27 @@ public final class IngressContext
     public int eventLoopThreads()
     {
         return eventLoopThreads;
+    }
+
+    public IngressContext verifyOnUnreachable(final UnverifiedAction verifyOnUnreachable)
+    {
+        this.verifyOnUnreachable = verifyOnUnreachable;
+        return this;
+    }
+
+    public UnverifiedAction verifyOnUnreachable()
+    {
+        return verifyOnUnreachable;
+    }
+
+    public IngressContext verifyOnTempfail(final UnverifiedAction verifyOnTempfail)
+    {
+        this.verifyOnTempfail = verifyOnTempfail;
+        return this;
+    }
+
+    public UnverifiedAction verifyOnTempfail()
+    {
+        return verifyOnTempfail;
     }
 }

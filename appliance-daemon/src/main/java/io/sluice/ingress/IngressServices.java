@@ -6,12 +6,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.sluice.admission.Admission;
 import io.sluice.spool.Spool;
 
-/** What every session of one listener shares: settings, policy, admission, the spool and the connection caps. */
+/**
+ * What every session of one listener shares: settings, policy, admission, recipient verification, the spool and the
+ * connection caps.
+ */
 final class IngressServices
 {
     private final IngressContext context;
     private final SourcePolicy policy;
     private final Admission admission;
+    private final RecipientVerification verification;
     private final Spool spool;
     private final ConnectionLimiter limiter;
     private final Clock clock;
@@ -19,12 +23,13 @@ final class IngressServices
     private volatile boolean paused;
     private final String sessionPrefix;
 
-    IngressServices(
-        final IngressContext context, final SourcePolicy policy, final Admission admission, final Spool spool, final Clock clock)
+    IngressServices(final IngressContext context, final SourcePolicy policy, final Admission admission,
+        final RecipientVerification verification, final Spool spool, final Clock clock)
     {
         this.context = context;
         this.policy = policy;
         this.admission = admission;
+        this.verification = verification;
         this.spool = spool;
         this.clock = clock;
         this.limiter = new ConnectionLimiter(context.maxConnections(), context.maxConnectionsPerIp());
@@ -56,6 +61,11 @@ final class IngressServices
     Admission admission()
     {
         return admission;
+    }
+
+    RecipientVerification verification()
+    {
+        return verification;
     }
 
     Spool spool()

@@ -87,6 +87,43 @@ record SmtpReply(String text, boolean close)
         return of("250 2.0.0 Ok: queued as " + queueId);
     }
 
+    /**
+     * @param verdict what recipient verification said; null (it failed) counts as no verdict.
+     * @return the refusal of the recipient, or null to take it: only the upstream's refusal of the mailbox is a
+     *         {@code 550}; no verdict is taken or tempfailed as the operator set.
+     */
+    static SmtpReply forVerdict(final RecipientVerification.Verdict verdict, final IngressContext context, final String address)
+    {
+        return switch (verdict == null ? RecipientVerification.Verdict.UNAVAILABLE : verdict)
+        {
+            case EXISTS -> null;
+            case UNKNOWN -> unknownAtUpstream(address);
+            case TEMPFAIL -> context.verifyOnTempfail() == IngressContext.UnverifiedAction.TEMPFAIL
+                ? unverifiedTempfail(address) : null;
+            case UNAVAILABLE -> context.verifyOnUnreachable() == IngressContext.UnverifiedAction.TEMPFAIL
+                ? verificationUnavailable(address) : null;
+        };
+    }
+
+    /** The route's upstream refused the mailbox when asked (recipient verification): the client learns it in-session. */
+    static SmtpReply unknownAtUpstream(final String address)
+    {
+        return of("550 5.1.1 <" + address + ">: Recipient address rejected: unknown user");
+    }
+
+    /** The upstream answered the probe {@code 4xx}, and {@code recipients.verify.onTempfail=tempfail}. */
+    static SmtpReply unverifiedTempfail(final String address)
+    {
+        return of("450 4.1.1 <" + address + ">: Recipient address rejected: the upstream cannot confirm it now, try again"
+            + " later");
+    }
+
+    /** No verdict (upstream unreachable, too slow, over budget) and {@code recipients.verify.onUnreachable=tempfail}. */
+    static SmtpReply verificationUnavailable(final String address)
+    {
+        return of("450 4.4.3 <" + address + ">: Recipient address verification unavailable, try again later");
+    }
+
     /** The reply for an admission refusal at connection time: the connection is closed after it. */
     static SmtpReply refuseConnection(final Decision decision)
     {

@@ -111,11 +111,22 @@ public final class SmtpServer implements AutoCloseable
         return false;
     }
 
-    /** Binds the listener; fails with a message naming the address if it cannot. */
+    /** Binds the listener, without recipient verification; fails with a message naming the address if it cannot. */
     public static SmtpServer start(
         final IngressContext context, final SourcePolicy policy, final Admission admission, final Spool spool, final Clock clock)
     {
-        return new SmtpServer(new IngressServices(context.conclude(), policy, admission, spool, clock));
+        return start(context, policy, admission, RecipientVerification.NONE, spool, clock);
+    }
+
+    /**
+     * Binds the listener; fails with a message naming the address if it cannot.
+     *
+     * @param verification asked at RCPT about each recipient in a relay domain.
+     */
+    public static SmtpServer start(final IngressContext context, final SourcePolicy policy, final Admission admission,
+        final RecipientVerification verification, final Spool spool, final Clock clock)
+    {
+        return new SmtpServer(new IngressServices(context.conclude(), policy, admission, verification, spool, clock));
     }
 
     /** @return the bound address (the real port when configured with port 0). */

@@ -11,6 +11,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -38,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * <p>Admission is asked at the cheapest point: the connection before the greeting, the message at MAIL,
  * each recipient at RCPT, so a flood is refused in-session before any DATA is read and never accepted to
  * be bounced later (backscatter). The {@code 250} for a message is sent only when the spool's append
- * future completes, i.e. after the msync that covers it. While that is pending, further pipelined
- * commands (RFC 2920) wait in arrival order, so replies keep their order.
+ * future completes, i.e. after the msync that covers it. A recipient in a relay domain whose route verifies
+ * recipients is answered only when its upstream has ({@link RecipientVerification}). While an append or a
+ * verification is pending, further pipelined commands (RFC 2920) wait in arrival order, so replies keep their order.
  */
 final class SmtpSession extends ChannelInboundHandlerAdapter
 {
@@ -66,6 +70,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private boolean slotHeld;
     private boolean closing;
     private boolean appending;
+    /** A recipient's verification is pending: its RCPT reply, and every command behind it, wait for the verdict. */
+    private boolean verifying;
     private boolean shuttingDown;
     private String sessionId;
     private int transactions;
@@ -149,13 +155,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (appending)
+        if (busy())
         {
             waiting.add(msg);
             return;
         }
         handle(msg);
-        if (shuttingDown && !appending && !decoder.inData())
+        if (shuttingDown && !busy() && !decoder.inData())
         {
             // A message refused at its end (too big, bare LF) while stopping: nothing is in progress any more.
             reply(SmtpReply.SHUTTING_DOWN);
@@ -393,9 +399,92 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.refuseTransaction(decision));
             return;
         }
-        suspect |= spoof == SpoofVerdict.SUSPECT;
-        recipients.add(path.address());
+        final boolean suspectRecipient = spoof == SpoofVerdict.SUSPECT;
+        // Last, once everything cheap has passed: a probe costs the upstream a RCPT and the route a token of its budget.
+        if (services.policy().isRelayDomain(path.domain()))
+        {
+            final CompletionStage<RecipientVerification.Verdict> verdict =
+                services.verification().verify(tenant, lane(suspect || suspectRecipient), path.address());
+            if (verdict != null)
+            {
+                awaitVerdict(path.address(), suspectRecipient, verdict.toCompletableFuture());
+                return;
+            }
+        }
+        take(path.address(), suspectRecipient);
+    }
+
+    private void take(final String address, final boolean suspectRecipient)
+    {
+        suspect |= suspectRecipient;
+        recipients.add(address);
         reply(SmtpReply.RECIPIENT_OK);
+    }
+
+    /** Answers the RCPT now if the verdict is known, or once it is, on this session's event loop. */
+    private void awaitVerdict(final String address, final boolean suspectRecipient,
+        final CompletableFuture<RecipientVerification.Verdict> verdict)
+    {
+        if (verdict.isDone())
+        {
+            verified(address, suspectRecipient, verdict.isCompletedExceptionally() ? null : verdict.getNow(null));
+            return;
+        }
+        verifying = true;
+        verdict.whenComplete((answer, failure) -> onLoop(() ->
+        {
+            verifying = false;
+            if (closing)
+            {
+                return;
+            }
+            verified(address, suspectRecipient, answer);
+            resume();
+        }));
+    }
+
+    private void onLoop(final Runnable task)
+    {
+        try
+        {
+            ctx.executor().execute(task);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            LOG.debug("{} verdict arrived after the listener stopped", clientText);
+        }
+    }
+
+    private void verified(final String address, final boolean suspectRecipient, final RecipientVerification.Verdict verdict)
+    {
+        final SmtpReply refusal = SmtpReply.forVerdict(verdict, context, address);
+        if (refusal == null)
+        {
+            take(address, suspectRecipient);
+            return;
+        }
+        if (verdict == RecipientVerification.Verdict.UNKNOWN)
+        {
+            // Refused to the real client now: no DSN will ever be needed for it.
+            learn(ReputationEvent.UNKNOWN_RECIPIENT);
+        }
+        reply(refusal);
+    }
+
+    /** The lane the transaction's message goes to: the spoof pattern to the suspect lane the drain serves last. */
+    private String lane(final boolean suspectMail)
+    {
+        if (notificationSource)
+        {
+            return SourcePolicy.LANE_NOTIFICATIONS;
+        }
+        return suspectMail ? SourcePolicy.LANE_SUSPECT : SourcePolicy.LANE_MAIL;
+    }
+
+    /** True while a reply is pending (an append, a verification): pipelined commands wait behind it. */
+    private boolean busy()
+    {
+        return appending || verifying;
     }
 
     private void data(final String argument)
@@ -465,9 +554,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             resetTransaction();
             return;
         }
-        // The spoof pattern goes to the suspect lane the drain serves last; notifications keep their own lane.
-        final String lane = notificationSource ? SourcePolicy.LANE_NOTIFICATIONS
-            : suspect ? SourcePolicy.LANE_SUSPECT : SourcePolicy.LANE_MAIL;
+        // Notifications keep their own lane.
+        final String lane = lane(suspect);
         // SMTPUTF8 and BODY=8BITMIME are journaled with the envelope, so delivery can pass them on when needed.
         final Envelope envelope = new Envelope(client.getHostAddress(), tenant, lane, sender, recipients,
             services.clock().millis(), smtputf8, eightBitMime);
@@ -490,16 +578,22 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             outcome.isAccepted() ? outcome.queueId() : "NOQUEUE", clientText, envelope.sender(), envelope.recipients().size(),
             size, envelope.tenant(), envelope.lane(), classLabel, reply.text());
         reply(reply);
+        resume();
+    }
+
+    /** A pending reply is out: the commands that waited behind it are handled, in order, until one waits again. */
+    private void resume()
+    {
         if (shuttingDown)
         {
-            // Its 250 is out; what was pipelined behind it is not started.
+            // Its reply is out; what was pipelined behind it is not started.
             reply(SmtpReply.SHUTTING_DOWN);
         }
-        while (!appending && !closing && !waiting.isEmpty())
+        while (!busy() && !closing && !waiting.isEmpty())
         {
             handle(waiting.poll());
         }
-        if (!appending && !closing)
+        if (!busy() && !closing)
         {
             // Bytes behind a DATA that waited in the queue are still in the decoder: data if it got 354.
             decoder.decodeBuffered();
@@ -586,7 +680,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             ctx.close();
             return;
         }
-        if (!appending && !decoder.inData())
+        if (!busy() && !decoder.inData())
         {
             reply(SmtpReply.SHUTTING_DOWN);
             flush();

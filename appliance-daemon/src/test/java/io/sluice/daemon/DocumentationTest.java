@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.sluice.config.Setting;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -136,6 +139,72 @@ class DocumentationTest
             }
         }
         assertThat(wrong).as("docs/configuration.md against sluice-default.properties").isEmpty();
+    }
+
+    /**
+     * The key tables of the reference are what {@link ConfigurationReference} writes from the declarations; with
+     * {@code -Dsluice.writeReference=true} this writes them (after a declaration changed) instead of failing.
+     */
+    @Test
+    void shouldKeepTheGeneratedReferenceEqualToTheDeclarations() throws IOException
+    {
+        final Path page = root().resolve("docs/configuration.md");
+        final String committed = Files.readString(page);
+        final String generated = ConfigurationReference.render(committed);
+        if (Boolean.getBoolean("sluice.writeReference"))
+        {
+            Files.writeString(page, generated);
+        }
+        else
+        {
+            assertThat(committed).as("docs/configuration.md against the declarations (rewrite it with "
+                + "-Dsluice.writeReference=true)").isEqualTo(generated);
+        }
+        for (final SettingsCatalogue.Section section : SettingsCatalogue.SECTIONS)
+        {
+            assertThat(committed).as("the marked table of section " + section.name())
+                .contains("<!-- BEGIN GENERATED settings: " + section.name() + " -->");
+        }
+    }
+
+    /**
+     * The embedded defaults name no key the catalogue lacks a declaration of (open keys aside: a route's, a tenant's),
+     * and give a declared key its declared default; every declaration of a context is in the catalogue.
+     */
+    @Test
+    void shouldDeclareEveryKeyOfTheDaemonInTheCatalogue() throws IOException, IllegalAccessException
+    {
+        final Map<String, Setting<?>> declared = SettingsCatalogue.byKey();
+        final Properties defaults = new Properties();
+        final Path embedded = root().resolve("appliance-daemon/src/main/resources/sluice-default.properties");
+        try (InputStream in = Files.newInputStream(embedded))
+        {
+            defaults.load(in);
+        }
+        final List<String> wrong = new ArrayList<>();
+        for (final String key : new TreeSet<>(defaults.stringPropertyNames()))
+        {
+            final Setting<?> setting = declared.get(key);
+            if (setting != null && !setting.parse(defaults.getProperty(key)).equals(setting.defaultValue()))
+            {
+                wrong.add(key + ": embedded " + defaults.getProperty(key) + ", declared " + setting.defaultText());
+            }
+        }
+        assertThat(wrong).as("sluice-default.properties against the declarations").isEmpty();
+        for (final SettingsCatalogue.Section section : SettingsCatalogue.SECTIONS)
+        {
+            for (final Class<?> context : section.declaredIn())
+            {
+                for (final Field field : context.getFields())
+                {
+                    if (Modifier.isStatic(field.getModifiers()) && field.getType() == Setting.class)
+                    {
+                        assertThat(declared.get(((Setting<?>)field.get(null)).key()))
+                            .as(context.getSimpleName() + "." + field.getName() + " in SettingsCatalogue").isNotNull();
+                    }
+                }
+            }
+        }
     }
 
     @Test

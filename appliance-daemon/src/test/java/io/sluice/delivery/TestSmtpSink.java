@@ -148,7 +148,7 @@ public final class TestSmtpSink implements AutoCloseable
         return "smtp://127.0.0.1:" + port();
     }
 
-    int connections()
+    public int connections()
     {
         return connections.get();
     }

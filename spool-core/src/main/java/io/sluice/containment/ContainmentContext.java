@@ -7,20 +7,22 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import io.sluice.config.Concludable;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import io.sluice.net.MailAddress;
 import io.sluice.net.SourceNetworks;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
 /**
- * Containment's settings: each has its configuration key and default side by side, a fluent setter, and one
+ * Containment's settings: each declared once ({@link Setting}: key, default, range, description), a fluent setter, and one
  * {@link #conclude()} that validates them all and names the key of the first bad one.
  *
  * <p>With the defaults a tenant is held when, over the last 5 minutes, it sent more than 10x its normal rate (and at
  * least 100 messages), or more than 20% of at least 100 upstream verdicts were policy rejections ({@code 5.7.x}),
  * or more than 50% of them were permanent failures. The normal rate is never taken as below
- * {@value #DEFAULT_NORMAL_RATE_FLOOR_PER_MINUTE} messages a minute.
+ * 10 messages a minute.
  *
  * <p>The volume rule judges a tenant only once containment has learned its normal rate for
  * {@link #SURGE_WARMUP_MS} (an hour): "10x its normal rate" means nothing for a tenant whose normal is unknown,
@@ -32,35 +34,60 @@ import org.agrona.concurrent.SystemNanoClock;
  * <p>Only a tenant's own sending is judged and held: mail from {@link #SENDING_NETWORKS}. Inbound mail from the
  * outside world to the relay domains is never counted and never held, whatever tenant it is accounted to.
  */
-public final class ContainmentContext
+public final class ContainmentContext extends Concludable
 {
+    private static final String RATIO = "0 (off) or a fraction below 1.0, such as 0.2";
+
     /** The sliding window thresholds are judged over. */
-    public static final String WINDOW_MS = "containment.windowMs";
-    public static final long DEFAULT_WINDOW_MS = TimeUnit.MINUTES.toMillis(5);
+    public static final Setting<Long> WINDOW_MS = Setting.ofLong("containment.windowMs", TimeUnit.MINUTES.toMillis(5))
+        .range(10_000, TimeUnit.DAYS.toMillis(1))
+        .doc("The sliding window per tenant (length and slots).")
+        .build();
 
     /** The window is counted in this many slots; the window read covers between (slots-1)/slots of it and all. */
-    public static final String WINDOW_SLOTS = "containment.windowSlots";
-    public static final int DEFAULT_WINDOW_SLOTS = 10;
+    public static final Setting<Integer> WINDOW_SLOTS = Setting.ofInt("containment.windowSlots", 10)
+        .range(1, 600)
+        .checkedWith("slots of at least 1 s")
+        .doc("The window is counted in this many slots; the window read covers between (slots-1)/slots of it "
+            + "and all.")
+        .build();
 
     /** Held when the window's rate exceeds this multiple of the normal rate; 0 turns the volume rule off. */
-    public static final String SURGE_FACTOR = "containment.surgeFactor";
-    public static final double DEFAULT_SURGE_FACTOR = 10.0;
+    public static final Setting<Double> SURGE_FACTOR = Setting.ofDouble("containment.surgeFactor", 10.0)
+        .check(f -> f == 0 || f > 1 && f <= 1_000_000, "0 (off) or a factor above 1")
+        .doc("A volume surge: the window's rate over surgeFactor x the tenant's learned normal rate, with at "
+            + "least minSurgeMessages in the window; the normal rate never counts as below the floor; it is "
+            + "learned with this half-life.")
+        .build();
 
     /** The volume rule needs at least this many messages in the window, so a quiet tenant's few mails never trip it. */
-    public static final String MIN_SURGE_MESSAGES = "containment.minSurgeMessages";
-    public static final long DEFAULT_MIN_SURGE_MESSAGES = 100;
+    public static final Setting<Long> MIN_SURGE_MESSAGES = Setting.ofLong("containment.minSurgeMessages", 100)
+        .atLeast(1)
+        .doc("The volume rule needs at least this many messages in the window, so a quiet tenant's few mails "
+            + "never trip it.")
+        .build();
 
     /** The normal rate is never taken as lower than this, messages per minute: what any tenant may send unnoticed. */
-    public static final String NORMAL_RATE_FLOOR_PER_MINUTE = "containment.normalRateFloorPerMinute";
-    public static final double DEFAULT_NORMAL_RATE_FLOOR_PER_MINUTE = 10.0;
+    public static final Setting<Double> NORMAL_RATE_FLOOR_PER_MINUTE =
+        Setting.ofDouble("containment.normalRateFloorPerMinute", 10.0)
+        .check(r -> r >= 0 && r <= 1e9, "a rate of 0 or more messages per minute")
+        .doc("The normal rate is never taken as lower than this, messages per minute: what any tenant may "
+            + "send unnoticed.")
+        .build();
 
     /**
      * Half-life of the exponentially weighted normal rate: a slot's rate counts half as much after this long. Far
      * longer than the window, so a surge barely moves the baseline before it is held; and a slot's sample counts for
      * at most twice the baseline, so a flood cannot teach containment that it is normal.
      */
-    public static final String BASELINE_HALF_LIFE_MS = "containment.baselineHalfLifeMs";
-    public static final long DEFAULT_BASELINE_HALF_LIFE_MS = TimeUnit.HOURS.toMillis(6);
+    public static final Setting<Long> BASELINE_HALF_LIFE_MS =
+        Setting.ofLong("containment.baselineHalfLifeMs", TimeUnit.HOURS.toMillis(6))
+        .checkedWith("from `containment.windowMs` to 365 days")
+        .doc("Half-life of the exponentially weighted normal rate: a slot's rate counts half as much after "
+            + "this long. Far longer than the window, so a surge barely moves the baseline before it is held; "
+            + "and a slot's sample counts for at most twice the baseline, so a flood cannot teach containment "
+            + "that it is normal.")
+        .build();
 
     /**
      * How long containment must have learned a tenant's normal rate before the volume rule applies to it. Meanwhile
@@ -68,30 +95,46 @@ public final class ContainmentContext
      * against afterwards is its real level, not the near-zero start of an average. 0: the volume rule applies from
      * the first message, against the floor.
      */
-    public static final String SURGE_WARMUP_MS = "containment.surgeWarmupMs";
-    public static final long DEFAULT_SURGE_WARMUP_MS = TimeUnit.HOURS.toMillis(1);
+    public static final Setting<Long> SURGE_WARMUP_MS = Setting.ofLong("containment.surgeWarmupMs", TimeUnit.HOURS.toMillis(1))
+        .range(0, TimeUnit.DAYS.toMillis(30))
+        .doc("The volume rule judges a tenant only after its normal rate has been learned this long (1 hour): "
+            + "a new tenant's first mailing is not a surge over a rate nobody knows yet. Meanwhile its rate is "
+            + "learned as the plain average of what it sends; a new tenant that blasts is still capped by "
+            + "admission.tenant.* at SMTP time and held by the rejection ratios below. 0 = judge new tenants "
+            + "against the floor from their first message.")
+        .build();
 
     /** Held when more than this fraction of the window's verdicts are {@code 5.7.x}; 0 turns the rule off. */
-    public static final String POLICY_REJECTION_RATIO = "containment.policyRejectionRatio";
-    public static final double DEFAULT_POLICY_REJECTION_RATIO = 0.20;
+    public static final Setting<Double> POLICY_REJECTION_RATIO = Setting.ofDouble("containment.policyRejectionRatio", 0.20)
+        .check(r -> r >= 0 && r < 1, RATIO)
+        .doc("Upstream verdicts: hold when 5.7.x rejections or all 5xx exceed these ratios, over at least "
+            + "minVerdicts.")
+        .build();
 
     /**
      * Held when more than this fraction of the window's verdicts are {@code 5xx} (unknown users from a bought list,
      * rejections): what gets a shared relay account suspended. 0 turns the rule off.
      */
-    public static final String PERMANENT_FAILURE_RATIO = "containment.permanentFailureRatio";
-    public static final double DEFAULT_PERMANENT_FAILURE_RATIO = 0.50;
+    public static final Setting<Double> PERMANENT_FAILURE_RATIO = Setting.ofDouble("containment.permanentFailureRatio", 0.50)
+        .check(r -> r >= 0 && r < 1, RATIO)
+        .doc("Held when more than this fraction of the window's verdicts are `5xx` (unknown users from a "
+            + "bought list, rejections): what gets a shared relay account suspended. 0 turns the rule off.")
+        .build();
 
     /** The ratio rules need at least this many verdicts in the window: 1 rejection in 3 says nothing. */
-    public static final String MIN_VERDICTS = "containment.minVerdicts";
-    public static final long DEFAULT_MIN_VERDICTS = 100;
+    public static final Setting<Long> MIN_VERDICTS = Setting.ofLong("containment.minVerdicts", 100)
+        .atLeast(1)
+        .doc("The ratio rules need at least this many verdicts in the window: 1 rejection in 3 says nothing.")
+        .build();
 
     /**
      * Tenants never held automatically (comma-separated), e.g. the appliance's own; an operator can still hold them.
      * {@link #NOTIFICATION_TENANT} is always exempt: holding it would hold the alert about the hold.
      */
-    public static final String EXEMPT_TENANTS = "containment.exemptTenants";
-    public static final String DEFAULT_EXEMPT_TENANTS = "";
+    public static final Setting<String> EXEMPT_TENANTS = Setting.ofString("containment.exemptTenants", "")
+        .expecting("comma-separated tenant names, or empty")
+        .doc("Tenants never held automatically (comma-separated); an operator can still hold them.")
+        .build();
 
     /**
      * Lanes whose mail does not count towards any tenant's figures (comma-separated): by default admission's
@@ -100,8 +143,12 @@ public final class ContainmentContext
      * and with it every legitimate message of that tenant: a forged flood of 20,000 held all inbound mail in the
      * flood scenario before this setting existed.
      */
-    public static final String IGNORED_LANES = "containment.ignoredLanes";
-    public static final String DEFAULT_IGNORED_LANES = "suspect";
+    public static final Setting<String> IGNORED_LANES = Setting.ofString("containment.ignoredLanes", "suspect")
+        .expecting("comma-separated lane names, or empty")
+        .doc("Lanes whose mail counts towards no tenant (volume or verdicts): admission's suspect lane holds "
+            + "forged mail, which is contained already; counting it would let a forged flood get its tenant's "
+            + "legitimate mail held (the backscatter flood in [design.md](design.md)).")
+        .build();
 
     /**
      * The networks whose mail is a tenant's own sending (comma-separated CIDRs): only their mail is counted, and only
@@ -111,60 +158,89 @@ public final class ContainmentContext
      * upstream) hold tenant {@code default} within seconds, and with it all inbound mail of the gateway. Empty in the
      * library: nothing is sending; the daemon derives an empty value from {@code relay.trustedNetworks}.
      */
-    public static final String SENDING_NETWORKS = "containment.sendingNetworks";
-    public static final String DEFAULT_SENDING_NETWORKS = "";
+    public static final Setting<String> SENDING_NETWORKS = Setting.ofString("containment.sendingNetworks", "")
+        .expecting("comma-separated CIDRs, or empty")
+        .derivedFrom("`relay.trustedNetworks`")
+        .doc("Networks whose mail is a tenant's own sending (empty = `relay.trustedNetworks`): only their "
+            + "mail is counted and held. Mail from anywhere else to the relay domains is inbound: its "
+            + "rejections are its sources' record, never a reason to hold the tenant it lands in "
+            + "([bounces-and-containment.md](bounces-and-containment.md)).")
+        .build();
 
     /** Where holds and learned rates are kept across restarts; empty disables the file (holds then come from the journal). */
-    public static final String STATE_FILE = "containment.stateFile";
-    public static final String DEFAULT_STATE_FILE = "containment.state";
+    public static final Setting<String> STATE_FILE = Setting.ofString("containment.stateFile", "")
+        .derivedFrom("`<spool.directory>/containment.state`")
+        .doc("Holds and learned rates across restarts (empty = <spool.directory>/containment.state).")
+        .build();
 
     /** Where hold notices go (through the notifications lane); empty: holds are only logged and counted. */
-    public static final String OPERATOR_ADDRESS = "containment.operatorAddress";
-    public static final String DEFAULT_OPERATOR_ADDRESS = "";
+    public static final Setting<String> OPERATOR_ADDRESS = Setting.ofString("containment.operatorAddress", "")
+        .check(a -> a.isEmpty() || isMailbox(a), "empty (no notice mail) or a mailbox such as postmaster@example.com")
+        .doc("The hold notice: to this address (empty = logged only), from this sender, as this tenant, in "
+            + "this lane.")
+        .build();
 
     /** The notices' envelope sender; empty for the null sender, so a failing operator address causes no bounce. */
-    public static final String NOTIFICATION_SENDER = "containment.notificationSender";
-    public static final String DEFAULT_NOTIFICATION_SENDER = "";
+    public static final Setting<String> NOTIFICATION_SENDER = Setting.ofString("containment.notificationSender", "")
+        .check(a -> a.isEmpty() || isMailbox(a), "empty (the null sender) or a mailbox")
+        .doc("The notices' envelope sender; empty for the null sender, so a failing operator address causes "
+            + "no bounce.")
+        .build();
 
     /** The tenant notices are accounted to: the appliance's own, never held automatically. */
-    public static final String NOTIFICATION_TENANT = "containment.notificationTenant";
-    public static final String DEFAULT_NOTIFICATION_TENANT = "system";
+    public static final Setting<String> NOTIFICATION_TENANT = Setting.ofString("containment.notificationTenant", "system")
+        .check(t -> !t.isBlank() && t.equals(t.trim()), "a tenant name")
+        .doc("The tenant notices are accounted to: the appliance's own, never held automatically.")
+        .build();
 
     /** The lane notices go through: the strict lane with its own route. */
-    public static final String NOTIFICATION_LANE = "containment.notificationLane";
-    public static final String DEFAULT_NOTIFICATION_LANE = "notifications";
+    public static final Setting<String> NOTIFICATION_LANE = Setting.ofString("containment.notificationLane", "notifications")
+        .check(l -> !l.isEmpty() && l.chars().allMatch(c -> c > ' ' && c < 0x7F), "a lane name such as notifications")
+        .doc("The lane notices go through: the strict lane with its own route (the suspended shared account "
+            + "in [design.md](design.md)).")
+        .build();
 
     /** The appliance's host name, for the notices' From and Message-ID. */
-    public static final String REPORTING_MTA = "containment.reportingMta";
-    public static final String DEFAULT_REPORTING_MTA = "localhost";
+    public static final Setting<String> REPORTING_MTA = Setting.ofString("containment.reportingMta", "localhost")
+        .check(h -> !h.isEmpty() && h.chars().allMatch(c -> c > ' ' && c < 0x7F && c != '@'), "the appliance's host name")
+        .doc("The appliance's host name, for the notices' From and Message-ID.")
+        .build();
+
+    /** Every declaration above, in the order the configuration reference lists them. */
+    public static final List<Setting<?>> SETTINGS = List.of(WINDOW_MS, WINDOW_SLOTS, SURGE_FACTOR, MIN_SURGE_MESSAGES,
+        NORMAL_RATE_FLOOR_PER_MINUTE, BASELINE_HALF_LIFE_MS, SURGE_WARMUP_MS, POLICY_REJECTION_RATIO, PERMANENT_FAILURE_RATIO,
+        MIN_VERDICTS, EXEMPT_TENANTS, IGNORED_LANES, SENDING_NETWORKS, STATE_FILE, OPERATOR_ADDRESS, NOTIFICATION_SENDER,
+        NOTIFICATION_TENANT, NOTIFICATION_LANE, REPORTING_MTA);
+
+    /** The state file's name in the library's working directory; the daemon puts it in the spool directory. */
+    public static final String STATE_FILE_NAME = "containment.state";
 
     private static final long MAX_MS = TimeUnit.DAYS.toMillis(365);
 
-    private long windowMs = DEFAULT_WINDOW_MS;
-    private int windowSlots = DEFAULT_WINDOW_SLOTS;
-    private double surgeFactor = DEFAULT_SURGE_FACTOR;
-    private long minSurgeMessages = DEFAULT_MIN_SURGE_MESSAGES;
-    private double normalRateFloorPerMinute = DEFAULT_NORMAL_RATE_FLOOR_PER_MINUTE;
-    private long baselineHalfLifeMs = DEFAULT_BASELINE_HALF_LIFE_MS;
-    private long surgeWarmupMs = DEFAULT_SURGE_WARMUP_MS;
-    private double policyRejectionRatio = DEFAULT_POLICY_REJECTION_RATIO;
-    private double permanentFailureRatio = DEFAULT_PERMANENT_FAILURE_RATIO;
-    private long minVerdicts = DEFAULT_MIN_VERDICTS;
-    private String exemptTenants = DEFAULT_EXEMPT_TENANTS;
-    private String ignoredLanes = DEFAULT_IGNORED_LANES;
-    private String sendingNetworks = DEFAULT_SENDING_NETWORKS;
-    private Path stateFile = Path.of(DEFAULT_STATE_FILE);
-    private String operatorAddress = DEFAULT_OPERATOR_ADDRESS;
-    private String notificationSender = DEFAULT_NOTIFICATION_SENDER;
-    private String notificationTenant = DEFAULT_NOTIFICATION_TENANT;
-    private String notificationLane = DEFAULT_NOTIFICATION_LANE;
-    private String reportingMta = DEFAULT_REPORTING_MTA;
+    private long windowMs = WINDOW_MS.defaultValue();
+    private int windowSlots = WINDOW_SLOTS.defaultValue();
+    private double surgeFactor = SURGE_FACTOR.defaultValue();
+    private long minSurgeMessages = MIN_SURGE_MESSAGES.defaultValue();
+    private double normalRateFloorPerMinute = NORMAL_RATE_FLOOR_PER_MINUTE.defaultValue();
+    private long baselineHalfLifeMs = BASELINE_HALF_LIFE_MS.defaultValue();
+    private long surgeWarmupMs = SURGE_WARMUP_MS.defaultValue();
+    private double policyRejectionRatio = POLICY_REJECTION_RATIO.defaultValue();
+    private double permanentFailureRatio = PERMANENT_FAILURE_RATIO.defaultValue();
+    private long minVerdicts = MIN_VERDICTS.defaultValue();
+    private String exemptTenants = EXEMPT_TENANTS.defaultValue();
+    private String ignoredLanes = IGNORED_LANES.defaultValue();
+    private String sendingNetworks = SENDING_NETWORKS.defaultValue();
+    private Path stateFile = Path.of(STATE_FILE_NAME);
+    private String operatorAddress = OPERATOR_ADDRESS.defaultValue();
+    private String notificationSender = NOTIFICATION_SENDER.defaultValue();
+    private String notificationTenant = NOTIFICATION_TENANT.defaultValue();
+    private String notificationLane = NOTIFICATION_LANE.defaultValue();
+    private String reportingMta = REPORTING_MTA.defaultValue();
     private Clock clock = Clock.systemUTC();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
     private Set<String> exemptTenantSet = Set.of();
     private Set<String> ignoredLaneSet = Set.of();
     private SourceNetworks sendingNetworkList = SourceNetworks.of(List.of());
-    private boolean concluded;
 
     /**
      * Validates every setting; idempotent.
@@ -174,59 +250,35 @@ public final class ContainmentContext
      */
     public ContainmentContext conclude()
     {
-        if (concluded)
+        if (isConcluded())
         {
             return this;
         }
-        requireRange(WINDOW_MS, windowMs, 10_000, TimeUnit.DAYS.toMillis(1));
-        requireRange(WINDOW_SLOTS, windowSlots, 1, 600);
-        if (windowMs / windowSlots < 1000)
+        WINDOW_MS.validate(windowMs);
+        if (windowMs / WINDOW_SLOTS.validate(windowSlots) < 1000)
         {
-            throw new InvalidSettingException(WINDOW_SLOTS, windowSlots,
-                "expected slots of at least 1 s: at most " + windowMs / 1000 + " for " + WINDOW_MS + "=" + windowMs);
+            throw WINDOW_SLOTS.invalid(windowSlots,
+                "slots of at least 1 s: at most " + windowMs / 1000 + " for " + WINDOW_MS + "=" + windowMs);
         }
-        if (!(surgeFactor == 0 || (surgeFactor > 1 && surgeFactor <= 1_000_000)))
+        SURGE_FACTOR.validate(surgeFactor);
+        MIN_SURGE_MESSAGES.validate(minSurgeMessages);
+        NORMAL_RATE_FLOOR_PER_MINUTE.validate(normalRateFloorPerMinute);
+        if (baselineHalfLifeMs < windowMs || baselineHalfLifeMs > MAX_MS)
         {
-            throw new InvalidSettingException(SURGE_FACTOR, surgeFactor, "expected 0 (off) or a factor above 1");
+            throw BASELINE_HALF_LIFE_MS.invalid(baselineHalfLifeMs, windowMs + " to " + MAX_MS);
         }
-        requireRange(MIN_SURGE_MESSAGES, minSurgeMessages, 1, Long.MAX_VALUE);
-        if (!(normalRateFloorPerMinute >= 0 && normalRateFloorPerMinute <= 1e9))
-        {
-            throw new InvalidSettingException(NORMAL_RATE_FLOOR_PER_MINUTE, normalRateFloorPerMinute,
-                "expected a rate of 0 or more messages per minute");
-        }
-        requireRange(BASELINE_HALF_LIFE_MS, baselineHalfLifeMs, windowMs, MAX_MS);
-        requireRange(SURGE_WARMUP_MS, surgeWarmupMs, 0, TimeUnit.DAYS.toMillis(30));
-        requireRatio(POLICY_REJECTION_RATIO, policyRejectionRatio);
-        requireRatio(PERMANENT_FAILURE_RATIO, permanentFailureRatio);
-        requireRange(MIN_VERDICTS, minVerdicts, 1, Long.MAX_VALUE);
-        if (notificationTenant == null || notificationTenant.isBlank() || !notificationTenant.equals(notificationTenant.trim()))
-        {
-            throw new InvalidSettingException(NOTIFICATION_TENANT, notificationTenant, "expected a tenant name");
-        }
-        exemptTenantSet = parseNames(EXEMPT_TENANTS, exemptTenants, "tenant names");
-        ignoredLaneSet = parseNames(IGNORED_LANES, ignoredLanes, "lane names");
-        sendingNetworkList = SourceNetworks.parse(SENDING_NETWORKS, sendingNetworks);
-        if (operatorAddress == null || (!operatorAddress.isEmpty() && !isMailbox(operatorAddress)))
-        {
-            throw new InvalidSettingException(OPERATOR_ADDRESS, operatorAddress,
-                "expected empty (no notice mail) or a mailbox such as postmaster@example.com");
-        }
-        if (notificationSender == null || (!notificationSender.isEmpty() && !isMailbox(notificationSender)))
-        {
-            throw new InvalidSettingException(NOTIFICATION_SENDER, notificationSender,
-                "expected empty (the null sender) or a mailbox");
-        }
-        if (notificationLane == null || notificationLane.isEmpty()
-            || !notificationLane.chars().allMatch(c -> c > ' ' && c < 0x7F))
-        {
-            throw new InvalidSettingException(NOTIFICATION_LANE, notificationLane, "expected a lane name such as notifications");
-        }
-        if (reportingMta == null || reportingMta.isEmpty()
-            || !reportingMta.chars().allMatch(c -> c > ' ' && c < 0x7F && c != '@'))
-        {
-            throw new InvalidSettingException(REPORTING_MTA, reportingMta, "expected the appliance's host name");
-        }
+        SURGE_WARMUP_MS.validate(surgeWarmupMs);
+        POLICY_REJECTION_RATIO.validate(policyRejectionRatio);
+        PERMANENT_FAILURE_RATIO.validate(permanentFailureRatio);
+        MIN_VERDICTS.validate(minVerdicts);
+        NOTIFICATION_TENANT.validate(notificationTenant);
+        exemptTenantSet = parseNames(EXEMPT_TENANTS.validate(exemptTenants));
+        ignoredLaneSet = parseNames(IGNORED_LANES.validate(ignoredLanes));
+        sendingNetworkList = SourceNetworks.parse(SENDING_NETWORKS.key(), sendingNetworks);
+        OPERATOR_ADDRESS.validate(operatorAddress);
+        NOTIFICATION_SENDER.validate(notificationSender);
+        NOTIFICATION_LANE.validate(notificationLane);
+        REPORTING_MTA.validate(reportingMta);
         if (clock == null)
         {
             throw new InvalidSettingException("clock", null, "expected a clock");
@@ -235,42 +287,21 @@ public final class ContainmentContext
         {
             throw new InvalidSettingException("nanoClock", null, "expected a monotonic clock");
         }
-        concluded = true;
+        markConcluded();
         return this;
     }
 
-    private static void requireRange(final String key, final long value, final long min, final long max)
+    private static Set<String> parseNames(final String list)
     {
-        if (value < min || value > max)
-        {
-            throw new InvalidSettingException(key, value,
-                max == Long.MAX_VALUE ? "expected at least " + min : "expected " + min + " to " + max);
-        }
-    }
-
-    private static void requireRatio(final String key, final double value)
-    {
-        if (!(value >= 0 && value < 1))
-        {
-            throw new InvalidSettingException(key, value, "expected 0 (off) or a fraction below 1.0, such as 0.2");
-        }
-    }
-
-    private static Set<String> parseNames(final String key, final String list, final String what)
-    {
-        if (list == null)
-        {
-            throw new InvalidSettingException(key, null, "expected comma-separated " + what + ", or empty");
-        }
-        final Set<String> tenants = new LinkedHashSet<>();
+        final Set<String> names = new LinkedHashSet<>();
         for (final String part : list.split(","))
         {
             if (!part.isBlank())
             {
-                tenants.add(part.trim());
+                names.add(part.trim());
             }
         }
-        return Set.copyOf(tenants);
+        return Set.copyOf(names);
     }
 
     /** The shape NoticeBuilder accepts: {@code local@domain}, no spaces, controls or angle brackets. */
@@ -279,19 +310,6 @@ public final class ContainmentContext
         final int at = MailAddress.separator(address);
         return at > 0 && at < address.length() - 1 && address.length() <= 254
             && address.chars().allMatch(c -> c > ' ' && c != 0x7F && c != '<' && c != '>');
-    }
-
-    private void checkMutable()
-    {
-        if (concluded)
-        {
-            throw new IllegalStateException("ContainmentContext is concluded and can no longer change");
-        }
-    }
-
-    public boolean isConcluded()
-    {
-        return concluded;
     }
 
     public ContainmentContext windowMs(final long windowMs)

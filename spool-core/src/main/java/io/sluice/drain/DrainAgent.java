@@ -124,6 +124,16 @@ public final class DrainAgent implements Agent
     }
 
     /**
+     * Where demoted mail is quarantined (see {@link DrainScheduler#quarantineTo}); call before {@link #load}, as the
+     * events apply in order. Thread-safe.
+     */
+    public void quarantineTo(final QuarantineSink sink)
+    {
+        Objects.requireNonNull(sink, "sink");
+        enqueue(drain -> drain.quarantineTo(sink));
+    }
+
+    /**
      * Queues the spool's pending messages for the drain thread. Call it once, right after {@code Spool.open(context,
      * agent.listener())} and before anything is appended or delivered, with {@code spool.pendingMessages()}: the
      * listener's later snapshots are then all newer. Thread-safe.

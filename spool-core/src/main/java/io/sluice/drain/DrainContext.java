@@ -139,6 +139,17 @@ public final class DrainContext
     public static final String DEMOTION_LANE = "drain.demotion.lane";
     public static final String DEFAULT_DEMOTION_LANE = "suspect";
 
+    /**
+     * What happens to a demoted source's or network's pending mail: {@code quarantine} (held in the spool, never sent
+     * until an operator releases it) or {@code suspect-lane} (sent on, slowly, in {@link #DEMOTION_LANE}). Quarantine by
+     * default: every message of a network the upstream already rejects for policy is one more policy rejection
+     * charged to the provider account, however slowly it goes, and enough of them get the account suspended.
+     */
+    public static final String DEMOTION_ACTION = "drain.demotion.action";
+    public static final String DEFAULT_DEMOTION_ACTION = "quarantine";
+    static final String ACTION_QUARANTINE = "quarantine";
+    static final String ACTION_SUSPECT_LANE = "suspect-lane";
+
     /** Policy rejections (5.7.x) of one source's mail within {@link #DEMOTION_DURATION_MS} that demote it. */
     public static final String DEMOTION_POLICY_REJECTIONS = "drain.demotion.policyRejections";
     public static final int DEFAULT_DEMOTION_POLICY_REJECTIONS = 3;
@@ -223,6 +234,7 @@ public final class DrainContext
     private long aimdIntervalMs = DEFAULT_AIMD_INTERVAL_MS;
     private double aimdFloorRatePerSec = DEFAULT_AIMD_FLOOR_RATE_PER_SEC;
     private String demotionLane = DEFAULT_DEMOTION_LANE;
+    private String demotionAction = DEFAULT_DEMOTION_ACTION;
     private int demotionPolicyRejections = DEFAULT_DEMOTION_POLICY_REJECTIONS;
     private int demotionNetworkPolicyRejections = DEFAULT_DEMOTION_NETWORK_POLICY_REJECTIONS;
     private SourceNetworks demotionExemptNetworks = SourceNetworks.of(List.of());
@@ -298,6 +310,8 @@ public final class DrainContext
         requireRange(NETWORK_PREFIX_V4, networkPrefixV4, 0, 32);
         requireRange(NETWORK_PREFIX_V6, networkPrefixV6, 0, 128);
         concludeRetryAndAimd();
+        requireIn(DEMOTION_ACTION, demotionAction, List.of(ACTION_QUARANTINE, ACTION_SUSPECT_LANE),
+            "expected one of");
         requireRange(DEMOTION_POLICY_REJECTIONS, demotionPolicyRejections, 1, 1_000_000);
         requireRange(DEMOTION_NETWORK_POLICY_REJECTIONS, demotionNetworkPolicyRejections, 1, 1_000_000);
         requirePositive(DEMOTION_DURATION_MS, demotionDurationMs);
@@ -971,6 +985,25 @@ public final class DrainContext
     public String demotionLane()
     {
         return demotionLane;
+    }
+
+    /** @param action {@code quarantine} or {@code suspect-lane}: see {@link #DEMOTION_ACTION}. */
+    public DrainContext demotionAction(final String action)
+    {
+        checkMutable();
+        this.demotionAction = action;
+        return this;
+    }
+
+    public String demotionAction()
+    {
+        return demotionAction;
+    }
+
+    /** @return true if a demoted source's mail is quarantined (when the drain has a {@link QuarantineSink}). */
+    public boolean demotionQuarantines()
+    {
+        return ACTION_QUARANTINE.equals(demotionAction);
     }
 
     public DrainContext demotionPolicyRejections(final int demotionPolicyRejections)

@@ -29,7 +29,8 @@ public enum DrainCounter implements CounterDescriptor
     PAUSED_MESSAGES(17, "ready messages of paused routes, tenants or sources (gauge)"),
     SNAPSHOTS_APPLIED(18, "spool snapshots applied"),
     AGENT_ERRORS(19, "errors caught in the drain agent's duty cycle"),
-    RETRIED_NOW(20, "deferred messages made ready at once by an operator's retry");
+    RETRIED_NOW(20, "deferred messages made ready at once by an operator's retry"),
+    QUARANTINED(21, "messages quarantined because the drain demoted their source or network");
 
     private final int id;
     private final String label;

@@ -38,8 +38,11 @@ import io.sluice.spool.RecipientStatus;
  *   <li>Retry times: a deferred recipient is not sent before its {@code notBeforeMillis}.</li>
  *   <li>Pauses: mail of a paused tenant or source stays, counted, and is skipped until resumed.</li>
  *   <li>Demotion: a source whose mail the upstream rejects for policy ({@code 5.7.x}) {@code policyRejections}
- *       times within the demotion window is scheduled in the demotion lane ({@code suspect}) until the window
- *       passes without rejections: the provider's patience is shared by every tenant.</li>
+ *       times within the demotion window (its network: {@code networkPolicyRejections}) is demoted until the window
+ *       passes without rejections: the provider's patience is shared by every tenant. With
+ *       {@code drain.demotion.action=quarantine} (the default) and a {@link QuarantineSink}, its pending mail and
+ *       what arrives from it meanwhile is quarantined (held until an operator releases it; a deferred message when
+ *       its retry comes due); otherwise it is scheduled in the demotion lane ({@code suspect}).</li>
  * </ol>
  *
  * <h2>Why a quiet sender is not stuck behind a flood</h2>
@@ -88,6 +91,8 @@ public final class DrainScheduler
     private final Set<String> heldTenants = new HashSet<>();
     private final Set<String> pausedSources = new HashSet<>();
     private final Map<String, SourcePolicy> sourcePolicies = new HashMap<>();
+    /** Null: demoted mail goes to the demotion lane (no journal to hold it in, or {@code action=suspect-lane}). */
+    private QuarantineSink quarantineSink;
     private final long inFlightTimeoutNanos;
     private long lastSweepNanos;
     private int pollCursor;
@@ -111,6 +116,8 @@ public final class DrainScheduler
         long windowStartMillis;
         int rejections;
         long demotedUntilMillis;
+        /** Why its mail is quarantined, for the journal and the mail log; built once, at its first demotion. */
+        String reason;
 
         SourcePolicy(final long windowStartMillis)
         {
@@ -167,6 +174,15 @@ public final class DrainScheduler
         pausedSources.addAll(context.pausedSourceKeys());
     }
 
+    /**
+     * Sets where demoted mail is quarantined; without one (or with {@code drain.demotion.action=suspect-lane}) it goes
+     * to the demotion lane. Call before {@link #load}.
+     */
+    public void quarantineTo(final QuarantineSink sink)
+    {
+        quarantineSink = context.demotionQuarantines() ? Objects.requireNonNull(sink, "sink") : null;
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Spool events
 
@@ -219,6 +235,11 @@ public final class DrainScheduler
         entry.snapshot = message;
         // An operator's "retry now" covered the statuses it saw; a new deferral follows the retry schedule again.
         entry.retryNow = false;
+        if (entry.quarantining && !hasSendable(message))
+        {
+            // The quarantine hold is journaled (or something else decided): the snapshot says what it is now.
+            entry.quarantining = false;
+        }
         place(entry);
     }
 
@@ -511,6 +532,10 @@ public final class DrainScheduler
     private void place(final MessageEntry entry)
     {
         final long nowMillis = time.wallMillis();
+        if (quarantineSink != null && quarantine(entry, nowMillis))
+        {
+            return;
+        }
         boolean ready = false;
         long nextDue = Long.MAX_VALUE;
         for (final RecipientStatus status : entry.snapshot.recipients())
@@ -545,13 +570,77 @@ public final class DrainScheduler
 
     private LaneQueue laneFor(final Envelope envelope, final long nowMillis)
     {
+        return laneFor(envelope, quarantineSink == null && isDemoted(envelope.sourceKey(), nowMillis));
+    }
+
+    private LaneQueue laneFor(final Envelope envelope, final boolean demoted)
+    {
         final RouteState route = routes.get(routeTable.route(envelope.tenant(), envelope.lane()));
         int index = laneIndexes.getOrDefault(envelope.lane(), defaultLaneIndex);
-        if (!lanes.get(index).strict() && isDemoted(envelope.sourceKey(), nowMillis))
+        if (demoted && !lanes.get(index).strict())
         {
             index = demotionLaneIndex;
         }
         return route.lanes.get(index);
+    }
+
+    /**
+     * Quarantines the message if its source or network is demoted and it has something to send that no operator
+     * released: it is handed to the sink once and held here until the journal's snapshot of the hold comes back.
+     * Strict lanes (notifications) are never quarantined, as they are never demoted. No allocation unless it
+     * quarantines: the common case is an empty policy map.
+     *
+     * @return true if the entry is now held for quarantine.
+     */
+    private boolean quarantine(final MessageEntry entry, final long nowMillis)
+    {
+        if (!entry.quarantining)
+        {
+            if (sourcePolicies.isEmpty() || entry.released)
+            {
+                return false;
+            }
+            final List<RecipientStatus> statuses = entry.snapshot.recipients();
+            for (int i = 0; i < statuses.size(); i++)
+            {
+                if (statuses.get(i).disposition() == Disposition.RELEASED)
+                {
+                    // An operator (or containment's release) let it go: it is sent in its own lane, whatever the demotion.
+                    entry.released = true;
+                    return false;
+                }
+            }
+            final Envelope envelope = entry.snapshot.envelope();
+            final SourcePolicy demotion = demotionOf(envelope.sourceKey(), nowMillis);
+            if (demotion == null || !hasSendable(entry.snapshot)
+                || lanes.get(laneIndexes.getOrDefault(envelope.lane(), defaultLaneIndex)).strict())
+            {
+                return false;
+            }
+            entry.quarantining = true;
+            counters.increment(DrainCounter.QUARANTINED);
+            quarantineSink.quarantine(entry.snapshot, demotion.reason);
+        }
+        final LaneQueue lane = laneFor(entry.snapshot.envelope(), false);
+        entry.lane = lane;
+        entry.state = MessageEntry.HELD;
+        lane.held++;
+        return true;
+    }
+
+    /** @return true if a recipient is waiting to be sent (pending or deferred), which a quarantine would hold. */
+    private static boolean hasSendable(final PendingMessage message)
+    {
+        final List<RecipientStatus> statuses = message.recipients();
+        for (int i = 0; i < statuses.size(); i++)
+        {
+            final Disposition disposition = statuses.get(i).disposition();
+            if (disposition == Disposition.PENDING || disposition == Disposition.DEFERRED)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void enqueueReady(final MessageEntry entry, final LaneQueue lane)
@@ -927,6 +1016,11 @@ public final class DrainScheduler
             policy.demotedUntilMillis = nowMillis + duration;
             if (!wasDemoted)
             {
+                if (policy.reason == null)
+                {
+                    policy.reason = (key.indexOf('/') >= 0 ? "network " : "source ") + key + " demoted after " + threshold
+                        + " policy rejections (5.7.x) upstream";
+                }
                 counters.increment(DrainCounter.SOURCES_DEMOTED);
                 rescheduleSource(key);
             }
@@ -964,20 +1058,29 @@ public final class DrainScheduler
 
     private boolean isDemoted(final String sourceKey, final long nowMillis)
     {
+        return demotionOf(sourceKey, nowMillis) != null;
+    }
+
+    /** @return the demotion in force for the source (its own, else its network's), or null. */
+    private SourcePolicy demotionOf(final String sourceKey, final long nowMillis)
+    {
         if (sourcePolicies.isEmpty())
         {
-            return false;
+            return null;
         }
         final SourcePolicy policy = sourcePolicies.get(sourceKey);
         if (policy != null && policy.demotedUntilMillis > nowMillis)
         {
-            return true;
+            return policy;
         }
         final SourcePolicy network = sourcePolicies.get(networks.networkOf(sourceKey));
-        return network != null && network.demotedUntilMillis > nowMillis;
+        return network != null && network.demotedUntilMillis > nowMillis ? network : null;
     }
 
-    /** Moves a source's (or a whole network's) ready mail to the lane it now belongs in (demoted or restored). */
+    /**
+     * Moves a source's (or a whole network's) ready mail to where it now belongs: the demotion lane or quarantine, or
+     * back to its own lane when a demotion ends (quarantined mail stays quarantined: only an operator releases it).
+     */
     private void rescheduleSource(final String key)
     {
         final List<MessageEntry> moving = new ArrayList<>();

@@ -24,6 +24,10 @@ final class MessageEntry
     long dispatchedAtNanos;
     /** An operator asked to retry now: its deferred recipients are ready whatever their retry time, until the next snapshot. */
     boolean retryNow;
+    /** Handed to the quarantine sink: held until a snapshot shows the hold (or anything else) journaled. */
+    boolean quarantining;
+    /** An operator released it (a {@code RELEASED} status seen): never quarantined again while this process runs. */
+    boolean released;
 
     MessageEntry(final PendingMessage snapshot)
     {

@@ -85,7 +85,7 @@ final class JournalRecovery
     JournalRecovery(
         final Journal journal, final PendingIndex index, final SpoolCounters counters, final boolean allowMissingCycles)
     {
-        this(journal, index, counters, allowMissingCycles, null, SpoolContext.DEFAULT_CHUNK_BYTES);
+        this(journal, index, counters, allowMissingCycles, null, SpoolContext.CHUNK_BYTES.defaultValue());
     }
 
     /**
@@ -138,7 +138,7 @@ final class JournalRecovery
                 throw new SpoolRecoveryException(message + ". Restore the file(s), or set " + SpoolContext.ALLOW_MISSING_CYCLES
                     + "=true to start without them.");
             }
-            LOG.error("{}; starting anyway because {}=true", message, SpoolContext.ALLOW_MISSING_CYCLES);
+            LOG.error("{}; starting anyway because {}=true", message, SpoolContext.ALLOW_MISSING_CYCLES.key());
         }
         int incomplete = 0;
         for (final Partial partial : partials.values())

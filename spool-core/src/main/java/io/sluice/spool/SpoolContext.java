@@ -2,26 +2,32 @@ package io.sluice.spool;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 
+import io.sluice.config.Concludable;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
- * The spool's settings: each has its configuration key and default side by side, a fluent setter, and
+ * The spool's settings: each declared once ({@link Setting}: key, default, range, description), a fluent setter, and
  * one {@link #conclude()} that validates them all and names the key of the first bad one.
  */
-public final class SpoolContext
+public final class SpoolContext extends Concludable
 {
-    public static final String DIRECTORY = "spool.directory";
-    public static final String DEFAULT_DIRECTORY = "spool";
+    public static final Setting<Path> DIRECTORY = Setting.ofPath("spool.directory", "spool")
+        .doc("Where the journal lives. The directory is created if missing.")
+        .build();
 
-    public static final String DURABILITY = "spool.durability";
-    public static final Durability DEFAULT_DURABILITY = Durability.DURABLE;
+    public static final Setting<Durability> DURABILITY = Setting.ofEnum("spool.durability", Durability.class, Durability.DURABLE)
+        .doc("DURABLE: a 250 only after an msync covers the message (survives power loss). ACK_ON_WRITE: a "
+            + "250 once the message is in the page cache (survives kill -9, not power loss).")
+        .build();
 
     /**
      * Chronicle's roll cycle: how much time one journal file covers, and so the grain of retention, which deletes a
@@ -30,8 +36,13 @@ public final class SpoolContext
      * the journal's file names ahead of the clock by at most one cycle each time, so a short cycle also keeps them
      * near the real time.
      */
-    public static final String ROLL_CYCLE = "spool.rollCycle";
-    public static final String DEFAULT_ROLL_CYCLE = "FIVE_MINUTELY";
+    public static final Setting<String> ROLL_CYCLE = Setting.ofString("spool.rollCycle", "FIVE_MINUTELY")
+        .check(SpoolContext::isRollCycle, "a Chronicle roll cycle such as FIVE_MINUTELY, FAST_HOURLY or FAST_DAILY")
+        .doc("How much time one journal file covers: FIVE_MINUTELY, TEN_MINUTELY, HALF_HOURLY, FAST_HOURLY, "
+            + "FAST_DAILY ... Retention deletes a file once a newer one exists and nothing in it is pending; "
+            + "under disk pressure the spool starts the next file early whatever the cycle "
+            + "([spool.md](spool.md#disk-pressure)).")
+        .build();
 
     /**
      * Chronicle maps the journal in blocks of this size and caps one record at a quarter of it; bodies
@@ -40,14 +51,24 @@ public final class SpoolContext
      * must hold four blocks so that even outcomes, which may use the last quarter of it, never make Chronicle touch a
      * block the disk cannot back: 16 MiB keeps that at 64 MiB, well inside the 256 MiB default reserve.
      */
-    public static final String BLOCK_SIZE_BYTES = "spool.blockSizeBytes";
-    public static final long DEFAULT_BLOCK_SIZE_BYTES = 16L << 20;
+    public static final Setting<Long> BLOCK_SIZE_BYTES = Setting.ofLong("spool.blockSizeBytes", 16L << 20)
+        .check(size -> size >= 256 << 10 && Long.bitCount(size) == 1 && size <= 1L << 30, "a power of two from 256 KiB to 1 GiB")
+        .doc("Chronicle maps the journal in blocks of this size and caps one record at a quarter of it; "
+            + "bodies larger than `spool.chunkBytes` are split across records, so this only sets the mapping "
+            + "grain.")
+        .build();
 
-    public static final String CHUNK_BYTES = "spool.chunkBytes";
-    public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+    public static final Setting<Integer> CHUNK_BYTES = Setting.ofInt("spool.chunkBytes", 1 << 20)
+        .atLeast(1024)
+        .checkedWith("at most a quarter of `spool.blockSizeBytes` less 4096 (the record overhead)")
+        .doc("Size of the records a message body is split into.")
+        .build();
 
-    public static final String MAX_MESSAGE_BYTES = "spool.maxMessageBytes";
-    public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
+    public static final Setting<Long> MAX_MESSAGE_BYTES = Setting.ofLong("spool.maxMessageBytes", 64L << 20)
+        .atLeast(1024)
+        .doc("The largest message the spool takes (`REFUSED_TOO_LARGE`, `552 5.3.4`); keep "
+            + "`smtp.maxMessageBytes` under it.")
+        .build();
 
     /**
      * Free space under which new messages are refused (SMTP 452 4.3.1): the spool is then under disk pressure and
@@ -56,58 +77,77 @@ public final class SpoolContext
      * reserve must cover several blocks; the spool's own maintenance may use its upper half, and outcome records,
      * which are what let a full spool drain, may go down to its last quarter.
      */
-    public static final String DISK_RESERVE_BYTES = "spool.diskReserveBytes";
-    public static final long DEFAULT_DISK_RESERVE_BYTES = 256L << 20;
+    public static final Setting<Long> DISK_RESERVE_BYTES = Setting.ofLong("spool.diskReserveBytes", 256L << 20)
+        .checkedWith("at least 4 x `spool.blockSizeBytes`")
+        .doc("Free space under which new mail is refused with `452 4.3.1`, long before the disk is full "
+            + "([spool.md](spool.md#disk-guard)). The spool then frees space "
+            + "by itself and takes mail again once free space is back above the reserve by an eighth of it "
+            + "([spool.md](spool.md#disk-pressure)).")
+        .build();
 
-    public static final String DISK_CHECK_INTERVAL_MS = "spool.diskCheckIntervalMs";
-    public static final long DEFAULT_DISK_CHECK_INTERVAL_MS = 100;
+    public static final Setting<Long> DISK_CHECK_INTERVAL_MS = Setting.ofLong("spool.diskCheckIntervalMs", 100)
+        .positive()
+        .doc("How often free space is checked.")
+        .build();
 
-    public static final String WRITE_QUEUE_CAPACITY = "spool.writeQueueCapacity";
-    public static final int DEFAULT_WRITE_QUEUE_CAPACITY = 65_536;
+    public static final Setting<Integer> WRITE_QUEUE_CAPACITY = Setting.ofInt("spool.writeQueueCapacity", 65_536)
+        .check(capacity -> capacity >= 2 && Integer.bitCount(capacity) == 1, "a power of two >= 2")
+        .doc("Appends waiting for the journal writer; when it is full, new appends are "
+            + "refused as overloaded (`451 4.3.0`).")
+        .build();
 
-    /** Upper bound on records one group commit covers; bounds the latency the first of them waits. */
-    public static final String MAX_BATCH = "spool.maxBatch";
-    public static final int DEFAULT_MAX_BATCH = 512;
+    public static final Setting<Integer> MAX_BATCH = Setting.ofInt("spool.maxBatch", 512)
+        .atLeast(1)
+        .checkedWith("at most `spool.writeQueueCapacity`")
+        .doc("Upper bound on records one group commit covers; bounds the latency the first of them waits.")
+        .build();
 
-    /**
-     * Retention copies the still-pending messages out of the oldest journal file once they are no more than
-     * this fraction of it, so the file can be deleted: disk use follows what is pending, not history.
-     */
-    public static final String COMPACTION_LIVE_RATIO = "spool.compactionLiveRatio";
-    public static final double DEFAULT_COMPACTION_LIVE_RATIO = 0.25;
+    public static final Setting<Double> COMPACTION_LIVE_RATIO = Setting.ofDouble("spool.compactionLiveRatio", 0.25)
+        .range(0.0, 1.0)
+        .doc("Retention copies the still-pending messages out of the oldest journal file once they are no "
+            + "more than this fraction of it, so the file can be deleted: disk use follows what is pending, "
+            + "not history.")
+        .build();
 
-    public static final String MAINTENANCE_INTERVAL_MS = "spool.maintenanceIntervalMs";
-    public static final long DEFAULT_MAINTENANCE_INTERVAL_MS = 1000;
+    public static final Setting<Long> MAINTENANCE_INTERVAL_MS = Setting.ofLong("spool.maintenanceIntervalMs", 1000)
+        .positive()
+        .doc("How often retention (deleting and carrying forward) runs.")
+        .build();
 
     /**
      * Start even when a journal file that retention never deleted is missing (its pending mail is lost).
      * Off by default: recovery refuses and says which file, so an operator decides, not the daemon.
      */
-    public static final String ALLOW_MISSING_CYCLES = "spool.allowMissingCycles";
-    public static final boolean DEFAULT_ALLOW_MISSING_CYCLES = false;
+    public static final Setting<Boolean> ALLOW_MISSING_CYCLES = Setting.ofBoolean("spool.allowMissingCycles", false)
+        .doc("A journal file missing without retention having deleted it stops the start (its pending mail "
+            + "would be lost); true starts anyway, with an error in the log.")
+        .build();
 
-    private static final long MIN_BLOCK_SIZE_BYTES = 256 << 10;
+    /** Every declaration above, in the order the configuration reference lists them. */
+    public static final List<Setting<?>> SETTINGS = List.of(DIRECTORY, DURABILITY, ROLL_CYCLE, BLOCK_SIZE_BYTES, CHUNK_BYTES,
+        MAX_MESSAGE_BYTES, DISK_RESERVE_BYTES, DISK_CHECK_INTERVAL_MS, WRITE_QUEUE_CAPACITY, MAX_BATCH, COMPACTION_LIVE_RATIO,
+        MAINTENANCE_INTERVAL_MS, ALLOW_MISSING_CYCLES);
+
     /** Room in a record for the fixed header and recipient statuses beside a body chunk. */
     private static final int RECORD_OVERHEAD_BYTES = 4096;
 
-    private Path directory = Path.of(DEFAULT_DIRECTORY);
-    private Durability durability = DEFAULT_DURABILITY;
-    private String rollCycleName = DEFAULT_ROLL_CYCLE;
+    private Path directory = DIRECTORY.defaultValue();
+    private Durability durability = DURABILITY.defaultValue();
+    private String rollCycleName = ROLL_CYCLE.defaultValue();
     private RollCycle rollCycle;
-    private long blockSizeBytes = DEFAULT_BLOCK_SIZE_BYTES;
-    private int chunkBytes = DEFAULT_CHUNK_BYTES;
-    private long maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
-    private long diskReserveBytes = DEFAULT_DISK_RESERVE_BYTES;
-    private long diskCheckIntervalMs = DEFAULT_DISK_CHECK_INTERVAL_MS;
-    private int writeQueueCapacity = DEFAULT_WRITE_QUEUE_CAPACITY;
-    private int maxBatch = DEFAULT_MAX_BATCH;
-    private double compactionLiveRatio = DEFAULT_COMPACTION_LIVE_RATIO;
-    private long maintenanceIntervalMs = DEFAULT_MAINTENANCE_INTERVAL_MS;
-    private boolean allowMissingCycles = DEFAULT_ALLOW_MISSING_CYCLES;
+    private long blockSizeBytes = BLOCK_SIZE_BYTES.defaultValue();
+    private int chunkBytes = CHUNK_BYTES.defaultValue();
+    private long maxMessageBytes = MAX_MESSAGE_BYTES.defaultValue();
+    private long diskReserveBytes = DISK_RESERVE_BYTES.defaultValue();
+    private long diskCheckIntervalMs = DISK_CHECK_INTERVAL_MS.defaultValue();
+    private int writeQueueCapacity = WRITE_QUEUE_CAPACITY.defaultValue();
+    private int maxBatch = MAX_BATCH.defaultValue();
+    private double compactionLiveRatio = COMPACTION_LIVE_RATIO.defaultValue();
+    private long maintenanceIntervalMs = MAINTENANCE_INTERVAL_MS.defaultValue();
+    private boolean allowMissingCycles = ALLOW_MISSING_CYCLES.defaultValue();
     private Clock clock = Clock.systemUTC();
     // Null: the spool's own, which parks until maintenance is due and is woken by every request (Spool).
     private Supplier<IdleStrategy> writerIdleStrategy;
-    private boolean concluded;
 
     /**
      * Validates every setting.
@@ -119,66 +159,48 @@ public final class SpoolContext
     {
         if (directory == null)
         {
-            throw new InvalidSettingException(DIRECTORY, null, "expected a directory for the journal");
+            throw DIRECTORY.invalid(null, "a directory for the journal");
         }
-        if (durability == null)
-        {
-            throw new InvalidSettingException(DURABILITY, null, "expected DURABLE or ACK_ON_WRITE");
-        }
-        rollCycle = parseRollCycle(rollCycleName);
-        if (blockSizeBytes < MIN_BLOCK_SIZE_BYTES || Long.bitCount(blockSizeBytes) != 1 || blockSizeBytes > (1L << 30))
-        {
-            throw new InvalidSettingException(BLOCK_SIZE_BYTES, blockSizeBytes, "expected a power of two from 256 KiB to 1 GiB");
-        }
+        DURABILITY.validate(durability);
+        rollCycle = findRollCycle(ROLL_CYCLE.validate(rollCycleName));
+        BLOCK_SIZE_BYTES.validate(blockSizeBytes);
         final long maxChunk = blockSizeBytes / 4 - RECORD_OVERHEAD_BYTES;
-        if (chunkBytes < 1024 || chunkBytes > maxChunk)
+        if (CHUNK_BYTES.validate(chunkBytes) > maxChunk)
         {
-            throw new InvalidSettingException(CHUNK_BYTES, chunkBytes,
-                "expected 1024 to " + maxChunk + " (a quarter of " + BLOCK_SIZE_BYTES + " less record overhead)");
+            throw CHUNK_BYTES.invalid(chunkBytes,
+                "1024 to " + maxChunk + " (a quarter of " + BLOCK_SIZE_BYTES + " less record overhead)");
         }
-        if (maxMessageBytes < 1024)
-        {
-            throw new InvalidSettingException(MAX_MESSAGE_BYTES, maxMessageBytes, "expected at least 1024");
-        }
+        MAX_MESSAGE_BYTES.validate(maxMessageBytes);
         if (diskReserveBytes < 4 * blockSizeBytes)
         {
-            throw new InvalidSettingException(DISK_RESERVE_BYTES, diskReserveBytes,
-                "expected at least 4 x " + BLOCK_SIZE_BYTES + " (" + 4 * blockSizeBytes
+            throw DISK_RESERVE_BYTES.invalid(diskReserveBytes,
+                "at least 4 x " + BLOCK_SIZE_BYTES + " (" + 4 * blockSizeBytes
                 + "): Chronicle must never touch a block the disk cannot back");
         }
-        requirePositive(DISK_CHECK_INTERVAL_MS, diskCheckIntervalMs);
-        if (writeQueueCapacity < 2 || Integer.bitCount(writeQueueCapacity) != 1)
+        DISK_CHECK_INTERVAL_MS.validate(diskCheckIntervalMs);
+        WRITE_QUEUE_CAPACITY.validate(writeQueueCapacity);
+        if (MAX_BATCH.validate(maxBatch) > writeQueueCapacity)
         {
-            throw new InvalidSettingException(WRITE_QUEUE_CAPACITY, writeQueueCapacity, "expected a power of two >= 2");
+            throw MAX_BATCH.invalid(maxBatch, "1 to " + WRITE_QUEUE_CAPACITY);
         }
-        if (maxBatch < 1 || maxBatch > writeQueueCapacity)
-        {
-            throw new InvalidSettingException(MAX_BATCH, maxBatch, "expected 1 to " + WRITE_QUEUE_CAPACITY);
-        }
-        if (!(compactionLiveRatio >= 0 && compactionLiveRatio <= 1))
-        {
-            throw new InvalidSettingException(COMPACTION_LIVE_RATIO, compactionLiveRatio, "expected 0.0 to 1.0");
-        }
-        requirePositive(MAINTENANCE_INTERVAL_MS, maintenanceIntervalMs);
+        COMPACTION_LIVE_RATIO.validate(compactionLiveRatio);
+        MAINTENANCE_INTERVAL_MS.validate(maintenanceIntervalMs);
         if (clock == null)
         {
             throw new InvalidSettingException("clock", null, "expected a clock");
         }
-        concluded = true;
+        markConcluded();
         return this;
     }
 
-    private static void requirePositive(final String key, final long value)
+    private static boolean isRollCycle(final String name)
     {
-        if (value <= 0)
-        {
-            throw new InvalidSettingException(key, value, "expected a positive number");
-        }
+        return findRollCycle(name) != null;
     }
 
-    private static RollCycle parseRollCycle(final String name)
+    private static RollCycle findRollCycle(final String name)
     {
-        final String upper = name == null ? "" : name.trim().toUpperCase(Locale.ROOT);
+        final String upper = name.trim().toUpperCase(Locale.ROOT);
         for (final RollCycles cycle : RollCycles.values())
         {
             if (cycle.name().equals(upper))
@@ -193,16 +215,7 @@ public final class SpoolContext
                 return cycle;
             }
         }
-        throw new InvalidSettingException(ROLL_CYCLE, name,
-            "expected a Chronicle roll cycle such as FIVE_MINUTELY, FAST_HOURLY or FAST_DAILY");
-    }
-
-    private void checkMutable()
-    {
-        if (concluded)
-        {
-            throw new IllegalStateException("SpoolContext is concluded and can no longer change");
-        }
+        return null;
     }
 
     public SpoolContext directory(final Path directory)

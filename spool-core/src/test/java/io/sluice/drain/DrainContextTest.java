@@ -118,6 +118,7 @@ class DrainContextTest
         assertRejected(c -> c.aimdFloorRatePerSec(0), DrainContext.AIMD_FLOOR_RATE_PER_SEC, "0.0");
         assertRejected(c -> c.demotionPolicyRejections(0), DrainContext.DEMOTION_POLICY_REJECTIONS, "0");
         assertRejected(c -> c.demotionDurationMs(0), DrainContext.DEMOTION_DURATION_MS, "0");
+        assertRejected(c -> c.demotionAction("trickle"), DrainContext.DEMOTION_ACTION, "trickle");
         assertRejected(c -> c.maxRecipientsPerDispatch(0), DrainContext.MAX_RECIPIENTS_PER_DISPATCH, "0");
         assertRejected(c -> c.inFlightTimeoutMs(-5), DrainContext.IN_FLIGHT_TIMEOUT_MS, "-5");
         assertRejected(c -> c.rateWindowMs(5), DrainContext.RATE_WINDOW_MS, "5");

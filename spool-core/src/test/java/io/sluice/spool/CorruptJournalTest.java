@@ -137,7 +137,7 @@ class CorruptJournalTest
         assertThatThrownBy(() -> Spool.open(context()))
             .isInstanceOf(SpoolRecoveryException.class)
             .hasMessageContaining("missing")
-            .hasMessageContaining(SpoolContext.ALLOW_MISSING_CYCLES + "=true");
+            .hasMessageContaining(SpoolContext.ALLOW_MISSING_CYCLES.key() + "=true");
 
         Files.delete(files.get(0));
         assertThatThrownBy(() -> Spool.open(context())).as("the oldest file deleted by hand, too")

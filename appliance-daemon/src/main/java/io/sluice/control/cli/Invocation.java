@@ -217,7 +217,7 @@ record Invocation(String command, List<String> operands, Path socket, String hos
         {
             return Path.of(socket);
         }
-        return Path.of(properties.getProperty(SpoolContext.DIRECTORY, "spool").trim()).resolve(JmxContext.SOCKET_FILE_NAME);
+        return Path.of(properties.getProperty(SpoolContext.DIRECTORY.key(), "spool").trim()).resolve(JmxContext.SOCKET_FILE_NAME);
     }
 
     private static int port(final String text, final String source) throws CommandException

@@ -1,0 +1,65 @@
+package io.sluice.daemon;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.sluice.config.Setting;
+import io.sluice.containment.ContainmentContext;
+import io.sluice.spool.SpoolContext;
+
+/**
+ * Every setting the daemon reads, by section of the configuration reference: the one list the reference is generated
+ * from ({@link ConfigurationReference}) and the daemon's known keys are checked against ({@link DaemonSettings}).
+ * Each context declares its own settings; this only says which sections the daemon has and in what order.
+ */
+public final class SettingsCatalogue
+{
+    /**
+     * One section of the reference.
+     *
+     * @param name       the name its generated table is marked with in docs/configuration.md.
+     * @param declaredIn the classes whose {@code SETTINGS} it lists (a test checks none is left out).
+     * @param settings   its declarations, in the order the table lists them.
+     */
+    public record Section(String name, List<Class<?>> declaredIn, List<Setting<?>> settings)
+    {
+        static Section of(final String name, final Class<?> context, final List<Setting<?>> settings)
+        {
+            return new Section(name, List.of(context), settings);
+        }
+    }
+
+    public static final List<Section> SECTIONS = List.of(
+        Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS),
+        Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));
+
+    private SettingsCatalogue()
+    {
+    }
+
+    /** @return every declaration by key, in reference order. */
+    public static Map<String, Setting<?>> byKey()
+    {
+        final Map<String, Setting<?>> byKey = new LinkedHashMap<>();
+        for (final Section section : SECTIONS)
+        {
+            for (final Setting<?> setting : section.settings())
+            {
+                if (byKey.put(setting.key(), setting) != null)
+                {
+                    throw new IllegalStateException(setting.key() + " is declared twice");
+                }
+            }
+        }
+        return byKey;
+    }
+
+    /** @return every declared key with its default as a properties file writes it. */
+    static Map<String, String> defaults()
+    {
+        final Map<String, String> defaults = new LinkedHashMap<>();
+        byKey().forEach((key, setting) -> defaults.put(key, setting.defaultText()));
+        return defaults;
+    }
+}
