@@ -75,6 +75,8 @@ final class MetricsWiring implements AutoCloseable
             .add("containment", ContainmentCounter.class, stages.containment().counters()::get, Set.of())
             .gauge("sluice_smtp_open_connections", "SMTP connections open now", smtp::openConnections)
             .gauge("sluice_smtp_paused", "1 while an operator has paused SMTP ingress", () -> smtp.isPaused() ? 1 : 0)
+            .counter("sluice_log_lines_dropped", "log lines dropped because stdout was slower than the log (at least)",
+                stages.logLinesDropped()::getAsLong)
             .gauge("sluice_spool_accepting", "1 while the spool takes new mail (disk above its reserve)",
                 () -> spool.isAcceptingMessages() ? 1 : 0));
         registry.register(new DrainMetrics(stages.drain()::status));
@@ -149,7 +151,7 @@ final class MetricsWiring implements AutoCloseable
 
     /** The running stages the metrics read. */
     record Stages(Spool spool, DrainAgent drain, Admission admission, Delivery delivery, BounceWiring bounces,
-        Containment containment, SmtpServer smtp)
+        Containment containment, SmtpServer smtp, java.util.function.LongSupplier logLinesDropped)
     {
     }
 }

@@ -6,17 +6,19 @@ import io.sluice.config.InvalidSettingException;
 import io.sluice.ingress.IngressContext;
 
 /**
- * How the daemon is watched: where the Prometheus and health endpoint listens ({@code metrics.*}) and when the
- * systemd watchdog calls a part stalled ({@code watchdog.*}). Each key with its default lives in
- * {@code sluice-default.properties}; the values are checked here, by key.
+ * How the daemon is watched: where the Prometheus and health endpoint listens ({@code metrics.*}), when the
+ * systemd watchdog calls a part stalled ({@code watchdog.*}) and how its log lines look ({@code log.format}). Each key
+ * with its default lives in {@code sluice-default.properties}; the values are checked here, by key.
  *
  * @param metricsListen   where {@code /metrics}, {@code /healthz} and {@code /readyz} are served, or null for nowhere
  * @param watchdogStallMs how long a part with work may go without a heartbeat before the watchdog ping stops
+ * @param jsonLogs        {@code log.format=json}: one JSON object per log line instead of text
  */
-record OperationsContext(InetSocketAddress metricsListen, long watchdogStallMs)
+record OperationsContext(InetSocketAddress metricsListen, long watchdogStallMs, boolean jsonLogs)
 {
     static final String METRICS_LISTEN = "metrics.listen";
     static final String WATCHDOG_STALL_MS = "watchdog.stallMs";
+    static final String LOG_FORMAT = "log.format";
     /** Under a second a GC pause or a busy CPU would look like a stall; over an hour it is no watchdog. */
     static final long MIN_STALL_MS = 1_000;
     static final long MAX_STALL_MS = 3_600_000;
@@ -30,6 +32,12 @@ record OperationsContext(InetSocketAddress metricsListen, long watchdogStallMs)
             throw new InvalidSettingException(WATCHDOG_STALL_MS, stallMs,
                 "expected " + MIN_STALL_MS + " to " + MAX_STALL_MS + " ms");
         }
-        return new OperationsContext(listen.isBlank() ? null : IngressContext.parseListen(METRICS_LISTEN, listen), stallMs);
+        final String format = settings.string(LOG_FORMAT);
+        if (!"text".equals(format) && !"json".equals(format))
+        {
+            throw new InvalidSettingException(LOG_FORMAT, format, "expected text or json");
+        }
+        return new OperationsContext(listen.isBlank() ? null : IngressContext.parseListen(METRICS_LISTEN, listen), stallMs,
+            "json".equals(format));
     }
 }

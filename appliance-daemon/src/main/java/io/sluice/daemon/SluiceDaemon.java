@@ -82,6 +82,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long DEFERRED_DSN_RELEASE_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
+    /** How often dropped log lines are reported: one WARN a minute at most while stdout is too slow. */
+    private static final long LOG_DROPS_REPORT_INTERVAL_MS = 60_000;
     /** How often the watchdog looks at the heartbeats, so a stall is logged even where systemd does not ask. */
     private static final long WATCHDOG_CHECK_INTERVAL_MS = 1_000;
     /** How often the Spool console's accepted/delivered/deferred/failed rates are sampled. */
@@ -103,10 +105,12 @@ public final class SluiceDaemon implements AutoCloseable
     private final MetricsWiring metrics = new MetricsWiring();
     private final BeatingAgent drainBeat;
     private final ProgressWatchdog watchdog;
+    private final LogSetup logs = LogSetup.fromLogback();
 
     private SluiceDaemon(final Configuration configuration, final SystemdNotifier systemd)
     {
         this.systemd = systemd;
+        logs.format(configuration.operations().jsonLogs());
         delivery = new Delivery(configuration.delivery(), configuration.verification());
         drain = new DrainAgent(configuration.drain(), delivery);
         drainBeat = new BeatingAgent(drain);
@@ -140,7 +144,8 @@ public final class SluiceDaemon implements AutoCloseable
             startedControl = startControlPlane(configuration, startedAdmission, startedSmtp);
             watchdog = watchProgress(configuration.operations(), startedSmtp);
             metrics.start(configuration.operations(), new MetricsWiring.Stages(spool, drain, startedAdmission, delivery,
-                bounces, containment, startedSmtp), List.of(new HealthCheck("workers_progressing", this::healthy)));
+                bounces, containment, startedSmtp, logs::dropped),
+                List.of(new HealthCheck("workers_progressing", this::healthy)));
         }
         catch (final RuntimeException ex)
         {
@@ -183,6 +188,8 @@ public final class SluiceDaemon implements AutoCloseable
         maintenance.scheduleWithFixedDelay(this::snapshotBounces,
             BOUNCE_SNAPSHOT_INTERVAL_MS, BOUNCE_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleAtFixedRate(this::sampleRates, 0, RATE_SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(logs::reportDrops, LOG_DROPS_REPORT_INTERVAL_MS, LOG_DROPS_REPORT_INTERVAL_MS,
+            TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(watchdog::check, WATCHDOG_CHECK_INTERVAL_MS, WATCHDOG_CHECK_INTERVAL_MS,
             TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotContainment,

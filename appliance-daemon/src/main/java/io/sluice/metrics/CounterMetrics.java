@@ -52,6 +52,13 @@ public final class CounterMetrics implements MultiCollector
         return this;
     }
 
+    /** One more counter, read at scrape time; {@code name} without {@code _total}, which the exposition adds. */
+    public CounterMetrics counter(final String name, final String help, final DoubleSupplier value)
+    {
+        metrics.add(new Metric(name, help, false, value));
+        return this;
+    }
+
     /**
      * @param constant a counter's enum name, e.g. {@code OLDEST_PENDING_AGE_MS}
      * @return its metric name without the stage and without {@code _total} ({@code oldest_pending_age_seconds}), and

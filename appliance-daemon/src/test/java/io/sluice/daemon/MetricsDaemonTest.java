@@ -92,6 +92,7 @@ class MetricsDaemonTest
             assertThat(value(after, "sluice_drain_delivered_total", "")).isEqualTo(messages);
             assertThat(value(after, "sluice_delivery_transactions_total", "")).isEqualTo(messages);
             assertThat(value(after, "sluice_spool_appended_bytes_total", "")).isPositive();
+            assertThat(after).contains("# TYPE sluice_log_lines_dropped_total counter");
             assertThat(value(after, "sluice_smtp_ack_latency_seconds_count", "")).isEqualTo(messages);
             assertThat(value(after, "sluice_smtp_ack_latency_seconds_bucket", "le=\"+Inf\"")).isEqualTo(messages);
             assertThat(value(after, "sluice_route_configured_rate", "route=\"default\"")).isEqualTo(200.0);
