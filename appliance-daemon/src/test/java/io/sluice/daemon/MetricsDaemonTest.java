@@ -130,7 +130,6 @@ class MetricsDaemonTest
             daemon.drain().pauseRoute("default");
             final InetSocketAddress metrics = daemon.metrics().address();
             assertThat(get(metrics, "/readyz").statusCode()).isEqualTo(200);
-            final String body = "x".repeat(60 << 10);
             String refusal = null;
             for (int source = 1; refusal == null && source < 100; source++)
             {
@@ -140,16 +139,7 @@ class MetricsDaemonTest
                     expect(client.command("EHLO full.test"), "250");
                     for (int i = 0; refusal == null && i < 40; i++)
                     {
-                        final String mail = client.command("MAIL FROM:<sender@full.test>");
-                        if (!mail.startsWith("250"))
-                        {
-                            refusal = mail;
-                            break;
-                        }
-                        expect(client.command("RCPT TO:<user@relay.test>"), "250");
-                        expect(client.command("DATA"), "354");
-                        client.send("Subject: fill\r\n\r\n" + body + "\r\n.\r\n");
-                        final String reply = client.reply();
+                        final String reply = DiskPressureDaemonTest.send(client, "fill-" + source + "-" + i);
                         refusal = reply.startsWith("250") ? null : reply;
                     }
                 }
