@@ -222,7 +222,7 @@ public final class DrainControl implements DrainControlMXBean
         drain.setRouteRate(route, ratePerSecond, burst);
         final String old = routeEntries.get(route);
         routeEntries.put(route, route + ":" + ratePerSecond + ":" + burst);
-        state.changed(DrainContext.ROUTES, String.join(",", withOld(route, old)), String.join(",", routeEntries.values()));
+        state.changed(DrainContext.ROUTES.key(), String.join(",", withOld(route, old)), String.join(",", routeEntries.values()));
     }
 
     private List<String> withOld(final String route, final String old)

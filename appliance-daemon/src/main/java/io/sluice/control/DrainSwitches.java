@@ -39,34 +39,34 @@ public final class DrainSwitches
     public synchronized boolean pauseRoute(final String route)
     {
         requireRoute(route);
-        return change(DrainContext.PAUSED_ROUTES, routes, route, true, drain::pauseRoute);
+        return change(DrainContext.PAUSED_ROUTES.key(), routes, route, true, drain::pauseRoute);
     }
 
     /** @return false if the route was not paused (nothing changed). */
     public synchronized boolean resumeRoute(final String route)
     {
         requireRoute(route);
-        return change(DrainContext.PAUSED_ROUTES, routes, route, false, drain::resumeRoute);
+        return change(DrainContext.PAUSED_ROUTES.key(), routes, route, false, drain::resumeRoute);
     }
 
     public synchronized boolean pauseTenant(final String tenant)
     {
-        return change(DrainContext.PAUSED_TENANTS, tenants, tenant(tenant), true, drain::pauseTenant);
+        return change(DrainContext.PAUSED_TENANTS.key(), tenants, tenant(tenant), true, drain::pauseTenant);
     }
 
     public synchronized boolean resumeTenant(final String tenant)
     {
-        return change(DrainContext.PAUSED_TENANTS, tenants, tenant(tenant), false, drain::resumeTenant);
+        return change(DrainContext.PAUSED_TENANTS.key(), tenants, tenant(tenant), false, drain::resumeTenant);
     }
 
     public synchronized boolean pauseSource(final String source)
     {
-        return change(DrainContext.PAUSED_SOURCES, sources, source(source), true, drain::pauseSource);
+        return change(DrainContext.PAUSED_SOURCES.key(), sources, source(source), true, drain::pauseSource);
     }
 
     public synchronized boolean resumeSource(final String source)
     {
-        return change(DrainContext.PAUSED_SOURCES, sources, source(source), false, drain::resumeSource);
+        return change(DrainContext.PAUSED_SOURCES.key(), sources, source(source), false, drain::resumeSource);
     }
 
     public synchronized Set<String> pausedRoutes()

@@ -25,7 +25,7 @@ import io.sluice.spool.SpoolCounter;
 public final class SpoolControl implements SpoolControlMXBean
 {
     /** The setting that keeps a pause across restarts. */
-    public static final String INGRESS_PAUSED = IngressContext.PAUSED;
+    public static final String INGRESS_PAUSED = IngressContext.PAUSED.key();
     /** How long "retry deferred now" waits for the drain thread to answer. */
     static final long RETRY_WAIT_SECONDS = 10;
     /** The window the accepted, delivered, deferred and failed rates are averaged over. */
@@ -41,6 +41,7 @@ public final class SpoolControl implements SpoolControlMXBean
     private final DrainAgent drain;
     private final DrainSwitches switches;
     private final CounterRates rates;
+    private final QuarantinedMail quarantine;
 
     /** Ingress and spool only: the drain's operations refuse, saying there is no drain; rates read 0. */
     public SpoolControl(final Spool spool, final SmtpServer smtp, final ControlState state)
@@ -55,6 +56,14 @@ public final class SpoolControl implements SpoolControlMXBean
     public SpoolControl(final Spool spool, final SmtpServer smtp, final ControlState state, final DrainAgent drain,
         final DrainSwitches switches, final CounterRates rates)
     {
+        this(spool, smtp, state, drain, switches, rates, null);
+    }
+
+    /** @param quarantine the mail kept home for an operator: listed, released, deleted here. */
+    public SpoolControl(final Spool spool, final SmtpServer smtp, final ControlState state, final DrainAgent drain,
+        final DrainSwitches switches, final CounterRates rates, final QuarantinedMail quarantine)
+    {
+        this.quarantine = quarantine;
         this.spool = spool;
         this.smtp = smtp;
         this.state = state;
@@ -359,5 +368,57 @@ public final class SpoolControl implements SpoolControlMXBean
     private long drainCounter(final DrainCounter counter)
     {
         return drain == null ? 0 : drain.counters().get(counter);
+    }
+
+    @Override
+    public QuarantineRow[] getQuarantine()
+    {
+        return requireQuarantine().list().toArray(new QuarantineRow[0]);
+    }
+
+    @Override
+    public long getQuarantinedMessages()
+    {
+        return quarantine == null ? 0 : quarantine.list().size();
+    }
+
+    @Override
+    public int releaseQuarantined(final String[] queueIds)
+    {
+        final List<String> ids = queueIds == null ? List.of() : List.of(queueIds);
+        final int released = requireQuarantine().release(ids);
+        ControlState.audit("quarantined messages " + ids, "quarantined", "released (" + released + ")");
+        return released;
+    }
+
+    @Override
+    public int releaseAllQuarantined()
+    {
+        final int released = requireQuarantine().releaseAll();
+        ControlState.audit("every quarantined message", "quarantined", "released (" + released + ")");
+        return released;
+    }
+
+    @Override
+    public int deleteQuarantined(final String[] queueIds, final boolean confirm)
+    {
+        final List<String> ids = queueIds == null ? List.of() : List.of(queueIds);
+        if (!confirm)
+        {
+            throw new IllegalArgumentException("deleting quarantined mail is irreversible: confirm must be true; nothing"
+                + " was deleted");
+        }
+        final int deleted = requireQuarantine().delete(ids);
+        ControlState.audit("quarantined messages " + ids, "quarantined", "deleted, PURGED (" + deleted + ")");
+        return deleted;
+    }
+
+    private QuarantinedMail requireQuarantine()
+    {
+        if (quarantine == null)
+        {
+            throw new IllegalStateException("this console has no quarantine");
+        }
+        return quarantine;
     }
 }

@@ -100,4 +100,23 @@ public interface SpoolControlMXBean
 
     @Description("Retries every deferred message now instead of at its retry time; returns how many")
     int retryDeferred();
+
+    @Description("Quarantined messages, oldest first: held in the spool (a demoted network's mail, spoofed mail with the"
+        + " quarantine action), never delivered until released; they fail after quarantine.expiryMs")
+    QuarantineRow[] getQuarantine();
+
+    @Description("Quarantined messages held in the spool now (counted among HeldMessages too)")
+    long getQuarantinedMessages();
+
+    @Description("Releases quarantined messages by queue id: each goes back to the drain in its own lane; all or nothing;"
+        + " returns how many")
+    int releaseQuarantined(@Description(value = "queue ids, as getQuarantine shows them", name = "queueIds") String[] queueIds);
+
+    @Description("Releases every quarantined message; returns how many")
+    int releaseAllQuarantined();
+
+    @Description("Deletes quarantined messages by queue id for good (journaled PURGED); all or nothing; confirm must be"
+        + " true; returns how many")
+    int deleteQuarantined(@Description(value = "queue ids, as getQuarantine shows them", name = "queueIds") String[] queueIds,
+        @Description(value = "true: yes, delete them for good", name = "confirm") boolean confirm);
 }

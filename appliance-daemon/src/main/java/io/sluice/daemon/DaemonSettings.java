@@ -144,7 +144,7 @@ public final class DaemonSettings
         {
             return true;
         }
-        for (final String entry : merged.getOrDefault(DrainContext.ROUTES, "").split(","))
+        for (final String entry : merged.getOrDefault(DrainContext.ROUTES.key(), "").split(","))
         {
             if (entry.trim().startsWith(route.group(1) + ":"))
             {

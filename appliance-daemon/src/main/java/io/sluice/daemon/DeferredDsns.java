@@ -5,6 +5,7 @@ import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
+import io.sluice.bounce.BounceCounter;
 import io.sluice.bounce.BouncePolicy;
 import io.sluice.spool.Disposition;
 import io.sluice.spool.Envelope;
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * released ({@code RELEASED}, then the drain sends it) as the budget window has room ({@link #releaseDue}, every
  * second from the maintenance thread) or when an operator says so ({@link #releaseByOperator}, JMX
  * {@code Bounces.releaseDeferred} and {@code sluice}). A restart finds them in the journal ({@link #recover}).
- * Each release is one mail-log line. Thread-safe: releases are serialised on one lock; arrivals never take it.
+ * Each release is one mail-log line. A deferred DSN still waiting when its queue lifetime ({@code drain.maxQueueLifetimeMs})
+ * runs out fails undelivered, as any message would ({@link #expireDue}), with its own mail-log line. Thread-safe:
+ * releases and expiries are serialised on one lock; arrivals never take it.
  */
 final class DeferredDsns
 {
@@ -85,19 +88,7 @@ final class DeferredDsns
     /** @return true if every open recipient of the message is a deferral this class journaled. */
     static boolean isDeferred(final PendingMessage message)
     {
-        boolean deferred = false;
-        for (final RecipientStatus status : message.recipients())
-        {
-            if (!status.isFinal())
-            {
-                if (status.disposition() != Disposition.HELD || !status.detail().startsWith(DETAIL_PREFIX))
-                {
-                    return false;
-                }
-                deferred = true;
-            }
-        }
-        return deferred;
+        return HeldMail.isHeldAs(message, DETAIL_PREFIX);
     }
 
     /** @return how many deferred DSNs wait. */
@@ -166,6 +157,52 @@ final class DeferredDsns
         }
         gauge();
         return released;
+    }
+
+    /**
+     * Fails the deferred DSNs that waited past the queue lifetime, oldest first: a DSN of a DSN is never sent (null
+     * sender), so each is journaled {@code FAILED} and logged, and the budget is not charged.
+     *
+     * @param lifetimeMs the queue lifetime, from the DSN's own arrival.
+     * @return how many expired.
+     */
+    int expireDue(final long lifetimeMs)
+    {
+        final long now = policy.context().clock().millis();
+        int expired = 0;
+        synchronized (releaseLock)
+        {
+            for (final Long id : waiting)
+            {
+                final PendingMessage message = spool.pending(id);
+                if (message == null || !isDeferred(message))
+                {
+                    continue;
+                }
+                if (now - message.envelope().receivedAtMillis() < lifetimeMs)
+                {
+                    // Oldest first: the rest are younger.
+                    break;
+                }
+                waiting.remove(id);
+                expired++;
+                policy.count(BounceCounter.DEFERRED_EXPIRED);
+                final String why = "expired: deferred over the bounce budget for " + lifetimeMs + " ms, never sent";
+                MAILLOG.info("{}: dsn=expired ({}), to=<{}>", message.queueId(), why,
+                    String.join(">, <", message.envelope().recipients()));
+                spool.recordOutcome(message.messageId(), -1, RecipientStatus.failed(0, DETAIL_PREFIX + why))
+                    .whenComplete((done, failure) ->
+                    {
+                        if (failure != null)
+                        {
+                            LOG.error("{}: the expiry of a deferred DSN was not journaled ({}); it waits again after a"
+                                + " restart", message.queueId(), failure.toString());
+                        }
+                    });
+            }
+        }
+        gauge();
+        return expired;
     }
 
     private static boolean isArriving(final PendingMessage message)

@@ -39,26 +39,26 @@ final class DeliverySettings
     static DeliveryContext context(final DaemonSettings settings, final DrainContext drain)
     {
         drain.conclude();
-        final String heloName = settings.string(DeliveryContext.HELO_NAME);
+        final String heloName = settings.get(DeliveryContext.HELO_NAME);
         final DeliveryContext context = new DeliveryContext()
-            .maxConnections(settings.intValue(DeliveryContext.MAX_CONNECTIONS))
-            .heloName(heloName.isEmpty() ? settings.string(IngressContext.HOSTNAME) : heloName)
-            .connectTimeoutMs(settings.longValue(DeliveryContext.CONNECT_TIMEOUT_MS))
-            .greetingTimeoutMs(settings.longValue(DeliveryContext.GREETING_TIMEOUT_MS))
-            .commandTimeoutMs(settings.longValue(DeliveryContext.COMMAND_TIMEOUT_MS))
-            .mailTimeoutMs(settings.longValue(DeliveryContext.MAIL_TIMEOUT_MS))
-            .rcptTimeoutMs(settings.longValue(DeliveryContext.RCPT_TIMEOUT_MS))
-            .dataInitTimeoutMs(settings.longValue(DeliveryContext.DATA_INIT_TIMEOUT_MS))
-            .dataBlockTimeoutMs(settings.longValue(DeliveryContext.DATA_BLOCK_TIMEOUT_MS))
-            .dataEndTimeoutMs(settings.longValue(DeliveryContext.DATA_END_TIMEOUT_MS))
-            .dispatchTimeoutMs(settings.longValue(DeliveryContext.DISPATCH_TIMEOUT_MS))
-            .connectionIdleMs(settings.longValue(DeliveryContext.CONNECTION_IDLE_MS))
-            .maxMessagesPerConnection(settings.intValue(DeliveryContext.MAX_MESSAGES_PER_CONNECTION))
-            .reconnectDelayMs(settings.longValue(DeliveryContext.RECONNECT_DELAY_MS))
-            .eventLoopThreads(settings.intValue(DeliveryContext.EVENT_LOOP_THREADS))
-            .ioThreads(settings.intValue(DeliveryContext.IO_THREADS))
-            .shutdownGraceMs(settings.longValue(DeliveryContext.SHUTDOWN_GRACE_MS))
-            .maxBytesInFlight(settings.longValue(DeliveryContext.MAX_BYTES_IN_FLIGHT));
+            .maxConnections(settings.get(DeliveryContext.MAX_CONNECTIONS))
+            .heloName(heloName.isEmpty() ? settings.get(IngressContext.HOSTNAME) : heloName)
+            .connectTimeoutMs(settings.get(DeliveryContext.CONNECT_TIMEOUT_MS))
+            .greetingTimeoutMs(settings.get(DeliveryContext.GREETING_TIMEOUT_MS))
+            .commandTimeoutMs(settings.get(DeliveryContext.COMMAND_TIMEOUT_MS))
+            .mailTimeoutMs(settings.get(DeliveryContext.MAIL_TIMEOUT_MS))
+            .rcptTimeoutMs(settings.get(DeliveryContext.RCPT_TIMEOUT_MS))
+            .dataInitTimeoutMs(settings.get(DeliveryContext.DATA_INIT_TIMEOUT_MS))
+            .dataBlockTimeoutMs(settings.get(DeliveryContext.DATA_BLOCK_TIMEOUT_MS))
+            .dataEndTimeoutMs(settings.get(DeliveryContext.DATA_END_TIMEOUT_MS))
+            .dispatchTimeoutMs(settings.get(DeliveryContext.DISPATCH_TIMEOUT_MS))
+            .connectionIdleMs(settings.get(DeliveryContext.CONNECTION_IDLE_MS))
+            .maxMessagesPerConnection(settings.get(DeliveryContext.MAX_MESSAGES_PER_CONNECTION))
+            .reconnectDelayMs(settings.get(DeliveryContext.RECONNECT_DELAY_MS))
+            .eventLoopThreads(settings.get(DeliveryContext.EVENT_LOOP_THREADS))
+            .ioThreads(settings.get(DeliveryContext.IO_THREADS))
+            .shutdownGraceMs(settings.get(DeliveryContext.SHUTDOWN_GRACE_MS))
+            .maxBytesInFlight(settings.get(DeliveryContext.MAX_BYTES_IN_FLIGHT));
         for (final Map.Entry<String, String> entry : settings.all().entrySet())
         {
             final Matcher key = ROUTE_KEY.matcher(entry.getKey());
@@ -80,25 +80,15 @@ final class DeliverySettings
     /** The {@code recipients.verify.*} settings of the delivery side, validated against delivery's routes. */
     static RecipientVerificationContext verification(final DaemonSettings settings, final DeliveryContext delivery)
     {
-        final String rate = settings.string(RecipientVerificationContext.PROBES_PER_SECOND);
-        final double probesPerSecond;
-        try
-        {
-            probesPerSecond = Double.parseDouble(rate);
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new InvalidSettingException(RecipientVerificationContext.PROBES_PER_SECOND, rate, "expected a rate per second");
-        }
         return new RecipientVerificationContext()
-            .routes(List.copyOf(IngressSettings.list(settings, RecipientVerificationContext.ROUTES)))
-            .timeoutMs(settings.longValue(RecipientVerificationContext.TIMEOUT_MS))
-            .positiveTtlMs(settings.longValue(RecipientVerificationContext.POSITIVE_TTL_MS))
-            .negativeTtlMs(settings.longValue(RecipientVerificationContext.NEGATIVE_TTL_MS))
-            .cacheSize(settings.intValue(RecipientVerificationContext.CACHE_SIZE))
-            .probesPerSecond(probesPerSecond)
-            .probeBurst(settings.intValue(RecipientVerificationContext.PROBE_BURST))
-            .maxConnections(settings.intValue(RecipientVerificationContext.MAX_CONNECTIONS))
+            .routes(List.copyOf(IngressSettings.list(settings, RecipientVerificationContext.ROUTES.key())))
+            .timeoutMs(settings.get(RecipientVerificationContext.TIMEOUT_MS))
+            .positiveTtlMs(settings.get(RecipientVerificationContext.POSITIVE_TTL_MS))
+            .negativeTtlMs(settings.get(RecipientVerificationContext.NEGATIVE_TTL_MS))
+            .cacheSize(settings.get(RecipientVerificationContext.CACHE_SIZE))
+            .probesPerSecond(settings.get(RecipientVerificationContext.PROBES_PER_SECOND))
+            .probeBurst(settings.get(RecipientVerificationContext.PROBE_BURST))
+            .maxConnections(settings.get(RecipientVerificationContext.MAX_CONNECTIONS))
             .conclude(delivery);
     }
 

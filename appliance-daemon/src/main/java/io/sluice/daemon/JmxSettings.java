@@ -2,8 +2,8 @@ package io.sluice.daemon;
 
 import java.nio.file.Path;
 
+import io.sluice.config.Setting;
 import io.sluice.control.JmxContext;
-import io.sluice.spool.SpoolContext;
 
 /** Maps the {@code jmx.*} settings onto the JMX context, which validates them. */
 final class JmxSettings
@@ -14,25 +14,26 @@ final class JmxSettings
 
     static JmxContext context(final DaemonSettings settings)
     {
-        final String passwords = settings.string(JmxContext.PASSWORD_FILE);
-        final String access = settings.string(JmxContext.ACCESS_FILE);
-        final String keyStore = settings.string(JmxContext.SSL_KEY_STORE);
-        final String keyStorePassword = settings.string(JmxContext.SSL_KEY_STORE_PASSWORD_FILE);
-        final String socket = settings.string(JmxContext.SOCKET);
         return new JmxContext()
-            .enabled(settings.booleanValue(JmxContext.ENABLED))
-            .socket(socket.isBlank() ? settings.get(SpoolContext.DIRECTORY).resolve(JmxContext.SOCKET_FILE_NAME)
-                : Path.of(socket))
-            .socketGroup(settings.string(JmxContext.SOCKET_GROUP))
-            .diagnostics(settings.booleanValue(JmxContext.DIAGNOSTICS))
-            .remote(settings.booleanValue(JmxContext.REMOTE))
-            .host(settings.string(JmxContext.HOST))
-            .port(settings.intValue(JmxContext.PORT))
-            .passwordFile(passwords.isBlank() ? null : Path.of(passwords))
-            .accessFile(access.isBlank() ? null : Path.of(access))
-            .ssl(settings.booleanValue(JmxContext.SSL))
-            .keyStore(keyStore.isBlank() ? null : Path.of(keyStore))
-            .keyStorePasswordFile(keyStorePassword.isBlank() ? null : Path.of(keyStorePassword))
+            .enabled(settings.get(JmxContext.ENABLED))
+            .socket(settings.fileInSpool(JmxContext.SOCKET, JmxContext.SOCKET_FILE_NAME))
+            .socketGroup(settings.get(JmxContext.SOCKET_GROUP))
+            .diagnostics(settings.get(JmxContext.DIAGNOSTICS))
+            .remote(settings.get(JmxContext.REMOTE))
+            .host(settings.get(JmxContext.HOST))
+            .port(settings.get(JmxContext.PORT))
+            .passwordFile(optionalFile(settings, JmxContext.PASSWORD_FILE))
+            .accessFile(optionalFile(settings, JmxContext.ACCESS_FILE))
+            .ssl(settings.get(JmxContext.SSL))
+            .keyStore(optionalFile(settings, JmxContext.SSL_KEY_STORE))
+            .keyStorePasswordFile(optionalFile(settings, JmxContext.SSL_KEY_STORE_PASSWORD_FILE))
             .conclude();
+    }
+
+    /** @return the file a setting names, or null when it is empty (the context refuses a file set where none is used). */
+    private static Path optionalFile(final DaemonSettings settings, final Setting<String> setting)
+    {
+        final String file = settings.get(setting);
+        return file.isBlank() ? null : Path.of(file);
     }
 }

@@ -1,11 +1,18 @@
 package io.sluice.daemon;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.sluice.bounce.BounceContext;
 import io.sluice.config.Setting;
 import io.sluice.containment.ContainmentContext;
+import io.sluice.control.JmxContext;
+import io.sluice.delivery.DeliveryContext;
+import io.sluice.delivery.RecipientVerificationContext;
+import io.sluice.drain.DrainContext;
+import io.sluice.ingress.IngressContext;
 import io.sluice.spool.SpoolContext;
 
 /**
@@ -32,10 +39,25 @@ public final class SettingsCatalogue
 
     public static final List<Section> SECTIONS = List.of(
         Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS),
+        Section.of("jmx", JmxContext.class, JmxContext.SETTINGS),
+        Section.of("ingress", IngressContext.class, IngressContext.SETTINGS),
+        new Section("recipient-verification", List.of(RecipientVerificationContext.class),
+            concat(RecipientVerificationContext.SETTINGS,
+                List.of(IngressContext.VERIFY_ON_UNREACHABLE, IngressContext.VERIFY_ON_TEMPFAIL))),
+        Section.of("drain", DrainContext.class, DrainContext.SETTINGS),
+        Section.of("delivery", DeliveryContext.class, DeliveryContext.SETTINGS),
+        Section.of("bounce", BounceContext.class, BounceContext.SETTINGS),
         Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));
 
     private SettingsCatalogue()
     {
+    }
+
+    private static List<Setting<?>> concat(final List<Setting<?>> first, final List<Setting<?>> second)
+    {
+        final List<Setting<?>> both = new ArrayList<>(first);
+        both.addAll(second);
+        return List.copyOf(both);
     }
 
     /** @return every declaration by key, in reference order. */

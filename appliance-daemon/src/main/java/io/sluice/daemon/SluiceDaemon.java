@@ -45,11 +45,13 @@ import io.sluice.drain.DrainStatus;
 import io.sluice.drain.RouteSpec;
 import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
+import io.sluice.ingress.RecipientVerification;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
 import io.sluice.metrics.HealthCheck;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
+import io.sluice.spool.RecipientStatus;
 import io.sluice.spool.SpoolCounter;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
@@ -80,6 +82,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long BOUNCE_SNAPSHOT_INTERVAL_MS = 5_000;
     /** How often DSNs deferred over the bounce budget are released as far as the budget window has room. */
     private static final long DEFERRED_DSN_RELEASE_INTERVAL_MS = 1_000;
+    /** How often quarantined mail and deferred DSNs are checked for their expiry. */
+    private static final long HELD_EXPIRY_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
     /** How often dropped log lines are reported: one WARN a minute at most while stdout is too slow. */
@@ -101,6 +105,7 @@ public final class SluiceDaemon implements AutoCloseable
     private final CounterRates rates;
     private final Containment containment;
     private final BounceWiring bounces;
+    private final Quarantine quarantine;
     private final SystemdNotifier systemd;
     private final MetricsWiring metrics = new MetricsWiring();
     private final BeatingAgent drainBeat;
@@ -121,8 +126,15 @@ public final class SluiceDaemon implements AutoCloseable
         final ArrivalHolds arrivals = new ArrivalHolds(metrics.timed(drain.listener()), policy, containment);
         spool = Spool.open(configuration.spool(), arrivals);
         bounces = new BounceWiring(spool, policy, containment, budgetNotices(configuration, holdNotices));
-        arrivals.bind(spool, bounces.deferred()::holdOnArrival);
+        quarantine = new Quarantine(spool, policy, bounces);
+        arrivals.bind(spool, message ->
+        {
+            final RecipientStatus deferredDsn = bounces.deferred().holdOnArrival(message);
+            return deferredDsn != null ? deferredDsn : quarantine.holdOnArrival(message);
+        });
         bounces.deferred().recover();
+        quarantine.recover();
+        drain.quarantineTo(quarantine);
         holds.bind(containment, spool);
         holds.reconcileAtStart();
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
@@ -140,7 +152,7 @@ public final class SluiceDaemon implements AutoCloseable
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drainBeat);
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
-                new RecipientCallout(configuration.drain().routeTable(), delivery), spool, Clock.systemUTC());
+                recipientVerification(configuration, delivery), spool, Clock.systemUTC(), quarantine);
             startedControl = startControlPlane(configuration, startedAdmission, startedSmtp);
             watchdog = watchProgress(configuration.operations(), startedSmtp);
             metrics.start(configuration.operations(), new MetricsWiring.Stages(spool, drain, startedAdmission, delivery,
@@ -185,6 +197,9 @@ public final class SluiceDaemon implements AutoCloseable
             RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::releaseDeferredDsns,
             DEFERRED_DSN_RELEASE_INTERVAL_MS, DEFERRED_DSN_RELEASE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        final long queueLifetimeMs = configuration.drain().maxQueueLifetimeMs();
+        maintenance.scheduleWithFixedDelay(() -> expireHeld(queueLifetimeMs),
+            HELD_EXPIRY_INTERVAL_MS, HELD_EXPIRY_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotBounces,
             BOUNCE_SNAPSHOT_INTERVAL_MS, BOUNCE_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleAtFixedRate(this::sampleRates, 0, RATE_SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
@@ -194,6 +209,13 @@ public final class SluiceDaemon implements AutoCloseable
             TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotContainment,
             CONTAINMENT_SNAPSHOT_INTERVAL_MS, CONTAINMENT_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Recipient verification at RCPT: none at all (the default) unless a route asks for it, so RCPT pays nothing for it. */
+    private static RecipientVerification recipientVerification(final Configuration configuration, final Delivery delivery)
+    {
+        return configuration.verification().routes().isEmpty() ? RecipientVerification.NONE
+            : new RecipientCallout(configuration.drain().routeTable(), delivery);
     }
 
     /** The budget alert's notices: the bounce policy's host name, containment's notifications lane and tenant. */
@@ -237,6 +259,20 @@ public final class SluiceDaemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             LOG.warn("releasing deferred DSNs failed; they wait for the next try", ex);
+        }
+    }
+
+    /** Quarantined mail past quarantine.expiryMs fails through the bounce policy; deferred DSNs past the lifetime fail. */
+    private void expireHeld(final long queueLifetimeMs)
+    {
+        try
+        {
+            quarantine.expireDue();
+            bounces.deferred().expireDue(queueLifetimeMs);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("expiring quarantined mail or deferred DSNs failed; they are tried again", ex);
         }
     }
 
@@ -298,7 +334,8 @@ public final class SluiceDaemon implements AutoCloseable
         try
         {
             return plane
-                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates), SpoolControlMXBean.class)
+                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates, quarantine),
+                    SpoolControlMXBean.class)
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
                     DrainControlMXBean.class)
@@ -472,6 +509,11 @@ public final class SluiceDaemon implements AutoCloseable
     BounceWiring bounces()
     {
         return bounces;
+    }
+
+    Quarantine quarantine()
+    {
+        return quarantine;
     }
 
     @Override

@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.sluice.config.Concludable;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.RouteSpec;
 
@@ -21,8 +23,11 @@ import io.sluice.drain.RouteSpec;
  * 2 minutes for the reply to DATA, 3 minutes for each block of data to be taken and 10 minutes for the reply to the
  * end of data. A timeout is treated as a lost connection.
  */
-public final class DeliveryContext
+public final class DeliveryContext extends Concludable
 {
+    public static final int MAX_CONNECTIONS_LIMIT = 10_000;
+    private static final int MAX_THREADS = 256;
+
     /** {@code delivery.route.<name>.target}: {@code smtp://host:port} or {@code dir:PATH}, one for every drain route. */
     public static final String ROUTE_PREFIX = "delivery.route.";
     public static final String TARGET_SUFFIX = ".target";
@@ -30,91 +35,150 @@ public final class DeliveryContext
     public static final String MAX_CONNECTIONS_SUFFIX = ".maxConnections";
 
     /** The connection limit of a route that sets none of its own. */
-    public static final String MAX_CONNECTIONS = "delivery.maxConnections";
-    public static final int DEFAULT_MAX_CONNECTIONS = 10;
+    public static final Setting<Integer> MAX_CONNECTIONS = Setting.ofInt("delivery.maxConnections", 10)
+        .range(1, MAX_CONNECTIONS_LIMIT)
+        .doc("The connection limit of a route that sets no `delivery.route.<route>.maxConnections` (for "
+            + "`dir:`, parallel writers).")
+        .build();
 
     /** The name this client gives in EHLO/HELO; empty for the listener's {@code smtp.hostname}. */
-    public static final String HELO_NAME = "delivery.heloName";
-    public static final String DEFAULT_HELO_NAME = "";
+    public static final Setting<String> HELO_NAME = Setting.ofString("delivery.heloName", "")
+        .check(name -> name.chars().noneMatch(c -> c <= ' ' || c >= 127), "a host name without spaces, or empty")
+        .derivedFrom("`smtp.hostname`")
+        .doc("The name given in EHLO/HELO (empty = `smtp.hostname`).")
+        .build();
 
     /** TCP connect. Not in RFC 5321; Postfix uses 30 s. A connect timeout counts as a refused connection. */
-    public static final String CONNECT_TIMEOUT_MS = "delivery.timeout.connectMs";
-    public static final long DEFAULT_CONNECT_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(30);
+    public static final Setting<Long> CONNECT_TIMEOUT_MS =
+        Setting.ofLong("delivery.timeout.connectMs", TimeUnit.SECONDS.toMillis(30))
+        .check(ms -> ms > 0, "a positive number of milliseconds")
+        .doc("Connecting, 30 s. Each timeout ends the connection: the transaction's recipients are deferred "
+            + "as a lost connection.")
+        .build();
 
     /** RFC 5321 §4.5.3.2.1: initial 220 message, 5 minutes. */
-    public static final String GREETING_TIMEOUT_MS = "delivery.timeout.greetingMs";
-    public static final long DEFAULT_GREETING_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(5);
+    public static final Setting<Long> GREETING_TIMEOUT_MS =
+        Setting.ofLong("delivery.timeout.greetingMs", TimeUnit.MINUTES.toMillis(5))
+        .check(ms -> ms > 0, "a positive number of milliseconds")
+        .doc("RFC 5321 §4.5.3.2.1: initial 220 message, 5 minutes.")
+        .build();
 
     /** EHLO, HELO, RSET and QUIT replies (RFC 5321 gives none; the MAIL value). */
-    public static final String COMMAND_TIMEOUT_MS = "delivery.timeout.commandMs";
-    public static final long DEFAULT_COMMAND_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(5);
+    public static final Setting<Long> COMMAND_TIMEOUT_MS =
+        Setting.ofLong("delivery.timeout.commandMs", TimeUnit.MINUTES.toMillis(5))
+        .check(ms -> ms > 0, "a positive number of milliseconds")
+        .doc("EHLO, HELO, RSET and QUIT replies (RFC 5321 gives none; the MAIL value).")
+        .build();
 
     /** RFC 5321 §4.5.3.2.2: MAIL command, 5 minutes. */
-    public static final String MAIL_TIMEOUT_MS = "delivery.timeout.mailMs";
-    public static final long DEFAULT_MAIL_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(5);
+    public static final Setting<Long> MAIL_TIMEOUT_MS = Setting.ofLong("delivery.timeout.mailMs", TimeUnit.MINUTES.toMillis(5))
+        .check(ms -> ms > 0, "a positive number of milliseconds")
+        .doc("RFC 5321 §4.5.3.2.2: MAIL command, 5 minutes.")
+        .build();
 
     /** RFC 5321 §4.5.3.2.3: RCPT command, 5 minutes. */
-    public static final String RCPT_TIMEOUT_MS = "delivery.timeout.rcptMs";
-    public static final long DEFAULT_RCPT_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(5);
+    public static final Setting<Long> RCPT_TIMEOUT_MS = Setting.ofLong("delivery.timeout.rcptMs", TimeUnit.MINUTES.toMillis(5))
+        .check(ms -> ms > 0, "a positive number of milliseconds")
+        .doc("RFC 5321 §4.5.3.2.3: RCPT command, 5 minutes.")
+        .build();
 
     /** RFC 5321 §4.5.3.2.4: DATA initiation (the 354), 2 minutes. */
-    public static final String DATA_INIT_TIMEOUT_MS = "delivery.timeout.dataInitMs";
-    public static final long DEFAULT_DATA_INIT_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(2);
+    public static final Setting<Long> DATA_INIT_TIMEOUT_MS =
+        Setting.ofLong("delivery.timeout.dataInitMs", TimeUnit.MINUTES.toMillis(2))
+        .check(ms -> ms > 0, "a positive number of milliseconds")
+        .doc("RFC 5321 §4.5.3.2.4: DATA initiation (the 354), 2 minutes.")
+        .build();
 
     /** RFC 5321 §4.5.3.2.5: each data block (here a 64 KiB write) taken by the server, 3 minutes. */
-    public static final String DATA_BLOCK_TIMEOUT_MS = "delivery.timeout.dataBlockMs";
-    public static final long DEFAULT_DATA_BLOCK_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(3);
+    public static final Setting<Long> DATA_BLOCK_TIMEOUT_MS =
+        Setting.ofLong("delivery.timeout.dataBlockMs", TimeUnit.MINUTES.toMillis(3))
+        .check(ms -> ms > 0, "a positive number of milliseconds")
+        .doc("RFC 5321 §4.5.3.2.5: each data block (here a 64 KiB write) taken by the server, 3 minutes.")
+        .build();
 
     /** RFC 5321 §4.5.3.2.6: the reply to the end of data, 10 minutes. */
-    public static final String DATA_END_TIMEOUT_MS = "delivery.timeout.dataEndMs";
-    public static final long DEFAULT_DATA_END_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(10);
+    public static final Setting<Long> DATA_END_TIMEOUT_MS =
+        Setting.ofLong("delivery.timeout.dataEndMs", TimeUnit.MINUTES.toMillis(10))
+        .check(ms -> ms > 0, "a positive number of milliseconds")
+        .doc("RFC 5321 §4.5.3.2.6: the reply to the end of data, 10 minutes.")
+        .build();
 
     /**
      * A whole dispatch, connect to last reply. Must be shorter than {@code drain.inFlightTimeoutMs}: the drain assumes a
      * dispatch lost after that and schedules it again, so a slower transaction could be sent twice. Past this limit the
      * connection is closed and its recipients deferred as if it were lost.
      */
-    public static final String DISPATCH_TIMEOUT_MS = "delivery.timeout.dispatchMs";
-    public static final long DEFAULT_DISPATCH_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(45);
+    public static final Setting<Long> DISPATCH_TIMEOUT_MS =
+        Setting.ofLong("delivery.timeout.dispatchMs", TimeUnit.MINUTES.toMillis(45))
+        .check(ms -> ms > 0, "a positive number of milliseconds")
+        .checkedWith("less than `drain.inFlightTimeoutMs`")
+        .doc("A whole dispatch, connect to last reply; must stay under drain.inFlightTimeoutMs.")
+        .build();
 
     /** An idle pooled connection is closed with QUIT after this long. */
-    public static final String CONNECTION_IDLE_MS = "delivery.connectionIdleMs";
-    public static final long DEFAULT_CONNECTION_IDLE_MS = TimeUnit.SECONDS.toMillis(10);
+    public static final Setting<Long> CONNECTION_IDLE_MS =
+        Setting.ofLong("delivery.connectionIdleMs", TimeUnit.SECONDS.toMillis(10))
+        .check(ms -> ms > 0, "a positive number of milliseconds")
+        .doc("An idle pooled connection says QUIT after this long.")
+        .build();
 
     /** Transactions over one connection before it is closed with QUIT and a fresh one opened. */
-    public static final String MAX_MESSAGES_PER_CONNECTION = "delivery.maxMessagesPerConnection";
-    public static final int DEFAULT_MAX_MESSAGES_PER_CONNECTION = 100;
+    public static final Setting<Integer> MAX_MESSAGES_PER_CONNECTION = Setting.ofInt("delivery.maxMessagesPerConnection", 100)
+        .range(1, 1_000_000)
+        .doc("Transactions over one connection before it is closed with QUIT and a fresh one opened.")
+        .build();
 
     /**
      * After a route refuses a connection, no new connection is tried for this long; then one probe at a time until a
      * connection succeeds. Meanwhile the route has no capacity, so its mail stays ready in the drain rather than being
      * deferred message by message.
      */
-    public static final String RECONNECT_DELAY_MS = "delivery.reconnectDelayMs";
-    public static final long DEFAULT_RECONNECT_DELAY_MS = TimeUnit.SECONDS.toMillis(5);
+    public static final Setting<Long> RECONNECT_DELAY_MS =
+        Setting.ofLong("delivery.reconnectDelayMs", TimeUnit.SECONDS.toMillis(5))
+        .range(0, TimeUnit.HOURS.toMillis(1))
+        .doc("After a refused connection the route waits this long, then probes with one connection at a "
+            + "time.")
+        .build();
 
     /** Netty event loop threads for every SMTP route's connections. */
-    public static final String EVENT_LOOP_THREADS = "delivery.eventLoopThreads";
-    public static final int DEFAULT_EVENT_LOOP_THREADS = 2;
+    public static final Setting<Integer> EVENT_LOOP_THREADS = Setting.ofInt("delivery.eventLoopThreads", 2)
+        .range(1, MAX_THREADS)
+        .doc("SMTP client event loop threads.")
+        .build();
 
     /** Threads that read message content from the spool, resolve host names and write dir: files. */
-    public static final String IO_THREADS = "delivery.ioThreads";
-    public static final int DEFAULT_IO_THREADS = 2;
+    public static final Setting<Integer> IO_THREADS = Setting.ofInt("delivery.ioThreads", 2)
+        .range(1, MAX_THREADS)
+        .doc("Threads that read message content from the spool, resolve host names and write dir: files.")
+        .build();
 
     /**
      * Message bytes all deliveries in progress may hold in memory together (each reads its whole message); above it no
      * route takes a new dispatch until one finishes. One message is always allowed, whatever its size.
      */
-    public static final String MAX_BYTES_IN_FLIGHT = "delivery.maxBytesInFlight";
-    public static final long DEFAULT_MAX_BYTES_IN_FLIGHT = 256L << 20;
+    public static final Setting<Long> MAX_BYTES_IN_FLIGHT = Setting.ofLong("delivery.maxBytesInFlight", 256L << 20)
+        .atLeast(1)
+        .unit(Setting.Unit.BYTES)
+        .doc("Message bytes all deliveries in progress may hold in memory (each reads its whole message from "
+            + "the spool); above it no new delivery starts until one ends. One message is always allowed, "
+            + "whatever its size.")
+        .build();
 
     /** On stop, how long transactions in flight may take to finish before their connections are closed. */
-    public static final String SHUTDOWN_GRACE_MS = "delivery.shutdownGraceMs";
-    public static final long DEFAULT_SHUTDOWN_GRACE_MS = TimeUnit.SECONDS.toMillis(10);
+    public static final Setting<Long> SHUTDOWN_GRACE_MS =
+        Setting.ofLong("delivery.shutdownGraceMs", TimeUnit.SECONDS.toMillis(10))
+        .range(0, TimeUnit.MINUTES.toMillis(10))
+        .doc("On stop, how long transactions in progress may take to finish before they are cut off (and "
+            + "deferred).")
+        .build();
 
     /** The most connections one route may have. */
-    public static final int MAX_CONNECTIONS_LIMIT = 10_000;
-    private static final int MAX_THREADS = 256;
+
+    /** Every declaration above (the per-route keys aside), in the order the configuration reference lists them. */
+    public static final List<Setting<?>> SETTINGS = List.of(MAX_CONNECTIONS, HELO_NAME, CONNECT_TIMEOUT_MS,
+        GREETING_TIMEOUT_MS, COMMAND_TIMEOUT_MS, MAIL_TIMEOUT_MS, RCPT_TIMEOUT_MS, DATA_INIT_TIMEOUT_MS, DATA_BLOCK_TIMEOUT_MS,
+        DATA_END_TIMEOUT_MS, DISPATCH_TIMEOUT_MS, CONNECTION_IDLE_MS, MAX_MESSAGES_PER_CONNECTION, RECONNECT_DELAY_MS,
+        EVENT_LOOP_THREADS, IO_THREADS, MAX_BYTES_IN_FLIGHT, SHUTDOWN_GRACE_MS);
 
     /**
      * One route's delivery: its name (a drain route), target, connection limit and, for an {@code smtp://} route, its
@@ -132,28 +196,27 @@ public final class DeliveryContext
     private final Map<String, RouteTarget> targets = new LinkedHashMap<>();
     private final Map<String, Integer> routeConnections = new LinkedHashMap<>();
     private final Map<String, RouteSecurity> routeSecurity = new LinkedHashMap<>();
-    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-    private String heloName = DEFAULT_HELO_NAME;
-    private long connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
-    private long greetingTimeoutMs = DEFAULT_GREETING_TIMEOUT_MS;
-    private long commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS;
-    private long mailTimeoutMs = DEFAULT_MAIL_TIMEOUT_MS;
-    private long rcptTimeoutMs = DEFAULT_RCPT_TIMEOUT_MS;
-    private long dataInitTimeoutMs = DEFAULT_DATA_INIT_TIMEOUT_MS;
-    private long dataBlockTimeoutMs = DEFAULT_DATA_BLOCK_TIMEOUT_MS;
-    private long dataEndTimeoutMs = DEFAULT_DATA_END_TIMEOUT_MS;
-    private long dispatchTimeoutMs = DEFAULT_DISPATCH_TIMEOUT_MS;
-    private long connectionIdleMs = DEFAULT_CONNECTION_IDLE_MS;
-    private int maxMessagesPerConnection = DEFAULT_MAX_MESSAGES_PER_CONNECTION;
-    private long reconnectDelayMs = DEFAULT_RECONNECT_DELAY_MS;
-    private int eventLoopThreads = DEFAULT_EVENT_LOOP_THREADS;
-    private int ioThreads = DEFAULT_IO_THREADS;
-    private long shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS;
-    private long maxBytesInFlight = DEFAULT_MAX_BYTES_IN_FLIGHT;
+    private int maxConnections = MAX_CONNECTIONS.defaultValue();
+    private String heloName = HELO_NAME.defaultValue();
+    private long connectTimeoutMs = CONNECT_TIMEOUT_MS.defaultValue();
+    private long greetingTimeoutMs = GREETING_TIMEOUT_MS.defaultValue();
+    private long commandTimeoutMs = COMMAND_TIMEOUT_MS.defaultValue();
+    private long mailTimeoutMs = MAIL_TIMEOUT_MS.defaultValue();
+    private long rcptTimeoutMs = RCPT_TIMEOUT_MS.defaultValue();
+    private long dataInitTimeoutMs = DATA_INIT_TIMEOUT_MS.defaultValue();
+    private long dataBlockTimeoutMs = DATA_BLOCK_TIMEOUT_MS.defaultValue();
+    private long dataEndTimeoutMs = DATA_END_TIMEOUT_MS.defaultValue();
+    private long dispatchTimeoutMs = DISPATCH_TIMEOUT_MS.defaultValue();
+    private long connectionIdleMs = CONNECTION_IDLE_MS.defaultValue();
+    private int maxMessagesPerConnection = MAX_MESSAGES_PER_CONNECTION.defaultValue();
+    private long reconnectDelayMs = RECONNECT_DELAY_MS.defaultValue();
+    private int eventLoopThreads = EVENT_LOOP_THREADS.defaultValue();
+    private int ioThreads = IO_THREADS.defaultValue();
+    private long shutdownGraceMs = SHUTDOWN_GRACE_MS.defaultValue();
+    private long maxBytesInFlight = MAX_BYTES_IN_FLIGHT.defaultValue();
     private Clock clock = Clock.systemUTC();
 
     private List<Route> routes;
-    private boolean concluded;
 
     /** @return the key of a route's target setting. */
     public static String targetKey(final String route)
@@ -176,7 +239,7 @@ public final class DeliveryContext
      */
     public DeliveryContext conclude(final DrainContext drain)
     {
-        if (concluded)
+        if (isConcluded())
         {
             return this;
         }
@@ -201,9 +264,14 @@ public final class DeliveryContext
                 throw new InvalidSettingException(maxConnectionsKey(name), routeConnections.get(name),
                     "expected a route listed in " + DrainContext.ROUTES + " " + drainRoutes);
             }
-            requireRange(maxConnectionsKey(name), routeConnections.get(name), 1, MAX_CONNECTIONS_LIMIT);
+            final int limit = routeConnections.get(name);
+            if (limit < 1 || limit > MAX_CONNECTIONS_LIMIT)
+            {
+                throw new InvalidSettingException(maxConnectionsKey(name), limit,
+                    "expected a whole number from 1 to " + MAX_CONNECTIONS_LIMIT);
+            }
         }
-        requireRange(MAX_CONNECTIONS, maxConnections, 1, MAX_CONNECTIONS_LIMIT);
+        MAX_CONNECTIONS.validate(maxConnections);
         for (final String name : routeSecurity.keySet())
         {
             if (!drainRoutes.contains(name))
@@ -225,81 +293,46 @@ public final class DeliveryContext
                 ? routeSecurity.get(name).conclude(ROUTE_PREFIX + name, target) : RouteSecurity.NONE;
             concludedRoutes.add(new Route(name, target, routeConnections.getOrDefault(name, maxConnections), security));
         }
-        if (heloName == null || heloName.chars().anyMatch(c -> c <= ' ' || c >= 127))
-        {
-            throw new InvalidSettingException(HELO_NAME, heloName, "expected a host name without spaces, or empty");
-        }
-        requirePositive(CONNECT_TIMEOUT_MS, connectTimeoutMs);
-        requirePositive(GREETING_TIMEOUT_MS, greetingTimeoutMs);
-        requirePositive(COMMAND_TIMEOUT_MS, commandTimeoutMs);
-        requirePositive(MAIL_TIMEOUT_MS, mailTimeoutMs);
-        requirePositive(RCPT_TIMEOUT_MS, rcptTimeoutMs);
-        requirePositive(DATA_INIT_TIMEOUT_MS, dataInitTimeoutMs);
-        requirePositive(DATA_BLOCK_TIMEOUT_MS, dataBlockTimeoutMs);
-        requirePositive(DATA_END_TIMEOUT_MS, dataEndTimeoutMs);
-        requirePositive(DISPATCH_TIMEOUT_MS, dispatchTimeoutMs);
+        HELO_NAME.validate(heloName);
+        CONNECT_TIMEOUT_MS.validate(connectTimeoutMs);
+        GREETING_TIMEOUT_MS.validate(greetingTimeoutMs);
+        COMMAND_TIMEOUT_MS.validate(commandTimeoutMs);
+        MAIL_TIMEOUT_MS.validate(mailTimeoutMs);
+        RCPT_TIMEOUT_MS.validate(rcptTimeoutMs);
+        DATA_INIT_TIMEOUT_MS.validate(dataInitTimeoutMs);
+        DATA_BLOCK_TIMEOUT_MS.validate(dataBlockTimeoutMs);
+        DATA_END_TIMEOUT_MS.validate(dataEndTimeoutMs);
+        DISPATCH_TIMEOUT_MS.validate(dispatchTimeoutMs);
         if (connectTimeoutMs > Integer.MAX_VALUE)
         {
-            throw new InvalidSettingException(CONNECT_TIMEOUT_MS, connectTimeoutMs, "expected at most " + Integer.MAX_VALUE);
+            throw CONNECT_TIMEOUT_MS.invalid(connectTimeoutMs, "at most " + Integer.MAX_VALUE);
         }
         if (dispatchTimeoutMs >= drain.inFlightTimeoutMs())
         {
-            throw new InvalidSettingException(DISPATCH_TIMEOUT_MS, dispatchTimeoutMs, "expected less than "
+            throw DISPATCH_TIMEOUT_MS.invalid(dispatchTimeoutMs, "less than "
                 + DrainContext.IN_FLIGHT_TIMEOUT_MS + " (" + drain.inFlightTimeoutMs()
                 + "), so the drain never sends a message again while it is still being delivered");
         }
-        requirePositive(CONNECTION_IDLE_MS, connectionIdleMs);
-        requireRange(MAX_MESSAGES_PER_CONNECTION, maxMessagesPerConnection, 1, 1_000_000);
-        requireRange(RECONNECT_DELAY_MS, reconnectDelayMs, 0, TimeUnit.HOURS.toMillis(1));
-        requireRange(EVENT_LOOP_THREADS, eventLoopThreads, 1, MAX_THREADS);
-        requireRange(IO_THREADS, ioThreads, 1, MAX_THREADS);
-        requireRange(SHUTDOWN_GRACE_MS, shutdownGraceMs, 0, TimeUnit.MINUTES.toMillis(10));
-        requireRange(MAX_BYTES_IN_FLIGHT, maxBytesInFlight, 1, Long.MAX_VALUE);
+        CONNECTION_IDLE_MS.validate(connectionIdleMs);
+        MAX_MESSAGES_PER_CONNECTION.validate(maxMessagesPerConnection);
+        RECONNECT_DELAY_MS.validate(reconnectDelayMs);
+        EVENT_LOOP_THREADS.validate(eventLoopThreads);
+        IO_THREADS.validate(ioThreads);
+        SHUTDOWN_GRACE_MS.validate(shutdownGraceMs);
+        MAX_BYTES_IN_FLIGHT.validate(maxBytesInFlight);
         if (clock == null)
         {
             throw new InvalidSettingException("clock", null, "expected a clock");
         }
         routes = Collections.unmodifiableList(concludedRoutes);
-        concluded = true;
+        markConcluded();
         return this;
-    }
-
-    private static void requirePositive(final String key, final long value)
-    {
-        if (value <= 0)
-        {
-            throw new InvalidSettingException(key, value, "expected a positive number of milliseconds");
-        }
-    }
-
-    private static void requireRange(final String key, final long value, final long min, final long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new InvalidSettingException(key, value, "expected a whole number from " + min + " to " + max);
-        }
-    }
-
-    private void checkMutable()
-    {
-        if (concluded)
-        {
-            throw new IllegalStateException("DeliveryContext is concluded and can no longer change");
-        }
-    }
-
-    public boolean isConcluded()
-    {
-        return concluded;
     }
 
     /** @return every drain route with its target and connection limit, in the drain's order; after conclude. */
     public List<Route> routes()
     {
-        if (!concluded)
-        {
-            throw new IllegalStateException("DeliveryContext is not concluded yet");
-        }
+        checkConcluded();
         return routes;
     }
 

@@ -1,15 +1,11 @@
 package io.sluice.delivery;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -262,33 +258,7 @@ final class ProbePool
         pool.put(connection, pooled);
         pooled.handshakeDeadline = loop.schedule(() -> connection.abort("no session with " + route.target() + " within "
             + RecipientVerificationContext.TIMEOUT_MS + "=" + settings.timeoutMs()), settings.timeoutMs(), TimeUnit.MILLISECONDS);
-        try
-        {
-            io.execute(() -> resolve(connection));
-        }
-        catch (final RejectedExecutionException ex)
-        {
-            connection.abort("delivery is stopping");
-        }
-    }
-
-    /** On the I/O executor: a host name lookup blocks. */
-    private void resolve(final SmtpConnection connection)
-    {
-        final RouteTarget.Smtp target = (RouteTarget.Smtp)route.target();
-        try
-        {
-            final InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(target.host()), target.port());
-            loop.execute(() -> connection.connect(loop, address));
-        }
-        catch (final UnknownHostException ex)
-        {
-            loop.execute(() -> connection.abort("cannot resolve " + target.host() + ": " + ex.getMessage()));
-        }
-        catch (final RejectedExecutionException ex)
-        {
-            LOG.debug("route {}: stopped while resolving {}", route.name(), target.host());
-        }
+        connection.open(io, loop);
     }
 
     private void down(final String why)

@@ -4,7 +4,9 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.sluice.config.Concludable;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 
 /**
  * Recipient verification's settings on the delivery side: which routes probe their upstream at RCPT, and how (cache,
@@ -17,54 +19,83 @@ import io.sluice.config.InvalidSettingException;
  * detection), and some upstreams take every RCPT and bounce later, where a probe costs a connection and proves nothing.
  * The operator opts in per route.
  */
-public final class RecipientVerificationContext
+public final class RecipientVerificationContext extends Concludable
 {
     /** The routes whose recipients are probed at RCPT, comma-separated; each must be an {@code smtp://} route. */
-    public static final String ROUTES = "recipients.verify.routes";
-    public static final String DEFAULT_ROUTES = "";
+    public static final Setting<String> ROUTES = Setting.ofString("recipients.verify.routes", "")
+        .checkedWith("`smtp://` routes of `drain.routes`")
+        .doc("The `smtp://` routes whose recipients in the relay domains are probed (`MAIL FROM:<>`, `RCPT "
+            + "TO`, `RSET`; never DATA) before RCPT is answered: an unknown user is refused in-session (`550 "
+            + "5.1.1`) and never needs a DSN. Off by default: a shared provider relay may count probes of "
+            + "unknown users against the account, and some upstreams take every RCPT and bounce later. "
+            + "`relay.localRecipients` still applies first; `dir:` routes are refused here.")
+        .build();
 
     /** How long a probe may take, connection included, before the recipient counts as unverifiable. */
-    public static final String TIMEOUT_MS = "recipients.verify.timeoutMs";
-    public static final long DEFAULT_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(10);
+    public static final Setting<Long> TIMEOUT_MS =
+        Setting.ofLong("recipients.verify.timeoutMs", TimeUnit.SECONDS.toMillis(10))
+        .range(100, TimeUnit.MINUTES.toMillis(5))
+        .doc("A probe with no answer within this time (connection included) leaves the recipient unverified. "
+            + "100 to 300000.")
+        .build();
 
     /** How long a mailbox the upstream took is known to exist without asking again. */
-    public static final String POSITIVE_TTL_MS = "recipients.verify.positiveTtlMs";
-    public static final long DEFAULT_POSITIVE_TTL_MS = TimeUnit.HOURS.toMillis(1);
+    public static final Setting<Long> POSITIVE_TTL_MS =
+        Setting.ofLong("recipients.verify.positiveTtlMs", TimeUnit.HOURS.toMillis(1))
+        .range(1_000, TimeUnit.DAYS.toMillis(7))
+        .doc("How long a mailbox the upstream took is known to exist.")
+        .build();
 
     /** How long a mailbox the upstream refused stays refused: a user created meanwhile waits at most this long. */
-    public static final String NEGATIVE_TTL_MS = "recipients.verify.negativeTtlMs";
-    public static final long DEFAULT_NEGATIVE_TTL_MS = TimeUnit.MINUTES.toMillis(10);
+    public static final Setting<Long> NEGATIVE_TTL_MS =
+        Setting.ofLong("recipients.verify.negativeTtlMs", TimeUnit.MINUTES.toMillis(10))
+        .range(1_000, TimeUnit.DAYS.toMillis(1))
+        .doc("How long a mailbox the upstream refused stays refused without asking again (a user created "
+            + "meanwhile waits at most this long).")
+        .build();
 
     /** Answers kept per route; past it the oldest is dropped. */
-    public static final String CACHE_SIZE = "recipients.verify.cacheSize";
-    public static final int DEFAULT_CACHE_SIZE = 50_000;
+    public static final Setting<Integer> CACHE_SIZE = Setting.ofInt("recipients.verify.cacheSize", 50_000)
+        .range(100, 10_000_000)
+        .doc("Answers kept per route; the oldest is dropped beyond it.")
+        .build();
 
     /**
      * Probes per second each route may send, sustained. A flood of random recipients must not become a probe storm at
      * the provider, which counts RCPTs to unknown users against the account; a recipient over the budget is treated as
      * unverifiable ({@code recipients.verify.onUnreachable}).
      */
-    public static final String PROBES_PER_SECOND = "recipients.verify.probesPerSecond";
-    public static final double DEFAULT_PROBES_PER_SECOND = 2;
+    public static final Setting<Double> PROBES_PER_SECOND = Setting.ofDouble("recipients.verify.probesPerSecond", 2)
+        .range(0.01, 10_000.0)
+        .doc("Each route's probe budget, sustained (a Bucket4j bucket): a flood of random recipients never "
+            + "becomes a probe storm at the provider. A recipient over it is unverified.")
+        .build();
 
     /** Probes each route may send back to back after a quiet spell. */
-    public static final String PROBE_BURST = "recipients.verify.probeBurst";
-    public static final int DEFAULT_PROBE_BURST = 20;
+    public static final Setting<Integer> PROBE_BURST = Setting.ofInt("recipients.verify.probeBurst", 20)
+        .range(1, 100_000)
+        .doc("Probes a route may send back to back after a quiet spell.")
+        .build();
 
     /** Connections each route keeps open for probes (apart from its delivery connections). */
-    public static final String MAX_CONNECTIONS = "recipients.verify.maxConnections";
-    public static final int DEFAULT_MAX_CONNECTIONS = 2;
+    public static final Setting<Integer> MAX_CONNECTIONS = Setting.ofInt("recipients.verify.maxConnections", 2)
+        .range(1, 100)
+        .doc("Connections each route keeps open for probes, beside its delivery connections.")
+        .build();
+
+    /** Every declaration above, in the order the configuration reference lists them. */
+    public static final List<Setting<?>> SETTINGS = List.of(ROUTES, TIMEOUT_MS, POSITIVE_TTL_MS, NEGATIVE_TTL_MS, CACHE_SIZE,
+        PROBES_PER_SECOND, PROBE_BURST, MAX_CONNECTIONS);
 
     private List<String> routes = List.of();
-    private long timeoutMs = DEFAULT_TIMEOUT_MS;
-    private long positiveTtlMs = DEFAULT_POSITIVE_TTL_MS;
-    private long negativeTtlMs = DEFAULT_NEGATIVE_TTL_MS;
-    private int cacheSize = DEFAULT_CACHE_SIZE;
-    private double probesPerSecond = DEFAULT_PROBES_PER_SECOND;
-    private int probeBurst = DEFAULT_PROBE_BURST;
-    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private long timeoutMs = TIMEOUT_MS.defaultValue();
+    private long positiveTtlMs = POSITIVE_TTL_MS.defaultValue();
+    private long negativeTtlMs = NEGATIVE_TTL_MS.defaultValue();
+    private int cacheSize = CACHE_SIZE.defaultValue();
+    private double probesPerSecond = PROBES_PER_SECOND.defaultValue();
+    private int probeBurst = PROBE_BURST.defaultValue();
+    private int maxConnections = MAX_CONNECTIONS.defaultValue();
     private Clock clock = Clock.systemUTC();
-    private boolean concluded;
 
     /**
      * @param delivery delivery's concluded settings: each route named must be one of its {@code smtp://} routes.
@@ -73,59 +104,34 @@ public final class RecipientVerificationContext
      */
     public RecipientVerificationContext conclude(final DeliveryContext delivery)
     {
-        if (concluded)
+        if (isConcluded())
         {
             return this;
         }
         for (final String name : routes)
         {
             final DeliveryContext.Route route = delivery.routes().stream().filter(r -> r.name().equals(name)).findFirst()
-                .orElseThrow(() -> new InvalidSettingException(ROUTES, String.join(",", routes),
-                    "expected routes of drain.routes; " + name + " is not one"));
+                .orElseThrow(() -> ROUTES.invalid(String.join(",", routes),
+                    "routes of drain.routes; " + name + " is not one"));
             if (!(route.target() instanceof RouteTarget.Smtp))
             {
-                throw new InvalidSettingException(ROUTES, String.join(",", routes), "expected smtp:// routes; " + name
+                throw ROUTES.invalid(String.join(",", routes), "smtp:// routes; " + name
                     + " delivers to " + route.target() + ", which has no upstream to ask");
             }
         }
-        requireRange(TIMEOUT_MS, timeoutMs, 100, TimeUnit.MINUTES.toMillis(5));
-        requireRange(POSITIVE_TTL_MS, positiveTtlMs, 1_000, TimeUnit.DAYS.toMillis(7));
-        requireRange(NEGATIVE_TTL_MS, negativeTtlMs, 1_000, TimeUnit.DAYS.toMillis(1));
-        requireRange(CACHE_SIZE, cacheSize, 100, 10_000_000);
-        if (!(probesPerSecond >= 0.01 && probesPerSecond <= 10_000))
-        {
-            throw new InvalidSettingException(PROBES_PER_SECOND, probesPerSecond,
-                "expected a rate from 0.01 to 10000 per second");
-        }
-        requireRange(PROBE_BURST, probeBurst, 1, 100_000);
-        requireRange(MAX_CONNECTIONS, maxConnections, 1, 100);
+        TIMEOUT_MS.validate(timeoutMs);
+        POSITIVE_TTL_MS.validate(positiveTtlMs);
+        NEGATIVE_TTL_MS.validate(negativeTtlMs);
+        CACHE_SIZE.validate(cacheSize);
+        PROBES_PER_SECOND.validate(probesPerSecond);
+        PROBE_BURST.validate(probeBurst);
+        MAX_CONNECTIONS.validate(maxConnections);
         if (clock == null)
         {
             throw new InvalidSettingException("clock", null, "expected a clock");
         }
-        concluded = true;
+        markConcluded();
         return this;
-    }
-
-    private static void requireRange(final String key, final long value, final long min, final long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new InvalidSettingException(key, value, "expected a whole number from " + min + " to " + max);
-        }
-    }
-
-    private void checkMutable()
-    {
-        if (concluded)
-        {
-            throw new IllegalStateException("RecipientVerificationContext is concluded and can no longer change");
-        }
-    }
-
-    public boolean isConcluded()
-    {
-        return concluded;
     }
 
     /** @param routes the routes to verify recipients for; none turns verification off. */

@@ -224,8 +224,8 @@ public final class RecipientVerifier implements AutoCloseable
         if (overBudgetLoggedAtMillis == Long.MIN_VALUE || now - overBudgetLoggedAtMillis >= OVER_BUDGET_LOG_INTERVAL_MS)
         {
             LOG.warn("route {}: recipient probes over budget ({}={}, {}={}): {} recipients left unverified so far",
-                route.name(), RecipientVerificationContext.PROBES_PER_SECOND, settings.probesPerSecond(),
-                RecipientVerificationContext.PROBE_BURST, settings.probeBurst(), overBudget);
+                route.name(), RecipientVerificationContext.PROBES_PER_SECOND.key(), settings.probesPerSecond(),
+                RecipientVerificationContext.PROBE_BURST.key(), settings.probeBurst(), overBudget);
             overBudgetLoggedAtMillis = now;
         }
     }

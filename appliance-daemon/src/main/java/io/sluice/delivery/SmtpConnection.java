@@ -1,9 +1,13 @@
 package io.sluice.delivery;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -147,6 +151,41 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         this.owner = owner;
         this.tls = new SmtpStartTls(this, startTls, security.tls() == RouteSecurity.Tls.REQUIRED);
         this.auth = new SmtpAuth(this, security);
+    }
+
+    /**
+     * Resolves the target's host name on {@code io} (a lookup blocks, so never on the event loop), then connects on
+     * {@code eventLoop}. Call it on {@code eventLoop}; the owner hears {@link Owner#handshakeFailed} if the name does not
+     * resolve or {@code io} is stopping.
+     */
+    void open(final Executor io, final EventLoop eventLoop)
+    {
+        try
+        {
+            io.execute(() -> resolve(eventLoop));
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            abort("delivery is stopping");
+        }
+    }
+
+    /** On the I/O executor. */
+    private void resolve(final EventLoop eventLoop)
+    {
+        try
+        {
+            final InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(target.host()), target.port());
+            eventLoop.execute(() -> connect(eventLoop, address));
+        }
+        catch (final UnknownHostException ex)
+        {
+            eventLoop.execute(() -> abort("cannot resolve " + target.host() + ": " + ex.getMessage()));
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            LOG.debug("route {} stopped while resolving {}", route.name(), target.host());
+        }
     }
 
     /** Connects on {@code loop}; the owner hears {@link Owner#ready} or {@link Owner#handshakeFailed}. */
@@ -636,14 +675,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     void verificationEnded(final boolean reusable)
     {
         verification = null;
-        if (reusable)
-        {
-            state = State.IDLE;
-        }
-        else
-        {
-            closeQuietly();
-        }
+        transactionEnded(reusable);
     }
 
     /** @return true while {@code transaction} is the one in progress. */

@@ -1,9 +1,6 @@
 package io.sluice.delivery;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -332,32 +329,7 @@ final class SmtpRoute implements RouteDelivery
             });
         connections.add(connection);
         job.connection = connection;
-        try
-        {
-            services.io().execute(() -> resolve(job, connection));
-        }
-        catch (final RejectedExecutionException ex)
-        {
-            connection.abort("delivery is stopping");
-        }
-    }
-
-    /** On the I/O executor: a host name lookup blocks, so it never runs on the event loop. */
-    private void resolve(final Job job, final SmtpConnection connection)
-    {
-        try
-        {
-            final InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(target.host()), target.port());
-            loop.execute(() -> connection.connect(loop, address));
-        }
-        catch (final UnknownHostException ex)
-        {
-            loop.execute(() -> connection.abort("cannot resolve " + target.host() + ": " + ex.getMessage()));
-        }
-        catch (final RejectedExecutionException ex)
-        {
-            LOG.debug("route {} stopped while resolving {}", route.name(), target.host());
-        }
+        connection.open(services.io(), loop);
     }
 
     private void unreachable(final String why)

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import io.sluice.net.Cidr;
 
 /**
@@ -12,50 +13,93 @@ import io.sluice.net.Cidr;
  */
 public final class IngressContext
 {
-    public static final String LISTEN = "smtp.listen";
-    public static final String DEFAULT_LISTEN = "127.0.0.1:2525";
-    public static final String HOSTNAME = "smtp.hostname";
-    public static final String DEFAULT_HOSTNAME = "sluice.localdomain";
+    private static final String ACCEPT_OR_TEMPFAIL = "accept or tempfail";
+
+    public static final Setting<String> LISTEN = Setting.ofString("smtp.listen", "127.0.0.1:2525")
+        .checkedWith("address:port with a literal address, e.g. 127.0.0.1:2525 or [::1]:25")
+        .doc("Where to listen: address:port. The default keeps a newcomer's daemon on loopback and off port "
+            + "25.")
+        .build();
+    public static final Setting<String> HOSTNAME = Setting.ofString("smtp.hostname", "sluice.localdomain")
+        .check(name -> !name.isBlank() && name.matches("[A-Za-z0-9.-]+"), "a host name (letters, digits, dots, hyphens)")
+        .doc("The name in the greeting, the EHLO reply and the `Received:` header.")
+        .build();
     /** Expect a PROXY protocol v1/v2 header first, from the listed proxies only (a load balancer in front). */
-    public static final String PROXY_PROTOCOL = "smtp.proxyProtocol";
-    public static final String TRUSTED_PROXIES = "smtp.trustedProxies";
+    public static final Setting<Boolean> PROXY_PROTOCOL = Setting.ofBoolean("smtp.proxyProtocol", false)
+        .doc("Behind a load balancer: expect a PROXY protocol v1/v2 header, and only from these proxies.")
+        .build();
+    public static final Setting<String> TRUSTED_PROXIES = Setting.ofString("smtp.trustedProxies", "")
+        .expecting("comma-separated CIDRs; at least one when `smtp.proxyProtocol=true`")
+        .doc("The proxies (CIDRs) a PROXY header is accepted from; anyone else is closed without a greeting.")
+        .build();
     /** RFC 5321 §4.5.3.1.4 allows 512 for a command line; extensions (SIZE, SMTPUTF8 addresses) need more. */
-    public static final String MAX_LINE_LENGTH = "smtp.maxLineLength";
-    public static final int DEFAULT_MAX_LINE_LENGTH = 2048;
-    public static final String MAX_MESSAGE_BYTES = "smtp.maxMessageBytes";
-    public static final long DEFAULT_MAX_MESSAGE_BYTES = 50L << 20;
-    public static final String MAX_RECIPIENTS = "smtp.maxRecipients";
-    public static final int DEFAULT_MAX_RECIPIENTS = 1000;
-    public static final String MAX_COMMANDS = "smtp.maxCommandsPerSession";
-    public static final int DEFAULT_MAX_COMMANDS = 10_000;
-    public static final String MAX_BAD_COMMANDS = "smtp.maxBadCommands";
-    public static final int DEFAULT_MAX_BAD_COMMANDS = 10;
+    public static final Setting<Integer> MAX_LINE_LENGTH = Setting.ofInt("smtp.maxLineLength", 2048)
+        .range(512, 1 << 20)
+        .doc("Command line limit (500 5.5.2 beyond it).")
+        .build();
+    public static final Setting<Long> MAX_MESSAGE_BYTES = Setting.ofLong("smtp.maxMessageBytes", 50L << 20)
+        .range(1024, Integer.MAX_VALUE - (1 << 20))
+        .doc("Advertised as SIZE; larger messages get 552 5.3.4. Keep it under spool.maxMessageBytes.")
+        .build();
+    public static final Setting<Integer> MAX_RECIPIENTS = Setting.ofInt("smtp.maxRecipients", 1000)
+        .range(1, 100_000)
+        .doc("Recipients per message (452 4.5.3 beyond it).")
+        .build();
+    public static final Setting<Integer> MAX_COMMANDS = Setting.ofInt("smtp.maxCommandsPerSession", 10_000)
+        .range(10, Integer.MAX_VALUE)
+        .doc("Commands one session may send; beyond it every command is refused.")
+        .build();
+    public static final Setting<Integer> MAX_BAD_COMMANDS = Setting.ofInt("smtp.maxBadCommands", 10)
+        .range(1, 1000)
+        .doc("Syntax errors tolerated before 421 and disconnect.")
+        .build();
     /** RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command. */
-    public static final String IDLE_TIMEOUT_MS = "smtp.idleTimeoutMs";
-    public static final long DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+    public static final Setting<Long> IDLE_TIMEOUT_MS = Setting.ofLong("smtp.idleTimeoutMs", 300_000)
+        .range(100, 3_600_000)
+        .doc("RFC 5321 section 4.5.3.2.7: at least 5 minutes for the next command.")
+        .build();
     /** Total time allowed for one DATA: a slow-drip client holds a connection no longer than this. */
-    public static final String DATA_TIMEOUT_MS = "smtp.dataTimeoutMs";
-    public static final long DEFAULT_DATA_TIMEOUT_MS = 600_000;
-    public static final String MAX_CONNECTIONS = "smtp.maxConnections";
-    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
-    public static final String MAX_CONNECTIONS_PER_IP = "smtp.maxConnectionsPerIp";
-    public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 50;
-    public static final String EVENT_LOOP_THREADS = "smtp.eventLoopThreads";
+    public static final Setting<Long> DATA_TIMEOUT_MS = Setting.ofLong("smtp.dataTimeoutMs", 600_000)
+        .range(100, 86_400_000)
+        .doc("Total time for one DATA, against slow-drip clients.")
+        .build();
+    public static final Setting<Integer> MAX_CONNECTIONS = Setting.ofInt("smtp.maxConnections", 10_000)
+        .range(1, 1_000_000)
+        .doc("Concurrent connections overall and per client address (`421 4.7.0` beyond).")
+        .build();
+    public static final Setting<Integer> MAX_CONNECTIONS_PER_IP = Setting.ofInt("smtp.maxConnectionsPerIp", 50)
+        .atLeast(1)
+        .checkedWith("at most `smtp.maxConnections`")
+        .doc("(per client address, see `smtp.maxConnections`)")
+        .build();
+    /** The daemon's default; a context built in code takes one thread per processor. */
+    public static final Setting<Integer> EVENT_LOOP_THREADS = Setting.ofInt("smtp.eventLoopThreads", 2)
+        .range(1, 256)
+        .doc("Netty event loop threads of the SMTP server.")
+        .build();
     /** Set by an operator through JMX (kept across restarts): tempfail every new session and transaction. */
-    public static final String PAUSED = "smtp.paused";
+    public static final Setting<Boolean> PAUSED = Setting.ofBoolean("smtp.paused", false)
+        .doc("Operators pause ingress through JMX (kept in control.properties); true tempfails every new session.")
+        .build();
     /**
      * A recipient the route's upstream could not be asked about (unreachable, too slow, over the probe budget): accept
      * it, as if verification were off, or tempfail it ({@code 450 4.4.3}). Accept by default: riding out an upstream
      * outage is what a spool is for, so verification never turns one into refused mail.
      */
-    public static final String VERIFY_ON_UNREACHABLE = "recipients.verify.onUnreachable";
-    public static final UnverifiedAction DEFAULT_VERIFY_ON_UNREACHABLE = UnverifiedAction.ACCEPT;
+    public static final Setting<UnverifiedAction> VERIFY_ON_UNREACHABLE =
+        Setting.ofEnum("recipients.verify.onUnreachable", UnverifiedAction.class, UnverifiedAction.ACCEPT, ACCEPT_OR_TEMPFAIL)
+        .doc("An unverified recipient (upstream unreachable, too slow, over the budget, or refusing the probe "
+            + "for policy): `accept` it as if verification were off, or `tempfail` it (`450 4.4.3`).")
+        .build();
     /**
      * A recipient the upstream answered {@code 4xx}: accept it (delivery retries as for any deferral) or tempfail it
      * ({@code 450 4.1.1}). Accept by default: a provider's 4xx is often throttling, which the spool is there to absorb.
      */
-    public static final String VERIFY_ON_TEMPFAIL = "recipients.verify.onTempfail";
-    public static final UnverifiedAction DEFAULT_VERIFY_ON_TEMPFAIL = UnverifiedAction.ACCEPT;
+    public static final Setting<UnverifiedAction> VERIFY_ON_TEMPFAIL =
+        Setting.ofEnum("recipients.verify.onTempfail", UnverifiedAction.class, UnverifiedAction.ACCEPT, ACCEPT_OR_TEMPFAIL)
+        .doc("A recipient the upstream answered `4xx`: `accept` (delivery retries it like any deferral) or "
+            + "`tempfail` (`450 4.1.1`).")
+        .build();
 
     /** What RCPT answers when recipient verification gives no verdict. */
     public enum UnverifiedAction
@@ -64,40 +108,30 @@ public final class IngressContext
         ACCEPT,
         /** Answer {@code 450}: the client keeps the mail and tries again. */
         TEMPFAIL;
-
-        /**
-         * @throws InvalidSettingException naming {@code key} unless the text is {@code accept} or {@code tempfail}.
-         */
-        public static UnverifiedAction parse(final String key, final String text)
-        {
-            for (final UnverifiedAction action : values())
-            {
-                if (action.name().equalsIgnoreCase(text == null ? "" : text.trim()))
-                {
-                    return action;
-                }
-            }
-            throw new InvalidSettingException(key, text, "expected accept or tempfail");
-        }
     }
 
-    private InetSocketAddress listen = parseListen(DEFAULT_LISTEN);
-    private String hostname = DEFAULT_HOSTNAME;
+    /** Every declaration above, in the order the configuration reference lists them. */
+    public static final List<Setting<?>> SETTINGS = List.of(LISTEN, HOSTNAME, PROXY_PROTOCOL, TRUSTED_PROXIES, MAX_LINE_LENGTH,
+        MAX_MESSAGE_BYTES, MAX_RECIPIENTS, MAX_COMMANDS, MAX_BAD_COMMANDS, IDLE_TIMEOUT_MS, DATA_TIMEOUT_MS, MAX_CONNECTIONS,
+        MAX_CONNECTIONS_PER_IP, EVENT_LOOP_THREADS, PAUSED);
+
+    private InetSocketAddress listen = parseListen(LISTEN.defaultValue());
+    private String hostname = HOSTNAME.defaultValue();
     private boolean proxyProtocol;
     private List<Cidr> trustedProxies = List.of();
-    private int maxLineLength = DEFAULT_MAX_LINE_LENGTH;
-    private long maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
-    private int maxRecipients = DEFAULT_MAX_RECIPIENTS;
-    private int maxCommands = DEFAULT_MAX_COMMANDS;
-    private int maxBadCommands = DEFAULT_MAX_BAD_COMMANDS;
-    private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
-    private long dataTimeoutMs = DEFAULT_DATA_TIMEOUT_MS;
-    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-    private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
+    private int maxLineLength = MAX_LINE_LENGTH.defaultValue();
+    private long maxMessageBytes = MAX_MESSAGE_BYTES.defaultValue();
+    private int maxRecipients = MAX_RECIPIENTS.defaultValue();
+    private int maxCommands = MAX_COMMANDS.defaultValue();
+    private int maxBadCommands = MAX_BAD_COMMANDS.defaultValue();
+    private long idleTimeoutMs = IDLE_TIMEOUT_MS.defaultValue();
+    private long dataTimeoutMs = DATA_TIMEOUT_MS.defaultValue();
+    private int maxConnections = MAX_CONNECTIONS.defaultValue();
+    private int maxConnectionsPerIp = MAX_CONNECTIONS_PER_IP.defaultValue();
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
     private boolean paused;
-    private UnverifiedAction verifyOnUnreachable = DEFAULT_VERIFY_ON_UNREACHABLE;
-    private UnverifiedAction verifyOnTempfail = DEFAULT_VERIFY_ON_TEMPFAIL;
+    private UnverifiedAction verifyOnUnreachable = VERIFY_ON_UNREACHABLE.defaultValue();
+    private UnverifiedAction verifyOnTempfail = VERIFY_ON_TEMPFAIL.defaultValue();
 
     /**
      * @param text {@code host:port} or {@code [v6]:port}; the host must be a literal address.
@@ -105,7 +139,7 @@ public final class IngressContext
      */
     public static InetSocketAddress parseListen(final String text)
     {
-        return parseListen(LISTEN, text);
+        return parseListen(LISTEN.key(), text);
     }
 
     /**
@@ -144,42 +178,27 @@ public final class IngressContext
 
     public IngressContext conclude()
     {
-        if (hostname == null || hostname.isBlank() || !hostname.matches("[A-Za-z0-9.-]+"))
-        {
-            throw new InvalidSettingException(HOSTNAME, hostname, "expected a host name (letters, digits, dots, hyphens)");
-        }
+        HOSTNAME.validate(hostname);
         if (proxyProtocol && trustedProxies.isEmpty())
         {
-            throw new InvalidSettingException(
-                TRUSTED_PROXIES, "", "expected at least one proxy address when " + PROXY_PROTOCOL + "=true");
+            throw TRUSTED_PROXIES.invalid("", "at least one proxy address when " + PROXY_PROTOCOL + "=true");
         }
-        requireRange(MAX_LINE_LENGTH, maxLineLength, 512, 1 << 20);
-        requireRange(MAX_MESSAGE_BYTES, maxMessageBytes, 1024, Integer.MAX_VALUE - (1 << 20));
-        requireRange(MAX_RECIPIENTS, maxRecipients, 1, 100_000);
-        requireRange(MAX_COMMANDS, maxCommands, 10, Integer.MAX_VALUE);
-        requireRange(MAX_BAD_COMMANDS, maxBadCommands, 1, 1000);
-        requireRange(IDLE_TIMEOUT_MS, idleTimeoutMs, 100, 3_600_000);
-        requireRange(DATA_TIMEOUT_MS, dataTimeoutMs, 100, 86_400_000);
-        requireRange(MAX_CONNECTIONS, maxConnections, 1, 1_000_000);
-        requireRange(MAX_CONNECTIONS_PER_IP, maxConnectionsPerIp, 1, maxConnections);
-        requireRange(EVENT_LOOP_THREADS, eventLoopThreads, 1, 256);
-        if (verifyOnUnreachable == null)
+        MAX_LINE_LENGTH.validate(maxLineLength);
+        MAX_MESSAGE_BYTES.validate(maxMessageBytes);
+        MAX_RECIPIENTS.validate(maxRecipients);
+        MAX_COMMANDS.validate(maxCommands);
+        MAX_BAD_COMMANDS.validate(maxBadCommands);
+        IDLE_TIMEOUT_MS.validate(idleTimeoutMs);
+        DATA_TIMEOUT_MS.validate(dataTimeoutMs);
+        MAX_CONNECTIONS.validate(maxConnections);
+        if (MAX_CONNECTIONS_PER_IP.validate(maxConnectionsPerIp) > maxConnections)
         {
-            throw new InvalidSettingException(VERIFY_ON_UNREACHABLE, null, "expected accept or tempfail");
+            throw MAX_CONNECTIONS_PER_IP.invalid(maxConnectionsPerIp, "1 to " + maxConnections);
         }
-        if (verifyOnTempfail == null)
-        {
-            throw new InvalidSettingException(VERIFY_ON_TEMPFAIL, null, "expected accept or tempfail");
-        }
+        EVENT_LOOP_THREADS.validate(eventLoopThreads);
+        VERIFY_ON_UNREACHABLE.validate(verifyOnUnreachable);
+        VERIFY_ON_TEMPFAIL.validate(verifyOnTempfail);
         return this;
-    }
-
-    private static void requireRange(final String key, final long value, final long min, final long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new InvalidSettingException(key, value, "expected " + min + " to " + max);
-        }
     }
 
     public IngressContext listen(final InetSocketAddress listen)

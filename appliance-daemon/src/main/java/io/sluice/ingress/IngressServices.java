@@ -22,10 +22,13 @@ final class IngressServices
     private final AtomicLong sessions = new AtomicLong();
     private volatile boolean paused;
     private final String sessionPrefix;
+    private final QuarantineIntake quarantine;
 
+    /** @param quarantine where spoofed mail with the QUARANTINE action is announced; null: it is refused instead. */
     IngressServices(final IngressContext context, final SourcePolicy policy, final Admission admission,
-        final RecipientVerification verification, final Spool spool, final Clock clock)
+        final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine)
     {
+        this.quarantine = quarantine;
         this.context = context;
         this.policy = policy;
         this.admission = admission;
@@ -87,5 +90,11 @@ final class IngressServices
     String nextSessionId()
     {
         return sessionPrefix + "-" + Long.toHexString(sessions.incrementAndGet()).toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /** @return where spoofed mail to quarantine is announced, or null when there is no quarantine. */
+    QuarantineIntake quarantine()
+    {
+        return quarantine;
     }
 }

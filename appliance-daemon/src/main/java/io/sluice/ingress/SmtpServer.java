@@ -126,7 +126,15 @@ public final class SmtpServer implements AutoCloseable
     public static SmtpServer start(final IngressContext context, final SourcePolicy policy, final Admission admission,
         final RecipientVerification verification, final Spool spool, final Clock clock)
     {
-        return new SmtpServer(new IngressServices(context.conclude(), policy, admission, verification, spool, clock));
+        return start(context, policy, admission, verification, spool, clock, null);
+    }
+
+    /** @param quarantine where spoofed mail with the QUARANTINE action is announced; null: such mail is refused. */
+    public static SmtpServer start(final IngressContext context, final SourcePolicy policy, final Admission admission,
+        final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine)
+    {
+        return new SmtpServer(
+            new IngressServices(context.conclude(), policy, admission, verification, spool, clock, quarantine));
     }
 
     /** @return the bound address (the real port when configured with port 0). */

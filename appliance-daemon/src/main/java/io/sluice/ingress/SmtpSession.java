@@ -82,6 +82,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private boolean eightBitMime;
     private final List<String> recipients = new ArrayList<>();
     private boolean suspect;
+    /** A recipient drew the spoof action QUARANTINE: the message is held in the spool as it arrives. */
+    private boolean quarantine;
     /** The class admission gave the transaction at MAIL FROM (SUSPECT is {@link #suspect}, per recipient). */
     private SourceClass sourceClass;
     private int commands;
@@ -378,12 +380,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             // The flood's own signature: its network is demoted after a handful, its other mail tempfailed.
             learn(ReputationEvent.SPOOF);
         }
-        if (spoof == SpoofVerdict.REFUSE)
+        // Without a quarantine to keep it in, QUARANTINE must not forward the spoof: it is refused.
+        if (spoof == SpoofVerdict.REFUSE || (spoof == SpoofVerdict.QUARANTINE && services.quarantine() == null))
         {
             reply(SmtpReply.SPOOF_REFUSED);
             return;
         }
-        if (spoof == SpoofVerdict.SUSPECT && !suspect)
+        final boolean suspected = spoof == SpoofVerdict.SUSPECT || spoof == SpoofVerdict.QUARANTINE;
+        if (suspected && !suspect)
         {
             // Once per transaction: suspect mail draws on the suspect buckets of its address and network.
             final Decision suspectDecision = services.admission().admitSuspect(client);
@@ -399,38 +403,42 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.refuseTransaction(decision));
             return;
         }
-        final boolean suspectRecipient = spoof == SpoofVerdict.SUSPECT;
         // Last, once everything cheap has passed: a probe costs the upstream a RCPT and the route a token of its budget.
-        if (services.policy().isRelayDomain(path.domain()))
+        if (services.verification() != RecipientVerification.NONE && services.policy().isRelayDomain(path.domain()))
         {
             final CompletionStage<RecipientVerification.Verdict> verdict =
-                services.verification().verify(tenant, lane(suspect || suspectRecipient), path.address());
+                services.verification().verify(tenant, lane(suspect || suspected), path.address());
             if (verdict != null)
             {
-                awaitVerdict(path.address(), suspectRecipient, verdict.toCompletableFuture());
+                awaitVerdict(path.address(), spoof, verdict.toCompletableFuture());
                 return;
             }
         }
-        take(path.address(), suspectRecipient);
+        take(path.address(), spoof);
     }
 
-    private void take(final String address, final boolean suspectRecipient)
+    private void take(final String address, final SpoofVerdict spoof)
     {
-        suspect |= suspectRecipient;
+        suspect |= spoof == SpoofVerdict.SUSPECT || spoof == SpoofVerdict.QUARANTINE;
+        // One quarantined recipient holds the whole message: it is one envelope in the spool.
+        quarantine |= spoof == SpoofVerdict.QUARANTINE;
         recipients.add(address);
         reply(SmtpReply.RECIPIENT_OK);
     }
 
     /** Answers the RCPT now if the verdict is known, or once it is, on this session's event loop. */
-    private void awaitVerdict(final String address, final boolean suspectRecipient,
+    private void awaitVerdict(final String address, final SpoofVerdict spoof,
         final CompletableFuture<RecipientVerification.Verdict> verdict)
     {
         if (verdict.isDone())
         {
-            verified(address, suspectRecipient, verdict.isCompletedExceptionally() ? null : verdict.getNow(null));
+            verified(address, spoof, verdict.isCompletedExceptionally() ? null : verdict.getNow(null));
             return;
         }
         verifying = true;
+        // Nothing more is read meanwhile (up to recipients.verify.timeoutMs): a client pipelining without end waits in
+        // its own socket buffer, not in this session's queue.
+        ctx.channel().config().setAutoRead(false);
         verdict.whenComplete((answer, failure) -> onLoop(() ->
         {
             verifying = false;
@@ -438,8 +446,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             {
                 return;
             }
-            verified(address, suspectRecipient, answer);
+            verified(address, spoof, answer);
             resume();
+            if (!verifying && !closing)
+            {
+                // Unless a recipient pipelined behind it waits for its own verdict now.
+                ctx.channel().config().setAutoRead(true);
+            }
         }));
     }
 
@@ -455,12 +468,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         }
     }
 
-    private void verified(final String address, final boolean suspectRecipient, final RecipientVerification.Verdict verdict)
+    private void verified(final String address, final SpoofVerdict spoof, final RecipientVerification.Verdict verdict)
     {
         final SmtpReply refusal = SmtpReply.forVerdict(verdict, context, address);
         if (refusal == null)
         {
-            take(address, suspectRecipient);
+            take(address, spoof);
             return;
         }
         if (verdict == RecipientVerification.Verdict.UNKNOWN)
@@ -560,10 +573,21 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         final Envelope envelope = new Envelope(client.getHostAddress(), tenant, lane, sender, recipients,
             services.clock().millis(), smtputf8, eightBitMime);
         final String classLabel = suspect ? SourceClass.SUSPECT.label() : sourceClass.label();
+        final QuarantineIntake held = quarantine ? services.quarantine() : null;
         resetTransaction();
         appending = true;
+        if (held != null)
+        {
+            held.expect(envelope);
+        }
         services.spool().append(envelope, content.nioBuffer()).whenComplete((result, failure) ->
-            ctx.executor().execute(() -> appended(envelope, classLabel, result, content)));
+        {
+            if (held != null && (result == null || !result.isAccepted()))
+            {
+                held.forget(envelope);
+            }
+            ctx.executor().execute(() -> appended(envelope, classLabel, result, content));
+        });
     }
 
     private void appended(final Envelope envelope, final String classLabel, final AppendResult result,
@@ -609,6 +633,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         eightBitMime = false;
         recipients.clear();
         suspect = false;
+        quarantine = false;
     }
 
     /** Tells admission's reputation what this untrusted client did; the trusted networks have no reputation. */

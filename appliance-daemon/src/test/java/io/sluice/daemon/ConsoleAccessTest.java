@@ -38,7 +38,8 @@ class ConsoleAccessTest
     private static final Set<String> ADMIN_OPERATIONS = Set.of("op:Tenants.purge");
     private static final Set<String> OPERATOR_OPERATIONS = Set.of(
         "op:Spool.pauseIngress", "op:Spool.resumeIngress", "op:Spool.pauseDrain", "op:Spool.resumeDrain",
-        "op:Spool.retryDeferred",
+        "op:Spool.retryDeferred", "op:Spool.releaseQuarantined", "op:Spool.releaseAllQuarantined",
+        "op:Spool.deleteQuarantined",
         "op:Limits.setDefaultLimit", "op:Limits.setOverride", "op:Limits.removeOverride", "op:Limits.block",
         "op:Limits.unblock",
         "set:Limits.IpRatePerSecond", "set:Limits.IpBurst", "set:Limits.NetworkRatePerSecond", "set:Limits.NetworkBurst",

@@ -197,4 +197,32 @@ class DeferredDsnDaemonTest
             .hasSize(decisions.size() - LEGITIMATE);
         assertThat(mailLog.list).filteredOn(e -> e.getFormattedMessage().contains("dsn=released")).hasSize(LEGITIMATE - 10);
     }
+
+    @Test
+    void shouldFailADeferredDsnStillWaitingWhenItsQueueLifetimeRunsOut() throws Exception
+    {
+        final java.util.Map<String, String> settings = DaemonOnTestClocks.settings(dir, upstream);
+        // A budget that never has room: the DSN waits until it expires.
+        settings.put("bounce.budget.fraction", "0");
+        settings.put("bounce.budget.minimum", "0");
+        try (SluiceDaemon daemon = DaemonOnTestClocks.start(settings, null, clock))
+        {
+            try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), "127.0.30.1"))
+            {
+                expect(client.reply(), "220");
+                expect(client.command("EHLO partner.example"), "250");
+                expect(client.sendMessage(legitimate(0), "reject0@relay.test", "Subject: order"), "250 2.0.0");
+            }
+            SpoolAwait.until(() -> waiting(daemon) == 1, 30_000);
+            clock.advance(Duration.ofDays(4));
+            assertThat(waiting(daemon)).as("within the queue lifetime it waits").isEqualTo(1);
+
+            clock.advance(Duration.ofDays(1).plusMinutes(1));
+            SpoolAwait.until(() -> waiting(daemon) == 0 && daemon.spool().pendingCount() == 0, 30_000);
+            assertThat(daemon.bounces().policy().counters().get(BounceCounter.DEFERRED_EXPIRED)).isEqualTo(1);
+        }
+        assertThat(dsnRecipients()).as("never sent").isEmpty();
+        assertThat(mailLog.list).filteredOn(e -> e.getFormattedMessage().contains("dsn=expired (expired: deferred over the"
+            + " bounce budget for 432000000 ms, never sent), to=<" + legitimate(0) + ">")).hasSize(1);
+    }
 }

@@ -125,6 +125,8 @@ class DocumentationTest
                 documented.put(prefix + ".burst", rateAndBurst[1]);
             }
         }
+        // A declared key's default is checked against its declaration (below), which its generated row shows.
+        final Map<String, Setting<?>> declared = SettingsCatalogue.byKey();
         final List<String> wrong = new ArrayList<>();
         for (final String key : new TreeSet<>(defaults.stringPropertyNames()))
         {
@@ -133,7 +135,7 @@ class DocumentationTest
             {
                 wrong.add(key + " is missing");
             }
-            else if (!documented.get(key).equals(value))
+            else if (!declared.containsKey(key) && !documented.get(key).equals(value))
             {
                 wrong.add(key + ": documented " + documented.get(key) + ", default " + value);
             }

@@ -57,7 +57,7 @@ class SpoolPressureGaugeTest
             }
             SpoolAwait.until(() ->
             {
-                clock.advanceMillis(DrainContext.DEFAULT_STATUS_INTERVAL_MS);
+                clock.advanceMillis(DrainContext.STATUS_INTERVAL_MS.defaultValue());
                 agent.doWork();
                 return agent.status().ready() == 40;
             });

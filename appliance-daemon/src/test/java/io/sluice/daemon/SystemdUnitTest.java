@@ -136,9 +136,9 @@ class SystemdUnitTest
         final Map<String, List<String>> service =
             section(Files.readString(repository.resolve("systemd/sluice.service")), "Service");
         assertThat(service.get("RuntimeDirectory")).containsExactly("sluice");
-        assertThat(service.get("SupplementaryGroups")).containsExactly(JmxContext.DEFAULT_SOCKET_GROUP);
+        assertThat(service.get("SupplementaryGroups")).containsExactly(JmxContext.SOCKET_GROUP.defaultValue());
         assertThat(Files.readAllLines(repository.resolve("systemd/sluice.sysusers.conf")))
-            .contains("g " + JmxContext.DEFAULT_SOCKET_GROUP + " -");
+            .contains("g " + JmxContext.SOCKET_GROUP.defaultValue() + " -");
         assertThat(Files.readAllLines(repository.resolve("systemd/sluice.properties")))
             .contains(JmxContext.SOCKET + "=" + JmxContext.SERVICE_SOCKET);
         assertThat(Path.of(JmxContext.SERVICE_SOCKET).getParent()).isEqualTo(Path.of("/run", service.get("RuntimeDirectory")

@@ -68,25 +68,25 @@ class DeliveryContextTest
     @Test
     void shouldRefuseEveryBadNumberByKey()
     {
-        refused(DeliveryContext.MAX_CONNECTIONS, c -> c.maxConnections(0));
+        refused(DeliveryContext.MAX_CONNECTIONS.key(), c -> c.maxConnections(0));
         refused(DeliveryContext.maxConnectionsKey("default"), c -> c.routeMaxConnections("default", 0));
-        refused(DeliveryContext.CONNECT_TIMEOUT_MS, c -> c.connectTimeoutMs(0));
-        refused(DeliveryContext.GREETING_TIMEOUT_MS, c -> c.greetingTimeoutMs(-1));
-        refused(DeliveryContext.COMMAND_TIMEOUT_MS, c -> c.commandTimeoutMs(0));
-        refused(DeliveryContext.MAIL_TIMEOUT_MS, c -> c.mailTimeoutMs(0));
-        refused(DeliveryContext.RCPT_TIMEOUT_MS, c -> c.rcptTimeoutMs(0));
-        refused(DeliveryContext.DATA_INIT_TIMEOUT_MS, c -> c.dataInitTimeoutMs(0));
-        refused(DeliveryContext.DATA_BLOCK_TIMEOUT_MS, c -> c.dataBlockTimeoutMs(0));
-        refused(DeliveryContext.DATA_END_TIMEOUT_MS, c -> c.dataEndTimeoutMs(0));
-        refused(DeliveryContext.DISPATCH_TIMEOUT_MS, c -> c.dispatchTimeoutMs(0));
-        refused(DeliveryContext.CONNECTION_IDLE_MS, c -> c.connectionIdleMs(0));
-        refused(DeliveryContext.MAX_MESSAGES_PER_CONNECTION, c -> c.maxMessagesPerConnection(0));
-        refused(DeliveryContext.RECONNECT_DELAY_MS, c -> c.reconnectDelayMs(-1));
-        refused(DeliveryContext.EVENT_LOOP_THREADS, c -> c.eventLoopThreads(0));
-        refused(DeliveryContext.IO_THREADS, c -> c.ioThreads(0));
-        refused(DeliveryContext.SHUTDOWN_GRACE_MS, c -> c.shutdownGraceMs(-1));
-        refused(DeliveryContext.MAX_BYTES_IN_FLIGHT, c -> c.maxBytesInFlight(0));
-        refused(DeliveryContext.HELO_NAME, c -> c.heloName("two words"));
+        refused(DeliveryContext.CONNECT_TIMEOUT_MS.key(), c -> c.connectTimeoutMs(0));
+        refused(DeliveryContext.GREETING_TIMEOUT_MS.key(), c -> c.greetingTimeoutMs(-1));
+        refused(DeliveryContext.COMMAND_TIMEOUT_MS.key(), c -> c.commandTimeoutMs(0));
+        refused(DeliveryContext.MAIL_TIMEOUT_MS.key(), c -> c.mailTimeoutMs(0));
+        refused(DeliveryContext.RCPT_TIMEOUT_MS.key(), c -> c.rcptTimeoutMs(0));
+        refused(DeliveryContext.DATA_INIT_TIMEOUT_MS.key(), c -> c.dataInitTimeoutMs(0));
+        refused(DeliveryContext.DATA_BLOCK_TIMEOUT_MS.key(), c -> c.dataBlockTimeoutMs(0));
+        refused(DeliveryContext.DATA_END_TIMEOUT_MS.key(), c -> c.dataEndTimeoutMs(0));
+        refused(DeliveryContext.DISPATCH_TIMEOUT_MS.key(), c -> c.dispatchTimeoutMs(0));
+        refused(DeliveryContext.CONNECTION_IDLE_MS.key(), c -> c.connectionIdleMs(0));
+        refused(DeliveryContext.MAX_MESSAGES_PER_CONNECTION.key(), c -> c.maxMessagesPerConnection(0));
+        refused(DeliveryContext.RECONNECT_DELAY_MS.key(), c -> c.reconnectDelayMs(-1));
+        refused(DeliveryContext.EVENT_LOOP_THREADS.key(), c -> c.eventLoopThreads(0));
+        refused(DeliveryContext.IO_THREADS.key(), c -> c.ioThreads(0));
+        refused(DeliveryContext.SHUTDOWN_GRACE_MS.key(), c -> c.shutdownGraceMs(-1));
+        refused(DeliveryContext.MAX_BYTES_IN_FLIGHT.key(), c -> c.maxBytesInFlight(0));
+        refused(DeliveryContext.HELO_NAME.key(), c -> c.heloName("two words"));
     }
 
     @Test

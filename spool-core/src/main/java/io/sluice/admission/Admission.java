@@ -195,7 +195,12 @@ public final class Admission implements AutoCloseable
      */
     public SourceClass classOf(final InetAddress client, final boolean trusted)
     {
-        return trusted ? SourceClass.TRUSTED : reputation.table().standing(client.getAddress(), clock.millis());
+        return classOf(client.getAddress(), trusted);
+    }
+
+    private SourceClass classOf(final byte[] address, final boolean trusted)
+    {
+        return trusted ? SourceClass.TRUSTED : reputation.table().standing(address, clock.millis());
     }
 
     /**
@@ -211,7 +216,8 @@ public final class Admission implements AutoCloseable
     public Decision admitMessage(
         final InetAddress client, final boolean trusted, final String tenant, final String senderDomain, final String lane)
     {
-        return admitMessage(client, classOf(client, trusted), tenant, senderDomain, lane);
+        final byte[] address = client.getAddress();
+        return admitMessage(client, address, classOf(address, trusted), tenant, senderDomain, lane);
     }
 
     /**
@@ -222,6 +228,12 @@ public final class Admission implements AutoCloseable
      */
     public Decision admitMessage(final InetAddress client, final SourceClass sourceClass, final String tenant,
         final String senderDomain, final String lane)
+    {
+        return admitMessage(client, client.getAddress(), sourceClass, tenant, senderDomain, lane);
+    }
+
+    private Decision admitMessage(final InetAddress client, final byte[] address, final SourceClass sourceClass,
+        final String tenant, final String senderDomain, final String lane)
     {
         final boolean trusted = sourceClass == SourceClass.TRUSTED;
         final Decision refusal = blockedRefusal(client);
@@ -252,7 +264,6 @@ public final class Admission implements AutoCloseable
                     "lane " + lane + " delay " + delayMs / 1000 + " s over the bound of " + boundMs / 1000 + " s");
             }
         }
-        final byte[] address = client.getAddress();
         // An operator's limit for the address or network wins over what its class would give it.
         final SourceClass charged = sourceClass != SourceClass.TRUSTED && operatorSetLimits(address)
             ? SourceClass.TRUSTED : sourceClass;
@@ -340,9 +351,9 @@ public final class Admission implements AutoCloseable
         {
             return false;
         }
-        return current.hasOverride(TrackedKey.ofBytes(KeyKind.IP, address, address.length * 8))
-            || current.hasOverride(TrackedKey.ofBytes(
-                KeyKind.NETWORK, address, address.length == 4 ? ipv4PrefixLength : ipv6PrefixLength));
+        final KeyProbe probe = KeyProbe.local();
+        return current.hasOverride(probe.address(KeyKind.IP, address, address.length * 8, -1))
+            || current.hasOverride(probe.address(KeyKind.NETWORK, address, networkPrefix(address), -1));
     }
 
     /** Counts an outcome for the reputation of {@code client}'s address and network. Thread-safe, cheap. */
@@ -414,7 +425,8 @@ public final class Admission implements AutoCloseable
      * with a sender whose domain is protected (or a subdomain of one), or a sender equal to the recipient
      * (compared case-insensitively). The answer is the sender domain's own action if it is protected, else the
      * default action; {@link SpoofVerdict#PASS} for trusted sources, the null sender and everything else.
-     * Counted under {@link AdmissionCounter#SPOOF_SUSPECT} or {@link AdmissionCounter#SPOOF_REFUSED}.
+     * Counted under {@link AdmissionCounter#SPOOF_SUSPECT}, {@link AdmissionCounter#SPOOF_REFUSED} or
+     * {@link AdmissionCounter#SPOOF_QUARANTINED}.
      */
     public SpoofVerdict classify(final boolean fromTrustedNetwork, final String sender, final String recipient)
     {
@@ -426,6 +438,10 @@ public final class Admission implements AutoCloseable
         else if (verdict == SpoofVerdict.REFUSE)
         {
             counters.counter(AdmissionCounter.SPOOF_REFUSED).increment();
+        }
+        else if (verdict == SpoofVerdict.QUARANTINE)
+        {
+            counters.counter(AdmissionCounter.SPOOF_QUARANTINED).increment();
         }
         return verdict;
     }
@@ -472,14 +488,12 @@ public final class Admission implements AutoCloseable
     {
         for (int i = index; i < KINDS.length; i++)
         {
-            final KeyKind kind = KINDS[i];
-            final TrackedKey probe = probe(kind, traffic, current, address, trusted, tenant, senderDomain);
-            final BucketConfiguration configuration = probe == null ? null : current.configuration(probe, traffic);
-            if (configuration == null)
+            final TrackedKey key = key(KINDS[i], traffic, current, nowNs, address, trusted, tenant, senderDomain);
+            if (key == null)
             {
                 continue;
             }
-            final TrackedKey key = kind == KeyKind.GLOBAL ? global : table.get(probe, nowNs);
+            final BucketConfiguration configuration = current.configuration(key, traffic);
             if (traffic == Traffic.MESSAGES)
             {
                 key.volume++;
@@ -508,23 +522,50 @@ public final class Admission implements AutoCloseable
         return Decision.ACCEPT;
     }
 
-    /** @return a probe for the decision's key of this kind, or null if the kind does not apply to it. */
-    private TrackedKey probe(final KeyKind kind, final Traffic traffic, final Limits current, final byte[] address,
-        final boolean trusted, final String tenant, final String senderDomain)
+    /**
+     * @return the table's key of this kind for the decision (inserted if new), or null if the kind does not apply to
+     *         it or does not limit this traffic for it; looked up with this thread's probe, so a known key costs no
+     *         allocation.
+     */
+    private TrackedKey key(final KeyKind kind, final Traffic traffic, final Limits current, final long nowNs,
+        final byte[] address, final boolean trusted, final String tenant, final String senderDomain)
     {
         if (current.isOff(kind, traffic))
         {
             return null;
         }
-        return switch (kind)
+        final KeyProbe probe = KeyProbe.local();
+        switch (kind)
         {
-            case IP -> TrackedKey.ofBytes(KeyKind.IP, address, address.length * 8);
-            case NETWORK -> TrackedKey.ofBytes(
-                KeyKind.NETWORK, address, address.length == 4 ? ipv4PrefixLength : ipv6PrefixLength);
-            case SENDER_DOMAIN -> senderDomain == null ? null : TrackedKey.ofName(KeyKind.SENDER_DOMAIN, senderDomain);
-            case TENANT -> tenant == null ? null : TrackedKey.ofName(KeyKind.TENANT, tenant);
-            case GLOBAL -> trusted ? null : global;
-        };
+            case IP -> probe.address(KeyKind.IP, address, address.length * 8, -1);
+            case NETWORK -> probe.address(KeyKind.NETWORK, address, networkPrefix(address), -1);
+            case SENDER_DOMAIN ->
+            {
+                if (senderDomain == null)
+                {
+                    return null;
+                }
+                probe.name(KeyKind.SENDER_DOMAIN, senderDomain);
+            }
+            case TENANT ->
+            {
+                if (tenant == null)
+                {
+                    return null;
+                }
+                probe.name(KeyKind.TENANT, tenant);
+            }
+            default ->
+            {
+                return trusted || current.configuration(global, traffic) == null ? null : global;
+            }
+        }
+        return current.configuration(kind, probe, traffic) == null ? null : table.get(probe, nowNs);
+    }
+
+    private int networkPrefix(final byte[] address)
+    {
+        return address.length == 4 ? ipv4PrefixLength : ipv6PrefixLength;
     }
 
     private static String detail(final TrackedKey key)

@@ -224,7 +224,7 @@ public final class AdmissionContext
         requireRange(MAX_PROJECTED_DELAY_MS, maxProjectedDelayMs, 0, Long.MAX_VALUE);
         if (spoofDefaultAction == null || spoofDefaultAction == SpoofVerdict.PASS)
         {
-            throw new InvalidSettingException(SPOOF_DEFAULT_ACTION, spoofDefaultAction, "expected SUSPECT or REFUSE");
+            throw new InvalidSettingException(SPOOF_DEFAULT_ACTION, spoofDefaultAction, "expected SUSPECT, REFUSE or QUARANTINE");
         }
         protectedDomainActions = parseProtectedDomains(protectedDomains);
         blockedNetworks = parseBlocklist(blocklist);
@@ -290,14 +290,15 @@ public final class AdmissionContext
             if (colon >= 0)
             {
                 final String actionText = entry.substring(colon + 1).trim().toUpperCase(Locale.ROOT);
-                if (actionText.equals(SpoofVerdict.SUSPECT.name()) || actionText.equals(SpoofVerdict.REFUSE.name()))
+                if (actionText.equals(SpoofVerdict.SUSPECT.name()) || actionText.equals(SpoofVerdict.REFUSE.name())
+                    || actionText.equals(SpoofVerdict.QUARANTINE.name()))
                 {
                     action = SpoofVerdict.valueOf(actionText);
                 }
                 else
                 {
                     throw new InvalidSettingException(PROTECTED_DOMAINS, list,
-                        "expected SUSPECT or REFUSE after the colon in '" + entry + "'");
+                        "expected SUSPECT, REFUSE or QUARANTINE after the colon in '" + entry + "'");
                 }
             }
             if (!SpoofPolicy.isDomain(domain))

@@ -36,7 +36,8 @@ public enum AdmissionCounter implements CounterDescriptor
     CLASS_LIMITED(21, "refused: the bucket of the message's class (clean, unknown, suspect, demoted) was empty", false),
     PRESSURE_TIGHTENED(22, "refused: the message's class is tightened at this spool pressure", false),
     REPUTATION_KEYS(23, "addresses and networks with a reputation (gauge)", true),
-    DEMOTED_REFUSED(24, "refused: source or network demoted by its reputation", false);
+    DEMOTED_REFUSED(24, "refused: source or network demoted by its reputation", false),
+    SPOOF_QUARANTINED(25, "recipients accepted as suspected spoof into the quarantine (spoof action QUARANTINE)", false);
 
     private final int id;
     private final String label;

@@ -101,7 +101,7 @@ final class ClassBuckets
     private TrackedKey key(final SourceClass sourceClass, final KeyKind kind, final byte[] address, final long nowNs)
     {
         final int prefix = kind == KeyKind.IP ? address.length * 8 : address.length == 4 ? ipv4PrefixLength : ipv6PrefixLength;
-        return table.get(TrackedKey.ofBytes(kind, address, prefix, sourceClass), nowNs);
+        return table.get(KeyProbe.local().address(kind, address, prefix, sourceClass.ordinal()), nowNs);
     }
 
     private static Decision refusal(final TrackedKey key, final long waitNs)

@@ -59,15 +59,24 @@ final class Limits
     /** @return the bucket configuration for {@code key}'s traffic; null when that traffic is not limited for it. */
     BucketConfiguration configuration(final TrackedKey key, final Traffic traffic)
     {
+        return configuration(key.kind, key, traffic);
+    }
+
+    /**
+     * @param lookup the key of {@code kind}, or a {@link KeyProbe} standing for it.
+     * @return the bucket configuration for the key's traffic; null when that traffic is not limited for it.
+     */
+    BucketConfiguration configuration(final KeyKind kind, final Object lookup, final Traffic traffic)
+    {
         if (!overrides.isEmpty())
         {
-            final KeyLimits override = overrides.get(key);
+            final KeyLimits override = overrides.get(lookup);
             if (override != null && override.limits[traffic.ordinal()] != null)
             {
                 return override.configurations[traffic.ordinal()];
             }
         }
-        return defaultConfigurations[key.kind.ordinal()][traffic.ordinal()];
+        return defaultConfigurations[kind.ordinal()][traffic.ordinal()];
     }
 
     /** @return whether the kind's default for {@code traffic} is off and no key overrides it. */
@@ -119,8 +128,8 @@ final class Limits
         return !overrides.isEmpty();
     }
 
-    /** @return whether an operator set any limit for this key. */
-    boolean hasOverride(final TrackedKey key)
+    /** @return whether an operator set any limit for this key (or the key a {@link KeyProbe} stands for). */
+    boolean hasOverride(final Object key)
     {
         return !overrides.isEmpty() && overrides.containsKey(key);
     }

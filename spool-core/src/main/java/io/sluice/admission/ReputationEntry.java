@@ -3,7 +3,7 @@ package io.sluice.admission;
 /**
  * One address's or one network's reputation: clean and bad points that decay with a half-life, and plain counts
  * of each {@link ReputationEvent} for the console. The entry is its own key in {@link ReputationTable} (a lookup
- * probe is a fresh entry with no points), held as two longs like {@link TrackedKey}, so a lookup never formats
+ * probe is a {@link KeyProbe}), held as two longs like {@link TrackedKey}, so a lookup never formats
  * an address.
  *
  * <p>Thread-safe: the points and counts are guarded by this entry's monitor, held for the arithmetic of one
@@ -45,13 +45,6 @@ final class ReputationEntry
         this.prefixLength = (byte)prefixLength;
         this.high = high;
         this.low = low;
-    }
-
-    /** @return the entry of {@code address}'s first {@code prefixLength} bits. */
-    static ReputationEntry of(final byte[] address, final int prefixLength)
-    {
-        final TrackedKey key = TrackedKey.ofBytes(KeyKind.NETWORK, address, prefixLength);
-        return new ReputationEntry(key.ipv6, prefixLength, key.high, key.low);
     }
 
     boolean isNetwork()
@@ -150,8 +143,15 @@ final class ReputationEntry
     @Override
     public int hashCode()
     {
+        return hash(ipv6, prefixLength, high, low);
+    }
+
+    /** The hash of an entry; {@link KeyProbe} hashes the same way. */
+    static int hash(final boolean ipv6, final int prefixLength, final long high, final long low)
+    {
         final long mixed = (high * 0x9E37_79B9_7F4A_7C15L) ^ low ^ (ipv6 ? 0x5555_5555_0000_0000L : 0);
         final long spread = mixed * 0xC2B2_AE3D_27D4_EB4FL;
-        return (int)(spread ^ (spread >>> 32)) * 31 + prefixLength;
+        // As the entry holds it: a byte, so an IPv6 address's 128 hashes as the stored -128, whoever asks.
+        return (int)(spread ^ (spread >>> 32)) * 31 + (byte)prefixLength;
     }
 }

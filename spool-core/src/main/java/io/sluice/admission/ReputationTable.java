@@ -70,12 +70,12 @@ final class ReputationTable
         {
             return SourceClass.UNKNOWN;
         }
-        final SourceClass own = standingOf(ReputationEntry.of(address, address.length * 8), nowMillis);
+        final SourceClass own = standingOf(KeyProbe.local().entry(address, address.length * 8), nowMillis);
         if (own == SourceClass.DEMOTED)
         {
             return own;
         }
-        final SourceClass network = standingOf(ReputationEntry.of(address, networkPrefix(address)), nowMillis);
+        final SourceClass network = standingOf(KeyProbe.local().entry(address, networkPrefix(address)), nowMillis);
         if (network == SourceClass.DEMOTED || network == SourceClass.CLEAN)
         {
             return network;
@@ -87,10 +87,10 @@ final class ReputationTable
     boolean isNetworkDemoted(final byte[] address, final long nowMillis)
     {
         return !entries.isEmpty()
-            && standingOf(ReputationEntry.of(address, networkPrefix(address)), nowMillis) == SourceClass.DEMOTED;
+            && standingOf(KeyProbe.local().entry(address, networkPrefix(address)), nowMillis) == SourceClass.DEMOTED;
     }
 
-    private SourceClass standingOf(final ReputationEntry probe, final long nowMillis)
+    private SourceClass standingOf(final KeyProbe probe, final long nowMillis)
     {
         final ReputationEntry entry = entries.get(probe);
         return entry == null ? SourceClass.UNKNOWN : entry.standing(nowMillis, halfLifeMs, demoteAfter, cleanAfter);
@@ -99,27 +99,28 @@ final class ReputationTable
     /** Counts an event for the address and for its network. */
     void record(final byte[] address, final ReputationEvent event, final long nowMillis)
     {
-        entry(ReputationEntry.of(address, address.length * 8)).record(event, nowMillis, halfLifeMs);
-        entry(ReputationEntry.of(address, networkPrefix(address))).record(event, nowMillis, halfLifeMs);
+        entry(KeyProbe.local().entry(address, address.length * 8)).record(event, nowMillis, halfLifeMs);
+        entry(KeyProbe.local().entry(address, networkPrefix(address))).record(event, nowMillis, halfLifeMs);
     }
 
-    private ReputationEntry entry(final ReputationEntry probe)
+    private ReputationEntry entry(final KeyProbe probe)
     {
         final ReputationEntry existing = entries.get(probe);
         if (existing != null)
         {
             return existing;
         }
-        final ReputationEntry raced = entries.putIfAbsent(probe, probe);
+        final ReputationEntry fresh = probe.toEntry();
+        final ReputationEntry raced = entries.putIfAbsent(fresh, fresh);
         if (raced != null)
         {
             return raced;
         }
         if (entries.size() > maxKeys)
         {
-            evict(probe);
+            evict(fresh);
         }
-        return probe;
+        return fresh;
     }
 
     private void evict(final ReputationEntry keep)

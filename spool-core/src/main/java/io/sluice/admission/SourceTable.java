@@ -50,17 +50,29 @@ final class SourceTable
     }
 
     /**
-     * @param probe a fresh key with no state; inserted as is if the table does not hold it yet.
+     * @param probe a key with no state; inserted as is if the table does not hold it yet.
      * @return the table's entry for the key.
      */
     TrackedKey get(final TrackedKey probe, final long nowNs)
     {
         final TrackedKey existing = keys.get(probe);
-        if (existing != null)
-        {
-            return existing;
-        }
-        final TrackedKey raced = keys.putIfAbsent(probe, probe);
+        return existing != null ? existing : insert(probe, nowNs);
+    }
+
+    /**
+     * The decision path's lookup: allocates nothing for a key the table holds.
+     *
+     * @return the table's entry for the key the probe stands for, inserted (a new key) if it was not there.
+     */
+    TrackedKey get(final KeyProbe probe, final long nowNs)
+    {
+        final TrackedKey existing = keys.get(probe);
+        return existing != null ? existing : insert(probe.toKey(), nowNs);
+    }
+
+    private TrackedKey insert(final TrackedKey fresh, final long nowNs)
+    {
+        final TrackedKey raced = keys.putIfAbsent(fresh, fresh);
         if (raced != null)
         {
             return raced;
@@ -68,9 +80,9 @@ final class SourceTable
         trackedKeys.increment();
         if (keys.size() > maxKeys)
         {
-            evict(probe, nowNs);
+            evict(fresh, nowNs);
         }
-        return probe;
+        return fresh;
     }
 
     /** @return the table's entry for the key, or null; never inserts. */

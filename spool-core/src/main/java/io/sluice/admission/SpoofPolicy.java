@@ -19,7 +19,7 @@ final class SpoofPolicy
 
     /**
      * @param protectedDomains domain (lower case) to its own action, or to null for the default.
-     * @param defaultAction    SUSPECT or REFUSE.
+     * @param defaultAction    SUSPECT, REFUSE or QUARANTINE.
      */
     SpoofPolicy(final Map<String, SpoofVerdict> protectedDomains, final SpoofVerdict defaultAction)
     {

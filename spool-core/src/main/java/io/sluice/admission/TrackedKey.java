@@ -12,8 +12,8 @@ import io.sluice.net.MailAddress;
 
 /**
  * One key of the bucket table and the Bucket4j state of its buckets, one per {@link Traffic}. The entry is its
- * own key (a probe for a lookup is a fresh instance with no state, inserted as is on a miss), which saves a
- * separate key object per tracked source.
+ * own key (a decision looks it up with its thread's {@link KeyProbe}, and a miss inserts a new key with no
+ * state), which saves a separate key object per tracked source.
  *
  * <p>Addresses and networks are held as two longs rather than text, so a lookup neither formats nor parses;
  * names (sender domains, tenants) as strings.
@@ -33,6 +33,9 @@ import io.sluice.net.MailAddress;
  */
 final class TrackedKey
 {
+    /** {@link Traffic#values()} once: eviction and the snapshot call {@link #fill} for every key, a million of them. */
+    private static final Traffic[] TRAFFIC = Traffic.values();
+
     final KeyKind kind;
     /** For addresses and networks: whether it is IPv6, and its prefix length (32 or 128 for one address). */
     final boolean ipv6;
@@ -80,30 +83,42 @@ final class TrackedKey
         return ofBytes(kind, bytes, prefixLength, -1);
     }
 
-    /** @return the key of the class bucket of {@code sourceClass} for {@code bytes}' address or network. */
-    static TrackedKey ofBytes(final KeyKind kind, final byte[] bytes, final int prefixLength, final SourceClass sourceClass)
+    private static TrackedKey ofBytes(final KeyKind kind, final byte[] bytes, final int prefixLength, final int sourceClass)
     {
-        return ofBytes(kind, bytes, prefixLength, sourceClass.ordinal());
+        return new TrackedKey(kind, bytes.length != 4, prefixLength, highBits(bytes, prefixLength),
+            lowBits(bytes, prefixLength), null, sourceClass);
     }
 
-    private static TrackedKey ofBytes(final KeyKind kind, final byte[] bytes, final int prefixLength, final int sourceClass)
+    /** @return the upper 64 bits of an IPv6 address's first {@code prefixLength} bits; 0 for IPv4. */
+    static long highBits(final byte[] bytes, final int prefixLength)
+    {
+        if (bytes.length == 4)
+        {
+            return 0;
+        }
+        long high = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            high = (high << 8) | (bytes[i] & 0xFFL);
+        }
+        return high & mask(prefixLength);
+    }
+
+    /** @return the lower 64 bits of an IPv6 address's first {@code prefixLength} bits; an IPv4 address's 32 bits. */
+    static long lowBits(final byte[] bytes, final int prefixLength)
     {
         if (bytes.length == 4)
         {
             final long value = ((bytes[0] & 0xFFL) << 24) | ((bytes[1] & 0xFFL) << 16)
                 | ((bytes[2] & 0xFFL) << 8) | (bytes[3] & 0xFFL);
-            final long networkMask = (0xFFFF_FFFFL << (32 - prefixLength)) & 0xFFFF_FFFFL;
-            return new TrackedKey(kind, false, prefixLength, 0, value & networkMask, null, sourceClass);
+            return value & (0xFFFF_FFFFL << (32 - prefixLength)) & 0xFFFF_FFFFL;
         }
-        long high = 0;
         long low = 0;
-        for (int i = 0; i < 8; i++)
+        for (int i = 8; i < 16; i++)
         {
-            high = (high << 8) | (bytes[i] & 0xFFL);
-            low = (low << 8) | (bytes[i + 8] & 0xFFL);
+            low = (low << 8) | (bytes[i] & 0xFFL);
         }
-        return new TrackedKey(kind, true, prefixLength, high & mask(prefixLength), low & mask(prefixLength - 64), null,
-            sourceClass);
+        return low & mask(prefixLength - 64);
     }
 
     /** @return the leading {@code bits} of a long set, the rest clear; all clear for {@code bits <= 0}. */
@@ -121,6 +136,13 @@ final class TrackedKey
         final long low)
     {
         return new TrackedKey(kind, ipv6, prefixLength, high, low, null);
+    }
+
+    /** @return the key of an address or network, of a class bucket unless {@code sourceClass} is -1, without buckets. */
+    static TrackedKey fromParts(final KeyKind kind, final boolean ipv6, final int prefixLength, final long high,
+        final long low, final int sourceClass)
+    {
+        return new TrackedKey(kind, ipv6, prefixLength, high, low, null, sourceClass);
     }
 
     /** @return whether this key holds a class bucket rather than one of its kind's own. */
@@ -307,7 +329,7 @@ final class TrackedKey
     synchronized double fill(final long nowNs)
     {
         double fill = 1.0;
-        for (final Traffic traffic : Traffic.values())
+        for (final Traffic traffic : TRAFFIC)
         {
             final BucketState state = state(traffic);
             if (state != null)
@@ -356,10 +378,18 @@ final class TrackedKey
     @Override
     public int hashCode()
     {
-        if (name != null)
-        {
-            return name.hashCode() * 31 + kind.ordinal();
-        }
+        return name != null ? nameHash(kind, name) : addressHash(kind, ipv6, high, low, sourceClass);
+    }
+
+    /** The hash of a name key; {@link KeyProbe} hashes the same way. */
+    static int nameHash(final KeyKind kind, final String name)
+    {
+        return name.hashCode() * 31 + kind.ordinal();
+    }
+
+    /** The hash of an address or network key; {@link KeyProbe} hashes the same way. */
+    static int addressHash(final KeyKind kind, final boolean ipv6, final long high, final long low, final int sourceClass)
+    {
         // Spread the address bits: networks differ only in their upper bits, hosts in their lower ones.
         final long mixed = (high * 0x9E37_79B9_7F4A_7C15L) ^ low ^ (ipv6 ? 0x5555_5555_0000_0000L : 0);
         final long spread = mixed * 0xC2B2_AE3D_27D4_EB4FL;

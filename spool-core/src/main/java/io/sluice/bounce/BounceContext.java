@@ -9,144 +9,236 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import io.sluice.config.Concludable;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import io.sluice.net.Cidr;
 import io.sluice.net.MailAddress;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
 /**
- * The bounce policy's settings: each has its configuration key and default side by side, a fluent setter, and one
+ * The bounce policy's settings: each declared once ({@link Setting}: key, default, range, description), a fluent setter, and one
  * {@link #conclude()} that validates them all and names the key of the first bad one. Rates of 0 turn a limit off.
  */
-public final class BounceContext
+public final class BounceContext extends Concludable
 {
+    static final long MAX_RATE_PER_HOUR = 1_000_000_000L;
+    private static final long MAX_WINDOW_MS = TimeUnit.DAYS.toMillis(365);
+    private static final String BURST = "1 to 1000000000 while its rate is above 0";
+    private static final String LANES = "comma-separated lane names, or empty";
+
     /**
      * Domains a sender from outside the trusted networks may not claim (the appliance's own, its customers'):
      * comma-separated, subdomains included. Admission's {@code admission.protectedDomains} value can be passed as
      * is: a {@code :SUSPECT} or {@code :REFUSE} suffix is accepted and ignored, since a bounce to a forged sender is
      * wrong whatever admission did with the message.
      */
-    public static final String PROTECTED_DOMAINS = "bounce.protectedDomains";
-    public static final String DEFAULT_PROTECTED_DOMAINS = "";
+    public static final Setting<String> PROTECTED_DOMAINS = Setting.ofString("bounce.protectedDomains", "")
+        .expecting("comma-separated domains, or empty")
+        .derivedFrom("`admission.protectedDomains`, else `relay.domains`")
+        .doc("No DSN ever goes to the null sender, for a bounce, to a sender that is not a mailbox, or to a "
+            + "forged sender: from outside the trusted networks with sender == a recipient, a sender in a "
+            + "protected domain, or a suspect lane. Protected domains (empty = admission.protectedDomains, or "
+            + "the relay domains when that is empty too).")
+        .build();
 
     /** Sources whose senders are not forged: the appliance's own and its tenants' relays (CIDRs, comma-separated). */
-    public static final String TRUSTED_NETWORKS = "bounce.trustedNetworks";
-    public static final String DEFAULT_TRUSTED_NETWORKS = "";
+    public static final Setting<String> TRUSTED_NETWORKS = Setting.ofString("bounce.trustedNetworks", "")
+        .expecting("comma-separated CIDRs, or empty")
+        .derivedFrom("`relay.trustedNetworks`")
+        .doc("Networks whose senders are not forged (empty = relay.trustedNetworks).")
+        .build();
 
     /** Lanes only trusted sources reach: mail in them counts as from a trusted network whatever its source key. */
-    public static final String TRUSTED_LANES = "bounce.trustedLanes";
-    public static final String DEFAULT_TRUSTED_LANES = "notifications";
+    public static final Setting<String> TRUSTED_LANES = Setting.ofString("bounce.trustedLanes", "notifications")
+        .expecting(LANES)
+        .doc("Lanes whose mail is the appliance's own; lanes admission filled with suspected spoofs (always "
+            + "suppressed).")
+        .build();
 
     /** Lanes admission puts the spoof pattern in: mail in them is never bounced (backscatter). */
-    public static final String SUSPECT_LANES = "bounce.suspectLanes";
-    public static final String DEFAULT_SUSPECT_LANES = "suspect";
+    public static final Setting<String> SUSPECT_LANES = Setting.ofString("bounce.suspectLanes", "suspect")
+        .expecting(LANES)
+        .doc("Lanes admission puts the spoof pattern in: mail in them is never bounced (the backscatter flood "
+            + "in [design.md](design.md)).")
+        .build();
 
     /** The lane DSNs are appended to, with its own drain rate; a message in it never bounces. */
-    public static final String LANE = "bounce.lane";
-    public static final String DEFAULT_LANE = "bounces";
+    public static final Setting<String> LANE = Setting.ofString("bounce.lane", "bounces")
+        .checkedWith("one lane name, not a trusted or suspect lane")
+        .doc("The lane DSNs are spooled in (its own drain weight and rate: drain.lanes, drain.laneRates).")
+        .build();
 
     /**
      * Whether a {@code 5.7.x} rejection (policy, spam, malware) bounces. Off: such mail is what a flood carries, its
      * sender is forged far more often than not, and the real sender's MTA never learns anything useful from it.
      */
-    public static final String POLICY_FAILURES_BOUNCE = "bounce.policyFailuresBounce";
-    public static final boolean DEFAULT_POLICY_FAILURES_BOUNCE = false;
+    public static final Setting<Boolean> POLICY_FAILURES_BOUNCE = Setting.ofBoolean("bounce.policyFailuresBounce", false)
+        .doc("Whether a policy or malware rejection (5.7.x) earns a DSN; false: it is suppressed and counted.")
+        .build();
 
     /** How long an address that hard-bounced stays on the suppression list; 0 turns the list off. */
-    public static final String SUPPRESSION_EXPIRY_MS = "bounce.suppression.expiryMs";
-    public static final long DEFAULT_SUPPRESSION_EXPIRY_MS = TimeUnit.DAYS.toMillis(7);
+    public static final Setting<Long> SUPPRESSION_EXPIRY_MS =
+        Setting.ofLong("bounce.suppression.expiryMs", TimeUnit.DAYS.toMillis(7))
+        .range(0, MAX_WINDOW_MS)
+        .doc("Addresses that hard-bounced (5.1.x, or a failed bounce) get no DSN for this long; 0 = no "
+            + "suppression list.")
+        .build();
+
+    /**
+     * How long quarantined mail (a demoted network's, or spoofed mail with the {@code quarantine} action) waits for an
+     * operator before it fails and goes through this policy like any permanent failure. A week: long enough for an
+     * operator back from a weekend to look at it and release what was legitimate, short enough that a flood's
+     * quarantine does not fill the spool's disk for good.
+     */
+    public static final Setting<Long> QUARANTINE_EXPIRY_MS =
+        Setting.ofLong("quarantine.expiryMs", TimeUnit.DAYS.toMillis(7))
+        .range(60_000, MAX_WINDOW_MS)
+        .doc("Quarantined mail (a demoted network's, or spoofed mail with the `quarantine` action) still "
+            + "unreleased after this long fails and goes through the bounce policy like any permanent failure. "
+            + "A week, so an operator back from a weekend can still look at it and release what was "
+            + "legitimate, while a flood's quarantine does not fill the disk for good.")
+        .build();
 
     /** The most addresses on the suppression list; the oldest go first. */
-    public static final String SUPPRESSION_MAX_ENTRIES = "bounce.suppression.maxEntries";
-    public static final int DEFAULT_SUPPRESSION_MAX_ENTRIES = 100_000;
+    public static final Setting<Integer> SUPPRESSION_MAX_ENTRIES = Setting.ofInt("bounce.suppression.maxEntries", 100_000)
+        .range(1, 10_000_000)
+        .doc("The most addresses on the suppression list; the oldest go first.")
+        .build();
 
     /** Bounces per hour to one bounce recipient (the original sender), and its burst. */
-    public static final String RECIPIENT_RATE_PER_HOUR = "bounce.recipient.ratePerHour";
-    public static final long DEFAULT_RECIPIENT_RATE_PER_HOUR = 20;
-    public static final String RECIPIENT_BURST = "bounce.recipient.burst";
-    public static final long DEFAULT_RECIPIENT_BURST = 5;
+    public static final Setting<Long> RECIPIENT_RATE_PER_HOUR = Setting.ofLong("bounce.recipient.ratePerHour", 20)
+        .range(0, MAX_RATE_PER_HOUR)
+        .doc("Bounces per hour to one bounce recipient (a token bucket; 0 = no limit).")
+        .build();
+    public static final Setting<Long> RECIPIENT_BURST = Setting.ofLong("bounce.recipient.burst", 5)
+        .checkedWith(BURST)
+        .doc("The bucket size for `bounce.recipient.ratePerHour`.")
+        .build();
 
     /** Bounces per hour to one bounce recipient domain, and its burst. */
-    public static final String DOMAIN_RATE_PER_HOUR = "bounce.domain.ratePerHour";
-    public static final long DEFAULT_DOMAIN_RATE_PER_HOUR = 600;
-    public static final String DOMAIN_BURST = "bounce.domain.burst";
-    public static final long DEFAULT_DOMAIN_BURST = 50;
+    public static final Setting<Long> DOMAIN_RATE_PER_HOUR = Setting.ofLong("bounce.domain.ratePerHour", 600)
+        .range(0, MAX_RATE_PER_HOUR)
+        .doc("Bounces per hour to one bounce recipient domain, and its burst.")
+        .build();
+    public static final Setting<Long> DOMAIN_BURST = Setting.ofLong("bounce.domain.burst", 50)
+        .checkedWith(BURST)
+        .doc("The bucket size for `bounce.domain.ratePerHour`.")
+        .build();
 
     /**
      * Bounces over the budget window may be at most this fraction of the messages accepted over the same window
      * (or {@link #BUDGET_MINIMUM}, whichever is more). Bouncing all blocked mail is 100%; a flood that slips every other rule
      * still cannot make the appliance send more than 1% of its intake as backscatter.
      */
-    public static final String BUDGET_FRACTION = "bounce.budget.fraction";
-    public static final double DEFAULT_BUDGET_FRACTION = 0.01;
+    public static final Setting<Double> BUDGET_FRACTION = Setting.ofDouble("bounce.budget.fraction", 0.01)
+        .range(0.0, 1.0)
+        .doc("The global bounce budget: at most this fraction of the mail accepted over the window (never "
+            + "below the minimum). A DSN over it is deferred in the spool and sent as the window allows (or by "
+            + "`sluice dsns release`), never dropped.")
+        .build();
 
-    public static final String BUDGET_WINDOW_MS = "bounce.budget.windowMs";
-    public static final long DEFAULT_BUDGET_WINDOW_MS = TimeUnit.HOURS.toMillis(1);
+    public static final Setting<Long> BUDGET_WINDOW_MS = Setting.ofLong("bounce.budget.windowMs", TimeUnit.HOURS.toMillis(1))
+        .range(60_000, MAX_WINDOW_MS)
+        .doc("The window the budget counts accepted mail and bounces over.")
+        .build();
 
     /** Bounces always allowed per budget window, so a quiet appliance still bounces its few real failures. */
-    public static final String BUDGET_MINIMUM = "bounce.budget.minimum";
-    public static final long DEFAULT_BUDGET_MINIMUM = 10;
+    public static final Setting<Long> BUDGET_MINIMUM = Setting.ofLong("bounce.budget.minimum", 10)
+        .atLeast(0)
+        .doc("Bounces always allowed per budget window, so a quiet appliance still bounces its few real "
+            + "failures.")
+        .build();
 
     /** Identical bounces (same bounce recipient, failed recipient and status) within this collapse into one; 0: off. */
-    public static final String DEDUP_WINDOW_MS = "bounce.dedup.windowMs";
-    public static final long DEFAULT_DEDUP_WINDOW_MS = TimeUnit.HOURS.toMillis(1);
+    public static final Setting<Long> DEDUP_WINDOW_MS = Setting.ofLong("bounce.dedup.windowMs", TimeUnit.HOURS.toMillis(1))
+        .range(0, MAX_WINDOW_MS)
+        .doc("Identical bounces (same recipient, same failed address and status) within this window collapse "
+            + "into one.")
+        .build();
 
     /**
      * The most keys with a rate bucket (recipients, domains) and the most remembered bounces for dedup, each. A
      * forgotten key starts with a full bucket; the global budget still caps the total, so memory stays bounded
      * however many forged senders a flood uses.
      */
-    public static final String MAX_TRACKED_KEYS = "bounce.maxTrackedKeys";
-    public static final int DEFAULT_MAX_TRACKED_KEYS = 100_000;
+    public static final Setting<Integer> MAX_TRACKED_KEYS = Setting.ofInt("bounce.maxTrackedKeys", 100_000)
+        .range(1, 10_000_000)
+        .doc("Recipients and domains tracked by the buckets and the dedup table; recent suppressions listed "
+            + "in JMX (Bounces).")
+        .build();
 
     /** How many recent suppressions an operator can list. */
-    public static final String RECENT_SUPPRESSIONS = "bounce.recentSuppressions";
-    public static final int DEFAULT_RECENT_SUPPRESSIONS = 1000;
+    public static final Setting<Integer> RECENT_SUPPRESSIONS = Setting.ofInt("bounce.recentSuppressions", 1000)
+        .range(1, 1_000_000)
+        .doc("How many recent suppressions an operator can list.")
+        .build();
 
     /** Where a budget alert goes (through the notifications lane); empty: alerts are only logged and counted. */
-    public static final String OPERATOR_ADDRESS = "bounce.operatorAddress";
-    public static final String DEFAULT_OPERATOR_ADDRESS = "";
+    public static final Setting<String> OPERATOR_ADDRESS = Setting.ofString("bounce.operatorAddress", "")
+        .check(a -> a.isEmpty() || Addresses.isMailbox(a), "empty (no alert mail) or a mailbox such as postmaster@example.com")
+        .derivedFrom("`containment.operatorAddress`")
+        .doc("Where the budget alert is mailed, through the notifications lane, at most once per budget "
+            + "window; it is always logged as \"WARN ... ALERT bounce budget spent\" (empty = "
+            + "containment.operatorAddress; both empty = logged only).")
+        .build();
 
     /**
      * Where the suppression list, the dedup table and the budget window are kept across restarts, so a restart in the
      * middle of a flood neither forgets who hard-bounced nor hands the flood a fresh budget. Null (the library's
      * default): kept in memory only. The daemon puts it in the spool directory.
      */
-    public static final String STATE_FILE = "bounce.stateFile";
+    public static final Setting<String> STATE_FILE = Setting.ofString("bounce.stateFile", "")
+        .derivedFrom("`<spool.directory>/bounce.state`")
+        .doc("The suppression list, the recent bounces (dedup) and the budget window across restarts, so a restart in "
+            + "the middle of a flood starts neither with an empty list nor with a fresh budget.")
+        .build();
 
     /** The appliance's host name, written as the DSN's {@code Reporting-MTA} and in its addresses. */
-    public static final String REPORTING_MTA = "bounce.reportingMta";
-    public static final String DEFAULT_REPORTING_MTA = "localhost";
+    public static final Setting<String> REPORTING_MTA = Setting.ofString("bounce.reportingMta", "localhost")
+        .check(h -> Addresses.isDomain(h) && Addresses.isAscii(h), "the appliance's host name")
+        .doc("The host name DSNs name as reporting MTA; the most original header bytes a DSN quotes.")
+        .build();
 
     /** The most bytes of the original header a DSN returns; longer headers are cut at a line end. */
-    public static final String DSN_MAX_HEADER_BYTES = "bounce.dsn.maxHeaderBytes";
-    public static final int DEFAULT_DSN_MAX_HEADER_BYTES = 64 << 10;
+    public static final Setting<Integer> DSN_MAX_HEADER_BYTES = Setting.ofInt("bounce.dsn.maxHeaderBytes", 64 << 10)
+        .range(1024, 1 << 20)
+        .doc("The most bytes of the original header a DSN returns; longer headers are cut at a line end.")
+        .build();
 
-    static final long MAX_RATE_PER_HOUR = 1_000_000_000L;
-    private static final long MAX_WINDOW_MS = TimeUnit.DAYS.toMillis(365);
+    /** Every declaration above, in the order the configuration reference lists them. */
+    public static final List<Setting<?>> SETTINGS = List.of(PROTECTED_DOMAINS, TRUSTED_NETWORKS, TRUSTED_LANES, SUSPECT_LANES,
+        LANE, POLICY_FAILURES_BOUNCE, QUARANTINE_EXPIRY_MS, SUPPRESSION_EXPIRY_MS, SUPPRESSION_MAX_ENTRIES,
+        RECIPIENT_RATE_PER_HOUR, RECIPIENT_BURST, DOMAIN_RATE_PER_HOUR, DOMAIN_BURST, BUDGET_FRACTION, BUDGET_WINDOW_MS,
+        BUDGET_MINIMUM, DEDUP_WINDOW_MS, MAX_TRACKED_KEYS, RECENT_SUPPRESSIONS, OPERATOR_ADDRESS, STATE_FILE, REPORTING_MTA,
+        DSN_MAX_HEADER_BYTES);
 
-    private String protectedDomains = DEFAULT_PROTECTED_DOMAINS;
-    private String trustedNetworks = DEFAULT_TRUSTED_NETWORKS;
-    private String trustedLanes = DEFAULT_TRUSTED_LANES;
-    private String suspectLanes = DEFAULT_SUSPECT_LANES;
-    private String lane = DEFAULT_LANE;
-    private boolean policyFailuresBounce = DEFAULT_POLICY_FAILURES_BOUNCE;
-    private long suppressionExpiryMs = DEFAULT_SUPPRESSION_EXPIRY_MS;
-    private int suppressionMaxEntries = DEFAULT_SUPPRESSION_MAX_ENTRIES;
-    private long recipientRatePerHour = DEFAULT_RECIPIENT_RATE_PER_HOUR;
-    private long recipientBurst = DEFAULT_RECIPIENT_BURST;
-    private long domainRatePerHour = DEFAULT_DOMAIN_RATE_PER_HOUR;
-    private long domainBurst = DEFAULT_DOMAIN_BURST;
-    private double budgetFraction = DEFAULT_BUDGET_FRACTION;
-    private long budgetWindowMs = DEFAULT_BUDGET_WINDOW_MS;
-    private long budgetMinimum = DEFAULT_BUDGET_MINIMUM;
-    private long dedupWindowMs = DEFAULT_DEDUP_WINDOW_MS;
-    private int maxTrackedKeys = DEFAULT_MAX_TRACKED_KEYS;
-    private int recentSuppressions = DEFAULT_RECENT_SUPPRESSIONS;
-    private String operatorAddress = DEFAULT_OPERATOR_ADDRESS;
-    private String reportingMta = DEFAULT_REPORTING_MTA;
-    private int dsnMaxHeaderBytes = DEFAULT_DSN_MAX_HEADER_BYTES;
+    /** The state file's name in the spool directory, where the daemon keeps it. */
+    public static final String STATE_FILE_NAME = "bounce.state";
+
+    private String protectedDomains = PROTECTED_DOMAINS.defaultValue();
+    private String trustedNetworks = TRUSTED_NETWORKS.defaultValue();
+    private String trustedLanes = TRUSTED_LANES.defaultValue();
+    private String suspectLanes = SUSPECT_LANES.defaultValue();
+    private String lane = LANE.defaultValue();
+    private boolean policyFailuresBounce = POLICY_FAILURES_BOUNCE.defaultValue();
+    private long suppressionExpiryMs = SUPPRESSION_EXPIRY_MS.defaultValue();
+    private long quarantineExpiryMs = QUARANTINE_EXPIRY_MS.defaultValue();
+    private int suppressionMaxEntries = SUPPRESSION_MAX_ENTRIES.defaultValue();
+    private long recipientRatePerHour = RECIPIENT_RATE_PER_HOUR.defaultValue();
+    private long recipientBurst = RECIPIENT_BURST.defaultValue();
+    private long domainRatePerHour = DOMAIN_RATE_PER_HOUR.defaultValue();
+    private long domainBurst = DOMAIN_BURST.defaultValue();
+    private double budgetFraction = BUDGET_FRACTION.defaultValue();
+    private long budgetWindowMs = BUDGET_WINDOW_MS.defaultValue();
+    private long budgetMinimum = BUDGET_MINIMUM.defaultValue();
+    private long dedupWindowMs = DEDUP_WINDOW_MS.defaultValue();
+    private int maxTrackedKeys = MAX_TRACKED_KEYS.defaultValue();
+    private int recentSuppressions = RECENT_SUPPRESSIONS.defaultValue();
+    private String operatorAddress = OPERATOR_ADDRESS.defaultValue();
+    private String reportingMta = REPORTING_MTA.defaultValue();
+    private int dsnMaxHeaderBytes = DSN_MAX_HEADER_BYTES.defaultValue();
     private Path stateFile;
     private Clock clock = Clock.systemUTC();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
@@ -155,7 +247,6 @@ public final class BounceContext
     private List<Cidr> trustedNetworkList = List.of();
     private Set<String> trustedLaneSet = Set.of();
     private Set<String> suspectLaneSet = Set.of();
-    private boolean concluded;
 
     /**
      * Validates every setting; idempotent.
@@ -165,7 +256,7 @@ public final class BounceContext
      */
     public BounceContext conclude()
     {
-        if (concluded)
+        if (isConcluded())
         {
             return this;
         }
@@ -175,35 +266,26 @@ public final class BounceContext
         suspectLaneSet = parseLanes(SUSPECT_LANES, suspectLanes);
         if (lane == null || parseLanes(LANE, lane).size() != 1)
         {
-            throw new InvalidSettingException(LANE, lane, "expected one lane name such as bounces");
+            throw LANE.invalid(lane, "one lane name such as bounces");
         }
         if (trustedLaneSet.contains(lane) || suspectLaneSet.contains(lane))
         {
-            throw new InvalidSettingException(LANE, lane, "expected a lane of its own, not a trusted or suspect lane");
+            throw LANE.invalid(lane, "a lane of its own, not a trusted or suspect lane");
         }
-        requireRange(SUPPRESSION_EXPIRY_MS, suppressionExpiryMs, 0, MAX_WINDOW_MS);
-        requireRange(SUPPRESSION_MAX_ENTRIES, suppressionMaxEntries, 1, 10_000_000);
+        SUPPRESSION_EXPIRY_MS.validate(suppressionExpiryMs);
+        QUARANTINE_EXPIRY_MS.validate(quarantineExpiryMs);
+        SUPPRESSION_MAX_ENTRIES.validate(suppressionMaxEntries);
         checkLimit(RECIPIENT_RATE_PER_HOUR, recipientRatePerHour, RECIPIENT_BURST, recipientBurst);
         checkLimit(DOMAIN_RATE_PER_HOUR, domainRatePerHour, DOMAIN_BURST, domainBurst);
-        if (!(budgetFraction >= 0 && budgetFraction <= 1))
-        {
-            throw new InvalidSettingException(BUDGET_FRACTION, budgetFraction, "expected 0.0 to 1.0");
-        }
-        requireRange(BUDGET_WINDOW_MS, budgetWindowMs, 60_000, MAX_WINDOW_MS);
-        requireRange(BUDGET_MINIMUM, budgetMinimum, 0, Long.MAX_VALUE);
-        requireRange(DEDUP_WINDOW_MS, dedupWindowMs, 0, MAX_WINDOW_MS);
-        requireRange(MAX_TRACKED_KEYS, maxTrackedKeys, 1, 10_000_000);
-        requireRange(RECENT_SUPPRESSIONS, recentSuppressions, 1, 1_000_000);
-        if (operatorAddress == null || (!operatorAddress.isEmpty() && !Addresses.isMailbox(operatorAddress)))
-        {
-            throw new InvalidSettingException(OPERATOR_ADDRESS, operatorAddress,
-                "expected empty (no alert mail) or a mailbox such as postmaster@example.com");
-        }
-        if (reportingMta == null || !Addresses.isDomain(reportingMta) || !Addresses.isAscii(reportingMta))
-        {
-            throw new InvalidSettingException(REPORTING_MTA, reportingMta, "expected the appliance's host name");
-        }
-        requireRange(DSN_MAX_HEADER_BYTES, dsnMaxHeaderBytes, 1024, 1 << 20);
+        BUDGET_FRACTION.validate(budgetFraction);
+        BUDGET_WINDOW_MS.validate(budgetWindowMs);
+        BUDGET_MINIMUM.validate(budgetMinimum);
+        DEDUP_WINDOW_MS.validate(dedupWindowMs);
+        MAX_TRACKED_KEYS.validate(maxTrackedKeys);
+        RECENT_SUPPRESSIONS.validate(recentSuppressions);
+        OPERATOR_ADDRESS.validate(operatorAddress);
+        REPORTING_MTA.validate(reportingMta);
+        DSN_MAX_HEADER_BYTES.validate(dsnMaxHeaderBytes);
         if (clock == null)
         {
             throw new InvalidSettingException("clock", null, "expected a clock");
@@ -212,25 +294,16 @@ public final class BounceContext
         {
             throw new InvalidSettingException("nanoClock", null, "expected a monotonic clock");
         }
-        concluded = true;
+        markConcluded();
         return this;
     }
 
-    private static void requireRange(final String key, final long value, final long min, final long max)
+    private static void checkLimit(final Setting<Long> rate, final long ratePerHour, final Setting<Long> burst, final long size)
     {
-        if (value < min || value > max)
+        rate.validate(ratePerHour);
+        if (ratePerHour > 0 && (size < 1 || size > MAX_RATE_PER_HOUR))
         {
-            throw new InvalidSettingException(key, value,
-                max == Long.MAX_VALUE ? "expected at least " + min : "expected " + min + " to " + max);
-        }
-    }
-
-    private static void checkLimit(final String rateKey, final long ratePerHour, final String burstKey, final long burst)
-    {
-        requireRange(rateKey, ratePerHour, 0, MAX_RATE_PER_HOUR);
-        if (ratePerHour > 0)
-        {
-            requireRange(burstKey, burst, 1, MAX_RATE_PER_HOUR);
+            throw burst.invalid(size, "1 to " + MAX_RATE_PER_HOUR);
         }
     }
 
@@ -238,7 +311,7 @@ public final class BounceContext
     {
         if (list == null)
         {
-            throw new InvalidSettingException(PROTECTED_DOMAINS, null, "expected comma-separated domains, or empty");
+            throw PROTECTED_DOMAINS.invalid(null, "comma-separated domains, or empty");
         }
         final Set<String> domains = new LinkedHashSet<>();
         for (final String entry : split(list))
@@ -249,15 +322,15 @@ public final class BounceContext
                 final String action = entry.substring(colon + 1).trim().toUpperCase(Locale.ROOT);
                 if (!action.equals("SUSPECT") && !action.equals("REFUSE"))
                 {
-                    throw new InvalidSettingException(PROTECTED_DOMAINS, list,
-                        "expected SUSPECT or REFUSE after the colon in '" + entry + "'");
+                    throw PROTECTED_DOMAINS.invalid(list,
+                        "SUSPECT or REFUSE after the colon in '" + entry + "'");
                 }
             }
             final String domain = MailAddress.normalizeDomain(colon < 0 ? entry : entry.substring(0, colon));
             if (!Addresses.isDomain(domain))
             {
-                throw new InvalidSettingException(PROTECTED_DOMAINS, list,
-                    "expected comma-separated domains such as example.com; '" + entry + "' is not a domain");
+                throw PROTECTED_DOMAINS.invalid(list,
+                    "comma-separated domains such as example.com; '" + entry + "' is not a domain");
             }
             domains.add(domain);
         }
@@ -268,28 +341,28 @@ public final class BounceContext
     {
         if (list == null)
         {
-            throw new InvalidSettingException(TRUSTED_NETWORKS, null, "expected comma-separated CIDRs, or empty");
+            throw TRUSTED_NETWORKS.invalid(null, "comma-separated CIDRs, or empty");
         }
         final List<Cidr> networks = new ArrayList<>();
         for (final String entry : split(list))
         {
-            networks.add(Cidr.parse(TRUSTED_NETWORKS, entry));
+            networks.add(Cidr.parse(TRUSTED_NETWORKS.key(), entry));
         }
         return List.copyOf(networks);
     }
 
-    private static Set<String> parseLanes(final String key, final String list)
+    private static Set<String> parseLanes(final Setting<String> key, final String list)
     {
         if (list == null)
         {
-            throw new InvalidSettingException(key, null, "expected comma-separated lane names, or empty");
+            throw key.invalid(null, "comma-separated lane names, or empty");
         }
         final Set<String> lanes = new LinkedHashSet<>();
         for (final String entry : split(list))
         {
             if (!entry.chars().allMatch(c -> c > ' ' && c < 0x7F && c != ':'))
             {
-                throw new InvalidSettingException(key, list, "expected lane names such as notifications; '" + entry + "' is not");
+                throw key.invalid(list, "lane names such as notifications; '" + entry + "' is not");
             }
             lanes.add(entry);
         }
@@ -307,19 +380,6 @@ public final class BounceContext
             }
         }
         return entries;
-    }
-
-    private void checkMutable()
-    {
-        if (concluded)
-        {
-            throw new IllegalStateException("BounceContext is concluded and can no longer change");
-        }
-    }
-
-    public boolean isConcluded()
-    {
-        return concluded;
     }
 
     /** @param list comma-separated domains; parsed by {@link #conclude()}. */
@@ -441,6 +501,19 @@ public final class BounceContext
     public long suppressionExpiryMs()
     {
         return suppressionExpiryMs;
+    }
+
+    public BounceContext quarantineExpiryMs(final long expiryMs)
+    {
+        checkMutable();
+        this.quarantineExpiryMs = expiryMs;
+        return this;
+    }
+
+    /** @return see {@link #QUARANTINE_EXPIRY_MS}. */
+    public long quarantineExpiryMs()
+    {
+        return quarantineExpiryMs;
     }
 
     public BounceContext suppressionMaxEntries(final int suppressionMaxEntries)

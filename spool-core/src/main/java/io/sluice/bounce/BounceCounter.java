@@ -32,7 +32,13 @@ public enum BounceCounter implements CounterDescriptor
     STATE_FILE_FAILURES(18, "bounce state files that could not be read or written", false),
     DEFERRED_RELEASED(19, "deferred bounces released as the budget window allowed", false),
     DEFERRED_RELEASED_BY_OPERATOR(20, "deferred bounces released by an operator, over the budget", false),
-    DEFERRED_WAITING(21, "deferred bounces held in the spool now (gauge)", true);
+    DEFERRED_WAITING(21, "deferred bounces held in the spool now (gauge)", true),
+    DEFERRED_EXPIRED(22, "deferred bounces failed undelivered: still held when their queue lifetime ran out", false),
+    QUARANTINED(23, "messages quarantined: held in the spool until an operator releases them", false),
+    QUARANTINE_RELEASED(24, "quarantined messages released by an operator", false),
+    QUARANTINE_DELETED(25, "quarantined messages deleted by an operator (PURGED)", false),
+    QUARANTINE_EXPIRED(26, "quarantined messages failed after quarantine.expiryMs", false),
+    QUARANTINE_WAITING(27, "quarantined messages held in the spool now (gauge)", true);
 
     private final int id;
     private final String label;

@@ -489,6 +489,18 @@ public final class BouncePolicy implements AutoCloseable
         counters.counter(BounceCounter.DEFERRED_WAITING).setOrdered(waiting);
     }
 
+    /** Counts one thing the daemon's quarantine or deferred DSNs did with mail they hold: one of their counters. */
+    public void count(final BounceCounter counter)
+    {
+        counters.counter(counter).increment();
+    }
+
+    /** Sets the gauge of quarantined messages held in the spool. */
+    public void quarantineWaiting(final int waiting)
+    {
+        counters.counter(BounceCounter.QUARANTINE_WAITING).setOrdered(waiting);
+    }
+
     private long allowed(final long accepted)
     {
         return Math.max(context.budgetMinimum(), (long)Math.floor(context.budgetFraction() * accepted));

@@ -88,9 +88,15 @@ public final class Setting<T>
     /** An enum setting; names are accepted in any case. */
     public static <E extends Enum<E>> Builder<E> ofEnum(final String key, final Class<E> type, final E defaultValue)
     {
+        return ofEnum(key, type, defaultValue, "one of " + Arrays.toString(type.getEnumConstants()));
+    }
+
+    /** An enum setting, with its own words for the names it takes ("accept or tempfail"). */
+    public static <E extends Enum<E>> Builder<E> ofEnum(
+        final String key, final Class<E> type, final E defaultValue, final String expected)
+    {
         final E[] constants = type.getEnumConstants();
-        return new Builder<E>(key, defaultValue, text -> parseEnum(constants, text), "one of " + Arrays.toString(constants))
-            .check(Objects::nonNull, "one of " + Arrays.toString(constants));
+        return new Builder<E>(key, defaultValue, text -> parseEnum(constants, text), expected).check(Objects::nonNull, expected);
     }
 
     /**
@@ -113,7 +119,7 @@ public final class Setting<T>
         }
         catch (final RuntimeException ex)
         {
-            final String range = rangeText.isEmpty() ? "" : ", " + rangeText;
+            final String range = rangeText.isEmpty() || rangeText.equals(typeExpected) ? "" : ", " + rangeText;
             throw new InvalidSettingException(key, text, "expected " + typeExpected + range);
         }
         return validate(value);

@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
+import io.sluice.config.Concludable;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import io.sluice.net.SourceNetworks;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -28,26 +30,46 @@ import org.agrona.concurrent.IdleStrategy;
  * {@link RouteSpec}s, {@link LaneSpec}s and a {@link RouteTable}. Names (routes, lanes, tenants) may not contain
  * {@code , : /} or whitespace.
  */
-public final class DrainContext
+public final class DrainContext extends Concludable
 {
+    static final String ACTION_QUARANTINE = "quarantine";
+    static final String ACTION_SUSPECT_LANE = "suspect-lane";
+    private static final List<String> ACTIONS = List.of(ACTION_QUARANTINE, ACTION_SUSPECT_LANE);
+    static final double MAX_RATE_PER_SEC = 1_000_000;
+    private static final int MAX_WEIGHT = 1000;
+    private static final int MAX_BURST = 1_000_000;
+
     /**
      * Every upstream route as {@code name:ratePerSec:burst}. The rate is what the provider tolerates
      * (exceed it and the whole shared account is suspended); burst is how many may leave back to back.
      */
-    public static final String ROUTES = "drain.routes";
-    public static final String DEFAULT_ROUTES = "default:200:20,notifications:20:5";
+    public static final Setting<String> ROUTES = Setting.ofString("drain.routes", "default:200:20,notifications:20:5")
+        .checkedWith("name:ratePerSec:burst, each route once, rates above 0 up to 1000000, bursts 1 to 1000000")
+        .doc("Every upstream route as name:ratePerSec:burst. The rate is what the provider tolerates (exceed "
+            + "it and a shared account can be suspended for every tenant; see the suspended shared account in "
+            + "[design.md](design.md)); burst is how many may leave back to back. Each route needs a delivery "
+            + "target below (delivery.route.<name>.target).")
+        .build();
 
     /** The route for every tenant and lane no other mapping names. */
-    public static final String DEFAULT_ROUTE = "drain.defaultRoute";
-    public static final String DEFAULT_DEFAULT_ROUTE = "default";
+    public static final Setting<String> DEFAULT_ROUTE = Setting.ofString("drain.defaultRoute", "default")
+        .checkedWith("one of the routes in `drain.routes`")
+        .doc("The route of every tenant and lane no other mapping names.")
+        .build();
 
     /** {@code lane:route}: the appliance's own notifications never share fate with customer mail. */
-    public static final String LANE_ROUTES = "drain.laneRoutes";
-    public static final String DEFAULT_LANE_ROUTES = "notifications:notifications";
+    public static final Setting<String> LANE_ROUTES = Setting.ofString("drain.laneRoutes", "notifications:notifications")
+        .checkedWith("lane:route, routes listed in `drain.routes`")
+        .doc("lane:route. The appliance's own notifications never share fate with customer mail (the "
+            + "suspended shared account in [design.md](design.md)).")
+        .build();
 
     /** {@code tenant:route} or {@code tenant/lane:route}: tenants that bring their own SMTP relay. */
-    public static final String TENANT_ROUTES = "drain.tenantRoutes";
-    public static final String DEFAULT_TENANT_ROUTES = "";
+    public static final Setting<String> TENANT_ROUTES = Setting.ofString("drain.tenantRoutes", "")
+        .checkedWith("tenant:route or tenant/lane:route, routes listed in `drain.routes`")
+        .doc("tenant:route or tenant/lane:route, for tenants that bring their own SMTP relay "
+            + "(comma-separated).")
+        .build();
 
     /**
      * The lanes in service order, each {@code name:strict} or {@code name:weight}. Strict lanes go first, in the
@@ -55,89 +77,147 @@ public final class DrainContext
      * each round, so the last lane ({@code suspect}) is served last and least. A strict lane can starve every
      * other lane on its route, so keep strict lanes for low-volume system mail, ideally on a route of their own.
      */
-    public static final String LANES = "drain.lanes";
-    public static final String DEFAULT_LANES = "notifications:strict,mail:16,bounces:4,suspect:1";
+    public static final Setting<String> LANES =
+        Setting.ofString("drain.lanes", "notifications:strict,mail:16,bounces:4,suspect:1")
+        .checkedWith("name:strict or name:weight (1 to 1000), each lane once, at least one weighted")
+        .doc("Lanes in service order, name:strict or name:weight. Strict lanes go first; weighted lanes share "
+            + "the rest in proportion to their weights. Mail marked suspect by admission is served last and "
+            + "least.")
+        .build();
 
     /** The lane that mail on a lane not listed in {@link #LANES} is scheduled in. */
-    public static final String DEFAULT_LANE = "drain.defaultLane";
-    public static final String DEFAULT_DEFAULT_LANE = "mail";
+    public static final Setting<String> DEFAULT_LANE = Setting.ofString("drain.defaultLane", "mail")
+        .checkedWith("one of the lanes in `drain.lanes`")
+        .doc("The lane that mail on a lane not listed above is scheduled in.")
+        .build();
 
     /**
      * {@code lane:ratePerSec}: a lane's own egress limit across all routes. Bounces get one so a burst of
      * DSNs can never take the route's whole rate (backscatter can double a gateway's load).
      */
-    public static final String LANE_RATES = "drain.laneRates";
-    public static final String DEFAULT_LANE_RATES = "bounces:10,suspect:1";
+    public static final Setting<String> LANE_RATES = Setting.ofString("drain.laneRates", "bounces:10,suspect:1")
+        .checkedWith("lane:ratePerSec, lanes listed in `drain.lanes`")
+        .doc("lane:ratePerSec: a lane's own egress limit across all routes (bounces can never take a route's "
+            + "whole rate; the suspect lane, where demoted sources' and networks' spooled mail waits, trickles "
+            + "at 1/s even when nothing else waits).")
+        .build();
 
     /** Every tenant's egress limit in messages per second, across routes and lanes; 0 for none. */
-    public static final String TENANT_RATE_PER_SEC = "drain.tenantRatePerSec";
-    public static final double DEFAULT_TENANT_RATE_PER_SEC = 0;
+    public static final Setting<Double> TENANT_RATE_PER_SEC = Setting.ofDouble("drain.tenantRatePerSec", 0)
+        .check(rate -> rate >= 0 && rate <= MAX_RATE_PER_SEC, "a rate from 0 (none) up to 1000000 messages/s")
+        .doc("Every tenant's egress limit in messages per second across routes and lanes (0 = none), "
+            + "overrides as tenant:ratePerSec, and the size of each tenant's bucket.")
+        .build();
 
     /** {@code tenant:ratePerSec} overrides of {@link #TENANT_RATE_PER_SEC}; 0 for none. */
-    public static final String TENANT_RATES = "drain.tenantRates";
-    public static final String DEFAULT_TENANT_RATES = "";
+    public static final Setting<String> TENANT_RATES = Setting.ofString("drain.tenantRates", "")
+        .checkedWith("tenant:ratePerSec")
+        .doc("`tenant:ratePerSec` overrides of `drain.tenantRatePerSec`; 0 for none.")
+        .build();
 
     /** Capacity of each tenant's egress bucket. */
-    public static final String TENANT_BURST = "drain.tenantBurst";
-    public static final int DEFAULT_TENANT_BURST = 10;
+    public static final Setting<Integer> TENANT_BURST = Setting.ofInt("drain.tenantBurst", 10)
+        .range(1, MAX_BURST)
+        .doc("Capacity of each tenant's egress bucket.")
+        .build();
 
     /** Each tenant's weight within a lane: messages per round-robin turn. */
-    public static final String TENANT_WEIGHT = "drain.tenantWeight";
-    public static final int DEFAULT_TENANT_WEIGHT = 1;
+    public static final Setting<Integer> TENANT_WEIGHT = Setting.ofInt("drain.tenantWeight", 1)
+        .range(1, MAX_WEIGHT)
+        .doc("Each tenant's weight within a lane (messages per round-robin turn), and tenant:weight "
+            + "overrides.")
+        .build();
 
     /** {@code tenant:weight} overrides of {@link #TENANT_WEIGHT}. */
-    public static final String TENANT_WEIGHTS = "drain.tenantWeights";
-    public static final String DEFAULT_TENANT_WEIGHTS = "";
+    public static final Setting<String> TENANT_WEIGHTS = Setting.ofString("drain.tenantWeights", "")
+        .checkedWith("tenant:weight, weights 1 to 1000")
+        .doc("`tenant:weight` overrides of `drain.tenantWeight`.")
+        .build();
 
     /**
      * Sources are grouped by network before they are served, so 2,000 flooding addresses in a few /24s share
      * those networks' turns instead of outnumbering 20 legitimate senders.
      */
-    public static final String NETWORK_PREFIX_V4 = "drain.networkPrefixV4";
-    public static final int DEFAULT_NETWORK_PREFIX_V4 = 24;
+    public static final Setting<Integer> NETWORK_PREFIX_V4 = Setting.ofInt("drain.networkPrefixV4", 24)
+        .range(0, 32)
+        .doc("Sources are grouped by network before they are served, so thousands of flooding addresses in a "
+            + "few networks share those networks' turns (the backscatter flood in [design.md](design.md)).")
+        .build();
 
-    public static final String NETWORK_PREFIX_V6 = "drain.networkPrefixV6";
-    public static final int DEFAULT_NETWORK_PREFIX_V6 = 64;
+    public static final Setting<Integer> NETWORK_PREFIX_V6 = Setting.ofInt("drain.networkPrefixV6", 64)
+        .range(0, 128)
+        .doc("The same for IPv6 sources.")
+        .build();
 
     /** Delay before the first retry of a temporary failure. */
-    public static final String RETRY_INITIAL_MS = "drain.retry.initialMs";
-    public static final long DEFAULT_RETRY_INITIAL_MS = TimeUnit.MINUTES.toMillis(1);
+    public static final Setting<Long> RETRY_INITIAL_MS = Setting.ofLong("drain.retry.initialMs", TimeUnit.MINUTES.toMillis(1))
+        .positive()
+        .doc("Temporary failures (4xx) are retried after 1 minute, doubling up to 1 hour, each delay "
+            + "shortened at random by up to the jitter fraction; a message still undelivered after the queue "
+            + "lifetime (5 days) fails.")
+        .build();
 
     /** Ceiling of the retry delay. */
-    public static final String RETRY_MAX_MS = "drain.retry.maxMs";
-    public static final long DEFAULT_RETRY_MAX_MS = TimeUnit.HOURS.toMillis(1);
+    public static final Setting<Long> RETRY_MAX_MS = Setting.ofLong("drain.retry.maxMs", TimeUnit.HOURS.toMillis(1))
+        .checkedWith("at least `drain.retry.initialMs`")
+        .doc("Ceiling of the retry delay.")
+        .build();
 
     /** Each further retry waits this many times longer than the one before. */
-    public static final String RETRY_MULTIPLIER = "drain.retry.multiplier";
-    public static final double DEFAULT_RETRY_MULTIPLIER = 2.0;
+    public static final Setting<Double> RETRY_MULTIPLIER = Setting.ofDouble("drain.retry.multiplier", 2.0)
+        .range(1.0, 100.0)
+        .doc("Each further retry waits this many times longer than the one before.")
+        .build();
 
     /** Up to this fraction of each delay is taken off at random, so retries of one burst do not come back together. */
-    public static final String RETRY_JITTER = "drain.retry.jitter";
-    public static final double DEFAULT_RETRY_JITTER = 0.1;
+    public static final Setting<Double> RETRY_JITTER = Setting.ofDouble("drain.retry.jitter", 0.1)
+        .check(jitter -> jitter >= 0 && jitter < 1, "0.0 up to (not including) 1.0")
+        .doc("Up to this fraction of each delay is taken off at random, so retries of one burst do not come "
+            + "back together.")
+        .build();
 
     /** A message still undelivered this long after it was received fails (RFC 5321 §4.5.4.1: give up after 4-5 days). */
-    public static final String MAX_QUEUE_LIFETIME_MS = "drain.maxQueueLifetimeMs";
-    public static final long DEFAULT_MAX_QUEUE_LIFETIME_MS = TimeUnit.DAYS.toMillis(5);
+    public static final Setting<Long> MAX_QUEUE_LIFETIME_MS =
+        Setting.ofLong("drain.maxQueueLifetimeMs", TimeUnit.DAYS.toMillis(5))
+        .checkedWith("at least `drain.retry.initialMs`")
+        .doc("A message still undelivered this long after it was received fails (RFC 5321 §4.5.4.1: give up "
+            + "after 4-5 days).")
+        .build();
 
     /** A throttled route's rate is multiplied by this (at most once per {@link #AIMD_INTERVAL_MS}). */
-    public static final String AIMD_DECREASE_FACTOR = "drain.aimd.decreaseFactor";
-    public static final double DEFAULT_AIMD_DECREASE_FACTOR = 0.5;
+    public static final Setting<Double> AIMD_DECREASE_FACTOR = Setting.ofDouble("drain.aimd.decreaseFactor", 0.5)
+        .check(factor -> factor > 0 && factor < 1, "more than 0.0 and less than 1.0")
+        .doc("When the upstream throttles (421, 4.7.x, refused connections) a route's rate is multiplied by "
+            + "the decrease factor (at most once per interval); per interval with successes it grows back by "
+            + "the recovery fraction of its configured rate. It never goes below the floor.")
+        .build();
 
     /** Per interval with successes and no throttling, the rate grows by this fraction of the configured rate. */
-    public static final String AIMD_RECOVERY_FRACTION = "drain.aimd.recoveryFraction";
-    public static final double DEFAULT_AIMD_RECOVERY_FRACTION = 0.05;
+    public static final Setting<Double> AIMD_RECOVERY_FRACTION = Setting.ofDouble("drain.aimd.recoveryFraction", 0.05)
+        .check(fraction -> fraction > 0 && fraction <= 1, "more than 0.0, up to 1.0")
+        .doc("Per interval with successes and no throttling, the rate grows by this fraction of the "
+            + "configured rate.")
+        .build();
 
     /** The AIMD interval: the least time between two decreases, and between two recovery steps. */
-    public static final String AIMD_INTERVAL_MS = "drain.aimd.intervalMs";
-    public static final long DEFAULT_AIMD_INTERVAL_MS = 1000;
+    public static final Setting<Long> AIMD_INTERVAL_MS = Setting.ofLong("drain.aimd.intervalMs", 1000)
+        .positive()
+        .doc("The AIMD interval: the least time between two decreases, and between two recovery steps.")
+        .build();
 
     /** Backing off never takes a route below this rate (or below its configured rate, if that is lower). */
-    public static final String AIMD_FLOOR_RATE_PER_SEC = "drain.aimd.floorRatePerSec";
-    public static final double DEFAULT_AIMD_FLOOR_RATE_PER_SEC = 1.0;
+    public static final Setting<Double> AIMD_FLOOR_RATE_PER_SEC = Setting.ofDouble("drain.aimd.floorRatePerSec", 1.0)
+        .check(rate -> rate > 0 && rate <= MAX_RATE_PER_SEC, "a rate above 0 up to 1000000 messages/s")
+        .doc("Backing off never takes a route below this rate (or below its configured rate, if that is "
+            + "lower).")
+        .build();
 
     /** The demotion lane: where a source's mail goes while the upstream keeps rejecting it for policy (5.7.x). */
-    public static final String DEMOTION_LANE = "drain.demotion.lane";
-    public static final String DEFAULT_DEMOTION_LANE = "suspect";
+    public static final Setting<String> DEMOTION_LANE = Setting.ofString("drain.demotion.lane", "suspect")
+        .checkedWith("one of the weighted lanes in `drain.lanes`")
+        .doc("A source whose mail the upstream rejects for policy (5.7.x) this many times within the duration "
+            + "is served in the demotion lane until the duration passes without a rejection.")
+        .build();
 
     /**
      * What happens to a demoted source's or network's pending mail: {@code quarantine} (held in the spool, never sent
@@ -145,14 +225,20 @@ public final class DrainContext
      * default: every message of a network the upstream already rejects for policy is one more policy rejection
      * charged to the provider account, however slowly it goes, and enough of them get the account suspended.
      */
-    public static final String DEMOTION_ACTION = "drain.demotion.action";
-    public static final String DEFAULT_DEMOTION_ACTION = "quarantine";
-    static final String ACTION_QUARANTINE = "quarantine";
-    static final String ACTION_SUSPECT_LANE = "suspect-lane";
+    public static final Setting<String> DEMOTION_ACTION = Setting.ofString("drain.demotion.action", "quarantine")
+        .check(action -> ACTIONS.contains(action), "one of " + ACTIONS)
+        .doc("What a demoted source's or network's pending mail, and its mail arriving while it stays "
+            + "demoted, becomes: `quarantine` (held in the spool, never delivered until an operator releases "
+            + "it, see [drain and delivery](drain-and-delivery.md)) or `suspect-lane` (sent on slowly in the "
+            + "demotion lane). Quarantine by default: each such message the upstream refuses again is one more "
+            + "policy rejection charged to the provider account.")
+        .build();
 
     /** Policy rejections (5.7.x) of one source's mail within {@link #DEMOTION_DURATION_MS} that demote it. */
-    public static final String DEMOTION_POLICY_REJECTIONS = "drain.demotion.policyRejections";
-    public static final int DEFAULT_DEMOTION_POLICY_REJECTIONS = 3;
+    public static final Setting<Integer> DEMOTION_POLICY_REJECTIONS = Setting.ofInt("drain.demotion.policyRejections", 3)
+        .range(1, 1_000_000)
+        .doc("Policy rejections (5.7.x) of one source's mail within `drain.demotion.durationMs` that demote it.")
+        .build();
 
     /**
      * Policy rejections (5.7.x) of one network's mail (its /24 or /64) within {@link #DEMOTION_DURATION_MS} that demote
@@ -160,93 +246,130 @@ public final class DrainContext
      * its mail already in the spool would go on to the provider at full speed. Matches admission's demotion
      * ({@code admission.reputation.demoteAfter}), which tempfails the network's new mail from the same point on.
      */
-    public static final String DEMOTION_NETWORK_POLICY_REJECTIONS = "drain.demotion.networkPolicyRejections";
-    public static final int DEFAULT_DEMOTION_NETWORK_POLICY_REJECTIONS = 5;
+    public static final Setting<Integer> DEMOTION_NETWORK_POLICY_REJECTIONS =
+        Setting.ofInt("drain.demotion.networkPolicyRejections", 5)
+        .range(1, 1_000_000)
+        .doc("Policy rejections of one network's mail (its /24 or /64) that demote the whole network: a "
+            + "snowshoe flood's addresses draw one or two each.")
+        .build();
 
     /** How long a demotion lasts after the last policy rejection, and the window rejections are counted in. */
-    public static final String DEMOTION_DURATION_MS = "drain.demotion.durationMs";
-    public static final long DEFAULT_DEMOTION_DURATION_MS = TimeUnit.HOURS.toMillis(1);
+    public static final Setting<Long> DEMOTION_DURATION_MS =
+        Setting.ofLong("drain.demotion.durationMs", TimeUnit.HOURS.toMillis(1))
+        .positive()
+        .doc("How long a demotion lasts after the last policy rejection, and the window rejections are "
+            + "counted in.")
+        .build();
 
     /** Upper bound on recipients in one dispatch (RFC 5321 §4.5.3.1.8: servers must take at least 100). */
-    public static final String MAX_RECIPIENTS_PER_DISPATCH = "drain.maxRecipientsPerDispatch";
-    public static final int DEFAULT_MAX_RECIPIENTS_PER_DISPATCH = 100;
+    public static final Setting<Integer> MAX_RECIPIENTS_PER_DISPATCH = Setting.ofInt("drain.maxRecipientsPerDispatch", 100)
+        .range(1, 100_000)
+        .doc("Recipients in one delivery transaction (RFC 5321: servers must take at least 100).")
+        .build();
 
     /**
      * A dispatch with no outcome after this long is assumed lost and scheduled again (at-least-once). Longer than
      * the sum of RFC 5321 §4.5.3.2's client timeouts, so a slow but live transaction is never sent twice.
      */
-    public static final String IN_FLIGHT_TIMEOUT_MS = "drain.inFlightTimeoutMs";
-    public static final long DEFAULT_IN_FLIGHT_TIMEOUT_MS = TimeUnit.HOURS.toMillis(1);
+    public static final Setting<Long> IN_FLIGHT_TIMEOUT_MS = Setting.ofLong("drain.inFlightTimeoutMs", TimeUnit.HOURS.toMillis(1))
+        .positive()
+        .doc("A dispatch with no outcome after this long is assumed lost and sent again (keep it above "
+            + "delivery.timeout.dispatchMs).")
+        .build();
 
     /** The sliding window the measured drain rate is averaged over. */
-    public static final String RATE_WINDOW_MS = "drain.rateWindowMs";
-    public static final long DEFAULT_RATE_WINDOW_MS = 10_000;
+    public static final Setting<Long> RATE_WINDOW_MS = Setting.ofLong("drain.rateWindowMs", 10_000)
+        .atLeast(10)
+        .doc("The window the measured drain rate is averaged over, and how often the backlog, rates and ETAs "
+            + "are published.")
+        .build();
 
     /** How often the drain agent publishes its {@link DrainStatus}. */
-    public static final String STATUS_INTERVAL_MS = "drain.statusIntervalMs";
-    public static final long DEFAULT_STATUS_INTERVAL_MS = 250;
+    public static final Setting<Long> STATUS_INTERVAL_MS = Setting.ofLong("drain.statusIntervalMs", 250)
+        .positive()
+        .doc("How often the drain agent publishes its `DrainStatus`.")
+        .build();
 
     /** Dispatches one duty cycle of the drain agent hands over at most, so events are never starved. */
-    public static final String MAX_DISPATCHES_PER_CYCLE = "drain.maxDispatchesPerCycle";
-    public static final int DEFAULT_MAX_DISPATCHES_PER_CYCLE = 256;
+    public static final Setting<Integer> MAX_DISPATCHES_PER_CYCLE = Setting.ofInt("drain.maxDispatchesPerCycle", 256)
+        .range(1, 1_000_000)
+        .doc("Dispatches one duty cycle of the drain thread hands over at most.")
+        .build();
 
     /**
      * Routes an operator paused: their mail stays in the spool, counted as paused, until resumed. Written by the
      * control plane when an operator pauses a route, so the pause survives a restart.
      */
-    public static final String PAUSED_ROUTES = "drain.pausedRoutes";
-    public static final String DEFAULT_PAUSED_ROUTES = "";
+    public static final Setting<String> PAUSED_ROUTES = Setting.ofString("drain.pausedRoutes", "")
+        .checkedWith("names separated by commas")
+        .doc("What an operator paused in the drain (comma-separated): routes, tenants and source addresses "
+            + "whose mail stays in the spool, counted as paused, until resumed. The control plane writes these "
+            + "into <spool.directory>/control.properties when an operator pauses over JMX or \"sluice drain "
+            + "pause\", so a pause survives a restart; set them here to start paused.")
+        .build();
 
     /** Tenants an operator paused in the drain (comma-separated); kept across restarts as {@link #PAUSED_ROUTES}. */
-    public static final String PAUSED_TENANTS = "drain.pausedTenants";
-    public static final String DEFAULT_PAUSED_TENANTS = "";
+    public static final Setting<String> PAUSED_TENANTS = Setting.ofString("drain.pausedTenants", "")
+        .checkedWith("names separated by commas")
+        .doc("Tenants an operator paused in the drain (comma-separated); kept across restarts as "
+            + "`PAUSED_ROUTES`.")
+        .build();
 
     /** Sources (client addresses) an operator paused in the drain (comma-separated); kept as {@link #PAUSED_ROUTES}. */
-    public static final String PAUSED_SOURCES = "drain.pausedSources";
-    public static final String DEFAULT_PAUSED_SOURCES = "";
+    public static final Setting<String> PAUSED_SOURCES = Setting.ofString("drain.pausedSources", "")
+        .checkedWith("names separated by commas")
+        .doc("Sources (client addresses) an operator paused in the drain (comma-separated); kept as "
+            + "`PAUSED_ROUTES`.")
+        .build();
 
-    static final double MAX_RATE_PER_SEC = 1_000_000;
-    private static final int MAX_WEIGHT = 1000;
-    private static final int MAX_BURST = 1_000_000;
+    /** Every declaration above, in the order the configuration reference lists them. */
+    public static final List<Setting<?>> SETTINGS = List.of(ROUTES, DEFAULT_ROUTE, LANE_ROUTES, TENANT_ROUTES, LANES,
+        DEFAULT_LANE, LANE_RATES, TENANT_RATE_PER_SEC, TENANT_RATES, TENANT_BURST, TENANT_WEIGHT, TENANT_WEIGHTS,
+        NETWORK_PREFIX_V4, NETWORK_PREFIX_V6, RETRY_INITIAL_MS, RETRY_MAX_MS, RETRY_MULTIPLIER, RETRY_JITTER,
+        MAX_QUEUE_LIFETIME_MS, AIMD_DECREASE_FACTOR, AIMD_RECOVERY_FRACTION, AIMD_INTERVAL_MS, AIMD_FLOOR_RATE_PER_SEC,
+        DEMOTION_LANE, DEMOTION_ACTION, DEMOTION_POLICY_REJECTIONS, DEMOTION_NETWORK_POLICY_REJECTIONS, DEMOTION_DURATION_MS,
+        MAX_RECIPIENTS_PER_DISPATCH, IN_FLIGHT_TIMEOUT_MS, RATE_WINDOW_MS, STATUS_INTERVAL_MS, MAX_DISPATCHES_PER_CYCLE,
+        PAUSED_ROUTES, PAUSED_TENANTS, PAUSED_SOURCES);
+
     private static final String STRICT = "strict";
 
-    private String routesSpec = DEFAULT_ROUTES;
-    private String defaultRoute = DEFAULT_DEFAULT_ROUTE;
-    private String laneRoutesSpec = DEFAULT_LANE_ROUTES;
-    private String tenantRoutesSpec = DEFAULT_TENANT_ROUTES;
-    private String lanesSpec = DEFAULT_LANES;
-    private String defaultLane = DEFAULT_DEFAULT_LANE;
-    private String laneRatesSpec = DEFAULT_LANE_RATES;
-    private double tenantRatePerSec = DEFAULT_TENANT_RATE_PER_SEC;
-    private String tenantRatesSpec = DEFAULT_TENANT_RATES;
-    private int tenantBurst = DEFAULT_TENANT_BURST;
-    private int tenantWeight = DEFAULT_TENANT_WEIGHT;
-    private String tenantWeightsSpec = DEFAULT_TENANT_WEIGHTS;
-    private int networkPrefixV4 = DEFAULT_NETWORK_PREFIX_V4;
-    private int networkPrefixV6 = DEFAULT_NETWORK_PREFIX_V6;
-    private long retryInitialMs = DEFAULT_RETRY_INITIAL_MS;
-    private long retryMaxMs = DEFAULT_RETRY_MAX_MS;
-    private double retryMultiplier = DEFAULT_RETRY_MULTIPLIER;
-    private double retryJitter = DEFAULT_RETRY_JITTER;
-    private long maxQueueLifetimeMs = DEFAULT_MAX_QUEUE_LIFETIME_MS;
-    private double aimdDecreaseFactor = DEFAULT_AIMD_DECREASE_FACTOR;
-    private double aimdRecoveryFraction = DEFAULT_AIMD_RECOVERY_FRACTION;
-    private long aimdIntervalMs = DEFAULT_AIMD_INTERVAL_MS;
-    private double aimdFloorRatePerSec = DEFAULT_AIMD_FLOOR_RATE_PER_SEC;
-    private String demotionLane = DEFAULT_DEMOTION_LANE;
-    private String demotionAction = DEFAULT_DEMOTION_ACTION;
-    private int demotionPolicyRejections = DEFAULT_DEMOTION_POLICY_REJECTIONS;
-    private int demotionNetworkPolicyRejections = DEFAULT_DEMOTION_NETWORK_POLICY_REJECTIONS;
+    private String routesSpec = ROUTES.defaultValue();
+    private String defaultRoute = DEFAULT_ROUTE.defaultValue();
+    private String laneRoutesSpec = LANE_ROUTES.defaultValue();
+    private String tenantRoutesSpec = TENANT_ROUTES.defaultValue();
+    private String lanesSpec = LANES.defaultValue();
+    private String defaultLane = DEFAULT_LANE.defaultValue();
+    private String laneRatesSpec = LANE_RATES.defaultValue();
+    private double tenantRatePerSec = TENANT_RATE_PER_SEC.defaultValue();
+    private String tenantRatesSpec = TENANT_RATES.defaultValue();
+    private int tenantBurst = TENANT_BURST.defaultValue();
+    private int tenantWeight = TENANT_WEIGHT.defaultValue();
+    private String tenantWeightsSpec = TENANT_WEIGHTS.defaultValue();
+    private int networkPrefixV4 = NETWORK_PREFIX_V4.defaultValue();
+    private int networkPrefixV6 = NETWORK_PREFIX_V6.defaultValue();
+    private long retryInitialMs = RETRY_INITIAL_MS.defaultValue();
+    private long retryMaxMs = RETRY_MAX_MS.defaultValue();
+    private double retryMultiplier = RETRY_MULTIPLIER.defaultValue();
+    private double retryJitter = RETRY_JITTER.defaultValue();
+    private long maxQueueLifetimeMs = MAX_QUEUE_LIFETIME_MS.defaultValue();
+    private double aimdDecreaseFactor = AIMD_DECREASE_FACTOR.defaultValue();
+    private double aimdRecoveryFraction = AIMD_RECOVERY_FRACTION.defaultValue();
+    private long aimdIntervalMs = AIMD_INTERVAL_MS.defaultValue();
+    private double aimdFloorRatePerSec = AIMD_FLOOR_RATE_PER_SEC.defaultValue();
+    private String demotionLane = DEMOTION_LANE.defaultValue();
+    private String demotionAction = DEMOTION_ACTION.defaultValue();
+    private int demotionPolicyRejections = DEMOTION_POLICY_REJECTIONS.defaultValue();
+    private int demotionNetworkPolicyRejections = DEMOTION_NETWORK_POLICY_REJECTIONS.defaultValue();
     private SourceNetworks demotionExemptNetworks = SourceNetworks.of(List.of());
-    private long demotionDurationMs = DEFAULT_DEMOTION_DURATION_MS;
-    private int maxRecipientsPerDispatch = DEFAULT_MAX_RECIPIENTS_PER_DISPATCH;
-    private long inFlightTimeoutMs = DEFAULT_IN_FLIGHT_TIMEOUT_MS;
-    private long rateWindowMs = DEFAULT_RATE_WINDOW_MS;
-    private long statusIntervalMs = DEFAULT_STATUS_INTERVAL_MS;
-    private int maxDispatchesPerCycle = DEFAULT_MAX_DISPATCHES_PER_CYCLE;
-    private String pausedRoutesSpec = DEFAULT_PAUSED_ROUTES;
-    private String pausedTenantsSpec = DEFAULT_PAUSED_TENANTS;
-    private String pausedSourcesSpec = DEFAULT_PAUSED_SOURCES;
+    private long demotionDurationMs = DEMOTION_DURATION_MS.defaultValue();
+    private int maxRecipientsPerDispatch = MAX_RECIPIENTS_PER_DISPATCH.defaultValue();
+    private long inFlightTimeoutMs = IN_FLIGHT_TIMEOUT_MS.defaultValue();
+    private long rateWindowMs = RATE_WINDOW_MS.defaultValue();
+    private long statusIntervalMs = STATUS_INTERVAL_MS.defaultValue();
+    private int maxDispatchesPerCycle = MAX_DISPATCHES_PER_CYCLE.defaultValue();
+    private String pausedRoutesSpec = PAUSED_ROUTES.defaultValue();
+    private String pausedTenantsSpec = PAUSED_TENANTS.defaultValue();
+    private String pausedSourcesSpec = PAUSED_SOURCES.defaultValue();
     private Clock clock = Clock.systemUTC();
     private RandomGenerator random = new Random();
     // Null: the agent's own, which sleeps until something is due and is woken by every event (DrainAgent).
@@ -260,7 +383,6 @@ public final class DrainContext
     private Set<String> pausedRoutes;
     private Set<String> pausedTenants;
     private Set<String> pausedSources;
-    private boolean concluded;
 
     /**
      * Validates and parses every setting.
@@ -270,7 +392,7 @@ public final class DrainContext
      */
     public DrainContext conclude()
     {
-        if (concluded)
+        if (isConcluded())
         {
             return this;
         }
@@ -280,49 +402,45 @@ public final class DrainContext
         {
             routeNames.add(route.name());
         }
-        requireIn(DEFAULT_ROUTE, defaultRoute, routeNames, "expected one of the routes in " + ROUTES);
+        requireIn(DEFAULT_ROUTE, defaultRoute, routeNames, "one of the routes in " + ROUTES);
         lanes = parseLanes();
         final List<String> laneNames = new ArrayList<>();
         for (final LaneSpec lane : lanes)
         {
             laneNames.add(lane.name());
         }
-        requireIn(DEFAULT_LANE, defaultLane, laneNames, "expected one of the lanes in " + LANES);
-        requireIn(DEMOTION_LANE, demotionLane, laneNames, "expected one of the weighted lanes in " + LANES);
+        requireIn(DEFAULT_LANE, defaultLane, laneNames, "one of the lanes in " + LANES);
+        requireIn(DEMOTION_LANE, demotionLane, laneNames, "one of the weighted lanes in " + LANES);
         if (lane(demotionLane).strict())
         {
-            throw new InvalidSettingException(DEMOTION_LANE, demotionLane, "expected a weighted lane, not a strict one");
+            throw DEMOTION_LANE.invalid(demotionLane, "a weighted lane, not a strict one");
         }
         routeTable = parseRouteTable(routeNames);
-        requireRate(TENANT_RATE_PER_SEC, tenantRatePerSec, true);
+        TENANT_RATE_PER_SEC.validate(tenantRatePerSec);
         tenantRates = new HashMap<>();
         for (final String[] entry : entries(TENANT_RATES, tenantRatesSpec, 2))
         {
             tenantRates.put(name(TENANT_RATES, entry[0]), rate(TENANT_RATES, entry[1], true));
         }
-        requireRange(TENANT_BURST, tenantBurst, 1, MAX_BURST);
-        requireRange(TENANT_WEIGHT, tenantWeight, 1, MAX_WEIGHT);
+        TENANT_BURST.validate(tenantBurst);
+        TENANT_WEIGHT.validate(tenantWeight);
         tenantWeights = new HashMap<>();
         for (final String[] entry : entries(TENANT_WEIGHTS, tenantWeightsSpec, 2))
         {
             tenantWeights.put(name(TENANT_WEIGHTS, entry[0]), integer(TENANT_WEIGHTS, entry[1], 1, MAX_WEIGHT));
         }
-        requireRange(NETWORK_PREFIX_V4, networkPrefixV4, 0, 32);
-        requireRange(NETWORK_PREFIX_V6, networkPrefixV6, 0, 128);
+        NETWORK_PREFIX_V4.validate(networkPrefixV4);
+        NETWORK_PREFIX_V6.validate(networkPrefixV6);
         concludeRetryAndAimd();
-        requireIn(DEMOTION_ACTION, demotionAction, List.of(ACTION_QUARANTINE, ACTION_SUSPECT_LANE),
-            "expected one of");
-        requireRange(DEMOTION_POLICY_REJECTIONS, demotionPolicyRejections, 1, 1_000_000);
-        requireRange(DEMOTION_NETWORK_POLICY_REJECTIONS, demotionNetworkPolicyRejections, 1, 1_000_000);
-        requirePositive(DEMOTION_DURATION_MS, demotionDurationMs);
-        requireRange(MAX_RECIPIENTS_PER_DISPATCH, maxRecipientsPerDispatch, 1, 100_000);
-        requirePositive(IN_FLIGHT_TIMEOUT_MS, inFlightTimeoutMs);
-        if (rateWindowMs < 10)
-        {
-            throw new InvalidSettingException(RATE_WINDOW_MS, rateWindowMs, "expected at least 10");
-        }
-        requirePositive(STATUS_INTERVAL_MS, statusIntervalMs);
-        requireRange(MAX_DISPATCHES_PER_CYCLE, maxDispatchesPerCycle, 1, 1_000_000);
+        DEMOTION_ACTION.validate(demotionAction);
+        DEMOTION_POLICY_REJECTIONS.validate(demotionPolicyRejections);
+        DEMOTION_NETWORK_POLICY_REJECTIONS.validate(demotionNetworkPolicyRejections);
+        DEMOTION_DURATION_MS.validate(demotionDurationMs);
+        MAX_RECIPIENTS_PER_DISPATCH.validate(maxRecipientsPerDispatch);
+        IN_FLIGHT_TIMEOUT_MS.validate(inFlightTimeoutMs);
+        RATE_WINDOW_MS.validate(rateWindowMs);
+        STATUS_INTERVAL_MS.validate(statusIntervalMs);
+        MAX_DISPATCHES_PER_CYCLE.validate(maxDispatchesPerCycle);
         concludePauses(routeNames);
         if (clock == null)
         {
@@ -332,42 +450,27 @@ public final class DrainContext
         {
             throw new InvalidSettingException("random", null, "expected a random generator");
         }
-        concluded = true;
+        markConcluded();
         return this;
     }
 
     private void concludeRetryAndAimd()
     {
-        requirePositive(RETRY_INITIAL_MS, retryInitialMs);
+        RETRY_INITIAL_MS.validate(retryInitialMs);
         if (retryMaxMs < retryInitialMs)
         {
-            throw new InvalidSettingException(RETRY_MAX_MS, retryMaxMs,
-                "expected at least " + RETRY_INITIAL_MS + " (" + retryInitialMs + ")");
+            throw RETRY_MAX_MS.invalid(retryMaxMs, "at least " + RETRY_INITIAL_MS + " (" + retryInitialMs + ")");
         }
-        if (!(retryMultiplier >= 1 && retryMultiplier <= 100))
-        {
-            throw new InvalidSettingException(RETRY_MULTIPLIER, retryMultiplier, "expected 1.0 to 100.0");
-        }
-        if (!(retryJitter >= 0 && retryJitter < 1))
-        {
-            throw new InvalidSettingException(RETRY_JITTER, retryJitter, "expected 0.0 up to (not including) 1.0");
-        }
+        RETRY_MULTIPLIER.validate(retryMultiplier);
+        RETRY_JITTER.validate(retryJitter);
         if (maxQueueLifetimeMs < retryInitialMs)
         {
-            throw new InvalidSettingException(MAX_QUEUE_LIFETIME_MS, maxQueueLifetimeMs,
-                "expected at least " + RETRY_INITIAL_MS + " (" + retryInitialMs + ")");
+            throw MAX_QUEUE_LIFETIME_MS.invalid(maxQueueLifetimeMs, "at least " + RETRY_INITIAL_MS + " (" + retryInitialMs + ")");
         }
-        if (!(aimdDecreaseFactor > 0 && aimdDecreaseFactor < 1))
-        {
-            throw new InvalidSettingException(AIMD_DECREASE_FACTOR, aimdDecreaseFactor,
-                "expected more than 0.0 and less than 1.0");
-        }
-        if (!(aimdRecoveryFraction > 0 && aimdRecoveryFraction <= 1))
-        {
-            throw new InvalidSettingException(AIMD_RECOVERY_FRACTION, aimdRecoveryFraction, "expected more than 0.0, up to 1.0");
-        }
-        requirePositive(AIMD_INTERVAL_MS, aimdIntervalMs);
-        requireRate(AIMD_FLOOR_RATE_PER_SEC, aimdFloorRatePerSec, false);
+        AIMD_DECREASE_FACTOR.validate(aimdDecreaseFactor);
+        AIMD_RECOVERY_FRACTION.validate(aimdRecoveryFraction);
+        AIMD_INTERVAL_MS.validate(aimdIntervalMs);
+        AIMD_FLOOR_RATE_PER_SEC.validate(aimdFloorRatePerSec);
     }
 
     private void concludePauses(final List<String> routeNames)
@@ -390,11 +493,11 @@ public final class DrainContext
     }
 
     /** @return the non-empty items of a comma-separated list, trimmed. */
-    private static List<String> names(final String key, final String spec)
+    private static List<String> names(final Setting<?> key, final String spec)
     {
         if (spec == null)
         {
-            throw new InvalidSettingException(key, null, "expected a comma-separated list (may be empty)");
+            throw key.invalid(null, "a comma-separated list (may be empty)");
         }
         final List<String> names = new ArrayList<>();
         for (final String item : spec.split(",", -1))
@@ -402,7 +505,7 @@ public final class DrainContext
             final String trimmed = item.trim();
             if (trimmed.chars().anyMatch(Character::isWhitespace))
             {
-                throw new InvalidSettingException(key, spec, "expected names separated by commas; " + trimmed + " is not one");
+                throw key.invalid(spec, "names separated by commas; " + trimmed + " is not one");
             }
             if (!trimmed.isEmpty())
             {
@@ -421,12 +524,12 @@ public final class DrainContext
             final RouteSpec route = new RouteSpec(name, rate(ROUTES, entry[1], false), integer(ROUTES, entry[2], 1, MAX_BURST));
             if (parsed.put(name, route) != null)
             {
-                throw new InvalidSettingException(ROUTES, routesSpec, "expected each route once; " + name + " is repeated");
+                throw ROUTES.invalid(routesSpec, "each route once; " + name + " is repeated");
             }
         }
         if (parsed.isEmpty())
         {
-            throw new InvalidSettingException(ROUTES, routesSpec, "expected at least one name:ratePerSec:burst route");
+            throw ROUTES.invalid(routesSpec, "at least one name:ratePerSec:burst route");
         }
         return List.copyOf(parsed.values());
     }
@@ -447,7 +550,7 @@ public final class DrainContext
             final LaneSpec lane = new LaneSpec(name, strict, weight, laneRates.getOrDefault(name, 0.0));
             if (parsed.put(name, lane) != null)
             {
-                throw new InvalidSettingException(LANES, lanesSpec, "expected each lane once; " + name + " is repeated");
+                throw LANES.invalid(lanesSpec, "each lane once; " + name + " is repeated");
             }
         }
         boolean weighted = false;
@@ -457,14 +560,14 @@ public final class DrainContext
         }
         if (!weighted)
         {
-            throw new InvalidSettingException(LANES, lanesSpec, "expected at least one weighted lane (name:weight)");
+            throw LANES.invalid(lanesSpec, "at least one weighted lane (name:weight)");
         }
         for (final String lane : laneRates.keySet())
         {
             if (!parsed.containsKey(lane))
             {
-                throw new InvalidSettingException(LANE_RATES, laneRatesSpec,
-                    "expected lanes listed in " + LANES + "; " + lane + " is not");
+                throw LANE_RATES.invalid(laneRatesSpec,
+                    "lanes listed in " + LANES + "; " + lane + " is not");
             }
         }
         return List.copyOf(parsed.values());
@@ -496,21 +599,21 @@ public final class DrainContext
         return new RouteTable(defaultRoute, routeNames, laneRoutes, tenantRoutes, tenantLaneRoutes);
     }
 
-    private static String knownRoute(final String key, final String spec, final String route, final List<String> routeNames)
+    private static String knownRoute(final Setting<?> key, final String spec, final String route, final List<String> routeNames)
     {
         if (!routeNames.contains(route))
         {
-            throw new InvalidSettingException(key, spec, "expected routes listed in " + ROUTES + "; " + route + " is not");
+            throw key.invalid(spec, "routes listed in " + ROUTES + "; " + route + " is not");
         }
         return route;
     }
 
     /** @return the entries of a {@code a:b,c:d} list, each split at its colons into exactly {@code parts} parts. */
-    private static List<String[]> entries(final String key, final String spec, final int parts)
+    private static List<String[]> entries(final Setting<?> key, final String spec, final int parts)
     {
         if (spec == null)
         {
-            throw new InvalidSettingException(key, null, "expected a comma-separated list (may be empty)");
+            throw key.invalid(null, "a comma-separated list (may be empty)");
         }
         final List<String[]> entries = new ArrayList<>();
         for (final String item : spec.split(",", -1))
@@ -523,7 +626,7 @@ public final class DrainContext
             final String[] split = trimmed.split(":", -1);
             if (split.length != parts)
             {
-                throw new InvalidSettingException(key, spec, "expected " + (parts == 2 ? "name:value" : "name:ratePerSec:burst")
+                throw key.invalid(spec, "" + (parts == 2 ? "name:value" : "name:ratePerSec:burst")
                     + " entries; " + trimmed + " is not one");
             }
             for (int i = 0; i < split.length; i++)
@@ -535,16 +638,16 @@ public final class DrainContext
         return entries;
     }
 
-    private static String name(final String key, final String name)
+    private static String name(final Setting<?> key, final String name)
     {
         if (name.isEmpty() || name.chars().anyMatch(c -> c == ',' || c == ':' || c == '/' || Character.isWhitespace(c)))
         {
-            throw new InvalidSettingException(key, name, "expected a name without , : / or spaces");
+            throw key.invalid(name, "a name without , : / or spaces");
         }
         return name;
     }
 
-    private static double rate(final String key, final String text, final boolean zeroAllowed)
+    private static double rate(final Setting<?> key, final String text, final boolean zeroAllowed)
     {
         final double value;
         try
@@ -553,81 +656,45 @@ public final class DrainContext
         }
         catch (final NumberFormatException ex)
         {
-            throw new InvalidSettingException(key, text, "expected a rate in messages per second");
+            throw key.invalid(text, "a rate in messages per second");
         }
         requireRate(key, value, zeroAllowed);
         return value;
     }
 
-    private static void requireRate(final String key, final double value, final boolean zeroAllowed)
+    private static void requireRate(final Setting<?> key, final double value, final boolean zeroAllowed)
     {
         final boolean ok = zeroAllowed ? value >= 0 : value > 0;
         if (!ok || !(value <= MAX_RATE_PER_SEC))
         {
-            throw new InvalidSettingException(key, value,
-                "expected a rate " + (zeroAllowed ? "from 0 (none)" : "above 0") + " up to " + (long)MAX_RATE_PER_SEC
-                + " messages/s");
+            throw key.invalid(value,
+                "a rate " + (zeroAllowed ? "from 0 (none)" : "above 0") + " up to " + (long)MAX_RATE_PER_SEC + " messages/s");
         }
     }
 
-    private static int integer(final String key, final String text, final int min, final int max)
+    private static int integer(final Setting<?> key, final String text, final int min, final int max)
     {
         try
         {
             final int value = Integer.parseInt(text);
-            requireRange(key, value, min, max);
+            if (value < min || value > max)
+            {
+                throw key.invalid(value, "a whole number from " + min + " to " + max);
+            }
             return value;
         }
         catch (final NumberFormatException ex)
         {
-            throw new InvalidSettingException(key, text, "expected a whole number from " + min + " to " + max);
+            throw key.invalid(text, "a whole number from " + min + " to " + max);
         }
     }
 
-    private static void requireRange(final String key, final long value, final long min, final long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new InvalidSettingException(key, value, "expected a whole number from " + min + " to " + max);
-        }
-    }
-
-    private static void requirePositive(final String key, final long value)
-    {
-        if (value <= 0)
-        {
-            throw new InvalidSettingException(key, value, "expected a positive number");
-        }
-    }
-
-    private static void requireIn(final String key, final String value, final List<String> allowed, final String expected)
+    private static void requireIn(final Setting<?> key, final String value, final List<String> allowed, final String expected)
     {
         if (value == null || !allowed.contains(value))
         {
-            throw new InvalidSettingException(key, value, expected + " " + allowed);
+            throw key.invalid(value, expected + " " + allowed);
         }
-    }
-
-    private void checkMutable()
-    {
-        if (concluded)
-        {
-            throw new IllegalStateException("DrainContext is concluded and can no longer change");
-        }
-    }
-
-    private void checkConcluded()
-    {
-        if (!concluded)
-        {
-            throw new IllegalStateException("DrainContext is not concluded yet");
-        }
-    }
-
-    /** @return true once {@link #conclude()} has validated the settings. */
-    public boolean isConcluded()
-    {
-        return concluded;
     }
 
     /** @return the parsed routes, in configuration order; after {@link #conclude()}. */

@@ -596,19 +596,16 @@ public final class DrainScheduler
     {
         if (!entry.quarantining)
         {
-            if (sourcePolicies.isEmpty() || entry.released)
+            if (entry.released || hasReleased(entry.snapshot))
             {
+                // An operator (or containment's release) let it go: it is sent in its own lane, whatever the demotion,
+                // also after a deferral has replaced its RELEASED status.
+                entry.released = true;
                 return false;
             }
-            final List<RecipientStatus> statuses = entry.snapshot.recipients();
-            for (int i = 0; i < statuses.size(); i++)
+            if (sourcePolicies.isEmpty())
             {
-                if (statuses.get(i).disposition() == Disposition.RELEASED)
-                {
-                    // An operator (or containment's release) let it go: it is sent in its own lane, whatever the demotion.
-                    entry.released = true;
-                    return false;
-                }
+                return false;
             }
             final Envelope envelope = entry.snapshot.envelope();
             final SourcePolicy demotion = demotionOf(envelope.sourceKey(), nowMillis);
@@ -626,6 +623,19 @@ public final class DrainScheduler
         entry.state = MessageEntry.HELD;
         lane.held++;
         return true;
+    }
+
+    private static boolean hasReleased(final PendingMessage message)
+    {
+        final List<RecipientStatus> statuses = message.recipients();
+        for (int i = 0; i < statuses.size(); i++)
+        {
+            if (statuses.get(i).disposition() == Disposition.RELEASED)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return true if a recipient is waiting to be sent (pending or deferred), which a quarantine would hold. */

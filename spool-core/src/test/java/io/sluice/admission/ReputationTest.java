@@ -149,6 +149,24 @@ class ReputationTest
     }
 
     @Test
+    void shouldDemoteAnIpv6HostOnItsOwnRecordInACleanNetwork()
+    {
+        open();
+        for (int i = 1; i <= 200; i++)
+        {
+            admission.learn(ip("2001:db8::" + Integer.toHexString(i)), ReputationEvent.CLEAN_DELIVERY);
+        }
+        final InetAddress host = ip("2001:db8::dead");
+        for (int i = 0; i < 5; i++)
+        {
+            admission.learn(host, ReputationEvent.POLICY_REJECTION);
+        }
+        assertThat(admission.classOf(ip("2001:db8::1"), false)).isEqualTo(SourceClass.CLEAN);
+        assertThat(admission.classOf(host, false)).as("its own /128 record, looked up at the decision")
+            .isEqualTo(SourceClass.DEMOTED);
+    }
+
+    @Test
     void shouldCapCleanPointsSoALongHistoryCannotHideAFlood()
     {
         open();

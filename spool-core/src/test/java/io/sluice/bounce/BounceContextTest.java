@@ -7,11 +7,17 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import io.sluice.net.Cidr;
 import org.junit.jupiter.api.Test;
 
 class BounceContextTest
 {
+    private static void assertRejected(final UnaryOperator<BounceContext> change, final Setting<?> setting, final String value)
+    {
+        assertRejected(change, setting.key(), value);
+    }
+
     private static void assertRejected(final UnaryOperator<BounceContext> change, final String key, final String value)
     {
         assertThatThrownBy(() -> change.apply(new BounceContext()).conclude())

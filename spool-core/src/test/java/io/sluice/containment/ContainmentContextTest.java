@@ -7,10 +7,17 @@ import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import org.junit.jupiter.api.Test;
 
 class ContainmentContextTest
 {
+    private static void assertRejected(
+        final UnaryOperator<ContainmentContext> change, final Setting<?> setting, final String value)
+    {
+        assertRejected(change, setting.key(), value);
+    }
+
     private static void assertRejected(final UnaryOperator<ContainmentContext> change, final String key, final String value)
     {
         assertThatThrownBy(() -> change.apply(new ContainmentContext()).conclude())
@@ -42,28 +49,28 @@ class ContainmentContextTest
     @Test
     void shouldNameEachBadSettingWithItsValue()
     {
-        assertRejected(c -> c.windowMs(1000), ContainmentContext.WINDOW_MS.key(), "1000");
-        assertRejected(c -> c.windowSlots(0), ContainmentContext.WINDOW_SLOTS.key(), "0");
-        assertRejected(c -> c.windowMs(60_000).windowSlots(120), ContainmentContext.WINDOW_SLOTS.key(), "120");
-        assertRejected(c -> c.surgeFactor(1.0), ContainmentContext.SURGE_FACTOR.key(), "1.0");
-        assertRejected(c -> c.surgeFactor(Double.NaN), ContainmentContext.SURGE_FACTOR.key(), "NaN");
-        assertRejected(c -> c.minSurgeMessages(0), ContainmentContext.MIN_SURGE_MESSAGES.key(), "0");
-        assertRejected(c -> c.normalRateFloorPerMinute(-1), ContainmentContext.NORMAL_RATE_FLOOR_PER_MINUTE.key(), "-1.0");
-        assertRejected(c -> c.baselineHalfLifeMs(60_000), ContainmentContext.BASELINE_HALF_LIFE_MS.key(), "60000");
-        assertRejected(c -> c.surgeWarmupMs(-1), ContainmentContext.SURGE_WARMUP_MS.key(), "-1");
-        assertRejected(c -> c.policyRejectionRatio(1.0), ContainmentContext.POLICY_REJECTION_RATIO.key(), "1.0");
-        assertRejected(c -> c.permanentFailureRatio(-0.1), ContainmentContext.PERMANENT_FAILURE_RATIO.key(), "-0.1");
-        assertRejected(c -> c.minVerdicts(0), ContainmentContext.MIN_VERDICTS.key(), "0");
-        assertRejected(c -> c.exemptTenants(null), ContainmentContext.EXEMPT_TENANTS.key(), "null");
-        assertRejected(c -> c.ignoredLanes(null), ContainmentContext.IGNORED_LANES.key(), "null");
-        assertRejected(c -> c.sendingNetworks("10.0.0.0/8, mail.example.com"), ContainmentContext.SENDING_NETWORKS.key(),
+        assertRejected(c -> c.windowMs(1000), ContainmentContext.WINDOW_MS, "1000");
+        assertRejected(c -> c.windowSlots(0), ContainmentContext.WINDOW_SLOTS, "0");
+        assertRejected(c -> c.windowMs(60_000).windowSlots(120), ContainmentContext.WINDOW_SLOTS, "120");
+        assertRejected(c -> c.surgeFactor(1.0), ContainmentContext.SURGE_FACTOR, "1.0");
+        assertRejected(c -> c.surgeFactor(Double.NaN), ContainmentContext.SURGE_FACTOR, "NaN");
+        assertRejected(c -> c.minSurgeMessages(0), ContainmentContext.MIN_SURGE_MESSAGES, "0");
+        assertRejected(c -> c.normalRateFloorPerMinute(-1), ContainmentContext.NORMAL_RATE_FLOOR_PER_MINUTE, "-1.0");
+        assertRejected(c -> c.baselineHalfLifeMs(60_000), ContainmentContext.BASELINE_HALF_LIFE_MS, "60000");
+        assertRejected(c -> c.surgeWarmupMs(-1), ContainmentContext.SURGE_WARMUP_MS, "-1");
+        assertRejected(c -> c.policyRejectionRatio(1.0), ContainmentContext.POLICY_REJECTION_RATIO, "1.0");
+        assertRejected(c -> c.permanentFailureRatio(-0.1), ContainmentContext.PERMANENT_FAILURE_RATIO, "-0.1");
+        assertRejected(c -> c.minVerdicts(0), ContainmentContext.MIN_VERDICTS, "0");
+        assertRejected(c -> c.exemptTenants(null), ContainmentContext.EXEMPT_TENANTS, "null");
+        assertRejected(c -> c.ignoredLanes(null), ContainmentContext.IGNORED_LANES, "null");
+        assertRejected(c -> c.sendingNetworks("10.0.0.0/8, mail.example.com"), ContainmentContext.SENDING_NETWORKS,
             "mail.example.com");
-        assertRejected(c -> c.sendingNetworks("10.0.0.0/33"), ContainmentContext.SENDING_NETWORKS.key(), "10.0.0.0/33");
-        assertRejected(c -> c.operatorAddress("ops"), ContainmentContext.OPERATOR_ADDRESS.key(), "ops");
-        assertRejected(c -> c.notificationSender("<ops@x.test>"), ContainmentContext.NOTIFICATION_SENDER.key(), "<ops@x.test>");
-        assertRejected(c -> c.notificationTenant(" "), ContainmentContext.NOTIFICATION_TENANT.key(), " ");
-        assertRejected(c -> c.notificationLane("no tifications"), ContainmentContext.NOTIFICATION_LANE.key(), "no tifications");
-        assertRejected(c -> c.reportingMta("mx example"), ContainmentContext.REPORTING_MTA.key(), "mx example");
+        assertRejected(c -> c.sendingNetworks("10.0.0.0/33"), ContainmentContext.SENDING_NETWORKS, "10.0.0.0/33");
+        assertRejected(c -> c.operatorAddress("ops"), ContainmentContext.OPERATOR_ADDRESS, "ops");
+        assertRejected(c -> c.notificationSender("<ops@x.test>"), ContainmentContext.NOTIFICATION_SENDER, "<ops@x.test>");
+        assertRejected(c -> c.notificationTenant(" "), ContainmentContext.NOTIFICATION_TENANT, " ");
+        assertRejected(c -> c.notificationLane("no tifications"), ContainmentContext.NOTIFICATION_LANE, "no tifications");
+        assertRejected(c -> c.reportingMta("mx example"), ContainmentContext.REPORTING_MTA, "mx example");
         assertRejected(c -> c.clock(null), "clock", "null");
         assertRejected(c -> c.nanoClock(null), "nanoClock", "null");
     }

@@ -50,7 +50,7 @@ class DrainAgentTest
 
         assertThat(outcome.status().disposition()).isEqualTo(Disposition.DEFERRED);
         assertThat(agent.counters().get(DrainCounter.THROTTLE_SIGNALS)).isZero();
-        clock.advanceMillis(DrainContext.DEFAULT_STATUS_INTERVAL_MS);
+        clock.advanceMillis(DrainContext.STATUS_INTERVAL_MS.defaultValue());
         agent.doWork();
         assertThat(agent.counters().get(DrainCounter.THROTTLE_SIGNALS)).isEqualTo(1);
         assertThat(agent.status().route("default").effectiveRatePerSec()).isEqualTo(100);
@@ -66,7 +66,7 @@ class DrainAgentTest
         agent.doWork();
         assertThat(agent.status().ready()).as("not yet published").isZero();
 
-        clock.advanceMillis(DrainContext.DEFAULT_STATUS_INTERVAL_MS);
+        clock.advanceMillis(DrainContext.STATUS_INTERVAL_MS.defaultValue());
         agent.doWork();
 
         assertThat(agent.status().ready()).isEqualTo(400 - 5);

@@ -6,10 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.function.UnaryOperator;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import org.junit.jupiter.api.Test;
 
 class DrainContextTest
 {
+    private static void assertRejected(final UnaryOperator<DrainContext> change, final Setting<?> setting, final String value)
+    {
+        assertRejected(change, setting.key(), value);
+    }
+
     private static void assertRejected(final UnaryOperator<DrainContext> change, final String key, final String value)
     {
         assertThatThrownBy(() -> change.apply(new DrainContext()).conclude())

@@ -65,6 +65,29 @@ class DrainQuarantineTest
         }
     }
 
+    /** Binds the quarantine, loads the empty spool, spools five of the flood's messages and sends them. */
+    private void sendFive(final DrainAgent agent, final RecordingGateway gateway) throws Exception
+    {
+        agent.quarantineTo(this::journalHold);
+        agent.load(spool.pendingMessages());
+        for (int i = 1; i <= 5; i++)
+        {
+            append(FLOOD + i);
+        }
+        agent.doWork();
+        assertThat(gateway.delivered).hasSize(5);
+    }
+
+    /** The upstream refuses the five for policy, and the refusals are journaled: the network's demotion. */
+    private void rejectFive(final DrainAgent agent, final RecordingGateway gateway) throws Exception
+    {
+        for (final Dispatch dispatch : List.copyOf(gateway.delivered.subList(0, 5)))
+        {
+            final ReplyOutcome outcome = agent.onReply(dispatch, 0, SmtpReply.parse("554 5.7.1 Malware found"));
+            assertThat(spool.recordOutcome(dispatch.messageId(), 0, outcome.status()).get()).isTrue();
+        }
+    }
+
     @Test
     void shouldQuarantineADemotedNetworksPendingAndNewMailAndKeepItAcrossARestartUntilReleased() throws Exception
     {
@@ -75,25 +98,14 @@ class DrainQuarantineTest
         spool = Spool.open(spoolContext(), agent.listener());
         try
         {
-            agent.quarantineTo(this::journalHold);
-            agent.load(spool.pendingMessages());
-            for (int i = 1; i <= 5; i++)
-            {
-                append(FLOOD + i);
-            }
-            agent.doWork();
-            assertThat(gateway.delivered).hasSize(5);
+            sendFive(agent, gateway);
             // Spooled while the first five are out: the mail the drain would otherwise trickle on.
             for (int i = 6; i <= 9; i++)
             {
                 quarantined.add(append(FLOOD + i));
             }
             partner.add(append(PARTNER + 1));
-            for (final Dispatch dispatch : List.copyOf(gateway.delivered))
-            {
-                final ReplyOutcome outcome = agent.onReply(dispatch, 0, SmtpReply.parse("554 5.7.1 Malware found"));
-                assertThat(spool.recordOutcome(dispatch.messageId(), 0, outcome.status()).get()).isTrue();
-            }
+            rejectFive(agent, gateway);
             agent.doWork();
             // Arriving while the network stays demoted.
             quarantined.add(append(FLOOD + 77));
@@ -102,7 +114,7 @@ class DrainQuarantineTest
             agent.doWork();
             awaitHolds();
             // Past the status interval, so the held count is published.
-            clock.advanceMillis(DrainContext.DEFAULT_STATUS_INTERVAL_MS);
+            clock.advanceMillis(DrainContext.STATUS_INTERVAL_MS.defaultValue());
             agent.doWork();
 
             final List<Long> sent = gateway.delivered.stream().skip(5).map(Dispatch::messageId).collect(Collectors.toList());
@@ -160,19 +172,9 @@ class DrainQuarantineTest
         spool = Spool.open(spoolContext(), agent.listener());
         try
         {
-            agent.quarantineTo(this::journalHold);
-            agent.load(spool.pendingMessages());
-            for (int i = 1; i <= 5; i++)
-            {
-                append(FLOOD + i);
-            }
-            agent.doWork();
+            sendFive(agent, gateway);
             final long pending = append(FLOOD + 6);
-            for (final Dispatch dispatch : List.copyOf(gateway.delivered))
-            {
-                final ReplyOutcome outcome = agent.onReply(dispatch, 0, SmtpReply.parse("554 5.7.1 Malware found"));
-                spool.recordOutcome(dispatch.messageId(), 0, outcome.status()).get();
-            }
+            rejectFive(agent, gateway);
             gateway.slots("default", 100);
             agent.doWork();
 

@@ -51,11 +51,11 @@ class DrainRateTest
         final SimulatedDrain drain = new SimulatedDrain(SimulatedDrain.context(200, 20));
         final DrainScheduler scheduler = drain.scheduler;
         assertThat(scheduler.nanosUntilDue(route -> true)).as("nothing ready: only the AIMD step interval")
-            .isEqualTo(TimeUnit.MILLISECONDS.toNanos(DrainContext.DEFAULT_AIMD_INTERVAL_MS));
+            .isEqualTo(TimeUnit.MILLISECONDS.toNanos(DrainContext.AIMD_INTERVAL_MS.defaultValue()));
         flood(drain, 100, 10, "default");
         assertThat(scheduler.nanosUntilDue(route -> true))
             .as("tokens and mail but nothing dispatched: waiting for room, which an event announces, not for time")
-            .isEqualTo(TimeUnit.MILLISECONDS.toNanos(DrainContext.DEFAULT_AIMD_INTERVAL_MS));
+            .isEqualTo(TimeUnit.MILLISECONDS.toNanos(DrainContext.AIMD_INTERVAL_MS.defaultValue()));
 
         int dispatched = 0;
         while (scheduler.next("default") != null)

@@ -2,6 +2,7 @@ package io.sluice.drain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -264,6 +265,40 @@ class MessageLifecycleTest
 
         assertThat(scheduler.isDemoted(abuser)).isFalse();
         assertThat(scheduler.status().lane("default", "suspect").ready()).isZero();
+    }
+
+    @Test
+    void shouldQuarantineADemotedSourcesDeferredMailWhenItsRetryComesDueButNeverMailAnOperatorReleased()
+    {
+        final List<Long> quarantined = new ArrayList<>();
+        scheduler.quarantineTo((message, reason) -> quarantined.add(message.messageId()));
+        final String abuser = "203.0.113.66";
+        final PendingMessage waiting = Mail.all(Mail.from(abuser), RecipientStatus.deferred(1, drain.now() + 60_000, "451"));
+        final PendingMessage released = Mail.all(Mail.from(abuser),
+            new RecipientStatus(Disposition.RELEASED, 0, 0, QuarantineSink.DETAIL_PREFIX + "released by an operator"));
+        drain.add(waiting);
+        for (int i = 0; i < 3; i++)
+        {
+            drain.add(Mail.from(abuser));
+            final Dispatch dispatch = scheduler.next("default");
+            scheduler.onSnapshot(Mail.delivered(dispatch));
+            scheduler.onReply(dispatch, 0, SmtpReply.parse("550 5.7.1 spam"));
+        }
+        assertThat(scheduler.isDemoted(abuser)).isTrue();
+        assertThat(quarantined).as("the deferred message waits for its retry time").isEmpty();
+
+        drain.add(released);
+        final Dispatch sent = scheduler.next("default");
+        assertThat(sent.messageId()).isEqualTo(released.messageId());
+        assertThat(sent.lane()).isEqualTo("mail");
+        // The upstream defers it: its RELEASED status is gone, the operator's word is not.
+        scheduler.onSnapshot(Mail.all(released, RecipientStatus.deferred(1, drain.now() + 1_000, "451")));
+        drain.clock.advanceMillis(60_000);
+        scheduler.tick();
+
+        assertThat(quarantined).containsExactly(waiting.messageId());
+        assertThat(scheduler.next("default").messageId()).isEqualTo(released.messageId());
+        assertThat(scheduler.counters().get(DrainCounter.QUARANTINED)).isEqualTo(1);
     }
 
     @Test

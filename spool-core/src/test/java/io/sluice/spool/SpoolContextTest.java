@@ -7,11 +7,17 @@ import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import org.junit.jupiter.api.Test;
 
 /** Every bad spool setting is refused with its key and value. */
 class SpoolContextTest
 {
+    private static void assertRejected(final UnaryOperator<SpoolContext> change, final Setting<?> setting, final String value)
+    {
+        assertRejected(change, setting.key(), value);
+    }
+
     private static void assertRejected(final UnaryOperator<SpoolContext> change, final String key, final String value)
     {
         assertThatThrownBy(() -> change.apply(new SpoolContext()).conclude())
@@ -35,18 +41,18 @@ class SpoolContextTest
     @Test
     void shouldNameEachBadSettingWithItsValue()
     {
-        assertRejected(c -> c.directory(null), SpoolContext.DIRECTORY.key(), "null");
-        assertRejected(c -> c.rollCycle("FORTNIGHTLY"), SpoolContext.ROLL_CYCLE.key(), "FORTNIGHTLY");
-        assertRejected(c -> c.blockSizeBytes(3_000_000), SpoolContext.BLOCK_SIZE_BYTES.key(), "3000000");
-        assertRejected(c -> c.blockSizeBytes(1 << 20).chunkBytes(1 << 20), SpoolContext.CHUNK_BYTES.key(), "1048576");
-        assertRejected(c -> c.maxMessageBytes(10), SpoolContext.MAX_MESSAGE_BYTES.key(), "10");
-        assertRejected(c -> c.diskReserveBytes(1 << 20), SpoolContext.DISK_RESERVE_BYTES.key(), "1048576");
-        assertRejected(c -> c.diskCheckIntervalMs(0), SpoolContext.DISK_CHECK_INTERVAL_MS.key(), "0");
-        assertRejected(c -> c.writeQueueCapacity(1000), SpoolContext.WRITE_QUEUE_CAPACITY.key(), "1000");
-        assertRejected(c -> c.maxBatch(0), SpoolContext.MAX_BATCH.key(), "0");
-        assertRejected(c -> c.compactionLiveRatio(1.5), SpoolContext.COMPACTION_LIVE_RATIO.key(), "1.5");
-        assertRejected(c -> c.compactionLiveRatio(Double.NaN), SpoolContext.COMPACTION_LIVE_RATIO.key(), "NaN");
-        assertRejected(c -> c.maintenanceIntervalMs(-1), SpoolContext.MAINTENANCE_INTERVAL_MS.key(), "-1");
+        assertRejected(c -> c.directory(null), SpoolContext.DIRECTORY, "null");
+        assertRejected(c -> c.rollCycle("FORTNIGHTLY"), SpoolContext.ROLL_CYCLE, "FORTNIGHTLY");
+        assertRejected(c -> c.blockSizeBytes(3_000_000), SpoolContext.BLOCK_SIZE_BYTES, "3000000");
+        assertRejected(c -> c.blockSizeBytes(1 << 20).chunkBytes(1 << 20), SpoolContext.CHUNK_BYTES, "1048576");
+        assertRejected(c -> c.maxMessageBytes(10), SpoolContext.MAX_MESSAGE_BYTES, "10");
+        assertRejected(c -> c.diskReserveBytes(1 << 20), SpoolContext.DISK_RESERVE_BYTES, "1048576");
+        assertRejected(c -> c.diskCheckIntervalMs(0), SpoolContext.DISK_CHECK_INTERVAL_MS, "0");
+        assertRejected(c -> c.writeQueueCapacity(1000), SpoolContext.WRITE_QUEUE_CAPACITY, "1000");
+        assertRejected(c -> c.maxBatch(0), SpoolContext.MAX_BATCH, "0");
+        assertRejected(c -> c.compactionLiveRatio(1.5), SpoolContext.COMPACTION_LIVE_RATIO, "1.5");
+        assertRejected(c -> c.compactionLiveRatio(Double.NaN), SpoolContext.COMPACTION_LIVE_RATIO, "NaN");
+        assertRejected(c -> c.maintenanceIntervalMs(-1), SpoolContext.MAINTENANCE_INTERVAL_MS, "-1");
     }
 
     @Test

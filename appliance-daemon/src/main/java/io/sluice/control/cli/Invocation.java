@@ -48,7 +48,8 @@ record Invocation(String command, List<String> operands, Path socket, String hos
         "--tenant", Set.of("drain"),
         "--source", Set.of("drain"),
         "--note", Set.of("hold"),
-        "--confirm", Set.of("purge"));
+        "--confirm", Set.of("purge", "quarantine"),
+        "--all", Set.of("quarantine"));
 
     /** Read for {@code jmx.socket} when neither {@code --socket} nor {@code --jmx} is given and the file is readable. */
     static final Path DEFAULT_CONFIG = Path.of("/etc/sluice/sluice.properties");
@@ -92,13 +93,8 @@ record Invocation(String command, List<String> operands, Path socket, String hos
                 case "--truststore" -> trustStore = Path.of(inline != null ? inline : value(args, ++i, option));
                 case "--truststore-password-file" ->
                     trustStorePasswordFile = Path.of(inline != null ? inline : value(args, ++i, option));
-                case "--route", "--tenant", "--source", "--note", "--confirm" ->
-                {
-                    if (options.put(option.substring(2), inline != null ? inline : value(args, ++i, option)) != null)
-                    {
-                        throw CommandException.usage(option + " given twice");
-                    }
-                }
+                case "--route", "--tenant", "--source", "--note", "--confirm", "--all" ->
+                    i = subcommandOption(options, command, option, inline, args, i);
                 case "--json" -> json = true;
                 case "--help", "-h" -> help = true;
                 default ->
@@ -157,6 +153,21 @@ record Invocation(String command, List<String> operands, Path socket, String hos
             passwordFile, jmx != null, trustStore, trustStorePasswordFile, json, blockFor, Map.copyOf(options), help);
     }
 
+    /** @return the index of the last argument used: {@code i}, or the next one when it was the option's value. */
+    private static int subcommandOption(final Map<String, String> options, final String command, final String option,
+        final String inline, final String[] args, final int i) throws CommandException
+    {
+        // quarantine's --confirm and --all are a yes, not a value to repeat.
+        final boolean flag = "--all".equals(option) || ("--confirm".equals(option) && "quarantine".equals(command));
+        int last = i;
+        final String value = flag ? "" : inline != null ? inline : value(args, ++last, option);
+        if (options.put(option.substring(2), value) != null)
+        {
+            throw CommandException.usage(option + " given twice");
+        }
+        return last;
+    }
+
     /** @return the subcommand option's value (name without dashes), or null if not given. */
     String option(final String name)
     {
@@ -182,7 +193,8 @@ record Invocation(String command, List<String> operands, Path socket, String hos
                 throw CommandException.usage("--jmx expects host:port (or [v6-address]:port), got: " + jmx);
             }
             final String host = matcher.group(1) != null ? matcher.group(1) : matcher.group(2);
-            return new Target(null, host.isEmpty() ? JmxContext.DEFAULT_HOST : host, port(matcher.group(3), "--jmx"), "--jmx");
+            final String address = host.isEmpty() ? JmxContext.HOST.defaultValue() : host;
+            return new Target(null, address, port(matcher.group(3), "--jmx"), "--jmx");
         }
         if (socket != null)
         {
@@ -212,7 +224,7 @@ record Invocation(String command, List<String> operands, Path socket, String hos
         {
             throw CommandException.usage("cannot read " + file + ": " + ex.getMessage());
         }
-        final String socket = properties.getProperty(JmxContext.SOCKET, "").trim();
+        final String socket = properties.getProperty(JmxContext.SOCKET.key(), "").trim();
         if (!socket.isEmpty())
         {
             return Path.of(socket);

@@ -48,6 +48,10 @@ public final class SluiceCommand
         "  retry                 retry every deferred message now instead of at its retry time",
         "  dsns [release [N]]    DSNs deferred over the bounce budget, waiting in the spool; release sends N of",
         "                        them (default all) now, oldest first, whatever the budget",
+        "  quarantine [list]     mail kept home, never delivered until released: a demoted network's mail,",
+        "                        spoofed mail with the quarantine action; each with its queue id and expiry",
+        "  quarantine release ID...|--all   send quarantined messages on, in their own lane",
+        "  quarantine delete ID... --confirm  delete quarantined messages for good (journaled PURGED)",
         "  rate ROUTE RATE BURST set a route's egress rate (messages/s) and burst; ends any back-off",
         "  connections ROUTE N   set a route's connection limit",
         "  spool verify DIR      offline, daemon stopped or not: read the spool folder DIR without writing to it",
@@ -172,6 +176,7 @@ public final class SluiceCommand
             }
             case "drain" -> DrainCommands.check(invocation);
             case "dsns" -> BounceCommands.check(invocation);
+            case "quarantine" -> QuarantineCommands.check(invocation);
             case "rate" ->
             {
                 invocation.operand(2, "a route, a rate in messages per second and a burst, e.g. rate default 100 10");
@@ -235,6 +240,8 @@ public final class SluiceCommand
                 return DrainCommands.run(invocation, daemon);
             case "dsns":
                 return BounceCommands.run(invocation, daemon);
+            case "quarantine":
+                return QuarantineCommands.run(invocation, daemon);
             default:
                 throw CommandException.usage("unknown command: " + invocation.command());
         }

@@ -47,13 +47,28 @@ import org.openjdk.jmh.annotations.Warmup;
  *   buckets: 2 million bucket keys and a million reputation entries.</li>
  * </ul>
  *
- * <p>A random source among a million is a cache miss on most of the objects a decision touches (table slot,
- * entry, bucket state); a real session's source is usually warm from its connection and RCPT checks, so this is
- * the pessimistic case.
+ * <p>Which source each operation decides ({@code access}):
+ * <ul>
+ *   <li>{@code uniform}: a random one of the million, so the admission state the decision touches (table slots,
+ *   keys, bucket states, reputation entries) is cold in the caches: the pessimistic bound.</li>
+ *   <li>{@code session}: as SMTP orders it, a source whose connection was admitted {@value #SESSIONS_IN_FLIGHT}
+ *   decisions earlier (that many sessions in flight), so its address key is as warm as a real session's at MAIL FROM
+ *   and everything else (its reputation, its class buckets) as cold as the other sessions left it. Each session's
+ *   source is a random one of the million.</li>
+ * </ul>
+ * In both, the source is picked in an untimed per-invocation set-up that also reads its address: in the appliance
+ * the session's address object is warm, and the harness's own cache misses (the million-entry array, the
+ * {@code InetAddress} and its holder) are not the decision's. In {@code uniform} access the set-up allocates nothing,
+ * so {@code -prof gc}'s {@code gc.alloc.rate.norm} is the decision's own allocation; read it with {@code -bm avgt},
+ * since in the default sampling mode JMH divides the bytes by the sampled operations only, not by all of them.
+ *
+ * <p>The limits are opened far above the load (and {@code admission.maxTrackedKeys} raised to hold every key of
+ * the scenario), which the set-up prints: the point is the cost of charging every bucket, not a refusal.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar AdmissionDecision
  * java -jar benchmarks/target/benchmarks.jar AdmissionDecision -p trackedSources=100000 -p scenario=flood
+ * java -jar benchmarks/target/benchmarks.jar AdmissionDecisionBenchmark.admitMessage -p access=uniform -bm avgt -prof gc
  * </pre>
  */
 @BenchmarkMode(Mode.SampleTime)
@@ -67,6 +82,7 @@ public class AdmissionDecisionBenchmark
 {
     private static final int DOMAINS = 64;
     private static final int TENANTS = 16;
+    static final int SESSIONS_IN_FLIGHT = 1000;
 
     @Param({"1000000"})
     public int trackedSources;
@@ -74,10 +90,19 @@ public class AdmissionDecisionBenchmark
     @Param({"accept", "flood", "classes"})
     public String scenario;
 
+    @Param({"uniform", "session"})
+    public String access;
+
     private Admission admission;
     private InetAddress[] sources;
     private String[] domains;
     private String[] tenants;
+    /** The sources of the sessions in flight, by slot; the next operation decides {@code sessions[next]}. */
+    private int[] sessions;
+    private int next;
+    private InetAddress source;
+    private int sourceIndex;
+    private boolean session;
 
     @Setup(Level.Trial)
     public void open() throws UnknownHostException
@@ -134,6 +159,18 @@ public class AdmissionDecisionBenchmark
                 throw new IllegalStateException("set-up message refused: " + decision);
             }
         }
+        session = "session".equals(access);
+        sessions = new int[SESSIONS_IN_FLIGHT];
+        for (int i = 0; i < SESSIONS_IN_FLIGHT; i++)
+        {
+            sessions[i] = ThreadLocalRandom.current().nextInt(trackedSources);
+        }
+        System.out.printf("%nAdmissionDecisionBenchmark: limits opened for the measurement: every kind's message rate "
+            + "1,000,000/s burst 1,000,000,000%s; admission.maxTrackedKeys %,d (default %,d), "
+            + "admission.reputation.maxKeys %,d (default %,d)%n",
+            classes ? ", the class buckets as open" : flood ? ", but the IP bucket 0.001/s burst 1" : "",
+            context.maxTrackedKeys(), AdmissionContext.DEFAULT_MAX_TRACKED_KEYS,
+            context.reputation().maxKeys(), ReputationSettings.DEFAULT_MAX_KEYS);
         if (admission.trackedKeys() < trackedSources)
         {
             throw new IllegalStateException("only " + admission.trackedKeys() + " keys tracked");
@@ -151,11 +188,38 @@ public class AdmissionDecisionBenchmark
         admission.close();
     }
 
+    /**
+     * Untimed: picks the source of the next decision, and warms its address as a session's is. In {@code session}
+     * access, the source decided is the one whose connection was admitted {@value #SESSIONS_IN_FLIGHT} operations
+     * ago, and a new session takes its slot with its connection admitted now.
+     */
+    @Setup(Level.Invocation)
+    public void pickSource()
+    {
+        if (session)
+        {
+            sourceIndex = sessions[next];
+            final int newcomer = ThreadLocalRandom.current().nextInt(trackedSources);
+            sessions[next] = newcomer;
+            next = next + 1 == SESSIONS_IN_FLIGHT ? 0 : next + 1;
+            admission.admitConnection(sources[newcomer], false);
+        }
+        else
+        {
+            sourceIndex = ThreadLocalRandom.current().nextInt(trackedSources);
+        }
+        source = sources[sourceIndex];
+        if (source.hashCode() == 0)
+        {
+            throw new IllegalStateException("no source");
+        }
+    }
+
     @Benchmark
     public Decision admitMessage()
     {
-        final int i = ThreadLocalRandom.current().nextInt(trackedSources);
-        return admission.admitMessage(sources[i], false, tenants[i % TENANTS], domains[i % DOMAINS], "mail");
+        final int i = sourceIndex;
+        return admission.admitMessage(source, false, tenants[i % TENANTS], domains[i % DOMAINS], "mail");
     }
 
     /**
