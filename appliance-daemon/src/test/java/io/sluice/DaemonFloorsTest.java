@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * ({@code LibraryFloorsTest} in spool-core). Every arrow points down:
  * <pre>
  *   daemon               wiring: reads the settings, builds and starts everything
- *   control              JMX console and the sluice command: observes and steers what is below
+ *   control   metrics    JMX console and the sluice command; Prometheus metrics and health over HTTP: observe
+ *                        (and, for control, steer) what is below
  *   ingress   delivery   the two network edges, SMTP in and SMTP out; neither imports the other
  * </pre>
  * A new package must be given a floor here, or the containment check fails.
@@ -24,6 +25,7 @@ class DaemonFloorsTest
     private static final String INGRESS = "ingress";
     private static final String DELIVERY = "delivery";
     private static final String CONTROL = "control";
+    private static final String METRICS = "metrics";
     private static final String DAEMON = "daemon";
 
     private static JavaClasses classes;
@@ -34,7 +36,8 @@ class DaemonFloorsTest
         // Only the daemon's own packages: the library (and its test jar) sit on the classpath too.
         classes = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("io.sluice.ingress", "io.sluice.delivery", "io.sluice.control", "io.sluice.daemon");
+            .importPackages("io.sluice.ingress", "io.sluice.delivery", "io.sluice.control", "io.sluice.metrics",
+                "io.sluice.daemon");
     }
 
     @Test
@@ -44,10 +47,12 @@ class DaemonFloorsTest
             .layer(INGRESS).definedBy("io.sluice.ingress..")
             .layer(DELIVERY).definedBy("io.sluice.delivery..")
             .layer(CONTROL).definedBy("io.sluice.control..")
+            .layer(METRICS).definedBy("io.sluice.metrics..")
             .layer(DAEMON).definedBy("io.sluice.daemon..")
             .whereLayer(INGRESS).mayOnlyBeAccessedByLayers(CONTROL, DAEMON)
             .whereLayer(DELIVERY).mayOnlyBeAccessedByLayers(CONTROL, DAEMON)
             .whereLayer(CONTROL).mayOnlyBeAccessedByLayers(DAEMON)
+            .whereLayer(METRICS).mayOnlyBeAccessedByLayers(DAEMON)
             .whereLayer(DAEMON).mayNotBeAccessedByAnyLayer()
             .ensureAllClassesAreContainedInArchitecture()
             .check(classes);

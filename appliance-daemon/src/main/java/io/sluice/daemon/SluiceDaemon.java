@@ -48,6 +48,7 @@ import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.RecipientVerification;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.metrics.HealthCheck;
 import io.sluice.outcome.BounceStep;
 import io.sluice.outcome.ContainmentFeed;
 import io.sluice.outcome.OutcomeListener;
@@ -92,6 +93,10 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long HELD_EXPIRY_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
+    /** How often dropped log lines are reported: one WARN a minute at most while stdout is too slow. */
+    private static final long LOG_DROPS_REPORT_INTERVAL_MS = 60_000;
+    /** How often the watchdog looks at the heartbeats, so a stall is logged even where systemd does not ask. */
+    private static final long WATCHDOG_CHECK_INTERVAL_MS = 1_000;
     /** How often the Spool console's accepted/delivered/deferred/failed rates are sampled. */
     private static final long RATE_SAMPLE_INTERVAL_MS = 1_000;
 
@@ -109,16 +114,22 @@ public final class SluiceDaemon implements AutoCloseable
     private final BounceStep bounces;
     private final OutcomeStage outcomes;
     private final Quarantine quarantine;
-    private final SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
+    private final SystemdNotifier systemd;
+    private final MetricsWiring metrics = new MetricsWiring();
+    private final BeatingAgent drainBeat;
+    private final ProgressWatchdog watchdog;
+    private final LogSetup logs = LogSetup.fromLogback();
 
-    private SluiceDaemon(final Configuration configuration)
+    private SluiceDaemon(final Configuration configuration, final SystemdNotifier systemd)
     {
+        this.systemd = systemd;
+        logs.format(configuration.operations().jsonLogs());
         drain = new DrainAgent(configuration.drain());
         final HoldNotice holdNotices = new HoldNotice(configuration.containment());
         final ContainmentWiring holds = new ContainmentWiring(holdNotices);
         containment = Containment.open(configuration.containment(), holds);
         final BouncePolicy policy = new BouncePolicy(configuration.bounce());
-        final ArrivalHolds arrivals = new ArrivalHolds(drain.listener(), policy, containment);
+        final ArrivalHolds arrivals = new ArrivalHolds(metrics.timed(drain.listener()), policy, containment);
         spool = Spool.open(configuration.spool(), arrivals);
         bounces = new BounceStep(spool, policy, budgetNotices(configuration, holdNotices));
         quarantine = new Quarantine(spool, policy, bounces);
@@ -140,21 +151,33 @@ public final class SluiceDaemon implements AutoCloseable
         Delivery startedDelivery = null;
         AgentRunner startedRunner = null;
         SmtpServer startedSmtp = null;
+        ControlPlane startedControl = null;
         try
         {
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
             startedOutcomes = new OutcomeStage(spool, configuration.drain(), drain, OutcomeListener.of(
                 bounces, new ContainmentFeed(containment), new ReputationFeed(startedAdmission)));
             startedDelivery = new Delivery(configuration.delivery(), configuration.verification(), spool, startedOutcomes);
+            // The drain's thread beats for the watchdog while it runs the agent that delivers.
+            drainBeat = new BeatingAgent(drain.deliveringTo(startedDelivery));
             startedRunner = new AgentRunner(drain.idleStrategy(),
-                ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drain.deliveringTo(startedDelivery));
+                ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drainBeat);
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
                 recipientVerification(configuration, startedDelivery), spool, Clock.systemUTC(), quarantine);
-            control = startControlPlane(configuration, startedAdmission, startedSmtp, startedDelivery, startedOutcomes);
+            startedControl = startControlPlane(configuration, startedAdmission, startedSmtp, startedDelivery, startedOutcomes);
+            watchdog = watchProgress(configuration.operations(), startedSmtp);
+            metrics.start(configuration.operations(), new MetricsWiring.Stages(spool, drain, startedAdmission, startedDelivery,
+                startedOutcomes, bounces, containment, startedSmtp, logs::dropped),
+                List.of(new HealthCheck("workers_progressing", this::healthy)));
         }
         catch (final RuntimeException ex)
         {
+            metrics.close();
+            if (startedControl != null)
+            {
+                startedControl.close();
+            }
             if (startedSmtp != null)
             {
                 startedSmtp.close();
@@ -180,11 +203,18 @@ public final class SluiceDaemon implements AutoCloseable
             policy.close();
             throw ex;
         }
+        control = startedControl;
         drainRunner = startedRunner;
         outcomes = startedOutcomes;
         delivery = startedDelivery;
         admission = startedAdmission;
         smtp = startedSmtp;
+        scheduleMaintenance(configuration);
+    }
+
+    /** The maintenance thread's periodic jobs: snapshots, containment, reloads, releases, expiry, rates, the watchdog. */
+    private void scheduleMaintenance(final Configuration configuration)
+    {
         maintenance.scheduleWithFixedDelay(this::snapshotAdmission,
             ADMISSION_SNAPSHOT_INTERVAL_MS, ADMISSION_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::evaluateContainment,
@@ -200,6 +230,10 @@ public final class SluiceDaemon implements AutoCloseable
         maintenance.scheduleWithFixedDelay(this::snapshotBounces,
             BOUNCE_SNAPSHOT_INTERVAL_MS, BOUNCE_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleAtFixedRate(this::sampleRates, 0, RATE_SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(logs::reportDrops, LOG_DROPS_REPORT_INTERVAL_MS, LOG_DROPS_REPORT_INTERVAL_MS,
+            TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(watchdog::check, WATCHDOG_CHECK_INTERVAL_MS, WATCHDOG_CHECK_INTERVAL_MS,
+            TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::snapshotContainment,
             CONTAINMENT_SNAPSHOT_INTERVAL_MS, CONTAINMENT_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
@@ -346,11 +380,38 @@ public final class SluiceDaemon implements AutoCloseable
         }
     }
 
-    /** The watchdog's health check: the journal writer and the drain still run. */
+    /**
+     * The heartbeats the watchdog follows: the journal writer's duty cycles while writes wait, the drain's while mail is
+     * pending, and a counting task on each SMTP event loop.
+     */
+    private ProgressWatchdog watchProgress(final OperationsContext operations, final SmtpServer smtp)
+    {
+        final ProgressWatchdog progress = new ProgressWatchdog(operations.watchdogStallMs(), System::nanoTime)
+            .watch("journal writer", spool::writerHeartbeat, spool::hasQueuedWrites)
+            .watch("drain", drainBeat::heartbeat, () -> spool.pendingCount() > 0);
+        EventLoopBeats.watch(progress, smtp.eventLoops());
+        return progress;
+    }
+
+    /** The watchdog's health check: the journal writer and the drain still run, and every watched part makes progress. */
     boolean healthy()
     {
         final Thread drainThread = drainRunner.thread();
-        return spool.isWriterAlive() && drainThread != null && drainThread.isAlive() && !drainRunner.isClosed();
+        final boolean alive = spool.isWriterAlive() && drainThread != null && drainThread.isAlive() && !drainRunner.isClosed();
+        return watchdog.check() && alive;
+    }
+
+    /** @return true while the drain's thread runs, whether or not it makes progress. */
+    boolean drainRunnerAlive()
+    {
+        final Thread thread = drainRunner.thread();
+        return thread != null && thread.isAlive();
+    }
+
+    /** Test hook: the drain's next duty cycle hangs until {@code release} is counted down. */
+    void stallDrainUntil(final CountDownLatch release)
+    {
+        drainBeat.stallUntil(release);
     }
 
     /** The line {@code systemctl status} shows. */
@@ -360,7 +421,8 @@ public final class SluiceDaemon implements AutoCloseable
         final long etaSeconds = status == null ? 0 : status.etaMillis() / 1000;
         return spool.counters().get(SpoolCounter.PENDING_MESSAGES) + " pending, oldest "
             + spool.counters().get(SpoolCounter.OLDEST_PENDING_AGE_MS) / 1000 + " s, drain ETA " + etaSeconds + " s"
-            + (smtp.isPaused() ? ", ingress paused" : "");
+            + (smtp.isPaused() ? ", ingress paused" : "")
+            + (watchdog.stalledParts().isEmpty() ? "" : ", stalled: " + watchdog.stalledParts());
     }
 
     private void snapshotAdmission()
@@ -386,7 +448,8 @@ public final class SluiceDaemon implements AutoCloseable
         JmxContext jmx,
         BounceContext bounce,
         ContainmentContext containment,
-        RecipientVerificationContext verification)
+        RecipientVerificationContext verification,
+        OperationsContext operations)
     {
         static Configuration of(final DaemonSettings settings)
         {
@@ -395,14 +458,20 @@ public final class SluiceDaemon implements AutoCloseable
             return new Configuration(SpoolSettings.context(settings), AdmissionSettings.context(settings),
                 IngressSettings.context(settings), IngressSettings.policy(settings), drain, delivery,
                 JmxSettings.context(settings), BounceSettings.context(settings), ContainmentSettings.context(settings),
-                DeliverySettings.verification(settings, delivery));
+                DeliverySettings.verification(settings, delivery), OperationsContext.of(settings));
         }
     }
 
     /** Starts every stage from validated settings. */
     static SluiceDaemon start(final Configuration configuration)
     {
-        final SluiceDaemon daemon = new SluiceDaemon(configuration);
+        return start(configuration, SystemdNotifier.fromEnvironment());
+    }
+
+    /** Starts every stage, telling {@code systemd} (a test's fake one) how it goes. */
+    static SluiceDaemon start(final Configuration configuration, final SystemdNotifier systemd)
+    {
+        final SluiceDaemon daemon = new SluiceDaemon(configuration, systemd);
         logRoutes(configuration, daemon.delivery);
         LOG.info("sluice started: spool {} with {} pending messages; SMTP on {}; relay domains {}",
             configuration.spool().directory(), daemon.spool.counters().get(SpoolCounter.PENDING_MESSAGES),
@@ -454,6 +523,11 @@ public final class SluiceDaemon implements AutoCloseable
         return admission;
     }
 
+    MetricsWiring metrics()
+    {
+        return metrics;
+    }
+
     Containment containment()
     {
         return containment;
@@ -473,6 +547,7 @@ public final class SluiceDaemon implements AutoCloseable
     public void close()
     {
         systemd.stopping("stopping: closing SMTP, finishing deliveries, syncing the journal");
+        metrics.close();
         smtp.close();
         control.close();
         drainRunner.close();

@@ -139,10 +139,20 @@ public final class IngressContext
      */
     public static InetSocketAddress parseListen(final String text)
     {
+        return parseListen(LISTEN.key(), text);
+    }
+
+    /**
+     * @param key  the setting's key, for the error (another listener's, e.g. {@code metrics.listen})
+     * @param text {@code host:port} or {@code [v6]:port}; the host must be a literal address.
+     * @throws InvalidSettingException naming {@code key}.
+     */
+    public static InetSocketAddress parseListen(final String key, final String text)
+    {
         final int colon = text.lastIndexOf(':');
         if (colon <= 0)
         {
-            throw LISTEN.invalid(text, "address:port, e.g. 127.0.0.1:2525 or [::1]:25");
+            throw new InvalidSettingException(key, text, "expected address:port, e.g. 127.0.0.1:2525 or [::1]:25");
         }
         String host = text.substring(0, colon).trim();
         if (host.startsWith("[") && host.endsWith("]"))
@@ -156,13 +166,13 @@ public final class IngressContext
         }
         catch (final NumberFormatException ex)
         {
-            throw LISTEN.invalid(text, "a port number after the last ':'");
+            throw new InvalidSettingException(key, text, "expected a port number after the last ':'");
         }
         if (port < 0 || port > 65_535)
         {
-            throw LISTEN.invalid(text, "a port from 0 to 65535");
+            throw new InvalidSettingException(key, text, "expected a port from 0 to 65535");
         }
-        final Cidr address = Cidr.parse(LISTEN.key(), host);
+        final Cidr address = Cidr.parse(key, host);
         return new InetSocketAddress(address.toString().substring(0, address.toString().indexOf('/')), port);
     }
 

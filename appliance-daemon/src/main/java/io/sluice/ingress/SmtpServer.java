@@ -2,6 +2,9 @@ package io.sluice.ingress;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -150,6 +153,24 @@ public final class SmtpServer implements AutoCloseable
     public boolean isPaused()
     {
         return services.isPaused();
+    }
+
+    /** @return true while the listener is bound and the server not closed: readiness's "listener up". */
+    public boolean isListening()
+    {
+        return !closed.get() && channel.isActive();
+    }
+
+    /**
+     * @return every event loop, the acceptor's first: the watchdog posts a heartbeat task on each, so a loop stuck in a
+     *         handler is seen as one whose task never runs.
+     */
+    public List<Executor> eventLoops()
+    {
+        final List<Executor> loops = new ArrayList<>();
+        boss.forEach(loops::add);
+        workers.forEach(loops::add);
+        return loops;
     }
 
     /** @return connections open now. */

@@ -52,6 +52,7 @@ final class DaemonOnTestClocks
             real.sources(), real.drain(), real.delivery(), real.jmx(),
             bounceClock == null ? real.bounce() : BounceSettings.context(loaded, bounceClock, bounceClock),
             containmentClock == null ? real.containment()
-                : ContainmentSettings.context(loaded, containmentClock, containmentClock), real.verification()));
+                : ContainmentSettings.context(loaded, containmentClock, containmentClock), real.verification(),
+            real.operations()));
     }
 }

@@ -113,8 +113,8 @@ class DiskPressureDaemonTest
         }
     }
 
-    /** One transaction; the first reply that is not the expected one ends it and is returned. */
-    private static String send(final SmtpTestClient client, final String tag) throws IOException
+    /** One transaction of 60 KiB; the first reply that is not the expected one ends it and is returned. */
+    static String send(final SmtpTestClient client, final String tag) throws IOException
     {
         final String mail = client.command("MAIL FROM:<sender@full.test>");
         if (!mail.startsWith("250"))

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.NavigableSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -24,6 +25,8 @@ import org.slf4j.LoggerFactory;
 final class JournalWriterAgent implements Agent
 {
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriterAgent.class);
+
+    private final AtomicLong dutyCycles = new AtomicLong();
     /** Most bytes retention copies forward in one duty cycle, so appends never wait long behind it. */
     private static final long CARRY_BYTES_PER_CYCLE = 8L << 20;
 
@@ -110,9 +113,17 @@ final class JournalWriterAgent implements Agent
         return "sluice-journal-writer";
     }
 
+    /** @return how many duty cycles have begun: the watchdog's heartbeat, which stops moving if the writer hangs. */
+    long dutyCycles()
+    {
+        return dutyCycles.get();
+    }
+
     @Override
     public int doWork()
     {
+        // Single writer: an ordered store, no read-modify-write fence, on every cycle.
+        dutyCycles.lazySet(dutyCycles.get() + 1);
         int work = commitBatch();
         pressure.observe();
         final long nowNs = System.nanoTime();

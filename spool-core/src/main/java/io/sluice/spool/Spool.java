@@ -43,6 +43,7 @@ public final class Spool implements AutoCloseable
     private final DiskGuard diskGuard;
     private final MpscArrayQueue<WriteRequest> requests;
     private final AgentRunner writerRunner;
+    private final JournalWriterAgent writer;
     private final WakeableIdleStrategy writerWake;
     private volatile boolean closed;
 
@@ -78,7 +79,7 @@ public final class Spool implements AutoCloseable
             (System.nanoTime() - startNs) / 1_000_000, report.records(), report.pendingMessages(), report.pendingBytes(),
             report.corruptRecords(), report.incompleteMessages(), report.damagedFiles(), report.messagesLostToDamage());
         requests = new MpscArrayQueue<>(context.writeQueueCapacity());
-        final JournalWriterAgent writer = new JournalWriterAgent(
+        writer = new JournalWriterAgent(
             context, journal, index, diskGuard, counters, listener, requests, report.maxMessageId());
         writerWake = new WakeableIdleStrategy(WRITER_SPINS, WRITER_YIELDS, TimeUnit.MILLISECONDS.toNanos(WRITER_MAX_PARK_MS),
             () -> !requests.isEmpty(), writer::nanosUntilMaintenance);
@@ -226,6 +227,18 @@ public final class Spool implements AutoCloseable
     public boolean isAcceptingMessages()
     {
         return diskGuard.isAcceptingMessages() && !closed;
+    }
+
+    /** @return a count the journal writer moves on every duty cycle (at least every 50 ms): the watchdog's heartbeat. */
+    public long writerHeartbeat()
+    {
+        return writer.dutyCycles();
+    }
+
+    /** @return true while appends or outcomes wait for the journal writer: then its heartbeat must move. */
+    public boolean hasQueuedWrites()
+    {
+        return !requests.isEmpty();
     }
 
     /** @return true while the journal writer thread runs: the daemon's watchdog health check. */
