@@ -1,5 +1,6 @@
 package io.sluice.delivery;
 
+import io.sluice.counters.EnumCounters;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -50,7 +51,7 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
 
     private final DeliveryContext context;
     private final RecipientVerificationContext verification;
-    private final DeliveryCounters counters = new DeliveryCounters();
+    private final EnumCounters<DeliveryCounter> counters = new EnumCounters<>(DeliveryCounter.class, "delivery");
     private final ContentBudget budget;
     private volatile Map<String, RouteDelivery> routes = Map.of();
     /** The routes that verify recipients at RCPT ({@code recipients.verify.routes}); none by default. */
@@ -279,7 +280,7 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
         return total;
     }
 
-    public DeliveryCounters counters()
+    public EnumCounters<DeliveryCounter> counters()
     {
         return counters;
     }

@@ -1,10 +1,11 @@
 package io.sluice.delivery;
 
+import io.sluice.counters.EnumCounters;
 import io.sluice.counters.CounterDescriptor;
 
 /**
  * Delivery's counters, each with a stable id and a label (as {@code DrainCounter}): ids never change meaning, so a
- * console or a benchmark can read them by id. {@link DeliveryCounters} refuses duplicate ids at start-up.
+ * console or a benchmark can read them by id. {@link EnumCounters} refuses duplicate ids at start-up.
  */
 public enum DeliveryCounter implements CounterDescriptor
 {

@@ -1,5 +1,6 @@
 package io.sluice.delivery;
 
+import io.sluice.counters.EnumCounters;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -83,7 +84,7 @@ final class ProbePool
     private final RecipientVerificationContext settings;
     private final DeliveryContext context;
     private final String heloName;
-    private final DeliveryCounters counters;
+    private final EnumCounters<DeliveryCounter> counters;
     private final EventLoop loop;
     private final Executor io;
     private final Clock clock;
@@ -98,7 +99,7 @@ final class ProbePool
     private volatile String problem = "";
 
     ProbePool(final DeliveryContext.Route route, final RecipientVerificationContext settings, final DeliveryContext context,
-        final String heloName, final DeliveryCounters counters, final EventLoop loop, final Executor io)
+        final String heloName, final EnumCounters<DeliveryCounter> counters, final EventLoop loop, final Executor io)
     {
         this.route = route;
         this.settings = settings;

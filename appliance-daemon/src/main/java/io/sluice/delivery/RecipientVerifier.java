@@ -1,5 +1,6 @@
 package io.sluice.delivery;
 
+import io.sluice.counters.EnumCounters;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ public final class RecipientVerifier implements AutoCloseable
 
     private final DeliveryContext.Route route;
     private final RecipientVerificationContext settings;
-    private final DeliveryCounters counters;
+    private final EnumCounters<DeliveryCounter> counters;
     private final EventLoop loop;
     private final Clock clock;
     private final VerdictCache cache;
@@ -94,7 +95,7 @@ public final class RecipientVerifier implements AutoCloseable
      * @param io       resolves the upstream's host name (a lookup blocks).
      */
     public RecipientVerifier(final DeliveryContext.Route route, final RecipientVerificationContext settings,
-        final DeliveryContext context, final String heloName, final DeliveryCounters counters, final EventLoop loop,
+        final DeliveryContext context, final String heloName, final EnumCounters<DeliveryCounter> counters, final EventLoop loop,
         final Executor io)
     {
         if (!(route.target() instanceof RouteTarget.Smtp))

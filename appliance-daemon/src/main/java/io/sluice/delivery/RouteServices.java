@@ -1,5 +1,6 @@
 package io.sluice.delivery;
 
+import io.sluice.counters.EnumCounters;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +29,7 @@ record RouteServices(
     String heloName,
     Spool spool,
     DeliveryReports reports,
-    DeliveryCounters counters,
+    EnumCounters<DeliveryCounter> counters,
     ExecutorService io,
     EventLoopGroup loops,
     ContentBudget budget,

@@ -1,5 +1,6 @@
 package io.sluice.delivery;
 
+import io.sluice.counters.EnumCounters;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -105,7 +106,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     }
 
     private final DeliveryContext context;
-    private final DeliveryCounters counters;
+    private final EnumCounters<DeliveryCounter> counters;
     private final String heloName;
     private final DeliveryContext.Route route;
     private final RouteTarget.Smtp target;
@@ -138,7 +139,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
      *                 route has not fallen back to clear text for a while.
      */
     SmtpConnection(
-        final DeliveryContext context, final DeliveryCounters counters, final String heloName,
+        final DeliveryContext context, final EnumCounters<DeliveryCounter> counters, final String heloName,
         final DeliveryContext.Route route, final boolean startTls, final Owner owner)
     {
         this.context = context;
@@ -733,7 +734,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         return context;
     }
 
-    DeliveryCounters counters()
+    EnumCounters<DeliveryCounter> counters()
     {
         return counters;
     }

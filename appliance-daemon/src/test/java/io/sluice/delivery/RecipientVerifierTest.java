@@ -1,5 +1,6 @@
 package io.sluice.delivery;
 
+import io.sluice.counters.EnumCounters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -46,7 +47,7 @@ class RecipientVerifierTest
     Path dir;
 
     private final TestClock clock = new TestClock();
-    private final DeliveryCounters counters = new DeliveryCounters();
+    private final EnumCounters<DeliveryCounter> counters = new EnumCounters<>(DeliveryCounter.class, "delivery");
     private TestSmtpSink sink;
     private EventLoopGroup loops;
     private ExecutorService io;

@@ -1,5 +1,6 @@
 package io.sluice.admission;
 
+import io.sluice.counters.EnumCounters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -62,7 +63,7 @@ public final class Admission implements AutoCloseable
     private final int ipv4PrefixLength;
     private final int ipv6PrefixLength;
     private final Path stateFile;
-    private final AdmissionCounters counters = new AdmissionCounters();
+    private final EnumCounters<AdmissionCounter> counters = new EnumCounters<>(AdmissionCounter.class, "admission");
     private final SourceTable table;
     /** The one global key; kept outside the table so it is never evicted. */
     private final TrackedKey global = TrackedKey.ofName(KeyKind.GLOBAL, "");
@@ -862,8 +863,8 @@ public final class Admission implements AutoCloseable
         return counters.get(counter);
     }
 
-    /** @return every counter, by reason; {@link AdmissionCounters#reader()} lists them by id and label for consoles. */
-    public AdmissionCounters counters()
+    /** @return every counter, by reason; {@link EnumCounters#reader()} lists them by id and label for consoles. */
+    public EnumCounters<AdmissionCounter> counters()
     {
         return counters;
     }

@@ -1,5 +1,6 @@
 package io.sluice.admission;
 
+import io.sluice.counters.EnumCounters;
 import io.sluice.counters.CounterDescriptor;
 
 /**
@@ -8,7 +9,7 @@ import io.sluice.counters.CounterDescriptor;
  * own refusals ({@link #TOO_BIG}, {@link #SMUGGLING}, {@link #RELAY_DENIED}, {@link #SENDER_BLOCKED},
  * {@link #RECIPIENT_UNKNOWN}) here too through
  * {@link Admission#record}, so every refusal is in one place. Gauges hold a current value instead and cannot
- * be recorded. {@link AdmissionCounters} refuses duplicate ids at start-up.
+ * be recorded. {@link EnumCounters} refuses duplicate ids at start-up.
  */
 public enum AdmissionCounter implements CounterDescriptor
 {

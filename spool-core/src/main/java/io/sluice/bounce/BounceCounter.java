@@ -1,12 +1,13 @@
 package io.sluice.bounce;
 
+import io.sluice.counters.EnumCounters;
 import io.sluice.counters.CounterDescriptor;
 
 /**
  * The bounce policy's counters, each with a stable id and a label, in the manner of Aeron's system counters: ids
  * never change meaning, so a console or the flood benchmark can read them by id (bounce amplification is
  * {@link #BOUNCES_ALLOWED} over the accepted mail). One counter per {@link SuppressionReason}. Gauges hold a
- * current value instead. {@link BounceCounters} refuses duplicate ids at start-up.
+ * current value instead. {@link EnumCounters} refuses duplicate ids at start-up.
  */
 public enum BounceCounter implements CounterDescriptor
 {

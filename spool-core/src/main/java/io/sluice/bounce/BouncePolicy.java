@@ -1,5 +1,6 @@
 package io.sluice.bounce;
 
+import io.sluice.counters.EnumCounters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ public final class BouncePolicy implements AutoCloseable
     private final Set<String> suspectLanes;
     private final String bounceLane;
     private final long budgetWindowNs;
-    private final BounceCounters counters = new BounceCounters();
+    private final EnumCounters<BounceCounter> counters = new EnumCounters<>(BounceCounter.class, "bounce");
     private final Object lock = new Object();
     private final SuppressionList suppressionList;
     private final SuppressionRing recent;
@@ -650,7 +651,7 @@ public final class BouncePolicy implements AutoCloseable
         }
     }
 
-    public BounceCounters counters()
+    public EnumCounters<BounceCounter> counters()
     {
         return counters;
     }

@@ -1,5 +1,6 @@
 package io.sluice.bounce;
 
+import io.sluice.counters.EnumCounters;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -84,7 +85,7 @@ final class BounceStateFile
      * @return true if the tables were restored from the file.
      */
     static boolean restore(final Path path, final SuppressionList suppressions, final DedupTable dedup,
-        final BudgetWindow budget, final long nowMillis, final long nowNs, final BounceCounters counters)
+        final BudgetWindow budget, final long nowMillis, final long nowNs, final EnumCounters<BounceCounter> counters)
     {
         if (path == null || !Files.exists(path))
         {
@@ -122,7 +123,7 @@ final class BounceStateFile
     }
 
     /** Writes the state, counting the write or its failure. */
-    static void save(final Path path, final Saved saved, final BounceCounters counters) throws IOException
+    static void save(final Path path, final Saved saved, final EnumCounters<BounceCounter> counters) throws IOException
     {
         try
         {

@@ -1,5 +1,6 @@
 package io.sluice.containment;
 
+import io.sluice.counters.EnumCounters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -70,7 +71,7 @@ public final class Containment implements AutoCloseable
     private final Clock clock;
     private final NanoClock nanoClock;
     private final Path stateFile;
-    private final ContainmentCounters counters = new ContainmentCounters();
+    private final EnumCounters<ContainmentCounter> counters = new EnumCounters<>(ContainmentCounter.class, "containment");
     private final ConcurrentHashMap<String, TenantTrack> tracks = new ConcurrentHashMap<>();
     private final Object controlLock = new Object();
     /** Guarded by {@code controlLock}: whether the in-memory states may release journaled holds. */
@@ -747,7 +748,7 @@ public final class Containment implements AutoCloseable
         return views;
     }
 
-    public ContainmentCounters counters()
+    public EnumCounters<ContainmentCounter> counters()
     {
         return counters;
     }

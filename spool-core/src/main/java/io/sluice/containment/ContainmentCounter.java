@@ -1,10 +1,11 @@
 package io.sluice.containment;
 
+import io.sluice.counters.EnumCounters;
 import io.sluice.counters.CounterDescriptor;
 
 /**
  * Containment's counters, each with a stable id and a label, in the manner of Aeron's system counters: ids never
- * change meaning, so a console can read them by id. Gauges hold a current value instead. {@link ContainmentCounters}
+ * change meaning, so a console can read them by id. Gauges hold a current value instead. {@link EnumCounters}
  * refuses duplicate ids at start-up.
  */
 public enum ContainmentCounter implements CounterDescriptor

@@ -1,5 +1,6 @@
 package io.sluice.containment;
 
+import io.sluice.counters.EnumCounters;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -76,7 +77,7 @@ final class ContainmentStateFile
      * @return the tracks by tenant; null when there is no file or it could not be read (logged).
      */
     static Map<String, TenantTrack> restore(
-        final Path path, final ContainmentContext context, final long nowNs, final ContainmentCounters counters)
+        final Path path, final ContainmentContext context, final long nowNs, final EnumCounters<ContainmentCounter> counters)
     {
         if (path == null || !Files.exists(path))
         {

@@ -1,8 +1,6 @@
 package io.sluice.counters;
 
 import java.nio.ByteBuffer;
-import java.util.EnumMap;
-import java.util.Map;
 
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -12,15 +10,17 @@ import org.agrona.concurrent.status.CountersReader;
 
 /**
  * One stage's counters, an enum of stable ids and labels in an Agrona counters buffer (Aeron's
- * SystemCounterDescriptor pattern): writers update them without locks or allocation, any thread reads them
- * cheaply through {@link #reader()}. Ids that are out of range or duplicated are refused at start-up.
+ * SystemCounterDescriptor pattern); every stage uses this one class with its own enum, no wrapper of its own.
+ * Writers update them without locks or allocation, any thread reads them cheaply through {@link #reader()}. Ids
+ * that are out of range or duplicated are refused at start-up.
  *
  * @param <E> the stage's counter enum
  */
 public final class EnumCounters<E extends Enum<E> & CounterDescriptor>
 {
     private final CountersManager manager;
-    private final Map<E, AtomicCounter> counters;
+    /** By the enum's ordinal: one array load on the hot path, where a map would hash. */
+    private final AtomicCounter[] counters;
 
     /**
      * @param type  the counter enum
@@ -32,7 +32,7 @@ public final class EnumCounters<E extends Enum<E> & CounterDescriptor>
         final AtomicBuffer metadata = new UnsafeBuffer(ByteBuffer.allocateDirect(all.length * CountersReader.METADATA_LENGTH));
         final AtomicBuffer values = new UnsafeBuffer(ByteBuffer.allocateDirect(all.length * CountersReader.COUNTER_LENGTH));
         manager = new CountersManager(metadata, values);
-        counters = new EnumMap<>(type);
+        counters = new AtomicCounter[all.length];
         final boolean[] seen = new boolean[all.length];
         for (final E counter : all)
         {
@@ -46,19 +46,35 @@ public final class EnumCounters<E extends Enum<E> & CounterDescriptor>
             {
                 throw new IllegalStateException(owner + " counter " + counter + " registered as id " + atomic.id());
             }
-            counters.put(counter, atomic);
+            counters[counter.ordinal()] = atomic;
         }
     }
 
     public AtomicCounter counter(final E counter)
     {
-        return counters.get(counter);
+        return counters[counter.ordinal()];
+    }
+
+    public void increment(final E counter)
+    {
+        counters[counter.ordinal()].increment();
+    }
+
+    public void add(final E counter, final long delta)
+    {
+        counters[counter.ordinal()].getAndAdd(delta);
+    }
+
+    /** For gauges: a current value, published with release semantics so a reader on another thread sees it whole. */
+    public void set(final E counter, final long value)
+    {
+        counters[counter.ordinal()].setRelease(value);
     }
 
     /** @return the counter's current value. */
     public long get(final E counter)
     {
-        return counters.get(counter).get();
+        return counters[counter.ordinal()].get();
     }
 
     /** @return a reader over every counter, for consoles that list them by id and label. */

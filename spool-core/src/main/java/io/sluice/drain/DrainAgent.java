@@ -1,5 +1,6 @@
 package io.sluice.drain;
 
+import io.sluice.counters.EnumCounters;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -299,7 +300,7 @@ public final class DrainAgent
     }
 
     /** @return the drain's counters; readable from any thread. */
-    public DrainCounters counters()
+    public EnumCounters<DrainCounter> counters()
     {
         return scheduler.counters();
     }

@@ -1,10 +1,11 @@
 package io.sluice.drain;
 
+import io.sluice.counters.EnumCounters;
 import io.sluice.counters.CounterDescriptor;
 
 /**
  * The drain's counters, each with a stable id and a label, in the manner of Aeron's system counters: ids never
- * change meaning, so a console or a benchmark can read them by id. {@link DrainCounters} refuses duplicate ids at
+ * change meaning, so a console or a benchmark can read them by id. {@link EnumCounters} refuses duplicate ids at
  * start-up. Per-route figures (rates, decreases) are in {@link DrainStatus}.
  */
 public enum DrainCounter implements CounterDescriptor

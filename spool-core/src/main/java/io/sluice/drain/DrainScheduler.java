@@ -1,5 +1,6 @@
 package io.sluice.drain;
 
+import io.sluice.counters.EnumCounters;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -69,7 +70,7 @@ public final class DrainScheduler
     private final SchedulerTime time;
     private final DrainContext context;
     private final NetworkKeys networks;
-    private final DrainCounters counters;
+    private final EnumCounters<DrainCounter> counters;
     private final FairTree tree;
     private final ReplyFeedback feedback;
     private final Placement placement;
@@ -82,10 +83,10 @@ public final class DrainScheduler
     /** @param context the drain's settings; concluded here if they are not yet. */
     public DrainScheduler(final DrainContext context)
     {
-        this(context, new DrainCounters());
+        this(context, new EnumCounters<>(DrainCounter.class, "drain"));
     }
 
-    DrainScheduler(final DrainContext context, final DrainCounters counters)
+    DrainScheduler(final DrainContext context, final EnumCounters<DrainCounter> counters)
     {
         this.context = context.conclude();
         this.counters = counters;
@@ -467,7 +468,7 @@ public final class DrainScheduler
         return context;
     }
 
-    public DrainCounters counters()
+    public EnumCounters<DrainCounter> counters()
     {
         return counters;
     }

@@ -1,5 +1,6 @@
 package io.sluice.drain;
 
+import io.sluice.counters.EnumCounters;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -22,7 +23,7 @@ final class Placement
 {
     private final DrainContext context;
     private final SchedulerTime time;
-    private final DrainCounters counters;
+    private final EnumCounters<DrainCounter> counters;
     private final FairTree tree;
     private final ReplyFeedback feedback;
     /** In flight, oldest dispatch first: the in-flight sweep stops at the first that is not yet due. */
@@ -35,8 +36,8 @@ final class Placement
     {
     }
 
-    Placement(final DrainContext context, final SchedulerTime time, final DrainCounters counters, final FairTree tree,
-        final ReplyFeedback feedback)
+    Placement(final DrainContext context, final SchedulerTime time, final EnumCounters<DrainCounter> counters,
+        final FairTree tree, final ReplyFeedback feedback)
     {
         this.context = context;
         this.time = time;

@@ -1,5 +1,6 @@
 package io.sluice.drain;
 
+import io.sluice.counters.EnumCounters;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,7 +21,7 @@ final class ReplyFeedback
     private final DrainContext context;
     private final SchedulerTime time;
     private final NetworkKeys networks;
-    private final DrainCounters counters;
+    private final EnumCounters<DrainCounter> counters;
     private final FairTree tree;
     /** Told the key (a source, or a network) whose demotion started or ended, to move its mail. */
     private final Consumer<String> reschedule;
@@ -47,7 +48,7 @@ final class ReplyFeedback
     }
 
     ReplyFeedback(final DrainContext context, final SchedulerTime time, final NetworkKeys networks,
-        final DrainCounters counters, final FairTree tree, final Consumer<String> reschedule)
+        final EnumCounters<DrainCounter> counters, final FairTree tree, final Consumer<String> reschedule)
     {
         this.context = context;
         this.time = time;

@@ -1,5 +1,6 @@
 package io.sluice.spool;
 
+import io.sluice.counters.EnumCounters;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
@@ -38,7 +39,8 @@ final class DiskPressureMonitor
     private long pendingBytesAtStart;
     private long refusedAtStart;
 
-    DiskPressureMonitor(final SpoolContext context, final DiskGuard guard, final PendingIndex index, final SpoolCounters counters)
+    DiskPressureMonitor(final SpoolContext context, final DiskGuard guard, final PendingIndex index,
+        final EnumCounters<SpoolCounter> counters)
     {
         this.directory = context.directory();
         this.guard = guard;

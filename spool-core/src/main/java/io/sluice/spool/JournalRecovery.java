@@ -1,5 +1,6 @@
 package io.sluice.spool;
 
+import io.sluice.counters.EnumCounters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ final class JournalRecovery
     private final Journal journal;
     private final PendingIndex index;
     private final AtomicCounter corruptRecords;
-    private final SpoolCounters counters;
+    private final EnumCounters<SpoolCounter> counters;
     private final JournalRecordCodec codec = new JournalRecordCodec();
     private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64 * 1024);
     private final Map<Long, Partial> partials = new HashMap<>();
@@ -83,7 +84,8 @@ final class JournalRecovery
     }
 
     JournalRecovery(
-        final Journal journal, final PendingIndex index, final SpoolCounters counters, final boolean allowMissingCycles)
+        final Journal journal, final PendingIndex index, final EnumCounters<SpoolCounter> counters,
+        final boolean allowMissingCycles)
     {
         this(journal, index, counters, allowMissingCycles, null, SpoolContext.CHUNK_BYTES.defaultValue());
     }
@@ -93,8 +95,8 @@ final class JournalRecovery
      * @param chunkBytes how salvaged messages are split when written forward.
      */
     JournalRecovery(
-        final Journal journal, final PendingIndex index, final SpoolCounters counters, final boolean allowMissingCycles,
-        final JournalSalvage salvage, final int chunkBytes)
+        final Journal journal, final PendingIndex index, final EnumCounters<SpoolCounter> counters,
+        final boolean allowMissingCycles, final JournalSalvage salvage, final int chunkBytes)
     {
         this.journal = journal;
         this.index = index;

@@ -1,5 +1,6 @@
 package io.sluice.spool;
 
+import io.sluice.counters.EnumCounters;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -70,7 +71,7 @@ final class JournalWriterAgent implements Agent
         final Journal journal,
         final PendingIndex index,
         final DiskGuard diskGuard,
-        final SpoolCounters counters,
+        final EnumCounters<SpoolCounter> counters,
         final SpoolListener listener,
         final MpscArrayQueue<WriteRequest> requests,
         final long lastMessageId)

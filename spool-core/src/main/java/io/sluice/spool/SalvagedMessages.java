@@ -1,5 +1,6 @@
 package io.sluice.spool;
 
+import io.sluice.counters.EnumCounters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -100,7 +101,7 @@ final class SalvagedMessages
      *
      * @return the number of messages left incomplete (named).
      */
-    int writeForward(final PendingIndex index, final SpoolCounters counters)
+    int writeForward(final PendingIndex index, final EnumCounters<SpoolCounter> counters)
     {
         try
         {
@@ -119,7 +120,7 @@ final class SalvagedMessages
         return lost;
     }
 
-    private void writeEach(final PendingIndex index, final SpoolCounters counters)
+    private void writeEach(final PendingIndex index, final EnumCounters<SpoolCounter> counters)
     {
         for (final Map.Entry<Long, Parts> entry : messages.entrySet())
         {
@@ -148,7 +149,7 @@ final class SalvagedMessages
         }
     }
 
-    private int finish(final FileReport report, final SpoolCounters counters)
+    private int finish(final FileReport report, final EnumCounters<SpoolCounter> counters)
     {
         final List<JournalFileScan.Span> spans = report.scan.spans();
         final List<String> lines = new ArrayList<>();

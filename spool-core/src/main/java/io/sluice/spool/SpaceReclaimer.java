@@ -1,5 +1,6 @@
 package io.sluice.spool;
 
+import io.sluice.counters.EnumCounters;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,7 @@ final class SpaceReclaimer
     private final AtomicCounter rolledEarly;
 
     SpaceReclaimer(final SpoolContext context, final Journal journal, final CycleLedger ledger, final DiskGuard guard,
-        final SpoolCounters counters)
+        final EnumCounters<SpoolCounter> counters)
     {
         this.journal = journal;
         this.ledger = ledger;

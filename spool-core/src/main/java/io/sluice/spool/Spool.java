@@ -1,5 +1,6 @@
 package io.sluice.spool;
 
+import io.sluice.counters.EnumCounters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -39,7 +40,7 @@ public final class Spool implements AutoCloseable
     private final SpoolContext context;
     private final Journal journal;
     private final PendingIndex index = new PendingIndex();
-    private final SpoolCounters counters = new SpoolCounters();
+    private final EnumCounters<SpoolCounter> counters = new EnumCounters<>(SpoolCounter.class, "spool");
     private final DiskGuard diskGuard;
     private final MpscArrayQueue<WriteRequest> requests;
     private final AgentRunner writerRunner;
@@ -248,7 +249,7 @@ public final class Spool implements AutoCloseable
         return !closed && thread != null && thread.isAlive();
     }
 
-    public SpoolCounters counters()
+    public EnumCounters<SpoolCounter> counters()
     {
         return counters;
     }

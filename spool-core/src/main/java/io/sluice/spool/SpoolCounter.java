@@ -1,10 +1,11 @@
 package io.sluice.spool;
 
+import io.sluice.counters.EnumCounters;
 import io.sluice.counters.CounterDescriptor;
 
 /**
  * The spool's counters, each with a stable id and a label, in the manner of Aeron's system counters:
- * ids never change meaning, so a console or a benchmark can read them by id. {@link SpoolCounters}
+ * ids never change meaning, so a console or a benchmark can read them by id. {@link EnumCounters}
  * refuses duplicate ids at start-up.
  */
 public enum SpoolCounter implements CounterDescriptor

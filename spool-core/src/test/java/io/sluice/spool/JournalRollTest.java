@@ -1,5 +1,6 @@
 package io.sluice.spool;
 
+import io.sluice.counters.EnumCounters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class JournalRollTest
                 final long index = journal.writeOutcome(1, 0, RecipientStatus.delivered(1, "250 ok"));
                 assertThat(journal.cycleOf(index)).isEqualTo(second);
             }
-            final SpoolCounters counters = new SpoolCounters();
+            final EnumCounters<SpoolCounter> counters = new EnumCounters<>(SpoolCounter.class, "spool");
             try (Journal journal = new Journal(context))
             {
                 new JournalRecovery(journal, new PendingIndex(), counters, false).replay();
