@@ -55,6 +55,9 @@ class BounceLoopTest
     {
         return new String[] {
             "spool.directory=" + spool,
+            // One journal file for the whole test: JournalOutcomes finds each outcome's envelope in its message's record,
+            // which retention deletes with its file once a newer file exists and the message is final.
+            "spool.rollCycle=FAST_DAILY",
             "smtp.listen=127.0.0.1:" + port,
             "relay.domains=" + domain,
             // No trusted relay: the peer is an ordinary outside server to each daemon.

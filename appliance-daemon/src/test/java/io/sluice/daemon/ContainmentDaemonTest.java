@@ -73,6 +73,8 @@ class ContainmentDaemonTest
             "containment.operatorAddress", "ops@relay.test"));
         // The tenants are customers of a shared relay: their networks may send anywhere, so their mail is their own.
         settings.put("relay.trustedNetworks", "127.0.1.0/24,127.0.2.0/24,127.0.3.0/24");
+        // One journal file: the journal read back at the end needs each message's record beside its outcomes.
+        settings.put("spool.rollCycle", "FAST_DAILY");
         // A one-minute window in 10 s slots; the surge rule after five minutes of history; ratios over 30 verdicts.
         settings.putAll(Map.of(
             "containment.windowMs", "60000",
