@@ -75,7 +75,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+// The daemon's launcher runs with transparent huge pages (sluice-daemon), so the decision is measured as it runs there.
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+UseTransparentHugePages"})
 @Threads(1)
 @State(Scope.Benchmark)
 public class AdmissionDecisionBenchmark
