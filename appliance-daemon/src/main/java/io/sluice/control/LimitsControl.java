@@ -188,7 +188,7 @@ public final class LimitsControl implements LimitsControlMXBean
         }
         final long old = admission.maxProjectedDelayMs();
         admission.setMaxProjectedDelayMs(seconds * 1000);
-        state.changed(AdmissionContext.MAX_PROJECTED_DELAY_MS, old, seconds * 1000);
+        state.changed(AdmissionContext.MAX_PROJECTED_DELAY_MS.key(), old, seconds * 1000);
     }
 
     @Override

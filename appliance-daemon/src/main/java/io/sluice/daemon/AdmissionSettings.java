@@ -6,7 +6,6 @@ import io.sluice.admission.AdmissionContext;
 import io.sluice.admission.KeyKind;
 import io.sluice.admission.ReputationSettings;
 import io.sluice.admission.SourceClass;
-import io.sluice.admission.SpoofVerdict;
 import io.sluice.admission.Traffic;
 import io.sluice.ingress.SourcePolicy;
 import io.sluice.spool.SpoolContext;
@@ -33,24 +32,24 @@ final class AdmissionSettings
             }
         }
         reputation(settings, context.reputation());
-        final String protectedDomains = settings.string(AdmissionContext.PROTECTED_DOMAINS);
-        final String stateFile = settings.string(AdmissionContext.STATE_FILE);
+        final String protectedDomains = settings.get(AdmissionContext.PROTECTED_DOMAINS);
+        final String stateFile = settings.get(AdmissionContext.STATE_FILE);
         return context
-            .networkIpv4PrefixLength(settings.intValue(AdmissionContext.NETWORK_IPV4_PREFIX_LENGTH))
-            .networkIpv6PrefixLength(settings.intValue(AdmissionContext.NETWORK_IPV6_PREFIX_LENGTH))
-            .maxTrackedKeys(settings.intValue(AdmissionContext.MAX_TRACKED_KEYS))
-            .backlogHighWatermark(settings.longValue(AdmissionContext.BACKLOG_HIGH_WATERMARK))
-            .backlogLowWatermark(settings.longValue(AdmissionContext.BACKLOG_LOW_WATERMARK))
-            .backlogHardLimit(settings.longValue(AdmissionContext.BACKLOG_HARD_LIMIT))
-            .oldestAgeHighWatermarkMs(settings.longValue(AdmissionContext.OLDEST_AGE_HIGH_WATERMARK_MS))
-            .oldestAgeLowWatermarkMs(settings.longValue(AdmissionContext.OLDEST_AGE_LOW_WATERMARK_MS))
-            .maxProjectedDelayMs(settings.longValue(AdmissionContext.MAX_PROJECTED_DELAY_MS))
+            .networkIpv4PrefixLength(settings.get(AdmissionContext.NETWORK_IPV4_PREFIX_LENGTH))
+            .networkIpv6PrefixLength(settings.get(AdmissionContext.NETWORK_IPV6_PREFIX_LENGTH))
+            .maxTrackedKeys(settings.get(AdmissionContext.MAX_TRACKED_KEYS))
+            .backlogHighWatermark(settings.get(AdmissionContext.BACKLOG_HIGH_WATERMARK))
+            .backlogLowWatermark(settings.get(AdmissionContext.BACKLOG_LOW_WATERMARK))
+            .backlogHardLimit(settings.get(AdmissionContext.BACKLOG_HARD_LIMIT))
+            .oldestAgeHighWatermarkMs(settings.get(AdmissionContext.OLDEST_AGE_HIGH_WATERMARK_MS))
+            .oldestAgeLowWatermarkMs(settings.get(AdmissionContext.OLDEST_AGE_LOW_WATERMARK_MS))
+            .maxProjectedDelayMs(settings.get(AdmissionContext.MAX_PROJECTED_DELAY_MS))
             // The flood's pattern is a forged sender in our own domains: by default those are the relay domains.
             .protectedDomains(protectedDomains.isBlank() ? settings.string(SourcePolicy.RELAY_DOMAINS) : protectedDomains)
-            .spoofDefaultAction(settings.enumValue(AdmissionContext.SPOOF_DEFAULT_ACTION, SpoofVerdict.class))
-            .blocklist(settings.string(AdmissionContext.BLOCKLIST))
+            .spoofDefaultAction(settings.get(AdmissionContext.SPOOF_DEFAULT_ACTION))
+            .blocklist(settings.get(AdmissionContext.BLOCKLIST))
             .stateFile(stateFile.isBlank()
-                ? settings.get(SpoolContext.DIRECTORY).resolve("admission.state") : Path.of(stateFile))
+                ? settings.get(SpoolContext.DIRECTORY).resolve(AdmissionContext.DEFAULT_STATE_FILE) : Path.of(stateFile))
             .conclude();
     }
 
@@ -64,16 +63,16 @@ final class AdmissionSettings
                     .burst(sourceClass, kind, settings.longValue(ReputationSettings.burstKey(sourceClass, kind)));
             }
         }
-        final String stateFile = settings.string(ReputationSettings.STATE_FILE);
+        final String stateFile = settings.get(ReputationSettings.STATE_FILE);
         reputation
-            .demotedConnections(settings.doubleValue(ReputationSettings.DEMOTED_CONNECTIONS_PER_SECOND),
-                settings.longValue(ReputationSettings.DEMOTED_CONNECTION_BURST))
-            .halfLifeMs(settings.longValue(ReputationSettings.HALF_LIFE_MS))
-            .demoteAfter(settings.doubleValue(ReputationSettings.DEMOTE_AFTER))
-            .cleanAfter(settings.doubleValue(ReputationSettings.CLEAN_AFTER))
-            .maxKeys(settings.intValue(ReputationSettings.MAX_KEYS))
-            .pressureSuspectAt(settings.doubleValue(ReputationSettings.PRESSURE_SUSPECT_AT))
-            .pressureUnknownAt(settings.doubleValue(ReputationSettings.PRESSURE_UNKNOWN_AT))
+            .demotedConnections(settings.get(ReputationSettings.DEMOTED_CONNECTIONS_PER_SECOND),
+                settings.get(ReputationSettings.DEMOTED_CONNECTION_BURST))
+            .halfLifeMs(settings.get(ReputationSettings.HALF_LIFE_MS))
+            .demoteAfter(settings.get(ReputationSettings.DEMOTE_AFTER))
+            .cleanAfter(settings.get(ReputationSettings.CLEAN_AFTER))
+            .maxKeys(settings.get(ReputationSettings.MAX_KEYS))
+            .pressureSuspectAt(settings.get(ReputationSettings.PRESSURE_SUSPECT_AT))
+            .pressureUnknownAt(settings.get(ReputationSettings.PRESSURE_UNKNOWN_AT))
             .stateFile(stateFile.isBlank()
                 ? settings.get(SpoolContext.DIRECTORY).resolve(ReputationSettings.DEFAULT_STATE_FILE)
                 : Path.of(stateFile));

@@ -33,7 +33,7 @@ final class BounceSettings
     static BounceContext context(final DaemonSettings settings, final Clock clock, final NanoClock nanoClock)
     {
         final String domains = settings.get(BounceContext.PROTECTED_DOMAINS);
-        final String admissionDomains = settings.string(AdmissionContext.PROTECTED_DOMAINS);
+        final String admissionDomains = settings.get(AdmissionContext.PROTECTED_DOMAINS);
         final String derivedDomains = admissionDomains.isBlank() ? settings.string(SourcePolicy.RELAY_DOMAINS) : admissionDomains;
         final String networks = settings.get(BounceContext.TRUSTED_NETWORKS);
         final String operator = settings.get(BounceContext.OPERATOR_ADDRESS);

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.sluice.admission.AdmissionContext;
+import io.sluice.admission.ReputationSettings;
 import io.sluice.bounce.BounceContext;
 import io.sluice.config.Setting;
 import io.sluice.containment.ContainmentContext;
@@ -44,6 +46,8 @@ public final class SettingsCatalogue
         new Section("recipient-verification", List.of(RecipientVerificationContext.class),
             concat(RecipientVerificationContext.SETTINGS,
                 List.of(IngressContext.VERIFY_ON_UNREACHABLE, IngressContext.VERIFY_ON_TEMPFAIL))),
+        Section.of("admission", AdmissionContext.class, AdmissionContext.SETTINGS),
+        Section.of("reputation", ReputationSettings.class, ReputationSettings.SETTINGS),
         Section.of("drain", DrainContext.class, DrainContext.SETTINGS),
         Section.of("delivery", DeliveryContext.class, DeliveryContext.SETTINGS),
         Section.of("bounce", BounceContext.class, BounceContext.SETTINGS),

@@ -8,16 +8,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
+import io.sluice.config.Concludable;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import io.sluice.net.Cidr;
 import io.sluice.net.MailAddress;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
 /**
- * Admission's settings: each has its configuration key and default side by side, a fluent setter, and one
- * {@link #conclude()} that validates them all and names the key of the first bad one.
+ * Admission's settings: each key declared once ({@link Setting}: default, range, the reference's line), a fluent
+ * setter, and one {@link #conclude()} that validates them all and names the key of the first bad one.
  *
  * <p>Rate limits are a table, one rate and one burst per {@link KeyKind} and {@link Traffic} that
  * {@link KeyKind#limits(Traffic) go together}, keyed {@code <kind prefix>.<traffic suffix>}:
@@ -34,39 +37,54 @@ import org.agrona.concurrent.SystemNanoClock;
  *
  * <p>A rate of 0 turns that limit off. {@link #rateKey} and {@link #burstKey} give the exact key names.
  */
-public final class AdmissionContext
+public final class AdmissionContext extends Concludable
 {
+    private static final String SPOOF_ACTIONS = "SUSPECT, REFUSE or QUARANTINE";
+
     /** Networks are keyed by this many leading bits of an IPv4 address: a /24 is one customer or one botnet's subnet. */
-    public static final String NETWORK_IPV4_PREFIX_LENGTH = "admission.network.ipv4PrefixLength";
-    public static final int DEFAULT_NETWORK_IPV4_PREFIX_LENGTH = 24;
+    public static final Setting<Integer> NETWORK_IPV4_PREFIX_LENGTH =
+        Setting.ofInt("admission.network.ipv4PrefixLength", 24).range(8, 32)
+            .doc("Networks are keyed by this many leading bits of an IPv4 address: a /24 is one customer or one botnet's "
+                + "subnet.")
+            .build();
 
     /** An IPv6 /64 is one end site's LAN (RFC 6177 assigns /56 to /48 per site), so one host may hold all of it. */
-    public static final String NETWORK_IPV6_PREFIX_LENGTH = "admission.network.ipv6PrefixLength";
-    public static final int DEFAULT_NETWORK_IPV6_PREFIX_LENGTH = 64;
+    public static final Setting<Integer> NETWORK_IPV6_PREFIX_LENGTH =
+        Setting.ofInt("admission.network.ipv6PrefixLength", 64).range(16, 128)
+            .doc("An IPv6 /64 is one end site's LAN (RFC 6177 assigns /56 to /48 per site), so one host may hold all of it.")
+            .build();
 
     /**
      * The most keys (addresses, networks, domains, tenants) with a bucket at once. Buckets that have refilled
      * to full carry no information and are dropped first; memory stays bounded however many sources a flood
      * uses (a botnet: thousands of IPs).
      */
-    public static final String MAX_TRACKED_KEYS = "admission.maxTrackedKeys";
-    public static final int DEFAULT_MAX_TRACKED_KEYS = 1_000_000;
+    public static final Setting<Integer> MAX_TRACKED_KEYS = Setting.ofInt("admission.maxTrackedKeys", 1_000_000)
+        .range(16, 100_000_000)
+        .doc("Bounded memory: at most this many tracked keys; idle, full buckets are dropped first.")
+        .build();
 
     /** Pending messages above which new connections and messages are refused until the backlog drops. */
-    public static final String BACKLOG_HIGH_WATERMARK = "admission.backlog.highWatermark";
-    public static final long DEFAULT_BACKLOG_HIGH_WATERMARK = 100_000;
+    public static final Setting<Long> BACKLOG_HIGH_WATERMARK = Setting.ofLong("admission.backlog.highWatermark", 100_000)
+        .atLeast(1)
+        .doc("Backpressure on the pending backlog (messages), with hysteresis: on above high, off below low.")
+        .build();
 
     /** Backpressure, once on, stays on until the backlog is below this (hysteresis: no flapping at the mark). */
-    public static final String BACKLOG_LOW_WATERMARK = "admission.backlog.lowWatermark";
-    public static final long DEFAULT_BACKLOG_LOW_WATERMARK = 50_000;
+    public static final Setting<Long> BACKLOG_LOW_WATERMARK = Setting.ofLong("admission.backlog.lowWatermark", 50_000)
+        .checkedWith("0 to admission.backlog.highWatermark")
+        .doc("Backpressure, once on, stays on until the backlog is below this (hysteresis: no flapping at the mark).")
+        .build();
 
     /**
      * Trusted sources (the appliance's own notifications, the tenants' relays) are admitted through
      * backpressure until the backlog reaches this: a reserved share, so a customer flood never silences
      * alerts (about a suspended customer route, say).
      */
-    public static final String BACKLOG_HARD_LIMIT = "admission.backlog.hardLimit";
-    public static final long DEFAULT_BACKLOG_HARD_LIMIT = 150_000;
+    public static final Setting<Long> BACKLOG_HARD_LIMIT = Setting.ofLong("admission.backlog.hardLimit", 150_000)
+        .checkedWith("at least admission.backlog.highWatermark")
+        .doc("Trusted sources (notifications) keep getting in until this: their reserved share.")
+        .build();
 
     /**
      * Age of the oldest pending message above which backpressure turns on; 0 turns the age watermark off,
@@ -74,48 +92,77 @@ public final class AdmissionContext
      * section 4.5.4.1 retries for 4-5 days), which must not shut ingress. Set it only if the pressure source
      * reports the oldest message still waiting for its first attempt.
      */
-    public static final String OLDEST_AGE_HIGH_WATERMARK_MS = "admission.oldestAge.highWatermarkMs";
-    public static final long DEFAULT_OLDEST_AGE_HIGH_WATERMARK_MS = 0;
+    public static final Setting<Long> OLDEST_AGE_HIGH_WATERMARK_MS =
+        Setting.ofLong("admission.oldestAge.highWatermarkMs", 0).atLeast(0)
+            .doc("Backpressure on the oldest pending message's age; 0 = off (a message deferred for days is normal).")
+            .build();
 
-    public static final String OLDEST_AGE_LOW_WATERMARK_MS = "admission.oldestAge.lowWatermarkMs";
-    public static final long DEFAULT_OLDEST_AGE_LOW_WATERMARK_MS = 0;
+    public static final Setting<Long> OLDEST_AGE_LOW_WATERMARK_MS = Setting.ofLong("admission.oldestAge.lowWatermarkMs", 0)
+        .checkedWith("0 to admission.oldestAge.highWatermarkMs, while that is above 0")
+        .doc("Once on, age backpressure stays on until the oldest pending message is younger than this.")
+        .build();
 
     /**
      * A message that would wait longer than this behind the backlog on its lane is refused with a 4xx, so the
      * sender keeps it and retries, rather than the appliance holding it for hours (an operator's "the delay is
      * still 6 hours"). 0 turns the bound off. Changeable live through {@link Admission#setMaxProjectedDelayMs}.
      */
-    public static final String MAX_PROJECTED_DELAY_MS = "admission.maxProjectedDelayMs";
-    public static final long DEFAULT_MAX_PROJECTED_DELAY_MS = 15 * 60 * 1000;
+    public static final Setting<Long> MAX_PROJECTED_DELAY_MS =
+        Setting.ofLong("admission.maxProjectedDelayMs", TimeUnit.MINUTES.toMillis(15)).atLeast(0)
+            .doc("A new message that would wait longer than this behind the backlog gets 451 4.3.2 (0 = off).")
+            .build();
 
     /**
      * Comma-separated domains whose envelope senders may only come from the trusted networks, each optionally
      * with its own action: {@code example.com, payroll.example.com:REFUSE}. A domain covers its subdomains.
      */
-    public static final String PROTECTED_DOMAINS = "admission.protectedDomains";
-    public static final String DEFAULT_PROTECTED_DOMAINS = "";
+    public static final Setting<String> PROTECTED_DOMAINS = Setting.ofString("admission.protectedDomains", "")
+        .expecting("comma-separated domains, each optionally with :SUSPECT, :REFUSE or :QUARANTINE, or empty")
+        .derivedFrom("`relay.domains`")
+        .doc("Domains only the trusted networks may use as envelope sender (empty = the relay domains), each with an "
+            + "optional action: example.com, payroll.example.com:SUSPECT. REFUSE = 550 5.7.1 at RCPT; SUSPECT = accept "
+            + "into the slow suspect lane.")
+        .build();
 
     /**
      * What a spoof of a protected domain (or sender equal to recipient) gets when its domain names none. REFUSE by
      * default: accepted spoofs went on to the provider, which refused them as policy violations charged to the
      * appliance's account (the road to a suspended account); a 550 in-session costs nobody anything.
      */
-    public static final String SPOOF_DEFAULT_ACTION = "admission.spoof.defaultAction";
-    public static final SpoofVerdict DEFAULT_SPOOF_DEFAULT_ACTION = SpoofVerdict.REFUSE;
+    public static final Setting<SpoofVerdict> SPOOF_DEFAULT_ACTION = Setting.ofEnum("admission.spoof.defaultAction",
+            SpoofVerdict.class, SpoofVerdict.REFUSE, SPOOF_ACTIONS)
+        .doc("What a spoof of a protected domain (or sender equal to recipient) gets when its domain names none: a "
+            + "forwarded spoof is a policy rejection charged to the provider account. `REFUSE` (550 5.7.1 at RCPT), "
+            + "`SUSPECT` (accepted into the slow suspect lane) or `QUARANTINE` (accepted and kept in the spool, never "
+            + "delivered until an operator releases it: `sluice quarantine`).")
+        .build();
 
     /** Comma-separated networks refused at connect ({@code 554 5.7.1}); blocks added at run time are kept in the state file. */
-    public static final String BLOCKLIST = "admission.blocklist";
-    public static final String DEFAULT_BLOCKLIST = "";
+    public static final Setting<String> BLOCKLIST = Setting.ofString("admission.blocklist", "")
+        .expecting("comma-separated CIDRs, or empty")
+        .doc("Networks refused at connect with 554 5.7.1 (comma-separated CIDRs).")
+        .build();
 
     /**
      * Where bucket state, run-time blocks and per-key overrides are kept across restarts, so a flooding source
-     * does not get a fresh burst from a restart; empty or null disables it.
+     * does not get a fresh burst from a restart; the daemon puts it in the spool directory when empty.
      */
-    public static final String STATE_FILE = "admission.stateFile";
+    public static final Setting<String> STATE_FILE = Setting.ofString("admission.stateFile", "")
+        .derivedFrom("`<spool.directory>/admission.state`")
+        .doc("Bucket state, run-time blocks and overrides across restarts.")
+        .build();
+
+    /**
+     * The keys declared once, in the order of the configuration reference. The rate and burst of each bucket kind
+     * ({@link #rateKey}, {@link #burstKey}) are a table of their own and are not in this list.
+     */
+    public static final List<Setting<?>> SETTINGS = List.of(NETWORK_IPV4_PREFIX_LENGTH, NETWORK_IPV6_PREFIX_LENGTH,
+        MAX_TRACKED_KEYS, BACKLOG_HIGH_WATERMARK, BACKLOG_LOW_WATERMARK, BACKLOG_HARD_LIMIT, OLDEST_AGE_HIGH_WATERMARK_MS,
+        OLDEST_AGE_LOW_WATERMARK_MS, MAX_PROJECTED_DELAY_MS, PROTECTED_DOMAINS, SPOOF_DEFAULT_ACTION, BLOCKLIST, STATE_FILE);
+
+    /** Where the state file goes when the context is not told ({@link #STATE_FILE} is the daemon's key for it). */
     public static final String DEFAULT_STATE_FILE = "admission.state";
 
-    private static final int MIN_TRACKED_KEYS = 16;
-    private static final int MAX_MAX_TRACKED_KEYS = 100_000_000;
     // The kind buckets are ceilings over every class; the class buckets (ReputationSettings) tell a partner from a
     // flood. Connections cannot know the class: generous here, tightened for demoted networks only.
     private static final double[][] DEFAULT_RATES = {
@@ -136,18 +183,18 @@ public final class AdmissionContext
 
     private final double[][] ratesPerSecond = new double[KeyKind.values().length][Traffic.values().length];
     private final long[][] bursts = new long[KeyKind.values().length][Traffic.values().length];
-    private int networkIpv4PrefixLength = DEFAULT_NETWORK_IPV4_PREFIX_LENGTH;
-    private int networkIpv6PrefixLength = DEFAULT_NETWORK_IPV6_PREFIX_LENGTH;
-    private int maxTrackedKeys = DEFAULT_MAX_TRACKED_KEYS;
-    private long backlogHighWatermark = DEFAULT_BACKLOG_HIGH_WATERMARK;
-    private long backlogLowWatermark = DEFAULT_BACKLOG_LOW_WATERMARK;
-    private long backlogHardLimit = DEFAULT_BACKLOG_HARD_LIMIT;
-    private long oldestAgeHighWatermarkMs = DEFAULT_OLDEST_AGE_HIGH_WATERMARK_MS;
-    private long oldestAgeLowWatermarkMs = DEFAULT_OLDEST_AGE_LOW_WATERMARK_MS;
-    private long maxProjectedDelayMs = DEFAULT_MAX_PROJECTED_DELAY_MS;
-    private String protectedDomains = DEFAULT_PROTECTED_DOMAINS;
-    private SpoofVerdict spoofDefaultAction = DEFAULT_SPOOF_DEFAULT_ACTION;
-    private String blocklist = DEFAULT_BLOCKLIST;
+    private int networkIpv4PrefixLength = NETWORK_IPV4_PREFIX_LENGTH.defaultValue();
+    private int networkIpv6PrefixLength = NETWORK_IPV6_PREFIX_LENGTH.defaultValue();
+    private int maxTrackedKeys = MAX_TRACKED_KEYS.defaultValue();
+    private long backlogHighWatermark = BACKLOG_HIGH_WATERMARK.defaultValue();
+    private long backlogLowWatermark = BACKLOG_LOW_WATERMARK.defaultValue();
+    private long backlogHardLimit = BACKLOG_HARD_LIMIT.defaultValue();
+    private long oldestAgeHighWatermarkMs = OLDEST_AGE_HIGH_WATERMARK_MS.defaultValue();
+    private long oldestAgeLowWatermarkMs = OLDEST_AGE_LOW_WATERMARK_MS.defaultValue();
+    private long maxProjectedDelayMs = MAX_PROJECTED_DELAY_MS.defaultValue();
+    private String protectedDomains = PROTECTED_DOMAINS.defaultValue();
+    private SpoofVerdict spoofDefaultAction = SPOOF_DEFAULT_ACTION.defaultValue();
+    private String blocklist = BLOCKLIST.defaultValue();
     private Path stateFile = Path.of(DEFAULT_STATE_FILE);
     private Clock clock = Clock.systemUTC();
     private NanoClock nanoClock = SystemNanoClock.INSTANCE;
@@ -155,7 +202,6 @@ public final class AdmissionContext
     private Limit[][] limits;
     private Map<String, SpoofVerdict> protectedDomainActions;
     private List<Cidr> blockedNetworks;
-    private boolean concluded;
 
     public AdmissionContext()
     {
@@ -201,30 +247,30 @@ public final class AdmissionContext
     public AdmissionContext conclude()
     {
         limits = concludeLimits();
-        requireRange(NETWORK_IPV4_PREFIX_LENGTH, networkIpv4PrefixLength, 8, 32);
-        requireRange(NETWORK_IPV6_PREFIX_LENGTH, networkIpv6PrefixLength, 16, 128);
-        requireRange(MAX_TRACKED_KEYS, maxTrackedKeys, MIN_TRACKED_KEYS, MAX_MAX_TRACKED_KEYS);
-        requireRange(BACKLOG_HIGH_WATERMARK, backlogHighWatermark, 1, Long.MAX_VALUE);
+        NETWORK_IPV4_PREFIX_LENGTH.validate(networkIpv4PrefixLength);
+        NETWORK_IPV6_PREFIX_LENGTH.validate(networkIpv6PrefixLength);
+        MAX_TRACKED_KEYS.validate(maxTrackedKeys);
+        BACKLOG_HIGH_WATERMARK.validate(backlogHighWatermark);
         if (backlogLowWatermark < 0 || backlogLowWatermark > backlogHighWatermark)
         {
-            throw new InvalidSettingException(BACKLOG_LOW_WATERMARK, backlogLowWatermark,
-                "expected 0 to " + BACKLOG_HIGH_WATERMARK + " (" + backlogHighWatermark + ")");
+            throw BACKLOG_LOW_WATERMARK.invalid(backlogLowWatermark,
+                "0 to " + BACKLOG_HIGH_WATERMARK + " (" + backlogHighWatermark + ")");
         }
         if (backlogHardLimit < backlogHighWatermark)
         {
-            throw new InvalidSettingException(BACKLOG_HARD_LIMIT, backlogHardLimit,
-                "expected at least " + BACKLOG_HIGH_WATERMARK + " (" + backlogHighWatermark + ")");
+            throw BACKLOG_HARD_LIMIT.invalid(backlogHardLimit,
+                "at least " + BACKLOG_HIGH_WATERMARK + " (" + backlogHighWatermark + ")");
         }
-        requireRange(OLDEST_AGE_HIGH_WATERMARK_MS, oldestAgeHighWatermarkMs, 0, Long.MAX_VALUE);
+        OLDEST_AGE_HIGH_WATERMARK_MS.validate(oldestAgeHighWatermarkMs);
         if (oldestAgeHighWatermarkMs > 0 && (oldestAgeLowWatermarkMs < 0 || oldestAgeLowWatermarkMs > oldestAgeHighWatermarkMs))
         {
-            throw new InvalidSettingException(OLDEST_AGE_LOW_WATERMARK_MS, oldestAgeLowWatermarkMs,
-                "expected 0 to " + OLDEST_AGE_HIGH_WATERMARK_MS + " (" + oldestAgeHighWatermarkMs + ")");
+            throw OLDEST_AGE_LOW_WATERMARK_MS.invalid(oldestAgeLowWatermarkMs,
+                "0 to " + OLDEST_AGE_HIGH_WATERMARK_MS + " (" + oldestAgeHighWatermarkMs + ")");
         }
-        requireRange(MAX_PROJECTED_DELAY_MS, maxProjectedDelayMs, 0, Long.MAX_VALUE);
+        MAX_PROJECTED_DELAY_MS.validate(maxProjectedDelayMs);
         if (spoofDefaultAction == null || spoofDefaultAction == SpoofVerdict.PASS)
         {
-            throw new InvalidSettingException(SPOOF_DEFAULT_ACTION, spoofDefaultAction, "expected SUSPECT, REFUSE or QUARANTINE");
+            throw SPOOF_DEFAULT_ACTION.invalid(spoofDefaultAction, SPOOF_ACTIONS);
         }
         protectedDomainActions = parseProtectedDomains(protectedDomains);
         blockedNetworks = parseBlocklist(blocklist);
@@ -237,7 +283,7 @@ public final class AdmissionContext
             throw new InvalidSettingException("nanoClock", null, "expected a monotonic nano clock");
         }
         reputation.conclude();
-        concluded = true;
+        markConcluded();
         return this;
     }
 
@@ -269,15 +315,6 @@ public final class AdmissionContext
         return concluded;
     }
 
-    private static void requireRange(final String key, final long value, final long min, final long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new InvalidSettingException(key, value,
-                max == Long.MAX_VALUE ? "expected at least " + min : "expected " + min + " to " + max);
-        }
-    }
-
     /** @return domain to its own action, or to null where it takes the default action; lower case, no trailing dot. */
     static Map<String, SpoofVerdict> parseProtectedDomains(final String list)
     {
@@ -297,13 +334,13 @@ public final class AdmissionContext
                 }
                 else
                 {
-                    throw new InvalidSettingException(PROTECTED_DOMAINS, list,
+                    throw new InvalidSettingException(PROTECTED_DOMAINS.key(), list,
                         "expected SUSPECT, REFUSE or QUARANTINE after the colon in '" + entry + "'");
                 }
             }
             if (!SpoofPolicy.isDomain(domain))
             {
-                throw new InvalidSettingException(PROTECTED_DOMAINS, list,
+                throw new InvalidSettingException(PROTECTED_DOMAINS.key(), list,
                     "expected comma-separated domains such as example.com or example.com:REFUSE; '" + entry
                     + "' is not a domain");
             }
@@ -317,7 +354,7 @@ public final class AdmissionContext
         final List<Cidr> networks = new ArrayList<>();
         for (final String entry : split(list))
         {
-            networks.add(Cidr.parse(BLOCKLIST, entry));
+            networks.add(Cidr.parse(BLOCKLIST.key(), entry));
         }
         return List.copyOf(networks);
     }
@@ -336,14 +373,6 @@ public final class AdmissionContext
             }
         }
         return entries;
-    }
-
-    private void checkMutable()
-    {
-        if (concluded)
-        {
-            throw new IllegalStateException("AdmissionContext is concluded and can no longer change");
-        }
     }
 
     private static void checkLimits(final KeyKind kind, final Traffic traffic)

@@ -1,12 +1,16 @@
 package io.sluice.admission;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
+import io.sluice.config.Concludable;
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 
 /**
- * The settings of reputation, class buckets and pressure tiers, part of {@link AdmissionContext}: each key beside
- * its default, a fluent setter, and one {@link #conclude()} that names the first bad key.
+ * The settings of reputation, class buckets and pressure tiers, part of {@link AdmissionContext}: each key declared
+ * once ({@link Setting}), a fluent setter, and one {@link #conclude()} that names the first bad key.
  *
  * <p>Class buckets, one rate and burst per class and key kind ({@code admission.class.<class>.<ip|network>.*}),
  * messages per second at MAIL FROM (suspect: at the first suspect RCPT); a rate of 0 turns that bucket off:
@@ -23,67 +27,96 @@ import io.sluice.config.InvalidSettingException;
  *
  * The reasoning behind each figure is in docs/admission.md.
  */
-public final class ReputationSettings
+public final class ReputationSettings extends Concludable
 {
+    private static final String EXPECTED = "expected ";
+
     /** Reputation points halve in this time: a flood's network comes back to unknown in a day or two of silence. */
-    public static final String HALF_LIFE_MS = "admission.reputation.halfLifeMs";
-    public static final long DEFAULT_HALF_LIFE_MS = 12L * 3600 * 1000;
+    public static final Setting<Long> HALF_LIFE_MS =
+        Setting.ofLong("admission.reputation.halfLifeMs", TimeUnit.HOURS.toMillis(12)).range(1000, TimeUnit.DAYS.toMillis(365))
+            .doc("Reputation points halve in this time.")
+            .build();
 
     /** Bad points (a policy rejection or a spoof is 1) above which a source or network is demoted. */
-    public static final String DEMOTE_AFTER = "admission.reputation.demoteAfter";
-    public static final double DEFAULT_DEMOTE_AFTER = 5;
+    public static final Setting<Double> DEMOTE_AFTER = Setting.ofDouble("admission.reputation.demoteAfter", 5)
+        .range(0.1, 1_000_000.0)
+        .doc("Bad points (a policy rejection or a spoof is 1, an unknown user 0.25, a refused command 0.1) from which an "
+            + "address or network is demoted, when they are over 5 % of its clean points.")
+        .build();
 
     /** Clean deliveries after which a source or network (with almost no bad points) is clean. */
-    public static final String CLEAN_AFTER = "admission.reputation.cleanAfter";
-    public static final double DEFAULT_CLEAN_AFTER = 20;
+    public static final Setting<Double> CLEAN_AFTER = Setting.ofDouble("admission.reputation.cleanAfter", 20)
+        .range(1.0, (double)ReputationEntry.CLEAN_CAP)
+        .doc("Clean deliveries from which an address or network is clean, with bad points at most 5 % of them.")
+        .build();
 
     /** The most addresses and networks with a reputation; the least informative goes first when full. */
-    public static final String MAX_KEYS = "admission.reputation.maxKeys";
-    public static final int DEFAULT_MAX_KEYS = 1_000_000;
+    public static final Setting<Integer> MAX_KEYS = Setting.ofInt("admission.reputation.maxKeys", 1_000_000)
+        .range(16, 100_000_000)
+        .doc("Addresses and networks with a reputation, at most; the one with the fewest points goes first.")
+        .build();
 
     /**
      * Where reputation is kept across restarts; by default {@value #DEFAULT_STATE_FILE} beside admission's state file
      * (none if admission has none); an empty path disables it.
      */
-    public static final String STATE_FILE = "admission.reputation.stateFile";
+    public static final Setting<String> STATE_FILE = Setting.ofString("admission.reputation.stateFile", "")
+        .derivedFrom("`<spool.directory>/reputation.state`")
+        .doc("Reputation across restarts.")
+        .build();
     public static final String DEFAULT_STATE_FILE = "reputation.state";
 
     /**
      * The share of the backlog high watermark (or of the projected delay bound) at which suspect mail is tempfailed;
      * unknown mail at {@link #PRESSURE_UNKNOWN_AT}; clean mail only at the watermark itself, trusted at the hard limit.
      */
-    public static final String PRESSURE_SUSPECT_AT = "admission.pressure.suspectAt";
-    public static final double DEFAULT_PRESSURE_SUSPECT_AT = 0.25;
-    public static final String PRESSURE_UNKNOWN_AT = "admission.pressure.unknownAt";
-    public static final double DEFAULT_PRESSURE_UNKNOWN_AT = 0.5;
+    public static final Setting<Double> PRESSURE_SUSPECT_AT = Setting.ofDouble("admission.pressure.suspectAt", 0.25)
+        .check(share -> share > 0 && share <= 1, "a share of the backlog watermark above 0 and at most 1")
+        .doc("Share of the backlog high watermark (or of the projected delay bound) above which suspect mail is "
+            + "tempfailed.")
+        .build();
+    public static final Setting<Double> PRESSURE_UNKNOWN_AT = Setting.ofDouble("admission.pressure.unknownAt", 0.5)
+        .checkedWith("admission.pressure.suspectAt to 1: unknown mail is tightened after suspect")
+        .doc("The same for unknown mail; clean mail only at the watermark itself, trusted at the hard limit.")
+        .build();
 
     /** Connections per second (and burst) of a demoted network: connection limits tighten only for a bad record. */
-    public static final String DEMOTED_CONNECTIONS_PER_SECOND = "admission.class.demoted.network.connectionsPerSecond";
-    public static final double DEFAULT_DEMOTED_CONNECTIONS_PER_SECOND = 1;
-    public static final String DEMOTED_CONNECTION_BURST = "admission.class.demoted.network.connectionBurst";
-    public static final long DEFAULT_DEMOTED_CONNECTION_BURST = 10;
+    public static final Setting<Double> DEMOTED_CONNECTIONS_PER_SECOND =
+        Setting.ofDouble("admission.class.demoted.network.connectionsPerSecond", 1)
+            .check(Limit::isValidRate, Limit.RATE_EXPECTED.substring(EXPECTED.length()))
+            .doc("Connections a demoted network may open per second (its mail is tempfailed at MAIL FROM anyway).")
+            .build();
+    public static final Setting<Long> DEMOTED_CONNECTION_BURST =
+        Setting.ofLong("admission.class.demoted.network.connectionBurst", 10)
+            .checkedWith(Limit.BURST_EXPECTED.substring(EXPECTED.length()) + " while its rate is above 0")
+            .doc("The bucket size for `admission.class.demoted.network.connectionsPerSecond`.")
+            .build();
+
+    /**
+     * The keys declared once, in the order of the configuration reference. The class buckets' rates and bursts
+     * ({@link #rateKey}, {@link #burstKey}) are a table of their own and are not in this list.
+     */
+    public static final List<Setting<?>> SETTINGS = List.of(DEMOTED_CONNECTIONS_PER_SECOND, DEMOTED_CONNECTION_BURST,
+        HALF_LIFE_MS, DEMOTE_AFTER, CLEAN_AFTER, MAX_KEYS, STATE_FILE, PRESSURE_SUSPECT_AT, PRESSURE_UNKNOWN_AT);
 
     /** Per class with buckets (clean, unknown, suspect) and kind (ip, network). */
     private static final double[][] DEFAULT_RATES = {{20, 50}, {2, 10}, {0.1, 0.5}};
     private static final long[][] DEFAULT_BURSTS = {{200, 1000}, {60, 200}, {5, 10}};
     private static final SourceClass[] CLASSES = {SourceClass.CLEAN, SourceClass.UNKNOWN, SourceClass.SUSPECT};
     private static final KeyKind[] KINDS = {KeyKind.IP, KeyKind.NETWORK};
-    private static final int MIN_KEYS = 16;
-    private static final int MAX_MAX_KEYS = 100_000_000;
 
     private final double[][] rates = new double[CLASSES.length][KINDS.length];
     private final long[][] bursts = new long[CLASSES.length][KINDS.length];
-    private long halfLifeMs = DEFAULT_HALF_LIFE_MS;
-    private double demoteAfter = DEFAULT_DEMOTE_AFTER;
-    private double cleanAfter = DEFAULT_CLEAN_AFTER;
-    private int maxKeys = DEFAULT_MAX_KEYS;
+    private long halfLifeMs = HALF_LIFE_MS.defaultValue();
+    private double demoteAfter = DEMOTE_AFTER.defaultValue();
+    private double cleanAfter = CLEAN_AFTER.defaultValue();
+    private int maxKeys = MAX_KEYS.defaultValue();
     /** Null: beside admission's state file. */
     private Path stateFile;
-    private double pressureSuspectAt = DEFAULT_PRESSURE_SUSPECT_AT;
-    private double pressureUnknownAt = DEFAULT_PRESSURE_UNKNOWN_AT;
-    private double demotedConnectionsPerSecond = DEFAULT_DEMOTED_CONNECTIONS_PER_SECOND;
-    private long demotedConnectionBurst = DEFAULT_DEMOTED_CONNECTION_BURST;
-    private boolean concluded;
+    private double pressureSuspectAt = PRESSURE_SUSPECT_AT.defaultValue();
+    private double pressureUnknownAt = PRESSURE_UNKNOWN_AT.defaultValue();
+    private double demotedConnectionsPerSecond = DEMOTED_CONNECTIONS_PER_SECOND.defaultValue();
+    private long demotedConnectionBurst = DEMOTED_CONNECTION_BURST.defaultValue();
 
     ReputationSettings()
     {
@@ -175,49 +208,25 @@ public final class ReputationSettings
         }
         if (!Limit.isValidRate(demotedConnectionsPerSecond))
         {
-            throw new InvalidSettingException(DEMOTED_CONNECTIONS_PER_SECOND, demotedConnectionsPerSecond, Limit.RATE_EXPECTED);
+            throw new InvalidSettingException(DEMOTED_CONNECTIONS_PER_SECOND.key(), demotedConnectionsPerSecond,
+                Limit.RATE_EXPECTED);
         }
         if (demotedConnectionsPerSecond > 0 && !Limit.isValidBurst(demotedConnectionBurst))
         {
-            throw new InvalidSettingException(DEMOTED_CONNECTION_BURST, demotedConnectionBurst, Limit.BURST_EXPECTED);
+            throw new InvalidSettingException(DEMOTED_CONNECTION_BURST.key(), demotedConnectionBurst, Limit.BURST_EXPECTED);
         }
-        if (halfLifeMs < 1000 || halfLifeMs > 365L * 24 * 3600 * 1000)
-        {
-            throw new InvalidSettingException(HALF_LIFE_MS, halfLifeMs, "expected 1000 (1 s) to 31536000000 (a year)");
-        }
-        if (!(demoteAfter >= 0.1 && demoteAfter <= 1_000_000))
-        {
-            throw new InvalidSettingException(DEMOTE_AFTER, demoteAfter, "expected 0.1 to 1000000 bad points");
-        }
-        if (!(cleanAfter >= 1 && cleanAfter <= ReputationEntry.CLEAN_CAP))
-        {
-            throw new InvalidSettingException(CLEAN_AFTER, cleanAfter,
-                "expected 1 to " + (int)ReputationEntry.CLEAN_CAP + " clean deliveries");
-        }
-        if (maxKeys < MIN_KEYS || maxKeys > MAX_MAX_KEYS)
-        {
-            throw new InvalidSettingException(MAX_KEYS, maxKeys, "expected " + MIN_KEYS + " to " + MAX_MAX_KEYS);
-        }
-        if (!(pressureSuspectAt > 0 && pressureSuspectAt <= 1))
-        {
-            throw new InvalidSettingException(PRESSURE_SUSPECT_AT, pressureSuspectAt,
-                "expected a share of the backlog watermark above 0 and at most 1");
-        }
+        HALF_LIFE_MS.validate(halfLifeMs);
+        DEMOTE_AFTER.validate(demoteAfter);
+        CLEAN_AFTER.validate(cleanAfter);
+        MAX_KEYS.validate(maxKeys);
+        PRESSURE_SUSPECT_AT.validate(pressureSuspectAt);
         if (!(pressureUnknownAt >= pressureSuspectAt && pressureUnknownAt <= 1))
         {
-            throw new InvalidSettingException(PRESSURE_UNKNOWN_AT, pressureUnknownAt,
-                "expected " + PRESSURE_SUSPECT_AT + " (" + pressureSuspectAt + ") to 1: unknown mail is tightened after suspect");
+            throw PRESSURE_UNKNOWN_AT.invalid(pressureUnknownAt,
+                PRESSURE_SUSPECT_AT + " (" + pressureSuspectAt + ") to 1: unknown mail is tightened after suspect");
         }
-        concluded = true;
+        markConcluded();
         return this;
-    }
-
-    private void checkMutable()
-    {
-        if (concluded)
-        {
-            throw new IllegalStateException("ReputationSettings are concluded and can no longer change");
-        }
     }
 
     public ReputationSettings ratePerSecond(final SourceClass sourceClass, final KeyKind kind, final double ratePerSecond)

@@ -76,36 +76,36 @@ class AdmissionContextTest
             "admission.global.ratePerSecond", "2000000.0");
         assertRejected(c -> c.burst(KeyKind.TENANT, Traffic.RECIPIENTS, 0), "admission.tenant.recipientBurst", "0");
         assertRejected(c -> c.burst(KeyKind.IP, Traffic.CONNECTIONS, -5), "admission.ip.connectionBurst", "-5");
-        assertRejected(c -> c.networkIpv4PrefixLength(33), AdmissionContext.NETWORK_IPV4_PREFIX_LENGTH, "33");
-        assertRejected(c -> c.networkIpv6PrefixLength(8), AdmissionContext.NETWORK_IPV6_PREFIX_LENGTH, "8");
-        assertRejected(c -> c.maxTrackedKeys(0), AdmissionContext.MAX_TRACKED_KEYS, "0");
-        assertRejected(c -> c.backlogHighWatermark(0), AdmissionContext.BACKLOG_HIGH_WATERMARK, "0");
-        assertRejected(c -> c.backlogLowWatermark(200_000), AdmissionContext.BACKLOG_LOW_WATERMARK, "200000");
-        assertRejected(c -> c.backlogHardLimit(10), AdmissionContext.BACKLOG_HARD_LIMIT, "10");
-        assertRejected(c -> c.oldestAgeHighWatermarkMs(-1), AdmissionContext.OLDEST_AGE_HIGH_WATERMARK_MS, "-1");
+        assertRejected(c -> c.networkIpv4PrefixLength(33), AdmissionContext.NETWORK_IPV4_PREFIX_LENGTH.key(), "33");
+        assertRejected(c -> c.networkIpv6PrefixLength(8), AdmissionContext.NETWORK_IPV6_PREFIX_LENGTH.key(), "8");
+        assertRejected(c -> c.maxTrackedKeys(0), AdmissionContext.MAX_TRACKED_KEYS.key(), "0");
+        assertRejected(c -> c.backlogHighWatermark(0), AdmissionContext.BACKLOG_HIGH_WATERMARK.key(), "0");
+        assertRejected(c -> c.backlogLowWatermark(200_000), AdmissionContext.BACKLOG_LOW_WATERMARK.key(), "200000");
+        assertRejected(c -> c.backlogHardLimit(10), AdmissionContext.BACKLOG_HARD_LIMIT.key(), "10");
+        assertRejected(c -> c.oldestAgeHighWatermarkMs(-1), AdmissionContext.OLDEST_AGE_HIGH_WATERMARK_MS.key(), "-1");
         assertRejected(c -> c.oldestAgeHighWatermarkMs(60_000).oldestAgeLowWatermarkMs(120_000),
-            AdmissionContext.OLDEST_AGE_LOW_WATERMARK_MS, "120000");
-        assertRejected(c -> c.maxProjectedDelayMs(-1), AdmissionContext.MAX_PROJECTED_DELAY_MS, "-1");
-        assertRejected(c -> c.spoofDefaultAction(SpoofVerdict.PASS), AdmissionContext.SPOOF_DEFAULT_ACTION, "PASS");
-        assertRejected(c -> c.spoofDefaultAction(null), AdmissionContext.SPOOF_DEFAULT_ACTION, "null");
-        assertRejected(c -> c.protectedDomains("example.com, bad domain"), AdmissionContext.PROTECTED_DOMAINS,
+            AdmissionContext.OLDEST_AGE_LOW_WATERMARK_MS.key(), "120000");
+        assertRejected(c -> c.maxProjectedDelayMs(-1), AdmissionContext.MAX_PROJECTED_DELAY_MS.key(), "-1");
+        assertRejected(c -> c.spoofDefaultAction(SpoofVerdict.PASS), AdmissionContext.SPOOF_DEFAULT_ACTION.key(), "PASS");
+        assertRejected(c -> c.spoofDefaultAction(null), AdmissionContext.SPOOF_DEFAULT_ACTION.key(), "null");
+        assertRejected(c -> c.protectedDomains("example.com, bad domain"), AdmissionContext.PROTECTED_DOMAINS.key(),
             "example.com, bad domain");
-        assertRejected(c -> c.protectedDomains("example.com:PASS"), AdmissionContext.PROTECTED_DOMAINS, "example.com:PASS");
-        assertRejected(c -> c.protectedDomains("user@example.com"), AdmissionContext.PROTECTED_DOMAINS, "user@example.com");
-        assertRejected(c -> c.blocklist("192.0.2.0/24, 198.51.100"), AdmissionContext.BLOCKLIST, "198.51.100");
-        assertRejected(c -> c.blocklist("192.0.2.0/33"), AdmissionContext.BLOCKLIST, "192.0.2.0/33");
+        assertRejected(c -> c.protectedDomains("example.com:PASS"), AdmissionContext.PROTECTED_DOMAINS.key(), "example.com:PASS");
+        assertRejected(c -> c.protectedDomains("user@example.com"), AdmissionContext.PROTECTED_DOMAINS.key(), "user@example.com");
+        assertRejected(c -> c.blocklist("192.0.2.0/24, 198.51.100"), AdmissionContext.BLOCKLIST.key(), "198.51.100");
+        assertRejected(c -> c.blocklist("192.0.2.0/33"), AdmissionContext.BLOCKLIST.key(), "192.0.2.0/33");
         assertReputationRejected(r -> r.ratePerSecond(SourceClass.UNKNOWN, KeyKind.NETWORK, -2),
             "admission.class.unknown.network.ratePerSecond", "-2.0");
         assertReputationRejected(r -> r.burst(SourceClass.SUSPECT, KeyKind.IP, 0), "admission.class.suspect.ip.burst", "0");
         assertReputationRejected(r -> r.demotedConnections(1, 0),
-            ReputationSettings.DEMOTED_CONNECTION_BURST, "0");
-        assertReputationRejected(r -> r.halfLifeMs(10), ReputationSettings.HALF_LIFE_MS, "10");
-        assertReputationRejected(r -> r.demoteAfter(0), ReputationSettings.DEMOTE_AFTER, "0.0");
-        assertReputationRejected(r -> r.cleanAfter(5000), ReputationSettings.CLEAN_AFTER, "5000.0");
-        assertReputationRejected(r -> r.maxKeys(1), ReputationSettings.MAX_KEYS, "1");
-        assertReputationRejected(r -> r.pressureSuspectAt(0), ReputationSettings.PRESSURE_SUSPECT_AT, "0.0");
+            ReputationSettings.DEMOTED_CONNECTION_BURST.key(), "0");
+        assertReputationRejected(r -> r.halfLifeMs(10), ReputationSettings.HALF_LIFE_MS.key(), "10");
+        assertReputationRejected(r -> r.demoteAfter(0), ReputationSettings.DEMOTE_AFTER.key(), "0.0");
+        assertReputationRejected(r -> r.cleanAfter(5000), ReputationSettings.CLEAN_AFTER.key(), "5000.0");
+        assertReputationRejected(r -> r.maxKeys(1), ReputationSettings.MAX_KEYS.key(), "1");
+        assertReputationRejected(r -> r.pressureSuspectAt(0), ReputationSettings.PRESSURE_SUSPECT_AT.key(), "0.0");
         assertReputationRejected(r -> r.pressureSuspectAt(0.6).pressureUnknownAt(0.5),
-            ReputationSettings.PRESSURE_UNKNOWN_AT, "0.5");
+            ReputationSettings.PRESSURE_UNKNOWN_AT.key(), "0.5");
         assertRejected(c -> c.clock(null), "clock", "null");
         assertRejected(c -> c.nanoClock(null), "nanoClock", "null");
     }

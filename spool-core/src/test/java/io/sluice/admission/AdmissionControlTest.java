@@ -193,7 +193,7 @@ class AdmissionControlTest
         assertThat(admission.defaultLimit(KeyKind.IP)).isEqualTo(new Limit(1, 5));
         assertThat(admission.overrides()).isEmpty();
         assertThat(admission.blocks()).isEmpty();
-        assertThat(admission.maxProjectedDelayMs()).isEqualTo(AdmissionContext.DEFAULT_MAX_PROJECTED_DELAY_MS);
+        assertThat(admission.maxProjectedDelayMs()).isEqualTo(AdmissionContext.MAX_PROJECTED_DELAY_MS.defaultValue());
     }
 
     private static void assertRefused(final Runnable call, final String mentioned)

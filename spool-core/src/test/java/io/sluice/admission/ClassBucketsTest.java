@@ -42,10 +42,10 @@ class ClassBucketsTest
                     .burst(sourceClass, kind, ReputationSettings.defaultBurst(sourceClass, kind));
             }
         }
-        context.reputation().demotedConnections(ReputationSettings.DEFAULT_DEMOTED_CONNECTIONS_PER_SECOND,
-                ReputationSettings.DEFAULT_DEMOTED_CONNECTION_BURST)
-            .pressureSuspectAt(ReputationSettings.DEFAULT_PRESSURE_SUSPECT_AT)
-            .pressureUnknownAt(ReputationSettings.DEFAULT_PRESSURE_UNKNOWN_AT);
+        context.reputation().demotedConnections(ReputationSettings.DEMOTED_CONNECTIONS_PER_SECOND.defaultValue(),
+                ReputationSettings.DEMOTED_CONNECTION_BURST.defaultValue())
+            .pressureSuspectAt(ReputationSettings.PRESSURE_SUSPECT_AT.defaultValue())
+            .pressureUnknownAt(ReputationSettings.PRESSURE_UNKNOWN_AT.defaultValue());
         admission = Admission.open(context, pressure);
     }
 

@@ -170,8 +170,8 @@ public class AdmissionDecisionBenchmark
             + "1,000,000/s burst 1,000,000,000%s; admission.maxTrackedKeys %,d (default %,d), "
             + "admission.reputation.maxKeys %,d (default %,d)%n",
             classes ? ", the class buckets as open" : flood ? ", but the IP bucket 0.001/s burst 1" : "",
-            context.maxTrackedKeys(), AdmissionContext.DEFAULT_MAX_TRACKED_KEYS,
-            context.reputation().maxKeys(), ReputationSettings.DEFAULT_MAX_KEYS);
+            context.maxTrackedKeys(), AdmissionContext.MAX_TRACKED_KEYS.defaultValue(),
+            context.reputation().maxKeys(), ReputationSettings.MAX_KEYS.defaultValue());
         if (admission.trackedKeys() < trackedSources)
         {
             throw new IllegalStateException("only " + admission.trackedKeys() + " keys tracked");
