@@ -155,6 +155,7 @@ public final class SluiceDaemon implements AutoCloseable
         try
         {
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain));
+            bounces.vouchWith(startedAdmission);
             startedOutcomes = new OutcomeStage(spool, configuration.drain(), drain, OutcomeListener.of(
                 bounces, new ContainmentFeed(containment), new ReputationFeed(startedAdmission)));
             startedDelivery = new Delivery(configuration.delivery(), configuration.verification(), spool, startedOutcomes);

@@ -376,6 +376,16 @@ public final class Admission implements AutoCloseable
     }
 
     /**
+     * @return the class the source an envelope names ({@code Envelope.sourceKey()}) has earned by its reputation now:
+     *         CLEAN, DEMOTED or UNKNOWN (also for a key that is not an address).
+     */
+    public SourceClass standingOf(final String sourceKey)
+    {
+        final byte[] address = sourceKey == null ? null : Cidr.literal(sourceKey);
+        return address == null ? SourceClass.UNKNOWN : classOf(address, false);
+    }
+
+    /**
      * @param key an address or a network of the configured prefix length.
      * @return its reputation now, or null if it has none.
      * @throws IllegalArgumentException if the key is neither.

@@ -205,6 +205,20 @@ public final class BouncePolicy implements AutoCloseable
     public BounceDecision decide(
         final PendingMessage message, final int recipientIndex, final RecipientStatus failure, final boolean fromTrustedNetwork)
     {
+        return decide(message, recipientIndex, failure, fromTrustedNetwork, false);
+    }
+
+    /**
+     * As {@link #decide(PendingMessage, int, RecipientStatus, boolean)}, telling whether the message's source has earned
+     * a clean record (admission's reputation: clean deliveries, almost no bad outcomes). Such a sender is not forged, so
+     * its DSN is never deferred over the budget, which exists to stop backscatter to forged senders. It still counts in
+     * the window and passes every other check (dedup, per-recipient and per-domain rates).
+     *
+     * @param vouched whether the source's record vouches for the sender.
+     */
+    public BounceDecision decide(final PendingMessage message, final int recipientIndex, final RecipientStatus failure,
+        final boolean fromTrustedNetwork, final boolean vouched)
+    {
         final DeliveryFailure parsed = DeliveryFailure.of(message, recipientIndex, failure);
         final Envelope envelope = message.envelope();
         final long nowMillis = clock.millis();
@@ -215,7 +229,7 @@ public final class BouncePolicy implements AutoCloseable
         {
             learn(envelope, parsed, nowMillis);
             final SuppressionReason verdict = verdict(envelope, parsed, fromTrustedNetwork, nowMillis);
-            reason = verdict != null ? verdict : charge(envelope, parsed, nowNs);
+            reason = verdict != null ? verdict : charge(envelope, parsed, nowNs, vouched);
             if (reason == SuppressionReason.BUDGET_EXCEEDED && (!alerted || nowNs - lastAlertNs >= budgetWindowNs))
             {
                 alerted = true;
@@ -357,7 +371,8 @@ public final class BouncePolicy implements AutoCloseable
      *
      * @return the limit that refused, or null if the bounce may be sent.
      */
-    private SuppressionReason charge(final Envelope envelope, final DeliveryFailure failure, final long nowNs)
+    private SuppressionReason charge(final Envelope envelope, final DeliveryFailure failure, final long nowNs,
+        final boolean vouched)
     {
         final String recipient = Addresses.normalize(envelope.sender());
         final String dedupKey = recipient + '\n' + Addresses.normalize(failure.recipient()) + '\n' + failure.status();
@@ -365,7 +380,7 @@ public final class BouncePolicy implements AutoCloseable
         {
             return SuppressionReason.DUPLICATE;
         }
-        if (budget.sentInWindow(nowNs) >= allowed(budget.acceptedInWindow(nowNs)))
+        if (!vouched && budget.sentInWindow(nowNs) >= allowed(budget.acceptedInWindow(nowNs)))
         {
             // Deferred, so remembered like a sent one: the same failure again is a duplicate, not a second DSN.
             dedup.remember(dedupKey, nowNs);

@@ -3,7 +3,10 @@ package io.sluice.outcome;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
+import io.sluice.admission.Admission;
+import io.sluice.admission.SourceClass;
 import io.sluice.bounce.BounceDecision;
 import io.sluice.bounce.BouncePolicy;
 import io.sluice.bounce.DsnBuilder;
@@ -39,6 +42,8 @@ public final class BounceStep implements OutcomeListener
     private final AtomicLong dsnsAppended = new AtomicLong();
     private final AtomicLong dsnsRefused = new AtomicLong();
     private final AtomicLong noticesAppended = new AtomicLong();
+    /** Whether a source's record vouches for its senders (a clean reputation): none until admission is open. */
+    private volatile Predicate<String> vouched = sourceKey -> false;
 
     /** @param notices builds the budget alert's notice (the notifications lane and the appliance's own tenant). */
     public BounceStep(final Spool spool, final BouncePolicy policy, final NoticeBuilder notices)
@@ -50,11 +55,21 @@ public final class BounceStep implements OutcomeListener
         this.deferred = new DeferredDsns(spool, policy);
     }
 
+    /**
+     * Admission's reputation, once it is open: a DSN for a message from a source with a clean record is never deferred
+     * over the bounce budget, which exists to stop backscatter to forged senders, not word to a known partner's.
+     */
+    public void vouchWith(final Admission admission)
+    {
+        vouched = sourceKey -> admission.standingOf(sourceKey) == SourceClass.CLEAN;
+    }
+
     @Override
     public RecipientStatus onFailed(
         final PendingMessage message, final int recipientIndex, final SmtpReply reply, final RecipientStatus status)
     {
-        final BounceDecision decision = policy.decide(message, recipientIndex, status);
+        final BounceDecision decision = policy.decide(message, recipientIndex, status,
+            policy.isFromTrustedNetwork(message.envelope()), vouched.test(message.envelope().sourceKey()));
         if (decision.budgetAlert())
         {
             appendBudgetNotice();

@@ -85,6 +85,25 @@ class BounceBudgetTest
     }
 
     @Test
+    void shouldNeverDeferTheBounceOfASenderWhoseSourceHasACleanRecord()
+    {
+        final BouncePolicy policy = policy();
+        policy.onAccepted(3);
+        assertThat(fail(policy).isSend()).isTrue();
+        assertThat(fail(policy).isSend()).isTrue();
+        assertThat(fail(policy).reason()).as("an unknown source's sender: deferred").isEqualTo(SuppressionReason.BUDGET_EXCEEDED);
+
+        next++;
+        final BounceDecision vouched = policy.decide(external(next, "sender" + next + "@partner" + next + ".test",
+            "x@customer.test"), 0, failed("550 5.1.1 no such user"), false, true);
+
+        assertThat(vouched.isSend()).as("the budget stops backscatter to forged senders, not word to a known partner's")
+            .isTrue();
+        assertThat(policy.budget().bouncesInWindow()).as("still counted in the window").isEqualTo(3);
+        assertThat(fail(policy).reason()).isEqualTo(SuppressionReason.BUDGET_EXCEEDED);
+    }
+
+    @Test
     void shouldAlwaysAllowTheMinimumOnAQuietAppliance()
     {
         final BouncePolicy policy = policy();
