@@ -13,9 +13,12 @@ public enum Role
 {
     /** Reads the io.sluice beans and the read-only platform beans (memory, threads, GC, buffer pools). */
     MONITOR,
-    /** Also changes limits, pauses and resumes, holds and releases, blocks. */
+    /**
+     * Also changes limits, pauses and resumes, holds and releases, blocks; deletes quarantined messages it names one by
+     * one, with a confirmation.
+     */
     OPERATOR,
-    /** Also purges and deletes mail, and changes the appliance's configuration. */
+    /** Also purges a whole tenant's mail, and changes the appliance's configuration. */
     ADMIN,
     /** Every bean outside io.sluice: heap dumps, diagnostic commands, JVM settings. */
     DIAGNOSTICS;
