@@ -15,9 +15,6 @@ import java.util.regex.Pattern;
 import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.sluice.bounce.BounceCounter;
 import io.sluice.bounce.BouncePolicy;
 import io.sluice.control.ConsoleClient;
@@ -30,8 +27,8 @@ import io.sluice.testing.TestClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * No legitimate DSN is dropped: the issue's finding was 22 of 39 legitimate senders whose accepted message the upstream
@@ -53,21 +50,18 @@ class DeferredDsnDaemonTest
     Path dir;
 
     private TestSmtpSink upstream;
-    private final ListAppender<ILoggingEvent> mailLog = new ListAppender<>();
-    private final Logger mailLogger = (Logger)LoggerFactory.getLogger("io.sluice.maillog");
+    @RegisterExtension
+    final MailLogCapture mailLog = new MailLogCapture();
 
     @BeforeEach
     void start() throws IOException
     {
         upstream = TestSmtpSink.start();
-        mailLog.start();
-        mailLogger.addAppender(mailLog);
     }
 
     @AfterEach
     void stop() throws IOException
     {
-        mailLogger.detachAppender(mailLog);
         upstream.close();
     }
 
@@ -182,7 +176,7 @@ class DeferredDsnDaemonTest
         }
         assertThat(dsnRecipients()).as("exactly one DSN per legitimate sender, none to a forged one")
             .containsExactlyInAnyOrderElementsOf(expected);
-        final List<String> decisions = mailLog.list.stream().map(ILoggingEvent::getFormattedMessage)
+        final List<String> decisions = mailLog.lines().stream()
             .filter(line -> DECISION.matcher(line).matches()).toList();
         for (int i = 0; i < LEGITIMATE; i++)
         {
@@ -195,7 +189,7 @@ class DeferredDsnDaemonTest
         assertThat(decisions).filteredOn(line -> line.contains("dsn=deferred")).hasSize(LEGITIMATE - 10);
         assertThat(decisions).filteredOn(line -> line.contains("dsn=suppressed (SPOOF_PATTERN)"))
             .hasSize(decisions.size() - LEGITIMATE);
-        assertThat(mailLog.list).filteredOn(e -> e.getFormattedMessage().contains("dsn=released")).hasSize(LEGITIMATE - 10);
+        assertThat(mailLog.lines()).filteredOn(line -> line.contains("dsn=released")).hasSize(LEGITIMATE - 10);
     }
 
     @Test
@@ -222,7 +216,7 @@ class DeferredDsnDaemonTest
             assertThat(daemon.bounces().policy().counters().get(BounceCounter.DEFERRED_EXPIRED)).isEqualTo(1);
         }
         assertThat(dsnRecipients()).as("never sent").isEmpty();
-        assertThat(mailLog.list).filteredOn(e -> e.getFormattedMessage().contains("dsn=expired (expired: deferred over the"
+        assertThat(mailLog.lines()).filteredOn(line -> line.contains("dsn=expired (expired: deferred over the"
             + " bounce budget for 432000000 ms, never sent), to=<" + legitimate(0) + ">")).hasSize(1);
     }
 }

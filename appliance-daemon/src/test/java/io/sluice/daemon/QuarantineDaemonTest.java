@@ -14,9 +14,6 @@ import java.util.List;
 import java.util.Map;
 import javax.management.remote.JMXConnector;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.sluice.admission.AdmissionCounter;
 import io.sluice.bounce.BounceCounter;
 import io.sluice.control.ConsoleClient;
@@ -31,8 +28,8 @@ import io.sluice.testing.TestClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Quarantine in the real daemon, real sockets and journal: a network whose mail the upstream refuses {@code 5.7.1}
@@ -53,21 +50,18 @@ class QuarantineDaemonTest
     Path dir;
 
     private TestSmtpSink upstream;
-    private final ListAppender<ILoggingEvent> mailLog = new ListAppender<>();
-    private final Logger mailLogger = (Logger)LoggerFactory.getLogger("io.sluice.maillog");
+    @RegisterExtension
+    final MailLogCapture mailLog = new MailLogCapture();
 
     @BeforeEach
     void start() throws IOException
     {
         upstream = TestSmtpSink.start();
-        mailLog.start();
-        mailLogger.addAppender(mailLog);
     }
 
     @AfterEach
     void stop() throws IOException
     {
-        mailLogger.detachAppender(mailLog);
         upstream.close();
     }
 
@@ -194,7 +188,7 @@ class QuarantineDaemonTest
         }
         assertThat(delivered("user8@relay.test") + delivered("user9@relay.test") + delivered("user77@relay.test"))
             .as("nothing quarantined reached the upstream unreleased").isZero();
-        final List<String> lines = mailLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        final List<String> lines = mailLog.lines();
         assertThat(lines).filteredOn(line -> line.contains(": quarantined (network 127.0.13.0/24")).hasSize(5);
         assertThat(lines).filteredOn(line -> line.contains(": quarantine released by an operator")).hasSize(1);
         assertThat(lines).filteredOn(line -> line.contains(": quarantine deleted by an operator (PURGED)")).hasSize(1);
