@@ -69,6 +69,23 @@ public final class ControlState
         audit(key, oldValue, newValue);
     }
 
+    /**
+     * Drops an operator's live change of one setting, so the configuration file (or the default) applies again from the
+     * next start: persisted first, then audited.
+     *
+     * @return the value the live change held, or null when there was none for {@code key} (nothing is written then).
+     */
+    public synchronized String forget(final String key)
+    {
+        final String old = values.remove(key);
+        if (old != null)
+        {
+            write();
+            audit(key, old + " (live change)", "forgotten; the configuration file or default applies from the next restart");
+        }
+        return old;
+    }
+
     /** Logs an operator action that lives in another stage's own state (a block, an override, a hold). */
     public static void audit(final String what, final Object oldValue, final Object newValue)
     {

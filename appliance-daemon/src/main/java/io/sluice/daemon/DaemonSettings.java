@@ -39,11 +39,19 @@ public final class DaemonSettings
         Pattern.compile(DeliverySettings.ROUTE_KEY_PATTERN));
     private static final Pattern ROUTE_KEY = Pattern.compile(DeliverySettings.ROUTE_KEY_PATTERN);
 
-    private final Map<String, String> values;
+    /** Where each key's effective value came from, as {@code sluice config} shows it. */
+    public static final String DEFAULT = "default";
+    public static final String FILE = "file";
+    public static final String SET = "--set";
+    public static final String LIVE = "live";
 
-    private DaemonSettings(final Map<String, String> values)
+    private final Map<String, String> values;
+    private final Map<String, String> sources;
+
+    private DaemonSettings(final Map<String, String> values, final Map<String, String> sources)
     {
         this.values = Collections.unmodifiableMap(values);
+        this.sources = Collections.unmodifiableMap(sources);
     }
 
     /**
@@ -58,18 +66,58 @@ public final class DaemonSettings
         // The declarations' defaults, then the embedded file (which may set what a library leaves to its user).
         final Map<String, String> merged = new TreeMap<>(SettingsCatalogue.defaults());
         merged.putAll(read(defaults()));
+        final Map<String, String> sources = new TreeMap<>();
+        merged.keySet().forEach(key -> sources.put(key, DEFAULT));
+        final Map<String, String> fromFile = new TreeMap<>();
         if (file != null)
         {
             try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8))
             {
                 final Properties properties = new Properties();
                 properties.load(reader);
-                putKnown(merged, read(properties), file.toString());
+                fromFile.putAll(read(properties));
+                putKnown(merged, fromFile, file.toString());
+                fromFile.keySet().forEach(key -> sources.put(key, FILE));
             }
         }
-        operatorChanges(merged, overrides);
-        putKnown(merged, overrides, "--set");
-        return new DaemonSettings(merged);
+        operatorChanges(merged, sources, overrides);
+        final Map<String, String> live = ControlState.read(controlFile(merged, overrides));
+        putKnown(merged, overrides, SET);
+        overrides.keySet().forEach(key -> sources.put(key, SET));
+        warnOfDrift(live, fromFile, overrides);
+        return new DaemonSettings(merged, sources);
+    }
+
+    private static Path controlFile(final Map<String, String> merged, final Map<String, String> overrides)
+    {
+        final String spool = overrides.getOrDefault(SpoolContext.DIRECTORY.key(), merged.get(SpoolContext.DIRECTORY.key()));
+        return Path.of(spool).resolve(ControlState.FILE_NAME);
+    }
+
+    /**
+     * Configuration management writes the file; a live change made once over JMX would silently beat it for ever. So a
+     * live change that differs from the file's (or {@code --set}'s) value for its key is a WARN naming both values.
+     */
+    private static void warnOfDrift(final Map<String, String> live, final Map<String, String> fromFile,
+        final Map<String, String> overrides)
+    {
+        for (final Map.Entry<String, String> change : live.entrySet())
+        {
+            final String key = change.getKey();
+            final String value = change.getValue().trim();
+            final String set = overrides.get(key);
+            if (set != null && !set.trim().equals(value))
+            {
+                LOG.warn("configuration drift: {}={} from --set wins over the live change {}={} kept in {};"
+                    + " sluice config forget {} drops the live change", key, set.trim(), key, value, ControlState.FILE_NAME, key);
+            }
+            else if (set == null && fromFile.containsKey(key) && !fromFile.get(key).equals(value))
+            {
+                LOG.warn("configuration drift: the live change {}={} kept in {} wins over the configuration file's {}={};"
+                    + " sluice config forget {} drops it (the file's value then applies from the next restart)", key, value,
+                    ControlState.FILE_NAME, key, fromFile.get(key), key);
+            }
+        }
     }
 
     /**
@@ -77,10 +125,10 @@ public final class DaemonSettings
      * win over the file (the operator's latest word) and lose to {@code --set}. A key this version no longer
      * knows is skipped with a warning rather than stopping the appliance.
      */
-    private static void operatorChanges(final Map<String, String> merged, final Map<String, String> overrides)
+    private static void operatorChanges(final Map<String, String> merged, final Map<String, String> sources,
+        final Map<String, String> overrides)
     {
-        final String spool = overrides.getOrDefault(SpoolContext.DIRECTORY.key(), merged.get(SpoolContext.DIRECTORY.key()));
-        final Map<String, String> changes = ControlState.read(Path.of(spool).resolve(ControlState.FILE_NAME));
+        final Map<String, String> changes = ControlState.read(controlFile(merged, overrides));
         if (!changes.isEmpty())
         {
             LOG.info("applying operator changes kept in {}: {}", ControlState.FILE_NAME, changes);
@@ -92,6 +140,7 @@ public final class DaemonSettings
             if (merged.containsKey(key) || (isOpenKey(key) && routeStillConfigured(merged, key)))
             {
                 merged.put(key, change.getValue().trim());
+                sources.put(key, LIVE);
             }
             else
             {
@@ -247,6 +296,12 @@ public final class DaemonSettings
             }
         }
         throw new InvalidSettingException(key, value, "expected one of " + java.util.Arrays.toString(type.getEnumConstants()));
+    }
+
+    /** @return where each effective setting came from: {@link #DEFAULT}, {@link #FILE}, {@link #LIVE} or {@link #SET}. */
+    public Map<String, String> sources()
+    {
+        return sources;
     }
 
     /** @return every effective setting, sorted by key, for the start-up log. */

@@ -3,6 +3,7 @@ package io.sluice.daemon;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +23,10 @@ import io.sluice.containment.HoldNotice;
 import io.sluice.control.BouncesControl;
 import io.sluice.control.BouncesControlMXBean;
 import io.sluice.control.ControlPlane;
+import io.sluice.control.ConfigControl;
+import io.sluice.control.ConfigControlMXBean;
 import io.sluice.control.ControlState;
+import io.sluice.control.SettingRow;
 import io.sluice.control.CounterRates;
 import io.sluice.control.DeliveryControl;
 import io.sluice.control.DeliveryControlMXBean;
@@ -352,6 +356,14 @@ public final class SluiceDaemon implements AutoCloseable
         return routes.toString();
     }
 
+    /** {@code sluice config}'s rows: every effective setting and the layer it came from. */
+    private static List<SettingRow> configRows(final DaemonSettings settings)
+    {
+        final List<SettingRow> rows = new ArrayList<>();
+        settings.all().forEach((key, value) -> rows.add(new SettingRow(key, value, settings.sources().get(key))));
+        return rows;
+    }
+
     /** The MXBeans over each stage's control API, then the JMX connector; last, so a console sees a running daemon. */
     private ControlPlane startControlPlane(final Configuration configuration, final Admission admission,
         final SmtpServer smtp, final Delivery delivery, final OutcomeStage outcomes)
@@ -372,6 +384,7 @@ public final class SluiceDaemon implements AutoCloseable
                 .register("Bounces", new BouncesControl(bounces.policy(), bounces::dsnsAppended, bounces::dsnsRefused,
                     configuration.sources().rules(), state, bounces.deferred()::waiting,
                     bounces.deferred()::releaseByOperator), BouncesControlMXBean.class)
+                .register("Config", new ConfigControl(configRows(configuration.settings()), state), ConfigControlMXBean.class)
                 .serve(configuration.jmx());
         }
         catch (final RuntimeException ex)
@@ -450,7 +463,8 @@ public final class SluiceDaemon implements AutoCloseable
         BounceContext bounce,
         ContainmentContext containment,
         RecipientVerificationContext verification,
-        OperationsContext operations)
+        OperationsContext operations,
+        DaemonSettings settings)
     {
         static Configuration of(final DaemonSettings settings)
         {
@@ -459,7 +473,8 @@ public final class SluiceDaemon implements AutoCloseable
             return new Configuration(SpoolSettings.context(settings), AdmissionSettings.context(settings),
                 IngressSettings.context(settings), IngressSettings.policy(settings), drain, delivery,
                 JmxSettings.context(settings), BounceSettings.context(settings), ContainmentSettings.context(settings),
-                DeliverySettings.verification(settings, delivery), OperationsContext.of(settings));
+                DeliverySettings.verification(settings, delivery), OperationsContext.of(settings),
+                settings);
         }
     }
 

@@ -25,6 +25,7 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
 
 import io.sluice.control.BouncesControlMXBean;
+import io.sluice.control.ConfigControlMXBean;
 import io.sluice.control.ConsoleSocket;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.DrainControlMXBean;
@@ -235,6 +236,11 @@ final class DaemonClient implements AutoCloseable
     BouncesControlMXBean bounces() throws CommandException
     {
         return proxy("Bounces", BouncesControlMXBean.class);
+    }
+
+    ConfigControlMXBean config() throws CommandException
+    {
+        return proxy("Config", ConfigControlMXBean.class);
     }
 
     /** @return whether the daemon registered {@code io.sluice:type=<type>}; newer MXBeans are optional. */

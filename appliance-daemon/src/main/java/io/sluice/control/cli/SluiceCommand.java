@@ -55,6 +55,10 @@ public final class SluiceCommand
         "  quarantine delete ID... --confirm  delete quarantined messages for good (journaled PURGED)",
         "  rate ROUTE RATE BURST set a route's egress rate (messages/s) and burst; ends any back-off",
         "  connections ROUTE N   set a route's connection limit",
+        "  config                every setting, its effective value and where it came from: default, file,",
+        "                        --set or live (changed over JMX, kept in the spool's control.properties)",
+        "  config forget KEY     drop KEY's live change so the file's value (or the default) applies again",
+        "                        from the next restart (exit 1 for an unknown key or one without a live change)",
         "  spool verify DIR      offline, daemon stopped or not: read the spool folder DIR without writing to it",
         "                        and list its journal files, damaged spans and pending messages (exit 1 if damaged)",
         "options:",
@@ -178,6 +182,7 @@ public final class SluiceCommand
             case "drain" -> DrainCommands.check(invocation);
             case "dsns" -> BounceCommands.check(invocation);
             case "quarantine" -> QuarantineCommands.check(invocation);
+            case "config" -> ConfigCommands.check(invocation);
             case "rate" ->
             {
                 invocation.operand(2, "a route, a rate in messages per second and a burst, e.g. rate default 100 10");
@@ -243,6 +248,8 @@ public final class SluiceCommand
                 return BounceCommands.run(invocation, daemon);
             case "quarantine":
                 return QuarantineCommands.run(invocation, daemon);
+            case "config":
+                return ConfigCommands.run(invocation, daemon);
             default:
                 throw CommandException.usage("unknown command: " + invocation.command());
         }

@@ -1,0 +1,35 @@
+package io.sluice.control;
+
+import javax.management.ConstructorParameters;
+
+/** One setting as the daemon runs with it: key, effective value and the layer it came from. A row of {@code sluice config}. */
+public final class SettingRow
+{
+    private final String key;
+    private final String value;
+    private final String source;
+
+    /** @param source {@code default}, {@code file}, {@code --set} or {@code live} (control.properties). */
+    @ConstructorParameters({"key", "value", "source"})
+    public SettingRow(final String key, final String value, final String source)
+    {
+        this.key = key;
+        this.value = value;
+        this.source = source;
+    }
+
+    public String getKey()
+    {
+        return key;
+    }
+
+    public String getValue()
+    {
+        return value;
+    }
+
+    public String getSource()
+    {
+        return source;
+    }
+}
