@@ -142,4 +142,29 @@ class ConfigDriftDaemonTest
             assertThat(sluice("--json", "queue").exit()).isZero();
         }
     }
+
+    @Test
+    void shouldWarnThatSetBeatsALiveChangeAndCountTheKeyAsSet() throws Exception
+    {
+        final Path spool = Files.createDirectories(dir.resolve("spool"));
+        Files.writeString(spool.resolve(ControlState.FILE_NAME), "smtp.paused=true\n");
+        final Logger log = (Logger)LoggerFactory.getLogger(DaemonSettings.class);
+        final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        log.addAppender(lines);
+        try
+        {
+            final DaemonSettings settings = DaemonSettings.load(configFile(), Map.of("smtp.paused", "false"));
+            assertThat(settings.string("smtp.paused")).isEqualTo("false");
+            assertThat(settings.sources()).containsEntry("smtp.paused", DaemonSettings.SET)
+                .containsEntry("relay.domains", DaemonSettings.FILE).containsEntry("jmx.enabled", DaemonSettings.DEFAULT);
+            assertThat(lines.list).anyMatch(e -> e.getLevel() == Level.WARN && e.getFormattedMessage().equals(
+                "configuration drift: smtp.paused=false from --set wins over the live change smtp.paused=true kept in"
+                    + " control.properties; sluice config forget smtp.paused drops the live change"));
+        }
+        finally
+        {
+            log.detachAppender(lines);
+        }
+    }
 }
