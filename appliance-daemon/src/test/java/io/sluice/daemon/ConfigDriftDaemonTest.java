@@ -2,16 +2,10 @@ package io.sluice.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import ch.qos.logback.classic.Level;
@@ -19,7 +13,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.control.ControlState;
 import io.sluice.control.cli.SluiceCommand;
 import org.junit.jupiter.api.Test;
@@ -33,14 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 class ConfigDriftDaemonTest
 {
-    private record Outcome(int exit, String out, String err)
-    {
-        JsonNode json() throws IOException
-        {
-            return new ObjectMapper().readTree(out);
-        }
-    }
-
     @TempDir
     Path dir;
 
@@ -61,15 +46,9 @@ class ConfigDriftDaemonTest
         return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(configFile(), overrides)));
     }
 
-    private Outcome sluice(final String... args)
+    private SluiceRun.Outcome sluice(final String... args)
     {
-        final List<String> all = new ArrayList<>(List.of("--socket", dir.resolve("spool").resolve("jmx.sock").toString()));
-        all.addAll(Arrays.asList(args));
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int exit = SluiceCommand.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return SluiceRun.sluice(dir.resolve("spool").resolve("jmx.sock"), args);
     }
 
     private static String source(final JsonNode config, final String key)
@@ -106,7 +85,7 @@ class ConfigDriftDaemonTest
                     + " smtp.paused=false; sluice config forget smtp.paused drops it (the file's value then applies from"
                     + " the next restart)"));
 
-            final Outcome listed = sluice("--json", "config");
+            final SluiceRun.Outcome listed = sluice("--json", "config");
             assertThat(listed.exit()).as(listed.err()).isZero();
             final JsonNode config = listed.json();
             assertThat(source(config, "smtp.paused")).isEqualTo("live true");
@@ -115,17 +94,17 @@ class ConfigDriftDaemonTest
             assertThat(source(config, "jmx.enabled")).startsWith("default ");
             assertThat(sluice("config").out()).containsPattern("(?m)^smtp\\.paused\\s+live\\s+true$");
 
-            final Outcome unknown = sluice("config", "forget", "smtp.nonsense");
+            final SluiceRun.Outcome unknown = sluice("config", "forget", "smtp.nonsense");
             assertThat(unknown.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
             assertThat(unknown.err()).contains("unknown setting smtp.nonsense");
-            final Outcome noChange = sluice("config", "forget", "relay.domains");
+            final SluiceRun.Outcome noChange = sluice("config", "forget", "relay.domains");
             assertThat(noChange.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
             assertThat(noChange.err()).contains("relay.domains has no live change in control.properties");
             assertThat(sluice("config", "forget").exit()).isEqualTo(SluiceCommand.EXIT_USAGE);
             assertThat(sluice("config", "drop", "smtp.paused").exit()).isEqualTo(SluiceCommand.EXIT_USAGE);
             assertThat(ControlState.read(control)).as("nothing changed by bad input").containsEntry("smtp.paused", "true");
 
-            final Outcome forgotten = sluice("config", "forget", "smtp.paused");
+            final SluiceRun.Outcome forgotten = sluice("config", "forget", "smtp.paused");
             assertThat(forgotten.exit()).as(forgotten.err()).isZero();
             assertThat(forgotten.out()).contains("forgot the live change smtp.paused=true").contains("at the next restart");
             assertThat(ControlState.read(control)).doesNotContainKey("smtp.paused");

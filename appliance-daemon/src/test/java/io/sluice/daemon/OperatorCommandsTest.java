@@ -3,15 +3,11 @@ package io.sluice.daemon;
 import static io.sluice.ingress.SmtpTestClient.expect;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.control.cli.SluiceCommand;
 import io.sluice.delivery.TestSmtpSink;
 import io.sluice.ingress.SmtpTestClient;
@@ -37,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OperatorCommandsTest
 {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MINUTE = TimeUnit.MINUTES.toMillis(1);
     private static final String MESSAGE = "Subject: old\r\n\r\nwaited\r\n";
 
@@ -46,14 +40,6 @@ class OperatorCommandsTest
 
 
     /** What one run printed, and its exit code. */
-    record Outcome(int exit, String out, String err)
-    {
-        JsonNode json() throws IOException
-        {
-            return JSON.readTree(out);
-        }
-    }
-
     private SluiceDaemon start(final Map<String, String> extra) throws IOException
     {
         final Map<String, String> settings = new HashMap<>(Map.of(
@@ -65,15 +51,9 @@ class OperatorCommandsTest
         return SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, settings)));
     }
 
-    private Outcome sluice(final String... args)
+    private SluiceRun.Outcome sluice(final String... args)
     {
-        final List<String> all = new ArrayList<>(List.of("--socket", dir.resolve("spool").resolve("jmx.sock").toString()));
-        all.addAll(Arrays.asList(args));
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int exit = SluiceCommand.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return SluiceRun.sluice(dir.resolve("spool").resolve("jmx.sock"), args);
     }
 
     private long delivered()
@@ -119,7 +99,7 @@ class OperatorCommandsTest
         {
             // The drain publishes its status from its own thread, once it has loaded the spool.
             SpoolAwait.until(() -> pausedOnDefault() == 6);
-            final Outcome json = sluice("--json", "queue");
+            final SluiceRun.Outcome json = sluice("--json", "queue");
             assertThat(json.exit()).as(json.err()).isZero();
             final JsonNode queue = json.json();
             assertThat(queue.get("pendingMessages").asLong()).isEqualTo(6);
@@ -144,7 +124,7 @@ class OperatorCommandsTest
             assertThat(shape.at("/rows/1/lane").asText()).isEqualTo("suspect");
             assertThat(shape.at("/rows/1/byAge").toString()).isEqualTo("[0,0,0,1,0,0,0,0,0,0]");
 
-            final Outcome text = sluice("queue");
+            final SluiceRun.Outcome text = sluice("queue");
             assertThat(text.exit()).as(text.err()).isZero();
             assertThat(text.out()).containsPattern("\\s+T\\s+5\\s+10\\s+20\\s+40\\s+80\\s+160\\s+320\\s+640\\s+1280\\s+1280\\+")
                 .containsPattern("TOTAL\\s+6\\s+1\\s+2\\s+0\\s+1\\s+0\\s+1\\s+0\\s+0\\s+0\\s+1")
@@ -152,7 +132,7 @@ class OperatorCommandsTest
                 .containsPattern("\n  acme\\s+4\\s+1\\s+2")
                 .contains("route default        PAUSED (sluice drain resume --route default)");
 
-            final Outcome resumed = sluice("drain", "resume", "--route", "default");
+            final SluiceRun.Outcome resumed = sluice("drain", "resume", "--route", "default");
             assertThat(resumed.exit()).as(resumed.err()).isZero();
             assertThat(resumed.out()).startsWith("drain resumed for route default");
             SpoolAwait.until(() -> delivered() == 6 && daemon.spool().pendingCount() == 0);
@@ -172,7 +152,7 @@ class OperatorCommandsTest
         // acme is a customer of the relay, sending from its own network: its figures count (inbound mail's would not).
         try (SluiceDaemon daemon = start(Map.of("relay.trustedNetworks", "127.0.0.1/32,127.0.1.0/24")))
         {
-            final Outcome held = sluice("hold", "acme", "--note", "incident 42");
+            final SluiceRun.Outcome held = sluice("hold", "acme", "--note", "incident 42");
             assertThat(held.exit()).as(held.err()).isZero();
             assertThat(held.out()).startsWith("tenant acme held: its mail stays in the spool");
             try (SmtpTestClient client = SmtpTestClient.connect(daemon.smtp().localAddress(), "127.0.1.5"))
@@ -192,25 +172,25 @@ class OperatorCommandsTest
             assertThat(acme.get("messages").asLong()).isEqualTo(3);
             assertThat(sluice("tenants").out()).containsPattern("acme\\s+paused\\s+3\\s");
 
-            final Outcome again = sluice("hold", "acme");
+            final SluiceRun.Outcome again = sluice("hold", "acme");
             assertThat(again.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
             assertThat(again.err()).contains("tenant acme was already held");
 
-            final Outcome unconfirmed = sluice("purge", "acme");
+            final SluiceRun.Outcome unconfirmed = sluice("purge", "acme");
             assertThat(unconfirmed.exit()).isEqualTo(SluiceCommand.EXIT_USAGE);
             assertThat(unconfirmed.err()).contains("confirm with --confirm acme");
-            final Outcome wrong = sluice("purge", "acme", "--confirm", "acme2");
+            final SluiceRun.Outcome wrong = sluice("purge", "acme", "--confirm", "acme2");
             assertThat(wrong.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
             assertThat(wrong.err()).contains("purge of tenant 'acme' refused").contains("nothing was purged");
             assertThat(daemon.spool().pendingCount()).as("nothing purged").isEqualTo(3);
 
-            final Outcome purged = sluice("--json", "purge", "acme", "--confirm", "acme");
+            final SluiceRun.Outcome purged = sluice("--json", "purge", "acme", "--confirm", "acme");
             assertThat(purged.exit()).as(purged.err()).isZero();
             assertThat(purged.json().get("action").asText()).isEqualTo("purged");
             SpoolAwait.until(() -> daemon.spool().pendingCount() == 0);
 
             assertThat(sluice("release", "acme").exit()).isZero();
-            final Outcome notHeld = sluice("release", "acme");
+            final SluiceRun.Outcome notHeld = sluice("release", "acme");
             assertThat(notHeld.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
             assertThat(notHeld.err()).contains("tenant acme was not held");
             assertThat(sluice("--json", "tenants").json().get(0).get("state").asText()).isEqualTo("normal");
@@ -234,7 +214,7 @@ class OperatorCommandsTest
             SpoolAwait.until(() -> readDeferred() == 1);
             assertThat(sink.received()).as("451 the first time").isEmpty();
 
-            final Outcome retried = sluice("retry");
+            final SluiceRun.Outcome retried = sluice("retry");
             assertThat(retried.exit()).as(retried.err()).isZero();
             assertThat(retried.out()).startsWith("1 deferred message retried now");
             // Its retry time is 10 minutes away: only the operator's retry can have sent it.
@@ -263,13 +243,13 @@ class OperatorCommandsTest
             assertThat(sluice("--json", "drain", "resume", "--source", "2001:db8::7").json().get("pausedSources").size())
                 .isZero();
 
-            final Outcome unknown = sluice("rate", "nowhere", "1", "1");
+            final SluiceRun.Outcome unknown = sluice("rate", "nowhere", "1", "1");
             assertThat(unknown.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
             assertThat(unknown.err()).contains("no such route: nowhere");
-            final Outcome tooMany = sluice("connections", "default", "20000");
+            final SluiceRun.Outcome tooMany = sluice("connections", "default", "20000");
             assertThat(tooMany.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
             assertThat(tooMany.err()).contains("expected a connection limit from 1 to 10000");
-            final Outcome network = sluice("drain", "pause", "--source", "192.0.2.0/24");
+            final SluiceRun.Outcome network = sluice("drain", "pause", "--source", "192.0.2.0/24");
             assertThat(network.exit()).isEqualTo(SluiceCommand.EXIT_REFUSED);
             assertThat(network.err()).contains("expected one client address, not a network");
         }
@@ -287,7 +267,7 @@ class OperatorCommandsTest
 
     private long defaultRoute(final String figure)
     {
-        final Outcome queue = sluice("--json", "queue");
+        final SluiceRun.Outcome queue = sluice("--json", "queue");
         try
         {
             return queue.exit() != 0 ? -1 : queue.json().at("/routes/0/" + figure).asLong();
