@@ -18,6 +18,15 @@ public final class SettingRow
         this.source = source;
     }
 
+    /**
+     * A row as the console shows it: a password's value (a key ending in {@code Password}, such as a route's
+     * {@code trustStorePassword}) is hidden, since the monitor role reads this table; a password file's path is shown.
+     */
+    public static SettingRow shown(final String key, final String value, final String source)
+    {
+        return new SettingRow(key, key.endsWith("Password") && !value.isEmpty() ? "(hidden)" : value, source);
+    }
+
     public String getKey()
     {
         return key;

@@ -360,7 +360,7 @@ public final class SluiceDaemon implements AutoCloseable
     private static List<SettingRow> configRows(final DaemonSettings settings)
     {
         final List<SettingRow> rows = new ArrayList<>();
-        settings.all().forEach((key, value) -> rows.add(new SettingRow(key, value, settings.sources().get(key))));
+        settings.all().forEach((key, value) -> rows.add(SettingRow.shown(key, value, settings.sources().get(key))));
         return rows;
     }
 

@@ -14,6 +14,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.control.ControlState;
+import io.sluice.control.SettingRow;
 import io.sluice.control.cli.SluiceCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,5 +146,14 @@ class ConfigDriftDaemonTest
         {
             log.detachAppender(lines);
         }
+    }
+
+    @Test
+    void shouldHideAPasswordsValueButNotAPasswordFilesPath()
+    {
+        assertThat(SettingRow.shown("delivery.route.up.trustStorePassword", "s3cret", DaemonSettings.FILE).getValue())
+            .isEqualTo("(hidden)");
+        assertThat(SettingRow.shown("jmx.passwordFile", "/etc/sluice/jmx.password", DaemonSettings.FILE).getValue())
+            .isEqualTo("/etc/sluice/jmx.password");
     }
 }
