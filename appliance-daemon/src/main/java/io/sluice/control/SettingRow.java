@@ -24,7 +24,13 @@ public final class SettingRow
      */
     public static SettingRow shown(final String key, final String value, final String source)
     {
-        return new SettingRow(key, key.endsWith("Password") && !value.isEmpty() ? "(hidden)" : value, source);
+        return new SettingRow(key, shownValue(key, value), source);
+    }
+
+    /** @return the value as it may be printed anywhere (a console, a log, the journal): a password's is hidden. */
+    public static String shownValue(final String key, final String value)
+    {
+        return key.endsWith("Password") && !value.isEmpty() ? "(hidden)" : value;
     }
 
     public String getKey()

@@ -26,7 +26,6 @@ import io.sluice.control.ControlPlane;
 import io.sluice.control.ConfigControl;
 import io.sluice.control.ConfigControlMXBean;
 import io.sluice.control.ControlState;
-import io.sluice.control.SettingRow;
 import io.sluice.control.CounterRates;
 import io.sluice.control.DeliveryControl;
 import io.sluice.control.DeliveryControlMXBean;
@@ -36,6 +35,7 @@ import io.sluice.control.DrainSwitches;
 import io.sluice.control.JmxContext;
 import io.sluice.control.LimitsControl;
 import io.sluice.control.LimitsControlMXBean;
+import io.sluice.control.SettingRow;
 import io.sluice.control.SpoolControl;
 import io.sluice.control.SpoolControlMXBean;
 import io.sluice.control.TenantsControl;
@@ -624,9 +624,10 @@ public final class SluiceDaemon implements AutoCloseable
         }
         if (commandLine.checkOnly())
         {
+            // systemd runs this as ExecStartPre, so these lines land in the journal: passwords are hidden.
             for (final Map.Entry<String, String> entry : settings.all().entrySet())
             {
-                System.out.println(entry.getKey() + "=" + entry.getValue());
+                System.out.println(entry.getKey() + "=" + SettingRow.shownValue(entry.getKey(), entry.getValue()));
             }
             System.out.println("sluice: configuration OK");
             return 0;
