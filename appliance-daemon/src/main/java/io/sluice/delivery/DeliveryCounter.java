@@ -58,7 +58,7 @@ public enum DeliveryCounter implements CounterDescriptor
         return label;
     }
 
-    /** @return false for an id kept free because what it counted moved to another stage. */
+    @Override
     public boolean inUse()
     {
         return !MOVED.equals(label);

@@ -36,9 +36,8 @@ public final class CounterMetrics implements MultiCollector
     {
         for (final E counter : type.getEnumConstants())
         {
-            if (counter.label().startsWith("unused"))
+            if (!counter.inUse())
             {
-                // An id kept free (never reused for another meaning) after its counter moved to another stage.
                 continue;
             }
             final boolean gauge = gauges.contains(counter) || counter.label().contains("(gauge)");

@@ -6,4 +6,13 @@ public interface CounterDescriptor
     int id();
 
     String label();
+
+    /**
+     * @return false for an id kept free because what it counted moved to another stage (ids are never reused), so
+     *         consoles and metrics leave it out.
+     */
+    default boolean inUse()
+    {
+        return true;
+    }
 }
