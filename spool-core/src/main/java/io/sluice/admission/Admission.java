@@ -366,7 +366,7 @@ public final class Admission implements AutoCloseable
      */
     public boolean learn(final String sourceKey, final ReputationEvent event)
     {
-        final byte[] address = sourceKey == null ? null : Cidr.literal(sourceKey);
+        final byte[] address = addressOf(sourceKey);
         if (address == null)
         {
             return false;
@@ -381,8 +381,14 @@ public final class Admission implements AutoCloseable
      */
     public SourceClass standingOf(final String sourceKey)
     {
-        final byte[] address = sourceKey == null ? null : Cidr.literal(sourceKey);
+        final byte[] address = addressOf(sourceKey);
         return address == null ? SourceClass.UNKNOWN : classOf(address, false);
+    }
+
+    /** @return the address an envelope's source key names, or null for a key that is not one (a local submitter). */
+    private static byte[] addressOf(final String sourceKey)
+    {
+        return sourceKey == null ? null : Cidr.literal(sourceKey);
     }
 
     /**
