@@ -14,6 +14,7 @@ import io.sluice.control.JmxContext;
 import io.sluice.delivery.DeliveryContext;
 import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainContext;
+import io.sluice.fleet.FleetContext;
 import io.sluice.ingress.IngressContext;
 import io.sluice.spool.SpoolContext;
 
@@ -51,7 +52,8 @@ public final class SettingsCatalogue
         Section.of("drain", DrainContext.class, DrainContext.SETTINGS),
         Section.of("delivery", DeliveryContext.class, DeliveryContext.SETTINGS),
         Section.of("bounce", BounceContext.class, BounceContext.SETTINGS),
-        Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));
+        Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS),
+        Section.of("fleet", FleetContext.class, FleetContext.SETTINGS));
 
     private SettingsCatalogue()
     {

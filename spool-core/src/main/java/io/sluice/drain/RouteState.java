@@ -27,6 +27,8 @@ final class RouteState
     int cursor;
     final List<LaneQueue> lanes = new ArrayList<>();
     final Bucket bucket;
+    /** The second gate beside {@link #bucket}: a shared rate's tokens ({@link EgressTokens#UNLIMITED} on one appliance). */
+    final EgressTokens egress;
     final RateMeter meter;
     /** New messages routed here per second, for an ETA that counts the mail still arriving. */
     final RateMeter arrivals;
@@ -48,8 +50,10 @@ final class RouteState
     private long decreases;
     private long increases;
 
-    RouteState(final RouteSpec spec, final DrainContext context, final TimeMeter time, final long nowNanos)
+    RouteState(final RouteSpec spec, final DrainContext context, final TimeMeter time, final long nowNanos,
+        final EgressTokens egress)
     {
+        this.egress = egress;
         name = spec.name();
         configuredRate = spec.ratePerSec();
         configuredBurst = spec.burst();
@@ -154,6 +158,7 @@ final class RouteState
         configuredBurst = burst;
         effectiveRate = ratePerSec;
         applyRate();
+        egress.configure(ratePerSec, burst);
     }
 
     double configuredRate()

@@ -1,0 +1,180 @@
+package io.sluice.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import javax.management.MBeanServerFactory;
+
+import io.sluice.delivery.TestSmtpSink;
+import io.sluice.fleet.RedisServer;
+import io.sluice.spool.AppendResult;
+import io.sluice.spool.Envelope;
+import io.sluice.spool.SpoolAwait;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three appliances of one fleet, in this JVM, on 127.0.0.2-4, sharing one real redis-server and one route at
+ * 100 msgs/s to one sink: the provider account's rate holds for the fleet whether one, two or three nodes have mail,
+ * after one stops, and while Redis is away (each node on its share of the last live nodes); a tenant held on one node
+ * stops on the others within a second, and a hold set while Redis was away reaches them when it is back. Rates are
+ * measured at the sink, over 300 arrivals (about 3 s) after 50 to settle, by waiting for arrivals, not for time.
+ */
+class FleetDaemonTest
+{
+    private static final int ROUTE_RATE = 100;
+    private static final int SETTLE = 50;
+    private static final int MEASURED = 300;
+
+    @TempDir
+    Path dir;
+
+    private RedisServer redis;
+    private TestSmtpSink sink;
+    private final List<SluiceDaemon> daemons = new ArrayList<>();
+    /** Arrival times at the sink, nanoseconds, in order. */
+    private final List<Long> arrivals = new ArrayList<>();
+    private final List<String> arrivalTexts = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        redis = RedisServer.start(dir.resolve("redis"));
+        sink = TestSmtpSink.start();
+        sink.handTo(received ->
+        {
+            synchronized (arrivals)
+            {
+                arrivals.add(System.nanoTime());
+                arrivalTexts.add(received.text());
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        for (final SluiceDaemon daemon : daemons)
+        {
+            daemon.close();
+        }
+        sink.close();
+        redis.close();
+    }
+
+    private SluiceDaemon node(final String id, final int address) throws IOException
+    {
+        final Map<String, String> settings = new HashMap<>(Map.of(
+            "spool.directory", dir.resolve("spool-" + id).toString(),
+            "smtp.listen", "127.0.0." + address + ":0",
+            "jmx.enabled", "false",
+            "relay.domains", "relay.test",
+            "containment.exemptTenants", "default,acme,other",
+            "drain.routes", "default:" + ROUTE_RATE + ":10,notifications:20:5",
+            "delivery.route.default.target", sink.target(),
+            "fleet.redis", redis.uri(),
+            "fleet.nodeId", id));
+        // Each node its own MBean server: three daemons in one JVM.
+        final SluiceDaemon daemon = SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, settings)),
+            SystemdNotifier.disabled(), MBeanServerFactory.newMBeanServer());
+        daemons.add(daemon);
+        return daemon;
+    }
+
+    /** Spools {@code count} messages at once (the journal commits them together), as mail taken in by SMTP would be. */
+    private static void load(final SluiceDaemon daemon, final String tenant, final String marker, final int count)
+    {
+        final List<CompletableFuture<AppendResult>> appended = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            final Envelope envelope = new Envelope("127.0.9.1", tenant, "mail", "sender@partner.example",
+                List.of("user" + i + "@relay.test"), System.currentTimeMillis());
+            final byte[] content = ("Subject: fleet\r\n\r\n" + marker + " " + tenant + " " + i + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+            appended.add(daemon.spool().append(envelope, ByteBuffer.wrap(content)));
+        }
+        assertThat(appended).allMatch(result -> result.join().isAccepted());
+    }
+
+    private int arrived()
+    {
+        synchronized (arrivals)
+        {
+            return arrivals.size();
+        }
+    }
+
+    private long arrivalNanos(final int index)
+    {
+        synchronized (arrivals)
+        {
+            return arrivals.get(index);
+        }
+    }
+
+    /** @return the sink's rate over the {@link #MEASURED} arrivals after the next {@link #SETTLE}, messages/s. */
+    private double measureRate()
+    {
+        final int from = arrived() + SETTLE;
+        SpoolAwait.until(() -> arrived() > from + MEASURED, 60_000);
+        final double rate = MEASURED * 1e9 / (arrivalNanos(from + MEASURED) - arrivalNanos(from));
+        System.out.printf("fleet: %.1f msgs/s over arrivals %d to %d: %s%n", rate, from, from + MEASURED,
+            markersIn(from, from + MEASURED));
+        return rate;
+    }
+
+    private static void awaitShared(final SluiceDaemon... nodes)
+    {
+        SpoolAwait.until(() -> java.util.Arrays.stream(nodes).allMatch(n -> n.fleet().status().shared()
+            && n.fleet().status().liveNodes() == nodes.length), 10_000);
+    }
+
+    @Test
+    void shouldKeepTheRoutesRateForTheFleetWithOneTwoAndThreeNodesBusyAndAfterOneStops() throws Exception
+    {
+        final SluiceDaemon a = node("a", 2);
+        final SluiceDaemon b = node("b", 3);
+        final SluiceDaemon c = node("c", 4);
+        awaitShared(a, b, c);
+
+        load(a, "default", "node-a", 1000);
+        assertThat(measureRate()).as("one node busy").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+
+        load(b, "default", "node-b", 1000);
+        assertThat(measureRate()).as("two nodes busy").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+
+        load(c, "default", "node-c", 1000);
+        assertThat(measureRate()).as("three nodes busy").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+        assertThat(markersIn(arrived() - MEASURED, arrived())).as("each busy node sends a share")
+            .containsKeys("node-a", "node-b", "node-c");
+
+        daemons.remove(c);
+        c.close();
+        assertThat(measureRate()).as("after one node stopped").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+    }
+
+    private Map<String, Integer> markersIn(final int from, final int to)
+    {
+        final Map<String, Integer> counts = new HashMap<>();
+        synchronized (arrivals)
+        {
+            for (final String text : arrivalTexts.subList(from, to))
+            {
+                final int at = text.indexOf("node-");
+                counts.merge(text.substring(at, at + 6), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+}
