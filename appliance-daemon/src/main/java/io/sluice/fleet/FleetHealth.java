@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 final class FleetHealth
 {
     private static final Logger LOG = LoggerFactory.getLogger(FleetHealth.class);
+    static final int FAILURES_TO_FALL_BACK = 2;
 
     private final EnumCounters<FleetCounter> counters;
     private final List<Runnable> onRejoin = new ArrayList<>();
@@ -23,6 +24,7 @@ final class FleetHealth
     private boolean shared;
     private int liveNodes = 1;
     private String lastError = "";
+    private int failuresInARow;
 
     FleetHealth(final EnumCounters<FleetCounter> counters)
     {
@@ -67,6 +69,7 @@ final class FleetHealth
         final List<Runnable> actions;
         synchronized (this)
         {
+            failuresInARow = 0;
             if (shared)
             {
                 return;
@@ -87,7 +90,11 @@ final class FleetHealth
         actions.forEach(Runnable::run);
     }
 
-    /** A Redis call failed or timed out: the node runs on local limits until the next success. */
+    /**
+     * A Redis call failed or timed out: after {@link #FAILURES_TO_FALL_BACK} in a row, the node runs on local limits
+     * until the next success. One slow answer on a loaded machine (a GC pause, a busy CPU) is not an outage; a
+     * stopped Redis fails every call at once, so two come within milliseconds.
+     */
     void failed(final Throwable error)
     {
         counters.increment(FleetCounter.REDIS_ERRORS);
@@ -95,7 +102,9 @@ final class FleetHealth
         synchronized (this)
         {
             lastError = String.valueOf(error);
-            if (!shared && counters.get(FleetCounter.FALLBACKS) > 0)
+            failuresInARow++;
+            final boolean startedLocal = !shared && counters.get(FleetCounter.FALLBACKS) == 0;
+            if (!shared && !startedLocal || shared && failuresInARow < FAILURES_TO_FALL_BACK)
             {
                 return;
             }

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import javax.management.MBeanServerFactory;
 
 import io.sluice.delivery.TestSmtpSink;
+import io.sluice.fleet.FleetCounter;
 import io.sluice.fleet.RedisServer;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
@@ -162,6 +163,89 @@ class FleetDaemonTest
         daemons.remove(c);
         c.close();
         assertThat(measureRate()).as("after one node stopped").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+    }
+
+    @Test
+    void shouldStopATenantHeldOnOneNodeOnTheOthersWithinASecond() throws Exception
+    {
+        final SluiceDaemon a = node("a", 2);
+        final SluiceDaemon b = node("b", 3);
+        final SluiceDaemon c = node("c", 4);
+        awaitShared(a, b, c);
+        load(b, "acme", "node-b", 300);
+        load(c, "acme", "node-c", 300);
+        load(b, "other", "node-b", 600);
+        SpoolAwait.until(() -> tenantArrivals("acme", 0) > 20);
+
+        final long heldAt = System.nanoTime();
+        assertThat(a.containment().hold("acme", "abuse report")).isTrue();
+        SpoolAwait.until(() -> b.containment().isHolding("acme") && c.containment().isHolding("acme"), 10_000);
+        assertThat((System.nanoTime() - heldAt) / 1_000_000).as("ms until B and C hold the tenant").isLessThan(1_000);
+
+        // The other tenant's mail shows time passing: 150 more arrivals, 1.5 s at the route's rate.
+        final int mark = arrived();
+        SpoolAwait.until(() -> arrived() >= mark + 150);
+        assertThat(tenantArrivals("acme", heldAt + 1_000_000_000L)).as("acme's mail at the sink a second after the hold")
+            .isZero();
+        assertThat(b.spool().pendingMessages()).as("held, not lost").anyMatch(m -> m.envelope().tenant().equals("acme"));
+
+        assertThat(c.containment().release("acme")).isTrue();
+        SpoolAwait.until(() -> !a.containment().isHolding("acme") && !b.containment().isHolding("acme"), 10_000);
+    }
+
+    @Test
+    void shouldKeepTheRateOnLocalLimitsWhileRedisIsAwayAndShareItAgainWhenItReturns() throws Exception
+    {
+        final SluiceDaemon a = node("a", 2);
+        final SluiceDaemon b = node("b", 3);
+        awaitShared(a, b);
+        load(a, "default", "node-a", 800);
+        load(b, "default", "node-b", 800);
+        assertThat(measureRate()).as("shared").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+
+        redis.kill();
+        SpoolAwait.until(() -> !a.fleet().status().shared() && !b.fleet().status().shared(), 10_000);
+        assertThat(measureRate()).as("Redis away: each node at half the rate").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+        assertThat(a.fleet().counters().get(FleetCounter.FALLBACKS)).as("one fallback, one ALERT").isEqualTo(1);
+        assertThat(a.statusLine()).contains("ON LOCAL LIMITS");
+        assertThat(a.containment().hold("acme", "while Redis is away")).isTrue();
+
+        redis.restart();
+        awaitShared(a, b);
+        SpoolAwait.until(() -> b.containment().isHolding("acme"), 10_000);
+        assertThat(measureRate()).as("shared again").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+
+        SpoolAwait.until(() -> a.spool().pendingCount() == 0 && b.spool().pendingCount() == 0, 60_000);
+        assertThat(distinctMessages()).as("every spooled message reached the sink").isEqualTo(1600);
+    }
+
+    private long tenantArrivals(final String tenant, final long afterNanos)
+    {
+        synchronized (arrivals)
+        {
+            long count = 0;
+            for (int i = 0; i < arrivals.size(); i++)
+            {
+                if (arrivals.get(i) > afterNanos && arrivalTexts.get(i).contains(" " + tenant + " "))
+                {
+                    count++;
+                }
+            }
+            return count;
+        }
+    }
+
+    private int distinctMessages()
+    {
+        synchronized (arrivals)
+        {
+            final java.util.Set<String> distinct = new java.util.HashSet<>();
+            for (final String text : arrivalTexts)
+            {
+                distinct.add(text.substring(text.indexOf("node-")).trim());
+            }
+            return distinct.size();
+        }
     }
 
     private Map<String, Integer> markersIn(final int from, final int to)

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
+import io.sluice.spool.CiRequirement;
 
 /**
  * A real {@code redis-server} (Debian's package) for one test: on a free loopback port, in its own directory, with
@@ -43,15 +43,8 @@ public final class RedisServer implements AutoCloseable
     public static RedisServer start(final Path dir) throws IOException, InterruptedException
     {
         final String binary = PLACES.stream().filter(p -> Files.isExecutable(Path.of(p))).findFirst().orElse(null);
-        if (binary == null)
-        {
-            if ("true".equals(System.getenv("CI")))
-            {
-                fail("redis-server is not installed, and CI must run the fleet tests: .ci/run installs Debian's "
-                    + "redis-server package when it is missing");
-            }
-            Assumptions.abort("redis-server is not installed (apt-get install redis-server); the fleet tests need it");
-        }
+        CiRequirement.requireOnCi(binary != null, "redis-server is not installed (apt-get install redis-server); "
+            + "the fleet tests start their own");
         final int port;
         try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
         {
