@@ -34,6 +34,8 @@ import io.sluice.control.DeliveryControlMXBean;
 import io.sluice.control.DrainControl;
 import io.sluice.control.DrainControlMXBean;
 import io.sluice.control.DrainSwitches;
+import io.sluice.control.FleetControl;
+import io.sluice.control.FleetControlMXBean;
 import io.sluice.control.JmxContext;
 import io.sluice.control.LimitsControl;
 import io.sluice.control.LimitsControlMXBean;
@@ -398,6 +400,7 @@ public final class SluiceDaemon implements AutoCloseable
                     configuration.sources().rules(), state, bounces.deferred()::waiting,
                     bounces.deferred()::releaseByOperator), BouncesControlMXBean.class)
                 .register("Config", new ConfigControl(configRows(configuration.settings()), state), ConfigControlMXBean.class)
+                .register("Fleet", new FleetControl(fleet), FleetControlMXBean.class)
                 .serve(configuration.jmx());
         }
         catch (final RuntimeException ex)
