@@ -13,6 +13,7 @@ import io.sluice.drain.EgressTokens;
 import io.sluice.drain.RouteSpec;
 import io.sluice.fleet.Fleet;
 import io.sluice.fleet.FleetContext;
+import io.sluice.fleet.FleetCounter;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -60,6 +61,7 @@ public class EgressTokenBenchmark
     private Fleet fleet;
     private EgressTokens shared;
     private Bucket local;
+    private long startedNanos;
 
     /** Decisions that gave a token, per second. */
     @State(Scope.Thread)
@@ -72,6 +74,9 @@ public class EgressTokenBenchmark
     @Setup(Level.Trial)
     public void setUp() throws IOException, InterruptedException
     {
+        // The defaults are the product: say what this measurement opens.
+        System.out.println("EgressTokenBenchmark: limits opened for the measurement: the route's rate 1,000,000/s, burst"
+            + " 1,000,000 (shipped drain.routes default:200:20); fleet.batchMs and fleet.timeoutMs at their defaults");
         local = Bucket.builder().addLimit(limit -> limit.capacity((long)RATE).refillGreedy((long)RATE, Duration.ofSeconds(1)))
             .build();
         if (!"redis".equals(backend))
@@ -98,6 +103,7 @@ public class EgressTokenBenchmark
             Thread.sleep(10);
         }
         shared = fleet.egress().forRoute(new RouteSpec("default", RATE, (int)RATE));
+        startedNanos = System.nanoTime();
     }
 
     @TearDown(Level.Trial)
@@ -105,6 +111,12 @@ public class EgressTokenBenchmark
     {
         if (fleet != null)
         {
+            // What Redis saw: about one request per batch (fleet.batchMs worth of tokens), not one per decision.
+            final long seconds = Math.max(1, (System.nanoTime() - startedNanos) / 1_000_000_000L);
+            System.out.printf("%nEgressTokenBenchmark: Redis saw %d borrow requests in %d s (%d/s) for %d tokens borrowed;"
+                    + " %d fallbacks to local limits%n", fleet.counters().get(FleetCounter.BORROWS), seconds,
+                fleet.counters().get(FleetCounter.BORROWS) / seconds, fleet.counters().get(FleetCounter.TOKENS_BORROWED),
+                fleet.counters().get(FleetCounter.FALLBACKS));
             fleet.close();
         }
         if (redis != null)
