@@ -51,7 +51,7 @@ class ConsoleAccessTest
         "op:Tenants.hold", "op:Tenants.release", "op:Tenants.samples",
         "op:Bounces.suppress", "op:Bounces.unsuppress", "op:Bounces.blockSender", "op:Bounces.unblockSender",
         "op:Bounces.releaseDeferred",
-        "op:Config.forget");
+        "op:Config.forget", "op:Tls.reloadCertificate");
     private static final List<String> NOBODY_MAY = List.of("mlet", "unregister");
     private static final List<String> DIAGNOSTICS_ONLY = List.of("diagnosticCommand", "dumpHeap", "setPlatformAttribute",
         "platformGc", "seesDiagnosticBeans", "readSystemProperties");
@@ -131,7 +131,7 @@ class ConsoleAccessTest
             expect(wrong, outcomes, who, "readPlatform", true);
             NOBODY_MAY.forEach(check -> expect(wrong, outcomes, who, check, false));
             DIAGNOSTICS_ONLY.forEach(check -> expect(wrong, outcomes, who, check, diagnostics));
-            for (final String type : List.of("Spool", "Limits", "Drain", "Delivery", "Tenants", "Bounces", "Config"))
+            for (final String type : List.of("Spool", "Limits", "Drain", "Delivery", "Tenants", "Bounces", "Config", "Tls"))
             {
                 expect(wrong, outcomes, who, "read:" + type, true);
             }
