@@ -397,10 +397,15 @@ start_postfix() {
     [[ $sink_port != "$smtp_port" ]] || smtp_port=$(free_port)
     PF_PORT=$smtp_port
 
-    # The "upstream": smtp-sink accepts and discards; its -c counter says how many messages reached it.
-    smtp-sink -c -u postfix "127.0.0.1:$sink_port" 256 > "$WORK/smtp-sink.log" 2>&1 &
-    SINK_PID=$!
-    wait_smtp "$sink_port" 10 "smtp-sink"
+    if [[ -n ${SHARED_SINK_PORT:-} ]]; then
+        # acceptance-equal-terms.sh: one paced upstream for both systems, started and counted by that script.
+        sink_port=$SHARED_SINK_PORT
+    else
+        # The "upstream": smtp-sink accepts and discards; its -c counter says how many messages reached it.
+        smtp-sink -c -u postfix "127.0.0.1:$sink_port" 256 > "$WORK/smtp-sink.log" 2>&1 &
+        SINK_PID=$!
+        wait_smtp "$sink_port" 10 "smtp-sink"
+    fi
 
     # Stock Postfix apart from what a separate instance needs: its own directories, loopback, no DNS, a log file
     # (there is no syslog here), no chroot (it would need copies of /etc files in the temp queue). Relaying is
@@ -546,13 +551,13 @@ has_setting() { grep -q "^$1=" "$(sluice_defaults)"; }
 
 SLUICE_SINK_PORT="" SLUICE_SINK_PID=""
 
-start_sluice() { # log file -> SLUICE_PID, SLUICE_PORT
-    local logfile=$1 i settings=() key value
-    settings+=(--set "spool.directory=$WORK/sluice-spool" --set spool.durability=DURABLE
-        --set smtp.listen=127.0.0.1:0 --set "relay.domains=$DOMAIN" --set relay.trustedNetworks=)
-    # Backpressure and the projected-delay bound out of the way: this measures acceptance, not admission policy.
-    # The benchmark's one tenant is exempt from containment, so the measurement never depends on it (before
-    # containment.surgeWarmupMs its volume rule held the tenant after the warm-up burst and stopped the drain).
+# "Flow control off": what this script has always done, and the second, labelled row of acceptance-equal-terms.sh.
+# Backpressure and the projected-delay bound out of the way: this measures acceptance, not admission policy.
+# The benchmark's one tenant is exempt from containment, so the measurement never depends on it (before
+# containment.surgeWarmupMs its volume rule held the tenant after the warm-up burst and stopped the drain).
+# Appends to the caller's `settings` array.
+sluice_flow_control_off() {
+    local key
     for key in admission.backlog.highWatermark=1000000000 admission.backlog.lowWatermark=900000000 \
         admission.backlog.hardLimit=2000000000 admission.maxProjectedDelayMs=0 containment.exemptTenants=default; do
         has_setting "${key%%=*}" && settings+=(--set "$key")
@@ -563,6 +568,22 @@ start_sluice() { # log file -> SLUICE_PID, SLUICE_PORT
         "$(sluice_defaults)" | tr -d '='); do
         settings+=(--set "$key=1000000")
     done
+    # The class buckets (clean/unknown/suspect sources) too: the client is an unknown source at first.
+    for key in $(grep -oE '^admission\.class\.[a-z]+\.(ip|network)\.[A-Za-z]+(PerSecond|Burst|burst)=' \
+        "$(sluice_defaults)" | tr -d '='); do
+        settings+=(--set "$key=1000000")
+    done
+}
+
+start_sluice() { # log file -> SLUICE_PID, SLUICE_PORT
+    local logfile=$1 i settings=() key value
+    settings+=(--set "spool.directory=$WORK/sluice-spool" --set spool.durability=DURABLE
+        --set smtp.listen=127.0.0.1:0 --set "relay.domains=$DOMAIN" --set relay.trustedNetworks=)
+    # The metrics endpoint on a free port, so a daemon someone else runs on the default one is no obstacle.
+    has_setting metrics.listen && settings+=(--set "metrics.listen=127.0.0.1:$(free_port)")
+    if [[ ${SLUICE_FLOW_CONTROL:-off} != defaults ]]; then
+        sluice_flow_control_off
+    fi
     # JMX (when this build has it) on a free port, so a daemon someone else runs on the default port is no obstacle.
     has_setting jmx.port && settings+=(--set "jmx.port=$(free_port)")
     # Delivery (when this build has it): every route towards an smtp-sink of its own, like Postfix's relayhost.
@@ -883,4 +904,7 @@ main() {
     write_report
 }
 
-main "$@"
+# Sourced by acceptance-equal-terms.sh for its helpers: run main only when executed.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    main "$@"
+fi
