@@ -26,7 +26,7 @@
 # Environment: N (5), MESSAGES (10000), WARMUP (20000, unmeasured, per system), SESSIONS (20), MESSAGE_BYTES (4096),
 # SINK_RATE (200), SINK_BURST (20), FLOW_CONTROL_OFF_ROW (1), DRAIN_TIMEOUT (s to wait for queues to empty, 1800),
 # RESULTS_DIR, WORK_BASE, SLUICE_BUILD (1), KEEP_WORK, WAIT_FOR_IDLE (see acceptance-vs-postfix.sh), NOTE (a line for
-# the report: what else loaded the machine). Root is needed (Postfix's master). Results: acceptance-equal.{txt,json}
+# the report: what else loaded the machine). Root is needed (Postfix's master). Results: acceptance-equal{,-quick}.{txt,json}
 # and machine-equal.txt in RESULTS_DIR (raw logs in raw/, git-ignored).
 set -euo pipefail
 export LC_ALL=C
@@ -59,7 +59,7 @@ cleanup_equal() {
 start_paced_sink() {
     PACED_SINK_LOG=$WORK/paced-sink.log
     : > "$PACED_SINK_LOG"
-    java -cp "$BENCH_JAR" io.sluice.benchmarks.flood.PacedSink --rate "$SINK_RATE" --burst "$SINK_BURST" \
+    java -cp "$WORK/client/benchmarks.jar" io.sluice.benchmarks.flood.PacedSink --rate "$SINK_RATE" --burst "$SINK_BURST" \
         > "$PACED_SINK_LOG" 2>&1 &
     PACED_SINK_PID=$!
     local i
@@ -95,9 +95,11 @@ run_equal() {
     local label=$1 system=$2 port=$3 pid=$4 messages=$5 row=$6
     local out="$RAW/$label.out" err="$RAW/$label.err" rc=0 json accepted refused seconds rate p99 cpu0 cpu1 busy0 busy1
     [[ $label == *warmup* ]] || wait_for_idle
+    local load
+    load=$(cut -d' ' -f1 /proc/loadavg)
     cpu0=$(tree_ticks "$pid")
     busy0=$(machine_busy_ticks)
-    java -cp "$WORK/client" io.sluice.benchmarks.smtp.AcceptanceLoadClient --server "127.0.0.1:$port" \
+    java -cp "$WORK/client/benchmarks.jar" io.sluice.benchmarks.smtp.AcceptanceLoadClient --server "127.0.0.1:$port" \
         --sessions "$SESSIONS" --messages "$messages" --size "$MESSAGE_BYTES" --from "$SENDER" --to "$RECIPIENT" \
         --warmup 0 > "$out" 2> "$err" || rc=$?
     cpu1=$(tree_ticks "$pid")
@@ -118,10 +120,10 @@ run_equal() {
         if ((refused > 0)) && [[ -z ${FIRST_REFUSAL[$row.$system]:-} ]]; then
             FIRST_REFUSAL[$row.$system]=$(grep -m1 -o 'first: .*' "$err" | cut -c8-200 || true)
         fi
-        RUNS_EQUAL+=("$(printf '{"label":"%s","row":"%s","system":"%s","messages":%d,"accepted":%d,"refused":%d,"seconds":%s,"acceptedPerSecond":%s,"latencyMs":%s,"serverCpuSeconds":%s,"machineBusyCpuSeconds":%s}' \
+        RUNS_EQUAL+=("$(printf '{"label":"%s","row":"%s","system":"%s","messages":%d,"accepted":%d,"refused":%d,"seconds":%s,"acceptedPerSecond":%s,"latencyMs":%s,"serverCpuSeconds":%s,"machineBusyCpuSeconds":%s,"loadAverage1mAtStart":%s}' \
             "$label" "$row" "$system" "$messages" "$accepted" "$refused" "$seconds" "$rate" \
             "$(sed -n 's/.*"latencyMs":\({[^}]*}\).*/\1/p' <<< "$json" | grep . || echo null)" \
-            "$(calc "($cpu1 - $cpu0) / $CLK_TCK")" "$(calc "($busy1 - $busy0) / $CLK_TCK")")")
+            "$(calc "($cpu1 - $cpu0) / $CLK_TCK")" "$(calc "($busy1 - $busy0) / $CLK_TCK")" "$load")")
     fi
     log "$label: $accepted of $messages accepted, $refused refused, in ${seconds}s = $rate accepted/s (p99 ${p99:-?} ms)"
 }
@@ -148,7 +150,7 @@ row() { # row-name flow
 }
 
 report_equal() {
-    local json="$RESULTS_DIR/acceptance-equal.json" txt="$RESULTS_DIR/acceptance-equal.txt" r sys med label rows=(defaults)
+    local json="$RESULTS_DIR/acceptance-equal$SUFFIX.json" txt="$RESULTS_DIR/acceptance-equal$SUFFIX.txt" r sys med label rows=(defaults)
     [[ $FLOW_CONTROL_OFF_ROW == 1 ]] && rows+=(flow-control-off)
     {
         echo "SMTP acceptance on equal terms, Sluice vs Postfix ($(date -u +%Y-%m-%dT%H:%MZ), $HOST, git $(git -C "$REPO_ROOT" rev-parse --short HEAD))"
@@ -182,7 +184,7 @@ report_equal() {
             done
         done
         echo "Sink received $(sink_received) of $ACCEPTED_TOTAL accepted messages (warm-ups included)."
-        echo "Load average before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg). Machine: machine-equal.txt."
+        echo "Load average before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg). Machine: machine-equal$SUFFIX.txt."
         if ((${#DISTURBED[@]})); then
             echo "WARNING: other processes were busy during: ${DISTURBED[*]}: not figures to quote."
         fi
@@ -220,7 +222,7 @@ main_equal() {
     row defaults defaults
     [[ $FLOW_CONTROL_OFF_ROW == 1 ]] && row flow-control-off off
     stop_postfix
-    SUFFIX=-equal write_machine_txt
+    MODE=equal-terms REPEATS=$N SUFFIX=-equal$SUFFIX write_machine_txt
     report_equal
 }
 
