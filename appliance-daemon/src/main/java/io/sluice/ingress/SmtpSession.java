@@ -30,6 +30,8 @@ import io.sluice.admission.Decision;
 import io.sluice.admission.ReputationEvent;
 import io.sluice.admission.SourceClass;
 import io.sluice.admission.SpoofVerdict;
+import io.sluice.ingress.tls.SessionTls;
+import io.sluice.ingress.tls.TlsMode;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
 import org.slf4j.Logger;
@@ -60,6 +62,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private final IngressServices services;
     private final IngressContext context;
     private final SmtpFrameDecoder decoder;
+    /** The socket this session came in on: what it demands (STARTTLS, authentication) before MAIL. */
+    private final Listener listener;
+    private SessionTls tls;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private InetAddress client;
@@ -91,17 +96,43 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private ByteBuf data;
     private ScheduledFuture<?> dataTimeout;
 
-    SmtpSession(final IngressServices services, final SmtpFrameDecoder decoder)
+    SmtpSession(final IngressServices services, final SmtpFrameDecoder decoder, final Listener listener)
     {
         this.services = services;
         this.context = services.context();
         this.decoder = decoder;
+        this.listener = listener;
+    }
+
+    /**
+     * @return true once this connection is encrypted: its TLS handshake completed after STARTTLS, or on the
+     *         implicit-TLS listener. AUTH asks it before it takes a password.
+     */
+    boolean secure()
+    {
+        return tls.secure();
+    }
+
+    /** @return this connection's TLS state: protocol and cipher once {@link #secure()}. */
+    SessionTls tls()
+    {
+        return tls;
+    }
+
+    /**
+     * @return true once the client has authenticated (SMTP AUTH, RFC 4954). No mechanism exists yet, so a listener
+     *         that requires authentication refuses every MAIL until one does.
+     */
+    boolean authenticated()
+    {
+        return false;
     }
 
     @Override
     public void channelActive(final ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
+        this.tls = new SessionTls(ctx.channel());
         if (context.proxyProtocol())
         {
             // The greeting waits for the PROXY header: the real client is only known then.
@@ -271,6 +302,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             bad(SmtpReply.HELO_FIRST);
             return;
         }
+        final SmtpReply gate = listenerGate();
+        if (gate != null)
+        {
+            reply(gate);
+            return;
+        }
         if (sender != null)
         {
             bad(SmtpReply.NESTED_MAIL);
@@ -324,6 +361,20 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         smtputf8 = parameters.smtputf8();
         eightBitMime = parameters.eightBitMime();
         reply(SmtpReply.SENDER_OK);
+    }
+
+    /** What this session's listener demands before MAIL: STARTTLS when required, authentication on submission. */
+    private SmtpReply listenerGate()
+    {
+        if (listener.startTls() == TlsMode.REQUIRE && !secure())
+        {
+            return SmtpReply.STARTTLS_FIRST;
+        }
+        if (listener.authenticationRequired() && !authenticated())
+        {
+            return SmtpReply.AUTHENTICATION_REQUIRED;
+        }
+        return null;
     }
 
     private String baseLane()
