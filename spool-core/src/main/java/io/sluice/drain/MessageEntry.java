@@ -29,6 +29,11 @@ final class MessageEntry
     /** An operator released it (a {@code RELEASED} status seen): never quarantined again while this process runs. */
     boolean released;
 
+    /** Throttle replies in a row this message drew, each put it back at the head of its queue: see {@link Dispatch}. */
+    int throttleStreak;
+    /** Its dispatch now in flight drew a throttle reply: the streak goes on when the flight resolves. */
+    boolean throttledThisFlight;
+
     MessageEntry(final PendingMessage snapshot)
     {
         this.messageId = snapshot.messageId();
