@@ -18,7 +18,8 @@ import io.sluice.ingress.tls.TlsContext;
 import io.sluice.net.Cidr;
 
 /**
- * Maps the {@code smtp.*}, {@code submission.*}, {@code relay.*} and {@code tenant.*} settings (and {@code admission.blockedSenders}, refused
+ * Maps the {@code smtp.*}, {@code submission.*}, {@code relay.*} and {@code tenant.*} settings
+ * (and {@code admission.blockedSenders}, refused
  * in-session, and what RCPT answers when recipient verification has no verdict) onto the ingress context and source
  * policy.
  */

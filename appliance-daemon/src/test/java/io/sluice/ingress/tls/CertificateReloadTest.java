@@ -116,7 +116,8 @@ class CertificateReloadTest
     {
         try (IngressFixture fixture = start())
         {
-            java.nio.file.Files.writeString(served.keyFile(), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
+            java.nio.file.Files.writeString(served.keyFile(),
+                    "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
             assertThat(fixture.server().tls().reloadIfChanged()).isFalse();
             assertThat(fixture.server().tls().lastFailure()).isEqualTo(served.keyFile() + ": expected a PEM PKCS#8 key "
                 + "(-----BEGIN PRIVATE KEY-----), found a PKCS#1 or SEC1 key; convert it with `openssl pkcs8 -topk8 -nocrypt`");
