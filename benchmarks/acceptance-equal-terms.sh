@@ -45,7 +45,6 @@ FLOW_CONTROL_OFF_ROW=${FLOW_CONTROL_OFF_ROW:-1}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-1800}
 NOTE=${NOTE:-}
 RAW="$RESULTS_DIR/raw/acceptance-equal"
-BENCH_JAR=$REPO_ROOT/benchmarks/target/benchmarks.jar
 PACED_SINK_PID="" PACED_SINK_LOG=""
 ACCEPTED_TOTAL=0 # accepted by both systems since the sink started: when the sink has them all, both queues are empty
 
@@ -207,12 +206,7 @@ report_equal() {
 }
 
 main_equal() {
-    ETC_POSTFIX_BEFORE=$(etc_postfix_fingerprint)
-    LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-    MACHINE_BEFORE=$(machine_description "before the run")
-    preflight
-    [[ -f $BENCH_JAR ]] || die "no $BENCH_JAR: build first (SLUICE_BUILD=1 does)"
-    ETC_POSTFIX_BEFORE=$(etc_postfix_fingerprint)
+    begin_run
     mkdir -p "$RAW"
     trap 'cleanup_equal; cleanup' EXIT
     start_paced_sink
