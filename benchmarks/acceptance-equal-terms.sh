@@ -158,7 +158,7 @@ report_equal() {
         echo "each run starts with both queues empty; $N runs each, interleaved (Postfix, Sluice, ...). Rate = accepted / seconds."
         [[ -n $NOTE ]] && echo "Note: $NOTE"
         echo
-        printf '%-17s %-8s %-52s %9s %13s %9s %9s %10s\n' row system durability median spread accepted refused "ratio S/P"
+        printf '%-19s %-8s %-52s %9s %13s %9s %9s %10s\n' row system durability median spread accepted refused "ratio S/P"
         for r in "${rows[@]}"; do
             for sys in postfix sluice; do
                 med=$(median <<< "${RATES_EQ[$r.$sys]:-}")
@@ -171,7 +171,7 @@ report_equal() {
                     durability="stock: fsync of each queue file before 250"
                     label=$([[ $r == defaults ]] && echo "shipped defaults" || echo "(stock, beside it)")
                 fi
-                printf '%-17s %-8s %-52s %9s %13s %9s %9s %10s\n' "$label" "$sys" "$durability" "$med" \
+                printf '%-19s %-8s %-52s %9s %13s %9s %9s %10s\n' "$label" "$sys" "$durability" "$med" \
                     "$(spread <<< "${RATES_EQ[$r.$sys]:-}")" "${ACCEPTED_EQ[$r.$sys]:-0}" "${REFUSED_EQ[$r.$sys]:-0}" "$ratio"
             done
         done
