@@ -347,6 +347,7 @@ public final class DrainAgent
         @Override
         public void onClose()
         {
+            scheduler.saveLearnedRates();
             status = scheduler.status();
         }
 
