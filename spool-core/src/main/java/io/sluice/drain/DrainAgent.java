@@ -375,6 +375,7 @@ public final class DrainAgent
         @Override
         public void onClose()
         {
+            scheduler.saveLearnedRates();
             status = scheduler.status();
         }
 

@@ -74,6 +74,7 @@ public final class DrainScheduler
     private final FairTree tree;
     private final ReplyFeedback feedback;
     private final Placement placement;
+    private final RouteRateStateFile learnedRates;
     private final Map<Long, MessageEntry> entries = new HashMap<>();
     private final long inFlightTimeoutNanos;
     private long lastSweepNanos;
@@ -97,6 +98,8 @@ public final class DrainScheduler
         tree = new FairTree(context, time, networks);
         feedback = new ReplyFeedback(context, time, networks, counters, tree, this::rescheduleSource);
         placement = new Placement(context, time, counters, tree, feedback);
+        learnedRates = new RouteRateStateFile(context.rateLearning().stateFile(), tree.routes(), time.nanos());
+        learnedRates.restore(time.nanos());
     }
 
     /**
@@ -352,6 +355,7 @@ public final class DrainScheduler
         {
             lastSweepNanos = nowNanos;
             work += placement.expireFlights(nowNanos, inFlightTimeoutNanos);
+            learnedRates.saveIfDue(nowNanos, nowMillis);
         }
         return work;
     }
@@ -405,6 +409,12 @@ public final class DrainScheduler
     public void onRouteThrottled(final String route)
     {
         feedback.onRouteThrottled(route);
+    }
+
+    /** Saves every route's learned rate ({@code drain.rate.stateFile}) now: the drain stops. */
+    public void saveLearnedRates()
+    {
+        learnedRates.save(time.wallMillis());
     }
 
     /** @return true while the source is demoted for policy rejections. */
