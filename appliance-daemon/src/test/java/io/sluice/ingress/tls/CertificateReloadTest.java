@@ -2,6 +2,7 @@ package io.sluice.ingress.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.Certificate;
 
@@ -116,7 +117,7 @@ class CertificateReloadTest
     {
         try (IngressFixture fixture = start())
         {
-            java.nio.file.Files.writeString(served.keyFile(), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
+            Files.writeString(served.keyFile(), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
             assertThat(fixture.server().tls().reloadIfChanged()).isFalse();
             assertThat(fixture.server().tls().lastFailure()).isEqualTo(served.keyFile() + ": expected a PEM PKCS#8 key "
                 + "(-----BEGIN PRIVATE KEY-----), found a PKCS#1 or SEC1 key; convert it with `openssl pkcs8 -topk8 -nocrypt`");
