@@ -14,6 +14,7 @@ import io.sluice.control.JmxContext;
 import io.sluice.delivery.DeliveryContext;
 import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainContext;
+import io.sluice.drain.RateLearningSettings;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.tls.TlsContext;
 import io.sluice.spool.SpoolContext;
@@ -51,6 +52,7 @@ public final class SettingsCatalogue
         Section.of("admission", AdmissionContext.class, AdmissionContext.SETTINGS),
         Section.of("reputation", ReputationSettings.class, ReputationSettings.SETTINGS),
         Section.of("drain", DrainContext.class, DrainContext.SETTINGS),
+        Section.of("rate-learning", RateLearningSettings.class, RateLearningSettings.SETTINGS),
         Section.of("delivery", DeliveryContext.class, DeliveryContext.SETTINGS),
         Section.of("bounce", BounceContext.class, BounceContext.SETTINGS),
         Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));

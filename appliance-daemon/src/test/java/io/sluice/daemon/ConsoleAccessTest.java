@@ -34,12 +34,14 @@ class ConsoleAccessTest
 {
     /** Every io.sluice operation and setter by the role it needs; a new one fails this test until it is placed here. */
     private static final Set<String> MONITOR_OPERATIONS = Set.of("op:Limits.listOverrides", "op:Limits.listBlocks",
-        "op:Limits.topSources", "op:Limits.reputation", "op:Limits.worstReputations");
+        "op:Limits.topSources", "op:Limits.reputation", "op:Limits.worstReputations", "op:Spool.listQueue",
+        "op:Spool.showQueued");
     private static final Set<String> ADMIN_OPERATIONS = Set.of("op:Tenants.purge");
     private static final Set<String> OPERATOR_OPERATIONS = Set.of(
         "op:Spool.pauseIngress", "op:Spool.resumeIngress", "op:Spool.pauseDrain", "op:Spool.resumeDrain",
         "op:Spool.retryDeferred", "op:Spool.releaseQuarantined", "op:Spool.releaseAllQuarantined",
-        "op:Spool.deleteQuarantined",
+        "op:Spool.deleteQuarantined", "op:Spool.readQueuedContent", "op:Spool.holdQueued", "op:Spool.releaseQueued",
+        "op:Spool.requeueQueued", "op:Spool.deleteQueued",
         "op:Limits.setDefaultLimit", "op:Limits.setOverride", "op:Limits.removeOverride", "op:Limits.block",
         "op:Limits.unblock",
         "set:Limits.IpRatePerSecond", "set:Limits.IpBurst", "set:Limits.NetworkRatePerSecond", "set:Limits.NetworkBurst",

@@ -158,12 +158,22 @@ public final class DrainScheduler
         }
         placement.leave(entry);
         entry.snapshot = message;
+        if (!entry.throttledThisFlight)
+        {
+            entry.throttleStreak = 0;
+        }
+        entry.throttledThisFlight = false;
         // An operator's "retry now" covered the statuses it saw; a new deferral follows the retry schedule again.
         entry.retryNow = false;
         if (entry.quarantining && !Placement.hasSendable(message))
         {
             // The quarantine hold is journaled (or something else decided): the snapshot says what it is now.
             entry.quarantining = false;
+        }
+        if (entry.holding && !Placement.waitsToBeSent(message))
+        {
+            // The operator's hold is journaled: the snapshot keeps it held from now on, across restarts too.
+            entry.holding = false;
         }
         placement.place(entry);
     }
@@ -242,7 +252,9 @@ public final class DrainScheduler
                 recipients.add(i);
             }
         }
-        final Dispatch dispatch = new Dispatch(route.name, lane.spec.name(), message, recipients, nowMillis);
+        final Dispatch dispatch =
+            new Dispatch(route.name, lane.spec.name(), message, recipients, nowMillis, entry.throttleStreak);
+        entry.throttledThisFlight = false;
         placement.fly(entry, dispatch, now);
         route.meter.record(now, 1);
         lane.meter.record(now, 1);
@@ -267,6 +279,43 @@ public final class DrainScheduler
         placement.move(entry);
     }
 
+    /**
+     * The upstream throttled a dispatch (the outcome stage decided, by {@code drain.throttle.requeueLimit}, that it
+     * spends no attempt). Counts one more throttle in a row for the message; with {@code whole} (every recipient in it
+     * was throttled, nothing is journaled) the message goes back where it stood, at the head of its source's queue
+     * (oldest first) for the route's next token, its tokens not refunded: the attempt used the upstream's patience. Else
+     * the flight resolves when the journal's snapshot of the other recipients' outcomes arrives. Ignored if the message
+     * is no longer in flight with this dispatch.
+     */
+    public void requeueThrottled(final Dispatch dispatch, final boolean whole)
+    {
+        final MessageEntry entry = entries.get(dispatch.messageId());
+        if (entry == null || entry.state != MessageEntry.IN_FLIGHT || entry.dispatch != dispatch)
+        {
+            return;
+        }
+        entry.throttleStreak++;
+        entry.throttledThisFlight = true;
+        counters.increment(DrainCounter.THROTTLED_REQUEUED);
+        if (whole)
+        {
+            placement.move(entry);
+        }
+    }
+
+    /**
+     * The delivery had no room for a dispatch on the route (every connection busy): if the route has ready mail, its
+     * rate learner counts the interval as capacity-limited. Cheap: the agent calls it on every refused hand-over.
+     */
+    void onRouteSaturated(final String route)
+    {
+        final RouteState state = tree.route(route);
+        if (state != null && state.hasReady())
+        {
+            state.onSaturated();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Time
 
@@ -286,9 +335,16 @@ public final class DrainScheduler
         work += feedback.expireDue(nowMillis);
         for (final RouteState route : tree.routes())
         {
-            if (route.maintain(nowNanos))
+            final RateLearner.Step step = route.maintain(nowNanos);
+            if (step == RateLearner.Step.RAISED)
             {
                 counters.increment(DrainCounter.RATE_INCREASES);
+                work++;
+            }
+            else if (step == RateLearner.Step.LOWERED)
+            {
+                counters.increment(DrainCounter.CAPACITY_SIGNALS);
+                counters.increment(DrainCounter.RATE_DECREASES);
                 work++;
             }
         }
@@ -395,6 +451,31 @@ public final class DrainScheduler
                 deferred.add(entry);
             }
         }
+        return retryNow(deferred);
+    }
+
+    /**
+     * An operator's requeue of messages by id (Postfix's {@code postsuper -r}): each one deferred is ready at once, as
+     * {@link #retryDeferredNow} makes them; its attempts count stays. Ids not pending or not deferred are skipped.
+     *
+     * @return how many deferred messages were made ready.
+     */
+    public int retryNow(final Collection<Long> messageIds)
+    {
+        final List<MessageEntry> deferred = new ArrayList<>();
+        for (final Long id : messageIds)
+        {
+            final MessageEntry entry = entries.get(id);
+            if (entry != null && entry.state == MessageEntry.DEFERRED)
+            {
+                deferred.add(entry);
+            }
+        }
+        return retryNow(deferred);
+    }
+
+    private int retryNow(final List<MessageEntry> deferred)
+    {
         for (final MessageEntry entry : deferred)
         {
             placement.leave(entry);
@@ -403,6 +484,39 @@ public final class DrainScheduler
         }
         counters.add(DrainCounter.RETRIED_NOW, deferred.size());
         return deferred.size();
+    }
+
+    /**
+     * An operator's hold of messages by id (Postfix's {@code postsuper -h}): from now on none of them is picked. Each is
+     * handed to {@code journal} (on this thread: it must not block, so queue the journal write) with its snapshot, and
+     * held until a snapshot shows the hold journaled; {@code journal} answers false when it found nothing to hold. One
+     * in flight is handed only once its dispatch resolves (or comes back, or times out): the outcomes of the attempt
+     * under way would otherwise replace its hold. Ids not pending are skipped.
+     *
+     * @return how many of them were in flight.
+     */
+    public int hold(final Collection<Long> messageIds, final Predicate<PendingMessage> journal)
+    {
+        Objects.requireNonNull(journal, "journal");
+        int inFlight = 0;
+        for (final Long id : messageIds)
+        {
+            final MessageEntry entry = entries.get(id);
+            if (entry == null)
+            {
+                continue;
+            }
+            entry.holdRequest = journal;
+            if (entry.state == MessageEntry.IN_FLIGHT)
+            {
+                inFlight++;
+            }
+            else
+            {
+                placement.move(entry);
+            }
+        }
+        return inFlight;
     }
 
     /**
@@ -484,7 +598,13 @@ public final class DrainScheduler
         return tree.routeNames();
     }
 
-    /** @return the route's rate in force now (after any AIMD back-off), messages per second. */
+    /** @return the rate the route's upstream was last measured to accept, 0 if none is known. */
+    public double learnedCeilingPerSec(final String route)
+    {
+        return Objects.requireNonNull(tree.route(route), () -> "no such route: " + route).learnedCeiling();
+    }
+
+    /** @return the route's rate in force now (as learned from the upstream's replies), messages per second. */
     public double effectiveRatePerSec(final String route)
     {
         return Objects.requireNonNull(tree.route(route), () -> "no such route: " + route).effectiveRate();
