@@ -33,8 +33,7 @@ class CertificateReloadTest
 
     private IngressFixture start()
     {
-        return IngressFixture.startWithTls(dir, new TlsContext().certificate(served.certificateFile().toString())
-            .key(served.keyFile().toString()));
+        return IngressFixture.startWithTls(dir, served.settings());
     }
 
     private Certificate presented(final IngressFixture fixture) throws Exception
