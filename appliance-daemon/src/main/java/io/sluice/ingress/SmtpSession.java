@@ -22,6 +22,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -31,7 +32,6 @@ import io.sluice.admission.ReputationEvent;
 import io.sluice.admission.SourceClass;
 import io.sluice.admission.SpoofVerdict;
 import io.sluice.ingress.tls.SessionTls;
-import io.sluice.ingress.tls.TlsMode;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
 import org.slf4j.Logger;
@@ -113,12 +113,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         return tls.secure();
     }
 
-    /** @return this connection's TLS state: protocol and cipher once {@link #secure()}. */
-    SessionTls tls()
-    {
-        return tls;
-    }
-
     /**
      * @return true once the client has authenticated (SMTP AUTH, RFC 4954). No mechanism exists yet, so a listener
      *         that requires authentication refuses every MAIL until one does.
@@ -132,7 +126,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     public void channelActive(final ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
-        this.tls = new SessionTls(ctx.channel());
+        this.tls = new SessionTls(ctx.channel(), listener.startTls(), services.tls());
         if (context.proxyProtocol())
         {
             // The greeting waits for the PROXY header: the real client is only known then.
@@ -275,6 +269,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             case "VRFY" -> reply(SmtpReply.VRFY);
             case "HELP" -> reply(SmtpReply.HELP);
             case "QUIT" -> reply(SmtpReply.BYE);
+            case "STARTTLS" -> startTls(argument);
             default -> bad(SmtpReply.UNRECOGNIZED);
         }
     }
@@ -291,7 +286,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         helo = name;
         esmtp = extended;
         reply(extended
-            ? SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes())
+            ? SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes(),
+                tls.offered() ? List.of(SmtpReply.STARTTLS_KEYWORD) : List.of())
             : SmtpReply.helo(context.hostname()));
     }
 
@@ -302,10 +298,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             bad(SmtpReply.HELO_FIRST);
             return;
         }
-        final SmtpReply gate = listenerGate();
-        if (gate != null)
+        if (tls.required() || (listener.authenticationRequired() && !authenticated()))
         {
-            reply(gate);
+            // What this listener demands first: STARTTLS under smtp.tls.mode=require, AUTH on the submission ones.
+            reply(tls.required() ? SmtpReply.STARTTLS_FIRST : SmtpReply.AUTHENTICATION_REQUIRED);
             return;
         }
         if (sender != null)
@@ -363,18 +359,36 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         reply(SmtpReply.SENDER_OK);
     }
 
-    /** What this session's listener demands before MAIL: STARTTLS when required, authentication on submission. */
-    private SmtpReply listenerGate()
+    /**
+     * STARTTLS (RFC 3207): {@code 220}, then the TLS handshake. Nothing the client sent in clear text after the command
+     * may be read as a command once TLS is on (CVE-2011-0411): if anything is buffered behind it, the session ends.
+     */
+    private void startTls(final String argument)
     {
-        if (listener.startTls() == TlsMode.REQUIRE && !secure())
+        if (!argument.isBlank() && tls.offered())
         {
-            return SmtpReply.STARTTLS_FIRST;
+            bad(SmtpReply.SYNTAX);
+            return;
         }
-        if (listener.authenticationRequired() && !authenticated())
+        switch (tls.start(!waiting.isEmpty() || decoder.hasBuffered(), this::tlsStarted))
         {
-            return SmtpReply.AUTHENTICATION_REQUIRED;
+            case STARTED -> reply(SmtpReply.READY_FOR_TLS);
+            case ALREADY_ACTIVE -> bad(SmtpReply.TLS_ALREADY_ACTIVE);
+            case NOT_OFFERED -> bad(SmtpReply.UNRECOGNIZED);
+            default ->
+            {
+                LOG.info("{} pipelined commands after STARTTLS in clear text; discarded, closing", clientText);
+                reply(SmtpReply.CLEAR_TEXT_AFTER_STARTTLS);
+            }
         }
-        return null;
+    }
+
+    /** RFC 3207 section 4.2: what the client said before TLS is forgotten; it starts again with EHLO. */
+    private void tlsStarted()
+    {
+        helo = null;
+        esmtp = false;
+        resetTransaction();
     }
 
     private String baseLane()
@@ -580,8 +594,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private String receivedHeader()
     {
         final String forClause = recipients.size() == 1 ? "\r\n\tfor <" + recipients.get(0) + ">" : "";
-        return "Received: from " + helo + " (" + clientText + ")\r\n\tby " + context.hostname() + " (Sluice) with "
-            + (smtputf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + " id " + sessionId + "." + transactions + forClause + ";\r\n\t"
+        final String using = tls.receivedComment();
+        return "Received: from " + helo + " (" + clientText + ")\r\n\t" + (using.isEmpty() ? "" : using + "\r\n\t")
+            + "by " + context.hostname() + " (Sluice) with " + ReceivedProtocol.of(esmtp, smtputf8, secure(), authenticated())
+            + " id " + sessionId + "." + transactions + forClause + ";\r\n\t"
             + RFC_5322_DATE.format(ZonedDateTime.ofInstant(services.clock().instant(), ZoneOffset.UTC)) + "\r\n";
     }
 
@@ -790,10 +806,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        if (cause instanceof IOException)
+        // A TLS failure (a client refusing the certificate, garbage instead of a ClientHello) comes wrapped by the decoder.
+        final Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof IOException)
         {
             // A client hanging up is routine, not an error.
-            LOG.debug("{} connection error: {}", clientText, cause.getMessage());
+            LOG.debug("{} connection error: {}", clientText, root.getMessage());
         }
         else
         {
