@@ -244,9 +244,10 @@ final class DaemonClient implements AutoCloseable
         return proxy("Config", ConfigControlMXBean.class);
     }
 
-    FleetControlMXBean fleet() throws CommandException
+    /** @return the Fleet MXBean, or null for a daemon without one (a build from before fleets): no fleet line then. */
+    FleetControlMXBean fleetOrNull() throws CommandException
     {
-        return proxy("Fleet", FleetControlMXBean.class);
+        return has("Fleet") ? proxy("Fleet", FleetControlMXBean.class) : null;
     }
 
     /** @return whether the daemon registered {@code io.sluice:type=<type>}; newer MXBeans are optional. */

@@ -58,8 +58,8 @@ final class Reports
         text.add("ingress      " + (paused ? "PAUSED by an operator: new connections get 421 4.3.2 (sluice resume)" : "running"));
         text.add(String.format("since start  %d appended, %d refused for disk space", appended, refusedDisk));
         drain.ifPresent(d -> text.addAll(drainLines(d)));
-        final FleetControlMXBean fleet = daemon.fleet();
-        final String fleetName = daemon.call(fleet::getFleet);
+        final FleetControlMXBean fleet = daemon.fleetOrNull();
+        final String fleetName = fleet == null ? "" : daemon.call(fleet::getFleet);
         if (!fleetName.isEmpty())
         {
             text.add("fleet        " + daemon.call(fleet::getSummary));
