@@ -15,6 +15,7 @@ import io.sluice.delivery.DeliveryContext;
 import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainContext;
 import io.sluice.ingress.IngressContext;
+import io.sluice.ingress.auth.AuthContext;
 import io.sluice.spool.SpoolContext;
 
 /**
@@ -43,6 +44,7 @@ public final class SettingsCatalogue
         Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS),
         Section.of("jmx", JmxContext.class, JmxContext.SETTINGS),
         Section.of("ingress", IngressContext.class, IngressContext.SETTINGS),
+        Section.of("auth", AuthContext.class, AuthContext.SETTINGS),
         new Section("recipient-verification", List.of(RecipientVerificationContext.class),
             concat(RecipientVerificationContext.SETTINGS,
                 List.of(IngressContext.VERIFY_ON_UNREACHABLE, IngressContext.VERIFY_ON_TEMPFAIL))),

@@ -52,6 +52,7 @@ import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.RecipientVerification;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.ingress.auth.Authenticator;
 import io.sluice.metrics.HealthCheck;
 import io.sluice.outcome.BounceStep;
 import io.sluice.outcome.ContainmentFeed;
@@ -97,6 +98,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long HELD_EXPIRY_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
+    /** How often the auth.usersFile is checked for a change, and stale authentication failures forgotten. */
+    private static final long USERS_RELOAD_INTERVAL_MS = 2_000;
     /** How often dropped log lines are reported: one WARN a minute at most while stdout is too slow. */
     private static final long LOG_DROPS_REPORT_INTERVAL_MS = 60_000;
     /** How often the watchdog looks at the heartbeats, so a stall is logged even where systemd does not ask. */
@@ -110,6 +113,7 @@ public final class SluiceDaemon implements AutoCloseable
     private final AgentRunner drainRunner;
     private final Admission admission;
     private final SmtpServer smtp;
+    private final Authenticator authenticator;
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
         r -> new Thread(r, "sluice-maintenance"));
     private final ControlPlane control;
@@ -150,6 +154,7 @@ public final class SluiceDaemon implements AutoCloseable
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
         drain.load(spool.pendingMessages());
         rates = SpoolControl.rates(spool, drain);
+        authenticator = new Authenticator(configuration.auth().context(), configuration.auth().users());
         Admission startedAdmission = null;
         OutcomeStage startedOutcomes = null;
         Delivery startedDelivery = null;
@@ -169,7 +174,7 @@ public final class SluiceDaemon implements AutoCloseable
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drainBeat);
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
-                recipientVerification(configuration, startedDelivery), spool, Clock.systemUTC(), quarantine);
+                recipientVerification(configuration, startedDelivery), spool, Clock.systemUTC(), quarantine, authenticator);
             startedControl = startControlPlane(configuration, startedAdmission, startedSmtp, startedDelivery, startedOutcomes);
             watchdog = watchProgress(configuration.operations(), startedSmtp);
             metrics.start(configuration.operations(), new MetricsWiring.Stages(spool, drain, startedAdmission, startedDelivery,
@@ -206,6 +211,7 @@ public final class SluiceDaemon implements AutoCloseable
             spool.close();
             containment.close();
             policy.close();
+            authenticator.close();
             throw ex;
         }
         control = startedControl;
@@ -227,6 +233,8 @@ public final class SluiceDaemon implements AutoCloseable
         final EnvelopeRules rules = configuration.sources().rules();
         maintenance.scheduleWithFixedDelay(() -> reloadRecipients(rules),
             RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::maintainAuthentication,
+            USERS_RELOAD_INTERVAL_MS, USERS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(this::releaseDeferredDsns,
             DEFERRED_DSN_RELEASE_INTERVAL_MS, DEFERRED_DSN_RELEASE_INTERVAL_MS, TimeUnit.MILLISECONDS);
         final long queueLifetimeMs = configuration.drain().maxQueueLifetimeMs();
@@ -279,6 +287,18 @@ public final class SluiceDaemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             LOG.error("reading the local recipients again failed; the previous list stays in force", ex);
+        }
+    }
+
+    private void maintainAuthentication()
+    {
+        try
+        {
+            authenticator.maintain();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("reading the users file again failed; the previous users stay in force", ex);
         }
     }
 
@@ -376,7 +396,8 @@ public final class SluiceDaemon implements AutoCloseable
             return plane
                 .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates, quarantine),
                     SpoolControlMXBean.class)
-                .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
+                .register("Limits", new LimitsControl(admission, state, authenticator.failures()::worst),
+                    LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
                     DrainControlMXBean.class)
                 .register("Delivery", new DeliveryControl(delivery, outcomes), DeliveryControlMXBean.class)
@@ -464,6 +485,7 @@ public final class SluiceDaemon implements AutoCloseable
         ContainmentContext containment,
         RecipientVerificationContext verification,
         OperationsContext operations,
+        AuthSettings auth,
         DaemonSettings settings)
     {
         static Configuration of(final DaemonSettings settings)
@@ -474,7 +496,7 @@ public final class SluiceDaemon implements AutoCloseable
                 IngressSettings.context(settings), IngressSettings.policy(settings), drain, delivery,
                 JmxSettings.context(settings), BounceSettings.context(settings), ContainmentSettings.context(settings),
                 DeliverySettings.verification(settings, delivery), OperationsContext.of(settings),
-                settings);
+                AuthSettings.of(settings), settings);
         }
     }
 
@@ -559,6 +581,11 @@ public final class SluiceDaemon implements AutoCloseable
         return quarantine;
     }
 
+    Authenticator authenticator()
+    {
+        return authenticator;
+    }
+
     @Override
     public void close()
     {
@@ -574,6 +601,7 @@ public final class SluiceDaemon implements AutoCloseable
         bounces.policy().close();
         admission.close();
         spool.close();
+        authenticator.close();
         LOG.info("sluice stopped");
         systemd.close();
     }

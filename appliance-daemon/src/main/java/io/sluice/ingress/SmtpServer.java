@@ -23,6 +23,7 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.admission.Admission;
+import io.sluice.ingress.auth.Authenticator;
 import io.sluice.net.Cidr;
 import io.sluice.spool.Spool;
 import org.slf4j.Logger;
@@ -133,8 +134,22 @@ public final class SmtpServer implements AutoCloseable
     public static SmtpServer start(final IngressContext context, final SourcePolicy policy, final Admission admission,
         final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine)
     {
-        return new SmtpServer(
-            new IngressServices(context.conclude(), policy, admission, verification, spool, clock, quarantine));
+        return start(context, policy, admission, verification, spool, clock, quarantine, Authenticator.off());
+    }
+
+    /** @param authenticator SMTP AUTH's users and checks; {@link Authenticator#off()} offers no AUTH. */
+    public static SmtpServer start(final IngressContext context, final SourcePolicy policy, final Admission admission,
+        final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine,
+        final Authenticator authenticator)
+    {
+        return new SmtpServer(new IngressServices(context.conclude(), policy, admission, verification, spool, clock,
+            quarantine, authenticator));
+    }
+
+    /** @return SMTP AUTH's users, failures and counters. */
+    public Authenticator authenticator()
+    {
+        return services.authenticator();
     }
 
     /** @return the bound address (the real port when configured with port 0). */

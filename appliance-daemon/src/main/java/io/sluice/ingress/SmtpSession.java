@@ -23,6 +23,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.admission.AdmissionCounter;
@@ -90,12 +91,15 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private int badCommands;
     private ByteBuf data;
     private ScheduledFuture<?> dataTimeout;
+    /** SMTP AUTH: the exchange, the pending check, the user once authenticated. */
+    private final SessionAuth auth;
 
     SmtpSession(final IngressServices services, final SmtpFrameDecoder decoder)
     {
         this.services = services;
         this.context = services.context();
         this.decoder = decoder;
+        this.auth = new SessionAuth(services.authenticator());
     }
 
     @Override
@@ -200,7 +204,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
 
     private void handle(final Object msg)
     {
-        if (msg instanceof SmtpFrameDecoder.CommandLine line)
+        if (msg instanceof SmtpFrameDecoder.CommandLine line && auth.inExchange())
+        {
+            // The answer to a 334: base64 for the exchange, never a command (and never logged).
+            authenticate(auth.respond(line.text(), client));
+            decoder.releaseHold();
+        }
+        else if (msg instanceof SmtpFrameDecoder.CommandLine line)
         {
             if (++commands > context.maxCommands())
             {
@@ -215,6 +225,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         }
         else if (msg instanceof SmtpFrameDecoder.LineTooLong)
         {
+            auth.abandon();
             bad(SmtpReply.LINE_TOO_LONG);
         }
         else if (msg instanceof SmtpFrameDecoder.DataEnd end)
@@ -235,6 +246,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             case "MAIL" -> mail(argument);
             case "RCPT" -> recipient(argument);
             case "DATA" -> data(argument);
+            case "AUTH" -> authenticate(auth.command(argument, client, underTls(), helo != null && esmtp, sender != null));
             case "RSET" ->
             {
                 resetTransaction();
@@ -260,7 +272,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         helo = name;
         esmtp = extended;
         reply(extended
-            ? SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes())
+            ? auth.advertise(SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes()), client, underTls())
             : SmtpReply.helo(context.hostname()));
     }
 
@@ -298,6 +310,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.PAUSED_TRANSACTION);
             return;
         }
+        final SmtpReply userRefusal = auth.refuseSender(path.address());
+        if (userRefusal != null)
+        {
+            reply(userRefusal);
+            return;
+        }
         if (parameters.declaredSize() > context.maxMessageBytes())
         {
             services.admission().record(AdmissionCounter.TOO_BIG);
@@ -312,7 +330,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.SENDER_BLOCKED);
             return;
         }
-        final SourceClass standing = services.admission().classOf(client, trusted);
+        // An authenticated user is judged by its tenant, not by its address's reputation.
+        final SourceClass standing = auth.user() != null ? SourceClass.AUTHENTICATED
+            : services.admission().classOf(client, trusted);
         final Decision decision = services.admission().admitMessage(client, standing, tenant, path.domain(), baseLane());
         if (!decision.isAccepted())
         {
@@ -359,7 +379,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.TOO_MANY_RECIPIENTS);
             return;
         }
-        if (!trusted && !services.policy().isRelayDomain(path.domain()))
+        if (!trusted && auth.user() == null && !services.policy().isRelayDomain(path.domain()))
         {
             services.admission().record(AdmissionCounter.RELAY_DENIED);
             learn(ReputationEvent.REFUSED_COMMAND);
@@ -374,7 +394,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.RECIPIENT_UNKNOWN);
             return;
         }
-        final SpoofVerdict spoof = services.admission().classify(trusted, sender, path.address());
+        // An authenticated user's sender is not forged: it vouched for it with a password.
+        final SpoofVerdict spoof = services.admission().classify(trusted || auth.user() != null, sender, path.address());
         if (spoof != SpoofVerdict.PASS)
         {
             // The flood's own signature: its network is demoted after a handful, its other mail tempfailed.
@@ -494,10 +515,44 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         return suspectMail ? SourcePolicy.LANE_SUSPECT : SourcePolicy.LANE_MAIL;
     }
 
-    /** True while a reply is pending (an append, a verification): pipelined commands wait behind it. */
+    /** True while a reply is pending (an append, a verification, a password check): pipelined commands wait behind it. */
     private boolean busy()
     {
-        return appending || verifying;
+        return appending || verifying || auth.isChecking();
+    }
+
+    /** Whether this session runs under TLS now (STARTTLS done, or implicit TLS): only then may a password be sent. */
+    private boolean underTls()
+    {
+        final SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        return tls != null && tls.handshakeFuture().isSuccess();
+    }
+
+    /** Sends an AUTH reply now, or once the password check off the loop answers, on this session's loop. */
+    private void authenticate(final SessionAuth.Outcome outcome)
+    {
+        if (outcome.pending() == null)
+        {
+            reply(outcome.reply());
+            return;
+        }
+        // Nothing more is read meanwhile: what the client pipelined waits in its socket buffer.
+        ctx.channel().config().setAutoRead(false);
+        outcome.pending().whenComplete((result, failure) -> onLoop(() ->
+        {
+            final SmtpReply reply = auth.checked(result);
+            if (closing)
+            {
+                return;
+            }
+            tenant = auth.tenant(tenant);
+            reply(reply);
+            resume();
+            if (!busy() && !closing)
+            {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }));
     }
 
     private void data(final String argument)
@@ -529,8 +584,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private String receivedHeader()
     {
         final String forClause = recipients.size() == 1 ? "\r\n\tfor <" + recipients.get(0) + ">" : "";
-        return "Received: from " + helo + " (" + clientText + ")\r\n\tby " + context.hostname() + " (Sluice) with "
-            + (smtputf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + " id " + sessionId + "." + transactions + forClause + ";\r\n\t"
+        return "Received: from " + helo + " (" + clientText + ")" + auth.traceComment() + "\r\n\tby " + context.hostname()
+            + " (Sluice) with " + (smtputf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + auth.protocolSuffix() + " id " + sessionId
+            + "." + transactions + forClause + ";\r\n\t"
             + RFC_5322_DATE.format(ZonedDateTime.ofInstant(services.clock().instant(), ZoneOffset.UTC)) + "\r\n";
     }
 
@@ -571,7 +627,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         final String lane = lane(suspect);
         // SMTPUTF8 and BODY=8BITMIME are journaled with the envelope, so delivery can pass them on when needed.
         final Envelope envelope = new Envelope(client.getHostAddress(), tenant, lane, sender, recipients,
-            services.clock().millis(), smtputf8, eightBitMime);
+            services.clock().millis(), smtputf8, eightBitMime, auth.user() != null);
         final String classLabel = suspect ? SourceClass.SUSPECT.label() : sourceClass.label();
         final QuarantineIntake held = quarantine ? services.quarantine() : null;
         resetTransaction();
@@ -598,9 +654,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         appending = false;
         final AppendResult outcome = result == null ? AppendResult.IO_FAILURE : result;
         final SmtpReply reply = SmtpReply.forAppend(outcome);
-        MAILLOG.info("{}: client={}, from=<{}>, nrcpt={}, size={}, tenant={}, lane={}, class={}: {}",
-            outcome.isAccepted() ? outcome.queueId() : "NOQUEUE", clientText, envelope.sender(), envelope.recipients().size(),
-            size, envelope.tenant(), envelope.lane(), classLabel, reply.text());
+        MAILLOG.info("{}: client={}{}, from=<{}>, nrcpt={}, size={}, tenant={}, lane={}, class={}: {}",
+            outcome.isAccepted() ? outcome.queueId() : "NOQUEUE", clientText, auth.logField(), envelope.sender(),
+            envelope.recipients().size(), size, envelope.tenant(), envelope.lane(), classLabel, reply.text());
         reply(reply);
         resume();
     }
