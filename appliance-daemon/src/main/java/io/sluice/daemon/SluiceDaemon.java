@@ -35,6 +35,7 @@ import io.sluice.control.DrainSwitches;
 import io.sluice.control.JmxContext;
 import io.sluice.control.LimitsControl;
 import io.sluice.control.LimitsControlMXBean;
+import io.sluice.control.OperatorQueue;
 import io.sluice.control.SettingRow;
 import io.sluice.control.SpoolControl;
 import io.sluice.control.SpoolControlMXBean;
@@ -394,7 +395,8 @@ public final class SluiceDaemon implements AutoCloseable
         try
         {
             return plane
-                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates, quarantine),
+                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates, quarantine,
+                    OperatorQueue.of(spool, drain, switches, configuration.drain().routeTable(), Clock.systemUTC())),
                     SpoolControlMXBean.class)
                 .register("Limits", new LimitsControl(admission, state, authenticator.failures()::worst),
                     LimitsControlMXBean.class)

@@ -41,6 +41,11 @@ record SmtpReply(String text, boolean close)
         of("554 5.6.0 Bare CR or LF in message content is not allowed (RFC 5321 section 2.3.8)");
     static final SmtpReply UTF8_NOT_REQUESTED = of("553 5.6.7 Non-ASCII address needs the SMTPUTF8 parameter");
 
+    /** RFC 3207 section 4: {@code smtp.tls.mode=require} and the client has not started TLS. */
+    static final SmtpReply STARTTLS_FIRST = of("530 5.7.0 Must issue a STARTTLS command first");
+    /** RFC 4954 section 6: the submission listeners take mail from authenticated clients only. */
+    static final SmtpReply AUTHENTICATION_REQUIRED = of("530 5.7.0 Authentication required");
+
     static final SmtpReply TOO_MANY_BAD_COMMANDS = closing("421 4.7.0 Too many errors, closing connection");
     static final SmtpReply TOO_MANY_COMMANDS = closing("421 4.7.0 Too many commands in one session, closing connection");
     static final SmtpReply TOO_MANY_CONNECTIONS = closing("421 4.7.0 Too many connections, try again later");

@@ -84,7 +84,8 @@ public final class SmtpServer implements AutoCloseable
                     ch.pipeline()
                         .addLast("idle", new IdleStateHandler(context.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
                         .addLast("frames", decoder)
-                        .addLast("session", new SmtpSession(services, decoder));
+                        .addLast("session", new SmtpSession(services, decoder,
+                            Listener.smtp(context.listen(), io.sluice.ingress.tls.TlsMode.OFF)));
                 }
             });
         try

@@ -23,7 +23,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.admission.AdmissionCounter;
@@ -31,6 +30,8 @@ import io.sluice.admission.Decision;
 import io.sluice.admission.ReputationEvent;
 import io.sluice.admission.SourceClass;
 import io.sluice.admission.SpoofVerdict;
+import io.sluice.ingress.tls.SessionTls;
+import io.sluice.ingress.tls.TlsMode;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
 import org.slf4j.Logger;
@@ -61,6 +62,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private final IngressServices services;
     private final IngressContext context;
     private final SmtpFrameDecoder decoder;
+    /** The socket this session came in on: what it demands (STARTTLS, authentication) before MAIL. */
+    private final Listener listener;
+    private SessionTls tls;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private InetAddress client;
@@ -94,18 +98,41 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     /** SMTP AUTH: the exchange, the pending check, the user once authenticated. */
     private final SessionAuth auth;
 
-    SmtpSession(final IngressServices services, final SmtpFrameDecoder decoder)
+    SmtpSession(final IngressServices services, final SmtpFrameDecoder decoder, final Listener listener)
     {
         this.services = services;
         this.context = services.context();
         this.decoder = decoder;
+        this.listener = listener;
         this.auth = new SessionAuth(services.authenticator());
+    }
+
+    /**
+     * @return true once this connection is encrypted: its TLS handshake completed after STARTTLS, or on the
+     *         implicit-TLS listener. AUTH asks it before it takes a password.
+     */
+    boolean secure()
+    {
+        return tls.secure();
+    }
+
+    /** @return this connection's TLS state: protocol and cipher once {@link #secure()}. */
+    SessionTls tls()
+    {
+        return tls;
+    }
+
+    /** @return true once the client has authenticated (SMTP AUTH, RFC 4954): a submission listener takes its MAIL. */
+    boolean authenticated()
+    {
+        return auth.user() != null;
     }
 
     @Override
     public void channelActive(final ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
+        this.tls = new SessionTls(ctx.channel());
         if (context.proxyProtocol())
         {
             // The greeting waits for the PROXY header: the real client is only known then.
@@ -246,7 +273,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             case "MAIL" -> mail(argument);
             case "RCPT" -> recipient(argument);
             case "DATA" -> data(argument);
-            case "AUTH" -> authenticate(auth.command(argument, client, underTls(), helo != null && esmtp, sender != null));
+            case "AUTH" -> authenticate(auth.command(argument, client, secure(), helo != null && esmtp, sender != null));
             case "RSET" ->
             {
                 resetTransaction();
@@ -272,7 +299,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         helo = name;
         esmtp = extended;
         reply(extended
-            ? auth.advertise(SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes()), client, underTls())
+            ? auth.advertise(SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes()), client, secure())
             : SmtpReply.helo(context.hostname()));
     }
 
@@ -281,6 +308,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         if (helo == null)
         {
             bad(SmtpReply.HELO_FIRST);
+            return;
+        }
+        final SmtpReply gate = listenerGate();
+        if (gate != null)
+        {
+            reply(gate);
             return;
         }
         if (sender != null)
@@ -331,7 +364,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             return;
         }
         // An authenticated user is judged by its tenant, not by its address's reputation.
-        final SourceClass standing = auth.user() != null ? SourceClass.AUTHENTICATED
+        final SourceClass standing = authenticated() ? SourceClass.AUTHENTICATED
             : services.admission().classOf(client, trusted);
         final Decision decision = services.admission().admitMessage(client, standing, tenant, path.domain(), baseLane());
         if (!decision.isAccepted())
@@ -344,6 +377,20 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         smtputf8 = parameters.smtputf8();
         eightBitMime = parameters.eightBitMime();
         reply(SmtpReply.SENDER_OK);
+    }
+
+    /** What this session's listener demands before MAIL: STARTTLS when required, authentication on submission. */
+    private SmtpReply listenerGate()
+    {
+        if (listener.startTls() == TlsMode.REQUIRE && !secure())
+        {
+            return SmtpReply.STARTTLS_FIRST;
+        }
+        if (listener.authenticationRequired() && !authenticated())
+        {
+            return SmtpReply.AUTHENTICATION_REQUIRED;
+        }
+        return null;
     }
 
     private String baseLane()
@@ -379,7 +426,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.TOO_MANY_RECIPIENTS);
             return;
         }
-        if (!trusted && auth.user() == null && !services.policy().isRelayDomain(path.domain()))
+        if (!trusted && !authenticated() && !services.policy().isRelayDomain(path.domain()))
         {
             services.admission().record(AdmissionCounter.RELAY_DENIED);
             learn(ReputationEvent.REFUSED_COMMAND);
@@ -395,7 +442,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             return;
         }
         // An authenticated user's sender is not forged: it vouched for it with a password.
-        final SpoofVerdict spoof = services.admission().classify(trusted || auth.user() != null, sender, path.address());
+        final SpoofVerdict spoof = services.admission().classify(trusted || authenticated(), sender, path.address());
         if (spoof != SpoofVerdict.PASS)
         {
             // The flood's own signature: its network is demoted after a handful, its other mail tempfailed.
@@ -521,13 +568,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         return appending || verifying || auth.isChecking();
     }
 
-    /** Whether this session runs under TLS now (STARTTLS done, or implicit TLS): only then may a password be sent. */
-    private boolean underTls()
-    {
-        final SslHandler tls = ctx.pipeline().get(SslHandler.class);
-        return tls != null && tls.handshakeFuture().isSuccess();
-    }
-
     /** Sends an AUTH reply now, or once the password check off the loop answers, on this session's loop. */
     private void authenticate(final SessionAuth.Outcome outcome)
     {
@@ -627,7 +667,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         final String lane = lane(suspect);
         // SMTPUTF8 and BODY=8BITMIME are journaled with the envelope, so delivery can pass them on when needed.
         final Envelope envelope = new Envelope(client.getHostAddress(), tenant, lane, sender, recipients,
-            services.clock().millis(), smtputf8, eightBitMime, auth.user() != null);
+            services.clock().millis(), smtputf8, eightBitMime, authenticated());
         final String classLabel = suspect ? SourceClass.SUSPECT.label() : sourceClass.label();
         final QuarantineIntake held = quarantine ? services.quarantine() : null;
         resetTransaction();
