@@ -256,7 +256,8 @@ class AuthDaemonTest
             }
             // The upstream has the message before its outcome is journaled: wait for both.
             SpoolAwait.until(() -> upstream.received().size() == 1 && daemon.spool().pendingCount() == 1);
-            assertThat(upstream.received().get(0).from()).as("the other tenant's mail flows").isEqualTo("partner@partner.example");
+            assertThat(upstream.received().get(0).from()).as("the other tenant's mail flows")
+                .isEqualTo("partner@partner.example");
             final List<PendingMessage> pending = daemon.spool().pendingMessages();
             assertThat(pending).singleElement().satisfies(m ->
             {

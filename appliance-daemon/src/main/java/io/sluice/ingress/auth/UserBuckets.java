@@ -52,7 +52,8 @@ final class UserBuckets
         }
         final Held held = buckets.compute(user.name(), (name, old) -> old != null && old.rate().equals(rate) ? old
             : new Held(rate, Bucket.builder()
-                .addLimit(limit -> limit.capacity(rate.messages()).refillGreedy(rate.messages(), Duration.ofSeconds(rate.seconds())))
+                .addLimit(limit -> limit.capacity(rate.messages())
+                    .refillGreedy(rate.messages(), Duration.ofSeconds(rate.seconds())))
                 .withCustomTimePrecision(time)
                 .build()));
         final ConsumptionProbe probe = held.bucket().tryConsumeAndReturnRemaining(1);

@@ -41,7 +41,8 @@ class UsersFileTest
     @Test
     void shouldReadUsersWithTenantDomainsAndRate() throws IOException
     {
-        final Path file = write("# comment", "", "alice " + HASH.encoded() + " tenant=acme domains=Acme.example,acme.test rate=100/min",
+        final Path file = write("# comment", "",
+            "alice " + HASH.encoded() + " tenant=acme domains=Acme.example,acme.test rate=100/min",
             "bob " + HASH.encoded() + " tenant=other");
         final UsersFile users = UsersFile.read(file);
         final AuthUser alice = users.users().get("alice");
