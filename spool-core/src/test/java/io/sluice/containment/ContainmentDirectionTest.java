@@ -63,6 +63,29 @@ class ContainmentDirectionTest
     }
 
     @Test
+    void shouldHoldATenantWhoseAuthenticatedUserSendsFromOutsideTheSendingNetworks()
+    {
+        final Containment containment = open();
+        // SMTP AUTH from an address no sending network lists: the tenant's own sending all the same.
+        final Envelope sent = new Envelope("198.51.100.7", "acme", "mail", "app@acme.test", List.of("x@example.org"), 0,
+            false, false, true);
+        assertThat(containment.isSending(sent)).isTrue();
+        for (int i = 0; i < 200; i++)
+        {
+            containment.recordAccepted(sent);
+            containment.recordReply(sent, ReplySignal.POLICY_REJECTED);
+        }
+        clock.advanceMillis(STEP_MS);
+
+        assertThat(containment.evaluate()).isEqualTo(1);
+        assertThat(containment.state("acme")).isEqualTo(TenantState.HELD);
+        assertThat(containment.holdOnArrival(sent)).as("its next message is held on arrival").isNotNull();
+        final Envelope sameAddressUnauthenticated = new Envelope("198.51.100.7", "acme", "mail", "x@acme.test",
+            List.of("user@relay.test"), 0);
+        assertThat(containment.holdOnArrival(sameAddressUnauthenticated)).as("inbound mail to the tenant still flows").isNull();
+    }
+
+    @Test
     void shouldStillHoldATenantWhoseOwnSendingIsRefusedAsPolicy()
     {
         final Containment containment = open();
