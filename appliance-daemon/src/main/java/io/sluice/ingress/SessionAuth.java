@@ -137,6 +137,16 @@ final class SessionAuth
         return new Outcome(null, authenticator.check(client, step.credentials()));
     }
 
+    /**
+     * Forgets the user and any exchange: after STARTTLS the server must discard what the client said in clear
+     * (RFC 3207 section 4.2), an authentication included.
+     */
+    void forget()
+    {
+        exchange = null;
+        user = null;
+    }
+
     /** @return whether a password check is pending: the session's later commands wait for its reply. */
     boolean isChecking()
     {
