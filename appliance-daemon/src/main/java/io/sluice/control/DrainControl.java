@@ -132,11 +132,13 @@ public final class DrainControl implements DrainControlMXBean
         {
             lines.add(String.format(Locale.ROOT,
                 "%s%s: configured %.1f/s, effective %.1f/s, measured %.1f/s; connections %d of %d; ready %d, deferred %d,"
-                + " held %d, paused %d, in flight %d; ETA %d s; throttle signals %d, rate decreases %d",
+                + " held %d, paused %d, in flight %d; ETA %d s; throttle signals %d, rate decreases %d,"
+                + " learned ceiling %.1f/s",
                 route.route(), route.routePaused() ? " (PAUSED)" : "", route.configuredRatePerSec(),
                 route.effectiveRatePerSec(), route.measuredRatePerSec(), delivery.inUse(route.route()),
                 delivery.maxConnections(route.route()), route.ready(), route.deferred(), route.held(), route.paused(),
-                route.inFlight(), route.etaMillis() / 1000, route.throttleSignals(), route.rateDecreases()));
+                route.inFlight(), route.etaMillis() / 1000, route.throttleSignals(), route.rateDecreases(),
+                route.learnedCeilingPerSec()));
         }
         return lines.toArray(String[]::new);
     }
@@ -150,7 +152,7 @@ public final class DrainControl implements DrainControlMXBean
             rows.add(new RouteRow(route.route(), route.configuredRatePerSec(), route.effectiveRatePerSec(),
                 route.measuredRatePerSec(), delivery.maxConnections(route.route()), delivery.inUse(route.route()),
                 route.routePaused(), route.ready(), route.paused(), route.deferred(), route.held(), route.inFlight(),
-                route.etaMillis() / 1000, route.throttleSignals()));
+                route.etaMillis() / 1000, route.throttleSignals(), route.learnedCeilingPerSec()));
         }
         return rows.toArray(RouteRow[]::new);
     }

@@ -3,7 +3,8 @@ package io.sluice.control;
 import javax.management.ConstructorParameters;
 
 /**
- * One route as an operator steers it: its egress rate (configured, after back-off, measured), its connection
+ * One route as an operator steers it: its egress rate (configured, learned from the upstream, measured, and the
+ * learned ceiling: what the upstream was last measured to accept), its connection
  * limit and use, whether it is paused, and its backlog and ETA. A row of JConsole's table and of {@code sluice queue}.
  */
 public final class RouteRow
@@ -22,14 +23,15 @@ public final class RouteRow
     private final long inFlightMessages;
     private final long etaSeconds;
     private final long throttleSignals;
+    private final double learnedCeilingPerSecond;
 
     @ConstructorParameters({"route", "configuredRatePerSecond", "effectiveRatePerSecond", "measuredRatePerSecond",
         "maxConnections", "connectionsInUse", "paused", "readyMessages", "pausedMessages", "deferredMessages",
-        "heldMessages", "inFlightMessages", "etaSeconds", "throttleSignals"})
+        "heldMessages", "inFlightMessages", "etaSeconds", "throttleSignals", "learnedCeilingPerSecond"})
     public RouteRow(final String route, final double configuredRatePerSecond, final double effectiveRatePerSecond,
         final double measuredRatePerSecond, final int maxConnections, final int connectionsInUse, final boolean paused,
         final long readyMessages, final long pausedMessages, final long deferredMessages, final long heldMessages,
-        final long inFlightMessages, final long etaSeconds, final long throttleSignals)
+        final long inFlightMessages, final long etaSeconds, final long throttleSignals, final double learnedCeilingPerSecond)
     {
         this.route = route;
         this.configuredRatePerSecond = configuredRatePerSecond;
@@ -45,6 +47,7 @@ public final class RouteRow
         this.inFlightMessages = inFlightMessages;
         this.etaSeconds = etaSeconds;
         this.throttleSignals = throttleSignals;
+        this.learnedCeilingPerSecond = learnedCeilingPerSecond;
     }
 
     public String getRoute()
@@ -117,5 +120,11 @@ public final class RouteRow
     public long getThrottleSignals()
     {
         return throttleSignals;
+    }
+
+    /** @return the rate the upstream was last measured to accept (the rate learner's ceiling); 0 while none is known. */
+    public double getLearnedCeilingPerSecond()
+    {
+        return learnedCeilingPerSecond;
     }
 }

@@ -445,9 +445,17 @@ public final class SpoolControl implements SpoolControlMXBean
     }
 
     @Override
-    public String readQueuedContent(final String queueId) throws IOException
+    public String readQueuedContent(final String queueId)
     {
-        return requireQueue().content(queueId);
+        try
+        {
+            return requireQueue().content(queueId);
+        }
+        catch (final IOException ex)
+        {
+            // Without the cause: a console shows the deepest message, and this one names the message.
+            throw new IllegalStateException("cannot read " + queueId + "'s content from the journal: " + ex.getMessage());
+        }
     }
 
     @Override

@@ -1,7 +1,5 @@
 package io.sluice.control;
 
-import java.io.IOException;
-
 /** The console for the spool, ingress and the drain: what is pending, how old, and the switches for an incident. */
 @Description("The mail spool: pending backlog, journal activity, outcomes, drain rate and ETA; ingress and drain switches")
 @Requires(Role.OPERATOR)
@@ -138,7 +136,7 @@ public interface SpoolControlMXBean
     QueueRow showQueued(@Description(value = "the queue id", name = "queueId") String queueId);
 
     @Description("A pending message's content, read back from the journal (operator: it is the mail itself)")
-    String readQueuedContent(@Description(value = "the queue id", name = "queueId") String queueId) throws IOException;
+    String readQueuedContent(@Description(value = "the queue id", name = "queueId") String queueId);
 
     @Description("Holds messages by queue id or filter (ids all or nothing): never delivered until released, kept across"
         + " restarts; one in delivery now is held after that attempt")

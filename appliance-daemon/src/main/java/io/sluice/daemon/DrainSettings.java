@@ -1,6 +1,7 @@
 package io.sluice.daemon;
 
 import io.sluice.drain.DrainContext;
+import io.sluice.drain.RateLearningSettings;
 
 /** Maps the {@code drain.*} settings onto the drain's own context, which validates them. */
 final class DrainSettings
@@ -35,6 +36,12 @@ final class DrainSettings
             .aimdRecoveryFraction(settings.get(DrainContext.AIMD_RECOVERY_FRACTION))
             .aimdIntervalMs(settings.get(DrainContext.AIMD_INTERVAL_MS))
             .aimdFloorRatePerSec(settings.get(DrainContext.AIMD_FLOOR_RATE_PER_SEC))
+            .rateLearning(new RateLearningSettings()
+                .holdFraction(settings.get(RateLearningSettings.HOLD_FRACTION))
+                .probeAfterMs(settings.get(RateLearningSettings.PROBE_AFTER_MS))
+                .probeStep(settings.get(RateLearningSettings.PROBE_STEP))
+                .requeueLimit(settings.get(RateLearningSettings.REQUEUE_LIMIT))
+                .stateFile(settings.fileInSpool(RateLearningSettings.STATE_FILE, RateLearningSettings.STATE_FILE_NAME)))
             .demotionLane(settings.get(DrainContext.DEMOTION_LANE))
             .demotionAction(settings.get(DrainContext.DEMOTION_ACTION))
             .demotionPolicyRejections(settings.get(DrainContext.DEMOTION_POLICY_REJECTIONS))

@@ -14,8 +14,10 @@ import io.sluice.control.JmxContext;
 import io.sluice.delivery.DeliveryContext;
 import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainContext;
+import io.sluice.drain.RateLearningSettings;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.auth.AuthContext;
+import io.sluice.ingress.tls.TlsContext;
 import io.sluice.spool.SpoolContext;
 
 /**
@@ -45,12 +47,14 @@ public final class SettingsCatalogue
         Section.of("jmx", JmxContext.class, JmxContext.SETTINGS),
         Section.of("ingress", IngressContext.class, IngressContext.SETTINGS),
         Section.of("auth", AuthContext.class, AuthContext.SETTINGS),
+        Section.of("tls", TlsContext.class, TlsContext.SETTINGS),
         new Section("recipient-verification", List.of(RecipientVerificationContext.class),
             concat(RecipientVerificationContext.SETTINGS,
                 List.of(IngressContext.VERIFY_ON_UNREACHABLE, IngressContext.VERIFY_ON_TEMPFAIL))),
         Section.of("admission", AdmissionContext.class, AdmissionContext.SETTINGS),
         Section.of("reputation", ReputationSettings.class, ReputationSettings.SETTINGS),
         Section.of("drain", DrainContext.class, DrainContext.SETTINGS),
+        Section.of("rate-learning", RateLearningSettings.class, RateLearningSettings.SETTINGS),
         Section.of("delivery", DeliveryContext.class, DeliveryContext.SETTINGS),
         Section.of("bounce", BounceContext.class, BounceContext.SETTINGS),
         Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));

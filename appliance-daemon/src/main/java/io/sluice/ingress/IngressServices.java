@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.sluice.admission.Admission;
 import io.sluice.ingress.auth.Authenticator;
+import io.sluice.ingress.tls.ServerTlsContext;
 import io.sluice.spool.Spool;
 
 /**
@@ -25,15 +26,18 @@ final class IngressServices
     private final String sessionPrefix;
     private final QuarantineIntake quarantine;
     private final Authenticator authenticator;
+    private final ServerTlsContext tls;
 
     /**
      * @param quarantine    where spoofed mail with the QUARANTINE action is announced; null: it is refused instead.
+     * @param tls           the listeners' certificate, or null when none is configured (no STARTTLS, no implicit TLS).
      * @param authenticator SMTP AUTH's users and checks ({@link Authenticator#off()}: AUTH is not offered).
      */
     IngressServices(final IngressContext context, final SourcePolicy policy, final Admission admission,
         final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine,
-        final Authenticator authenticator)
+        final ServerTlsContext tls, final Authenticator authenticator)
     {
+        this.tls = tls;
         this.quarantine = quarantine;
         this.authenticator = authenticator;
         this.context = context;
@@ -109,5 +113,11 @@ final class IngressServices
     QuarantineIntake quarantine()
     {
         return quarantine;
+    }
+
+    /** @return the listeners' certificate, or null when none is configured. */
+    ServerTlsContext tls()
+    {
+        return tls;
     }
 }

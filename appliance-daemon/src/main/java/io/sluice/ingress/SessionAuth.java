@@ -23,6 +23,8 @@ final class SessionAuth
     static final SmtpReply NOT_IN_TRANSACTION =
         new SmtpReply("503 5.5.1 AUTH not permitted during a mail transaction", false);
     static final SmtpReply NOT_AVAILABLE = new SmtpReply("502 5.5.1 AUTH not available", false);
+    /** The EHLO keyword (RFC 4954 section 3) with the mechanisms. */
+    static final String KEYWORD = "AUTH " + AuthExchange.MECHANISMS;
     static final SmtpReply SENDER_NOT_OWNED =
         new SmtpReply("553 5.7.1 Sender address not owned by the authenticated user", false);
 
@@ -55,17 +57,10 @@ final class SessionAuth
         this.authenticator = authenticator;
     }
 
-    /** @return the EHLO reply, with {@code AUTH PLAIN LOGIN} before its last line when AUTH is offered here. */
-    SmtpReply advertise(final SmtpReply ehlo, final InetAddress client, final boolean underTls)
+    /** @return whether the EHLO reply lists {@link #KEYWORD}: AUTH is offered here and nobody authenticated yet. */
+    boolean offered(final InetAddress client, final boolean underTls)
     {
-        if (user != null || !authenticator.offers(client, underTls))
-        {
-            return ehlo;
-        }
-        final String text = ehlo.text();
-        final int last = text.lastIndexOf("\r\n") + 2;
-        return new SmtpReply(text.substring(0, last) + "250-AUTH " + AuthExchange.MECHANISMS + "\r\n" + text.substring(last),
-            ehlo.close());
+        return user == null && authenticator.offers(client, underTls);
     }
 
     /** The AUTH command: refused, a challenge, or a check started. */
@@ -195,12 +190,6 @@ final class SessionAuth
                 "user " + user.name() + " over its rate " + user.rate()));
         }
         return null;
-    }
-
-    /** RFC 3848: the {@code with} protocol word gets an "A" once the client authenticated (ESMTPA, ESMTPSA). */
-    String protocolSuffix()
-    {
-        return user == null ? "" : "A";
     }
 
     /** @return the {@code Received:} header's comment naming the user, or empty. */

@@ -22,6 +22,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -31,6 +32,7 @@ import io.sluice.admission.ReputationEvent;
 import io.sluice.admission.SourceClass;
 import io.sluice.admission.SpoofVerdict;
 import io.sluice.ingress.tls.SessionTls;
+import io.sluice.ingress.tls.StartTlsUpgrade;
 import io.sluice.ingress.tls.TlsMode;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
@@ -283,6 +285,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             case "VRFY" -> reply(SmtpReply.VRFY);
             case "HELP" -> reply(SmtpReply.HELP);
             case "QUIT" -> reply(SmtpReply.BYE);
+            case "STARTTLS" -> startTls(argument);
             default -> bad(SmtpReply.UNRECOGNIZED);
         }
     }
@@ -299,7 +302,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         helo = name;
         esmtp = extended;
         reply(extended
-            ? auth.advertise(SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes()), client, secure())
+            ? SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes(), ehloExtensions())
             : SmtpReply.helo(context.hostname()));
     }
 
@@ -377,6 +380,64 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         smtputf8 = parameters.smtputf8();
         eightBitMime = parameters.eightBitMime();
         reply(SmtpReply.SENDER_OK);
+    }
+
+    /** @return the EHLO keywords that depend on this session's listener and state, beyond the fixed ones. */
+    private List<String> ehloExtensions()
+    {
+        final List<String> extensions = new ArrayList<>(2);
+        if (offersStartTls())
+        {
+            extensions.add(SmtpReply.STARTTLS_KEYWORD);
+        }
+        if (auth.offered(client, secure()))
+        {
+            extensions.add(SessionAuth.KEYWORD);
+        }
+        return extensions;
+    }
+
+    /** RFC 3207 section 4.2: STARTTLS is offered on a listener that has it, and only until TLS is started. */
+    private boolean offersStartTls()
+    {
+        return listener.startTls() != TlsMode.OFF && services.tls() != null && !tls.started();
+    }
+
+    /**
+     * STARTTLS: {@code 220}, then the TLS handshake. Nothing the client sent in clear text after the command may be
+     * read as a command once TLS is on (CVE-2011-0411): if anything is buffered behind it, the session ends.
+     */
+    private void startTls(final String argument)
+    {
+        if (!offersStartTls())
+        {
+            bad(tls.started() ? SmtpReply.TLS_ALREADY_ACTIVE : SmtpReply.UNRECOGNIZED);
+            return;
+        }
+        if (!argument.isBlank())
+        {
+            bad(SmtpReply.SYNTAX);
+            return;
+        }
+        if (!waiting.isEmpty() || decoder.hasBuffered())
+        {
+            services.tls().clearTextInjection();
+            LOG.info("{} pipelined commands after STARTTLS in clear text; discarded, closing", clientText);
+            reply(SmtpReply.CLEAR_TEXT_AFTER_STARTTLS);
+            return;
+        }
+        StartTlsUpgrade.insert(ctx.pipeline(), services.tls(), this::tlsStarted);
+        reply(SmtpReply.READY_FOR_TLS);
+    }
+
+    /** RFC 3207 section 4.2: what the client said before TLS is forgotten; it starts again with EHLO. */
+    private void tlsStarted()
+    {
+        helo = null;
+        esmtp = false;
+        resetTransaction();
+        auth.forget();
+        tenant = services.policy().tenantOf(client);
     }
 
     /** What this session's listener demands before MAIL: STARTTLS when required, authentication on submission. */
@@ -624,9 +685,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private String receivedHeader()
     {
         final String forClause = recipients.size() == 1 ? "\r\n\tfor <" + recipients.get(0) + ">" : "";
-        return "Received: from " + helo + " (" + clientText + ")" + auth.traceComment() + "\r\n\tby " + context.hostname()
-            + " (Sluice) with " + (smtputf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + auth.protocolSuffix() + " id " + sessionId
-            + "." + transactions + forClause + ";\r\n\t"
+        final String using = tls.receivedComment();
+        return "Received: from " + helo + " (" + clientText + ")" + auth.traceComment() + "\r\n\t"
+            + (using.isEmpty() ? "" : using + "\r\n\t")
+            + "by " + context.hostname() + " (Sluice) with " + ReceivedProtocol.of(esmtp, smtputf8, secure(), authenticated())
+            + " id " + sessionId + "." + transactions + forClause + ";\r\n\t"
             + RFC_5322_DATE.format(ZonedDateTime.ofInstant(services.clock().instant(), ZoneOffset.UTC)) + "\r\n";
     }
 
@@ -835,10 +898,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        if (cause instanceof IOException)
+        // A TLS failure (a client refusing the certificate, garbage instead of a ClientHello) comes wrapped by the decoder.
+        final Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof IOException)
         {
             // A client hanging up is routine, not an error.
-            LOG.debug("{} connection error: {}", clientText, cause.getMessage());
+            LOG.debug("{} connection error: {}", clientText, root.getMessage());
         }
         else
         {

@@ -41,7 +41,9 @@ public final class DrainMetrics implements MultiCollector
             "messages on a route's lane by state: ready, paused, deferred, held, in_flight");
         final GaugeSnapshot.Builder configured = gauge("sluice_route_configured_rate", "the route's configured rate, msg/s");
         final GaugeSnapshot.Builder effective = gauge("sluice_route_effective_rate",
-            "the route's rate after throttling replies lowered it, msg/s");
+            "the route's rate in force, as learned from the upstream's replies, msg/s");
+        final GaugeSnapshot.Builder ceiling = gauge("sluice_route_learned_ceiling_rate",
+            "the rate the route's upstream was last measured to accept, msg/s; 0 while none is known");
         final GaugeSnapshot.Builder measured = gauge("sluice_route_measured_rate", "dispatches per second, measured");
         final GaugeSnapshot.Builder paused = gauge("sluice_route_paused", "1 while an operator has paused the route");
         final GaugeSnapshot.Builder routeEta = gauge("sluice_route_drain_eta_seconds",
@@ -59,6 +61,7 @@ public final class DrainMetrics implements MultiCollector
             }
             configured.dataPoint(point(labels, route.configuredRatePerSec()));
             effective.dataPoint(point(labels, route.effectiveRatePerSec()));
+            ceiling.dataPoint(point(labels, route.learnedCeilingPerSec()));
             measured.dataPoint(point(labels, route.measuredRatePerSec()));
             paused.dataPoint(point(labels, route.routePaused() ? 1 : 0));
             routeEta.dataPoint(point(labels, route.etaMillis() / 1000.0));
@@ -88,8 +91,8 @@ public final class DrainMetrics implements MultiCollector
             }
         }
         return MetricSnapshots.of(routeMessages.build(), laneMessages.build(), configured.build(), effective.build(),
-            measured.build(), paused.build(), routeEta.build(), laneDelay.build(), laneRate.build(), tenantMessages.build(),
-            tenantBytes.build());
+            ceiling.build(), measured.build(), paused.build(), routeEta.build(), laneDelay.build(), laneRate.build(),
+            tenantMessages.build(), tenantBytes.build());
     }
 
     private static GaugeSnapshot.Builder gauge(final String name, final String help)

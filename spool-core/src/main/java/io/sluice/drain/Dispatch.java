@@ -20,12 +20,22 @@ import io.sluice.spool.RecipientStatus;
  * @param message            the snapshot it was scheduled from
  * @param recipientIndexes   the envelope indexes of the recipients to send to, ascending
  * @param dispatchedAtMillis when it was handed out
+ * @param throttledInARow    throttle replies the message drew in a row before this dispatch, each of which put it back
+ *                           at the head of its queue without spending an attempt ({@code drain.throttle.requeueLimit})
  */
-public record Dispatch(String route, String lane, PendingMessage message, List<Integer> recipientIndexes, long dispatchedAtMillis)
+public record Dispatch(String route, String lane, PendingMessage message, List<Integer> recipientIndexes, long dispatchedAtMillis,
+    int throttledInARow)
 {
     public Dispatch
     {
         recipientIndexes = List.copyOf(recipientIndexes);
+    }
+
+    /** A dispatch of a message that drew no throttle reply just before. */
+    public Dispatch(final String route, final String lane, final PendingMessage message, final List<Integer> recipientIndexes,
+        final long dispatchedAtMillis)
+    {
+        this(route, lane, message, recipientIndexes, dispatchedAtMillis, 0);
     }
 
     public long messageId()

@@ -173,6 +173,12 @@ public final class DrainAgent
         enqueue(drain -> drain.onRouteThrottled(route));
     }
 
+    /** See {@link DrainScheduler#requeueThrottled(Dispatch, boolean)}. Thread-safe. */
+    public void requeueThrottled(final Dispatch dispatch, final boolean whole)
+    {
+        enqueue(drain -> drain.requeueThrottled(dispatch, whole));
+    }
+
     /** See {@link DrainScheduler#returnUndelivered(Dispatch)}. Thread-safe. */
     public void returnUndelivered(final Dispatch dispatch)
     {
@@ -427,6 +433,7 @@ public final class DrainAgent
                 routeCursor = (routeCursor + 1) % routes.size();
                 if (gateway.capacity(route) <= 0)
                 {
+                    scheduler.onRouteSaturated(route);
                     continue;
                 }
                 final Dispatch next = scheduler.pickNext(route);

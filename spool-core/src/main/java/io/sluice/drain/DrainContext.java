@@ -356,6 +356,7 @@ public final class DrainContext extends Concludable
     private double aimdRecoveryFraction = AIMD_RECOVERY_FRACTION.defaultValue();
     private long aimdIntervalMs = AIMD_INTERVAL_MS.defaultValue();
     private double aimdFloorRatePerSec = AIMD_FLOOR_RATE_PER_SEC.defaultValue();
+    private RateLearningSettings rateLearning = new RateLearningSettings();
     private String demotionLane = DEMOTION_LANE.defaultValue();
     private String demotionAction = DEMOTION_ACTION.defaultValue();
     private int demotionPolicyRejections = DEMOTION_POLICY_REJECTIONS.defaultValue();
@@ -471,6 +472,7 @@ public final class DrainContext extends Concludable
         AIMD_RECOVERY_FRACTION.validate(aimdRecoveryFraction);
         AIMD_INTERVAL_MS.validate(aimdIntervalMs);
         AIMD_FLOOR_RATE_PER_SEC.validate(aimdFloorRatePerSec);
+        rateLearning.conclude();
     }
 
     private void concludePauses(final List<String> routeNames)
@@ -1040,6 +1042,19 @@ public final class DrainContext extends Concludable
     public double aimdFloorRatePerSec()
     {
         return aimdFloorRatePerSec;
+    }
+
+    /** The rate learner's and throttled mail's settings ({@code drain.rate.*}, {@code drain.throttle.*}). */
+    public DrainContext rateLearning(final RateLearningSettings rateLearning)
+    {
+        checkMutable();
+        this.rateLearning = Objects.requireNonNull(rateLearning, "rateLearning");
+        return this;
+    }
+
+    public RateLearningSettings rateLearning()
+    {
+        return rateLearning;
     }
 
     public DrainContext demotionLane(final String demotionLane)

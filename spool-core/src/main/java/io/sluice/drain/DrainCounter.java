@@ -17,8 +17,8 @@ public enum DrainCounter implements CounterDescriptor
     FAILED(4, "recipient outcomes: failed (5xx or expired)"),
     EXPIRED(5, "recipients failed because their queue lifetime ran out"),
     THROTTLE_SIGNALS(6, "throttling replies (421, 4.7.x, refused connections)"),
-    RATE_DECREASES(7, "multiplicative decreases of a route's rate"),
-    RATE_INCREASES(8, "additive recoveries of a route's rate"),
+    RATE_DECREASES(7, "decreases of a route's learned rate"),
+    RATE_INCREASES(8, "increases of a route's learned rate (climbing back, probing)"),
     POLICY_REJECTIONS(9, "recipients rejected for policy (5.7.x)"),
     SOURCES_DEMOTED(10, "sources demoted to the demotion lane"),
     DISPATCHES_RETURNED(11, "dispatches handed back undelivered"),
@@ -31,7 +31,9 @@ public enum DrainCounter implements CounterDescriptor
     SNAPSHOTS_APPLIED(18, "spool snapshots applied"),
     AGENT_ERRORS(19, "errors caught in the drain agent's duty cycle"),
     RETRIED_NOW(20, "deferred messages made ready at once by an operator's retry"),
-    QUARANTINED(21, "messages quarantined because the drain demoted their source or network");
+    QUARANTINED(21, "messages quarantined because the drain demoted their source or network"),
+    THROTTLED_REQUEUED(22, "throttled messages put back at the head of their queue, no attempt spent"),
+    CAPACITY_SIGNALS(23, "intervals a route's delivery had no room for its ready mail (a slow or limiting upstream)");
 
     private final int id;
     private final String label;

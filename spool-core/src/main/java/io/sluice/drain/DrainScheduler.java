@@ -158,6 +158,11 @@ public final class DrainScheduler
         }
         placement.leave(entry);
         entry.snapshot = message;
+        if (!entry.throttledThisFlight)
+        {
+            entry.throttleStreak = 0;
+        }
+        entry.throttledThisFlight = false;
         // An operator's "retry now" covered the statuses it saw; a new deferral follows the retry schedule again.
         entry.retryNow = false;
         if (entry.quarantining && !Placement.hasSendable(message))
@@ -247,7 +252,9 @@ public final class DrainScheduler
                 recipients.add(i);
             }
         }
-        final Dispatch dispatch = new Dispatch(route.name, lane.spec.name(), message, recipients, nowMillis);
+        final Dispatch dispatch =
+            new Dispatch(route.name, lane.spec.name(), message, recipients, nowMillis, entry.throttleStreak);
+        entry.throttledThisFlight = false;
         placement.fly(entry, dispatch, now);
         route.meter.record(now, 1);
         lane.meter.record(now, 1);
@@ -272,6 +279,43 @@ public final class DrainScheduler
         placement.move(entry);
     }
 
+    /**
+     * The upstream throttled a dispatch (the outcome stage decided, by {@code drain.throttle.requeueLimit}, that it
+     * spends no attempt). Counts one more throttle in a row for the message; with {@code whole} (every recipient in it
+     * was throttled, nothing is journaled) the message goes back where it stood, at the head of its source's queue
+     * (oldest first) for the route's next token, its tokens not refunded: the attempt used the upstream's patience. Else
+     * the flight resolves when the journal's snapshot of the other recipients' outcomes arrives. Ignored if the message
+     * is no longer in flight with this dispatch.
+     */
+    public void requeueThrottled(final Dispatch dispatch, final boolean whole)
+    {
+        final MessageEntry entry = entries.get(dispatch.messageId());
+        if (entry == null || entry.state != MessageEntry.IN_FLIGHT || entry.dispatch != dispatch)
+        {
+            return;
+        }
+        entry.throttleStreak++;
+        entry.throttledThisFlight = true;
+        counters.increment(DrainCounter.THROTTLED_REQUEUED);
+        if (whole)
+        {
+            placement.move(entry);
+        }
+    }
+
+    /**
+     * The delivery had no room for a dispatch on the route (every connection busy): if the route has ready mail, its
+     * rate learner counts the interval as capacity-limited. Cheap: the agent calls it on every refused hand-over.
+     */
+    void onRouteSaturated(final String route)
+    {
+        final RouteState state = tree.route(route);
+        if (state != null && state.hasReady())
+        {
+            state.onSaturated();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Time
 
@@ -291,9 +335,16 @@ public final class DrainScheduler
         work += feedback.expireDue(nowMillis);
         for (final RouteState route : tree.routes())
         {
-            if (route.maintain(nowNanos))
+            final RateLearner.Step step = route.maintain(nowNanos);
+            if (step == RateLearner.Step.RAISED)
             {
                 counters.increment(DrainCounter.RATE_INCREASES);
+                work++;
+            }
+            else if (step == RateLearner.Step.LOWERED)
+            {
+                counters.increment(DrainCounter.CAPACITY_SIGNALS);
+                counters.increment(DrainCounter.RATE_DECREASES);
                 work++;
             }
         }
@@ -547,7 +598,13 @@ public final class DrainScheduler
         return tree.routeNames();
     }
 
-    /** @return the route's rate in force now (after any AIMD back-off), messages per second. */
+    /** @return the rate the route's upstream was last measured to accept, 0 if none is known. */
+    public double learnedCeilingPerSec(final String route)
+    {
+        return Objects.requireNonNull(tree.route(route), () -> "no such route: " + route).learnedCeiling();
+    }
+
+    /** @return the route's rate in force now (as learned from the upstream's replies), messages per second. */
     public double effectiveRatePerSec(final String route)
     {
         return Objects.requireNonNull(tree.route(route), () -> "no such route: " + route).effectiveRate();

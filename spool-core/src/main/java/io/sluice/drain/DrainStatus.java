@@ -162,17 +162,20 @@ public record DrainStatus(
      *
      * @param route               its name
      * @param configuredRatePerSec the rate configured (what the provider tolerates)
-     * @param effectiveRatePerSec  the rate in force after AIMD back-off
+     * @param effectiveRatePerSec  the rate in force, as the rate learner set it from the upstream's replies
      * @param measuredRatePerSec   dispatches per second over the sliding window
      * @param ready               messages ready to send, paused ones excluded
      * @param paused              ready messages of paused tenants or sources
      * @param deferred            messages waiting for a retry time
      * @param held                messages whose open recipients are all held
      * @param inFlight            messages being delivered
-     * @param etaMillis           when {@code ready} will have drained at the effective rate, ms
+     * @param etaMillis           when {@code ready} will have drained at the effective rate (no more than the learned
+     *                            ceiling while a probe is above it), ms
      * @param throttleSignals     throttling replies seen on the route
-     * @param rateDecreases       multiplicative decreases applied
-     * @param rateIncreases       additive recoveries applied
+     * @param rateDecreases       decreases of the learned rate (a throttle, or a capacity limit)
+     * @param rateIncreases       increases of the learned rate (climbing back, probing)
+     * @param learnedCeilingPerSec the rate the upstream was last measured to accept; 0 if none is known
+     * @param capacitySignals     intervals in which the delivery had no room for the route's ready mail
      * @param routePaused         true while an operator has paused the route: its ready mail counts as paused
      * @param lanes               each configured lane on this route, in service order
      */
@@ -190,6 +193,8 @@ public record DrainStatus(
         long throttleSignals,
         long rateDecreases,
         long rateIncreases,
+        double learnedCeilingPerSec,
+        long capacitySignals,
         boolean routePaused,
         List<LaneStatus> lanes)
     {

@@ -35,6 +35,11 @@ final class MessageEntry
     /** An operator's hold was handed to its journal: held until a snapshot shows nothing waiting to be sent. */
     boolean holding;
 
+    /** Throttle replies in a row this message drew, each put it back at the head of its queue: see {@link Dispatch}. */
+    int throttleStreak;
+    /** Its dispatch now in flight drew a throttle reply: the streak goes on when the flight resolves. */
+    boolean throttledThisFlight;
+
     MessageEntry(final PendingMessage snapshot)
     {
         this.messageId = snapshot.messageId();

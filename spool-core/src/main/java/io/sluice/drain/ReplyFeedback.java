@@ -9,12 +9,13 @@ import java.util.PriorityQueue;
 import java.util.function.Consumer;
 
 /**
- * What the upstream's replies do to the drain: AIMD on the route (a throttle halves its rate, acceptances bring it
- * back), the outcome counters, and demotion: a source whose mail the upstream rejects for policy ({@code 5.7.x})
- * {@code drain.demotion.policyRejections} times within the demotion window, or a network
- * {@code networkPolicyRejections} times, is demoted until the window passes without rejections. The provider's
- * patience is shared by every tenant. Where a demoted source's mail goes (the demotion lane, or quarantine) is the
- * {@link DrainScheduler}'s to decide: it is told of every demotion that starts or ends. Drain thread only.
+ * What the upstream's replies do to the drain: the route's rate learner ({@link RateLearner}: a throttle sets the
+ * rate under what the upstream accepted, acceptances let it probe back up), the outcome counters, and demotion: a
+ * source whose mail the upstream rejects for policy ({@code 5.7.x}) {@code drain.demotion.policyRejections} times
+ * within the demotion window, or a network {@code networkPolicyRejections} times, is demoted until the window passes
+ * without rejections. The provider's patience is shared by every tenant. Where a demoted source's mail goes (the
+ * demotion lane, or quarantine) is the {@link DrainScheduler}'s to decide: it is told of every demotion that starts or
+ * ends. Drain thread only.
  */
 final class ReplyFeedback
 {
@@ -64,7 +65,7 @@ final class ReplyFeedback
         final RouteState state = Objects.requireNonNull(tree.route(route), () -> "no such route: " + route);
         switch (outcome.signal())
         {
-            case ACCEPTED -> state.onSuccess();
+            case ACCEPTED -> state.onSuccess(time.nanos());
             case THROTTLED -> onThrottle(state);
             case POLICY_REJECTED ->
             {

@@ -11,12 +11,9 @@ import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.local.SynchronizationStrategy;
 
 /**
- * One route: its egress bucket, its AIMD-controlled rate and its lanes. Drain thread only.
+ * One route: its egress bucket, its learned rate and its lanes. Drain thread only.
  *
- * <p>AIMD, as TCP does it: a throttling reply multiplies the rate by {@code decreaseFactor} and empties the
- * bucket (no burst into a relay that just said "slow down"), at most once per interval, because the replies of
- * every transaction in flight when the relay started to throttle arrive together and mean one thing. Each interval
- * with successes and no throttling adds {@code recoveryFraction} of the configured rate, up to the configured rate.
+ * <p>Its rate is its {@link RateLearner}'s: learned from the upstream's replies, never above the configured rate.
  */
 final class RouteState
 {
@@ -33,35 +30,15 @@ final class RouteState
     /** Paused by an operator: nothing is picked on it; its mail counts as paused. */
     boolean paused;
 
-    private final double decreaseFactor;
-    private final double recoveryFraction;
-    private final long intervalNanos;
-    private final double floorRate;
-    private double configuredRate;
+    private final RateLearner learner;
     private int configuredBurst;
-    private double effectiveRate;
-    private long lastDecreaseNanos;
-    private long lastThrottleNanos;
-    private long lastAdjustNanos;
-    private long successes;
-    private long throttleSignals;
-    private long decreases;
-    private long increases;
 
     RouteState(final RouteSpec spec, final DrainContext context, final TimeMeter time, final long nowNanos)
     {
         name = spec.name();
-        configuredRate = spec.ratePerSec();
         configuredBurst = spec.burst();
-        effectiveRate = configuredRate;
-        decreaseFactor = context.aimdDecreaseFactor();
-        recoveryFraction = context.aimdRecoveryFraction();
-        intervalNanos = context.aimdIntervalMs() * 1_000_000L;
-        floorRate = context.aimdFloorRatePerSec();
-        lastDecreaseNanos = nowNanos - intervalNanos;
-        lastThrottleNanos = nowNanos - intervalNanos;
-        lastAdjustNanos = nowNanos;
-        bucket = newBucket(configuredRate, configuredBurst, time);
+        learner = new RateLearner(context, spec.ratePerSec(), nowNanos);
+        bucket = newBucket(spec.ratePerSec(), configuredBurst, time);
         meter = new RateMeter(context.rateWindowMs() * 1_000_000L, nowNanos);
         arrivals = new RateMeter(context.rateWindowMs() * 1_000_000L, nowNanos);
     }
@@ -86,98 +63,127 @@ final class RouteState
 
     private void applyRate()
     {
-        final long capacity = Math.max(1, Math.round(configuredBurst * effectiveRate / configuredRate));
+        final double effectiveRate = learner.rate();
+        final long capacity = Math.max(1, Math.round(configuredBurst * effectiveRate / learner.configuredRate()));
         final BucketConfiguration configuration = BucketConfiguration.builder()
             .addLimit(limit -> limit.capacity(capacity).refillGreedy(refillTokens(effectiveRate), Duration.ofSeconds(1000)))
             .build();
         bucket.replaceConfiguration(configuration, TokensInheritanceStrategy.AS_IS);
     }
 
-    /** @return true if the rate went down (at most once per interval). */
+    /**
+     * A throttling reply: the learner may lower the rate (at most once per interval); then the bucket is emptied, so
+     * nothing bursts into a relay that just said "slow down".
+     *
+     * @return true if the rate went down.
+     */
     boolean onThrottle(final long nowNanos)
     {
-        throttleSignals++;
-        lastThrottleNanos = nowNanos;
-        if (nowNanos - lastDecreaseNanos < intervalNanos)
+        final double before = learner.rate();
+        final boolean lowered = learner.onThrottle(nowNanos);
+        if (lowered || learner.rate() != before)
         {
-            return false;
+            bucket.tryConsumeAsMuchAsPossible();
+            applyRate();
         }
-        lastDecreaseNanos = nowNanos;
-        final double floor = Math.min(floorRate, configuredRate);
-        final double lowered = Math.max(floor, effectiveRate * decreaseFactor);
-        bucket.tryConsumeAsMuchAsPossible();
-        if (lowered >= effectiveRate)
-        {
-            return false;
-        }
-        effectiveRate = lowered;
-        decreases++;
-        applyRate();
-        return true;
+        return lowered;
     }
 
-    void onSuccess()
+    void onSuccess(final long nowNanos)
     {
-        successes++;
+        learner.onAccepted(nowNanos);
+    }
+
+    /** @return true if any lane of the route has mail ready to send. */
+    boolean hasReady()
+    {
+        for (final LaneQueue lane : lanes)
+        {
+            if (lane.root.ready > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The delivery had no room for this route's ready mail: a capacity limit, for the learner. */
+    void onSaturated()
+    {
+        learner.onSaturated();
     }
 
     /** @return nanoseconds until {@link #maintain} has a step to take; 0 if now. */
     long nanosUntilMaintain(final long nowNanos)
     {
-        return Math.max(0, intervalNanos - (nowNanos - lastAdjustNanos));
+        return learner.nanosUntilMaintain(nowNanos);
     }
 
-    /** @return true if the rate recovered a step. */
-    boolean maintain(final long nowNanos)
+    /** @return what the learner did this interval, the bucket following its rate. */
+    RateLearner.Step maintain(final long nowNanos)
     {
-        if (nowNanos - lastAdjustNanos < intervalNanos)
+        final RateLearner.Step step = learner.maintain(nowNanos);
+        if (step != RateLearner.Step.NONE)
         {
-            return false;
-        }
-        boolean raised = false;
-        if (successes > 0 && effectiveRate < configuredRate && nowNanos - lastThrottleNanos >= intervalNanos)
-        {
-            effectiveRate = Math.min(configuredRate, effectiveRate + recoveryFraction * configuredRate);
-            increases++;
             applyRate();
-            raised = true;
         }
-        successes = 0;
-        lastAdjustNanos = nowNanos;
-        return raised;
+        return step;
     }
 
-    /** An operator's change: takes effect at once and resets any back-off. */
+    /** An operator's change: takes effect at once and forgets what was learned. */
     void configure(final double ratePerSec, final int burst)
     {
-        configuredRate = ratePerSec;
         configuredBurst = burst;
-        effectiveRate = ratePerSec;
+        learner.configure(ratePerSec);
+        applyRate();
+    }
+
+    /** A restart's learned rate and ceiling ({@link RouteRateStateFile}). */
+    void restoreLearned(final double learnedRate, final double learnedCeiling, final long nowNanos)
+    {
+        learner.restore(learnedRate, learnedCeiling, nowNanos);
         applyRate();
     }
 
     double configuredRate()
     {
-        return configuredRate;
+        return learner.configuredRate();
     }
 
     double effectiveRate()
     {
-        return effectiveRate;
+        return learner.rate();
+    }
+
+    /** @return what the route is expected to drain at: its rate, but not a probe above its learned ceiling. */
+    double expectedRate()
+    {
+        return learner.expectedRate();
+    }
+
+    /** @return the rate the upstream was last measured to accept; 0 if none is known. */
+    double learnedCeiling()
+    {
+        return learner.ceiling();
     }
 
     long throttleSignals()
     {
-        return throttleSignals;
+        return learner.throttleSignals();
+    }
+
+    long capacitySignals()
+    {
+        return learner.capacitySignals();
     }
 
     long decreases()
     {
-        return decreases;
+        return learner.decreases();
     }
 
     long increases()
     {
-        return increases;
+        return learner.increases();
     }
 }

@@ -64,7 +64,8 @@ final class StatusBuilder
         {
             facts[i] = facts(scheduler, route.lanes.get(i), route.paused, tenantReady);
         }
-        final double rate = route.effectiveRate();
+        // The rate the upstream was measured to accept, not a probe above it: the ETA is a promise, not a test.
+        final double rate = route.expectedRate();
         final double[] eta = laneEtaSeconds(route, facts, rate);
         double routeEta = 0;
         for (final double laneEta : eta)
@@ -114,9 +115,9 @@ final class StatusBuilder
             held += lane.held;
             inFlight += lane.inFlight;
         }
-        return new DrainStatus.RouteStatus(route.name, route.configuredRate(), rate, route.meter.ratePerSec(nowNanos),
-            ready, paused, deferred, held, inFlight, millis(routeEta), route.throttleSignals(), route.decreases(),
-            route.increases(), route.paused, lanes);
+        return new DrainStatus.RouteStatus(route.name, route.configuredRate(), route.effectiveRate(),
+            route.meter.ratePerSec(nowNanos), ready, paused, deferred, held, inFlight, millis(routeEta), route.throttleSignals(),
+            route.decreases(), route.increases(), route.learnedCeiling(), route.capacitySignals(), route.paused, lanes);
     }
 
     /**

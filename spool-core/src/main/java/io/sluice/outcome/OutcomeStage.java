@@ -1,6 +1,7 @@
 package io.sluice.outcome;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -84,7 +85,7 @@ public final class OutcomeStage implements DeliveryReports, AutoCloseable
         final long maxRetryMs)
     {
         this.spool = Objects.requireNonNull(spool, "spool");
-        this.classifier = new OutcomeClassifier(new RetrySchedule(settings));
+        this.classifier = new OutcomeClassifier(new RetrySchedule(settings), settings.rateLearning().requeueLimit());
         this.clock = settings.clock();
         this.drain = Objects.requireNonNull(drain, "drain");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -112,16 +113,41 @@ public final class OutcomeStage implements DeliveryReports, AutoCloseable
                 settled.complete(null);
             }
         };
-        for (final int index : dispatch.recipientIndexes())
+        final List<Integer> indexes = dispatch.recipientIndexes();
+        final ReplyOutcome[] outcomes = new ReplyOutcome[indexes.size()];
+        final SmtpReply[] given = new SmtpReply[indexes.size()];
+        int requeued = 0;
+        for (int i = 0; i < outcomes.length; i++)
         {
-            final SmtpReply given = replies.get(index);
-            final SmtpReply reply = given != null ? given : SmtpReply.connectionLost("no reply was recorded for the recipient");
-            final ReplyOutcome outcome = classifier.classify(
-                dispatch.envelope(), dispatch.statusAtDispatch(index), reply, clock.millis());
-            drain.onOutcome(dispatch.route(), dispatch.envelope().sourceKey(), outcome);
-            log(dispatch, index, outcome.status());
+            final int index = indexes.get(i);
+            final SmtpReply reply = replies.get(index);
+            given[i] = reply != null ? reply : SmtpReply.connectionLost("no reply was recorded for the recipient");
+            outcomes[i] = classifier.classify(dispatch.envelope(), dispatch.statusAtDispatch(index), given[i], clock.millis(),
+                dispatch.throttledInARow());
+            drain.onOutcome(dispatch.route(), dispatch.envelope().sourceKey(), outcomes[i]);
+            log(dispatch, index, outcomes[i]);
+            signal(dispatch, index, outcomes[i]);
+            requeued += outcomes[i].requeued() ? 1 : 0;
+        }
+        if (requeued == outcomes.length)
+        {
+            // Throttled as a whole (a 421, a refused connection): nothing changed for the message, nothing to journal;
+            // the drain puts it back at the head of its queue.
+            drain.requeueThrottled(dispatch, true);
+            settled.complete(null);
+            return settled;
+        }
+        if (requeued > 0)
+        {
+            // Told before the other outcomes are journaled, so the drain counts the throttle before their snapshot.
+            drain.requeueThrottled(dispatch, false);
+        }
+        for (int i = 0; i < outcomes.length; i++)
+        {
+            final int index = indexes.get(i);
+            final SmtpReply reply = given[i];
+            final ReplyOutcome outcome = outcomes[i];
             pending.incrementAndGet();
-            signal(dispatch, index, outcome);
             if (outcome.status().disposition() == Disposition.FAILED)
             {
                 // The bounce decision comes before the journal write, off the delivery thread.
@@ -179,10 +205,12 @@ public final class OutcomeStage implements DeliveryReports, AutoCloseable
         write(dispatch, index, status, 1, settle);
     }
 
-    private static void log(final Dispatch dispatch, final int index, final RecipientStatus status)
+    private static void log(final Dispatch dispatch, final int index, final ReplyOutcome outcome)
     {
+        final RecipientStatus status = outcome.status();
         MAILLOG.info("{}: to=<{}>, route={}, status={}, attempt={}: {}", dispatch.message().queueId(),
-            dispatch.recipient(index), dispatch.route(), status.disposition().name().toLowerCase(Locale.ROOT),
+            dispatch.recipient(index), dispatch.route(),
+            outcome.requeued() ? "requeued" : status.disposition().name().toLowerCase(Locale.ROOT),
             status.attempts(), status.detail());
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.drain;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.CompletableFuture;
@@ -56,7 +57,8 @@ class DrainAgentTest
         clock.advanceMillis(DrainContext.STATUS_INTERVAL_MS.defaultValue());
         thread.doWork();
         assertThat(agent.counters().get(DrainCounter.THROTTLE_SIGNALS)).isEqualTo(1);
-        assertThat(agent.status().route("default").effectiveRatePerSec()).isEqualTo(100);
+        assertThat(agent.status().route("default").effectiveRatePerSec())
+            .as("nothing measured: the cut is the decrease factor's, held 3 % under").isCloseTo(97, within(1e-9));
     }
 
     @Test

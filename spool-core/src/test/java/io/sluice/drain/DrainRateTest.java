@@ -95,7 +95,7 @@ class DrainRateTest
     }
 
     @Test
-    void shouldBackOffMultiplicativelyOncePerIntervalAndRecoverAdditively()
+    void shouldCutOncePerBurstOfThrottlesThenHoldAndProbeBackToTheConfiguredRate()
     {
         final SimulatedDrain drain = new SimulatedDrain(SimulatedDrain.context(200, 20));
         flood(drain, 10_000, 100, "default");
@@ -105,35 +105,39 @@ class DrainRateTest
         final Dispatch second = scheduler.next("default");
         final Dispatch third = scheduler.next("default");
         Replies.onReply(scheduler, first, 0, SmtpReply.parse("421 4.7.0 Too many connections"));
-        assertThat(scheduler.effectiveRatePerSec("default")).isEqualTo(100);
+        assertThat(scheduler.effectiveRatePerSec("default")).as("nothing accepted to measure: halved, held 3 % under")
+            .isCloseTo(97, within(1e-9));
+        assertThat(scheduler.learnedCeilingPerSec("default")).isCloseTo(100, within(1e-9));
         assertThat(scheduler.next("default")).as("the bucket is emptied: no burst into a throttling relay").isNull();
         Replies.onReply(scheduler, second, 0, SmtpReply.parse("450 4.7.1 Slow down"));
-        assertThat(scheduler.effectiveRatePerSec("default")).as("the same burst of replies counts once").isEqualTo(100);
-        drain.clock.advanceMillis(1_000);
         Replies.onReply(scheduler, third, 0, SmtpReply.connectionRefused("Connection refused"));
-        assertThat(scheduler.effectiveRatePerSec("default")).isEqualTo(50);
+        assertThat(scheduler.effectiveRatePerSec("default")).as("the same burst of replies counts once")
+            .isCloseTo(97, within(1e-9));
         assertThat(scheduler.counters().get(DrainCounter.THROTTLE_SIGNALS)).isEqualTo(3);
-        assertThat(scheduler.counters().get(DrainCounter.RATE_DECREASES)).isEqualTo(2);
+        assertThat(scheduler.counters().get(DrainCounter.RATE_DECREASES)).isEqualTo(1);
 
         final long start = drain.now();
         final List<SimulatedDrain.Pick> picks = drain.run("default", 10_000, 1, true);
-        assertThat(picks).as("no burst after a throttle; 10 s x 50/s").hasSizeBetween(499, 501);
-        assertThat(countIn(picks, start, start + 1_000)).isBetween(49L, 51L);
+        assertThat(picks).as("no burst after a throttle; 10 s x 97/s").hasSizeBetween(969, 971);
+        assertThat(countIn(picks, start, start + 1_000)).isBetween(96L, 98L);
 
-        for (int interval = 0; interval < 15; interval++)
+        // Held 10 s (drain.rate.probeAfterMs) under the ceiling, then each interval with an acceptance probes up by
+        // 1 %, 2 %, 3 % ... of the ceiling, up to the configured rate, where the ceiling is forgotten.
+        drain.clock.advanceMillis(1_000);
+        Replies.onReply(scheduler, scheduler.next("default"), 0, SmtpReply.parse("250 2.0.0 Ok"));
+        double expected = 97;
+        for (int step = 1; expected < 200; step++)
         {
             drain.clock.advanceMillis(1_000);
             final Dispatch dispatch = scheduler.next("default");
+            expected = Math.min(200, expected + step * 0.01 * 100);
+            assertThat(scheduler.effectiveRatePerSec("default")).as("probe step " + step).isCloseTo(expected, within(1e-6));
             Replies.onReply(scheduler, dispatch, 0, SmtpReply.parse("250 2.0.0 Ok"));
-            assertThat(scheduler.effectiveRatePerSec("default")).isEqualTo(Math.min(200, 50 + 10.0 * interval));
         }
-        drain.clock.advanceMillis(1_000);
-        scheduler.tick();
-        assertThat(scheduler.effectiveRatePerSec("default")).isEqualTo(200);
-        assertThat(scheduler.counters().get(DrainCounter.RATE_INCREASES)).isEqualTo(15);
+        assertThat(scheduler.learnedCeilingPerSec("default")).isZero();
         final DrainStatus.RouteStatus route = scheduler.status().route("default");
-        assertThat(route.rateDecreases()).isEqualTo(2);
-        assertThat(route.rateIncreases()).isEqualTo(15);
+        assertThat(route.rateDecreases()).isEqualTo(1);
+        assertThat(route.rateIncreases()).isEqualTo(14);
         assertThat(route.throttleSignals()).isEqualTo(3);
     }
 

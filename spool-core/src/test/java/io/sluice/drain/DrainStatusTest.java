@@ -121,7 +121,7 @@ class DrainStatusTest
     }
 
     @Test
-    void shouldDoubleTheEtaWhenTheRouteBacksOff()
+    void shouldCountTheEtaAtTheLearnedRateWhenTheRouteBacksOff()
     {
         final SimulatedDrain drain = new SimulatedDrain(SimulatedDrain.context(200, 20));
         add(drain, 2_000, "192.0.2.1", "default", "mail");
@@ -129,9 +129,10 @@ class DrainStatusTest
         drain.scheduler.onRouteThrottled("default");
 
         final DrainStatus.RouteStatus route = drain.scheduler.status().route("default");
-        assertThat(route.effectiveRatePerSec()).isEqualTo(100);
+        assertThat(route.effectiveRatePerSec()).as("halved at most, held 3 % under").isCloseTo(97, within(1e-9));
+        assertThat(route.learnedCeilingPerSec()).isCloseTo(100, within(1e-9));
         assertThat(route.configuredRatePerSec()).isEqualTo(200);
-        assertThat(route.etaMillis()).isEqualTo(20_000);
+        assertThat(route.etaMillis()).as("2,000 at 97/s").isCloseTo(20_619, within(1L));
     }
 
     @Test

@@ -43,13 +43,23 @@ record Invocation(String command, List<String> operands, Path socket, String hos
     Map<String, String> options, boolean help)
 {
     /** Each subcommand option and the commands it belongs to. */
-    private static final Map<String, Set<String>> COMMAND_OPTIONS = Map.of(
-        "--route", Set.of("drain"),
-        "--tenant", Set.of("drain"),
-        "--source", Set.of("drain"),
-        "--note", Set.of("hold"),
-        "--confirm", Set.of("purge", "quarantine"),
-        "--all", Set.of("quarantine"));
+    private static final Map<String, Set<String>> COMMAND_OPTIONS = Map.ofEntries(
+        Map.entry("--route", Set.of("drain", "queue")),
+        Map.entry("--tenant", Set.of("drain", "queue")),
+        Map.entry("--source", Set.of("drain")),
+        Map.entry("--note", Set.of("hold")),
+        Map.entry("--confirm", Set.of("purge", "quarantine", "queue")),
+        Map.entry("--all", Set.of("quarantine")),
+        Map.entry("--sender", Set.of("queue")),
+        Map.entry("--recipient", Set.of("queue")),
+        Map.entry("--older-than", Set.of("queue")),
+        Map.entry("--state", Set.of("queue")),
+        Map.entry("--limit", Set.of("queue")),
+        Map.entry("--oldest", Set.of("queue")),
+        Map.entry("--newest", Set.of("queue")),
+        Map.entry("--body", Set.of("queue")));
+    /** Subcommand options that are a yes, not a value. */
+    private static final Set<String> FLAGS = Set.of("--all", "--oldest", "--newest", "--body");
 
     /** Read for {@code jmx.socket} when neither {@code --socket} nor {@code --jmx} is given and the file is readable. */
     static final Path DEFAULT_CONFIG = Path.of("/etc/sluice/sluice.properties");
@@ -93,7 +103,8 @@ record Invocation(String command, List<String> operands, Path socket, String hos
                 case "--truststore" -> trustStore = Path.of(inline != null ? inline : value(args, ++i, option));
                 case "--truststore-password-file" ->
                     trustStorePasswordFile = Path.of(inline != null ? inline : value(args, ++i, option));
-                case "--route", "--tenant", "--source", "--note", "--confirm", "--all" ->
+                case "--route", "--tenant", "--source", "--note", "--confirm", "--all", "--sender", "--recipient",
+                    "--older-than", "--state", "--limit", "--oldest", "--newest", "--body" ->
                     i = subcommandOption(options, command, option, inline, args, i);
                 case "--json" -> json = true;
                 case "--help", "-h" -> help = true;
@@ -157,8 +168,9 @@ record Invocation(String command, List<String> operands, Path socket, String hos
     private static int subcommandOption(final Map<String, String> options, final String command, final String option,
         final String inline, final String[] args, final int i) throws CommandException
     {
-        // quarantine's --confirm and --all are a yes, not a value to repeat.
-        final boolean flag = "--all".equals(option) || ("--confirm".equals(option) && "quarantine".equals(command));
+        // quarantine's and queue's --confirm, --all and the like are a yes, not a value to repeat.
+        final boolean flag = FLAGS.contains(option)
+            || ("--confirm".equals(option) && ("quarantine".equals(command) || "queue".equals(command)));
         int last = i;
         final String value = flag ? "" : inline != null ? inline : value(args, ++last, option);
         if (options.put(option.substring(2), value) != null)

@@ -93,11 +93,14 @@ final class Reports
         for (final RouteRow route : drain.routes())
         {
             final boolean backedOff = route.getEffectiveRatePerSecond() < route.getConfiguredRatePerSecond();
+            final String learned = route.getLearnedCeilingPerSecond() > 0
+                ? String.format(Locale.ROOT, " (upstream takes %.1f/s)", route.getLearnedCeilingPerSecond())
+                : backedOff ? " (backed off)" : "";
             text.add(String.format(Locale.ROOT,
                 "route %-14s %s%.1f/s configured, %.1f/s effective%s, %.1f/s measured; %d of %d connections;"
                 + " ready %d, paused %d, deferred %d, held %d, in flight %d",
                 route.getRoute(), route.isPaused() ? "PAUSED (sluice drain resume --route " + route.getRoute() + "); " : "",
-                route.getConfiguredRatePerSecond(), route.getEffectiveRatePerSecond(), backedOff ? " (backed off)" : "",
+                route.getConfiguredRatePerSecond(), route.getEffectiveRatePerSecond(), learned,
                 route.getMeasuredRatePerSecond(), route.getConnectionsInUse(), route.getMaxConnections(),
                 route.getReadyMessages(), route.getPausedMessages(), route.getDeferredMessages(), route.getHeldMessages(),
                 route.getInFlightMessages()));
@@ -122,6 +125,7 @@ final class Reports
         json.put("inFlightMessages", route.getInFlightMessages());
         json.put("etaSeconds", route.getEtaSeconds());
         json.put("throttleSignals", route.getThrottleSignals());
+        json.put("learnedCeilingPerSecond", route.getLearnedCeilingPerSecond());
         return json;
     }
 

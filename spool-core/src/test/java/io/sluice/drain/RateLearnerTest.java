@@ -1,0 +1,80 @@
+package io.sluice.drain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.drain.SimulatedProvider.Enforcement;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The route's rate learner against a simulated provider allowing 100 msgs/s, on the test's clock: a backlog of 5,000
+ * at the shipped defaults (route 200/s, burst 20) must drain at >= 95 % of what the provider accepts, with <= 1 % of
+ * attempts throttled, in <= 1.1 x backlog / limit, no message deferred for being throttled, and an ETA right within
+ * 10 % from 10 s into the drain.
+ */
+class RateLearnerTest
+{
+    private static final int BACKLOG = 5_000;
+    private static final double LIMIT = 100;
+
+    private static SimulatedDrain backlog()
+    {
+        final SimulatedDrain drain = new SimulatedDrain(new DrainContext());
+        for (int i = 0; i < BACKLOG; i++)
+        {
+            drain.add(Mail.message("10.0.0." + (1 + i % 50), "default", "mail", 1));
+        }
+        return drain;
+    }
+
+    /** @return the worst relative error of the published ETA from 10 s on, while at least 5 s of backlog remained. */
+    private static double worstEtaError(final SimulatedProvider provider, final long tookMillis)
+    {
+        double worst = 0;
+        for (final long[] sample : provider.etaSamples)
+        {
+            final long actual = tookMillis - sample[0];
+            if (sample[0] >= 10_000 && actual >= 5_000)
+            {
+                worst = Math.max(worst, Math.abs(sample[1] - actual) / (double)actual);
+            }
+        }
+        return worst;
+    }
+
+    @Test
+    void shouldDrainAtTheLimitOfAProviderThatRefusesTheExcess()
+    {
+        final SimulatedDrain drain = backlog();
+        final SimulatedProvider provider = new SimulatedProvider(drain, Enforcement.REFUSE, LIMIT, 20, 20);
+
+        final long took = provider.drainBacklog(BACKLOG, 120_000);
+
+        assertThat(provider.delivered).isEqualTo(BACKLOG);
+        assertThat(took).as("time to empty vs backlog / limit (50 s)").isLessThanOrEqualTo(55_000);
+        assertThat(provider.acceptedPerSec(10_000, 45_000)).as("steady rate").isGreaterThanOrEqualTo(0.95 * LIMIT);
+        assertThat(provider.throttled).as("throttled attempts <= 1 %").isLessThanOrEqualTo(provider.attempts / 100);
+        assertThat(provider.deferred).as("no message deferred for being throttled").isZero();
+        assertThat(provider.maxAttempts).as("no attempt spent on a throttle").isEqualTo(1);
+        assertThat(worstEtaError(provider, took)).as("ETA error from 10 s on").isLessThanOrEqualTo(0.10);
+        final DrainStatus.RouteStatus route = drain.scheduler.status().route("default");
+        assertThat(route.effectiveRatePerSec()).isBetween(0.9 * LIMIT, 1.05 * LIMIT);
+        assertThat(drain.scheduler.counters().get(DrainCounter.THROTTLED_REQUEUED)).isEqualTo(provider.throttled);
+    }
+
+    @Test
+    void shouldDrainAtTheLimitOfAProviderThatDelaysItsReplies()
+    {
+        final SimulatedDrain drain = backlog();
+        final SimulatedProvider provider = new SimulatedProvider(drain, Enforcement.DELAY, LIMIT, 0, 20);
+
+        final long took = provider.drainBacklog(BACKLOG, 120_000);
+
+        assertThat(provider.delivered).isEqualTo(BACKLOG);
+        assertThat(provider.throttled).isZero();
+        assertThat(took).isLessThanOrEqualTo(55_000);
+        assertThat(drain.scheduler.effectiveRatePerSec("default")).as("the rate learned from a slow upstream")
+            .isBetween(0.9 * LIMIT, 1.1 * LIMIT);
+        assertThat(drain.scheduler.counters().get(DrainCounter.CAPACITY_SIGNALS)).isPositive();
+        assertThat(worstEtaError(provider, took)).as("ETA error from 10 s on").isLessThanOrEqualTo(0.10);
+    }
+}
