@@ -26,6 +26,7 @@ import io.sluice.ingress.auth.AuthCounter;
 import io.sluice.ingress.auth.AuthUser;
 import io.sluice.ingress.auth.PasswordHash;
 import io.sluice.ingress.auth.UsersFile;
+import io.sluice.ingress.tls.PemCertificates;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.SpoolAwait;
 import io.sluice.testing.TestClock;
@@ -37,9 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * SMTP AUTH in the running daemon, over real sockets, on the clear-text-on-loopback path (every test address is
- * loopback; TLS is the other listener's business, and AUTH under it takes the same path once the session is secure):
- * refused in clear by default, allowed on loopback only with the setting; PLAIN and LOGIN; a guesser backed off;
+ * SMTP AUTH in the running daemon, over real sockets: under TLS (STARTTLS on {@code smtp.listen}, implicit TLS on the
+ * submission listener, which takes MAIL only once authenticated, with a certificate the test makes) and on the
+ * clear-text-on-loopback path (every test address is loopback): refused in clear by default, allowed on loopback only
+ * with the setting, forgotten at STARTTLS; PLAIN and LOGIN; a guesser backed off;
  * the user's tenant for the mail (relay anywhere, containment, the trace header, the mail log); the sender binding;
  * and {@code sluice user} editing the file the daemon reloads. Failures back off on a clock the test moves.
  */
@@ -123,6 +125,56 @@ class AuthDaemonTest
             assertThat(client.command("RCPT TO:<someone@outside.example>")).as("not authenticated: no relay")
                 .startsWith("554 5.7.1");
             assertThat(daemon.authenticator().counters().get(AuthCounter.CLEARTEXT_REFUSED)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldOfferAuthUnderTlsOnlyAndLetTheSubmissionListenerTakeAuthenticatedMail() throws Exception
+    {
+        final PemCertificates certificates = new PemCertificates(dir);
+        final PemCertificates.Pair pair = certificates.valid("daemon.sluice.test");
+        try (SluiceDaemon daemon = daemon("smtp.tls.certificate", pair.certificateFile().toString(),
+            "smtp.tls.key", pair.keyFile().toString(), "submission.tlsListen", "127.0.0.1:0"))
+        {
+            try (SmtpTestClient client = connect(daemon, OUTSIDE))
+            {
+                assertThat(ehlo(client)).contains("250-STARTTLS").doesNotContain("AUTH");
+                client.startTls(certificates.clientContext());
+                assertThat(ehlo(client)).contains("250-AUTH PLAIN LOGIN").doesNotContain("STARTTLS");
+                expect(client.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)), "235 2.7.0");
+                expect(client.sendMessage("news@acme.example", "someone@outside.example", "Subject: tls\r\n\r\nover TLS"),
+                    "250 2.0.0");
+            }
+            SpoolAwait.until(() -> upstream.received().size() == 1);
+            assertThat(upstream.received().get(0).text()).contains("(authenticated as alice)").contains("with ESMTPSA id");
+
+            try (SmtpTestClient client = SmtpTestClient.connectTls(daemon.smtp().localAddress("submissions"),
+                certificates.clientContext()))
+            {
+                expect(client.reply(), "220");
+                assertThat(ehlo(client)).contains("250-AUTH PLAIN LOGIN");
+                assertThat(client.command("MAIL FROM:<news@acme.example>")).isEqualTo("530 5.7.0 Authentication required");
+                expect(client.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)), "235 2.7.0");
+                expect(client.command("MAIL FROM:<news@acme.example>"), "250");
+            }
+        }
+    }
+
+    @Test
+    void shouldForgetAClearTextAuthenticationAtStartTls() throws Exception
+    {
+        final PemCertificates certificates = new PemCertificates(dir);
+        final PemCertificates.Pair pair = certificates.valid("daemon.sluice.test");
+        try (SluiceDaemon daemon = daemon("auth.allowPlaintextOnLoopback", "true",
+            "smtp.tls.certificate", pair.certificateFile().toString(), "smtp.tls.key", pair.keyFile().toString());
+             SmtpTestClient client = connect(daemon, OUTSIDE))
+        {
+            ehlo(client);
+            expect(client.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)), "235");
+            client.startTls(certificates.clientContext());
+            assertThat(ehlo(client)).as("RFC 3207 section 4.2: the client starts again").contains("250-AUTH PLAIN LOGIN");
+            expect(client.command("MAIL FROM:<news@acme.example>"), "250");
+            assertThat(client.command("RCPT TO:<someone@outside.example>")).as("no longer authenticated").startsWith("554 5.7.1");
         }
     }
 
