@@ -340,9 +340,18 @@ class AuthDaemonTest
             SpoolAwait.until(() -> daemon.authenticator().users().user("bob") != null, 10_000);
             assertThat(authenticate(daemon, "bob", "bob-Pa55word")).isEqualTo("235 2.7.0 Authentication successful");
 
+            final PasswordHash before = daemon.authenticator().users().user("bob").hash();
+            final Outcome changed = user("bob-N3wPassword\n", "user", "passwd", "bob", "--file", users.toString());
+            assertThat(changed.exit()).as(changed.err()).isZero();
+            SpoolAwait.until(() -> !daemon.authenticator().users().user("bob").hash().equals(before), 10_000);
+            assertThat(authenticate(daemon, "bob", "bob-Pa55word")).startsWith("535 5.7.8");
+            assertThat(authenticate(daemon, "bob", "bob-N3wPassword")).isEqualTo("235 2.7.0 Authentication successful");
+            assertThat(daemon.authenticator().users().user("bob").rate()).as("passwd keeps the rest of the line")
+                .isEqualTo(new AuthUser.Rate(100, 60));
+
             assertThat(user("", "user", "remove", "bob", "--file", users.toString()).exit()).isZero();
             SpoolAwait.until(() -> daemon.authenticator().users().user("bob") == null, 10_000);
-            assertThat(authenticate(daemon, "bob", "bob-Pa55word")).startsWith("535 5.7.8");
+            assertThat(authenticate(daemon, "bob", "bob-N3wPassword")).startsWith("535 5.7.8");
 
             Files.writeString(users, Files.readString(users) + "carol not-a-hash tenant=acme\n");
             SpoolAwait.until(() -> daemon.authenticator().counters().get(AuthCounter.RELOAD_FAILURES) == 1, 10_000);
