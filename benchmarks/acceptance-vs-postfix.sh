@@ -287,10 +287,12 @@ preflight() {
     cp -r "$target/sluice-daemon.jar" "$target/jvm.options" "$target/lib" "$WORK/sluice-dist/"
     JAR_BUILT=$(date -u -r "$target/sluice-daemon.jar" +%Y-%m-%dT%H:%M:%SZ)
 
-    # The JDK load client, compiled once from source (it uses only the JDK).
+    # The JDK load client from a private copy of the benchmarks jar (it also needs io.sluice.text.Json, so it no
+    # longer compiles alone from its source file).
     if [[ $JAVA_CLIENT == 1 ]]; then
         mkdir -p "$WORK/client"
-        javac -d "$WORK/client" "$SCRIPT_DIR/src/main/java/io/sluice/benchmarks/smtp/AcceptanceLoadClient.java"
+        [[ -f $REPO_ROOT/benchmarks/target/benchmarks.jar ]] || die "no benchmarks/target/benchmarks.jar (run with SLUICE_BUILD=1)"
+        cp "$REPO_ROOT/benchmarks/target/benchmarks.jar" "$WORK/client/"
     fi
     rm -rf "$RAW" # raw/ holds this run's logs only
     mkdir -p "$RAW"
@@ -314,7 +316,7 @@ run_client() {
         cmd=(smtp-source -s "$SESSIONS" -l "$MESSAGE_BYTES" -m "$messages" -d -r 1 -f "$SENDER" -t "$RECIPIENT"
             "127.0.0.1:$port")
     else
-        cmd=(java -cp "$WORK/client" io.sluice.benchmarks.smtp.AcceptanceLoadClient --server "127.0.0.1:$port"
+        cmd=(java -cp "$WORK/client/benchmarks.jar" io.sluice.benchmarks.smtp.AcceptanceLoadClient --server "127.0.0.1:$port"
             --sessions "$SESSIONS" --messages "$messages" --size "$MESSAGE_BYTES" --from "$SENDER" --to "$RECIPIENT"
             --warmup "$JAVA_CLIENT_WARMUP")
     fi
@@ -397,10 +399,15 @@ start_postfix() {
     [[ $sink_port != "$smtp_port" ]] || smtp_port=$(free_port)
     PF_PORT=$smtp_port
 
-    # The "upstream": smtp-sink accepts and discards; its -c counter says how many messages reached it.
-    smtp-sink -c -u postfix "127.0.0.1:$sink_port" 256 > "$WORK/smtp-sink.log" 2>&1 &
-    SINK_PID=$!
-    wait_smtp "$sink_port" 10 "smtp-sink"
+    if [[ -n ${SHARED_SINK_PORT:-} ]]; then
+        # acceptance-equal-terms.sh: one paced upstream for both systems, started and counted by that script.
+        sink_port=$SHARED_SINK_PORT
+    else
+        # The "upstream": smtp-sink accepts and discards; its -c counter says how many messages reached it.
+        smtp-sink -c -u postfix "127.0.0.1:$sink_port" 256 > "$WORK/smtp-sink.log" 2>&1 &
+        SINK_PID=$!
+        wait_smtp "$sink_port" 10 "smtp-sink"
+    fi
 
     # Stock Postfix apart from what a separate instance needs: its own directories, loopback, no DNS, a log file
     # (there is no syslog here), no chroot (it would need copies of /etc files in the temp queue). Relaying is
@@ -546,13 +553,13 @@ has_setting() { grep -q "^$1=" "$(sluice_defaults)"; }
 
 SLUICE_SINK_PORT="" SLUICE_SINK_PID=""
 
-start_sluice() { # log file -> SLUICE_PID, SLUICE_PORT
-    local logfile=$1 i settings=() key value
-    settings+=(--set "spool.directory=$WORK/sluice-spool" --set spool.durability=DURABLE
-        --set smtp.listen=127.0.0.1:0 --set "relay.domains=$DOMAIN" --set relay.trustedNetworks=)
-    # Backpressure and the projected-delay bound out of the way: this measures acceptance, not admission policy.
-    # The benchmark's one tenant is exempt from containment, so the measurement never depends on it (before
-    # containment.surgeWarmupMs its volume rule held the tenant after the warm-up burst and stopped the drain).
+# "Flow control off": what this script has always done, and the second, labelled row of acceptance-equal-terms.sh.
+# Backpressure and the projected-delay bound out of the way: this measures acceptance, not admission policy.
+# The benchmark's one tenant is exempt from containment, so the measurement never depends on it (before
+# containment.surgeWarmupMs its volume rule held the tenant after the warm-up burst and stopped the drain).
+# Appends to the caller's `settings` array.
+sluice_flow_control_off() {
+    local key
     for key in admission.backlog.highWatermark=1000000000 admission.backlog.lowWatermark=900000000 \
         admission.backlog.hardLimit=2000000000 admission.maxProjectedDelayMs=0 containment.exemptTenants=default; do
         has_setting "${key%%=*}" && settings+=(--set "$key")
@@ -563,6 +570,22 @@ start_sluice() { # log file -> SLUICE_PID, SLUICE_PORT
         "$(sluice_defaults)" | tr -d '='); do
         settings+=(--set "$key=1000000")
     done
+    # The class buckets (clean/unknown/suspect sources) too: the client is an unknown source at first.
+    for key in $(grep -oE '^admission\.class\.[a-z]+\.(ip|network)\.[A-Za-z]+(PerSecond|Burst|burst)=' \
+        "$(sluice_defaults)" | tr -d '='); do
+        settings+=(--set "$key=1000000")
+    done
+}
+
+start_sluice() { # log file -> SLUICE_PID, SLUICE_PORT
+    local logfile=$1 i settings=() key value
+    settings+=(--set "spool.directory=$WORK/sluice-spool" --set spool.durability=DURABLE
+        --set smtp.listen=127.0.0.1:0 --set "relay.domains=$DOMAIN" --set relay.trustedNetworks=)
+    # The metrics endpoint on a free port, so a daemon someone else runs on the default one is no obstacle.
+    has_setting metrics.listen && settings+=(--set "metrics.listen=127.0.0.1:$(free_port)")
+    if [[ ${SLUICE_FLOW_CONTROL:-off} != defaults ]]; then
+        sluice_flow_control_off
+    fi
     # JMX (when this build has it) on a free port, so a daemon someone else runs on the default port is no obstacle.
     has_setting jmx.port && settings+=(--set "jmx.port=$(free_port)")
     # Delivery (when this build has it): every route towards an smtp-sink of its own, like Postfix's relayhost.
@@ -869,12 +892,17 @@ EOF
 
 # ---------------------------------------------------------------------------------------------------------
 
-main() {
+# The machine before anything starts, the preflight, and /etc/postfix's fingerprint (shared with acceptance-equal-terms.sh).
+begin_run() {
     ETC_POSTFIX_BEFORE=$(etc_postfix_fingerprint)
     LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
     MACHINE_BEFORE=$(machine_description "before the run")
     preflight
     ETC_POSTFIX_BEFORE=$(etc_postfix_fingerprint) # after a possible package install, which creates /etc/postfix
+}
+
+main() {
+    begin_run
     log "mode $MODE: Postfix $POSTFIX_MESSAGES msgs x $REPEATS, Sluice $SLUICE_MESSAGES msgs x $REPEATS," \
         "$SESSIONS sessions, $MESSAGE_BYTES bytes; work dir $WORK; results $RESULTS_DIR"
     postfix_phase
@@ -883,4 +911,7 @@ main() {
     write_report
 }
 
-main "$@"
+# Sourced by acceptance-equal-terms.sh for its helpers: run main only when executed.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    main "$@"
+fi

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  *                                   tells admission and the drain, journals it
  *   containment                     watches bounces, drain replies and the spool
  *   admission   bounce   drain      side by side, none imports another
+ *   queue                           beside them too: the operator's view of pending messages, reads the spool only
  *   spool                           the journal
  *   net  config  counters  agent    the ground: values and helpers every floor shares
  *   text                            (also ground: the one JSON writer)
@@ -31,6 +32,7 @@ class LibraryFloorsTest
     private static final String ADMISSION = "admission";
     private static final String BOUNCE = "bounce";
     private static final String DRAIN = "drain";
+    private static final String QUEUE = "queue";
     private static final String CONTAINMENT = "containment";
     private static final String OUTCOME = "outcome";
 
@@ -54,6 +56,7 @@ class LibraryFloorsTest
             .layer(ADMISSION).definedBy("io.sluice.admission..")
             .layer(BOUNCE).definedBy("io.sluice.bounce..")
             .layer(DRAIN).definedBy("io.sluice.drain..")
+            .layer(QUEUE).definedBy("io.sluice.queue..")
             .layer(CONTAINMENT).definedBy("io.sluice.containment..")
             .layer(OUTCOME).definedBy("io.sluice.outcome..")
             .whereLayer(GROUND).mayOnlyAccessLayers(GROUND)
@@ -61,6 +64,7 @@ class LibraryFloorsTest
             .whereLayer(ADMISSION).mayOnlyAccessLayers(GROUND, SPOOL)
             .whereLayer(BOUNCE).mayOnlyAccessLayers(GROUND, SPOOL)
             .whereLayer(DRAIN).mayOnlyAccessLayers(GROUND, SPOOL)
+            .whereLayer(QUEUE).mayOnlyAccessLayers(GROUND, SPOOL)
             .whereLayer(CONTAINMENT).mayOnlyBeAccessedByLayers(OUTCOME)
             .whereLayer(OUTCOME).mayNotBeAccessedByAnyLayer()
             .ensureAllClassesAreContainedInArchitecture()

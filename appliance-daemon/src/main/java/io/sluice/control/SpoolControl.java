@@ -1,5 +1,6 @@
 package io.sluice.control;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +43,7 @@ public final class SpoolControl implements SpoolControlMXBean
     private final DrainSwitches switches;
     private final CounterRates rates;
     private final QuarantinedMail quarantine;
+    private final OperatorQueue queue;
 
     /** Ingress and spool only: the drain's operations refuse, saying there is no drain; rates read 0. */
     public SpoolControl(final Spool spool, final SmtpServer smtp, final ControlState state)
@@ -63,6 +65,14 @@ public final class SpoolControl implements SpoolControlMXBean
     public SpoolControl(final Spool spool, final SmtpServer smtp, final ControlState state, final DrainAgent drain,
         final DrainSwitches switches, final CounterRates rates, final QuarantinedMail quarantine)
     {
+        this(spool, smtp, state, drain, switches, rates, quarantine, null);
+    }
+
+    /** @param queue the queue message by message: listed, shown, held, released, requeued and deleted here. */
+    public SpoolControl(final Spool spool, final SmtpServer smtp, final ControlState state, final DrainAgent drain,
+        final DrainSwitches switches, final CounterRates rates, final QuarantinedMail quarantine, final OperatorQueue queue)
+    {
+        this.queue = queue;
         this.quarantine = quarantine;
         this.spool = spool;
         this.smtp = smtp;
@@ -420,5 +430,79 @@ public final class SpoolControl implements SpoolControlMXBean
             throw new IllegalStateException("this console has no quarantine");
         }
         return quarantine;
+    }
+
+    @Override
+    public QueuePage listQueue(final String filter, final String after, final int limit, final boolean newestFirst)
+    {
+        return requireQueue().list(filter, after, limit, newestFirst);
+    }
+
+    @Override
+    public QueueRow showQueued(final String queueId)
+    {
+        return requireQueue().show(queueId);
+    }
+
+    @Override
+    public String readQueuedContent(final String queueId)
+    {
+        try
+        {
+            return requireQueue().content(queueId);
+        }
+        catch (final IOException ex)
+        {
+            // Without the cause: a console shows the deepest message, and this one names the message.
+            throw new IllegalStateException("cannot read " + queueId + "'s content from the journal: " + ex.getMessage());
+        }
+    }
+
+    @Override
+    public QueueChange holdQueued(final String[] queueIds, final String filter)
+    {
+        return audited(requireQueue().hold(ids(queueIds), filter, CallerPrincipal.current()), filter, "queued");
+    }
+
+    @Override
+    public QueueChange releaseQueued(final String[] queueIds, final String filter)
+    {
+        return audited(requireQueue().release(ids(queueIds), filter, CallerPrincipal.current()), filter, "held");
+    }
+
+    @Override
+    public QueueChange requeueQueued(final String[] queueIds, final String filter)
+    {
+        return audited(requireQueue().requeue(ids(queueIds), filter, CallerPrincipal.current()), filter,
+            "waiting for a retry time");
+    }
+
+    @Override
+    public QueueChange deleteQueued(final String[] queueIds, final String filter, final boolean confirm)
+    {
+        return audited(requireQueue().delete(ids(queueIds), filter, CallerPrincipal.current(), confirm), filter, "queued");
+    }
+
+    private static List<String> ids(final String[] queueIds)
+    {
+        return queueIds == null ? List.of() : List.of(queueIds);
+    }
+
+    /** One audit line per action, naming the principal (ControlState.audit), the messages and the filter that chose them. */
+    private static QueueChange audited(final QueueChange change, final String filter, final String before)
+    {
+        final String what = "queued messages " + List.of(change.getQueueIds())
+            + (filter == null || filter.isBlank() ? "" : " (filter " + filter.trim() + ")");
+        ControlState.audit(what, before, change.getAction() + " (" + change.getQueueIds().length + ")");
+        return change;
+    }
+
+    private OperatorQueue requireQueue()
+    {
+        if (queue == null)
+        {
+            throw new IllegalStateException("this console has no queue operations");
+        }
+        return queue;
     }
 }

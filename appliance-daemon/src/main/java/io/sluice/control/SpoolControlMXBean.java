@@ -119,4 +119,42 @@ public interface SpoolControlMXBean
         + " true; returns how many")
     int deleteQuarantined(@Description(value = "queue ids, as getQuarantine shows them", name = "queueIds") String[] queueIds,
         @Description(value = "true: yes, delete them for good", name = "confirm") boolean confirm);
+
+    @Description("Pending messages matching a filter, one bounded page: tenant=T sender=S recipient=R route=R older-than=D"
+        + " state=ready|deferred|held|paused (key=value words, every one must match; empty for all); next says where the"
+        + " following page starts")
+    @Requires(Role.MONITOR)
+    QueuePage listQueue(@Description(value = "key=value words, e.g. tenant=acme state=deferred; empty for all",
+        name = "filter") String filter,
+        @Description(value = "the previous page's next queue id; empty for the first page", name = "after") String after,
+        @Description(value = "the most rows, 1 to 500", name = "limit") int limit,
+        @Description(value = "true: newest first; false: oldest first", name = "newestFirst") boolean newestFirst);
+
+    @Description("One pending message: envelope, each recipient's state, attempts and last reply, size, age, lane, route,"
+        + " tenant, hold reason")
+    @Requires(Role.MONITOR)
+    QueueRow showQueued(@Description(value = "the queue id", name = "queueId") String queueId);
+
+    @Description("A pending message's content, read back from the journal (operator: it is the mail itself)")
+    String readQueuedContent(@Description(value = "the queue id", name = "queueId") String queueId);
+
+    @Description("Holds messages by queue id or filter (ids all or nothing): never delivered until released, kept across"
+        + " restarts; one in delivery now is held after that attempt")
+    QueueChange holdQueued(@Description(value = "queue ids; empty with a filter", name = "queueIds") String[] queueIds,
+        @Description(value = "key=value words as listQueue takes; empty with ids", name = "filter") String filter);
+
+    @Description("Releases an operator's hold by queue id or filter: the messages are ready to send at once")
+    QueueChange releaseQueued(@Description(value = "queue ids; empty with a filter", name = "queueIds") String[] queueIds,
+        @Description(value = "key=value words as listQueue takes; empty with ids", name = "filter") String filter);
+
+    @Description("Makes deferred messages due now by queue id or filter (their attempts count stays)")
+    QueueChange requeueQueued(@Description(value = "queue ids; empty with a filter", name = "queueIds") String[] queueIds,
+        @Description(value = "key=value words as listQueue takes; empty with ids", name = "filter") String filter);
+
+    @Description("Deletes messages for good by queue id or filter: every open recipient PURGED, no DSN sent; confirm must"
+        + " be true above one message")
+    QueueChange deleteQueued(@Description(value = "queue ids; empty with a filter", name = "queueIds") String[] queueIds,
+        @Description(value = "key=value words as listQueue takes; empty with ids", name = "filter") String filter,
+        @Description(value = "true: yes, delete them for good (needed above one message)", name = "confirm")
+        boolean confirm);
 }

@@ -1,5 +1,6 @@
 package io.sluice.daemon;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -8,15 +9,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.sluice.config.InvalidSettingException;
 import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.ingress.tls.ServerTlsContext;
+import io.sluice.ingress.tls.TlsContext;
 import io.sluice.net.Cidr;
 
 /**
- * Maps the {@code smtp.*}, {@code relay.*} and {@code tenant.*} settings (and {@code admission.blockedSenders}, refused
- * in-session, and what RCPT answers when recipient verification has no verdict) onto the ingress context and source
- * policy.
+ * Maps the {@code smtp.*}, {@code submission.*}, {@code relay.*} and {@code tenant.*} settings (and
+ * {@code admission.blockedSenders}, refused in-session, and what RCPT answers when recipient verification has no
+ * verdict) onto the ingress context, the listeners' TLS and the source policy.
  */
 public final class IngressSettings
 {
@@ -48,6 +52,35 @@ public final class IngressSettings
             .verifyOnUnreachable(settings.get(IngressContext.VERIFY_ON_UNREACHABLE))
             .verifyOnTempfail(settings.get(IngressContext.VERIFY_ON_TEMPFAIL))
             .conclude();
+    }
+
+    /** The listeners' TLS and the submission listeners ({@code smtp.tls.*}, {@code submission.*}). */
+    public static TlsContext tls(final DaemonSettings settings)
+    {
+        return new TlsContext()
+            .certificate(settings.get(TlsContext.CERTIFICATE))
+            .key(settings.get(TlsContext.KEY))
+            .mode(settings.get(TlsContext.MODE))
+            .handshakeTimeoutMs(settings.get(TlsContext.HANDSHAKE_TIMEOUT_MS))
+            .submissionListen(settings.get(TlsContext.SUBMISSION_LISTEN))
+            .submissionTlsListen(settings.get(TlsContext.SUBMISSION_TLS_LISTEN))
+            .conclude();
+    }
+
+    /**
+     * @return the listeners' certificate, read and checked now, or null when none is configured.
+     * @throws InvalidSettingException naming {@code smtp.tls.certificate} when the pair cannot be served.
+     */
+    public static ServerTlsContext certificate(final TlsContext tls)
+    {
+        try
+        {
+            return ServerTlsContext.open(tls, Clock.systemUTC());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw TlsContext.CERTIFICATE.invalid(tls.certificate(), "a valid certificate and key pair: " + ex.getMessage());
+        }
     }
 
     public static SourcePolicy policy(final DaemonSettings settings)

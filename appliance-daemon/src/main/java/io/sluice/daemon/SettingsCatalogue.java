@@ -16,6 +16,7 @@ import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.RateLearningSettings;
 import io.sluice.ingress.IngressContext;
+import io.sluice.ingress.tls.TlsContext;
 import io.sluice.spool.SpoolContext;
 
 /**
@@ -44,6 +45,7 @@ public final class SettingsCatalogue
         Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS),
         Section.of("jmx", JmxContext.class, JmxContext.SETTINGS),
         Section.of("ingress", IngressContext.class, IngressContext.SETTINGS),
+        Section.of("tls", TlsContext.class, TlsContext.SETTINGS),
         new Section("recipient-verification", List.of(RecipientVerificationContext.class),
             concat(RecipientVerificationContext.SETTINGS,
                 List.of(IngressContext.VERIFY_ON_UNREACHABLE, IngressContext.VERIFY_ON_TEMPFAIL))),

@@ -35,11 +35,14 @@ import io.sluice.control.DrainSwitches;
 import io.sluice.control.JmxContext;
 import io.sluice.control.LimitsControl;
 import io.sluice.control.LimitsControlMXBean;
+import io.sluice.control.OperatorQueue;
 import io.sluice.control.SettingRow;
 import io.sluice.control.SpoolControl;
 import io.sluice.control.SpoolControlMXBean;
 import io.sluice.control.TenantsControl;
 import io.sluice.control.TenantsControlMXBean;
+import io.sluice.control.TlsControl;
+import io.sluice.control.TlsControlMXBean;
 import io.sluice.delivery.Delivery;
 import io.sluice.delivery.DeliveryContext;
 import io.sluice.delivery.RecipientVerificationContext;
@@ -52,6 +55,8 @@ import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.RecipientVerification;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.ingress.tls.ServerTlsContext;
+import io.sluice.ingress.tls.TlsContext;
 import io.sluice.metrics.HealthCheck;
 import io.sluice.outcome.BounceStep;
 import io.sluice.outcome.ContainmentFeed;
@@ -97,6 +102,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long HELD_EXPIRY_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
+    /** How often the TLS certificate and key files are checked for a change (two stats; read only when changed). */
+    private static final long CERTIFICATE_RELOAD_INTERVAL_MS = 2_000;
     /** How often dropped log lines are reported: one WARN a minute at most while stdout is too slow. */
     private static final long LOG_DROPS_REPORT_INTERVAL_MS = 60_000;
     /** How often the watchdog looks at the heartbeats, so a stall is logged even where systemd does not ask. */
@@ -169,7 +176,8 @@ public final class SluiceDaemon implements AutoCloseable
                 ex -> LOG.error("drain duty cycle failed", ex), drain.errorCounter(), drainBeat);
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
-                recipientVerification(configuration, startedDelivery), spool, Clock.systemUTC(), quarantine);
+                recipientVerification(configuration, startedDelivery), spool, Clock.systemUTC(), quarantine,
+                configuration.tls(), configuration.certificate());
             startedControl = startControlPlane(configuration, startedAdmission, startedSmtp, startedDelivery, startedOutcomes);
             watchdog = watchProgress(configuration.operations(), startedSmtp);
             metrics.start(configuration.operations(), new MetricsWiring.Stages(spool, drain, startedAdmission, startedDelivery,
@@ -227,6 +235,11 @@ public final class SluiceDaemon implements AutoCloseable
         final EnvelopeRules rules = configuration.sources().rules();
         maintenance.scheduleWithFixedDelay(() -> reloadRecipients(rules),
             RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        if (smtp.tls() != null)
+        {
+            maintenance.scheduleWithFixedDelay(this::reloadCertificate,
+                CERTIFICATE_RELOAD_INTERVAL_MS, CERTIFICATE_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        }
         maintenance.scheduleWithFixedDelay(this::releaseDeferredDsns,
             DEFERRED_DSN_RELEASE_INTERVAL_MS, DEFERRED_DSN_RELEASE_INTERVAL_MS, TimeUnit.MILLISECONDS);
         final long queueLifetimeMs = configuration.drain().maxQueueLifetimeMs();
@@ -279,6 +292,19 @@ public final class SluiceDaemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             LOG.error("reading the local recipients again failed; the previous list stays in force", ex);
+        }
+    }
+
+    /** A renewed certificate (certbot) is served from the next handshake; a bad pair is refused and logged. */
+    private void reloadCertificate()
+    {
+        try
+        {
+            smtp.tls().reloadIfChanged();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("looking at the TLS certificate files failed; the certificate in use stays", ex);
         }
     }
 
@@ -374,7 +400,8 @@ public final class SluiceDaemon implements AutoCloseable
         try
         {
             return plane
-                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates, quarantine),
+                .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates, quarantine,
+                    OperatorQueue.of(spool, drain, switches, configuration.drain().routeTable(), Clock.systemUTC())),
                     SpoolControlMXBean.class)
                 .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
@@ -385,6 +412,7 @@ public final class SluiceDaemon implements AutoCloseable
                     configuration.sources().rules(), state, bounces.deferred()::waiting,
                     bounces.deferred()::releaseByOperator), BouncesControlMXBean.class)
                 .register("Config", new ConfigControl(configRows(configuration.settings()), state), ConfigControlMXBean.class)
+                .register("Tls", new TlsControl(smtp.tls()), TlsControlMXBean.class)
                 .serve(configuration.jmx());
         }
         catch (final RuntimeException ex)
@@ -456,6 +484,8 @@ public final class SluiceDaemon implements AutoCloseable
         SpoolContext spool,
         AdmissionContext admission,
         IngressContext ingress,
+        TlsContext tls,
+        ServerTlsContext certificate,
         SourcePolicy sources,
         DrainContext drain,
         DeliveryContext delivery,
@@ -470,8 +500,10 @@ public final class SluiceDaemon implements AutoCloseable
         {
             final DrainContext drain = DrainSettings.context(settings);
             final DeliveryContext delivery = DeliverySettings.context(settings, drain);
+            final TlsContext tls = IngressSettings.tls(settings);
             return new Configuration(SpoolSettings.context(settings), AdmissionSettings.context(settings),
-                IngressSettings.context(settings), IngressSettings.policy(settings), drain, delivery,
+                IngressSettings.context(settings), tls, IngressSettings.certificate(tls), IngressSettings.policy(settings),
+                drain, delivery,
                 JmxSettings.context(settings), BounceSettings.context(settings), ContainmentSettings.context(settings),
                 DeliverySettings.verification(settings, delivery), OperationsContext.of(settings),
                 settings);

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.sluice.admission.Admission;
+import io.sluice.ingress.tls.ServerTlsContext;
 import io.sluice.spool.Spool;
 
 /**
@@ -23,11 +24,17 @@ final class IngressServices
     private volatile boolean paused;
     private final String sessionPrefix;
     private final QuarantineIntake quarantine;
+    private final ServerTlsContext tls;
 
-    /** @param quarantine where spoofed mail with the QUARANTINE action is announced; null: it is refused instead. */
+    /**
+     * @param quarantine where spoofed mail with the QUARANTINE action is announced; null: it is refused instead.
+     * @param tls        the listeners' certificate, or null when none is configured (no STARTTLS, no implicit TLS).
+     */
     IngressServices(final IngressContext context, final SourcePolicy policy, final Admission admission,
-        final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine)
+        final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine,
+        final ServerTlsContext tls)
     {
+        this.tls = tls;
         this.quarantine = quarantine;
         this.context = context;
         this.policy = policy;
@@ -96,5 +103,11 @@ final class IngressServices
     QuarantineIntake quarantine()
     {
         return quarantine;
+    }
+
+    /** @return the listeners' certificate, or null when none is configured. */
+    ServerTlsContext tls()
+    {
+        return tls;
     }
 }

@@ -107,6 +107,12 @@ final class SmtpFrameDecoder extends ByteToMessageDecoder
         }
     }
 
+    /** @return true when bytes that arrived are not decoded yet: what a client pipelined behind the last line. */
+    boolean hasBuffered()
+    {
+        return actualReadableBytes() > 0;
+    }
+
     @Override
     public void handlerAdded(final ChannelHandlerContext ctx)
     {

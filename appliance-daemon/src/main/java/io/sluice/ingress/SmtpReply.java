@@ -1,5 +1,7 @@
 package io.sluice.ingress;
 
+import java.util.List;
+
 import io.sluice.admission.Decision;
 import io.sluice.spool.AppendResult;
 
@@ -41,6 +43,19 @@ record SmtpReply(String text, boolean close)
         of("554 5.6.0 Bare CR or LF in message content is not allowed (RFC 5321 section 2.3.8)");
     static final SmtpReply UTF8_NOT_REQUESTED = of("553 5.6.7 Non-ASCII address needs the SMTPUTF8 parameter");
 
+    /** RFC 3207 section 4: {@code smtp.tls.mode=require} and the client has not started TLS. */
+    static final SmtpReply STARTTLS_FIRST = of("530 5.7.0 Must issue a STARTTLS command first");
+    /** RFC 4954 section 6: the submission listeners take mail from authenticated clients only. */
+    static final SmtpReply AUTHENTICATION_REQUIRED = of("530 5.7.0 Authentication required");
+
+    /** The EHLO keyword (RFC 3207 section 4). */
+    static final String STARTTLS_KEYWORD = "STARTTLS";
+    static final SmtpReply READY_FOR_TLS = of("220 2.0.0 Ready to start TLS");
+    static final SmtpReply TLS_ALREADY_ACTIVE = of("503 5.5.1 TLS already active");
+    /** CVE-2011-0411: commands pipelined after STARTTLS in clear text are discarded unanswered, and the session ends. */
+    static final SmtpReply CLEAR_TEXT_AFTER_STARTTLS =
+        closing("554 5.5.1 Commands after STARTTLS before the TLS handshake are not allowed, closing connection");
+
     static final SmtpReply TOO_MANY_BAD_COMMANDS = closing("421 4.7.0 Too many errors, closing connection");
     static final SmtpReply TOO_MANY_COMMANDS = closing("421 4.7.0 Too many commands in one session, closing connection");
     static final SmtpReply TOO_MANY_CONNECTIONS = closing("421 4.7.0 Too many connections, try again later");
@@ -65,16 +80,18 @@ record SmtpReply(String text, boolean close)
         return of("220 " + hostname + " ESMTP Sluice");
     }
 
-    static SmtpReply ehlo(final String hostname, final String client, final long maxMessageBytes)
+    /** @param extensions keywords this session offers beyond the fixed ones (STARTTLS while it may start TLS). */
+    static SmtpReply ehlo(final String hostname, final String client, final long maxMessageBytes,
+        final List<String> extensions)
     {
-        return of(String.join("\r\n",
-            "250-" + hostname + " Hello " + client,
-            "250-PIPELINING",
-            "250-SIZE " + maxMessageBytes,
-            "250-8BITMIME",
-            "250-ENHANCEDSTATUSCODES",
-            "250-SMTPUTF8",
-            "250 HELP"));
+        final StringBuilder text = new StringBuilder(256).append("250-").append(hostname).append(" Hello ").append(client)
+            .append("\r\n250-PIPELINING\r\n250-SIZE ").append(maxMessageBytes)
+            .append("\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8");
+        for (final String extension : extensions)
+        {
+            text.append("\r\n250-").append(extension);
+        }
+        return of(text.append("\r\n250 HELP").toString());
     }
 
     static SmtpReply helo(final String hostname)

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,7 +23,12 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.AttributeKey;
 import io.sluice.admission.Admission;
+import io.sluice.ingress.tls.ServerTlsContext;
+import io.sluice.ingress.tls.SessionTls;
+import io.sluice.ingress.tls.TlsContext;
+import io.sluice.ingress.tls.TlsMode;
 import io.sluice.net.Cidr;
 import io.sluice.spool.Spool;
 import org.slf4j.Logger;
@@ -46,18 +52,42 @@ public final class SmtpServer implements AutoCloseable
      */
     static final long SHUTDOWN_GRACE_MS = 5_000;
 
+    /** The {@code smtp.listen} listener's channel: the first of {@link #channels}. */
     private final Channel channel;
+    private final List<Channel> channels = new ArrayList<>();
+    private static final AttributeKey<Listener> LISTENER = AttributeKey.valueOf("sluice.listener");
     private final IngressServices services;
     /** Every open session, so a stop can tell each one (a closed channel leaves the group by itself). */
     private final ChannelGroup sessions = new DefaultChannelGroup("smtp-sessions", GlobalEventExecutor.INSTANCE);
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SmtpServer(final IngressServices services)
+    private SmtpServer(final IngressServices services, final List<Listener> listeners)
     {
         this.services = services;
         final IngressContext context = services.context();
         boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(context.eventLoopThreads(), NioIoHandler.newFactory());
+        try
+        {
+            for (final Listener listener : listeners)
+            {
+                channels.add(bind(listener));
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            channels.forEach(Channel::close);
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw ex;
+        }
+        channel = channels.get(0);
+    }
+
+    /** Binds one listener; its sessions share this server's event loops, services and connection caps. */
+    private Channel bind(final Listener listener)
+    {
+        final IngressContext context = services.context();
         final ServerBootstrap bootstrap = new ServerBootstrap()
             .group(boss, workers)
             .channel(NioServerSocketChannel.class)
@@ -78,25 +108,35 @@ public final class SmtpServer implements AutoCloseable
                         }
                         ch.pipeline().addLast("proxy", new HAProxyMessageDecoder());
                     }
+                    if (listener.implicitTls())
+                    {
+                        // RFC 8314 section 3: TLS from the first byte; the greeting waits in the handler for the handshake.
+                        ch.pipeline().addLast(SessionTls.HANDLER_NAME, services.tls().newHandler(ch.alloc(), false));
+                    }
                     sessions.add(ch);
                     final SmtpFrameDecoder decoder = new SmtpFrameDecoder(context.maxLineLength());
                     ch.pipeline()
                         .addLast("idle", new IdleStateHandler(context.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
                         .addLast("frames", decoder)
-                        .addLast("session", new SmtpSession(services, decoder));
+                        .addLast("session", new SmtpSession(services, decoder, listener));
                 }
             });
+        final Channel bound;
         try
         {
-            channel = bootstrap.bind(context.listen()).syncUninterruptibly().channel();
+            bound = bootstrap.bind(listener.address()).syncUninterruptibly().channel();
         }
         catch (final RuntimeException ex)
         {
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new IllegalStateException("cannot listen on " + context.listen() + ": " + ex.getMessage(), ex);
+            throw new IllegalStateException("cannot listen on " + listener.address() + " (" + listener.name() + "): "
+                + ex.getMessage(), ex);
         }
-        LOG.info("SMTP listening on {}{}", channel.localAddress(), context.proxyProtocol() ? " (PROXY protocol)" : "");
+        LOG.info("SMTP listening on {} ({}{}{}{})", bound.localAddress(), listener.name(),
+            context.proxyProtocol() ? ", PROXY protocol" : "", listener.implicitTls() ? ", implicit TLS"
+                : listener.startTls() == TlsMode.OFF ? "" : ", STARTTLS " + listener.startTls().name().toLowerCase(Locale.ROOT),
+            listener.authenticationRequired() ? ", AUTH required" : "");
+        bound.attr(LISTENER).set(listener);
+        return bound;
     }
 
     private static boolean fromTrustedProxy(final InetSocketAddress remote, final IngressContext context)
@@ -133,8 +173,44 @@ public final class SmtpServer implements AutoCloseable
     public static SmtpServer start(final IngressContext context, final SourcePolicy policy, final Admission admission,
         final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine)
     {
-        return new SmtpServer(
-            new IngressServices(context.conclude(), policy, admission, verification, spool, clock, quarantine));
+        return start(context, policy, admission, verification, spool, clock, quarantine, new TlsContext().conclude(), null);
+    }
+
+    /**
+     * Binds {@code smtp.listen} and each submission listener {@code tlsSettings} sets.
+     *
+     * @param tls the certificate the listeners serve, or null when {@code tlsSettings} names none.
+     */
+    public static SmtpServer start(final IngressContext context, final SourcePolicy policy, final Admission admission,
+        final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine,
+        final TlsContext tlsSettings, final ServerTlsContext tls)
+    {
+        if (tlsSettings.configured() != (tls != null))
+        {
+            throw new IllegalArgumentException("the listeners' certificate must be given exactly when the settings name one");
+        }
+        final IngressContext concluded = context.conclude();
+        return new SmtpServer(new IngressServices(concluded, policy, admission, verification, spool, clock, quarantine, tls),
+            tlsSettings.conclude().listeners(concluded.listen()));
+    }
+
+    /** @return the listeners' certificate, or null when none is configured. */
+    public ServerTlsContext tls()
+    {
+        return services.tls();
+    }
+
+    /** @return where the listener named {@code name} ({@code smtp}, {@code submission}, {@code submissions}) is bound. */
+    public InetSocketAddress localAddress(final String name)
+    {
+        for (final Channel bound : channels)
+        {
+            if (bound.attr(LISTENER).get().name().equals(name))
+            {
+                return (InetSocketAddress)bound.localAddress();
+            }
+        }
+        throw new IllegalArgumentException("no " + name + " listener");
     }
 
     /** @return the bound address (the real port when configured with port 0). */
@@ -193,7 +269,7 @@ public final class SmtpServer implements AutoCloseable
         {
             return;
         }
-        channel.close().syncUninterruptibly();
+        channels.forEach(bound -> bound.close().syncUninterruptibly());
         sessions.forEach(session -> session.pipeline().fireUserEventTriggered(SmtpSession.SHUTDOWN));
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_GRACE_MS);
         while (!sessions.isEmpty() && System.nanoTime() < deadline)

@@ -22,6 +22,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -30,6 +31,7 @@ import io.sluice.admission.Decision;
 import io.sluice.admission.ReputationEvent;
 import io.sluice.admission.SourceClass;
 import io.sluice.admission.SpoofVerdict;
+import io.sluice.ingress.tls.SessionTls;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
 import org.slf4j.Logger;
@@ -60,6 +62,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private final IngressServices services;
     private final IngressContext context;
     private final SmtpFrameDecoder decoder;
+    /** The socket this session came in on: what it demands (STARTTLS, authentication) before MAIL. */
+    private final Listener listener;
+    private SessionTls tls;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private InetAddress client;
@@ -91,17 +96,37 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private ByteBuf data;
     private ScheduledFuture<?> dataTimeout;
 
-    SmtpSession(final IngressServices services, final SmtpFrameDecoder decoder)
+    SmtpSession(final IngressServices services, final SmtpFrameDecoder decoder, final Listener listener)
     {
         this.services = services;
         this.context = services.context();
         this.decoder = decoder;
+        this.listener = listener;
+    }
+
+    /**
+     * @return true once this connection is encrypted: its TLS handshake completed after STARTTLS, or on the
+     *         implicit-TLS listener. AUTH asks it before it takes a password.
+     */
+    boolean secure()
+    {
+        return tls.secure();
+    }
+
+    /**
+     * @return true once the client has authenticated (SMTP AUTH, RFC 4954). No mechanism exists yet, so a listener
+     *         that requires authentication refuses every MAIL until one does.
+     */
+    boolean authenticated()
+    {
+        return false;
     }
 
     @Override
     public void channelActive(final ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
+        this.tls = new SessionTls(ctx.channel(), listener.startTls(), services.tls());
         if (context.proxyProtocol())
         {
             // The greeting waits for the PROXY header: the real client is only known then.
@@ -244,6 +269,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             case "VRFY" -> reply(SmtpReply.VRFY);
             case "HELP" -> reply(SmtpReply.HELP);
             case "QUIT" -> reply(SmtpReply.BYE);
+            case "STARTTLS" -> startTls(argument);
             default -> bad(SmtpReply.UNRECOGNIZED);
         }
     }
@@ -260,7 +286,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         helo = name;
         esmtp = extended;
         reply(extended
-            ? SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes())
+            ? SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes(),
+                tls.offered() ? List.of(SmtpReply.STARTTLS_KEYWORD) : List.of())
             : SmtpReply.helo(context.hostname()));
     }
 
@@ -269,6 +296,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         if (helo == null)
         {
             bad(SmtpReply.HELO_FIRST);
+            return;
+        }
+        if (tls.required() || (listener.authenticationRequired() && !authenticated()))
+        {
+            // What this listener demands first: STARTTLS under smtp.tls.mode=require, AUTH on the submission ones.
+            reply(tls.required() ? SmtpReply.STARTTLS_FIRST : SmtpReply.AUTHENTICATION_REQUIRED);
             return;
         }
         if (sender != null)
@@ -324,6 +357,38 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         smtputf8 = parameters.smtputf8();
         eightBitMime = parameters.eightBitMime();
         reply(SmtpReply.SENDER_OK);
+    }
+
+    /**
+     * STARTTLS (RFC 3207): {@code 220}, then the TLS handshake. Nothing the client sent in clear text after the command
+     * may be read as a command once TLS is on (CVE-2011-0411): if anything is buffered behind it, the session ends.
+     */
+    private void startTls(final String argument)
+    {
+        if (!argument.isBlank() && tls.offered())
+        {
+            bad(SmtpReply.SYNTAX);
+            return;
+        }
+        switch (tls.start(!waiting.isEmpty() || decoder.hasBuffered(), this::tlsStarted))
+        {
+            case STARTED -> reply(SmtpReply.READY_FOR_TLS);
+            case ALREADY_ACTIVE -> bad(SmtpReply.TLS_ALREADY_ACTIVE);
+            case NOT_OFFERED -> bad(SmtpReply.UNRECOGNIZED);
+            default ->
+            {
+                LOG.info("{} pipelined commands after STARTTLS in clear text; discarded, closing", clientText);
+                reply(SmtpReply.CLEAR_TEXT_AFTER_STARTTLS);
+            }
+        }
+    }
+
+    /** RFC 3207 section 4.2: what the client said before TLS is forgotten; it starts again with EHLO. */
+    private void tlsStarted()
+    {
+        helo = null;
+        esmtp = false;
+        resetTransaction();
     }
 
     private String baseLane()
@@ -529,8 +594,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private String receivedHeader()
     {
         final String forClause = recipients.size() == 1 ? "\r\n\tfor <" + recipients.get(0) + ">" : "";
-        return "Received: from " + helo + " (" + clientText + ")\r\n\tby " + context.hostname() + " (Sluice) with "
-            + (smtputf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + " id " + sessionId + "." + transactions + forClause + ";\r\n\t"
+        final String using = tls.receivedComment();
+        return "Received: from " + helo + " (" + clientText + ")\r\n\t" + (using.isEmpty() ? "" : using + "\r\n\t")
+            + "by " + context.hostname() + " (Sluice) with " + ReceivedProtocol.of(esmtp, smtputf8, secure(), authenticated())
+            + " id " + sessionId + "." + transactions + forClause + ";\r\n\t"
             + RFC_5322_DATE.format(ZonedDateTime.ofInstant(services.clock().instant(), ZoneOffset.UTC)) + "\r\n";
     }
 
@@ -739,10 +806,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        if (cause instanceof IOException)
+        // A TLS failure (a client refusing the certificate, garbage instead of a ClientHello) comes wrapped by the decoder.
+        final Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof IOException)
         {
             // A client hanging up is routine, not an error.
-            LOG.debug("{} connection error: {}", clientText, cause.getMessage());
+            LOG.debug("{} connection error: {}", clientText, root.getMessage());
         }
         else
         {

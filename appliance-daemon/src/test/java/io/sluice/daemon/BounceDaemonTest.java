@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
 
@@ -26,6 +25,7 @@ import io.sluice.delivery.TestSmtpSink;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.Disposition;
 import io.sluice.spool.JournalOutcomes;
+import io.sluice.spool.SpoolAwait;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -154,8 +154,8 @@ class BounceDaemonTest
                     + "Message-ID: <q3.figures@outside.test>\r\n\r\nSECRET BODY TEXT"), "250 2.0.0");
             }
             final BouncePolicy policy = daemon.bounces().policy();
-            await(() -> policy.counters().get(BounceCounter.DECISIONS) == SPOOFS + 1
-                && sink.received().stream().anyMatch(r -> r.from().isEmpty()) && daemon.spool().pendingCount() == 0);
+            SpoolAwait.until(() -> policy.counters().get(BounceCounter.DECISIONS) == SPOOFS + 1
+                && sink.received().stream().anyMatch(r -> r.from().isEmpty()) && daemon.spool().pendingCount() == 0, 120_000);
 
             assertThat(sink.contentRejections()).as("every spoof refused upstream after its data").isEqualTo(SPOOFS);
             assertThat(sink.received()).as("the sink received the one DSN and nothing else").singleElement()
@@ -207,15 +207,5 @@ class BounceDaemonTest
         });
         assertThat(outcomes.stream().filter(o -> o.status().disposition() == Disposition.FAILED))
             .singleElement().satisfies(o -> assertThat(o.recipient()).isEqualTo("reject1@relay.test"));
-    }
-
-    private static void await(final BooleanSupplier condition) throws InterruptedException
-    {
-        final long deadline = System.nanoTime() + 120_000_000_000L;
-        while (!condition.getAsBoolean())
-        {
-            assertThat(System.nanoTime()).as("condition not met within 120 s").isLessThan(deadline);
-            Thread.sleep(20);
-        }
     }
 }

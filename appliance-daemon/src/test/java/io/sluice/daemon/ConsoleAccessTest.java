@@ -34,12 +34,14 @@ class ConsoleAccessTest
 {
     /** Every io.sluice operation and setter by the role it needs; a new one fails this test until it is placed here. */
     private static final Set<String> MONITOR_OPERATIONS = Set.of("op:Limits.listOverrides", "op:Limits.listBlocks",
-        "op:Limits.topSources", "op:Limits.reputation", "op:Limits.worstReputations");
+        "op:Limits.topSources", "op:Limits.reputation", "op:Limits.worstReputations", "op:Spool.listQueue",
+        "op:Spool.showQueued");
     private static final Set<String> ADMIN_OPERATIONS = Set.of("op:Tenants.purge");
     private static final Set<String> OPERATOR_OPERATIONS = Set.of(
         "op:Spool.pauseIngress", "op:Spool.resumeIngress", "op:Spool.pauseDrain", "op:Spool.resumeDrain",
         "op:Spool.retryDeferred", "op:Spool.releaseQuarantined", "op:Spool.releaseAllQuarantined",
-        "op:Spool.deleteQuarantined",
+        "op:Spool.deleteQuarantined", "op:Spool.readQueuedContent", "op:Spool.holdQueued", "op:Spool.releaseQueued",
+        "op:Spool.requeueQueued", "op:Spool.deleteQueued",
         "op:Limits.setDefaultLimit", "op:Limits.setOverride", "op:Limits.removeOverride", "op:Limits.block",
         "op:Limits.unblock",
         "set:Limits.IpRatePerSecond", "set:Limits.IpBurst", "set:Limits.NetworkRatePerSecond", "set:Limits.NetworkBurst",
@@ -51,7 +53,7 @@ class ConsoleAccessTest
         "op:Tenants.hold", "op:Tenants.release", "op:Tenants.samples",
         "op:Bounces.suppress", "op:Bounces.unsuppress", "op:Bounces.blockSender", "op:Bounces.unblockSender",
         "op:Bounces.releaseDeferred",
-        "op:Config.forget");
+        "op:Config.forget", "op:Tls.reloadCertificate");
     private static final List<String> NOBODY_MAY = List.of("mlet", "unregister");
     private static final List<String> DIAGNOSTICS_ONLY = List.of("diagnosticCommand", "dumpHeap", "setPlatformAttribute",
         "platformGc", "seesDiagnosticBeans", "readSystemProperties");
@@ -131,7 +133,7 @@ class ConsoleAccessTest
             expect(wrong, outcomes, who, "readPlatform", true);
             NOBODY_MAY.forEach(check -> expect(wrong, outcomes, who, check, false));
             DIAGNOSTICS_ONLY.forEach(check -> expect(wrong, outcomes, who, check, diagnostics));
-            for (final String type : List.of("Spool", "Limits", "Drain", "Delivery", "Tenants", "Bounces", "Config"))
+            for (final String type : List.of("Spool", "Limits", "Drain", "Delivery", "Tenants", "Bounces", "Config", "Tls"))
             {
                 expect(wrong, outcomes, who, "read:" + type, true);
             }

@@ -48,7 +48,8 @@ final class DaemonOnTestClocks
     {
         final DaemonSettings loaded = DaemonSettings.load(null, settings);
         final SluiceDaemon.Configuration real = SluiceDaemon.Configuration.of(loaded);
-        return SluiceDaemon.start(new SluiceDaemon.Configuration(real.spool(), real.admission(), real.ingress(),
+        return SluiceDaemon.start(new SluiceDaemon.Configuration(real.spool(), real.admission(), real.ingress(), real.tls(),
+            real.certificate(),
             real.sources(), real.drain(), real.delivery(), real.jmx(),
             bounceClock == null ? real.bounce() : BounceSettings.context(loaded, bounceClock, bounceClock),
             containmentClock == null ? real.containment()

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
@@ -13,7 +14,9 @@ import java.util.Random;
  * valid transactions (dot-stuffed bodies), random commands with random arguments, lines over the limit, NULs, binary
  * garbage, bare CR/LF mixes, the SMTP smuggling variants ({@code <LF>.<LF>}, {@code <CR>.<CR>}, {@code <LF>.<CR><LF>}
  * ...) wrapped around a second, smuggled transaction whose content starts with {@link #SMUGGLED}, and mutants of
- * recorded well-formed dialogues (bytes flipped, cut, duplicated, or a CR, LF, NUL or dot slipped in).
+ * recorded well-formed dialogues (bytes flipped, cut, duplicated, or a CR, LF, NUL or dot slipped in). One session in
+ * {@link #CLEAN_EVERY} is well-formed instead ({@link Session#clean()}): pipelined, split into reads at random places,
+ * but every command valid for its source, so the oracle knows each reply and each stored envelope in advance.
  */
 final class FuzzSessions
 {
@@ -22,6 +25,22 @@ final class FuzzSessions
 
     /** Sources: the trusted 127.0.0.1 (may relay anywhere) and outside addresses (relay.test only). */
     private static final List<String> SOURCES = List.of("127.0.0.1", "127.0.9.1", "127.0.9.2", "127.0.10.7");
+    private static final String TRUSTED = "127.0.0.1";
+    /**
+     * Well-formed sessions come from the trusted address or from /24s of their own: admission's reputation rightly
+     * demotes a network that sent the hostile sessions, and a refusal for that is not the protocol's to test here.
+     */
+    private static final List<String> CLEAN_SOURCES = List.of(TRUSTED, "127.0.20.1", "127.0.21.5", "127.0.22.9");
+    /** One session in this many is well-formed. */
+    private static final int CLEAN_EVERY = 4;
+
+    /** Senders any source may use: no spoof of the protected domain, the null sender included. */
+    private static final List<String> CLEAN_SENDERS = List.of("a@outside.test", "", "first.last+tag@mail.outside.test",
+        "bounces-42@lists.outside.test");
+    /** Recipients every source may relay to (the relay domain), and more the trusted source may use. */
+    private static final List<String> RELAY_RECIPIENTS = List.of("b@relay.test", "c@relay.test", "sales@relay.test",
+        "x.y@relay.test");
+    private static final List<String> TRUSTED_RECIPIENTS = List.of("d@elsewhere.test", "e@far.test");
 
     private static final List<String> VERBS = List.of("EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "VRFY",
         "HELP", "BDAT", "STARTTLS", "AUTH", "ETRN", "EXPN", "TURN", "XCLIENT", "data", "Mail", "rcpt", "DATA ", "MAIL FROM:");
@@ -67,8 +86,19 @@ final class FuzzSessions
      * @param steps  what it sends, in order
      * @param writes how many pieces the client writes the bytes in, a moment apart
      */
-    record Session(String source, List<Step> steps, int writes)
+    record Session(String source, List<Step> steps, int writes, List<Transaction> transactions, List<String> expected)
     {
+        Session(final String source, final List<Step> steps, final int writes)
+        {
+            this(source, steps, writes, List.of(), List.of());
+        }
+
+        /** @return true for a well-formed session: {@link #expected} holds every reply's start, in order. */
+        boolean clean()
+        {
+            return !expected.isEmpty();
+        }
+
         byte[] bytes()
         {
             final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -78,6 +108,17 @@ final class FuzzSessions
             }
             return out.toByteArray();
         }
+    }
+
+    /**
+     * A well-formed transaction and what must be stored for it once acknowledged.
+     *
+     * @param sender     the reverse-path, {@code ""} for {@code <>}
+     * @param recipients the forward-paths, in order, distinct
+     * @param content    the message as stored (unstuffed), before the server's trace header
+     */
+    record Transaction(String sender, List<String> recipients, String content)
+    {
     }
 
     /** One generated piece of a session; its {@code toString} is what a failure report shows. */
@@ -102,9 +143,13 @@ final class FuzzSessions
         }
     }
 
-    /** @return the next session: most greet first, as real clients do, then 1 to 12 steps. */
+    /** @return the next session: a clean one, or a hostile one (most greet first, as real clients do, then 1 to 12 steps). */
     Session next()
     {
+        if (random.nextInt(CLEAN_EVERY) == 0)
+        {
+            return clean();
+        }
         final List<Step> steps = new ArrayList<>();
         if (random.nextInt(5) > 0)
         {
@@ -145,6 +190,64 @@ final class FuzzSessions
             case 18, 19, 20 -> smuggling();
             default -> mutant();
         };
+    }
+
+    /**
+     * EHLO, one to four well-formed transactions with an RSET or NOOP now and then, QUIT; the expected replies are those
+     * of RFC 5321 for each command (the EHLO's multi-line reply counted once, by its last line).
+     */
+    private Session clean()
+    {
+        final String source = pick(CLEAN_SOURCES);
+        final List<Step> steps = new ArrayList<>();
+        final List<Transaction> transactions = new ArrayList<>();
+        final List<String> expected = new ArrayList<>(List.of("220 ", "250 "));
+        steps.add(Step.of("hello", pick(List.of("EHLO fuzz.test\r\n", "EHLO [127.0.0.1]\r\n"))));
+        final int count = 1 + random.nextInt(4);
+        for (int t = 0; t < count; t++)
+        {
+            if (random.nextInt(4) == 0)
+            {
+                steps.add(Step.of("command", pick(List.of("RSET\r\n", "NOOP\r\n"))));
+                expected.add("250 ");
+            }
+            final List<String> allowed = new ArrayList<>(RELAY_RECIPIENTS);
+            if (TRUSTED.equals(source))
+            {
+                allowed.addAll(TRUSTED_RECIPIENTS);
+            }
+            Collections.shuffle(allowed, random);
+            final Transaction transaction =
+                new Transaction(pick(CLEAN_SENDERS), List.copyOf(allowed.subList(0, 1 + random.nextInt(3))), asciiBody());
+            final StringBuilder text = new StringBuilder("MAIL FROM:<").append(transaction.sender()).append(">\r\n");
+            expected.add("250 ");
+            for (final String recipient : transaction.recipients())
+            {
+                text.append("RCPT TO:<").append(recipient).append(">\r\n");
+                expected.add("250 ");
+            }
+            text.append("DATA\r\n").append(stuffed(transaction.content())).append(".\r\n");
+            expected.add("354 ");
+            expected.add("250 2.0.0 Ok: queued as ");
+            steps.add(Step.of("clean", text.toString()));
+            transactions.add(transaction);
+        }
+        expected.add("221 ");
+        return new Session(source, steps, random.nextBoolean() ? 1 : 2 + random.nextInt(6), transactions, expected);
+    }
+
+    /** Like {@link #body()} but 7-bit only (8-bit data needs {@code BODY=8BITMIME}); dots and command-like lines kept. */
+    private String asciiBody()
+    {
+        final StringBuilder body = new StringBuilder();
+        final int lines = random.nextInt(30);
+        for (int i = 0; i < lines; i++)
+        {
+            final int kind = random.nextInt(3);
+            final String line = kind == 0 ? pick(BODY_LINES) : (kind == 1 ? "." : "") + printable(random.nextInt(80));
+            body.append(line.chars().allMatch(c -> c < 128) ? line : "8-bit line left out").append("\r\n");
+        }
+        return body.toString();
     }
 
     /** MAIL, RCPT (one to three), DATA and a dot-stuffed body, as a pipelining client sends them. */

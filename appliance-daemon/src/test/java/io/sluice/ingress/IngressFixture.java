@@ -11,6 +11,8 @@ import java.util.function.UnaryOperator;
 import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
 import io.sluice.daemon.SpoolPressureGauge;
+import io.sluice.ingress.tls.ServerTlsContext;
+import io.sluice.ingress.tls.TlsContext;
 import io.sluice.net.Cidr;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
@@ -52,6 +54,21 @@ public final class IngressFixture implements AutoCloseable
     private static IngressFixture start(final Path dir, final UnaryOperator<IngressContext> settings,
         final UnaryOperator<AdmissionContext> admissionSettings, final EnvelopeRules rules)
     {
+        return start(dir, settings, admissionSettings, rules, new TlsContext());
+    }
+
+    /**
+     * With the listeners {@code tls} sets: its certificate (if any) loaded as the daemon does, on the system clock.
+     * {@link #server()}'s {@code tls()} is then the reloadable certificate.
+     */
+    public static IngressFixture startWithTls(final Path dir, final TlsContext tls)
+    {
+        return start(dir, c -> c, a -> a, EnvelopeRules.none(), tls);
+    }
+
+    private static IngressFixture start(final Path dir, final UnaryOperator<IngressContext> settings,
+        final UnaryOperator<AdmissionContext> admissionSettings, final EnvelopeRules rules, final TlsContext tls)
+    {
         final Spool spool = Spool.open(new SpoolContext().directory(dir.resolve("spool")).blockSizeBytes(1 << 20)
             .chunkBytes(64 << 10).diskReserveBytes(8 << 20));
         final Admission admission = Admission.open(
@@ -61,7 +78,19 @@ public final class IngressFixture implements AutoCloseable
             List.of(), Map.of("acme", List.of(Cidr.parse("test", "127.0.1.0/24"))), rules);
         final IngressContext context = settings.apply(new IngressContext()
             .listen(new InetSocketAddress("127.0.0.1", 0)).hostname("sluice.test").eventLoopThreads(2));
-        return new IngressFixture(spool, admission, SmtpServer.start(context, policy, admission, spool, Clock.systemUTC()));
+        final ServerTlsContext certificate;
+        try
+        {
+            certificate = ServerTlsContext.open(tls.conclude(), Clock.systemUTC());
+        }
+        catch (final RuntimeException ex)
+        {
+            admission.close();
+            spool.close();
+            throw ex;
+        }
+        return new IngressFixture(spool, admission, SmtpServer.start(context, policy, admission, RecipientVerification.NONE,
+            spool, Clock.systemUTC(), null, tls, certificate));
     }
 
     public InetSocketAddress address()

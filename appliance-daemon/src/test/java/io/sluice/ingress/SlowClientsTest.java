@@ -1,7 +1,6 @@
 package io.sluice.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -17,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.sun.management.UnixOperatingSystemMXBean;
+import io.sluice.spool.CiRequirement;
 import io.sluice.spool.SpoolAwait;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +60,7 @@ class SlowClientsTest
     {
         final long fdLimit =
             ((UnixOperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
-        assumeTrue(fdLimit >= 2 * SLOW_CLIENTS + 2_000,
+        CiRequirement.requireOnCi(fdLimit >= 2 * SLOW_CLIENTS + 2_000,
             "needs ~" + (2 * SLOW_CLIENTS + 2_000) + " file descriptors (both ends in this JVM); ulimit -n is " + fdLimit);
         server = IngressFixture.start(dir, ingress -> ingress.maxConnections(SLOW_CLIENTS + 100), SmtpFuzzTest::unlimited);
 

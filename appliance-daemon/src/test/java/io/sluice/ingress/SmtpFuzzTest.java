@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
 
 import io.sluice.admission.AdmissionContext;
 import io.sluice.admission.KeyKind;
+import io.sluice.admission.ReputationSettings;
+import io.sluice.admission.SourceClass;
 import io.sluice.admission.Traffic;
+import io.sluice.spool.PendingMessage;
 import io.sluice.spool.QueueIds;
 import io.sluice.spool.Spool;
 import org.junit.jupiter.api.AfterEach;
@@ -40,6 +43,13 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>each acknowledged message, after the server's {@code Received:} header, is exactly the unstuffed data of a
  *   DATA the client sent ({@link DataRegions}), each region used once and in order, with no bare CR or LF, and never
  *   the smuggled half of a smuggling attempt;</li>
+ *   <li>each acknowledged message's stored envelope names a sender and recipients the client sent in that session;</li>
+ *   <li>in a well-formed session ({@link FuzzSessions.Session#clean()}: pipelined and split at random, every command
+ *   valid), every reply is the one RFC 5321 requires: {@code 250} to MAIL and each RCPT, {@code 354} to DATA,
+ *   {@code 250 ... queued as} to its end, and each stored message has exactly the transaction's sender, recipients (in
+ *   order) and content. The only exception is a reply naming a limit this test configured ({@link #CONFIGURED_LIMIT}:
+ *   the connection limits, the spool's disk reserve); those are counted, and may be at most 1 % of the well-formed
+ *   transactions;</li>
  *   <li>every {@link #PROBE_EVERY} sessions (and at the end), two well-formed transactions, one per event loop, still
  *   get their {@code 250}.</li>
  * </ul>
@@ -52,9 +62,13 @@ class SmtpFuzzTest
     /** What may follow a 354: the message queued or refused whole, or the connection closed with a 421. */
     private static final Pattern END_OF_DATA =
         Pattern.compile("^(250 2\\.0\\.0 Ok: queued as|554 5\\.6\\.0|552 5\\.3\\.4|45[12] 4\\.|421 4\\.).*");
+    /** Replies to a well-formed session that name a limit this test set (IngressFixture's disk reserve included). */
+    private static final Pattern CONFIGURED_LIMIT = Pattern.compile(
+        "^(421 4\\.7\\.0 Too many connections|452 4\\.3\\.1 Insufficient system storage).*");
     private static final int HANG_MS = 30_000;
     private static final int PROBE_EVERY = 50;
     private static final byte[] TRAILER = "\r\n.\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] QUIT = "QUIT\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RECEIVED_END = ";\r\n\t".getBytes(StandardCharsets.US_ASCII);
 
     @TempDir
@@ -66,6 +80,8 @@ class SmtpFuzzTest
     private long refusedData;
     private long probes;
     private long bytesSent;
+    private long cleanTransactions;
+    private long cleanLimited;
 
     @AfterEach
     void stopServer()
@@ -76,9 +92,19 @@ class SmtpFuzzTest
         }
     }
 
-    /** Every bucket off: the fuzzer tests the protocol, and admission's own tests cover its refusals. */
+    /**
+     * Every bucket off, the class buckets of each source class too: the fuzzer tests the protocol, and admission's own
+     * tests cover its refusals.
+     */
     static AdmissionContext unlimited(final AdmissionContext admission)
     {
+        for (final SourceClass sourceClass : ReputationSettings.bucketClasses())
+        {
+            for (final KeyKind kind : ReputationSettings.bucketKinds())
+            {
+                admission.reputation().ratePerSecond(sourceClass, kind, 0);
+            }
+        }
         for (final KeyKind kind : KeyKind.values())
         {
             for (final Traffic traffic : Traffic.values())
@@ -119,14 +145,22 @@ class SmtpFuzzTest
         probe();
         probe();
         System.out.printf("SMTP fuzzer: %d sessions (seed %d), %,d bytes sent, %d messages acknowledged and verified in the"
-                + " spool, %d DATA refused (554 5.6.0 / 552 5.3.4), %d probes answered 250, %.1f s%n", sessions, seed,
-            bytesSent, acknowledged, refusedData, probes, (System.nanoTime() - started) / 1e9);
+                + " spool, %d DATA refused (554 5.6.0 / 552 5.3.4), %d well-formed transactions (%d met a configured limit),"
+                + " %d probes answered 250, %.1f s%n", sessions, seed, bytesSent, acknowledged, refusedData, cleanTransactions,
+            cleanLimited, probes, (System.nanoTime() - started) / 1e9);
         assertThat(sessions).isEqualTo(count);
-        assertThat(acknowledged).as("the generator reaches the end of data").isGreaterThan(count / 10);
+        assertThat(cleanTransactions).as("the generator makes well-formed sessions").isGreaterThan(count / 10);
+        assertThat(cleanLimited).as("well-formed transactions refused by a configured limit (seed %d)", seed)
+            .isLessThanOrEqualTo(cleanTransactions / 100);
     }
 
     private void check(final FuzzSessions.Session session) throws IOException
     {
+        if (session.clean())
+        {
+            checkClean(session);
+            return;
+        }
         final byte[] sent = concat(session.bytes(), TRAILER);
         final Spool spool = server.spool();
         final int before = spool.pendingCount();
@@ -155,6 +189,11 @@ class SmtpFuzzTest
         assertThat(spool.pendingCount() - before).as("messages stored == 250s to end of data; replies %s", replies)
             .isEqualTo(queued.size());
         verifyStored(sent, queued);
+        counted(sent, queued);
+    }
+
+    private void counted(final byte[] sent, final List<Long> queued) throws IOException
+    {
         acknowledged += queued.size();
         bytesSent += sent.length;
         if (++sessions % PROBE_EVERY == 0)
@@ -164,14 +203,74 @@ class SmtpFuzzTest
         }
     }
 
+    /**
+     * A well-formed session: every reply as RFC 5321 requires, each acknowledged message stored with exactly its
+     * transaction's envelope and content; a reply naming a configured limit ends the exact comparison and is counted.
+     */
+    private void checkClean(final FuzzSessions.Session session) throws IOException
+    {
+        final byte[] sent = concat(session.bytes(), QUIT);
+        final int before = server.spool().pendingCount();
+        final List<String> replies = converse(session.source(), sent, session.writes());
+        final List<String> expected = session.expected();
+        final List<Long> queued = new ArrayList<>();
+        boolean limited = false;
+        for (int r = 0; r < Math.max(replies.size(), expected.size()) && !limited; r++)
+        {
+            final String reply = r < replies.size() ? replies.get(r) : "(nothing)";
+            if (CONFIGURED_LIMIT.matcher(reply).matches())
+            {
+                limited = true;
+                continue;
+            }
+            assertThat(r).as("more replies than commands: %s", replies).isLessThan(expected.size());
+            assertThat(reply).as("reply %d to a well-formed session; replies %s", r, replies).startsWith(expected.get(r));
+            final Matcher matcher = QUEUED.matcher(reply);
+            if (matcher.matches())
+            {
+                queued.add(QueueIds.parse(matcher.group(1)));
+            }
+        }
+        cleanTransactions += session.transactions().size();
+        if (limited)
+        {
+            cleanLimited += session.transactions().size() - queued.size();
+        }
+        else
+        {
+            assertThat(queued).as("every well-formed transaction acknowledged").hasSameSizeAs(session.transactions());
+        }
+        assertThat(server.spool().pendingCount() - before).as("messages stored == 250s; replies %s", replies)
+            .isEqualTo(queued.size());
+        for (int i = 0; i < queued.size(); i++)
+        {
+            final FuzzSessions.Transaction transaction = session.transactions().get(i);
+            final PendingMessage stored = server.spool().pending(queued.get(i));
+            assertThat(stored).as("acknowledged %s is pending", QueueIds.format(queued.get(i))).isNotNull();
+            assertThat(stored.envelope().sender()).as("stored sender").isEqualTo(transaction.sender());
+            assertThat(stored.envelope().recipients()).as("stored recipients").isEqualTo(transaction.recipients());
+            assertThat(new String(withoutTraceHeader(server.spool().readContent(queued.get(i))), StandardCharsets.US_ASCII))
+                .as("stored content").isEqualTo(transaction.content());
+        }
+        counted(sent, queued);
+    }
+
     /** Each acknowledged message is one DATA the client sent, byte for byte, in order, and never a smuggled half. */
     private void verifyStored(final byte[] sent, final List<Long> queued) throws IOException
     {
         final List<DataRegions.Region> regions = DataRegions.of(sent);
+        final String text = new String(sent, StandardCharsets.UTF_8);
         int next = 0;
         for (final long id : queued)
         {
-            assertThat(server.spool().pending(id)).as("acknowledged %s is pending", QueueIds.format(id)).isNotNull();
+            final PendingMessage stored = server.spool().pending(id);
+            assertThat(stored).as("acknowledged %s is pending", QueueIds.format(id)).isNotNull();
+            // Source routes are dropped from stored paths (RFC 5321 §4.1.1.3), so the address is looked for, not the path.
+            assertThat(text).as("the stored sender was sent").contains(stored.envelope().sender());
+            for (final String recipient : stored.envelope().recipients())
+            {
+                assertThat(text).as("the stored recipient was sent").contains(recipient);
+            }
             final byte[] content = withoutTraceHeader(server.spool().readContent(id));
             final String shown = new String(content, StandardCharsets.ISO_8859_1);
             assertThat(DataRegions.hasBareNewline(content)).as("bare CR/LF stored: %s", shown).isFalse();

@@ -11,15 +11,19 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+
 /**
  * A deliberately plain SMTP client over a JDK socket: it writes exactly the bytes a test gives it (so it
  * can misbehave on purpose) and reads replies, joining multi-line replies into one string.
  */
 public final class SmtpTestClient implements AutoCloseable
 {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     private SmtpTestClient(final Socket socket) throws IOException
     {
@@ -41,6 +45,38 @@ public final class SmtpTestClient implements AutoCloseable
     public static SmtpTestClient connect(final InetSocketAddress server) throws IOException
     {
         return connect(server, "127.0.0.1");
+    }
+
+    /** Connects to an implicit-TLS listener (RFC 8314): the handshake first, then the greeting can be read. */
+    public static SmtpTestClient connectTls(final InetSocketAddress server, final SSLContext tls) throws IOException
+    {
+        final SmtpTestClient client = connect(server);
+        client.handshake(server, tls);
+        return client;
+    }
+
+    /**
+     * STARTTLS (RFC 3207): sends it, expects {@code 220}, then handshakes trusting what {@code tls} trusts; the session
+     * continues encrypted.
+     *
+     * @return the TLS session, e.g. to see which certificate the server presented.
+     */
+    public SSLSession startTls(final SSLContext tls) throws IOException
+    {
+        expect(command("STARTTLS"), "220");
+        return handshake((InetSocketAddress)socket.getRemoteSocketAddress(), tls);
+    }
+
+    private SSLSession handshake(final InetSocketAddress server, final SSLContext tls) throws IOException
+    {
+        final SSLSocket secured = (SSLSocket)tls.getSocketFactory()
+            .createSocket(socket, server.getAddress().getHostAddress(), server.getPort(), true);
+        secured.setUseClientMode(true);
+        secured.startHandshake();
+        socket = secured;
+        in = secured.getInputStream();
+        out = secured.getOutputStream();
+        return secured.getSession();
     }
 
     public void send(final String raw) throws IOException

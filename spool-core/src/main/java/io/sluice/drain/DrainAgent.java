@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import io.sluice.agent.WakeableIdleStrategy;
 import io.sluice.spool.PendingMessage;
@@ -250,6 +251,33 @@ public final class DrainAgent
     {
         final CompletableFuture<Integer> done = new CompletableFuture<>();
         operator(drain -> done.complete(drain.retryDeferredNow()));
+        return done;
+    }
+
+    /**
+     * An operator's requeue by id: see {@link DrainScheduler#retryNow(Collection)}. Thread-safe.
+     *
+     * @return completes with how many deferred messages were made ready.
+     */
+    public CompletableFuture<Integer> retryNow(final Collection<Long> messageIds)
+    {
+        final List<Long> ids = List.copyOf(messageIds);
+        final CompletableFuture<Integer> done = new CompletableFuture<>();
+        operator(drain -> done.complete(drain.retryNow(ids)));
+        return done;
+    }
+
+    /**
+     * An operator's hold by id: see {@link DrainScheduler#hold}; {@code journal} runs on the drain thread. Thread-safe.
+     *
+     * @return completes with how many of them were in flight (held once the attempt under way is journaled).
+     */
+    public CompletableFuture<Integer> hold(final Collection<Long> messageIds, final Predicate<PendingMessage> journal)
+    {
+        Objects.requireNonNull(journal, "journal");
+        final List<Long> ids = List.copyOf(messageIds);
+        final CompletableFuture<Integer> done = new CompletableFuture<>();
+        operator(drain -> done.complete(drain.hold(ids, journal)));
         return done;
     }
 

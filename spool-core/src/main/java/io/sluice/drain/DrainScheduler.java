@@ -173,6 +173,11 @@ public final class DrainScheduler
             // The quarantine hold is journaled (or something else decided): the snapshot says what it is now.
             entry.quarantining = false;
         }
+        if (entry.holding && !Placement.waitsToBeSent(message))
+        {
+            // The operator's hold is journaled: the snapshot keeps it held from now on, across restarts too.
+            entry.holding = false;
+        }
         placement.place(entry);
     }
 
@@ -456,6 +461,31 @@ public final class DrainScheduler
                 deferred.add(entry);
             }
         }
+        return retryNow(deferred);
+    }
+
+    /**
+     * An operator's requeue of messages by id (Postfix's {@code postsuper -r}): each one deferred is ready at once, as
+     * {@link #retryDeferredNow} makes them; its attempts count stays. Ids not pending or not deferred are skipped.
+     *
+     * @return how many deferred messages were made ready.
+     */
+    public int retryNow(final Collection<Long> messageIds)
+    {
+        final List<MessageEntry> deferred = new ArrayList<>();
+        for (final Long id : messageIds)
+        {
+            final MessageEntry entry = entries.get(id);
+            if (entry != null && entry.state == MessageEntry.DEFERRED)
+            {
+                deferred.add(entry);
+            }
+        }
+        return retryNow(deferred);
+    }
+
+    private int retryNow(final List<MessageEntry> deferred)
+    {
         for (final MessageEntry entry : deferred)
         {
             placement.leave(entry);
@@ -464,6 +494,39 @@ public final class DrainScheduler
         }
         counters.add(DrainCounter.RETRIED_NOW, deferred.size());
         return deferred.size();
+    }
+
+    /**
+     * An operator's hold of messages by id (Postfix's {@code postsuper -h}): from now on none of them is picked. Each is
+     * handed to {@code journal} (on this thread: it must not block, so queue the journal write) with its snapshot, and
+     * held until a snapshot shows the hold journaled; {@code journal} answers false when it found nothing to hold. One
+     * in flight is handed only once its dispatch resolves (or comes back, or times out): the outcomes of the attempt
+     * under way would otherwise replace its hold. Ids not pending are skipped.
+     *
+     * @return how many of them were in flight.
+     */
+    public int hold(final Collection<Long> messageIds, final Predicate<PendingMessage> journal)
+    {
+        Objects.requireNonNull(journal, "journal");
+        int inFlight = 0;
+        for (final Long id : messageIds)
+        {
+            final MessageEntry entry = entries.get(id);
+            if (entry == null)
+            {
+                continue;
+            }
+            entry.holdRequest = journal;
+            if (entry.state == MessageEntry.IN_FLIGHT)
+            {
+                inFlight++;
+            }
+            else
+            {
+                placement.move(entry);
+            }
+        }
+        return inFlight;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.sluice.drain;
 
+import java.util.function.Predicate;
+
 import io.sluice.spool.PendingMessage;
 
 /** The scheduler's record of one pending message: its latest snapshot and where it stands. Drain thread only. */
@@ -28,6 +30,10 @@ final class MessageEntry
     boolean quarantining;
     /** An operator released it (a {@code RELEASED} status seen): never quarantined again while this process runs. */
     boolean released;
+    /** An operator's hold, not yet handed to its journal: handed when the entry is next placed (after any flight). */
+    Predicate<PendingMessage> holdRequest;
+    /** An operator's hold was handed to its journal: held until a snapshot shows nothing waiting to be sent. */
+    boolean holding;
 
     /** Throttle replies in a row this message drew, each put it back at the head of its queue: see {@link Dispatch}. */
     int throttleStreak;

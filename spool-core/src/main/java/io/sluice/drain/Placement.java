@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.function.Predicate;
 
 import io.sluice.spool.Disposition;
 import io.sluice.spool.Envelope;
@@ -55,6 +56,10 @@ final class Placement
     /** Places an entry that is in no state ({@link MessageEntry#NONE}) where its latest snapshot says it belongs. */
     void place(final MessageEntry entry)
     {
+        if ((entry.holdRequest != null || entry.holding) && holdForOperator(entry))
+        {
+            return;
+        }
         final long nowMillis = time.wallMillis();
         if (quarantineSink != null && quarantine(entry, nowMillis))
         {
@@ -150,6 +155,37 @@ final class Placement
         entry.state = MessageEntry.HELD;
         lane.held++;
         return true;
+    }
+
+    /**
+     * An operator's hold ({@link DrainScheduler#hold}): handed to its journal the first time the entry is placed after
+     * the request, then held until the journal's snapshot shows it. The journal may find nothing left to hold.
+     *
+     * @return true if the entry is now held for the operator.
+     */
+    private boolean holdForOperator(final MessageEntry entry)
+    {
+        if (entry.holdRequest != null)
+        {
+            final Predicate<PendingMessage> journal = entry.holdRequest;
+            entry.holdRequest = null;
+            entry.holding = journal.test(entry.snapshot);
+        }
+        if (!entry.holding)
+        {
+            return false;
+        }
+        final LaneQueue lane = tree.laneFor(entry.snapshot.envelope(), false);
+        entry.lane = lane;
+        entry.state = MessageEntry.HELD;
+        lane.held++;
+        return true;
+    }
+
+    /** @return true if a recipient waits to be sent (pending, deferred or released): what an operator's hold keeps. */
+    static boolean waitsToBeSent(final PendingMessage message)
+    {
+        return hasSendable(message) || hasReleased(message);
     }
 
     private static boolean hasReleased(final PendingMessage message)

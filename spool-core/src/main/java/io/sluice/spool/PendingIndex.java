@@ -109,6 +109,13 @@ final class PendingIndex
         return messages.values();
     }
 
+    /** @return a live view of the messages after {@code afterId} (exclusive), oldest first or newest first. */
+    Collection<SpooledMessage> after(final long afterId, final boolean newestFirst)
+    {
+        return newestFirst ? messages.headMap(afterId, false).descendingMap().values()
+            : messages.tailMap(afterId, false).values();
+    }
+
     int size()
     {
         return messages.size();

@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -217,6 +219,36 @@ public final class Spool implements AutoCloseable
             all.add(message.snapshot());
         }
         return all;
+    }
+
+    /**
+     * A console's page through the backlog without copying it: the pending messages after {@code afterId} (exclusive),
+     * in id order (oldest first) or reversed, read lazily from the live index. Weakly consistent, as a concurrent map's
+     * view is: a message finished meanwhile may be missing, one accepted meanwhile may appear.
+     *
+     * @param afterId     the id the previous page ended with; {@link Long#MIN_VALUE} (oldest first) or
+     *                    {@link Long#MAX_VALUE} (newest first) to start.
+     * @param newestFirst the newest message first instead of the oldest.
+     */
+    public Iterable<PendingMessage> pendingAfter(final long afterId, final boolean newestFirst)
+    {
+        final Collection<SpooledMessage> view = index.after(afterId, newestFirst);
+        return () -> new Iterator<>()
+        {
+            private final Iterator<SpooledMessage> messages = view.iterator();
+
+            @Override
+            public boolean hasNext()
+            {
+                return messages.hasNext();
+            }
+
+            @Override
+            public PendingMessage next()
+            {
+                return messages.next().snapshot();
+            }
+        };
     }
 
     public int pendingCount()

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The disk guard on a real 48 MiB tmpfs (mounted by the test, as root; skipped with a message otherwise): the spool
+ * The disk guard on a real 48 MiB tmpfs (mounted by the test, as root; without root it fails
+ * and says why, never skips: {@link SmallFilesystem}): the spool
  * answers {@code REFUSED_DISK_FULL} before the disk fills, never crashes (Chronicle would die of SIGBUS), loses nothing
  * it acknowledged, and accepts again when space returns.
  */

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -16,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.sluice.control.JmxContext;
+import io.sluice.queue.Durations;
 import io.sluice.spool.SpoolContext;
 
 /**
@@ -43,20 +43,29 @@ record Invocation(String command, List<String> operands, Path socket, String hos
     Map<String, String> options, boolean help)
 {
     /** Each subcommand option and the commands it belongs to. */
-    private static final Map<String, Set<String>> COMMAND_OPTIONS = Map.of(
-        "--route", Set.of("drain"),
-        "--tenant", Set.of("drain"),
-        "--source", Set.of("drain"),
-        "--note", Set.of("hold"),
-        "--confirm", Set.of("purge", "quarantine"),
-        "--all", Set.of("quarantine"));
+    private static final Map<String, Set<String>> COMMAND_OPTIONS = Map.ofEntries(
+        Map.entry("--route", Set.of("drain", "queue")),
+        Map.entry("--tenant", Set.of("drain", "queue")),
+        Map.entry("--source", Set.of("drain")),
+        Map.entry("--note", Set.of("hold")),
+        Map.entry("--confirm", Set.of("purge", "quarantine", "queue")),
+        Map.entry("--all", Set.of("quarantine")),
+        Map.entry("--sender", Set.of("queue")),
+        Map.entry("--recipient", Set.of("queue")),
+        Map.entry("--older-than", Set.of("queue")),
+        Map.entry("--state", Set.of("queue")),
+        Map.entry("--limit", Set.of("queue")),
+        Map.entry("--oldest", Set.of("queue")),
+        Map.entry("--newest", Set.of("queue")),
+        Map.entry("--body", Set.of("queue")));
+    /** Subcommand options that are a yes, not a value. */
+    private static final Set<String> FLAGS = Set.of("--all", "--oldest", "--newest", "--body");
 
     /** Read for {@code jmx.socket} when neither {@code --socket} nor {@code --jmx} is given and the file is readable. */
     static final Path DEFAULT_CONFIG = Path.of("/etc/sluice/sluice.properties");
     /** Where a daemon started by hand in this directory with the embedded defaults listens. */
     static final Path HAND_STARTED_SOCKET = Path.of("spool", JmxContext.SOCKET_FILE_NAME);
 
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+)([dhms])");
     private static final Pattern HOST_PORT = Pattern.compile("^(?:\\[([^\\]]+)]|([^:\\[\\]]*)):(\\d{1,5})$");
 
     static Invocation parse(final String... args) throws CommandException
@@ -93,7 +102,8 @@ record Invocation(String command, List<String> operands, Path socket, String hos
                 case "--truststore" -> trustStore = Path.of(inline != null ? inline : value(args, ++i, option));
                 case "--truststore-password-file" ->
                     trustStorePasswordFile = Path.of(inline != null ? inline : value(args, ++i, option));
-                case "--route", "--tenant", "--source", "--note", "--confirm", "--all" ->
+                case "--route", "--tenant", "--source", "--note", "--confirm", "--all", "--sender", "--recipient",
+                    "--older-than", "--state", "--limit", "--oldest", "--newest", "--body" ->
                     i = subcommandOption(options, command, option, inline, args, i);
                 case "--json" -> json = true;
                 case "--help", "-h" -> help = true;
@@ -157,8 +167,9 @@ record Invocation(String command, List<String> operands, Path socket, String hos
     private static int subcommandOption(final Map<String, String> options, final String command, final String option,
         final String inline, final String[] args, final int i) throws CommandException
     {
-        // quarantine's --confirm and --all are a yes, not a value to repeat.
-        final boolean flag = "--all".equals(option) || ("--confirm".equals(option) && "quarantine".equals(command));
+        // quarantine's and queue's --confirm, --all and the like are a yes, not a value to repeat.
+        final boolean flag = FLAGS.contains(option)
+            || ("--confirm".equals(option) && ("quarantine".equals(command) || "queue".equals(command)));
         int last = i;
         final String value = flag ? "" : inline != null ? inline : value(args, ++last, option);
         if (options.put(option.substring(2), value) != null)
@@ -252,37 +263,14 @@ record Invocation(String command, List<String> operands, Path socket, String hos
     /** {@code 90s}, {@code 30m}, {@code 1h}, {@code 2d}, combinations such as {@code 1h30m}, or plain seconds. */
     static Duration duration(final String text) throws CommandException
     {
-        final String lower = text.trim().toLowerCase(Locale.ROOT);
-        Duration total = Duration.ZERO;
+        final Duration total;
         try
         {
-            if (lower.matches("\\d+"))
-            {
-                total = Duration.ofSeconds(Long.parseLong(lower));
-            }
-            else if (lower.matches("(\\d+[dhms])+"))
-            {
-                final Matcher part = DURATION_PART.matcher(lower);
-                while (part.find())
-                {
-                    final long amount = Long.parseLong(part.group(1));
-                    total = total.plus(switch (part.group(2))
-                    {
-                        case "d" -> Duration.ofDays(amount);
-                        case "h" -> Duration.ofHours(amount);
-                        case "m" -> Duration.ofMinutes(amount);
-                        default -> Duration.ofSeconds(amount);
-                    });
-                }
-            }
-            else
-            {
-                throw CommandException.usage("--for expects a duration such as 90s, 30m, 1h or 1h30m, got: " + text);
-            }
+            total = Durations.parse(text);
         }
-        catch (final ArithmeticException | NumberFormatException ex)
+        catch (final IllegalArgumentException ex)
         {
-            throw CommandException.usage("--for: duration too long: " + text);
+            throw CommandException.usage("--for: " + ex.getMessage());
         }
         if (total.isZero())
         {

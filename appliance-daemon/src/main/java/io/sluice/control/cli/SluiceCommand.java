@@ -29,8 +29,20 @@ public final class SluiceCommand
     static final String USAGE = String.join(System.lineSeparator(),
         "usage: sluice [options] COMMAND [ARGS]",
         "commands:",
-        "  queue                 the backlog like Postfix qshape: pending per lane/route/tenant by age, oldest,",
+        "  queue [shape]         the backlog like Postfix qshape: pending per lane/route/tenant by age, oldest,",
         "                        drain rate (measured and allowed), ETA, each route's rate, connections, pause",
+        "  queue list [FILTER] [--limit N] [--oldest|--newest]   pending messages one per line, like",
+        "                        postqueue -j (default limit " + QueueCommands.DEFAULT_LIMIT
+            + ", oldest first; says when there are more)",
+        "                        FILTER: --tenant T --sender S --recipient R --route R --older-than D",
+        "                        --state ready|deferred|held|paused (an address, a domain, or <> for the null sender)",
+        "  queue show ID [--body]           one message: envelope, each recipient's state and last reply, size,",
+        "                        age, lane, route, hold reason; --body prints its content from the journal",
+        "  queue hold ID...|FILTER          keep messages in the spool, never sent until released; kept across",
+        "                        restarts",
+        "  queue release ID...|FILTER       send messages an operator held",
+        "  queue requeue ID...|FILTER       retry deferred messages now (their attempts count stays)",
+        "  queue delete ID...|FILTER [--confirm]   delete messages for good, no DSN; --confirm above one message",
         "  limits                default limits per key kind, per-key overrides, blocked networks",
         "  block CIDR [--for D]  refuse a network at connect (554 5.7.1); D like 90s, 30m, 1h, 1h30m, 2d",
         "                        (without --for: until unblocked)",
@@ -125,6 +137,11 @@ public final class SluiceCommand
             checkArguments(invocation);
             try (DaemonClient daemon = DaemonClient.connect(invocation))
             {
+                if (QueueCommands.streams(invocation))
+                {
+                    QueueCommands.list(invocation, daemon, out);
+                    return EXIT_OK;
+                }
                 final Reports.Report report = dispatch(invocation, daemon);
                 if (invocation.json())
                 {
@@ -153,7 +170,8 @@ public final class SluiceCommand
     {
         switch (invocation.command())
         {
-            case "queue", "limits", "pause", "resume", "tenants", "retry" -> invocation.expectAtMost(0);
+            case "limits", "pause", "resume", "tenants", "retry" -> invocation.expectAtMost(0);
+            case "queue" -> QueueCommands.check(invocation);
             case "block", "unblock" ->
             {
                 invocation.operand(0, "a network, e.g. 198.51.100.0/24");
@@ -204,7 +222,8 @@ public final class SluiceCommand
         switch (invocation.command())
         {
             case "queue":
-                return Reports.queue(daemon, drainSource);
+                return "shape".equals(QueueCommands.action(invocation)) ? Reports.queue(daemon, drainSource)
+                    : QueueCommands.run(invocation, daemon);
             case "limits":
                 return Reports.limits(daemon);
             case "block":

@@ -161,7 +161,13 @@ public final class FloodTraffic
     public byte[] floodMessage(final int message)
     {
         return content("flood-" + message, floodSender(message), floodRecipient(message),
-            MALWARE_HEADER + ": EICAR-STANDARD-ANTIVIRUS-TEST-FILE\r\n");
+            floodCarriesMalware() ? MALWARE_HEADER + ": EICAR-STANDARD-ANTIVIRUS-TEST-FILE\r\n" : "");
+    }
+
+    /** @return whether the flood carries the marker the upstream rejects: every flood but {@link Scenario#BULK} */
+    public boolean floodCarriesMalware()
+    {
+        return options.floodKind() != Scenario.BULK;
     }
 
     /** @return legitimate message {@code message} from source {@code source}, dot-safe, ending in CRLF */

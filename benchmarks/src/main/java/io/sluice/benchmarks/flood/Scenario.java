@@ -9,14 +9,19 @@ import java.util.Locale;
  * <li>{@link #SNOWSHOE}: plausible, distinct senders from many domains to the protected domain's mailboxes, no spoof
  *     pattern, malware inside, from the same sources;</li>
  * <li>{@link #UNKNOWN_USERS}: one of those floods plus legitimate messages to recipients the upstream refuses
- *     {@code 550 5.1.1}, whose senders are owed exactly one DSN each (or an in-session refusal).</li>
+ *     {@code 550 5.1.1}, whose senders are owed exactly one DSN each (or an in-session refusal);</li>
+ * <li>{@link #BULK}: a flood that is neither spoofed nor malicious (issue 17): snowshoe's plausible senders and real
+ *     mailboxes, clean content the upstream accepts, so no spoof refusal, no upstream rejection and no demotion
+ *     moves it out of the partner's way; the partner's latency rests on admission's buckets and the drain's
+ *     fairness alone.</li>
  * </ul>
  */
 public enum Scenario
 {
     SPOOFED("spoofed"),
     SNOWSHOE("snowshoe"),
-    UNKNOWN_USERS("unknown-users");
+    UNKNOWN_USERS("unknown-users"),
+    BULK("bulk");
 
     private final String label;
 
@@ -32,7 +37,7 @@ public enum Scenario
     }
 
     /**
-     * @param label spoofed, snowshoe or unknown-users
+     * @param label spoofed, snowshoe, unknown-users or bulk
      * @return the scenario
      * @throws IllegalArgumentException naming the value and the choices
      */
@@ -45,6 +50,6 @@ public enum Scenario
                 return scenario;
             }
         }
-        throw new IllegalArgumentException(option + " " + label + ": expected spoofed, snowshoe or unknown-users");
+        throw new IllegalArgumentException(option + " " + label + ": expected spoofed, snowshoe, unknown-users or bulk");
     }
 }

@@ -18,9 +18,9 @@ public final class ScenarioOptions
     static final String USAGE = String.join("\n",
         "usage: FloodScenario [options]",
         "  --systems sluice,postfix     systems to run, in order (default: sluice)",
-        "  --scenarios LIST             spoofed, snowshoe, unknown-users, in the order given (all three)",
+        "  --scenarios LIST             spoofed, snowshoe, unknown-users, bulk, in the order given (all four)",
         "  --unknown-users N            unknown-users: legitimate messages the upstream refuses 550 5.1.1 (50)",
-        "  --unknown-users-flood F      unknown-users: the flood beside them, spoofed or snowshoe (snowshoe)",
+        "  --unknown-users-flood F      unknown-users: the flood beside them, spoofed, snowshoe or bulk (snowshoe)",
         "  --open-buckets               Sluice: open the network, sender-domain, tenant and global buckets wide (the",
         "                               \"tuned\" comparison; printed in the report as a change from the defaults)",
         "  --flood N                    flood messages (20000)",
@@ -143,7 +143,7 @@ public final class ScenarioOptions
         }
         if (unknownUsersFlood == Scenario.UNKNOWN_USERS)
         {
-            throw new IllegalArgumentException("--unknown-users-flood unknown-users: expected spoofed or snowshoe");
+            throw new IllegalArgumentException("--unknown-users-flood unknown-users: expected spoofed, snowshoe or bulk");
         }
         atLeast("--unknown-users", unknownUsers, 0);
         atLeast("--idle-seconds", idleSeconds, 1);
@@ -287,7 +287,7 @@ public final class ScenarioOptions
         return scenario;
     }
 
-    /** @return the flood this scenario sends: spoofed or snowshoe */
+    /** @return the flood this scenario sends: spoofed, snowshoe or bulk */
     public Scenario floodKind()
     {
         return scenario == Scenario.UNKNOWN_USERS ? unknownUsersFlood : scenario;

@@ -108,10 +108,11 @@ final class ScenarioReport
         final StringBuilder out = new StringBuilder();
         out.append("=== Scenario ").append(options.scenario().label()).append(" ===\n");
         out.append(String.format(Locale.ROOT, "Flood: %,d %s messages from %,d sources in %d /24s (%d sessions at a time),"
-            + " malware inside (upstream: 554 5.7.1)%s;%npartner: %s msgs/s from %d addresses in one /24, one connection per"
+            + " %s%s;%npartner: %s msgs/s from %d addresses in one /24, one connection per"
             + " message; upstream accepting %s msgs/s; %d-byte bodies%n",
             options.floodMessages(), options.floodKind().label(), options.floodSources(), options.floodNetworks(),
-            options.floodSessions(), options.unknownUserMessages() == 0 ? "" : String.format(Locale.ROOT,
+            options.floodSessions(), options.floodKind() == Scenario.BULK ? "clean content (the upstream accepts it)"
+                : "malware inside (upstream: 554 5.7.1)", options.unknownUserMessages() == 0 ? "" : String.format(Locale.ROOT,
                 ", plus %d partner messages to unknown users (upstream: 550 5.1.1)", options.unknownUserMessages()),
             Json.decimal(options.legitRate()), options.legitSources(), Json.decimal(options.upstreamRate()),
             options.messageBytes()));

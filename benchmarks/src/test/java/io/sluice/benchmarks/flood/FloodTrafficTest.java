@@ -100,6 +100,18 @@ class FloodTrafficTest
     }
 
     @Test
+    void shouldSendABulkFloodThatIsNeitherSpoofedNorRejectedUpstream()
+    {
+        final FloodTraffic bulk = new FloodTraffic(ScenarioOptions.parse("--out", "/tmp/unused", "--scenarios", "bulk"));
+        assertThat(bulk.floodSender(42)).doesNotEndWith("@protected.example").isNotEqualTo(bulk.floodRecipient(42));
+        assertThat(bulk.floodRecipient(42)).isEqualTo(bulk.legitRecipient(42));
+        assertThat(bulk.floodCarriesMalware()).isFalse();
+        assertThat(new String(bulk.floodMessage(42), StandardCharsets.US_ASCII))
+            .contains("X-Bench-Id: flood-42", "From: <" + bulk.floodSender(42) + ">")
+            .doesNotContain(FloodTraffic.MALWARE_HEADER);
+    }
+
+    @Test
     void shouldSendUnknownUserMailFromASenderOfItsOwnSoEachDsnNamesItsMessage()
     {
         final FloodTraffic unknown = new FloodTraffic(ScenarioOptions.parse("--out", "/tmp/unused", "--scenarios",
@@ -115,7 +127,8 @@ class FloodTrafficTest
     void shouldRunEveryScenarioAtTheDefaultsUnlessBucketsAreOpenedExplicitly()
     {
         final ScenarioOptions defaults = ScenarioOptions.parse("--out", "x");
-        assertThat(defaults.scenarios()).containsExactly(Scenario.SPOOFED, Scenario.SNOWSHOE, Scenario.UNKNOWN_USERS);
+        assertThat(defaults.scenarios())
+            .containsExactly(Scenario.SPOOFED, Scenario.SNOWSHOE, Scenario.UNKNOWN_USERS, Scenario.BULK);
         assertThat(defaults.openBuckets()).isFalse();
         assertThat(defaults.forScenario(Scenario.UNKNOWN_USERS).floodKind()).isEqualTo(Scenario.SNOWSHOE);
         assertThat(defaults.forScenario(Scenario.UNKNOWN_USERS).unknownUserMessages()).isEqualTo(50);
@@ -135,9 +148,9 @@ class FloodTrafficTest
     void shouldRefuseBadOptionsNamingTheOptionAndTheValue()
     {
         assertThatThrownBy(() -> ScenarioOptions.parse("--out", "x", "--scenarios", "spoofed,ddos"))
-            .hasMessage("--scenarios ddos: expected spoofed, snowshoe or unknown-users");
+            .hasMessage("--scenarios ddos: expected spoofed, snowshoe, unknown-users or bulk");
         assertThatThrownBy(() -> ScenarioOptions.parse("--out", "x", "--unknown-users-flood", "unknown-users"))
-            .hasMessageContaining("expected spoofed or snowshoe");
+            .hasMessageContaining("expected spoofed, snowshoe or bulk");
         assertThatThrownBy(() -> ScenarioOptions.parse("--out", "x", "--legit-sources", "251"))
             .hasMessageContaining("--legit-sources 251");
         assertThatThrownBy(() -> ScenarioOptions.parse("--out", "x", "--flood", "ten"))
