@@ -54,6 +54,6 @@ final class DaemonOnTestClocks
             bounceClock == null ? real.bounce() : BounceSettings.context(loaded, bounceClock, bounceClock),
             containmentClock == null ? real.containment()
                 : ContainmentSettings.context(loaded, containmentClock, containmentClock), real.verification(),
-            real.operations(), loaded));
+            real.operations(), real.fleet(), loaded));
     }
 }

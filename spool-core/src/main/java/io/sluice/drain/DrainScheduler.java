@@ -88,7 +88,21 @@ public final class DrainScheduler
         this(context, new EnumCounters<>(DrainCounter.class, "drain"));
     }
 
+    /**
+     * @param context the drain's settings; concluded here if they are not yet.
+     * @param egress  each route's second gate beside its own bucket ({@link EgressTokens.Source#LOCAL}: none).
+     */
+    public DrainScheduler(final DrainContext context, final EgressTokens.Source egress)
+    {
+        this(context, new EnumCounters<>(DrainCounter.class, "drain"), egress);
+    }
+
     DrainScheduler(final DrainContext context, final EnumCounters<DrainCounter> counters)
+    {
+        this(context, counters, EgressTokens.Source.LOCAL);
+    }
+
+    DrainScheduler(final DrainContext context, final EnumCounters<DrainCounter> counters, final EgressTokens.Source egress)
     {
         this.context = context.conclude();
         this.counters = counters;
@@ -96,7 +110,7 @@ public final class DrainScheduler
         networks = new NetworkKeys(context.networkPrefixV4(), context.networkPrefixV6());
         inFlightTimeoutNanos = context.inFlightTimeoutMs() * 1_000_000L;
         lastSweepNanos = time.nanos();
-        tree = new FairTree(context, time, networks);
+        tree = new FairTree(context, time, networks, egress);
         feedback = new ReplyFeedback(context, time, networks, counters, tree, this::rescheduleSource);
         placement = new Placement(context, time, counters, tree, feedback);
         requests = new OperatorRequests(entries, placement, counters);
