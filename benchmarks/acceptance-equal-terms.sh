@@ -45,7 +45,6 @@ FLOW_CONTROL_OFF_ROW=${FLOW_CONTROL_OFF_ROW:-1}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-1800}
 NOTE=${NOTE:-}
 RAW="$RESULTS_DIR/raw/acceptance-equal"
-BENCH_JAR=$REPO_ROOT/benchmarks/target/benchmarks.jar
 PACED_SINK_PID="" PACED_SINK_LOG=""
 ACCEPTED_TOTAL=0 # accepted by both systems since the sink started: when the sink has them all, both queues are empty
 
@@ -159,7 +158,7 @@ report_equal() {
         echo "each run starts with both queues empty; $N runs each, interleaved (Postfix, Sluice, ...). Rate = accepted / seconds."
         [[ -n $NOTE ]] && echo "Note: $NOTE"
         echo
-        printf '%-17s %-8s %-52s %9s %13s %9s %9s %10s\n' row system durability median spread accepted refused "ratio S/P"
+        printf '%-19s %-8s %-52s %9s %13s %9s %9s %10s\n' row system durability median spread accepted refused "ratio S/P"
         for r in "${rows[@]}"; do
             for sys in postfix sluice; do
                 med=$(median <<< "${RATES_EQ[$r.$sys]:-}")
@@ -172,7 +171,7 @@ report_equal() {
                     durability="stock: fsync of each queue file before 250"
                     label=$([[ $r == defaults ]] && echo "shipped defaults" || echo "(stock, beside it)")
                 fi
-                printf '%-17s %-8s %-52s %9s %13s %9s %9s %10s\n' "$label" "$sys" "$durability" "$med" \
+                printf '%-19s %-8s %-52s %9s %13s %9s %9s %10s\n' "$label" "$sys" "$durability" "$med" \
                     "$(spread <<< "${RATES_EQ[$r.$sys]:-}")" "${ACCEPTED_EQ[$r.$sys]:-0}" "${REFUSED_EQ[$r.$sys]:-0}" "$ratio"
             done
         done
@@ -207,12 +206,7 @@ report_equal() {
 }
 
 main_equal() {
-    ETC_POSTFIX_BEFORE=$(etc_postfix_fingerprint)
-    LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-    MACHINE_BEFORE=$(machine_description "before the run")
-    preflight
-    [[ -f $BENCH_JAR ]] || die "no $BENCH_JAR: build first (SLUICE_BUILD=1 does)"
-    ETC_POSTFIX_BEFORE=$(etc_postfix_fingerprint)
+    begin_run
     mkdir -p "$RAW"
     trap 'cleanup_equal; cleanup' EXIT
     start_paced_sink

@@ -892,12 +892,17 @@ EOF
 
 # ---------------------------------------------------------------------------------------------------------
 
-main() {
+# The machine before anything starts, the preflight, and /etc/postfix's fingerprint (shared with acceptance-equal-terms.sh).
+begin_run() {
     ETC_POSTFIX_BEFORE=$(etc_postfix_fingerprint)
     LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
     MACHINE_BEFORE=$(machine_description "before the run")
     preflight
     ETC_POSTFIX_BEFORE=$(etc_postfix_fingerprint) # after a possible package install, which creates /etc/postfix
+}
+
+main() {
+    begin_run
     log "mode $MODE: Postfix $POSTFIX_MESSAGES msgs x $REPEATS, Sluice $SLUICE_MESSAGES msgs x $REPEATS," \
         "$SESSIONS sessions, $MESSAGE_BYTES bytes; work dir $WORK; results $RESULTS_DIR"
     postfix_phase

@@ -18,10 +18,9 @@ import io.sluice.ingress.tls.TlsContext;
 import io.sluice.net.Cidr;
 
 /**
- * Maps the {@code smtp.*}, {@code submission.*}, {@code relay.*} and {@code tenant.*} settings
- * (and {@code admission.blockedSenders}, refused
- * in-session, and what RCPT answers when recipient verification has no verdict) onto the ingress context and source
- * policy.
+ * Maps the {@code smtp.*}, {@code submission.*}, {@code relay.*} and {@code tenant.*} settings (and
+ * {@code admission.blockedSenders}, refused in-session, and what RCPT answers when recipient verification has no
+ * verdict) onto the ingress context, the listeners' TLS and the source policy.
  */
 public final class IngressSettings
 {

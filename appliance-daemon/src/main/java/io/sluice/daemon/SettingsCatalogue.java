@@ -15,6 +15,7 @@ import io.sluice.delivery.DeliveryContext;
 import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.RateLearningSettings;
+import io.sluice.fleet.FleetContext;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.auth.AuthContext;
 import io.sluice.ingress.tls.TlsContext;
@@ -57,7 +58,8 @@ public final class SettingsCatalogue
         Section.of("rate-learning", RateLearningSettings.class, RateLearningSettings.SETTINGS),
         Section.of("delivery", DeliveryContext.class, DeliveryContext.SETTINGS),
         Section.of("bounce", BounceContext.class, BounceContext.SETTINGS),
-        Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));
+        Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS),
+        Section.of("fleet", FleetContext.class, FleetContext.SETTINGS));
 
     private SettingsCatalogue()
     {

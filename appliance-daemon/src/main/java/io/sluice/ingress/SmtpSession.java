@@ -32,8 +32,6 @@ import io.sluice.admission.ReputationEvent;
 import io.sluice.admission.SourceClass;
 import io.sluice.admission.SpoofVerdict;
 import io.sluice.ingress.tls.SessionTls;
-import io.sluice.ingress.tls.StartTlsUpgrade;
-import io.sluice.ingress.tls.TlsMode;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
 import org.slf4j.Logger;
@@ -118,12 +116,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         return tls.secure();
     }
 
-    /** @return this connection's TLS state: protocol and cipher once {@link #secure()}. */
-    SessionTls tls()
-    {
-        return tls;
-    }
-
     /** @return true once the client has authenticated (SMTP AUTH, RFC 4954): a submission listener takes its MAIL. */
     boolean authenticated()
     {
@@ -134,7 +126,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     public void channelActive(final ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
-        this.tls = new SessionTls(ctx.channel());
+        this.tls = new SessionTls(ctx.channel(), listener.startTls(), services.tls());
         if (context.proxyProtocol())
         {
             // The greeting waits for the PROXY header: the real client is only known then.
@@ -313,10 +305,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             bad(SmtpReply.HELO_FIRST);
             return;
         }
-        final SmtpReply gate = listenerGate();
-        if (gate != null)
+        if (tls.required() || (listener.authenticationRequired() && !authenticated()))
         {
-            reply(gate);
+            // What this listener demands first: STARTTLS under smtp.tls.mode=require, AUTH on the submission ones.
+            reply(tls.required() ? SmtpReply.STARTTLS_FIRST : SmtpReply.AUTHENTICATION_REQUIRED);
             return;
         }
         if (sender != null)
@@ -382,11 +374,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         reply(SmtpReply.SENDER_OK);
     }
 
-    /** @return the EHLO keywords that depend on this session's listener and state, beyond the fixed ones. */
+    /** @return the EHLO keywords that depend on this session's listener and state: STARTTLS, AUTH. */
     private List<String> ehloExtensions()
     {
         final List<String> extensions = new ArrayList<>(2);
-        if (offersStartTls())
+        if (tls.offered())
         {
             extensions.add(SmtpReply.STARTTLS_KEYWORD);
         }
@@ -397,37 +389,28 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         return extensions;
     }
 
-    /** RFC 3207 section 4.2: STARTTLS is offered on a listener that has it, and only until TLS is started. */
-    private boolean offersStartTls()
-    {
-        return listener.startTls() != TlsMode.OFF && services.tls() != null && !tls.started();
-    }
-
     /**
-     * STARTTLS: {@code 220}, then the TLS handshake. Nothing the client sent in clear text after the command may be
-     * read as a command once TLS is on (CVE-2011-0411): if anything is buffered behind it, the session ends.
+     * STARTTLS (RFC 3207): {@code 220}, then the TLS handshake. Nothing the client sent in clear text after the command
+     * may be read as a command once TLS is on (CVE-2011-0411): if anything is buffered behind it, the session ends.
      */
     private void startTls(final String argument)
     {
-        if (!offersStartTls())
-        {
-            bad(tls.started() ? SmtpReply.TLS_ALREADY_ACTIVE : SmtpReply.UNRECOGNIZED);
-            return;
-        }
-        if (!argument.isBlank())
+        if (!argument.isBlank() && tls.offered())
         {
             bad(SmtpReply.SYNTAX);
             return;
         }
-        if (!waiting.isEmpty() || decoder.hasBuffered())
+        switch (tls.start(!waiting.isEmpty() || decoder.hasBuffered(), this::tlsStarted))
         {
-            services.tls().clearTextInjection();
-            LOG.info("{} pipelined commands after STARTTLS in clear text; discarded, closing", clientText);
-            reply(SmtpReply.CLEAR_TEXT_AFTER_STARTTLS);
-            return;
+            case STARTED -> reply(SmtpReply.READY_FOR_TLS);
+            case ALREADY_ACTIVE -> bad(SmtpReply.TLS_ALREADY_ACTIVE);
+            case NOT_OFFERED -> bad(SmtpReply.UNRECOGNIZED);
+            default ->
+            {
+                LOG.info("{} pipelined commands after STARTTLS in clear text; discarded, closing", clientText);
+                reply(SmtpReply.CLEAR_TEXT_AFTER_STARTTLS);
+            }
         }
-        StartTlsUpgrade.insert(ctx.pipeline(), services.tls(), this::tlsStarted);
-        reply(SmtpReply.READY_FOR_TLS);
     }
 
     /** RFC 3207 section 4.2: what the client said before TLS is forgotten; it starts again with EHLO. */
@@ -438,20 +421,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         resetTransaction();
         auth.forget();
         tenant = services.policy().tenantOf(client);
-    }
-
-    /** What this session's listener demands before MAIL: STARTTLS when required, authentication on submission. */
-    private SmtpReply listenerGate()
-    {
-        if (listener.startTls() == TlsMode.REQUIRE && !secure())
-        {
-            return SmtpReply.STARTTLS_FIRST;
-        }
-        if (listener.authenticationRequired() && !authenticated())
-        {
-            return SmtpReply.AUTHENTICATION_REQUIRED;
-        }
-        return null;
     }
 
     private String baseLane()

@@ -61,6 +61,7 @@ final class DaemonOnTestClocks
             bounceClock == null ? real.bounce() : BounceSettings.context(loaded, bounceClock, bounceClock),
             containmentClock == null ? real.containment()
                 : ContainmentSettings.context(loaded, containmentClock, containmentClock), real.verification(),
-            real.operations(), authClock == null ? real.auth() : AuthSettings.of(loaded, authClock), loaded));
+            real.operations(), authClock == null ? real.auth() : AuthSettings.of(loaded, authClock), real.fleet(),
+            loaded));
     }
 }

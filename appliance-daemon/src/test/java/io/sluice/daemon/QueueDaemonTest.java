@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.control.ConsoleClient;
 import io.sluice.control.cli.SluiceCommand;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * One message at a time in the real daemon, over real SMTP, its journal and the {@code sluice} command (Postfix's
@@ -42,15 +46,21 @@ class QueueDaemonTest
     @RegisterExtension
     final MailLogCapture mailLog = new MailLogCapture();
 
+    private final ListAppender<ILoggingEvent> audit = new ListAppender<>();
+    private final Logger auditLog = (Logger)LoggerFactory.getLogger("io.sluice.audit");
+
     @BeforeEach
     void start() throws IOException
     {
         upstream = TestSmtpSink.start();
+        audit.start();
+        auditLog.addAppender(audit);
     }
 
     @AfterEach
     void stop() throws IOException
     {
+        auditLog.detachAppender(audit);
         upstream.close();
     }
 
@@ -197,6 +207,12 @@ class QueueDaemonTest
         assertThat(lines).filteredOn(line -> line.contains(": deleted by an operator (") && line.contains("PURGED, no DSN"))
             .hasSize(2);
         assertThat(lines).as("a delete bounces nothing").noneMatch(line -> line.contains("orig_to=<defer-"));
+        final List<String> audited = audit.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(audited).as("each action audited with its principal").anyMatch(line -> line.matches(
+            "audit: .+ changed queued messages \\[" + poison + "]: queued -> held \\(1\\)"))
+            .anyMatch(line -> line.contains("changed queued messages [" + poison + "]: held -> released (1)"))
+            .anyMatch(line -> line.contains("changed queued messages [" + retry + "]: waiting for a retry time -> requeued (1)"))
+            .anyMatch(line -> line.contains("(filter sender=dave@shop.example): queued -> deleted (2)"));
     }
 
     /** Bad input: a clear message, an exit code, nothing changed. */

@@ -185,16 +185,7 @@ final class Placement
     /** @return true if a recipient waits to be sent (pending, deferred or released): what an operator's hold keeps. */
     static boolean waitsToBeSent(final PendingMessage message)
     {
-        for (final RecipientStatus status : message.recipients())
-        {
-            final Disposition disposition = status.disposition();
-            if (disposition == Disposition.PENDING || disposition == Disposition.DEFERRED
-                || disposition == Disposition.RELEASED)
-            {
-                return true;
-            }
-        }
-        return false;
+        return hasSendable(message) || hasReleased(message);
     }
 
     private static boolean hasReleased(final PendingMessage message)

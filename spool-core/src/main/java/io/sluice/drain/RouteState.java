@@ -24,6 +24,8 @@ final class RouteState
     int cursor;
     final List<LaneQueue> lanes = new ArrayList<>();
     final Bucket bucket;
+    /** The second gate beside {@link #bucket}: a shared rate's tokens ({@link EgressTokens#UNLIMITED} on one appliance). */
+    final EgressTokens egress;
     final RateMeter meter;
     /** New messages routed here per second, for an ETA that counts the mail still arriving. */
     final RateMeter arrivals;
@@ -33,8 +35,10 @@ final class RouteState
     private final RateLearner learner;
     private int configuredBurst;
 
-    RouteState(final RouteSpec spec, final DrainContext context, final TimeMeter time, final long nowNanos)
+    RouteState(final RouteSpec spec, final DrainContext context, final TimeMeter time, final long nowNanos,
+        final EgressTokens egress)
     {
+        this.egress = egress;
         name = spec.name();
         configuredBurst = spec.burst();
         learner = new RateLearner(context, spec.ratePerSec(), nowNanos);
@@ -136,6 +140,7 @@ final class RouteState
         configuredBurst = burst;
         learner.configure(ratePerSec);
         applyRate();
+        egress.configure(ratePerSec, burst);
     }
 
     /** A restart's learned rate and ceiling ({@link RouteRateStateFile}). */

@@ -125,14 +125,22 @@ public record SmtpReply(int code, String enhancedCode, String text, boolean conn
     }
 
     /**
-     * @return true when the upstream asks us to slow down: {@code 421} (service closing, incl. a refused
-     *         connection), or any transient reply with an enhanced code in class {@code 4.7} (security or policy,
-     *         e.g. {@code 450 4.7.0} / {@code 451 4.7.1} rate limiting) from the upstream itself; a
-     *         {@link #routeProblem} is not.
+     * @return true when the upstream asks us to slow down, by RFC 3463's enhanced codes where it sends one: {@code 421}
+     *         (service closing, incl. a refused connection or a {@code 421} greeting), any transient reply in class
+     *         {@code 4.7} (security or policy: {@code 450 4.7.0}, {@code 451 4.7.1}, Microsoft's {@code 4.7.5xx}
+     *         "server busy") or {@code 4.4.5} (system congestion) from the upstream itself. Not a throttle: the
+     *         recipient's own {@code 4.2.x} (mailbox busy, full, or receiving too fast), the upstream's system
+     *         ({@code 4.3.x}), a connection lost in a transaction ({@code 4.4.2}), or a {@link #routeProblem}. The table
+     *         is in docs/drain-and-delivery.md.
      */
     public boolean isThrottling()
     {
-        return code == 421 || (!connectionFailure && code >= 400 && code < 500 && enhancedCode.startsWith("4.7."));
+        if (code == 421)
+        {
+            return true;
+        }
+        return !connectionFailure && code >= 400 && code < 500
+            && (enhancedCode.startsWith("4.7.") || "4.4.5".equals(enhancedCode));
     }
 
     /** @return true for a permanent policy rejection ({@code 5.7.x}): the upstream refuses this mail as abusive. */

@@ -180,4 +180,58 @@ class OutcomeClassifierTest
         assertThatThrownBy(() -> SmtpReply.parse("2500 x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SmtpReply.parse("099 x")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    private ReplyOutcome classifyAfterThrottles(final SmtpReply reply, final int throttledInARow)
+    {
+        return new OutcomeClassifier(schedule(0), 5).classify(envelope, deferredAfter(2), reply, RECEIVED + HOUR,
+            throttledInARow);
+    }
+
+    @Test
+    void shouldRequeueAThrottledRecipientWithoutAnAttemptUntilTheLimitInARow()
+    {
+        for (final SmtpReply reply : List.of(SmtpReply.parse("421 4.7.0 Try again later"),
+            SmtpReply.parse("450 4.7.1 Slow down"), SmtpReply.parse("451 4.7.500 Server busy"),
+            SmtpReply.parse("451 4.4.5 System congestion"), SmtpReply.parse("421 Service not available"),
+            SmtpReply.connectionRefused("Connection refused")))
+        {
+            final ReplyOutcome requeued = classifyAfterThrottles(reply, 3);
+            assertThat(requeued.requeued()).as(reply.toString()).isTrue();
+            assertThat(requeued.signal()).isEqualTo(ReplySignal.THROTTLED);
+            assertThat(requeued.status().attempts()).as("no attempt spent").isEqualTo(2);
+            assertThat(requeued.status().notBeforeMillis()).as("due at once").isEqualTo(RECEIVED + HOUR);
+            assertThat(requeued.status().detail()).startsWith(OutcomeClassifier.REQUEUED);
+
+            final ReplyOutcome fifth = classifyAfterThrottles(reply, 4);
+            assertThat(fifth.requeued()).as("the fifth in a row is a deferral").isFalse();
+            assertThat(fifth.signal()).isEqualTo(ReplySignal.THROTTLED);
+            assertThat(fifth.status().attempts()).isEqualTo(3);
+            assertThat(fifth.status().notBeforeMillis()).isEqualTo(RECEIVED + HOUR + 4 * MINUTE);
+        }
+    }
+
+    @Test
+    void shouldDeferARecipientsOwnTemporaryFailureAsBefore()
+    {
+        for (final SmtpReply reply : List.of(SmtpReply.parse("450 4.2.1 Receiving mail too fast"),
+            SmtpReply.parse("450 4.2.2 Mailbox full"), SmtpReply.parse("451 4.3.0 Local error"),
+            SmtpReply.parse("452 4.3.1 Insufficient system storage"), SmtpReply.parse("450 Mailbox busy"),
+            SmtpReply.connectionLost("Connection reset"), SmtpReply.routeProblem("4.7.8", "credentials refused")))
+        {
+            final ReplyOutcome outcome = classifyAfterThrottles(reply, 0);
+            assertThat(outcome.requeued()).as(reply.toString()).isFalse();
+            assertThat(outcome.signal()).as(reply.toString()).isEqualTo(ReplySignal.DEFERRED);
+            assertThat(outcome.status().attempts()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void shouldDeferEveryThrottleWithALimitOfOne()
+    {
+        final ReplyOutcome outcome = new OutcomeClassifier(schedule(0), 1)
+            .classify(envelope, deferredAfter(2), SmtpReply.parse("421 4.7.0 Try again later"), RECEIVED + HOUR, 0);
+
+        assertThat(outcome.requeued()).isFalse();
+        assertThat(outcome.status().attempts()).isEqualTo(3);
+    }
 }

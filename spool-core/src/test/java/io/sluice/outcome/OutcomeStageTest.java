@@ -129,4 +129,43 @@ class OutcomeStageTest
         // message stays in flight and is sent again, and the policy's dedup window collapses a second DSN.
         assertThat(failures).as("decided once, before the write").singleElement().asString().endsWith("/1: 550 5.1.1 unknown");
     }
+
+    @Test
+    void shouldJournalNothingForADispatchThrottledAsAWhole() throws Exception
+    {
+        try (Spool spool = open())
+        {
+            final Dispatch dispatch = dispatchOf(spool);
+            final OutcomeStage outcomes = stage(spool, 3);
+
+            outcomes.report(dispatch, Map.of(0, SmtpReply.parse("421 4.7.0 Try again later"),
+                1, SmtpReply.parse("421 4.7.0 Try again later"))).get();
+
+            assertThat(outcomes.pending()).isZero();
+            assertThat(outcomes.counters().get(OutcomeCounter.OUTCOMES_JOURNALED)).isZero();
+            assertThat(spool.pending(dispatch.messageId()).recipients()).as("unchanged: no attempt spent")
+                .containsOnly(RecipientStatus.NEW);
+        }
+    }
+
+    @Test
+    void shouldJournalAThrottledRecipientBesideADeliveredOneAsDueNowWithoutAnAttempt() throws Exception
+    {
+        try (Spool spool = open())
+        {
+            final Dispatch dispatch = dispatchOf(spool);
+            final OutcomeStage outcomes = stage(spool, 3);
+            final long before = System.currentTimeMillis();
+
+            outcomes.report(dispatch, Map.of(0, SmtpReply.parse("450 4.7.1 Slow down"), 1, SmtpReply.parse("250 2.0.0 Ok")))
+                .get();
+
+            final RecipientStatus throttled = spool.pending(dispatch.messageId()).recipients().get(0);
+            assertThat(throttled.disposition()).isEqualTo(Disposition.DEFERRED);
+            assertThat(throttled.attempts()).isZero();
+            assertThat(throttled.notBeforeMillis()).isBetween(before, System.currentTimeMillis());
+            assertThat(throttled.detail()).isEqualTo(OutcomeClassifier.REQUEUED + "450 4.7.1 Slow down");
+            assertThat(spool.pending(dispatch.messageId()).recipients().get(1).disposition()).isEqualTo(Disposition.DELIVERED);
+        }
+    }
 }

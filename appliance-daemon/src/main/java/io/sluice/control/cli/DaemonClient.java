@@ -29,6 +29,7 @@ import io.sluice.control.ConfigControlMXBean;
 import io.sluice.control.ConsoleSocket;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.DrainControlMXBean;
+import io.sluice.control.FleetControlMXBean;
 import io.sluice.control.JmxContext;
 import io.sluice.control.JmxServer;
 import io.sluice.control.LimitsControlMXBean;
@@ -241,6 +242,11 @@ final class DaemonClient implements AutoCloseable
     ConfigControlMXBean config() throws CommandException
     {
         return proxy("Config", ConfigControlMXBean.class);
+    }
+
+    FleetControlMXBean fleet() throws CommandException
+    {
+        return proxy("Fleet", FleetControlMXBean.class);
     }
 
     /** @return whether the daemon registered {@code io.sluice:type=<type>}; newer MXBeans are optional. */

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -16,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.sluice.control.JmxContext;
+import io.sluice.queue.Durations;
 import io.sluice.spool.SpoolContext;
 
 /**
@@ -66,7 +66,6 @@ record Invocation(String command, List<String> operands, Path socket, String hos
     /** Where a daemon started by hand in this directory with the embedded defaults listens. */
     static final Path HAND_STARTED_SOCKET = Path.of("spool", JmxContext.SOCKET_FILE_NAME);
 
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+)([dhms])");
     private static final Pattern HOST_PORT = Pattern.compile("^(?:\\[([^\\]]+)]|([^:\\[\\]]*)):(\\d{1,5})$");
 
     static Invocation parse(final String... args) throws CommandException
@@ -264,37 +263,14 @@ record Invocation(String command, List<String> operands, Path socket, String hos
     /** {@code 90s}, {@code 30m}, {@code 1h}, {@code 2d}, combinations such as {@code 1h30m}, or plain seconds. */
     static Duration duration(final String text) throws CommandException
     {
-        final String lower = text.trim().toLowerCase(Locale.ROOT);
-        Duration total = Duration.ZERO;
+        final Duration total;
         try
         {
-            if (lower.matches("\\d+"))
-            {
-                total = Duration.ofSeconds(Long.parseLong(lower));
-            }
-            else if (lower.matches("(\\d+[dhms])+"))
-            {
-                final Matcher part = DURATION_PART.matcher(lower);
-                while (part.find())
-                {
-                    final long amount = Long.parseLong(part.group(1));
-                    total = total.plus(switch (part.group(2))
-                    {
-                        case "d" -> Duration.ofDays(amount);
-                        case "h" -> Duration.ofHours(amount);
-                        case "m" -> Duration.ofMinutes(amount);
-                        default -> Duration.ofSeconds(amount);
-                    });
-                }
-            }
-            else
-            {
-                throw CommandException.usage("--for expects a duration such as 90s, 30m, 1h or 1h30m, got: " + text);
-            }
+            total = Durations.parse(text);
         }
-        catch (final ArithmeticException | NumberFormatException ex)
+        catch (final IllegalArgumentException ex)
         {
-            throw CommandException.usage("--for: duration too long: " + text);
+            throw CommandException.usage("--for: " + ex.getMessage());
         }
         if (total.isZero())
         {

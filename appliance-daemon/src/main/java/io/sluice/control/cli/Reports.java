@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import io.sluice.control.LimitsControlMXBean;
 import io.sluice.control.RouteRow;
+import io.sluice.control.FleetControlMXBean;
 import io.sluice.control.SpoolControlMXBean;
 import io.sluice.control.TenantRow;
 
@@ -58,6 +59,12 @@ final class Reports
         text.add("ingress      " + (paused ? "PAUSED by an operator: new connections get 421 4.3.2 (sluice resume)" : "running"));
         text.add(String.format("since start  %d appended, %d refused for disk space", appended, refusedDisk));
         drain.ifPresent(d -> text.addAll(drainLines(d)));
+        final FleetControlMXBean fleet = daemon.fleet();
+        final String fleetName = daemon.call(fleet::getFleet);
+        if (!fleetName.isEmpty())
+        {
+            text.add("fleet        " + daemon.call(fleet::getSummary));
+        }
         final QueueShape shape = drain.map(DrainSource.DrainFigures::shape).orElse(QueueShape.NONE);
         if (!shape.rows().isEmpty())
         {
@@ -73,6 +80,12 @@ final class Reports
         json.put("ingressPaused", paused);
         json.put("messagesAppended", appended);
         json.put("appendsRefusedDiskFull", refusedDisk);
+        if (!fleetName.isEmpty())
+        {
+            json.put("fleet", fleetName);
+            json.put("fleetShared", daemon.call(fleet::isShared));
+            json.put("fleetLiveNodes", daemon.call(fleet::getLiveNodes));
+        }
         disk.toJson(json);
         json.put("drainRatePerSecond", drain.map(DrainSource.DrainFigures::measuredRatePerSecond).orElse(null));
         json.put("drainEffectiveRatePerSecond", drain.map(DrainSource.DrainFigures::effectiveRatePerSecond).orElse(null));

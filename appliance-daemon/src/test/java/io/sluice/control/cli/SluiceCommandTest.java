@@ -251,7 +251,12 @@ class SluiceCommandTest
             new String[] {"queue", "--route", "default"}, new String[] {"drain", "pause", "--route", "a", "--route", "b"},
             new String[] {"rate", "default", "fast", "1"}, new String[] {"rate", "default", "10"},
             new String[] {"connections", "default", "0"}, new String[] {"retry", "now"},
-            new String[] {"--truststore-password-file", "pw", "queue"}))
+            new String[] {"--truststore-password-file", "pw", "queue"}, new String[] {"queue", "list", "--older-than", "5x"},
+            new String[] {"queue", "list", "--state", "stuck"}, new String[] {"queue", "list", "--limit", "0"},
+            new String[] {"queue", "list", "--oldest", "--newest"}, new String[] {"queue", "show"},
+            new String[] {"queue", "show", "0A", "--tenant", "t"}, new String[] {"queue", "hold"},
+            new String[] {"queue", "hold", "0A", "--sender", "a@b.test"}, new String[] {"queue", "release", "0A", "--confirm"},
+            new String[] {"queue", "requeue", "0A", "--limit", "3"}, new String[] {"queue", "list", "--body"}))
         {
             final Outcome outcome = sluice(args);
             assertThat(outcome.exit()).as("%s: %s", List.of(args), outcome.err()).isEqualTo(SluiceCommand.EXIT_USAGE);

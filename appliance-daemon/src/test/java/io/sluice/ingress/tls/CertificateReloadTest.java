@@ -2,6 +2,7 @@ package io.sluice.ingress.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.Certificate;
 
@@ -32,8 +33,7 @@ class CertificateReloadTest
 
     private IngressFixture start()
     {
-        return IngressFixture.startWithTls(dir, new TlsContext().certificate(served.certificateFile().toString())
-            .key(served.keyFile().toString()));
+        return IngressFixture.startWithTls(dir, served.settings());
     }
 
     private Certificate presented(final IngressFixture fixture) throws Exception
@@ -116,8 +116,7 @@ class CertificateReloadTest
     {
         try (IngressFixture fixture = start())
         {
-            java.nio.file.Files.writeString(served.keyFile(),
-                    "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
+            Files.writeString(served.keyFile(), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
             assertThat(fixture.server().tls().reloadIfChanged()).isFalse();
             assertThat(fixture.server().tls().lastFailure()).isEqualTo(served.keyFile() + ": expected a PEM PKCS#8 key "
                 + "(-----BEGIN PRIVATE KEY-----), found a PKCS#1 or SEC1 key; convert it with `openssl pkcs8 -topk8 -nocrypt`");

@@ -131,6 +131,12 @@ public final class PemCertificates
             Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
 
+        /** @return the listeners' TLS settings serving this pair, every other key at its default. */
+        public TlsContext settings()
+        {
+            return new TlsContext().certificate(certificateFile.toString()).key(keyFile.toString());
+        }
+
         /** @return true when {@code presented} is this pair's certificate. */
         public boolean isPresentedAs(final Certificate presented)
         {

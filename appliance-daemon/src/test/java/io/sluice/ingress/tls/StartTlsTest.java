@@ -40,7 +40,7 @@ class StartTlsTest
 
     private TlsContext tls()
     {
-        return new TlsContext().certificate(pair.certificateFile().toString()).key(pair.keyFile().toString());
+        return pair.settings();
     }
 
     @Test

@@ -27,8 +27,7 @@ class SubmissionListenersTest
     {
         certificates = new PemCertificates(dir);
         final PemCertificates.Pair pair = certificates.valid("submit.sluice.test");
-        tls = new TlsContext().certificate(pair.certificateFile().toString()).key(pair.keyFile().toString())
-            .submissionListen("127.0.0.1:0").submissionTlsListen("127.0.0.1:0");
+        tls = pair.settings().submissionListen("127.0.0.1:0").submissionTlsListen("127.0.0.1:0");
     }
 
     @Test

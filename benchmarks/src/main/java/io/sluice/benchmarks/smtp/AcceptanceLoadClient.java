@@ -15,9 +15,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 import io.sluice.text.Json;
 
@@ -36,6 +41,8 @@ import io.sluice.text.Json;
  * </pre>
  * It prints one JSON object on stdout: messages, accepted, refused, seconds, msgsPerSecond, latency p50/p99/max in
  * milliseconds, and the first refusal seen. {@code --warmup N} first sends N messages that are not measured (JIT).
+ * {@code --tls} starts TLS (STARTTLS) on every connection and reports the handshakes' cost; {@code --per-connection N}
+ * opens a new connection after N messages, so the cost of connecting (and of the handshake) shows in the rate.
  */
 public final class AcceptanceLoadClient
 {
@@ -49,9 +56,18 @@ public final class AcceptanceLoadClient
     private final String helo;
     private final byte[] body;
 
+    /** Null for clear text; with {@code --tls}, STARTTLS on every connection. */
+    private final SSLContext tls;
+    /** Messages sent over one connection before it is closed and another opened ({@code --per-connection}). */
+    private final int perConnection;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final Queue<Long> handshakes = new ConcurrentLinkedQueue<>();
+
     private AcceptanceLoadClient(final InetSocketAddress server, final int sessions, final int size, final String from,
-        final String to, final String helo)
+        final String to, final String helo, final boolean tls, final int perConnection)
     {
+        this.tls = tls ? AnyCertificate.trusted() : null;
+        this.perConnection = perConnection;
         this.server = server;
         this.sessions = sessions;
         this.size = size;
@@ -103,7 +119,8 @@ public final class AcceptanceLoadClient
             return sorted[Math.max(0, index)] / 1e6;
         }
 
-        String toJson(final int sessions, final int size)
+        /** @param connectionFigures how many connections, with or without TLS, and the handshakes' cost. */
+        String toJson(final int sessions, final int size, final Map<String, Object> connectionFigures)
         {
             // Fixed decimals: acceptance-vs-postfix.sh reads "seconds" and "latencyMs" with sed, in this form.
             final Map<String, Object> latency = new LinkedHashMap<>();
@@ -120,6 +137,7 @@ public final class AcceptanceLoadClient
             json.put("seconds", Json.fixed(nanos / 1e9, 3));
             json.put("msgsPerSecond", Json.fixed(msgsPerSecond(), 1));
             json.put("latencyMs", latency);
+            json.putAll(connectionFigures);
             json.put("firstRefusal", firstRefusal);
             return Json.compact(json);
         }
@@ -174,41 +192,85 @@ public final class AcceptanceLoadClient
     private void session(final int messages, final AtomicInteger next, final AtomicInteger accepted,
         final AtomicInteger refused, final AtomicReference<String> firstRefusal, final long[] latencies) throws IOException
     {
-        try (Socket socket = new Socket())
+        int index = next.getAndIncrement();
+        while (index < messages)
         {
-            socket.setTcpNoDelay(true);
-            socket.connect(server, 10_000);
-            socket.setSoTimeout(30_000);
-            final InputStream in = new BufferedInputStream(socket.getInputStream(), 8192);
-            final OutputStream out = new BufferedOutputStream(socket.getOutputStream(), size + 1024);
-            expect(in, 220, "greeting");
-            send(out, "EHLO " + helo);
-            out.flush();
-            final String ehlo = expect(in, 250, "EHLO");
-            final boolean pipelining = ehlo.toUpperCase(Locale.ROOT).contains("PIPELINING");
-            int index;
-            while ((index = next.getAndIncrement()) < messages)
+            try (Socket socket = new Socket())
             {
-                final long started = System.nanoTime();
-                final String refusal = transaction(in, out, pipelining, index);
-                if (refusal == null)
+                socket.setTcpNoDelay(true);
+                socket.connect(server, 10_000);
+                socket.setSoTimeout(30_000);
+                InputStream in = new BufferedInputStream(socket.getInputStream(), 8192);
+                OutputStream out = new BufferedOutputStream(socket.getOutputStream(), size + 1024);
+                expect(in, 220, "greeting");
+                String ehlo = ehlo(in, out);
+                if (tls != null)
                 {
-                    latencies[index] = Math.max(1, System.nanoTime() - started);
-                    accepted.incrementAndGet();
-                }
-                else
-                {
-                    refused.incrementAndGet();
-                    firstRefusal.compareAndSet(null, refusal);
-                    send(out, "RSET");
+                    // Handshake cost: from writing STARTTLS to the handshake done, as a client pays it per connection.
+                    final long started = System.nanoTime();
+                    send(out, "STARTTLS");
                     out.flush();
-                    readReply(in);
+                    expect(in, 220, "STARTTLS");
+                    final SSLSocket secured = (SSLSocket)tls.getSocketFactory()
+                        .createSocket(socket, server.getHostString(), server.getPort(), true);
+                    secured.startHandshake();
+                    handshakes.add(System.nanoTime() - started);
+                    in = new BufferedInputStream(secured.getInputStream(), 8192);
+                    out = new BufferedOutputStream(secured.getOutputStream(), size + 1024);
+                    ehlo = ehlo(in, out);
                 }
+                connections.incrementAndGet();
+                final boolean pipelining = ehlo.toUpperCase(Locale.ROOT).contains("PIPELINING");
+                for (int sent = 0; index < messages && sent < perConnection; sent++)
+                {
+                    final long started = System.nanoTime();
+                    final String refusal = transaction(in, out, pipelining, index);
+                    if (refusal == null)
+                    {
+                        latencies[index] = Math.max(1, System.nanoTime() - started);
+                        accepted.incrementAndGet();
+                    }
+                    else
+                    {
+                        refused.incrementAndGet();
+                        firstRefusal.compareAndSet(null, refusal);
+                        send(out, "RSET");
+                        out.flush();
+                        readReply(in);
+                    }
+                    index = next.getAndIncrement();
+                }
+                send(out, "QUIT");
+                out.flush();
+                readReply(in);
             }
-            send(out, "QUIT");
-            out.flush();
-            readReply(in);
         }
+    }
+
+    /** The run's connections: TLS or not, messages per connection, count, and STARTTLS handshake p50/p99/max. */
+    Map<String, Object> connectionFigures()
+    {
+        final Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("tls", tls != null);
+        figures.put("perConnection", perConnection == Integer.MAX_VALUE ? "all" : perConnection);
+        figures.put("connections", connections.get());
+        if (tls != null)
+        {
+            final Result timings = new Result(0, 0, 0, 1, handshakes.stream().mapToLong(Long::longValue).toArray(), null);
+            final Map<String, Object> handshake = new LinkedHashMap<>();
+            handshake.put("p50", Json.fixed(timings.percentileMillis(50), 3));
+            handshake.put("p99", Json.fixed(timings.percentileMillis(99), 3));
+            handshake.put("max", Json.fixed(timings.percentileMillis(100), 3));
+            figures.put("handshakeMs", handshake);
+        }
+        return figures;
+    }
+
+    private String ehlo(final InputStream in, final OutputStream out) throws IOException
+    {
+        send(out, "EHLO " + helo);
+        out.flush();
+        return expect(in, 250, "EHLO");
     }
 
     /** @return null when the message was accepted with 250, else the refusing reply. */
@@ -338,6 +400,8 @@ public final class AcceptanceLoadClient
         String from = "bench@source.example";
         String to = "rcpt@bench.example";
         String helo = "acceptance-client.example";
+        boolean tls = false;
+        int perConnection = Integer.MAX_VALUE;
         for (int i = 0; i < args.length; i++)
         {
             final String value = i + 1 < args.length ? args[i + 1] : null;
@@ -351,27 +415,36 @@ public final class AcceptanceLoadClient
                 case "--from" -> from = value;
                 case "--to" -> to = value;
                 case "--helo" -> helo = value;
+                case "--per-connection" -> perConnection = Integer.parseInt(value);
+                case "--tls" ->
+                {
+                    tls = true;
+                    i--;
+                }
                 default -> usage("unknown option " + args[i]);
             }
             i++;
         }
-        if (server == null || sessions < 1 || messages < 1 || size < 2 || warmup < 0)
+        if (server == null || sessions < 1 || messages < 1 || size < 2 || warmup < 0 || perConnection < 1)
         {
             usage("--server is required; sessions, messages and size must be positive");
         }
-        final AcceptanceLoadClient client = new AcceptanceLoadClient(address(server), sessions, size, from, to, helo);
+        final AcceptanceLoadClient client =
+            new AcceptanceLoadClient(address(server), sessions, size, from, to, helo, tls, perConnection);
         if (warmup > 0)
         {
             final Result warm = client.run(warmup);
             if (warm.refused() > 0)
             {
-                System.out.println(warm.toJson(sessions, size));
+                System.out.println(warm.toJson(sessions, size, client.connectionFigures()));
                 System.err.println("acceptance client: warm-up refused " + warm.refused() + ": " + warm.firstRefusal());
                 System.exit(1);
             }
         }
+        client.connections.set(0);
+        client.handshakes.clear();
         final Result result = client.run(messages);
-        System.out.println(result.toJson(sessions, size));
+        System.out.println(result.toJson(sessions, size, client.connectionFigures()));
         if (result.refused() > 0)
         {
             System.err.println("acceptance client: " + result.refused() + " of " + messages + " not accepted; first: "
@@ -384,7 +457,7 @@ public final class AcceptanceLoadClient
     {
         System.err.println("acceptance client: " + problem);
         System.err.println("usage: AcceptanceLoadClient --server HOST:PORT [--sessions 20] [--messages 20000] [--warmup 0]"
-            + " [--size 4096] [--from ADDR] [--to ADDR] [--helo NAME]");
+            + " [--size 4096] [--from ADDR] [--to ADDR] [--helo NAME] [--per-connection N] [--tls]");
         System.exit(64);
     }
 }
