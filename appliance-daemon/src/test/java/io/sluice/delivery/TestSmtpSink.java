@@ -39,7 +39,8 @@ import javax.net.ssl.SSLSocket;
  * <p>Per connection and per message, from queues the test fills: {@link #greetings} (e.g. a {@code 421} greeting, after
  * which the connection is closed), {@link #dataActions} (what to do at the end of data: accept, defer, reject, throttle,
  * drop the connection in the middle of the data, drop it after the data without a reply, or answer slowly). Options:
- * {@link #pipelining} advertised or not, {@link #ehlo} known or not (then only HELO), a delay before every reply.
+ * {@link #limitRate} a provider's rate enforced by {@code 421 4.7.0} at MAIL, {@link #pipelining} advertised or not,
+ * {@link #ehlo} known or not (then only HELO), a delay before every reply.
  *
  * <p>STARTTLS (RFC 3207) with the certificate of {@link #tls} when set (a JDK {@code SSLSocket} over the same
  * connection, then a fresh session), or {@link #tlsGarbage} to answer 220 and then, once the client's handshake
@@ -109,6 +110,12 @@ public final class TestSmtpSink implements AutoCloseable
     volatile String authMechanisms = "PLAIN LOGIN";
     /** Each AUTH attempt: mechanism, "ok" or "refused", and "tls" or "clear", e.g. {@code "PLAIN ok tls"}. */
     private final List<String> authentications = new CopyOnWriteArrayList<>();
+    /** Messages per second the sink takes, as a provider's token bucket ({@link #limitRate}); 0: no limit. */
+    private double ratePerSec;
+    private double rateBurst;
+    private double rateTokens;
+    private long rateRefilledAtNanos;
+    private final AtomicInteger rateRefusals = new AtomicInteger();
     volatile long replyDelayMs;
     volatile long slowReplyMs = 1_000;
     volatile long maxSize;
@@ -135,6 +142,42 @@ public final class TestSmtpSink implements AutoCloseable
     public static TestSmtpSink startOn(final int port) throws IOException
     {
         return new TestSmtpSink(port);
+    }
+
+    /**
+     * Enforces a rate as a large provider does: a MAIL beyond {@code ratePerSec} (a bucket of {@code burst}) gets
+     * {@code 421 4.7.0} and the connection is closed.
+     */
+    public synchronized void limitRate(final double ratePerSec, final int burst)
+    {
+        this.ratePerSec = ratePerSec;
+        this.rateBurst = burst;
+        this.rateTokens = burst;
+        this.rateRefilledAtNanos = System.nanoTime();
+    }
+
+    /** @return MAIL commands refused with {@code 421 4.7.0} for exceeding {@link #limitRate}. */
+    public int rateRefusals()
+    {
+        return rateRefusals.get();
+    }
+
+    private synchronized boolean withinRate()
+    {
+        if (ratePerSec <= 0)
+        {
+            return true;
+        }
+        final long now = System.nanoTime();
+        rateTokens = Math.min(rateBurst, rateTokens + (now - rateRefilledAtNanos) * ratePerSec / 1e9);
+        rateRefilledAtNanos = now;
+        if (rateTokens >= 1)
+        {
+            rateTokens--;
+            return true;
+        }
+        rateRefusals.incrementAndGet();
+        return false;
     }
 
     public int port()
@@ -516,7 +559,7 @@ public final class TestSmtpSink implements AutoCloseable
             {
                 pipelined.incrementAndGet();
             }
-            final String action = mailActions.poll();
+            final String action = withinRate() ? mailActions.poll() : "421 4.7.0 rate limited, try again later";
             if (action != null)
             {
                 if (!"drop".equals(action))

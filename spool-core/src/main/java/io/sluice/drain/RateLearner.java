@@ -19,7 +19,9 @@ package io.sluice.drain;
  *   <li><b>Capacity</b>: an interval in which the delivery had no room for the route's ready mail (every connection
  *       busy: a provider that enforces its rate by delaying its replies, or a connection limit) while fewer than
  *       {@code holdFraction × r} were accepted per second: the rate is what was accepted, and that is the ceiling.
- *       Nothing was refused, so nothing is held back under it; the published rate and ETA become true.</li>
+ *       Nothing was refused, so nothing is held back under it, and the first interval with room climbs back by
+ *       {@code recoveryFraction} of the configured rate (no hold, no probe): the published rate and ETA stay true
+ *       without costing a loaded host its rate for long.</li>
  *   <li><b>Hold, then probe</b>: below {@code holdFraction × ceiling} (after the fallback cut, or an operator's
  *       change) the rate climbs back by {@code recoveryFraction} of the configured rate per interval. At the hold
  *       point it stays {@code probeAfter} without a throttle, then probes: the k-th interval adds {@code k × probeStep}
@@ -55,6 +57,8 @@ final class RateLearner
     private double rate;
     /** The rate the upstream was last measured to accept; 0 while unknown (nothing below the configured rate limits). */
     private double ceiling;
+    /** The ceiling is what a full delivery got through, not what the upstream refused beyond: see {@link #raise}. */
+    private boolean ceilingFromCapacity;
     /** Replies since the last decrease: whether the decreased rate is still too high, before an interval has passed. */
     private long acceptedSinceDecrease;
     private long throttledSinceDecrease;
@@ -131,6 +135,7 @@ final class RateLearner
         throttledSinceDecrease = 0;
         holdSinceNanos = nowNanos;
         probeSteps = 0;
+        ceilingFromCapacity = false;
         ceiling = Math.max(floor(), rate * Math.max(decreaseFactor, share));
         final double lowered = Math.max(floor(), holdFraction * ceiling);
         if (lowered >= rate)
@@ -190,6 +195,7 @@ final class RateLearner
             return Step.NONE;
         }
         ceiling = Math.max(floor(), acceptedRate);
+        ceilingFromCapacity = true;
         rate = ceiling;
         lastDecreaseNanos = nowNanos;
         decreases++;
@@ -198,6 +204,21 @@ final class RateLearner
 
     private Step raise(final long nowNanos)
     {
+        if (ceilingFromCapacity && ceiling > 0)
+        {
+            // Nothing was refused: a rate above what the delivery gets through costs nothing but a wrong ETA. An
+            // interval with room climbs back at once (a loaded host, a provider that stopped delaying), and the ceiling
+            // follows what was accepted, so the ETA counts what goes through.
+            ceiling = Math.max(ceiling, accepted.ratePerSec(nowNanos));
+            rate = Math.min(configuredRate, rate + recoveryFraction * configuredRate);
+            if (rate >= configuredRate)
+            {
+                ceiling = 0;
+                ceilingFromCapacity = false;
+            }
+            increases++;
+            return Step.RAISED;
+        }
         final double hold = ceiling > 0 ? Math.min(configuredRate, holdFraction * ceiling) : configuredRate;
         if (rate < hold)
         {
@@ -232,6 +253,7 @@ final class RateLearner
         configuredRate = ratePerSec;
         rate = ratePerSec;
         ceiling = 0;
+        ceilingFromCapacity = false;
         probeSteps = 0;
     }
 

@@ -79,7 +79,14 @@ final class ReplyFeedback
         switch (outcome.status().disposition())
         {
             case DELIVERED -> counters.increment(DrainCounter.DELIVERED);
-            case DEFERRED -> counters.increment(DrainCounter.DEFERRED);
+            case DEFERRED ->
+            {
+                // A requeued throttle is no deferral: it is counted as THROTTLED_REQUEUED when the drain puts it back.
+                if (!outcome.requeued())
+                {
+                    counters.increment(DrainCounter.DEFERRED);
+                }
+            }
             case FAILED ->
             {
                 counters.increment(DrainCounter.FAILED);
