@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
 
+import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.BucketState;
 import io.sluice.config.InvalidSettingException;
@@ -58,6 +59,8 @@ public final class Admission implements AutoCloseable
     static final int MAX_NAME_LENGTH = 255;
 
     private final SpoolPressure pressure;
+    /** The tenants' message rates shared with other appliances; {@link TenantTokens#LOCAL} for the single one. */
+    private final TenantTokens tenantTokens;
     private final Clock clock;
     private final NanoClock nanoClock;
     private final int ipv4PrefixLength;
@@ -90,9 +93,10 @@ public final class Admission implements AutoCloseable
     private volatile long maxProjectedDelayMs;
     private boolean closed;
 
-    private Admission(final AdmissionContext context, final SpoolPressure pressure)
+    private Admission(final AdmissionContext context, final SpoolPressure pressure, final TenantTokens tenantTokens)
     {
         this.pressure = pressure;
+        this.tenantTokens = tenantTokens;
         this.clock = context.clock();
         this.nanoClock = context.nanoClock();
         this.ipv4PrefixLength = context.networkIpv4PrefixLength();
@@ -139,8 +143,19 @@ public final class Admission implements AutoCloseable
      */
     public static Admission open(final AdmissionContext context, final SpoolPressure pressure)
     {
+        return open(context, pressure, TenantTokens.LOCAL);
+    }
+
+    /**
+     * Opens admission as {@link #open(AdmissionContext, SpoolPressure)} does, with the tenants' message buckets gated
+     * also by {@code tenantTokens}: a rate shared with other appliances (a fleet's).
+     */
+    public static Admission open(final AdmissionContext context, final SpoolPressure pressure,
+        final TenantTokens tenantTokens)
+    {
         Objects.requireNonNull(pressure, "pressure");
-        final Admission admission = new Admission(context.conclude(), pressure);
+        final Admission admission = new Admission(context.conclude(), pressure,
+            Objects.requireNonNull(tenantTokens, "tenantTokens"));
         admission.restore();
         admission.reputation.restore();
         return admission;
@@ -515,11 +530,26 @@ public final class Admission implements AutoCloseable
             {
                 return new Decision(Verdict.RATE_LIMITED, (waitNs + 999_999) / 1_000_000, detail(key));
             }
+            final boolean shared = isShared(key, traffic);
+            if (shared)
+            {
+                final long sharedWaitNs = takeShared(key.name, configuration, nowNs);
+                if (sharedWaitNs > 0)
+                {
+                    key.refund(traffic, 1, nowNs);
+                    return new Decision(Verdict.RATE_LIMITED, (sharedWaitNs + 999_999) / 1_000_000,
+                        detail(key) + " (shared rate)");
+                }
+            }
             final Decision rest = chargeFrom(
                 i + 1, traffic, current, nowNs, address, trusted, tenant, senderDomain, backpressureGate);
             if (!rest.isAccepted())
             {
                 key.refund(traffic, 1, nowNs);
+                if (shared)
+                {
+                    tenantTokens.refund(key.name);
+                }
             }
             return rest;
         }
@@ -532,6 +562,20 @@ public final class Admission implements AutoCloseable
             }
         }
         return Decision.ACCEPT;
+    }
+
+    /** @return whether the key's bucket is also gated by {@link #tenantTokens}: a tenant's messages, in a fleet. */
+    private boolean isShared(final TrackedKey key, final Traffic traffic)
+    {
+        return key.kind == KeyKind.TENANT && traffic == Traffic.MESSAGES && tenantTokens != TenantTokens.LOCAL;
+    }
+
+    /** @return 0 if the shared tenant rate gave a token, else nanoseconds until it may. No allocation. */
+    private long takeShared(final String tenant, final BucketConfiguration configuration, final long nowNs)
+    {
+        final Bandwidth bandwidth = configuration.getBandwidths()[0];
+        final double ratePerSecond = bandwidth.getRefillTokens() * 1e9 / bandwidth.getRefillPeriodNanos();
+        return tenantTokens.tryTake(tenant, ratePerSecond, bandwidth.getCapacity(), nowNs);
     }
 
     /**
