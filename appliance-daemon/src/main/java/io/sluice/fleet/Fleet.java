@@ -1,5 +1,6 @@
 package io.sluice.fleet;
 
+import io.sluice.admission.TenantTokens;
 import io.sluice.containment.Containment;
 import io.sluice.containment.ContainmentListener;
 import io.sluice.counters.EnumCounters;
@@ -7,8 +8,8 @@ import io.sluice.drain.EgressTokens;
 
 /**
  * What this appliance shares with the others of its fleet, through Redis: the routes' egress rates (a provider
- * account's) and tenant holds. {@link #NONE} is the single appliance: nothing shared, every limit local, and no Redis
- * class ever loaded ({@link #open} makes the Redis-backed one only when {@code fleet.redis} is set).
+ * account's), the tenants' admission rates and tenant holds. {@link #NONE} is the single appliance: nothing shared,
+ * every limit local, and no Redis class ever loaded ({@link #open} makes the Redis-backed one only when {@code fleet.redis} is set).
  */
 public interface Fleet extends AutoCloseable
 {
@@ -19,6 +20,12 @@ public interface Fleet extends AutoCloseable
         public EgressTokens.Source egress()
         {
             return EgressTokens.Source.LOCAL;
+        }
+
+        @Override
+        public TenantTokens tenantTokens()
+        {
+            return TenantTokens.LOCAL;
         }
 
         @Override
@@ -62,6 +69,9 @@ public interface Fleet extends AutoCloseable
 
     /** @return each route's shared egress gate, for the drain. */
     EgressTokens.Source egress();
+
+    /** @return the tenants' shared message rates, for admission. */
+    TenantTokens tenantTokens();
 
     /** @return containment's listener: {@code local}, and the fleet told of each hold and release. */
     ContainmentListener holds(ContainmentListener local);

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import io.github.bucket4j.TimeMeter;
 import io.lettuce.core.Range;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.sluice.admission.TenantTokens;
 import io.sluice.containment.Containment;
 import io.sluice.containment.ContainmentListener;
 import io.sluice.counters.EnumCounters;
@@ -41,13 +42,16 @@ final class RedisFleet implements Fleet
         return thread;
     });
     private final FleetRedis redis;
-    private final Map<String, SharedRouteTokens> routes = new ConcurrentHashMap<>();
+    private final Map<String, SharedTokens> routes = new ConcurrentHashMap<>();
+    private final SharedTenantTokens tenants;
     private volatile SharedHolds holds;
 
     private RedisFleet(final FleetContext context)
     {
         this.context = context;
         redis = new FleetRedis(context, health, context.key("events"), this::onMessage);
+        tenants = new SharedTenantTokens((tenant, rate, burst) -> new SharedTokens(context.key("admission:tenant:" + tenant),
+            rate, burst, context.batchMs(), health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets));
     }
 
     static RedisFleet start(final FleetContext context)
@@ -110,7 +114,8 @@ final class RedisFleet implements Fleet
     {
         try
         {
-            routes.values().forEach(SharedRouteTokens::returnIdle);
+            routes.values().forEach(SharedTokens::returnIdle);
+            tenants.returnIdle();
         }
         catch (final RuntimeException ex)
         {
@@ -143,10 +148,16 @@ final class RedisFleet implements Fleet
 
     private EgressTokens routeTokens(final RouteSpec route)
     {
-        final SharedRouteTokens tokens = new SharedRouteTokens(context.key("egress:" + route.name()), route,
-            context.batchMs(), health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets);
+        final SharedTokens tokens = new SharedTokens(context.key("egress:" + route.name()), route.ratePerSec(),
+            route.burst(), context.batchMs(), health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets);
         routes.put(route.name(), tokens);
         return tokens;
+    }
+
+    @Override
+    public TenantTokens tenantTokens()
+    {
+        return tenants;
     }
 
     @Override
@@ -178,7 +189,7 @@ final class RedisFleet implements Fleet
     }
 
     /** @return the routes' gates, for tests. */
-    List<SharedRouteTokens> routeTokens()
+    List<SharedTokens> routeTokens()
     {
         return List.copyOf(routes.values());
     }

@@ -17,6 +17,7 @@ import javax.management.MBeanServerFactory;
 import io.sluice.delivery.TestSmtpSink;
 import io.sluice.fleet.FleetCounter;
 import io.sluice.fleet.RedisServer;
+import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.SpoolAwait;
@@ -48,6 +49,13 @@ class FleetDaemonTest
      * loaded machine; over 3 s a 100 ms shift at either end of the window read as 6 %.
      */
     private static final int MEASURED = 500;
+
+    private static final int TENANT_RATE = 10;
+    /** Past the tenant's burst (5) and the JVM's first compilation of the SMTP path. */
+    private static final long TENANT_SETTLE_NANOS = 1_500_000_000L;
+    /** 40 messages at the tenant's rate: one message more or less is 2.5 %. */
+    private static final long TENANT_MEASURED_NANOS = 4_000_000_000L;
+    private static final long TENANT_ASK_EVERY_NANOS = 20_000_000L;
 
     @TempDir
     Path dir;
@@ -87,6 +95,12 @@ class FleetDaemonTest
 
     private SluiceDaemon node(final String id, final int address) throws IOException
     {
+        return node(id, address, Map.of());
+    }
+
+    /** @param more settings beside (or instead of) the fleet's own. */
+    private SluiceDaemon node(final String id, final int address, final Map<String, String> more) throws IOException
+    {
         final Map<String, String> settings = new HashMap<>(Map.of(
             "spool.directory", dir.resolve("spool-" + id).toString(),
             "smtp.listen", "127.0.0." + address + ":0",
@@ -96,6 +110,7 @@ class FleetDaemonTest
             "delivery.route.default.target", sink.target(),
             "fleet.redis", redis.uri(),
             "fleet.nodeId", id));
+        settings.putAll(more);
         // Each node its own MBean server: three daemons in one JVM.
         final SluiceDaemon daemon = SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, settings)),
             SystemdNotifier.disabled(), MBeanServerFactory.newMBeanServer());
@@ -252,6 +267,74 @@ class FleetDaemonTest
 
         SpoolAwait.until(() -> a.spool().pendingCount() == 0 && b.spool().pendingCount() == 0, 60_000);
         assertThat(distinctMessages()).as("every spooled message reached the sink").isEqualTo(2400);
+    }
+
+    @Test
+    void shouldHoldATenantsAdmissionRateForTheFleetWithMailThroughAllThreeNodes() throws Exception
+    {
+        final Map<String, String> tenantRate = Map.of("admission.tenant.ratePerSecond", String.valueOf(TENANT_RATE),
+            "admission.tenant.burst", "5");
+        final List<SluiceDaemon> nodes = List.of(node("a", 2, tenantRate), node("b", 3, tenantRate),
+            node("c", 4, tenantRate));
+        awaitShared(nodes.toArray(SluiceDaemon[]::new));
+
+        final List<Long> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+        final long start = System.nanoTime();
+        final long end = start + TENANT_SETTLE_NANOS + TENANT_MEASURED_NANOS;
+        final List<CompletableFuture<Integer>> senders = new ArrayList<>();
+        for (final SluiceDaemon node : nodes)
+        {
+            senders.add(CompletableFuture.supplyAsync(() -> sendUntil(node, end, accepted)));
+        }
+        final int refused = senders.stream().mapToInt(CompletableFuture::join).sum();
+
+        final long from = start + TENANT_SETTLE_NANOS;
+        final long inWindow = accepted.stream().filter(at -> at >= from && at < end).count();
+        final double rate = inWindow * 1e9 / TENANT_MEASURED_NANOS;
+        System.out.printf("fleet: tenant default admitted %.1f msgs/s over %d s through three nodes (%d accepted in all,"
+            + " %d refused)%n", rate, TENANT_MEASURED_NANOS / 1_000_000_000L, accepted.size(), refused);
+        assertThat(refused).as("the senders asked for more than the tenant's rate").isGreaterThan(accepted.size());
+        assertThat(rate).as("the tenant's rate across the fleet").isBetween(TENANT_RATE * 0.9, TENANT_RATE * 1.1);
+    }
+
+    /**
+     * Sends the default tenant's mail to {@code node} from 127.0.0.1 (a trusted source: only the tenant's buckets
+     * and its address's own apply) until {@code endNanos}, asking again {@link #TENANT_ASK_EVERY_NANOS} after each
+     * refusal: a sender's pace, about 50 asks a second per node, five times what the whole fleet may take.
+     *
+     * @return the messages refused at MAIL FROM.
+     */
+    private static int sendUntil(final SluiceDaemon node, final long endNanos, final List<Long> accepted)
+    {
+        int refused = 0;
+        try (SmtpTestClient client = SmtpTestClient.connect(node.smtp().localAddress(), "127.0.0.1"))
+        {
+            SmtpTestClient.expect(client.reply(), "220");
+            SmtpTestClient.expect(client.command("EHLO sender.example"), "250");
+            for (int i = 0; System.nanoTime() < endNanos; i++)
+            {
+                final String reply = client.command("MAIL FROM:<sender@partner.example>");
+                if (reply.startsWith("250"))
+                {
+                    SmtpTestClient.expect(client.command("RCPT TO:<user" + i + "@relay.test>"), "250");
+                    SmtpTestClient.expect(client.command("DATA"), "354");
+                    client.send("Subject: tenant rate\r\n\r\ntenant-rate " + i + "\r\n.\r\n");
+                    SmtpTestClient.expect(client.reply(), "250");
+                    accepted.add(System.nanoTime());
+                }
+                else
+                {
+                    SmtpTestClient.expect(reply, "450");
+                    refused++;
+                    java.util.concurrent.locks.LockSupport.parkNanos(TENANT_ASK_EVERY_NANOS);
+                }
+            }
+            return refused;
+        }
+        catch (final IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
     }
 
     private long tenantArrivals(final String tenant, final long afterNanos)

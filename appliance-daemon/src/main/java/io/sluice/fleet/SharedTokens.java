@@ -13,23 +13,23 @@ import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.sluice.counters.EnumCounters;
 import io.sluice.drain.EgressTokens;
-import io.sluice.drain.RouteSpec;
 
 /**
- * One route's share of a rate the fleet divides: a Bucket4j bucket in Redis at the route's configured rate and burst,
- * from which this node borrows small batches (about {@code fleet.batchMs} worth of tokens) ahead of need, so the drain
- * takes a token without a Redis round trip and Redis sees about one request per batch per busy node. Only a node with
- * mail ready borrows (the drain asks only then), so the rate goes to the nodes that have mail, in proportion to what
- * they send, and none is set aside for an idle node. Tokens a node borrowed and did not use within
- * {@link #IDLE_RETURN_NANOS} go back to the shared bucket.
+ * One rate the fleet divides (a route's egress, a tenant's admission): a Bucket4j bucket in Redis at the configured
+ * rate and burst, from which this node borrows small batches (about {@code fleet.batchMs} worth of tokens) ahead of
+ * need, so a caller takes a token without a Redis round trip and Redis sees about one request per batch per busy node.
+ * A node borrows only when asked for a token (the drain asks only with mail ready; admission only for a message), so
+ * the rate goes to the nodes that use it, in proportion to what they use, and none is set aside for an idle node.
+ * Tokens a node borrowed and did not use within {@link #IDLE_RETURN_NANOS} go back to the shared bucket.
  *
- * <p>While Redis is away ({@link FleetHealth}), the node takes from a local bucket at the route's rate divided by the
- * live nodes it last saw, so the fleet as a whole keeps to about the shared rate and no mail waits for Redis.
+ * <p>While Redis is away ({@link FleetHealth}), the node takes from a local bucket at the rate divided by the live
+ * nodes it last saw, so the fleet as a whole keeps to about the shared rate and nothing waits for Redis.
  *
- * <p>Threads: {@link #tryTake}, {@link #refund} and {@link #nanosUntilRetry} on the drain thread; a borrow completes on
- * Lettuce's thread; {@link #returnIdle} on the fleet's timer. The borrowed tokens are one atomic count.
+ * <p>Threads: {@link #tryTake}, {@link #refund} and {@link #nanosUntilRetry} on the drain thread or on several SMTP
+ * event loops at once; a borrow completes on Lettuce's thread; {@link #returnIdle} on the fleet's timer. The borrowed
+ * tokens are one atomic count; the fallback bucket is made under this object's monitor, rarely.
  */
-final class SharedRouteTokens implements EgressTokens
+final class SharedTokens implements EgressTokens
 {
     static final long IDLE_RETURN_NANOS = 200_000_000L;
     /** How soon the drain asks again while a borrow is on its way (a loopback round trip is well under this). */
@@ -57,8 +57,8 @@ final class SharedRouteTokens implements EgressTokens
     private volatile double ratePerSec;
     private volatile int burst;
     private volatile AsyncBucketProxy shared;
-    /** Drain thread only: the fallback bucket and the divisor it was made for. */
-    private Bucket local;
+    /** The fallback bucket; the divisor and rate it was made for, guarded by {@code this}. */
+    private volatile Bucket local;
     private int localDivisor;
     private double localRate;
 
@@ -69,8 +69,9 @@ final class SharedRouteTokens implements EgressTokens
         AsyncProxyManager<String> get();
     }
 
-    SharedRouteTokens(final String key, final RouteSpec route, final long batchMs, final FleetHealth health,
-        final EnumCounters<FleetCounter> counters, final TimeMeter time, final AsyncProxyManagerSource buckets)
+    SharedTokens(final String key, final double ratePerSec, final int burst, final long batchMs,
+        final FleetHealth health, final EnumCounters<FleetCounter> counters, final TimeMeter time,
+        final AsyncProxyManagerSource buckets)
     {
         this.key = key;
         this.batchMs = batchMs;
@@ -78,8 +79,8 @@ final class SharedRouteTokens implements EgressTokens
         this.counters = counters;
         this.time = time;
         this.buckets = buckets;
-        ratePerSec = route.ratePerSec();
-        burst = route.burst();
+        this.ratePerSec = ratePerSec;
+        this.burst = burst;
         lastTakeNanos = time.currentTimeNanos();
     }
 
@@ -93,6 +94,16 @@ final class SharedRouteTokens implements EgressTokens
         return BucketConfiguration.builder()
             .addLimit(limit -> limit.capacity(Math.max(1, capacity)).refillGreedy(perThousandSeconds, Duration.ofSeconds(1000)))
             .build();
+    }
+
+    double ratePerSec()
+    {
+        return ratePerSec;
+    }
+
+    int burst()
+    {
+        return burst;
     }
 
     /** @return tokens to borrow at once: {@code fleet.batchMs} worth at the rate, at least 1, at most the burst. */
@@ -136,15 +147,23 @@ final class SharedRouteTokens implements EgressTokens
 
     private boolean takeLocal()
     {
+        return localBucket().tryConsume(1);
+    }
+
+    /** @return the fallback bucket at the rate divided by the live nodes, made again when either changed. */
+    private synchronized Bucket localBucket()
+    {
         final int divisor = health.liveNodes();
-        if (local == null || divisor != localDivisor || localRate != ratePerSec)
+        Bucket bucket = local;
+        if (bucket == null || divisor != localDivisor || localRate != ratePerSec)
         {
             localDivisor = divisor;
             localRate = ratePerSec;
             final BucketConfiguration share = configuration(ratePerSec / divisor, Math.max(1, burst / divisor));
-            local = Bucket.builder().addLimit(share.getBandwidths()[0]).withCustomTimePrecision(time).build();
+            bucket = Bucket.builder().addLimit(share.getBandwidths()[0]).withCustomTimePrecision(time).build();
+            local = bucket;
         }
-        return local.tryConsume(1);
+        return bucket;
     }
 
     private void borrow(final AsyncBucketProxy proxy, final long tokens)
