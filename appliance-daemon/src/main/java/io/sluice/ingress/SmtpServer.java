@@ -191,7 +191,7 @@ public final class SmtpServer implements AutoCloseable
         }
         final IngressContext concluded = context.conclude();
         return new SmtpServer(new IngressServices(concluded, policy, admission, verification, spool, clock, quarantine, tls),
-            tlsSettings.conclude().listeners(concluded.listen()));
+            Listener.all(concluded.listen(), tlsSettings.conclude()));
     }
 
     /** @return the listeners' certificate, or null when none is configured. */
