@@ -9,8 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.sluice.ingress.IngressFixture;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.PendingMessage;
@@ -84,6 +86,19 @@ class StartTlsTest
                 + session.getProtocol() + " with cipher " + session.getCipherSuite() + ")\r\n\tby sluice.test (Sluice) with "
                 + "ESMTPS id ");
             assertThat(fixture.server().tls().handshakes()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void onlyTls12And13AndForwardSecretAeadSuitesAreEnabled() throws Exception
+    {
+        try (IngressFixture fixture = IngressFixture.startWithTls(dir, tls()))
+        {
+            final SSLEngine engine = fixture.server().tls().newHandler(UnpooledByteBufAllocator.DEFAULT, false).engine();
+            assertThat(engine.getEnabledProtocols()).containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
+            assertThat(engine.getEnabledCipherSuites()).isNotEmpty().allMatch(CertificatePair.CIPHERS::contains)
+                .allMatch(suite -> suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")
+                    || suite.startsWith("TLS_ECDHE_"));
         }
     }
 
