@@ -23,6 +23,7 @@ import io.sluice.delivery.DeliveryCounter;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainCounter;
 import io.sluice.ingress.SmtpServer;
+import io.sluice.ingress.auth.AuthCounter;
 import io.sluice.ingress.tls.ServerTlsContext;
 import io.sluice.metrics.CounterMetrics;
 import io.sluice.metrics.DrainMetrics;
@@ -95,6 +96,7 @@ final class MetricsWiring implements AutoCloseable
             .add("outcome", OutcomeCounter.class, stages.outcomes().counters()::get, Set.of())
             .add("bounce", BounceCounter.class, stages.bounces().policy().counters()::get, Set.of())
             .add("containment", ContainmentCounter.class, stages.containment().counters()::get, Set.of())
+            .add("auth", AuthCounter.class, smtp.authenticator().counters()::get, Set.of(AuthCounter.LOCKED_KEYS))
             .gauge("sluice_smtp_open_connections", "SMTP connections open now", smtp::openConnections)
             .gauge("sluice_smtp_paused", "1 while an operator has paused SMTP ingress", () -> smtp.isPaused() ? 1 : 0)
             .counter("sluice_log_lines_dropped", "log lines dropped because stdout was slower than the log (at least)",

@@ -17,6 +17,7 @@ import io.sluice.drain.DrainContext;
 import io.sluice.drain.RateLearningSettings;
 import io.sluice.fleet.FleetContext;
 import io.sluice.ingress.IngressContext;
+import io.sluice.ingress.auth.AuthContext;
 import io.sluice.ingress.tls.TlsContext;
 import io.sluice.spool.SpoolContext;
 
@@ -46,6 +47,7 @@ public final class SettingsCatalogue
         Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS),
         Section.of("jmx", JmxContext.class, JmxContext.SETTINGS),
         Section.of("ingress", IngressContext.class, IngressContext.SETTINGS),
+        Section.of("auth", AuthContext.class, AuthContext.SETTINGS),
         Section.of("tls", TlsContext.class, TlsContext.SETTINGS),
         new Section("recipient-verification", List.of(RecipientVerificationContext.class),
             concat(RecipientVerificationContext.SETTINGS,

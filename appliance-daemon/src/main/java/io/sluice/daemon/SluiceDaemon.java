@@ -61,6 +61,7 @@ import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.RecipientVerification;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.ingress.auth.Authenticator;
 import io.sluice.ingress.tls.ServerTlsContext;
 import io.sluice.ingress.tls.TlsContext;
 import io.sluice.metrics.HealthCheck;
@@ -108,6 +109,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long HELD_EXPIRY_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
+    /** How often the auth.usersFile is checked for a change, and stale authentication failures forgotten. */
+    private static final long USERS_RELOAD_INTERVAL_MS = 2_000;
     /** How often the TLS certificate and key files are checked for a change (two stats; read only when changed). */
     private static final long CERTIFICATE_RELOAD_INTERVAL_MS = 2_000;
     /** How often dropped log lines are reported: one WARN a minute at most while stdout is too slow. */
@@ -123,6 +126,7 @@ public final class SluiceDaemon implements AutoCloseable
     private final AgentRunner drainRunner;
     private final Admission admission;
     private final SmtpServer smtp;
+    private final Authenticator authenticator;
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
         r -> new Thread(r, "sluice-maintenance"));
     private final ControlPlane control;
@@ -168,6 +172,7 @@ public final class SluiceDaemon implements AutoCloseable
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
         drain.load(spool.pendingMessages());
         rates = SpoolControl.rates(spool, drain);
+        authenticator = new Authenticator(configuration.auth().context(), configuration.auth().users());
         Admission startedAdmission = null;
         OutcomeStage startedOutcomes = null;
         Delivery startedDelivery = null;
@@ -188,7 +193,7 @@ public final class SluiceDaemon implements AutoCloseable
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
                 recipientVerification(configuration, startedDelivery), spool, Clock.systemUTC(), quarantine,
-                configuration.tls(), configuration.certificate());
+                configuration.tls(), configuration.certificate(), authenticator);
             startedControl = startControlPlane(configuration, mbeans, startedAdmission, startedSmtp, startedDelivery,
                 startedOutcomes);
             watchdog = watchProgress(configuration.operations(), startedSmtp);
@@ -226,6 +231,7 @@ public final class SluiceDaemon implements AutoCloseable
             spool.close();
             containment.close();
             policy.close();
+            authenticator.close();
             fleet.close();
             throw ex;
         }
@@ -248,6 +254,8 @@ public final class SluiceDaemon implements AutoCloseable
         final EnvelopeRules rules = configuration.sources().rules();
         maintenance.scheduleWithFixedDelay(() -> reloadRecipients(rules),
             RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::maintainAuthentication,
+            USERS_RELOAD_INTERVAL_MS, USERS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
         if (smtp.tls() != null)
         {
             maintenance.scheduleWithFixedDelay(this::reloadCertificate,
@@ -305,6 +313,18 @@ public final class SluiceDaemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             LOG.error("reading the local recipients again failed; the previous list stays in force", ex);
+        }
+    }
+
+    private void maintainAuthentication()
+    {
+        try
+        {
+            authenticator.maintain();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("reading the users file again failed; the previous users stay in force", ex);
         }
     }
 
@@ -416,7 +436,8 @@ public final class SluiceDaemon implements AutoCloseable
                 .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates, quarantine,
                     OperatorQueue.of(spool, drain, switches, configuration.drain().routeTable(), Clock.systemUTC())),
                     SpoolControlMXBean.class)
-                .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
+                .register("Limits", new LimitsControl(admission, state, authenticator.failures()::worst),
+                    LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
                     DrainControlMXBean.class)
                 .register("Delivery", new DeliveryControl(delivery, outcomes), DeliveryControlMXBean.class)
@@ -509,6 +530,7 @@ public final class SluiceDaemon implements AutoCloseable
         ContainmentContext containment,
         RecipientVerificationContext verification,
         OperationsContext operations,
+        AuthSettings auth,
         FleetContext fleet,
         DaemonSettings settings)
     {
@@ -522,7 +544,7 @@ public final class SluiceDaemon implements AutoCloseable
                 drain, delivery,
                 JmxSettings.context(settings), BounceSettings.context(settings), ContainmentSettings.context(settings),
                 DeliverySettings.verification(settings, delivery), OperationsContext.of(settings),
-                FleetSettings.context(settings), settings);
+                AuthSettings.of(settings), FleetSettings.context(settings), settings);
         }
     }
 
@@ -616,6 +638,11 @@ public final class SluiceDaemon implements AutoCloseable
         return quarantine;
     }
 
+    Authenticator authenticator()
+    {
+        return authenticator;
+    }
+
     Fleet fleet()
     {
         return fleet;
@@ -636,6 +663,7 @@ public final class SluiceDaemon implements AutoCloseable
         bounces.policy().close();
         admission.close();
         spool.close();
+        authenticator.close();
         fleet.close();
         LOG.info("sluice stopped");
         systemd.close();

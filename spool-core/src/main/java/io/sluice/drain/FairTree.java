@@ -150,8 +150,13 @@ final class FairTree
      */
     MessageEntry pick(final RouteState route, final long now)
     {
-        if (route.paused || route.bucket.getAvailableTokens() < 1 || !hasReady(route) || !route.egress.tryTake(now))
+        if (route.paused || route.bucket.getAvailableTokens() < 1 || !hasReady(route))
         {
+            return null;
+        }
+        if (!route.egress.tryTake(now))
+        {
+            route.onEgressRefused(now);
             return null;
         }
         final MessageEntry entry = pickReady(route, now);

@@ -26,6 +26,7 @@ final class Reports
     /** {@code LimitsControl.topSources}: {@code <KIND> <key> <n> recent messages}. */
     private static final Pattern TOP = Pattern.compile("^(\\S+) (\\S+) (\\d+) recent messages$");
     /** {@code LimitsControl.reputationLine}: {@code <key> <class> <score> <clean> <bad> <why>}. */
+    private static final Pattern AUTH_FAILURE = Pattern.compile("^(\\S+) (\\S+) (\\d+) (\\d+) (\\d+)$");
     private static final Pattern REPUTATION = Pattern.compile("^(\\S+) (\\S+) (-?[\\d.]+) ([\\d.]+) ([\\d.]+) (.*)$");
 
     private Reports()
@@ -238,6 +239,12 @@ final class Reports
 
     static Report top(final String[] sources, final String[] reputations)
     {
+        return top(sources, reputations, new String[0]);
+    }
+
+    /** With SMTP AUTH's failures: addresses and users backing off, or with failed authentications in their window. */
+    static Report top(final String[] sources, final String[] reputations, final String[] authFailures)
+    {
         final List<String> text = new ArrayList<>();
         text.add(String.format("%-14s %-40s %8s", "kind", "source", "recent"));
         final List<Object> busiest = rows(sources, TOP, text, m -> String.format("%-14s %-40s %8s", m.group(1), m.group(2),
@@ -271,9 +278,28 @@ final class Reports
         {
             text.add("(no reputation learnt yet)");
         }
+        text.add("");
+        text.add(String.format("%-8s %-40s %8s  %s", "auth", "failed authentications", "failures", "backing off"));
+        final List<Object> failures = rows(authFailures, AUTH_FAILURE, text, m -> String.format("%-8s %-40s %8s  %s",
+            m.group(1), m.group(2), m.group(3), "0".equals(m.group(4)) ? "no" : "until " + Instant.ofEpochMilli(
+                Long.parseLong(m.group(4))) + " (back-off " + m.group(5) + ")"), m ->
+            {
+                final Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("kind", m.group(1));
+                entry.put("key", m.group(2));
+                entry.put("failures", Long.parseLong(m.group(3)));
+                entry.put("backingOffUntilMs", Long.parseLong(m.group(4)));
+                entry.put("backOffs", Long.parseLong(m.group(5)));
+                return entry;
+            });
+        if (authFailures.length == 0)
+        {
+            text.add("(no failed authentications lately)");
+        }
         final Map<String, Object> json = new LinkedHashMap<>();
         json.put("busiest", busiest);
         json.put("worstReputations", worst);
+        json.put("authFailures", failures);
         return new Report(text, json);
     }
 
