@@ -206,7 +206,7 @@ public final class SmtpServer implements AutoCloseable
         }
         final IngressContext concluded = context.conclude();
         return new SmtpServer(new IngressServices(concluded, policy, admission, verification, spool, clock, quarantine, tls,
-            authenticator), tlsSettings.conclude().listeners(concluded.listen()));
+            authenticator), Listener.all(concluded.listen(), tlsSettings.conclude()));
     }
 
     /** @return SMTP AUTH's users, failures and counters. */
