@@ -51,7 +51,7 @@ final class RedisFleet implements Fleet
         this.context = context;
         redis = new FleetRedis(context, health, context.key("events"), this::onMessage);
         tenants = new SharedTenantTokens((tenant, rate, burst) -> new SharedTokens(context.key("admission:tenant:" + tenant),
-            rate, burst, context.batchMs(), health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets));
+            rate, burst, context.batchMs(), true, health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets));
     }
 
     static RedisFleet start(final FleetContext context)
@@ -149,7 +149,7 @@ final class RedisFleet implements Fleet
     private EgressTokens routeTokens(final RouteSpec route)
     {
         final SharedTokens tokens = new SharedTokens(context.key("egress:" + route.name()), route.ratePerSec(),
-            route.burst(), context.batchMs(), health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets);
+            route.burst(), context.batchMs(), false, health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets);
         routes.put(route.name(), tokens);
         return tokens;
     }

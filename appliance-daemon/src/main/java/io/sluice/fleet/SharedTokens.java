@@ -48,7 +48,16 @@ final class SharedTokens implements EgressTokens
     private final TimeMeter time;
     private final AsyncProxyManagerSource buckets;
     private final long batchMs;
+    /** Tokens borrowed and not yet spent; below 0, tokens spent on credit that the next borrows repay. */
     private final AtomicLong stash = new AtomicLong();
+    /**
+     * Whether a caller may take a token on credit, up to one batch, while its batch is on its way. Admission needs it:
+     * a tenant that sends one message a minute would otherwise find its node's stash empty (returned when idle) at
+     * each message and be refused each time, then again at each retry. The drain does not: it asks again within a
+     * millisecond. Credit keeps the rate over time (the next borrows repay it), and lends a node at most one batch
+     * ahead of the shared bucket.
+     */
+    private final boolean onCredit;
     /** Tokens asked for by borrows on their way, and how many borrows those are. */
     private final AtomicLong asked = new AtomicLong();
     private final AtomicInteger borrowing = new AtomicInteger();
@@ -69,10 +78,11 @@ final class SharedTokens implements EgressTokens
         AsyncProxyManager<String> get();
     }
 
-    SharedTokens(final String key, final double ratePerSec, final int burst, final long batchMs,
+    SharedTokens(final String key, final double ratePerSec, final int burst, final long batchMs, final boolean onCredit,
         final FleetHealth health, final EnumCounters<FleetCounter> counters, final TimeMeter time,
         final AsyncProxyManagerSource buckets)
     {
+        this.onCredit = onCredit;
         this.key = key;
         this.batchMs = batchMs;
         this.health = health;
@@ -120,23 +130,24 @@ final class SharedTokens implements EgressTokens
         final AsyncBucketProxy proxy = proxy();
         if (proxy == null || !health.isShared())
         {
-            return takeBorrowed() || takeLocal();
+            return takeBorrowed(0) || takeLocal();
         }
         final long batch = batch();
         if (borrowing.get() < MAX_BORROWS_IN_FLIGHT && stash.get() + asked.get() <= batch && now - emptyUntilNanos >= 0)
         {
             borrow(proxy, batch);
         }
-        return takeBorrowed();
+        return takeBorrowed(onCredit ? batch : 0);
     }
 
-    private boolean takeBorrowed()
+    /** @param credit how far below 0 the stash may go: tokens taken ahead of a borrow on its way. */
+    private boolean takeBorrowed(final long credit)
     {
         long left;
         do
         {
             left = stash.get();
-            if (left <= 0)
+            if (left <= -credit)
             {
                 return false;
             }
@@ -278,11 +289,17 @@ final class SharedTokens implements EgressTokens
         {
             return;
         }
-        final long unused = stash.getAndSet(0);
-        if (unused <= 0)
+        long unused;
+        do
         {
-            return;
+            unused = stash.get();
+            if (unused <= 0)
+            {
+                // Spent meanwhile, or taken on credit: nothing to give back, and a debt stays to be repaid.
+                return;
+            }
         }
+        while (!stash.compareAndSet(unused, 0));
         counters.add(FleetCounter.TOKENS_RETURNED, unused);
         proxy.addTokens(unused).whenComplete((done, error) ->
         {

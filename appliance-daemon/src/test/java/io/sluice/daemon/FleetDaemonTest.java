@@ -279,6 +279,11 @@ class FleetDaemonTest
         final List<SluiceDaemon> nodes = List.of(node("a", 2, tenantRate), node("b", 3, tenantRate),
             node("c", 4, tenantRate));
         awaitShared(nodes.toArray(SluiceDaemon[]::new));
+        for (final SluiceDaemon node : nodes)
+        {
+            assertThat(sendOne(node)).as("a tenant's first message on a node, while its first batch is on its way")
+                .startsWith("250");
+        }
 
         final List<Long> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
         final long start = System.nanoTime();
@@ -297,6 +302,25 @@ class FleetDaemonTest
             + " %d refused)%n", rate, TENANT_MEASURED_NANOS / 1_000_000_000L, accepted.size(), refused);
         assertThat(refused).as("the senders asked for more than the tenant's rate").isGreaterThan(accepted.size());
         assertThat(rate).as("the tenant's rate across the fleet").isBetween(TENANT_RATE * 0.9, TENANT_RATE * 1.1);
+    }
+
+    /** @return the reply to MAIL FROM if it refused, else to the message's data. */
+    private static String sendOne(final SluiceDaemon node) throws IOException
+    {
+        try (SmtpTestClient client = SmtpTestClient.connect(node.smtp().localAddress(), "127.0.0.1"))
+        {
+            SmtpTestClient.expect(client.reply(), "220");
+            SmtpTestClient.expect(client.command("EHLO sender.example"), "250");
+            final String mail = client.command("MAIL FROM:<sender@partner.example>");
+            if (!mail.startsWith("250"))
+            {
+                return mail;
+            }
+            SmtpTestClient.expect(client.command("RCPT TO:<first@relay.test>"), "250");
+            SmtpTestClient.expect(client.command("DATA"), "354");
+            client.send("Subject: tenant rate\r\n\r\nfirst\r\n.\r\n");
+            return client.reply();
+        }
     }
 
     /**
