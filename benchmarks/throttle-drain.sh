@@ -13,6 +13,8 @@ OUT=${1:-$REPO_ROOT/benchmarks/results/$(date -u +%F)-throttle}
 BACKLOG=${2:-5000}
 LIMIT=${3:-100}
 JAR=$REPO_ROOT/benchmarks/target/benchmarks.jar
+# The JVM flags the spool needs on Java 17 (Chronicle, Agrona), from the one place they live: the parent pom.
+FLAGS=$(sed -n 's:.*<sluice.jvm.flags>\(--[^<]*\)</sluice.jvm.flags>.*:\1:p' "$REPO_ROOT/pom.xml" | head -1)
 mkdir -p "$OUT"
 REPORT=$OUT/throttle-drain.md
 {
@@ -24,7 +26,8 @@ REPORT=$OUT/throttle-drain.md
     echo "- $(java -version 2>&1 | head -1)"
     echo "- command: benchmarks/throttle-drain.sh $OUT $BACKLOG $LIMIT"
     echo
-    java ${JAVA_OPTS:-} -cp "$JAR" io.sluice.benchmarks.throttle.ThrottleDrain "$BACKLOG" "$LIMIT" 2>/dev/null
+    java $FLAGS ${JAVA_OPTS:-} -cp "$JAR" io.sluice.benchmarks.throttle.ThrottleDrain "$BACKLOG" "$LIMIT" 2>/dev/null \
+        | grep -v "^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
     echo
     echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$REPORT"
