@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  *   control   metrics    JMX console and the sluice command; Prometheus metrics and health over HTTP: observe
  *                        (and, for control, steer) what is below
  *   ingress   delivery   the two network edges, SMTP in and SMTP out; neither imports the other
+ *   fleet                the limits a group of appliances shares through Redis; beside the edges, below the wiring
  * </pre>
  * A new package must be given a floor here, or the containment check fails.
  */
@@ -27,6 +28,7 @@ class DaemonFloorsTest
     private static final String CONTROL = "control";
     private static final String METRICS = "metrics";
     private static final String DAEMON = "daemon";
+    private static final String FLEET = "fleet";
 
     private static JavaClasses classes;
 
@@ -37,7 +39,7 @@ class DaemonFloorsTest
         classes = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.sluice.ingress", "io.sluice.delivery", "io.sluice.control", "io.sluice.metrics",
-                "io.sluice.daemon");
+                "io.sluice.daemon", "io.sluice.fleet");
     }
 
     @Test
@@ -49,10 +51,12 @@ class DaemonFloorsTest
             .layer(CONTROL).definedBy("io.sluice.control..")
             .layer(METRICS).definedBy("io.sluice.metrics..")
             .layer(DAEMON).definedBy("io.sluice.daemon..")
+            .layer(FLEET).definedBy("io.sluice.fleet..")
             .whereLayer(INGRESS).mayOnlyBeAccessedByLayers(CONTROL, DAEMON)
             .whereLayer(DELIVERY).mayOnlyBeAccessedByLayers(CONTROL, DAEMON)
             .whereLayer(CONTROL).mayOnlyBeAccessedByLayers(DAEMON)
             .whereLayer(METRICS).mayOnlyBeAccessedByLayers(DAEMON)
+            .whereLayer(FLEET).mayOnlyBeAccessedByLayers(CONTROL, DAEMON)
             .whereLayer(DAEMON).mayNotBeAccessedByAnyLayer()
             .ensureAllClassesAreContainedInArchitecture()
             .check(classes);

@@ -3,6 +3,7 @@ package io.sluice.control;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntFunction;
 
 import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
@@ -12,6 +13,7 @@ import io.sluice.admission.KeyKind;
 import io.sluice.admission.Limit;
 import io.sluice.admission.LimitOverride;
 import io.sluice.admission.Traffic;
+import io.sluice.ingress.auth.AuthFailures;
 
 /**
  * Admission's limits for operators. Changes reach live traffic at once (the next MAIL FROM sees them),
@@ -22,11 +24,21 @@ public final class LimitsControl implements LimitsControlMXBean
 {
     private final Admission admission;
     private final ControlState state;
+    private final IntFunction<List<AuthFailures.Entry>> authFailures;
 
+    /** Without SMTP AUTH: {@link #authFailures} lists nothing. */
     public LimitsControl(final Admission admission, final ControlState state)
+    {
+        this(admission, state, n -> List.of());
+    }
+
+    /** @param authFailures SMTP AUTH's worst failure records ({@code AuthFailures::worst}). */
+    public LimitsControl(final Admission admission, final ControlState state,
+        final IntFunction<List<AuthFailures.Entry>> authFailures)
     {
         this.admission = admission;
         this.state = state;
+        this.authFailures = authFailures;
     }
 
     private double rate(final KeyKind kind)
@@ -274,6 +286,20 @@ public final class LimitsControl implements LimitsControlMXBean
     public String[] worstReputations(final int count)
     {
         return admission.worstReputations(count).stream().map(LimitsControl::reputationLine).toArray(String[]::new);
+    }
+
+    /** {@code <kind> <key> <failures> <lockedUntilMs> <lockouts>}, as {@code sluice top} reads it. */
+    @Override
+    public String[] authFailures(final int count)
+    {
+        if (count < 1 || count > 10_000)
+        {
+            throw new IllegalArgumentException("count expects 1 to 10000, got " + count);
+        }
+        return authFailures.apply(count).stream()
+            .map(e -> e.kind().name().toLowerCase(Locale.ROOT) + " " + e.key() + " " + e.failures() + " " + e.lockedUntilMs()
+                + " " + e.lockouts())
+            .toArray(String[]::new);
     }
 
     @Override

@@ -103,6 +103,11 @@ public interface LimitsControlMXBean
     @Requires(Role.MONITOR)
     String[] worstReputations(@Description(value = "how many, 1 to 10000", name = "count") int count);
 
+    @Description("Addresses and SMTP AUTH users with failed authentications, backing-off ones first: kind, key, failures"
+        + " in the window, backing off until (epoch ms, 0 if not), back-offs so far")
+    @Requires(Role.MONITOR)
+    String[] authFailures(@Description(value = "how many, 1 to 10000", name = "count") int count);
+
     @Description("One address's or network's reputation: key, class, score, clean and bad points, why")
     @Requires(Role.MONITOR)
     String reputation(@Description(value = "an address, or a network such as 198.51.100.0/24", name = "key") String key);

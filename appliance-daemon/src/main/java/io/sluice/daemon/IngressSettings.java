@@ -1,5 +1,6 @@
 package io.sluice.daemon;
 
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.sluice.config.InvalidSettingException;
+import io.sluice.config.Setting;
 import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.SourcePolicy;
@@ -62,9 +64,16 @@ public final class IngressSettings
             .key(settings.get(TlsContext.KEY))
             .mode(settings.get(TlsContext.MODE))
             .handshakeTimeoutMs(settings.get(TlsContext.HANDSHAKE_TIMEOUT_MS))
-            .submissionListen(settings.get(TlsContext.SUBMISSION_LISTEN))
-            .submissionTlsListen(settings.get(TlsContext.SUBMISSION_TLS_LISTEN))
+            .submissionListen(optionalListen(settings, TlsContext.SUBMISSION_LISTEN))
+            .submissionTlsListen(optionalListen(settings, TlsContext.SUBMISSION_TLS_LISTEN))
             .conclude();
+    }
+
+    /** @return the address {@code setting} names, parsed as {@code smtp.listen}'s, or null when it is empty (off). */
+    private static InetSocketAddress optionalListen(final DaemonSettings settings, final Setting<String> setting)
+    {
+        final String text = settings.get(setting);
+        return text.isBlank() ? null : IngressContext.parseListen(setting.key(), text);
     }
 
     /**

@@ -23,6 +23,8 @@ import io.sluice.delivery.DeliveryCounter;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainCounter;
 import io.sluice.ingress.SmtpServer;
+import io.sluice.ingress.auth.AuthCounter;
+import io.sluice.ingress.tls.ServerTlsContext;
 import io.sluice.metrics.CounterMetrics;
 import io.sluice.metrics.DrainMetrics;
 import io.sluice.metrics.HealthCheck;
@@ -57,6 +59,23 @@ final class MetricsWiring implements AutoCloseable
     private long ioFailuresSeen;
     private long lastIoFailureAtMs = Long.MIN_VALUE / 2;
 
+    /** The listeners' certificate: its expiry to alert on before it lapses, its reloads and the handshakes. */
+    private static void tlsMetrics(final CounterMetrics counters, final ServerTlsContext tls)
+    {
+        counters
+            .gauge("sluice_tls_certificate_expiry_seconds", "when the served certificate expires (Unix time)",
+                () -> tls.current().notAfter().getEpochSecond())
+            .counter("sluice_tls_certificate_reloads", "new certificate pairs taken without a restart", tls::reloads)
+            .counter("sluice_tls_certificate_reload_failures", "new certificate pairs refused; the old one stayed",
+                tls::reloadFailures)
+            .counter("sluice_tls_handshakes", "TLS handshakes completed (STARTTLS and implicit TLS)", tls::handshakes)
+            .counter("sluice_tls_handshake_failures", "TLS handshakes that failed", tls::handshakeFailures)
+            .counter("sluice_tls_handshake_timeouts", "TLS handshakes not done within smtp.tls.handshakeTimeoutMs",
+                tls::handshakeTimeouts)
+            .counter("sluice_tls_cleartext_injections", "sessions ended for commands after STARTTLS in clear text",
+                tls::clearTextInjections);
+    }
+
     /** @return {@code next}, timed: the spool's acknowledgement latency and time in queue. */
     SpoolListener timed(final SpoolListener next)
     {
@@ -69,7 +88,7 @@ final class MetricsWiring implements AutoCloseable
         final Spool spool = stages.spool();
         final SmtpServer smtp = stages.smtp();
         ioFailuresSeen = spool.counters().get(SpoolCounter.JOURNAL_IO_FAILURES);
-        registry.register(new CounterMetrics()
+        final CounterMetrics counters = new CounterMetrics()
             .add("spool", SpoolCounter.class, spool.counters()::get, SPOOL_GAUGES)
             .add("drain", DrainCounter.class, stages.drain().counters()::get, Set.of())
             .add("admission", AdmissionCounter.class, stages.admission().counters()::get, Set.of())
@@ -77,12 +96,18 @@ final class MetricsWiring implements AutoCloseable
             .add("outcome", OutcomeCounter.class, stages.outcomes().counters()::get, Set.of())
             .add("bounce", BounceCounter.class, stages.bounces().policy().counters()::get, Set.of())
             .add("containment", ContainmentCounter.class, stages.containment().counters()::get, Set.of())
+            .add("auth", AuthCounter.class, smtp.authenticator().counters()::get, Set.of(AuthCounter.LOCKED_KEYS))
             .gauge("sluice_smtp_open_connections", "SMTP connections open now", smtp::openConnections)
             .gauge("sluice_smtp_paused", "1 while an operator has paused SMTP ingress", () -> smtp.isPaused() ? 1 : 0)
             .counter("sluice_log_lines_dropped", "log lines dropped because stdout was slower than the log (at least)",
                 stages.logLinesDropped()::getAsLong)
             .gauge("sluice_spool_accepting", "1 while the spool takes new mail (disk above its reserve)",
-                () -> spool.isAcceptingMessages() ? 1 : 0));
+                () -> spool.isAcceptingMessages() ? 1 : 0);
+        if (smtp.tls() != null)
+        {
+            tlsMetrics(counters, smtp.tls());
+        }
+        registry.register(counters);
         registry.register(new DrainMetrics(stages.drain()::status));
         registry.register(MetricsWiring::buildInfo);
         if (operations.metricsListen() == null)

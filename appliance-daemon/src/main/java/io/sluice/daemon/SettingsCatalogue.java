@@ -15,7 +15,9 @@ import io.sluice.delivery.DeliveryContext;
 import io.sluice.delivery.RecipientVerificationContext;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.RateLearningSettings;
+import io.sluice.fleet.FleetContext;
 import io.sluice.ingress.IngressContext;
+import io.sluice.ingress.auth.AuthContext;
 import io.sluice.ingress.tls.TlsContext;
 import io.sluice.spool.SpoolContext;
 
@@ -45,6 +47,7 @@ public final class SettingsCatalogue
         Section.of("spool", SpoolContext.class, SpoolContext.SETTINGS),
         Section.of("jmx", JmxContext.class, JmxContext.SETTINGS),
         Section.of("ingress", IngressContext.class, IngressContext.SETTINGS),
+        Section.of("auth", AuthContext.class, AuthContext.SETTINGS),
         Section.of("tls", TlsContext.class, TlsContext.SETTINGS),
         new Section("recipient-verification", List.of(RecipientVerificationContext.class),
             concat(RecipientVerificationContext.SETTINGS,
@@ -55,7 +58,8 @@ public final class SettingsCatalogue
         Section.of("rate-learning", RateLearningSettings.class, RateLearningSettings.SETTINGS),
         Section.of("delivery", DeliveryContext.class, DeliveryContext.SETTINGS),
         Section.of("bounce", BounceContext.class, BounceContext.SETTINGS),
-        Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS));
+        Section.of("containment", ContainmentContext.class, ContainmentContext.SETTINGS),
+        Section.of("fleet", FleetContext.class, FleetContext.SETTINGS));
 
     private SettingsCatalogue()
     {

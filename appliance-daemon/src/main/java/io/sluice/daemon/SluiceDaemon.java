@@ -11,6 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import javax.management.MBeanServer;
+
 import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
 import io.sluice.bounce.BounceContext;
@@ -32,6 +34,8 @@ import io.sluice.control.DeliveryControlMXBean;
 import io.sluice.control.DrainControl;
 import io.sluice.control.DrainControlMXBean;
 import io.sluice.control.DrainSwitches;
+import io.sluice.control.FleetControl;
+import io.sluice.control.FleetControlMXBean;
 import io.sluice.control.JmxContext;
 import io.sluice.control.LimitsControl;
 import io.sluice.control.LimitsControlMXBean;
@@ -50,11 +54,14 @@ import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainStatus;
 import io.sluice.drain.RouteSpec;
+import io.sluice.fleet.Fleet;
+import io.sluice.fleet.FleetContext;
 import io.sluice.ingress.EnvelopeRules;
 import io.sluice.ingress.IngressContext;
 import io.sluice.ingress.RecipientVerification;
 import io.sluice.ingress.SmtpServer;
 import io.sluice.ingress.SourcePolicy;
+import io.sluice.ingress.auth.Authenticator;
 import io.sluice.ingress.tls.ServerTlsContext;
 import io.sluice.ingress.tls.TlsContext;
 import io.sluice.metrics.HealthCheck;
@@ -102,6 +109,8 @@ public final class SluiceDaemon implements AutoCloseable
     private static final long HELD_EXPIRY_INTERVAL_MS = 1_000;
     /** How often the relay.localRecipients file is checked for a change (a stat; read only when it changed). */
     private static final long RECIPIENTS_RELOAD_INTERVAL_MS = 2_000;
+    /** How often the auth.usersFile is checked for a change, and stale authentication failures forgotten. */
+    private static final long USERS_RELOAD_INTERVAL_MS = 2_000;
     /** How often the TLS certificate and key files are checked for a change (two stats; read only when changed). */
     private static final long CERTIFICATE_RELOAD_INTERVAL_MS = 2_000;
     /** How often dropped log lines are reported: one WARN a minute at most while stdout is too slow. */
@@ -117,6 +126,7 @@ public final class SluiceDaemon implements AutoCloseable
     private final AgentRunner drainRunner;
     private final Admission admission;
     private final SmtpServer smtp;
+    private final Authenticator authenticator;
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
         r -> new Thread(r, "sluice-maintenance"));
     private final ControlPlane control;
@@ -130,15 +140,19 @@ public final class SluiceDaemon implements AutoCloseable
     private final BeatingAgent drainBeat;
     private final ProgressWatchdog watchdog;
     private final LogSetup logs = LogSetup.fromLogback();
+    /** The fleet this appliance shares its limits with; {@link Fleet#NONE} without {@code fleet.redis}. */
+    private final Fleet fleet;
 
-    private SluiceDaemon(final Configuration configuration, final SystemdNotifier systemd)
+    private SluiceDaemon(final Configuration configuration, final SystemdNotifier systemd, final MBeanServer mbeans)
     {
         this.systemd = systemd;
         logs.format(configuration.operations().jsonLogs());
-        drain = new DrainAgent(configuration.drain());
+        // First, in the background: a fleet's node starts on local limits and shares them once Redis answers.
+        fleet = Fleet.open(configuration.fleet());
+        drain = new DrainAgent(configuration.drain(), fleet.egress());
         final HoldNotice holdNotices = new HoldNotice(configuration.containment());
         final ContainmentWiring holds = new ContainmentWiring(holdNotices);
-        containment = Containment.open(configuration.containment(), holds);
+        containment = Containment.open(configuration.containment(), fleet.holds(holds));
         final BouncePolicy policy = new BouncePolicy(configuration.bounce());
         final ArrivalHolds arrivals = new ArrivalHolds(metrics.timed(drain.listener()), policy, containment);
         spool = Spool.open(configuration.spool(), arrivals);
@@ -154,9 +168,11 @@ public final class SluiceDaemon implements AutoCloseable
         drain.quarantineTo(quarantine);
         holds.bind(containment, spool);
         holds.reconcileAtStart();
+        fleet.bind(containment);
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
         drain.load(spool.pendingMessages());
         rates = SpoolControl.rates(spool, drain);
+        authenticator = new Authenticator(configuration.auth().context(), configuration.auth().users());
         Admission startedAdmission = null;
         OutcomeStage startedOutcomes = null;
         Delivery startedDelivery = null;
@@ -177,8 +193,9 @@ public final class SluiceDaemon implements AutoCloseable
             AgentRunner.startOnThread(startedRunner);
             startedSmtp = SmtpServer.start(configuration.ingress(), configuration.sources(), startedAdmission,
                 recipientVerification(configuration, startedDelivery), spool, Clock.systemUTC(), quarantine,
-                configuration.tls(), configuration.certificate());
-            startedControl = startControlPlane(configuration, startedAdmission, startedSmtp, startedDelivery, startedOutcomes);
+                configuration.tls(), configuration.certificate(), authenticator);
+            startedControl = startControlPlane(configuration, mbeans, startedAdmission, startedSmtp, startedDelivery,
+                startedOutcomes);
             watchdog = watchProgress(configuration.operations(), startedSmtp);
             metrics.start(configuration.operations(), new MetricsWiring.Stages(spool, drain, startedAdmission, startedDelivery,
                 startedOutcomes, bounces, containment, startedSmtp, logs::dropped),
@@ -214,6 +231,8 @@ public final class SluiceDaemon implements AutoCloseable
             spool.close();
             containment.close();
             policy.close();
+            authenticator.close();
+            fleet.close();
             throw ex;
         }
         control = startedControl;
@@ -235,6 +254,8 @@ public final class SluiceDaemon implements AutoCloseable
         final EnvelopeRules rules = configuration.sources().rules();
         maintenance.scheduleWithFixedDelay(() -> reloadRecipients(rules),
             RECIPIENTS_RELOAD_INTERVAL_MS, RECIPIENTS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::maintainAuthentication,
+            USERS_RELOAD_INTERVAL_MS, USERS_RELOAD_INTERVAL_MS, TimeUnit.MILLISECONDS);
         if (smtp.tls() != null)
         {
             maintenance.scheduleWithFixedDelay(this::reloadCertificate,
@@ -292,6 +313,18 @@ public final class SluiceDaemon implements AutoCloseable
         catch (final RuntimeException ex)
         {
             LOG.error("reading the local recipients again failed; the previous list stays in force", ex);
+        }
+    }
+
+    private void maintainAuthentication()
+    {
+        try
+        {
+            authenticator.maintain();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("reading the users file again failed; the previous users stay in force", ex);
         }
     }
 
@@ -391,19 +424,20 @@ public final class SluiceDaemon implements AutoCloseable
     }
 
     /** The MXBeans over each stage's control API, then the JMX connector; last, so a console sees a running daemon. */
-    private ControlPlane startControlPlane(final Configuration configuration, final Admission admission,
-        final SmtpServer smtp, final Delivery delivery, final OutcomeStage outcomes)
+    private ControlPlane startControlPlane(final Configuration configuration, final MBeanServer mbeans,
+        final Admission admission, final SmtpServer smtp, final Delivery delivery, final OutcomeStage outcomes)
     {
         final ControlState state = ControlState.open(configuration.spool().directory());
         final DrainSwitches switches = new DrainSwitches(drain, state, configuration.drain());
-        final ControlPlane plane = new ControlPlane(ManagementFactory.getPlatformMBeanServer());
+        final ControlPlane plane = new ControlPlane(mbeans);
         try
         {
             return plane
                 .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates, quarantine,
                     OperatorQueue.of(spool, drain, switches, configuration.drain().routeTable(), Clock.systemUTC())),
                     SpoolControlMXBean.class)
-                .register("Limits", new LimitsControl(admission, state), LimitsControlMXBean.class)
+                .register("Limits", new LimitsControl(admission, state, authenticator.failures()::worst),
+                    LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
                     DrainControlMXBean.class)
                 .register("Delivery", new DeliveryControl(delivery, outcomes), DeliveryControlMXBean.class)
@@ -413,6 +447,7 @@ public final class SluiceDaemon implements AutoCloseable
                     bounces.deferred()::releaseByOperator), BouncesControlMXBean.class)
                 .register("Config", new ConfigControl(configRows(configuration.settings()), state), ConfigControlMXBean.class)
                 .register("Tls", new TlsControl(smtp.tls()), TlsControlMXBean.class)
+                .register("Fleet", new FleetControl(fleet), FleetControlMXBean.class)
                 .serve(configuration.jmx());
         }
         catch (final RuntimeException ex)
@@ -464,6 +499,7 @@ public final class SluiceDaemon implements AutoCloseable
         return spool.counters().get(SpoolCounter.PENDING_MESSAGES) + " pending, oldest "
             + spool.counters().get(SpoolCounter.OLDEST_PENDING_AGE_MS) / 1000 + " s, drain ETA " + etaSeconds + " s"
             + (smtp.isPaused() ? ", ingress paused" : "")
+            + (fleet.status().isFleet() ? "; " + fleet.status().summary() : "")
             + (watchdog.stalledParts().isEmpty() ? "" : ", stalled: " + watchdog.stalledParts());
     }
 
@@ -494,6 +530,8 @@ public final class SluiceDaemon implements AutoCloseable
         ContainmentContext containment,
         RecipientVerificationContext verification,
         OperationsContext operations,
+        AuthSettings auth,
+        FleetContext fleet,
         DaemonSettings settings)
     {
         static Configuration of(final DaemonSettings settings)
@@ -506,7 +544,7 @@ public final class SluiceDaemon implements AutoCloseable
                 drain, delivery,
                 JmxSettings.context(settings), BounceSettings.context(settings), ContainmentSettings.context(settings),
                 DeliverySettings.verification(settings, delivery), OperationsContext.of(settings),
-                settings);
+                AuthSettings.of(settings), FleetSettings.context(settings), settings);
         }
     }
 
@@ -519,7 +557,16 @@ public final class SluiceDaemon implements AutoCloseable
     /** Starts every stage, telling {@code systemd} (a test's fake one) how it goes. */
     static SluiceDaemon start(final Configuration configuration, final SystemdNotifier systemd)
     {
-        final SluiceDaemon daemon = new SluiceDaemon(configuration, systemd);
+        return start(configuration, systemd, ManagementFactory.getPlatformMBeanServer());
+    }
+
+    /**
+     * Starts every stage, its MXBeans registered in {@code mbeans}: the platform's, or a test's own, so that several
+     * daemons (a fleet's nodes) run in one test's JVM.
+     */
+    static SluiceDaemon start(final Configuration configuration, final SystemdNotifier systemd, final MBeanServer mbeans)
+    {
+        final SluiceDaemon daemon = new SluiceDaemon(configuration, systemd, mbeans);
         logRoutes(configuration, daemon.delivery);
         LOG.info("sluice started: spool {} with {} pending messages; SMTP on {}; relay domains {}",
             configuration.spool().directory(), daemon.spool.counters().get(SpoolCounter.PENDING_MESSAGES),
@@ -591,6 +638,16 @@ public final class SluiceDaemon implements AutoCloseable
         return quarantine;
     }
 
+    Authenticator authenticator()
+    {
+        return authenticator;
+    }
+
+    Fleet fleet()
+    {
+        return fleet;
+    }
+
     @Override
     public void close()
     {
@@ -606,6 +663,8 @@ public final class SluiceDaemon implements AutoCloseable
         bounces.policy().close();
         admission.close();
         spool.close();
+        authenticator.close();
+        fleet.close();
         LOG.info("sluice stopped");
         systemd.close();
     }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.sluice.admission.Admission;
+import io.sluice.ingress.auth.Authenticator;
 import io.sluice.ingress.tls.ServerTlsContext;
 import io.sluice.spool.Spool;
 
@@ -24,18 +25,21 @@ final class IngressServices
     private volatile boolean paused;
     private final String sessionPrefix;
     private final QuarantineIntake quarantine;
+    private final Authenticator authenticator;
     private final ServerTlsContext tls;
 
     /**
-     * @param quarantine where spoofed mail with the QUARANTINE action is announced; null: it is refused instead.
-     * @param tls        the listeners' certificate, or null when none is configured (no STARTTLS, no implicit TLS).
+     * @param quarantine    where spoofed mail with the QUARANTINE action is announced; null: it is refused instead.
+     * @param tls           the listeners' certificate, or null when none is configured (no STARTTLS, no implicit TLS).
+     * @param authenticator SMTP AUTH's users and checks ({@link Authenticator#off()}: AUTH is not offered).
      */
     IngressServices(final IngressContext context, final SourcePolicy policy, final Admission admission,
         final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine,
-        final ServerTlsContext tls)
+        final ServerTlsContext tls, final Authenticator authenticator)
     {
         this.tls = tls;
         this.quarantine = quarantine;
+        this.authenticator = authenticator;
         this.context = context;
         this.policy = policy;
         this.admission = admission;
@@ -97,6 +101,12 @@ final class IngressServices
     String nextSessionId()
     {
         return sessionPrefix + "-" + Long.toHexString(sessions.incrementAndGet()).toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /** @return SMTP AUTH's users and password checks. */
+    Authenticator authenticator()
+    {
+        return authenticator;
     }
 
     /** @return where spoofed mail to quarantine is announced, or null when there is no quarantine. */

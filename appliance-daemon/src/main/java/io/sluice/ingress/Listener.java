@@ -1,7 +1,10 @@
 package io.sluice.ingress;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 
+import io.sluice.ingress.tls.TlsContext;
 import io.sluice.ingress.tls.TlsMode;
 
 /**
@@ -17,6 +20,22 @@ import io.sluice.ingress.tls.TlsMode;
 public record Listener(String name, InetSocketAddress address, TlsMode startTls, boolean implicitTls,
     boolean authenticationRequired)
 {
+    /** @return every listener: {@code smtp.listen}, then each submission listener {@code tls} sets. */
+    public static List<Listener> all(final InetSocketAddress smtpListen, final TlsContext tls)
+    {
+        final List<Listener> listeners = new ArrayList<>();
+        listeners.add(smtp(smtpListen, tls.mode()));
+        if (tls.submissionListen() != null)
+        {
+            listeners.add(submission(tls.submissionListen(), tls.configured()));
+        }
+        if (tls.submissionTlsListen() != null)
+        {
+            listeners.add(submissions(tls.submissionTlsListen()));
+        }
+        return listeners;
+    }
+
     /** Port 25 style: mail from other MTAs, STARTTLS as {@code smtp.tls.mode} says, no authentication required. */
     public static Listener smtp(final InetSocketAddress address, final TlsMode startTls)
     {

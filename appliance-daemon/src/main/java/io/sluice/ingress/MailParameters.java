@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * The ESMTP parameters of MAIL FROM this server advertises: SIZE (RFC 1870), BODY (RFC 6152) and SMTPUTF8
- * (RFC 6531). Anything else is refused with {@code 555 5.5.4}.
+ * (RFC 6531), and AUTH (RFC 4954 section 5), accepted and not used: the identity it names is the client's word, and
+ * the session's own authenticated user is what counts. Anything else is refused with {@code 555 5.5.4}.
  *
  * @param declaredSize the SIZE the client announced, or 0
  * @param smtputf8     the client asked for SMTPUTF8
@@ -48,6 +49,14 @@ record MailParameters(long declaredSize, boolean smtputf8, boolean eightBitMime)
                         return null;
                     }
                     eightBit = "8BITMIME".equalsIgnoreCase(value);
+                }
+                case "AUTH" ->
+                {
+                    // RFC 4954 section 5: an xtext mailbox or <>; a server that advertises AUTH must accept it.
+                    if (value == null || value.isEmpty())
+                    {
+                        return null;
+                    }
                 }
                 case "SMTPUTF8" ->
                 {

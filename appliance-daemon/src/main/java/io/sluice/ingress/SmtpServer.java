@@ -25,6 +25,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.AttributeKey;
 import io.sluice.admission.Admission;
+import io.sluice.ingress.auth.Authenticator;
 import io.sluice.ingress.tls.ServerTlsContext;
 import io.sluice.ingress.tls.SessionTls;
 import io.sluice.ingress.tls.TlsContext;
@@ -177,7 +178,7 @@ public final class SmtpServer implements AutoCloseable
     }
 
     /**
-     * Binds {@code smtp.listen} and each submission listener {@code tlsSettings} sets.
+     * Binds {@code smtp.listen} and each submission listener {@code tlsSettings} sets, without SMTP AUTH.
      *
      * @param tls the certificate the listeners serve, or null when {@code tlsSettings} names none.
      */
@@ -185,13 +186,33 @@ public final class SmtpServer implements AutoCloseable
         final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine,
         final TlsContext tlsSettings, final ServerTlsContext tls)
     {
+        return start(context, policy, admission, verification, spool, clock, quarantine, tlsSettings, tls,
+            Authenticator.off());
+    }
+
+    /**
+     * Binds {@code smtp.listen} and each submission listener {@code tlsSettings} sets.
+     *
+     * @param tls           the certificate the listeners serve, or null when {@code tlsSettings} names none.
+     * @param authenticator SMTP AUTH's users and checks; {@link Authenticator#off()} offers no AUTH.
+     */
+    public static SmtpServer start(final IngressContext context, final SourcePolicy policy, final Admission admission,
+        final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine,
+        final TlsContext tlsSettings, final ServerTlsContext tls, final Authenticator authenticator)
+    {
         if (tlsSettings.configured() != (tls != null))
         {
             throw new IllegalArgumentException("the listeners' certificate must be given exactly when the settings name one");
         }
         final IngressContext concluded = context.conclude();
-        return new SmtpServer(new IngressServices(concluded, policy, admission, verification, spool, clock, quarantine, tls),
-            tlsSettings.conclude().listeners(concluded.listen()));
+        return new SmtpServer(new IngressServices(concluded, policy, admission, verification, spool, clock, quarantine, tls,
+            authenticator), Listener.all(concluded.listen(), tlsSettings.conclude()));
+    }
+
+    /** @return SMTP AUTH's users, failures and counters. */
+    public Authenticator authenticator()
+    {
+        return services.authenticator();
     }
 
     /** @return the listeners' certificate, or null when none is configured. */

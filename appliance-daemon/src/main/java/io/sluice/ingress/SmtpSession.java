@@ -95,6 +95,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private int badCommands;
     private ByteBuf data;
     private ScheduledFuture<?> dataTimeout;
+    /** SMTP AUTH: the exchange, the pending check, the user once authenticated. */
+    private final SessionAuth auth;
 
     SmtpSession(final IngressServices services, final SmtpFrameDecoder decoder, final Listener listener)
     {
@@ -102,6 +104,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         this.context = services.context();
         this.decoder = decoder;
         this.listener = listener;
+        this.auth = new SessionAuth(services.authenticator());
     }
 
     /**
@@ -113,13 +116,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         return tls.secure();
     }
 
-    /**
-     * @return true once the client has authenticated (SMTP AUTH, RFC 4954). No mechanism exists yet, so a listener
-     *         that requires authentication refuses every MAIL until one does.
-     */
+    /** @return true once the client has authenticated (SMTP AUTH, RFC 4954): a submission listener takes its MAIL. */
     boolean authenticated()
     {
-        return false;
+        return auth.user() != null;
     }
 
     @Override
@@ -225,7 +225,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
 
     private void handle(final Object msg)
     {
-        if (msg instanceof SmtpFrameDecoder.CommandLine line)
+        if (msg instanceof SmtpFrameDecoder.CommandLine line && auth.inExchange())
+        {
+            // The answer to a 334: base64 for the exchange, never a command (and never logged).
+            authenticate(auth.respond(line.text(), client));
+            decoder.releaseHold();
+        }
+        else if (msg instanceof SmtpFrameDecoder.CommandLine line)
         {
             if (++commands > context.maxCommands())
             {
@@ -240,6 +246,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         }
         else if (msg instanceof SmtpFrameDecoder.LineTooLong)
         {
+            auth.abandon();
             bad(SmtpReply.LINE_TOO_LONG);
         }
         else if (msg instanceof SmtpFrameDecoder.DataEnd end)
@@ -260,6 +267,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             case "MAIL" -> mail(argument);
             case "RCPT" -> recipient(argument);
             case "DATA" -> data(argument);
+            case "AUTH" -> authenticate(auth.command(argument, client, secure(), helo != null && esmtp, sender != null));
             case "RSET" ->
             {
                 resetTransaction();
@@ -286,8 +294,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         helo = name;
         esmtp = extended;
         reply(extended
-            ? SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes(),
-                tls.offered() ? List.of(SmtpReply.STARTTLS_KEYWORD) : List.of())
+            ? SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes(), ehloExtensions())
             : SmtpReply.helo(context.hostname()));
     }
 
@@ -331,6 +338,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.PAUSED_TRANSACTION);
             return;
         }
+        final SmtpReply userRefusal = auth.refuseSender(path.address());
+        if (userRefusal != null)
+        {
+            reply(userRefusal);
+            return;
+        }
         if (parameters.declaredSize() > context.maxMessageBytes())
         {
             services.admission().record(AdmissionCounter.TOO_BIG);
@@ -345,7 +358,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.SENDER_BLOCKED);
             return;
         }
-        final SourceClass standing = services.admission().classOf(client, trusted);
+        // An authenticated user is judged by its tenant, not by its address's reputation.
+        final SourceClass standing = authenticated() ? SourceClass.AUTHENTICATED
+            : services.admission().classOf(client, trusted);
         final Decision decision = services.admission().admitMessage(client, standing, tenant, path.domain(), baseLane());
         if (!decision.isAccepted())
         {
@@ -357,6 +372,21 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         smtputf8 = parameters.smtputf8();
         eightBitMime = parameters.eightBitMime();
         reply(SmtpReply.SENDER_OK);
+    }
+
+    /** @return the EHLO keywords that depend on this session's listener and state: STARTTLS, AUTH. */
+    private List<String> ehloExtensions()
+    {
+        final List<String> extensions = new ArrayList<>(2);
+        if (tls.offered())
+        {
+            extensions.add(SmtpReply.STARTTLS_KEYWORD);
+        }
+        if (auth.offered(client, secure()))
+        {
+            extensions.add(SessionAuth.KEYWORD);
+        }
+        return extensions;
     }
 
     /**
@@ -389,6 +419,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         helo = null;
         esmtp = false;
         resetTransaction();
+        auth.forget();
+        tenant = services.policy().tenantOf(client);
     }
 
     private String baseLane()
@@ -424,7 +456,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.TOO_MANY_RECIPIENTS);
             return;
         }
-        if (!trusted && !services.policy().isRelayDomain(path.domain()))
+        if (!trusted && !authenticated() && !services.policy().isRelayDomain(path.domain()))
         {
             services.admission().record(AdmissionCounter.RELAY_DENIED);
             learn(ReputationEvent.REFUSED_COMMAND);
@@ -439,7 +471,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             reply(SmtpReply.RECIPIENT_UNKNOWN);
             return;
         }
-        final SpoofVerdict spoof = services.admission().classify(trusted, sender, path.address());
+        // An authenticated user's sender is not forged: it vouched for it with a password.
+        final SpoofVerdict spoof = services.admission().classify(trusted || authenticated(), sender, path.address());
         if (spoof != SpoofVerdict.PASS)
         {
             // The flood's own signature: its network is demoted after a handful, its other mail tempfailed.
@@ -559,10 +592,37 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         return suspectMail ? SourcePolicy.LANE_SUSPECT : SourcePolicy.LANE_MAIL;
     }
 
-    /** True while a reply is pending (an append, a verification): pipelined commands wait behind it. */
+    /** True while a reply is pending (an append, a verification, a password check): pipelined commands wait behind it. */
     private boolean busy()
     {
-        return appending || verifying;
+        return appending || verifying || auth.isChecking();
+    }
+
+    /** Sends an AUTH reply now, or once the password check off the loop answers, on this session's loop. */
+    private void authenticate(final SessionAuth.Outcome outcome)
+    {
+        if (outcome.pending() == null)
+        {
+            reply(outcome.reply());
+            return;
+        }
+        // Nothing more is read meanwhile: what the client pipelined waits in its socket buffer.
+        ctx.channel().config().setAutoRead(false);
+        outcome.pending().whenComplete((result, failure) -> onLoop(() ->
+        {
+            final SmtpReply reply = auth.checked(result);
+            if (closing)
+            {
+                return;
+            }
+            tenant = auth.tenant(tenant);
+            reply(reply);
+            resume();
+            if (!busy() && !closing)
+            {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }));
     }
 
     private void data(final String argument)
@@ -595,7 +655,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     {
         final String forClause = recipients.size() == 1 ? "\r\n\tfor <" + recipients.get(0) + ">" : "";
         final String using = tls.receivedComment();
-        return "Received: from " + helo + " (" + clientText + ")\r\n\t" + (using.isEmpty() ? "" : using + "\r\n\t")
+        return "Received: from " + helo + " (" + clientText + ")" + auth.traceComment() + "\r\n\t"
+            + (using.isEmpty() ? "" : using + "\r\n\t")
             + "by " + context.hostname() + " (Sluice) with " + ReceivedProtocol.of(esmtp, smtputf8, secure(), authenticated())
             + " id " + sessionId + "." + transactions + forClause + ";\r\n\t"
             + RFC_5322_DATE.format(ZonedDateTime.ofInstant(services.clock().instant(), ZoneOffset.UTC)) + "\r\n";
@@ -638,7 +699,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         final String lane = lane(suspect);
         // SMTPUTF8 and BODY=8BITMIME are journaled with the envelope, so delivery can pass them on when needed.
         final Envelope envelope = new Envelope(client.getHostAddress(), tenant, lane, sender, recipients,
-            services.clock().millis(), smtputf8, eightBitMime);
+            services.clock().millis(), smtputf8, eightBitMime, authenticated());
         final String classLabel = suspect ? SourceClass.SUSPECT.label() : sourceClass.label();
         final QuarantineIntake held = quarantine ? services.quarantine() : null;
         resetTransaction();
@@ -665,9 +726,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         appending = false;
         final AppendResult outcome = result == null ? AppendResult.IO_FAILURE : result;
         final SmtpReply reply = SmtpReply.forAppend(outcome);
-        MAILLOG.info("{}: client={}, from=<{}>, nrcpt={}, size={}, tenant={}, lane={}, class={}: {}",
-            outcome.isAccepted() ? outcome.queueId() : "NOQUEUE", clientText, envelope.sender(), envelope.recipients().size(),
-            size, envelope.tenant(), envelope.lane(), classLabel, reply.text());
+        MAILLOG.info("{}: client={}{}, from=<{}>, nrcpt={}, size={}, tenant={}, lane={}, class={}: {}",
+            outcome.isAccepted() ? outcome.queueId() : "NOQUEUE", clientText, auth.logField(), envelope.sender(),
+            envelope.recipients().size(), size, envelope.tenant(), envelope.lane(), classLabel, reply.text());
         reply(reply);
         resume();
     }

@@ -34,8 +34,8 @@ class ConsoleAccessTest
 {
     /** Every io.sluice operation and setter by the role it needs; a new one fails this test until it is placed here. */
     private static final Set<String> MONITOR_OPERATIONS = Set.of("op:Limits.listOverrides", "op:Limits.listBlocks",
-        "op:Limits.topSources", "op:Limits.reputation", "op:Limits.worstReputations", "op:Spool.listQueue",
-        "op:Spool.showQueued");
+        "op:Limits.topSources", "op:Limits.reputation", "op:Limits.worstReputations", "op:Limits.authFailures",
+        "op:Spool.listQueue", "op:Spool.showQueued");
     private static final Set<String> ADMIN_OPERATIONS = Set.of("op:Tenants.purge");
     private static final Set<String> OPERATOR_OPERATIONS = Set.of(
         "op:Spool.pauseIngress", "op:Spool.resumeIngress", "op:Spool.pauseDrain", "op:Spool.resumeDrain",

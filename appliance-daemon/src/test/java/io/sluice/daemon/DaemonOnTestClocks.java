@@ -46,6 +46,13 @@ final class DaemonOnTestClocks
     static SluiceDaemon start(final Map<String, String> settings, final TestClock containmentClock,
         final TestClock bounceClock) throws IOException
     {
+        return start(settings, containmentClock, bounceClock, null);
+    }
+
+    /** @param authClock the clock SMTP AUTH's failures back off on, or null for the system's. */
+    static SluiceDaemon start(final Map<String, String> settings, final TestClock containmentClock,
+        final TestClock bounceClock, final TestClock authClock) throws IOException
+    {
         final DaemonSettings loaded = DaemonSettings.load(null, settings);
         final SluiceDaemon.Configuration real = SluiceDaemon.Configuration.of(loaded);
         return SluiceDaemon.start(new SluiceDaemon.Configuration(real.spool(), real.admission(), real.ingress(), real.tls(),
@@ -54,6 +61,7 @@ final class DaemonOnTestClocks
             bounceClock == null ? real.bounce() : BounceSettings.context(loaded, bounceClock, bounceClock),
             containmentClock == null ? real.containment()
                 : ContainmentSettings.context(loaded, containmentClock, containmentClock), real.verification(),
-            real.operations(), loaded));
+            real.operations(), authClock == null ? real.auth() : AuthSettings.of(loaded, authClock), real.fleet(),
+            loaded));
     }
 }

@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -52,6 +57,7 @@ class TlsDaemonTest
             "smtp.tls.certificate", pair.certificateFile().toString(),
             "smtp.tls.key", pair.keyFile().toString()));
         settings.put("submission.tlsListen", "127.0.0.1:0");
+        settings.put("metrics.listen", "127.0.0.1:0");
         return settings;
     }
 
@@ -93,6 +99,14 @@ class TlsDaemonTest
             assertThat((String)mbeans.invoke(ControlPlane.name("Tls"), "reloadCertificate", new Object[0], new String[0]))
                 .startsWith("serving CN=renewed.sluice.test from " + served.certificateFile());
             assertThat(mbeans.getAttribute(ControlPlane.name("Tls"), "Reloads")).isEqualTo(1L);
+
+            final InetSocketAddress metrics = daemon.metrics().address();
+            final String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + metrics.getPort() + "/metrics")).build(), BodyHandlers.ofString()).body();
+            assertThat(scrape).contains("sluice_tls_handshakes_total 2.0", "sluice_tls_certificate_reloads_total 1.0",
+                "sluice_tls_certificate_reload_failures_total 1.0",
+                "sluice_tls_certificate_expiry_seconds "
+                    + (double)renewed.certificate().getNotAfter().toInstant().getEpochSecond());
         }
     }
 

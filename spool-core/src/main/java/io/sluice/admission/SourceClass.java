@@ -13,8 +13,9 @@ public enum SourceClass
     /** From {@code relay.trustedNetworks}: only its own IP, network and tenant buckets apply. */
     TRUSTED,
     /**
-     * An authenticated submitter. A placeholder: there is no inbound SMTP AUTH yet, so no message gets this class
-     * today; it is here so the console and the settings already have its place.
+     * A client that authenticated with SMTP AUTH: judged by its user's tenant (its buckets, containment), not by its
+     * address's reputation, so a user on a demoted network still sends; the IP, network, sender-domain, tenant and
+     * global buckets apply as to any untrusted source, besides the user's own.
      */
     AUTHENTICATED,
     /** A source (address or network) with enough clean deliveries and almost no bad outcomes: the larger buckets. */

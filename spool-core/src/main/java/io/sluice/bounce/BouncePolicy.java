@@ -462,12 +462,13 @@ public final class BouncePolicy implements AutoCloseable
     }
 
     /**
-     * @return true if the message is in a trusted lane ({@link BounceContext#TRUSTED_LANES}) or its source key is an
-     *         address literal in {@link BounceContext#TRUSTED_NETWORKS}. Never looks a name up.
+     * @return true if the message is in a trusted lane ({@link BounceContext#TRUSTED_LANES}), its client authenticated
+     *         (SMTP AUTH: its sender is a known user, not a forged address) or its source key is an address literal in
+     *         {@link BounceContext#TRUSTED_NETWORKS}. Never looks a name up.
      */
     public boolean isFromTrustedNetwork(final Envelope envelope)
     {
-        if (trustedLanes.contains(envelope.lane()))
+        if (envelope.authenticated() || trustedLanes.contains(envelope.lane()))
         {
             return true;
         }

@@ -173,7 +173,8 @@ public final class Containment implements AutoCloseable
 
     /**
      * Whether containment judges and holds this message as its tenant's own sending: it came from
-     * {@link ContainmentContext#SENDING_NETWORKS}, the appliance did not write it, and its lane is not ignored
+     * {@link ContainmentContext#SENDING_NETWORKS} or from a client that authenticated as one of the tenant's users
+     * ({@link Envelope#authenticated()}, wherever it connected from), the appliance did not write it, and its lane is not ignored
      * ({@link ContainmentContext#IGNORED_LANES}). Everything else is inbound mail from the outside world to the relay
      * domains: its policy rejections are a verdict on its sources (admission's reputation), never on the tenant it
      * is accounted to, and holding that tenant would hold every inbound message of the gateway with it.
@@ -181,7 +182,7 @@ public final class Containment implements AutoCloseable
     public boolean isSending(final Envelope envelope)
     {
         return !context.ignoredLaneSet().contains(envelope.lane())
-            && context.sendingNetworkList().contains(envelope.sourceKey());
+            && (envelope.authenticated() || context.sendingNetworkList().contains(envelope.sourceKey()));
     }
 
     /**

@@ -88,8 +88,18 @@ public final class DrainAgent
     /** @param context settings; concluded here if they are not yet. */
     public DrainAgent(final DrainContext context)
     {
+        this(context, EgressTokens.Source.LOCAL);
+    }
+
+    /**
+     * @param context settings; concluded here if they are not yet.
+     * @param egress  each route's second gate beside its own bucket: a fleet's shared rate; {@link EgressTokens.Source#LOCAL}
+     *                for none.
+     */
+    public DrainAgent(final DrainContext context, final EgressTokens.Source egress)
+    {
         this.context = context.conclude();
-        scheduler = new DrainScheduler(context);
+        scheduler = new DrainScheduler(context, egress);
         routes = scheduler.routeNames();
         status = scheduler.status();
         lastStatusMillis = context.clock().millis();

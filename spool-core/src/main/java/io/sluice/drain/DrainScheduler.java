@@ -74,6 +74,7 @@ public final class DrainScheduler
     private final FairTree tree;
     private final ReplyFeedback feedback;
     private final Placement placement;
+    private final OperatorRequests requests;
     private final RouteRateStateFile learnedRates;
     private final Map<Long, MessageEntry> entries = new HashMap<>();
     private final long inFlightTimeoutNanos;
@@ -87,7 +88,21 @@ public final class DrainScheduler
         this(context, new EnumCounters<>(DrainCounter.class, "drain"));
     }
 
+    /**
+     * @param context the drain's settings; concluded here if they are not yet.
+     * @param egress  each route's second gate beside its own bucket ({@link EgressTokens.Source#LOCAL}: none).
+     */
+    public DrainScheduler(final DrainContext context, final EgressTokens.Source egress)
+    {
+        this(context, new EnumCounters<>(DrainCounter.class, "drain"), egress);
+    }
+
     DrainScheduler(final DrainContext context, final EnumCounters<DrainCounter> counters)
+    {
+        this(context, counters, EgressTokens.Source.LOCAL);
+    }
+
+    DrainScheduler(final DrainContext context, final EnumCounters<DrainCounter> counters, final EgressTokens.Source egress)
     {
         this.context = context.conclude();
         this.counters = counters;
@@ -95,9 +110,10 @@ public final class DrainScheduler
         networks = new NetworkKeys(context.networkPrefixV4(), context.networkPrefixV6());
         inFlightTimeoutNanos = context.inFlightTimeoutMs() * 1_000_000L;
         lastSweepNanos = time.nanos();
-        tree = new FairTree(context, time, networks);
+        tree = new FairTree(context, time, networks, egress);
         feedback = new ReplyFeedback(context, time, networks, counters, tree, this::rescheduleSource);
         placement = new Placement(context, time, counters, tree, feedback);
+        requests = new OperatorRequests(entries, placement, counters);
         learnedRates = new RouteRateStateFile(context.rateLearning().stateFile(), tree.routes(), time.nanos());
         learnedRates.restore(time.nanos());
     }
@@ -445,88 +461,33 @@ public final class DrainScheduler
     }
 
     /**
-     * An operator's "retry deferred now" (Postfix's {@code postqueue -f}): every deferred message is ready at once,
-     * its deferred recipients included, within the routes' rates. The retry schedule applies again from the next
-     * outcome on. O(pending): an operator's command, not a hot path.
+     * An operator's "retry deferred now" (Postfix's {@code postqueue -f}): see {@link OperatorRequests#retryDeferredNow}.
      *
      * @return how many deferred messages were made ready.
      */
     public int retryDeferredNow()
     {
-        final List<MessageEntry> deferred = new ArrayList<>();
-        for (final MessageEntry entry : entries.values())
-        {
-            if (entry.state == MessageEntry.DEFERRED)
-            {
-                deferred.add(entry);
-            }
-        }
-        return retryNow(deferred);
+        return requests.retryDeferredNow();
     }
 
     /**
-     * An operator's requeue of messages by id (Postfix's {@code postsuper -r}): each one deferred is ready at once, as
-     * {@link #retryDeferredNow} makes them; its attempts count stays. Ids not pending or not deferred are skipped.
+     * An operator's requeue by id (Postfix's {@code postsuper -r}): see {@link OperatorRequests#retryNow}.
      *
      * @return how many deferred messages were made ready.
      */
     public int retryNow(final Collection<Long> messageIds)
     {
-        final List<MessageEntry> deferred = new ArrayList<>();
-        for (final Long id : messageIds)
-        {
-            final MessageEntry entry = entries.get(id);
-            if (entry != null && entry.state == MessageEntry.DEFERRED)
-            {
-                deferred.add(entry);
-            }
-        }
-        return retryNow(deferred);
-    }
-
-    private int retryNow(final List<MessageEntry> deferred)
-    {
-        for (final MessageEntry entry : deferred)
-        {
-            placement.leave(entry);
-            entry.retryNow = true;
-            placement.place(entry);
-        }
-        counters.add(DrainCounter.RETRIED_NOW, deferred.size());
-        return deferred.size();
+        return requests.retryNow(messageIds);
     }
 
     /**
-     * An operator's hold of messages by id (Postfix's {@code postsuper -h}): from now on none of them is picked. Each is
-     * handed to {@code journal} (on this thread: it must not block, so queue the journal write) with its snapshot, and
-     * held until a snapshot shows the hold journaled; {@code journal} answers false when it found nothing to hold. One
-     * in flight is handed only once its dispatch resolves (or comes back, or times out): the outcomes of the attempt
-     * under way would otherwise replace its hold. Ids not pending are skipped.
+     * An operator's hold by id (Postfix's {@code postsuper -h}): see {@link OperatorRequests#hold}.
      *
      * @return how many of them were in flight.
      */
     public int hold(final Collection<Long> messageIds, final Predicate<PendingMessage> journal)
     {
-        Objects.requireNonNull(journal, "journal");
-        int inFlight = 0;
-        for (final Long id : messageIds)
-        {
-            final MessageEntry entry = entries.get(id);
-            if (entry == null)
-            {
-                continue;
-            }
-            entry.holdRequest = journal;
-            if (entry.state == MessageEntry.IN_FLIGHT)
-            {
-                inFlight++;
-            }
-            else
-            {
-                placement.move(entry);
-            }
-        }
-        return inFlight;
+        return requests.hold(messageIds, journal);
     }
 
     /**

@@ -42,7 +42,8 @@ final class FairTree
     {
     }
 
-    FairTree(final DrainContext context, final SchedulerTime time, final NetworkKeys networks)
+    FairTree(final DrainContext context, final SchedulerTime time, final NetworkKeys networks,
+        final EgressTokens.Source egress)
     {
         this.context = context;
         this.time = time;
@@ -64,7 +65,7 @@ final class FairTree
         demotionLaneIndex = laneIndexes.get(context.demotionLane());
         for (final RouteSpec spec : context.routeSpecs())
         {
-            final RouteState route = new RouteState(spec, context, time, now);
+            final RouteState route = new RouteState(spec, context, time, now, egress.forRoute(spec));
             for (int i = 0; i < lanes.size(); i++)
             {
                 final LaneQueue lane = new LaneQueue(route, lanes.get(i), i, laneBuckets[i],
@@ -149,10 +150,26 @@ final class FairTree
      */
     MessageEntry pick(final RouteState route, final long now)
     {
-        if (route.paused || route.bucket.getAvailableTokens() < 1)
+        if (route.paused || route.bucket.getAvailableTokens() < 1 || !hasReady(route))
         {
             return null;
         }
+        if (!route.egress.tryTake(now))
+        {
+            route.onEgressRefused(now);
+            return null;
+        }
+        final MessageEntry entry = pickReady(route, now);
+        if (entry == null)
+        {
+            route.egress.refund();
+        }
+        return entry;
+    }
+
+    /** {@link #pick} once the route's gates let one message through. */
+    private MessageEntry pickReady(final RouteState route, final long now)
+    {
         for (final LaneQueue lane : route.strictLanes)
         {
             if (lane.root.active && gateOpen(lane.root, now))
@@ -313,7 +330,9 @@ final class FairTree
     /** Gives back the tokens a dispatch spent (route, lane, tenant): it was never attempted. */
     void refund(final Dispatch dispatch, final LaneQueue lane)
     {
-        routes.get(dispatch.route()).bucket.addTokens(1);
+        final RouteState route = routes.get(dispatch.route());
+        route.bucket.addTokens(1);
+        route.egress.refund();
         if (lane.laneBucket != null)
         {
             lane.laneBucket.addTokens(1);
@@ -448,6 +467,11 @@ final class FairTree
             if (route.bucket.getAvailableTokens() < 1 && hasReady(route) && canSend.test(route.name))
             {
                 due = Math.min(due, route.bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill());
+            }
+            else if (hasReady(route) && canSend.test(route.name))
+            {
+                // Its own bucket has a token, so what it waits for (if anything) is the shared gate.
+                due = Math.min(due, route.egress.nanosUntilRetry(nowNanos));
             }
         }
         return due;

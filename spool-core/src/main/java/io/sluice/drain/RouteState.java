@@ -24,6 +24,8 @@ final class RouteState
     int cursor;
     final List<LaneQueue> lanes = new ArrayList<>();
     final Bucket bucket;
+    /** The second gate beside {@link #bucket}: a shared rate's tokens ({@link EgressTokens#UNLIMITED} on one appliance). */
+    final EgressTokens egress;
     final RateMeter meter;
     /** New messages routed here per second, for an ETA that counts the mail still arriving. */
     final RateMeter arrivals;
@@ -32,9 +34,18 @@ final class RouteState
 
     private final RateLearner learner;
     private int configuredBurst;
+    private final TimeMeter time;
+    /** How recently the egress gate must have refused for the delivery's lack of room to say nothing: an interval. */
+    private final long gateWindowNanos;
+    private long egressRefusedAtNanos;
 
-    RouteState(final RouteSpec spec, final DrainContext context, final TimeMeter time, final long nowNanos)
+    RouteState(final RouteSpec spec, final DrainContext context, final TimeMeter time, final long nowNanos,
+        final EgressTokens egress)
     {
+        this.egress = egress;
+        this.time = time;
+        gateWindowNanos = context.aimdIntervalMs() * 1_000_000L;
+        egressRefusedAtNanos = nowNanos - gateWindowNanos;
         name = spec.name();
         configuredBurst = spec.burst();
         learner = new RateLearner(context, spec.ratePerSec(), nowNanos);
@@ -107,10 +118,24 @@ final class RouteState
         return false;
     }
 
-    /** The delivery had no room for this route's ready mail: a capacity limit, for the learner. */
+    /**
+     * The delivery had no room for this route's ready mail: a capacity limit, for the learner; unless the egress gate
+     * refused within the last interval. In a fleet the shared rate holds each node to its share (50 msgs/s of 100 with
+     * two busy nodes), so its connections filling up then says nothing of the provider: read as a capacity limit, it
+     * pinned a node's own rate to its share and the fleet sent 87 msgs/s of 100 once the nodes' shares changed.
+     */
     void onSaturated()
     {
-        learner.onSaturated();
+        if (time.currentTimeNanos() - egressRefusedAtNanos >= gateWindowNanos)
+        {
+            learner.onSaturated();
+        }
+    }
+
+    /** The egress gate (a fleet's shared rate) refused a token: see {@link #onSaturated}. */
+    void onEgressRefused(final long nowNanos)
+    {
+        egressRefusedAtNanos = nowNanos;
     }
 
     /** @return nanoseconds until {@link #maintain} has a step to take; 0 if now. */
@@ -136,6 +161,7 @@ final class RouteState
         configuredBurst = burst;
         learner.configure(ratePerSec);
         applyRate();
+        egress.configure(ratePerSec, burst);
     }
 
     /** A restart's learned rate and ceiling ({@link RouteRateStateFile}). */

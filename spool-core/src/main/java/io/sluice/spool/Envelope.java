@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param smtpUtf8         the client asked for SMTPUTF8 at MAIL FROM (RFC 6531): addresses and header fields may be
  *                         UTF-8, and delivery must hand the message only to a server that offers SMTPUTF8 when it does
  * @param eightBitMime     the client declared {@code BODY=8BITMIME} at MAIL FROM (RFC 6152)
+ * @param authenticated    the client authenticated with SMTP AUTH (RFC 4954) as a user of {@code tenant}: the mail is
+ *                         that tenant's own sending wherever it connected from (containment judges and holds it)
  */
 public record Envelope(
     String sourceKey,
@@ -25,7 +27,8 @@ public record Envelope(
     List<String> recipients,
     long receivedAtMillis,
     boolean smtpUtf8,
-    boolean eightBitMime)
+    boolean eightBitMime,
+    boolean authenticated)
 {
     /** SMTP allows far fewer; the bound keeps one envelope inside one journal record. */
     public static final int MAX_RECIPIENTS = 65_535;
@@ -47,6 +50,20 @@ public record Envelope(
         }
     }
 
+    /** An envelope from a client that did not authenticate. */
+    public Envelope(
+        final String sourceKey,
+        final String tenant,
+        final String lane,
+        final String sender,
+        final List<String> recipients,
+        final long receivedAtMillis,
+        final boolean smtpUtf8,
+        final boolean eightBitMime)
+    {
+        this(sourceKey, tenant, lane, sender, recipients, receivedAtMillis, smtpUtf8, eightBitMime, false);
+    }
+
     /** An envelope without SMTPUTF8 or BODY=8BITMIME: what mail generated here and mail journaled before them have. */
     public Envelope(
         final String sourceKey,
@@ -56,13 +73,13 @@ public record Envelope(
         final List<String> recipients,
         final long receivedAtMillis)
     {
-        this(sourceKey, tenant, lane, sender, recipients, receivedAtMillis, false, false);
+        this(sourceKey, tenant, lane, sender, recipients, receivedAtMillis, false, false, false);
     }
 
     /** @return this envelope with the MAIL FROM parameters the client gave. */
     public Envelope withMailParameters(final boolean utf8, final boolean eightBit)
     {
-        return new Envelope(sourceKey, tenant, lane, sender, recipients, receivedAtMillis, utf8, eightBit);
+        return new Envelope(sourceKey, tenant, lane, sender, recipients, receivedAtMillis, utf8, eightBit, authenticated);
     }
 
     /** @return true for the null reverse-path {@code <>}, to which no bounce may ever be sent (RFC 5321 §4.5.5). */

@@ -25,7 +25,8 @@ import org.agrona.MutableDirectBuffer;
  * says that a write finished, not that the bytes are the ones written. Little-endian throughout.
  *
  * <p>A MESSAGE record's flags: {@link #FLAG_CARRIED}, and the envelope's MAIL FROM parameters
- * ({@link #FLAG_SMTPUTF8}, {@link #FLAG_8BITMIME}). The parameter bits were added later in bits that every earlier
+ * ({@link #FLAG_SMTPUTF8}, {@link #FLAG_8BITMIME}), and whether its client authenticated ({@link #FLAG_AUTHENTICATED}).
+ * These bits were added later in bits that every earlier
  * version wrote as zero and never read, so a journal from before them recovers unchanged, as mail without either
  * parameter, and the record layout and its length stay the same.
  */
@@ -46,6 +47,8 @@ final class JournalRecordCodec
     static final byte FLAG_SMTPUTF8 = 2;
     /** A MESSAGE record whose client declared BODY=8BITMIME at MAIL FROM (RFC 6152). */
     static final byte FLAG_8BITMIME = 4;
+    /** A MESSAGE record whose client authenticated with SMTP AUTH (RFC 4954): its tenant's own sending. */
+    static final byte FLAG_AUTHENTICATED = 8;
     /** Recipient index meaning "every recipient not yet final". */
     static final int ALL_RECIPIENTS = -1;
 
@@ -102,7 +105,7 @@ final class JournalRecordCodec
         final ByteBuffer part)
     {
         final int flags = (carried ? FLAG_CARRIED : 0) | (envelope.smtpUtf8() ? FLAG_SMTPUTF8 : 0)
-            | (envelope.eightBitMime() ? FLAG_8BITMIME : 0);
+            | (envelope.eightBitMime() ? FLAG_8BITMIME : 0) | (envelope.authenticated() ? FLAG_AUTHENTICATED : 0);
         int offset = header(buffer, TYPE_MESSAGE, flags, messageId);
         buffer.putLong(offset, envelope.receivedAtMillis(), ORDER);
         offset += 8;
@@ -232,7 +235,7 @@ final class JournalRecordCodec
         final byte flags = buffer.getByte(FLAGS_OFFSET);
         final boolean carried = (flags & FLAG_CARRIED) != 0;
         final Envelope envelope = new Envelope(sourceKey, tenant.intern(), lane.intern(), sender, recipients, receivedAt,
-            (flags & FLAG_SMTPUTF8) != 0, (flags & FLAG_8BITMIME) != 0);
+            (flags & FLAG_SMTPUTF8) != 0, (flags & FLAG_8BITMIME) != 0, (flags & FLAG_AUTHENTICATED) != 0);
         return new MessageRecord(messageId, carried, envelope, statuses, contentLength, partOffset, partLength);
     }
 

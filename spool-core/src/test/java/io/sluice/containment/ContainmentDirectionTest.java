@@ -62,12 +62,9 @@ class ContainmentDirectionTest
         assertThat(containment.holdOnArrival(inbound(1))).isNull();
     }
 
-    @Test
-    void shouldStillHoldATenantWhoseOwnSendingIsRefusedAsPolicy()
+    /** 200 messages of {@code sent}'s tenant, every one refused as policy: the next evaluation holds the tenant. */
+    private void assertHeldAfterPolicyRejections(final Containment containment, final Envelope sent)
     {
-        final Containment containment = open();
-        final Envelope sent = new Envelope("192.0.2.20", "acme", "mail", "promo@acme.test", List.of("x@example.org"), 0);
-
         for (int i = 0; i < 200; i++)
         {
             containment.recordAccepted(sent);
@@ -76,7 +73,31 @@ class ContainmentDirectionTest
         clock.advanceMillis(STEP_MS);
 
         assertThat(containment.evaluate()).isEqualTo(1);
-        assertThat(containment.state("acme")).isEqualTo(TenantState.HELD);
+        assertThat(containment.state(sent.tenant())).isEqualTo(TenantState.HELD);
+    }
+
+    @Test
+    void shouldHoldATenantWhoseAuthenticatedUserSendsFromOutsideTheSendingNetworks()
+    {
+        final Containment containment = open();
+        // SMTP AUTH from an address no sending network lists: the tenant's own sending all the same.
+        final Envelope sent = new Envelope("198.51.100.7", "acme", "mail", "app@acme.test", List.of("x@example.org"), 0,
+            false, false, true);
+        assertThat(containment.isSending(sent)).isTrue();
+        assertHeldAfterPolicyRejections(containment, sent);
+        assertThat(containment.holdOnArrival(sent)).as("its next message is held on arrival").isNotNull();
+        final Envelope sameAddressUnauthenticated = new Envelope("198.51.100.7", "acme", "mail", "x@acme.test",
+            List.of("user@relay.test"), 0);
+        assertThat(containment.holdOnArrival(sameAddressUnauthenticated)).as("inbound mail to the tenant still flows").isNull();
+    }
+
+    @Test
+    void shouldStillHoldATenantWhoseOwnSendingIsRefusedAsPolicy()
+    {
+        final Containment containment = open();
+        final Envelope sent = new Envelope("192.0.2.20", "acme", "mail", "promo@acme.test", List.of("x@example.org"), 0);
+
+        assertHeldAfterPolicyRejections(containment, sent);
         assertThat(listener.events).containsExactly("hold acme POLICY_REJECTIONS");
         final RecipientStatus arriving = containment.holdOnArrival(sent);
         assertThat(arriving).isNotNull();

@@ -47,8 +47,11 @@ class JournalRecordCodecTest
     {
         final Envelope plain = new Envelope("192.0.2.7", "acme", "mail", "jörg@x.test", List.of("zoë@y.test"), 42L);
         final List<RecipientStatus> statuses = List.of(RecipientStatus.NEW);
+        final Envelope authenticated = new Envelope("192.0.2.7", "acme", "mail", "jörg@x.test", List.of("zoë@y.test"), 42L,
+            false, true, true);
         for (final Envelope envelope : List.of(plain, plain.withMailParameters(true, true),
-            plain.withMailParameters(true, false), plain.withMailParameters(false, true)))
+            plain.withMailParameters(true, false), plain.withMailParameters(false, true), authenticated,
+            authenticated.withMailParameters(true, false)))
         {
             final ByteBuffer part = ByteBuffer.wrap(new byte[] {1, 2, 3});
             final int length = codec.encodeMessage(buffer, 8L, true, envelope, statuses, 3, part);

@@ -29,6 +29,7 @@ import io.sluice.control.ConfigControlMXBean;
 import io.sluice.control.ConsoleSocket;
 import io.sluice.control.ControlPlane;
 import io.sluice.control.DrainControlMXBean;
+import io.sluice.control.FleetControlMXBean;
 import io.sluice.control.JmxContext;
 import io.sluice.control.JmxServer;
 import io.sluice.control.LimitsControlMXBean;
@@ -241,6 +242,12 @@ final class DaemonClient implements AutoCloseable
     ConfigControlMXBean config() throws CommandException
     {
         return proxy("Config", ConfigControlMXBean.class);
+    }
+
+    /** @return the Fleet MXBean, or null for a daemon without one (a build from before fleets): no fleet line then. */
+    FleetControlMXBean fleetOrNull() throws CommandException
+    {
+        return has("Fleet") ? proxy("Fleet", FleetControlMXBean.class) : null;
     }
 
     /** @return whether the daemon registered {@code io.sluice:type=<type>}; newer MXBeans are optional. */

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import io.sluice.control.LimitsControlMXBean;
 import io.sluice.control.RouteRow;
+import io.sluice.control.FleetControlMXBean;
 import io.sluice.control.SpoolControlMXBean;
 import io.sluice.control.TenantRow;
 
@@ -25,6 +26,7 @@ final class Reports
     /** {@code LimitsControl.topSources}: {@code <KIND> <key> <n> recent messages}. */
     private static final Pattern TOP = Pattern.compile("^(\\S+) (\\S+) (\\d+) recent messages$");
     /** {@code LimitsControl.reputationLine}: {@code <key> <class> <score> <clean> <bad> <why>}. */
+    private static final Pattern AUTH_FAILURE = Pattern.compile("^(\\S+) (\\S+) (\\d+) (\\d+) (\\d+)$");
     private static final Pattern REPUTATION = Pattern.compile("^(\\S+) (\\S+) (-?[\\d.]+) ([\\d.]+) ([\\d.]+) (.*)$");
 
     private Reports()
@@ -57,6 +59,12 @@ final class Reports
         text.add("ingress      " + (paused ? "PAUSED by an operator: new connections get 421 4.3.2 (sluice resume)" : "running"));
         text.add(String.format("since start  %d appended, %d refused for disk space", appended, refusedDisk));
         drain.ifPresent(d -> text.addAll(drainLines(d)));
+        final FleetControlMXBean fleet = daemon.fleetOrNull();
+        final String fleetName = fleet == null ? "" : daemon.call(fleet::getFleet);
+        if (!fleetName.isEmpty())
+        {
+            text.add("fleet        " + daemon.call(fleet::getSummary));
+        }
         final QueueShape shape = drain.map(DrainSource.DrainFigures::shape).orElse(QueueShape.NONE);
         if (!shape.rows().isEmpty())
         {
@@ -72,6 +80,12 @@ final class Reports
         json.put("ingressPaused", paused);
         json.put("messagesAppended", appended);
         json.put("appendsRefusedDiskFull", refusedDisk);
+        if (!fleetName.isEmpty())
+        {
+            json.put("fleet", fleetName);
+            json.put("fleetShared", daemon.call(fleet::isShared));
+            json.put("fleetLiveNodes", daemon.call(fleet::getLiveNodes));
+        }
         disk.toJson(json);
         json.put("drainRatePerSecond", drain.map(DrainSource.DrainFigures::measuredRatePerSecond).orElse(null));
         json.put("drainEffectiveRatePerSecond", drain.map(DrainSource.DrainFigures::effectiveRatePerSecond).orElse(null));
@@ -225,6 +239,12 @@ final class Reports
 
     static Report top(final String[] sources, final String[] reputations)
     {
+        return top(sources, reputations, new String[0]);
+    }
+
+    /** With SMTP AUTH's failures: addresses and users backing off, or with failed authentications in their window. */
+    static Report top(final String[] sources, final String[] reputations, final String[] authFailures)
+    {
         final List<String> text = new ArrayList<>();
         text.add(String.format("%-14s %-40s %8s", "kind", "source", "recent"));
         final List<Object> busiest = rows(sources, TOP, text, m -> String.format("%-14s %-40s %8s", m.group(1), m.group(2),
@@ -258,9 +278,28 @@ final class Reports
         {
             text.add("(no reputation learnt yet)");
         }
+        text.add("");
+        text.add(String.format("%-8s %-40s %8s  %s", "auth", "failed authentications", "failures", "backing off"));
+        final List<Object> failures = rows(authFailures, AUTH_FAILURE, text, m -> String.format("%-8s %-40s %8s  %s",
+            m.group(1), m.group(2), m.group(3), "0".equals(m.group(4)) ? "no" : "until " + Instant.ofEpochMilli(
+                Long.parseLong(m.group(4))) + " (back-off " + m.group(5) + ")"), m ->
+            {
+                final Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("kind", m.group(1));
+                entry.put("key", m.group(2));
+                entry.put("failures", Long.parseLong(m.group(3)));
+                entry.put("backingOffUntilMs", Long.parseLong(m.group(4)));
+                entry.put("backOffs", Long.parseLong(m.group(5)));
+                return entry;
+            });
+        if (authFailures.length == 0)
+        {
+            text.add("(no failed authentications lately)");
+        }
         final Map<String, Object> json = new LinkedHashMap<>();
         json.put("busiest", busiest);
         json.put("worstReputations", worst);
+        json.put("authFailures", failures);
         return new Report(text, json);
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.control.cli;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -49,7 +50,8 @@ public final class SluiceCommand
         "  unblock CIDR          lift a block (exit 1 if the network was not blocked)",
         "  pause                 stop taking new mail: connections get 421 4.3.2, senders retry later",
         "  resume                take new mail again",
-        "  top [N]               the N busiest sources by recent volume (default 10)",
+        "  top [N]               the N busiest sources by recent volume (default 10), the worst reputations,",
+        "                        and the addresses and users with failed SMTP AUTH (backing off or not)",
         "  tenants               each tenant's state (normal, held, paused), recent volume and rejection rates",
         "  hold TENANT [--note TEXT]       keep a tenant's mail in the spool (exit 1 if already held)",
         "  release TENANT        send a held tenant's mail again (exit 1 if it was not held)",
@@ -73,6 +75,12 @@ public final class SluiceCommand
         "                        from the next restart (exit 1 for an unknown key or one without a live change)",
         "  spool verify DIR      offline, daemon stopped or not: read the spool folder DIR without writing to it",
         "                        and list its journal files, damaged spans and pending messages (exit 1 if damaged)",
+        "  user add NAME --tenant T [--domains D1,D2] [--rate N/min]   a user who may send with SMTP AUTH;",
+        "                        the password is asked on the terminal (or read from stdin's first line)",
+        "  user passwd NAME      change a user's password      user remove NAME   remove a user",
+        "  user list             the users, their tenants, rates and domains",
+        "                        user edits auth.usersFile (from --config, or --file FILE) with the daemon",
+        "                        running or not; a running daemon reads it again within seconds",
         "options:",
         "  --socket PATH         the daemon's local console socket (default: jmx.socket from " + Invocation.DEFAULT_CONFIG,
         "                        when readable, else " + JmxContext.SERVICE_SOCKET + "); root and the sluice-admin group",
@@ -106,6 +114,17 @@ public final class SluiceCommand
     /** Runs one command line; prints the answer on {@code out}, problems on {@code err}; returns the exit code. */
     public static int run(final String[] args, final PrintStream out, final PrintStream err)
     {
+        return run(args, System.in, out, err);
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, with {@code in} where {@code sluice user} reads a password. */
+    public static int run(final String[] args, final InputStream in, final PrintStream out, final PrintStream err)
+    {
+        if (UserCommands.isUserCommand(args))
+        {
+            // Offline: edits the users file, never the daemon.
+            return UserCommands.run(args, in, out, err);
+        }
         return new SluiceCommand(DrainMxBeanSource.INSTANCE).execute(args, out, err);
     }
 
@@ -252,7 +271,7 @@ public final class SluiceCommand
                 final LimitsControlMXBean limits = daemon.limits();
                 final int count = topCount(invocation);
                 return Reports.top(daemon.call(() -> limits.topSources(count)),
-                    daemon.call(() -> limits.worstReputations(count)));
+                    daemon.call(() -> limits.worstReputations(count)), daemon.call(() -> limits.authFailures(count)));
             }
             case "tenants":
             {

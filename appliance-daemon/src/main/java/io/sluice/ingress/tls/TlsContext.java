@@ -2,14 +2,11 @@ package io.sluice.ingress.tls;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
 import io.sluice.config.Setting;
-import io.sluice.ingress.IngressContext;
-import io.sluice.ingress.Listener;
 
 /**
  * The listeners' TLS and the submission listeners: each key declared once with its default, checked in
@@ -63,8 +60,9 @@ public final class TlsContext
     private String key = KEY.defaultValue();
     private String mode = MODE.defaultValue();
     private long handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS.defaultValue();
-    private String submissionListen = SUBMISSION_LISTEN.defaultValue();
-    private String submissionTlsListen = SUBMISSION_TLS_LISTEN.defaultValue();
+    /** Null when off; the daemon parses the text as {@code smtp.listen}'s, naming its own key. */
+    private InetSocketAddress submissionListen;
+    private InetSocketAddress submissionTlsListen;
 
     /** Checks the values together; the files themselves are read when the listeners start. */
     public TlsContext conclude()
@@ -80,36 +78,11 @@ public final class TlsContext
             throw MODE.invalid(mode, "off unless " + CERTIFICATE + " is set");
         }
         HANDSHAKE_TIMEOUT_MS.validate(handshakeTimeoutMs);
-        if (!submissionListen.isBlank())
+        if (submissionTlsListen != null && !configured())
         {
-            IngressContext.parseListen(SUBMISSION_LISTEN.key(), submissionListen);
-        }
-        if (!submissionTlsListen.isBlank())
-        {
-            IngressContext.parseListen(SUBMISSION_TLS_LISTEN.key(), submissionTlsListen);
-            if (!configured())
-            {
-                throw SUBMISSION_TLS_LISTEN.invalid(submissionTlsListen, "empty unless " + CERTIFICATE + " is set");
-            }
+            throw SUBMISSION_TLS_LISTEN.invalid(submissionTlsListen, "empty unless " + CERTIFICATE + " is set");
         }
         return this;
-    }
-
-    /** @return every listener: {@code smtp.listen}, then each submission listener that is set. */
-    public List<Listener> listeners(final InetSocketAddress smtpListen)
-    {
-        final List<Listener> listeners = new ArrayList<>();
-        listeners.add(Listener.smtp(smtpListen, mode()));
-        if (!submissionListen.isBlank())
-        {
-            listeners.add(Listener.submission(IngressContext.parseListen(SUBMISSION_LISTEN.key(), submissionListen),
-                configured()));
-        }
-        if (!submissionTlsListen.isBlank())
-        {
-            listeners.add(Listener.submissions(IngressContext.parseListen(SUBMISSION_TLS_LISTEN.key(), submissionTlsListen)));
-        }
-        return listeners;
     }
 
     /** @return true when a certificate and key are set. */
@@ -167,15 +140,29 @@ public final class TlsContext
         return handshakeTimeoutMs;
     }
 
-    public TlsContext submissionListen(final String submissionListen)
+    /** @param submissionListen the port 587 style listener's address, or null for none. */
+    public TlsContext submissionListen(final InetSocketAddress submissionListen)
     {
         this.submissionListen = submissionListen;
         return this;
     }
 
-    public TlsContext submissionTlsListen(final String submissionTlsListen)
+    /** @return the port 587 style listener's address, or null when there is none. */
+    public InetSocketAddress submissionListen()
+    {
+        return submissionListen;
+    }
+
+    /** @param submissionTlsListen the port 465 style listener's address, or null for none. */
+    public TlsContext submissionTlsListen(final InetSocketAddress submissionTlsListen)
     {
         this.submissionTlsListen = submissionTlsListen;
         return this;
+    }
+
+    /** @return the port 465 style listener's address, or null when there is none. */
+    public InetSocketAddress submissionTlsListen()
+    {
+        return submissionTlsListen;
     }
 }

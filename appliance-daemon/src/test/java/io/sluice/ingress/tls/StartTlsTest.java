@@ -2,14 +2,17 @@ package io.sluice.ingress.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.sluice.ingress.IngressFixture;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.PendingMessage;
@@ -43,6 +46,23 @@ class StartTlsTest
         return pair.settings();
     }
 
+    /** @return a client connected to {@code fixture}'s SMTP listener, greeted, after its EHLO. */
+    private static SmtpTestClient greeted(final IngressFixture fixture) throws IOException
+    {
+        final SmtpTestClient client = SmtpTestClient.connect(fixture.address());
+        try
+        {
+            SmtpTestClient.expect(client.reply(), "220");
+            SmtpTestClient.expect(client.command("EHLO client.example"), "250");
+            return client;
+        }
+        catch (final IOException | AssertionError ex)
+        {
+            client.close();
+            throw ex;
+        }
+    }
+
     @Test
     void mailAfterStartTlsIsQueuedAndItsReceivedHeaderSaysEsmtpsWithTheCipher() throws Exception
     {
@@ -70,13 +90,24 @@ class StartTlsTest
     }
 
     @Test
+    void onlyTls12And13AndForwardSecretAeadSuitesAreEnabled() throws Exception
+    {
+        try (IngressFixture fixture = IngressFixture.startWithTls(dir, tls()))
+        {
+            final SSLEngine engine = fixture.server().tls().newHandler(UnpooledByteBufAllocator.DEFAULT, false).engine();
+            assertThat(engine.getEnabledProtocols()).containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
+            assertThat(engine.getEnabledCipherSuites()).isNotEmpty().allMatch(CertificatePair.CIPHERS::contains)
+                .allMatch(suite -> suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")
+                    || suite.startsWith("TLS_ECDHE_"));
+        }
+    }
+
+    @Test
     void clearTextMailStillWorksWhenTlsIsOfferedAndSaysEsmtp() throws Exception
     {
         try (IngressFixture fixture = IngressFixture.startWithTls(dir, tls());
-             SmtpTestClient client = SmtpTestClient.connect(fixture.address()))
+             SmtpTestClient client = greeted(fixture))
         {
-            SmtpTestClient.expect(client.reply(), "220");
-            SmtpTestClient.expect(client.command("EHLO client.example"), "250");
             final String reply = client.sendMessage("a@outside.test", "b@relay.test", "Subject: clear\r\n\r\nhello");
             final PendingMessage pending = fixture.spool().pending(QueueIds.parse(reply.substring(reply.lastIndexOf(' ') + 1)));
             assertThat(StandardCharsets.UTF_8.decode(fixture.spool().readContent(pending.messageId())).toString())
@@ -88,10 +119,8 @@ class StartTlsTest
     void requireRefusesMailInClearTextAndTakesItAfterStartTls() throws Exception
     {
         try (IngressFixture fixture = IngressFixture.startWithTls(dir, tls().mode("require"));
-             SmtpTestClient client = SmtpTestClient.connect(fixture.address()))
+             SmtpTestClient client = greeted(fixture))
         {
-            SmtpTestClient.expect(client.reply(), "220");
-            SmtpTestClient.expect(client.command("EHLO client.example"), "250");
             assertThat(client.command("MAIL FROM:<a@outside.test>")).isEqualTo("530 5.7.0 Must issue a STARTTLS command first");
             client.startTls(certificates.clientContext());
             SmtpTestClient.expect(client.command("EHLO client.example"), "250");
@@ -116,10 +145,8 @@ class StartTlsTest
     void commandsPipelinedAfterStartTlsInClearTextAreDiscardedAndTheSessionEnds() throws Exception
     {
         try (IngressFixture fixture = IngressFixture.startWithTls(dir, tls());
-             SmtpTestClient client = SmtpTestClient.connect(fixture.address()))
+             SmtpTestClient client = greeted(fixture))
         {
-            SmtpTestClient.expect(client.reply(), "220");
-            SmtpTestClient.expect(client.command("EHLO client.example"), "250");
             client.send("STARTTLS\r\nRSET\r\n");
             final List<String> replies = new ArrayList<>();
             for (String reply = client.reply(); reply != null; reply = client.reply())
@@ -137,10 +164,8 @@ class StartTlsTest
     void aHandshakeThatNeverCompletesTimesOutClosesAndIsCounted() throws Exception
     {
         try (IngressFixture fixture = IngressFixture.startWithTls(dir, tls().handshakeTimeoutMs(200));
-             SmtpTestClient client = SmtpTestClient.connect(fixture.address()))
+             SmtpTestClient client = greeted(fixture))
         {
-            SmtpTestClient.expect(client.reply(), "220");
-            SmtpTestClient.expect(client.command("EHLO client.example"), "250");
             SmtpTestClient.expect(client.command("STARTTLS"), "220 2.0.0");
             // No ClientHello ever comes: the server closes once smtp.tls.handshakeTimeoutMs has passed.
             assertThat(client.reply()).isNull();
@@ -154,10 +179,8 @@ class StartTlsTest
     {
         final SSLContext stranger = new PemCertificates(dir.resolve("..").normalize()).clientContext();
         try (IngressFixture fixture = IngressFixture.startWithTls(dir, tls());
-             SmtpTestClient client = SmtpTestClient.connect(fixture.address()))
+             SmtpTestClient client = greeted(fixture))
         {
-            SmtpTestClient.expect(client.reply(), "220");
-            SmtpTestClient.expect(client.command("EHLO client.example"), "250");
             try
             {
                 client.startTls(stranger);

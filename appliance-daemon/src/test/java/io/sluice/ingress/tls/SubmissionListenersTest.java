@@ -2,6 +2,7 @@ package io.sluice.ingress.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
 import io.sluice.ingress.IngressFixture;
@@ -27,7 +28,8 @@ class SubmissionListenersTest
     {
         certificates = new PemCertificates(dir);
         final PemCertificates.Pair pair = certificates.valid("submit.sluice.test");
-        tls = pair.settings().submissionListen("127.0.0.1:0").submissionTlsListen("127.0.0.1:0");
+        tls = pair.settings().submissionListen(new InetSocketAddress("127.0.0.1", 0))
+            .submissionTlsListen(new InetSocketAddress("127.0.0.1", 0));
     }
 
     @Test

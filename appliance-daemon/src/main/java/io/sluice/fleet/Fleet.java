@@ -1,0 +1,80 @@
+package io.sluice.fleet;
+
+import io.sluice.containment.Containment;
+import io.sluice.containment.ContainmentListener;
+import io.sluice.counters.EnumCounters;
+import io.sluice.drain.EgressTokens;
+
+/**
+ * What this appliance shares with the others of its fleet, through Redis: the routes' egress rates (a provider
+ * account's) and tenant holds. {@link #NONE} is the single appliance: nothing shared, every limit local, and no Redis
+ * class ever loaded ({@link #open} makes the Redis-backed one only when {@code fleet.redis} is set).
+ */
+public interface Fleet extends AutoCloseable
+{
+    /** The single appliance. */
+    Fleet NONE = new Fleet()
+    {
+        @Override
+        public EgressTokens.Source egress()
+        {
+            return EgressTokens.Source.LOCAL;
+        }
+
+        @Override
+        public ContainmentListener holds(final ContainmentListener local)
+        {
+            return local;
+        }
+
+        @Override
+        public void bind(final Containment containment)
+        {
+        }
+
+        @Override
+        public FleetStatus status()
+        {
+            return FleetStatus.SINGLE;
+        }
+
+        @Override
+        public EnumCounters<FleetCounter> counters()
+        {
+            return null;
+        }
+
+        @Override
+        public void close()
+        {
+        }
+    };
+
+    /**
+     * @param context concluded settings.
+     * @return {@link #NONE} without {@code fleet.redis}; else a node that connects in the background (it starts on
+     *         local limits and shares once Redis answers: a fleet's appliance starts and takes mail with Redis away).
+     */
+    static Fleet open(final FleetContext context)
+    {
+        return context.enabled() ? RedisFleet.start(context) : NONE;
+    }
+
+    /** @return each route's shared egress gate, for the drain. */
+    EgressTokens.Source egress();
+
+    /** @return containment's listener: {@code local}, and the fleet told of each hold and release. */
+    ContainmentListener holds(ContainmentListener local);
+
+    /** Binds the containment that holds from other nodes are applied to, once it is open. */
+    void bind(Containment containment);
+
+    /** @return where this node stands in the fleet now. Thread-safe. */
+    FleetStatus status();
+
+    /** @return the fleet's counters, or null for a single appliance. */
+    EnumCounters<FleetCounter> counters();
+
+    @Override
+    void close();
+}

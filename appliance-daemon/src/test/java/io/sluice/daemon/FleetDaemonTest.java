@@ -1,0 +1,299 @@
+package io.sluice.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import javax.management.MBeanServerFactory;
+
+import io.sluice.delivery.TestSmtpSink;
+import io.sluice.fleet.FleetCounter;
+import io.sluice.fleet.RedisServer;
+import io.sluice.spool.AppendResult;
+import io.sluice.spool.Envelope;
+import io.sluice.spool.SpoolAwait;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three appliances of one fleet, in this JVM, on 127.0.0.2-4, sharing one real redis-server and one route at
+ * 100 msgs/s to one sink: the provider account's rate holds for the fleet whether one, two or three nodes have mail,
+ * after one stops, and while Redis is away (each node on its share of the last live nodes); a tenant held on one node
+ * stops on the others within a second, and a hold set while Redis was away reaches them when it is back. Rates are
+ * measured at the sink, over 500 arrivals (about 5 s) after 50 to settle, by waiting for arrivals, not for time.
+ */
+class FleetDaemonTest
+{
+    private static final int ROUTE_RATE = 100;
+    /**
+     * 200 ms of tokens (the shipped default route, 200:20, has 100 ms). The nodes share this test's JVM, so one GC pause
+     * or CPU starvation stops them all at once, which separate appliances do not; with 100 ms of tokens such pauses on
+     * this loaded machine (load average 20 on 2 cores) lost 6 % of the rate to a full shared bucket.
+     */
+    private static final int ROUTE_BURST = 20;
+    private static final int SETTLE = 50;
+    private static final int FIRST_SETTLE = 200;
+    /**
+     * Arrivals a rate is measured over (5 s at the route's rate): a sink measures deliveries, whose latency jitters on a
+     * loaded machine; over 3 s a 100 ms shift at either end of the window read as 6 %.
+     */
+    private static final int MEASURED = 500;
+
+    @TempDir
+    Path dir;
+
+    private RedisServer redis;
+    private TestSmtpSink sink;
+    private final List<SluiceDaemon> daemons = new ArrayList<>();
+    /** Arrival times at the sink, nanoseconds, in order. */
+    private final List<Long> arrivals = new ArrayList<>();
+    private final List<String> arrivalTexts = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        redis = RedisServer.start(dir.resolve("redis"));
+        sink = TestSmtpSink.start();
+        sink.handTo(received ->
+        {
+            synchronized (arrivals)
+            {
+                arrivals.add(System.nanoTime());
+                arrivalTexts.add(received.text());
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        for (final SluiceDaemon daemon : daemons)
+        {
+            daemon.close();
+        }
+        sink.close();
+        redis.close();
+    }
+
+    private SluiceDaemon node(final String id, final int address) throws IOException
+    {
+        final Map<String, String> settings = new HashMap<>(Map.of(
+            "spool.directory", dir.resolve("spool-" + id).toString(),
+            "smtp.listen", "127.0.0." + address + ":0",
+            "relay.domains", "relay.test",
+            "containment.exemptTenants", "default,acme,other",
+            "drain.routes", "default:" + ROUTE_RATE + ":" + ROUTE_BURST + ",notifications:20:5",
+            "delivery.route.default.target", sink.target(),
+            "fleet.redis", redis.uri(),
+            "fleet.nodeId", id));
+        // Each node its own MBean server: three daemons in one JVM.
+        final SluiceDaemon daemon = SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, settings)),
+            SystemdNotifier.disabled(), MBeanServerFactory.newMBeanServer());
+        daemons.add(daemon);
+        return daemon;
+    }
+
+    /** Spools {@code count} messages at once (the journal commits them together), as mail taken in by SMTP would be. */
+    private static void load(final SluiceDaemon daemon, final String tenant, final String marker, final int count)
+    {
+        final List<CompletableFuture<AppendResult>> appended = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            final Envelope envelope = new Envelope("127.0.9.1", tenant, "mail", "sender@partner.example",
+                List.of("user" + i + "@relay.test"), System.currentTimeMillis());
+            final byte[] content = ("Subject: fleet\r\n\r\n" + marker + " " + tenant + " " + i + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+            appended.add(daemon.spool().append(envelope, ByteBuffer.wrap(content)));
+        }
+        assertThat(appended).allMatch(result -> result.join().isAccepted());
+    }
+
+    private int arrived()
+    {
+        synchronized (arrivals)
+        {
+            return arrivals.size();
+        }
+    }
+
+    private long arrivalNanos(final int index)
+    {
+        synchronized (arrivals)
+        {
+            return arrivals.get(index);
+        }
+    }
+
+    /** @return the sink's rate over the {@link #MEASURED} arrivals after the next {@link #SETTLE}, messages/s. */
+    private double measureRate()
+    {
+        return measureRate(SETTLE);
+    }
+
+    /**
+     * @param settle arrivals to let pass first: a test's first phase lets more pass, while the JVM compiles the
+     *               delivery path (measured: all ten connections of each node busy and 91 msgs/s over its first 300).
+     */
+    private double measureRate(final int settle)
+    {
+        final int from = arrived() + settle;
+        SpoolAwait.until(() -> arrived() > from + MEASURED, 60_000);
+        final double rate = MEASURED * 1e9 / (arrivalNanos(from + MEASURED) - arrivalNanos(from));
+        final StringBuilder nodes = new StringBuilder();
+        for (final SluiceDaemon daemon : daemons)
+        {
+            final var counters = daemon.fleet().counters();
+            nodes.append(String.format(" [%s borrows %d, borrowed %d, returned %d, in flight %d]",
+                daemon.fleet().status().nodeId(), counters.get(FleetCounter.BORROWS),
+                counters.get(FleetCounter.TOKENS_BORROWED), counters.get(FleetCounter.TOKENS_RETURNED),
+                daemon.drain().status().inFlight()));
+        }
+        System.out.printf("fleet: %.1f msgs/s over arrivals %d to %d: %s%s%n", rate, from, from + MEASURED,
+            markersIn(from, from + MEASURED), nodes);
+        return rate;
+    }
+
+    private static void awaitShared(final SluiceDaemon... nodes)
+    {
+        SpoolAwait.until(() -> java.util.Arrays.stream(nodes).allMatch(n -> n.fleet().status().shared()
+            && n.fleet().status().liveNodes() == nodes.length), 10_000);
+    }
+
+    @Test
+    void shouldKeepTheRoutesRateForTheFleetWithOneTwoAndThreeNodesBusyAndAfterOneStops() throws Exception
+    {
+        final SluiceDaemon a = node("a", 2);
+        final SluiceDaemon b = node("b", 3);
+        final SluiceDaemon c = node("c", 4);
+        awaitShared(a, b, c);
+
+        load(a, "default", "node-a", 1600);
+        assertThat(measureRate(FIRST_SETTLE)).as("one node busy").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+
+        load(b, "default", "node-b", 1200);
+        assertThat(measureRate()).as("two nodes busy").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+
+        load(c, "default", "node-c", 1000);
+        assertThat(measureRate()).as("three nodes busy").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+        assertThat(markersIn(arrived() - MEASURED, arrived())).as("each busy node sends a share")
+            .containsKeys("node-a", "node-b", "node-c");
+
+        daemons.remove(c);
+        c.close();
+        assertThat(measureRate()).as("after one node stopped").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+    }
+
+    @Test
+    void shouldStopATenantHeldOnOneNodeOnTheOthersWithinASecond() throws Exception
+    {
+        final SluiceDaemon a = node("a", 2);
+        final SluiceDaemon b = node("b", 3);
+        final SluiceDaemon c = node("c", 4);
+        awaitShared(a, b, c);
+        load(b, "acme", "node-b", 300);
+        load(c, "acme", "node-c", 300);
+        load(b, "other", "node-b", 600);
+        SpoolAwait.until(() -> tenantArrivals("acme", 0) > 20);
+
+        final long heldAt = System.nanoTime();
+        assertThat(a.containment().hold("acme", "abuse report")).isTrue();
+        SpoolAwait.until(() -> b.containment().isHolding("acme") && c.containment().isHolding("acme"), 10_000);
+        final long allHeldAt = System.nanoTime();
+        assertThat((allHeldAt - heldAt) / 1_000_000).as("ms until B and C hold the tenant").isLessThan(1_000);
+
+        // The other tenant's mail shows time passing: 150 more arrivals, 1.5 s at the route's rate.
+        final int mark = arrived();
+        SpoolAwait.until(() -> arrived() >= mark + 150);
+        // What B and C had handed to delivery before they held it still arrives: a second's grace for those (on this
+        // loaded machine, a delivery in flight took over a second to reach the sink).
+        assertThat(tenantArrivals("acme", allHeldAt + 1_000_000_000L))
+            .as("acme's mail at the sink a second after B and C hold it").isZero();
+        assertThat(b.spool().pendingMessages()).as("held, not lost").anyMatch(m -> m.envelope().tenant().equals("acme"));
+
+        assertThat(c.containment().release("acme")).isTrue();
+        SpoolAwait.until(() -> !a.containment().isHolding("acme") && !b.containment().isHolding("acme"), 10_000);
+    }
+
+    @Test
+    void shouldKeepTheRateOnLocalLimitsWhileRedisIsAwayAndShareItAgainWhenItReturns() throws Exception
+    {
+        final SluiceDaemon a = node("a", 2);
+        final SluiceDaemon b = node("b", 3);
+        awaitShared(a, b);
+        load(a, "default", "node-a", 1200);
+        load(b, "default", "node-b", 1200);
+        assertThat(measureRate(FIRST_SETTLE)).as("shared").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+
+        redis.kill();
+        SpoolAwait.until(() -> !a.fleet().status().shared() && !b.fleet().status().shared(), 10_000);
+        assertThat(measureRate()).as("Redis away: each node at half the rate").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+        assertThat(a.fleet().counters().get(FleetCounter.FALLBACKS)).as("one fallback, one ALERT").isEqualTo(1);
+        assertThat(a.statusLine()).contains("ON LOCAL LIMITS");
+        assertThat(SluiceRun.sluice(dir.resolve("spool-a").resolve("jmx.sock"), "queue").out())
+            .contains("fleet        fleet sluice, node a: ON LOCAL LIMITS (Redis away), 2 live nodes, 1 fallbacks");
+        assertThat(a.containment().hold("acme", "while Redis is away")).isTrue();
+
+        redis.restart();
+        awaitShared(a, b);
+        SpoolAwait.until(() -> b.containment().isHolding("acme"), 10_000);
+        assertThat(SluiceRun.sluice(dir.resolve("spool-b").resolve("jmx.sock"), "--json", "queue").json().get("fleetShared")
+            .asBoolean()).isTrue();
+        assertThat(measureRate()).as("shared again").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+
+        SpoolAwait.until(() -> a.spool().pendingCount() == 0 && b.spool().pendingCount() == 0, 60_000);
+        assertThat(distinctMessages()).as("every spooled message reached the sink").isEqualTo(2400);
+    }
+
+    private long tenantArrivals(final String tenant, final long afterNanos)
+    {
+        synchronized (arrivals)
+        {
+            long count = 0;
+            for (int i = 0; i < arrivals.size(); i++)
+            {
+                if (arrivals.get(i) > afterNanos && arrivalTexts.get(i).contains(" " + tenant + " "))
+                {
+                    count++;
+                }
+            }
+            return count;
+        }
+    }
+
+    private int distinctMessages()
+    {
+        synchronized (arrivals)
+        {
+            final java.util.Set<String> distinct = new java.util.HashSet<>();
+            for (final String text : arrivalTexts)
+            {
+                distinct.add(text.substring(text.indexOf("node-")).trim());
+            }
+            return distinct.size();
+        }
+    }
+
+    private Map<String, Integer> markersIn(final int from, final int to)
+    {
+        final Map<String, Integer> counts = new HashMap<>();
+        synchronized (arrivals)
+        {
+            for (final String text : arrivalTexts.subList(from, to))
+            {
+                final int at = text.indexOf("node-");
+                counts.merge(text.substring(at, at + 6), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+}
