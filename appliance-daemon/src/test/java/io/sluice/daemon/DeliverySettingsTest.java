@@ -46,8 +46,10 @@ class DeliverySettingsTest
         assertThat(configured.laneSpecs()).isEqualTo(defaults.laneSpecs());
         assertThat(configured).usingRecursiveComparison()
             .ignoringFields("clock", "random", "idleStrategy", "routes", "lanes", "routeTable", "tenantRates", "tenantWeights",
-                "demotionExemptNetworks")
+                "demotionExemptNetworks", "rateLearning.stateFile")
             .isEqualTo(defaults);
+        // The learned route rates live beside the spool unless drain.rate.stateFile says where.
+        assertThat(configured.rateLearning().stateFile()).isEqualTo(dir.resolve("spool").resolve("route-rates.state"));
         // Not a drain setting: the daemon hands the drain containment's sending networks (relay.trustedNetworks).
         assertThat(configured.demotionExemptNetworks().contains("127.0.0.1")).isTrue();
         assertThat(configured.demotionExemptNetworks().contains("127.0.9.5")).isFalse();

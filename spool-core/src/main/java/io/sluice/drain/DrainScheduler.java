@@ -300,11 +300,11 @@ public final class DrainScheduler
 
     /**
      * The upstream throttled a dispatch (the outcome stage decided, by {@code drain.throttle.requeueLimit}, that it
-     * spends no attempt). Counts one more throttle in a row for the message; with {@code whole} (every recipient in it
-     * was throttled, nothing is journaled) the message goes back where it stood, at the head of its source's queue
-     * (oldest first) for the route's next token, its tokens not refunded: the attempt used the upstream's patience. Else
-     * the flight resolves when the journal's snapshot of the other recipients' outcomes arrives. Ignored if the message
-     * is no longer in flight with this dispatch.
+     * spends no attempt). Counts one more throttle in a row for the message, if its last was an interval ago. With
+     * {@code whole} (every recipient in it was throttled, nothing is journaled) the message goes back where it stood,
+     * at the head of its source's queue (oldest first) for the route's next token, its tokens not refunded: the
+     * attempt used the upstream's patience. Else the flight resolves when the journal's snapshot of the other
+     * recipients' outcomes arrives. Ignored if the message is no longer in flight with this dispatch.
      */
     public void requeueThrottled(final Dispatch dispatch, final boolean whole)
     {
@@ -313,7 +313,15 @@ public final class DrainScheduler
         {
             return;
         }
-        entry.throttleStreak++;
+        // Throttles of one message within one interval are one episode, as the learner counts them for the route:
+        // while the route is still finding its rate, the message at the head of its queue draws the refusals of
+        // the whole burst. Only throttles an interval apart (and no success between) make the streak.
+        final long now = time.nanos();
+        if (entry.throttleStreak == 0 || now - entry.lastThrottleNanos >= context.aimdIntervalMs() * 1_000_000L)
+        {
+            entry.throttleStreak++;
+            entry.lastThrottleNanos = now;
+        }
         entry.throttledThisFlight = true;
         counters.increment(DrainCounter.THROTTLED_REQUEUED);
         if (whole)

@@ -39,6 +39,8 @@ final class MessageEntry
     int throttleStreak;
     /** Its dispatch now in flight drew a throttle reply: the streak goes on when the flight resolves. */
     boolean throttledThisFlight;
+    /** When the last throttle that counted in {@link #throttleStreak} came, scheduler nanos. */
+    long lastThrottleNanos;
 
     MessageEntry(final PendingMessage snapshot)
     {

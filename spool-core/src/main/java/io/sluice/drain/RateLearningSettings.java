@@ -46,7 +46,8 @@ public final class RateLearningSettings extends Concludable
         .range(1, 1000)
         .doc("The throttle reply (421, 4.7.x, a refused connection) in a row that makes a message a deferral (the retry "
             + "schedule); the ones before it send the message back to the head of its queue for the route's next token, "
-            + "spending no attempt. 1: every throttle is a deferral.")
+            + "spending no attempt. Throttles of one message within one drain.aimd.intervalMs count once. 1: every "
+            + "throttle is a deferral.")
         .build();
 
     /** Where learned route rates are kept across restarts; empty: {@value #STATE_FILE_NAME} in the spool directory. */

@@ -1,5 +1,7 @@
 package io.sluice.ingress.auth;
 
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -25,7 +27,9 @@ public record AuthUser(String name, PasswordHash hash, String tenant, Set<String
 
     public AuthUser
     {
-        domains = Set.copyOf(domains);
+        // In the order the file names them, so that rewriting the file (sluice user passwd) keeps its lines as they
+        // were: Set.copyOf iterates in an order salted per JVM.
+        domains = Collections.unmodifiableSet(new LinkedHashSet<>(domains));
     }
 
     /** @return whether the envelope sender {@code address} is in one of the user's domains. */
