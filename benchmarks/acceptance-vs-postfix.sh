@@ -440,6 +440,8 @@ alias_database =
 local_recipient_maps =
 biff = no
 EOF
+    # A caller's additions (tls-vs-postfix.sh: smtpd_tls_security_level and the run's certificate), printed by it.
+    [[ -z ${PF_MAIN_CF_EXTRA:-} ]] || printf '%s\n' "$PF_MAIN_CF_EXTRA" >> "$PF_CONF/main.cf"
     cat > "$PF_CONF/master.cf" <<EOF
 127.0.0.1:$smtp_port inet n - n - - smtpd
 pickup    unix  n       -       n       60      1       pickup
