@@ -230,6 +230,12 @@ final class ProbePool
         }));
     }
 
+    /** @return the kept-open connections waiting for a probe now. Loop only. */
+    int idleConnections()
+    {
+        return idle.size();
+    }
+
     /** Keeps a connection for the next probe, unless it carried enough of them. */
     private void park(final SmtpConnection connection)
     {

@@ -261,6 +261,15 @@ public final class RecipientVerifier implements AutoCloseable
         pool.withdraw(request.ask, why);
     }
 
+    /**
+     * @return the kept-open connections waiting for a probe, read on the pool's loop: a verdict is told at the RCPT
+     *         reply, and its connection is kept only once the RSET reply came.
+     */
+    int idleConnections()
+    {
+        return loop.submit(pool::idleConnections).syncUninterruptibly().getNow();
+    }
+
     /** @return the route's verification now, for the console: answers kept, and why the upstream is unreachable. */
     public String state()
     {

@@ -97,7 +97,10 @@ final class RateLearner
     void onAccepted(final long nowNanos)
     {
         successes++;
-        acceptedSinceDecrease++;
+        if (settled(nowNanos))
+        {
+            acceptedSinceDecrease++;
+        }
         accepted.record(nowNanos, 1);
     }
 
@@ -109,7 +112,10 @@ final class RateLearner
     boolean onThrottle(final long nowNanos)
     {
         throttleSignals++;
-        throttledSinceDecrease++;
+        if (settled(nowNanos))
+        {
+            throttledSinceDecrease++;
+        }
         throttled.record(nowNanos, 1);
         lastThrottleNanos = nowNanos;
         final long sinceDecrease = nowNanos - lastDecreaseNanos;
@@ -124,6 +130,8 @@ final class RateLearner
         {
             // The first throttle of a drain often comes as the provider's own burst runs out, when nearly everything
             // in the last interval was still accepted: the cut is too small, and the replies since say so at once.
+            // Only replies from after the settling eighth count (see settled): at 33c2cc6 the refusals of attempts
+            // already under way at the cut were charged to the lowered rate, and a 100/s provider was cut to 88/s.
             share = acceptedSinceDecrease / (double)(acceptedSinceDecrease + throttledSinceDecrease);
         }
         else
@@ -240,6 +248,15 @@ final class RateLearner
         }
         increases++;
         return Step.RAISED;
+    }
+
+    /**
+     * @return whether a reply at {@code nowNanos} answers an attempt sent at the current rate: replies within an eighth
+     *         of an interval of a cut mostly answer attempts under way before it, sent at the old rate.
+     */
+    private boolean settled(final long nowNanos)
+    {
+        return nowNanos - lastDecreaseNanos >= intervalNanos / 8;
     }
 
     private double floor()
