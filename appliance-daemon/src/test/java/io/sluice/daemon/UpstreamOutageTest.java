@@ -57,13 +57,12 @@ class UpstreamOutageTest
     void shouldDeferBackOffAndThenDrainEverythingOnceWhenTheRelayComesBack() throws Exception
     {
         final TestSmtpSink first = TestSmtpSink.start();
-        final int port = first.port();
         try (SluiceDaemon daemon = start(first))
         {
             send(daemon, "before", BEFORE);
             SpoolAwait.until(() -> first.received().size() == BEFORE && daemon.spool().pendingCount() == 0);
 
-            first.close();
+            final TestSmtpSink.DownRelay down = first.goDown();
             final List<Long> during = send(daemon, "during", DURING);
             assertThat(during).as("accepted while the relay is down").hasSize(DURING);
             // Refused connections: throttling, a multiplicative decrease, and the dispatch that met it deferred.
@@ -83,7 +82,7 @@ class UpstreamOutageTest
             final long failuresDuringOutage = daemon.delivery().counters().get(DeliveryCounter.CONNECT_FAILURES);
             final long openedBefore = daemon.delivery().counters().get(DeliveryCounter.CONNECTIONS_OPENED);
 
-            try (TestSmtpSink back = TestSmtpSink.startOn(port))
+            try (TestSmtpSink back = down.comeBack())
             {
                 SpoolAwait.until(() -> daemon.spool().pendingCount() == 0, 60_000);
                 for (int i = 0; i < DURING; i++)

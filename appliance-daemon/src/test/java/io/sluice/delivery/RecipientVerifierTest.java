@@ -205,8 +205,7 @@ class RecipientVerifierTest
     @Test
     void shouldAnswerAtOnceWhileTheUpstreamIsUnreachableAndAskAgainAfterTheReconnectDelay() throws Exception
     {
-        final int port = sink.port();
-        sink.close();
+        final TestSmtpSink.DownRelay down = sink.goDown();
         // A timeout far beyond the test's wait: the answers must come from the refused connection, not from a deadline.
         final RecipientVerifier verifier = start(s -> s.timeoutMs(120_000));
 
@@ -216,7 +215,7 @@ class RecipientVerifierTest
         assertThat(counters.get(DeliveryCounter.RECIPIENTS_UNVERIFIED)).isEqualTo(2);
         assertThat(verifier.state()).contains("UNREACHABLE");
 
-        sink = TestSmtpSink.startOn(port);
+        sink = down.comeBack();
         clock.advance(Duration.ofMinutes(1));
         assertThat(verdict(verifier.verify("alice@relay.test"))).as("unverified answers are not cached")
             .isEqualTo(ProbeVerdict.EXISTS);

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -142,6 +143,58 @@ public final class TestSmtpSink implements AutoCloseable
     public static TestSmtpSink startOn(final int port) throws IOException
     {
         return new TestSmtpSink(port);
+    }
+
+    /**
+     * Closes the sink as a relay that goes down does, but keeps its port bound without listening, so connections to it
+     * are refused until {@link DownRelay#comeBack()}. A port merely closed can be handed by the kernel to the next server
+     * in the suite that binds port 0, which would then answer in the dead relay's place (it did, once, in CI).
+     */
+    public DownRelay goDown() throws IOException
+    {
+        final int port = port();
+        close();
+        final InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        final Socket placeholder = new Socket();
+        try
+        {
+            // Without SO_REUSEADDR no other socket can bind the port at all...
+            placeholder.bind(address);
+        }
+        catch (final BindException timeWait)
+        {
+            // ...but connections the sink closed first linger in TIME_WAIT and forbid that; with it, only a server that
+            // also sets SO_REUSEADDR could take the port.
+            placeholder.setReuseAddress(true);
+            placeholder.bind(address);
+        }
+        return new DownRelay(placeholder, port);
+    }
+
+    /** A relay's port while it is down: bound, not listening. */
+    public static final class DownRelay implements AutoCloseable
+    {
+        private final Socket placeholder;
+        private final int port;
+
+        private DownRelay(final Socket placeholder, final int port)
+        {
+            this.placeholder = placeholder;
+            this.port = port;
+        }
+
+        /** @return a new sink on the port (with its own records), as the relay restarted. */
+        public TestSmtpSink comeBack() throws IOException
+        {
+            placeholder.close();
+            return startOn(port);
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            placeholder.close();
+        }
     }
 
     /**
