@@ -8,7 +8,9 @@ import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
 import io.sluice.admission.Decision;
 import io.sluice.admission.KeyKind;
+import io.sluice.admission.ReputationSettings;
 import io.sluice.admission.SharedRates;
+import io.sluice.admission.SourceClass;
 import io.sluice.admission.Traffic;
 import io.sluice.benchmarks.admission.IdleSpool;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -32,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * shipped {@code fleet.batchMs}), whose sender-domain, tenant and global message buckets are also gated by Bucket4j
  * buckets in a real {@code redis-server} that this benchmark starts on a free loopback port, through tokens the node
  * borrowed ahead. Every bucket kind applies (address, network, one of 64 sender domains, one of 16 tenants, global);
- * the sources are 4,096 addresses taken in turn. {@code decisionsPerSecond} is the throughput on one thread,
+ * the sources are 4,096 addresses taken in turn, each also charged to its class's address and network buckets (local
+ * in a fleet too). {@code decisionsPerSecond} is the throughput on one thread,
  * {@code decisionLatency} the distribution (p50, p99, p99.9, ...).
  *
  * <p>The limits are opened far above the load, which the set-up prints: the figure is the cost of a decision that
@@ -75,9 +78,17 @@ public class FleetAdmissionBenchmark
         {
             context.ratePerSecond(kind, Traffic.MESSAGES, RATE).burst(kind, Traffic.MESSAGES, BURST);
         }
+        for (final SourceClass sourceClass : ReputationSettings.bucketClasses())
+        {
+            for (final KeyKind kind : ReputationSettings.bucketKinds())
+            {
+                // Charged as shipped (a source's class buckets, local in a fleet too), and as open as the kinds'.
+                context.reputation().ratePerSecond(sourceClass, kind, RATE).burst(sourceClass, kind, BURST);
+            }
+        }
         // The defaults are the product: say what this measurement opens.
-        System.out.printf("%nFleetAdmissionBenchmark: limits opened for the measurement: every kind's message rate "
-            + "1,000,000/s burst 1,000,000,000 (shipped: sender domain and tenant 50/s, global 2,000/s); "
+        System.out.printf("%nFleetAdmissionBenchmark: limits opened for the measurement: every kind's and "
+            + "every class's message rate 1,000,000/s burst 1,000,000,000 (shipped: sender domain and tenant 50/s, global 2,000/s); "
             + "admission.maxProjectedDelayMs 0 (off; shipped 900000); fleet.batchMs and fleet.timeoutMs at their "
             + "defaults%n");
         SharedRates shared = SharedRates.LOCAL;
