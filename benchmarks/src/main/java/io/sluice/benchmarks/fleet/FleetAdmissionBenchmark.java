@@ -87,8 +87,8 @@ public class FleetAdmissionBenchmark
             }
         }
         // The defaults are the product: say what this measurement opens.
-        System.out.printf("%nFleetAdmissionBenchmark: limits opened for the measurement: every kind's and "
-            + "every class's message rate 1,000,000/s burst 1,000,000,000 (shipped: sender domain and tenant 50/s, global 2,000/s); "
+        System.out.printf("%nFleetAdmissionBenchmark: limits opened for the measurement: every kind's and every class's "
+            + "message rate 1,000,000/s burst 1,000,000,000 (shipped: sender domain and tenant 50/s, global 2,000/s); "
             + "admission.maxProjectedDelayMs 0 (off; shipped 900000); fleet.batchMs and fleet.timeoutMs at their "
             + "defaults%n");
         SharedRates shared = SharedRates.LOCAL;
