@@ -121,7 +121,7 @@ class FleetDaemonTest
     }
 
     /** Spools {@code count} messages at once (the journal commits them together), as mail taken in by SMTP would be. */
-    private static void load(final SluiceDaemon daemon, final String tenant, final String marker, final int count)
+    static void load(final SluiceDaemon daemon, final String tenant, final String marker, final int count)
     {
         final List<CompletableFuture<AppendResult>> appended = new ArrayList<>();
         for (int i = 0; i < count; i++)
