@@ -57,11 +57,11 @@ MODE=cpu-per-message REPEATS=$ROUNDS SUFFIX=-cpu
 opened_limits() {
     local key
     OPENED=()
-    for key in $(grep -oE '^admission\.(ip|network|senderDomain|tenant|global).[A-Za-z]*(PerSecond|Burst|burst)=' \
+    for key in $(grep -oE '^admission\.(ip|network|senderDomain|tenant|global)\.[A-Za-z]*(PerSecond|Burst|burst)=' \
         "$(sluice_defaults)" | tr -d '='); do
         OPENED+=("$key=1000000")
     done
-    for key in $(grep -oE '^admission\.class\.[a-z]+\.(ip|network).[A-Za-z]*(PerSecond|Burst|burst)=' \
+    for key in $(grep -oE '^admission\.class\.[a-z]+\.(ip|network)\.[A-Za-z]*(PerSecond|Burst|burst)=' \
         "$(sluice_defaults)" | tr -d '='); do
         OPENED+=("$key=1000000")
     done
