@@ -24,9 +24,11 @@
 #   ROUNDS=1 N=2000 WARMUP=4000 benchmarks/cpu-per-message.sh   # a quick try of the script itself
 #   PROFILE=1 benchmarks/cpu-per-message.sh                # and one extra (a)+(b) round under JFR (never measured),
 #                                                          # summarised into cpu-profile.txt, with strace -c counts
+#   PERF=1 benchmarks/cpu-per-message.sh                   # and one extra (a)+(b) round under perf record -g (JIT
+#                                                          # symbols from -XX:+DumpPerfMapAtExit), into cpu-perf.txt
 #
 # Environment: N (10000), WARMUP (40000: accepted and delivered, unmeasured), ROUNDS (3), SESSIONS (20),
-# MESSAGE_BYTES (4096), CLIENT (smtp-source when installed, else java), PROFILE (0), RESULTS_DIR
+# MESSAGE_BYTES (4096), CLIENT (smtp-source when installed, else java), PROFILE (0), PERF (0), RESULTS_DIR
 # (benchmarks/results/<date>-<host>), SLUICE_BUILD (1: mvn -B -q -DskipTests package first), WORK_BASE (/var/tmp),
 # NOTE (a line for the report: what else loaded the machine). Results: cpu-per-message.txt and .json in RESULTS_DIR.
 #
@@ -44,6 +46,11 @@ N=${N:-10000}
 WARMUP=${WARMUP:-40000}
 ROUNDS=${ROUNDS:-3}
 PROFILE=${PROFILE:-0}
+PERF=${PERF:-0}
+if [[ $PERF == 1 ]]; then
+    # Frame pointers for perf's call graphs and a symbol map of the JIT's code, written when the daemon stops.
+    SLUICE_JAVA_OPTS="${SLUICE_JAVA_OPTS:-} -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer"
+fi
 NOTE=${NOTE:-}
 if [[ -z ${CLIENT:-} ]]; then
     CLIENT=$(command -v smtp-source >/dev/null && echo smtp-source || echo java)
@@ -119,7 +126,7 @@ measure() { # label phase(accept|deliver) -> one JSON line in RUNS, the figure i
     thread_ticks "$SLUICE_PID" > "$RAW/$label.threads1"
     us=$(calc1 "1e6 * ($t1 - $t0) / $CLK_TCK / $N")
     secs=$(calc "($w1 - $w0) / 1e9")
-    US[$phase]+="$us "
+    [[ $label == round-* ]] && US[$phase]+="$us " # the profiled runs are not measurements
     RUNS+=("$(printf '{"label":"%s","phase":"%s","messages":%d,"daemonCpuSeconds":%s,"usPerMessage":%s,"wallSeconds":%s,"machineBusyPercent":%s,"loadAverage1mAtStart":%s}' \
         "$label" "$phase" "$N" "$(calc "($t1 - $t0) / $CLK_TCK")" "$us" "$secs" \
         "$(calc1 "100 * ($b1 - $b0) / $CLK_TCK / $NCPU / $secs")" "$load")")
@@ -199,6 +206,43 @@ profile() {
     log "profile summary: $summary"
 }
 
+# One extra round under perf (its CPU figures are not measurements); the report is made once the daemon has
+# stopped and written its perf map.
+perf_round() {
+    local p
+    sluice_cli drain pause --route default
+    for p in accept deliver; do
+        perf record -F 499 -g -p "$SLUICE_PID" -o "$RAW/perf-$p.data" 2> "$RAW/perf-$p.err" &
+        local rec=$!
+        sleep 1
+        measure "perf-$p" "$p"
+        kill -INT "$rec"
+        wait "$rec" || true
+    done
+}
+
+perf_report() {
+    local p out="$RESULTS_DIR/cpu-perf.txt"
+    (
+        set +e +o pipefail
+        echo "Sluice under perf record -F 499 -g, $CLIENT, $N messages a phase, git $(git -C "$REPO_ROOT" rev-parse --short HEAD)"
+        echo "(the CPU figures of these runs are under the profiler: not measurements). Self time by symbol, then by thread."
+        for p in accept deliver; do
+            echo
+            echo "################ $p: self time, top symbols ################"
+            perf report -i "$RAW/perf-$p.data" --stdio --no-children --sort symbol -g none --percent-limit 0.7 2>/dev/null \
+                | grep -v '^#' | grep -v '^$' | cut -c1-160 | head -60
+            echo "################ $p: by thread ################"
+            perf report -i "$RAW/perf-$p.data" --stdio --no-children --sort comm -g none 2>/dev/null \
+                | grep -v '^#' | grep -v '^$' | head -15
+            echo "################ $p: by shared object ################"
+            perf report -i "$RAW/perf-$p.data" --stdio --no-children --sort dso -g none 2>/dev/null \
+                | grep -v '^#' | grep -v '^$' | head -10
+        done
+    ) > "$out" 2>&1
+    log "perf summary: $out"
+}
+
 report() {
     local txt="$RESULTS_DIR/cpu-per-message.txt" json="$RESULTS_DIR/cpu-per-message.json" p
     {
@@ -267,7 +311,10 @@ main_cpu() {
         round "round-$i"
     done
     [[ $PROFILE == 1 ]] && profile
+    [[ $PERF == 1 ]] && perf_round
+    local daemon=$SLUICE_PID
     stop_sluice
+    [[ $PERF == 1 ]] && perf_report "$daemon"
     cp -f "$WORK/sluice.log" "$RAW/"
     write_machine_txt
     report
