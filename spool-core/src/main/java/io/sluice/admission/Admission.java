@@ -79,6 +79,7 @@ public final class Admission implements AutoCloseable
     private final SpoofPolicy spoofPolicy;
     private final ReputationStore reputation;
     private final ClassBuckets classBuckets;
+    private final TenantReserve tenantReserve;
     private final long backlogHighWatermark;
     private final Object controlLock = new Object();
     private final Object snapshotLock = new Object();
@@ -119,6 +120,7 @@ public final class Admission implements AutoCloseable
             new ReputationTable(reputationSettings, ipv4PrefixLength, ipv6PrefixLength, clock),
             reputationSettings.stateFileBeside(stateFile), clock, counters.counter(AdmissionCounter.STATE_FILE_FAILURES));
         this.classBuckets = new ClassBuckets(table, new ClassLimits(reputationSettings), ipv4PrefixLength, ipv6PrefixLength);
+        this.tenantReserve = new TenantReserve(reputationSettings.tenantReserve(), reputation.table());
         this.backlogHighWatermark = context.backlogHighWatermark();
         this.maxProjectedDelayMs = context.maxProjectedDelayMs();
         connectionsAccepted = counters.counter(AdmissionCounter.CONNECTIONS_ACCEPTED);
@@ -305,8 +307,8 @@ public final class Admission implements AutoCloseable
             rateLimited.increment();
             return classRefusal;
         }
-        final Decision decision = chargeFrom(
-            0, Traffic.MESSAGES, limits, nowNs, address, trusted, name(tenant), domain(senderDomain), false);
+        final Decision decision = chargeFrom(0, Traffic.MESSAGES, limits, nowNs, address, sourceClass, name(tenant),
+            domain(senderDomain), false);
         if (!decision.isAccepted())
         {
             classBuckets.refundMessage(charged, address, nowNs);
@@ -508,7 +510,9 @@ public final class Admission implements AutoCloseable
     private Decision charge(final Traffic traffic, final byte[] address, final boolean trusted, final String tenant,
         final String senderDomain, final boolean backpressureGate)
     {
-        return chargeFrom(0, traffic, limits, nanoClock.nanoTime(), address, trusted, tenant, senderDomain, backpressureGate);
+        // Connections and recipients have no class here: TRUSTED or, for everyone else, none (no tenant reserve).
+        return chargeFrom(0, traffic, limits, nanoClock.nanoTime(), address, trusted ? SourceClass.TRUSTED : null, tenant,
+            senderDomain, backpressureGate);
     }
 
     /**
@@ -516,9 +520,10 @@ public final class Admission implements AutoCloseable
      * gives back the token taken here without allocating a list of what was taken.
      */
     private Decision chargeFrom(final int index, final Traffic traffic, final Limits current, final long nowNs,
-        final byte[] address, final boolean trusted, final String tenant, final String senderDomain,
+        final byte[] address, final SourceClass sourceClass, final String tenant, final String senderDomain,
         final boolean backpressureGate)
     {
+        final boolean trusted = sourceClass == SourceClass.TRUSTED;
         for (int i = index; i < KINDS.length; i++)
         {
             final TrackedKey key = key(KINDS[i], traffic, current, nowNs, address, trusted, tenant, senderDomain);
@@ -531,10 +536,12 @@ public final class Admission implements AutoCloseable
             {
                 key.volume++;
             }
-            final long waitNs = key.tryConsume(traffic, configuration, 1, nowNs);
+            final long kept = key.kind == KeyKind.TENANT ? tenantReserve.tokensKept(traffic, configuration, sourceClass) : 0;
+            final long waitNs = consume(key, traffic, configuration, kept, sourceClass, address, nowNs);
             if (waitNs > 0)
             {
-                return new Decision(Verdict.RATE_LIMITED, (waitNs + 999_999) / 1_000_000, detail(key));
+                return new Decision(Verdict.RATE_LIMITED, (waitNs + 999_999) / 1_000_000,
+                    kept > 0 ? detail(key) + ", the rest kept for established sources" : detail(key));
             }
             final boolean shared = isShared(key, traffic);
             if (shared)
@@ -548,7 +555,7 @@ public final class Admission implements AutoCloseable
                 }
             }
             final Decision rest = chargeFrom(
-                i + 1, traffic, current, nowNs, address, trusted, tenant, senderDomain, backpressureGate);
+                i + 1, traffic, current, nowNs, address, sourceClass, tenant, senderDomain, backpressureGate);
             if (!rest.isAccepted())
             {
                 key.refund(traffic, 1, nowNs);
@@ -568,6 +575,29 @@ public final class Admission implements AutoCloseable
             }
         }
         return Decision.ACCEPT;
+    }
+
+    /**
+     * Takes one token from the key's bucket, leaving {@code kept} tokens (a tenant's reserve) unless the source is
+     * established: looked up only when the bucket is down to its reserve, so a decision in quiet times costs nothing more.
+     *
+     * @return 0 if taken, else nanoseconds until it may be.
+     */
+    private long consume(final TrackedKey key, final Traffic traffic, final BucketConfiguration configuration, final long kept,
+        final SourceClass sourceClass, final byte[] address, final long nowNs)
+    {
+        final long waitNs = key.tryConsume(traffic, configuration, 1, kept, nowNs);
+        if (waitNs == 0 || kept == 0)
+        {
+            return waitNs;
+        }
+        // An operator's limit for the address or network wins here too, as it does over the class buckets.
+        if (tenantReserve.mayUse(sourceClass, address, clock.millis()) || operatorSetLimits(address))
+        {
+            return key.tryConsume(traffic, configuration, 1, 0, nowNs);
+        }
+        counters.counter(AdmissionCounter.TENANT_RESERVE_KEPT).increment();
+        return waitNs;
     }
 
     /**
