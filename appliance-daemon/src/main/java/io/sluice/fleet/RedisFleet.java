@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import io.github.bucket4j.TimeMeter;
 import io.lettuce.core.Range;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.sluice.admission.TenantTokens;
+import io.sluice.admission.SharedRates;
 import io.sluice.containment.Containment;
 import io.sluice.containment.ContainmentListener;
 import io.sluice.counters.EnumCounters;
@@ -43,15 +43,15 @@ final class RedisFleet implements Fleet
     });
     private final FleetRedis redis;
     private final Map<String, SharedTokens> routes = new ConcurrentHashMap<>();
-    private final SharedTenantTokens tenants;
+    private final SharedAdmissionRates admissionRates;
     private volatile SharedHolds holds;
 
     private RedisFleet(final FleetContext context)
     {
         this.context = context;
         redis = new FleetRedis(context, health, context.key("events"), this::onMessage);
-        tenants = new SharedTenantTokens((tenant, rate, burst) -> new SharedTokens(context.key("admission:tenant:" + tenant),
-            rate, burst, context.batchMs(), true, health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets));
+        admissionRates = new SharedAdmissionRates((key, rate, burst) -> new SharedTokens(context.key(key), rate, burst,
+            context.batchMs(), true, health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets));
     }
 
     static RedisFleet start(final FleetContext context)
@@ -115,7 +115,7 @@ final class RedisFleet implements Fleet
         try
         {
             routes.values().forEach(SharedTokens::returnIdle);
-            tenants.returnIdle();
+            admissionRates.returnIdle(TimeMeter.SYSTEM_NANOTIME.currentTimeNanos());
         }
         catch (final RuntimeException ex)
         {
@@ -155,9 +155,9 @@ final class RedisFleet implements Fleet
     }
 
     @Override
-    public TenantTokens tenantTokens()
+    public SharedRates admissionRates()
     {
-        return tenants;
+        return admissionRates;
     }
 
     @Override

@@ -59,8 +59,10 @@ public final class Admission implements AutoCloseable
     static final int MAX_NAME_LENGTH = 255;
 
     private final SpoolPressure pressure;
-    /** The tenants' message rates shared with other appliances; {@link TenantTokens#LOCAL} for the single one. */
-    private final TenantTokens tenantTokens;
+    /** The message rates shared with other appliances; {@link SharedRates#LOCAL} for the single one. */
+    private final SharedRates sharedRates;
+    /** By {@link KeyKind#ordinal}: whether {@link #sharedRates} gates the kind's message buckets. */
+    private final boolean[] sharedKinds = new boolean[KINDS.length];
     private final Clock clock;
     private final NanoClock nanoClock;
     private final int ipv4PrefixLength;
@@ -94,10 +96,14 @@ public final class Admission implements AutoCloseable
     private volatile long maxProjectedDelayMs;
     private boolean closed;
 
-    private Admission(final AdmissionContext context, final SpoolPressure pressure, final TenantTokens tenantTokens)
+    private Admission(final AdmissionContext context, final SpoolPressure pressure, final SharedRates sharedRates)
     {
         this.pressure = pressure;
-        this.tenantTokens = tenantTokens;
+        this.sharedRates = sharedRates;
+        for (final KeyKind kind : KINDS)
+        {
+            sharedKinds[kind.ordinal()] = sharedRates.shares(kind);
+        }
         this.clock = context.clock();
         this.nanoClock = context.nanoClock();
         this.ipv4PrefixLength = context.networkIpv4PrefixLength();
@@ -145,19 +151,19 @@ public final class Admission implements AutoCloseable
      */
     public static Admission open(final AdmissionContext context, final SpoolPressure pressure)
     {
-        return open(context, pressure, TenantTokens.LOCAL);
+        return open(context, pressure, SharedRates.LOCAL);
     }
 
     /**
-     * Opens admission as {@link #open(AdmissionContext, SpoolPressure)} does, with the tenants' message buckets gated
-     * also by {@code tenantTokens}: a rate shared with other appliances (a fleet's).
+     * Opens admission as {@link #open(AdmissionContext, SpoolPressure)} does, with the message buckets of the kinds
+     * {@code sharedRates} shares gated also by it: rates shared with other appliances (a fleet's).
      */
     public static Admission open(final AdmissionContext context, final SpoolPressure pressure,
-        final TenantTokens tenantTokens)
+        final SharedRates sharedRates)
     {
         Objects.requireNonNull(pressure, "pressure");
         final Admission admission = new Admission(context.conclude(), pressure,
-            Objects.requireNonNull(tenantTokens, "tenantTokens"));
+            Objects.requireNonNull(sharedRates, "sharedRates"));
         admission.restore();
         admission.reputation.restore();
         return admission;
@@ -540,7 +546,7 @@ public final class Admission implements AutoCloseable
             final boolean shared = isShared(key, traffic);
             if (shared)
             {
-                final long sharedWaitNs = takeShared(key.name, configuration, nowNs);
+                final long sharedWaitNs = takeShared(key, configuration, nowNs);
                 if (sharedWaitNs > 0)
                 {
                     key.refund(traffic, 1, nowNs);
@@ -555,7 +561,7 @@ public final class Admission implements AutoCloseable
                 key.refund(traffic, 1, nowNs);
                 if (shared)
                 {
-                    tenantTokens.refund(key.name);
+                    sharedRates.refund(key.kind, key.name);
                 }
             }
             return rest;
@@ -594,18 +600,21 @@ public final class Admission implements AutoCloseable
         return waitNs;
     }
 
-    /** @return whether the key's bucket is also gated by {@link #tenantTokens}: a tenant's messages, in a fleet. */
+    /**
+     * @return whether the key's bucket is also gated by {@link #sharedRates}: messages of a shared kind (a tenant's, a
+     *         sender domain's, the global bucket's), in a fleet.
+     */
     private boolean isShared(final TrackedKey key, final Traffic traffic)
     {
-        return key.kind == KeyKind.TENANT && traffic == Traffic.MESSAGES && tenantTokens != TenantTokens.LOCAL;
+        return traffic == Traffic.MESSAGES && sharedKinds[key.kind.ordinal()];
     }
 
-    /** @return 0 if the shared tenant rate gave a token, else nanoseconds until it may. No allocation. */
-    private long takeShared(final String tenant, final BucketConfiguration configuration, final long nowNs)
+    /** @return 0 if the key's shared rate gave a token, else nanoseconds until it may. No allocation. */
+    private long takeShared(final TrackedKey key, final BucketConfiguration configuration, final long nowNs)
     {
         final Bandwidth bandwidth = configuration.getBandwidths()[0];
         final double ratePerSecond = bandwidth.getRefillTokens() * 1e9 / bandwidth.getRefillPeriodNanos();
-        return tenantTokens.tryTake(tenant, ratePerSecond, bandwidth.getCapacity(), nowNs);
+        return sharedRates.tryTake(key.kind, key.name, ratePerSecond, bandwidth.getCapacity(), nowNs);
     }
 
     /**
