@@ -30,7 +30,8 @@
 # Environment: N (10000), WARMUP (40000: accepted and delivered, unmeasured), ROUNDS (3), SESSIONS (20),
 # MESSAGE_BYTES (4096), CLIENT (smtp-source when installed, else java), PROFILE (0), PERF (0), RESULTS_DIR
 # (benchmarks/results/<date>-<host>), SLUICE_BUILD (1: mvn -B -q -DskipTests package first), WORK_BASE (/var/tmp),
-# NOTE (a line for the report: what else loaded the machine). Results: cpu-per-message.txt and .json in RESULTS_DIR.
+# NOTE (a line for the report: what else loaded the machine), SLUICE_DIST (a folder with another build's
+# sluice-daemon.jar, jvm.options and lib/ to measure instead of appliance-daemon/target: a before/after pair). Results: cpu-per-message.txt and .json in RESULTS_DIR.
 #
 # CPU time, unlike wall time, is hardly changed by other processes on the machine, but not untouched: caches and
 # frequency are shared, and a loaded machine stretches the run, so the daemon's timers run longer per message.
@@ -256,6 +257,7 @@ report() {
         echo "CPU time is less sensitive to other load than wall time, but the machine was shared: load average before" \
             "$LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg); each run's load and machine busy % are in the JSON."
         [[ -n $NOTE ]] && echo "Note: $NOTE"
+        [[ -n ${SLUICE_DIST:-} ]] && echo "Daemon measured: the build in $SLUICE_DIST (jar built $JAR_BUILT), not this commit's target/."
         echo
         printf '%-8s %14s %16s   %s\n' phase "median us/msg" "min-max" "per run"
         for p in accept deliver; do
@@ -290,6 +292,13 @@ spread() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk 'NR == 1 { lo
 main_cpu() {
     begin_run
     mkdir -p "$RAW"
+    if [[ -n ${SLUICE_DIST:-} ]]; then
+        rm -rf "$WORK/sluice-dist"
+        mkdir -p "$WORK/sluice-dist"
+        cp -r "$SLUICE_DIST/sluice-daemon.jar" "$SLUICE_DIST/jvm.options" "$SLUICE_DIST/lib" "$WORK/sluice-dist/"
+        JAR_BUILT=$(date -u -r "$SLUICE_DIST/sluice-daemon.jar" +%Y-%m-%dT%H:%M:%SZ)
+        log "measuring the daemon in $SLUICE_DIST (built $JAR_BUILT), not appliance-daemon/target"
+    fi
     opened_limits
     log "opened from the shipped defaults to take $N messages from one source: ${OPENED[*]}"
     : > "$WORK/sink.log"
