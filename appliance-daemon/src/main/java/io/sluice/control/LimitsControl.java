@@ -360,7 +360,8 @@ public final class LimitsControl implements LimitsControlMXBean
                 return false;
             }
         }
-        admission.block(cidr, expiresAt == 0 ? null : Duration.between(Instant.ofEpochMilli(now), Instant.ofEpochMilli(expiresAt)));
+        admission.block(cidr, expiresAt == 0 ? null
+            : Duration.between(Instant.ofEpochMilli(now), Instant.ofEpochMilli(expiresAt)));
         admission.snapshot();
         ControlState.audit("block " + cidr, "none", "blocked by the fleet");
         return true;

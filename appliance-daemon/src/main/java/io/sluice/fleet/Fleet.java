@@ -10,9 +10,9 @@ import io.sluice.drain.EgressTokens;
 
 /**
  * What this appliance shares with the others of its fleet, through Redis: the routes' egress rates (a provider
- * account's), the tenants' admission rates, tenant holds, the bounce budget, an operator's drain pauses and the blocklist. {@link #NONE} is the single appliance: nothing shared,
- * every limit local, and no Redis class ever loaded ({@link #open} makes the Redis-backed one only when
- * {@code fleet.redis} is set).
+ * account's), the tenants' admission rates, tenant holds, the bounce budget, an operator's drain pauses, blocks and
+ * limit overrides. {@link #NONE} is the single appliance: nothing shared, every limit local, and no Redis class ever
+ * loaded ({@link #open} makes the Redis-backed one only when {@code fleet.redis} is set).
  */
 public interface Fleet extends AutoCloseable
 {

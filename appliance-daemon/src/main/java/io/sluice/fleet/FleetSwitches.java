@@ -1,9 +1,10 @@
 package io.sluice.fleet;
 
 /**
- * An operator's switches the fleet shares: the drain's pauses, the blocklist and admission's per-key overrides. The console's code tells the fleet of
- * each change an operator makes on this node ({@link #changed}); the fleet applies the other nodes' changes here through
- * what each switch {@link #bind}s. {@link #NONE} is the single appliance: nothing told, nothing applied.
+ * An operator's switches the fleet shares: the drain's pauses, the blocklist and admission's per-key overrides. The
+ * console's code tells the fleet of each change an operator makes on this node ({@link #changed}); the fleet applies the
+ * other nodes' changes here through what each switch {@link #bind}s. {@link #NONE} is the single appliance: nothing
+ * told, nothing applied.
  */
 public interface FleetSwitches
 {

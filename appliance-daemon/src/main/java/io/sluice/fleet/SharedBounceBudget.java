@@ -2,7 +2,9 @@ package io.sluice.fleet;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -155,7 +157,14 @@ final class SharedBounceBudget implements BudgetShare
         wanted = true;
         if (System.nanoTime() - spentUntilNanos >= 0)
         {
-            timer.execute(this::sync);
+            try
+            {
+                timer.execute(this::sync);
+            }
+            catch (final RejectedExecutionException closing)
+            {
+                // The fleet is closing: the decision stands on what was last seen.
+            }
         }
         // Room for every node to take its one on credit at once, as last seen: the last few bounces of the budget go
         // only to nodes that reserved them, and a decision that finds none reserved then waits for the next sync.
@@ -246,11 +255,22 @@ final class SharedBounceBudget implements BudgetShare
         final String[] args = {Long.toString(slot), Integer.toString(SLOTS), fraction, Long.toString(minimum),
             Long.toString(accepted), Long.toString(sent - back), Long.toString(want), Long.toString(windowMs + slotMs)};
         final String[] keys = {key};
-        commands.<List<Long>>eval(BUDGET_SCRIPT, ScriptOutputType.MULTI, keys, args).whenComplete((answer, error) ->
+        CompletableFuture<List<Long>> script;
+        try
+        {
+            script = commands.<List<Long>>eval(BUDGET_SCRIPT, ScriptOutputType.MULTI, keys, args).toCompletableFuture();
+        }
+        catch (final RuntimeException ex)
+        {
+            script = CompletableFuture.failedFuture(ex);
+        }
+        script.whenComplete((answer, error) ->
         {
             if (error != null)
             {
-                // Nothing is lost: added again at the next sync; the bounces given back stay reserved.
+                // Nothing is lost: added again at the next sync; the bounces given back stay reserved. A script that timed
+                // out may have run all the same: its counts are then added twice, once more mail and bounces than there
+                // were, which an answer from a Redis slower than fleet.timeoutMs costs at most once per sync.
                 acceptedToAdd.addAndGet(accepted);
                 sentToAdd.addAndGet(sent);
                 reserved.addAndGet(back);
@@ -274,11 +294,5 @@ final class SharedBounceBudget implements BudgetShare
             syncing.set(false);
             health.succeeded();
         });
-    }
-
-    /** @return bounces reserved here and not yet sent, for tests. */
-    long reserved()
-    {
-        return reserved.get();
     }
 }

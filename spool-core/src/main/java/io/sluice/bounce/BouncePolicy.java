@@ -473,11 +473,6 @@ public final class BouncePolicy implements AutoCloseable
         counters.counter(BounceCounter.QUARANTINE_WAITING).setOrdered(waiting);
     }
 
-    private long allowed(final long accepted)
-    {
-        return allowed(accepted, 1);
-    }
-
     /**
      * @param divisor the nodes sharing the budget when this node decides alone for the fleet (its share of the fleet's
      *                minimum; its own accepted mail already is its share of the fleet's); 1 for the single appliance.
@@ -568,7 +563,7 @@ public final class BouncePolicy implements AutoCloseable
         counters.counter(BounceCounter.MESSAGES_ACCEPTED).getAndAdd(messages);
     }
 
-    /** @return the budget over the current window. */
+    /** @return the budget over the current window: the fleet's while it decides, else this node's own (its share). */
     public BudgetStatus budget()
     {
         final long nowNs = nanoClock.nanoTime();
@@ -580,7 +575,8 @@ public final class BouncePolicy implements AutoCloseable
         synchronized (lock)
         {
             final long accepted = budget.acceptedInWindow(nowNs);
-            return new BudgetStatus(context.budgetWindowMs(), accepted, budget.sentInWindow(nowNs), allowed(accepted));
+            return new BudgetStatus(context.budgetWindowMs(), accepted, budget.sentInWindow(nowNs),
+                allowed(accepted, Math.max(1, share.divisor())));
         }
     }
 
