@@ -182,7 +182,7 @@ public final class SluiceDaemon implements AutoCloseable
         try
         {
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain),
-                fleet.tenantTokens());
+                fleet.admissionRates());
             bounces.vouchWith(startedAdmission);
             startedOutcomes = new OutcomeStage(spool, configuration.drain(), drain, OutcomeListener.of(
                 bounces, new ContainmentFeed(containment), new ReputationFeed(startedAdmission)));

@@ -1,6 +1,6 @@
 package io.sluice.fleet;
 
-import io.sluice.admission.TenantTokens;
+import io.sluice.admission.SharedRates;
 import io.sluice.bounce.BounceContext;
 import io.sluice.bounce.BudgetShare;
 import io.sluice.containment.Containment;
@@ -10,9 +10,10 @@ import io.sluice.drain.EgressTokens;
 
 /**
  * What this appliance shares with the others of its fleet, through Redis: the routes' egress rates (a provider
- * account's), the tenants' admission rates, tenant holds, the bounce budget, an operator's drain pauses, blocks and
- * limit overrides. {@link #NONE} is the single appliance: nothing shared, every limit local, and no Redis class ever
- * loaded ({@link #open} makes the Redis-backed one only when {@code fleet.redis} is set).
+ * account's), the tenants', sender domains' and global admission message rates, tenant holds, the bounce budget, an
+ * operator's drain pauses, blocks and limit overrides. {@link #NONE} is the single appliance: nothing shared, every
+ * limit local, and no Redis class ever loaded ({@link #open} makes the Redis-backed one only when {@code fleet.redis}
+ * is set).
  */
 public interface Fleet extends AutoCloseable
 {
@@ -26,9 +27,9 @@ public interface Fleet extends AutoCloseable
         }
 
         @Override
-        public TenantTokens tenantTokens()
+        public SharedRates admissionRates()
         {
-            return TenantTokens.LOCAL;
+            return SharedRates.LOCAL;
         }
 
         @Override
@@ -85,8 +86,8 @@ public interface Fleet extends AutoCloseable
     /** @return each route's shared egress gate, for the drain. */
     EgressTokens.Source egress();
 
-    /** @return the tenants' shared message rates, for admission. */
-    TenantTokens tenantTokens();
+    /** @return the shared admission message rates (tenants, sender domains, global), for admission. */
+    SharedRates admissionRates();
 
     /** @return containment's listener: {@code local}, and the fleet told of each hold and release. */
     ContainmentListener holds(ContainmentListener local);

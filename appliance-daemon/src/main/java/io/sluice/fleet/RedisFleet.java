@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import io.github.bucket4j.TimeMeter;
 import io.lettuce.core.Range;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.sluice.admission.TenantTokens;
+import io.sluice.admission.SharedRates;
 import io.sluice.bounce.BounceContext;
 import io.sluice.bounce.BudgetShare;
 import io.sluice.containment.Containment;
@@ -47,7 +47,7 @@ final class RedisFleet implements Fleet, FleetSwitches
     });
     private final FleetRedis redis;
     private final Map<String, SharedTokens> routes = new ConcurrentHashMap<>();
-    private final SharedTenantTokens tenants;
+    private final SharedAdmissionRates admissionRates;
     /** Every kind of shared switch: the holds first, then {@link FleetSwitches.Kind}'s. */
     private final List<SharedEntries> shared = new ArrayList<>();
     private final SharedEntries holdEntries;
@@ -58,8 +58,8 @@ final class RedisFleet implements Fleet, FleetSwitches
     {
         this.context = context;
         redis = new FleetRedis(context, health, context.key("events"), this::onMessage);
-        tenants = new SharedTenantTokens((tenant, rate, burst) -> new SharedTokens(context.key("admission:tenant:" + tenant),
-            rate, burst, context.batchMs(), true, health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets));
+        admissionRates = new SharedAdmissionRates((key, rate, burst) -> new SharedTokens(context.key(key), rate, burst,
+            context.batchMs(), true, health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets));
         holdEntries = entries("holds", "hold", "release", FleetCounter.HOLDS_SHARED, FleetCounter.HOLDS_APPLIED);
         for (final Kind kind : Kind.values())
         {
@@ -143,7 +143,7 @@ final class RedisFleet implements Fleet, FleetSwitches
         try
         {
             routes.values().forEach(SharedTokens::returnIdle);
-            tenants.returnIdle();
+            admissionRates.returnIdle(TimeMeter.SYSTEM_NANOTIME.currentTimeNanos());
         }
         catch (final RuntimeException ex)
         {
@@ -203,9 +203,9 @@ final class RedisFleet implements Fleet, FleetSwitches
     }
 
     @Override
-    public TenantTokens tenantTokens()
+    public SharedRates admissionRates()
     {
-        return tenants;
+        return admissionRates;
     }
 
     @Override
