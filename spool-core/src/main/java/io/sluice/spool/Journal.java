@@ -286,6 +286,19 @@ final class Journal implements AutoCloseable
         return length;
     }
 
+    /** @return the file of a cycle, or null if it has none. Writer thread. */
+    File fileOf(final int cycle)
+    {
+        final SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
+        if (store == null)
+        {
+            return null;
+        }
+        final File file = store.file();
+        queue.closeStore(store);
+        return file;
+    }
+
     /** @return the cycles that have a file on disk, oldest first. */
     NavigableSet<Long> cyclesOnDisk()
     {
