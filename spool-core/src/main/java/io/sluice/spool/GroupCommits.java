@@ -17,6 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
+import net.openhft.chronicle.bytes.MappedBytesStore;
+import net.openhft.chronicle.core.io.ReferenceOwner;
+import net.openhft.posix.MSyncFlag;
+import net.openhft.posix.PosixAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,10 +35,13 @@ import org.slf4j.LoggerFactory;
  * progress and then its own. On this VM's ext4 disk, concurrent syncs of one file overlap (jbd2 joins their
  * commits): one at a time managed 190-290 a second, four at once 910-1,130 (the 2026-12-05 session 4 results).
  *
- * <p>Why {@code fdatasync} of the file and not Chronicle's {@code msync} of the written range: Chronicle's sync keeps
- * one "synced up to" mark and is not safe to call from several threads. On Linux {@code msync(MS_SYNC)} is
- * {@code fsync} of the range it covers; the whole file's {@code fdatasync} writes every page dirtied through the
- * mapping before the call, a superset of the range, so an ack still follows a sync that covers its record.
+ * <p>A batch whose records lie in one mapped block is synced with {@code msync(MS_SYNC)} of just the pages it wrote,
+ * as Chronicle's own sync does; Chronicle's sync keeps one "synced up to" mark and is not safe to call from several
+ * threads, so this class calls {@code msync} itself, holding a reference on the block so that it stays mapped. A
+ * batch that crossed into another block or file is synced with {@code fdatasync} of each file it wrote to: on Linux
+ * that writes every page dirtied through the mapping before the call, a superset of the range. Not the whole file
+ * every time: every batch dirties the file's header (its write position), and concurrent syncs of one page wait for
+ * each other.
  *
  * <p>Everything but {@link SyncBatch#run} runs on the writer thread.
  */
@@ -43,6 +50,9 @@ final class GroupCommits implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommits.class);
     /** Syncs in flight at once: four overlapped best on the 2-core VM (see the class comment); more add only threads. */
     static final int MAX_IN_FLIGHT = 4;
+
+    /** msync wants a page-aligned address; 4 KiB pages on the platforms the appliance runs on. */
+    private static final long PAGE_SIZE = 4096;
 
     private final Journal journal;
     private final ExecutorService syncThreads;
@@ -96,7 +106,7 @@ final class GroupCommits implements AutoCloseable
     {
         try
         {
-            for (int i = 0; i < batch.cycleCount; i++)
+            for (int i = 0; batch.block == null && i < batch.cycleCount; i++)
             {
                 batch.syncChannels[i] = channel(batch.cycles[i]);
             }
@@ -220,13 +230,17 @@ final class GroupCommits implements AutoCloseable
     }
 
     /** One group commit: its requests, the cycle files they went to, and how their sync ended. */
-    final class SyncBatch implements Runnable
+    final class SyncBatch implements Runnable, ReferenceOwner
     {
         final List<WriteRequest> requests;
         /** The cycle files the batch wrote to: one, or two when the journal rolled in it. */
         private int[] cycles = new int[2];
         private FileChannel[] syncChannels = new FileChannel[2];
         private int cycleCount;
+        /** The mapped block holding all the batch's records, reserved until synced; null to sync whole files. */
+        private MappedBytesStore block;
+        private long blockFrom;
+        private long blockTo;
         private volatile boolean done;
         private volatile boolean failed;
         /** Set when a batch in flight beside it failed: this one is refused too. */
@@ -241,6 +255,7 @@ final class GroupCommits implements AutoCloseable
         {
             requests.clear();
             cycleCount = 0;
+            block = null;
             done = false;
             failed = false;
             poisoned = false;
@@ -265,6 +280,20 @@ final class GroupCommits implements AutoCloseable
             cycles[cycleCount++] = cycle;
         }
 
+        /**
+         * Notes where the batch's records lie, from the appender's block and position before and after writing them:
+         * if in one block, only those pages are synced.
+         */
+        void wroteBetween(final MappedBytesStore before, final long from, final MappedBytesStore after, final long to)
+        {
+            if (before != null && before == after && cycleCount == 1 && to > from && before.tryReserve(this))
+            {
+                block = before;
+                blockFrom = from;
+                blockTo = to;
+            }
+        }
+
         boolean wroteAnything()
         {
             return cycleCount > 0;
@@ -276,15 +305,34 @@ final class GroupCommits implements AutoCloseable
             return !failed && !poisoned;
         }
 
+        private void syncBlock() throws IOException
+        {
+            final long address = block.addressForRead(blockFrom);
+            final long pageStart = address & -PAGE_SIZE;
+            final long length = address + (blockTo - blockFrom) - pageStart;
+            final int rc = PosixAPI.posix().msync(pageStart, length, MSyncFlag.MS_SYNC);
+            if (rc != 0)
+            {
+                throw new IOException("msync of " + length + " bytes at file position " + blockFrom + " failed: " + rc);
+            }
+        }
+
         /** On a sync thread: {@code fdatasync} of each file the batch wrote to, then wakes the writer. */
         @Override
         public void run()
         {
             try
             {
-                for (int i = 0; i < cycleCount; i++)
+                if (block != null)
                 {
-                    syncChannels[i].force(false);
+                    syncBlock();
+                }
+                else
+                {
+                    for (int i = 0; i < cycleCount; i++)
+                    {
+                        syncChannels[i].force(false);
+                    }
                 }
             }
             catch (final IOException | RuntimeException ex)
@@ -294,6 +342,10 @@ final class GroupCommits implements AutoCloseable
             }
             finally
             {
+                if (block != null)
+                {
+                    block.release(this);
+                }
                 done = true;
                 final Thread writer = writerThread;
                 if (writer != null)

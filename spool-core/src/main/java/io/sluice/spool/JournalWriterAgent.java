@@ -11,6 +11,7 @@ import java.util.NavigableSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import net.openhft.chronicle.bytes.MappedBytesStore;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.jctools.queues.MpscArrayQueue;
@@ -222,6 +223,8 @@ final class JournalWriterAgent implements Agent
             groupCommits.giveBack(pipelined);
             return work;
         }
+        final MappedBytesStore blockBefore = journal.appendBlock();
+        final long positionBefore = blockBefore == null ? 0 : journal.appendPosition();
         for (int i = 0; i < drained.size(); i++)
         {
             final WriteRequest.Append append = (WriteRequest.Append)drained.get(i);
@@ -235,6 +238,8 @@ final class JournalWriterAgent implements Agent
         }
         if (pipelined.wroteAnything())
         {
+            final MappedBytesStore blockAfter = journal.appendBlock();
+            pipelined.wroteBetween(blockBefore, positionBefore, blockAfter, blockAfter == null ? 0 : journal.appendPosition());
             groupCommits.submit(pipelined);
         }
         else
