@@ -8,8 +8,6 @@ import java.time.Clock;
 import java.util.NavigableSet;
 
 import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.bytes.BytesStore;
-import net.openhft.chronicle.bytes.MappedBytesStore;
 import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -18,7 +16,6 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.DocumentContext;
-import net.openhft.chronicle.wire.Wire;
 import org.agrona.ExpandableArrayBuffer;
 
 /**
@@ -189,24 +186,6 @@ final class Journal implements AutoCloseable
         return appender.lastIndexAppended();
     }
 
-    /** @return the mapped block the next record is written into, or null before the first write. Writer thread. */
-    MappedBytesStore appendBlock()
-    {
-        final Wire wire = appender.wire();
-        if (wire == null)
-        {
-            return null;
-        }
-        final BytesStore<?, ?> store = wire.bytes().bytesStore();
-        return store instanceof MappedBytesStore mapped ? mapped : null;
-    }
-
-    /** @return where in the file the next record goes; only after {@link #appendBlock} gave a block. Writer thread. */
-    long appendPosition()
-    {
-        return appender.wire().bytes().writePosition();
-    }
-
     /** Makes every record written so far durable (an msync); a no-op when acknowledging on write. */
     void sync()
     {
@@ -305,19 +284,6 @@ final class Journal implements AutoCloseable
         into.checkLimit(length);
         bytes.read(into.byteArray(), 0, length);
         return length;
-    }
-
-    /** @return the file of a cycle, or null if it has none. Writer thread. */
-    File fileOf(final int cycle)
-    {
-        final SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
-        if (store == null)
-        {
-            return null;
-        }
-        final File file = store.file();
-        queue.closeStore(store);
-        return file;
     }
 
     /** @return the cycles that have a file on disk, oldest first. */

@@ -11,7 +11,6 @@ import java.util.NavigableSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import net.openhft.chronicle.bytes.MappedBytesStore;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.jctools.queues.MpscArrayQueue;
@@ -21,10 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one thread that writes the journal. Producers (SMTP sessions, the drain, embedders) enqueue requests
  * on an MPSC queue; each duty cycle drains up to {@code maxBatch} of them, writes them all, makes them
- * durable with a single sync (group commit) and only then updates the index and completes their futures.
- * A batch of appends is synced on a sync thread while the writer writes the next ({@link GroupCommits}); a batch
- * with outcomes waits for those in flight and is synced here, as is everything when acknowledging on write.
- * Between batches it runs retention and refreshes the gauges, with no sync in flight.
+ * durable with a single msync (group commit) and only then updates the index and completes their futures.
+ * Between batches it runs retention and refreshes the gauges.
  */
 final class JournalWriterAgent implements Agent
 {
@@ -41,8 +38,6 @@ final class JournalWriterAgent implements Agent
     private final Clock clock;
     private final MpscArrayQueue<WriteRequest> requests;
     private final List<WriteRequest> batch;
-    /** Appends synced on sync threads, several at once; null when acknowledging on write. */
-    private final GroupCommits groupCommits;
     private final int maxBatch;
     private final int chunkBytes;
     private final long maxMessageBytes;
@@ -89,7 +84,6 @@ final class JournalWriterAgent implements Agent
         this.requests = requests;
         this.maxBatch = context.maxBatch();
         this.batch = new ArrayList<>(maxBatch);
-        this.groupCommits = journal.isDurable() ? new GroupCommits(journal, maxBatch) : null;
         this.chunkBytes = context.chunkBytes();
         this.maxMessageBytes = context.maxMessageBytes();
         this.compactionLiveRatio = context.compactionLiveRatio();
@@ -137,8 +131,6 @@ final class JournalWriterAgent implements Agent
         // Under disk pressure a busy writer (the drain's outcomes) must not put off what frees the space.
         if ((work == 0 || !diskGuard.isAcceptingMessages()) && nowNs - lastMaintenanceNs >= dueIntervalNs())
         {
-            // Retention deletes files and carries messages forward: never under a sync still in flight.
-            work += retireAll();
             lastMaintenanceNs = nowNs;
             diskGuard.poll();
             updateGauges();
@@ -149,21 +141,8 @@ final class JournalWriterAgent implements Agent
                 work++;
             }
             pressure.update();
-            if (groupCommits != null)
-            {
-                groupCommits.closeOldChannels();
-            }
         }
         return work;
-    }
-
-    @Override
-    public void onStart()
-    {
-        if (groupCommits != null)
-        {
-            groupCommits.onWriterStart();
-        }
     }
 
     private long dueIntervalNs()
@@ -181,12 +160,6 @@ final class JournalWriterAgent implements Agent
     @Override
     public void onClose()
     {
-        if (groupCommits != null)
-        {
-            // What is written and syncing was promised nothing yet: its sync decides, as it would have open.
-            retireAll();
-            groupCommits.close();
-        }
         WriteRequest request;
         while ((request = requests.poll()) != null)
         {
@@ -196,168 +169,40 @@ final class JournalWriterAgent implements Agent
 
     private int commitBatch()
     {
-        if (groupCommits == null)
-        {
-            return commitHere(batch);
-        }
-        int work = retireSynced();
-        final GroupCommits.SyncBatch pipelined = groupCommits.take();
-        if (pipelined == null)
-        {
-            // Every sync thread is busy: the first to finish unparks this thread.
-            return work;
-        }
-        final List<WriteRequest> drained = pipelined.requests;
-        requests.drain(drained::add, maxBatch);
-        if (drained.isEmpty())
-        {
-            groupCommits.giveBack(pipelined);
-            return work;
-        }
-        work += drained.size();
-        if (!onlyAppends(drained))
-        {
-            // An outcome's write looks at the index, which a batch in flight has not updated yet.
-            work += retireAll();
-            commitDrained(drained);
-            groupCommits.giveBack(pipelined);
-            return work;
-        }
-        final MappedBytesStore blockBefore = journal.appendBlock();
-        final long positionBefore = blockBefore == null ? 0 : journal.appendPosition();
-        for (int i = 0; i < drained.size(); i++)
-        {
-            final WriteRequest.Append append = (WriteRequest.Append)drained.get(i);
-            if (writeRefusingFailures(append) > 0)
-            {
-                for (final long recordIndex : append.recordIndexes)
-                {
-                    pipelined.wroteTo(journal.cycleOf(recordIndex));
-                }
-            }
-        }
-        if (pipelined.wroteAnything())
-        {
-            final MappedBytesStore blockAfter = journal.appendBlock();
-            pipelined.wroteBetween(blockBefore, positionBefore, blockAfter, blockAfter == null ? 0 : journal.appendPosition());
-            groupCommits.submit(pipelined);
-        }
-        else
-        {
-            // All refused (too large, disk full, failed): nothing to sync, nothing that must wait for a batch in flight.
-            completeAll(drained);
-            groupCommits.giveBack(pipelined);
-        }
-        return work;
-    }
-
-    private static boolean onlyAppends(final List<WriteRequest> requests)
-    {
-        for (int i = 0; i < requests.size(); i++)
-        {
-            if (!(requests.get(i) instanceof WriteRequest.Append))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Drains, writes, syncs and completes a batch on this thread: the way when acknowledging on write. */
-    private int commitHere(final List<WriteRequest> drained)
-    {
-        drained.clear();
-        requests.drain(drained::add, maxBatch);
-        if (drained.isEmpty())
+        batch.clear();
+        requests.drain(batch::add, maxBatch);
+        if (batch.isEmpty())
         {
             return 0;
         }
-        commitDrained(drained);
-        return drained.size();
-    }
-
-    private void commitDrained(final List<WriteRequest> drained)
-    {
         int written = 0;
-        for (int i = 0; i < drained.size(); i++)
+        for (int i = 0; i < batch.size(); i++)
         {
-            written += writeRefusingFailures(drained.get(i));
+            final WriteRequest request = batch.get(i);
+            try
+            {
+                written += request instanceof WriteRequest.Append append ? write(append) : write((WriteRequest.Outcome)request);
+            }
+            catch (final RuntimeException | AssertionError ex)
+            {
+                // Chronicle reports some damage with assertions (-ea in tests): refuse, never let the writer die.
+                ioFailures.increment();
+                LOG.error("journal write failed; the request is refused, nothing was promised", ex);
+                markFailed(request);
+            }
         }
         if (written > 0 && !sync())
         {
-            for (int i = 0; i < drained.size(); i++)
+            for (int i = 0; i < batch.size(); i++)
             {
-                markFailed(drained.get(i));
+                markFailed(batch.get(i));
             }
         }
-        completeAll(drained);
-    }
-
-    private int writeRefusingFailures(final WriteRequest request)
-    {
-        try
+        for (int i = 0; i < batch.size(); i++)
         {
-            return request instanceof WriteRequest.Append append ? write(append) : write((WriteRequest.Outcome)request);
+            complete(batch.get(i));
         }
-        catch (final RuntimeException | AssertionError ex)
-        {
-            // Chronicle reports some damage with assertions (-ea in tests): refuse, never let the writer die.
-            ioFailures.increment();
-            LOG.error("journal write failed; the request is refused, nothing was promised", ex);
-            markFailed(request);
-            return 0;
-        }
-    }
-
-    private void completeAll(final List<WriteRequest> requests)
-    {
-        for (int i = 0; i < requests.size(); i++)
-        {
-            complete(requests.get(i));
-        }
-    }
-
-    /** Completes, in the order they were written, the batches whose syncs have finished. */
-    private int retireSynced()
-    {
-        int retired = 0;
-        GroupCommits.SyncBatch synced;
-        while ((synced = groupCommits.retire()) != null)
-        {
-            final List<WriteRequest> done = synced.requests;
-            if (synced.isDurable())
-            {
-                syncBatches.increment();
-            }
-            else
-            {
-                ioFailures.increment();
-                for (int i = 0; i < done.size(); i++)
-                {
-                    markFailed(done.get(i));
-                }
-            }
-            completeAll(done);
-            retired += done.size();
-            groupCommits.giveBack(synced);
-        }
-        return retired;
-    }
-
-    /** Waits for every sync in flight and completes their batches; nothing is in flight after it. */
-    private int retireAll()
-    {
-        if (groupCommits == null)
-        {
-            return 0;
-        }
-        int retired = 0;
-        while (!groupCommits.isEmpty())
-        {
-            groupCommits.awaitOldest();
-            retired += retireSynced();
-        }
-        return retired;
+        return batch.size();
     }
 
     private boolean sync()
