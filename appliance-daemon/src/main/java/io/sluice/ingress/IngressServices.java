@@ -27,6 +27,7 @@ final class IngressServices
     private final QuarantineIntake quarantine;
     private final Authenticator authenticator;
     private final ServerTlsContext tls;
+    private final TraceDate traceDate;
 
     /**
      * @param quarantine    where spoofed mail with the QUARANTINE action is announced; null: it is refused instead.
@@ -46,9 +47,16 @@ final class IngressServices
         this.verification = verification;
         this.spool = spool;
         this.clock = clock;
+        this.traceDate = new TraceDate(clock);
         this.limiter = new ConnectionLimiter(context.maxConnections(), context.maxConnectionsPerIp());
         this.sessionPrefix = Long.toHexString(clock.millis() / 1000).toUpperCase(java.util.Locale.ROOT);
         this.paused = context.paused();
+    }
+
+    /** @return the Received: header's date, formatted once a second for every session of the listener. */
+    TraceDate traceDate()
+    {
+        return traceDate;
     }
 
     /** True while an operator has paused ingress: sessions tempfail so senders keep their mail and retry. */

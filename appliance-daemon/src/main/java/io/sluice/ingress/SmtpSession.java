@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,12 +47,12 @@ import org.slf4j.LoggerFactory;
 final class SmtpSession extends ChannelInboundHandlerAdapter
 {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
+    private static final int CRLF = ('\r' << 8) | '\n';
     /**
      * One line per transaction that reached the end of DATA, with the queue id, as operators grep Postfix's
      * maillog. Refusals at connect, MAIL and RCPT are counted by reason instead: a flood makes thousands a second.
      */
     private static final Logger MAILLOG = LoggerFactory.getLogger("io.sluice.maillog");
-    private static final DateTimeFormatter RFC_5322_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
     /** The listener is stopping: finish the transaction in progress, if any, then say 421 and close. */
     static final Object SHUTDOWN = new Object();
 
@@ -659,7 +656,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
             + (using.isEmpty() ? "" : using + "\r\n\t")
             + "by " + context.hostname() + " (Sluice) with " + ReceivedProtocol.of(esmtp, smtputf8, secure(), authenticated())
             + " id " + sessionId + "." + transactions + forClause + ";\r\n\t"
-            + RFC_5322_DATE.format(ZonedDateTime.ofInstant(services.clock().instant(), ZoneOffset.UTC)) + "\r\n";
+            + services.traceDate().now() + "\r\n";
     }
 
     private void dataTimedOut()
@@ -790,7 +787,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         {
             return;
         }
-        ctx.write(ByteBufUtil.writeUtf8(ctx.alloc(), reply.text() + "\r\n"));
+        // Written straight into the buffer with its CRLF: no concatenated copy of the text first.
+        final String text = reply.text();
+        final ByteBuf out = ctx.alloc().buffer(ByteBufUtil.utf8Bytes(text) + 2);
+        ByteBufUtil.writeUtf8(out, text);
+        out.writeShort(CRLF);
+        ctx.write(out);
         if (reply.close())
         {
             closing = true;

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stops on the others within a second, and a hold set while Redis was away reaches them when it is back. Rates are
  * measured at the sink, over 500 arrivals (about 5 s) after 50 to settle, by waiting for arrivals, not for time. A
  * tenant's admission rate, sending through all three nodes, holds for the fleet: measured as the messages the nodes
- * accept in a 4 s window.
+ * accept in a 4 s window; so does a sender domain's.
  */
 class FleetDaemonTest
 {
@@ -121,7 +121,7 @@ class FleetDaemonTest
     }
 
     /** Spools {@code count} messages at once (the journal commits them together), as mail taken in by SMTP would be. */
-    private static void load(final SluiceDaemon daemon, final String tenant, final String marker, final int count)
+    static void load(final SluiceDaemon daemon, final String tenant, final String marker, final int count)
     {
         final List<CompletableFuture<AppendResult>> appended = new ArrayList<>();
         for (int i = 0; i < count; i++)
@@ -276,12 +276,32 @@ class FleetDaemonTest
     {
         final Map<String, String> tenantRate = Map.of("admission.tenant.ratePerSecond", String.valueOf(TENANT_RATE),
             "admission.tenant.burst", "5");
-        final List<SluiceDaemon> nodes = List.of(node("a", 2, tenantRate), node("b", 3, tenantRate),
-            node("c", 4, tenantRate));
+        final double rate = admittedRate("tenant default", tenantRate);
+        assertThat(rate).as("the tenant's rate across the fleet").isBetween(TENANT_RATE * 0.9, TENANT_RATE * 1.1);
+    }
+
+    @Test
+    void shouldHoldASenderDomainsAdmissionRateForTheFleetWithMailThroughAllThreeNodes() throws Exception
+    {
+        // The tenant's own rate stays at its default (50/s), far above: only the sender domain's limits.
+        final Map<String, String> domainRate = Map.of("admission.senderDomain.ratePerSecond",
+            String.valueOf(TENANT_RATE), "admission.senderDomain.burst", "5");
+        final double rate = admittedRate("sender domain partner.example", domainRate);
+        assertThat(rate).as("the sender domain's rate across the fleet").isBetween(TENANT_RATE * 0.9, TENANT_RATE * 1.1);
+    }
+
+    /**
+     * Sends one sender's mail through three nodes at once, five times faster than {@code limits} let the fleet take it.
+     *
+     * @return the messages the three nodes accepted per second together, after the settling time.
+     */
+    private double admittedRate(final String what, final Map<String, String> limits) throws Exception
+    {
+        final List<SluiceDaemon> nodes = List.of(node("a", 2, limits), node("b", 3, limits), node("c", 4, limits));
         awaitShared(nodes.toArray(SluiceDaemon[]::new));
         for (final SluiceDaemon node : nodes)
         {
-            assertThat(sendOne(node)).as("a tenant's first message on a node, while its first batch is on its way")
+            assertThat(sendOne(node)).as("the first message on a node, while its first batch is on its way")
                 .startsWith("250");
         }
 
@@ -298,10 +318,10 @@ class FleetDaemonTest
         final long from = start + TENANT_SETTLE_NANOS;
         final long inWindow = accepted.stream().filter(at -> at >= from && at < end).count();
         final double rate = inWindow * 1e9 / TENANT_MEASURED_NANOS;
-        System.out.printf("fleet: tenant default admitted %.1f msgs/s over %d s through three nodes (%d accepted in all,"
-            + " %d refused)%n", rate, TENANT_MEASURED_NANOS / 1_000_000_000L, accepted.size(), refused);
-        assertThat(refused).as("the senders asked for more than the tenant's rate").isGreaterThan(accepted.size());
-        assertThat(rate).as("the tenant's rate across the fleet").isBetween(TENANT_RATE * 0.9, TENANT_RATE * 1.1);
+        System.out.printf("fleet: %s admitted %.1f msgs/s over %d s through three nodes (%d accepted in all,"
+            + " %d refused)%n", what, rate, TENANT_MEASURED_NANOS / 1_000_000_000L, accepted.size(), refused);
+        assertThat(refused).as("the senders asked for more than the fleet's rate").isGreaterThan(accepted.size());
+        return rate;
     }
 
     /** @return the reply to MAIL FROM if it refused, else to the message's data. */
@@ -324,9 +344,10 @@ class FleetDaemonTest
     }
 
     /**
-     * Sends the default tenant's mail to {@code node} from 127.0.0.1 (a trusted source: only the tenant's buckets
-     * and its address's own apply) until {@code endNanos}, asking again {@link #TENANT_ASK_EVERY_NANOS} after each
-     * refusal: a sender's pace, about 50 asks a second per node, five times what the whole fleet may take.
+     * Sends the default tenant's mail to {@code node} from 127.0.0.1 (a trusted source: only its address's, its sender
+     * domain's and its tenant's buckets apply, not the global one) until {@code endNanos}, asking again
+     * {@link #TENANT_ASK_EVERY_NANOS} after each refusal: a sender's pace, about 50 asks a second per node, five times
+     * what the whole fleet may take.
      *
      * @return the messages refused at MAIL FROM.
      */
