@@ -168,9 +168,14 @@ final class SharedBounceBudget implements BudgetShare
         }
         // Room for every node to take its one on credit at once, as last seen: the last few bounces of the budget go
         // only to nodes that reserved them, and a decision that finds none reserved then waits for the next sync.
-        if (seenAllowed - seenSent - sentToAdd.get() < (long)CREDIT * health.liveNodes())
+        final long room = seenAllowed - seenSent - sentToAdd.get();
+        if (room <= 0)
         {
             return Answer.SPENT;
+        }
+        if (room < (long)CREDIT * health.liveNodes())
+        {
+            return Answer.WAIT;
         }
         long used;
         do
@@ -178,7 +183,8 @@ final class SharedBounceBudget implements BudgetShare
             used = credit.get();
             if (used >= CREDIT)
             {
-                return Answer.SPENT;
+                // Room, but this node's credit is out until the sync it asked for answers: deferred, no alert.
+                return Answer.WAIT;
             }
         }
         while (!credit.compareAndSet(used, used + 1));

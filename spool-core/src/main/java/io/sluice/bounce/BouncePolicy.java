@@ -85,6 +85,8 @@ public final class BouncePolicy implements AutoCloseable
     private long lastAlertNs;
     /** Guarded by {@code lock}: whether anything the state file keeps changed since it was last written. */
     private boolean dirty;
+    /** Guarded by {@code lock}: the last charge was deferred only while the fleet's share is on its way (no alert). */
+    private boolean waitedForShare;
 
     /**
      * @param context settings; concluded (validated) here.
@@ -242,8 +244,10 @@ public final class BouncePolicy implements AutoCloseable
         {
             learn(envelope, parsed, nowMillis);
             final SuppressionReason verdict = verdict(envelope, parsed, fromTrustedNetwork, nowMillis);
+            waitedForShare = false;
             reason = verdict != null ? verdict : charge(envelope, parsed, nowNs, vouched);
-            if (reason == SuppressionReason.BUDGET_EXCEEDED && (!alerted || nowNs - lastAlertNs >= budgetWindowNs))
+            if (reason == SuppressionReason.BUDGET_EXCEEDED && !waitedForShare
+                && (!alerted || nowNs - lastAlertNs >= budgetWindowNs))
             {
                 alerted = true;
                 lastAlertNs = nowNs;
@@ -399,6 +403,7 @@ public final class BouncePolicy implements AutoCloseable
             // Deferred, so remembered like a sent one: the same failure again is a duplicate, not a second DSN.
             dedup.remember(dedupKey, nowNs);
             dirty = true;
+            waitedForShare = answer == BudgetShare.Answer.WAIT;
             return SuppressionReason.BUDGET_EXCEEDED;
         }
         if (!recipientBuckets.tryConsume(recipient, nowNs))

@@ -15,8 +15,13 @@ public interface BudgetShare
     {
         /** The fleet's budget had room, and this bounce is charged to it. */
         FITS,
-        /** The fleet's budget is spent: the bounce is deferred. */
+        /** The fleet's budget is spent: the bounce is deferred, and an operator alerted. */
         SPENT,
+        /**
+         * The fleet's budget has room, but none of it is at hand on this node just now (asked for): the bounce is deferred
+         * and sent within about a second, without an alert.
+         */
+        WAIT,
         /**
          * Decide on this node's own window, its budget's minimum divided by {@link #divisor()}: the single appliance,
          * or a fleet node whose shared store is away.

@@ -105,6 +105,22 @@ class BudgetShareTest
     }
 
     @Test
+    void shouldDeferWithoutAnAlertWhileTheFleetsShareIsOnItsWay()
+    {
+        final Recorded share = new Recorded();
+        share.answer = BudgetShare.Answer.WAIT;
+        final BouncePolicy policy = policy(share);
+
+        final BounceDecision waiting = fail(policy);
+
+        assertThat(waiting.action()).isEqualTo(BounceDecision.Action.DEFER);
+        assertThat(waiting.budgetAlert()).as("the budget is not spent").isFalse();
+        assertThat(policy.counters().get(BounceCounter.BUDGET_ALERTS)).isZero();
+        share.answer = BudgetShare.Answer.FITS;
+        assertThat(policy.tryReleaseDeferred()).as("released once the share is at hand").isTrue();
+    }
+
+    @Test
     void shouldGiveBackTheFleetsBounceWhenTheRecipientsRateRefusesIt()
     {
         final Recorded share = new Recorded();
