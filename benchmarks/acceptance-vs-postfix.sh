@@ -700,6 +700,21 @@ sluice_phase() {
     log "Sluice's journal holds $SLUICE_RECOVERED pending messages and $SLUICE_SUNK were delivered: all $SLUICE_SENT accepted ones (recovered in ${SLUICE_RECOVERY_MS} ms)"
 }
 
+# A JFR recording's execution samples counted by their top frame, and by the nearest io.sluice frame (what Sluice code
+# the CPU time is spent under): the LIMIT most frequent. Shared with cpu-per-message.sh.
+jfr_leaf_frames() { # recording limit
+    jfr print --events jdk.ExecutionSample --stack-depth 1 "$1" \
+        | awk '/stackTrace = \[/ { getline; sub(/^ +/, ""); sub(/ +line:.*/, ""); print }' \
+        | sort | uniq -c | sort -rn | head -"$2"
+}
+jfr_sluice_frames() { # recording limit
+    jfr print --events jdk.ExecutionSample --stack-depth 64 "$1" \
+        | awk '/stackTrace = \[/ { inside = 1; found = 0; next }
+               inside && /^ *\]/ { if (!found) print "(no io.sluice frame)"; inside = 0; next }
+               inside && !found && /io\.sluice\./ { line = $0; sub(/^ +/, "", line); sub(/ +line:.*/, "", line); print line; found = 1 }' \
+        | sort | uniq -c | sort -rn | head -"$2"
+}
+
 # One extra run under JFR (never one of the measured runs), summarised into sluice-profile.txt.
 profile_sluice() {
     command -v jcmd >/dev/null && command -v jfr >/dev/null || { log "no jcmd/jfr: skipping the profile"; return 0; }
@@ -730,16 +745,10 @@ profile_sluice() {
             | awk -v hz="$CLK_TCK" '{ d = ($3 - $2) / hz; if (d > 0) printf "%8.2f  %s\n", d, $1 }' | sort -rn
         echo
         echo "== Java execution samples: top leaf frames =="
-        jfr print --events jdk.ExecutionSample --stack-depth 1 "$jfr_file" \
-            | awk '/stackTrace = \[/ { getline; sub(/^ +/, ""); sub(/ +line:.*/, ""); print }' \
-            | sort | uniq -c | sort -rn | head -25
+        jfr_leaf_frames "$jfr_file" 25
         echo
         echo "== Java execution samples: nearest io.sluice frame (what Sluice code the CPU time is spent under) =="
-        jfr print --events jdk.ExecutionSample --stack-depth 64 "$jfr_file" \
-            | awk '/stackTrace = \[/ { inside = 1; found = 0; next }
-                   inside && /^ *\]/ { if (!found) print "(no io.sluice frame)"; inside = 0; next }
-                   inside && !found && /io\.sluice\./ { line = $0; sub(/^ +/, "", line); sub(/ +line:.*/, "", line); print line; found = 1 }' \
-            | sort | uniq -c | sort -rn | head -25
+        jfr_sluice_frames "$jfr_file" 25
         echo
         echo "== Java execution samples by thread =="
         jfr print --events jdk.ExecutionSample "$jfr_file" \

@@ -176,15 +176,9 @@ profile() {
             join "$RAW/profile-$p.threads0" "$RAW/profile-$p.threads1" \
                 | awk -v hz="$CLK_TCK" '{ d = ($3 - $2) / hz; if (d > 0) printf "%8.2f  %s\n", d, $1 }' | sort -rn | head -15
             echo "== execution samples: top leaf frames =="
-            jfr print --events jdk.ExecutionSample --stack-depth 1 "$f" \
-                | awk '/stackTrace = \[/ { getline; sub(/^ +/, ""); sub(/ +line:.*/, ""); print }' \
-                | sort | uniq -c | sort -rn | head -30
+            jfr_leaf_frames "$f" 30
             echo "== execution samples: nearest io.sluice frame =="
-            jfr print --events jdk.ExecutionSample --stack-depth 64 "$f" \
-                | awk '/stackTrace = \[/ { inside = 1; found = 0; next }
-                       inside && /^ *\]/ { if (!found) print "(no io.sluice frame)"; inside = 0; next }
-                       inside && !found && /io\.sluice\./ { l = $0; sub(/^ +/, "", l); sub(/ +line:.*/, "", l); print l; found = 1 }' \
-                | sort | uniq -c | sort -rn | head -30
+            jfr_sluice_frames "$f" 30
             echo "== execution samples by thread =="
             jfr print --events jdk.ExecutionSample "$f" | sed -n 's/^ *sampledThread = "\([^"]*\)".*/\1/p' \
                 | sed 's/[0-9][0-9]*/N/g' | sort | uniq -c | sort -rn | head -12

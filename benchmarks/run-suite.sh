@@ -14,7 +14,7 @@
 #
 # Run as root on the target hardware, with nothing else busy: Postfix's master needs root (it is installed if
 # missing: see acceptance-equal-terms.sh and flood-vs-postfix.sh, which this runs), and every figure is a timing.
-# Environment: QUICK=1, LONG=1, SKIP_JMH=1, SKIP_ACCEPTANCE=1, SKIP_FLOOD=1, RESULTS_DIR, WORK_BASE (passed on),
+# Environment: QUICK=1, LONG=1, SKIP_JMH=1, SKIP_ACCEPTANCE=1, SKIP_CPU=1, SKIP_FLOOD=1, RESULTS_DIR, WORK_BASE (passed on),
 # NOTE="..." (what else ran on the machine; written into every report).
 set -euo pipefail
 export LC_ALL=C
@@ -78,6 +78,14 @@ if [[ ${SKIP_ACCEPTANCE:-0} != 1 ]]; then
         "$SCRIPT_DIR/acceptance-equal-terms.sh"
     fi
 fi
+if [[ ${SKIP_CPU:-0} != 1 ]]; then
+    log "CPU per message (the daemon's own CPU time), accepting with the route paused and delivering to a fast sink"
+    if [[ $QUICK == 1 ]]; then
+        N=3000 WARMUP=10000 ROUNDS=1 SLUICE_BUILD=0 "$SCRIPT_DIR/cpu-per-message.sh"
+    else
+        SLUICE_BUILD=0 "$SCRIPT_DIR/cpu-per-message.sh"
+    fi
+fi
 if [[ ${SKIP_FLOOD:-0} != 1 ]]; then
     log "flood scenarios (spoofed, snowshoe, unknown-users, bulk) against Postfix, at the shipped defaults"
     "$SCRIPT_DIR/flood-vs-postfix.sh" --scenarios spoofed,snowshoe,unknown-users,bulk
@@ -122,6 +130,14 @@ FLOOD=flood$SUFFIX
         echo
         echo '```'
         cat "$RESULTS_DIR/acceptance-equal$SUFFIX.txt"
+        echo '```'
+        echo
+    fi
+    if [[ -f $RESULTS_DIR/cpu-per-message.txt ]]; then
+        echo "## CPU per message"
+        echo
+        echo '```'
+        cat "$RESULTS_DIR/cpu-per-message.txt"
         echo '```'
         echo
     fi

@@ -25,12 +25,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Redis keeps no state the fleet cannot rebuild: a Redis that restarts empty loses the hashes, so each node writes
  * back the entries it switched on itself ({@link #mine}) at each catch-up, and a node switches an entry off only when
- * it is missing from two catch-ups in a row ({@link #missingOnce}), by which time every live node has written its own
- * back.
+ * the catch-ups have missed it for {@link #MISSING_GRACE_NANOS} ({@link #missingSince}), by which time every live node
+ * has caught up and written its own back.
  */
 final class SharedEntries
 {
     private static final Logger LOG = LoggerFactory.getLogger(SharedEntries.class);
+    /** A periodic catch-up's interval: every live node has caught up (and written its own entries back) within it. */
+    static final long MISSING_GRACE_NANOS = 5_000_000_000L;
 
     /** Applies another node's change here. */
     @FunctionalInterface
@@ -69,8 +71,8 @@ final class SharedEntries
     private final Map<String, String> appliedValues = new ConcurrentHashMap<>();
     /** Entries this node switched on itself, with their values: written back when the fleet's hash lost them. */
     private final Map<String, String> mine = new ConcurrentHashMap<>();
-    /** Entries of {@link #onForFleet} the last catch-up did not find in the hash. Timer thread. */
-    private final Set<String> missingOnce = ConcurrentHashMap.newKeySet();
+    /** Entries of {@link #onForFleet} the catch-ups did not find in the hash, since when (ns). Timer thread. */
+    private final Map<String, Long> missingSince = new ConcurrentHashMap<>();
     private volatile Applier applier;
 
     /**
@@ -268,15 +270,16 @@ final class SharedEntries
                 send(own.getKey(), true, own.getValue());
             }
         }
+        final long now = System.nanoTime();
         for (final String entry : Set.copyOf(onForFleet))
         {
             if (entries.containsKey(entry) || pending.containsKey(entry))
             {
-                missingOnce.remove(entry);
+                missingSince.remove(entry);
             }
-            else if (!missingOnce.add(entry))
+            else if (now - missingSince.computeIfAbsent(entry, missing -> now) >= MISSING_GRACE_NANOS)
             {
-                missingOnce.remove(entry);
+                missingSince.remove(entry);
                 apply(entry, false, "", "(the fleet's hash)");
             }
         }

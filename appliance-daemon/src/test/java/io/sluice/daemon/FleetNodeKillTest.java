@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,17 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import javax.management.MBeanServerFactory;
-
-import io.sluice.delivery.TestSmtpSink;
-import io.sluice.fleet.RedisServer;
 import io.sluice.ingress.SmtpTestClient;
 import io.sluice.spool.ChildJvm;
 import io.sluice.spool.SpoolAwait;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fleet node killed with {@code kill -9} while it sends its share of a route: two nodes in this JVM (127.0.0.2-3)
@@ -36,11 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * took from a delivery connection is sent again), so every acknowledged message reaches the sink, and the only
  * duplicates are at most one per delivery connection of the killed node.
  */
-class FleetNodeKillTest
+class FleetNodeKillTest extends FleetNodes
 {
-    private static final int ROUTE_RATE = 100;
-    /** As FleetDaemonTest: 200 ms of tokens, for the pauses of a loaded machine that stop every in-JVM node at once. */
-    private static final int ROUTE_BURST = 20;
     private static final int CHILD_CONNECTIONS = 4;
     private static final int CHILD_MESSAGES = 300;
     private static final int NODE_MESSAGES = 700;
@@ -49,64 +39,12 @@ class FleetNodeKillTest
     private static final Pattern QUEUED = Pattern.compile("^250 2\\.0\\.0 Ok: queued as ([0-9A-F]{16})$");
     private static final Pattern TAG = Pattern.compile("node-c default (\\d+)\r\n");
 
-    @TempDir
-    Path dir;
-
-    private RedisServer redis;
-    private TestSmtpSink sink;
-    private final List<SluiceDaemon> daemons = new ArrayList<>();
-    private final List<Long> arrivals = new ArrayList<>();
-    private final List<String> arrivalTexts = new ArrayList<>();
-
-    @BeforeEach
-    void start() throws Exception
-    {
-        redis = RedisServer.start(dir.resolve("redis"));
-        sink = TestSmtpSink.start();
-        sink.handTo(received ->
-        {
-            synchronized (arrivals)
-            {
-                arrivals.add(System.nanoTime());
-                arrivalTexts.add(received.text());
-            }
-        });
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        for (final SluiceDaemon daemon : daemons)
-        {
-            daemon.close();
-        }
-        sink.close();
-        redis.close();
-    }
-
-    private SluiceDaemon node(final String id, final int address) throws IOException
-    {
-        final Map<String, String> settings = Map.of(
-            "spool.directory", dir.resolve("spool-" + id).toString(),
-            "smtp.listen", "127.0.0." + address + ":0",
-            "relay.domains", "relay.test",
-            "containment.exemptTenants", "default",
-            "drain.routes", "default:" + ROUTE_RATE + ":" + ROUTE_BURST + ",notifications:20:5",
-            "delivery.route.default.target", sink.target(),
-            "fleet.redis", redis.uri(),
-            "fleet.nodeId", id);
-        final SluiceDaemon daemon = SluiceDaemon.start(SluiceDaemon.Configuration.of(DaemonSettings.load(null, settings)),
-            SystemdNotifier.disabled(), MBeanServerFactory.newMBeanServer());
-        daemons.add(daemon);
-        return daemon;
-    }
-
     /** Node c: the real daemon in a child JVM, on SMTP at 127.0.0.1, its spool in {@code spool-c}. */
     private ChildJvm childNode() throws IOException
     {
         final List<String> args = new ArrayList<>(SmtpCrashTest.floodableDaemonArgs(dir.resolve("spool-c")));
         args.addAll(List.of(
-            "--set", "drain.routes=default:" + ROUTE_RATE + ":" + ROUTE_BURST + ",notifications:20:5",
+            "--set", "drain.routes=" + ROUTES,
             "--set", "delivery.route.default.target=" + sink.target(),
             "--set", "delivery.route.default.maxConnections=" + CHILD_CONNECTIONS,
             "--set", "fleet.redis=" + redis.uri(),
@@ -126,18 +64,19 @@ class FleetNodeKillTest
             SpoolAwait.until(() -> liveNodes(a, b) == 3, 30_000);
             sendTo(smtp, acknowledged);
             assertThat(acknowledged).as("the child acknowledged its mail").hasSize(CHILD_MESSAGES);
-            FleetDaemonTest.load(a, "default", "node-a", NODE_MESSAGES);
-            FleetDaemonTest.load(b, "default", "node-b", NODE_MESSAGES);
+            load(a, "default", "node-a", NODE_MESSAGES);
+            load(b, "default", "node-b", NODE_MESSAGES);
             // Killed while it sends its share: its borrowed tokens and its delivery connections in use.
-            SpoolAwait.until(() -> markers(0, arrived()).getOrDefault("node-c", 0) >= 30
-                && markers(0, arrived()).getOrDefault("node-a", 0) > 0, 60_000);
+            SpoolAwait.until(() -> sink.markersIn(0, sink.arrived()).getOrDefault("node-c", 0) >= 30
+                && sink.markersIn(0, sink.arrived()).getOrDefault("node-a", 0) > 0, 60_000);
             c.kill9();
         }
         final long killedAt = System.nanoTime();
         SpoolAwait.until(() -> liveNodes(a, b) == 2, 15_000);
         System.out.printf("fleet: node c killed; a and b see 2 live nodes after %d ms%n",
             (System.nanoTime() - killedAt) / 1_000_000);
-        assertThat(measureRate()).as("a and b after c was killed").isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
+        assertThat(sink.measureRate(SETTLE, MEASURED, "")).as("a and b after c was killed")
+            .isBetween(ROUTE_RATE * 0.95, ROUTE_RATE * 1.05);
 
         try (ChildJvm c = childNode())
         {
@@ -149,7 +88,7 @@ class FleetNodeKillTest
         }
         final Map<Integer, Integer> copies = deliveredTags();
         final int duplicates = copies.values().stream().mapToInt(n -> n - 1).sum();
-        final Map<String, Integer> all = markers(0, arrived());
+        final Map<String, Integer> all = sink.markersIn(0, sink.arrived());
         System.out.printf("fleet: after the restart: %d of c's %d acknowledged messages delivered, %d duplicates (bound"
             + " %d); arrivals by node %s%n", copies.size(), acknowledged.size(), duplicates, CHILD_CONNECTIONS, all);
         assertThat(copies.keySet()).as("every message c acknowledged delivered").containsAll(acknowledged.keySet());
@@ -187,42 +126,16 @@ class FleetNodeKillTest
         }
     }
 
-    private int arrived()
-    {
-        synchronized (arrivals)
-        {
-            return arrivals.size();
-        }
-    }
-
-    /** @return the sink's rate over the {@link #MEASURED} arrivals after the next {@link #SETTLE}, messages/s. */
-    private double measureRate()
-    {
-        final int from = arrived() + SETTLE;
-        SpoolAwait.until(() -> arrived() > from + MEASURED, 60_000);
-        final double rate;
-        synchronized (arrivals)
-        {
-            rate = MEASURED * 1e9 / (arrivals.get(from + MEASURED) - arrivals.get(from));
-        }
-        System.out.printf("fleet: %.1f msgs/s over arrivals %d to %d: %s%n", rate, from, from + MEASURED,
-            markers(from, from + MEASURED));
-        return rate;
-    }
-
     /** @return c's delivered messages by number, with how many copies of each reached the sink. */
     private Map<Integer, Integer> deliveredTags()
     {
         final Map<Integer, Integer> copies = new HashMap<>();
-        synchronized (arrivals)
+        for (final String text : sink.texts())
         {
-            for (final String text : arrivalTexts)
+            final Matcher tag = TAG.matcher(text);
+            if (tag.find())
             {
-                final Matcher tag = TAG.matcher(text);
-                if (tag.find())
-                {
-                    copies.merge(Integer.parseInt(tag.group(1)), 1, Integer::sum);
-                }
+                copies.merge(Integer.parseInt(tag.group(1)), 1, Integer::sum);
             }
         }
         return copies;
@@ -230,35 +143,15 @@ class FleetNodeKillTest
 
     private long distinctOf(final String marker)
     {
-        synchronized (arrivals)
+        final Set<String> distinct = new HashSet<>();
+        for (final String text : sink.texts())
         {
-            final Set<String> distinct = new java.util.HashSet<>();
-            for (final String text : arrivalTexts)
+            final int at = text.indexOf(marker + " ");
+            if (at >= 0)
             {
-                final int at = text.indexOf(marker + " ");
-                if (at >= 0)
-                {
-                    distinct.add(text.substring(at).trim());
-                }
-            }
-            return distinct.size();
-        }
-    }
-
-    private Map<String, Integer> markers(final int from, final int to)
-    {
-        final Map<String, Integer> counts = new HashMap<>();
-        synchronized (arrivals)
-        {
-            for (final String text : arrivalTexts.subList(from, to))
-            {
-                final int at = text.indexOf("node-");
-                if (at >= 0)
-                {
-                    counts.merge(text.substring(at, at + 6), 1, Integer::sum);
-                }
+                distinct.add(text.substring(at).trim());
             }
         }
-        return counts;
+        return distinct.size();
     }
 }

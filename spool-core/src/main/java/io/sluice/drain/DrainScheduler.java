@@ -80,7 +80,7 @@ public final class DrainScheduler
 
     /**
      * Every pending message the drain knows, by id. Open addressing on primitive keys: no boxed key and no map node per
-     * message. With FairNode's id-ordered set it took the drain from 220 to 163 heap bytes per pending message
+     * message. With FairNode's id-ordered set it took the drain from 220 to 165 heap bytes per pending message
      * (PendingFootprint, benchmarks/results/2026-12-05-vm-session4). Iterators are allocated, not cached, because
      * status and operator commands may walk it while another walk is open.
      */

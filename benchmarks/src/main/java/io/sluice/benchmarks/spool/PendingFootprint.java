@@ -3,17 +3,13 @@ package io.sluice.benchmarks.spool;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import javax.management.JMException;
 import javax.management.ObjectName;
 
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainScheduler;
-import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.Spool;
@@ -69,7 +65,7 @@ public final class PendingFootprint
         try (Spool spool = Spool.open(new SpoolContext().directory(directory)))
         {
             final long opened = settledHeap();
-            fill(spool, messages);
+            BenchmarkSpools.appendAll(spool, messages, WINDOW, PendingFootprint::envelope, BenchmarkSpools.body(BODY_BYTES));
             final long filled = settledHeap();
             report("spool index, appended (live path)", filled - opened, messages);
             final DrainScheduler scheduler = new DrainScheduler(new DrainContext());
@@ -89,27 +85,6 @@ public final class PendingFootprint
         {
             final long recovered = settledHeap();
             report("spool index, recovered (restart path)", recovered - closed, spool.pendingCount());
-        }
-    }
-
-    private static void fill(final Spool spool, final int messages)
-    {
-        final ByteBuffer body = BenchmarkSpools.body(BODY_BYTES);
-        final List<CompletableFuture<AppendResult>> window = new ArrayList<>(WINDOW);
-        int written = 0;
-        while (written < messages)
-        {
-            final int batch = Math.min(WINDOW, messages - written);
-            window.clear();
-            for (int i = 0; i < batch; i++)
-            {
-                window.add(spool.append(envelope(written + i), body.duplicate()));
-            }
-            for (final CompletableFuture<AppendResult> future : window)
-            {
-                BenchmarkSpools.requireAccepted(future.join());
-            }
-            written += batch;
         }
     }
 
