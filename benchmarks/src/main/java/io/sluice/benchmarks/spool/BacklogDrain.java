@@ -2,14 +2,11 @@ package io.sluice.benchmarks.spool;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import io.sluice.benchmarks.drain.SchedulerPickBenchmark;
 import io.sluice.drain.Dispatch;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainScheduler;
@@ -31,7 +28,7 @@ final class BacklogDrain
     private static final String OPENED_ROUTES = "default:1000000:1000000,notifications:20:5";
 
     private final Spool spool;
-    private final StepClock clock = new StepClock();
+    private final SchedulerPickBenchmark.StepClock clock = new SchedulerPickBenchmark.StepClock();
     private final DrainScheduler scheduler;
 
     BacklogDrain(final Spool spool)
@@ -61,7 +58,7 @@ final class BacklogDrain
         long picked = 0;
         for (; picked < count; picked++)
         {
-            clock.millis++;
+            clock.advanceMillis();
             final Dispatch dispatch = scheduler.next(ROUTE);
             if (dispatch == null)
             {
@@ -87,7 +84,7 @@ final class BacklogDrain
         int bad = 0;
         for (int i = 0; i < sample; i++)
         {
-            clock.millis++;
+            clock.advanceMillis();
             final Dispatch dispatch = scheduler.next(ROUTE);
             if (dispatch == null)
             {
@@ -112,35 +109,5 @@ final class BacklogDrain
             }
         }
         return new Sample(drained, bad);
-    }
-
-    /** A clock that only moves when told to. */
-    private static final class StepClock extends Clock
-    {
-        private long millis = System.currentTimeMillis();
-
-        @Override
-        public long millis()
-        {
-            return millis;
-        }
-
-        @Override
-        public Instant instant()
-        {
-            return Instant.ofEpochMilli(millis);
-        }
-
-        @Override
-        public ZoneId getZone()
-        {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(final ZoneId zone)
-        {
-            return this;
-        }
     }
 }
