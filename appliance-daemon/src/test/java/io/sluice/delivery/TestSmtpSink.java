@@ -155,7 +155,7 @@ public final class TestSmtpSink implements AutoCloseable
         final int port = port();
         close();
         final InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        final Socket placeholder = new Socket();
+        Socket placeholder = new Socket();
         try
         {
             // Without SO_REUSEADDR no other socket can bind the port at all...
@@ -164,7 +164,9 @@ public final class TestSmtpSink implements AutoCloseable
         catch (final BindException timeWait)
         {
             // ...but connections the sink closed first linger in TIME_WAIT and forbid that; with it, only a server that
-            // also sets SO_REUSEADDR could take the port.
+            // also sets SO_REUSEADDR could take the port. A socket whose bind failed is closed: a new one.
+            placeholder.close();
+            placeholder = new Socket();
             placeholder.setReuseAddress(true);
             placeholder.bind(address);
         }
