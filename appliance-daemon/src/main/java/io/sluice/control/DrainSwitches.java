@@ -9,13 +9,15 @@ import java.util.function.Consumer;
 import io.sluice.config.InvalidSettingException;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
+import io.sluice.fleet.FleetSwitches;
 import io.sluice.net.Cidr;
 
 /**
  * An operator's pauses of the drain: routes, tenants and sources whose mail stays in the spool until resumed. Each
  * change is checked first (nonsense changes nothing), written to the operator state as the {@code drain.paused*}
  * setting the drain reads at start (so a restart keeps it), then applied on the drain thread's next duty cycle, and
- * audited. Shared by the Spool MXBean (routes) and the Drain MXBean (tenants, sources).
+ * audited. Shared by the Spool MXBean (routes) and the Drain MXBean (tenants, sources). In a fleet, each change is told
+ * to the other nodes, and theirs are applied here the same way ({@link FleetSwitches}).
  */
 public final class DrainSwitches
 {
@@ -24,49 +26,65 @@ public final class DrainSwitches
     private final Set<String> routes;
     private final Set<String> tenants;
     private final Set<String> sources;
+    private final FleetSwitches fleet;
 
     /** @param context the drain's concluded settings: the pauses in force at start. */
     public DrainSwitches(final DrainAgent drain, final ControlState state, final DrainContext context)
     {
+        this(drain, state, context, FleetSwitches.NONE);
+    }
+
+    /** @param fleet the fleet's shared switches: each change is told to it, and its changes applied here. */
+    public DrainSwitches(final DrainAgent drain, final ControlState state, final DrainContext context,
+        final FleetSwitches fleet)
+    {
         this.drain = drain;
         this.state = state;
+        this.fleet = fleet;
         routes = new TreeSet<>(context.pausedRouteNames());
         tenants = new TreeSet<>(context.pausedTenantNames());
         sources = new TreeSet<>(context.pausedSourceKeys());
+        // A route this node does not have is not paused here (its mail goes elsewhere): nothing to change.
+        fleet.bind(FleetSwitches.Kind.PAUSED_ROUTE, (route, pause, value) -> drain.routeNames().contains(route)
+            && (pause ? pauseRoute(route) : resumeRoute(route)));
+        fleet.bind(FleetSwitches.Kind.PAUSED_TENANT, (tenant, pause, value) -> pause ? pauseTenant(tenant)
+            : resumeTenant(tenant));
+        fleet.bind(FleetSwitches.Kind.PAUSED_SOURCE, (source, pause, value) -> pause ? pauseSource(source)
+            : resumeSource(source));
     }
 
     /** @return false if the route was paused already (nothing changed). */
     public synchronized boolean pauseRoute(final String route)
     {
         requireRoute(route);
-        return change(DrainContext.PAUSED_ROUTES.key(), routes, route, true, drain::pauseRoute);
+        return change(FleetSwitches.Kind.PAUSED_ROUTE, routes, route, true, drain::pauseRoute);
     }
 
     /** @return false if the route was not paused (nothing changed). */
     public synchronized boolean resumeRoute(final String route)
     {
         requireRoute(route);
-        return change(DrainContext.PAUSED_ROUTES.key(), routes, route, false, drain::resumeRoute);
+        return change(FleetSwitches.Kind.PAUSED_ROUTE, routes, route, false, drain::resumeRoute);
     }
 
     public synchronized boolean pauseTenant(final String tenant)
     {
-        return change(DrainContext.PAUSED_TENANTS.key(), tenants, tenant(tenant), true, drain::pauseTenant);
+        return change(FleetSwitches.Kind.PAUSED_TENANT, tenants, tenant(tenant), true, drain::pauseTenant);
     }
 
     public synchronized boolean resumeTenant(final String tenant)
     {
-        return change(DrainContext.PAUSED_TENANTS.key(), tenants, tenant(tenant), false, drain::resumeTenant);
+        return change(FleetSwitches.Kind.PAUSED_TENANT, tenants, tenant(tenant), false, drain::resumeTenant);
     }
 
     public synchronized boolean pauseSource(final String source)
     {
-        return change(DrainContext.PAUSED_SOURCES.key(), sources, source(source), true, drain::pauseSource);
+        return change(FleetSwitches.Kind.PAUSED_SOURCE, sources, source(source), true, drain::pauseSource);
     }
 
     public synchronized boolean resumeSource(final String source)
     {
-        return change(DrainContext.PAUSED_SOURCES.key(), sources, source(source), false, drain::resumeSource);
+        return change(FleetSwitches.Kind.PAUSED_SOURCE, sources, source(source), false, drain::resumeSource);
     }
 
     public synchronized Set<String> pausedRoutes()
@@ -85,9 +103,16 @@ public final class DrainSwitches
     }
 
     /** Persisted first: if the state file cannot be written, the exception says so and nothing changed. */
-    private boolean change(final String key, final Set<String> names, final String name, final boolean pause,
+    private boolean change(final FleetSwitches.Kind kind, final Set<String> names, final String name, final boolean pause,
         final Consumer<String> apply)
     {
+        final String key = switch (kind)
+        {
+            case PAUSED_ROUTE -> DrainContext.PAUSED_ROUTES.key();
+            case PAUSED_TENANT -> DrainContext.PAUSED_TENANTS.key();
+            case PAUSED_SOURCE -> DrainContext.PAUSED_SOURCES.key();
+            case BLOCKED_NETWORK, LIMIT_OVERRIDE -> throw new IllegalArgumentException("not a drain pause: " + kind);
+        };
         if (names.contains(name) == pause)
         {
             return false;
@@ -105,6 +130,7 @@ public final class DrainSwitches
         names.clear();
         names.addAll(updated);
         apply.accept(name);
+        fleet.changed(kind, name, pause, "");
         return true;
     }
 

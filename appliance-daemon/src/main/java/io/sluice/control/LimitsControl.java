@@ -1,6 +1,7 @@
 package io.sluice.control;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntFunction;
@@ -13,18 +14,22 @@ import io.sluice.admission.KeyKind;
 import io.sluice.admission.Limit;
 import io.sluice.admission.LimitOverride;
 import io.sluice.admission.Traffic;
+import io.sluice.fleet.FleetSwitches;
 import io.sluice.ingress.auth.AuthFailures;
+import io.sluice.net.Cidr;
 
 /**
  * Admission's limits for operators. Changes reach live traffic at once (the next MAIL FROM sees them),
  * default limits persist in {@link ControlState} under their configuration keys, and overrides and blocks
- * in admission's own state file, written before the call returns.
+ * in admission's own state file, written before the call returns. In a fleet, a block or unblock is told to the other
+ * nodes, and theirs applied here ({@link FleetSwitches.Kind#BLOCKED_NETWORK}).
  */
 public final class LimitsControl implements LimitsControlMXBean
 {
     private final Admission admission;
     private final ControlState state;
     private final IntFunction<List<AuthFailures.Entry>> authFailures;
+    private final FleetSwitches fleet;
 
     /** Without SMTP AUTH: {@link #authFailures} lists nothing. */
     public LimitsControl(final Admission admission, final ControlState state)
@@ -36,9 +41,19 @@ public final class LimitsControl implements LimitsControlMXBean
     public LimitsControl(final Admission admission, final ControlState state,
         final IntFunction<List<AuthFailures.Entry>> authFailures)
     {
+        this(admission, state, authFailures, FleetSwitches.NONE);
+    }
+
+    /** @param fleet the fleet's shared switches: blocks are told to it, and its blocks applied here. */
+    public LimitsControl(final Admission admission, final ControlState state,
+        final IntFunction<List<AuthFailures.Entry>> authFailures, final FleetSwitches fleet)
+    {
         this.admission = admission;
         this.state = state;
         this.authFailures = authFailures;
+        this.fleet = fleet;
+        fleet.bind(FleetSwitches.Kind.BLOCKED_NETWORK, this::applyFleetBlock);
+        fleet.bind(FleetSwitches.Kind.LIMIT_OVERRIDE, this::applyFleetOverride);
     }
 
     private double rate(final KeyKind kind)
@@ -220,6 +235,45 @@ public final class LimitsControl implements LimitsControlMXBean
         admission.setOverride(kind(kind), key, ratePerSecond, burst);
         admission.snapshot();
         ControlState.audit("override " + kind + " " + key, "default", ratePerSecond + "/s burst " + burst);
+        fleet.changed(FleetSwitches.Kind.LIMIT_OVERRIDE, overrideEntry(kind, key), true, ratePerSecond + " " + burst);
+    }
+
+    /** @return the fleet's name for an override: {@code <key kind>:<key>}, e.g. {@code tenant:acme}. */
+    private static String overrideEntry(final String kind, final String key)
+    {
+        return kind(kind).name().toLowerCase(Locale.ROOT) + ":" + key.trim();
+    }
+
+    /** Another node's override or its removal, on the fleet's timer thread: applied and saved as an operator's here. */
+    private boolean applyFleetOverride(final String entry, final boolean on, final String value)
+    {
+        final int colon = entry.indexOf(':');
+        final KeyKind kind = kind(entry.substring(0, colon));
+        final String key = entry.substring(colon + 1);
+        if (!on)
+        {
+            final boolean removed = admission.removeOverrides(kind, key);
+            if (removed)
+            {
+                admission.snapshot();
+                ControlState.audit("override " + entry, "set", "removed by the fleet");
+            }
+            return removed;
+        }
+        final String[] rateAndBurst = value.split(" ");
+        final Limit limit = new Limit(Double.parseDouble(rateAndBurst[0]), Long.parseLong(rateAndBurst[1]));
+        for (final LimitOverride override : admission.overrides())
+        {
+            if (override.kind() == kind && override.traffic() == Traffic.MESSAGES && override.key().equalsIgnoreCase(key)
+                && override.limit().equals(limit))
+            {
+                return false;
+            }
+        }
+        admission.setOverride(kind, key, limit.ratePerSecond(), limit.burst());
+        admission.snapshot();
+        ControlState.audit("override " + entry, "default", limit.ratePerSecond() + "/s burst " + limit.burst() + " by the fleet");
+        return true;
     }
 
     @Override
@@ -230,6 +284,7 @@ public final class LimitsControl implements LimitsControlMXBean
         {
             admission.snapshot();
             ControlState.audit("override " + kind + " " + key, "set", "removed");
+            fleet.changed(FleetSwitches.Kind.LIMIT_OVERRIDE, overrideEntry(kind, key), false, "");
         }
         return removed;
     }
@@ -253,6 +308,8 @@ public final class LimitsControl implements LimitsControlMXBean
         final Block block = admission.block(cidr, seconds == 0 ? null : Duration.ofSeconds(seconds));
         admission.snapshot();
         ControlState.audit("block " + cidr, "none", seconds == 0 ? "until unblocked" : seconds + " s");
+        fleet.changed(FleetSwitches.Kind.BLOCKED_NETWORK, block.network().toString(), true,
+            Long.toString(block.isPermanent() ? 0 : block.expiresAt().toEpochMilli()));
         return describe(block);
     }
 
@@ -264,8 +321,50 @@ public final class LimitsControl implements LimitsControlMXBean
         {
             admission.snapshot();
             ControlState.audit("block " + cidr, "blocked", "unblocked");
+            fleet.changed(FleetSwitches.Kind.BLOCKED_NETWORK, Cidr.parse("network", cidr).toString(), false, "");
         }
         return unblocked;
+    }
+
+    /**
+     * Another node's block or unblock, on the fleet's timer thread: applied and saved as an operator's here, unless it
+     * is so already (the fleet's catch-up offers every block again every few seconds) or has lapsed.
+     *
+     * @param value the expiry, epoch ms, or 0 for until unblocked.
+     */
+    private boolean applyFleetBlock(final String network, final boolean on, final String value)
+    {
+        final Cidr cidr = Cidr.parse("network", network);
+        if (!on)
+        {
+            final boolean unblocked = admission.unblock(cidr);
+            if (unblocked)
+            {
+                admission.snapshot();
+                ControlState.audit("block " + cidr, "blocked", "unblocked by the fleet");
+            }
+            return unblocked;
+        }
+        final long expiresAt = Long.parseLong(value);
+        final long now = System.currentTimeMillis();
+        if (expiresAt != 0 && expiresAt <= now)
+        {
+            return false;
+        }
+        for (final Block block : admission.blocks())
+        {
+            // Within a second: a block made here from a duration lands a few ms off the other node's instant.
+            if (block.network().equals(cidr) && (block.isPermanent() ? expiresAt == 0
+                : expiresAt != 0 && Math.abs(block.expiresAt().toEpochMilli() - expiresAt) < 1_000))
+            {
+                return false;
+            }
+        }
+        admission.block(cidr, expiresAt == 0 ? null
+            : Duration.between(Instant.ofEpochMilli(now), Instant.ofEpochMilli(expiresAt)));
+        admission.snapshot();
+        ControlState.audit("block " + cidr, "none", "blocked by the fleet");
+        return true;
     }
 
     @Override

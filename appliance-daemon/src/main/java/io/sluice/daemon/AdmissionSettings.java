@@ -70,6 +70,8 @@ final class AdmissionSettings
             .halfLifeMs(settings.get(ReputationSettings.HALF_LIFE_MS))
             .demoteAfter(settings.get(ReputationSettings.DEMOTE_AFTER))
             .cleanAfter(settings.get(ReputationSettings.CLEAN_AFTER))
+            .establishedAfter(settings.get(ReputationSettings.ESTABLISHED_AFTER))
+            .tenantReserve(settings.get(ReputationSettings.TENANT_RESERVE))
             .maxKeys(settings.get(ReputationSettings.MAX_KEYS))
             .pressureSuspectAt(settings.get(ReputationSettings.PRESSURE_SUSPECT_AT))
             .pressureUnknownAt(settings.get(ReputationSettings.PRESSURE_UNKNOWN_AT))

@@ -153,7 +153,7 @@ public final class SluiceDaemon implements AutoCloseable
         final HoldNotice holdNotices = new HoldNotice(configuration.containment());
         final ContainmentWiring holds = new ContainmentWiring(holdNotices);
         containment = Containment.open(configuration.containment(), fleet.holds(holds));
-        final BouncePolicy policy = new BouncePolicy(configuration.bounce());
+        final BouncePolicy policy = new BouncePolicy(configuration.bounce(), fleet.bounceBudget(configuration.bounce()));
         final ArrivalHolds arrivals = new ArrivalHolds(metrics.timed(drain.listener()), policy, containment);
         spool = Spool.open(configuration.spool(), arrivals);
         bounces = new BounceStep(spool, policy, budgetNotices(configuration, holdNotices));
@@ -182,7 +182,7 @@ public final class SluiceDaemon implements AutoCloseable
         try
         {
             startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain),
-                fleet.tenantTokens());
+                fleet.admissionRates());
             bounces.vouchWith(startedAdmission);
             startedOutcomes = new OutcomeStage(spool, configuration.drain(), drain, OutcomeListener.of(
                 bounces, new ContainmentFeed(containment), new ReputationFeed(startedAdmission)));
@@ -429,7 +429,7 @@ public final class SluiceDaemon implements AutoCloseable
         final Admission admission, final SmtpServer smtp, final Delivery delivery, final OutcomeStage outcomes)
     {
         final ControlState state = ControlState.open(configuration.spool().directory());
-        final DrainSwitches switches = new DrainSwitches(drain, state, configuration.drain());
+        final DrainSwitches switches = new DrainSwitches(drain, state, configuration.drain(), fleet.switches());
         final ControlPlane plane = new ControlPlane(mbeans);
         try
         {
@@ -437,7 +437,7 @@ public final class SluiceDaemon implements AutoCloseable
                 .register("Spool", new SpoolControl(spool, smtp, state, drain, switches, rates, quarantine,
                     OperatorQueue.of(spool, drain, switches, configuration.drain().routeTable(), Clock.systemUTC())),
                     SpoolControlMXBean.class)
-                .register("Limits", new LimitsControl(admission, state, authenticator.failures()::worst),
+                .register("Limits", new LimitsControl(admission, state, authenticator.failures()::worst, fleet.switches()),
                     LimitsControlMXBean.class)
                 .register("Drain", new DrainControl(drain, switches, delivery, state, routesSetting(configuration.drain())),
                     DrainControlMXBean.class)

@@ -338,9 +338,10 @@ final class SmtpTransaction
      * Notes the transaction's first reply.
      *
      * @return true if it is a 421 on a reused connection that is not a throttle: the server closed the idle connection
-     *         as this transaction reached it, so nothing was taken. A {@code 421 4.7.x} ("rate limited, try again
-     *         later", as large providers refuse the excess) is the server's answer to this transaction: a throttle the
-     *         drain must hear, not a dead connection to retry at once.
+     *         as this transaction reached it, so nothing was taken. A throttle there ({@code 421 4.7.x}, "rate limited,
+     *         try again later", as large providers refuse the excess; {@code 421 4.4.5}, congestion) is the server's
+     *         answer to this transaction, which the drain must hear, not a dead connection to retry at once: decided
+     *         by the drain's own predicate, {@code SmtpReply.isThrottling(true)}, so the two never disagree.
      */
     boolean closedBeforeFirstReply(final UpstreamReply reply)
     {
@@ -348,7 +349,7 @@ final class SmtpTransaction
         {
             return false;
         }
-        if (reply.code() == 421 && reused && !reply.toDrainReply().enhancedCode().startsWith("4.7."))
+        if (reply.code() == 421 && reused && !reply.toDrainReply().isThrottling(true))
         {
             return true;
         }

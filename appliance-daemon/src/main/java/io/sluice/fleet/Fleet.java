@@ -1,6 +1,8 @@
 package io.sluice.fleet;
 
-import io.sluice.admission.TenantTokens;
+import io.sluice.admission.SharedRates;
+import io.sluice.bounce.BounceContext;
+import io.sluice.bounce.BudgetShare;
 import io.sluice.containment.Containment;
 import io.sluice.containment.ContainmentListener;
 import io.sluice.counters.EnumCounters;
@@ -8,9 +10,10 @@ import io.sluice.drain.EgressTokens;
 
 /**
  * What this appliance shares with the others of its fleet, through Redis: the routes' egress rates (a provider
- * account's), the tenants' admission rates and tenant holds. {@link #NONE} is the single appliance: nothing shared,
- * every limit local, and no Redis class ever loaded ({@link #open} makes the Redis-backed one only when
- * {@code fleet.redis} is set).
+ * account's), the tenants', sender domains' and global admission message rates, tenant holds, the bounce budget, an
+ * operator's drain pauses, blocks and limit overrides. {@link #NONE} is the single appliance: nothing shared, every
+ * limit local, and no Redis class ever loaded ({@link #open} makes the Redis-backed one only when {@code fleet.redis}
+ * is set).
  */
 public interface Fleet extends AutoCloseable
 {
@@ -24,9 +27,9 @@ public interface Fleet extends AutoCloseable
         }
 
         @Override
-        public TenantTokens tenantTokens()
+        public SharedRates admissionRates()
         {
-            return TenantTokens.LOCAL;
+            return SharedRates.LOCAL;
         }
 
         @Override
@@ -38,6 +41,18 @@ public interface Fleet extends AutoCloseable
         @Override
         public void bind(final Containment containment)
         {
+        }
+
+        @Override
+        public BudgetShare bounceBudget(final BounceContext bounce)
+        {
+            return BudgetShare.ALONE;
+        }
+
+        @Override
+        public FleetSwitches switches()
+        {
+            return FleetSwitches.NONE;
         }
 
         @Override
@@ -71,14 +86,20 @@ public interface Fleet extends AutoCloseable
     /** @return each route's shared egress gate, for the drain. */
     EgressTokens.Source egress();
 
-    /** @return the tenants' shared message rates, for admission. */
-    TenantTokens tenantTokens();
+    /** @return the shared admission message rates (tenants, sender domains, global), for admission. */
+    SharedRates admissionRates();
 
     /** @return containment's listener: {@code local}, and the fleet told of each hold and release. */
     ContainmentListener holds(ContainmentListener local);
 
     /** Binds the containment that holds from other nodes are applied to, once it is open. */
     void bind(Containment containment);
+
+    /** @return the bounce budget as the fleet shares it, for the bounce policy made with {@code bounce}. */
+    BudgetShare bounceBudget(BounceContext bounce);
+
+    /** @return an operator's switches the fleet shares (drain pauses, the blocklist). */
+    FleetSwitches switches();
 
     /** @return where this node stands in the fleet now. Thread-safe. */
     FleetStatus status();

@@ -1,5 +1,7 @@
 package io.sluice.fleet;
 
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 import io.github.bucket4j.TimeMeter;
 import io.lettuce.core.Range;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.sluice.admission.TenantTokens;
+import io.sluice.admission.SharedRates;
+import io.sluice.bounce.BounceContext;
+import io.sluice.bounce.BudgetShare;
 import io.sluice.containment.Containment;
 import io.sluice.containment.ContainmentListener;
 import io.sluice.counters.EnumCounters;
@@ -23,10 +27,10 @@ import org.slf4j.LoggerFactory;
  * A fleet node on Redis. Its timer thread ({@code sluice-fleet}) connects, refreshes this node's liveness (a member of
  * the sorted set {@code <fleet.name>:nodes}, scored with the time of its last refresh; members older than
  * {@code fleet.livenessTtlMs} are dropped, and the rest counted as the live nodes), gives back idle borrowed tokens,
- * applies holds heard from other nodes, and catches up with the holds hash. Nothing here runs on the drain or an SMTP
- * thread but the drain's non-blocking token calls.
+ * syncs the bounce budget, applies holds, pauses and blocks heard from other nodes, and catches up with their hashes.
+ * Nothing here runs on the drain or an SMTP thread but the drain's and admission's non-blocking token calls.
  */
-final class RedisFleet implements Fleet
+final class RedisFleet implements Fleet, FleetSwitches
 {
     private static final Logger LOG = LoggerFactory.getLogger(RedisFleet.class);
     private static final long RETURN_IDLE_INTERVAL_MS = 100;
@@ -43,15 +47,34 @@ final class RedisFleet implements Fleet
     });
     private final FleetRedis redis;
     private final Map<String, SharedTokens> routes = new ConcurrentHashMap<>();
-    private final SharedTenantTokens tenants;
-    private volatile SharedHolds holds;
+    private final SharedAdmissionRates admissionRates;
+    /** Every kind of shared switch: the holds first, then {@link FleetSwitches.Kind}'s. */
+    private final List<SharedEntries> shared = new ArrayList<>();
+    private final SharedEntries holdEntries;
+    private final Map<Kind, SharedEntries> switches = new EnumMap<>(Kind.class);
+    private volatile SharedBounceBudget bounceBudget;
 
     private RedisFleet(final FleetContext context)
     {
         this.context = context;
         redis = new FleetRedis(context, health, context.key("events"), this::onMessage);
-        tenants = new SharedTenantTokens((tenant, rate, burst) -> new SharedTokens(context.key("admission:tenant:" + tenant),
-            rate, burst, context.batchMs(), true, health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets));
+        admissionRates = new SharedAdmissionRates((key, rate, burst) -> new SharedTokens(context.key(key), rate, burst,
+            context.batchMs(), true, health, counters, TimeMeter.SYSTEM_NANOTIME, redis::buckets));
+        holdEntries = entries("holds", "hold", "release", FleetCounter.HOLDS_SHARED, FleetCounter.HOLDS_APPLIED);
+        for (final Kind kind : Kind.values())
+        {
+            switches.put(kind, entries(kind.hash(), kind.onWord(), kind.offWord(), FleetCounter.SWITCHES_SHARED,
+                FleetCounter.SWITCHES_APPLIED));
+        }
+    }
+
+    private SharedEntries entries(final String kind, final String onWord, final String offWord,
+        final FleetCounter sharedCounter, final FleetCounter appliedCounter)
+    {
+        final SharedEntries entries = new SharedEntries(kind, onWord, offWord, context, redis, health, counters,
+            sharedCounter, appliedCounter, timer);
+        shared.add(entries);
+        return entries;
     }
 
     static RedisFleet start(final FleetContext context)
@@ -63,17 +86,22 @@ final class RedisFleet implements Fleet
         fleet.timer.scheduleWithFixedDelay(fleet::returnIdle, RETURN_IDLE_INTERVAL_MS, RETURN_IDLE_INTERVAL_MS,
             TimeUnit.MILLISECONDS);
         fleet.timer.scheduleWithFixedDelay(fleet::catchUp, CATCH_UP_INTERVAL_MS, CATCH_UP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        fleet.timer.scheduleWithFixedDelay(fleet::syncBounceBudget, SharedBounceBudget.SYNC_INTERVAL_MS,
+            SharedBounceBudget.SYNC_INTERVAL_MS, TimeUnit.MILLISECONDS);
         LOG.info("fleet {}: node {} joins through {}; on local limits until Redis answers", context.name(),
             context.nodeId(), context.uri());
         return fleet;
     }
 
+    /** Lettuce's thread: the kind whose words the message starts with applies it on the timer thread. */
     private void onMessage(final String message)
     {
-        final SharedHolds shared = holds;
-        if (shared != null)
+        for (final SharedEntries kind : shared)
         {
-            shared.onMessage(message);
+            if (kind.onMessage(message))
+            {
+                return;
+            }
         }
     }
 
@@ -115,7 +143,7 @@ final class RedisFleet implements Fleet
         try
         {
             routes.values().forEach(SharedTokens::returnIdle);
-            tenants.returnIdle();
+            admissionRates.returnIdle(TimeMeter.SYSTEM_NANOTIME.currentTimeNanos());
         }
         catch (final RuntimeException ex)
         {
@@ -125,18 +153,38 @@ final class RedisFleet implements Fleet
 
     private void catchUp()
     {
-        final SharedHolds shared = holds;
-        if (shared == null)
+        if (health.isShared())
+        {
+            counters.increment(FleetCounter.CATCH_UPS);
+        }
+        for (final SharedEntries kind : shared)
+        {
+            try
+            {
+                kind.catchUp();
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("fleet: catching up with the fleet's switches failed; tried again in {} ms", CATCH_UP_INTERVAL_MS,
+                    ex);
+            }
+        }
+    }
+
+    private void syncBounceBudget()
+    {
+        final SharedBounceBudget budget = bounceBudget;
+        if (budget == null)
         {
             return;
         }
         try
         {
-            shared.catchUp();
+            budget.sync();
         }
         catch (final RuntimeException ex)
         {
-            LOG.warn("fleet: catching up with the fleet's holds failed; tried again in {} ms", CATCH_UP_INTERVAL_MS, ex);
+            health.failed(ex);
         }
     }
 
@@ -155,23 +203,52 @@ final class RedisFleet implements Fleet
     }
 
     @Override
-    public TenantTokens tenantTokens()
+    public SharedRates admissionRates()
     {
-        return tenants;
+        return admissionRates;
     }
 
     @Override
     public ContainmentListener holds(final ContainmentListener local)
     {
-        final SharedHolds shared = new SharedHolds(context, redis, health, counters, timer, local);
-        holds = shared;
-        return shared;
+        return new SharedHolds(holdEntries, local);
     }
 
     @Override
     public void bind(final Containment containment)
     {
-        holds.bind(containment);
+        SharedHolds.bind(holdEntries, containment);
+        timer.execute(this::catchUp);
+    }
+
+    @Override
+    public BudgetShare bounceBudget(final BounceContext bounce)
+    {
+        final SharedBounceBudget budget = new SharedBounceBudget(context, bounce.conclude(), redis, health, counters, timer);
+        bounceBudget = budget;
+        return budget;
+    }
+
+    @Override
+    public FleetSwitches switches()
+    {
+        return this;
+    }
+
+    @Override
+    public void changed(final Kind kind, final String entry, final boolean on, final String value)
+    {
+        final SharedEntries entries = switches.get(kind);
+        if (!entries.isApplying(entry))
+        {
+            entries.share(entry, on, value);
+        }
+    }
+
+    @Override
+    public void bind(final Kind kind, final Applier applier)
+    {
+        switches.get(kind).bind((entry, on, value, node) -> applier.apply(entry, on, value));
         timer.execute(this::catchUp);
     }
 

@@ -310,6 +310,12 @@ final class SharedTokens implements EgressTokens
         });
     }
 
+    /** @return nanoseconds since a caller last asked for a token, at {@code nowNanos} on this gate's time meter. */
+    long idleNanos(final long nowNanos)
+    {
+        return nowNanos - lastTakeNanos;
+    }
+
     /** @return tokens borrowed and not yet spent. */
     long borrowed()
     {

@@ -360,6 +360,34 @@ class SmtpDeliveryTest
     }
 
     @Test
+    void shouldHearACongestion421OnAReusedConnectionAsAThrottleAndAShutdown421AsTheConnectionsEnd() throws Exception
+    {
+        // Every throttle a deferral, so the throttled dispatch's outcome is journaled at once (as in the test above).
+        harness = DeliveryHarness.in(dir).target("default", sink.target()).drain(EVERY_THROTTLE_A_DEFERRAL)
+            .delivery(d -> d.routeMaxConnections("default", 1)).start();
+        harness.awaitFinished(harness.append(message("first"), "ann@relay.test"));
+
+        // RFC 3463's "system congestion" is the server's answer to this transaction, as 4.7.x is.
+        sink.mailActions.add("421 4.4.5 System congestion, try again later");
+        final long congested = harness.append(message("congested"), "bob@relay.test");
+        harness.awaitAttempts(congested, 1);
+        assertThat(harness.status(congested, 0).detail()).isEqualTo("421 4.4.5 System congestion, try again later");
+        assertThat(harness.agent.counters().get(DrainCounter.THROTTLE_SIGNALS)).isEqualTo(1);
+        assertThat(harness.delivery.counters().get(DeliveryCounter.DEAD_CONNECTIONS)).isZero();
+
+        // A server going down closes its idle connections: no throttle, a fresh connection at once, no attempt spent.
+        harness.clock.advanceMillis(10);
+        harness.awaitFinished(harness.append(message("second"), "cy@relay.test"));
+        harness.clock.advanceMillis(10);
+        sink.mailActions.add("421 4.3.2 Service shutting down");
+        final long closing = harness.append(message("closed-at-mail"), "dee@relay.test");
+        harness.awaitFinished(closing);
+        assertThat(harness.status(closing, 0)).isEqualTo(RecipientStatus.delivered(1, "250 2.0.0 Ok: queued"));
+        assertThat(harness.delivery.counters().get(DeliveryCounter.DEAD_CONNECTIONS)).isEqualTo(1);
+        assertThat(harness.agent.counters().get(DrainCounter.THROTTLE_SIGNALS)).isEqualTo(1);
+    }
+
+    @Test
     void shouldPipelineMailRcptAndDataWhenTheServerOffersIt() throws Exception
     {
         start();

@@ -59,8 +59,10 @@ public final class Admission implements AutoCloseable
     static final int MAX_NAME_LENGTH = 255;
 
     private final SpoolPressure pressure;
-    /** The tenants' message rates shared with other appliances; {@link TenantTokens#LOCAL} for the single one. */
-    private final TenantTokens tenantTokens;
+    /** The message rates shared with other appliances; {@link SharedRates#LOCAL} for the single one. */
+    private final SharedRates sharedRates;
+    /** By {@link KeyKind#ordinal}: whether {@link #sharedRates} gates the kind's message buckets. */
+    private final boolean[] sharedKinds = new boolean[KINDS.length];
     private final Clock clock;
     private final NanoClock nanoClock;
     private final int ipv4PrefixLength;
@@ -77,6 +79,7 @@ public final class Admission implements AutoCloseable
     private final SpoofPolicy spoofPolicy;
     private final ReputationStore reputation;
     private final ClassBuckets classBuckets;
+    private final TenantReserve tenantReserve;
     private final long backlogHighWatermark;
     private final Object controlLock = new Object();
     private final Object snapshotLock = new Object();
@@ -93,10 +96,14 @@ public final class Admission implements AutoCloseable
     private volatile long maxProjectedDelayMs;
     private boolean closed;
 
-    private Admission(final AdmissionContext context, final SpoolPressure pressure, final TenantTokens tenantTokens)
+    private Admission(final AdmissionContext context, final SpoolPressure pressure, final SharedRates sharedRates)
     {
         this.pressure = pressure;
-        this.tenantTokens = tenantTokens;
+        this.sharedRates = sharedRates;
+        for (final KeyKind kind : KINDS)
+        {
+            sharedKinds[kind.ordinal()] = sharedRates.shares(kind);
+        }
         this.clock = context.clock();
         this.nanoClock = context.nanoClock();
         this.ipv4PrefixLength = context.networkIpv4PrefixLength();
@@ -113,6 +120,7 @@ public final class Admission implements AutoCloseable
             new ReputationTable(reputationSettings, ipv4PrefixLength, ipv6PrefixLength, clock),
             reputationSettings.stateFileBeside(stateFile), clock, counters.counter(AdmissionCounter.STATE_FILE_FAILURES));
         this.classBuckets = new ClassBuckets(table, new ClassLimits(reputationSettings), ipv4PrefixLength, ipv6PrefixLength);
+        this.tenantReserve = new TenantReserve(reputationSettings.tenantReserve(), reputation.table());
         this.backlogHighWatermark = context.backlogHighWatermark();
         this.maxProjectedDelayMs = context.maxProjectedDelayMs();
         connectionsAccepted = counters.counter(AdmissionCounter.CONNECTIONS_ACCEPTED);
@@ -143,19 +151,19 @@ public final class Admission implements AutoCloseable
      */
     public static Admission open(final AdmissionContext context, final SpoolPressure pressure)
     {
-        return open(context, pressure, TenantTokens.LOCAL);
+        return open(context, pressure, SharedRates.LOCAL);
     }
 
     /**
-     * Opens admission as {@link #open(AdmissionContext, SpoolPressure)} does, with the tenants' message buckets gated
-     * also by {@code tenantTokens}: a rate shared with other appliances (a fleet's).
+     * Opens admission as {@link #open(AdmissionContext, SpoolPressure)} does, with the message buckets of the kinds
+     * {@code sharedRates} shares gated also by it: rates shared with other appliances (a fleet's).
      */
     public static Admission open(final AdmissionContext context, final SpoolPressure pressure,
-        final TenantTokens tenantTokens)
+        final SharedRates sharedRates)
     {
         Objects.requireNonNull(pressure, "pressure");
         final Admission admission = new Admission(context.conclude(), pressure,
-            Objects.requireNonNull(tenantTokens, "tenantTokens"));
+            Objects.requireNonNull(sharedRates, "sharedRates"));
         admission.restore();
         admission.reputation.restore();
         return admission;
@@ -299,8 +307,8 @@ public final class Admission implements AutoCloseable
             rateLimited.increment();
             return classRefusal;
         }
-        final Decision decision = chargeFrom(
-            0, Traffic.MESSAGES, limits, nowNs, address, trusted, name(tenant), domain(senderDomain), false);
+        final Decision decision = chargeFrom(0, Traffic.MESSAGES, limits, nowNs, address, sourceClass, name(tenant),
+            domain(senderDomain), false);
         if (!decision.isAccepted())
         {
             classBuckets.refundMessage(charged, address, nowNs);
@@ -502,7 +510,9 @@ public final class Admission implements AutoCloseable
     private Decision charge(final Traffic traffic, final byte[] address, final boolean trusted, final String tenant,
         final String senderDomain, final boolean backpressureGate)
     {
-        return chargeFrom(0, traffic, limits, nanoClock.nanoTime(), address, trusted, tenant, senderDomain, backpressureGate);
+        // Connections and recipients have no class here: TRUSTED or, for everyone else, none (no tenant reserve).
+        return chargeFrom(0, traffic, limits, nanoClock.nanoTime(), address, trusted ? SourceClass.TRUSTED : null, tenant,
+            senderDomain, backpressureGate);
     }
 
     /**
@@ -510,9 +520,10 @@ public final class Admission implements AutoCloseable
      * gives back the token taken here without allocating a list of what was taken.
      */
     private Decision chargeFrom(final int index, final Traffic traffic, final Limits current, final long nowNs,
-        final byte[] address, final boolean trusted, final String tenant, final String senderDomain,
+        final byte[] address, final SourceClass sourceClass, final String tenant, final String senderDomain,
         final boolean backpressureGate)
     {
+        final boolean trusted = sourceClass == SourceClass.TRUSTED;
         for (int i = index; i < KINDS.length; i++)
         {
             final TrackedKey key = key(KINDS[i], traffic, current, nowNs, address, trusted, tenant, senderDomain);
@@ -525,15 +536,17 @@ public final class Admission implements AutoCloseable
             {
                 key.volume++;
             }
-            final long waitNs = key.tryConsume(traffic, configuration, 1, nowNs);
+            final long kept = key.kind == KeyKind.TENANT ? tenantReserve.tokensKept(traffic, configuration, sourceClass) : 0;
+            final long waitNs = consume(key, traffic, configuration, kept, sourceClass, address, nowNs);
             if (waitNs > 0)
             {
-                return new Decision(Verdict.RATE_LIMITED, (waitNs + 999_999) / 1_000_000, detail(key));
+                return new Decision(Verdict.RATE_LIMITED, (waitNs + 999_999) / 1_000_000,
+                    kept > 0 ? detail(key) + ", the rest kept for established sources" : detail(key));
             }
             final boolean shared = isShared(key, traffic);
             if (shared)
             {
-                final long sharedWaitNs = takeShared(key.name, configuration, nowNs);
+                final long sharedWaitNs = takeShared(key, configuration, nowNs);
                 if (sharedWaitNs > 0)
                 {
                     key.refund(traffic, 1, nowNs);
@@ -542,13 +555,13 @@ public final class Admission implements AutoCloseable
                 }
             }
             final Decision rest = chargeFrom(
-                i + 1, traffic, current, nowNs, address, trusted, tenant, senderDomain, backpressureGate);
+                i + 1, traffic, current, nowNs, address, sourceClass, tenant, senderDomain, backpressureGate);
             if (!rest.isAccepted())
             {
                 key.refund(traffic, 1, nowNs);
                 if (shared)
                 {
-                    tenantTokens.refund(key.name);
+                    sharedRates.refund(key.kind, key.name);
                 }
             }
             return rest;
@@ -564,18 +577,44 @@ public final class Admission implements AutoCloseable
         return Decision.ACCEPT;
     }
 
-    /** @return whether the key's bucket is also gated by {@link #tenantTokens}: a tenant's messages, in a fleet. */
-    private boolean isShared(final TrackedKey key, final Traffic traffic)
+    /**
+     * Takes one token from the key's bucket, leaving {@code kept} tokens (a tenant's reserve) unless the source is
+     * established: looked up only when the bucket is down to its reserve, so a decision in quiet times costs nothing more.
+     *
+     * @return 0 if taken, else nanoseconds until it may be.
+     */
+    private long consume(final TrackedKey key, final Traffic traffic, final BucketConfiguration configuration, final long kept,
+        final SourceClass sourceClass, final byte[] address, final long nowNs)
     {
-        return key.kind == KeyKind.TENANT && traffic == Traffic.MESSAGES && tenantTokens != TenantTokens.LOCAL;
+        final long waitNs = key.tryConsume(traffic, configuration, 1, kept, nowNs);
+        if (waitNs == 0 || kept == 0)
+        {
+            return waitNs;
+        }
+        // An operator's limit for the address or network wins here too, as it does over the class buckets.
+        if (tenantReserve.mayUse(sourceClass, address, clock.millis()) || operatorSetLimits(address))
+        {
+            return key.tryConsume(traffic, configuration, 1, 0, nowNs);
+        }
+        counters.counter(AdmissionCounter.TENANT_RESERVE_KEPT).increment();
+        return waitNs;
     }
 
-    /** @return 0 if the shared tenant rate gave a token, else nanoseconds until it may. No allocation. */
-    private long takeShared(final String tenant, final BucketConfiguration configuration, final long nowNs)
+    /**
+     * @return whether the key's bucket is also gated by {@link #sharedRates}: messages of a shared kind (a tenant's, a
+     *         sender domain's, the global bucket's), in a fleet.
+     */
+    private boolean isShared(final TrackedKey key, final Traffic traffic)
+    {
+        return traffic == Traffic.MESSAGES && sharedKinds[key.kind.ordinal()];
+    }
+
+    /** @return 0 if the key's shared rate gave a token, else nanoseconds until it may. No allocation. */
+    private long takeShared(final TrackedKey key, final BucketConfiguration configuration, final long nowNs)
     {
         final Bandwidth bandwidth = configuration.getBandwidths()[0];
         final double ratePerSecond = bandwidth.getRefillTokens() * 1e9 / bandwidth.getRefillPeriodNanos();
-        return tenantTokens.tryTake(tenant, ratePerSecond, bandwidth.getCapacity(), nowNs);
+        return sharedRates.tryTake(key.kind, key.name, ratePerSecond, bandwidth.getCapacity(), nowNs);
     }
 
     /**

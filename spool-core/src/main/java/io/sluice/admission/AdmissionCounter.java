@@ -38,7 +38,8 @@ public enum AdmissionCounter implements CounterDescriptor
     PRESSURE_TIGHTENED(22, "refused: the message's class is tightened at this spool pressure", false),
     REPUTATION_KEYS(23, "addresses and networks with a reputation (gauge)", true),
     DEMOTED_REFUSED(24, "refused: source or network demoted by its reputation", false),
-    SPOOF_QUARANTINED(25, "recipients accepted as suspected spoof into the quarantine (spoof action QUARANTINE)", false);
+    SPOOF_QUARANTINED(25, "recipients accepted as suspected spoof into the quarantine (spoof action QUARANTINE)", false),
+    TENANT_RESERVE_KEPT(26, "refused: the tenant's bucket was down to the share kept for established sources", false);
 
     private final int id;
     private final String label;

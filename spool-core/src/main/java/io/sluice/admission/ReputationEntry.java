@@ -89,6 +89,17 @@ final class ReputationEntry
         return SourceClass.UNKNOWN;
     }
 
+    /**
+     * @return whether these points make an established source: at least {@code establishedAfter} clean points (met at
+     *         98 %, as the other thresholds) with bad points within the tolerance. A flood's network that turns clean
+     *         on its first twenty deliveries is far from it; a partner that has been delivering for a while is not.
+     */
+    synchronized boolean isEstablished(final long nowMillis, final long halfLifeMillis, final double establishedAfter)
+    {
+        decay(nowMillis, halfLifeMillis);
+        return clean >= establishedAfter * DECAY_SLACK && bad <= clean * TOLERANCE;
+    }
+
     /** Guarded by {@code this}: exponential decay since the last update, then stamps {@code nowMillis}. */
     private void decay(final long nowMillis, final long halfLifeMillis)
     {

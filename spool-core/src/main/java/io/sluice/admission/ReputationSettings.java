@@ -50,6 +50,28 @@ public final class ReputationSettings extends Concludable
         .doc("Clean deliveries from which an address or network is clean, with bad points at most 5 % of them.")
         .build();
 
+    /**
+     * Clean deliveries from which a clean source or network is established: it may draw on the share of a tenant's
+     * message bucket kept from everyone else ({@link #TENANT_RESERVE}). Ten times {@link #CLEAN_AFTER}: a flood's
+     * network turns clean on its first twenty deliveries, while the reserve holds it to the open share.
+     */
+    public static final Setting<Double> ESTABLISHED_AFTER = Setting.ofDouble("admission.reputation.establishedAfter", 200)
+        .checkedWith("admission.reputation.cleanAfter to " + (int)ReputationEntry.CLEAN_CAP)
+        .doc("Clean deliveries from which a clean address or network is established, with bad points at most 5 % of "
+            + "them: it may use the share of a tenant's message bucket kept by admission.tenant.establishedReserve.")
+        .build();
+
+    /**
+     * The share of every tenant's message bucket only established, trusted and authenticated sources may take: the
+     * rest of the mail (unknown, clean but new, suspect) is refused once the bucket is down to it. So a flood of new
+     * senders in the catch-all tenant exhausts its own share, never a partner's; the bucket still bounds the total.
+     */
+    public static final Setting<Double> TENANT_RESERVE = Setting.ofDouble("admission.tenant.establishedReserve", 0.5)
+        .range(0.0, 0.9)
+        .doc("Share of every tenant's message bucket (burst) kept for established, trusted and authenticated sources: "
+            + "other mail is tempfailed (450 4.7.1) once the bucket is down to it. 0 = no reserve.")
+        .build();
+
     /** The most addresses and networks with a reputation; the least informative goes first when full. */
     public static final Setting<Integer> MAX_KEYS = Setting.ofInt("admission.reputation.maxKeys", 1_000_000)
         .range(16, 100_000_000)
@@ -97,7 +119,8 @@ public final class ReputationSettings extends Concludable
      * ({@link #rateKey}, {@link #burstKey}) are a table of their own and are not in this list.
      */
     public static final List<Setting<?>> SETTINGS = List.of(DEMOTED_CONNECTIONS_PER_SECOND, DEMOTED_CONNECTION_BURST,
-        HALF_LIFE_MS, DEMOTE_AFTER, CLEAN_AFTER, MAX_KEYS, STATE_FILE, PRESSURE_SUSPECT_AT, PRESSURE_UNKNOWN_AT);
+        HALF_LIFE_MS, DEMOTE_AFTER, CLEAN_AFTER, ESTABLISHED_AFTER, TENANT_RESERVE, MAX_KEYS, STATE_FILE, PRESSURE_SUSPECT_AT,
+        PRESSURE_UNKNOWN_AT);
 
     /** Per class with buckets (clean, unknown, suspect) and kind (ip, network). */
     private static final double[][] DEFAULT_RATES = {{20, 50}, {2, 10}, {0.1, 0.5}};
@@ -110,6 +133,8 @@ public final class ReputationSettings extends Concludable
     private long halfLifeMs = HALF_LIFE_MS.defaultValue();
     private double demoteAfter = DEMOTE_AFTER.defaultValue();
     private double cleanAfter = CLEAN_AFTER.defaultValue();
+    private double establishedAfter = ESTABLISHED_AFTER.defaultValue();
+    private double tenantReserve = TENANT_RESERVE.defaultValue();
     private int maxKeys = MAX_KEYS.defaultValue();
     /** Null: beside admission's state file. */
     private Path stateFile;
@@ -218,6 +243,12 @@ public final class ReputationSettings extends Concludable
         HALF_LIFE_MS.validate(halfLifeMs);
         DEMOTE_AFTER.validate(demoteAfter);
         CLEAN_AFTER.validate(cleanAfter);
+        if (!(establishedAfter >= cleanAfter && establishedAfter <= ReputationEntry.CLEAN_CAP))
+        {
+            throw ESTABLISHED_AFTER.invalid(establishedAfter, CLEAN_AFTER + " (" + cleanAfter + ") to "
+                + (int)ReputationEntry.CLEAN_CAP + ": established is clean and more");
+        }
+        TENANT_RESERVE.validate(tenantReserve);
         MAX_KEYS.validate(maxKeys);
         PRESSURE_SUSPECT_AT.validate(pressureSuspectAt);
         if (!(pressureUnknownAt >= pressureSuspectAt && pressureUnknownAt <= 1))
@@ -283,6 +314,31 @@ public final class ReputationSettings extends Concludable
     public double cleanAfter()
     {
         return cleanAfter;
+    }
+
+    public ReputationSettings establishedAfter(final double establishedAfter)
+    {
+        checkMutable();
+        this.establishedAfter = establishedAfter;
+        return this;
+    }
+
+    public double establishedAfter()
+    {
+        return establishedAfter;
+    }
+
+    /** @param share of each tenant's message burst kept for established sources; 0 for none. */
+    public ReputationSettings tenantReserve(final double share)
+    {
+        checkMutable();
+        this.tenantReserve = share;
+        return this;
+    }
+
+    public double tenantReserve()
+    {
+        return tenantReserve;
     }
 
     public ReputationSettings maxKeys(final int maxKeys)

@@ -38,6 +38,7 @@ final class ReputationTable
     private final long halfLifeMs;
     private final double demoteAfter;
     private final double cleanAfter;
+    private final double establishedAfter;
     private final int ipv4PrefixLength;
     private final int ipv6PrefixLength;
     private final Clock clock;
@@ -54,6 +55,7 @@ final class ReputationTable
         this.halfLifeMs = settings.halfLifeMs();
         this.demoteAfter = settings.demoteAfter();
         this.cleanAfter = settings.cleanAfter();
+        this.establishedAfter = settings.establishedAfter();
         this.ipv4PrefixLength = ipv4PrefixLength;
         this.ipv6PrefixLength = ipv6PrefixLength;
     }
@@ -81,6 +83,22 @@ final class ReputationTable
             return network;
         }
         return own;
+    }
+
+    /**
+     * @return whether a source whose standing is CLEAN is also established: its network's or its own clean record
+     *         reaches {@link ReputationSettings#ESTABLISHED_AFTER}. Network first: a partner's relays share its record.
+     */
+    boolean isEstablished(final byte[] address, final long nowMillis)
+    {
+        return isEstablished(KeyProbe.local().entry(address, networkPrefix(address)), nowMillis)
+            || isEstablished(KeyProbe.local().entry(address, address.length * 8), nowMillis);
+    }
+
+    private boolean isEstablished(final KeyProbe probe, final long nowMillis)
+    {
+        final ReputationEntry entry = entries.get(probe);
+        return entry != null && entry.isEstablished(nowMillis, halfLifeMs, establishedAfter);
     }
 
     /** @return whether {@code address}'s network (not the address alone) has a bad record now. */

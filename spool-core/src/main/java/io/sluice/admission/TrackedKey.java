@@ -270,14 +270,25 @@ final class TrackedKey
      *
      * @return 0 if taken, else the nanoseconds until that many tokens will be there (at least 1).
      */
+    long tryConsume(final Traffic traffic, final BucketConfiguration configuration, final long tokens, final long nowNs)
+    {
+        return tryConsume(traffic, configuration, tokens, 0, nowNs);
+    }
+
+    /**
+     * Takes tokens as {@link #tryConsume(Traffic, BucketConfiguration, long, long)} does, only if {@code kept} tokens
+     * are left after them (a share reserved for others, {@link TenantReserve}).
+     *
+     * @return 0 if taken, else the nanoseconds until that many tokens and the kept ones will be there.
+     */
     synchronized long tryConsume(final Traffic traffic, final BucketConfiguration configuration, final long tokens,
-        final long nowNs)
+        final long kept, final long nowNs)
     {
         final BucketState state = current(traffic, configuration, nowNs);
         state.refillAllBandwidth(nowNs);
-        if (state.getAvailableTokens() < tokens)
+        if (state.getAvailableTokens() < tokens + kept)
         {
-            return Math.max(1, state.calculateDelayNanosAfterWillBePossibleToConsume(tokens, nowNs, false));
+            return Math.max(1, state.calculateDelayNanosAfterWillBePossibleToConsume(tokens + kept, nowNs, false));
         }
         state.consume(tokens);
         return 0;

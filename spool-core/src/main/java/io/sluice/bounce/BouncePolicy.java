@@ -76,6 +76,8 @@ public final class BouncePolicy implements AutoCloseable
     private final KeyedBuckets domainBuckets;
     private final DedupTable dedup;
     private final BudgetWindow budget;
+    /** Whether a fleet shares the budget; {@link BudgetShare#ALONE} decides on {@link #budget} alone, as ever. */
+    private final BudgetShare share;
     private final Path stateFile;
     /** Serialises state file writes; taken before {@code lock}, never inside it. */
     private final Object fileLock = new Object();
@@ -83,6 +85,8 @@ public final class BouncePolicy implements AutoCloseable
     private long lastAlertNs;
     /** Guarded by {@code lock}: whether anything the state file keeps changed since it was last written. */
     private boolean dirty;
+    /** Guarded by {@code lock}: the last charge was deferred only while the fleet's share is on its way (no alert). */
+    private boolean waitedForShare;
 
     /**
      * @param context settings; concluded (validated) here.
@@ -90,7 +94,18 @@ public final class BouncePolicy implements AutoCloseable
      */
     public BouncePolicy(final BounceContext context)
     {
+        this(context, BudgetShare.ALONE);
+    }
+
+    /**
+     * @param context settings; concluded (validated) here.
+     * @param share   the fleet's budget this node shares, or {@link BudgetShare#ALONE}.
+     * @throws InvalidSettingException naming the first bad setting.
+     */
+    public BouncePolicy(final BounceContext context, final BudgetShare share)
+    {
         this.context = context.conclude();
+        this.share = Objects.requireNonNull(share, "share");
         clock = context.clock();
         nanoClock = context.nanoClock();
         protectedDomains = context.protectedDomainSet();
@@ -229,8 +244,10 @@ public final class BouncePolicy implements AutoCloseable
         {
             learn(envelope, parsed, nowMillis);
             final SuppressionReason verdict = verdict(envelope, parsed, fromTrustedNetwork, nowMillis);
+            waitedForShare = false;
             reason = verdict != null ? verdict : charge(envelope, parsed, nowNs, vouched);
-            if (reason == SuppressionReason.BUDGET_EXCEEDED && (!alerted || nowNs - lastAlertNs >= budgetWindowNs))
+            if (reason == SuppressionReason.BUDGET_EXCEEDED && !waitedForShare
+                && (!alerted || nowNs - lastAlertNs >= budgetWindowNs))
             {
                 alerted = true;
                 lastAlertNs = nowNs;
@@ -380,23 +397,27 @@ public final class BouncePolicy implements AutoCloseable
         {
             return SuppressionReason.DUPLICATE;
         }
-        if (!vouched && budget.sentInWindow(nowNs) >= allowed(budget.acceptedInWindow(nowNs)))
+        final BudgetShare.Answer answer = vouched ? BudgetShare.Answer.OWN_WINDOW : share.tryCharge();
+        if (!vouched && !fits(answer, nowNs))
         {
             // Deferred, so remembered like a sent one: the same failure again is a duplicate, not a second DSN.
             dedup.remember(dedupKey, nowNs);
             dirty = true;
+            waitedForShare = answer == BudgetShare.Answer.WAIT;
             return SuppressionReason.BUDGET_EXCEEDED;
         }
         if (!recipientBuckets.tryConsume(recipient, nowNs))
         {
+            refund(answer);
             return SuppressionReason.RATE_LIMITED_RECIPIENT;
         }
         if (!domainBuckets.tryConsume(MailAddress.domainOf(recipient), nowNs))
         {
             recipientBuckets.refund(recipient, nowNs);
+            refund(answer);
             return SuppressionReason.RATE_LIMITED_DOMAIN;
         }
-        budget.sent(nowNs);
+        sent(answer, nowNs);
         dedup.remember(dedupKey, nowNs);
         dirty = true;
         return null;
@@ -413,11 +434,12 @@ public final class BouncePolicy implements AutoCloseable
         final long nowNs = nanoClock.nanoTime();
         synchronized (lock)
         {
-            if (budget.sentInWindow(nowNs) >= allowed(budget.acceptedInWindow(nowNs)))
+            final BudgetShare.Answer answer = share.tryCharge();
+            if (!fits(answer, nowNs))
             {
                 return false;
             }
-            budget.sent(nowNs);
+            sent(answer, nowNs);
             dirty = true;
         }
         counters.counter(BounceCounter.DEFERRED_RELEASED).increment();
@@ -432,7 +454,7 @@ public final class BouncePolicy implements AutoCloseable
         final long nowNs = nanoClock.nanoTime();
         synchronized (lock)
         {
-            budget.sent(nowNs);
+            sent(BudgetShare.Answer.OWN_WINDOW, nowNs);
             dirty = true;
         }
         counters.counter(BounceCounter.DEFERRED_RELEASED_BY_OPERATOR).increment();
@@ -456,9 +478,41 @@ public final class BouncePolicy implements AutoCloseable
         counters.counter(BounceCounter.QUARANTINE_WAITING).setOrdered(waiting);
     }
 
-    private long allowed(final long accepted)
+    /**
+     * @param divisor the nodes sharing the budget when this node decides alone for the fleet (its share of the fleet's
+     *                minimum; its own accepted mail already is its share of the fleet's); 1 for the single appliance.
+     */
+    private long allowed(final long accepted, final int divisor)
     {
-        return Math.max(context.budgetMinimum(), (long)Math.floor(context.budgetFraction() * accepted));
+        return Math.max(context.budgetMinimum() / divisor, (long)Math.floor(context.budgetFraction() * accepted));
+    }
+
+    /** Guarded by {@code lock}. @return whether one more bounce fits: the fleet's answer, or the own window's. */
+    private boolean fits(final BudgetShare.Answer answer, final long nowNs)
+    {
+        if (answer == BudgetShare.Answer.OWN_WINDOW)
+        {
+            return budget.sentInWindow(nowNs) < allowed(budget.acceptedInWindow(nowNs), Math.max(1, share.divisor()));
+        }
+        return answer == BudgetShare.Answer.FITS;
+    }
+
+    /** Guarded by {@code lock}: a bounce is sent; the fleet counts it too unless its answer already did. */
+    private void sent(final BudgetShare.Answer answer, final long nowNs)
+    {
+        budget.sent(nowNs);
+        if (answer != BudgetShare.Answer.FITS)
+        {
+            share.charged();
+        }
+    }
+
+    private void refund(final BudgetShare.Answer answer)
+    {
+        if (answer == BudgetShare.Answer.FITS)
+        {
+            share.refund();
+        }
     }
 
     /**
@@ -510,17 +564,24 @@ public final class BouncePolicy implements AutoCloseable
             budget.accepted(nowNs, messages);
             dirty = true;
         }
+        share.accepted(messages);
         counters.counter(BounceCounter.MESSAGES_ACCEPTED).getAndAdd(messages);
     }
 
-    /** @return the budget over the current window. */
+    /** @return the budget over the current window: the fleet's while it decides, else this node's own (its share). */
     public BudgetStatus budget()
     {
         final long nowNs = nanoClock.nanoTime();
+        final BudgetStatus fleet = share.status(context.budgetWindowMs());
+        if (fleet != null)
+        {
+            return fleet;
+        }
         synchronized (lock)
         {
             final long accepted = budget.acceptedInWindow(nowNs);
-            return new BudgetStatus(context.budgetWindowMs(), accepted, budget.sentInWindow(nowNs), allowed(accepted));
+            return new BudgetStatus(context.budgetWindowMs(), accepted, budget.sentInWindow(nowNs),
+                allowed(accepted, Math.max(1, share.divisor())));
         }
     }
 

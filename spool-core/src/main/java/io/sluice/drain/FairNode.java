@@ -1,8 +1,9 @@
 package io.sluice.drain;
 
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One queue in the scheduler's tree: route → lane → tenant → network → source → messages. Inner nodes keep a
@@ -22,6 +23,8 @@ final class FairNode
     static final int NETWORK = 2;
     static final int SOURCE = 3;
 
+    private static final Comparator<MessageEntry> OLDEST_FIRST = Comparator.comparingLong(entry -> entry.messageId);
+
     final int level;
     final String key;
     final FairNode parent;
@@ -31,8 +34,11 @@ final class FairNode
     final ArrayDeque<FairNode> ownerRing;
     final HashMap<String, FairNode> children;
     final ArrayDeque<FairNode> ring;
-    /** Oldest first: message ids grow with arrival time. Sources only. */
-    final TreeMap<Long, MessageEntry> messages;
+    /**
+     * Oldest first: message ids grow with arrival time. Sources only. A set ordered by the entry's own id, not a map
+     * keyed by a boxed copy of it: one object less per ready message.
+     */
+    final TreeSet<MessageEntry> messages;
 
     int deficit;
     /** Ready messages in this subtree, paused or parked ones included. */
@@ -55,7 +61,7 @@ final class FairNode
         final boolean leaf = level == SOURCE;
         children = leaf ? null : new HashMap<>();
         ring = leaf ? null : new ArrayDeque<>();
-        messages = leaf ? new TreeMap<>() : null;
+        messages = leaf ? new TreeSet<>(OLDEST_FIRST) : null;
     }
 
     boolean isLeaf()

@@ -291,7 +291,7 @@ final class FairTree
 
     private MessageEntry take(final RouteState route, final LaneQueue lane, final FairNode leaf)
     {
-        final MessageEntry entry = leaf.messages.firstEntry().getValue();
+        final MessageEntry entry = leaf.messages.first();
         removeReady(entry);
         // Deficit round robin, leaf first: every level picked the head of its ring, so a node that used up its
         // quantum is still at the head and moves to the tail; one that emptied has already left the ring.
@@ -354,7 +354,7 @@ final class FairTree
         final FairNode tenant = child(lane.root, FairNode.TENANT, envelope.tenant());
         final FairNode network = child(tenant, FairNode.NETWORK, networks.networkOf(envelope.sourceKey()));
         final FairNode source = child(network, FairNode.SOURCE, envelope.sourceKey());
-        source.messages.put(entry.messageId, entry);
+        source.messages.add(entry);
         entry.leaf = source;
         entry.state = MessageEntry.READY;
         for (FairNode node = source; node != null; node = node.parent)
@@ -383,7 +383,7 @@ final class FairTree
     void removeReady(final MessageEntry entry)
     {
         final FairNode leaf = entry.leaf;
-        leaf.messages.remove(entry.messageId);
+        leaf.messages.remove(entry);
         for (FairNode node = leaf; node != null; node = node.parent)
         {
             node.ready--;
@@ -526,11 +526,11 @@ final class FairTree
         final List<MessageEntry> found = new ArrayList<>();
         if (key.indexOf('/') >= 0)
         {
-            networkNodes(key).forEach(node -> node.children.values().forEach(source -> found.addAll(source.messages.values())));
+            networkNodes(key).forEach(node -> node.children.values().forEach(source -> found.addAll(source.messages)));
         }
         else
         {
-            sourceNodes(key).forEach(node -> found.addAll(node.messages.values()));
+            sourceNodes(key).forEach(node -> found.addAll(node.messages));
         }
         return found;
     }

@@ -125,17 +125,39 @@ public record SmtpReply(int code, String enhancedCode, String text, boolean conn
     }
 
     /**
-     * @return true when the upstream asks us to slow down, by RFC 3463's enhanced codes where it sends one: {@code 421}
-     *         (service closing, incl. a refused connection or a {@code 421} greeting), any transient reply in class
-     *         {@code 4.7} (security or policy: {@code 450 4.7.0}, {@code 451 4.7.1}, Microsoft's {@code 4.7.5xx}
-     *         "server busy") or {@code 4.4.5} (system congestion) from the upstream itself. Not a throttle: the
-     *         recipient's own {@code 4.2.x} (mailbox busy, full, or receiving too fast), the upstream's system
-     *         ({@code 4.3.x}), a connection lost in a transaction ({@code 4.4.2}), or a {@link #routeProblem}. The table
-     *         is in docs/drain-and-delivery.md.
+     * @return true when the upstream asks us to slow down: {@link #isThrottling(boolean)} for a reply that is not the
+     *         first one a reused connection heard (a greeting, a reply in a fresh session or in a transaction under way).
      */
     public boolean isThrottling()
     {
-        if (code == 421)
+        return isThrottling(false);
+    }
+
+    /**
+     * Whether the upstream asks us to slow down, by RFC 3463's enhanced codes where it sends one; the one predicate
+     * the drain (rate learner, requeue) and delivery (is a {@code 421} on a pooled connection a throttle or the server
+     * closing its idle end?) both go by. The table is in docs/drain-and-delivery.md.
+     *
+     * <ul>
+     * <li>Any transient reply whose code asks it: class {@code 4.7} (security or policy: {@code 450 4.7.0},
+     * {@code 451 4.7.1}, {@code 421 4.7.0} as Gmail and Yahoo refuse the excess, Microsoft's {@code 451 4.7.500}
+     * "server busy") or {@code 4.4.5}, RFC 3463's "system congestion", wherever it comes.</li>
+     * <li>{@code 421} otherwise (RFC 5321 section 3.8, "service not available, closing"): at a greeting, or as a
+     * refused connection ({@link #connectionRefused}), the server is shedding load, and so in a session under way.
+     * Not as the first reply on a reused connection: a server closes an idle connection with a {@code 421}
+     * ({@code 421 4.4.2} for Postfix's timeout, {@code 421 4.3.2} at its shutdown, a bare {@code 421} from servers
+     * without enhanced codes) that may cross our next command; there it is a throttle only by the codes above.</li>
+     * <li>Never: the recipient's own {@code 4.2.x} (mailbox busy, full, or receiving too fast), the upstream's system
+     * ({@code 4.3.x}) short of a {@code 421}, a connection lost in a transaction ({@code 4.4.2}), a
+     * {@link #routeProblem}.</li>
+     * </ul>
+     *
+     * @param firstOnReusedConnection whether this is the first reply of a transaction on a connection kept open from
+     *                                an earlier one
+     */
+    public boolean isThrottling(final boolean firstOnReusedConnection)
+    {
+        if (code == 421 && !firstOnReusedConnection)
         {
             return true;
         }

@@ -130,7 +130,8 @@ public final class Spool implements AutoCloseable
             counters.counter(SpoolCounter.APPENDS_REFUSED_TOO_LARGE).increment();
             return CompletableFuture.completedFuture(AppendResult.TOO_LARGE);
         }
-        final WriteRequest.Append request = new WriteRequest.Append(envelope, content);
+        // Shared strings on the producer's thread: the pending index and the drain then hold one copy per sender.
+        final WriteRequest.Append request = new WriteRequest.Append(index.interner().canonical(envelope), content);
         if (!enqueue(request))
         {
             counters.counter(SpoolCounter.APPENDS_REFUSED_OVERLOADED).increment();

@@ -103,6 +103,11 @@ class AdmissionContextTest
         assertReputationRejected(r -> r.demoteAfter(0), ReputationSettings.DEMOTE_AFTER.key(), "0.0");
         assertReputationRejected(r -> r.cleanAfter(5000), ReputationSettings.CLEAN_AFTER.key(), "5000.0");
         assertReputationRejected(r -> r.maxKeys(1), ReputationSettings.MAX_KEYS.key(), "1");
+        assertReputationRejected(r -> r.establishedAfter(10), ReputationSettings.ESTABLISHED_AFTER.key(), "10.0");
+        assertReputationRejected(r -> r.cleanAfter(300), ReputationSettings.ESTABLISHED_AFTER.key(), "200.0");
+        assertReputationRejected(r -> r.establishedAfter(2000), ReputationSettings.ESTABLISHED_AFTER.key(), "2000.0");
+        assertReputationRejected(r -> r.tenantReserve(0.95), ReputationSettings.TENANT_RESERVE.key(), "0.95");
+        assertReputationRejected(r -> r.tenantReserve(-0.1), ReputationSettings.TENANT_RESERVE.key(), "-0.1");
         assertReputationRejected(r -> r.pressureSuspectAt(0), ReputationSettings.PRESSURE_SUSPECT_AT.key(), "0.0");
         assertReputationRejected(r -> r.pressureSuspectAt(0.6).pressureUnknownAt(0.5),
             ReputationSettings.PRESSURE_UNKNOWN_AT.key(), "0.5");

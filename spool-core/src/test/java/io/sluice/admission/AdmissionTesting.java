@@ -35,7 +35,7 @@ final class AdmissionTesting
                 context.reputation().ratePerSecond(sourceClass, kind, 0);
             }
         }
-        context.reputation().demotedConnections(0, 0).pressureSuspectAt(1).pressureUnknownAt(1);
+        context.reputation().demotedConnections(0, 0).pressureSuspectAt(1).pressureUnknownAt(1).tenantReserve(0);
         return context;
     }
 

@@ -43,6 +43,20 @@ public final class ChildJvm implements AutoCloseable
     public static ChildJvm start(final Map<String, String> environment, final Class<?> mainClass, final String... args)
         throws IOException
     {
+        return start("512m", environment, mainClass, args);
+    }
+
+    /** As {@link #start(Class, String...)} with a given {@code -Xmx}, e.g. the launcher's {@code 1g}. */
+    public static ChildJvm startWithHeap(final String maxHeap, final Class<?> mainClass, final String... args)
+        throws IOException
+    {
+        return start(maxHeap, Map.of(), mainClass, args);
+    }
+
+    private static ChildJvm start(
+        final String maxHeap, final Map<String, String> environment, final Class<?> mainClass, final String... args)
+        throws IOException
+    {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         final String flags = System.getProperty("sluice.jvm.flags", "");
@@ -51,7 +65,7 @@ public final class ChildJvm implements AutoCloseable
             throw new IllegalStateException("sluice.jvm.flags is not set: run tests through Maven (Surefire sets it)");
         }
         command.addAll(Arrays.asList(flags.trim().split("\\s+")));
-        command.add("-Xmx512m");
+        command.add("-Xmx" + maxHeap);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass.getName());

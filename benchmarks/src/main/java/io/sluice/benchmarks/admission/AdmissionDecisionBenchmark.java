@@ -12,7 +12,6 @@ import io.sluice.admission.KeyKind;
 import io.sluice.admission.ReputationEvent;
 import io.sluice.admission.ReputationSettings;
 import io.sluice.admission.SourceClass;
-import io.sluice.admission.SpoolPressure;
 import io.sluice.admission.Traffic;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -231,33 +230,5 @@ public class AdmissionDecisionBenchmark
     public byte[] randomSourceAddressOnly()
     {
         return sources[ThreadLocalRandom.current().nextInt(trackedSources)].getAddress();
-    }
-
-    /** A spool with no backlog and room on disk, so only the buckets decide. */
-    private static final class IdleSpool implements SpoolPressure
-    {
-        @Override
-        public long pendingMessages()
-        {
-            return 0;
-        }
-
-        @Override
-        public long oldestPendingAgeMillis()
-        {
-            return 0;
-        }
-
-        @Override
-        public boolean acceptingMessages()
-        {
-            return true;
-        }
-
-        @Override
-        public long projectedDelayMillis(final String lane)
-        {
-            return 0;
-        }
     }
 }

@@ -67,10 +67,16 @@ public class SchedulerPickBenchmark
     private DrainScheduler scheduler;
     private long nextId;
 
-    /** A clock that only moves when told to. */
-    static final class StepClock extends Clock
+    /** A clock that only moves when told to; the backlog harness times its picks with it too. */
+    public static final class StepClock extends Clock
     {
         long millis = 1_700_000_000_000L;
+
+        /** Moves the clock on by one millisecond. */
+        public void advanceMillis()
+        {
+            millis++;
+        }
 
         @Override
         public long millis()

@@ -1,19 +1,12 @@
 package io.sluice.benchmarks.fleet;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.github.bucket4j.Bucket;
 import io.sluice.drain.EgressTokens;
 import io.sluice.drain.RouteSpec;
-import io.sluice.fleet.Fleet;
-import io.sluice.fleet.FleetContext;
-import io.sluice.fleet.FleetCounter;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -56,12 +49,9 @@ public class EgressTokenBenchmark
     @Param({"local", "redis"})
     public String backend;
 
-    private Process redis;
-    private Path redisDir;
-    private Fleet fleet;
+    private BenchmarkRedis redis;
     private EgressTokens shared;
     private Bucket local;
-    private long startedNanos;
 
     /** Decisions that gave a token, per second. */
     @State(Scope.Thread)
@@ -83,46 +73,17 @@ public class EgressTokenBenchmark
         {
             return;
         }
-        final int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
-        {
-            port = probe.getLocalPort();
-        }
-        redisDir = Files.createTempDirectory("sluice-bench-redis");
-        redis = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", redisDir.toString()).redirectErrorStream(true)
-            .redirectOutput(redisDir.resolve("redis.log").toFile()).start();
-        fleet = Fleet.open(new FleetContext().redis("redis://127.0.0.1:" + port).nodeId("bench").conclude());
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!fleet.status().shared())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new IllegalStateException("redis-server at port " + port + " did not answer: " + fleet.status());
-            }
-            Thread.sleep(10);
-        }
-        shared = fleet.egress().forRoute(new RouteSpec("default", RATE, (int)RATE));
-        startedNanos = System.nanoTime();
+        redis = BenchmarkRedis.start("bench");
+        shared = redis.fleet().egress().forRoute(new RouteSpec("default", RATE, (int)RATE));
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws InterruptedException
     {
-        if (fleet != null)
-        {
-            // What Redis saw: about one request per batch (fleet.batchMs worth of tokens), not one per decision.
-            final long seconds = Math.max(1, (System.nanoTime() - startedNanos) / 1_000_000_000L);
-            System.out.printf("%nEgressTokenBenchmark: Redis saw %d borrow requests in %d s (%d/s) for %d tokens borrowed;"
-                    + " %d fallbacks to local limits%n", fleet.counters().get(FleetCounter.BORROWS), seconds,
-                fleet.counters().get(FleetCounter.BORROWS) / seconds, fleet.counters().get(FleetCounter.TOKENS_BORROWED),
-                fleet.counters().get(FleetCounter.FALLBACKS));
-            fleet.close();
-        }
         if (redis != null)
         {
-            redis.destroyForcibly();
-            redis.waitFor(10, TimeUnit.SECONDS);
+            System.out.printf("%nEgressTokenBenchmark: %s%n", redis.requestsSeen());
+            redis.close();
         }
     }
 

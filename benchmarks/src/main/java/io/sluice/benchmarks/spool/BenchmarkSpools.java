@@ -5,12 +5,16 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 import io.sluice.spool.AppendResult;
 import io.sluice.spool.Envelope;
+import io.sluice.spool.Spool;
 
 /** What the spool benchmarks share: scratch directories, a typical envelope and message bodies. */
 final class BenchmarkSpools
@@ -74,6 +78,34 @@ final class BenchmarkSpools
             bytes[i] = column == 76 ? (byte)'\r' : column == 77 ? (byte)'\n' : (byte)('a' + column % 26);
         }
         return ByteBuffer.wrap(bytes);
+    }
+
+    /**
+     * Appends {@code messages} messages, {@code window} in flight at a time (well under the writer queue's capacity),
+     * and waits until each is accepted.
+     *
+     * @param envelopes the envelope of the n-th message
+     * @throws IllegalStateException if the spool refused one (see {@link #requireAccepted})
+     */
+    static void appendAll(final Spool spool, final int messages, final int window, final IntFunction<Envelope> envelopes,
+        final ByteBuffer body)
+    {
+        final List<CompletableFuture<AppendResult>> inFlight = new ArrayList<>(window);
+        int written = 0;
+        while (written < messages)
+        {
+            final int batch = Math.min(window, messages - written);
+            inFlight.clear();
+            for (int i = 0; i < batch; i++)
+            {
+                inFlight.add(spool.append(envelopes.apply(written + i), body.duplicate()));
+            }
+            for (final CompletableFuture<AppendResult> future : inFlight)
+            {
+                requireAccepted(future.join());
+            }
+            written += batch;
+        }
     }
 
     /**

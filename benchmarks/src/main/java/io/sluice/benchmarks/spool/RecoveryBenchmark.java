@@ -1,14 +1,9 @@
 package io.sluice.benchmarks.spool;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.sluice.spool.AppendResult;
 import io.sluice.spool.Durability;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.Spool;
@@ -68,23 +63,7 @@ public class RecoveryBenchmark
         try (Spool writer = Spool.open(new SpoolContext().directory(directory).durability(Durability.ACK_ON_WRITE)))
         {
             final Envelope envelope = BenchmarkSpools.envelope();
-            final ByteBuffer body = BenchmarkSpools.body(BODY_BYTES);
-            final List<CompletableFuture<AppendResult>> window = new ArrayList<>(PREPARE_WINDOW);
-            int written = 0;
-            while (written < pendingMessages)
-            {
-                final int batch = Math.min(PREPARE_WINDOW, pendingMessages - written);
-                window.clear();
-                for (int i = 0; i < batch; i++)
-                {
-                    window.add(writer.append(envelope, body.duplicate()));
-                }
-                for (final CompletableFuture<AppendResult> future : window)
-                {
-                    BenchmarkSpools.requireAccepted(future.join());
-                }
-                written += batch;
-            }
+            BenchmarkSpools.appendAll(writer, pendingMessages, PREPARE_WINDOW, n -> envelope, BenchmarkSpools.body(BODY_BYTES));
             if (writer.pendingCount() != pendingMessages)
             {
                 throw new IllegalStateException("expected " + pendingMessages + " pending, found " + writer.pendingCount());

@@ -1,0 +1,133 @@
+package io.sluice.benchmarks.spool;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Path;
+import java.util.List;
+import javax.management.JMException;
+import javax.management.ObjectName;
+
+import io.sluice.drain.DrainContext;
+import io.sluice.drain.DrainScheduler;
+import io.sluice.spool.Envelope;
+import io.sluice.spool.PendingMessage;
+import io.sluice.spool.Spool;
+import io.sluice.spool.SpoolContext;
+
+/**
+ * How many bytes of Java heap one pending message costs: the spool's pending index after appends (the live
+ * path), the same index after a restart (the recovery path), and the drain scheduler holding every message
+ * on top of it. Heap is measured as used heap after repeated full collections, before and after, divided by
+ * the number of messages; the journal itself lives in memory-mapped files and is not counted.
+ *
+ * <p>The envelopes are shaped like a backlog's: 1,000 sending addresses, 250 sending clients, one distinct
+ * recipient per message, one tenant and lane. The spool runs at its shipped defaults ({@link SpoolContext}'s).
+ *
+ * <pre>
+ * java $SLUICE_JVM_FLAGS -Xmx1g -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.spool.PendingFootprint 200000
+ * </pre>
+ */
+public final class PendingFootprint
+{
+    private static final int WINDOW = 8192;
+    private static final int BODY_BYTES = 256;
+    private static final int SETTLE_COLLECTIONS = 4;
+    /** {@code -Dfootprint.histogram=true} prints the heap's largest classes after each figure. */
+    private static final String HISTOGRAM_PROPERTY = "footprint.histogram";
+    private static final int HISTOGRAM_ROWS = 22;
+
+    private PendingFootprint()
+    {
+    }
+
+    public static void main(final String[] args) throws IOException, InterruptedException
+    {
+        final int messages = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        final Path directory = BenchmarkSpools.newDirectory("sluice-footprint-");
+        try
+        {
+            System.out.printf("pending messages: %,d, body %d bytes, spool at its defaults%n", messages, BODY_BYTES);
+            final long empty = settledHeap();
+            measureLive(directory, messages);
+            measureRecovered(directory);
+            System.out.printf("(heap before any spool: %,d bytes)%n", empty);
+        }
+        finally
+        {
+            BenchmarkSpools.deleteRecursively(directory);
+        }
+    }
+
+    /** In its own frame, so nothing it held is still reachable when the recovered spool is measured. */
+    private static void measureLive(final Path directory, final int messages) throws InterruptedException
+    {
+        try (Spool spool = Spool.open(new SpoolContext().directory(directory)))
+        {
+            final long opened = settledHeap();
+            BenchmarkSpools.appendAll(spool, messages, WINDOW, PendingFootprint::envelope, BenchmarkSpools.body(BODY_BYTES));
+            final long filled = settledHeap();
+            report("spool index, appended (live path)", filled - opened, messages);
+            final DrainScheduler scheduler = new DrainScheduler(new DrainContext());
+            for (final PendingMessage message : spool.pendingAfter(0, false))
+            {
+                scheduler.onSnapshot(message);
+            }
+            final long scheduled = settledHeap();
+            report("drain scheduler on top (per-message entries)", scheduled - filled, scheduler.pendingCount());
+        }
+    }
+
+    private static void measureRecovered(final Path directory) throws InterruptedException
+    {
+        final long closed = settledHeap();
+        try (Spool spool = Spool.open(new SpoolContext().directory(directory)))
+        {
+            final long recovered = settledHeap();
+            report("spool index, recovered (restart path)", recovered - closed, spool.pendingCount());
+        }
+    }
+
+    private static Envelope envelope(final int n)
+    {
+        final String source = "10.1." + (n % 250 / 250) + "." + (n % 250 + 1);
+        return new Envelope(source, "default", "mail", "sender-" + n % 1000 + "@example.net",
+            List.of("rcpt-" + n + "@example.org"), System.currentTimeMillis());
+    }
+
+    private static void report(final String what, final long bytes, final int messages)
+    {
+        System.out.printf("%-48s %,14d bytes  %,8.1f bytes/message%n", what, bytes, (double)bytes / messages);
+        if (Boolean.getBoolean(HISTOGRAM_PROPERTY))
+        {
+            printHistogram();
+        }
+    }
+
+    /** The JVM's own class histogram (what {@code jcmd PID GC.class_histogram} prints), its largest rows only. */
+    private static void printHistogram()
+    {
+        try
+        {
+            final Object text = ManagementFactory.getPlatformMBeanServer().invoke(
+                new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+            text.toString().lines().limit(HISTOGRAM_ROWS).forEach(System.out::println);
+        }
+        catch (final JMException ex)
+        {
+            System.out.println("no class histogram: " + ex);
+        }
+    }
+
+    private static long settledHeap() throws InterruptedException
+    {
+        final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < SETTLE_COLLECTIONS; i++)
+        {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+}
