@@ -307,8 +307,8 @@ final class JournalRecovery
         final JournalRecordCodec.MessageRecord head, final long[] indexes, final Path[] sources, final int cycle,
         final long bytes)
     {
-        final PendingMessage snapshot = new PendingMessage(head.messageId(), index.interner().canonical(head.envelope()),
-            head.contentLength(), EnvelopeInterner.canonical(head.statuses()));
+        final PendingMessage snapshot =
+            new PendingMessage(head.messageId(), head.envelope(), head.contentLength(), head.statuses());
         if (snapshot.isFinished())
         {
             return;

@@ -130,8 +130,7 @@ public final class Spool implements AutoCloseable
             counters.counter(SpoolCounter.APPENDS_REFUSED_TOO_LARGE).increment();
             return CompletableFuture.completedFuture(AppendResult.TOO_LARGE);
         }
-        // Shared strings on the producer's thread: the pending index and the drain then hold one copy per sender.
-        final WriteRequest.Append request = new WriteRequest.Append(index.interner().canonical(envelope), content);
+        final WriteRequest.Append request = new WriteRequest.Append(envelope, content);
         if (!enqueue(request))
         {
             counters.counter(SpoolCounter.APPENDS_REFUSED_OVERLOADED).increment();

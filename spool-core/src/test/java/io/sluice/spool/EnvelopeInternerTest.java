@@ -31,36 +31,6 @@ class EnvelopeInternerTest
     }
 
     @Test
-    void shouldShareTheSenderAndSourceOfPendingMessagesAppendedAndRecovered() throws Exception
-    {
-        final long first;
-        final long second;
-        try (Spool spool = Spool.open(context()))
-        {
-            first = spool.append(decodedEnvelope("a@x.test"), TestMessages.body("one", 100)).get().messageId();
-            second = spool.append(decodedEnvelope("b@x.test"), TestMessages.body("two", 100)).get().messageId();
-            assertShared(spool.pending(first), spool.pending(second));
-        }
-        try (Spool spool = Spool.open(context()))
-        {
-            final PendingMessage one = spool.pending(first);
-            final PendingMessage two = spool.pending(second);
-            assertShared(one, two);
-            assertThat(one.recipients()).allMatch(status -> status == RecipientStatus.NEW);
-            assertThat(one.envelope()).isEqualTo(decodedEnvelope("a@x.test"));
-            assertThat(two.envelope()).isEqualTo(decodedEnvelope("b@x.test"));
-        }
-    }
-
-    private static void assertShared(final PendingMessage one, final PendingMessage two)
-    {
-        assertThat(one.envelope().sender()).isSameAs(two.envelope().sender());
-        assertThat(one.envelope().sourceKey()).isSameAs(two.envelope().sourceKey());
-        assertThat(one.envelope().tenant()).isSameAs(two.envelope().tenant());
-        assertThat(one.envelope().recipients()).isNotEqualTo(two.envelope().recipients());
-    }
-
-    @Test
     void shouldReturnTheSameEnvelopeWhenItsStringsAreAlreadyShared()
     {
         final EnvelopeInterner interner = new EnvelopeInterner();
