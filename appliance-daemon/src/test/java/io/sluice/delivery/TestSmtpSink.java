@@ -373,6 +373,25 @@ public final class TestSmtpSink implements AutoCloseable
     {
         closed = true;
         server.close();
+        // A close while accept() blocks is finished by the accepting thread (the JDK's NioSocketImpl): until that
+        // thread has returned, the port still listens and may even hand it one more connection, which would then be
+        // served by a sink the test believes closed. So wait for it, then close whatever it took.
+        if (Thread.currentThread() != acceptor)
+        {
+            try
+            {
+                acceptor.join(10_000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while the sink on port " + port() + " closed", ex);
+            }
+            if (acceptor.isAlive())
+            {
+                throw new IOException("the sink on port " + port() + " still accepts 10 s after its close");
+            }
+        }
         for (final Socket socket : sockets)
         {
             socket.close();
