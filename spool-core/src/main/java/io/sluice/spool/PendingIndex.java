@@ -15,14 +15,7 @@ final class PendingIndex
 {
     private final ConcurrentSkipListMap<Long, SpooledMessage> messages = new ConcurrentSkipListMap<>();
     private final CycleLedger ledger = new CycleLedger();
-    private final EnvelopeInterner interner = new EnvelopeInterner();
     private long pendingBytes;
-
-    /** Shares repeated envelope strings between the pending messages; any thread (see {@link EnvelopeInterner}). */
-    EnvelopeInterner interner()
-    {
-        return interner;
-    }
 
     CycleLedger ledger()
     {
