@@ -90,6 +90,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private SourceClass sourceClass;
     private int commands;
     private int badCommands;
+    /**
+     * The last MAIL FROM was refused (a rate limit, a pause, a bad address): a pipelining client (RFC 2920 section 3.1)
+     * has already sent its RCPT and DATA behind it, and their {@code 503} is our refusal's echo, not the client's fault,
+     * so it neither counts towards {@code smtp.maxBadCommands} nor costs the source reputation. Counting it demoted a
+     * single busy sender after its first rate-limited minute (two bad points per refused MAIL).
+     */
+    private boolean mailRefused;
     private ByteBuf data;
     private ScheduledFuture<?> dataTimeout;
     /** SMTP AUTH: the exchange, the pending check, the user once authenticated. */
@@ -297,6 +304,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
 
     private void mail(final String argument)
     {
+        mailRefused = sender == null;
+        openTransaction(argument);
+        mailRefused &= sender == null;
+    }
+
+    private void openTransaction(final String argument)
+    {
         if (helo == null)
         {
             bad(SmtpReply.HELO_FIRST);
@@ -429,7 +443,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     {
         if (sender == null)
         {
-            bad(SmtpReply.MAIL_FIRST);
+            withoutMail();
             return;
         }
         final MailPath path = MailPath.parse(argument, "TO");
@@ -631,7 +645,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         }
         if (sender == null)
         {
-            bad(SmtpReply.MAIL_FIRST);
+            withoutMail();
             return;
         }
         if (recipients.isEmpty())
@@ -752,6 +766,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
 
     private void resetTransaction()
     {
+        mailRefused = false;
         sender = null;
         sourceClass = null;
         smtputf8 = false;
@@ -767,6 +782,19 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         if (!trusted)
         {
             services.admission().learn(client, event);
+        }
+    }
+
+    /** RCPT or DATA with no transaction open: the client's mistake, unless it pipelined them behind a refused MAIL. */
+    private void withoutMail()
+    {
+        if (mailRefused)
+        {
+            reply(SmtpReply.MAIL_FIRST);
+        }
+        else
+        {
+            bad(SmtpReply.MAIL_FIRST);
         }
     }
 

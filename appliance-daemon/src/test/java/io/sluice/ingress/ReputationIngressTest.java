@@ -83,4 +83,45 @@ class ReputationIngressTest
             assertThat(fixture.spool().pendingMessages()).isEmpty();
         }
     }
+
+    /**
+     * A pipelining sender (RFC 2920) that runs into its rate limit has its RCPT and DATA answered {@code 503} behind the
+     * refused MAIL: those are the server's refusal echoed, not bad commands. Counted, they demoted the one busy client
+     * of the acceptance benchmark at the defaults and would cut its session after five refused transactions.
+     */
+    @Test
+    void shouldNotHoldTheEchoOfARefusedMailAgainstAPipeliningSender() throws IOException
+    {
+        try (IngressFixture fixture = start();
+            SmtpTestClient smtp = SmtpTestClient.connect(fixture.address(), "127.70.70.1"))
+        {
+            expect(smtp.reply(), "220");
+            expect(smtp.command("EHLO client.example"), "250");
+            int refused = 0;
+            for (int i = 0; i < 100; i++)
+            {
+                smtp.send("MAIL FROM:<news@shop.example>\r\nRCPT TO:<b@relay.test>\r\nDATA\r\n");
+                final String mail = smtp.reply();
+                if (mail.startsWith("250"))
+                {
+                    expect(smtp.reply(), "250");
+                    expect(smtp.reply(), "354");
+                    expect(smtp.command("Subject: " + i + "\r\n\r\nbody\r\n."), "250");
+                    continue;
+                }
+                assertThat(mail).as("the clock stands still: the unknown class's burst of 60 runs dry").startsWith("450 4.7.1");
+                refused++;
+                assertThat(smtp.reply()).as("RCPT behind the refused MAIL").startsWith("503 5.5.1");
+                assertThat(smtp.reply()).as("DATA behind it").startsWith("503 5.5.1");
+            }
+            assertThat(refused).as("refused transactions, past smtp.maxBadCommands (10) twice over").isGreaterThan(20);
+            assertThat(smtp.command("NOOP")).as("the session is not cut for them").startsWith("250");
+            assertThat(fixture.admission().reputation("127.70.70.1")).as("no bad points for the echo").isNull();
+
+            expect(smtp.command("RSET"), "250");
+            expect(smtp.command("RCPT TO:<b@relay.test>"), "503");
+            assertThat(fixture.admission().reputation("127.70.70.1").counts())
+                .as("a RCPT with no MAIL at all is still the client's mistake").containsEntry("refused command", 1);
+        }
+    }
 }
