@@ -9,14 +9,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.Set;
 
-import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.BucketState;
 import io.sluice.config.InvalidSettingException;
@@ -52,17 +49,12 @@ import org.slf4j.LoggerFactory;
 public final class Admission implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
-    private static final KeyKind[] KINDS = KeyKind.values();
     private static final Decision DISK_FULL = new Decision(Verdict.DISK_FULL, 0, "spool disk under its reserve");
     private static final int MAX_TOP_SOURCES = 10_000;
     /** RFC 5321 section 4.5.3.1.2: a domain is at most 255 octets; a longer key is cut, not stored whole. */
     static final int MAX_NAME_LENGTH = 255;
 
     private final SpoolPressure pressure;
-    /** The message rates shared with other appliances; {@link SharedRates#LOCAL} for the single one. */
-    private final SharedRates sharedRates;
-    /** By {@link KeyKind#ordinal}: whether {@link #sharedRates} gates the kind's message buckets. */
-    private final boolean[] sharedKinds = new boolean[KINDS.length];
     private final Clock clock;
     private final NanoClock nanoClock;
     private final int ipv4PrefixLength;
@@ -71,7 +63,7 @@ public final class Admission implements AutoCloseable
     private final EnumCounters<AdmissionCounter> counters = new EnumCounters<>(AdmissionCounter.class, "admission");
     private final SourceTable table;
     /** The one global key; kept outside the table so it is never evicted. */
-    private final TrackedKey global = TrackedKey.ofName(KeyKind.GLOBAL, "");
+    private final TrackedKey global;
     private final Blocklist blocklist = new Blocklist();
     /** Blocks from the configuration: not saved in the state file, so removing one from the configuration works. */
     private final Set<Cidr> configuredBlocks;
@@ -79,7 +71,7 @@ public final class Admission implements AutoCloseable
     private final SpoofPolicy spoofPolicy;
     private final ReputationStore reputation;
     private final ClassBuckets classBuckets;
-    private final TenantReserve tenantReserve;
+    private final KindBuckets kindBuckets;
     private final long backlogHighWatermark;
     private final Object controlLock = new Object();
     private final Object snapshotLock = new Object();
@@ -99,11 +91,6 @@ public final class Admission implements AutoCloseable
     private Admission(final AdmissionContext context, final SpoolPressure pressure, final SharedRates sharedRates)
     {
         this.pressure = pressure;
-        this.sharedRates = sharedRates;
-        for (final KeyKind kind : KINDS)
-        {
-            sharedKinds[kind.ordinal()] = sharedRates.shares(kind);
-        }
         this.clock = context.clock();
         this.nanoClock = context.nanoClock();
         this.ipv4PrefixLength = context.networkIpv4PrefixLength();
@@ -120,7 +107,10 @@ public final class Admission implements AutoCloseable
             new ReputationTable(reputationSettings, ipv4PrefixLength, ipv6PrefixLength, clock),
             reputationSettings.stateFileBeside(stateFile), clock, counters.counter(AdmissionCounter.STATE_FILE_FAILURES));
         this.classBuckets = new ClassBuckets(table, new ClassLimits(reputationSettings), ipv4PrefixLength, ipv6PrefixLength);
-        this.tenantReserve = new TenantReserve(reputationSettings.tenantReserve(), reputation.table());
+        this.kindBuckets = new KindBuckets(table, sharedRates,
+            new TenantReserve(reputationSettings.tenantReserve(), reputation.table()), backpressure, pressure,
+            counters.counter(AdmissionCounter.TENANT_RESERVE_KEPT), clock, ipv4PrefixLength, ipv6PrefixLength);
+        this.global = kindBuckets.global();
         this.backlogHighWatermark = context.backlogHighWatermark();
         this.maxProjectedDelayMs = context.maxProjectedDelayMs();
         connectionsAccepted = counters.counter(AdmissionCounter.CONNECTIONS_ACCEPTED);
@@ -307,7 +297,7 @@ public final class Admission implements AutoCloseable
             rateLimited.increment();
             return classRefusal;
         }
-        final Decision decision = chargeFrom(0, Traffic.MESSAGES, limits, nowNs, address, sourceClass, name(tenant),
+        final Decision decision = kindBuckets.charge(Traffic.MESSAGES, limits, nowNs, address, sourceClass, name(tenant),
             domain(senderDomain), false);
         if (!decision.isAccepted())
         {
@@ -365,14 +355,7 @@ public final class Admission implements AutoCloseable
     /** @return whether an operator set a limit for the address or its network ({@link #setOverride}). */
     private boolean operatorSetLimits(final byte[] address)
     {
-        final Limits current = limits;
-        if (!current.hasOverrides())
-        {
-            return false;
-        }
-        final KeyProbe probe = KeyProbe.local();
-        return current.hasOverride(probe.address(KeyKind.IP, address, address.length * 8, -1))
-            || current.hasOverride(probe.address(KeyKind.NETWORK, address, networkPrefix(address), -1));
+        return kindBuckets.operatorSetLimits(limits, address);
     }
 
     /** Counts an outcome for the reputation of {@code client}'s address and network. Thread-safe, cheap. */
@@ -511,161 +494,8 @@ public final class Admission implements AutoCloseable
         final String senderDomain, final boolean backpressureGate)
     {
         // Connections and recipients have no class here: TRUSTED or, for everyone else, none (no tenant reserve).
-        return chargeFrom(0, traffic, limits, nanoClock.nanoTime(), address, trusted ? SourceClass.TRUSTED : null, tenant,
-            senderDomain, backpressureGate);
-    }
-
-    /**
-     * Takes a token from the bucket of each kind from {@code index} on, recursively, so that a refusal further on
-     * gives back the token taken here without allocating a list of what was taken.
-     */
-    private Decision chargeFrom(final int index, final Traffic traffic, final Limits current, final long nowNs,
-        final byte[] address, final SourceClass sourceClass, final String tenant, final String senderDomain,
-        final boolean backpressureGate)
-    {
-        final boolean trusted = sourceClass == SourceClass.TRUSTED;
-        for (int i = index; i < KINDS.length; i++)
-        {
-            final TrackedKey key = key(KINDS[i], traffic, current, nowNs, address, trusted, tenant, senderDomain);
-            if (key == null)
-            {
-                continue;
-            }
-            final BucketConfiguration configuration = current.configuration(key, traffic);
-            if (traffic == Traffic.MESSAGES)
-            {
-                key.volume++;
-            }
-            final long kept = key.kind == KeyKind.TENANT ? tenantReserve.tokensKept(traffic, configuration, sourceClass) : 0;
-            final long waitNs = consume(key, traffic, configuration, kept, sourceClass, address, nowNs);
-            if (waitNs > 0)
-            {
-                return new Decision(Verdict.RATE_LIMITED, (waitNs + 999_999) / 1_000_000,
-                    kept > 0 ? detail(key) + ", the rest kept for established sources" : detail(key));
-            }
-            final boolean shared = isShared(key, traffic);
-            if (shared)
-            {
-                final long sharedWaitNs = takeShared(key, configuration, nowNs);
-                if (sharedWaitNs > 0)
-                {
-                    key.refund(traffic, 1, nowNs);
-                    return new Decision(Verdict.RATE_LIMITED, (sharedWaitNs + 999_999) / 1_000_000,
-                        detail(key) + " (shared rate)");
-                }
-            }
-            final Decision rest = chargeFrom(
-                i + 1, traffic, current, nowNs, address, sourceClass, tenant, senderDomain, backpressureGate);
-            if (!rest.isAccepted())
-            {
-                key.refund(traffic, 1, nowNs);
-                if (shared)
-                {
-                    sharedRates.refund(key.kind, key.name);
-                }
-            }
-            return rest;
-        }
-        if (backpressureGate)
-        {
-            final String busy = backpressure.refusal(pressure, trusted);
-            if (busy != null)
-            {
-                return new Decision(Verdict.BACKPRESSURE, 0, busy);
-            }
-        }
-        return Decision.ACCEPT;
-    }
-
-    /**
-     * Takes one token from the key's bucket, leaving {@code kept} tokens (a tenant's reserve) unless the source is
-     * established: looked up only when the bucket is down to its reserve, so a decision in quiet times costs nothing more.
-     *
-     * @return 0 if taken, else nanoseconds until it may be.
-     */
-    private long consume(final TrackedKey key, final Traffic traffic, final BucketConfiguration configuration, final long kept,
-        final SourceClass sourceClass, final byte[] address, final long nowNs)
-    {
-        final long waitNs = key.tryConsume(traffic, configuration, 1, kept, nowNs);
-        if (waitNs == 0 || kept == 0)
-        {
-            return waitNs;
-        }
-        // An operator's limit for the address or network wins here too, as it does over the class buckets.
-        if (tenantReserve.mayUse(sourceClass, address, clock.millis()) || operatorSetLimits(address))
-        {
-            return key.tryConsume(traffic, configuration, 1, 0, nowNs);
-        }
-        counters.counter(AdmissionCounter.TENANT_RESERVE_KEPT).increment();
-        return waitNs;
-    }
-
-    /**
-     * @return whether the key's bucket is also gated by {@link #sharedRates}: messages of a shared kind (a tenant's, a
-     *         sender domain's, the global bucket's), in a fleet.
-     */
-    private boolean isShared(final TrackedKey key, final Traffic traffic)
-    {
-        return traffic == Traffic.MESSAGES && sharedKinds[key.kind.ordinal()];
-    }
-
-    /** @return 0 if the key's shared rate gave a token, else nanoseconds until it may. No allocation. */
-    private long takeShared(final TrackedKey key, final BucketConfiguration configuration, final long nowNs)
-    {
-        final Bandwidth bandwidth = configuration.getBandwidths()[0];
-        final double ratePerSecond = bandwidth.getRefillTokens() * 1e9 / bandwidth.getRefillPeriodNanos();
-        return sharedRates.tryTake(key.kind, key.name, ratePerSecond, bandwidth.getCapacity(), nowNs);
-    }
-
-    /**
-     * @return the table's key of this kind for the decision (inserted if new), or null if the kind does not apply to
-     *         it or does not limit this traffic for it; looked up with this thread's probe, so a known key costs no
-     *         allocation.
-     */
-    private TrackedKey key(final KeyKind kind, final Traffic traffic, final Limits current, final long nowNs,
-        final byte[] address, final boolean trusted, final String tenant, final String senderDomain)
-    {
-        if (current.isOff(kind, traffic))
-        {
-            return null;
-        }
-        final KeyProbe probe = KeyProbe.local();
-        switch (kind)
-        {
-            case IP -> probe.address(KeyKind.IP, address, address.length * 8, -1);
-            case NETWORK -> probe.address(KeyKind.NETWORK, address, networkPrefix(address), -1);
-            case SENDER_DOMAIN ->
-            {
-                if (senderDomain == null)
-                {
-                    return null;
-                }
-                probe.name(KeyKind.SENDER_DOMAIN, senderDomain);
-            }
-            case TENANT ->
-            {
-                if (tenant == null)
-                {
-                    return null;
-                }
-                probe.name(KeyKind.TENANT, tenant);
-            }
-            default ->
-            {
-                return trusted || current.configuration(global, traffic) == null ? null : global;
-            }
-        }
-        return current.configuration(kind, probe, traffic) == null ? null : table.get(probe, nowNs);
-    }
-
-    private int networkPrefix(final byte[] address)
-    {
-        return address.length == 4 ? ipv4PrefixLength : ipv6PrefixLength;
-    }
-
-    private static String detail(final TrackedKey key)
-    {
-        return key.kind == KeyKind.GLOBAL ? "global" : key.toString();
+        return kindBuckets.charge(traffic, limits, nanoClock.nanoTime(), address, trusted ? SourceClass.TRUSTED : null,
+            tenant, senderDomain, backpressureGate);
     }
 
     private static String name(final String name)
@@ -883,29 +713,7 @@ public final class Admission implements AutoCloseable
         {
             throw new IllegalArgumentException("topSources " + n + ": expected 1 to " + MAX_TOP_SOURCES);
         }
-        record Candidate(TrackedKey key, int volume)
-        {
-        }
-        final PriorityQueue<Candidate> top = new PriorityQueue<>(Comparator.comparingInt(Candidate::volume));
-        for (final TrackedKey key : table.keys())
-        {
-            final int volume = key.volume;
-            if (volume > 0 && (top.size() < n || volume > top.peek().volume()))
-            {
-                top.add(new Candidate(key, volume));
-                if (top.size() > n)
-                {
-                    top.poll();
-                }
-            }
-        }
-        final List<SourceVolume> sources = new ArrayList<>(top.size());
-        for (final Candidate candidate : top)
-        {
-            sources.add(new SourceVolume(candidate.key().kind, candidate.key().text(), candidate.volume()));
-        }
-        sources.sort(Comparator.comparingLong(SourceVolume::recentMessages).reversed());
-        return sources;
+        return table.busiest(n);
     }
 
     /**

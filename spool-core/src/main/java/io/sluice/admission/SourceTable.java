@@ -1,6 +1,10 @@
 package io.sluice.admission;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -208,5 +212,33 @@ final class SourceTable
     Iterable<TrackedKey> keys()
     {
         return keys.values();
+    }
+
+    /** @return the {@code n} keys that asked to send the most messages lately, most first. Walks the whole table. */
+    List<SourceVolume> busiest(final int n)
+    {
+        record Candidate(TrackedKey key, int volume)
+        {
+        }
+        final PriorityQueue<Candidate> top = new PriorityQueue<>(Comparator.comparingInt(Candidate::volume));
+        for (final TrackedKey key : keys())
+        {
+            final int volume = key.volume;
+            if (volume > 0 && (top.size() < n || volume > top.peek().volume()))
+            {
+                top.add(new Candidate(key, volume));
+                if (top.size() > n)
+                {
+                    top.poll();
+                }
+            }
+        }
+        final List<SourceVolume> sources = new ArrayList<>(top.size());
+        for (final Candidate candidate : top)
+        {
+            sources.add(new SourceVolume(candidate.key().kind, candidate.key().text(), candidate.volume()));
+        }
+        sources.sort(Comparator.comparingLong(SourceVolume::recentMessages).reversed());
+        return sources;
     }
 }
