@@ -69,6 +69,8 @@ public final class PendingFootprint
             final long filled = settledHeap();
             report("spool index, appended (live path)", filled - opened, messages);
             final DrainScheduler scheduler = new DrainScheduler(new DrainContext());
+            // As the daemon wires it (DrainAgent.loadFrom): the drain reads snapshots back from the spool, keeps none.
+            scheduler.readFrom(spool::pending);
             for (final PendingMessage message : spool.pendingAfter(0, false))
             {
                 scheduler.onSnapshot(message);
