@@ -524,11 +524,11 @@ final class FairTree
         final List<MessageEntry> found = new ArrayList<>();
         if (key.indexOf('/') >= 0)
         {
-            networkNodes(key).forEach(node -> node.children.values().forEach(source -> found.addAll(source.messages)));
+            networkNodes(key).forEach(node -> node.children.values().forEach(source -> source.messages.addTo(found)));
         }
         else
         {
-            sourceNodes(key).forEach(node -> found.addAll(node.messages));
+            sourceNodes(key).forEach(node -> node.messages.addTo(found));
         }
         return found;
     }
