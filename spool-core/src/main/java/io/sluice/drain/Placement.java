@@ -2,10 +2,8 @@ package io.sluice.drain;
 
 import io.sluice.counters.EnumCounters;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.function.Predicate;
 
 import io.sluice.spool.Disposition;
@@ -34,15 +32,11 @@ final class Placement
      */
     private final ArrayDeque<MessageEntry.Flight> flights = new ArrayDeque<>();
     private int inFlight;
-    private final PriorityQueue<DeferTimer> deferTimers = new PriorityQueue<>(Comparator.comparingLong(DeferTimer::dueMillis));
+    private final RetryTimers deferTimers = new RetryTimers();
     /** Null: demoted mail goes to the demotion lane (no journal to hold it in, or {@code action=suspect-lane}). */
     private QuarantineSink quarantineSink;
 
     private static final int MIN_FLIGHTS_BEFORE_COMPACTION = 1024;
-
-    private record DeferTimer(long dueMillis, int seq, MessageEntry entry)
-    {
-    }
 
     Placement(final DrainContext context, final SchedulerTime time, final EnumCounters<DrainCounter> counters,
         final FairTree tree, final ReplyFeedback feedback, final Snapshots snapshots)
@@ -103,7 +97,7 @@ final class Placement
         {
             entry.state = MessageEntry.DEFERRED;
             lane.deferred++;
-            deferTimers.add(new DeferTimer(nextDue, ++entry.timerSeq, entry));
+            deferTimers.add(nextDue, ++entry.timerSeq, entry);
         }
         else
         {
@@ -299,11 +293,10 @@ final class Placement
     int retryDue(final long nowMillis)
     {
         int work = 0;
-        while (!deferTimers.isEmpty() && deferTimers.peek().dueMillis() <= nowMillis)
+        while (!deferTimers.isEmpty() && deferTimers.firstDueMillis() <= nowMillis)
         {
-            final DeferTimer timer = deferTimers.poll();
-            final MessageEntry entry = timer.entry();
-            if (entry.state == MessageEntry.DEFERRED && entry.timerSeq == timer.seq())
+            final MessageEntry entry = deferTimers.pollLive();
+            if (entry != null)
             {
                 move(entry);
                 work++;
@@ -315,7 +308,7 @@ final class Placement
     /** @return milliseconds until the first deferred message's retry time; {@code Long.MAX_VALUE} for none. */
     long millisUntilRetry(final long nowMillis)
     {
-        return deferTimers.isEmpty() ? Long.MAX_VALUE : deferTimers.peek().dueMillis() - nowMillis;
+        return deferTimers.isEmpty() ? Long.MAX_VALUE : deferTimers.firstDueMillis() - nowMillis;
     }
 
     /**
