@@ -2,10 +2,14 @@ package io.sluice.drain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import io.sluice.spool.Disposition;
+import io.sluice.spool.MutableClock;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;
 import org.junit.jupiter.api.Test;
@@ -108,5 +112,172 @@ class DrainSnapshotSourceTest
 
         assertThat(dispatch.message()).isSameAs(retried);
         assertThat(dispatch.statusAtDispatch(0).detail()).isEqualTo("451 again");
+    }
+
+    @Test
+    void shouldBehaveAsASchedulerThatKeepsItsSnapshotsWhenTheSourceIsUpToDate()
+    {
+        // Two schedulers on one clock, one keeping its snapshots, one reading them from a source that is always as new
+        // as the last snapshot it was told: every dispatch and every count must be the same, through arrivals, picks,
+        // outcomes, throttles, returns, holds, pauses, retries and a demotion, and every message counted once.
+        final MutableClock clock = new MutableClock(SimulatedDrain.START_MILLIS);
+        final DrainScheduler keeping = twin(clock);
+        final DrainScheduler reading = twin(clock);
+        final Map<Long, PendingMessage> latest = new HashMap<>();
+        reading.readFrom(latest::get);
+        final List<Dispatch[]> flights = new ArrayList<>();
+        final Random random = new Random(18);
+        final String[] sources = {"192.0.2.1", "192.0.2.2", "198.51.100.7", "203.0.113.9", "203.0.113.10"};
+        final String[] routes = {"default", "notifications"};
+        for (int step = 0; step < 4_000; step++)
+        {
+            final int action = random.nextInt(100);
+            if (action < 30)
+            {
+                final PendingMessage message = Mail.message(sources[random.nextInt(sources.length)],
+                    random.nextBoolean() ? "default" : "t2", random.nextInt(8) == 0 ? "notifications" : "mail",
+                    1 + random.nextInt(3));
+                tell(keeping, reading, latest, message);
+            }
+            else if (action < 55)
+            {
+                final String route = routes[random.nextInt(routes.length)];
+                final Dispatch kept = keeping.next(route);
+                final Dispatch read = reading.next(route);
+                assertSame(kept, read);
+                if (kept != null)
+                {
+                    flights.add(new Dispatch[] {kept, read});
+                }
+            }
+            else if (action < 80 && !flights.isEmpty())
+            {
+                resolve(keeping, reading, latest, flights.remove(random.nextInt(flights.size())), random);
+            }
+            else if (action < 85 && !flights.isEmpty())
+            {
+                final Dispatch[] flight = flights.remove(random.nextInt(flights.size()));
+                if (random.nextBoolean())
+                {
+                    keeping.returnUndelivered(flight[0]);
+                    reading.returnUndelivered(flight[1]);
+                }
+                else
+                {
+                    keeping.requeueThrottled(flight[0], true);
+                    reading.requeueThrottled(flight[1], true);
+                }
+            }
+            else if (action < 88 && !latest.isEmpty())
+            {
+                final long id = latest.keySet().stream().skip(random.nextInt(latest.size())).findFirst().orElseThrow();
+                final List<PendingMessage> journaled = new ArrayList<>();
+                keeping.hold(List.of(id), message -> journaled.add(message));
+                reading.hold(List.of(id), message -> true);
+                for (final PendingMessage message : journaled)
+                {
+                    tell(keeping, reading, latest,
+                        Mail.all(message, new RecipientStatus(Disposition.HELD, 0, 0, "held by an operator")));
+                }
+            }
+            else if (action < 90)
+            {
+                final String source = sources[random.nextInt(sources.length)];
+                if (random.nextBoolean())
+                {
+                    keeping.switches().pauseSource(source);
+                    reading.switches().pauseSource(source);
+                }
+                else
+                {
+                    keeping.switches().resumeSource(source);
+                    reading.switches().resumeSource(source);
+                }
+            }
+            else if (action < 92)
+            {
+                assertThat(reading.retryDeferredNow()).isEqualTo(keeping.retryDeferredNow());
+            }
+            else
+            {
+                clock.advanceMillis(random.nextInt(30_000));
+            }
+            assertCounted(keeping, reading, step);
+        }
+        assertThat(reading.counters().get(DrainCounter.DISPATCHES)).as("it sent").isGreaterThan(500);
+        for (final DrainCounter walked : List.of(DrainCounter.DISPATCHES_RETURNED, DrainCounter.THROTTLED_REQUEUED,
+            DrainCounter.RETRIED_NOW, DrainCounter.SOURCES_DEMOTED, DrainCounter.DEFERRED))
+        {
+            assertThat(reading.counters().get(walked)).as("the walk went through %s", walked).isPositive();
+        }
+        assertThat(reading.status().held()).as("it held some").isPositive();
+    }
+
+    /** Replies to every recipient of the flight, as both schedulers' outcome stage would, and journals the outcomes. */
+    private static void resolve(final DrainScheduler keeping, final DrainScheduler reading,
+        final Map<Long, PendingMessage> latest, final Dispatch[] flight, final Random random)
+    {
+        PendingMessage outcome = latest.get(flight[0].messageId());
+        for (final int index : flight[0].recipientIndexes())
+        {
+            final String reply = switch (random.nextInt(5))
+            {
+                case 0 -> "451 4.3.0 later";
+                case 1 -> "550 5.1.1 unknown";
+                case 2 -> "554 5.7.1 policy";
+                default -> "250 2.0.0 ok";
+            };
+            final ReplyOutcome kept = Replies.onReply(keeping, flight[0], index, SmtpReply.parse(reply));
+            Replies.onReply(reading, flight[1], index, SmtpReply.parse(reply));
+            outcome = Mail.with(outcome, index, kept.status());
+        }
+        tell(keeping, reading, latest, outcome);
+    }
+
+    private static DrainScheduler twin(final MutableClock clock)
+    {
+        return new DrainScheduler(SimulatedDrain.context(50, 5).demotionAction("suspect-lane").clock(clock)
+            .random(new Random(7)));
+    }
+
+    private static void tell(final DrainScheduler keeping, final DrainScheduler reading, final Map<Long, PendingMessage> latest,
+        final PendingMessage message)
+    {
+        if (message.isFinished())
+        {
+            latest.remove(message.messageId());
+        }
+        else
+        {
+            latest.put(message.messageId(), message);
+        }
+        keeping.onSnapshot(message);
+        reading.onSnapshot(message);
+    }
+
+    private static void assertSame(final Dispatch kept, final Dispatch read)
+    {
+        if (kept == null)
+        {
+            assertThat(read).isNull();
+            return;
+        }
+        assertThat(read).isNotNull();
+        assertThat(read.messageId()).isEqualTo(kept.messageId());
+        assertThat(read.lane()).isEqualTo(kept.lane());
+        assertThat(read.recipientIndexes()).isEqualTo(kept.recipientIndexes());
+        assertThat(read.throttledInARow()).isEqualTo(kept.throttledInARow());
+        assertThat(read.message()).isEqualTo(kept.message());
+    }
+
+    private static void assertCounted(final DrainScheduler keeping, final DrainScheduler reading, final int step)
+    {
+        final DrainStatus kept = keeping.status();
+        final DrainStatus read = reading.status();
+        assertThat(List.of(read.ready(), read.paused(), read.deferred(), read.held(), read.inFlight()))
+            .as("step %d", step).isEqualTo(List.of(kept.ready(), kept.paused(), kept.deferred(), kept.held(), kept.inFlight()));
+        assertThat(read.ready() + read.paused() + read.deferred() + read.held() + read.inFlight())
+            .as("every pending message counted once, step %d", step).isEqualTo(reading.pendingCount());
+        assertThat(reading.inFlightCount()).isEqualTo(keeping.inFlightCount()).isEqualTo((int)read.inFlight());
     }
 }
