@@ -244,6 +244,7 @@ final class Placement
                 entry.lane.inFlight--;
                 inFlight--;
                 entry.flight.dispatch = null;
+                forget(entry.flight);
             }
             default ->
             {
@@ -281,6 +282,22 @@ final class Placement
             // Flights that ended are only met by the sweep once they reach the head; a long in-flight timeout would
             // let them pile up behind one slow dispatch. Amortised O(1): at least half of what is walked goes.
             flights.removeIf(kept -> !kept.isLive());
+        }
+    }
+
+    /**
+     * Takes an ended flight out at once when it is at either end of the queue, as it mostly is (the last dispatch, or the
+     * oldest): the sweep and the compaction then seldom meet it, each meeting costing a read of an entry long out of cache.
+     */
+    private void forget(final MessageEntry.Flight ended)
+    {
+        if (flights.peekLast() == ended)
+        {
+            flights.pollLast();
+        }
+        else if (flights.peekFirst() == ended)
+        {
+            flights.pollFirst();
         }
     }
 
