@@ -170,7 +170,7 @@ public final class SluiceDaemon implements AutoCloseable
         holds.reconcileAtStart();
         fleet.bind(containment);
         // Before anything is appended or delivered, so every snapshot the listener passes on later is newer.
-        drain.load(spool.pendingMessages());
+        drain.loadFrom(spool);
         rates = SpoolControl.rates(spool, drain);
         authenticator = new Authenticator(configuration.auth().context(), configuration.auth().users());
         Admission startedAdmission = null;

@@ -110,7 +110,7 @@ final class DeliveryHarness implements AutoCloseable
         {
             journaled.put(pending.messageId(), pending);
         }
-        agent.load(spool.pendingMessages());
+        agent.loadFrom(spool);
         outcomes = new OutcomeStage(spool, drain, agent,
             (message, index, reply, status) ->
             {

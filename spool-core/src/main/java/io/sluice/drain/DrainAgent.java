@@ -11,6 +11,7 @@ import java.util.function.Predicate;
 
 import io.sluice.agent.WakeableIdleStrategy;
 import io.sluice.spool.PendingMessage;
+import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolListener;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.IdleStrategy;
@@ -28,7 +29,7 @@ import org.jctools.queues.MpscUnboundedXaddArrayQueue;
  * <pre>{@code
  * DrainAgent drain = new DrainAgent(context);
  * try (Spool spool = Spool.open(spoolContext, drain.listener())) {
- *     drain.load(spool.pendingMessages());             // before SMTP or delivery start
+ *     drain.loadFrom(spool);                           // before SMTP or delivery start
  *     DeliveryGateway delivery = ...;                  // reports its replies to the outcome stage
  *     AgentRunner runner = new AgentRunner(drain.idleStrategy(), errorHandler, drain.errorCounter(),
  *         drain.deliveringTo(delivery));
@@ -148,7 +149,27 @@ public final class DrainAgent
     }
 
     /**
-     * Queues the spool's pending messages for the drain thread. Call it once, right after {@code Spool.open(context,
+     * Loads the spool's pending messages on the drain thread, read one by one from the spool's index ({@code
+     * pendingAfter}: no copy of the backlog), and from then on reads every snapshot the drain needs from the spool
+     * ({@link DrainScheduler#readFrom}): the drain keeps compact facts per message, not the messages. Call it once, right
+     * after {@code Spool.open(context, agent.listener())} and before anything is delivered. What is accepted or decided
+     * meanwhile may be loaded and then told again by the listener: a snapshot applied twice changes nothing, and the
+     * listener's last is the spool's latest. Thread-safe.
+     */
+    public void loadFrom(final Spool spool)
+    {
+        Objects.requireNonNull(spool, "spool");
+        enqueue(drain ->
+        {
+            drain.readFrom(spool::pending);
+            drain.load(spool.pendingAfter(Long.MIN_VALUE, false));
+            publishNow = true;
+        });
+    }
+
+    /**
+     * Queues pending messages for the drain thread, which keeps their latest snapshots itself (a drain without a spool
+     * to read them from; with one, {@link #loadFrom}). Call it once, right after {@code Spool.open(context,
      * agent.listener())} and before anything is appended or delivered, with {@code spool.pendingMessages()}: the
      * listener's later snapshots are then all newer. Thread-safe.
      */

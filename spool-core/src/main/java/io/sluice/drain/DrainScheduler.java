@@ -3,7 +3,9 @@ package io.sluice.drain;
 import io.sluice.counters.EnumCounters;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -76,13 +78,17 @@ public final class DrainScheduler
     private final Placement placement;
     private final OperatorRequests requests;
     private final RouteRateStateFile learnedRates;
+    private final Snapshots snapshots = new Snapshots();
+    /** One string per tenant for every entry's {@code tenant}, not one per message: tenants are configured, few. */
+    private final Map<String, String> tenants = new HashMap<>();
     private static final int INITIAL_ENTRIES = 1024;
 
     /**
      * Every pending message the drain knows, by id. Open addressing on primitive keys: no boxed key and no map node per
      * message. With FairNode's id-ordered set it took the drain from 220 to 165 heap bytes per pending message
-     * (PendingFootprint, benchmarks/results/2026-12-05-vm-session4). Iterators are allocated, not cached, because
-     * status and operator commands may walk it while another walk is open.
+     * (PendingFootprint, benchmarks/results/2026-12-05-vm-session4); entries that keep no snapshot took it further
+     * (benchmarks/results/2026-12-06-vm-session5-drainids). Iterators are allocated, not cached, because status and
+     * operator commands may walk it while another walk is open.
      */
     private final Long2ObjectHashMap<MessageEntry> entries =
         new Long2ObjectHashMap<>(INITIAL_ENTRIES, Hashing.DEFAULT_LOAD_FACTOR, false);
@@ -121,7 +127,7 @@ public final class DrainScheduler
         lastSweepNanos = time.nanos();
         tree = new FairTree(context, time, networks, egress);
         feedback = new ReplyFeedback(context, time, networks, counters, tree, this::rescheduleSource);
-        placement = new Placement(context, time, counters, tree, feedback);
+        placement = new Placement(context, time, counters, tree, feedback, snapshots);
         requests = new OperatorRequests(entries, placement, counters);
         learnedRates = new RouteRateStateFile(context.rateLearning().stateFile(), tree.routes(), time.nanos());
         learnedRates.restore(time.nanos());
@@ -139,8 +145,21 @@ public final class DrainScheduler
     // ---------------------------------------------------------------------------------------------------------
     // Spool events
 
-    /** Adds every message of a spool's {@code pendingMessages()}: call once at start-up, before anything is appended. */
-    public void load(final Collection<PendingMessage> pending)
+    /**
+     * Reads every message's snapshot from {@code source} from now on, and keeps none itself: the spool ({@code
+     * spool::pending}) holds them. Without a source the scheduler keeps the latest snapshot of each message it was
+     * handed, as a scheduler without a spool must. Call before {@link #load}.
+     */
+    public void readFrom(final SnapshotSource source)
+    {
+        snapshots.readFrom(Objects.requireNonNull(source, "source"));
+    }
+
+    /**
+     * Adds every message of a spool's pending set ({@code pendingMessages()}, or {@code pendingAfter(Long.MIN_VALUE,
+     * false)}, which copies nothing): call once at start-up, before anything is appended.
+     */
+    public void load(final Iterable<PendingMessage> pending)
     {
         for (final PendingMessage message : pending)
         {
@@ -158,6 +177,7 @@ public final class DrainScheduler
     public void onSnapshot(final PendingMessage message)
     {
         counters.increment(DrainCounter.SNAPSHOTS_APPLIED);
+        snapshots.applied(message);
         final MessageEntry entry = entries.get(message.messageId());
         if (message.isFinished())
         {
@@ -170,40 +190,42 @@ public final class DrainScheduler
         }
         if (entry == null)
         {
-            final MessageEntry created = new MessageEntry(message);
+            final MessageEntry created = new MessageEntry(message, tenant(message.envelope().tenant()));
             entries.put(message.messageId(), created);
-            placement.place(created);
+            placement.place(created, message);
             created.lane.route.arrivals.record(time.nanos(), 1);
             return;
         }
-        if (entry.state == MessageEntry.IN_FLIGHT)
+        if (entry.state == MessageEntry.IN_FLIGHT && !flightResolved(entry.dispatch(), message))
         {
-            entry.snapshot = message;
-            if (!flightResolved(entry.dispatch, message))
-            {
-                return;
-            }
+            return;
         }
         placement.leave(entry);
-        entry.snapshot = message;
-        if (!entry.throttledThisFlight)
+        if (!entry.has(MessageEntry.THROTTLED_THIS_FLIGHT))
         {
-            entry.throttleStreak = 0;
+            entry.endThrottleStreak();
         }
-        entry.throttledThisFlight = false;
+        entry.set(MessageEntry.THROTTLED_THIS_FLIGHT, false);
         // An operator's "retry now" covered the statuses it saw; a new deferral follows the retry schedule again.
-        entry.retryNow = false;
-        if (entry.quarantining && !Placement.hasSendable(message))
+        entry.set(MessageEntry.RETRY_NOW, false);
+        if (entry.has(MessageEntry.QUARANTINING) && !Placement.hasSendable(message))
         {
             // The quarantine hold is journaled (or something else decided): the snapshot says what it is now.
-            entry.quarantining = false;
+            entry.set(MessageEntry.QUARANTINING, false);
         }
-        if (entry.holding && !Placement.waitsToBeSent(message))
+        if (entry.has(MessageEntry.HOLDING) && !Placement.waitsToBeSent(message))
         {
             // The operator's hold is journaled: the snapshot keeps it held from now on, across restarts too.
-            entry.holding = false;
+            entry.set(MessageEntry.HOLDING, false);
         }
-        placement.place(entry);
+        placement.place(entry, message);
+    }
+
+    /** @return the one string the entries share for this tenant. */
+    private String tenant(final String name)
+    {
+        final String known = tenants.putIfAbsent(name, name);
+        return known != null ? known : name;
     }
 
     /** @return true once every recipient of the dispatch has a status other than the one it was dispatched with. */
@@ -259,17 +281,37 @@ public final class DrainScheduler
         return null;
     }
 
-    /** Takes the fair tree's pick on the route in flight: the recipients ready now, up to the dispatch's limit. */
+    /**
+     * Takes the fair tree's pick on the route in flight: the recipients ready now, up to the dispatch's limit, by the
+     * message's latest snapshot. If the spool moved on since the drain placed it (finished, held or expired by another
+     * stage: the snapshot saying so is on its way to the drain), it is not sent: its tokens are refunded, it is placed
+     * by what the spool says, and the next pick is taken.
+     */
     private Dispatch pick(final RouteState route)
     {
         final long now = time.nanos();
-        final MessageEntry entry = tree.pick(route, now);
-        if (entry == null)
+        MessageEntry entry;
+        while ((entry = tree.pick(route, now)) != null)
         {
-            return null;
+            final PendingMessage message = snapshots.get(entry.messageId);
+            final Dispatch dispatch = message == null ? null : dispatch(route, entry, message, now);
+            if (dispatch != null)
+            {
+                return dispatch;
+            }
+            tree.refund(route, entry.lane, entry.tenant);
+            if (message != null && !message.isFinished())
+            {
+                placement.place(entry, message);
+            }
         }
+        return null;
+    }
+
+    /** @return the dispatch of the picked entry's ready recipients, now in flight; null if none is ready. */
+    private Dispatch dispatch(final RouteState route, final MessageEntry entry, final PendingMessage message, final long now)
+    {
         final LaneQueue lane = entry.lane;
-        final PendingMessage message = entry.snapshot;
         final long nowMillis = time.wallMillis();
         final List<Integer> recipients = new ArrayList<>();
         final List<RecipientStatus> statuses = message.recipients();
@@ -280,9 +322,13 @@ public final class DrainScheduler
                 recipients.add(i);
             }
         }
+        if (recipients.isEmpty())
+        {
+            return null;
+        }
         final Dispatch dispatch =
-            new Dispatch(route.name, lane.spec.name(), message, recipients, nowMillis, entry.throttleStreak);
-        entry.throttledThisFlight = false;
+            new Dispatch(route.name, lane.spec.name(), message, recipients, nowMillis, entry.throttleStreak());
+        entry.set(MessageEntry.THROTTLED_THIS_FLIGHT, false);
         placement.fly(entry, dispatch, now);
         route.meter.record(now, 1);
         lane.meter.record(now, 1);
@@ -298,11 +344,11 @@ public final class DrainScheduler
     public void returnUndelivered(final Dispatch dispatch)
     {
         final MessageEntry entry = entries.get(dispatch.messageId());
-        if (entry == null || entry.state != MessageEntry.IN_FLIGHT || entry.dispatch != dispatch)
+        if (entry == null || entry.dispatch() != dispatch)
         {
             return;
         }
-        tree.refund(dispatch, entry.lane);
+        tree.refund(tree.knownRoute(dispatch.route()), entry.lane, entry.tenant);
         counters.increment(DrainCounter.DISPATCHES_RETURNED);
         placement.move(entry);
     }
@@ -318,7 +364,7 @@ public final class DrainScheduler
     public void requeueThrottled(final Dispatch dispatch, final boolean whole)
     {
         final MessageEntry entry = entries.get(dispatch.messageId());
-        if (entry == null || entry.state != MessageEntry.IN_FLIGHT || entry.dispatch != dispatch)
+        if (entry == null || entry.dispatch() != dispatch)
         {
             return;
         }
@@ -326,12 +372,13 @@ public final class DrainScheduler
         // while the route is still finding its rate, the message at the head of its queue draws the refusals of
         // the whole burst. Only throttles an interval apart (and no success between) make the streak.
         final long now = time.nanos();
-        if (entry.throttleStreak == 0 || now - entry.lastThrottleNanos >= context.aimdIntervalMs() * 1_000_000L)
+        final MessageEntry.Flight flight = entry.flight;
+        if (flight.throttleStreak == 0 || now - flight.lastThrottleNanos >= context.aimdIntervalMs() * 1_000_000L)
         {
-            entry.throttleStreak++;
-            entry.lastThrottleNanos = now;
+            flight.throttleStreak++;
+            flight.lastThrottleNanos = now;
         }
-        entry.throttledThisFlight = true;
+        entry.set(MessageEntry.THROTTLED_THIS_FLIGHT, true);
         counters.increment(DrainCounter.THROTTLED_REQUEUED);
         if (whole)
         {

@@ -1,9 +1,7 @@
 package io.sluice.drain;
 
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.TreeSet;
 
 /**
  * One queue in the scheduler's tree: route → lane → tenant → network → source → messages. Inner nodes keep a
@@ -23,8 +21,6 @@ final class FairNode
     static final int NETWORK = 2;
     static final int SOURCE = 3;
 
-    private static final Comparator<MessageEntry> OLDEST_FIRST = Comparator.comparingLong(entry -> entry.messageId);
-
     final int level;
     final String key;
     final FairNode parent;
@@ -34,11 +30,8 @@ final class FairNode
     final ArrayDeque<FairNode> ownerRing;
     final HashMap<String, FairNode> children;
     final ArrayDeque<FairNode> ring;
-    /**
-     * Oldest first: message ids grow with arrival time. Sources only. A set ordered by the entry's own id, not a map
-     * keyed by a boxed copy of it: one object less per ready message.
-     */
-    final TreeSet<MessageEntry> messages;
+    /** Oldest first: message ids grow with arrival time. Sources only. */
+    final SourceQueue messages;
 
     int deficit;
     /** Ready messages in this subtree, paused or parked ones included. */
@@ -61,7 +54,7 @@ final class FairNode
         final boolean leaf = level == SOURCE;
         children = leaf ? null : new HashMap<>();
         ring = leaf ? null : new ArrayDeque<>();
-        messages = leaf ? new TreeSet<>(OLDEST_FIRST) : null;
+        messages = leaf ? new SourceQueue(this) : null;
     }
 
     boolean isLeaf()

@@ -309,7 +309,7 @@ final class FairTree
         {
             consume(lane.laneBucket);
         }
-        final Bucket tenant = tenantBucket(entry.snapshot.envelope().tenant());
+        final Bucket tenant = tenantBucket(entry.tenant);
         if (tenant != null)
         {
             consume(tenant);
@@ -327,17 +327,16 @@ final class FairTree
         }
     }
 
-    /** Gives back the tokens a dispatch spent (route, lane, tenant): it was never attempted. */
-    void refund(final Dispatch dispatch, final LaneQueue lane)
+    /** Gives back the tokens a pick spent (route, lane, tenant): it was never attempted. */
+    void refund(final RouteState route, final LaneQueue lane, final String tenantName)
     {
-        final RouteState route = routes.get(dispatch.route());
         route.bucket.addTokens(1);
         route.egress.refund();
         if (lane.laneBucket != null)
         {
             lane.laneBucket.addTokens(1);
         }
-        final Bucket tenant = tenantBucket(dispatch.envelope().tenant());
+        final Bucket tenant = tenantBucket(tenantName);
         if (tenant != null)
         {
             tenant.addTokens(1);
@@ -347,10 +346,9 @@ final class FairTree
     // ---------------------------------------------------------------------------------------------------------
     // Ready queues
 
-    /** Queues a ready entry under its tenant, network and source in the lane, making the queues it needs. */
-    void enqueueReady(final MessageEntry entry, final LaneQueue lane)
+    /** Queues a ready entry under its envelope's tenant, network and source in the lane, making the queues it needs. */
+    void enqueueReady(final MessageEntry entry, final LaneQueue lane, final Envelope envelope)
     {
-        final Envelope envelope = entry.snapshot.envelope();
         final FairNode tenant = child(lane.root, FairNode.TENANT, envelope.tenant());
         final FairNode network = child(tenant, FairNode.NETWORK, networks.networkOf(envelope.sourceKey()));
         final FairNode source = child(network, FairNode.SOURCE, envelope.sourceKey());
@@ -526,11 +524,11 @@ final class FairTree
         final List<MessageEntry> found = new ArrayList<>();
         if (key.indexOf('/') >= 0)
         {
-            networkNodes(key).forEach(node -> node.children.values().forEach(source -> found.addAll(source.messages)));
+            networkNodes(key).forEach(node -> node.children.values().forEach(source -> source.messages.addTo(found)));
         }
         else
         {
-            sourceNodes(key).forEach(node -> found.addAll(node.messages));
+            sourceNodes(key).forEach(node -> node.messages.addTo(found));
         }
         return found;
     }

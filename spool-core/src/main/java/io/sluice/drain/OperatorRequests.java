@@ -74,9 +74,8 @@ final class OperatorRequests
     {
         for (final MessageEntry entry : deferred)
         {
-            placement.leave(entry);
-            entry.retryNow = true;
-            placement.place(entry);
+            entry.set(MessageEntry.RETRY_NOW, true);
+            placement.move(entry);
         }
         counters.add(DrainCounter.RETRIED_NOW, deferred.size());
         return deferred.size();
@@ -102,7 +101,7 @@ final class OperatorRequests
             {
                 continue;
             }
-            entry.holdRequest = journal;
+            entry.holdRequest(journal);
             if (entry.state == MessageEntry.IN_FLIGHT)
             {
                 inFlight++;

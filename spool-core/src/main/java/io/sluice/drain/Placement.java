@@ -1,12 +1,9 @@
 package io.sluice.drain;
 
 import io.sluice.counters.EnumCounters;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.function.Predicate;
 
 import io.sluice.spool.Disposition;
@@ -27,19 +24,24 @@ final class Placement
     private final EnumCounters<DrainCounter> counters;
     private final FairTree tree;
     private final ReplyFeedback feedback;
-    /** In flight, oldest dispatch first: the in-flight sweep stops at the first that is not yet due. */
-    private final LinkedHashMap<Long, MessageEntry> inFlight = new LinkedHashMap<>();
-    private final PriorityQueue<DeferTimer> deferTimers = new PriorityQueue<>(Comparator.comparingLong(DeferTimer::dueMillis));
+    private final Snapshots snapshots;
+    /**
+     * Flights, oldest dispatch first: the in-flight sweep stops at the first live one not yet due. A flight that ended
+     * stays until the sweep or a compaction meets it ({@link MessageEntry.Flight#isLive}): no map node and boxed id per
+     * dispatch, and no search to take it out.
+     */
+    private final ArrayDeque<MessageEntry.Flight> flights = new ArrayDeque<>();
+    private int inFlight;
+    private final RetryTimers deferTimers = new RetryTimers();
     /** Null: demoted mail goes to the demotion lane (no journal to hold it in, or {@code action=suspect-lane}). */
     private QuarantineSink quarantineSink;
 
-    private record DeferTimer(long dueMillis, long seq, MessageEntry entry)
-    {
-    }
+    private static final int MIN_FLIGHTS_BEFORE_COMPACTION = 1024;
 
     Placement(final DrainContext context, final SchedulerTime time, final EnumCounters<DrainCounter> counters,
-        final FairTree tree, final ReplyFeedback feedback)
+        final FairTree tree, final ReplyFeedback feedback, final Snapshots snapshots)
     {
+        this.snapshots = snapshots;
         this.context = context;
         this.time = time;
         this.counters = counters;
@@ -53,22 +55,27 @@ final class Placement
         quarantineSink = context.demotionQuarantines() ? Objects.requireNonNull(sink, "sink") : null;
     }
 
-    /** Places an entry that is in no state ({@link MessageEntry#NONE}) where its latest snapshot says it belongs. */
-    void place(final MessageEntry entry)
+    /**
+     * Places an entry that is in no state ({@link MessageEntry#NONE}) where its snapshot says it belongs. The snapshot is
+     * used here, not kept.
+     */
+    void place(final MessageEntry entry, final PendingMessage snapshot)
     {
-        if ((entry.holdRequest != null || entry.holding) && holdForOperator(entry))
+        if ((entry.holdRequest() != null || entry.has(MessageEntry.HOLDING)) && holdForOperator(entry, snapshot))
         {
             return;
         }
         final long nowMillis = time.wallMillis();
-        if (quarantineSink != null && quarantine(entry, nowMillis))
+        if (quarantineSink != null && quarantine(entry, snapshot, nowMillis))
         {
             return;
         }
         boolean ready = false;
         long nextDue = Long.MAX_VALUE;
-        for (final RecipientStatus status : entry.snapshot.recipients())
+        final List<RecipientStatus> statuses = snapshot.recipients();
+        for (int i = 0; i < statuses.size(); i++)
         {
+            final RecipientStatus status = statuses.get(i);
             if (isReady(entry, status, nowMillis))
             {
                 ready = true;
@@ -78,19 +85,19 @@ final class Placement
                 nextDue = Math.min(nextDue, status.notBeforeMillis());
             }
         }
-        final Envelope envelope = entry.snapshot.envelope();
+        final Envelope envelope = snapshot.envelope();
         final LaneQueue lane =
             tree.laneFor(envelope, quarantineSink == null && feedback.isDemoted(envelope.sourceKey(), nowMillis));
         entry.lane = lane;
         if (ready)
         {
-            tree.enqueueReady(entry, lane);
+            tree.enqueueReady(entry, lane, envelope);
         }
         else if (nextDue != Long.MAX_VALUE)
         {
             entry.state = MessageEntry.DEFERRED;
             lane.deferred++;
-            deferTimers.add(new DeferTimer(nextDue, ++entry.timerSeq, entry));
+            deferTimers.add(nextDue, ++entry.timerSeq, entry);
         }
         else
         {
@@ -99,11 +106,19 @@ final class Placement
         }
     }
 
-    /** Takes the entry out of its state and places it again: its snapshot, the time or a demotion changed. */
+    /**
+     * Takes the entry out of its state and places it again, by its latest snapshot: the time, a demotion or an operator
+     * changed where it belongs. If the spool no longer has it, it stays out of every queue (state {@code NONE}, counted
+     * nowhere) until the snapshot that finished it arrives and the scheduler forgets it.
+     */
     void move(final MessageEntry entry)
     {
         leave(entry);
-        place(entry);
+        final PendingMessage snapshot = snapshots.get(entry.messageId);
+        if (snapshot != null && !snapshot.isFinished())
+        {
+            place(entry, snapshot);
+        }
     }
 
     /** @return true if the recipient can be sent now. */
@@ -112,7 +127,7 @@ final class Placement
         return switch (status.disposition())
         {
             case PENDING, RELEASED -> true;
-            case DEFERRED -> entry.retryNow || status.notBeforeMillis() <= nowMillis;
+            case DEFERRED -> entry.has(MessageEntry.RETRY_NOW) || status.notBeforeMillis() <= nowMillis;
             default -> false;
         };
     }
@@ -125,32 +140,32 @@ final class Placement
      *
      * @return true if the entry is now held for quarantine.
      */
-    private boolean quarantine(final MessageEntry entry, final long nowMillis)
+    private boolean quarantine(final MessageEntry entry, final PendingMessage snapshot, final long nowMillis)
     {
-        if (!entry.quarantining)
+        if (!entry.has(MessageEntry.QUARANTINING))
         {
-            if (entry.released || hasReleased(entry.snapshot))
+            if (entry.has(MessageEntry.RELEASED) || hasReleased(snapshot))
             {
                 // An operator (or containment's release) let it go: it is sent in its own lane, whatever the demotion,
                 // also after a deferral has replaced its RELEASED status.
-                entry.released = true;
+                entry.set(MessageEntry.RELEASED, true);
                 return false;
             }
             if (feedback.isEmpty())
             {
                 return false;
             }
-            final Envelope envelope = entry.snapshot.envelope();
+            final Envelope envelope = snapshot.envelope();
             final String reason = feedback.demotionReason(envelope.sourceKey(), nowMillis);
-            if (reason == null || !hasSendable(entry.snapshot) || tree.isStrictLane(envelope))
+            if (reason == null || !hasSendable(snapshot) || tree.isStrictLane(envelope))
             {
                 return false;
             }
-            entry.quarantining = true;
+            entry.set(MessageEntry.QUARANTINING, true);
             counters.increment(DrainCounter.QUARANTINED);
-            quarantineSink.quarantine(entry.snapshot, reason);
+            quarantineSink.quarantine(snapshot, reason);
         }
-        final LaneQueue lane = tree.laneFor(entry.snapshot.envelope(), false);
+        final LaneQueue lane = tree.laneFor(snapshot.envelope(), false);
         entry.lane = lane;
         entry.state = MessageEntry.HELD;
         lane.held++;
@@ -163,19 +178,19 @@ final class Placement
      *
      * @return true if the entry is now held for the operator.
      */
-    private boolean holdForOperator(final MessageEntry entry)
+    private boolean holdForOperator(final MessageEntry entry, final PendingMessage snapshot)
     {
-        if (entry.holdRequest != null)
+        final Predicate<PendingMessage> journal = entry.holdRequest();
+        if (journal != null)
         {
-            final Predicate<PendingMessage> journal = entry.holdRequest;
-            entry.holdRequest = null;
-            entry.holding = journal.test(entry.snapshot);
+            entry.holdRequest(null);
+            entry.set(MessageEntry.HOLDING, journal.test(snapshot));
         }
-        if (!entry.holding)
+        if (!entry.has(MessageEntry.HOLDING))
         {
             return false;
         }
-        final LaneQueue lane = tree.laneFor(entry.snapshot.envelope(), false);
+        final LaneQueue lane = tree.laneFor(snapshot.envelope(), false);
         entry.lane = lane;
         entry.state = MessageEntry.HELD;
         lane.held++;
@@ -227,8 +242,9 @@ final class Placement
             case MessageEntry.IN_FLIGHT ->
             {
                 entry.lane.inFlight--;
-                inFlight.remove(entry.messageId);
-                entry.dispatch = null;
+                inFlight--;
+                entry.flight.dispatch = null;
+                forget(entry.flight);
             }
             default ->
             {
@@ -236,32 +252,68 @@ final class Placement
         }
         entry.state = MessageEntry.NONE;
         entry.timerSeq++;
+        entry.dropIdleFlight();
     }
 
-    /** Puts an entry the fair tree picked in flight with its dispatch. */
+    /**
+     * Puts an entry the fair tree picked in flight with its dispatch. A new {@link MessageEntry.Flight} each time (the
+     * streak and a waiting hold carried over): the one allocation this adds per dispatch replaces the map node and
+     * boxed id the in-flight map made.
+     */
     void fly(final MessageEntry entry, final Dispatch dispatch, final long nowNanos)
     {
+        final MessageEntry.Flight previous = entry.flight;
+        final MessageEntry.Flight flight = new MessageEntry.Flight(entry);
+        if (previous != null)
+        {
+            flight.throttleStreak = previous.throttleStreak;
+            flight.lastThrottleNanos = previous.lastThrottleNanos;
+            flight.holdRequest = previous.holdRequest;
+        }
+        flight.dispatch = dispatch;
+        flight.dispatchedAtNanos = nowNanos;
+        entry.flight = flight;
         entry.state = MessageEntry.IN_FLIGHT;
-        entry.dispatch = dispatch;
-        entry.dispatchedAtNanos = nowNanos;
         entry.lane.inFlight++;
-        inFlight.put(entry.messageId, entry);
+        inFlight++;
+        flights.addLast(flight);
+        if (flights.size() > 2 * inFlight + MIN_FLIGHTS_BEFORE_COMPACTION)
+        {
+            // Flights that ended are only met by the sweep once they reach the head; a long in-flight timeout would
+            // let them pile up behind one slow dispatch. Amortised O(1): at least half of what is walked goes.
+            flights.removeIf(kept -> !kept.isLive());
+        }
+    }
+
+    /**
+     * Takes an ended flight out at once when it is at either end of the queue, as it mostly is (the last dispatch, or the
+     * oldest): the sweep and the compaction then seldom meet it, each meeting costing a read of an entry long out of cache.
+     */
+    private void forget(final MessageEntry.Flight ended)
+    {
+        if (flights.peekLast() == ended)
+        {
+            flights.pollLast();
+        }
+        else if (flights.peekFirst() == ended)
+        {
+            flights.pollFirst();
+        }
     }
 
     int inFlightCount()
     {
-        return inFlight.size();
+        return inFlight;
     }
 
     /** @return how many deferred messages whose retry time came were placed again. */
     int retryDue(final long nowMillis)
     {
         int work = 0;
-        while (!deferTimers.isEmpty() && deferTimers.peek().dueMillis() <= nowMillis)
+        while (!deferTimers.isEmpty() && deferTimers.firstDueMillis() <= nowMillis)
         {
-            final DeferTimer timer = deferTimers.poll();
-            final MessageEntry entry = timer.entry();
-            if (entry.state == MessageEntry.DEFERRED && entry.timerSeq == timer.seq())
+            final MessageEntry entry = deferTimers.pollLive();
+            if (entry != null)
             {
                 move(entry);
                 work++;
@@ -273,7 +325,7 @@ final class Placement
     /** @return milliseconds until the first deferred message's retry time; {@code Long.MAX_VALUE} for none. */
     long millisUntilRetry(final long nowMillis)
     {
-        return deferTimers.isEmpty() ? Long.MAX_VALUE : deferTimers.peek().dueMillis() - nowMillis;
+        return deferTimers.isEmpty() ? Long.MAX_VALUE : deferTimers.firstDueMillis() - nowMillis;
     }
 
     /**
@@ -283,28 +335,26 @@ final class Placement
      */
     int expireFlights(final long nowNanos, final long timeoutNanos)
     {
-        List<MessageEntry> expired = null;
-        for (final MessageEntry entry : inFlight.values())
+        int expired = 0;
+        MessageEntry.Flight head;
+        while ((head = flights.peekFirst()) != null)
         {
-            if (nowNanos - entry.dispatchedAtNanos < timeoutNanos)
+            if (head.isLive())
             {
-                break;
+                if (nowNanos - head.dispatchedAtNanos < timeoutNanos)
+                {
+                    break;
+                }
+                counters.increment(DrainCounter.FLIGHTS_EXPIRED);
+                flights.pollFirst();
+                move(head.entry);
+                expired++;
             }
-            if (expired == null)
+            else
             {
-                expired = new ArrayList<>();
+                flights.pollFirst();
             }
-            expired.add(entry);
         }
-        if (expired == null)
-        {
-            return 0;
-        }
-        for (final MessageEntry entry : expired)
-        {
-            counters.increment(DrainCounter.FLIGHTS_EXPIRED);
-            move(entry);
-        }
-        return expired.size();
+        return expired;
     }
 }

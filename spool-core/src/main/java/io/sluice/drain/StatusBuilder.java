@@ -316,12 +316,12 @@ final class StatusBuilder
             {
                 continue;
             }
-            final long received = entry.snapshot.envelope().receivedAtMillis();
+            final long received = entry.receivedAtMillis;
             oldest = Math.min(oldest, received);
             final Tally tally = byLane.computeIfAbsent(entry.lane, lane -> new HashMap<>())
-                .computeIfAbsent(entry.snapshot.envelope().tenant(), tenant -> new Tally());
+                .computeIfAbsent(entry.tenant, tenant -> new Tally());
             tally.byAge[DrainStatus.ageBucket(nowMillis - received)]++;
-            tally.bytes += entry.snapshot.contentLength();
+            tally.bytes += entry.contentLength;
         }
         final List<DrainStatus.AgeRow> lanes = new ArrayList<>();
         final List<DrainStatus.AgeRow> tenants = new ArrayList<>();

@@ -70,7 +70,7 @@ class DrainQuarantineTest
         throws Exception
     {
         agent.quarantineTo(this::journalHold);
-        agent.load(spool.pendingMessages());
+        agent.loadFrom(spool);
         for (int i = 1; i <= 5; i++)
         {
             append(FLOOD + i);
@@ -150,7 +150,7 @@ class DrainQuarantineTest
         try
         {
             restarted.quarantineTo(this::journalHold);
-            restarted.load(spool.pendingMessages());
+            restarted.loadFrom(spool);
             restartedThread.doWork();
             assertThat(after.delivered).as("quarantined mail stays home after a restart").isEmpty();
             assertThat(restarted.status().held()).isEqualTo(5);

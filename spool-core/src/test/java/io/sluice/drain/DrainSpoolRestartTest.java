@@ -39,7 +39,7 @@ class DrainSpoolRestartTest
         final DrainAgent.DutyCycle thread = agent.deliveringTo(gateway);
         try (Spool spool = Spool.open(spoolContext(), agent.listener()))
         {
-            agent.load(spool.pendingMessages());
+            agent.loadFrom(spool);
             for (int i = 0; i < 20; i++)
             {
                 spool.append(TestMessages.envelope("r" + i + "@example.org"), TestMessages.body("m" + i, 2048)).get();
@@ -72,7 +72,7 @@ class DrainSpoolRestartTest
         final DrainAgent.DutyCycle restartedThread = restarted.deliveringTo(after);
         try (Spool spool = Spool.open(spoolContext(), restarted.listener()))
         {
-            restarted.load(spool.pendingMessages());
+            restarted.loadFrom(spool);
             restartedThread.doWork();
 
             final List<Long> resent = new ArrayList<>();

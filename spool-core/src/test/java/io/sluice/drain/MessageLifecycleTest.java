@@ -127,6 +127,31 @@ class MessageLifecycleTest
     }
 
     @Test
+    void shouldExpireOnlyTheFlightsStillOutBehindThousandsThatEnded()
+    {
+        final PendingMessage lost = Mail.from("192.0.2.1");
+        drain.add(lost);
+        assertThat(scheduler.next("default").messageId()).isEqualTo(lost.messageId());
+        // Thousands of dispatches come and go after it, enough for the scheduler to tidy up the flights that ended.
+        for (int i = 0; i < 3_000; i++)
+        {
+            drain.add(Mail.from("192.0.2.2"));
+            scheduler.onSnapshot(Mail.delivered(scheduler.next("default")));
+        }
+        final PendingMessage late = Mail.from("192.0.2.3");
+        drain.add(late);
+        scheduler.next("default");
+        assertThat(scheduler.inFlightCount()).isEqualTo(2);
+
+        drain.clock.advanceMillis(TimeUnit.HOURS.toMillis(1));
+
+        assertThat(scheduler.next("default").messageId()).as("the first out comes back first").isEqualTo(lost.messageId());
+        assertThat(scheduler.next("default").messageId()).isEqualTo(late.messageId());
+        assertThat(scheduler.counters().get(DrainCounter.FLIGHTS_EXPIRED)).isEqualTo(2);
+        assertThat(scheduler.inFlightCount()).isEqualTo(2);
+    }
+
+    @Test
     void shouldHoldHeldMailUntilReleased()
     {
         final PendingMessage message = Mail.from("192.0.2.1");

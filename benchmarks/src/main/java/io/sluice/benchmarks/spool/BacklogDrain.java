@@ -37,7 +37,9 @@ final class BacklogDrain
         System.out.println("# drain scheduler: route " + OPENED_ROUTES + " (opened from the default so that the pick"
             + " cost is the scheduler's own), clock moved 1 ms per pick");
         scheduler = new DrainScheduler(new DrainContext().routes(OPENED_ROUTES).clock(clock));
-        scheduler.load(spool.pendingMessages());
+        // As the daemon wires it (DrainAgent.loadFrom): snapshots read back from the spool, the backlog not copied.
+        scheduler.readFrom(spool::pending);
+        scheduler.load(spool.pendingAfter(Long.MIN_VALUE, false));
     }
 
     record Picks(long count, long nanosPerPick)

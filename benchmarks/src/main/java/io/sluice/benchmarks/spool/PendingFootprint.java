@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import javax.management.JMException;
 import javax.management.ObjectName;
 
@@ -12,13 +14,15 @@ import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainScheduler;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.PendingMessage;
+import io.sluice.spool.RecipientStatus;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
 
 /**
  * How many bytes of Java heap one pending message costs: the spool's pending index after appends (the live
  * path), the same index after a restart (the recovery path), and the drain scheduler holding every message
- * on top of it. Heap is measured as used heap after repeated full collections, before and after, divided by
+ * on top of it, once ready and once with every message deferred (an upstream outage: journaled, as the outcome stage
+ * would). Heap is measured as used heap after repeated full collections, before and after, divided by
  * the number of messages; the journal itself lives in memory-mapped files and is not counted.
  *
  * <p>The envelopes are shaped like a backlog's: 1,000 sending addresses, 250 sending clients, one distinct
@@ -32,6 +36,7 @@ public final class PendingFootprint
 {
     private static final int WINDOW = 8192;
     private static final int BODY_BYTES = 256;
+    private static final long DEFERRAL_MILLIS = 3_600_000L;
     private static final int SETTLE_COLLECTIONS = 4;
     /** {@code -Dfootprint.histogram=true} prints the heap's largest classes after each figure. */
     private static final String HISTOGRAM_PROPERTY = "footprint.histogram";
@@ -68,13 +73,44 @@ public final class PendingFootprint
             BenchmarkSpools.appendAll(spool, messages, WINDOW, PendingFootprint::envelope, BenchmarkSpools.body(BODY_BYTES));
             final long filled = settledHeap();
             report("spool index, appended (live path)", filled - opened, messages);
-            final DrainScheduler scheduler = new DrainScheduler(new DrainContext());
-            for (final PendingMessage message : spool.pendingAfter(0, false))
+            measureDrain(spool, filled, "drain scheduler on top (per-message entries)");
+            deferAll(spool, messages);
+            measureDrain(spool, settledHeap(), "drain scheduler on top, every message deferred");
+        }
+    }
+
+    /** Loads a drain scheduler with the spool's pending messages and reports what it adds to {@code before}. */
+    private static void measureDrain(final Spool spool, final long before, final String what) throws InterruptedException
+    {
+        final DrainScheduler scheduler = new DrainScheduler(new DrainContext());
+        // As the daemon wires it (DrainAgent.loadFrom): the drain reads snapshots back from the spool, keeps none.
+        scheduler.readFrom(spool::pending);
+        for (final PendingMessage message : spool.pendingAfter(0, false))
+        {
+            scheduler.onSnapshot(message);
+        }
+        final long scheduled = settledHeap();
+        report(what, scheduled - before, scheduler.pendingCount());
+    }
+
+    /**
+     * Journals a deferral (retry in an hour) for every message, as an upstream outage would: the drain then keeps them
+     * on retry timers instead of in its ready queues.
+     */
+    private static void deferAll(final Spool spool, final int messages)
+    {
+        final long retryAt = System.currentTimeMillis() + DEFERRAL_MILLIS;
+        final List<CompletableFuture<Boolean>> inFlight = new ArrayList<>(WINDOW);
+        final List<Long> ids = new ArrayList<>(messages);
+        spool.pendingAfter(0, false).forEach(message -> ids.add(message.messageId()));
+        for (int from = 0; from < ids.size(); from += WINDOW)
+        {
+            inFlight.clear();
+            for (int i = from; i < Math.min(ids.size(), from + WINDOW); i++)
             {
-                scheduler.onSnapshot(message);
+                inFlight.add(spool.recordOutcome(ids.get(i), 0, RecipientStatus.deferred(1, retryAt, "451 4.3.0 outage")));
             }
-            final long scheduled = settledHeap();
-            report("drain scheduler on top (per-message entries)", scheduled - filled, scheduler.pendingCount());
+            inFlight.forEach(CompletableFuture::join);
         }
     }
 
