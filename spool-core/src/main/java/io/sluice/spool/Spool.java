@@ -49,6 +49,7 @@ public final class Spool implements AutoCloseable
     private final JournalWriterAgent writer;
     private final WakeableIdleStrategy writerWake;
     private volatile boolean closed;
+    private final long recoveredRecords;
 
     private Spool(final SpoolContext context, final SpoolListener listener)
     {
@@ -79,6 +80,7 @@ public final class Spool implements AutoCloseable
         index = recovered.index();
         reader = new PendingReader(journal, index, counters.counter(SpoolCounter.PENDING_UNREADABLE));
         final JournalRecovery.Report report = recovered.report();
+        recoveredRecords = report.records();
         LOG.info("spool {} recovered in {} ms{}: {} records replayed, {} pending messages ({} bytes), {} corrupt records"
             + " skipped, {} incomplete messages discarded, {} damaged files set aside ({} messages lost to damage)",
             context.directory(), (System.nanoTime() - startNs) / 1_000_000,
@@ -307,6 +309,12 @@ public final class Spool implements AutoCloseable
                 return message;
             }
         };
+    }
+
+    /** @return the journal records the last start replayed (after the checkpoint, when it started from one). */
+    long recoveredRecords()
+    {
+        return recoveredRecords;
     }
 
     public int pendingCount()
