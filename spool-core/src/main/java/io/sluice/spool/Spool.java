@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 public final class Spool implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
+    /** The pending-index checkpoint in the spool directory: deleting it costs the next start a full journal replay. */
+    public static final String CHECKPOINT_FILE_NAME = IndexCheckpoint.FILE_NAME;
     /**
      * After a batch the writer spins, then yields, before it parks (as Agrona's back-off did), so the next append of a
      * busy producer finds it awake without a wake-up; parked, every request wakes it.

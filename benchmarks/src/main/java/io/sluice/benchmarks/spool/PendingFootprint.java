@@ -1,6 +1,7 @@
 package io.sluice.benchmarks.spool;
 
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ import io.sluice.spool.SpoolContext;
  * How many bytes of Java heap one pending message costs: the spool's pending index after appends (the live
  * path), the same index after a restart (the recovery path), and the drain scheduler holding every message
  * on top of it. Heap is measured as used heap after repeated full collections, before and after, divided by
- * the number of messages; the journal itself lives in memory-mapped files and is not counted.
+ * the number of messages; the journal itself lives in memory-mapped files and is not counted. The spool's index keeps
+ * its entries in direct memory: that is measured apart (the JVM's "direct" buffer pool), before and after.
  *
  * <p>The envelopes are shaped like a backlog's: 1,000 sending addresses, 250 sending clients, one distinct
  * recipient per message, one tenant and lane. The spool runs at its shipped defaults ({@link SpoolContext}'s).
@@ -65,9 +67,11 @@ public final class PendingFootprint
         try (Spool spool = Spool.open(new SpoolContext().directory(directory)))
         {
             final long opened = settledHeap();
+            final long directOpened = directMemory();
             BenchmarkSpools.appendAll(spool, messages, WINDOW, PendingFootprint::envelope, BenchmarkSpools.body(BODY_BYTES));
             final long filled = settledHeap();
             report("spool index, appended (live path)", filled - opened, messages);
+            report("spool index, appended: direct memory", directMemory() - directOpened, messages);
             final DrainScheduler scheduler = new DrainScheduler(new DrainContext());
             for (final PendingMessage message : spool.pendingAfter(0, false))
             {
@@ -81,10 +85,12 @@ public final class PendingFootprint
     private static void measureRecovered(final Path directory) throws InterruptedException
     {
         final long closed = settledHeap();
+        final long directClosed = directMemory();
         try (Spool spool = Spool.open(new SpoolContext().directory(directory)))
         {
             final long recovered = settledHeap();
             report("spool index, recovered (restart path)", recovered - closed, spool.pendingCount());
+            report("spool index, recovered: direct memory", directMemory() - directClosed, spool.pendingCount());
         }
     }
 
@@ -118,6 +124,19 @@ public final class PendingFootprint
         {
             System.out.println("no class histogram: " + ex);
         }
+    }
+
+    /** @return bytes of the JVM's direct buffers (the pending index's chunks among them). */
+    private static long directMemory()
+    {
+        for (final BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class))
+        {
+            if (pool.getName().equals("direct"))
+            {
+                return pool.getMemoryUsed();
+            }
+        }
+        return -1;
     }
 
     private static long settledHeap() throws InterruptedException
