@@ -71,7 +71,9 @@ final class JournalWriterAgent implements Agent
     private final AtomicCounter cyclesDeleted;
     private final AtomicCounter ioFailures;
     private final AtomicCounter offHeapBytes;
+    private final AtomicCounter refusedIndexFull;
     private long lastMessageId;
+    private int appendsInBatch;
     private long lastMaintenanceNs;
     private int carryingCycle = Integer.MIN_VALUE;
     /** Set while carried-forward copies are not yet durable: their originals must not be deleted. */
@@ -120,6 +122,7 @@ final class JournalWriterAgent implements Agent
         cyclesDeleted = counters.counter(SpoolCounter.CYCLE_FILES_DELETED);
         ioFailures = counters.counter(SpoolCounter.JOURNAL_IO_FAILURES);
         offHeapBytes = counters.counter(SpoolCounter.INDEX_OFF_HEAP_BYTES);
+        refusedIndexFull = counters.counter(SpoolCounter.APPENDS_REFUSED_INDEX_MEMORY);
         updateGauges();
     }
 
@@ -188,6 +191,7 @@ final class JournalWriterAgent implements Agent
     private int commitBatch()
     {
         batch.clear();
+        appendsInBatch = 0;
         requests.drain(batch::add, maxBatch);
         if (batch.isEmpty())
         {
@@ -218,7 +222,25 @@ final class JournalWriterAgent implements Agent
         }
         for (int i = 0; i < batch.size(); i++)
         {
-            complete(batch.get(i));
+            final WriteRequest request = batch.get(i);
+            try
+            {
+                complete(request);
+            }
+            catch (final RuntimeException | OutOfMemoryError ex)
+            {
+                // The record is durable whatever the index says: the promise stands, and the next start indexes it.
+                ioFailures.increment();
+                LOG.error("indexing a durable record failed; its sender is answered, the next start finds it", ex);
+                if (request instanceof WriteRequest.Append append)
+                {
+                    append.future.complete(append.result);
+                }
+                else
+                {
+                    ((WriteRequest.Outcome)request).future.complete(((WriteRequest.Outcome)request).written);
+                }
+            }
         }
         return batch.size();
     }
@@ -275,6 +297,13 @@ final class JournalWriterAgent implements Agent
         {
             refusedDisk.increment();
             request.result = AppendResult.DISK_FULL;
+            return 0;
+        }
+        if (!index.reserve(++appendsInBatch))
+        {
+            // Journaled, it could not be indexed: refused before anything is written or promised.
+            refusedIndexFull.increment();
+            request.result = AppendResult.OVERLOADED;
             return 0;
         }
         final long messageId = QueueIds.next(lastMessageId, clock.millis());

@@ -43,6 +43,8 @@ final class PendingIndex
     private volatile int size;
     private long pendingBytes;
     private int residents;
+    /** A chunk allocated ahead by {@link #reserve}, so that indexing a journaled message never fails. */
+    private IndexChunk spare;
     /** The writer's last look-up: chunk number and position (no allocation per look-up). */
     private int atChunk;
     private int atPosition;
@@ -103,10 +105,12 @@ final class PendingIndex
             throw new IllegalArgumentException("message " + QueueIds.format(messageId) + " is too large to index: "
                 + contentLength + " content bytes, " + recordBytes + " record bytes");
         }
-        if (locate(messageId))
+        if (!isAfterLast(messageId) && locate(messageId))
         {
             final IndexChunk chunk = chunks[atChunk];
             final int at = IndexChunk.offset(atPosition);
+            // Opened first: a reader must never see the entry's overflow flag without its overflow.
+            chunk.beginWrite();
             if (chunk.isRemoved(atPosition))
             {
                 chunk.live++;
@@ -118,7 +122,6 @@ final class PendingIndex
                 pendingBytes -= chunk.buffer.getInt(at + IndexChunk.CONTENT);
                 forgetOverflow(messageId, chunk.flags(atPosition));
             }
-            chunk.beginWrite();
             write(chunk, atPosition, messageId, recordIndexes, cycle, recordBytes, contentLength, receivedAtMillis,
                 statuses, resident);
             chunk.endWrite();
@@ -135,6 +138,50 @@ final class PendingIndex
         }
         ledger.live(cycle, recordBytes);
         pendingBytes += contentLength;
+    }
+
+    /** @return true if {@code messageId} is larger than every id indexed: the usual append, no look-up needed. */
+    private boolean isAfterLast(final long messageId)
+    {
+        final IndexChunk[] list = chunks;
+        if (list.length == 0)
+        {
+            return true;
+        }
+        final IndexChunk last = list[list.length - 1];
+        return last.count() > 0 && last.id(last.count() - 1) < messageId;
+    }
+
+    /**
+     * Makes sure that the next {@code entries} appends at the end allocate nothing: the journal writer asks before it
+     * journals a message, so that one it cannot index is refused, never acknowledged. Writer.
+     *
+     * @return false if direct memory has run out (-XX:MaxDirectMemorySize, which defaults to the heap's size).
+     */
+    boolean reserve(final int entries)
+    {
+        final IndexChunk[] list = chunks;
+        final int room = list.length == 0 ? 0 : list[list.length - 1].capacity - list[list.length - 1].count();
+        if (room >= entries || spare != null && room + chunkEntries >= entries)
+        {
+            return true;
+        }
+        try
+        {
+            spare = new IndexChunk(chunkEntries);
+            return room + chunkEntries >= entries;
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            return false;
+        }
+    }
+
+    private IndexChunk newChunk()
+    {
+        final IndexChunk chunk = spare != null ? spare : new IndexChunk(chunkEntries);
+        spare = null;
+        return chunk;
     }
 
     private static long recordBytes(final IndexChunk chunk, final int at)
@@ -228,7 +275,7 @@ final class PendingIndex
             IndexChunk tail = last < 0 ? null : current[last];
             if (tail == null || tail.count() == tail.capacity)
             {
-                tail = new IndexChunk(chunkEntries);
+                tail = newChunk();
                 final IndexChunk[] grown = Arrays.copyOf(current, current.length + 1);
                 grown[current.length] = tail;
                 // Published before its first entry is: readers see it with count 0 and skip it.
@@ -749,7 +796,15 @@ final class PendingIndex
             }
             if (end - c >= 2)
             {
-                merge(c, end);
+                try
+                {
+                    merge(c, end);
+                }
+                catch (final OutOfMemoryError ex)
+                {
+                    // Direct memory is short: merging would free some, but needs a chunk first. Nothing changed.
+                    return merged;
+                }
                 merged += end - c - 1;
                 c++;
             }

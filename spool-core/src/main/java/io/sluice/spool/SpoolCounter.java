@@ -38,7 +38,8 @@ public enum SpoolCounter implements CounterDescriptor
     INDEX_CHECKPOINTS(25, "pending-index checkpoints written"),
     INDEX_CHECKPOINT_FAILURES(26, "pending-index checkpoints that could not be written"),
     FULL_REPLAYS(27, "recoveries that replayed the whole journal: no usable pending-index checkpoint"),
-    INDEX_OFF_HEAP_BYTES(28, "direct memory the pending index takes, bytes");
+    INDEX_OFF_HEAP_BYTES(28, "direct memory the pending index takes, bytes"),
+    APPENDS_REFUSED_INDEX_MEMORY(29, "appends refused: no direct memory left for the pending index");
 
     private final int id;
     private final String label;
