@@ -263,21 +263,7 @@ final class Journal implements AutoCloseable
      */
     synchronized JournalRecordCodec.MessageRecord readHead(final long messageId, final long index) throws IOException
     {
-        final int length = readRecord(index, messageId);
-        try
-        {
-            if (readCodec.verify(readBuffer, length) != JournalRecordCodec.TYPE_MESSAGE
-                || JournalRecordCodec.messageId(readBuffer) != messageId)
-            {
-                throw new CorruptRecordException("not the head of " + QueueIds.format(messageId));
-            }
-            return readCodec.decodeMessage(readBuffer, length);
-        }
-        catch (final CorruptRecordException | RuntimeException ex)
-        {
-            throw new IOException("message " + QueueIds.format(messageId) + ": head at index " + Long.toHexString(index)
-                + " is unreadable: " + ex.getMessage(), ex);
-        }
+        return readAs(messageId, index, JournalRecordCodec.TYPE_MESSAGE, "head", readCodec::decodeMessage);
     }
 
     /**
@@ -287,19 +273,30 @@ final class Journal implements AutoCloseable
      */
     synchronized JournalRecordCodec.OutcomeRecord readOutcome(final long messageId, final long index) throws IOException
     {
+        return readAs(messageId, index, JournalRecordCodec.TYPE_OUTCOME, "outcome", readCodec::decodeOutcome);
+    }
+
+    /** Decodes a verified record of the read buffer. */
+    private interface Decoder<T>
+    {
+        T decode(org.agrona.DirectBuffer buffer, int length) throws CorruptRecordException;
+    }
+
+    private <T> T readAs(final long messageId, final long index, final byte type, final String what, final Decoder<T> decoder)
+        throws IOException
+    {
         final int length = readRecord(index, messageId);
         try
         {
-            if (readCodec.verify(readBuffer, length) != JournalRecordCodec.TYPE_OUTCOME
-                || JournalRecordCodec.messageId(readBuffer) != messageId)
+            if (readCodec.verify(readBuffer, length) != type || JournalRecordCodec.messageId(readBuffer) != messageId)
             {
-                throw new CorruptRecordException("not an outcome of " + QueueIds.format(messageId));
+                throw new CorruptRecordException("not the " + what + " of " + QueueIds.format(messageId));
             }
-            return readCodec.decodeOutcome(readBuffer, length);
+            return decoder.decode(readBuffer, length);
         }
         catch (final CorruptRecordException | RuntimeException ex)
         {
-            throw new IOException("message " + QueueIds.format(messageId) + ": outcome at index "
+            throw new IOException("message " + QueueIds.format(messageId) + ": " + what + " at index "
                 + Long.toHexString(index) + " is unreadable: " + ex.getMessage(), ex);
         }
     }
