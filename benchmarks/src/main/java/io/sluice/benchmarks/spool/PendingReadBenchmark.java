@@ -8,8 +8,10 @@ import java.util.concurrent.TimeUnit;
 
 import io.sluice.spool.Durability;
 import io.sluice.spool.PendingMessage;
+import io.sluice.spool.RecipientStatus;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
+import io.sluice.spool.SpoolListener;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * What reading a pending message back costs now that the spool's index keeps no envelope (issue 18): {@code pending}
  * is {@code Spool.pending(id)} of a random pending message (its head record read and decoded from the journal),
  * {@code pendingAndContent} adds the body as the drain's dispatch does, {@code nextPage} reads 100 messages through
- * {@code pendingAfter} as a console page does. 4 KiB messages, one recipient; the journal is in the page cache.
+ * {@code pendingAfter} as a console page does, and {@code dispatchAndDefer} is the drain's round trip: the snapshot
+ * read by id, then a deferral journaled and waited for, with a listener that (like the drain's) is told the new
+ * snapshot, which the journal writer builds. 4 KiB messages, one recipient; the journal is in the page cache.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar PendingReadBenchmark -p pendingMessages=1000000
@@ -57,7 +61,11 @@ public class PendingReadBenchmark
     public void fill() throws IOException
     {
         directory = BenchmarkSpools.newDirectory("sluice-bench-pending-read-");
-        spool = Spool.open(new SpoolContext().directory(directory).durability(Durability.ACK_ON_WRITE));
+        // A listener other than NONE: the writer builds each outcome's snapshot for it, as for the drain.
+        spool = Spool.open(new SpoolContext().directory(directory).durability(Durability.ACK_ON_WRITE),
+            new SpoolListener()
+            {
+            });
         BenchmarkSpools.appendAll(spool, pendingMessages, PREPARE_WINDOW, n -> BenchmarkSpools.envelope(),
             BenchmarkSpools.body(BODY_BYTES));
         ids = new long[pendingMessages];
@@ -70,6 +78,22 @@ public class PendingReadBenchmark
     {
         spool.close();
         BenchmarkSpools.deleteRecursively(directory);
+    }
+
+    private int next;
+    private int attempt;
+
+    @Benchmark
+    public boolean dispatchAndDefer()
+    {
+        if (next == ids.length)
+        {
+            next = 0;
+            attempt++;
+        }
+        final long id = ids[next++];
+        spool.pending(id);
+        return spool.recordOutcome(id, 0, RecipientStatus.deferred(attempt + 1, 0, "451 4.3.0 later")).join();
     }
 
     private long randomId()
