@@ -87,7 +87,8 @@ final class JournalWriterAgent implements Agent
         final EnumCounters<SpoolCounter> counters,
         final SpoolListener listener,
         final MpscArrayQueue<WriteRequest> requests,
-        final IndexRecovery.Result recovered)
+        final IndexRecovery.Result recovered,
+        final PendingReader reader)
     {
         this.journal = journal;
         this.index = index;
@@ -106,7 +107,7 @@ final class JournalWriterAgent implements Agent
         this.pressure = new DiskPressureMonitor(context, diskGuard, index, counters);
         this.lastMessageId = recovered.report().maxMessageId();
         this.recoveredPosition = recovered.report().lastRecordIndex();
-        this.reader = new PendingReader(journal, index, counters.counter(SpoolCounter.PENDING_UNREADABLE));
+        this.reader = reader;
         this.checkpointer = new IndexCheckpointer(context, journal, index, diskGuard, counters, recovered.checkpointPosition());
         messagesAppended = counters.counter(SpoolCounter.MESSAGES_APPENDED);
         bytesAppended = counters.counter(SpoolCounter.BYTES_APPENDED);
@@ -377,6 +378,10 @@ final class JournalWriterAgent implements Agent
                 ? null : PendingReader.applied(before, outcome.recipientIndex, outcome.status);
             if (after != null)
             {
+                if (applied == PendingIndex.APPLIED)
+                {
+                    reader.remember(after);
+                }
                 notify(after, false);
             }
         }

@@ -3,6 +3,7 @@ package io.sluice.spool;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
@@ -17,15 +18,32 @@ import org.slf4j.LoggerFactory;
  * nothing pending, and an outcome record is never older than the head it follows. A read can still race the writer
  * (retention carried the message forward and deleted the old file in between), so a failed read is retried on a fresh
  * entry; only a read that fails against an entry that did not change is damage.
+ *
+ * <p>The last few thousand snapshots built are kept, each with the entry state it was built from (head record, outcome
+ * records, overflow), and given out again while the entry still says the same: the drain reads a message by id to
+ * dispatch it, then the journal writer builds its snapshot after the outcome for the listener, from the same records.
  */
 final class PendingReader
 {
     private static final Logger LOG = LoggerFactory.getLogger(PendingReader.class);
     private static final int ATTEMPTS = 4;
+    /** A power of two; measured in benchmarks/results/2026-12-06-vm-session5-offheap/ (PendingReadBenchmark). */
+    private static final int CACHED_SNAPSHOTS = 4096;
+
+    /** A snapshot and the entry state it was built from. */
+    private record Cached(PendingMessage message, long headIndex, long outcome0, long outcome1, PendingOverflow overflow)
+    {
+        boolean matches(final PendingSlot slot)
+        {
+            return message.messageId() == slot.messageId && headIndex == slot.headIndex
+                && outcome0 == slot.inlineOutcomes[0] && outcome1 == slot.inlineOutcomes[1] && overflow == slot.overflow;
+        }
+    }
 
     private final Journal journal;
     private final PendingIndex index;
     private final AtomicCounter unreadable;
+    private final AtomicReferenceArray<Cached> cache = new AtomicReferenceArray<>(CACHED_SNAPSHOTS);
 
     PendingReader(final Journal journal, final PendingIndex index, final AtomicCounter unreadable)
     {
@@ -51,12 +69,20 @@ final class PendingReader
      */
     PendingMessage snapshot(final PendingSlot slot)
     {
+        final int at = cacheSlot(slot.messageId);
+        final Cached cached = cache.get(at);
+        if (cached != null && cached.matches(slot))
+        {
+            return cached.message();
+        }
         IOException failure = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++)
         {
             try
             {
-                return build(slot);
+                final PendingMessage message = build(slot);
+                remember(message, slot);
+                return message;
             }
             catch (final IOException ex)
             {
@@ -80,6 +106,30 @@ final class PendingReader
         LOG.error("pending message {} cannot be read back from the journal; it stays pending", QueueIds.format(
             slot.messageId), failure);
         return null;
+    }
+
+    /**
+     * Keeps a snapshot the journal writer made by applying an outcome, if the message is still pending: it is what
+     * reading the entry back would build.
+     */
+    void remember(final PendingMessage message)
+    {
+        final PendingSlot slot = new PendingSlot();
+        if (index.read(message.messageId(), slot))
+        {
+            remember(message, slot);
+        }
+    }
+
+    private void remember(final PendingMessage message, final PendingSlot slot)
+    {
+        cache.lazySet(cacheSlot(message.messageId()), new Cached(message, slot.headIndex, slot.inlineOutcomes[0],
+            slot.inlineOutcomes[1], slot.overflow));
+    }
+
+    private static int cacheSlot(final long messageId)
+    {
+        return (int)(messageId ^ messageId >>> 17) & (CACHED_SNAPSHOTS - 1);
     }
 
     private PendingMessage build(final PendingSlot slot) throws IOException

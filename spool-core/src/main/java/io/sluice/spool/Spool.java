@@ -91,7 +91,7 @@ public final class Spool implements AutoCloseable
             report.corruptRecords(), report.incompleteMessages(), report.damagedFiles(), report.messagesLostToDamage());
         requests = new MpscArrayQueue<>(context.writeQueueCapacity());
         writer = new JournalWriterAgent(
-            context, journal, index, diskGuard, counters, listener, requests, recovered);
+            context, journal, index, diskGuard, counters, listener, requests, recovered, reader);
         writerWake = new WakeableIdleStrategy(WRITER_SPINS, WRITER_YIELDS, TimeUnit.MILLISECONDS.toNanos(WRITER_MAX_PARK_MS),
             () -> !requests.isEmpty(), writer::nanosUntilMaintenance);
         writerRunner = new AgentRunner(context.writerIdleStrategy() != null ? context.writerIdleStrategy().get() : writerWake,
