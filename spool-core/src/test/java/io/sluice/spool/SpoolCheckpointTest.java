@@ -81,6 +81,25 @@ class SpoolCheckpointTest
         }
     }
 
+    /** The statuses {@link #work} journaled for its first messages, each read back from the journal. */
+    private static void assertStatuses(final Spool spool)
+    {
+        final List<Long> first = new ArrayList<>();
+        spool.forEachPendingId(first::add);
+        final PendingMessage one = spool.pending(first.get(0));
+        assertThat(one.envelope().recipients()).containsExactly("a@x.test");
+        assertThat(one.envelope().smtpUtf8()).isTrue();
+        assertThat(one.recipients()).containsExactly(RecipientStatus.deferred(1, START_MS, "451 4.7.1 later first"));
+        final PendingMessage two = spool.pending(first.get(1));
+        assertThat(two.envelope().lane()).isEqualTo("bulk");
+        assertThat(two.recipients()).containsExactly(RecipientStatus.deferred(2, START_MS + 2, "452 4.2.2 full"),
+            RecipientStatus.deferred(2, START_MS + 2, "452 4.2.2 full"));
+        final PendingMessage five = spool.pending(first.get(2));
+        assertThat(five.contentLength()).isEqualTo(700);
+        assertThat(five.recipients()).containsExactly(RecipientStatus.NEW, RecipientStatus.failed(1, "550 5.1.1 no such user"),
+            RecipientStatus.NEW, RecipientStatus.NEW, RecipientStatus.NEW);
+    }
+
     private static Map<Long, PendingMessage> pending(final Spool spool)
     {
         final Map<Long, PendingMessage> all = new LinkedHashMap<>();
@@ -121,9 +140,32 @@ class SpoolCheckpointTest
     void shouldStartFromTheCheckpointAndTheJournalAfterItAsAFullReplayWould() throws Exception
     {
         final List<Long> ids = new ArrayList<>();
-        try (Spool spool = Spool.open(context(home())))
+        final Map<Long, PendingMessage> told = new java.util.concurrent.ConcurrentHashMap<>();
+        final SpoolListener listener = new SpoolListener()
+        {
+            @Override
+            public void onAccepted(final PendingMessage message)
+            {
+                told.put(message.messageId(), message);
+            }
+
+            @Override
+            public void onOutcome(final PendingMessage message)
+            {
+                told.put(message.messageId(), message);
+            }
+        };
+        try (Spool spool = Spool.open(context(home()), listener))
         {
             work(spool, "first", ids);
+            assertStatuses(spool);
+            for (final long id : ids)
+            {
+                // The listener was told each change (futures complete after it): its last word is the spool's.
+                final PendingMessage pending = spool.pending(id);
+                assertThat(pending == null ? told.get(id).isFinished() : pending.equals(told.get(id)))
+                    .as("listener and spool agree on %s", QueueIds.format(id)).isTrue();
+            }
         }
         assertThat(checkpoint(home())).as("written at the clean stop").exists();
         final Path older = dir.resolve("older.checkpoint");
@@ -134,6 +176,7 @@ class SpoolCheckpointTest
         try (Spool spool = Spool.open(context(home())))
         {
             assertThat(spool.counters().get(SpoolCounter.FULL_REPLAYS)).isZero();
+            assertStatuses(spool);
             work(spool, "second", ids);
             // Outcomes for messages the older checkpoint holds, after it: the tail replay must apply them.
             spool.recordOutcome(ids.get(0), 0, RecipientStatus.delivered(2, "250 at last")).get();
