@@ -177,7 +177,7 @@ final class JournalWriterAgent implements Agent
         return Math.max(0, dueIntervalNs() - (System.nanoTime() - lastMaintenanceNs));
     }
 
-    /** Fails whatever is still queued and checkpoints the index: the spool is closing. Idempotent. */
+    /** Fails whatever is still queued: the spool is closing. Idempotent. */
     @Override
     public void onClose()
     {
@@ -186,6 +186,14 @@ final class JournalWriterAgent implements Agent
         {
             request.fail(AppendResult.Status.REFUSED_CLOSED);
         }
+    }
+
+    /**
+     * Checkpoints the index at a clean stop. Called by the closing thread once the writer thread has ended (not in
+     * {@link #onClose}: the runner interrupts an agent that takes seconds to close, and a large index may).
+     */
+    void checkpointAtClose()
+    {
         checkpointer.write(recoveredPosition, lastMessageId, lastSyncOk);
     }
 

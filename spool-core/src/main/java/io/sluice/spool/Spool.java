@@ -359,7 +359,10 @@ public final class Spool implements AutoCloseable
         return context;
     }
 
-    /** Stops the writer (failing anything still queued with {@code REFUSED_CLOSED}) and closes the journal. */
+    /**
+     * Stops the writer (failing anything still queued with {@code REFUSED_CLOSED}), checkpoints the pending index and
+     * closes the journal.
+     */
     @Override
     public void close()
     {
@@ -370,6 +373,11 @@ public final class Spool implements AutoCloseable
         closed = true;
         writerRunner.close();
         failQueued();
+        if (writerRunner.isClosed())
+        {
+            // The writer thread has ended: this thread may touch the index now.
+            writer.checkpointAtClose();
+        }
         journal.close();
     }
 }
