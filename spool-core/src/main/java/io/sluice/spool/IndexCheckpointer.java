@@ -103,7 +103,7 @@ final class IndexCheckpointer
             diskGuard.written(bytes);
             lastPosition = position;
             written.increment();
-            LOG.debug("pending-index checkpoint: {} messages, {} bytes, in {} ms", index.size(), bytes,
+            LOG.info("pending-index checkpoint written: {} messages, {} bytes, in {} ms", index.size(), bytes,
                 (System.nanoTime() - startNs) / 1_000_000);
             return true;
         }
