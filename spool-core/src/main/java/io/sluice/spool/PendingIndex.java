@@ -1,6 +1,5 @@
 package io.sluice.spool;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -34,20 +33,13 @@ final class PendingIndex
     static final int FINISHED = 2;
     /** 2,048 entries: 128 KiB of direct memory per chunk. */
     static final int DEFAULT_CHUNK_ENTRIES = 1 << 11;
-    private static final int MAX_MERGES_PER_COMPACTION = 64;
 
-    private final int chunkEntries;
-    private volatile IndexChunk[] chunks = new IndexChunk[0];
+    private final IndexChunks entries;
     private final ConcurrentHashMap<Long, PendingOverflow> overflow = new ConcurrentHashMap<>();
     private final CycleLedger ledger = new CycleLedger();
     private volatile int size;
     private long pendingBytes;
     private int residents;
-    /** A chunk allocated ahead by {@link #reserve}, so that indexing a journaled message never fails. */
-    private IndexChunk spare;
-    /** The writer's last look-up: chunk number and position (no allocation per look-up). */
-    private int atChunk;
-    private int atPosition;
 
     PendingIndex()
     {
@@ -56,11 +48,7 @@ final class PendingIndex
 
     PendingIndex(final int chunkEntries)
     {
-        if (chunkEntries < 2)
-        {
-            throw new IllegalArgumentException("chunk entries must be >= 2: " + chunkEntries);
-        }
-        this.chunkEntries = chunkEntries;
+        this.entries = new IndexChunks(chunkEntries, this::fill);
     }
 
     CycleLedger ledger()
@@ -87,7 +75,88 @@ final class PendingIndex
     /** @return direct memory the entries take, bytes. */
     long offHeapBytes()
     {
-        return (long)chunks.length * chunkEntries * IndexChunk.ENTRY_BYTES;
+        return entries.offHeapBytes();
+    }
+
+    /**
+     * Makes sure that the next {@code count} appends at the end allocate nothing: the journal writer asks before it
+     * journals a message, so that one it cannot index is refused, never acknowledged. Writer.
+     *
+     * @return false if direct memory has run out (-XX:MaxDirectMemorySize, which defaults to the heap's size).
+     */
+    boolean reserve(final int count)
+    {
+        return entries.reserve(count);
+    }
+
+    /**
+     * Copies a pending message's entry into {@code into}. Any thread.
+     *
+     * @return false if the message is not pending.
+     */
+    boolean read(final long messageId, final PendingSlot into)
+    {
+        return entries.read(messageId, into);
+    }
+
+    /**
+     * Copies the first pending entry after {@code afterId} (exclusive), in id order or reversed, into {@code into}.
+     * Any thread; weakly consistent, as a concurrent map's view is.
+     *
+     * @return false if there is none.
+     */
+    boolean readNext(final long afterId, final boolean newestFirst, final PendingSlot into)
+    {
+        return entries.readNext(afterId, newestFirst, into);
+    }
+
+    /**
+     * Merges runs of sparse chunks (see {@link IndexChunks#compact}). Writer.
+     *
+     * @return chunks merged away.
+     */
+    int compact()
+    {
+        return entries.compact();
+    }
+
+    /** @see IndexChunks#inCycle */
+    LongArrayList inCycle(final int cycle, final long idLimit, final int max)
+    {
+        return entries.inCycle(cycle, idLimit, max);
+    }
+
+    /** @see IndexChunks#before */
+    LongArrayList before(final int firstCycle)
+    {
+        return entries.before(firstCycle);
+    }
+
+    private int applyOverflow(final IndexChunk chunk, final long messageId, final int recipients,
+        final PendingOverflow extra, final int recipientIndex, final RecipientStatus status, final long outcomeIndex)
+    {
+        final PendingOverflow after = PendingOverflow.withOutcome(extra, recipients, recipientIndex, status, outcomeIndex);
+        if (after == null)
+        {
+            return UNCHANGED;
+        }
+        chunk.beginWrite();
+        overflow.put(messageId, after);
+        final int at = IndexChunk.offset(entries.atPosition);
+        chunk.buffer.putInt(at + IndexChunk.FLAGS, chunk.flags(entries.atPosition) | IndexChunk.OVERFLOW);
+        chunk.endWrite();
+        if (after.allFinal(recipients))
+        {
+            remove(chunk, messageId);
+            return FINISHED;
+        }
+        return APPLIED;
+    }
+
+    /** For the checkpoint: the chunks as they are now. Writer. */
+    IndexChunk[] chunks()
+    {
+        return entries.list();
     }
 
     /**
@@ -105,13 +174,13 @@ final class PendingIndex
             throw new IllegalArgumentException("message " + QueueIds.format(messageId) + " is too large to index: "
                 + contentLength + " content bytes, " + recordBytes + " record bytes");
         }
-        if (!isAfterLast(messageId) && locate(messageId))
+        if (!entries.isAfterLast(messageId) && entries.locate(messageId))
         {
-            final IndexChunk chunk = chunks[atChunk];
-            final int at = IndexChunk.offset(atPosition);
+            final IndexChunk chunk = entries.at();
+            final int at = IndexChunk.offset(entries.atPosition);
             // Opened first: a reader must never see the entry's overflow flag without its overflow.
             chunk.beginWrite();
-            if (chunk.isRemoved(atPosition))
+            if (chunk.isRemoved(entries.atPosition))
             {
                 chunk.live++;
                 size++;
@@ -120,68 +189,24 @@ final class PendingIndex
             {
                 ledger.dead(chunk.buffer.getInt(at + IndexChunk.CYCLE), recordBytes(chunk, at));
                 pendingBytes -= chunk.buffer.getInt(at + IndexChunk.CONTENT);
-                forgetOverflow(messageId, chunk.flags(atPosition));
+                forgetOverflow(messageId, chunk.flags(entries.atPosition));
             }
-            write(chunk, atPosition, messageId, recordIndexes, cycle, recordBytes, contentLength, receivedAtMillis,
+            write(chunk, entries.atPosition, messageId, recordIndexes, cycle, recordBytes, contentLength, receivedAtMillis,
                 statuses, resident);
             chunk.endWrite();
         }
         else
         {
-            final IndexChunk chunk = insert(messageId);
-            write(chunk, atPosition, messageId, recordIndexes, cycle, recordBytes, contentLength, receivedAtMillis,
+            final IndexChunk chunk = entries.insert(messageId);
+            write(chunk, entries.atPosition, messageId, recordIndexes, cycle, recordBytes, contentLength, receivedAtMillis,
                 statuses, resident);
-            chunk.count(Math.max(chunk.count(), atPosition + 1));
+            chunk.count(Math.max(chunk.count(), entries.atPosition + 1));
             chunk.endWrite();
             chunk.live++;
             size++;
         }
         ledger.live(cycle, recordBytes);
         pendingBytes += contentLength;
-    }
-
-    /** @return true if {@code messageId} is larger than every id indexed: the usual append, no look-up needed. */
-    private boolean isAfterLast(final long messageId)
-    {
-        final IndexChunk[] list = chunks;
-        if (list.length == 0)
-        {
-            return true;
-        }
-        final IndexChunk last = list[list.length - 1];
-        return last.count() > 0 && last.id(last.count() - 1) < messageId;
-    }
-
-    /**
-     * Makes sure that the next {@code entries} appends at the end allocate nothing: the journal writer asks before it
-     * journals a message, so that one it cannot index is refused, never acknowledged. Writer.
-     *
-     * @return false if direct memory has run out (-XX:MaxDirectMemorySize, which defaults to the heap's size).
-     */
-    boolean reserve(final int entries)
-    {
-        final IndexChunk[] list = chunks;
-        final int room = list.length == 0 ? 0 : list[list.length - 1].capacity - list[list.length - 1].count();
-        if (room >= entries || spare != null && room + chunkEntries >= entries)
-        {
-            return true;
-        }
-        try
-        {
-            spare = new IndexChunk(chunkEntries);
-            return room + chunkEntries >= entries;
-        }
-        catch (final OutOfMemoryError ex)
-        {
-            return false;
-        }
-    }
-
-    private IndexChunk newChunk()
-    {
-        final IndexChunk chunk = spare != null ? spare : new IndexChunk(chunkEntries);
-        spare = null;
-        return chunk;
     }
 
     private static long recordBytes(final IndexChunk chunk, final int at)
@@ -264,152 +289,22 @@ final class PendingIndex
         }
     }
 
-    /** Makes room for a new id in sorted place and opens a write on its chunk; sets {@code atChunk, atPosition}. */
-    private IndexChunk insert(final long messageId)
-    {
-        final IndexChunk[] current = chunks;
-        final int last = current.length - 1;
-        if (last < 0 || current[last].id(current[last].count() - 1) < messageId)
-        {
-            // The usual case: ids grow with time, so a new message goes at the end.
-            IndexChunk tail = last < 0 ? null : current[last];
-            if (tail == null || tail.count() == tail.capacity)
-            {
-                tail = newChunk();
-                final IndexChunk[] grown = Arrays.copyOf(current, current.length + 1);
-                grown[current.length] = tail;
-                // Published before its first entry is: readers see it with count 0 and skip it.
-                chunks = grown;
-                atChunk = current.length;
-            }
-            else
-            {
-                atChunk = last;
-            }
-            atPosition = tail.count();
-            tail.beginWrite();
-            return tail;
-        }
-        // Recovery only: a carried-forward copy whose original file retention deleted comes after newer messages.
-        final int c = Math.max(0, chunkFor(current, messageId));
-        IndexChunk chunk = current[c];
-        int position = -chunk.search(messageId, chunk.count()) - 1;
-        if (chunk.count() == chunk.capacity)
-        {
-            split(c);
-            chunk = chunks[c];
-            if (position > chunk.count())
-            {
-                position -= chunk.count();
-                chunk = chunks[c + 1];
-                atChunk = c + 1;
-            }
-            else
-            {
-                atChunk = c;
-            }
-        }
-        else
-        {
-            atChunk = c;
-        }
-        chunk.beginWrite();
-        for (int i = chunk.count(); i > position; i--)
-        {
-            chunk.copyEntry(i, chunk, i - 1);
-        }
-        chunk.count(chunk.count() + 1);
-        atPosition = position;
-        return chunk;
-    }
-
-    /** Replaces full chunk {@code c} by two half-full ones. */
-    private void split(final int c)
-    {
-        final IndexChunk[] current = chunks;
-        final IndexChunk full = current[c];
-        final int half = full.count() / 2;
-        final IndexChunk low = copyOf(full, 0, half);
-        final IndexChunk high = copyOf(full, half, full.count());
-        final IndexChunk[] replaced = new IndexChunk[current.length + 1];
-        System.arraycopy(current, 0, replaced, 0, c);
-        replaced[c] = low;
-        replaced[c + 1] = high;
-        System.arraycopy(current, c + 1, replaced, c + 2, current.length - c - 1);
-        chunks = replaced;
-        full.retire();
-    }
-
-    private IndexChunk copyOf(final IndexChunk source, final int from, final int to)
-    {
-        final IndexChunk copy = new IndexChunk(chunkEntries);
-        for (int i = from; i < to; i++)
-        {
-            copy.copyEntry(i - from, source, i);
-            copy.live += source.isRemoved(i) ? 0 : 1;
-        }
-        copy.count(to - from);
-        return copy;
-    }
-
-    /** @return the last chunk whose first id is at most {@code id}, or -1. */
-    private static int chunkFor(final IndexChunk[] list, final long id)
-    {
-        int low = 0;
-        int high = list.length - 1;
-        int found = -1;
-        while (low <= high)
-        {
-            final int mid = (low + high) >>> 1;
-            if (list[mid].count() > 0 && list[mid].firstId() <= id)
-            {
-                found = mid;
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-        return found;
-    }
-
-    /** Writer: finds an entry (removed or not); sets {@code atChunk, atPosition}. */
-    private boolean locate(final long messageId)
-    {
-        final IndexChunk[] list = chunks;
-        final int c = chunkFor(list, messageId);
-        if (c < 0)
-        {
-            return false;
-        }
-        final int position = list[c].search(messageId, list[c].count());
-        atChunk = c;
-        atPosition = position;
-        return position >= 0;
-    }
-
-    private boolean locateLive(final long messageId)
-    {
-        return locate(messageId) && !chunks[atChunk].isRemoved(atPosition);
-    }
-
     /** @return true if the message is pending. Writer. */
     boolean contains(final long messageId)
     {
-        return locateLive(messageId);
+        return entries.locateLive(messageId);
     }
 
     /** @return true if the outcome would change a recipient of a pending message (one not yet final). Writer. */
     boolean changes(final long messageId, final int recipientIndex)
     {
-        if (!locateLive(messageId))
+        if (!entries.locateLive(messageId))
         {
             return false;
         }
-        final IndexChunk chunk = chunks[atChunk];
-        final int flags = chunk.flags(atPosition);
-        final int recipients = chunk.buffer.getInt(IndexChunk.offset(atPosition) + IndexChunk.RECIPIENTS);
+        final IndexChunk chunk = entries.at();
+        final int flags = chunk.flags(entries.atPosition);
+        final int recipients = chunk.buffer.getInt(IndexChunk.offset(entries.atPosition) + IndexChunk.RECIPIENTS);
         final PendingOverflow extra = (flags & IndexChunk.OVERFLOW) != 0 ? overflow.get(messageId) : null;
         for (int i = 0; i < recipients; i++)
         {
@@ -440,13 +335,13 @@ final class PendingIndex
      */
     int apply(final long messageId, final int recipientIndex, final RecipientStatus status, final long outcomeIndex)
     {
-        if (!locateLive(messageId))
+        if (!entries.locateLive(messageId))
         {
             return UNCHANGED;
         }
-        final IndexChunk chunk = chunks[atChunk];
-        final int at = IndexChunk.offset(atPosition);
-        final int flags = chunk.flags(atPosition);
+        final IndexChunk chunk = entries.at();
+        final int at = IndexChunk.offset(entries.atPosition);
+        final int flags = chunk.flags(entries.atPosition);
         final int recipients = chunk.buffer.getInt(at + IndexChunk.RECIPIENTS);
         final PendingOverflow extra = (flags & IndexChunk.OVERFLOW) != 0 ? overflow.get(messageId) : null;
         if (extra != null && extra.resident() != null)
@@ -491,42 +386,6 @@ final class PendingIndex
         return APPLIED;
     }
 
-    private int applyOverflow(final IndexChunk chunk, final long messageId, final int recipients,
-        final PendingOverflow extra, final int recipientIndex, final RecipientStatus status, final long outcomeIndex)
-    {
-        final boolean held = extra != null && extra.outcomes() != null;
-        final long[] outcomes = held ? extra.outcomes().clone() : new long[recipients];
-        final long[] finals = held ? extra.finals().clone() : new long[(recipients + 63) >>> 6];
-        boolean changed = false;
-        boolean finished = true;
-        for (int i = 0; i < recipients; i++)
-        {
-            final boolean wasFinal = (finals[i >>> 6] & (1L << i)) != 0;
-            if ((recipientIndex == JournalRecordCodec.ALL_RECIPIENTS || recipientIndex == i) && !wasFinal)
-            {
-                outcomes[i] = outcomeIndex;
-                finals[i >>> 6] |= status.isFinal() ? 1L << i : 0;
-                changed = true;
-            }
-            finished &= (finals[i >>> 6] & (1L << i)) != 0;
-        }
-        if (!changed)
-        {
-            return UNCHANGED;
-        }
-        chunk.beginWrite();
-        overflow.put(messageId, new PendingOverflow(extra == null ? null : extra.recordIndexes(), outcomes, finals, null));
-        final int at = IndexChunk.offset(atPosition);
-        chunk.buffer.putInt(at + IndexChunk.FLAGS, chunk.flags(atPosition) | IndexChunk.OVERFLOW);
-        chunk.endWrite();
-        if (finished)
-        {
-            remove(chunk, messageId);
-            return FINISHED;
-        }
-        return APPLIED;
-    }
-
     private int applyResident(final IndexChunk chunk, final long messageId, final PendingOverflow extra,
         final int recipientIndex, final RecipientStatus status)
     {
@@ -552,12 +411,12 @@ final class PendingIndex
      */
     void makeResident(final long messageId, final PendingMessage snapshot)
     {
-        if (!locateLive(messageId))
+        if (!entries.locateLive(messageId))
         {
             return;
         }
-        final IndexChunk chunk = chunks[atChunk];
-        final int flags = chunk.flags(atPosition);
+        final IndexChunk chunk = entries.at();
+        final int flags = chunk.flags(entries.atPosition);
         final PendingOverflow extra = (flags & IndexChunk.OVERFLOW) != 0 ? overflow.get(messageId) : null;
         if (extra != null && extra.resident() != null)
         {
@@ -567,15 +426,15 @@ final class PendingIndex
         read(messageId, slot);
         chunk.beginWrite();
         overflow.put(messageId, new PendingOverflow(slot.recordIndexes(), null, null, snapshot));
-        chunk.buffer.putInt(IndexChunk.offset(atPosition) + IndexChunk.FLAGS, flags | IndexChunk.OVERFLOW);
+        chunk.buffer.putInt(IndexChunk.offset(entries.atPosition) + IndexChunk.FLAGS, flags | IndexChunk.OVERFLOW);
         chunk.endWrite();
         residents++;
     }
 
     private void remove(final IndexChunk chunk, final long messageId)
     {
-        final int at = IndexChunk.offset(atPosition);
-        final int flags = chunk.flags(atPosition);
+        final int at = IndexChunk.offset(entries.atPosition);
+        final int flags = chunk.flags(entries.atPosition);
         chunk.beginWrite();
         chunk.buffer.putInt(at + IndexChunk.FLAGS, flags | IndexChunk.REMOVED);
         chunk.endWrite();
@@ -584,15 +443,7 @@ final class PendingIndex
         pendingBytes -= chunk.buffer.getInt(at + IndexChunk.CONTENT);
         chunk.live--;
         size--;
-        final IndexChunk[] current = chunks;
-        if (chunk.live == 0 && atChunk < current.length - 1)
-        {
-            final IndexChunk[] fewer = new IndexChunk[current.length - 1];
-            System.arraycopy(current, 0, fewer, 0, atChunk);
-            System.arraycopy(current, atChunk + 1, fewer, atChunk, current.length - atChunk - 1);
-            chunks = fewer;
-            chunk.retire();
-        }
+        entries.dropIfEmpty(chunk);
     }
 
     /**
@@ -602,10 +453,10 @@ final class PendingIndex
      */
     void forget(final long messageId)
     {
-        if (locateLive(messageId))
+        if (entries.locateLive(messageId))
         {
-            final IndexChunk chunk = chunks[atChunk];
-            final int at = IndexChunk.offset(atPosition);
+            final IndexChunk chunk = entries.at();
+            final int at = IndexChunk.offset(entries.atPosition);
             ledger.live(chunk.buffer.getInt(at + IndexChunk.CYCLE), recordBytes(chunk, at));
             remove(chunk, messageId);
         }
@@ -615,89 +466,14 @@ final class PendingIndex
     void relocate(final long messageId, final long[] recordIndexes, final int cycle, final long recordBytes,
         final List<RecipientStatus> statuses)
     {
-        if (!locateLive(messageId))
+        if (!entries.locateLive(messageId))
         {
             return;
         }
-        final IndexChunk chunk = chunks[atChunk];
-        final int at = IndexChunk.offset(atPosition);
+        final IndexChunk chunk = entries.at();
+        final int at = IndexChunk.offset(entries.atPosition);
         add(messageId, recordIndexes, cycle, recordBytes, chunk.buffer.getInt(at + IndexChunk.CONTENT),
             chunk.buffer.getLong(at + IndexChunk.RECEIVED), statuses, null);
-    }
-
-    /**
-     * Copies a pending message's entry into {@code into}. Any thread.
-     *
-     * @return false if the message is not pending.
-     */
-    boolean read(final long messageId, final PendingSlot into)
-    {
-        while (true)
-        {
-            final IndexChunk[] list = chunks;
-            final int c = chunkFor(list, messageId);
-            if (c < 0)
-            {
-                return false;
-            }
-            final IndexChunk chunk = list[c];
-            final long version = chunk.readBegin();
-            if (version < 0)
-            {
-                Thread.onSpinWait();
-                continue;
-            }
-            final int position = chunk.search(messageId, chunk.count());
-            final boolean found = position >= 0 && !chunk.isRemoved(position) && fill(chunk, position, into);
-            if (chunk.validate(version))
-            {
-                return found;
-            }
-        }
-    }
-
-    /**
-     * Copies the first pending entry after {@code afterId} (exclusive), in id order or reversed, into {@code into}.
-     * Any thread; weakly consistent, as a concurrent map's view is.
-     *
-     * @return false if there is none.
-     */
-    boolean readNext(final long afterId, final boolean newestFirst, final PendingSlot into)
-    {
-        retry:
-        while (true)
-        {
-            final IndexChunk[] list = chunks;
-            int c = newestFirst ? chunkFor(list, afterId) : Math.max(0, chunkFor(list, afterId));
-            while (c >= 0 && c < list.length)
-            {
-                final IndexChunk chunk = list[c];
-                final long version = chunk.readBegin();
-                if (version < 0)
-                {
-                    Thread.onSpinWait();
-                    continue retry;
-                }
-                final int count = chunk.count();
-                final int found = chunk.search(afterId, count);
-                int position = newestFirst ? (found >= 0 ? found - 1 : -found - 2) : (found >= 0 ? found + 1 : -found - 1);
-                while (position >= 0 && position < count && chunk.isRemoved(position))
-                {
-                    position += newestFirst ? -1 : 1;
-                }
-                final boolean got = position >= 0 && position < count && fill(chunk, position, into);
-                if (!chunk.validate(version))
-                {
-                    continue retry;
-                }
-                if (got)
-                {
-                    return true;
-                }
-                c += newestFirst ? -1 : 1;
-            }
-            return false;
-        }
     }
 
     private boolean fill(final IndexChunk chunk, final int position, final PendingSlot into)
@@ -721,144 +497,11 @@ final class PendingIndex
         return true;
     }
 
-    /**
-     * @param idLimit ids from this one on cannot be in {@code cycle} (issued after it closed): the scan stops there
-     * @return up to {@code max} pending messages whose records are in {@code cycle}, oldest first. Writer.
-     */
-    LongArrayList inCycle(final int cycle, final long idLimit, final int max)
-    {
-        final LongArrayList found = new LongArrayList();
-        for (final IndexChunk chunk : chunks)
-        {
-            for (int i = 0; i < chunk.count(); i++)
-            {
-                final int at = IndexChunk.offset(i);
-                if (chunk.buffer.getLong(at + IndexChunk.ID) >= idLimit || found.size() >= max)
-                {
-                    return found;
-                }
-                if (!chunk.isRemoved(i) && chunk.buffer.getInt(at + IndexChunk.CYCLE) == cycle)
-                {
-                    found.addLong(chunk.buffer.getLong(at + IndexChunk.ID));
-                }
-            }
-        }
-        return found;
-    }
-
-    /** @return the ids of pending messages whose records are in a cycle before {@code firstCycle}. Writer. */
-    LongArrayList before(final int firstCycle)
-    {
-        final LongArrayList found = new LongArrayList();
-        for (final IndexChunk chunk : chunks)
-        {
-            for (int i = 0; i < chunk.count(); i++)
-            {
-                if (!chunk.isRemoved(i) && chunk.buffer.getInt(IndexChunk.offset(i) + IndexChunk.CYCLE) < firstCycle)
-                {
-                    found.addLong(chunk.id(i));
-                }
-            }
-        }
-        return found;
-    }
-
     /** @return the oldest pending message's receive time, or -1 when nothing is pending. */
     long oldestReceivedAtMillis()
     {
         final PendingSlot slot = new PendingSlot();
         return readNext(Long.MIN_VALUE, false, slot) ? slot.receivedAtMillis : -1;
-    }
-
-    /**
-     * Merges runs of sparse chunks (messages deferred for long among many finished), so that memory follows what is
-     * pending, not how long the oldest has waited. Writer; bounded work per call.
-     *
-     * @return chunks merged away.
-     */
-    int compact()
-    {
-        int merged = 0;
-        int c = 0;
-        while (merged < MAX_MERGES_PER_COMPACTION)
-        {
-            final IndexChunk[] list = chunks;
-            if (c >= list.length - 2)
-            {
-                return merged;
-            }
-            int end = c;
-            int live = 0;
-            while (end < list.length - 1 && live + list[end].live <= chunkEntries * 3 / 4)
-            {
-                live += list[end].live;
-                end++;
-            }
-            if (end - c >= 2)
-            {
-                try
-                {
-                    merge(c, end);
-                }
-                catch (final OutOfMemoryError ex)
-                {
-                    // Direct memory is short: merging would free some, but needs a chunk first. Nothing changed.
-                    return merged;
-                }
-                merged += end - c - 1;
-                c++;
-            }
-            else
-            {
-                c = Math.max(c + 1, end);
-            }
-        }
-        return merged;
-    }
-
-    /** Replaces chunks {@code [from, to)} by one holding their live entries. */
-    private void merge(final int from, final int to)
-    {
-        final IndexChunk[] list = chunks;
-        final IndexChunk into = new IndexChunk(chunkEntries);
-        int n = 0;
-        for (int c = from; c < to; c++)
-        {
-            for (int i = 0; i < list[c].count(); i++)
-            {
-                if (!list[c].isRemoved(i))
-                {
-                    into.copyEntry(n++, list[c], i);
-                }
-            }
-        }
-        into.count(n);
-        into.live = n;
-        final IndexChunk[] replaced;
-        if (n == 0)
-        {
-            replaced = new IndexChunk[list.length - (to - from)];
-            System.arraycopy(list, 0, replaced, 0, from);
-            System.arraycopy(list, to, replaced, from, list.length - to);
-        }
-        else
-        {
-            replaced = new IndexChunk[list.length - (to - from) + 1];
-            System.arraycopy(list, 0, replaced, 0, from);
-            replaced[from] = into;
-            System.arraycopy(list, to, replaced, from + 1, list.length - to);
-        }
-        chunks = replaced;
-        for (int c = from; c < to; c++)
-        {
-            list[c].retire();
-        }
-    }
-
-    /** For the checkpoint: the chunks as they are now. Writer. */
-    IndexChunk[] chunks()
-    {
-        return chunks;
     }
 
     /** For the checkpoint. Writer. */
@@ -870,7 +513,7 @@ final class PendingIndex
     /** @return false unless the message is indexed as having an overflow, which is now {@code extra}. Recovery. */
     boolean restoreOverflow(final long messageId, final PendingOverflow extra)
     {
-        if (!locateLive(messageId) || (chunks[atChunk].flags(atPosition) & IndexChunk.OVERFLOW) == 0
+        if (!entries.locateLive(messageId) || (entries.at().flags(entries.atPosition) & IndexChunk.OVERFLOW) == 0
             || overflow.containsKey(messageId))
         {
             return false;
@@ -883,9 +526,9 @@ final class PendingIndex
     void load(final IndexChunk source, final int position, final PendingOverflow extra)
     {
         final long messageId = source.id(position);
-        final IndexChunk chunk = insert(messageId);
-        chunk.copyEntry(atPosition, source, position);
-        chunk.count(Math.max(chunk.count(), atPosition + 1));
+        final IndexChunk chunk = entries.insert(messageId);
+        chunk.copyEntry(entries.atPosition, source, position);
+        chunk.count(Math.max(chunk.count(), entries.atPosition + 1));
         chunk.endWrite();
         chunk.live++;
         size++;

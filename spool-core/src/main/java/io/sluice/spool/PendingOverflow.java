@@ -33,4 +33,41 @@ record PendingOverflow(long[] recordIndexes, long[] outcomes, long[] finals, Pen
     {
         return recordIndexes == null && outcomes == null && resident == null;
     }
+
+    /**
+     * @return the overflow after an outcome for one recipient (or every one not final, for
+     *         {@link JournalRecordCodec#ALL_RECIPIENTS}) journaled at {@code outcomeIndex}; null if it changes nothing.
+     */
+    static PendingOverflow withOutcome(final PendingOverflow before, final int recipients, final int recipientIndex,
+        final RecipientStatus status, final long outcomeIndex)
+    {
+        final boolean held = before != null && before.outcomes() != null;
+        final long[] outcomes = held ? before.outcomes().clone() : new long[recipients];
+        final long[] finals = held ? before.finals().clone() : new long[(recipients + 63) >>> 6];
+        boolean changed = false;
+        for (int i = 0; i < recipients; i++)
+        {
+            if ((recipientIndex == JournalRecordCodec.ALL_RECIPIENTS || recipientIndex == i)
+                && (finals[i >>> 6] & (1L << i)) == 0)
+            {
+                outcomes[i] = outcomeIndex;
+                finals[i >>> 6] |= status.isFinal() ? 1L << i : 0;
+                changed = true;
+            }
+        }
+        return changed ? new PendingOverflow(before == null ? null : before.recordIndexes(), outcomes, finals, null) : null;
+    }
+
+    /** @return true if every one of {@code recipients} is final. */
+    boolean allFinal(final int recipients)
+    {
+        for (int i = 0; i < recipients; i++)
+        {
+            if (!isFinal(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 }
