@@ -68,6 +68,7 @@ public final class Spool implements AutoCloseable
         final long startNs = System.nanoTime();
         // Damaged journal files go aside before Chronicle opens the journal (see JournalSalvage).
         final JournalSalvage salvage = JournalSalvage.prepare(context);
+        final long scannedNs = System.nanoTime();
         journal = new Journal(context);
         final IndexRecovery.Result recovered;
         try
@@ -83,9 +84,10 @@ public final class Spool implements AutoCloseable
         reader = new PendingReader(journal, index, counters.counter(SpoolCounter.PENDING_UNREADABLE));
         final JournalRecovery.Report report = recovered.report();
         recoveredRecords = report.records();
-        LOG.info("spool {} recovered in {} ms{}: {} records replayed, {} pending messages ({} bytes), {} corrupt records"
-            + " skipped, {} incomplete messages discarded, {} damaged files set aside ({} messages lost to damage)",
-            context.directory(), (System.nanoTime() - startNs) / 1_000_000,
+        LOG.info("spool {} recovered in {} ms ({} ms checking every journal file for damage){}: {} records replayed, {}"
+            + " pending messages ({} bytes), {} corrupt records skipped, {} incomplete messages discarded, {} damaged files"
+            + " set aside ({} messages lost to damage)",
+            context.directory(), (System.nanoTime() - startNs) / 1_000_000, (scannedNs - startNs) / 1_000_000,
             recovered.checkpointPosition() == Long.MIN_VALUE ? "" : " from its checkpoint",
             report.records(), report.pendingMessages(), report.pendingBytes(),
             report.corruptRecords(), report.incompleteMessages(), report.damagedFiles(), report.messagesLostToDamage());
