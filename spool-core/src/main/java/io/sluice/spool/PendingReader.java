@@ -27,7 +27,10 @@ final class PendingReader
 {
     private static final Logger LOG = LoggerFactory.getLogger(PendingReader.class);
     private static final int ATTEMPTS = 4;
-    /** A power of two; measured in benchmarks/results/2026-12-06-vm-session5-offheap/ (PendingReadBenchmark). */
+    /**
+     * A power of two. It saves the writer one journal read per outcome after a dispatch (counted by construction); its
+     * effect on time could not be resolved on the loaded VM (benchmarks/results/2026-12-06-vm-session5-offheap/).
+     */
     private static final int CACHED_SNAPSHOTS = 4096;
 
     /** A snapshot and the entry state it was built from. */
