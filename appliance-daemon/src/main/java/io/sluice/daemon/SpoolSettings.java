@@ -24,6 +24,7 @@ final class SpoolSettings
             .maxBatch(settings.get(SpoolContext.MAX_BATCH))
             .compactionLiveRatio(settings.get(SpoolContext.COMPACTION_LIVE_RATIO))
             .maintenanceIntervalMs(settings.get(SpoolContext.MAINTENANCE_INTERVAL_MS))
+            .checkpointIntervalMs(settings.get(SpoolContext.CHECKPOINT_INTERVAL_MS))
             .allowMissingCycles(settings.get(SpoolContext.ALLOW_MISSING_CYCLES))
             .conclude();
     }

@@ -75,6 +75,38 @@ final class CycleLedger
         return live;
     }
 
+    /** Receives one cycle's figures. */
+    interface Visitor
+    {
+        void cycle(int cycle, long writtenBytes, long liveMessages, long liveBytes);
+    }
+
+    int cycles()
+    {
+        return cycles.size();
+    }
+
+    void forEach(final Visitor visitor)
+    {
+        for (final Map.Entry<Integer, long[]> entry : cycles.entrySet())
+        {
+            final long[] stats = entry.getValue();
+            visitor.cycle(entry.getKey(), stats[0], stats[1], stats[2]);
+        }
+    }
+
+    /** Sets the bytes written to a cycle as a checkpoint recorded them (what is live is counted again from its entries). */
+    void restoreWritten(final int cycle, final long writtenBytes)
+    {
+        stats(cycle)[0] = writtenBytes;
+    }
+
+    /** Forgets every cycle before {@code firstCycle}: their files are gone. */
+    void forgetBefore(final int firstCycle)
+    {
+        cycles.keySet().removeIf(cycle -> cycle < firstCycle);
+    }
+
     void forget(final int cycle)
     {
         cycles.remove(cycle);

@@ -98,6 +98,12 @@ final class DiskGuard
         return admit;
     }
 
+    /** @return true if something the spool can do without (a checkpoint) may take {@code bytes}: never the reserve. */
+    boolean admitOptional(final long bytes)
+    {
+        return acceptingMessages && admitAbove(bytes, reserveBytes);
+    }
+
     /** The spool's own maintenance (an early roll, carried-forward copies) may use the upper half of the reserve. */
     boolean admitMaintenance(final long bytes)
     {

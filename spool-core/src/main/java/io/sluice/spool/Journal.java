@@ -36,6 +36,7 @@ final class Journal implements AutoCloseable
     private final ExpandableArrayBuffer readBuffer = new ExpandableArrayBuffer(64 * 1024);
     private ExcerptTailer reader;
     private long lastWriteBytes;
+    private long lastIndexAppended = -1;
     /** Key in Chronicle's metadata table: the newest cycle retention deleted, so recovery knows it went on purpose. */
     static final String LAST_DELETED_CYCLE = "sluice.lastDeletedCycle";
     static final int NO_CYCLE = -1;
@@ -65,7 +66,7 @@ final class Journal implements AutoCloseable
         }
     }
 
-    private long cycleStartMillis(final int cycle)
+    long cycleStartMillis(final int cycle)
     {
         return queue.epoch() + (long)cycle * queue.rollCycle().lengthInMillis();
     }
@@ -183,7 +184,8 @@ final class Journal implements AutoCloseable
         {
             dc.wire().bytes().write(buffer.byteArray(), 0, length);
         }
-        return appender.lastIndexAppended();
+        lastIndexAppended = appender.lastIndexAppended();
+        return lastIndexAppended;
     }
 
     /** Makes every record written so far durable (an msync); a no-op when acknowledging on write. */
@@ -252,6 +254,68 @@ final class Journal implements AutoCloseable
             }
         }
         return content.clear();
+    }
+
+    /**
+     * Reads a message's head record back: its envelope, the statuses written with it and its size.
+     *
+     * @throws IOException if the record is missing, fails its checksum or is not that message's head.
+     */
+    synchronized JournalRecordCodec.MessageRecord readHead(final long messageId, final long index) throws IOException
+    {
+        return readAs(messageId, index, JournalRecordCodec.TYPE_MESSAGE, "head", readCodec::decodeMessage);
+    }
+
+    /**
+     * Reads an outcome record back.
+     *
+     * @throws IOException if the record is missing, fails its checksum or is not an outcome for that message.
+     */
+    synchronized JournalRecordCodec.OutcomeRecord readOutcome(final long messageId, final long index) throws IOException
+    {
+        return readAs(messageId, index, JournalRecordCodec.TYPE_OUTCOME, "outcome", readCodec::decodeOutcome);
+    }
+
+    /** Decodes a verified record of the read buffer. */
+    private interface Decoder<T>
+    {
+        T decode(org.agrona.DirectBuffer buffer, int length) throws CorruptRecordException;
+    }
+
+    private <T> T readAs(final long messageId, final long index, final byte type, final String what, final Decoder<T> decoder)
+        throws IOException
+    {
+        final int length = readRecord(index, messageId);
+        try
+        {
+            if (readCodec.verify(readBuffer, length) != type || JournalRecordCodec.messageId(readBuffer) != messageId)
+            {
+                throw new CorruptRecordException("not the " + what + " of " + QueueIds.format(messageId));
+            }
+            return decoder.decode(readBuffer, length);
+        }
+        catch (final CorruptRecordException | RuntimeException ex)
+        {
+            throw new IOException("message " + QueueIds.format(messageId) + ": " + what + " at index "
+                + Long.toHexString(index) + " is unreadable: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** @return the CRC32C a record starts with: a checkpoint names the last record it covers by index and CRC. */
+    synchronized int recordCrc(final long index) throws IOException
+    {
+        final int length = readRecord(index, 0);
+        if (length < JournalRecordCodec.HEADER_LENGTH)
+        {
+            throw new IOException("record at " + Long.toHexString(index) + " is too short: " + length + " bytes");
+        }
+        return readBuffer.getInt(JournalRecordCodec.CRC_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** @return the index of the last record written since the journal opened, or -1. Writer thread. */
+    long lastIndexAppended()
+    {
+        return lastIndexAppended;
     }
 
     private int readRecord(final long index, final long messageId) throws IOException

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 final class JournalRecovery
 {
     private static final Logger LOG = LoggerFactory.getLogger(JournalRecovery.class);
+    /** {@link #replayAfter} without a checkpoint: the whole journal. */
+    static final long NO_CHECKPOINT = Long.MIN_VALUE;
 
     private final Journal journal;
     private final PendingIndex index;
@@ -42,6 +44,7 @@ final class JournalRecovery
     private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64 * 1024);
     private final Map<Long, Partial> partials = new HashMap<>();
     private long maxMessageId;
+    private long lastRecordIndex = -1;
     private long records;
     private final long lastDeletedCycle;
     private final boolean allowMissingCycles;
@@ -49,6 +52,7 @@ final class JournalRecovery
     private int previousCycle = Journal.NO_CYCLE;
     private final JournalSalvage salvage;
     private final SalvagedMessages salvaged;
+    private final PendingReader reader;
     private int nextSalvaged;
     /** The damaged file being replayed, or null while replaying through Chronicle. */
     private JournalSalvage.Quarantined current;
@@ -56,7 +60,7 @@ final class JournalRecovery
     /** What recovery found, for the start-up log line. */
     record Report(
         long records, int pendingMessages, long pendingBytes, long corruptRecords, int incompleteMessages, long maxMessageId,
-        int damagedFiles, int messagesLostToDamage)
+        int damagedFiles, int messagesLostToDamage, long lastRecordIndex)
     {
     }
 
@@ -106,13 +110,41 @@ final class JournalRecovery
         this.allowMissingCycles = allowMissingCycles;
         this.salvage = salvage;
         this.salvaged = new SalvagedMessages(journal, salvage, chunkBytes);
+        this.reader = new PendingReader(journal, index, counters.counter(SpoolCounter.PENDING_UNREADABLE));
     }
 
     Report replay()
     {
+        return replayAfter(NO_CHECKPOINT, 0);
+    }
+
+    /**
+     * Replays the journal after a checkpoint's last record (or all of it, for {@link #NO_CHECKPOINT}) into an index
+     * that holds the checkpoint's entries.
+     *
+     * @param position       the index of the last record the checkpoint covers, or {@link #NO_CHECKPOINT}
+     * @param checkpointMaxId the largest message id the checkpoint knew of
+     */
+    Report replayAfter(final long position, final long checkpointMaxId)
+    {
+        maxMessageId = Math.max(maxMessageId, checkpointMaxId);
         try (ExcerptTailer tailer = journal.queue().createTailer())
         {
             tailer.toStart();
+            if (position != NO_CHECKPOINT && tailer.moveToIndex(position))
+            {
+                // The checkpoint covers the record at its position: step over it.
+                try (DocumentContext dc = tailer.readingDocument())
+                {
+                    previousCycle = dc.isPresent() ? journal.cycleOf(dc.index()) : Journal.NO_CYCLE;
+                    lastRecordIndex = dc.isPresent() ? dc.index() : lastRecordIndex;
+                }
+            }
+            else if (position != NO_CHECKPOINT)
+            {
+                // Retention deleted the checkpoint's file since: everything on disk comes after it.
+                tailer.toStart();
+            }
             while (true)
             {
                 final long recordIndex;
@@ -124,6 +156,7 @@ final class JournalRecovery
                         break;
                     }
                     recordIndex = dc.index();
+                    lastRecordIndex = recordIndex;
                     length = Journal.copy(dc.wire().bytes(), buffer);
                 }
                 replaySalvagedUpTo(journal.cycleOf(recordIndex));
@@ -159,7 +192,7 @@ final class JournalRecovery
         final int damagedFiles = salvage == null ? 0 : salvage.files().size();
         final int lost = damagedFiles == 0 ? 0 : salvaged.writeForward(index, counters);
         return new Report(records, index.size(), index.pendingBytes(), corruptRecords.get(), incomplete,
-            maxMessageId, damagedFiles, lost);
+            maxMessageId, damagedFiles, lost, lastRecordIndex);
     }
 
     /** Replays each damaged file whose cycle comes before (or is) {@code cycle}, from its good records. */
@@ -253,7 +286,7 @@ final class JournalRecovery
             {
                 case JournalRecordCodec.TYPE_MESSAGE -> onMessage(codec.decodeMessage(buffer, length), recordIndex, length);
                 case JournalRecordCodec.TYPE_CHUNK -> onChunk(codec.decodeChunk(buffer, length), recordIndex, length);
-                case JournalRecordCodec.TYPE_OUTCOME -> onOutcome(codec.decodeOutcome(buffer, length));
+                case JournalRecordCodec.TYPE_OUTCOME -> onOutcome(codec.decodeOutcome(buffer, length), recordIndex);
                 default -> throw new CorruptRecordException("unknown type " + type);
             }
         }
@@ -283,7 +316,7 @@ final class JournalRecovery
         final Partial partial = partials.get(chunk.messageId());
         if (partial == null || chunk.contentOffset() != partial.received)
         {
-            if (current != null && partial == null && index.get(chunk.messageId()) == null)
+            if (current != null && partial == null && !index.contains(chunk.messageId()))
             {
                 // A chunk whose head the damage took: it still names the message.
                 salvaged.incomplete(current, chunk.messageId(), recordIndex, false);
@@ -320,17 +353,29 @@ final class JournalRecovery
         }
         if (damagedFile)
         {
-            // Its records are no longer in the live journal: indexed under a placeholder until written forward.
-            index.add(new SpooledMessage(snapshot, salvaged.add(head.messageId(), indexes, sources), cycle, bytes));
+            // Its records are no longer in the live journal: indexed, whole, under a placeholder until written forward.
+            index.add(head.messageId(), salvaged.add(head.messageId(), indexes, sources), cycle, bytes,
+                head.contentLength(), head.envelope().receivedAtMillis(), head.statuses(), snapshot);
             return;
         }
-        index.add(new SpooledMessage(snapshot, indexes, cycle, bytes));
+        index.add(head.messageId(), indexes, cycle, bytes, head.contentLength(), head.envelope().receivedAtMillis(),
+            head.statuses(), null);
     }
 
-    private void onOutcome(final JournalRecordCodec.OutcomeRecord outcome)
+    private void onOutcome(final JournalRecordCodec.OutcomeRecord outcome, final long recordIndex)
     {
         // An outcome for an unknown id concerns a message that finished, or was carried forward into a later
         // file whose copy already includes it: either way there is nothing to apply.
-        index.apply(outcome.messageId(), outcome.recipientIndex(), outcome.status());
+        if (current != null && index.changes(outcome.messageId(), outcome.recipientIndex()))
+        {
+            // Read from a damaged file, this record will not be readable in the live journal: the message's state
+            // stays whole on the heap from now on.
+            final PendingMessage snapshot = reader.read(outcome.messageId());
+            if (snapshot != null)
+            {
+                index.makeResident(outcome.messageId(), snapshot);
+            }
+        }
+        index.apply(outcome.messageId(), outcome.recipientIndex(), outcome.status(), recordIndex);
     }
 }

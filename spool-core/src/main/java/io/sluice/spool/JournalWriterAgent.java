@@ -11,6 +11,7 @@ import java.util.NavigableSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.jctools.queues.MpscArrayQueue;
@@ -30,11 +31,20 @@ final class JournalWriterAgent implements Agent
     private final AtomicLong dutyCycles = new AtomicLong();
     /** Most bytes retention copies forward in one duty cycle, so appends never wait long behind it. */
     private static final long CARRY_BYTES_PER_CYCLE = 8L << 20;
+    /** Most messages retention looks at in one duty cycle. */
+    private static final int CARRY_IDS_PER_CYCLE = 4096;
+    /** Ids run ahead of the clock only when thousands are issued in a millisecond: a minute is ample. */
+    private static final long ID_CLOCK_SLACK_MS = 60_000;
 
     private final Journal journal;
     private final PendingIndex index;
     private final DiskGuard diskGuard;
     private final SpoolListener listener;
+    private final PendingReader reader;
+    private final IndexCheckpointer checkpointer;
+    /** The last record recovery found: the journal's position until this writer appends. */
+    private final long recoveredPosition;
+    private boolean lastSyncOk = true;
     private final Clock clock;
     private final MpscArrayQueue<WriteRequest> requests;
     private final List<WriteRequest> batch;
@@ -60,7 +70,10 @@ final class JournalWriterAgent implements Agent
     private final AtomicCounter carriedForward;
     private final AtomicCounter cyclesDeleted;
     private final AtomicCounter ioFailures;
+    private final AtomicCounter offHeapBytes;
+    private final AtomicCounter refusedIndexFull;
     private long lastMessageId;
+    private int appendsInBatch;
     private long lastMaintenanceNs;
     private int carryingCycle = Integer.MIN_VALUE;
     /** Set while carried-forward copies are not yet durable: their originals must not be deleted. */
@@ -74,7 +87,8 @@ final class JournalWriterAgent implements Agent
         final EnumCounters<SpoolCounter> counters,
         final SpoolListener listener,
         final MpscArrayQueue<WriteRequest> requests,
-        final long lastMessageId)
+        final IndexRecovery.Result recovered,
+        final PendingReader reader)
     {
         this.journal = journal;
         this.index = index;
@@ -91,7 +105,10 @@ final class JournalWriterAgent implements Agent
         this.pressureIntervalNs = Math.min(maintenanceIntervalNs, TimeUnit.MILLISECONDS.toNanos(context.diskCheckIntervalMs()));
         this.reclaimer = new SpaceReclaimer(context, journal, index.ledger(), diskGuard, counters);
         this.pressure = new DiskPressureMonitor(context, diskGuard, index, counters);
-        this.lastMessageId = lastMessageId;
+        this.lastMessageId = recovered.report().maxMessageId();
+        this.recoveredPosition = recovered.report().lastRecordIndex();
+        this.reader = reader;
+        this.checkpointer = new IndexCheckpointer(context, journal, index, diskGuard, counters, recovered.checkpointPosition());
         messagesAppended = counters.counter(SpoolCounter.MESSAGES_APPENDED);
         bytesAppended = counters.counter(SpoolCounter.BYTES_APPENDED);
         outcomesAppended = counters.counter(SpoolCounter.OUTCOMES_APPENDED);
@@ -105,6 +122,8 @@ final class JournalWriterAgent implements Agent
         carriedForward = counters.counter(SpoolCounter.MESSAGES_CARRIED_FORWARD);
         cyclesDeleted = counters.counter(SpoolCounter.CYCLE_FILES_DELETED);
         ioFailures = counters.counter(SpoolCounter.JOURNAL_IO_FAILURES);
+        offHeapBytes = counters.counter(SpoolCounter.INDEX_OFF_HEAP_BYTES);
+        refusedIndexFull = counters.counter(SpoolCounter.APPENDS_REFUSED_INDEX_MEMORY);
         updateGauges();
     }
 
@@ -140,7 +159,9 @@ final class JournalWriterAgent implements Agent
                 sync();
                 work++;
             }
+            work += index.compact();
             pressure.update();
+            checkpointer.maybeWrite(nowNs, recoveredPosition, lastMessageId, lastSyncOk);
         }
         return work;
     }
@@ -167,9 +188,19 @@ final class JournalWriterAgent implements Agent
         }
     }
 
+    /**
+     * Checkpoints the index at a clean stop. Called by the closing thread once the writer thread has ended (not in
+     * {@link #onClose}: the runner interrupts an agent that takes seconds to close, and a large index may).
+     */
+    void checkpointAtClose()
+    {
+        checkpointer.write(recoveredPosition, lastMessageId, lastSyncOk);
+    }
+
     private int commitBatch()
     {
         batch.clear();
+        appendsInBatch = 0;
         requests.drain(batch::add, maxBatch);
         if (batch.isEmpty())
         {
@@ -200,7 +231,25 @@ final class JournalWriterAgent implements Agent
         }
         for (int i = 0; i < batch.size(); i++)
         {
-            complete(batch.get(i));
+            final WriteRequest request = batch.get(i);
+            try
+            {
+                complete(request);
+            }
+            catch (final RuntimeException | OutOfMemoryError ex)
+            {
+                // The record is durable whatever the index says: the promise stands, and the next start indexes it.
+                ioFailures.increment();
+                LOG.error("indexing a durable record failed; its sender is answered, the next start finds it", ex);
+                if (request instanceof WriteRequest.Append append)
+                {
+                    append.future.complete(append.result);
+                }
+                else
+                {
+                    ((WriteRequest.Outcome)request).future.complete(((WriteRequest.Outcome)request).written);
+                }
+            }
         }
         return batch.size();
     }
@@ -210,6 +259,7 @@ final class JournalWriterAgent implements Agent
         try
         {
             journal.sync();
+            lastSyncOk = true;
             carriedUnsynced = false;
             if (journal.isDurable())
             {
@@ -220,6 +270,7 @@ final class JournalWriterAgent implements Agent
         catch (final RuntimeException | AssertionError ex)
         {
             ioFailures.increment();
+            lastSyncOk = false;
             LOG.error("journal sync failed: the batch is refused and its senders will retry", ex);
             return false;
         }
@@ -257,8 +308,16 @@ final class JournalWriterAgent implements Agent
             request.result = AppendResult.DISK_FULL;
             return 0;
         }
+        if (!index.reserve(++appendsInBatch))
+        {
+            // Journaled, it could not be indexed: refused before anything is written or promised.
+            refusedIndexFull.increment();
+            request.result = AppendResult.OVERLOADED;
+            return 0;
+        }
         final long messageId = QueueIds.next(lastMessageId, clock.millis());
         lastMessageId = messageId;
+        request.statuses = statuses;
         request.recordIndexes = journal.writeMessage(messageId, false, envelope, statuses, content, chunkBytes);
         request.recordBytes = journal.lastWriteBytes();
         request.result = AppendResult.accepted(messageId);
@@ -271,8 +330,7 @@ final class JournalWriterAgent implements Agent
 
     private int write(final WriteRequest.Outcome request)
     {
-        final SpooledMessage message = index.get(request.messageId);
-        if (message == null || !changes(message.snapshot(), request.recipientIndex))
+        if (!index.changes(request.messageId, request.recipientIndex))
         {
             return 0;
         }
@@ -282,24 +340,12 @@ final class JournalWriterAgent implements Agent
             return 0;
         }
         final long recordIndex = journal.writeOutcome(request.messageId, request.recipientIndex, request.status);
+        request.recordIndex = recordIndex;
         diskGuard.written(journal.lastWriteBytes());
         index.ledger().written(journal.cycleOf(recordIndex), journal.lastWriteBytes());
         outcomesAppended.increment();
         request.written = true;
         return 1;
-    }
-
-    private static boolean changes(final PendingMessage message, final int recipientIndex)
-    {
-        final List<RecipientStatus> statuses = message.recipients();
-        for (int i = 0; i < statuses.size(); i++)
-        {
-            if ((recipientIndex == JournalRecordCodec.ALL_RECIPIENTS || recipientIndex == i) && !statuses.get(i).isFinal())
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void complete(final WriteRequest request)
@@ -309,14 +355,16 @@ final class JournalWriterAgent implements Agent
             final AppendResult result = append.result;
             if (result.isAccepted())
             {
-                final PendingMessage snapshot = new PendingMessage(result.messageId(), append.envelope,
-                    append.content.remaining(), Collections.nCopies(append.envelope.recipients().size(), RecipientStatus.NEW));
-                index.add(new SpooledMessage(snapshot, append.recordIndexes,
-                    journal.cycleOf(append.recordIndexes[0]), append.recordBytes));
+                index.add(result.messageId(), append.recordIndexes, journal.cycleOf(append.recordIndexes[0]),
+                    append.recordBytes, append.content.remaining(), append.envelope.receivedAtMillis(), append.statuses, null);
                 messagesSynced.increment();
                 pendingMessages.setOrdered(index.size());
                 pendingBytes.setOrdered(index.pendingBytes());
-                notify(snapshot, true);
+                if (listener != SpoolListener.NONE)
+                {
+                    notify(new PendingMessage(result.messageId(), append.envelope, append.content.remaining(),
+                        append.statuses), true);
+                }
             }
             append.future.complete(result);
             return;
@@ -328,11 +376,20 @@ final class JournalWriterAgent implements Agent
         }
         if (outcome.written)
         {
-            final PendingMessage after = index.apply(outcome.messageId, outcome.recipientIndex, outcome.status);
+            // The listener is told the whole new snapshot: read back before the index changes (a finished message
+            // leaves it), then the outcome applied to it.
+            final PendingMessage before = listener == SpoolListener.NONE ? null : reader.read(outcome.messageId);
+            final int applied = index.apply(outcome.messageId, outcome.recipientIndex, outcome.status, outcome.recordIndex);
             pendingMessages.setOrdered(index.size());
             pendingBytes.setOrdered(index.pendingBytes());
+            final PendingMessage after = applied == PendingIndex.UNCHANGED || before == null
+                ? null : PendingReader.applied(before, outcome.recipientIndex, outcome.status);
             if (after != null)
             {
+                if (applied == PendingIndex.APPLIED)
+                {
+                    reader.remember(after);
+                }
                 notify(after, false);
             }
         }
@@ -364,6 +421,7 @@ final class JournalWriterAgent implements Agent
         pendingBytes.setOrdered(index.pendingBytes());
         final long oldest = index.oldestReceivedAtMillis();
         oldestPendingAgeMs.setOrdered(oldest < 0 ? 0 : Math.max(0, clock.millis() - oldest));
+        offHeapBytes.setOrdered(index.offHeapBytes());
     }
 
     /**
@@ -412,33 +470,49 @@ final class JournalWriterAgent implements Agent
     {
         long budget = CARRY_BYTES_PER_CYCLE;
         int carried = 0;
-        for (final SpooledMessage message : index.inCycle(cycle))
+        LongArrayList ids = index.inCycle(cycle, idLimit(cycle), CARRY_IDS_PER_CYCLE);
+        if (ids.isEmpty() && index.ledger().liveMessages(cycle) > 0)
         {
-            if (budget <= 0 || !diskGuard.admitMaintenance(message.recordBytes()))
+            // Ids ran ahead of the clock (thousands in one millisecond): look through every entry.
+            ids = index.inCycle(cycle, Long.MAX_VALUE, CARRY_IDS_PER_CYCLE);
+        }
+        final PendingSlot slot = new PendingSlot();
+        for (int i = 0; i < ids.size(); i++)
+        {
+            final long messageId = ids.getLong(i);
+            if (!index.read(messageId, slot))
+            {
+                continue;
+            }
+            if (budget <= 0 || !diskGuard.admitMaintenance(slot.recordBytes()))
             {
                 break;
             }
-            final PendingMessage snapshot = message.snapshot();
+            final PendingMessage snapshot = reader.snapshot(slot);
             final ByteBuffer content;
             try
             {
-                content = journal.readContent(snapshot.messageId(), message.recordIndexes(), snapshot.contentLength());
+                if (snapshot == null)
+                {
+                    throw new IOException("its envelope cannot be read back");
+                }
+                content = journal.readContent(messageId, slot.recordIndexes(), slot.contentLength());
             }
             catch (final IOException ex)
             {
                 // Never drop pending mail silently: the file stays, and the operator sees why.
                 ioFailures.increment();
-                LOG.error("retention cannot carry {} forward; journal cycle {} is kept", snapshot.queueId(), cycle, ex);
+                LOG.error("retention cannot carry {} forward; journal cycle {} is kept", QueueIds.format(messageId), cycle, ex);
                 carryingCycle = Integer.MIN_VALUE;
                 return carried;
             }
             final long[] indexes = journal.writeMessage(
-                snapshot.messageId(), true, snapshot.envelope(), snapshot.recipients(), content, chunkBytes);
+                messageId, true, snapshot.envelope(), snapshot.recipients(), content, chunkBytes);
             final long bytes = journal.lastWriteBytes();
             diskGuard.written(bytes);
             final int newCycle = journal.cycleOf(indexes[0]);
             index.ledger().written(newCycle, bytes);
-            index.relocate(message, indexes, newCycle, bytes);
+            index.relocate(messageId, indexes, newCycle, bytes, snapshot.recipients());
             carriedForward.increment();
             budget -= bytes;
             carried++;
@@ -453,5 +527,12 @@ final class JournalWriterAgent implements Agent
             carryingCycle = Integer.MIN_VALUE;
         }
         return carried;
+    }
+
+    /** @return an id no message in {@code cycle} can have: ids come from the clock, which never runs ahead of the journal's. */
+    private long idLimit(final int cycle)
+    {
+        final long endMillis = journal.cycleStartMillis(cycle + 1) + ID_CLOCK_SLACK_MS;
+        return endMillis >= Long.MAX_VALUE >>> QueueIds.SEQUENCE_BITS ? Long.MAX_VALUE : endMillis << QueueIds.SEQUENCE_BITS;
     }
 }

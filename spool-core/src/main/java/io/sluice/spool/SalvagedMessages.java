@@ -124,19 +124,20 @@ final class SalvagedMessages
     {
         for (final Map.Entry<Long, Parts> entry : messages.entrySet())
         {
-            final SpooledMessage message = index.get(entry.getKey());
-            if (message == null || message.recordIndexes() != entry.getValue().placeholder())
+            final PendingSlot slot = new PendingSlot();
+            if (!index.read(entry.getKey(), slot) || slot.overflow() == null
+                || slot.overflow().recordIndexes() != entry.getValue().placeholder() || slot.resident() == null)
             {
                 continue;
             }
-            final PendingMessage snapshot = message.snapshot();
+            final PendingMessage snapshot = slot.resident();
             final ByteBuffer content = read(snapshot, entry.getValue());
             final long[] indexes = journal.writeMessage(
                 snapshot.messageId(), true, snapshot.envelope(), snapshot.recipients(), content, chunkBytes);
             final long bytes = journal.lastWriteBytes();
             final int cycle = journal.cycleOf(indexes[0]);
             index.ledger().written(cycle, bytes);
-            index.relocate(message, indexes, cycle, bytes);
+            index.relocate(snapshot.messageId(), indexes, cycle, bytes, snapshot.recipients());
             counters.counter(SpoolCounter.MESSAGES_CARRIED_FORWARD).increment();
             for (final Path source : entry.getValue().sources())
             {

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -30,6 +29,8 @@ import org.slf4j.LoggerFactory;
 public final class Spool implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
+    /** The pending-index checkpoint in the spool directory: deleting it costs the next start a full journal replay. */
+    public static final String CHECKPOINT_FILE_NAME = IndexCheckpoint.FILE_NAME;
     /**
      * After a batch the writer spins, then yields, before it parks (as Agrona's back-off did), so the next append of a
      * busy producer finds it awake without a wake-up; parked, every request wakes it.
@@ -41,7 +42,8 @@ public final class Spool implements AutoCloseable
 
     private final SpoolContext context;
     private final Journal journal;
-    private final PendingIndex index = new PendingIndex();
+    private final PendingIndex index;
+    private final PendingReader reader;
     private final EnumCounters<SpoolCounter> counters = new EnumCounters<>(SpoolCounter.class, "spool");
     private final DiskGuard diskGuard;
     private final MpscArrayQueue<WriteRequest> requests;
@@ -49,6 +51,7 @@ public final class Spool implements AutoCloseable
     private final JournalWriterAgent writer;
     private final WakeableIdleStrategy writerWake;
     private volatile boolean closed;
+    private final long recoveredRecords;
 
     private Spool(final SpoolContext context, final SpoolListener listener)
     {
@@ -65,25 +68,32 @@ public final class Spool implements AutoCloseable
         final long startNs = System.nanoTime();
         // Damaged journal files go aside before Chronicle opens the journal (see JournalSalvage).
         final JournalSalvage salvage = JournalSalvage.prepare(context);
+        final long scannedNs = System.nanoTime();
         journal = new Journal(context);
-        final JournalRecovery.Report report;
+        final IndexRecovery.Result recovered;
         try
         {
-            report = new JournalRecovery(
-                journal, index, counters, context.allowMissingCycles(), salvage, context.chunkBytes()).replay();
+            recovered = IndexRecovery.recover(context, journal, counters, salvage);
         }
         catch (final RuntimeException ex)
         {
             journal.close();
             throw ex;
         }
-        LOG.info("spool {} recovered in {} ms: {} records, {} pending messages ({} bytes), {} corrupt records skipped,"
-            + " {} incomplete messages discarded, {} damaged files set aside ({} messages lost to damage)", context.directory(),
-            (System.nanoTime() - startNs) / 1_000_000, report.records(), report.pendingMessages(), report.pendingBytes(),
+        index = recovered.index();
+        reader = new PendingReader(journal, index, counters.counter(SpoolCounter.PENDING_UNREADABLE));
+        final JournalRecovery.Report report = recovered.report();
+        recoveredRecords = report.records();
+        LOG.info("spool {} recovered in {} ms ({} ms checking every journal file for damage){}: {} records replayed, {}"
+            + " pending messages ({} bytes), {} corrupt records skipped, {} incomplete messages discarded, {} damaged files"
+            + " set aside ({} messages lost to damage)",
+            context.directory(), (System.nanoTime() - startNs) / 1_000_000, (scannedNs - startNs) / 1_000_000,
+            recovered.checkpointPosition() == Long.MIN_VALUE ? "" : " from its checkpoint",
+            report.records(), report.pendingMessages(), report.pendingBytes(),
             report.corruptRecords(), report.incompleteMessages(), report.damagedFiles(), report.messagesLostToDamage());
         requests = new MpscArrayQueue<>(context.writeQueueCapacity());
         writer = new JournalWriterAgent(
-            context, journal, index, diskGuard, counters, listener, requests, report.maxMessageId());
+            context, journal, index, diskGuard, counters, listener, requests, recovered, reader);
         writerWake = new WakeableIdleStrategy(WRITER_SPINS, WRITER_YIELDS, TimeUnit.MILLISECONDS.toNanos(WRITER_MAX_PARK_MS),
             () -> !requests.isEmpty(), writer::nanosUntilMaintenance);
         writerRunner = new AgentRunner(context.writerIdleStrategy() != null ? context.writerIdleStrategy().get() : writerWake,
@@ -195,30 +205,71 @@ public final class Spool implements AutoCloseable
      */
     public ByteBuffer readContent(final long messageId) throws IOException
     {
-        final SpooledMessage message = index.get(messageId);
-        if (message == null)
+        final PendingSlot slot = new PendingSlot();
+        IOException failure = null;
+        for (int attempt = 0; attempt < 3; attempt++)
         {
-            return null;
+            if (!index.read(messageId, slot))
+            {
+                return null;
+            }
+            final long[] indexes = slot.recordIndexes();
+            try
+            {
+                return journal.readContent(messageId, indexes, slot.contentLength());
+            }
+            catch (final IOException ex)
+            {
+                // Retention may have carried it forward and deleted the old file meanwhile: read where it is now.
+                failure = ex;
+                if (index.read(messageId, slot) && java.util.Arrays.equals(indexes, slot.recordIndexes()))
+                {
+                    break;
+                }
+            }
         }
-        return journal.readContent(messageId, message.recordIndexes(), message.snapshot().contentLength());
+        throw failure;
     }
 
-    /** @return the message's latest snapshot, or null if it is not pending. */
+    /**
+     * The message's latest snapshot, read back from the journal (its envelope and statuses are not kept in memory).
+     *
+     * @return the snapshot, or null if it is not pending, or if its records cannot be read (logged, and counted as
+     *         {@link SpoolCounter#PENDING_UNREADABLE}; the message stays pending).
+     */
     public PendingMessage pending(final long messageId)
     {
-        final SpooledMessage message = index.get(messageId);
-        return message == null ? null : message.snapshot();
+        return reader.read(messageId);
     }
 
-    /** @return a snapshot of every pending message, oldest first. O(pending): for consoles and start-up, not hot paths. */
+    /**
+     * @return a snapshot of every pending message, oldest first, each read back from the journal. O(pending) in time
+     *         and heap: for consoles, tests and small spools; iterate {@link #pendingAfter} or {@link #forEachPendingId}
+     *         over a large backlog.
+     */
     public List<PendingMessage> pendingMessages()
     {
         final List<PendingMessage> all = new ArrayList<>(index.size());
-        for (final SpooledMessage message : index.all())
+        for (final PendingMessage message : pendingAfter(Long.MIN_VALUE, false))
         {
-            all.add(message.snapshot());
+            all.add(message);
         }
         return all;
+    }
+
+    /**
+     * Hands every pending message's id to {@code consumer}, oldest first, without reading the journal or building
+     * snapshots: start-up over a large backlog. Weakly consistent, as {@link #pendingAfter} is.
+     */
+    public void forEachPendingId(final java.util.function.LongConsumer consumer)
+    {
+        final PendingSlot slot = new PendingSlot();
+        long after = Long.MIN_VALUE;
+        while (index.readNext(after, false, slot))
+        {
+            after = slot.messageId();
+            consumer.accept(after);
+        }
     }
 
     /**
@@ -232,23 +283,42 @@ public final class Spool implements AutoCloseable
      */
     public Iterable<PendingMessage> pendingAfter(final long afterId, final boolean newestFirst)
     {
-        final Collection<SpooledMessage> view = index.after(afterId, newestFirst);
         return () -> new Iterator<>()
         {
-            private final Iterator<SpooledMessage> messages = view.iterator();
+            private final PendingSlot slot = new PendingSlot();
+            private long position = afterId;
+            private PendingMessage next;
 
             @Override
             public boolean hasNext()
             {
-                return messages.hasNext();
+                while (next == null && index.readNext(position, newestFirst, slot))
+                {
+                    position = slot.messageId();
+                    // Null if it finished since, or cannot be read (logged, counted): either way not shown.
+                    next = reader.snapshot(slot);
+                }
+                return next != null;
             }
 
             @Override
             public PendingMessage next()
             {
-                return messages.next().snapshot();
+                if (!hasNext())
+                {
+                    throw new java.util.NoSuchElementException();
+                }
+                final PendingMessage message = next;
+                next = null;
+                return message;
             }
         };
+    }
+
+    /** @return the journal records the last start replayed (after the checkpoint, when it started from one). */
+    long recoveredRecords()
+    {
+        return recoveredRecords;
     }
 
     public int pendingCount()
@@ -291,7 +361,10 @@ public final class Spool implements AutoCloseable
         return context;
     }
 
-    /** Stops the writer (failing anything still queued with {@code REFUSED_CLOSED}) and closes the journal. */
+    /**
+     * Stops the writer (failing anything still queued with {@code REFUSED_CLOSED}), checkpoints the pending index and
+     * closes the journal.
+     */
     @Override
     public void close()
     {
@@ -302,6 +375,11 @@ public final class Spool implements AutoCloseable
         closed = true;
         writerRunner.close();
         failQueued();
+        if (writerRunner.isClosed())
+        {
+            // The writer thread has ended: this thread may touch the index now.
+            writer.checkpointAtClose();
+        }
         journal.close();
     }
 }

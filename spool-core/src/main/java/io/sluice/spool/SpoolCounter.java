@@ -33,7 +33,13 @@ public enum SpoolCounter implements CounterDescriptor
     DISK_FREE_BYTES(20, "free space on the spool's filesystem at the last check, bytes"),
     CYCLES_ROLLED_EARLY(21, "journal cycles started early so that a full disk could free space"),
     DAMAGED_SPANS(22, "damaged stretches of journal files skipped at recovery"),
-    MESSAGES_LOST_TO_DAMAGE(23, "messages left incomplete by journal damage, by queue id");
+    MESSAGES_LOST_TO_DAMAGE(23, "messages left incomplete by journal damage, by queue id"),
+    PENDING_UNREADABLE(24, "pending messages whose envelope could not be read back from the journal"),
+    INDEX_CHECKPOINTS(25, "pending-index checkpoints written"),
+    INDEX_CHECKPOINT_FAILURES(26, "pending-index checkpoints that could not be written"),
+    FULL_REPLAYS(27, "recoveries that replayed the whole journal: no usable pending-index checkpoint"),
+    INDEX_OFF_HEAP_BYTES(28, "direct memory the pending index takes, bytes"),
+    APPENDS_REFUSED_INDEX_MEMORY(29, "appends refused: no direct memory left for the pending index");
 
     private final int id;
     private final String label;

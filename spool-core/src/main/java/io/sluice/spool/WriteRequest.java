@@ -15,6 +15,8 @@ abstract class WriteRequest
         AppendResult result;
         long[] recordIndexes;
         long recordBytes;
+        /** The statuses journaled with it (all new), kept for the index and the listener. */
+        java.util.List<RecipientStatus> statuses;
 
         Append(final Envelope envelope, final ByteBuffer content)
         {
@@ -37,6 +39,8 @@ abstract class WriteRequest
         final RecipientStatus status;
         final CompletableFuture<Boolean> future = new CompletableFuture<>();
         boolean written;
+        /** Where the outcome record went: readers find the recipient's new status there. */
+        long recordIndex;
 
         Outcome(final long messageId, final int recipientIndex, final RecipientStatus status)
         {

@@ -11,6 +11,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * delivery outcomes for some of what it appended, printing a line only after each promise is durable:
  * {@code A <id> <tag> <size>} for an acknowledged append, {@code D <id> <recipient>} for a durable outcome
  * (announced beforehand by {@code I <id> <recipient>}). It runs until it is killed.
+ *
+ * <p>Given a third argument, it checkpoints the pending index that often (ms) and prints {@code K <n>} once the n-th
+ * checkpoint is on disk, so a test can kill it with appends past a checkpoint.
  */
 public final class CrashingAppender
 {
@@ -24,7 +27,17 @@ public final class CrashingAppender
         final String round = args[1];
         final SpoolContext context = new SpoolContext().directory(dir).blockSizeBytes(1 << 20).chunkBytes(32 << 10)
             .diskReserveBytes(8 << 20).rollCycle("FAST_HOURLY");
+        if (args.length > 2)
+        {
+            context.checkpointIntervalMs(Long.parseLong(args[2])).maintenanceIntervalMs(5);
+        }
         final Spool spool = Spool.open(context);
+        if (args.length > 2)
+        {
+            final Thread watcher = new Thread(() -> watchCheckpoints(spool), "checkpoint-watcher");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
         final LinkedBlockingQueue<long[]> toDeliver = new LinkedBlockingQueue<>();
         for (int t = 0; t < 4; t++)
         {
@@ -41,6 +54,28 @@ public final class CrashingAppender
             if (spool.recordOutcome(message[0], recipient, RecipientStatus.delivered(1, "250 2.0.0 ok")).join())
             {
                 print("D " + message[0] + " " + recipient);
+            }
+        }
+    }
+
+    private static void watchCheckpoints(final Spool spool)
+    {
+        long reported = 0;
+        while (true)
+        {
+            final long written = spool.counters().get(SpoolCounter.INDEX_CHECKPOINTS);
+            if (written > reported)
+            {
+                reported = written;
+                print("K " + written);
+            }
+            try
+            {
+                Thread.sleep(1);
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
             }
         }
     }

@@ -84,6 +84,42 @@ class SpoolCrashTest
         assertThat(totalAcks).as("the children acknowledged mail before each kill").isGreaterThan(kills);
     }
 
+    /**
+     * Killed after a periodic checkpoint with appends and outcomes past it: the restart loads the checkpoint, replays
+     * only the journal after it, and finds every promise kept, as a full replay would.
+     */
+    @Test
+    void shouldKeepEveryAcknowledgedMessageWhenKilledPastACheckpoint() throws Exception
+    {
+        final Map<Long, Promise> promises = new HashMap<>();
+        for (int round = 0; round < 2; round++)
+        {
+            try (ChildJvm child = ChildJvm.start(CrashingAppender.class, dir.toString(), "k" + round, "200"))
+            {
+                SpoolAwait.until(() -> acknowledgedAfterCheckpoint(child) >= 50 || !child.isAlive(), 120_000);
+                assertThat(child.isAlive()).as("child died by itself in round %d: %s", round, tail(child)).isTrue();
+                child.kill9();
+                record(child, promises);
+            }
+            final long[] replay = verify(promises, round);
+            assertThat(replay[0]).as("round %d started from the checkpoint, not a full replay", round).isZero();
+            assertThat(replay[1]).as("round %d replayed records after the checkpoint", round).isPositive();
+        }
+    }
+
+    /** @return "A" lines printed after the first "K" line. */
+    private static long acknowledgedAfterCheckpoint(final ChildJvm child)
+    {
+        long acks = 0;
+        boolean checkpointed = false;
+        for (final String line : child.lines())
+        {
+            checkpointed |= line.startsWith("K ");
+            acks += checkpointed && line.startsWith("A ") ? 1 : 0;
+        }
+        return acks;
+    }
+
     private static long acknowledged(final ChildJvm child)
     {
         return child.lines().stream().filter(line -> line.startsWith("A ")).count();
@@ -124,11 +160,13 @@ class SpoolCrashTest
         return acks;
     }
 
-    private void verify(final Map<Long, Promise> promises, final int round) throws Exception
+    /** @return the full replays the reopening counted and the records it replayed. */
+    private long[] verify(final Map<Long, Promise> promises, final int round) throws Exception
     {
         try (Spool spool = Spool.open(new SpoolContext().directory(dir).blockSizeBytes(1 << 20).chunkBytes(32 << 10)
             .diskReserveBytes(8 << 20).rollCycle("FAST_HOURLY")))
         {
+            final long[] replay = {spool.counters().get(SpoolCounter.FULL_REPLAYS), spool.recoveredRecords()};
             final Set<String> tags = new HashSet<>();
             for (final PendingMessage pending : spool.pendingMessages())
             {
@@ -161,6 +199,7 @@ class SpoolCrashTest
                         .isEqualTo(Disposition.DELIVERED);
                 }
             }
+            return replay;
         }
     }
 }

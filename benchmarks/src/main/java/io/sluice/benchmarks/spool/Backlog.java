@@ -135,16 +135,18 @@ public final class Backlog
     /** What a recovery found and cost. */
     record Report(
         long acked, long recoveryMs, long pending, long heapAfterRecovery, long missing, long duplicates,
-        long pickNanos, long picks, long heapAfterLoad, int sampleDrained, int sampleBad, long pendingAfterDrain)
+        long pickNanos, long picks, long heapAfterLoad, int sampleDrained, int sampleBad, long pendingAfterDrain,
+        long recoveryFromCheckpointMs)
     {
         void print()
         {
             System.out.printf(Locale.ROOT, "RESULT acked %d%nRESULT recoveryMs %d%nRESULT pending %d%n"
                     + "RESULT heapAfterRecoveryMiB %d%nRESULT missing %d%nRESULT duplicates %d%n"
                     + "RESULT heapAfterDrainLoadMiB %d%nRESULT pickNanos %d%nRESULT picks %d%n"
-                    + "RESULT sampleDrained %d%nRESULT sampleBad %d%nRESULT pendingAfterDrain %d%n",
+                    + "RESULT sampleDrained %d%nRESULT sampleBad %d%nRESULT pendingAfterDrain %d%n"
+                    + "RESULT recoveryFromCheckpointMs %d%n",
                 acked, recoveryMs, pending, heapAfterRecovery >> 20, missing, duplicates, heapAfterLoad >> 20, pickNanos,
-                picks, sampleDrained, sampleBad, pendingAfterDrain);
+                picks, sampleDrained, sampleBad, pendingAfterDrain, recoveryFromCheckpointMs);
         }
     }
 
@@ -175,8 +177,23 @@ public final class Backlog
             final long heapAfterLoad = heapUsedAfterGc();
             final BacklogDrain.Picks picks = drain.timePicks(Math.min(100_000, pending));
             final BacklogDrain.Sample drained = drain.drainSample(sample);
+            final long pendingAfterDrain = spool.pendingCount();
+            spool.close();
+            // The clean stop wrote the pending-index checkpoint: a second start loads it instead of replaying.
+            final long reopenNs = System.nanoTime();
+            final long pendingFromCheckpoint;
+            try (Spool reopened = Spool.open(new SpoolContext().directory(directory)))
+            {
+                pendingFromCheckpoint = reopened.pendingCount();
+            }
+            final long fromCheckpointMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - reopenNs);
+            if (pendingFromCheckpoint != pendingAfterDrain)
+            {
+                throw new IllegalStateException("the checkpoint start found " + pendingFromCheckpoint + " pending, the"
+                    + " spool held " + pendingAfterDrain);
+            }
             return new Report(acked, recoveryMs, pending, heapAfterRecovery, missing, duplicates, picks.nanosPerPick(),
-                picks.count(), heapAfterLoad, drained.drained(), drained.bad(), spool.pendingCount());
+                picks.count(), heapAfterLoad, drained.drained(), drained.bad(), pendingAfterDrain, fromCheckpointMs);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.benchmarks.spool;
 
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Path;
@@ -23,7 +24,8 @@ import io.sluice.spool.SpoolContext;
  * path), the same index after a restart (the recovery path), and the drain scheduler holding every message
  * on top of it, once ready and once with every message deferred (an upstream outage: journaled, as the outcome stage
  * would). Heap is measured as used heap after repeated full collections, before and after, divided by
- * the number of messages; the journal itself lives in memory-mapped files and is not counted.
+ * the number of messages; the journal itself lives in memory-mapped files and is not counted. The spool's index keeps
+ * its entries in direct memory: that is measured apart (the JVM's "direct" buffer pool), before and after.
  *
  * <p>The envelopes are shaped like a backlog's: 1,000 sending addresses, 250 sending clients, one distinct
  * recipient per message, one tenant and lane. The spool runs at its shipped defaults ({@link SpoolContext}'s).
@@ -70,9 +72,11 @@ public final class PendingFootprint
         try (Spool spool = Spool.open(new SpoolContext().directory(directory)))
         {
             final long opened = settledHeap();
+            final long directOpened = directMemory();
             BenchmarkSpools.appendAll(spool, messages, WINDOW, PendingFootprint::envelope, BenchmarkSpools.body(BODY_BYTES));
             final long filled = settledHeap();
             report("spool index, appended (live path)", filled - opened, messages);
+            report("spool index, appended: direct memory", directMemory() - directOpened, messages);
             measureDrain(spool, filled, "drain scheduler on top (per-message entries)");
             deferAll(spool, messages);
             measureDrain(spool, settledHeap(), "drain scheduler on top, every message deferred");
@@ -117,10 +121,12 @@ public final class PendingFootprint
     private static void measureRecovered(final Path directory) throws InterruptedException
     {
         final long closed = settledHeap();
+        final long directClosed = directMemory();
         try (Spool spool = Spool.open(new SpoolContext().directory(directory)))
         {
             final long recovered = settledHeap();
             report("spool index, recovered (restart path)", recovered - closed, spool.pendingCount());
+            report("spool index, recovered: direct memory", directMemory() - directClosed, spool.pendingCount());
         }
     }
 
@@ -154,6 +160,19 @@ public final class PendingFootprint
         {
             System.out.println("no class histogram: " + ex);
         }
+    }
+
+    /** @return bytes of the JVM's direct buffers (the pending index's chunks among them). */
+    private static long directMemory()
+    {
+        for (final BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class))
+        {
+            if (pool.getName().equals("direct"))
+            {
+                return pool.getMemoryUsed();
+            }
+        }
+        return -1;
     }
 
     private static long settledHeap() throws InterruptedException

@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>The journal was just written, so it is in the page cache: this is a warm-cache figure. The warm-up
  * iteration is the JIT-cold open a restarted JVM performs; for several cold opens use
- * {@code -wi 0 -i 1 -f 5} (each fork writes its own journal first).
+ * {@code -wi 0 -i 1 -f 5} (each fork writes its own journal first). {@code checkpoint=true} opens from the pending-index
+ * checkpoint the last clean stop wrote (nothing to replay after it); {@code false} deletes it first, so the whole
+ * journal is replayed, as after a crash with no checkpoint.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar RecoveryBenchmark
@@ -52,8 +54,20 @@ public class RecoveryBenchmark
     @Param({"100000", "1000000"})
     public int pendingMessages;
 
+    @Param({"true", "false"})
+    public boolean checkpoint;
+
     private Path directory;
     private Spool spool;
+
+    @Setup(Level.Iteration)
+    public void dropCheckpoint() throws IOException
+    {
+        if (!checkpoint)
+        {
+            java.nio.file.Files.deleteIfExists(directory.resolve(Spool.CHECKPOINT_FILE_NAME));
+        }
+    }
 
     @Setup(Level.Trial)
     public void writeJournal() throws IOException
