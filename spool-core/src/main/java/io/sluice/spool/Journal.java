@@ -42,8 +42,6 @@ final class Journal implements AutoCloseable
     private final ExpandableArrayBuffer markerBuffer = new ExpandableArrayBuffer(64);
     private int lastWrittenCycle;
     private final ClockTimeProvider timeProvider;
-    /** Maps the pages ahead of the writer in one call per megabyte rather than a fault per page. */
-    private final PagePrefault prefault = new PagePrefault(true);
 
     Journal(final SpoolContext context)
     {
@@ -183,9 +181,7 @@ final class Journal implements AutoCloseable
     {
         try (DocumentContext dc = appender.writingDocument())
         {
-            final Bytes<?> bytes = dc.wire().bytes();
-            bytes.write(buffer.byteArray(), 0, length);
-            prefault.after(bytes);
+            dc.wire().bytes().write(buffer.byteArray(), 0, length);
         }
         return appender.lastIndexAppended();
     }

@@ -17,10 +17,7 @@ import org.slf4j.LoggerFactory;
 final class SpaceReclaimer
 {
     private static final Logger LOG = LoggerFactory.getLogger(SpaceReclaimer.class);
-    /**
-     * Room asked for the new file's header and first index pages, and the pages {@link PagePrefault} maps ahead of its
-     * first record: measured at 12 KiB on tmpfs (JournalRollTest) before the 128 KiB mapped ahead, so ample.
-     */
+    /** Room asked for the new file's header and first index pages: measured at 12 KiB on tmpfs (JournalRollTest), so ample. */
     static final long ROLL_COST_BYTES = 256L << 10;
     /** An early roll must win back at least this share of the reserve (a sixteenth), or it is not worth a file. */
     private static final int WORTH_SHIFT = 4;
