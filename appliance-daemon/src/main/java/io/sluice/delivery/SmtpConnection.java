@@ -625,7 +625,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             contentExpected = false;
         }
-        channel.write(new DefaultSmtpRequest(command, parameters));
+        // No promise per command: a failed write reaches exceptionCaught, which fails the connection.
+        channel.write(new DefaultSmtpRequest(command, parameters), channel.voidPromise());
         if (command.equals(SmtpCommand.DATA))
         {
             contentExpected = true;

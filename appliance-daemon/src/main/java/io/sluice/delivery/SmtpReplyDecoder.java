@@ -49,7 +49,14 @@ final class SmtpReplyDecoder extends LineBasedFrameDecoder
             {
                 throw new DecoderException("not an SMTP reply line: " + abbreviate(line));
             }
-            final int lineCode = Integer.parseInt(line.substring(0, 3));
+            final int lineCode = (line.charAt(0) - '0') * 100 + (line.charAt(1) - '0') * 10 + line.charAt(2) - '0';
+            final boolean more = line.length() > 3 && line.charAt(3) == '-';
+            final String text = line.length() > 4 ? line.substring(4) : "";
+            if (lines == null && !more)
+            {
+                // The usual reply, one line: no list to build and copy (four replies a delivered message).
+                return new UpstreamReply(lineCode, List.of(text));
+            }
             if (lines == null)
             {
                 lines = new ArrayList<>(4);
@@ -63,8 +70,8 @@ final class SmtpReplyDecoder extends LineBasedFrameDecoder
             {
                 throw new DecoderException("reply longer than " + MAX_LINES + " lines");
             }
-            lines.add(line.length() > 4 ? line.substring(4) : "");
-            if (line.length() > 3 && line.charAt(3) == '-')
+            lines.add(text);
+            if (more)
             {
                 return null;
             }

@@ -45,7 +45,11 @@ public final class SmtpServer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
 
-    private final EventLoopGroup boss;
+    /**
+     * The event loops that accept connections and serve them: no separate acceptor thread. A client that connects for
+     * each message (Postfix's smtp-source, many MTAs' one-shot deliveries) paid an acceptor wake-up and a hand-over to
+     * another thread per message; an accepting loop now registers the connection itself when it picks itself.
+     */
     private final EventLoopGroup workers;
     /**
      * How long a stop waits for the transactions in progress: a message being received or appended gets its reply
@@ -66,7 +70,6 @@ public final class SmtpServer implements AutoCloseable
     {
         this.services = services;
         final IngressContext context = services.context();
-        boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(context.eventLoopThreads(), NioIoHandler.newFactory());
         try
         {
@@ -78,7 +81,6 @@ public final class SmtpServer implements AutoCloseable
         catch (final RuntimeException ex)
         {
             channels.forEach(Channel::close);
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw ex;
         }
@@ -90,7 +92,7 @@ public final class SmtpServer implements AutoCloseable
     {
         final IngressContext context = services.context();
         final ServerBootstrap bootstrap = new ServerBootstrap()
-            .group(boss, workers)
+            .group(workers)
             .channel(NioServerSocketChannel.class)
             .option(ChannelOption.SO_BACKLOG, 4096)
             .childOption(ChannelOption.TCP_NODELAY, true)
@@ -259,13 +261,12 @@ public final class SmtpServer implements AutoCloseable
     }
 
     /**
-     * @return every event loop, the acceptor's first: the watchdog posts a heartbeat task on each, so a loop stuck in a
-     *         handler is seen as one whose task never runs.
+     * @return every event loop: the watchdog posts a heartbeat task on each, so a loop stuck in a handler is seen as one
+     *         whose task never runs.
      */
     public List<Executor> eventLoops()
     {
         final List<Executor> loops = new ArrayList<>();
-        boss.forEach(loops::add);
         workers.forEach(loops::add);
         return loops;
     }
@@ -312,6 +313,5 @@ public final class SmtpServer implements AutoCloseable
         }
         sessions.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-        boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

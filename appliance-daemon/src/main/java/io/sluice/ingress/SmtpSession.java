@@ -289,7 +289,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
     private void hello(final String argument, final boolean extended)
     {
         final String name = argument.trim();
-        if (name.isEmpty() || name.indexOf(' ') >= 0 || !name.chars().allMatch(c -> c > ' ' && c < 0x7F))
+        if (name.isEmpty() || !isVisibleAscii(name))
         {
             bad(SmtpReply.SYNTAX);
             return;
@@ -300,6 +300,20 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         reply(extended
             ? SmtpReply.ehlo(context.hostname(), clientText, context.maxMessageBytes(), ehloExtensions())
             : SmtpReply.helo(context.hostname()));
+    }
+
+    /** A loop, not chars().allMatch: EHLO comes once a message from clients that connect for each. */
+    private static boolean isVisibleAscii(final String text)
+    {
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (c <= ' ' || c >= 0x7F)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void mail(final String argument)
@@ -820,7 +834,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         final ByteBuf out = ctx.alloc().buffer(ByteBufUtil.utf8Bytes(text) + 2);
         ByteBufUtil.writeUtf8(out, text);
         out.writeShort(CRLF);
-        ctx.write(out);
+        // No promise per reply: a failed write reaches exceptionCaught, which closes the session.
+        ctx.write(out, ctx.voidPromise());
         if (reply.close())
         {
             closing = true;

@@ -188,6 +188,12 @@ public final class DrainAgent
      * Queues a reply's feedback (AIMD, demotion, counters) for the drain thread: the outcome stage classified the
      * reply and tells the drain once. Thread-safe.
      *
+     * <p>It does not wake the drain: the event that needs the drain follows it in the same queue, so it is applied
+     * first, in order: the journal's snapshot of the outcome, or {@link #requeueThrottled}. Waking for it as well woke
+     * the drain twice per delivered message, each time a full duty cycle with nothing to dispatch (the connection
+     * stays busy until the outcome is journaled). Feedback that is followed by nothing (an outcome that changed
+     * nothing) is applied at the drain's next cycle, at most {@link #MAX_PARK_MS} later.
+     *
      * @param route     the route the dispatch went by.
      * @param sourceKey the message's source.
      * @param outcome   the classified reply.
@@ -195,7 +201,7 @@ public final class DrainAgent
     public void onOutcome(final String route, final String sourceKey, final ReplyOutcome outcome)
     {
         Objects.requireNonNull(outcome, "outcome");
-        enqueue(drain -> drain.recordFeedback(route, sourceKey, outcome));
+        events.offer(drain -> drain.recordFeedback(route, sourceKey, outcome));
     }
 
     /** See {@link DrainScheduler#onRouteThrottled(String)}. Thread-safe. */

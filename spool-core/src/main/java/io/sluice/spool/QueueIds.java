@@ -1,5 +1,7 @@
 package io.sluice.spool;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Spool message ids and their printed form. An id is {@code (epochMillis << 12) | sequence}: ids grow with
  * time, so the smallest pending id is the oldest pending message, and they stay unique across restarts
@@ -13,11 +15,21 @@ public final class QueueIds
     {
     }
 
-    /** @return the queue id as 16 upper-case hex digits, the form logged and sent in SMTP replies. */
+    private static final byte[] HEX_DIGITS = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * @return the queue id as 16 upper-case hex digits, the form logged and sent in SMTP replies. Formatted at least
+     *         once per accepted and per delivered message (the mail log): one array and its string, not the four
+     *         strings of hex, upper case, padding and concatenation.
+     */
     public static String format(final long messageId)
     {
-        final String hex = Long.toHexString(messageId).toUpperCase(java.util.Locale.ROOT);
-        return "0".repeat(16 - hex.length()) + hex;
+        final byte[] digits = new byte[16];
+        for (int i = 15; i >= 0; i--)
+        {
+            digits[i] = HEX_DIGITS[(int)(messageId >>> ((15 - i) * 4)) & 0xF];
+        }
+        return new String(digits, StandardCharsets.US_ASCII);
     }
 
     /**
