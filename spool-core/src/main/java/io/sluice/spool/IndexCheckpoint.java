@@ -31,7 +31,8 @@ final class IndexCheckpoint
 {
     static final String FILE_NAME = "pending-index.checkpoint";
     private static final int MAGIC = 0x58494C53;
-    private static final int VERSION = 1;
+    /** 2: flags and recipient count became shorts, freeing an int for the head record's position. */
+    private static final int VERSION = 2;
     private static final int HEADER_BYTES = 4 * 4 + 8 + 4 + 8 + 8 + 4;
     private static final int STAGING_BYTES = 1 << 20;
 
@@ -183,7 +184,7 @@ final class IndexCheckpoint
                 b.position(b.position() + IndexChunk.ENTRY_BYTES);
                 final long id = entry.id(0);
                 final int flags = entry.flags(0);
-                final int recipients = entry.buffer.getInt(IndexChunk.RECIPIENTS);
+                final int recipients = IndexChunk.recipientsAt(entry.buffer, 0);
                 if (id <= previous || (flags & IndexChunk.REMOVED) != 0 || recipients < 1
                     || recipients > Envelope.MAX_RECIPIENTS || entry.buffer.getInt(IndexChunk.PARTS) < 1)
                 {

@@ -17,10 +17,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   0 long id                      32 int  content length
  *   8 long head record index       36 int  record bytes (unsigned)
  *  16 long received at, millis     40 int  cycle of the records
- *  24 int  flags                   44 int  record count (parts)
- *  28 int  recipient count         48 long outcome record of recipient 0 (0: its status is in the head)
+ *  24 short flags                  44 int  record count (parts)
+ *  26 short recipient count (unsigned, at most {@link Envelope#MAX_RECIPIENTS})
+ *  28 int  head position (unsigned) 48 long outcome record of recipient 0 (0: its status is in the head)
  *                                  56 long outcome record of recipient 1
  * </pre>
+ *
+ * <p>The head position is where the head record's bytes start in its cycle file, or 0 when not known (a record
+ * written forward or replayed by recovery, or one past 4 GiB): a hint that lets a read skip Chronicle's seek, which
+ * walks record headers from the nearest index entry (benchmarks/results/2026-12-06-vm-session5-readback/). The read
+ * checks what it finds there and falls back to the seek.
  */
 final class IndexChunk
 {
@@ -29,7 +35,8 @@ final class IndexChunk
     static final int HEAD = 8;
     static final int RECEIVED = 16;
     static final int FLAGS = 24;
-    static final int RECIPIENTS = 28;
+    static final int RECIPIENTS = 26;
+    static final int HEAD_POSITION = 28;
     static final int CONTENT = 32;
     static final int RECORD_BYTES = 36;
     static final int CYCLE = 40;
@@ -84,7 +91,22 @@ final class IndexChunk
 
     int flags(final int position)
     {
-        return buffer.getInt(offset(position) + FLAGS);
+        return flagsAt(buffer, offset(position));
+    }
+
+    static int flagsAt(final org.agrona.DirectBuffer buffer, final int at)
+    {
+        return buffer.getShort(at + FLAGS) & 0xFFFF;
+    }
+
+    static void putFlags(final UnsafeBuffer buffer, final int at, final int flags)
+    {
+        buffer.putShort(at + FLAGS, (short)flags);
+    }
+
+    static int recipientsAt(final org.agrona.DirectBuffer buffer, final int at)
+    {
+        return buffer.getShort(at + RECIPIENTS) & 0xFFFF;
     }
 
     boolean isRemoved(final int position)

@@ -35,6 +35,9 @@ final class Journal implements AutoCloseable
     private final JournalRecordCodec readCodec = new JournalRecordCodec();
     private final ExpandableArrayBuffer readBuffer = new ExpandableArrayBuffer(64 * 1024);
     private ExcerptTailer reader;
+    private final HeadReads heads = new HeadReads();
+    private long lastAppendPosition;
+    private long lastHeadPosition;
     private long lastWriteBytes;
     private long lastIndexAppended = -1;
     /** Key in Chronicle's metadata table: the newest cycle retention deleted, so recovery knows it went on purpose. */
@@ -148,6 +151,10 @@ final class Journal implements AutoCloseable
                 ? writeCodec.encodeMessage(writeBuffer, messageId, carried, envelope, statuses, contentLength, part)
                 : writeCodec.encodeChunk(writeBuffer, messageId, (long)i * chunkBytes, part);
             indexes[i] = write(length);
+            if (i == 0)
+            {
+                lastHeadPosition = lastAppendPosition;
+            }
             bytes += length;
         }
         lastWriteBytes = bytes;
@@ -157,6 +164,12 @@ final class Journal implements AutoCloseable
     long writeOutcome(final long messageId, final int recipientIndex, final RecipientStatus status)
     {
         return write(writeCodec.encodeOutcome(writeBuffer, messageId, recipientIndex, status));
+    }
+
+    /** @return where the head record of the last {@link #writeMessage} starts in its cycle file. Writer thread. */
+    long lastHeadPosition()
+    {
+        return lastHeadPosition;
     }
 
     /** @return the bytes of the records the last write call put in the journal. */
@@ -182,7 +195,10 @@ final class Journal implements AutoCloseable
     {
         try (DocumentContext dc = appender.writingDocument())
         {
-            dc.wire().bytes().write(buffer.byteArray(), 0, length);
+            final Bytes<?> bytes = dc.wire().bytes();
+            // The store's bytes are the cycle file's, mapped: the write position is the record's offset in the file.
+            lastAppendPosition = bytes.writePosition();
+            bytes.write(buffer.byteArray(), 0, length);
         }
         lastIndexAppended = appender.lastIndexAppended();
         return lastIndexAppended;
@@ -264,6 +280,39 @@ final class Journal implements AutoCloseable
     synchronized JournalRecordCodec.MessageRecord readHead(final long messageId, final long index) throws IOException
     {
         return readAs(messageId, index, JournalRecordCodec.TYPE_MESSAGE, "head", readCodec::decodeMessage);
+    }
+
+    /**
+     * Reads a message's head record back from where the index says it starts in its cycle file, with one positioned
+     * read and none of Chronicle's seek; if nothing readable as that message's head is there (a stale or missing
+     * hint), by its index as {@link #readHead(long, long)} does.
+     *
+     * @param position the record's offset in the file of {@code index}'s cycle, or 0 when not known
+     * @throws IOException if the record is missing, fails its checksum or is not that message's head.
+     */
+    synchronized JournalRecordCodec.MessageRecord readHead(final long messageId, final long index, final long position)
+        throws IOException
+    {
+        if (position > 0)
+        {
+            final int length = heads.read(queue, cycleOf(index), position, readBuffer);
+            if (length > 0)
+            {
+                try
+                {
+                    if (readCodec.verify(readBuffer, length) == JournalRecordCodec.TYPE_MESSAGE
+                        && JournalRecordCodec.messageId(readBuffer) == messageId)
+                    {
+                        return readCodec.decodeMessage(readBuffer, length);
+                    }
+                }
+                catch (final CorruptRecordException | RuntimeException ex)
+                {
+                    // Not that head: read it by its index below, which says what is wrong if it is damaged.
+                }
+            }
+        }
+        return readHead(messageId, index);
     }
 
     /**
@@ -371,6 +420,7 @@ final class Journal implements AutoCloseable
      */
     synchronized boolean deleteCycle(final int cycle) throws IOException
     {
+        heads.close();
         if (reader != null)
         {
             reader.close();
@@ -394,6 +444,7 @@ final class Journal implements AutoCloseable
     @Override
     public synchronized void close()
     {
+        heads.close();
         if (reader != null)
         {
             reader.close();

@@ -320,6 +320,7 @@ final class JournalWriterAgent implements Agent
         request.statuses = statuses;
         request.recordIndexes = journal.writeMessage(messageId, false, envelope, statuses, content, chunkBytes);
         request.recordBytes = journal.lastWriteBytes();
+        request.headPosition = journal.lastHeadPosition();
         request.result = AppendResult.accepted(messageId);
         diskGuard.written(request.recordBytes);
         index.ledger().written(journal.cycleOf(request.recordIndexes[0]), request.recordBytes);
@@ -356,7 +357,8 @@ final class JournalWriterAgent implements Agent
             if (result.isAccepted())
             {
                 index.add(result.messageId(), append.recordIndexes, journal.cycleOf(append.recordIndexes[0]),
-                    append.recordBytes, append.content.remaining(), append.envelope.receivedAtMillis(), append.statuses, null);
+                    append.recordBytes, append.content.remaining(), append.envelope.receivedAtMillis(), append.statuses, null,
+                    append.headPosition);
                 messagesSynced.increment();
                 pendingMessages.setOrdered(index.size());
                 pendingBytes.setOrdered(index.pendingBytes());

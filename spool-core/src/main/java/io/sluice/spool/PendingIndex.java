@@ -143,7 +143,7 @@ final class PendingIndex
         chunk.beginWrite();
         overflow.put(messageId, after);
         final int at = IndexChunk.offset(entries.atPosition);
-        chunk.buffer.putInt(at + IndexChunk.FLAGS, chunk.flags(entries.atPosition) | IndexChunk.OVERFLOW);
+        IndexChunk.putFlags(chunk.buffer, at, chunk.flags(entries.atPosition) | IndexChunk.OVERFLOW);
         chunk.endWrite();
         if (after.allFinal(recipients))
         {
@@ -169,6 +169,17 @@ final class PendingIndex
         final long contentLength, final long receivedAtMillis, final List<RecipientStatus> statuses,
         final PendingMessage resident)
     {
+        add(messageId, recordIndexes, cycle, recordBytes, contentLength, receivedAtMillis, statuses, resident, 0);
+    }
+
+    /**
+     * As {@link #add(long, long[], int, long, long, long, List, PendingMessage)}, with where the head record's bytes start
+     * in its cycle file (0: not known), kept as a hint for reading it back.
+     */
+    void add(final long messageId, final long[] recordIndexes, final int cycle, final long recordBytes,
+        final long contentLength, final long receivedAtMillis, final List<RecipientStatus> statuses,
+        final PendingMessage resident, final long headPosition)
+    {
         if (contentLength > Integer.MAX_VALUE || contentLength < 0 || recordBytes >>> 32 != 0)
         {
             throw new IllegalArgumentException("message " + QueueIds.format(messageId) + " is too large to index: "
@@ -192,14 +203,14 @@ final class PendingIndex
                 forgetOverflow(messageId, chunk.flags(entries.atPosition));
             }
             write(chunk, entries.atPosition, messageId, recordIndexes, cycle, recordBytes, contentLength, receivedAtMillis,
-                statuses, resident);
+                statuses, resident, headPosition);
             chunk.endWrite();
         }
         else
         {
             final IndexChunk chunk = entries.insert(messageId);
             write(chunk, entries.atPosition, messageId, recordIndexes, cycle, recordBytes, contentLength, receivedAtMillis,
-                statuses, resident);
+                statuses, resident, headPosition);
             chunk.count(Math.max(chunk.count(), entries.atPosition + 1));
             chunk.endWrite();
             chunk.live++;
@@ -216,7 +227,7 @@ final class PendingIndex
 
     private void write(final IndexChunk chunk, final int position, final long messageId, final long[] recordIndexes,
         final int cycle, final long recordBytes, final long contentLength, final long receivedAtMillis,
-        final List<RecipientStatus> statuses, final PendingMessage resident)
+        final List<RecipientStatus> statuses, final PendingMessage resident, final long headPosition)
     {
         final int at = IndexChunk.offset(position);
         final int recipients = statuses.size();
@@ -235,8 +246,9 @@ final class PendingIndex
         buffer.putLong(at + IndexChunk.ID, messageId);
         buffer.putLong(at + IndexChunk.HEAD, recordIndexes[0]);
         buffer.putLong(at + IndexChunk.RECEIVED, receivedAtMillis);
-        buffer.putInt(at + IndexChunk.FLAGS, flags);
-        buffer.putInt(at + IndexChunk.RECIPIENTS, recipients);
+        IndexChunk.putFlags(buffer, at, flags);
+        buffer.putShort(at + IndexChunk.RECIPIENTS, (short)recipients);
+        buffer.putInt(at + IndexChunk.HEAD_POSITION, headPosition >>> 32 == 0 ? (int)headPosition : 0);
         buffer.putInt(at + IndexChunk.CONTENT, (int)contentLength);
         buffer.putInt(at + IndexChunk.RECORD_BYTES, (int)recordBytes);
         buffer.putInt(at + IndexChunk.CYCLE, cycle);
@@ -304,7 +316,7 @@ final class PendingIndex
         }
         final IndexChunk chunk = entries.at();
         final int flags = chunk.flags(entries.atPosition);
-        final int recipients = chunk.buffer.getInt(IndexChunk.offset(entries.atPosition) + IndexChunk.RECIPIENTS);
+        final int recipients = IndexChunk.recipientsAt(chunk.buffer, IndexChunk.offset(entries.atPosition));
         final PendingOverflow extra = (flags & IndexChunk.OVERFLOW) != 0 ? overflow.get(messageId) : null;
         for (int i = 0; i < recipients; i++)
         {
@@ -342,7 +354,7 @@ final class PendingIndex
         final IndexChunk chunk = entries.at();
         final int at = IndexChunk.offset(entries.atPosition);
         final int flags = chunk.flags(entries.atPosition);
-        final int recipients = chunk.buffer.getInt(at + IndexChunk.RECIPIENTS);
+        final int recipients = IndexChunk.recipientsAt(chunk.buffer, at);
         final PendingOverflow extra = (flags & IndexChunk.OVERFLOW) != 0 ? overflow.get(messageId) : null;
         if (extra != null && extra.resident() != null)
         {
@@ -375,7 +387,7 @@ final class PendingIndex
             }
         }
         newFlags &= 0xFFFF;
-        chunk.buffer.putInt(at + IndexChunk.FLAGS, newFlags);
+        IndexChunk.putFlags(chunk.buffer, at, newFlags);
         chunk.endWrite();
         final int allFinal = recipients == 1 ? IndexChunk.FINAL_0 : IndexChunk.FINAL_0 | IndexChunk.FINAL_0 << 1;
         if ((newFlags & allFinal) == allFinal)
@@ -426,7 +438,7 @@ final class PendingIndex
         read(messageId, slot);
         chunk.beginWrite();
         overflow.put(messageId, new PendingOverflow(slot.recordIndexes(), null, null, snapshot));
-        chunk.buffer.putInt(IndexChunk.offset(entries.atPosition) + IndexChunk.FLAGS, flags | IndexChunk.OVERFLOW);
+        IndexChunk.putFlags(chunk.buffer, IndexChunk.offset(entries.atPosition), flags | IndexChunk.OVERFLOW);
         chunk.endWrite();
         residents++;
     }
@@ -436,7 +448,7 @@ final class PendingIndex
         final int at = IndexChunk.offset(entries.atPosition);
         final int flags = chunk.flags(entries.atPosition);
         chunk.beginWrite();
-        chunk.buffer.putInt(at + IndexChunk.FLAGS, flags | IndexChunk.REMOVED);
+        IndexChunk.putFlags(chunk.buffer, at, flags | IndexChunk.REMOVED);
         chunk.endWrite();
         forgetOverflow(messageId, flags);
         ledger.dead(chunk.buffer.getInt(at + IndexChunk.CYCLE), recordBytes(chunk, at));
@@ -483,8 +495,9 @@ final class PendingIndex
         into.messageId = buffer.getLong(at + IndexChunk.ID);
         into.headIndex = buffer.getLong(at + IndexChunk.HEAD);
         into.receivedAtMillis = buffer.getLong(at + IndexChunk.RECEIVED);
-        into.flags = buffer.getInt(at + IndexChunk.FLAGS);
-        into.recipients = buffer.getInt(at + IndexChunk.RECIPIENTS);
+        into.flags = IndexChunk.flagsAt(buffer, at);
+        into.recipients = IndexChunk.recipientsAt(buffer, at);
+        into.headPosition = Integer.toUnsignedLong(buffer.getInt(at + IndexChunk.HEAD_POSITION));
         into.contentLength = buffer.getInt(at + IndexChunk.CONTENT);
         into.recordBytes = Integer.toUnsignedLong(buffer.getInt(at + IndexChunk.RECORD_BYTES));
         into.cycle = buffer.getInt(at + IndexChunk.CYCLE);

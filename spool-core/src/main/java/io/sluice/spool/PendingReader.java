@@ -142,7 +142,7 @@ final class PendingReader
         {
             return resident;
         }
-        final JournalRecordCodec.MessageRecord head = journal.readHead(slot.messageId, slot.headIndex);
+        final JournalRecordCodec.MessageRecord head = journal.readHead(slot.messageId, slot.headIndex, slot.headPosition);
         final List<RecipientStatus> statuses = new ArrayList<>(head.statuses());
         long lastIndex = 0;
         JournalRecordCodec.OutcomeRecord last = null;

@@ -8,6 +8,8 @@ final class PendingSlot
 {
     long messageId;
     long headIndex;
+    /** Where the head record's bytes start in its cycle file, or 0 when not known. */
+    long headPosition;
     long receivedAtMillis;
     int flags;
     int recipients;

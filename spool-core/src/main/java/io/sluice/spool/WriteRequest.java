@@ -15,6 +15,7 @@ abstract class WriteRequest
         AppendResult result;
         long[] recordIndexes;
         long recordBytes;
+        long headPosition;
         /** The statuses journaled with it (all new), kept for the index and the listener. */
         java.util.List<RecipientStatus> statuses;
 

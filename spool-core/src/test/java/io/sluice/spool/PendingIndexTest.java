@@ -40,6 +40,31 @@ class PendingIndexTest
     }
 
     @Test
+    void shouldKeepTheHeadPositionBesideTheMostRecipientsAndFlagsAndForgetItWhenTheHeadMoves()
+    {
+        final PendingIndex index = new PendingIndex(4);
+        final List<RecipientStatus> most = java.util.Collections.nCopies(Envelope.MAX_RECIPIENTS, RecipientStatus.NEW);
+        index.add(1, new long[] {10}, 7, 100, 5, 3, most, null, 0xFFFF_FFF0L);
+        index.add(2, new long[] {20}, 7, 100, 5, 3, TWO, null, 1L << 32);
+        index.add(3, new long[] {30}, 7, 100, 5, 3, ONE, null, 4096);
+        index.forget(3);
+        final PendingSlot slot = new PendingSlot();
+        assertThat(index.read(1, slot)).isTrue();
+        assertThat(slot.headPosition).isEqualTo(0xFFFF_FFF0L);
+        assertThat(slot.recipients()).isEqualTo(Envelope.MAX_RECIPIENTS);
+        assertThat(index.read(2, slot)).isTrue();
+        assertThat(slot.headPosition).as("past 4 GiB: not kept, read by index").isZero();
+        assertThat(slot.recipients()).isEqualTo(2);
+        assertThat(index.read(3, slot)).as("the removed flag shares the short").isFalse();
+
+        index.relocate(1, new long[] {40}, 8, 100, most);
+        assertThat(index.read(1, slot)).isTrue();
+        assertThat(slot.headIndex).isEqualTo(40);
+        assertThat(slot.headPosition).as("a head written forward is read by its index").isZero();
+        assertThat(slot.recipients()).isEqualTo(Envelope.MAX_RECIPIENTS);
+    }
+
+    @Test
     void shouldIterateInIdOrderBothWaysAcrossChunksAndSkipFinishedMessages()
     {
         final PendingIndex index = new PendingIndex(4);
