@@ -56,6 +56,8 @@ final class JournalRecovery
     private int nextSalvaged;
     /** The damaged file being replayed, or null while replaying through Chronicle. */
     private JournalSalvage.Quarantined current;
+    /** Where the live journal's record being replayed starts in its cycle file: kept in the index as a read hint. */
+    private long recordPosition;
 
     /** What recovery found, for the start-up log line. */
     record Report(
@@ -72,14 +74,17 @@ final class JournalRecovery
         /** Per part: the damaged file it was read from, or null for a Chronicle index. */
         final List<Path> sources = new ArrayList<>();
         final JournalSalvage.Quarantined headFile;
+        /** Where the head record starts in its cycle file (0: not known), a hint for reading it back. */
+        final long headPosition;
         long received;
         long recordBytes;
 
         Partial(final JournalRecordCodec.MessageRecord head, final long index, final long recordBytes,
-            final JournalSalvage.Quarantined headFile)
+            final JournalSalvage.Quarantined headFile, final long headPosition)
         {
             this.head = head;
             this.headFile = headFile;
+            this.headPosition = headPosition;
             this.indexes.add(index);
             this.sources.add(headFile == null ? null : headFile.file());
             this.received = head.partLength();
@@ -157,6 +162,8 @@ final class JournalRecovery
                     }
                     recordIndex = dc.index();
                     lastRecordIndex = recordIndex;
+                    // As on append: the store's bytes are the cycle file's, so this is the record's offset in its file.
+                    recordPosition = dc.wire().bytes().readPosition();
                     length = Journal.copy(dc.wire().bytes(), buffer);
                 }
                 replaySalvagedUpTo(journal.cycleOf(recordIndex));
@@ -303,11 +310,12 @@ final class JournalRecovery
         if (head.partLength() == head.contentLength())
         {
             install(head, new long[] {recordIndex}, new Path[] {current == null ? null : current.file()},
-                current == null ? journal.cycleOf(recordIndex) : current.cycle(), length);
+                current == null ? journal.cycleOf(recordIndex) : current.cycle(), length, current == null ? recordPosition : 0);
         }
         else
         {
-            partials.put(head.messageId(), new Partial(head, recordIndex, length, current));
+            partials.put(head.messageId(),
+                new Partial(head, recordIndex, length, current, current == null ? recordPosition : 0));
         }
     }
 
@@ -332,13 +340,14 @@ final class JournalRecovery
             partials.remove(chunk.messageId());
             final long[] indexes = partial.indexes.stream().mapToLong(Long::longValue).toArray();
             install(partial.head, indexes, partial.sources.toArray(new Path[0]),
-                partial.headFile == null ? journal.cycleOf(indexes[0]) : partial.headFile.cycle(), partial.recordBytes);
+                partial.headFile == null ? journal.cycleOf(indexes[0]) : partial.headFile.cycle(), partial.recordBytes,
+                partial.headPosition);
         }
     }
 
     private void install(
         final JournalRecordCodec.MessageRecord head, final long[] indexes, final Path[] sources, final int cycle,
-        final long bytes)
+        final long bytes, final long headPosition)
     {
         final PendingMessage snapshot =
             new PendingMessage(head.messageId(), head.envelope(), head.contentLength(), head.statuses());
@@ -359,7 +368,7 @@ final class JournalRecovery
             return;
         }
         index.add(head.messageId(), indexes, cycle, bytes, head.contentLength(), head.envelope().receivedAtMillis(),
-            head.statuses(), null);
+            head.statuses(), null, headPosition);
     }
 
     private void onOutcome(final JournalRecordCodec.OutcomeRecord outcome, final long recordIndex)
