@@ -66,19 +66,28 @@ final class FileWindow implements AutoCloseable
     {
         final int want = (int)Math.min(Math.max(bytes, DEFAULT_WINDOW), size - position);
         window.checkLimit(want);
-        final ByteBuffer into = ByteBuffer.wrap(window.byteArray(), 0, want);
-        long at = position;
-        while (into.hasRemaining())
+        if (!readFully(channel, ByteBuffer.wrap(window.byteArray(), 0, want), position))
         {
-            final int read = channel.read(into, at);
-            if (read < 0)
-            {
-                throw new IOException("file ended at " + at + " while reading " + want + " bytes from " + position);
-            }
-            at += read;
+            throw new IOException("file ended while reading " + want + " bytes from " + position);
         }
         start = position;
         length = want;
+    }
+
+    /** Fills {@code into} from {@code position} on, however many reads it takes. @return false if the file ended first. */
+    static boolean readFully(final FileChannel file, final ByteBuffer into, final long position) throws IOException
+    {
+        long at = position;
+        while (into.hasRemaining())
+        {
+            final int read = file.read(into, at);
+            if (read < 0)
+            {
+                return false;
+            }
+            at += read;
+        }
+        return true;
     }
 
     @Override

@@ -50,7 +50,7 @@ final class HeadReads implements AutoCloseable
                 return -1;
             }
             header.clear();
-            if (!readFully(file, header, position - CHRONICLE_HEADER))
+            if (!FileWindow.readFully(file, header, position - CHRONICLE_HEADER))
             {
                 return -1;
             }
@@ -62,7 +62,7 @@ final class HeadReads implements AutoCloseable
                 return -1;
             }
             into.checkLimit(length);
-            return readFully(file, ByteBuffer.wrap(into.byteArray(), 0, length), position) ? length : -1;
+            return FileWindow.readFully(file, ByteBuffer.wrap(into.byteArray(), 0, length), position) ? length : -1;
         }
         catch (final IOException ex)
         {
@@ -93,21 +93,6 @@ final class HeadReads implements AutoCloseable
             eldest.remove();
         }
         return file;
-    }
-
-    private static boolean readFully(final FileChannel file, final ByteBuffer into, final long position) throws IOException
-    {
-        long at = position;
-        while (into.hasRemaining())
-        {
-            final int read = file.read(into, at);
-            if (read < 0)
-            {
-                return false;
-            }
-            at += read;
-        }
-        return true;
     }
 
     /** Closes every file: before retention deletes one, so its space returns at once. */
