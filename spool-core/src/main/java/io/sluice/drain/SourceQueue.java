@@ -11,7 +11,11 @@ import java.util.TreeSet;
  * out of order (a retry come due, a dispatch handed back, a demotion ended) goes to a small id-ordered set beside the
  * ring; the head is the older of the two heads. One that leaves from inside the ring (its snapshot changed, a demotion
  * or an operator moved it) is not searched for: its timer sequence moves on, which makes its slot stale, and stale
- * slots are dropped when they reach the head or when they outnumber the live ones (amortised O(1)). Drain thread only.
+ * slots are dropped when they reach the head or when they outnumber the live ones (amortised O(1)).
+ *
+ * <p>Most of a backlog has no entry at all: a message that arrived ready and has had no snapshot since is <em>bare</em>,
+ * only its id in {@link BareIds} (8 to 12 bytes), its ages in its lane's {@link BareAges}. The head is the oldest of
+ * the three. Drain thread only.
  */
 final class SourceQueue
 {
@@ -32,6 +36,8 @@ final class SourceQueue
     private long tailId = Long.MIN_VALUE;
     /** Entries placed again behind the ring's tail; null until one is. */
     private TreeSet<MessageEntry> returns;
+    /** Ready messages without an entry, by id. */
+    final BareIds bare = new BareIds();
 
     SourceQueue(final FairNode owner)
     {
@@ -40,7 +46,19 @@ final class SourceQueue
 
     boolean isEmpty()
     {
-        return live == 0 && (returns == null || returns.isEmpty());
+        return live == 0 && (returns == null || returns.isEmpty()) && bare.size() == 0;
+    }
+
+    /** @return true if the oldest ready message is bare (then {@link #first} is not the oldest); false when empty. */
+    boolean bareIsFirst()
+    {
+        final long bareFirst = bare.first();
+        if (bareFirst == 0)
+        {
+            return false;
+        }
+        final MessageEntry entry = first();
+        return entry == null || bareFirst < entry.messageId;
     }
 
     /** Queues a ready entry whose {@code leaf} is this queue's node. */
@@ -74,7 +92,7 @@ final class SourceQueue
         }
     }
 
-    /** @return the oldest ready entry; null if there is none. */
+    /** @return the oldest ready entry (a bare message may be older: {@link #bareIsFirst}); null if there is none. */
     MessageEntry first()
     {
         final MessageEntry ring = ringHead();
