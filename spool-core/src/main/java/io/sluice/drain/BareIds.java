@@ -15,8 +15,10 @@ final class BareIds
 {
     private static final int INITIAL_CAPACITY = 4;
     private static final int MIN_TOMBSTONES_BEFORE_COMPACTION = 8;
+    /** Until the first append: a queue of one message that came back (most queues of a light load) allocates none. */
+    private static final long[] NONE = new long[0];
 
-    private long[] ids = new long[INITIAL_CAPACITY];
+    private long[] ids = NONE;
     /** Index of the first slot in use. */
     private int head;
     /** Index after the last slot in use. */
@@ -148,7 +150,7 @@ final class BareIds
         {
             if (ids.length > INITIAL_CAPACITY * 16)
             {
-                ids = new long[INITIAL_CAPACITY];
+                ids = NONE;
             }
             head = 0;
             tail = 0;
@@ -167,6 +169,11 @@ final class BareIds
     /** The array is full at its tail: reuse what the head left behind if that is a quarter or more, else grow by half. */
     private void makeRoom()
     {
+        if (ids.length == 0)
+        {
+            ids = new long[INITIAL_CAPACITY];
+            return;
+        }
         final int used = tail - head;
         if (live + MIN_TOMBSTONES_BEFORE_COMPACTION < used / 2 || head >= ids.length / 4)
         {

@@ -25,8 +25,12 @@ final class SourceQueue
     private static final Comparator<MessageEntry> OLDEST_FIRST = Comparator.comparingLong(entry -> entry.messageId);
 
     private final FairNode owner;
-    private MessageEntry[] entries = new MessageEntry[INITIAL_SLOTS];
-    private int[] seqs = new int[INITIAL_SLOTS];
+    private static final MessageEntry[] NO_ENTRIES = new MessageEntry[0];
+    private static final int[] NO_SEQS = new int[0];
+
+    /** Empty until an entry is queued: a queue of bare messages only (a backlog's) allocates no ring. */
+    private MessageEntry[] entries = NO_ENTRIES;
+    private int[] seqs = NO_SEQS;
     private int head;
     /** Slots in use from {@link #head}, live or stale. */
     private int slots;
@@ -73,7 +77,7 @@ final class SourceQueue
             if (slots == entries.length)
             {
                 // Stale slots go first; only a ring at least half live grows.
-                resize(live * 2 >= entries.length ? entries.length * 2 : entries.length);
+                resize(Math.max(INITIAL_SLOTS, live * 2 >= entries.length ? entries.length * 2 : entries.length));
             }
             final int at = (head + slots) & (entries.length - 1);
             entries[at] = entry;
@@ -168,8 +172,8 @@ final class SourceQueue
         if (entries.length > SHRINK_ABOVE_SLOTS)
         {
             // A flood's queue drained: its arrays go with it.
-            entries = new MessageEntry[INITIAL_SLOTS];
-            seqs = new int[INITIAL_SLOTS];
+            entries = NO_ENTRIES;
+            seqs = NO_SEQS;
         }
         else
         {
