@@ -84,7 +84,8 @@ public final class DrainScheduler
     private static final int INITIAL_ENTRIES = 1024;
 
     /**
-     * Every pending message the drain knows, by id. Open addressing on primitive keys: no boxed key and no map node per
+     * Every pending message the drain knows that has an entry, by id: the bare ones (ready, no entry: see
+     * {@link SourceQueue}) are only in their source queues. Open addressing on primitive keys: no boxed key and no map node per
      * message. With FairNode's id-ordered set it took the drain from 220 to 165 heap bytes per pending message
      * (PendingFootprint, benchmarks/results/2026-12-05-vm-session4); entries that keep no snapshot took it further
      * (benchmarks/results/2026-12-06-vm-session5-drainids). Iterators are allocated, not cached, because status and
@@ -643,7 +644,8 @@ public final class DrainScheduler
 
     /**
      * @return a fresh status, computed now; also refreshes the gauge counters. O(active tenants + paused keys), and
-     *         O(pending) once every {@link DrainStatus#AGES_INTERVAL_MS} to count the backlog's ages.
+     *         once every {@link DrainStatus#AGES_INTERVAL_MS}, to count the backlog's ages, O(messages with an entry +
+     *         seconds of arrival of the bare ones).
      */
     public DrainStatus status()
     {
