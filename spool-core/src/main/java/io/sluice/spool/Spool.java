@@ -244,8 +244,9 @@ public final class Spool implements AutoCloseable
 
     /**
      * @return a snapshot of every pending message, oldest first, each read back from the journal. O(pending) in time
-     *         and heap: for consoles, tests and small spools; iterate {@link #pendingAfter} or {@link #forEachPendingId}
-     *         over a large backlog.
+     *         and heap (about 0.5 KiB a message: 10 million do not fit a 1 GB heap): for tests and known-small spools
+     *         only; no production path may call it (checked by {@code StreamingStartupTest}). Walk a backlog with
+     *         {@link #forEachPending}, {@link #pendingAfter} or {@link #forEachPendingId}.
      */
     public List<PendingMessage> pendingMessages()
     {
@@ -255,6 +256,26 @@ public final class Spool implements AutoCloseable
             all.add(message);
         }
         return all;
+    }
+
+    /**
+     * Hands every pending message's snapshot to {@code consumer}, oldest first, one at a time: each is read back from
+     * the journal as the walk reaches it and kept by nobody but the consumer (and the reader's bounded cache), so a walk
+     * of any backlog takes constant heap. Weakly consistent, as {@link #pendingAfter} is. A message whose records
+     * cannot be read is skipped (logged, counted as {@link SpoolCounter#PENDING_UNREADABLE}).
+     */
+    public void forEachPending(final java.util.function.Consumer<? super PendingMessage> consumer)
+    {
+        for (final PendingMessage message : pendingAfter(Long.MIN_VALUE, false))
+        {
+            consumer.accept(message);
+        }
+    }
+
+    /** @return every pending message, oldest first, read lazily as it is iterated: {@link #forEachPending} as an Iterable. */
+    public Iterable<PendingMessage> pendingInOrder()
+    {
+        return pendingAfter(Long.MIN_VALUE, false);
     }
 
     /**
@@ -295,8 +316,9 @@ public final class Spool implements AutoCloseable
                 while (next == null && index.readNext(position, newestFirst, slot))
                 {
                     position = slot.messageId();
-                    // Null if it finished since, or cannot be read (logged, counted): either way not shown.
-                    next = reader.snapshot(slot);
+                    // Null if it finished since, or cannot be read (logged, counted): either way not shown. Not cached:
+                    // a walk must take constant heap, and would only evict what the drain needs next.
+                    next = reader.snapshot(slot, false);
                 }
                 return next != null;
             }
