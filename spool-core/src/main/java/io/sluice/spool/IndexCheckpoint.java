@@ -268,6 +268,39 @@ final class IndexCheckpoint
     }
 
     /**
+     * Reads only the header of a checkpoint: the position it says it covers. Not a check of the file (its CRC is read
+     * when it is loaded): before the journal opens, it tells which journal files the start may leave unscanned.
+     *
+     * @return the position, or {@link Long#MIN_VALUE} if there is no checkpoint of this version, or it cannot be read.
+     */
+    static long coveredPosition(final Path file)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining())
+            {
+                if (channel.read(b, b.position()) < 0)
+                {
+                    return Long.MIN_VALUE;
+                }
+            }
+            b.flip();
+            if (b.getInt() != MAGIC || b.getInt() != VERSION || b.getInt() != IndexChunk.ENTRY_BYTES
+                || b.getInt() != PendingIndex.INLINE_RECIPIENTS)
+            {
+                return Long.MIN_VALUE;
+            }
+            final long position = b.getLong();
+            return position < 0 ? Long.MIN_VALUE : position;
+        }
+        catch (final IOException ex)
+        {
+            return Long.MIN_VALUE;
+        }
+    }
+
+    /**
      * Loads a checkpoint into an empty index. The file is checked whole (CRC32C) before anything is loaded.
      *
      * @return what it covers.
