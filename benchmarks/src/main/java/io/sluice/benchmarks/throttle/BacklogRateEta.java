@@ -1,26 +1,16 @@
 package io.sluice.benchmarks.throttle;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 
 import io.sluice.benchmarks.throttle.ThrottlingRelay.Enforcement;
-import io.sluice.delivery.Delivery;
-import io.sluice.delivery.DeliveryContext;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainCounter;
 import io.sluice.drain.DrainStatus;
-import io.sluice.outcome.OutcomeStage;
-import io.sluice.spool.Envelope;
-import io.sluice.spool.Spool;
-import io.sluice.spool.SpoolContext;
-import org.agrona.concurrent.AgentRunner;
 
 /**
  * A large backlog (default 1,000,000) drained at the route's configured rate into a relay that accepts everything:
@@ -40,7 +30,6 @@ public final class BacklogRateEta
     private static final long SECOND_NANOS = 1_000_000_000L;
     private static final int WINDOW_S = 10;
     private static final int ETA_EVERY_S = 60;
-    private static final int FILL_BATCH = 10_000;
     private static final double SHIPPED_RATE = 200;
 
     private BacklogRateEta()
@@ -57,72 +46,34 @@ public final class BacklogRateEta
             + " the relay accepts everything; delivery, drain and spool otherwise at their shipped defaults%n",
             backlog, SHIPPED_RATE, rate, burst, backlog / rate / 60, backlog / SHIPPED_RATE / 60);
         final Path dir = Files.createTempDirectory("backlog-rate-eta");
-        try (ThrottlingRelay relay = new ThrottlingRelay(Enforcement.REFUSE, 100 * rate, (int)(10 * rate)))
+        final DrainContext drain = new DrainContext()
+            .routes(String.format(Locale.ROOT, "default:%.0f:%d,notifications:20:5", rate, burst));
+        try (ThrottlingRelay relay = new ThrottlingRelay(Enforcement.REFUSE, 100 * rate, (int)(10 * rate));
+            DrainRig rig = new DrainRig(dir, relay.port(), drain))
         {
-            final DrainContext drain = new DrainContext()
-                .routes(String.format(Locale.ROOT, "default:%.0f:%d,notifications:20:5", rate, burst))
-                .pausedRoutes("default").conclude();
-            final DeliveryContext deliveryContext = new DeliveryContext()
-                .target("default", "smtp://127.0.0.1:" + relay.port())
-                .target("notifications", "dir:" + dir.resolve("notifications"))
-                .conclude(drain);
-            final DrainAgent agent = new DrainAgent(drain);
-            try (Spool spool = Spool.open(new SpoolContext().directory(dir.resolve("spool")).diskReserveBytes(64L << 20),
-                agent.listener()))
+            final long fillStart = System.nanoTime();
+            rig.fill(backlog);
+            System.out.printf(Locale.ROOT, "- filled and loaded into the drain in %.1f s%n",
+                (System.nanoTime() - fillStart) / 1e9);
+            final List<long[]> samples = new ArrayList<>();
+            final long start = System.nanoTime();
+            rig.resume();
+            final long deadline = start + (long)((backlog / rate * 1.5 + 120) * SECOND_NANOS);
+            long next = start;
+            long second = 0;
+            while (relay.accepted.get() < backlog && System.nanoTime() < deadline)
             {
-                final OutcomeStage outcomes = new OutcomeStage(spool, drain, agent, (message, index, reply, status) -> status);
-                final Delivery delivery = new Delivery(deliveryContext, spool, outcomes);
-                final AgentRunner runner = new AgentRunner(agent.idleStrategy(), Throwable::printStackTrace,
-                    agent.errorCounter(), agent.deliveringTo(delivery));
-                AgentRunner.startOnThread(runner);
-                final long fillStart = System.nanoTime();
-                append(spool, backlog);
-                while (agent.status().ready() + agent.status().paused() < backlog)
-                {
-                    Thread.sleep(50);
-                }
-                System.out.printf(Locale.ROOT, "- filled and loaded into the drain in %.1f s%n",
-                    (System.nanoTime() - fillStart) / 1e9);
-                final List<long[]> samples = new ArrayList<>();
-                final long start = System.nanoTime();
-                agent.resumeRoute("default");
-                final long deadline = start + (long)((backlog / rate * 1.5 + 120) * SECOND_NANOS);
-                long next = start;
-                long second = 0;
-                while (relay.accepted.get() < backlog && System.nanoTime() < deadline)
-                {
-                    final DrainStatus.RouteStatus route = agent.status().route("default");
-                    samples.add(new long[] {second, relay.accepted.get(), route.etaMillis(),
-                        Math.round(route.effectiveRatePerSec())});
-                    second++;
-                    next += SECOND_NANOS;
-                    Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
-                }
-                final double took = relay.acceptedAtNanos.stream().mapToLong(Long::longValue).max().orElse(start) - start;
-                report(backlog, rate, relay, agent, took / 1e9, samples);
-                runner.close();
-                delivery.close();
-                outcomes.close();
+                final DrainStatus.RouteStatus route = rig.agent.status().route("default");
+                samples.add(new long[] {second, relay.accepted.get(), route.etaMillis(),
+                    Math.round(route.effectiveRatePerSec())});
+                second++;
+                next += SECOND_NANOS;
+                Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
             }
+            final double took = relay.acceptedAtNanos.stream().mapToLong(Long::longValue).max().orElse(start) - start;
+            report(backlog, rate, relay, rig.agent, took / 1e9, samples);
         }
         System.exit(0);
-    }
-
-    private static void append(final Spool spool, final int backlog)
-    {
-        final byte[] content = "Subject: backlog\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-        final long now = System.currentTimeMillis();
-        for (int from = 0; from < backlog; from += FILL_BATCH)
-        {
-            final List<CompletableFuture<?>> appended = new ArrayList<>(FILL_BATCH);
-            for (int i = from; i < Math.min(backlog, from + FILL_BATCH); i++)
-            {
-                final Envelope envelope = new Envelope("192.0.2." + (1 + i % 50), "default", "mail", "sender@bench.test",
-                    List.of("user" + i + "@relay.test"), now);
-                appended.add(spool.append(envelope, ByteBuffer.wrap(content)));
-            }
-            CompletableFuture.allOf(appended.toArray(new CompletableFuture<?>[0])).join();
-        }
     }
 
     private static void report(final int backlog, final double rate, final ThrottlingRelay relay, final DrainAgent agent,
