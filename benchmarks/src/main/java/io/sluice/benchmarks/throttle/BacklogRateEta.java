@@ -1,11 +1,13 @@
 package io.sluice.benchmarks.throttle;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.sluice.benchmarks.throttle.ThrottlingRelay.Enforcement;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
@@ -31,6 +33,8 @@ public final class BacklogRateEta
     private static final int WINDOW_S = 10;
     private static final int ETA_EVERY_S = 60;
     private static final double SHIPPED_RATE = 200;
+    private static final OperatingSystemMXBean PROCESS =
+        (OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean();
 
     private BacklogRateEta()
     {
@@ -58,19 +62,23 @@ public final class BacklogRateEta
             final List<long[]> samples = new ArrayList<>();
             final long start = System.nanoTime();
             rig.resume();
-            final long deadline = start + (long)((backlog / rate * 1.5 + 120) * SECOND_NANOS);
+            // Room for a machine that delivers a quarter of the configured rate; a run cut short says so.
+            final long deadline = start + (long)((backlog / rate * 4 + 120) * SECOND_NANOS);
+            final long cpuStart = PROCESS.getProcessCpuTime();
             long next = start;
             long second = 0;
             while (relay.accepted.get() < backlog && System.nanoTime() < deadline)
             {
                 final DrainStatus.RouteStatus route = rig.agent.status().route("default");
                 samples.add(new long[] {second, relay.accepted.get(), route.etaMillis(),
-                    Math.round(route.effectiveRatePerSec())});
+                    Math.round(route.effectiveRatePerSec()), Math.round(100 * PROCESS.getSystemLoadAverage())});
                 second++;
                 next += SECOND_NANOS;
                 Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
             }
             final double took = relay.acceptedAtNanos.stream().mapToLong(Long::longValue).max().orElse(start) - start;
+            System.out.printf(Locale.ROOT, "- this JVM (drain, delivery, spool, relay) used %.2f of %d CPUs while draining%n",
+                (PROCESS.getProcessCpuTime() - cpuStart) / (took + 1), Runtime.getRuntime().availableProcessors());
             report(backlog, rate, relay, rig.agent, took / 1e9, samples);
         }
         System.exit(0);
@@ -105,8 +113,8 @@ public final class BacklogRateEta
             final double eta = sample[2] / 1000.0;
             final double error = remaining > 0 ? (eta - remaining) / remaining : 0;
             worstEta = Math.max(worstEta, Math.abs(error));
-            etas.append(String.format(Locale.ROOT, "| %d | %d | %.1f | %.1f | %+.1f %% |%n", sample[0], sample[1], eta,
-                remaining, 100 * error));
+            etas.append(String.format(Locale.ROOT, "| %d | %d | %.1f | %.1f | %+.1f %% | %.2f |%n", sample[0], sample[1], eta,
+                remaining, 100 * error, sample[4] / 100.0));
         }
         final double overall = delivered / took;
         System.out.printf(Locale.ROOT, "%n## draining %d at a configured %.0f msgs/s%n%n", backlog, rate);
@@ -116,14 +124,22 @@ public final class BacklogRateEta
             100 * (overall - rate) / rate);
         System.out.printf(Locale.ROOT, "- worst 10 s window from the first minute on (before the last one): %.2f %% off%n",
             100 * worstWindow);
-        System.out.printf(Locale.ROOT, "- worst published ETA error, sampled every minute from the first: %.2f %%%n",
-            100 * worstEta);
+        if (delivered < backlog)
+        {
+            System.out.println("- stopped at the deadline before the spool was empty: the time left, and so the ETA error,"
+                + " is not known (the table's 'actual' is to the stop)");
+        }
+        else
+        {
+            System.out.printf(Locale.ROOT, "- worst published ETA error, sampled every minute from the first: %.2f %%%n",
+                100 * worstEta);
+        }
         System.out.printf(Locale.ROOT, "- deferred %d, throttled requeued %d, capacity-limited intervals %d, relay refused %d%n",
             agent.counters().get(DrainCounter.DEFERRED), agent.counters().get(DrainCounter.THROTTLED_REQUEUED),
             agent.counters().get(DrainCounter.CAPACITY_SIGNALS), relay.refused.get());
         System.out.println();
-        System.out.println("| minute at s | delivered | ETA s | actual s left | ETA error |");
-        System.out.println("| --- | --- | --- | --- | --- |");
+        System.out.println("| minute at s | delivered | ETA s | actual s left | ETA error | load average |");
+        System.out.println("| --- | --- | --- | --- | --- | --- |");
         System.out.print(etas);
         System.out.println();
         System.out.println("| window s | delivered | rate/s | off the configured | effective rate/s at end |");
