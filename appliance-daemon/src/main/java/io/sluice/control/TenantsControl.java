@@ -119,7 +119,7 @@ public final class TenantsControl implements TenantsControlMXBean
         final List<String> lines = new ArrayList<>();
         final int bounded = Math.max(0, Math.min(max, MAX_SAMPLES));
         final long now = System.currentTimeMillis();
-        for (final PendingMessage message : containment.samples(spool.pendingMessages(), tenant, bounded))
+        for (final PendingMessage message : containment.samples(spool.pendingInOrder(), tenant, bounded))
         {
             lines.add(HeldSample.of(message, content(message), now).describe());
         }

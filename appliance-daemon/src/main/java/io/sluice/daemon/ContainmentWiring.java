@@ -1,6 +1,7 @@
 package io.sluice.daemon;
 
-import java.util.List;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 
 import io.sluice.bounce.GeneratedMail;
 import io.sluice.containment.Containment;
@@ -27,6 +28,9 @@ final class ContainmentWiring implements ContainmentListener
 {
     private static final Logger LOG = LoggerFactory.getLogger(ContainmentWiring.class);
 
+    /** Outcomes waiting for the journal at once, at most (and at most half of {@code spool.writeQueueCapacity}). */
+    private static final int IN_FLIGHT = 1024;
+
     private final HoldNotice notices;
     private volatile Spool spool;
     private volatile Containment containment;
@@ -42,27 +46,28 @@ final class ContainmentWiring implements ContainmentListener
         this.spool = boundSpool;
     }
 
-    /** At start, before the drain loads the spool: journals what containment says, so the drain loads it held. */
+    /**
+     * At start, before the drain loads the spool: journals what containment says, so the drain loads it held. The spool
+     * is walked, never listed (a held tenant may have millions of messages), and every outcome is durable before this
+     * returns.
+     */
     void reconcileAtStart()
     {
-        final List<Reconciliation> outcomes = containment.reconcile(spool.pendingMessages());
-        for (final Reconciliation outcome : outcomes)
-        {
-            // Waited for, so the drain loads snapshots that already carry them.
-            spool.recordOutcome(outcome.messageId(), outcome.recipientIndex(), outcome.status()).exceptionally(ex -> false)
-                .join();
-        }
-        if (!outcomes.isEmpty() || !containment.holdingTenants().isEmpty())
+        final OutcomeWindow window = new OutcomeWindow();
+        final int outcomes = containment.reconcile(spool.pendingInOrder(), window::journal);
+        // Waited for, so the drain loads snapshots that already carry them.
+        window.awaitAll();
+        if (outcomes > 0 || !containment.holdingTenants().isEmpty())
         {
             LOG.warn("containment: {} tenants held at start {}; {} recipient outcomes reconciled",
-                containment.holdingTenants().size(), containment.holdingTenants(), outcomes.size());
+                containment.holdingTenants().size(), containment.holdingTenants(), outcomes);
         }
     }
 
     @Override
     public void onHold(final String tenant, final HoldReason reason, final ContainmentFigures figures)
     {
-        final int held = journal(containment.reconcile(spool.pendingMessages()));
+        final int held = containment.reconcile(spool.pendingInOrder(), new OutcomeWindow()::journal);
         LOG.warn("ALERT containment: tenant {} held ({}): {}; {} recipients held in the spool, release or purge it"
             + " through JMX (Tenants)", tenant, reason, figures == null ? "" : figures.summary(), held);
         final GeneratedMail notice = notices.build(tenant, reason, figures);
@@ -82,30 +87,54 @@ final class ContainmentWiring implements ContainmentListener
     @Override
     public void onRelease(final String tenant)
     {
-        final int released = journal(containment.reconcile(spool.pendingMessages()));
+        final int released = containment.reconcile(spool.pendingInOrder(), new OutcomeWindow()::journal);
         LOG.warn("containment: tenant {} released; {} recipients drain again at the tenant's limit", tenant, released);
     }
 
     @Override
     public void onPurge(final String tenant, final String note)
     {
-        final int purged = journal(containment.purgeOutcomes(spool.pendingMessages(), tenant));
+        final int purged = containment.purgeOutcomes(spool.pendingInOrder(), tenant, new OutcomeWindow()::journal);
         LOG.warn("containment: tenant {} purged ({}): {} messages' open recipients journaled PURGED", tenant, note, purged);
     }
 
-    private int journal(final List<Reconciliation> outcomes)
+    /**
+     * Journals outcomes as containment finds them, with at most {@link #IN_FLIGHT} waiting for the journal writer at a
+     * time: a hold of a tenant with a million messages must neither build a million futures nor overrun the writer's
+     * queue (an outcome refused there would be lost until the next start's reconcile). A failure is logged; the next
+     * reconcile (at start at the latest) finds the recipient still to do.
+     */
+    private final class OutcomeWindow
     {
-        for (final Reconciliation outcome : outcomes)
+        private final ArrayDeque<CompletableFuture<Boolean>> inFlight = new ArrayDeque<>();
+        private final int limit = Math.max(1, Math.min(IN_FLIGHT, spool.context().writeQueueCapacity() / 2));
+
+        void journal(final Reconciliation outcome)
         {
-            spool.recordOutcome(outcome.messageId(), outcome.recipientIndex(), outcome.status()).whenComplete((done, ex) ->
+            if (inFlight.size() >= limit)
             {
-                if (ex != null)
+                inFlight.poll().join();
+            }
+            inFlight.add(spool.recordOutcome(outcome.messageId(), outcome.recipientIndex(), outcome.status())
+                .handle((done, ex) ->
                 {
-                    LOG.error("containment: outcome {} for message {} not journaled: {}", outcome.status().disposition(),
-                        outcome.messageId(), ex.toString());
-                }
-            });
+                    if (ex != null)
+                    {
+                        LOG.error("containment: outcome {} for message {} not journaled: {}", outcome.status().disposition(),
+                            outcome.messageId(), ex.toString());
+                        return false;
+                    }
+                    return done;
+                }));
         }
-        return outcomes.size();
+
+        void awaitAll()
+        {
+            CompletableFuture<Boolean> next;
+            while ((next = inFlight.poll()) != null)
+            {
+                next.join();
+            }
+        }
     }
 }

@@ -129,16 +129,16 @@ final class Quarantine implements QuarantineSink, QuarantinedMail, QuarantineInt
             Instant.ofEpochMilli(expiresAtMillis));
     }
 
-    /** At start: the quarantined messages the journal still holds. */
+    /** At start: the quarantined messages the journal still holds, found by walking the spool (never listing it). */
     void recover()
     {
-        for (final PendingMessage message : spool.pendingMessages())
+        spool.forEachPending(message ->
         {
             if (isQuarantined(message))
             {
                 held.put(message.messageId(), expiresAt(message));
             }
-        }
+        });
         policy.quarantineWaiting(held.size());
         if (!held.isEmpty())
         {

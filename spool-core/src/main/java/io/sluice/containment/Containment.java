@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import io.sluice.bounce.GeneratedMail;
 import io.sluice.config.InvalidSettingException;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *       {@link #reconcile}'s outcomes (its pending mail becomes {@code HELD}), logs and sends a {@link HoldNotice}.</li>
  *   <li>Operators: {@link #hold}, {@link #release}, {@link #purge} (with a confirmation equal to the tenant's
  *       name), {@link #state}, {@link #tenants()} and {@link #samples}.</li>
- *   <li>At start: {@link #open} restores the state file; then journal {@link #reconcile}{@code (spool.pendingMessages())}
+ *   <li>At start: {@link #open} restores the state file; then journal {@link #reconcile}{@code (spool.pendingInOrder(), ...)}
  *       and pause every tenant in {@link #holdingTenants()} in the drain, before the drain loads the spool.</li>
  * </ul>
  *
@@ -549,17 +550,22 @@ public final class Containment implements AutoCloseable
      * {@code HELD} for every open recipient a hold keeps ({@link #keeps}: a held tenant's own sending, all of a paused
      * tenant's mail) that is not held yet, and {@code RELEASED}
      * for every recipient containment held of a tenant now normal. Call it at start (before the drain loads the
-     * spool) and from the listener after each hold and release, with {@code spool.pendingMessages()}, and journal each.
+     * spool) and from the listener after each hold and release, with {@code spool.pendingInOrder()}, and journal each.
      *
      * <p>The first call after a start without a readable state file holds again every tenant whose mail carries
      * containment's hold records ({@link HoldReason#RECOVERED}) instead of releasing it; no listener is told of these
-     * holds, so pause {@link #holdingTenants()} in the drain after this call at start.
+     * holds, so pause {@link #holdingTenants()} in the drain after this call at start. That call walks
+     * {@code pending} twice.
      *
-     * @param pending the spool's pending messages; O(pending), for start-up and rare events, not hot paths.
+     * @param pending the spool's pending messages, walked lazily: O(pending) in time, constant in heap, for start-up
+     *                and rare events, not hot paths
+     * @param outcomes takes each outcome as it is found (called under containment's control lock: it may wait for the
+     *                 journal, which never takes that lock)
+     * @return how many outcomes were handed on.
      */
-    public List<Reconciliation> reconcile(final Collection<PendingMessage> pending)
+    public int reconcile(final Iterable<PendingMessage> pending, final Consumer<Reconciliation> outcomes)
     {
-        final List<Reconciliation> outcomes = new ArrayList<>();
+        int found = 0;
         synchronized (controlLock)
         {
             if (!stateTrusted)
@@ -582,20 +588,32 @@ public final class Containment implements AutoCloseable
                     }
                     if (holding && status.disposition() != Disposition.HELD)
                     {
-                        outcomes.add(new Reconciliation(message.messageId(), i, heldStatus(status.attempts(), track.reason)));
+                        outcomes.accept(new Reconciliation(message.messageId(), i, heldStatus(status.attempts(), track.reason)));
+                        found++;
                     }
                     else if (!holding && isContainmentHold(status))
                     {
-                        outcomes.add(new Reconciliation(message.messageId(), i, releasedStatus(status.attempts())));
+                        outcomes.accept(new Reconciliation(message.messageId(), i, releasedStatus(status.attempts())));
+                        found++;
                     }
                 }
             }
         }
+        return found;
+    }
+
+    /**
+     * {@link #reconcile(Iterable, Consumer)}, collected: for a known-small set of messages (tests), never a whole spool.
+     */
+    public List<Reconciliation> reconcile(final Collection<PendingMessage> pending)
+    {
+        final List<Reconciliation> outcomes = new ArrayList<>();
+        reconcile(pending, outcomes::add);
         return outcomes;
     }
 
     /** Guarded by {@code controlLock}. Holds again the tenants whose held mail the journal shows (state file lost). */
-    private void recover(final Collection<PendingMessage> pending)
+    private void recover(final Iterable<PendingMessage> pending)
     {
         final Set<String> recovered = new TreeSet<>();
         for (final PendingMessage message : pending)
@@ -647,40 +665,62 @@ public final class Containment implements AutoCloseable
      * The outcomes of a confirmed purge ({@link ContainmentListener#onPurge}): {@code PURGED} for every open recipient
      * of the tenant's pending messages that its hold keeps ({@link #keeps}), one outcome per message (recipient index
      * -1). Inbound mail an automatic hold does not keep is not purged either.
+     *
+     * @param pending the spool's pending messages, walked lazily once
+     * @param outcomes takes each outcome as it is found
+     * @return how many outcomes were handed on.
      */
-    public List<Reconciliation> purgeOutcomes(final Collection<PendingMessage> pending, final String tenant)
+    public int purgeOutcomes(final Iterable<PendingMessage> pending, final String tenant,
+        final Consumer<Reconciliation> outcomes)
     {
         final TenantTrack track = tracks.get(tenant);
         final RecipientStatus purged = new RecipientStatus(Disposition.PURGED, 0, 0,
             DETAIL_PREFIX + "purged by an operator, confirmed");
-        final List<Reconciliation> outcomes = new ArrayList<>();
+        int found = 0;
         for (final PendingMessage message : pending)
         {
             if (message.envelope().tenant().equals(tenant) && !message.isFinished() && keeps(track, message.envelope()))
             {
-                outcomes.add(new Reconciliation(message.messageId(), -1, purged));
+                outcomes.accept(new Reconciliation(message.messageId(), -1, purged));
+                found++;
             }
         }
+        return found;
+    }
+
+    /**
+     * {@link #purgeOutcomes(Iterable, String, Consumer)}, collected: for a known-small set of messages (tests), never a
+     * whole spool.
+     */
+    public List<Reconciliation> purgeOutcomes(final Collection<PendingMessage> pending, final String tenant)
+    {
+        final List<Reconciliation> outcomes = new ArrayList<>();
+        purgeOutcomes(pending, tenant, outcomes::add);
         return outcomes;
     }
 
     /**
+     * @param pending the spool's pending messages, walked lazily and left as soon as {@code max} are found
      * @return up to {@code max} of the tenant's pending messages, oldest first, for an operator to inspect: while it is
      *         held, those its hold keeps ({@link #keeps}).
      */
-    public List<PendingMessage> samples(final Collection<PendingMessage> pending, final String tenant, final int max)
+    public List<PendingMessage> samples(final Iterable<PendingMessage> pending, final String tenant, final int max)
     {
         final TenantTrack track = tracks.get(tenant);
         final List<PendingMessage> samples = new ArrayList<>(Math.min(Math.max(max, 0), 64));
+        if (max <= 0)
+        {
+            return samples;
+        }
         for (final PendingMessage message : pending)
         {
-            if (samples.size() >= max)
-            {
-                break;
-            }
             if (message.envelope().tenant().equals(tenant) && (!isHolding(tenant) || keeps(track, message.envelope())))
             {
                 samples.add(message);
+                if (samples.size() >= max)
+                {
+                    break;
+                }
             }
         }
         return samples;

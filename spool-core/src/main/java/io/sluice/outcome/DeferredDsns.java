@@ -72,11 +72,19 @@ public final class DeferredDsns
         return DEFERRED;
     }
 
-    /** At start: the deferred DSNs the journal still holds wait again, oldest first. */
+    /**
+     * At start: the deferred DSNs the journal still holds wait again, oldest first (the spool is walked in id order,
+     * never listed).
+     */
     public void recover()
     {
-        spool.pendingMessages().stream().filter(DeferredDsns::isDeferred).mapToLong(PendingMessage::messageId).sorted()
-            .forEach(waiting::add);
+        spool.forEachPending(message ->
+        {
+            if (isDeferred(message))
+            {
+                waiting.add(message.messageId());
+            }
+        });
         gauge();
         if (!waiting.isEmpty())
         {

@@ -7,7 +7,12 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32C;
+
+import org.agrona.collections.LongArrayList;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The pending index on disk, so that a restart replays only the journal written after it. The file holds the index's
@@ -36,6 +41,11 @@ final class IndexCheckpoint
     private static final int HEADER_BYTES = 4 * 4 + 8 + 4 + 8 + 8 + 4;
     private static final int STAGING_BYTES = 1 << 20;
 
+    /** A checkpoint file's size and the entries in it. */
+    record Written(long bytes, long entries)
+    {
+    }
+
     /** What a loaded checkpoint covers. */
     record Loaded(long position, int positionCrc, long maxMessageId, long entries)
     {
@@ -46,7 +56,29 @@ final class IndexCheckpoint
     }
 
     /**
-     * Writes the index (writer thread, between batches, so it is exactly the journal up to {@code position}).
+     * What the journal writer takes down, between batches, for a checkpoint: the journal position the index reflects
+     * at that moment (the index of the last record and its CRC), the largest message id, and the bytes written per
+     * journal file. Cheap (no entry is touched), so the writer's stall stays short; the entries are copied afterwards.
+     */
+    record Header(long position, int positionCrc, long maxMessageId, int[] cycles, long[] written)
+    {
+        static Header of(final PendingIndex index, final long position, final int positionCrc, final long maxMessageId)
+        {
+            final int[] cycles = new int[index.ledger().cycles()];
+            final long[] written = new long[cycles.length];
+            final int[] n = {0};
+            index.ledger().forEach((cycle, bytes, live, liveBytes) ->
+            {
+                cycles[n[0]] = cycle;
+                written[n[0]++] = bytes;
+            });
+            return new Header(position, positionCrc, maxMessageId, cycles, written);
+        }
+    }
+
+    /**
+     * Writes the index (writer thread, between batches, or with the writer stopped: it is then exactly the journal up to
+     * {@code position}) and moves it into place.
      *
      * @return the bytes written.
      */
@@ -54,54 +86,150 @@ final class IndexCheckpoint
         final long maxMessageId) throws IOException
     {
         final Path temporary = AtomicFiles.temporarySibling(file);
-        final long bytes;
-        try (FileChannel channel = FileChannel.open(temporary,
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
+        final Written written = writeTemporary(temporary, index, Header.of(index, position, positionCrc, maxMessageId));
+        AtomicFiles.moveIntoPlace(temporary, file);
+        return written.bytes();
+    }
+
+    /**
+     * Writes a checkpoint of {@code index} to {@code temporary}, fsynced, while the journal writer goes on changing it:
+     * any thread. Each chunk of entries is copied under its sequence lock (see {@link IndexChunk}), so every entry
+     * is whole and no older than {@code header}'s position; an entry may already reflect records after it. Recovery
+     * replays the journal from that position over the entries, and every replayed record leaves an entry as the journal
+     * says, whatever state it found: a head or a copy carried forward replaces the entry, an outcome already applied
+     * changes nothing or is overwritten by the later one that follows it, an outcome for a message finished meanwhile
+     * finds no entry. The bytes written per journal file are the header's, taken at the position, so the replay
+     * counts each later record once.
+     *
+     * @return what was written.
+     */
+    static Written writeTemporary(final Path temporary, final PendingIndex index, final Header header) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
         {
             final Output out = new Output(channel);
-            out.room(HEADER_BYTES);
-            out.buffer.putInt(MAGIC).putInt(VERSION).putInt(IndexChunk.ENTRY_BYTES).putInt(PendingIndex.INLINE_RECIPIENTS)
-                .putLong(position).putInt(positionCrc).putLong(maxMessageId).putLong(index.size())
-                .putInt(index.ledger().cycles());
-            index.ledger().forEach((cycle, written, live, liveBytes) ->
+            putHeader(out.buffer, header, 0);
+            for (int i = 0; i < header.cycles().length; i++)
             {
                 out.room(12);
-                out.buffer.putInt(cycle).putLong(written);
-            });
-            final IndexChunk[] chunks = index.chunks();
-            long entries = 0;
-            for (final IndexChunk chunk : chunks)
-            {
-                for (int i = 0; i < chunk.count(); i++)
-                {
-                    if (!chunk.isRemoved(i))
-                    {
-                        out.room(IndexChunk.ENTRY_BYTES);
-                        chunk.buffer.getBytes(IndexChunk.offset(i), out.buffer, out.buffer.position(), IndexChunk.ENTRY_BYTES);
-                        out.buffer.position(out.buffer.position() + IndexChunk.ENTRY_BYTES);
-                        entries++;
-                    }
-                }
+                out.buffer.putInt(header.cycles()[i]).putLong(header.written()[i]);
             }
-            if (entries != index.size())
+            final LongArrayList overflowIds = new LongArrayList();
+            final List<PendingOverflow> overflows = new ArrayList<>();
+            final long entries = copyEntries(index, out, overflowIds, overflows);
+            for (int i = 0; i < overflowIds.size(); i++)
             {
-                throw new IllegalStateException("index holds " + entries + " entries, counts " + index.size());
+                writeOverflow(out, overflowIds.getLong(i), overflows.get(i));
             }
-            for (final IndexChunk chunk : chunks)
+            out.flush();
+            // Only now is the count known: the header is written again with it, then the whole file checksummed.
+            final ByteBuffer head = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            putHeader(head, header, entries);
+            head.flip();
+            while (head.hasRemaining())
             {
-                for (int i = 0; i < chunk.count(); i++)
-                {
-                    if (!chunk.isRemoved(i) && (chunk.flags(i) & IndexChunk.OVERFLOW) != 0)
-                    {
-                        writeOverflow(out, chunk.id(i), index.overflowOf(chunk.id(i)));
-                    }
-                }
+                channel.write(head, head.position());
             }
-            bytes = out.finish();
+            final long size = out.written;
+            final ByteBuffer crc = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            crc.putInt(crcOf(channel, size)).flip();
+            while (crc.hasRemaining())
+            {
+                channel.write(crc, size + crc.position());
+            }
             channel.force(true);
+            return new Written(size + 4, entries);
         }
-        AtomicFiles.moveIntoPlace(temporary, file);
-        return bytes;
+    }
+
+    private static void putHeader(final ByteBuffer buffer, final Header header, final long entries)
+    {
+        buffer.putInt(MAGIC).putInt(VERSION).putInt(IndexChunk.ENTRY_BYTES).putInt(PendingIndex.INLINE_RECIPIENTS)
+            .putLong(header.position()).putInt(header.positionCrc()).putLong(header.maxMessageId()).putLong(entries)
+            .putInt(header.cycles().length);
+    }
+
+    /**
+     * Copies every live entry, in id order, chunk by chunk: a chunk is staged whole between two reads of its version,
+     * with the overflow of each entry that has one, and kept only if its version did not move; else it is read again.
+     * A chunk the writer replaced (merged, split, dropped) stays odd for ever, so the walk takes the chunk list again
+     * and goes on after the last id it kept.
+     *
+     * @return the entries written.
+     */
+    private static long copyEntries(final PendingIndex index, final Output out, final LongArrayList overflowIds,
+        final List<PendingOverflow> overflows)
+    {
+        UnsafeBuffer staging = new UnsafeBuffer(ByteBuffer.allocateDirect(PendingIndex.DEFAULT_CHUNK_ENTRIES
+            * IndexChunk.ENTRY_BYTES));
+        final List<PendingOverflow> chunkOverflows = new ArrayList<>();
+        long lastId = Long.MIN_VALUE;
+        long entries = 0;
+        walk:
+        while (true)
+        {
+            final IndexChunk[] list = index.chunks();
+            for (final IndexChunk chunk : list)
+            {
+                final int peek = chunk.count();
+                if (peek == 0 || chunk.id(peek - 1) <= lastId)
+                {
+                    // Wholly copied already (or empty): ids only grow within a chunk's tail.
+                    continue;
+                }
+                final long version = chunk.readBegin();
+                if (version < 0)
+                {
+                    Thread.onSpinWait();
+                    continue walk;
+                }
+                final int count = chunk.count();
+                if (staging.capacity() < count * IndexChunk.ENTRY_BYTES)
+                {
+                    staging = new UnsafeBuffer(ByteBuffer.allocateDirect(count * IndexChunk.ENTRY_BYTES));
+                }
+                staging.putBytes(0, chunk.buffer, 0, count * IndexChunk.ENTRY_BYTES);
+                chunkOverflows.clear();
+                for (int i = 0; i < count; i++)
+                {
+                    final int at = IndexChunk.offset(i);
+                    final int flags = IndexChunk.flagsAt(staging, at);
+                    if ((flags & (IndexChunk.REMOVED | IndexChunk.OVERFLOW)) == IndexChunk.OVERFLOW)
+                    {
+                        chunkOverflows.add(index.overflowOf(staging.getLong(at + IndexChunk.ID)));
+                    }
+                }
+                if (!chunk.validate(version))
+                {
+                    continue walk;
+                }
+                int nextOverflow = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    final int at = IndexChunk.offset(i);
+                    final long id = staging.getLong(at + IndexChunk.ID);
+                    final int flags = IndexChunk.flagsAt(staging, at);
+                    final boolean hasOverflow = (flags & (IndexChunk.REMOVED | IndexChunk.OVERFLOW)) == IndexChunk.OVERFLOW;
+                    final PendingOverflow extra = hasOverflow ? chunkOverflows.get(nextOverflow++) : null;
+                    if ((flags & IndexChunk.REMOVED) != 0 || id <= lastId)
+                    {
+                        continue;
+                    }
+                    out.room(IndexChunk.ENTRY_BYTES);
+                    staging.getBytes(at, out.buffer, out.buffer.position(), IndexChunk.ENTRY_BYTES);
+                    out.buffer.position(out.buffer.position() + IndexChunk.ENTRY_BYTES);
+                    if (hasOverflow)
+                    {
+                        overflowIds.addLong(id);
+                        overflows.add(extra);
+                    }
+                    lastId = id;
+                    entries++;
+                }
+            }
+            return entries;
+        }
     }
 
     private static void writeOverflow(final Output out, final long messageId, final PendingOverflow extra)
@@ -136,6 +264,39 @@ final class IndexCheckpoint
                 out.room(8);
                 out.buffer.putLong(value);
             }
+        }
+    }
+
+    /**
+     * Reads only the header of a checkpoint: the position it says it covers. Not a check of the file (its CRC is read
+     * when it is loaded): before the journal opens, it tells which journal files the start may leave unscanned.
+     *
+     * @return the position, or {@link Long#MIN_VALUE} if there is no checkpoint of this version, or it cannot be read.
+     */
+    static long coveredPosition(final Path file)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining())
+            {
+                if (channel.read(b, b.position()) < 0)
+                {
+                    return Long.MIN_VALUE;
+                }
+            }
+            b.flip();
+            if (b.getInt() != MAGIC || b.getInt() != VERSION || b.getInt() != IndexChunk.ENTRY_BYTES
+                || b.getInt() != PendingIndex.INLINE_RECIPIENTS)
+            {
+                return Long.MIN_VALUE;
+            }
+            final long position = b.getLong();
+            return position < 0 ? Long.MIN_VALUE : position;
+        }
+        catch (final IOException ex)
+        {
+            return Long.MIN_VALUE;
         }
     }
 
@@ -253,22 +414,8 @@ final class IndexCheckpoint
 
     private static void checkCrc(final FileChannel channel, final long size, final Path file) throws IOException
     {
-        final ByteBuffer buffer = ByteBuffer.allocateDirect(STAGING_BYTES);
-        final CRC32C crc = new CRC32C();
-        long at = 0;
-        while (at < size - 4)
-        {
-            buffer.clear().limit((int)Math.min(STAGING_BYTES, size - 4 - at));
-            final int read = channel.read(buffer, at);
-            if (read < 0)
-            {
-                throw new IOException("checkpoint " + file + " ended early");
-            }
-            buffer.flip();
-            crc.update(buffer);
-            at += read;
-        }
-        buffer.clear().limit(4);
+        final int crc = crcOf(channel, size - 4);
+        final ByteBuffer buffer = ByteBuffer.allocate(4);
         while (buffer.hasRemaining())
         {
             if (channel.read(buffer, size - 4 + buffer.position()) < 0)
@@ -276,18 +423,38 @@ final class IndexCheckpoint
                 throw new IOException("checkpoint " + file + " ended early");
             }
         }
-        if ((int)crc.getValue() != buffer.flip().order(ByteOrder.LITTLE_ENDIAN).getInt())
+        if (crc != buffer.flip().order(ByteOrder.LITTLE_ENDIAN).getInt())
         {
             throw new IOException("checkpoint " + file + " fails its CRC32C check");
         }
     }
 
-    /** A staging buffer in front of the file, checksumming what it writes. */
+    /** @return the CRC32C of the file's first {@code length} bytes. */
+    private static int crcOf(final FileChannel channel, final long length) throws IOException
+    {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(STAGING_BYTES);
+        final CRC32C crc = new CRC32C();
+        long at = 0;
+        while (at < length)
+        {
+            buffer.clear().limit((int)Math.min(STAGING_BYTES, length - at));
+            final int read = channel.read(buffer, at);
+            if (read < 0)
+            {
+                throw new IOException("checkpoint ended early");
+            }
+            buffer.flip();
+            crc.update(buffer);
+            at += read;
+        }
+        return (int)crc.getValue();
+    }
+
+    /** A staging buffer in front of the file. */
     private static final class Output
     {
         final ByteBuffer buffer = ByteBuffer.allocateDirect(STAGING_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         private final FileChannel channel;
-        private final CRC32C crc = new CRC32C();
         private long written;
 
         Output(final FileChannel channel)
@@ -303,15 +470,14 @@ final class IndexCheckpoint
             }
         }
 
-        private void flush()
+        void flush()
         {
             buffer.flip();
-            crc.update(buffer.duplicate());
             try
             {
                 while (buffer.hasRemaining())
                 {
-                    written += channel.write(buffer);
+                    written += channel.write(buffer, written);
                 }
             }
             catch (final IOException ex)
@@ -319,24 +485,6 @@ final class IndexCheckpoint
                 throw new java.io.UncheckedIOException(ex);
             }
             buffer.clear();
-        }
-
-        long finish() throws IOException
-        {
-            try
-            {
-                flush();
-                buffer.putInt((int)crc.getValue()).flip();
-                while (buffer.hasRemaining())
-                {
-                    written += channel.write(buffer);
-                }
-                return written;
-            }
-            catch (final java.io.UncheckedIOException ex)
-            {
-                throw ex.getCause();
-            }
         }
     }
 

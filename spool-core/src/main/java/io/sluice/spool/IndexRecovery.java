@@ -38,38 +38,53 @@ final class IndexRecovery
     static Result recover(final SpoolContext context, final Journal journal, final EnumCounters<SpoolCounter> counters,
         final JournalSalvage salvage)
     {
+        final Attempt attempt = fromCheckpoint(context, journal, counters, salvage);
+        return attempt.result() != null ? attempt.result() : fullReplay(context, journal, counters, salvage, attempt.why());
+    }
+
+    /** A start from the checkpoint: its result, or why there is none (null: no journal and no checkpoint, nothing). */
+    record Attempt(Result result, String why)
+    {
+    }
+
+    /** Starts from the checkpoint and the journal after it, if there is one and it can be used. */
+    static Attempt fromCheckpoint(final SpoolContext context, final Journal journal, final EnumCounters<SpoolCounter> counters,
+        final JournalSalvage salvage)
+    {
         final Path file = checkpointFile(context);
         final boolean journalHasRecords = !journal.cyclesOnDisk().isEmpty();
-        String why = null;
         if (salvage != null && !salvage.files().isEmpty())
         {
-            why = "damaged journal files were set aside, and only a full replay salvages their mail";
+            return new Attempt(null, "damaged journal files were set aside, and only a full replay salvages their mail");
         }
-        else if (!Files.exists(file))
+        if (!Files.exists(file))
         {
-            why = journalHasRecords ? "there is no checkpoint " + file : null;
+            return new Attempt(null, journalHasRecords ? "there is no checkpoint " + file : null);
         }
-        else
+        final PendingIndex index = new PendingIndex();
+        try
         {
-            final PendingIndex index = new PendingIndex();
-            try
-            {
-                final long startNs = System.nanoTime();
-                final IndexCheckpoint.Loaded loaded = IndexCheckpoint.load(file, index);
-                check(loaded, index, journal);
-                LOG.info("pending-index checkpoint {} loaded in {} ms: {} pending messages up to journal index {}", file,
-                    (System.nanoTime() - startNs) / 1_000_000, loaded.entries(), Long.toHexString(loaded.position()));
-                final JournalRecovery.Report report = recovery(context, journal, index, counters, salvage)
-                    .replayAfter(loaded.position(), loaded.maxMessageId());
-                dropDeleted(index, journal);
-                return new Result(index, report, loaded.position());
-            }
-            catch (final IOException ex)
-            {
-                why = ex.getMessage();
-                AtomicFiles.setAside(file, "spool", LOG);
-            }
+            final long startNs = System.nanoTime();
+            final IndexCheckpoint.Loaded loaded = IndexCheckpoint.load(file, index);
+            check(loaded, index, journal);
+            LOG.info("pending-index checkpoint {} loaded in {} ms: {} pending messages up to journal index {}", file,
+                (System.nanoTime() - startNs) / 1_000_000, loaded.entries(), Long.toHexString(loaded.position()));
+            final JournalRecovery.Report report = recovery(context, journal, index, counters, salvage)
+                .replayAfter(loaded.position(), loaded.maxMessageId());
+            dropDeleted(index, journal);
+            return new Attempt(new Result(index, report, loaded.position()), null);
         }
+        catch (final IOException ex)
+        {
+            AtomicFiles.setAside(file, "spool", LOG);
+            return new Attempt(null, ex.getMessage());
+        }
+    }
+
+    /** Replays the whole journal, as before checkpoints existed; counted unless there was nothing to replay. */
+    static Result fullReplay(final SpoolContext context, final Journal journal, final EnumCounters<SpoolCounter> counters,
+        final JournalSalvage salvage, final String why)
+    {
         if (why != null)
         {
             counters.counter(SpoolCounter.FULL_REPLAYS).increment();

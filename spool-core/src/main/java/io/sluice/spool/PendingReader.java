@@ -72,6 +72,16 @@ final class PendingReader
      */
     PendingMessage snapshot(final PendingSlot slot)
     {
+        return snapshot(slot, true);
+    }
+
+    /**
+     * As {@link #snapshot(PendingSlot)}; with {@code keep} false the snapshot built is not kept in the cache: a walk of
+     * the whole backlog would only push out the snapshots the drain is about to need, and with large envelopes (thousands
+     * of recipients) the cache's 4,096 would hold a good part of the heap.
+     */
+    PendingMessage snapshot(final PendingSlot slot, final boolean keep)
+    {
         final int at = cacheSlot(slot.messageId);
         final Cached cached = cache.get(at);
         if (cached != null && cached.matches(slot))
@@ -84,7 +94,10 @@ final class PendingReader
             try
             {
                 final PendingMessage message = build(slot);
-                remember(message, slot);
+                if (keep)
+                {
+                    remember(message, slot);
+                }
                 return message;
             }
             catch (final IOException ex)

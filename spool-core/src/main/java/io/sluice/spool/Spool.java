@@ -66,28 +66,18 @@ public final class Spool implements AutoCloseable
         }
         diskGuard = new DiskGuard(context.directory(), context.diskReserveBytes(), context.diskCheckIntervalMs());
         final long startNs = System.nanoTime();
-        // Damaged journal files go aside before Chronicle opens the journal (see JournalSalvage).
-        final JournalSalvage salvage = JournalSalvage.prepare(context);
-        final long scannedNs = System.nanoTime();
-        journal = new Journal(context);
-        final IndexRecovery.Result recovered;
-        try
-        {
-            recovered = IndexRecovery.recover(context, journal, counters, salvage);
-        }
-        catch (final RuntimeException ex)
-        {
-            journal.close();
-            throw ex;
-        }
+        final Opened opened = openJournal(context, counters);
+        journal = opened.journal();
+        final IndexRecovery.Result recovered = opened.recovered();
         index = recovered.index();
         reader = new PendingReader(journal, index, counters.counter(SpoolCounter.PENDING_UNREADABLE));
         final JournalRecovery.Report report = recovered.report();
         recoveredRecords = report.records();
-        LOG.info("spool {} recovered in {} ms ({} ms checking every journal file for damage){}: {} records replayed, {}"
-            + " pending messages ({} bytes), {} corrupt records skipped, {} incomplete messages discarded, {} damaged files"
-            + " set aside ({} messages lost to damage)",
-            context.directory(), (System.nanoTime() - startNs) / 1_000_000, (scannedNs - startNs) / 1_000_000,
+        LOG.info("spool {} recovered in {} ms ({} ms checking {} journal files for damage, {} left unread under the"
+            + " checkpoint){}: {} records replayed, {} pending messages ({} bytes), {} corrupt records skipped, {} incomplete"
+            + " messages discarded, {} damaged files set aside ({} messages lost to damage)",
+            context.directory(), (System.nanoTime() - startNs) / 1_000_000, opened.scanNs() / 1_000_000,
+            opened.salvage().checked(), opened.salvage().skipped(),
             recovered.checkpointPosition() == Long.MIN_VALUE ? "" : " from its checkpoint",
             report.records(), report.pendingMessages(), report.pendingBytes(),
             report.corruptRecords(), report.incompleteMessages(), report.damagedFiles(), report.messagesLostToDamage());
@@ -95,11 +85,60 @@ public final class Spool implements AutoCloseable
         writer = new JournalWriterAgent(
             context, journal, index, diskGuard, counters, listener, requests, recovered, reader);
         writerWake = new WakeableIdleStrategy(WRITER_SPINS, WRITER_YIELDS, TimeUnit.MILLISECONDS.toNanos(WRITER_MAX_PARK_MS),
-            () -> !requests.isEmpty(), writer::nanosUntilMaintenance);
+            () -> !requests.isEmpty(), writer::nanosUntilDue);
         writerRunner = new AgentRunner(context.writerIdleStrategy() != null ? context.writerIdleStrategy().get() : writerWake,
             ex -> LOG.error("journal writer duty cycle failed", ex),
             counters.counter(SpoolCounter.WRITER_ERRORS), writer);
         AgentRunner.startOnThread(writerRunner);
+    }
+
+    /** The journal as recovery left it open, the index it built, and the damage check before it. */
+    private record Opened(Journal journal, IndexRecovery.Result recovered, JournalSalvage salvage, long scanNs)
+    {
+    }
+
+    /**
+     * Checks the journal files for damage (setting damaged ones aside before Chronicle opens the journal, see
+     * {@link JournalSalvage}), opens it and builds the index. With a checkpoint, the files wholly before the one its
+     * position is in are not checked (see {@link JournalSalvage#prepare(SpoolContext, int)}); if the checkpoint then
+     * cannot be used, the journal is closed again and every file checked before the full replay reads them all.
+     */
+    private static Opened openJournal(final SpoolContext context, final EnumCounters<SpoolCounter> counters)
+    {
+        final long covered = IndexCheckpoint.coveredPosition(IndexRecovery.checkpointFile(context));
+        final int firstCycle = covered == Long.MIN_VALUE ? JournalSalvage.CHECK_EVERY_FILE
+            : context.rollCycle().toCycle(covered);
+        long scanStartNs = System.nanoTime();
+        JournalSalvage salvage = JournalSalvage.prepare(context, firstCycle);
+        long scanNs = System.nanoTime() - scanStartNs;
+        Journal journal = new Journal(context);
+        try
+        {
+            final IndexRecovery.Attempt attempt = IndexRecovery.fromCheckpoint(context, journal, counters, salvage);
+            if (attempt.result() != null)
+            {
+                return new Opened(journal, attempt.result(), salvage, scanNs);
+            }
+            if (salvage.skipped() > 0)
+            {
+                journal.close();
+                journal = null;
+                scanStartNs = System.nanoTime();
+                salvage = JournalSalvage.prepare(context, JournalSalvage.CHECK_EVERY_FILE);
+                scanNs += System.nanoTime() - scanStartNs;
+                journal = new Journal(context);
+            }
+            return new Opened(journal, IndexRecovery.fullReplay(context, journal, counters, salvage, attempt.why()), salvage,
+                scanNs);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (journal != null)
+            {
+                journal.close();
+            }
+            throw ex;
+        }
     }
 
     /**
@@ -244,8 +283,9 @@ public final class Spool implements AutoCloseable
 
     /**
      * @return a snapshot of every pending message, oldest first, each read back from the journal. O(pending) in time
-     *         and heap: for consoles, tests and small spools; iterate {@link #pendingAfter} or {@link #forEachPendingId}
-     *         over a large backlog.
+     *         and heap (about 0.5 KiB a message: 10 million do not fit a 1 GB heap): for tests and known-small spools
+     *         only; no production path may call it (checked by {@code StreamingStartupTest}). Walk a backlog with
+     *         {@link #forEachPending}, {@link #pendingAfter} or {@link #forEachPendingId}.
      */
     public List<PendingMessage> pendingMessages()
     {
@@ -255,6 +295,26 @@ public final class Spool implements AutoCloseable
             all.add(message);
         }
         return all;
+    }
+
+    /**
+     * Hands every pending message's snapshot to {@code consumer}, oldest first, one at a time: each is read back from
+     * the journal as the walk reaches it and kept by nobody but the consumer (and the reader's bounded cache), so a walk
+     * of any backlog takes constant heap. Weakly consistent, as {@link #pendingAfter} is. A message whose records
+     * cannot be read is skipped (logged, counted as {@link SpoolCounter#PENDING_UNREADABLE}).
+     */
+    public void forEachPending(final java.util.function.Consumer<? super PendingMessage> consumer)
+    {
+        for (final PendingMessage message : pendingAfter(Long.MIN_VALUE, false))
+        {
+            consumer.accept(message);
+        }
+    }
+
+    /** @return every pending message, oldest first, read lazily as it is iterated: {@link #forEachPending} as an Iterable. */
+    public Iterable<PendingMessage> pendingInOrder()
+    {
+        return pendingAfter(Long.MIN_VALUE, false);
     }
 
     /**
@@ -295,8 +355,9 @@ public final class Spool implements AutoCloseable
                 while (next == null && index.readNext(position, newestFirst, slot))
                 {
                     position = slot.messageId();
-                    // Null if it finished since, or cannot be read (logged, counted): either way not shown.
-                    next = reader.snapshot(slot);
+                    // Null if it finished since, or cannot be read (logged, counted): either way not shown. Not cached:
+                    // a walk must take constant heap, and would only evict what the drain needs next.
+                    next = reader.snapshot(slot, false);
                 }
                 return next != null;
             }

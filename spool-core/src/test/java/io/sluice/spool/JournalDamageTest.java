@@ -205,6 +205,8 @@ class JournalDamageTest
             at++;
         }
         JournalDamage.damage(files.get(1), at + 100, 8, new Random(3));
+        // Without it the start would leave the file unscanned (the checkpoint covers it): see CoveredFilesTest.
+        Files.delete(dir.resolve(IndexCheckpoint.FILE_NAME));
         try (Spool spool = Spool.open(context))
         {
             assertThat(spool.pendingCount()).isEqualTo(14);
