@@ -497,8 +497,8 @@ final class FairTree
             if (source != null && source.messages.bare.remove(id))
             {
                 bareCount--;
-                lane.bareAges.remove(envelope.tenant(), envelope.receivedAtMillis(), message.contentLength());
                 countOut(source);
+                lane.bareAges.remove(envelope.tenant(), envelope.receivedAtMillis(), message.contentLength());
                 return lane;
             }
         }

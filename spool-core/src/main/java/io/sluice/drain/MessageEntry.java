@@ -45,8 +45,10 @@ final class MessageEntry
     /** The raw size, for the ages' bytes; a message is far below 2 GiB ({@code spool.maxMessageBytes}). */
     int contentLength;
     byte state = NONE;
-    /** {@link #RETRY_NOW}, {@link #QUARANTINING}, {@link #RELEASED}, {@link #HOLDING}, {@link #THROTTLED_THIS_FLIGHT},
-     * {@link #BARE_COUNTED}. */
+    /**
+     * {@link #RETRY_NOW}, {@link #QUARANTINING}, {@link #RELEASED}, {@link #HOLDING}, {@link #THROTTLED_THIS_FLIGHT},
+     * {@link #BARE_COUNTED}.
+     */
     private byte flags;
     /** Moves on at every change of state, so a retry timer set for an earlier state is ignored. Compared, never ordered. */
     int timerSeq;

@@ -98,7 +98,7 @@ class DrainBareMessagesTest
                 final String route = ROUTES[random.nextInt(ROUTES.length)];
                 final Dispatch kept = entries.next(route);
                 final Dispatch read = bare.next(route);
-                assertSame(kept, read, step);
+                DrainSnapshotSourceTest.assertSame(kept, read);
                 if (kept != null)
                 {
                     flights.add(new Dispatch[] {kept, read});
@@ -299,21 +299,6 @@ class DrainBareMessagesTest
         entries.onSnapshot(message);
         bare.onSnapshot(message);
         return message;
-    }
-
-    private static void assertSame(final Dispatch kept, final Dispatch read, final int step)
-    {
-        if (kept == null)
-        {
-            assertThat(read).as("step %d", step).isNull();
-            return;
-        }
-        assertThat(read).as("step %d", step).isNotNull();
-        assertThat(read.messageId()).as("step %d", step).isEqualTo(kept.messageId());
-        assertThat(read.lane()).isEqualTo(kept.lane());
-        assertThat(read.recipientIndexes()).isEqualTo(kept.recipientIndexes());
-        assertThat(read.throttledInARow()).isEqualTo(kept.throttledInARow());
-        assertThat(read.message()).isEqualTo(kept.message());
     }
 
     private void assertCounted(final int step)

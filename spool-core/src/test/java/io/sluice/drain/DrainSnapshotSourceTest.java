@@ -255,7 +255,8 @@ class DrainSnapshotSourceTest
         reading.onSnapshot(message);
     }
 
-    private static void assertSame(final Dispatch kept, final Dispatch read)
+    /** Asserts two twins' dispatches are the same dispatch (DrainBareMessagesTest's twins too). */
+    static void assertSame(final Dispatch kept, final Dispatch read)
     {
         if (kept == null)
         {
