@@ -4,6 +4,8 @@ import static io.sluice.ingress.SmtpTestClient.expect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -74,7 +76,25 @@ class ProxyProtocolTest
         try (SmtpTestClient client = SmtpTestClient.connect(fixture.address(), "127.0.0.2"))
         {
             client.send("PROXY TCP4 192.0.2.9 127.0.0.1 5555 25\r\n");
-            assertThat(client.reply()).isNull();
+            assertThat(replyOrReset(client)).isNull();
+        }
+    }
+
+    /**
+     * The reply, or null where the server closed the connection: with a close (FIN) or, where the header was still
+     * unread in the server's socket when it closed, a reset (RST, as Linux answers a close over unread data). Either
+     * way no greeting came.
+     */
+    private static String replyOrReset(final SmtpTestClient client) throws IOException
+    {
+        try
+        {
+            return client.reply();
+        }
+        catch (final SocketException reset)
+        {
+            assertThat(reset.getMessage()).contains("reset");
+            return null;
         }
     }
 
