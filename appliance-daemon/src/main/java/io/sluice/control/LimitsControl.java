@@ -219,6 +219,30 @@ public final class LimitsControl implements LimitsControlMXBean
     }
 
     @Override
+    public String getBacklogWatermarks()
+    {
+        return admission.backlogWatermarks().toString();
+    }
+
+    @Override
+    public long getBacklogHighWatermark()
+    {
+        return admission.backlogWatermarks().high();
+    }
+
+    @Override
+    public long getBacklogLowWatermark()
+    {
+        return admission.backlogWatermarks().low();
+    }
+
+    @Override
+    public long getBacklogHardLimit()
+    {
+        return admission.backlogWatermarks().hardLimit();
+    }
+
+    @Override
     public void setDefaultLimit(final String kind, final String traffic, final double ratePerSecond, final long burst)
     {
         final KeyKind keyKind = kind(kind);

@@ -60,6 +60,19 @@ public interface LimitsControlMXBean
 
     void setMaxProjectedDelaySeconds(long seconds);
 
+    @Description("The backlog watermarks in force and where they came from: configured, or derived (admission.backlog.*=auto) "
+        + "from the spool's disk above its reserve, the pending index's direct memory or the drain's rate")
+    String getBacklogWatermarks();
+
+    @Description("Pending messages above which untrusted mail gets 452 4.3.1 (the high watermark in force)")
+    long getBacklogHighWatermark();
+
+    @Description("Once on, backpressure stays on until the backlog is at or below this (the low watermark in force)")
+    long getBacklogLowWatermark();
+
+    @Description("Pending messages from which trusted sources get 452 4.3.1 too (the hard limit in force)")
+    long getBacklogHardLimit();
+
     @Description("Sets the default limit of one key kind for one kind of traffic")
     void setDefaultLimit(
         @Description(value = "IP, NETWORK, SENDER_DOMAIN, TENANT or GLOBAL", name = "kind") String kind,

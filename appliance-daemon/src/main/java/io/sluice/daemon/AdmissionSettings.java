@@ -38,9 +38,10 @@ final class AdmissionSettings
             .networkIpv4PrefixLength(settings.get(AdmissionContext.NETWORK_IPV4_PREFIX_LENGTH))
             .networkIpv6PrefixLength(settings.get(AdmissionContext.NETWORK_IPV6_PREFIX_LENGTH))
             .maxTrackedKeys(settings.get(AdmissionContext.MAX_TRACKED_KEYS))
-            .backlogHighWatermark(settings.get(AdmissionContext.BACKLOG_HIGH_WATERMARK))
-            .backlogLowWatermark(settings.get(AdmissionContext.BACKLOG_LOW_WATERMARK))
-            .backlogHardLimit(settings.get(AdmissionContext.BACKLOG_HARD_LIMIT))
+            // `auto` (the default) is derived at open from what the spool can hold: SpoolCapacityGauge.
+            .backlogHighWatermark(AdmissionContext.backlogValue(settings.get(AdmissionContext.BACKLOG_HIGH_WATERMARK)))
+            .backlogLowWatermark(AdmissionContext.backlogValue(settings.get(AdmissionContext.BACKLOG_LOW_WATERMARK)))
+            .backlogHardLimit(AdmissionContext.backlogValue(settings.get(AdmissionContext.BACKLOG_HARD_LIMIT)))
             .oldestAgeHighWatermarkMs(settings.get(AdmissionContext.OLDEST_AGE_HIGH_WATERMARK_MS))
             .oldestAgeLowWatermarkMs(settings.get(AdmissionContext.OLDEST_AGE_LOW_WATERMARK_MS))
             .maxProjectedDelayMs(settings.get(AdmissionContext.MAX_PROJECTED_DELAY_MS))

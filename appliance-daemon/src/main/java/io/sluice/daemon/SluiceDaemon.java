@@ -181,8 +181,8 @@ public final class SluiceDaemon implements AutoCloseable
         ControlPlane startedControl = null;
         try
         {
-            startedAdmission = Admission.open(configuration.admission(), new SpoolPressureGauge(spool, drain),
-                fleet.admissionRates());
+            startedAdmission = Admission.open(configuration.admission(),
+                SpoolPressureGauge.of(spool, drain, configuration.drain()), fleet.admissionRates());
             bounces.vouchWith(startedAdmission);
             startedOutcomes = new OutcomeStage(spool, configuration.drain(), drain, OutcomeListener.of(
                 bounces, new ContainmentFeed(containment), new ReputationFeed(startedAdmission)));

@@ -103,8 +103,8 @@ class LauncherTest
             bin.resolve("sluice-daemon").toString(), "--config", "/etc/sluice/sluice.properties", "--set", "a=b c");
         assertThat(result.exit()).isZero();
         assertThat(result.lines()).containsExactly("pid=" + result.pid(),
-            "@" + lib + "/jvm.options", "-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-XX:+UseTransparentHugePages",
-            "-XX:+ExitOnOutOfMemoryError",
+            "@" + lib + "/jvm.options", "-Xms256m", "-Xmx1g", "-XX:MaxDirectMemorySize=768m", "-XX:+UseG1GC",
+            "-XX:+UseTransparentHugePages", "-XX:+ExitOnOutOfMemoryError",
             "-Xmx2g", "-Dsluice.test=1",
             "-jar", lib + "/sluice-daemon.jar", "--config", "/etc/sluice/sluice.properties", "--set", "a=b c");
         // pid: java replaced the shell (exec), so systemd's main pid is the JVM and NotifyAccess=main accepts it.

@@ -372,6 +372,9 @@ class SmtpDeliveryTest
         final long congested = harness.append(message("congested"), "bob@relay.test");
         harness.awaitAttempts(congested, 1);
         assertThat(harness.status(congested, 0).detail()).isEqualTo("421 4.4.5 System congestion, try again later");
+        // The journaled outcome and the drain's feedback travel apart: the drain reads the reply's feedback when it
+        // next wakes, not when the outcome is journaled, so the signal is awaited, then counted exactly.
+        SpoolAwait.until(() -> harness.agent.counters().get(DrainCounter.THROTTLE_SIGNALS) >= 1);
         assertThat(harness.agent.counters().get(DrainCounter.THROTTLE_SIGNALS)).isEqualTo(1);
         assertThat(harness.delivery.counters().get(DeliveryCounter.DEAD_CONNECTIONS)).isZero();
 

@@ -72,7 +72,6 @@ public final class Admission implements AutoCloseable
     private final ReputationStore reputation;
     private final ClassBuckets classBuckets;
     private final KindBuckets kindBuckets;
-    private final long backlogHighWatermark;
     private final Object controlLock = new Object();
     private final Object snapshotLock = new Object();
     private final AtomicCounter connectionsAccepted;
@@ -99,7 +98,7 @@ public final class Admission implements AutoCloseable
         this.stateFile = file == null || file.toString().isEmpty() ? null : file;
         this.table = new SourceTable(context.maxTrackedKeys(), counters.counter(AdmissionCounter.TRACKED_KEYS),
             counters.counter(AdmissionCounter.IDLE_KEYS_EVICTED), counters.counter(AdmissionCounter.ACTIVE_KEYS_EVICTED));
-        this.backpressure = new Backpressure(context, counters.counter(AdmissionCounter.BACKPRESSURE_ACTIVE));
+        this.backpressure = new Backpressure(context, pressure, counters.counter(AdmissionCounter.BACKPRESSURE_ACTIVE));
         this.spoofPolicy = new SpoofPolicy(context.protectedDomainActions(), context.spoofDefaultAction());
         this.limits = Limits.of(context);
         final ReputationSettings reputationSettings = context.reputation();
@@ -111,7 +110,6 @@ public final class Admission implements AutoCloseable
             new TenantReserve(reputationSettings.tenantReserve(), reputation.table()), backpressure, pressure,
             counters.counter(AdmissionCounter.TENANT_RESERVE_KEPT), clock, ipv4PrefixLength, ipv6PrefixLength);
         this.global = kindBuckets.global();
-        this.backlogHighWatermark = context.backlogHighWatermark();
         this.maxProjectedDelayMs = context.maxProjectedDelayMs();
         connectionsAccepted = counters.counter(AdmissionCounter.CONNECTIONS_ACCEPTED);
         messagesAccepted = counters.counter(AdmissionCounter.MESSAGES_ACCEPTED);
@@ -340,7 +338,7 @@ public final class Admission implements AutoCloseable
         {
             return null;
         }
-        final double backlogShare = (double)pressure.pendingMessages() / backlogHighWatermark;
+        final double backlogShare = (double)pressure.pendingMessages() / backpressure.watermarks().high();
         final double share = Math.max(backlogShare, delayShare);
         if (!classBuckets.limits().pressureCut(sourceClass, share))
         {
@@ -734,6 +732,15 @@ public final class Admission implements AutoCloseable
     public long maxProjectedDelayMs()
     {
         return maxProjectedDelayMs;
+    }
+
+    /**
+     * @return the backlog watermarks in force and where they came from (configured, or derived from the spool's disk,
+     *         its index's memory or the drain's rate); derived again first when they are due.
+     */
+    public BacklogWatermarks backlogWatermarks()
+    {
+        return backpressure.watermarks();
     }
 
     /** @return whether backpressure was on at the last decision. */

@@ -40,6 +40,8 @@ import org.agrona.concurrent.SystemNanoClock;
 public final class AdmissionContext extends Concludable
 {
     private static final String SPOOF_ACTIONS = "SUSPECT, REFUSE or QUARANTINE";
+    private static final String AUTO = "auto";
+    private static final String AUTO_OR = "auto or ";
 
     /** Networks are keyed by this many leading bits of an IPv4 address: a /24 is one customer or one botnet's subnet. */
     public static final Setting<Integer> NETWORK_IPV4_PREFIX_LENGTH =
@@ -64,26 +66,33 @@ public final class AdmissionContext extends Concludable
         .doc("Bounded memory: at most this many tracked keys; idle, full buckets are dropped first.")
         .build();
 
-    /** Pending messages above which new connections and messages are refused until the backlog drops. */
-    public static final Setting<Long> BACKLOG_HIGH_WATERMARK = Setting.ofLong("admission.backlog.highWatermark", 100_000)
-        .atLeast(1)
-        .doc("Backpressure on the pending backlog (messages), with hysteresis: on above high, off below low.")
+    /**
+     * Pending messages above which new connections and messages are refused until the backlog drops; {@code auto}
+     * (the default) derives it from what the appliance can hold: see {@link BacklogWatermarks}.
+     */
+    public static final Setting<String> BACKLOG_HIGH_WATERMARK = backlogSetting("admission.backlog.highWatermark", 1)
+        .doc("Backpressure on the pending backlog (messages), with hysteresis: on above high, off below low. `auto`: two "
+            + "thirds of the hard limit's `auto`.")
         .build();
 
     /** Backpressure, once on, stays on until the backlog is below this (hysteresis: no flapping at the mark). */
-    public static final Setting<Long> BACKLOG_LOW_WATERMARK = Setting.ofLong("admission.backlog.lowWatermark", 50_000)
-        .checkedWith("0 to admission.backlog.highWatermark")
-        .doc("Backpressure, once on, stays on until the backlog is below this (hysteresis: no flapping at the mark).")
+    public static final Setting<String> BACKLOG_LOW_WATERMARK = backlogSetting("admission.backlog.lowWatermark", 0)
+        .checkedWith("at most admission.backlog.highWatermark (a configured low above an `auto` high is held at it)")
+        .doc("Backpressure, once on, stays on until the backlog is below this (hysteresis: no flapping at the mark). "
+            + "`auto`: half the high watermark.")
         .build();
 
     /**
      * Trusted sources (the appliance's own notifications, the tenants' relays) are admitted through
      * backpressure until the backlog reaches this: a reserved share, so a customer flood never silences
-     * alerts (about a suspended customer route, say).
+     * alerts (about a suspended customer route, say). {@code auto}: the most the appliance can hold.
      */
-    public static final Setting<Long> BACKLOG_HARD_LIMIT = Setting.ofLong("admission.backlog.hardLimit", 150_000)
+    public static final Setting<String> BACKLOG_HARD_LIMIT = backlogSetting("admission.backlog.hardLimit", 1)
         .checkedWith("at least admission.backlog.highWatermark")
-        .doc("Trusted sources (notifications) keep getting in until this: their reserved share.")
+        .doc("Trusted sources (notifications) keep getting in until this: their reserved share. `auto`: the most the "
+            + "appliance can hold, the least of the spool's disk above its reserve (at the pending messages' average "
+            + "size, 4.5 KiB until 1,000 are pending), the pending index's direct memory at 64 B a message, and the "
+            + "drain's configured rates times `drain.maxQueueLifetimeMs`; derived again every 10 s.")
         .build();
 
     /**
@@ -186,9 +195,9 @@ public final class AdmissionContext extends Concludable
     private int networkIpv4PrefixLength = NETWORK_IPV4_PREFIX_LENGTH.defaultValue();
     private int networkIpv6PrefixLength = NETWORK_IPV6_PREFIX_LENGTH.defaultValue();
     private int maxTrackedKeys = MAX_TRACKED_KEYS.defaultValue();
-    private long backlogHighWatermark = BACKLOG_HIGH_WATERMARK.defaultValue();
-    private long backlogLowWatermark = BACKLOG_LOW_WATERMARK.defaultValue();
-    private long backlogHardLimit = BACKLOG_HARD_LIMIT.defaultValue();
+    private long backlogHighWatermark = BacklogWatermarks.AUTO;
+    private long backlogLowWatermark = BacklogWatermarks.AUTO;
+    private long backlogHardLimit = BacklogWatermarks.AUTO;
     private long oldestAgeHighWatermarkMs = OLDEST_AGE_HIGH_WATERMARK_MS.defaultValue();
     private long oldestAgeLowWatermarkMs = OLDEST_AGE_LOW_WATERMARK_MS.defaultValue();
     private long maxProjectedDelayMs = MAX_PROJECTED_DELAY_MS.defaultValue();
@@ -250,17 +259,7 @@ public final class AdmissionContext extends Concludable
         NETWORK_IPV4_PREFIX_LENGTH.validate(networkIpv4PrefixLength);
         NETWORK_IPV6_PREFIX_LENGTH.validate(networkIpv6PrefixLength);
         MAX_TRACKED_KEYS.validate(maxTrackedKeys);
-        BACKLOG_HIGH_WATERMARK.validate(backlogHighWatermark);
-        if (backlogLowWatermark < 0 || backlogLowWatermark > backlogHighWatermark)
-        {
-            throw BACKLOG_LOW_WATERMARK.invalid(backlogLowWatermark,
-                "0 to " + BACKLOG_HIGH_WATERMARK + " (" + backlogHighWatermark + ")");
-        }
-        if (backlogHardLimit < backlogHighWatermark)
-        {
-            throw BACKLOG_HARD_LIMIT.invalid(backlogHardLimit,
-                "at least " + BACKLOG_HIGH_WATERMARK + " (" + backlogHighWatermark + ")");
-        }
+        concludeBacklog();
         OLDEST_AGE_HIGH_WATERMARK_MS.validate(oldestAgeHighWatermarkMs);
         if (oldestAgeHighWatermarkMs > 0 && (oldestAgeLowWatermarkMs < 0 || oldestAgeLowWatermarkMs > oldestAgeHighWatermarkMs))
         {
@@ -454,6 +453,57 @@ public final class AdmissionContext extends Concludable
         checkMutable();
         this.maxTrackedKeys = maxTrackedKeys;
         return this;
+    }
+
+    private void concludeBacklog()
+    {
+        final boolean highAuto = backlogHighWatermark == BacklogWatermarks.AUTO;
+        if (!highAuto && backlogHighWatermark < 1)
+        {
+            throw BACKLOG_HIGH_WATERMARK.invalid(backlogHighWatermark, AUTO_OR + "at least 1");
+        }
+        if (backlogLowWatermark != BacklogWatermarks.AUTO
+            && (backlogLowWatermark < 0 || !highAuto && backlogLowWatermark > backlogHighWatermark))
+        {
+            throw BACKLOG_LOW_WATERMARK.invalid(backlogLowWatermark,
+                AUTO_OR + "0 to " + BACKLOG_HIGH_WATERMARK + (highAuto ? "" : " (" + backlogHighWatermark + ")"));
+        }
+        if (backlogHardLimit != BacklogWatermarks.AUTO && (backlogHardLimit < 1 || backlogHardLimit < backlogHighWatermark))
+        {
+            throw BACKLOG_HARD_LIMIT.invalid(backlogHardLimit,
+                AUTO_OR + "at least " + BACKLOG_HIGH_WATERMARK + (highAuto ? " and 1" : " (" + backlogHighWatermark + ")"));
+        }
+    }
+
+    /**
+     * @param text an {@code admission.backlog.*} value, as its setting checked it.
+     * @return the number, or {@link BacklogWatermarks#AUTO} for {@code auto}.
+     */
+    public static long backlogValue(final String text)
+    {
+        return AUTO.equalsIgnoreCase(text.trim()) ? BacklogWatermarks.AUTO : Long.parseLong(text.trim().replace("_", ""));
+    }
+
+    private static Setting.Builder<String> backlogSetting(final String key, final long min)
+    {
+        return Setting.ofString(key, AUTO).check(text -> isBacklogValue(text, min), AUTO_OR + "a whole number of at least "
+            + min);
+    }
+
+    private static boolean isBacklogValue(final String text, final long min)
+    {
+        if (AUTO.equalsIgnoreCase(text.trim()))
+        {
+            return true;
+        }
+        try
+        {
+            return backlogValue(text) >= min;
+        }
+        catch (final NumberFormatException ex)
+        {
+            return false;
+        }
     }
 
     public int maxTrackedKeys()

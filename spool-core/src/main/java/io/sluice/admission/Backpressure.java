@@ -16,19 +16,15 @@ final class Backpressure
 {
     private static final Logger LOG = LoggerFactory.getLogger(Backpressure.class);
 
-    private final long backlogHigh;
-    private final long backlogLow;
-    private final long backlogHardLimit;
+    private final BacklogSizing watermarks;
     private final long ageHighMs;
     private final long ageLowMs;
     private final AtomicCounter activeGauge;
     private final AtomicBoolean on = new AtomicBoolean();
 
-    Backpressure(final AdmissionContext context, final AtomicCounter activeGauge)
+    Backpressure(final AdmissionContext context, final SpoolPressure pressure, final AtomicCounter activeGauge)
     {
-        this.backlogHigh = context.backlogHighWatermark();
-        this.backlogLow = context.backlogLowWatermark();
-        this.backlogHardLimit = context.backlogHardLimit();
+        this.watermarks = new BacklogSizing(context, pressure);
         this.ageHighMs = context.oldestAgeHighWatermarkMs();
         this.ageLowMs = context.oldestAgeLowWatermarkMs();
         this.activeGauge = activeGauge;
@@ -41,22 +37,32 @@ final class Backpressure
     String refusal(final SpoolPressure pressure, final boolean trusted)
     {
         final long pending = pressure.pendingMessages();
+        final BacklogWatermarks marks = watermarks.current();
         if (trusted)
         {
             // Trusted sources still update the shared state, so the hysteresis sees every sample.
-            update(pending, pressure.oldestPendingAgeMillis());
-            return pending >= backlogHardLimit ? "backlog " + pending + " messages at the hard limit" : null;
+            update(marks, pending, pressure.oldestPendingAgeMillis());
+            return pending >= marks.hardLimit()
+                ? "backlog " + pending + " messages at the hard limit " + marks.hardLimit() : null;
         }
         final long ageMs = pressure.oldestPendingAgeMillis();
-        if (update(pending, ageMs))
+        if (update(marks, pending, ageMs))
         {
-            return "backlog " + pending + " messages, oldest " + ageMs / 1000 + " s";
+            return "backlog " + pending + " messages (high watermark " + marks.high() + "), oldest " + ageMs / 1000 + " s";
         }
         return null;
     }
 
-    private boolean update(final long pending, final long ageMs)
+    /** @return the watermarks in force (derived again when due). */
+    BacklogWatermarks watermarks()
     {
+        return watermarks.current();
+    }
+
+    private boolean update(final BacklogWatermarks marks, final long pending, final long ageMs)
+    {
+        final long backlogHigh = marks.high();
+        final long backlogLow = marks.low();
         final boolean ageHigh = ageHighMs > 0 && ageMs > ageHighMs;
         if (!on.get())
         {

@@ -21,4 +21,14 @@ public interface SpoolPressure
      *         current drain rate; 0 when there is no estimate yet.
      */
     long projectedDelayMillis(String lane);
+
+    /**
+     * @return what bounds the backlog the spool can hold (its disk, its index's memory, the drain's rate), read when
+     *         the automatic backlog watermarks are derived, every few seconds; null when not known, and the watermarks
+     *         then fall back to fixed figures ({@link BacklogWatermarks#FALLBACK}).
+     */
+    default SpoolCapacity capacity()
+    {
+        return null;
+    }
 }

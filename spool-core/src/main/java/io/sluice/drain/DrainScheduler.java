@@ -94,6 +94,8 @@ public final class DrainScheduler
         new Long2ObjectHashMap<>(INITIAL_ENTRIES, Hashing.DEFAULT_LOAD_FACTOR, false);
     private final long inFlightTimeoutNanos;
     private long lastSweepNanos;
+    /** False: every message has an entry, as before bare messages (equivalence tests compare the two). */
+    private boolean bareMessages = true;
     private int pollCursor;
     private DrainStatus.PendingAges ages;
 
@@ -128,7 +130,7 @@ public final class DrainScheduler
         tree = new FairTree(context, time, networks, egress);
         feedback = new ReplyFeedback(context, time, networks, counters, tree, this::rescheduleSource);
         placement = new Placement(context, time, counters, tree, feedback, snapshots);
-        requests = new OperatorRequests(entries, placement, counters);
+        requests = new OperatorRequests(entries, this::entryFor, placement, counters);
         learnedRates = new RouteRateStateFile(context.rateLearning().stateFile(), tree.routes(), time.nanos());
         learnedRates.restore(time.nanos());
     }
@@ -178,7 +180,24 @@ public final class DrainScheduler
     {
         counters.increment(DrainCounter.SNAPSHOTS_APPLIED);
         snapshots.applied(message);
-        final MessageEntry entry = entries.get(message.messageId());
+        MessageEntry entry = entries.get(message.messageId());
+        if (entry == null)
+        {
+            final LaneQueue bareIn = tree.takeBare(message);
+            if (bareIn != null)
+            {
+                // A bare message's second snapshot: from now on it has an entry, out of every queue, to be placed again.
+                if (message.isFinished())
+                {
+                    return;
+                }
+                entry = entryOf(message, bareIn);
+            }
+        }
+        else
+        {
+            Placement.settle(entry, message);
+        }
         if (message.isFinished())
         {
             if (entry != null)
@@ -190,6 +209,11 @@ public final class DrainScheduler
         }
         if (entry == null)
         {
+            if (bareMessages && placement.placeBare(message))
+            {
+                tree.laneFor(message.envelope(), false).route.arrivals.record(time.nanos(), 1);
+                return;
+            }
             final MessageEntry created = new MessageEntry(message, tenant(message.envelope().tenant()));
             entries.put(message.messageId(), created);
             placement.place(created, message);
@@ -219,6 +243,37 @@ public final class DrainScheduler
             entry.set(MessageEntry.HOLDING, false);
         }
         placement.place(entry, message);
+    }
+
+    /** @return a new entry for a bare message just taken out of {@code lane}, kept, in no state. */
+    private MessageEntry entryOf(final PendingMessage message, final LaneQueue lane)
+    {
+        final MessageEntry entry = new MessageEntry(message, tenant(message.envelope().tenant()));
+        entry.lane = lane;
+        entries.put(message.messageId(), entry);
+        return entry;
+    }
+
+    /**
+     * @return the entry of a pending message, made for it if it is bare (taken out of its queue, in no state: the caller
+     *         places it); null if the drain does not know it or the spool has it no more.
+     */
+    private MessageEntry entryFor(final long messageId)
+    {
+        final MessageEntry entry = entries.get(messageId);
+        if (entry != null || tree.bareCount() == 0)
+        {
+            return entry;
+        }
+        final PendingMessage snapshot = snapshots.get(messageId);
+        final LaneQueue bareIn = snapshot == null ? null : tree.takeBare(snapshot);
+        return bareIn == null ? null : entryOf(snapshot, bareIn);
+    }
+
+    /** Gives every message an entry from now on, as the drain did before bare messages: for equivalence tests. */
+    void keepEntriesForEveryMessage()
+    {
+        bareMessages = false;
     }
 
     /** @return the one string the entries share for this tenant. */
@@ -293,7 +348,12 @@ public final class DrainScheduler
         MessageEntry entry;
         while ((entry = tree.pick(route, now)) != null)
         {
+            if (entry.has(MessageEntry.BARE_COUNTED))
+            {
+                entries.put(entry.messageId, entry);
+            }
             final PendingMessage message = snapshots.get(entry.messageId);
+            Placement.settle(entry, message);
             final Dispatch dispatch = message == null ? null : dispatch(route, entry, message, now);
             if (dispatch != null)
             {
@@ -511,6 +571,10 @@ public final class DrainScheduler
     {
         for (final MessageEntry entry : tree.readyFrom(key))
         {
+            if (entry.has(MessageEntry.BARE_COUNTED))
+            {
+                entries.put(entry.messageId, entry);
+            }
             placement.move(entry);
         }
     }
@@ -648,7 +712,7 @@ public final class DrainScheduler
     /** @return messages the scheduler knows of (ready, deferred, held, paused or in flight). */
     public int pendingCount()
     {
-        return entries.size();
+        return (int)(entries.size() + tree.bareCount());
     }
 
     /** @return dispatches awaiting their outcome. */

@@ -11,6 +11,7 @@ import java.util.function.Predicate;
 
 import io.github.bucket4j.Bucket;
 import io.sluice.spool.Envelope;
+import io.sluice.spool.PendingMessage;
 
 /**
  * The drain's fair tree: per route, its lanes, and in each lane deficit round robin over tenants, then networks, then
@@ -37,6 +38,10 @@ final class FairTree
     private final int demotionLaneIndex;
     private final Map<String, Bucket> tenantBuckets = new HashMap<>();
     private final PriorityQueue<ParkTimer> parkTimers = new PriorityQueue<>(Comparator.comparingLong(ParkTimer::dueNanos));
+    /** Bare messages in every source queue (see {@link SourceQueue}). */
+    private long bareCount;
+    /** The greatest id ever queued bare: a snapshot of a greater id is of no bare message, and needs no search. */
+    private long maxBareId;
 
     private record ParkTimer(long dueNanos, long seq, FairNode node)
     {
@@ -291,8 +296,19 @@ final class FairTree
 
     private MessageEntry take(final RouteState route, final LaneQueue lane, final FairNode leaf)
     {
-        final MessageEntry entry = leaf.messages.first();
-        removeReady(entry);
+        final MessageEntry entry;
+        if (leaf.messages.bareIsFirst())
+        {
+            // Its entry is made now, to go in flight; its snapshot is read next (DrainScheduler.pick), to send it.
+            entry = new MessageEntry(leaf.messages.bare.pollFirst(), tenantOf(leaf), lane);
+            bareCount--;
+            countOut(leaf);
+        }
+        else
+        {
+            entry = leaf.messages.first();
+            removeReady(entry);
+        }
         // Deficit round robin, leaf first: every level picked the head of its ring, so a node that used up its
         // quantum is still at the head and moves to the tail; one that emptied has already left the ring.
         for (FairNode node = leaf; node != null; node = node.parent)
@@ -381,7 +397,24 @@ final class FairTree
     void removeReady(final MessageEntry entry)
     {
         final FairNode leaf = entry.leaf;
-        leaf.messages.remove(entry);
+        if (entry.has(MessageEntry.BARE_COUNTED))
+        {
+            // A bare message's entry made by readyFrom: its id leaves the queue now.
+            leaf.messages.bare.remove(entry.messageId);
+            bareCount--;
+        }
+        else
+        {
+            leaf.messages.remove(entry);
+        }
+        countOut(leaf);
+        entry.leaf = null;
+        entry.state = MessageEntry.NONE;
+    }
+
+    /** One ready message left the source queue: the counts above it go down, and queues that emptied go. */
+    private static void countOut(final FairNode leaf)
+    {
         for (FairNode node = leaf; node != null; node = node.parent)
         {
             node.ready--;
@@ -395,8 +428,81 @@ final class FairTree
             node.detached = true;
             node = node.parent;
         }
-        entry.leaf = null;
-        entry.state = MessageEntry.NONE;
+    }
+
+    private static String tenantOf(final FairNode source)
+    {
+        return source.parent.parent.key;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Bare messages: ready, and no entry (see SourceQueue)
+
+    /**
+     * Queues a ready message with no entry, only its id and, in its lane's {@link BareAges}, its arrival and size: the
+     * message must have had no snapshot but this one, and nothing for the drain to remember (no operator's request).
+     *
+     * @return false, changing no count, if its id is not greater than every other bare id of its source queue: then it
+     *         needs an entry.
+     */
+    boolean enqueueBare(final PendingMessage message, final LaneQueue lane)
+    {
+        final Envelope envelope = message.envelope();
+        final FairNode tenant = child(lane.root, FairNode.TENANT, envelope.tenant());
+        final FairNode network = child(tenant, FairNode.NETWORK, networks.networkOf(envelope.sourceKey()));
+        final FairNode source = child(network, FairNode.SOURCE, envelope.sourceKey());
+        if (!source.messages.bare.append(message.messageId()))
+        {
+            return false;
+        }
+        bareCount++;
+        maxBareId = Math.max(maxBareId, message.messageId());
+        lane.bareAges.add(envelope.tenant(), envelope.receivedAtMillis(), message.contentLength());
+        for (FairNode node = source; node != null; node = node.parent)
+        {
+            node.ready++;
+        }
+        refresh(source);
+        return true;
+    }
+
+    /** @return how many ready messages have no entry. */
+    long bareCount()
+    {
+        return bareCount;
+    }
+
+    /**
+     * Takes a bare message out of its source queue, if it is one: a snapshot of it came (any snapshot but its first
+     * gives it an entry), or an operator asked for it by id. Its ages leave with it: {@code message} is any of its
+     * snapshots (envelope and size do not change).
+     *
+     * @return the lane it was queued in, or null if it is not a bare message.
+     */
+    LaneQueue takeBare(final PendingMessage message)
+    {
+        final long id = message.messageId();
+        if (bareCount == 0 || id > maxBareId)
+        {
+            return null;
+        }
+        final Envelope envelope = message.envelope();
+        for (int demoted = 0; demoted < 2; demoted++)
+        {
+            // Queued in its own lane, or in the demotion lane if its source was demoted when it arrived.
+            final LaneQueue lane = laneFor(envelope, demoted == 1);
+            final FairNode tenant = lane.root.children.get(envelope.tenant());
+            final FairNode network = tenant == null ? null : tenant.children.get(networks.networkOf(envelope.sourceKey()));
+            final FairNode source = network == null ? null : network.children.get(envelope.sourceKey());
+            if (source != null && source.messages.bare.remove(id))
+            {
+                bareCount--;
+                lane.bareAges.remove(envelope.tenant(), envelope.receivedAtMillis(), message.contentLength());
+                countOut(source);
+                return lane;
+            }
+        }
+        return null;
     }
 
     /** Restores "active exactly when it has sendable mail" from {@code start} upwards, stopping where nothing changes. */
@@ -518,17 +624,34 @@ final class FairTree
         refresh(node);
     }
 
-    /** @return the ready entries of a source, or of a whole network for a network key ({@code 198.51.100.0/24}). */
+    /**
+     * @return the ready entries of a source, or of a whole network for a network key ({@code 198.51.100.0/24}), source
+     *         queue by source queue; for its bare messages among them, new entries ({@link MessageEntry#BARE_COUNTED},
+     *         still queued: {@link #removeReady} takes them out) that the caller must keep.
+     */
     List<MessageEntry> readyFrom(final String key)
     {
-        final List<MessageEntry> found = new ArrayList<>();
+        final List<FairNode> sources = new ArrayList<>();
         if (key.indexOf('/') >= 0)
         {
-            networkNodes(key).forEach(node -> node.children.values().forEach(source -> source.messages.addTo(found)));
+            networkNodes(key).forEach(node -> sources.addAll(node.children.values()));
         }
         else
         {
-            sourceNodes(key).forEach(node -> node.messages.addTo(found));
+            sources.addAll(sourceNodes(key));
+        }
+        final List<MessageEntry> found = new ArrayList<>();
+        for (final FairNode source : sources)
+        {
+            source.messages.addTo(found);
+            final String tenant = tenantOf(source);
+            for (final long id : source.messages.bare.ids())
+            {
+                final MessageEntry entry = new MessageEntry(id, tenant, source.lane);
+                entry.leaf = source;
+                entry.state = MessageEntry.READY;
+                found.add(entry);
+            }
         }
         return found;
     }

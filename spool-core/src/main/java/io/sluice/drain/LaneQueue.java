@@ -15,6 +15,8 @@ final class LaneQueue
     long deferred;
     long held;
     long inFlight;
+    /** The ages of this lane's bare ready messages, which have no entry: see {@link SourceQueue}. */
+    final BareAges bareAges = new BareAges();
 
     LaneQueue(final RouteState route, final LaneSpec spec, final int index, final Bucket laneBucket, final RateMeter meter)
     {

@@ -30,16 +30,23 @@ final class MessageEntry
     static final int HOLDING = 1 << 3;
     /** Its dispatch now in flight drew a throttle reply: the streak goes on when the flight resolves. */
     static final int THROTTLED_THIS_FLIGHT = 1 << 4;
+    /**
+     * Made for a bare message taken from its queue (picked, or moved by a demotion) before its snapshot was read: its
+     * ages are still in its lane's {@link BareAges}, and its {@link #receivedAtMillis} and {@link #contentLength} not
+     * yet known, until {@code Placement.settle} reads them from its snapshot.
+     */
+    static final int BARE_COUNTED = 1 << 5;
 
     final long messageId;
     /** From its envelope, for the status's backlog ages. */
-    final long receivedAtMillis;
+    long receivedAtMillis;
     /** From its envelope, interned by the scheduler (one string per tenant, not per message): the ages' rows. */
     final String tenant;
     /** The raw size, for the ages' bytes; a message is far below 2 GiB ({@code spool.maxMessageBytes}). */
-    final int contentLength;
+    int contentLength;
     byte state = NONE;
-    /** {@link #RETRY_NOW}, {@link #QUARANTINING}, {@link #RELEASED}, {@link #HOLDING}, {@link #THROTTLED_THIS_FLIGHT}. */
+    /** {@link #RETRY_NOW}, {@link #QUARANTINING}, {@link #RELEASED}, {@link #HOLDING}, {@link #THROTTLED_THIS_FLIGHT},
+     * {@link #BARE_COUNTED}. */
     private byte flags;
     /** Moves on at every change of state, so a retry timer set for an earlier state is ignored. Compared, never ordered. */
     int timerSeq;
@@ -53,9 +60,24 @@ final class MessageEntry
     MessageEntry(final PendingMessage snapshot, final String tenant)
     {
         this.messageId = snapshot.messageId();
-        this.receivedAtMillis = snapshot.envelope().receivedAtMillis();
         this.tenant = tenant;
-        this.contentLength = (int)Math.min(Integer.MAX_VALUE, snapshot.contentLength());
+        facts(snapshot);
+    }
+
+    /** A bare message's entry, made as it leaves its queue: {@link #BARE_COUNTED} until its snapshot is read. */
+    MessageEntry(final long messageId, final String tenant, final LaneQueue lane)
+    {
+        this.messageId = messageId;
+        this.tenant = tenant;
+        this.lane = lane;
+        this.flags = BARE_COUNTED;
+    }
+
+    /** Takes the facts the ages count from the message's snapshot. */
+    void facts(final PendingMessage snapshot)
+    {
+        receivedAtMillis = snapshot.envelope().receivedAtMillis();
+        contentLength = (int)Math.min(Integer.MAX_VALUE, snapshot.contentLength());
     }
 
     boolean has(final int flag)

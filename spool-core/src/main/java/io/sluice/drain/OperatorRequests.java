@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.LongFunction;
 import java.util.function.Predicate;
 
 import io.sluice.spool.PendingMessage;
@@ -18,14 +19,19 @@ import io.sluice.spool.PendingMessage;
 final class OperatorRequests
 {
     private final Map<Long, MessageEntry> entries;
+    private final LongFunction<MessageEntry> entryFor;
     private final Placement placement;
     private final EnumCounters<DrainCounter> counters;
 
-    /** @param entries the scheduler's index of pending messages, read here, never changed. */
-    OperatorRequests(final Map<Long, MessageEntry> entries, final Placement placement,
-        final EnumCounters<DrainCounter> counters)
+    /**
+     * @param entries  the scheduler's index of the pending messages that have an entry, read here, never changed.
+     * @param entryFor a pending message's entry, made if it is bare (a ready message has none: see {@link SourceQueue}).
+     */
+    OperatorRequests(final Map<Long, MessageEntry> entries, final LongFunction<MessageEntry> entryFor,
+        final Placement placement, final EnumCounters<DrainCounter> counters)
     {
         this.entries = entries;
+        this.entryFor = entryFor;
         this.placement = placement;
         this.counters = counters;
     }
@@ -52,7 +58,8 @@ final class OperatorRequests
 
     /**
      * An operator's requeue of messages by id (Postfix's {@code postsuper -r}): each one deferred is ready at once, as
-     * {@link #retryDeferredNow} makes them; its attempts count stays. Ids not pending or not deferred are skipped.
+     * {@link #retryDeferredNow} makes them; its attempts count stays. Ids not pending or not deferred are skipped (a
+     * deferred message always has an entry).
      *
      * @return how many deferred messages were made ready.
      */
@@ -96,7 +103,7 @@ final class OperatorRequests
         int inFlight = 0;
         for (final Long id : messageIds)
         {
-            final MessageEntry entry = entries.get(id);
+            final MessageEntry entry = entryFor.apply(id);
             if (entry == null)
             {
                 continue;

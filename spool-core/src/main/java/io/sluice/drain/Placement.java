@@ -115,19 +115,65 @@ final class Placement
     {
         leave(entry);
         final PendingMessage snapshot = snapshots.get(entry.messageId);
+        settle(entry, snapshot);
         if (snapshot != null && !snapshot.isFinished())
         {
             place(entry, snapshot);
         }
     }
 
+    /**
+     * A bare message's entry ({@link MessageEntry#BARE_COUNTED}) learns its arrival and size from a snapshot, and its
+     * ages leave its lane's bare counts. Call before the entry is placed anywhere. Nothing for any other entry, or
+     * without a snapshot (the spool finished it: its last snapshot, on its way, settles it).
+     */
+    static void settle(final MessageEntry entry, final PendingMessage snapshot)
+    {
+        if (snapshot != null && entry.has(MessageEntry.BARE_COUNTED))
+        {
+            entry.facts(snapshot);
+            entry.lane.bareAges.remove(entry.tenant, entry.receivedAtMillis, snapshot.contentLength());
+            entry.set(MessageEntry.BARE_COUNTED, false);
+        }
+    }
+
+    /**
+     * Places a message told for the first time without an entry, if it needs none: it is ready now and there is nothing
+     * to remember about it (not quarantined, not released by an operator). See {@link SourceQueue}.
+     *
+     * @return true if it is queued bare; false, changing no count, if it needs an entry.
+     */
+    boolean placeBare(final PendingMessage snapshot)
+    {
+        final long nowMillis = time.wallMillis();
+        final Envelope envelope = snapshot.envelope();
+        if (quarantineSink != null && (hasReleased(snapshot) || !feedback.isEmpty()
+            && feedback.demotionReason(envelope.sourceKey(), nowMillis) != null))
+        {
+            return false;
+        }
+        final List<RecipientStatus> statuses = snapshot.recipients();
+        boolean ready = false;
+        for (int i = 0; i < statuses.size() && !ready; i++)
+        {
+            ready = isReady(false, statuses.get(i), nowMillis);
+        }
+        return ready && tree.enqueueBare(snapshot,
+            tree.laneFor(envelope, quarantineSink == null && feedback.isDemoted(envelope.sourceKey(), nowMillis)));
+    }
+
     /** @return true if the recipient can be sent now. */
     static boolean isReady(final MessageEntry entry, final RecipientStatus status, final long nowMillis)
+    {
+        return isReady(entry.has(MessageEntry.RETRY_NOW), status, nowMillis);
+    }
+
+    private static boolean isReady(final boolean retryNow, final RecipientStatus status, final long nowMillis)
     {
         return switch (status.disposition())
         {
             case PENDING, RELEASED -> true;
-            case DEFERRED -> entry.has(MessageEntry.RETRY_NOW) || status.notBeforeMillis() <= nowMillis;
+            case DEFERRED -> retryNow || status.notBeforeMillis() <= nowMillis;
             default -> false;
         };
     }

@@ -11,7 +11,11 @@ import java.util.TreeSet;
  * out of order (a retry come due, a dispatch handed back, a demotion ended) goes to a small id-ordered set beside the
  * ring; the head is the older of the two heads. One that leaves from inside the ring (its snapshot changed, a demotion
  * or an operator moved it) is not searched for: its timer sequence moves on, which makes its slot stale, and stale
- * slots are dropped when they reach the head or when they outnumber the live ones (amortised O(1)). Drain thread only.
+ * slots are dropped when they reach the head or when they outnumber the live ones (amortised O(1)).
+ *
+ * <p>Most of a backlog has no entry at all: a message that arrived ready and has had no snapshot since is <em>bare</em>,
+ * only its id in {@link BareIds} (8 to 12 bytes), its ages in its lane's {@link BareAges}. The head is the oldest of
+ * the three. Drain thread only.
  */
 final class SourceQueue
 {
@@ -21,8 +25,12 @@ final class SourceQueue
     private static final Comparator<MessageEntry> OLDEST_FIRST = Comparator.comparingLong(entry -> entry.messageId);
 
     private final FairNode owner;
-    private MessageEntry[] entries = new MessageEntry[INITIAL_SLOTS];
-    private int[] seqs = new int[INITIAL_SLOTS];
+    private static final MessageEntry[] NO_ENTRIES = new MessageEntry[0];
+    private static final int[] NO_SEQS = new int[0];
+
+    /** Empty until an entry is queued: a queue of bare messages only (a backlog's) allocates no ring. */
+    private MessageEntry[] entries = NO_ENTRIES;
+    private int[] seqs = NO_SEQS;
     private int head;
     /** Slots in use from {@link #head}, live or stale. */
     private int slots;
@@ -32,6 +40,8 @@ final class SourceQueue
     private long tailId = Long.MIN_VALUE;
     /** Entries placed again behind the ring's tail; null until one is. */
     private TreeSet<MessageEntry> returns;
+    /** Ready messages without an entry, by id. */
+    final BareIds bare = new BareIds();
 
     SourceQueue(final FairNode owner)
     {
@@ -40,7 +50,19 @@ final class SourceQueue
 
     boolean isEmpty()
     {
-        return live == 0 && (returns == null || returns.isEmpty());
+        return live == 0 && (returns == null || returns.isEmpty()) && bare.size() == 0;
+    }
+
+    /** @return true if the oldest ready message is bare (then {@link #first} is not the oldest); false when empty. */
+    boolean bareIsFirst()
+    {
+        final long bareFirst = bare.first();
+        if (bareFirst == 0)
+        {
+            return false;
+        }
+        final MessageEntry entry = first();
+        return entry == null || bareFirst < entry.messageId;
     }
 
     /** Queues a ready entry whose {@code leaf} is this queue's node. */
@@ -55,7 +77,7 @@ final class SourceQueue
             if (slots == entries.length)
             {
                 // Stale slots go first; only a ring at least half live grows.
-                resize(live * 2 >= entries.length ? entries.length * 2 : entries.length);
+                resize(Math.max(INITIAL_SLOTS, live * 2 >= entries.length ? entries.length * 2 : entries.length));
             }
             final int at = (head + slots) & (entries.length - 1);
             entries[at] = entry;
@@ -74,7 +96,7 @@ final class SourceQueue
         }
     }
 
-    /** @return the oldest ready entry; null if there is none. */
+    /** @return the oldest ready entry (a bare message may be older: {@link #bareIsFirst}); null if there is none. */
     MessageEntry first()
     {
         final MessageEntry ring = ringHead();
@@ -150,8 +172,8 @@ final class SourceQueue
         if (entries.length > SHRINK_ABOVE_SLOTS)
         {
             // A flood's queue drained: its arrays go with it.
-            entries = new MessageEntry[INITIAL_SLOTS];
-            seqs = new int[INITIAL_SLOTS];
+            entries = NO_ENTRIES;
+            seqs = NO_SEQS;
         }
         else
         {

@@ -302,8 +302,8 @@ final class StatusBuilder
     /**
      * Every pending message (ready, paused, deferred, held or in flight) counted by route, lane and tenant against
      * its age since it was received, in {@link DrainStatus#AGE_BUCKET_UPPER_MINUTES} buckets. One walk over the
-     * scheduler's entries, O(pending): the scheduler calls it every {@link DrainStatus#AGES_INTERVAL_MS} at most,
-     * never per message.
+     * scheduler's entries, O(messages with an entry), and over each lane's counts of bare messages by second of arrival
+     * ({@link BareAges}): the scheduler calls it every {@link DrainStatus#AGES_INTERVAL_MS} at most, never per message.
      */
     static DrainStatus.PendingAges ages(final DrainScheduler scheduler, final Iterable<MessageEntry> entries,
         final long nowMillis)
@@ -312,8 +312,9 @@ final class StatusBuilder
         long oldest = Long.MAX_VALUE;
         for (final MessageEntry entry : entries)
         {
-            if (entry.lane == null)
+            if (entry.lane == null || entry.has(MessageEntry.BARE_COUNTED))
             {
+                // A bare message's entry whose snapshot was not read yet: still in its lane's bare counts.
                 continue;
             }
             final long received = entry.receivedAtMillis;
@@ -323,6 +324,22 @@ final class StatusBuilder
             tally.byAge[DrainStatus.ageBucket(nowMillis - received)]++;
             tally.bytes += entry.contentLength;
         }
+        final long[] bareOldest = {oldest};
+        for (final RouteState route : scheduler.routeStates())
+        {
+            for (final LaneQueue lane : route.lanes)
+            {
+                lane.bareAges.forEach((tenant, count, bytes, earliest) ->
+                {
+                    bareOldest[0] = Math.min(bareOldest[0], earliest);
+                    final Tally tally = byLane.computeIfAbsent(lane, key -> new HashMap<>())
+                        .computeIfAbsent(tenant, key -> new Tally());
+                    tally.byAge[DrainStatus.ageBucket(nowMillis - earliest)] += count;
+                    tally.bytes += bytes;
+                });
+            }
+        }
+        oldest = bareOldest[0];
         final List<DrainStatus.AgeRow> lanes = new ArrayList<>();
         final List<DrainStatus.AgeRow> tenants = new ArrayList<>();
         for (final RouteState route : scheduler.routeStates())

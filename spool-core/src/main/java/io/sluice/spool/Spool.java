@@ -85,7 +85,7 @@ public final class Spool implements AutoCloseable
         writer = new JournalWriterAgent(
             context, journal, index, diskGuard, counters, listener, requests, recovered, reader);
         writerWake = new WakeableIdleStrategy(WRITER_SPINS, WRITER_YIELDS, TimeUnit.MILLISECONDS.toNanos(WRITER_MAX_PARK_MS),
-            () -> !requests.isEmpty(), writer::nanosUntilMaintenance);
+            () -> !requests.isEmpty(), writer::nanosUntilDue);
         writerRunner = new AgentRunner(context.writerIdleStrategy() != null ? context.writerIdleStrategy().get() : writerWake,
             ex -> LOG.error("journal writer duty cycle failed", ex),
             counters.counter(SpoolCounter.WRITER_ERRORS), writer);

@@ -80,8 +80,11 @@ class AdmissionContextTest
         assertRejected(c -> c.networkIpv6PrefixLength(8), AdmissionContext.NETWORK_IPV6_PREFIX_LENGTH.key(), "8");
         assertRejected(c -> c.maxTrackedKeys(0), AdmissionContext.MAX_TRACKED_KEYS.key(), "0");
         assertRejected(c -> c.backlogHighWatermark(0), AdmissionContext.BACKLOG_HIGH_WATERMARK.key(), "0");
-        assertRejected(c -> c.backlogLowWatermark(200_000), AdmissionContext.BACKLOG_LOW_WATERMARK.key(), "200000");
-        assertRejected(c -> c.backlogHardLimit(10), AdmissionContext.BACKLOG_HARD_LIMIT.key(), "10");
+        assertRejected(c -> c.backlogHighWatermark(100_000).backlogLowWatermark(200_000),
+            AdmissionContext.BACKLOG_LOW_WATERMARK.key(), "200000");
+        assertRejected(c -> c.backlogLowWatermark(-2), AdmissionContext.BACKLOG_LOW_WATERMARK.key(), "-2");
+        assertRejected(c -> c.backlogHighWatermark(100).backlogHardLimit(10), AdmissionContext.BACKLOG_HARD_LIMIT.key(), "10");
+        assertRejected(c -> c.backlogHardLimit(0), AdmissionContext.BACKLOG_HARD_LIMIT.key(), "0");
         assertRejected(c -> c.oldestAgeHighWatermarkMs(-1), AdmissionContext.OLDEST_AGE_HIGH_WATERMARK_MS.key(), "-1");
         assertRejected(c -> c.oldestAgeHighWatermarkMs(60_000).oldestAgeLowWatermarkMs(120_000),
             AdmissionContext.OLDEST_AGE_LOW_WATERMARK_MS.key(), "120000");

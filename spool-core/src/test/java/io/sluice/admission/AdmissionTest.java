@@ -225,6 +225,37 @@ class AdmissionTest
     }
 
     @Test
+    void shouldDeriveAutoWatermarksFromTheCapacityAndAgainAsTheDiskFills()
+    {
+        final long reserve = 1L << 20;
+        // Room above the reserve for 3000 messages of the assumed 4,608 B.
+        pressure.capacity = new SpoolCapacity(reserve + 3000 * 4608L, reserve, 0, 0, 0, 0, 0);
+        open(quietContext(clock));
+        assertThat(admission.backlogWatermarks()).isEqualTo(new BacklogWatermarks(1000, 2000, 3000,
+            "auto: disk, 13 MiB free above the 1 MiB reserve at 4608 B a message"));
+        pressure.pendingMessages = 2001;
+        final Decision refused = message(SOURCE);
+        assertThat(refused.verdict()).isEqualTo(Verdict.BACKPRESSURE);
+        assertThat(refused.detail()).isEqualTo("backlog 2001 messages (high watermark 2000), oldest 0 s");
+        final InetAddress notifier = ip("10.0.0.5");
+        pressure.pendingMessages = 3000;
+        assertThat(admission.admitMessage(notifier, true, "appliance", "appliance.example", "notifications").detail())
+            .isEqualTo("backlog 3000 messages at the hard limit 3000");
+
+        // Something else takes the disk: 600 messages' worth of room is left beside 900 pending.
+        pressure.pendingMessages = 900;
+        pressure.capacity = new SpoolCapacity(reserve + 600 * 4608L, reserve, 900, 0, 0, 0, 0);
+        clock.advanceMillis(9_999);
+        assertThat(admission.backlogWatermarks().hardLimit()).as("not derived again before 10 s").isEqualTo(3000);
+        clock.advanceMillis(1);
+        assertThat(admission.backlogWatermarks()).isEqualTo(new BacklogWatermarks(500, 1000, 1500,
+            "auto: disk, 2 MiB free above the 1 MiB reserve at 4608 B a message"));
+        assertThat(message(SOURCE).verdict()).as("on until the new low watermark").isEqualTo(Verdict.BACKPRESSURE);
+        pressure.pendingMessages = 500;
+        assertThat(message(SOURCE).isAccepted()).isTrue();
+    }
+
+    @Test
     void shouldKeepBackpressureOnUntilBothTheBacklogAndTheOldestAgeAreLow()
     {
         open(quietContext(clock).backlogHighWatermark(1000).backlogLowWatermark(500)

@@ -9,6 +9,7 @@ final class TestPressure implements SpoolPressure
     volatile long pendingMessages;
     volatile long oldestPendingAgeMillis;
     volatile boolean acceptingMessages = true;
+    volatile SpoolCapacity capacity;
     final Map<String, Long> projectedDelayMillis = new ConcurrentHashMap<>();
 
     @Override
@@ -33,5 +34,11 @@ final class TestPressure implements SpoolPressure
     public long projectedDelayMillis(final String lane)
     {
         return projectedDelayMillis.getOrDefault(lane, 0L);
+    }
+
+    @Override
+    public SpoolCapacity capacity()
+    {
+        return capacity;
     }
 }

@@ -203,6 +203,7 @@ final class Reports
         defaults.put("TENANT", limit(daemon.call(limits::getTenantRatePerSecond), daemon.call(limits::getTenantBurst)));
         defaults.put("GLOBAL", limit(daemon.call(limits::getGlobalRatePerSecond), daemon.call(limits::getGlobalBurst)));
         final long maxDelay = daemon.call(limits::getMaxProjectedDelaySeconds);
+        final String watermarks = daemon.call(limits::getBacklogWatermarks);
         final List<String> overrides = List.of(daemon.call(limits::listOverrides));
         final List<String> blocks = List.of(daemon.call(limits::listBlocks));
 
@@ -217,6 +218,7 @@ final class Reports
                 rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%.2f", rate), (Long)limit.get("burst")));
         }
         text.add("max projected delay        " + (maxDelay == 0 ? "off" : maxDelay + " s"));
+        text.add("backlog watermarks         " + watermarks);
         text.add("overrides" + (overrides.isEmpty() ? "                  none" : ":"));
         overrides.forEach(o -> text.add("  " + o));
         text.add("blocks" + (blocks.isEmpty() ? "                     none" : ":"));
@@ -225,6 +227,7 @@ final class Reports
         final Map<String, Object> json = new LinkedHashMap<>();
         json.put("defaults", defaults);
         json.put("maxProjectedDelaySeconds", maxDelay);
+        json.put("backlogWatermarks", watermarks);
         json.put("overrides", new ArrayList<Object>(overrides));
         final List<Object> jsonBlocks = new ArrayList<>();
         blocks.forEach(b -> jsonBlocks.add(block(b)));

@@ -196,6 +196,9 @@ class SluiceCommandTest
         assertThat(json.at("/defaults/IP/ratePerSecond").asDouble()).isEqualTo(20.0);
         assertThat(json.at("/defaults/IP/burst").asLong()).isEqualTo(200);
         assertThat(json.get("blocks").isEmpty()).isTrue();
+        // The test's admission has no spool capacity: auto falls back to the fixed figures, and says so.
+        assertThat(text.out()).contains("backlog watermarks         low 50000, high 100000, hard limit 150000 (auto: fixed: ");
+        assertThat(json.get("backlogWatermarks").asText()).startsWith("low 50000, high 100000, hard limit 150000 (auto: ");
     }
 
     @Test

@@ -175,7 +175,8 @@ public final class PendingFootprint
         return -1;
     }
 
-    private static long settledHeap() throws InterruptedException
+    /** @return used heap after repeated full collections. */
+    static long settledHeap() throws InterruptedException
     {
         final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         for (int i = 0; i < SETTLE_COLLECTIONS; i++)

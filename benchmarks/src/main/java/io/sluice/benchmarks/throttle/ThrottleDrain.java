@@ -1,26 +1,16 @@
 package io.sluice.benchmarks.throttle;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 
 import io.sluice.benchmarks.throttle.ThrottlingRelay.Enforcement;
-import io.sluice.delivery.Delivery;
-import io.sluice.delivery.DeliveryContext;
 import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainCounter;
 import io.sluice.drain.DrainStatus;
-import io.sluice.outcome.OutcomeStage;
-import io.sluice.spool.Envelope;
-import io.sluice.spool.Spool;
-import io.sluice.spool.SpoolContext;
-import org.agrona.concurrent.AgentRunner;
 
 /**
  * A backlog drained against a provider that enforces its rate, at the shipped drain and delivery defaults (route
@@ -57,59 +47,24 @@ public final class ThrottleDrain
     private static void run(final Enforcement enforcement, final int backlog, final double limit) throws Exception
     {
         final Path dir = Files.createTempDirectory("throttle-drain");
-        try (ThrottlingRelay relay = new ThrottlingRelay(enforcement, limit, 20))
+        try (ThrottlingRelay relay = new ThrottlingRelay(enforcement, limit, 20);
+            DrainRig rig = new DrainRig(dir, relay.port(), new DrainContext()))
         {
-            final DrainContext drain = new DrainContext().pausedRoutes("default").conclude();
-            final DeliveryContext deliveryContext = new DeliveryContext()
-                .target("default", "smtp://127.0.0.1:" + relay.port())
-                .target("notifications", "dir:" + dir.resolve("notifications"))
-                .conclude(drain);
-            final DrainAgent agent = new DrainAgent(drain);
-            try (Spool spool = Spool.open(new SpoolContext().directory(dir.resolve("spool")).diskReserveBytes(64L << 20),
-                agent.listener()))
+            rig.fill(backlog);
+            final List<double[]> samples = new ArrayList<>();
+            final long start = System.nanoTime();
+            rig.resume();
+            long next = start;
+            while (rig.spool.pendingCount() > 0 && System.nanoTime() - start < 300 * SECOND_NANOS)
             {
-                final OutcomeStage outcomes = new OutcomeStage(spool, drain, agent, (message, index, reply, status) -> status);
-                final Delivery delivery = new Delivery(deliveryContext, spool, outcomes);
-                final AgentRunner runner = new AgentRunner(agent.idleStrategy(), Throwable::printStackTrace,
-                    agent.errorCounter(), agent.deliveringTo(delivery));
-                AgentRunner.startOnThread(runner);
-                append(spool, backlog);
-                while (agent.status().ready() + agent.status().paused() < backlog)
-                {
-                    Thread.sleep(50);
-                }
-                final List<double[]> samples = new ArrayList<>();
-                final long start = System.nanoTime();
-                agent.resumeRoute("default");
-                long next = start;
-                while (spool.pendingCount() > 0 && System.nanoTime() - start < 300 * SECOND_NANOS)
-                {
-                    final DrainStatus.RouteStatus route = agent.status().route("default");
-                    samples.add(new double[] {(System.nanoTime() - start) / 1e9, relay.accepted.get(), relay.refused.get(),
-                        route.etaMillis() / 1000.0, route.effectiveRatePerSec(), route.learnedCeilingPerSec()});
-                    next += SECOND_NANOS;
-                    Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
-                }
-                report(enforcement, backlog, limit, relay, agent, start, samples);
-                runner.close();
-                delivery.close();
-                outcomes.close();
+                final DrainStatus.RouteStatus route = rig.agent.status().route("default");
+                samples.add(new double[] {(System.nanoTime() - start) / 1e9, relay.accepted.get(), relay.refused.get(),
+                    route.etaMillis() / 1000.0, route.effectiveRatePerSec(), route.learnedCeilingPerSec()});
+                next += SECOND_NANOS;
+                Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
             }
+            report(enforcement, backlog, limit, relay, rig.agent, start, samples);
         }
-    }
-
-    private static void append(final Spool spool, final int backlog)
-    {
-        final byte[] content = "Subject: backlog\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-        final List<CompletableFuture<?>> appended = new ArrayList<>();
-        final long now = System.currentTimeMillis();
-        for (int i = 0; i < backlog; i++)
-        {
-            final Envelope envelope = new Envelope("192.0.2." + (1 + i % 50), "default", "mail", "sender@bench.test",
-                List.of("user" + i + "@relay.test"), now);
-            appended.add(spool.append(envelope, ByteBuffer.wrap(content)));
-        }
-        CompletableFuture.allOf(appended.toArray(new CompletableFuture<?>[0])).join();
     }
 
     private static void report(final Enforcement enforcement, final int backlog, final double limit, final ThrottlingRelay relay,

@@ -1,0 +1,142 @@
+package io.sluice.benchmarks.spool;
+
+import java.util.List;
+
+import io.sluice.benchmarks.drain.SchedulerPickBenchmark;
+import io.sluice.drain.DrainContext;
+import io.sluice.drain.DrainScheduler;
+import io.sluice.drain.DrainStatus;
+import io.sluice.drain.Dispatch;
+import io.sluice.spool.Envelope;
+import io.sluice.spool.PendingMessage;
+import io.sluice.spool.RecipientStatus;
+
+/**
+ * The drain's own heap per pending message, at backlogs a spool on this machine could not be filled with in a session:
+ * a {@link DrainScheduler} at {@link DrainContext}'s defaults is loaded, as {@code DrainAgent.loadFrom} loads it, with
+ * {@code count} ready messages whose snapshots it reads back by id from a source that computes each from its id (the
+ * spool's part, measured by {@link PendingFootprint}, is not here). Heap is used heap after repeated full collections,
+ * before and after the load, divided by the messages.
+ *
+ * <p>Two shapes: {@code flood}, 99 % of the messages from 2,000 addresses in eight /24s, interleaved, and 1 % from 20
+ * quiet senders in 20 networks; {@code single}, every message from one address. Arrivals are 1,000 a second. After the
+ * figure it checks that the counts are right and that a new message from a quiet sender with nothing queued is
+ * dispatched within a few picks however deep the backlog: the route's rate is the default, the clock simulated (10 ms
+ * a pick), so no limit is opened.
+ *
+ * <pre>
+ * java $SLUICE_JVM_FLAGS -Xmx1g -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.spool.DrainFootprint flood 1000000
+ * </pre>
+ */
+public final class DrainFootprint
+{
+    private static final List<String> RECIPIENTS = List.of("rcpt@example.org");
+    private static final List<RecipientStatus> NEW = List.of(RecipientStatus.NEW);
+    private static final long START_MILLIS = 1_700_000_000_000L;
+    private static final int ARRIVALS_PER_SECOND = 1_000;
+    private static final int FLOOD_SOURCES = 2_000;
+    private static final int QUIET_SOURCES = 20;
+    private static final int CONTENT_BYTES = 4_096;
+    private static final int MAX_PICKS = 1_000;
+
+    private DrainFootprint()
+    {
+    }
+
+    public static void main(final String[] args) throws InterruptedException
+    {
+        final boolean flood = !(args.length > 0 && args[0].equals("single"));
+        final int count = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+        System.out.printf("drain footprint: %s, %,d ready messages, DrainContext at its defaults, -Xmx %,d MiB%n",
+            flood ? "flood (2,000 addresses in eight /24s, interleaved; 1 % from 20 quiet senders)" : "single source",
+            count, Runtime.getRuntime().maxMemory() >> 20);
+        final SchedulerPickBenchmark.StepClock clock = new SchedulerPickBenchmark.StepClock();
+        final DrainScheduler scheduler = new DrainScheduler(new DrainContext().clock(clock));
+        final long[] last = {count};
+        scheduler.readFrom(id -> id >= 1 && id <= last[0] ? message(id, flood) : null);
+        final long before = PendingFootprint.settledHeap();
+        final long loadStart = System.nanoTime();
+        for (long id = 1; id <= count; id++)
+        {
+            scheduler.onSnapshot(message(id, flood));
+        }
+        final long loadNanos = System.nanoTime() - loadStart;
+        final long after = PendingFootprint.settledHeap();
+        System.out.printf("drain heap, loaded: %,d bytes, %.1f bytes/message (load %.1f s, %.0f ns/message)%n", after - before,
+            (double)(after - before) / count, loadNanos / 1e9, (double)loadNanos / count);
+        advance(clock, (long)count / ARRIVALS_PER_SECOND * 1000);
+        final long statusStart = System.nanoTime();
+        final DrainStatus status = scheduler.status();
+        final long statusNanos = System.nanoTime() - statusStart;
+        long aged = 0;
+        long bytes = 0;
+        for (final DrainStatus.AgeRow row : status.ages().lanes())
+        {
+            aged += row.total();
+            bytes += row.bytes();
+        }
+        System.out.printf("status: ready %,d, pending %,d, in the ages %,d (%,d bytes), computed in %.1f ms%n",
+            status.ready(), scheduler.pendingCount(), aged, bytes, statusNanos / 1e6);
+        quietSender(scheduler, clock, last, flood);
+    }
+
+    /** A new message from a sender with nothing queued: how many picks until it is sent, at the route's default rate. */
+    private static void quietSender(final DrainScheduler scheduler, final SchedulerPickBenchmark.StepClock clock,
+        final long[] last, final boolean flood)
+    {
+        final long quietId = last[0] + 1;
+        last[0] = quietId;
+        final Envelope envelope = new Envelope("192.0.2.77", "default", "mail", "s@example.net", RECIPIENTS, clock.millis());
+        scheduler.onSnapshot(new PendingMessage(quietId, envelope, CONTENT_BYTES, NEW));
+        int picks = 0;
+        long simulatedMillis = 0;
+        while (picks < MAX_PICKS)
+        {
+            advance(clock, 10);
+            simulatedMillis += 10;
+            final Dispatch dispatch = scheduler.next("default");
+            if (dispatch == null)
+            {
+                continue;
+            }
+            picks++;
+            if (dispatch.messageId() == quietId)
+            {
+                break;
+            }
+        }
+        System.out.printf("a new quiet sender's message (%s backlog) went out on pick %d, %,d simulated ms after it came%n",
+            flood ? "flood" : "single-source", picks, simulatedMillis);
+    }
+
+    private static void advance(final SchedulerPickBenchmark.StepClock clock, final long millis)
+    {
+        for (long i = 0; i < millis; i++)
+        {
+            clock.advanceMillis();
+        }
+    }
+
+    /** The snapshot of message {@code id}, computed from it: the source reads nothing, keeps nothing. */
+    private static PendingMessage message(final long id, final boolean flood)
+    {
+        final String source;
+        if (!flood)
+        {
+            source = "10.9.0.1";
+        }
+        else if (id % 100 == 0)
+        {
+            final long quiet = id / 100 % QUIET_SOURCES;
+            source = "172.16." + quiet + ".1";
+        }
+        else
+        {
+            final long address = id % FLOOD_SOURCES;
+            source = "10.9." + address / 250 + "." + (address % 250 + 1);
+        }
+        final Envelope envelope = new Envelope(source, "default", "mail", "s@example.net", RECIPIENTS,
+            START_MILLIS + id / ARRIVALS_PER_SECOND * 1000 + id % 7);
+        return new PendingMessage(id, envelope, CONTENT_BYTES, NEW);
+    }
+}

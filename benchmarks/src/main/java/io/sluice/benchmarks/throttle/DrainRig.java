@@ -1,0 +1,89 @@
+package io.sluice.benchmarks.throttle;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import io.sluice.delivery.Delivery;
+import io.sluice.delivery.DeliveryContext;
+import io.sluice.drain.DrainAgent;
+import io.sluice.drain.DrainContext;
+import io.sluice.outcome.OutcomeStage;
+import io.sluice.spool.Envelope;
+import io.sluice.spool.Spool;
+import io.sluice.spool.SpoolContext;
+import org.agrona.concurrent.AgentRunner;
+
+/**
+ * The real pipeline from the spool to a relay on loopback, as the daemon wires it: the spool journal on disk, the drain
+ * on its own thread, SMTP delivery (route {@code default} to the relay) and the outcome stage. The backlog is appended
+ * straight into the spool (ingress is not what the harnesses measure), with route {@code default} paused until
+ * {@link #resume}.
+ */
+final class DrainRig implements AutoCloseable
+{
+    private static final int FILL_BATCH = 10_000;
+    private static final byte[] CONTENT = "Subject: backlog\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    final DrainAgent agent;
+    final Spool spool;
+    private final OutcomeStage outcomes;
+    private final Delivery delivery;
+    private final AgentRunner runner;
+
+    /** @param drain the drain's settings; route {@code default} is paused here. */
+    DrainRig(final Path dir, final int relayPort, final DrainContext drain)
+    {
+        drain.pausedRoutes("default").conclude();
+        final DeliveryContext deliveryContext = new DeliveryContext()
+            .target("default", "smtp://127.0.0.1:" + relayPort)
+            .target("notifications", "dir:" + dir.resolve("notifications"))
+            .conclude(drain);
+        agent = new DrainAgent(drain);
+        spool = Spool.open(new SpoolContext().directory(dir.resolve("spool")).diskReserveBytes(64L << 20), agent.listener());
+        outcomes = new OutcomeStage(spool, drain, agent, (message, index, reply, status) -> status);
+        delivery = new Delivery(deliveryContext, spool, outcomes);
+        runner = new AgentRunner(agent.idleStrategy(), Throwable::printStackTrace, agent.errorCounter(),
+            agent.deliveringTo(delivery));
+        AgentRunner.startOnThread(runner);
+    }
+
+    /** Appends {@code backlog} one-recipient messages from 50 sources, in batches, and waits until the drain holds them. */
+    void fill(final int backlog) throws InterruptedException
+    {
+        final long now = System.currentTimeMillis();
+        for (int from = 0; from < backlog; from += FILL_BATCH)
+        {
+            final List<CompletableFuture<?>> appended = new ArrayList<>(FILL_BATCH);
+            for (int i = from; i < Math.min(backlog, from + FILL_BATCH); i++)
+            {
+                final Envelope envelope = new Envelope("192.0.2." + (1 + i % 50), "default", "mail", "sender@bench.test",
+                    List.of("user" + i + "@relay.test"), now);
+                appended.add(spool.append(envelope, ByteBuffer.wrap(CONTENT)));
+            }
+            CompletableFuture.allOf(appended.toArray(new CompletableFuture<?>[0])).join();
+        }
+        while (agent.status().ready() + agent.status().paused() < backlog)
+        {
+            Thread.sleep(50);
+        }
+    }
+
+    /** Lets route {@code default} go, as after an outage. */
+    void resume()
+    {
+        agent.resumeRoute("default");
+    }
+
+    @Override
+    public void close()
+    {
+        runner.close();
+        delivery.close();
+        outcomes.close();
+        spool.close();
+    }
+}
