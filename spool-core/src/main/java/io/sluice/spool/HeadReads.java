@@ -28,7 +28,7 @@ final class HeadReads implements AutoCloseable
     /** Files kept open: the drain reads mostly from the oldest few cycles. */
     private static final int OPEN_FILES = 4;
     /** Chronicle's header: the length in the low 30 bits, then metadata and not-complete flags. */
-    private static final int CHRONICLE_HEADER = 4;
+    static final int CHRONICLE_HEADER = 4;
     private static final int LENGTH_MASK = 0x3FFFFFFF;
 
     private final Map<Integer, FileChannel> files = new LinkedHashMap<>(8, 0.75f, true);

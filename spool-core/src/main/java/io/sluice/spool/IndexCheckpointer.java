@@ -226,7 +226,7 @@ final class IndexCheckpointer
         {
             final IndexCheckpoint.Written done = IndexCheckpoint.writeTemporary(temporary, index, header);
             AtomicFiles.moveIntoPlace(temporary, file);
-            written(header.position(), done, startNs, System.nanoTime() - startNs);
+            written(header.position(), done, startNs, -1);
             return true;
         }
         catch (final IOException | UncheckedIOException | IllegalStateException ex)
@@ -271,14 +271,16 @@ final class IndexCheckpointer
         }
     }
 
+    /** @param writerWaitNs what the writer spent on it, or -1 when the writer had stopped (a clean stop). */
     private void written(final long position, final IndexCheckpoint.Written done, final long startNs,
         final long writerWaitNs)
     {
         diskGuard.written(done.bytes());
         lastPosition = position;
         written.increment();
-        LOG.info("pending-index checkpoint written: {} messages, {} bytes, in {} ms; the journal writer waited {} us",
-            done.entries(), done.bytes(), (System.nanoTime() - startNs) / 1_000_000, writerWaitNs / 1_000);
+        LOG.info("pending-index checkpoint written: {} messages, {} bytes, in {} ms; {}", done.entries(), done.bytes(),
+            (System.nanoTime() - startNs) / 1_000_000, writerWaitNs < 0 ? "the journal writer had stopped"
+                : "the journal writer waited " + writerWaitNs / 1_000 + " us");
     }
 
     private void failed(final Throwable ex)

@@ -226,14 +226,44 @@ final class Journal implements AutoCloseable
     synchronized ByteBuffer readContent(final long messageId, final long[] recordIndexes, final long contentLength)
         throws IOException
     {
+        return readContent(messageId, recordIndexes, contentLength, 0);
+    }
+
+    /**
+     * Reads a message's body back, its head record from where the index says it starts in its cycle file, as
+     * {@link #readHead(long, long, long)} does, and each further part from just after the one before (Chronicle writes a
+     * message's records one after the other, 4-byte aligned, unless an index block comes between). What is read there is
+     * kept only if it is that message's next part, whole (its CRC, id, type and offset); else that part and the rest are
+     * read by their index through Chronicle's seek, which costs time, never mail.
+     *
+     * @param headPosition the head record's offset in its cycle file, or 0 when not known
+     * @throws IOException if a record is missing or fails its checksum.
+     */
+    synchronized ByteBuffer readContent(final long messageId, final long[] recordIndexes, final long contentLength,
+        final long headPosition) throws IOException
+    {
         if (contentLength > Integer.MAX_VALUE)
         {
             throw new IOException("message " + QueueIds.format(messageId) + " is too large to read at once");
         }
         final ByteBuffer content = ByteBuffer.allocate((int)contentLength);
+        long position = headPosition;
         for (int i = 0; i < recordIndexes.length; i++)
         {
-            final int length = readRecord(recordIndexes[i], messageId);
+            int length = position > 0 ? heads.read(queue, cycleOf(recordIndexes[i]), position, readBuffer) : -1;
+            if (length > 0 && !isPart(messageId, i, content.position(), length))
+            {
+                length = -1;
+            }
+            if (length > 0)
+            {
+                position = ((position + length + 3) & ~3L) + HeadReads.CHRONICLE_HEADER;
+            }
+            else
+            {
+                length = readRecord(recordIndexes[i], messageId);
+                position = 0;
+            }
             try
             {
                 final byte type = readCodec.verify(readBuffer, length);
@@ -270,6 +300,28 @@ final class Journal implements AutoCloseable
             }
         }
         return content.clear();
+    }
+
+    /** @return true if the read buffer holds, whole, part {@code part} of the message, starting at {@code offset}. */
+    private boolean isPart(final long messageId, final int part, final int offset, final int length)
+    {
+        try
+        {
+            final byte type = readCodec.verify(readBuffer, length);
+            if (JournalRecordCodec.messageId(readBuffer) != messageId)
+            {
+                return false;
+            }
+            if (part == 0)
+            {
+                return type == JournalRecordCodec.TYPE_MESSAGE;
+            }
+            return type == JournalRecordCodec.TYPE_CHUNK && readCodec.decodeChunk(readBuffer, length).contentOffset() == offset;
+        }
+        catch (final CorruptRecordException | RuntimeException ex)
+        {
+            return false;
+        }
     }
 
     /**

@@ -255,7 +255,8 @@ public final class Spool implements AutoCloseable
             final long[] indexes = slot.recordIndexes();
             try
             {
-                return journal.readContent(messageId, indexes, slot.contentLength());
+                // At the head's position when the index knows it: one positioned read instead of Chronicle's seek.
+                return journal.readContent(messageId, indexes, slot.contentLength(), slot.headPosition);
             }
             catch (final IOException ex)
             {

@@ -117,8 +117,9 @@ public final class SpoolContext extends Concludable
     public static final Setting<Long> CHECKPOINT_INTERVAL_MS = Setting.ofLong("spool.checkpointIntervalMs", 300_000)
         .atLeast(0)
         .doc("How often the journal writer checkpoints the pending index (and always at a clean stop), so a start "
-            + "after a crash replays only the journal written since; 0 checkpoints only at a clean stop. The writer "
-            + "waits while it writes 64 bytes per pending message.")
+            + "after a crash replays only the journal written since; 0 checkpoints only at a clean stop. The 64 bytes "
+            + "per pending message are copied and written on their own thread; the writer only notes where the "
+            + "journal is.")
         .build();
 
     /**

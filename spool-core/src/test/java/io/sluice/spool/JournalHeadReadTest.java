@@ -116,4 +116,39 @@ class JournalHeadReadTest
                 .hasMessageContaining("checksum");
         }
     }
+
+    /**
+     * A body of several records read from its head's position: each part is taken from just after the one before when it
+     * is that part, whole; an index block Chronicle put between two parts, a wrong hint or none falls back to the seek.
+     */
+    @Test
+    void shouldReadABodyOfSeveralRecordsFromItsHeadPosition() throws IOException
+    {
+        try (Journal journal = new Journal(new SpoolContext().directory(dir).clock(clock).durability(Durability.ACK_ON_WRITE)
+            .blockSizeBytes(1 << 20).chunkBytes(16 << 10).conclude()))
+        {
+            final int messages = 400;
+            final long[][] indexes = new long[messages][];
+            final long[] positions = new long[messages];
+            for (int m = 0; m < messages; m++)
+            {
+                // Three records each: Chronicle's index blocks fall between the parts of some of them.
+                indexes[m] = journal.writeMessage(100 + m, false, TestMessages.envelope("a@example.org"), NEW,
+                    TestMessages.body("m" + m, 2_500), 1_000);
+                positions[m] = journal.lastHeadPosition();
+            }
+            for (int m = 0; m < messages; m++)
+            {
+                final ByteBuffer expected = TestMessages.body("m" + m, 2_500);
+                assertThat(indexes[m]).hasSize(3);
+                assertThat(journal.readContent(100 + m, indexes[m], 2_500, positions[m])).as("message %d", m)
+                    .isEqualTo(expected);
+                assertThat(journal.readContent(100 + m, indexes[m], 2_500, positions[(m + 1) % messages]))
+                    .as("another message's position").isEqualTo(expected);
+                assertThat(journal.readContent(100 + m, indexes[m], 2_500, positions[m] + 4)).as("a wrong position")
+                    .isEqualTo(expected);
+                assertThat(journal.readContent(100 + m, indexes[m], 2_500, 0)).as("none").isEqualTo(expected);
+            }
+        }
+    }
 }

@@ -17,6 +17,7 @@ import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;
 import io.sluice.spool.Spool;
 import io.sluice.spool.SpoolContext;
+import io.sluice.spool.SpoolCounter;
 
 /**
  * The large-backlog harness (issue 18): fill a spool with many pending 4 KiB messages, kill the filling JVM with
@@ -132,6 +133,45 @@ public final class Backlog
         }
     }
 
+    /**
+     * A periodic checkpoint of the whole backlog taken while one client appends, durable, one message at a time: the
+     * slowest append says how long the journal writer stood still for it (the log line says what the writer spent).
+     * The interval is opened to 1 s for this step only, so that the checkpoint comes while the appends run.
+     */
+    private static void checkpointWhileAppending(final Path directory)
+    {
+        final SpoolContext context = new SpoolContext().directory(directory).checkpointIntervalMs(1_000);
+        System.out.println("# checkpoint step: spool.checkpointIntervalMs opened to 1000 (default "
+            + SpoolContext.CHECKPOINT_INTERVAL_MS.defaultValue() + ") so a checkpoint comes while appends run");
+        try (Spool spool = Spool.open(context))
+        {
+            final ByteBuffer body = BenchmarkSpools.body(MESSAGE_BYTES);
+            final long before = spool.counters().get(SpoolCounter.INDEX_CHECKPOINTS);
+            long maxNs = 0;
+            long appends = 0;
+            long totalNs = 0;
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            // Appends until two checkpoints have been written: the first may have begun before the appends did.
+            while (spool.counters().get(SpoolCounter.INDEX_CHECKPOINTS) < before + 2 && System.nanoTime() < deadlineNs)
+            {
+                final long startNs = System.nanoTime();
+                final AppendResult result = spool.append(envelope(Integer.MAX_VALUE + appends), body.duplicate()).join();
+                final long tookNs = System.nanoTime() - startNs;
+                if (!result.isAccepted())
+                {
+                    throw new IllegalStateException("append refused during the checkpoint step: " + result.status());
+                }
+                maxNs = Math.max(maxNs, tookNs);
+                totalNs += tookNs;
+                appends++;
+            }
+            System.out.printf(Locale.ROOT, "RESULT checkpointsWhileAppending %d%nRESULT appendsDuringCheckpoints %d%n"
+                    + "RESULT appendMeanMicros %d%nRESULT appendMaxMicros %d%n",
+                spool.counters().get(SpoolCounter.INDEX_CHECKPOINTS) - before, appends,
+                appends == 0 ? 0 : totalNs / appends / 1_000, maxNs / 1_000);
+        }
+    }
+
     /** What a recovery found and cost. */
     record Report(
         long acked, long recoveryMs, long pending, long heapAfterRecovery, long missing, long duplicates,
@@ -187,6 +227,7 @@ public final class Backlog
                 pendingFromCheckpoint = reopened.pendingCount();
             }
             final long fromCheckpointMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - reopenNs);
+            checkpointWhileAppending(directory);
             if (pendingFromCheckpoint != pendingAfterDrain)
             {
                 throw new IllegalStateException("the checkpoint start found " + pendingFromCheckpoint + " pending, the"
