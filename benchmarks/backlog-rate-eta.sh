@@ -20,7 +20,7 @@ FLAGS=$(sed -n 's:.*<sluice.jvm.flags>\(--[^<]*\)</sluice.jvm.flags>.*:\1:p' "$R
 mkdir -p "$OUT"
 REPORT=$OUT/backlog-rate-eta.md
 {
-    echo "# Draining a 1M backlog: the configured rate and the published ETA"
+    echo "# Draining a large backlog (1M by default): the configured rate and the published ETA"
     echo
     echo "- commit: $(git -C "$REPO_ROOT" rev-parse HEAD)$(git -C "$REPO_ROOT" diff --quiet || echo ' (with uncommitted changes)')"
     echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs, $(free -g | awk '/Mem:/ {print $2}')" \

@@ -1,11 +1,15 @@
 package io.sluice.benchmarks.throttle;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 import io.sluice.delivery.Delivery;
 import io.sluice.delivery.DeliveryContext;
@@ -30,6 +34,7 @@ final class DrainRig implements AutoCloseable
 
     final DrainAgent agent;
     final Spool spool;
+    private final Path dir;
     private final OutcomeStage outcomes;
     private final Delivery delivery;
     private final AgentRunner runner;
@@ -37,6 +42,7 @@ final class DrainRig implements AutoCloseable
     /** @param drain the drain's settings; route {@code default} is paused here. */
     DrainRig(final Path dir, final int relayPort, final DrainContext drain)
     {
+        this.dir = dir;
         drain.pausedRoutes("default").conclude();
         final DeliveryContext deliveryContext = new DeliveryContext()
             .target("default", "smtp://127.0.0.1:" + relayPort)
@@ -85,5 +91,14 @@ final class DrainRig implements AutoCloseable
         delivery.close();
         outcomes.close();
         spool.close();
+        // The journal of a 1M backlog is hundreds of MiB of /tmp: gone with the run.
+        try (Stream<Path> files = Files.walk(dir))
+        {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("could not delete " + dir + ": " + ex);
+        }
     }
 }
