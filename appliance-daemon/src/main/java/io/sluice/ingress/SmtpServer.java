@@ -17,7 +17,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -49,7 +51,6 @@ public final class SmtpServer implements AutoCloseable
      * another thread per message; an accepting loop now registers the connection itself when it picks itself.
      */
     private final EventLoopGroup workers;
-    private final IngressTransport transport;
     /**
      * How long a stop waits for the transactions in progress: a message being received or appended gets its reply
      * first. Well within systemd's {@code TimeoutStopSec}, which also covers delivery's own grace.
@@ -65,17 +66,11 @@ public final class SmtpServer implements AutoCloseable
     private final ChannelGroup sessions = new DefaultChannelGroup("smtp-sessions", GlobalEventExecutor.INSTANCE);
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SmtpServer(final IngressServices services, final List<Listener> listeners, final IngressTransport transport)
+    private SmtpServer(final IngressServices services, final List<Listener> listeners)
     {
         this.services = services;
-        this.transport = transport;
         final IngressContext context = services.context();
-        if (transport == IngressTransport.NIO && IngressTransport.whyNotNative() != null)
-        {
-            LOG.info("SMTP event loops on the JDK's NIO: Netty's native epoll is not available here ({})",
-                IngressTransport.whyNotNative().toString());
-        }
-        workers = new MultiThreadIoEventLoopGroup(context.eventLoopThreads(), transport.ioHandlerFactory());
+        workers = new MultiThreadIoEventLoopGroup(context.eventLoopThreads(), NioIoHandler.newFactory());
         try
         {
             for (final Listener listener : listeners)
@@ -98,7 +93,7 @@ public final class SmtpServer implements AutoCloseable
         final IngressContext context = services.context();
         final ServerBootstrap bootstrap = new ServerBootstrap()
             .group(workers)
-            .channel(transport.serverChannel())
+            .channel(NioServerSocketChannel.class)
             .option(ChannelOption.SO_BACKLOG, 4096)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(new ChannelInitializer<SocketChannel>()
@@ -139,7 +134,7 @@ public final class SmtpServer implements AutoCloseable
             throw new IllegalStateException("cannot listen on " + listener.address() + " (" + listener.name() + "): "
                 + ex.getMessage(), ex);
         }
-        LOG.info("SMTP listening on {} ({}, {}{}{}{})", bound.localAddress(), listener.name(), transport.label(),
+        LOG.info("SMTP listening on {} ({}{}{}{})", bound.localAddress(), listener.name(),
             context.proxyProtocol() ? ", PROXY protocol" : "", listener.implicitTls() ? ", implicit TLS"
                 : listener.startTls() == TlsMode.OFF ? "" : ", STARTTLS " + listener.startTls().name().toLowerCase(Locale.ROOT),
             listener.authenticationRequired() ? ", AUTH required" : "");
@@ -207,29 +202,13 @@ public final class SmtpServer implements AutoCloseable
         final RecipientVerification verification, final Spool spool, final Clock clock, final QuarantineIntake quarantine,
         final TlsContext tlsSettings, final ServerTlsContext tls, final Authenticator authenticator)
     {
-        return start(IngressTransport.available(), context, policy, admission, verification, spool, clock, quarantine,
-            tlsSettings, tls, authenticator);
-    }
-
-    /** As above, on the given transport: tests run each one where it is available. */
-    static SmtpServer start(final IngressTransport transport, final IngressContext context, final SourcePolicy policy,
-        final Admission admission, final RecipientVerification verification, final Spool spool, final Clock clock,
-        final QuarantineIntake quarantine, final TlsContext tlsSettings, final ServerTlsContext tls,
-        final Authenticator authenticator)
-    {
         if (tlsSettings.configured() != (tls != null))
         {
             throw new IllegalArgumentException("the listeners' certificate must be given exactly when the settings name one");
         }
         final IngressContext concluded = context.conclude();
         return new SmtpServer(new IngressServices(concluded, policy, admission, verification, spool, clock, quarantine, tls,
-            authenticator), Listener.all(concluded.listen(), tlsSettings.conclude()), transport);
-    }
-
-    /** @return the event loops' transport: native epoll, or NIO where it is not available. */
-    IngressTransport transport()
-    {
-        return transport;
+            authenticator), Listener.all(concluded.listen(), tlsSettings.conclude()));
     }
 
     /** @return SMTP AUTH's users, failures and counters. */

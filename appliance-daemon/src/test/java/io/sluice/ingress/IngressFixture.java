@@ -11,7 +11,6 @@ import java.util.function.UnaryOperator;
 import io.sluice.admission.Admission;
 import io.sluice.admission.AdmissionContext;
 import io.sluice.daemon.SpoolPressureGauge;
-import io.sluice.ingress.auth.Authenticator;
 import io.sluice.ingress.tls.ServerTlsContext;
 import io.sluice.ingress.tls.TlsContext;
 import io.sluice.net.Cidr;
@@ -55,13 +54,7 @@ public final class IngressFixture implements AutoCloseable
     private static IngressFixture start(final Path dir, final UnaryOperator<IngressContext> settings,
         final UnaryOperator<AdmissionContext> admissionSettings, final EnvelopeRules rules)
     {
-        return start(dir, settings, admissionSettings, rules, new TlsContext(), IngressTransport.available());
-    }
-
-    /** On the given transport instead of the one the daemon would choose here. */
-    static IngressFixture startOn(final Path dir, final IngressTransport transport)
-    {
-        return start(dir, c -> c, a -> a, EnvelopeRules.none(), new TlsContext(), transport);
+        return start(dir, settings, admissionSettings, rules, new TlsContext());
     }
 
     /**
@@ -70,12 +63,11 @@ public final class IngressFixture implements AutoCloseable
      */
     public static IngressFixture startWithTls(final Path dir, final TlsContext tls)
     {
-        return start(dir, c -> c, a -> a, EnvelopeRules.none(), tls, IngressTransport.available());
+        return start(dir, c -> c, a -> a, EnvelopeRules.none(), tls);
     }
 
     private static IngressFixture start(final Path dir, final UnaryOperator<IngressContext> settings,
-        final UnaryOperator<AdmissionContext> admissionSettings, final EnvelopeRules rules, final TlsContext tls,
-        final IngressTransport transport)
+        final UnaryOperator<AdmissionContext> admissionSettings, final EnvelopeRules rules, final TlsContext tls)
     {
         final Spool spool = Spool.open(new SpoolContext().directory(dir.resolve("spool")).blockSizeBytes(1 << 20)
             .chunkBytes(64 << 10).diskReserveBytes(8 << 20));
@@ -97,8 +89,8 @@ public final class IngressFixture implements AutoCloseable
             spool.close();
             throw ex;
         }
-        return new IngressFixture(spool, admission, SmtpServer.start(transport, context, policy, admission,
-            RecipientVerification.NONE, spool, Clock.systemUTC(), null, tls, certificate, Authenticator.off()));
+        return new IngressFixture(spool, admission, SmtpServer.start(context, policy, admission, RecipientVerification.NONE,
+            spool, Clock.systemUTC(), null, tls, certificate));
     }
 
     public InetSocketAddress address()
