@@ -46,6 +46,20 @@ final class IndexChunks
         return chunks[atChunk];
     }
 
+    /**
+     * Lets go of every chunk, for a spool that has closed: a closed spool's index is direct memory that only the
+     * collector returns (a buffer is freed when its object is), and an embedder that keeps the closed spool
+     * referenced (a harness opening the same directory again, a test) would otherwise hold it twice. A reader still
+     * inside a chunk keeps that chunk alive and reads it as before; later reads find nothing.
+     */
+    void release()
+    {
+        chunks = new IndexChunk[0];
+        spare = null;
+        atChunk = 0;
+        atPosition = 0;
+    }
+
     /** Drops the writer's last chunk if nothing in it is pending and it is not the last (appends go there). */
     void dropIfEmpty(final IndexChunk chunk)
     {

@@ -61,6 +61,13 @@ final class PendingIndex
         return size;
     }
 
+    /** See {@link IndexChunks#release}: only once the writer thread has ended, as nothing may change the index then. */
+    void release()
+    {
+        entries.release();
+        overflow.clear();
+    }
+
     long pendingBytes()
     {
         return pendingBytes;
