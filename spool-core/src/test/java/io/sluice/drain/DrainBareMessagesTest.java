@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A backlog's ready messages are kept bare, an id and no entry, until a second snapshot, a pick, a demotion or an
  * operator needs one; deferred and held messages wait bare too ({@link WaitingIds}) while their entry would
- * remember nothing their snapshot does not say. The drain must behave exactly as one that gives every message an entry (as it did before): two
- * schedulers on one clock, one of each, are walked through the same random life of a backlog and must make the same
- * dispatches and report the same counts, ages and bytes at every step.
+ * remember nothing their snapshot does not say. The drain must behave exactly as one that gives every message an
+ * entry (as it did before): two schedulers on one clock, one of each, are walked through the same random life of a
+ * backlog and must make the same dispatches and report the same counts, ages and bytes at every step.
  */
 class DrainBareMessagesTest
 {
