@@ -14,13 +14,13 @@ import org.slf4j.LoggerFactory;
  * mapped chunk, before the writer's first pages in it are faulted.
  *
  * <p>Why: a write fault into a part of a cycle file not yet in the page cache goes through the kernel's mapped
- * read-ahead, which (Linux 6.x, ext4 with large folios) allocates the page cache there in folios of up to 1 MiB.
- * Dirty state is kept per folio, so each msync of a group commit then writes back the whole folio around the few KiB
- * the batch appended. Measured on the 2-core VM with a probe appending 32 KiB per msync to a fresh mapped file
- * ({@code benchmarks/results/2026-12-06-vm-session7-madvise/}): 1,033-1,222 KiB reached the disk per msync without the
- * advice and 41-42 KiB with it (a {@code pwrite} + {@code fdatasync} of the same bytes: 39-40 KiB). Random advice
- * turns the fault's read-ahead off, so each fault maps one page and an msync writes about what was appended: the
- * group commit gets cheaper, and an appliance's flash is not written twenty-five times over.
+ * read-ahead, which (Linux 6.x, ext4) allocates the page cache there in large folios. Dirty state is kept per folio,
+ * so each msync of a group commit writes back the whole folio around the few KiB the batch appended. Measured on the
+ * 2-core VM ({@code benchmarks/results/2026-12-06-vm-session7-madvise/}): a probe appending 32 KiB per msync to a fresh
+ * mapped file wrote 1,033-1,222 KiB to the disk per msync without the advice and 41-42 KiB with it (a {@code pwrite}
+ * and {@code fdatasync} of the same bytes: 39-40 KiB); the journal itself, 8 producers of 4 KiB messages, dirtied
+ * 49-53 KiB per msync before and 32-34 KiB after. Throughput did not change there (the disk's sync latency sets it);
+ * the write-back per message did, by about 40 %: I/O bandwidth and an appliance's flash.
  *
  * <p>Reading is not advised: recovery and the drain map the files through their own tailers, where read-ahead helps.
  * A chunk the writer shares with a reader (the newest file's) reads without read-ahead, which the page cache hides.
