@@ -138,8 +138,7 @@ final class WaitingIds
                 {
                     break;
                 }
-                due[at] = due[child];
-                ids[at] = ids[child];
+                move(child, at);
                 at = child;
             }
             due[at] = lastDue;
@@ -167,12 +166,17 @@ final class WaitingIds
             {
                 break;
             }
-            due[at] = due[parent];
-            ids[at] = ids[parent];
+            move(parent, at);
             at = parent;
         }
         due[at] = dueMillis;
         ids[at] = id;
+    }
+
+    private void move(final int from, final int to)
+    {
+        due[to] = due[from];
+        ids[to] = ids[from];
     }
 
     private void resize(final int capacity)
