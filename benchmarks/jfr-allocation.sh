@@ -9,7 +9,7 @@
 #      (settings=profile: period everyChunk), so the difference is every byte each thread allocated in between (a
 #      thread started meanwhile counts from zero). Divided by N: bytes per message, by thread and in total;
 #   2. sampled: jdk.ObjectAllocationSample weights (an estimate), by the top frames of the allocating stack, so the
-#      sites can be named: the three frames nearest the allocation, the first io.sluice one among them or below.
+#      sites can be named: the four frames nearest the allocation, the first io.sluice one among them or below.
 # CPU time is not measured here: allocation counts bytes, which other load on the machine does not change.
 set -euo pipefail
 export LC_ALL=C
@@ -34,9 +34,9 @@ echo "== sampled allocation (jdk.ObjectAllocationSample weight) by class and nea
 jfr print --json --stack-depth 64 --events jdk.ObjectAllocationSample "$jfr_file" \
     | jq -r '.recording.events[] | .values as $v
         | ($v.stackTrace.frames // []) as $f
-        | ([$f[] | select(.method.type.name | startswith("io.sluice."))][0]) as $s
+        | ([$f[] | select(.method.type.name | startswith("io/sluice/"))][0]) as $s
         | [$v.weight, $v.objectClass.name,
-           ([$f[0:3][] | "\(.method.type.name | split(".") | last).\(.method.name):\(.lineNumber)"] | join(" < ")),
+           ([$f[0:4][] | "\(.method.type.name | split(".") | last).\(.method.name):\(.lineNumber)"] | join(" < ")),
            (if $s then "\($s.method.type.name | split(".") | last).\($s.method.name):\($s.lineNumber)" else "-" end)]
         | @tsv' \
     | awk -F'\t' -v n="$messages" '{ t[$2 "  [" $3 "]  sluice: " $4] += $1; all += $1 }
