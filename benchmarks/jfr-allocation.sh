@@ -42,3 +42,8 @@ jfr print --json --stack-depth 64 --events jdk.ObjectAllocationSample "$jfr_file
     | awk -F'\t' -v n="$messages" '{ t[$2 "  [" $3 "]  sluice: " $4] += $1; all += $1 }
         END { for (k in t) if (t[k] / n >= 20) printf "%8.0f  %s\n", t[k] / n, k; printf "%8.0f  TOTAL sampled\n", all / n }' \
     | sort -rn | head -40
+
+echo "== garbage collections in the recording (jdk.GarbageCollection): count, summed duration =="
+jfr print --json --events jdk.GarbageCollection "$jfr_file" \
+    | jq -r '.recording.events[] | [.values.name, (.values.sumOfPauses | ltrimstr("PT") | rtrimstr("S") | tonumber? // 0)] | @tsv' \
+    | awk -F'\t' '{ n[$1]++; s[$1] += $2 } END { for (k in n) printf "%6d  %-12s %8.3f s of pauses\n", n[k], k, s[k] }'
