@@ -2,14 +2,20 @@ package io.sluice.drain;
 
 import java.util.Arrays;
 
+import org.agrona.collections.LongHashSet;
+
 /**
  * The ids of one source queue's bare messages (see {@link SourceQueue}), ascending, in one primitive array: 8 bytes a
  * message, no object. Ids come in ascending order (arrival, or a load in id order), so they are only appended; one taken
  * from inside (its message changed while it waited) becomes a tombstone, its id negated, which keeps the array sorted by
  * absolute value for the binary search that finds it. Tombstones go when they reach the head or, all at once, when they
  * outnumber the live ids (amortised O(1)). The array grows by half, so it is on average about 80 % full (10 bytes a
- * message), and shrinks when a drained flood leaves it mostly empty. Ids must be positive (spool ids are). Drain thread
- * only.
+ * message), and shrinks when a drained flood leaves it mostly empty. Ids must be positive (spool ids are).
+ *
+ * <p>An id that comes back out of order ({@link #insert}: a retry come due, which an outage's end makes of its whole
+ * deferred backlog, due in no order of ids) goes to a binary min-heap beside the array, 8 bytes too: with an entry each
+ * (SourceQueue's returns) the retries of ten million deferred messages would not fit the launcher's heap. One taken
+ * out from inside the heap is remembered in a small set and skipped when it reaches the top. Drain thread only.
  */
 final class BareIds
 {
@@ -24,10 +30,54 @@ final class BareIds
     /** Index after the last slot in use. */
     private int tail;
     private int live;
+    /** Ids that came back out of order: a binary min-heap, each id at most once. */
+    private long[] returned = NONE;
+    private int returnedCount;
+    /** Ids taken out from inside {@link #returned}, still in it until they reach its top; null until one is. */
+    private LongHashSet returnedGone;
 
     int size()
     {
-        return live;
+        return live + returnedCount - (returnedGone == null ? 0 : returnedGone.size());
+    }
+
+    /**
+     * Adds an id not here now, in any order: appended if it is the greatest, else kept in the heap of returned ids.
+     *
+     * @return false, changing nothing, if it is not positive.
+     */
+    boolean insert(final long id)
+    {
+        if (id <= 0)
+        {
+            return false;
+        }
+        if (append(id))
+        {
+            return true;
+        }
+        if (returnedGone != null && returnedGone.remove(id))
+        {
+            // Its earlier copy, taken out, is still in the heap at its place: it is live again.
+            return true;
+        }
+        if (returnedCount == returned.length)
+        {
+            returned = Arrays.copyOf(returned, Math.max(INITIAL_CAPACITY, returnedCount + (returnedCount >> 1)));
+        }
+        int at = returnedCount++;
+        while (at > 0)
+        {
+            final int parent = (at - 1) >>> 1;
+            if (returned[parent] <= id)
+            {
+                break;
+            }
+            returned[at] = returned[parent];
+            at = parent;
+        }
+        returned[at] = id;
+        return true;
     }
 
     /** @return the greatest id appended and still in the array (live or not); 0 when empty. */
@@ -60,14 +110,22 @@ final class BareIds
     long first()
     {
         skipTombstones();
-        return head < tail ? ids[head] : 0;
+        skipReturnedGone();
+        final long appended = head < tail ? ids[head] : 0;
+        final long back = returnedCount > 0 ? returned[0] : 0;
+        return appended == 0 || back != 0 && back < appended ? back : appended;
     }
 
     /** Takes the smallest live id out; only when {@link #first} is not 0. */
     long pollFirst()
     {
-        skipTombstones();
-        final long id = ids[head++];
+        final long id = first();
+        if (returnedCount > 0 && returned[0] == id)
+        {
+            popReturned();
+            return id;
+        }
+        head++;
         live--;
         afterRemoval();
         return id;
@@ -75,28 +133,49 @@ final class BareIds
 
     boolean contains(final long id)
     {
-        return indexOf(id) >= 0;
+        return indexOf(id) >= 0 || returnedIndexOf(id) >= 0;
     }
 
-    /** @return true if the id was here (it is now a tombstone, or gone). */
+    /**
+     * Takes an id out. One among the returned ids is searched for one by one (a snapshot of a retried message that
+     * waits ready, which another stage changed: rare); a caller that knows the id is here uses {@link #removeKnown}.
+     *
+     * @return true if the id was here (it is now a tombstone, or gone).
+     */
     boolean remove(final long id)
     {
         final int at = indexOf(id);
-        if (at < 0)
+        if (at >= 0)
         {
-            return false;
+            removeAt(at);
+            return true;
         }
-        ids[at] = -id;
-        live--;
-        skipTombstones();
-        afterRemoval();
-        return true;
+        if (returnedIndexOf(id) >= 0)
+        {
+            forgetReturned(id);
+            return true;
+        }
+        return false;
+    }
+
+    /** Takes out an id the caller knows is here, without searching the returned ids. */
+    void removeKnown(final long id)
+    {
+        final int at = indexOf(id);
+        if (at >= 0)
+        {
+            removeAt(at);
+        }
+        else
+        {
+            forgetReturned(id);
+        }
     }
 
     /** @return every live id, ascending, in a new array. */
     long[] ids()
     {
-        final long[] copy = new long[live];
+        final long[] copy = new long[size()];
         int count = 0;
         for (int i = head; i < tail; i++)
         {
@@ -105,7 +184,98 @@ final class BareIds
                 copy[count++] = ids[i];
             }
         }
+        for (int i = 0; i < returnedCount; i++)
+        {
+            if (returnedGone == null || !returnedGone.contains(returned[i]))
+            {
+                copy[count++] = returned[i];
+            }
+        }
+        Arrays.sort(copy);
         return copy;
+    }
+
+    private void removeAt(final int at)
+    {
+        ids[at] = -ids[at];
+        live--;
+        skipTombstones();
+        afterRemoval();
+    }
+
+    /** @return the returned id's index in the heap if it is live there, else -1: a walk of the heap. */
+    private int returnedIndexOf(final long id)
+    {
+        if (id <= 0 || returnedGone != null && returnedGone.contains(id))
+        {
+            return -1;
+        }
+        for (int i = 0; i < returnedCount; i++)
+        {
+            if (returned[i] == id)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void forgetReturned(final long id)
+    {
+        if (returnedGone == null)
+        {
+            returnedGone = new LongHashSet();
+        }
+        returnedGone.add(id);
+        skipReturnedGone();
+    }
+
+    private void skipReturnedGone()
+    {
+        while (returnedCount > 0 && returnedGone != null && returnedGone.remove(returned[0]))
+        {
+            popReturned();
+        }
+    }
+
+    private void popReturned()
+    {
+        final int last = --returnedCount;
+        final long moved = returned[last];
+        int at = 0;
+        while (true)
+        {
+            int child = 2 * at + 1;
+            if (child >= last)
+            {
+                break;
+            }
+            if (child + 1 < last && returned[child + 1] < returned[child])
+            {
+                child++;
+            }
+            if (moved <= returned[child])
+            {
+                break;
+            }
+            returned[at] = returned[child];
+            at = child;
+        }
+        if (last > 0)
+        {
+            returned[at] = moved;
+        }
+        returned[last] = 0;
+        if (returnedCount == 0)
+        {
+            returned = returned.length > INITIAL_CAPACITY * 16 ? NONE : returned;
+            returnedGone = null;
+        }
+        else if (returned.length > INITIAL_CAPACITY * 16 && returnedCount < returned.length / 4)
+        {
+            // The retries of an outage were sent: the heap shrinks with them.
+            returned = Arrays.copyOf(returned, returned.length / 2);
+        }
     }
 
     private int indexOf(final long id)

@@ -85,7 +85,8 @@ public final class DrainScheduler
 
     /**
      * Every pending message the drain knows that has an entry, by id: the bare ones (ready, no entry: see
-     * {@link SourceQueue}) are only in their source queues. Open addressing on primitive keys: no boxed key and no map node per
+     * {@link SourceQueue}) are only in their source queues, the deferred and held ones without an entry only in the
+     * placement's {@link WaitingIds}. Open addressing on primitive keys: no boxed key and no map node per
      * message. With FairNode's id-ordered set it took the drain from 220 to 165 heap bytes per pending message
      * (PendingFootprint, benchmarks/results/2026-12-05-vm-session4); entries that keep no snapshot took it further
      * (benchmarks/results/2026-12-06-vm-session5-drainids). Iterators are allocated, not cached, because status and
@@ -130,7 +131,7 @@ public final class DrainScheduler
         lastSweepNanos = time.nanos();
         tree = new FairTree(context, time, networks, egress);
         feedback = new ReplyFeedback(context, time, networks, counters, tree, this::rescheduleSource);
-        placement = new Placement(context, time, counters, tree, feedback, snapshots);
+        placement = new Placement(context, time, counters, tree, feedback, snapshots, this::entryOf, entries::remove);
         requests = new OperatorRequests(entries, this::entryFor, placement, counters);
         learnedRates = new RouteRateStateFile(context.rateLearning().stateFile(), tree.routes(), time.nanos());
         learnedRates.restore(time.nanos());
@@ -184,7 +185,7 @@ public final class DrainScheduler
         MessageEntry entry = entries.get(message.messageId());
         if (entry == null)
         {
-            final LaneQueue bareIn = tree.takeBare(message);
+            final LaneQueue bareIn = takeBare(message);
             if (bareIn != null)
             {
                 // A bare message's second snapshot: from now on it has an entry, out of every queue, to be placed again.
@@ -246,6 +247,18 @@ public final class DrainScheduler
         placement.place(entry, message);
     }
 
+    /**
+     * Takes a message without an entry out of where it waits, ready in its source queue or deferred or held
+     * ({@link WaitingIds}), and out of its counts.
+     *
+     * @return the lane it was counted in; null if the drain does not know it (a new message).
+     */
+    private LaneQueue takeBare(final PendingMessage message)
+    {
+        final LaneQueue ready = tree.takeBare(message);
+        return ready != null ? ready : placement.takeWaiting(message);
+    }
+
     /** @return a new entry for a bare message just taken out of {@code lane}, kept, in no state. */
     private MessageEntry entryOf(final PendingMessage message, final LaneQueue lane)
     {
@@ -262,12 +275,12 @@ public final class DrainScheduler
     private MessageEntry entryFor(final long messageId)
     {
         final MessageEntry entry = entries.get(messageId);
-        if (entry != null || tree.bareCount() == 0)
+        if (entry != null || tree.bareCount() == 0 && placement.waitingCount() == 0)
         {
             return entry;
         }
         final PendingMessage snapshot = snapshots.get(messageId);
-        final LaneQueue bareIn = snapshot == null ? null : tree.takeBare(snapshot);
+        final LaneQueue bareIn = snapshot == null ? null : takeBare(snapshot);
         return bareIn == null ? null : entryOf(snapshot, bareIn);
     }
 
@@ -275,6 +288,7 @@ public final class DrainScheduler
     void keepEntriesForEveryMessage()
     {
         bareMessages = false;
+        placement.keepEntriesWhileWaiting();
     }
 
     /** @return the one string the entries share for this tenant. */
@@ -714,7 +728,13 @@ public final class DrainScheduler
     /** @return messages the scheduler knows of (ready, deferred, held, paused or in flight). */
     public int pendingCount()
     {
-        return (int)(entries.size() + tree.bareCount());
+        return (int)(entries.size() + tree.bareCount() + placement.waitingCount());
+    }
+
+    /** @return deferred and held messages kept without an entry ({@link WaitingIds}). */
+    int waitingBareCount()
+    {
+        return placement.waitingCount();
     }
 
     /** @return dispatches awaiting their outcome. */

@@ -400,7 +400,7 @@ final class FairTree
         if (entry.has(MessageEntry.BARE_COUNTED))
         {
             // A bare message's entry made by readyFrom: its id leaves the queue now.
-            leaf.messages.bare.remove(entry.messageId);
+            leaf.messages.bare.removeKnown(entry.messageId);
             bareCount--;
         }
         else
@@ -440,10 +440,10 @@ final class FairTree
 
     /**
      * Queues a ready message with no entry, only its id and, in its lane's {@link BareAges}, its arrival and size: the
-     * message must have had no snapshot but this one, and nothing for the drain to remember (no operator's request).
+     * message must have nothing for the drain to remember (no operator's request), and be new or out of every other
+     * state (a retry come due: {@link WaitingIds}).
      *
-     * @return false, changing no count, if its id is not greater than every other bare id of its source queue: then it
-     *         needs an entry.
+     * @return false, changing no count, if its id is not positive: then it needs an entry.
      */
     boolean enqueueBare(final PendingMessage message, final LaneQueue lane)
     {
@@ -451,7 +451,7 @@ final class FairTree
         final FairNode tenant = child(lane.root, FairNode.TENANT, envelope.tenant());
         final FairNode network = child(tenant, FairNode.NETWORK, networks.networkOf(envelope.sourceKey()));
         final FairNode source = child(network, FairNode.SOURCE, envelope.sourceKey());
-        if (!source.messages.bare.append(message.messageId()))
+        if (!source.messages.bare.insert(message.messageId()))
         {
             return false;
         }

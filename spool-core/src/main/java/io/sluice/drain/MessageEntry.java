@@ -87,6 +87,12 @@ final class MessageEntry
         return (flags & flag) != 0;
     }
 
+    /** @return true if no flag is set: the entry remembers nothing beyond its state. */
+    boolean hasNoFlags()
+    {
+        return flags == 0;
+    }
+
     void set(final int flag, final boolean on)
     {
         flags = (byte)(on ? flags | flag : flags & ~flag);

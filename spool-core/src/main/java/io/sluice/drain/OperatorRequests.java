@@ -3,6 +3,7 @@ package io.sluice.drain;
 import io.sluice.counters.EnumCounters;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,25 +54,44 @@ final class OperatorRequests
                 deferred.add(entry);
             }
         }
+        // Those deferred without an entry (WaitingIds) get one now: "retry now" is what an entry remembers. An
+        // outage's whole backlog retried at once thus takes an entry per message, as it did before they waited bare.
+        for (final long id : placement.waitingDeferredIds())
+        {
+            final MessageEntry entry = entryFor.apply(id);
+            if (entry != null)
+            {
+                deferred.add(entry);
+            }
+        }
         return retryNow(deferred);
     }
 
     /**
      * An operator's requeue of messages by id (Postfix's {@code postsuper -r}): each one deferred is ready at once, as
-     * {@link #retryDeferredNow} makes them; its attempts count stays. Ids not pending or not deferred are skipped (a
-     * deferred message always has an entry).
+     * {@link #retryDeferredNow} makes them; its attempts count stays. Ids not pending or not deferred are skipped.
      *
      * @return how many deferred messages were made ready.
      */
     int retryNow(final Collection<Long> messageIds)
     {
         final List<MessageEntry> deferred = new ArrayList<>();
-        for (final Long id : messageIds)
+        // Each message once, however often it is named: the count is of messages made ready.
+        for (final Long id : new LinkedHashSet<>(messageIds))
         {
             final MessageEntry entry = entries.get(id);
             if (entry != null && entry.state == MessageEntry.DEFERRED)
             {
                 deferred.add(entry);
+            }
+            else if (entry == null && placement.isWaitingDeferred(id))
+            {
+                // Deferred without an entry: it gets one (taken out of its waiting and counts, in no state) to retry.
+                final MessageEntry made = entryFor.apply(id);
+                if (made != null)
+                {
+                    deferred.add(made);
+                }
             }
         }
         return retryNow(deferred);

@@ -4,6 +4,8 @@ import io.sluice.counters.EnumCounters;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BiFunction;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
 import io.sluice.spool.Disposition;
@@ -33,14 +35,25 @@ final class Placement
     private final ArrayDeque<MessageEntry.Flight> flights = new ArrayDeque<>();
     private int inFlight;
     private final RetryTimers deferTimers = new RetryTimers();
+    /** Deferred and held messages kept without an entry: see {@link #place}. */
+    private final WaitingIds waiting = new WaitingIds();
+    /** False: every deferred and held message keeps its entry, as before (equivalence tests compare the two). */
+    private boolean waitBare = true;
+    /** Makes and keeps an entry for a message taken from {@link #waiting}, in no state: the scheduler's index. */
+    private final BiFunction<PendingMessage, LaneQueue, MessageEntry> entryOf;
+    /** Drops a message's entry from the scheduler's index: the message waits bare. */
+    private final LongConsumer forget;
     /** Null: demoted mail goes to the demotion lane (no journal to hold it in, or {@code action=suspect-lane}). */
     private QuarantineSink quarantineSink;
 
     private static final int MIN_FLIGHTS_BEFORE_COMPACTION = 1024;
 
     Placement(final DrainContext context, final SchedulerTime time, final EnumCounters<DrainCounter> counters,
-        final FairTree tree, final ReplyFeedback feedback, final Snapshots snapshots)
+        final FairTree tree, final ReplyFeedback feedback, final Snapshots snapshots,
+        final BiFunction<PendingMessage, LaneQueue, MessageEntry> entryOf, final LongConsumer forget)
     {
+        this.entryOf = entryOf;
+        this.forget = forget;
         this.snapshots = snapshots;
         this.context = context;
         this.time = time;
@@ -95,15 +108,103 @@ final class Placement
         }
         else if (nextDue != Long.MAX_VALUE)
         {
-            entry.state = MessageEntry.DEFERRED;
             lane.deferred++;
-            deferTimers.add(nextDue, ++entry.timerSeq, entry);
+            if (canWaitBare(entry, lane, envelope))
+            {
+                waiting.defer(entry.messageId, nextDue);
+                waitBare(entry);
+            }
+            else
+            {
+                entry.state = MessageEntry.DEFERRED;
+                deferTimers.add(nextDue, ++entry.timerSeq, entry);
+            }
         }
         else
         {
-            entry.state = MessageEntry.HELD;
             lane.held++;
+            if (canWaitBare(entry, lane, envelope))
+            {
+                waiting.hold(entry.messageId);
+                waitBare(entry);
+            }
+            else
+            {
+                entry.state = MessageEntry.HELD;
+            }
         }
+    }
+
+    /**
+     * A deferred or held message waits without an entry (in {@link #waiting}, its ages in its lane's {@link BareAges})
+     * when the entry remembers nothing its snapshot does not say: no flag (an operator's retry, release or hold, a
+     * quarantine on its way, a throttle), no {@link MessageEntry.Flight}, and in its own lane (not the demotion lane,
+     * which its snapshot could not name again). An outage defers everything: 10M entries would not fit in -Xmx1g.
+     */
+    private boolean canWaitBare(final MessageEntry entry, final LaneQueue lane, final Envelope envelope)
+    {
+        return waitBare && entry.hasNoFlags() && entry.flight == null && lane == tree.laneFor(envelope, false);
+    }
+
+    /** The entry of a message now waiting bare, counted in its lane already, goes. */
+    private void waitBare(final MessageEntry entry)
+    {
+        entry.lane.bareAges.add(entry.tenant, entry.receivedAtMillis, entry.contentLength);
+        entry.state = MessageEntry.NONE;
+        entry.timerSeq++;
+        forget.accept(entry.messageId);
+    }
+
+    /**
+     * Takes a message waiting bare ({@link #canWaitBare}) out of {@link #waiting} and its counts: a snapshot of it came,
+     * its retry came due, or an operator asked for it by id. {@code snapshot} is any of its snapshots (its envelope and
+     * size, which the counts are by, do not change).
+     *
+     * @return its lane, or null if it was not waiting bare.
+     */
+    LaneQueue takeWaiting(final PendingMessage snapshot)
+    {
+        final byte state = waiting.take(snapshot.messageId());
+        if (state == MessageEntry.NONE)
+        {
+            return null;
+        }
+        final Envelope envelope = snapshot.envelope();
+        final LaneQueue lane = tree.laneFor(envelope, false);
+        if (state == MessageEntry.DEFERRED)
+        {
+            lane.deferred--;
+        }
+        else
+        {
+            lane.held--;
+        }
+        lane.bareAges.remove(envelope.tenant(), envelope.receivedAtMillis(), snapshot.contentLength());
+        return lane;
+    }
+
+    /** @return true if the message is deferred without an entry. */
+    boolean isWaitingDeferred(final long messageId)
+    {
+        return waiting.isDeferred(messageId);
+    }
+
+    /** @return the ids of the messages deferred without an entry, in a new array. */
+    long[] waitingDeferredIds()
+    {
+        return waiting.deferredIds();
+    }
+
+    /** @return how many deferred or held messages have no entry. */
+    int waitingCount()
+    {
+        return waiting.size();
+    }
+
+    /** Keeps an entry for every deferred and held message from now on, as before: for equivalence tests. */
+    void keepEntriesWhileWaiting()
+    {
+        waitBare = false;
     }
 
     /**
@@ -365,13 +466,47 @@ final class Placement
                 work++;
             }
         }
+        while (waiting.hasDue(nowMillis))
+        {
+            final long id = waiting.pollDue();
+            if (id != 0 && retryWaiting(id))
+            {
+                work++;
+            }
+        }
         return work;
+    }
+
+    /**
+     * A bare deferred message's timer came due: it is placed by its snapshot, bare in its source queue if it can be, else
+     * with an entry (as {@link #move} places one). Not yet due by its snapshot (an earlier timer of the message's, left
+     * from before it was deferred again), it is simply deferred again, bare. Without a snapshot (the spool finished it:
+     * the snapshot saying so is on its way) it stays counted until that snapshot takes it out.
+     *
+     * @return true if it was placed.
+     */
+    private boolean retryWaiting(final long id)
+    {
+        final PendingMessage snapshot = snapshots.get(id);
+        if (snapshot == null || snapshot.isFinished())
+        {
+            return false;
+        }
+        final LaneQueue lane = takeWaiting(snapshot);
+        if (placeBare(snapshot))
+        {
+            return true;
+        }
+        place(entryOf.apply(snapshot, lane), snapshot);
+        return true;
     }
 
     /** @return milliseconds until the first deferred message's retry time; {@code Long.MAX_VALUE} for none. */
     long millisUntilRetry(final long nowMillis)
     {
-        return deferTimers.isEmpty() ? Long.MAX_VALUE : deferTimers.firstDueMillis() - nowMillis;
+        final long first = Math.min(deferTimers.isEmpty() ? Long.MAX_VALUE : deferTimers.firstDueMillis(),
+            waiting.firstDueMillis());
+        return first == Long.MAX_VALUE ? Long.MAX_VALUE : first - nowMillis;
     }
 
     /**

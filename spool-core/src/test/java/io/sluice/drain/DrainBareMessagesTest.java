@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A backlog's ready messages are kept bare, an id and no entry, until a second snapshot, a pick, a demotion or an
- * operator needs one. The drain must behave exactly as one that gives every message an entry (as it did before): two
- * schedulers on one clock, one of each, are walked through the same random life of a backlog and must make the same
- * dispatches and report the same counts, ages and bytes at every step.
+ * operator needs one; deferred and held messages wait bare too ({@link WaitingIds}) while their entry would
+ * remember nothing their snapshot does not say. The drain must behave exactly as one that gives every message an
+ * entry (as it did before): two schedulers on one clock, one of each, are walked through the same random life of a
+ * backlog and must make the same dispatches and report the same counts, ages and bytes at every step.
  */
 class DrainBareMessagesTest
 {
@@ -86,6 +87,7 @@ class DrainBareMessagesTest
         start(demotionAction);
         final Random random = new Random(seed);
         final List<Dispatch[]> flights = new ArrayList<>();
+        int mostWaitingBare = 0;
         for (int step = 0; step < 6_000; step++)
         {
             final int action = random.nextInt(100);
@@ -149,7 +151,10 @@ class DrainBareMessagesTest
             }
             journalQuarantines(step);
             assertCounted(step);
+            assertThat(entries.waitingBareCount()).isZero();
+            mostWaitingBare = Math.max(mostWaitingBare, bare.waitingBareCount());
         }
+        assertThat(mostWaitingBare).as("deferred and held messages waited without an entry").isGreaterThan(50);
         assertThat(bare.counters().get(DrainCounter.DISPATCHES)).as("it sent").isGreaterThan(300);
         for (final DrainCounter walked : List.of(DrainCounter.DISPATCHES_RETURNED, DrainCounter.THROTTLED_REQUEUED,
             DrainCounter.RETRIED_NOW, DrainCounter.SOURCES_DEMOTED, DrainCounter.DEFERRED))

@@ -7,6 +7,7 @@ import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainScheduler;
 import io.sluice.drain.DrainStatus;
 import io.sluice.drain.Dispatch;
+import io.sluice.spool.Disposition;
 import io.sluice.spool.Envelope;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.RecipientStatus;
@@ -24,8 +25,14 @@ import io.sluice.spool.RecipientStatus;
  * dispatched within a few picks however deep the backlog: the route's rate is the default, the clock simulated (10 ms
  * a pick), so no limit is opened.
  *
+ * <p>Three states (third argument, {@code ready} by default): {@code ready}, as accepted; {@code deferred}, every message
+ * deferred by the upstream (the outage: its retry times spread over the hour after the load, as the retry schedule's
+ * ceiling spreads them), and after the status, the clock moved past every retry time and the heap measured again, every
+ * message ready once more; {@code held}, every message held (containment's or an operator's hold, a quarantine).
+ *
  * <pre>
- * java $SLUICE_JVM_FLAGS -Xmx1g -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.spool.DrainFootprint flood 1000000
+ * java $SLUICE_JVM_FLAGS -Xmx1g -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.spool.DrainFootprint \
+ *     flood 1000000 deferred
  * </pre>
  */
 public final class DrainFootprint
@@ -38,6 +45,12 @@ public final class DrainFootprint
     private static final int QUIET_SOURCES = 20;
     private static final int CONTENT_BYTES = 4_096;
     private static final int MAX_PICKS = 1_000;
+    private static final String READY = "ready";
+    private static final String DEFERRED = "deferred";
+    private static final String HELD = "held";
+    private static final long RETRY_SPREAD_MILLIS = 3_600_000L;
+    private static final List<RecipientStatus> HELD_STATUS =
+        List.of(new RecipientStatus(Disposition.HELD, 0, 0, "containment: held"));
 
     private DrainFootprint()
     {
@@ -47,18 +60,27 @@ public final class DrainFootprint
     {
         final boolean flood = !(args.length > 0 && args[0].equals("single"));
         final int count = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
-        System.out.printf("drain footprint: %s, %,d ready messages, DrainContext at its defaults, -Xmx %,d MiB%n",
+        final String state = args.length > 2 ? args[2] : READY;
+        if (!List.of(READY, DEFERRED, HELD).contains(state))
+        {
+            throw new IllegalArgumentException("state: expected ready, deferred or held, not " + state);
+        }
+        System.out.printf("drain footprint: %s, %,d %s messages, DrainContext at its defaults, -Xmx %,d MiB%n",
             flood ? "flood (2,000 addresses in eight /24s, interleaved; 1 % from 20 quiet senders)" : "single source",
-            count, Runtime.getRuntime().maxMemory() >> 20);
+            count, state, Runtime.getRuntime().maxMemory() >> 20);
         final SchedulerPickBenchmark.StepClock clock = new SchedulerPickBenchmark.StepClock();
         final DrainScheduler scheduler = new DrainScheduler(new DrainContext().clock(clock));
         final long[] last = {count};
-        scheduler.readFrom(id -> id >= 1 && id <= last[0] ? message(id, flood) : null);
+        final PendingMessage[] quiet = {null};
+        // The retries come due over the hour after the load and the quiet sender's check (at most 10 s simulated).
+        final long retriesFrom = clock.millis() + (long)count / ARRIVALS_PER_SECOND * 1000 + 60_000;
+        scheduler.readFrom(id -> id >= 1 && id <= count ? message(id, flood, state, retriesFrom)
+            : quiet[0] != null && id == quiet[0].messageId() ? quiet[0] : null);
         final long before = PendingFootprint.settledHeap();
         final long loadStart = System.nanoTime();
         for (long id = 1; id <= count; id++)
         {
-            scheduler.onSnapshot(message(id, flood));
+            scheduler.onSnapshot(message(id, flood, state, retriesFrom));
         }
         final long loadNanos = System.nanoTime() - loadStart;
         final long after = PendingFootprint.settledHeap();
@@ -75,19 +97,34 @@ public final class DrainFootprint
             aged += row.total();
             bytes += row.bytes();
         }
-        System.out.printf("status: ready %,d, pending %,d, in the ages %,d (%,d bytes), computed in %.1f ms%n",
-            status.ready(), scheduler.pendingCount(), aged, bytes, statusNanos / 1e6);
-        quietSender(scheduler, clock, last, flood);
+        System.out.printf("status: ready %,d, deferred %,d, held %,d, pending %,d, in the ages %,d (%,d bytes), "
+            + "computed in %.1f ms%n", status.ready(), status.deferred(), status.held(), scheduler.pendingCount(), aged, bytes,
+            statusNanos / 1e6);
+        quietSender(scheduler, clock, last, quiet, flood);
+        if (state.equals(DEFERRED))
+        {
+            advance(clock, retriesFrom + RETRY_SPREAD_MILLIS - clock.millis());
+            final long retryStart = System.nanoTime();
+            scheduler.tick();
+            final long retryNanos = System.nanoTime() - retryStart;
+            final long retried = PendingFootprint.settledHeap();
+            final DrainStatus ready = scheduler.status();
+            System.out.printf("every retry came due (placed in %.1f s): ready %,d, deferred %,d; drain heap %,d bytes, "
+                + "%.1f bytes/message%n", retryNanos / 1e9, ready.ready(), ready.deferred(), retried - before,
+                (double)(retried - before) / count);
+        }
     }
 
     /** A new message from a sender with nothing queued: how many picks until it is sent, at the route's default rate. */
     private static void quietSender(final DrainScheduler scheduler, final SchedulerPickBenchmark.StepClock clock,
-        final long[] last, final boolean flood)
+        final long[] last, final PendingMessage[] quiet, final boolean flood)
     {
         final long quietId = last[0] + 1;
         last[0] = quietId;
         final Envelope envelope = new Envelope("192.0.2.77", "default", "mail", "s@example.net", RECIPIENTS, clock.millis());
-        scheduler.onSnapshot(new PendingMessage(quietId, envelope, CONTENT_BYTES, NEW));
+        // Ready: a quiet sender's new message in an outage is only deferred after its first attempt.
+        quiet[0] = new PendingMessage(quietId, envelope, CONTENT_BYTES, NEW);
+        scheduler.onSnapshot(quiet[0]);
         int picks = 0;
         long simulatedMillis = 0;
         while (picks < MAX_PICKS)
@@ -117,8 +154,11 @@ public final class DrainFootprint
         }
     }
 
-    /** The snapshot of message {@code id}, computed from it: the source reads nothing, keeps nothing. */
-    private static PendingMessage message(final long id, final boolean flood)
+    /**
+     * The snapshot of message {@code id} in {@code state}, computed from it: the source reads nothing, keeps nothing. A
+     * deferred one's retry time is spread over the hour from {@code retriesFrom} at random (by its id).
+     */
+    private static PendingMessage message(final long id, final boolean flood, final String state, final long retriesFrom)
     {
         final String source;
         if (!flood)
@@ -137,6 +177,13 @@ public final class DrainFootprint
         }
         final Envelope envelope = new Envelope(source, "default", "mail", "s@example.net", RECIPIENTS,
             START_MILLIS + id / ARRIVALS_PER_SECOND * 1000 + id % 7);
-        return new PendingMessage(id, envelope, CONTENT_BYTES, NEW);
+        final List<RecipientStatus> statuses = switch (state)
+        {
+            case DEFERRED ->
+                List.of(RecipientStatus.deferred(3, retriesFrom + id * 7_919 % RETRY_SPREAD_MILLIS, "451 4.7.0 later"));
+            case HELD -> HELD_STATUS;
+            default -> NEW;
+        };
+        return new PendingMessage(id, envelope, CONTENT_BYTES, statuses);
     }
 }
