@@ -16,12 +16,13 @@ import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * The benchmarks jar's entry point: JMH's own command line ({@code java -jar benchmarks.jar -h}), except that
- * every forked benchmark JVM also gets the flags Chronicle Queue and Agrona need. Those are the parent pom's
- * {@code sluice.jvm.flags}, filtered into the classpath resource {@value #FLAGS_RESOURCE} at build time, so
- * the list lives in one place only. They are put before any {@code -jvmArgsPrepend} given on the command line, so a
- * benchmark's own {@code @Fork(jvmArgsAppend)} still applies. This JVM opens no spool and needs none of them; as usual with JMH, its own options (such as
- * {@code -Dsluice.bench.dir=...}) are passed on to the forks unless {@code -jvmArgs} replaces them.
+ * The benchmarks jar's entry point: JMH's own command line ({@code java -jar benchmarks.jar -h}), except that every
+ * forked benchmark JVM also gets the flags Chronicle Queue and Agrona need. Those are the parent pom's {@code
+ * sluice.jvm.flags}, filtered into the classpath resource {@value #FLAGS_RESOURCE} at build time, so the list lives in
+ * one place only. They are put before any {@code -jvmArgsPrepend} given on the command line, so a benchmark's own
+ * {@code @Fork(jvmArgsAppend)} still applies. This JVM opens no spool and needs none of them; as usual with JMH, its
+ * own options (such as {@code -Dsluice.bench.dir=...}) are passed on to the forks unless {@code -jvmArgs} replaces
+ * them.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar DurableAppend

@@ -213,11 +213,12 @@ public final class Admission implements AutoCloseable
     }
 
     /**
-     * Decides a message at MAIL FROM: {@link Verdict#BLOCKED} (a block added while the session was open counts
-     * at once), {@link Verdict#DISK_FULL}, {@link Verdict#BACKPRESSURE} (trusted sources pass until the hard
-     * limit), {@link Verdict#BACKLOG_FULL} (at the hard limit, for every source), {@link Verdict#PROJECTED_DELAY} for
-     * the lane, then one token from each bucket that applies: IP, network, sender domain (none for the null sender), tenant (none if null or empty), global (not for trusted
-     * sources). A {@link Verdict#RATE_LIMITED} decision names the key that refused and when a retry would pass.
+     * Decides a message at MAIL FROM: {@link Verdict#BLOCKED} (a block added while the session was open counts at
+     * once), {@link Verdict#DISK_FULL}, {@link Verdict#BACKPRESSURE} (trusted sources pass until the hard limit),
+     * {@link Verdict#BACKLOG_FULL} (at the hard limit, for every source), {@link Verdict#PROJECTED_DELAY} for the lane,
+     * then one token from each bucket that applies: IP, network, sender domain (none for the null sender), tenant (none
+     * if null or empty), global (not for trusted sources). A {@link Verdict#RATE_LIMITED} decision names the key that
+     * refused and when a retry would pass.
      *
      * @param senderDomain the envelope sender's domain; null or empty for the null sender {@code <>}.
      * @param lane         the lane the message would join, for {@link SpoolPressure#projectedDelayMillis}.

@@ -104,7 +104,8 @@ public class AdmissionBacklogBenchmark
         spool = Spool.open(new SpoolContext().directory(directory));
         System.out.printf("%nAdmissionBacklogBenchmark: spool opened in %,d ms with %,d pending messages of %d B bodies"
                 + " (small on purpose: admission reads the spool's counters, never a body), durability %s (the default)%n",
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openNs), spool.pendingCount(), FilledSpool.BODY_BYTES, spool.context().durability());
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openNs), spool.pendingCount(), FilledSpool.BODY_BYTES,
+            spool.context().durability());
         if (spool.pendingCount() != pending)
         {
             throw new IllegalStateException(spool.pendingCount() + " pending, not " + pending);

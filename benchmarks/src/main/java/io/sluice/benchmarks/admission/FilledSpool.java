@@ -19,11 +19,12 @@ import io.sluice.spool.SpoolContext;
 
 /**
  * A real spool holding a given number of pending messages, filled once and kept for every JMH fork that asks for the
- * same number: a 10M fill takes minutes, a start from its checkpoint seconds. The fill acknowledges on write
- * ({@code spool.durability=ACK_ON_WRITE}, printed), not after each msync: what admission reads of the spool does not
- * depend on how its records reached the disk, and on a loaded 2-core machine the durable fill ran at 900 msgs/s. The
- * spool closes cleanly (flushed, its checkpoint written) before it is used. The bodies are small ({@value #BODY_BYTES} B) on purpose: admission reads the spool's counters,
- * never a body, so the body size changes only the disk the fill takes (10M at 4 KiB would be ~43 GB).
+ * same number: a 10M fill takes minutes, a start from its checkpoint seconds. The fill acknowledges on write ({@code
+ * spool.durability=ACK_ON_WRITE}, printed), not after each msync: what admission reads of the spool does not depend on
+ * how its records reached the disk, and on a loaded 2-core machine the durable fill ran at 900 msgs/s. The spool closes
+ * cleanly (flushed, its checkpoint written) before it is used. The bodies are small ({@value #BODY_BYTES} B) on
+ * purpose: admission reads the spool's counters, never a body, so the body size changes only the disk the fill takes
+ * (10M at 4 KiB would be ~43 GB).
  *
  * <p>Kept under {@code <base>/admission-backlog-<count>}, marked filled by a file written after the spool closed
  * cleanly (its checkpoint written); a directory without the mark is from a fill that did not finish, filled again.
