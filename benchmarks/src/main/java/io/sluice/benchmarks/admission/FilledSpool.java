@@ -30,7 +30,7 @@ import io.sluice.spool.SpoolContext;
  * cleanly (its checkpoint written); a directory without the mark is from a fill that did not finish, filled again.
  * The script that runs the benchmark deletes the directories.
  */
-final class FilledSpool
+public final class FilledSpool
 {
     static final int BODY_BYTES = 256;
     /** Appends in flight while filling, as the backlog harness does: well under the writer queue's capacity. */
@@ -41,6 +41,17 @@ final class FilledSpool
 
     private FilledSpool()
     {
+    }
+
+    /** {@code FilledSpool BASE COUNT}: fills (or finds) the spool, for a script that times something else on it. */
+    public static void main(final String[] args) throws IOException
+    {
+        if (args.length != 2)
+        {
+            System.err.println("usage: FilledSpool BASE COUNT");
+            System.exit(64);
+        }
+        System.out.println("SPOOL " + of(Path.of(args[0]), Long.parseLong(args[1])));
     }
 
     /** @return the directory of a spool with {@code count} pending messages under {@code base}, filled if need be. */
