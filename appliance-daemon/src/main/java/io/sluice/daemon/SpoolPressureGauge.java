@@ -41,6 +41,16 @@ public final class SpoolPressureGauge implements SpoolPressure
         this(spool, Objects.requireNonNull(drain, "drain")::projectedDelayMillis, capacity);
     }
 
+    /**
+     * A gauge with no drain (the projected delay is always 0) but with the capacity the daemon's gauge reads: the
+     * spool's filesystem, this JVM's direct memory and the rates {@code drainContext} configures. For a harness that
+     * measures admission against a real spool with the automatic backlog watermarks the daemon derives.
+     */
+    public static SpoolPressureGauge withCapacity(final Spool spool, final DrainContext drainContext)
+    {
+        return new SpoolPressureGauge(spool, lane -> 0, SpoolCapacityGauge.of(spool, drainContext));
+    }
+
     /** @return the daemon's gauge, with the capacity of its spool's filesystem and of this JVM's direct memory. */
     static SpoolPressureGauge of(final Spool spool, final DrainAgent drain, final DrainContext drainContext)
     {

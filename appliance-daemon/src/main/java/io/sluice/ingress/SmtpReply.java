@@ -65,6 +65,14 @@ record SmtpReply(String text, boolean close)
     static final SmtpReply PAUSED = closing("421 4.3.2 Service paused by the operator, try again later");
     static final SmtpReply PAUSED_TRANSACTION = of("452 4.3.1 Service paused by the operator, try again later");
 
+    /**
+     * The backlog at its hard limit: RFC 3463's 4.3.1 "mail system full" at MAIL FROM (4.3.2 "not accepting messages"
+     * at connect), with the reason in words, so a sender's postmaster reads why without asking; no figures (the
+     * backlog's size is the appliance's business).
+     */
+    static final SmtpReply BACKLOG_FULL = of("452 4.3.1 Spool backlog over its limit, try again later");
+    static final SmtpReply BACKLOG_FULL_AT_CONNECT = closing("421 4.3.2 Spool backlog over its limit, try again later");
+
     private static SmtpReply of(final String text)
     {
         return new SmtpReply(text, false);
@@ -148,6 +156,7 @@ record SmtpReply(String text, boolean close)
         {
             case BLOCKED -> closing("554 5.7.1 Access denied" + detail(decision));
             case RATE_LIMITED -> closing("421 4.7.0 Too many connections from your address, try again later" + retry(decision));
+            case BACKLOG_FULL -> BACKLOG_FULL_AT_CONNECT;
             default -> closing("421 4.3.2 System busy, try again later" + retry(decision));
         };
     }
@@ -161,6 +170,7 @@ record SmtpReply(String text, boolean close)
             case RATE_LIMITED -> of("450 4.7.1 Rate limit exceeded" + detail(decision) + ", try again later" + retry(decision));
             case DISK_FULL -> of("452 4.3.1 Insufficient system storage, try again later");
             case BACKPRESSURE -> of("452 4.3.1 System busy, try again later" + retry(decision));
+            case BACKLOG_FULL -> BACKLOG_FULL;
             case PROJECTED_DELAY -> of("451 4.3.2 Queue too long for timely delivery, try again later" + retry(decision));
             default -> of("451 4.3.0 Try again later");
         };

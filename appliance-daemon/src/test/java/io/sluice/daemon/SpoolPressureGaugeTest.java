@@ -118,7 +118,7 @@ class SpoolPressureGaugeTest
                 append(spool, 999);
                 SpoolAwait.until(() -> pressure.pendingMessages() == 3000);
                 final Decision full = admission.admitConnection(notifier, true);
-                assertThat(full.verdict()).isEqualTo(Verdict.BACKPRESSURE);
+                assertThat(full.verdict()).isEqualTo(Verdict.BACKLOG_FULL);
                 assertThat(full.detail()).isEqualTo("backlog 3000 messages at the hard limit 3000");
             }
             finally

@@ -16,12 +16,13 @@ import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * The benchmarks jar's entry point: JMH's own command line ({@code java -jar benchmarks.jar -h}), except that
- * every forked benchmark JVM also gets the flags Chronicle Queue and Agrona need. Those are the parent pom's
- * {@code sluice.jvm.flags}, filtered into the classpath resource {@value #FLAGS_RESOURCE} at build time, so
- * the list lives in one place only. They are appended after any {@code -jvmArgsAppend} given on the command
- * line. This JVM opens no spool and needs none of them; as usual with JMH, its own options (such as
- * {@code -Dsluice.bench.dir=...}) are passed on to the forks unless {@code -jvmArgs} replaces them.
+ * The benchmarks jar's entry point: JMH's own command line ({@code java -jar benchmarks.jar -h}), except that every
+ * forked benchmark JVM also gets the flags Chronicle Queue and Agrona need. Those are the parent pom's {@code
+ * sluice.jvm.flags}, filtered into the classpath resource {@value #FLAGS_RESOURCE} at build time, so the list lives in
+ * one place only. They are put before any {@code -jvmArgsPrepend} given on the command line, so a benchmark's own
+ * {@code @Fork(jvmArgsAppend)} still applies. This JVM opens no spool and needs none of them; as usual with JMH, its
+ * own options (such as {@code -Dsluice.bench.dir=...}) are passed on to the forks unless {@code -jvmArgs} replaces
+ * them.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar DurableAppend
@@ -99,12 +100,16 @@ public final class BenchmarkMain
         }
     }
 
-    /** @return the command line's options, with the forks' JVM flags appended. */
+    /**
+     * @return the command line's options, with the forks' JVM flags prepended. Prepended, not appended: JMH lets an
+     *         option set here replace the benchmark's own {@code @Fork(jvmArgsAppend)} (its heap, its huge pages, the
+     *         launcher's direct memory limit), and the flags the spool needs do not depend on their place.
+     */
     public static Options options(final CommandLineOptions cmd) throws IOException
     {
-        final List<String> append = new ArrayList<>(cmd.getJvmArgsAppend().orElse(List.of()));
-        append.addAll(forkJvmFlags());
-        return new OptionsBuilder().parent(cmd).jvmArgsAppend(append.toArray(new String[0])).build();
+        final List<String> prepend = new ArrayList<>(forkJvmFlags());
+        prepend.addAll(cmd.getJvmArgsPrepend().orElse(List.of()));
+        return new OptionsBuilder().parent(cmd).jvmArgsPrepend(prepend.toArray(new String[0])).build();
     }
 
     /** @return the flags every JVM that opens a spool needs, as built into this jar. */

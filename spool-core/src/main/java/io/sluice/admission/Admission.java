@@ -80,6 +80,7 @@ public final class Admission implements AutoCloseable
     private final AtomicCounter rateLimited;
     private final AtomicCounter blocked;
     private final AtomicCounter backpressureRefused;
+    private final AtomicCounter backlogFull;
     private final AtomicCounter diskFull;
     private final AtomicCounter projectedDelay;
     private final AtomicCounter stateFileFailures;
@@ -117,6 +118,7 @@ public final class Admission implements AutoCloseable
         rateLimited = counters.counter(AdmissionCounter.RATE_LIMITED);
         blocked = counters.counter(AdmissionCounter.BLOCKED);
         backpressureRefused = counters.counter(AdmissionCounter.BACKPRESSURE);
+        backlogFull = counters.counter(AdmissionCounter.BACKLOG_FULL);
         diskFull = counters.counter(AdmissionCounter.DISK_FULL);
         projectedDelay = counters.counter(AdmissionCounter.PROJECTED_DELAY);
         stateFileFailures = counters.counter(AdmissionCounter.STATE_FILE_FAILURES);
@@ -211,11 +213,12 @@ public final class Admission implements AutoCloseable
     }
 
     /**
-     * Decides a message at MAIL FROM: {@link Verdict#BLOCKED} (a block added while the session was open counts
-     * at once), {@link Verdict#DISK_FULL}, {@link Verdict#BACKPRESSURE} (trusted sources pass until the hard
-     * limit), {@link Verdict#PROJECTED_DELAY} for the lane, then one token from each bucket that applies: IP,
-     * network, sender domain (none for the null sender), tenant (none if null or empty), global (not for trusted
-     * sources). A {@link Verdict#RATE_LIMITED} decision names the key that refused and when a retry would pass.
+     * Decides a message at MAIL FROM: {@link Verdict#BLOCKED} (a block added while the session was open counts at
+     * once), {@link Verdict#DISK_FULL}, {@link Verdict#BACKPRESSURE} (trusted sources pass until the hard limit),
+     * {@link Verdict#BACKLOG_FULL} (at the hard limit, for every source), {@link Verdict#PROJECTED_DELAY} for the lane,
+     * then one token from each bucket that applies: IP, network, sender domain (none for the null sender), tenant (none
+     * if null or empty), global (not for trusted sources). A {@link Verdict#RATE_LIMITED} decision names the key that
+     * refused and when a retry would pass.
      *
      * @param senderDomain the envelope sender's domain; null or empty for the null sender {@code <>}.
      * @param lane         the lane the message would join, for {@link SpoolPressure#projectedDelayMillis}.
@@ -253,11 +256,11 @@ public final class Admission implements AutoCloseable
             diskFull.increment();
             return DISK_FULL;
         }
-        final String busy = backpressure.refusal(pressure, trusted);
+        final Decision busy = backpressure.refusal(pressure, trusted);
         if (busy != null)
         {
-            backpressureRefused.increment();
-            return new Decision(Verdict.BACKPRESSURE, 0, busy);
+            countBacklogRefusal(busy);
+            return busy;
         }
         final long boundMs = maxProjectedDelayMs;
         long delayMs = 0;
@@ -483,8 +486,18 @@ public final class Admission implements AutoCloseable
         {
             case ACCEPT -> accepted.increment();
             case RATE_LIMITED -> rateLimited.increment();
-            case BACKPRESSURE -> backpressureRefused.increment();
+            case BACKPRESSURE, BACKLOG_FULL -> countBacklogRefusal(decision);
             default -> throw new IllegalStateException("unexpected verdict from the buckets: " + decision);
+        }
+    }
+
+    /** Every refusal for the backlog counts in BACKPRESSURE; those at the hard limit in BACKLOG_FULL too. */
+    private void countBacklogRefusal(final Decision decision)
+    {
+        backpressureRefused.increment();
+        if (decision.verdict() == Verdict.BACKLOG_FULL)
+        {
+            backlogFull.increment();
         }
     }
 

@@ -39,7 +39,9 @@ public enum AdmissionCounter implements CounterDescriptor
     REPUTATION_KEYS(23, "addresses and networks with a reputation (gauge)", true),
     DEMOTED_REFUSED(24, "refused: source or network demoted by its reputation", false),
     SPOOF_QUARANTINED(25, "recipients accepted as suspected spoof into the quarantine (spoof action QUARANTINE)", false),
-    TENANT_RESERVE_KEPT(26, "refused: the tenant's bucket was down to the share kept for established sources", false);
+    TENANT_RESERVE_KEPT(26, "refused: the tenant's bucket was down to the share kept for established sources", false),
+    /** Also counted in {@link #BACKPRESSURE}, which counts every refusal for the backlog. */
+    BACKLOG_FULL(27, "refused: spool backlog at its hard limit, trusted sources too", false);
 
     private final int id;
     private final String label;

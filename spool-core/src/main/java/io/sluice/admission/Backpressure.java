@@ -32,23 +32,26 @@ final class Backpressure
 
     /**
      * @param trusted whether the source holds the reserved share: it is refused only at the hard limit.
-     * @return null to go ahead, else the detail of the refusal.
+     * @return null to go ahead, else the refusal: {@link Verdict#BACKLOG_FULL} from the hard limit on, for every source
+     *         (the spool can hold no more, whoever sends), else {@link Verdict#BACKPRESSURE} while it is on, for
+     *         untrusted sources.
      */
-    String refusal(final SpoolPressure pressure, final boolean trusted)
+    Decision refusal(final SpoolPressure pressure, final boolean trusted)
     {
         final long pending = pressure.pendingMessages();
         final BacklogWatermarks marks = watermarks.current();
-        if (trusted)
-        {
-            // Trusted sources still update the shared state, so the hysteresis sees every sample.
-            update(marks, pending, pressure.oldestPendingAgeMillis());
-            return pending >= marks.hardLimit()
-                ? "backlog " + pending + " messages at the hard limit " + marks.hardLimit() : null;
-        }
         final long ageMs = pressure.oldestPendingAgeMillis();
-        if (update(marks, pending, ageMs))
+        // Every decision updates the shared state, trusted ones too, so the hysteresis sees every sample.
+        final boolean on = update(marks, pending, ageMs);
+        if (pending >= marks.hardLimit())
         {
-            return "backlog " + pending + " messages (high watermark " + marks.high() + "), oldest " + ageMs / 1000 + " s";
+            return new Decision(Verdict.BACKLOG_FULL, 0,
+                "backlog " + pending + " messages at the hard limit " + marks.hardLimit());
+        }
+        if (on && !trusted)
+        {
+            return new Decision(Verdict.BACKPRESSURE, 0,
+                "backlog " + pending + " messages (high watermark " + marks.high() + "), oldest " + ageMs / 1000 + " s");
         }
         return null;
     }

@@ -135,10 +135,10 @@ final class KindBuckets
         }
         if (backpressureGate)
         {
-            final String busy = backpressure.refusal(pressure, trusted);
+            final Decision busy = backpressure.refusal(pressure, trusted);
             if (busy != null)
             {
-                return new Decision(Verdict.BACKPRESSURE, 0, busy);
+                return busy;
             }
         }
         return Decision.ACCEPT;

@@ -288,10 +288,15 @@ class AdmissionTest
         assertThat(admission.admitMessage(notifier, true, "appliance", "appliance.example", "notifications").isAccepted())
             .isTrue();
 
+        final long refusedBefore = admission.count(AdmissionCounter.BACKPRESSURE);
         pressure.pendingMessages = 3000;
         assertThat(admission.admitMessage(notifier, true, "appliance", "appliance.example", "notifications").verdict())
-            .isEqualTo(Verdict.BACKPRESSURE);
-        assertThat(admission.admitConnection(notifier, true).verdict()).isEqualTo(Verdict.BACKPRESSURE);
+            .as("the hard limit, which says so").isEqualTo(Verdict.BACKLOG_FULL);
+        assertThat(admission.admitConnection(notifier, true).verdict()).isEqualTo(Verdict.BACKLOG_FULL);
+        assertThat(message(SOURCE).verdict()).as("untrusted sources meet the same limit").isEqualTo(Verdict.BACKLOG_FULL);
+        assertThat(admission.count(AdmissionCounter.BACKLOG_FULL)).isEqualTo(3);
+        assertThat(admission.count(AdmissionCounter.BACKPRESSURE)).as("among every refusal for the backlog")
+            .isEqualTo(refusedBefore + 3);
     }
 
     @Test
