@@ -449,14 +449,23 @@ public final class DrainScheduler
 
     /**
      * The delivery had no room for a dispatch on the route (every connection busy): if the route has ready mail, its
-     * rate learner counts the interval as capacity-limited. Cheap: the agent calls it on every refused hand-over.
+     * rate learner counts the interval as capacity-limited, unless the slots were mostly waiting for their outcomes to
+     * be journaled ({@code onJournal}): a local stall, which says nothing of the upstream. Cheap: the agent calls it on
+     * every refused hand-over.
      */
-    void onRouteSaturated(final String route)
+    void onRouteSaturated(final String route, final boolean onJournal)
     {
         final RouteState state = tree.route(route);
         if (state != null && state.hasReady())
         {
-            state.onSaturated();
+            if (onJournal)
+            {
+                state.onLocalStall();
+            }
+            else
+            {
+                state.onSaturated();
+            }
         }
     }
 
@@ -490,6 +499,10 @@ public final class DrainScheduler
                 counters.increment(DrainCounter.CAPACITY_SIGNALS);
                 counters.increment(DrainCounter.RATE_DECREASES);
                 work++;
+            }
+            else if (step == RateLearner.Step.LOCAL_STALL)
+            {
+                counters.increment(DrainCounter.LOCAL_STALLS);
             }
         }
         if (nowNanos - lastSweepNanos >= SWEEP_INTERVAL_NANOS)

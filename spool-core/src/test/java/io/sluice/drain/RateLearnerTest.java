@@ -1,6 +1,7 @@
 package io.sluice.drain;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.sluice.drain.SimulatedProvider.Enforcement;
 import org.junit.jupiter.api.Test;
@@ -76,5 +77,39 @@ class RateLearnerTest
             .isBetween(0.9 * LIMIT, 1.1 * LIMIT);
         assertThat(drain.scheduler.counters().get(DrainCounter.CAPACITY_SIGNALS)).isPositive();
         assertThat(worstEtaError(provider, took)).as("ETA error from 10 s on").isLessThanOrEqualTo(0.10);
+    }
+
+    /**
+     * An upstream that takes everything at once, and this host's journal holding every outcome for 400 ms of each second
+     * from 10 s to 20 s (as retention copying a file forward did at d71a398): the slots fill up waiting on the journal,
+     * and the delivered rate dips by about 40 %. That is not the upstream's limit: the learned rate stays the configured
+     * 200/s, the ETA during the dip stays what is left ÷ 200/s instead of jumping by a third, and the drain is back at
+     * full rate the moment the journal is.
+     */
+    @Test
+    void shouldKeepTheRateThroughAStallOfTheLocalJournal()
+    {
+        final double configured = 200;
+        final SimulatedDrain drain = backlog();
+        final SimulatedProvider provider = new SimulatedProvider(drain, Enforcement.REFUSE, 100 * configured, 1_000, 10)
+            .stallJournal(at -> at >= 10_000 && at < 20_000 && at % 1000 < 400);
+
+        final long took = provider.drainBacklog(BACKLOG, 120_000);
+
+        assertThat(provider.delivered).isEqualTo(BACKLOG);
+        assertThat(provider.acceptedPerSec(10_000, 20_000)).as("the dip is real").isLessThan(0.8 * configured);
+        assertThat(drain.scheduler.counters().get(DrainCounter.LOCAL_STALLS)).as("intervals read as local").isPositive();
+        assertThat(drain.scheduler.counters().get(DrainCounter.CAPACITY_SIGNALS)).isZero();
+        assertThat(drain.scheduler.counters().get(DrainCounter.RATE_DECREASES)).isZero();
+        assertThat(drain.scheduler.effectiveRatePerSec("default")).isEqualTo(configured);
+        for (final long[] sample : provider.etaSamples)
+        {
+            if (sample[0] >= 10_000 && sample[0] <= 20_000)
+            {
+                final double left = (BACKLOG - sample[2]) / configured * 1000;
+                assertThat((double)sample[1]).as("ETA at %d ms, in the dip", sample[0]).isCloseTo(left, within(0.05 * left));
+            }
+        }
+        assertThat(provider.acceptedPerSec(20_000, took - 1_000)).as("back at once").isGreaterThanOrEqualTo(0.95 * configured);
     }
 }

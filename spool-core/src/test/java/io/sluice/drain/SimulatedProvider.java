@@ -3,6 +3,7 @@ package io.sluice.drain;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.function.LongPredicate;
 
 import io.sluice.outcome.OutcomeClassifier;
 import io.sluice.spool.Disposition;
@@ -14,6 +15,10 @@ import io.sluice.spool.PendingMessage;
  * drain when it has no room ({@link DrainScheduler#onRouteSaturated}), as the drain agent does. Two ways to enforce the
  * limit, as providers do: refuse the excess with {@code 421 4.7.0} (a token bucket), or delay each reply until the
  * provider's next slot (first come, first served).
+ *
+ * <p>As in the daemon, a slot stays busy after its reply until the outcome is journaled: the reply's feedback reaches
+ * the drain at once, the journal's snapshot (and the free slot) once the simulated journal is not stalled
+ * ({@link #stallJournal}); when the slots are full, the drain is told whether they mostly wait on the journal.
  */
 final class SimulatedProvider
 {
@@ -33,6 +38,9 @@ final class SimulatedProvider
     private final int connections;
     private final OutcomeClassifier classifier;
     private final ArrayDeque<Flight> inFlight = new ArrayDeque<>();
+    /** Replied, their outcomes waiting for the journal: their slots are still busy. */
+    private final ArrayDeque<PendingMessage> journaling = new ArrayDeque<>();
+    private LongPredicate journalStalled = at -> false;
     private double tokens;
     private long lastRefillMillis;
     private long nextSlotMillis;
@@ -43,7 +51,7 @@ final class SimulatedProvider
     long deferred;
     long delivered;
     int maxAttempts;
-    /** Each second from the start: the route's published ETA and the time it actually took from there (filled at the end). */
+    /** Each second from the start: the time, ms, the route's published ETA, ms, and the messages delivered by then. */
     final List<long[]> etaSamples = new ArrayList<>();
     final List<Long> deliveredAt = new ArrayList<>();
 
@@ -65,6 +73,13 @@ final class SimulatedProvider
         classifier = new OutcomeClassifier(new RetrySchedule(context), context.rateLearning().requeueLimit());
     }
 
+    /** @param stalled whether the journal holds every outcome at a time, ms from the start of the run. */
+    SimulatedProvider stallJournal(final LongPredicate stalled)
+    {
+        journalStalled = stalled;
+        return this;
+    }
+
     /**
      * Runs until {@code messages} are delivered or {@code limitMillis} pass.
      *
@@ -82,7 +97,11 @@ final class SimulatedProvider
             {
                 reply(inFlight.poll());
             }
-            while (inFlight.size() < connections)
+            while (!journaling.isEmpty() && !journalStalled.test(now - start))
+            {
+                scheduler.onSnapshot(journaling.poll());
+            }
+            while (inFlight.size() + journaling.size() < connections)
             {
                 final Dispatch dispatch = scheduler.next(ROUTE);
                 if (dispatch == null)
@@ -91,13 +110,13 @@ final class SimulatedProvider
                 }
                 send(dispatch, now);
             }
-            if (inFlight.size() >= connections)
+            if (inFlight.size() + journaling.size() >= connections)
             {
-                scheduler.onRouteSaturated(ROUTE);
+                scheduler.onRouteSaturated(ROUTE, 2 * journaling.size() >= connections);
             }
             if ((now - start) % 1000 == 0)
             {
-                etaSamples.add(new long[] {now - start, scheduler.status().route(ROUTE).etaMillis()});
+                etaSamples.add(new long[] {now - start, scheduler.status().route(ROUTE).etaMillis(), delivered});
                 if (System.getenv("SIM_DEBUG") != null)
                 {
                     System.out.printf("t=%d rate=%.1f ceiling=%.1f delivered=%d throttled=%d attempts=%d eta=%d%n",
@@ -158,7 +177,7 @@ final class SimulatedProvider
         {
             deferred++;
         }
-        scheduler.onSnapshot(after);
+        journaling.add(after);
     }
 
     /** @return messages accepted per second between the two times, ms from the start of the run. */
