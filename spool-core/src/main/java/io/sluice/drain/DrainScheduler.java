@@ -448,15 +448,16 @@ public final class DrainScheduler
     }
 
     /**
-     * The delivery had no room for a dispatch on the route (every connection busy): if the route has ready mail, its
-     * rate learner counts the interval as capacity-limited, unless the slots were mostly waiting for their outcomes to
+     * The delivery had no room for a dispatch on the route (every connection busy): if the route has ready mail and a
+     * token to send it with (else its own rate held the mail back, not the delivery), its rate learner counts the
+     * interval as capacity-limited, unless the slots were mostly waiting for their outcomes to
      * be journaled ({@code onJournal}): a local stall, which says nothing of the upstream. Cheap: the agent calls it on
      * every refused hand-over.
      */
     void onRouteSaturated(final String route, final boolean onJournal)
     {
         final RouteState state = tree.route(route);
-        if (state != null && state.hasReady())
+        if (state != null && state.hasReady() && state.bucket.getAvailableTokens() >= 1)
         {
             if (onJournal)
             {

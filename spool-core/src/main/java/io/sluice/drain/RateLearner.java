@@ -16,9 +16,12 @@ package io.sluice.drain;
  *       everything in flight arrive together and mean one thing), unless a quarter of an interval and at least
  *       {@value #MIN_REPLIES} replies since the last cut show that it was too small: then {@code f} is counted over those
  *       replies.</li>
- *   <li><b>Capacity</b>: an interval in which the delivery had no room for the route's ready mail (every connection
- *       busy: a provider that enforces its rate by delaying its replies, or a connection limit) while fewer than
- *       {@code holdFraction × r} were accepted per second: the rate is what was accepted, and that is the ceiling.
+ *   <li><b>Capacity</b>: two intervals in a row in which the delivery had no room for mail the route's bucket allowed
+ *       (every connection busy: a provider that enforces its rate by delaying its replies, or a connection limit), the
+ *       second with fewer than {@code holdFraction × r} accepted per second: the rate is what was accepted, and that is
+ *       the ceiling. One such interval is not enough: the first after a route starts sending is spent opening its
+ *       connections, and at d71a398 it cut a 1,000 msgs/s route to 501 at the start of a drain, which then took 40 s
+ *       to climb back.
  *       Nothing was refused, so nothing is held back under it, and the first interval with room climbs back by
  *       {@code recoveryFraction} of the configured rate (no hold, no probe): the published rate and ETA stay true
  *       without costing a loaded host its rate for long. Not when, within the interval, the delivery was full because
@@ -75,6 +78,8 @@ final class RateLearner
     private int probeSteps;
     private long successes;
     private boolean saturated;
+    /** The last interval was saturated too (not by a local stall): see the class comment, 2. */
+    private boolean saturatedBefore;
     private boolean localStall;
     private long throttleSignals;
     private long capacitySignals;
@@ -200,7 +205,7 @@ final class RateLearner
             localStalls++;
             step = Step.LOCAL_STALL;
         }
-        else if (saturated && quiet && nowNanos - lastDecreaseNanos >= intervalNanos)
+        else if (saturated && saturatedBefore && quiet && nowNanos - lastDecreaseNanos >= intervalNanos)
         {
             step = capacityLimited(nowNanos);
         }
@@ -208,6 +213,7 @@ final class RateLearner
         {
             step = raise(nowNanos);
         }
+        saturatedBefore = saturated && !localStall;
         saturated = false;
         localStall = false;
         successes = 0;

@@ -80,6 +80,40 @@ class RateLearnerTest
     }
 
     /**
+     * An upstream that takes everything at once, its connections taking 300 ms to open: the first interval of the drain
+     * is spent with every slot busy opening one, and only ~150 of the configured 200 are accepted in it. That is not the
+     * upstream's limit (the next interval has room): the route drains at its configured rate from the start, and the ETA
+     * is right within 5 % from 2 s on.
+     */
+    @Test
+    void shouldNotReadOpeningConnectionsAsTheUpstreamsLimit()
+    {
+        final double configured = 200;
+        final SimulatedDrain drain = backlog();
+        final SimulatedProvider provider = new SimulatedProvider(drain, Enforcement.REFUSE, 100 * configured, 1_000, 10)
+            .openingConnectionsTakes(300);
+
+        final long took = provider.drainBacklog(BACKLOG, 120_000);
+
+        assertThat(provider.delivered).isEqualTo(BACKLOG);
+        assertThat(provider.acceptedPerSec(0, 1_000)).as("the first interval is slow").isLessThan(0.9 * configured);
+        assertThat(drain.scheduler.counters().get(DrainCounter.RATE_DECREASES)).isZero();
+        assertThat(provider.acceptedPerSec(1_000, 10_000)).as("at the rate from the second interval on")
+            .isGreaterThanOrEqualTo(0.98 * configured);
+        assertThat(took).as("backlog / rate (25 s) and the first interval's shortfall").isLessThanOrEqualTo(25_600);
+        double worst = 0;
+        for (final long[] sample : provider.etaSamples)
+        {
+            final long actual = took - sample[0];
+            if (sample[0] >= 2_000 && actual >= 2_000)
+            {
+                worst = Math.max(worst, Math.abs(sample[1] - actual) / (double)actual);
+            }
+        }
+        assertThat(worst).as("ETA error from 2 s on").isLessThanOrEqualTo(0.05);
+    }
+
+    /**
      * An upstream that takes everything at once, and this host's journal holding every outcome for 400 ms of each second
      * from 10 s to 20 s (as retention copying a file forward did at d71a398): the slots fill up waiting on the journal,
      * and the delivered rate dips by about 40 %. That is not the upstream's limit: the learned rate stays the configured

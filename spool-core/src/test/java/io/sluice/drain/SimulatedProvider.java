@@ -41,6 +41,8 @@ final class SimulatedProvider
     /** Replied, their outcomes waiting for the journal: their slots are still busy. */
     private final ArrayDeque<PendingMessage> journaling = new ArrayDeque<>();
     private LongPredicate journalStalled = at -> false;
+    /** Added to the first reply on each connection: opening it (connect, greeting, EHLO). */
+    private long setupMillis;
     private double tokens;
     private long lastRefillMillis;
     private long nextSlotMillis;
@@ -71,6 +73,13 @@ final class SimulatedProvider
         this.lastRefillMillis = drain.now();
         final DrainContext context = drain.scheduler.context();
         classifier = new OutcomeClassifier(new RetrySchedule(context), context.rateLearning().requeueLimit());
+    }
+
+    /** @param millis added to the first reply on each of the connections, as opening them takes. */
+    SimulatedProvider openingConnectionsTakes(final long millis)
+    {
+        setupMillis = millis;
+        return this;
     }
 
     /** @param stalled whether the journal holds every outcome at a time, ms from the start of the run. */
@@ -132,11 +141,12 @@ final class SimulatedProvider
     private void send(final Dispatch dispatch, final long now)
     {
         attempts++;
+        final long latency = LATENCY_MILLIS + (attempts <= connections ? setupMillis : 0);
         if (enforcement == Enforcement.DELAY)
         {
             // First come, first served at the provider's rate: the reply waits for its slot.
             nextSlotMillis = Math.max(nextSlotMillis + (long)(1000 / ratePerSec), now);
-            inFlight.add(new Flight(dispatch, nextSlotMillis + LATENCY_MILLIS, true));
+            inFlight.add(new Flight(dispatch, nextSlotMillis + latency, true));
             return;
         }
         tokens = Math.min(burst, tokens + (now - lastRefillMillis) * ratePerSec / 1000);
@@ -146,7 +156,7 @@ final class SimulatedProvider
         {
             tokens--;
         }
-        inFlight.add(new Flight(dispatch, now + LATENCY_MILLIS, accepted));
+        inFlight.add(new Flight(dispatch, now + latency, accepted));
     }
 
     private void reply(final Flight flight)
