@@ -27,8 +27,9 @@ package io.sluice.drain;
  *       without costing a loaded host its rate for long. Not when, within the interval, the delivery was full because
  *       its slots waited for their outcomes to be journaled ({@link #onLocalStall}): that is this host's own journal
  *       (retention copying a file forward, an msync on a busy disk), not the upstream, and what was accepted then says
- *       nothing of what the upstream allows. At d71a398 such an interval (retention copying 125,000 messages forward
- *       for 30 s) cut a 1,000 msgs/s route to 797 for 40 s and the published ETA by a quarter.</li>
+ *       nothing of what the upstream allows. Measured at 68d5969 on a loaded host (benchmarks/results/
+ *       2026-12-06-vm-session7-eta/): such intervals cut a 1,000 msgs/s route 54 times in a 200,000 drain, as low as
+ *       86 msgs/s, for a host that delivered 964 msgs/s once they were told apart; the ETA swung by up to 190 %.</li>
  *   <li><b>Hold, then probe</b>: below {@code holdFraction × ceiling} (after the fallback cut, or an operator's
  *       change) the rate climbs back by {@code recoveryFraction} of the configured rate per interval. At the hold
  *       point it stays {@code probeAfter} without a throttle, then probes: the k-th interval adds {@code k × probeStep}
@@ -83,7 +84,6 @@ final class RateLearner
     private boolean localStall;
     private long throttleSignals;
     private long capacitySignals;
-    private long localStalls;
     private long decreases;
     private long increases;
 
@@ -202,7 +202,6 @@ final class RateLearner
         if (localStall)
         {
             // The replies were in and the journal was late: nothing was learned of the upstream, neither a cut nor a climb.
-            localStalls++;
             step = Step.LOCAL_STALL;
         }
         else if (saturated && saturatedBefore && quiet && nowNanos - lastDecreaseNanos >= intervalNanos)
@@ -350,12 +349,6 @@ final class RateLearner
     long capacitySignals()
     {
         return capacitySignals;
-    }
-
-    /** @return intervals whose full delivery waited on the local journal, read as no capacity limit. */
-    long localStalls()
-    {
-        return localStalls;
     }
 
     long decreases()

@@ -39,11 +39,10 @@ final class JournalWriterAgent implements Agent
     /**
      * Retention copies forward in slices, {@value #CARRY_SLICES_PER_INTERVAL} per maintenance interval between batches,
      * each at most this many bytes, {@link #CARRY_IDS_PER_SLICE} messages and {@link #CARRY_SLICE_NS} of the writer's
-     * time: the same 8 MiB and 4,096 messages a second as one copy per interval did, without its stall. At
-     * d71a398 the copy ran whole, then msynced, once a second: 30 s of copying a 500,000 backlog's last quarter out of
-     * the fill's file held every outcome (and so every delivery slot) for a few hundred ms each second, delivery fell
-     * from 1,000 to 800 msgs/s for 40 s and the rate learner read it as the upstream's limit
-     * (benchmarks/results/2026-12-06-vm-session6-eta/ and 2026-12-06-vm-session7-eta/).
+     * time: at most the 8 MiB and 4,096 messages a second that one copy per interval took, without its stall. At
+     * 68d5969 the copy ran whole, then msynced, once a second, holding every outcome (and so every delivery slot)
+     * behind it: copying the last quarter of a 200,000 backlog out of the fill's file, delivery fell from about 700 to
+     * 70-450 msgs/s for 30 s on a loaded host (benchmarks/results/2026-12-06-vm-session7-eta/).
      */
     private static final long CARRY_BYTES_PER_SLICE = 512L << 10;
     private static final int CARRY_IDS_PER_SLICE = 256;
