@@ -284,9 +284,9 @@ final class Journal implements AutoCloseable
                 final int partLength;
                 if (i == 0 && type == JournalRecordCodec.TYPE_MESSAGE)
                 {
-                    final JournalRecordCodec.MessageRecord head = readCodec.decodeMessage(readBuffer, length);
-                    partOffset = head.partOffset();
-                    partLength = head.partLength();
+                    // Only where the body starts: the envelope is not needed here (see messagePartOffset).
+                    partOffset = readCodec.messagePartOffset(readBuffer, length);
+                    partLength = JournalRecordCodec.partLength(readBuffer, partOffset);
                 }
                 else if (i > 0 && type == JournalRecordCodec.TYPE_CHUNK)
                 {
