@@ -186,6 +186,18 @@ public final class Delivery implements DeliveryGateway, AutoCloseable
     }
 
     @Override
+    public boolean waitsOnJournal(final String route)
+    {
+        final RouteDelivery delivery = routes.get(route);
+        if (delivery == null)
+        {
+            return false;
+        }
+        final int waiting = delivery.awaitingJournal();
+        return waiting > 0 && 2 * waiting >= delivery.inUse();
+    }
+
+    @Override
     public void deliver(final Dispatch dispatch)
     {
         final RouteDelivery delivery = routes.get(dispatch.route());

@@ -17,6 +17,12 @@ interface RouteDelivery
     /** @return dispatches taken and not yet finished. */
     int inUse();
 
+    /** @return dispatches whose replies are in and whose outcomes wait to be journaled (their slots still busy). */
+    default int awaitingJournal()
+    {
+        return 0;
+    }
+
     /** Stops taking dispatches and closes what is idle; dispatches in progress go on. */
     void beginClose();
 

@@ -54,6 +54,8 @@ final class SmtpRoute implements RouteDelivery
     private final DeliveryContext context;
     private final EventLoop loop;
     private final AtomicInteger inUse = new AtomicInteger();
+    /** Slots whose replies went to the outcome stage and wait for the journal: see {@link #complete}. */
+    private final AtomicInteger awaitingJournal = new AtomicInteger();
     private volatile boolean reachable = true;
     private volatile long retryAtMillis;
     /** Why the route last became unusable (refused connection, TLS, credentials); for the console. */
@@ -141,6 +143,12 @@ final class SmtpRoute implements RouteDelivery
     public int inUse()
     {
         return inUse.get();
+    }
+
+    @Override
+    public int awaitingJournal()
+    {
+        return awaitingJournal.get();
     }
 
     @Override
@@ -419,7 +427,12 @@ final class SmtpRoute implements RouteDelivery
             return;
         }
         finishJob(job);
-        services.reports().report(job.dispatch, replies).whenComplete((settled, failure) -> endSlot(job));
+        awaitingJournal.incrementAndGet();
+        services.reports().report(job.dispatch, replies).whenComplete((settled, failure) ->
+        {
+            awaitingJournal.decrementAndGet();
+            endSlot(job);
+        });
     }
 
     private void giveBack(final Job job)

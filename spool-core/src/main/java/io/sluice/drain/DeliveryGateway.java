@@ -14,6 +14,19 @@ public interface DeliveryGateway
     int capacity(String route);
 
     /**
+     * Asked when {@link #capacity} is 0: are the route's slots mostly held by replies waiting for their outcomes to be
+     * journaled? Then the route is full because of this host's journal, not its upstream, and the rate learner does
+     * not read it as the upstream's limit. Must not block.
+     *
+     * @param route a route name from {@code drain.routes}.
+     * @return true if at least half of the route's busy slots wait on the journal; false by default.
+     */
+    default boolean waitsOnJournal(final String route)
+    {
+        return false;
+    }
+
+    /**
      * Takes one dispatch. Ownership passes to the delivery layer, which must journal an outcome for every
      * recipient in it or hand it back with {@link DrainAgent#returnUndelivered(Dispatch)}.
      */

@@ -471,7 +471,7 @@ public final class DrainAgent
                 routeCursor = (routeCursor + 1) % routes.size();
                 if (gateway.capacity(route) <= 0)
                 {
-                    scheduler.onRouteSaturated(route);
+                    scheduler.onRouteSaturated(route, gateway.waitsOnJournal(route));
                     continue;
                 }
                 final Dispatch next = scheduler.pickNext(route);

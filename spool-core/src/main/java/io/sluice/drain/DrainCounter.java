@@ -33,7 +33,8 @@ public enum DrainCounter implements CounterDescriptor
     RETRIED_NOW(20, "deferred messages made ready at once by an operator's retry"),
     QUARANTINED(21, "messages quarantined because the drain demoted their source or network"),
     THROTTLED_REQUEUED(22, "throttled messages put back at the head of their queue, no attempt spent"),
-    CAPACITY_SIGNALS(23, "intervals a route's delivery had no room for its ready mail (a slow or limiting upstream)");
+    CAPACITY_SIGNALS(23, "intervals a route's delivery had no room for its ready mail (a slow or limiting upstream)"),
+    LOCAL_STALLS(24, "intervals a route's delivery had no room because its slots waited on the journal: rate kept");
 
     private final int id;
     private final String label;

@@ -462,15 +462,25 @@ public final class DrainScheduler
     }
 
     /**
-     * The delivery had no room for a dispatch on the route (every connection busy): if the route has ready mail, its
-     * rate learner counts the interval as capacity-limited. Cheap: the agent calls it on every refused hand-over.
+     * The delivery had no room for a dispatch on the route (every connection busy): if the route has ready mail and a
+     * token to send it with (else its own rate held the mail back, not the delivery), its rate learner counts the
+     * interval as capacity-limited, unless the slots were mostly waiting for their outcomes to
+     * be journaled ({@code onJournal}): a local stall, which says nothing of the upstream. Cheap: the agent calls it on
+     * every refused hand-over.
      */
-    void onRouteSaturated(final String route)
+    void onRouteSaturated(final String route, final boolean onJournal)
     {
         final RouteState state = tree.route(route);
-        if (state != null && state.hasReady())
+        if (state != null && state.hasReady() && state.bucket.getAvailableTokens() >= 1)
         {
-            state.onSaturated();
+            if (onJournal)
+            {
+                state.onLocalStall();
+            }
+            else
+            {
+                state.onSaturated();
+            }
         }
     }
 
@@ -504,6 +514,10 @@ public final class DrainScheduler
                 counters.increment(DrainCounter.CAPACITY_SIGNALS);
                 counters.increment(DrainCounter.RATE_DECREASES);
                 work++;
+            }
+            else if (step == RateLearner.Step.LOCAL_STALL)
+            {
+                counters.increment(DrainCounter.LOCAL_STALLS);
             }
         }
         if (nowNanos - lastSweepNanos >= SWEEP_INTERVAL_NANOS)

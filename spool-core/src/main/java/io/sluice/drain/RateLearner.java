@@ -16,12 +16,20 @@ package io.sluice.drain;
  *       everything in flight arrive together and mean one thing), unless a quarter of an interval and at least
  *       {@value #MIN_REPLIES} replies since the last cut show that it was too small: then {@code f} is counted over those
  *       replies.</li>
- *   <li><b>Capacity</b>: an interval in which the delivery had no room for the route's ready mail (every connection
- *       busy: a provider that enforces its rate by delaying its replies, or a connection limit) while fewer than
- *       {@code holdFraction × r} were accepted per second: the rate is what was accepted, and that is the ceiling.
+ *   <li><b>Capacity</b>: two intervals in a row in which the delivery had no room for mail the route's bucket allowed
+ *       (every connection busy: a provider that enforces its rate by delaying its replies, or a connection limit), the
+ *       second with fewer than {@code holdFraction × r} accepted per second: the rate is what was accepted, and that is
+ *       the ceiling. One such interval is not enough: the first after a route starts sending is spent opening its
+ *       connections, and at d71a398 it cut a 1,000 msgs/s route to 501 at the start of a drain, which then took 40 s
+ *       to climb back.
  *       Nothing was refused, so nothing is held back under it, and the first interval with room climbs back by
  *       {@code recoveryFraction} of the configured rate (no hold, no probe): the published rate and ETA stay true
- *       without costing a loaded host its rate for long.</li>
+ *       without costing a loaded host its rate for long. Not when, within the interval, the delivery was full because
+ *       its slots waited for their outcomes to be journaled ({@link #onLocalStall}): that is this host's own journal
+ *       (retention copying a file forward, an msync on a busy disk), not the upstream, and what was accepted then says
+ *       nothing of what the upstream allows. Measured at 68d5969 on a loaded host (benchmarks/results/
+ *       2026-12-06-vm-session7-eta/): such intervals cut a 1,000 msgs/s route 54 times in a 200,000 drain, as low as
+ *       86 msgs/s, for a host that delivered 964 msgs/s once they were told apart; the ETA swung by up to 190 %.</li>
  *   <li><b>Hold, then probe</b>: below {@code holdFraction × ceiling} (after the fallback cut, or an operator's
  *       change) the rate climbs back by {@code recoveryFraction} of the configured rate per interval. At the hold
  *       point it stays {@code probeAfter} without a throttle, then probes: the k-th interval adds {@code k × probeStep}
@@ -37,7 +45,9 @@ final class RateLearner
     /** What {@link #maintain} did. */
     enum Step
     {
-        NONE, RAISED, LOWERED
+        NONE, RAISED, LOWERED,
+        /** A full interval the learner did not read as a capacity limit: its slots waited on the local journal. */
+        LOCAL_STALL
     }
 
     /** Replies since the last decrease that may lower the rate again within the interval. */
@@ -69,6 +79,9 @@ final class RateLearner
     private int probeSteps;
     private long successes;
     private boolean saturated;
+    /** The last interval was saturated too (not by a local stall): see the class comment, 2. */
+    private boolean saturatedBefore;
+    private boolean localStall;
     private long throttleSignals;
     private long capacitySignals;
     private long decreases;
@@ -161,6 +174,16 @@ final class RateLearner
         saturated = true;
     }
 
+    /**
+     * The delivery had no room for the route's ready mail just now because its slots wait for their outcomes to be
+     * journaled, not for the upstream: the interval is not read as a capacity limit (see the class comment, 2).
+     */
+    void onLocalStall()
+    {
+        saturated = true;
+        localStall = true;
+    }
+
     /** @return nanoseconds until {@link #maintain} has a step to take; 0 if now. */
     long nanosUntilMaintain(final long nowNanos)
     {
@@ -176,7 +199,12 @@ final class RateLearner
         }
         Step step = Step.NONE;
         final boolean quiet = nowNanos - lastThrottleNanos >= intervalNanos;
-        if (saturated && quiet && nowNanos - lastDecreaseNanos >= intervalNanos)
+        if (localStall)
+        {
+            // The replies were in and the journal was late: nothing was learned of the upstream, neither a cut nor a climb.
+            step = Step.LOCAL_STALL;
+        }
+        else if (saturated && saturatedBefore && quiet && nowNanos - lastDecreaseNanos >= intervalNanos)
         {
             step = capacityLimited(nowNanos);
         }
@@ -184,7 +212,9 @@ final class RateLearner
         {
             step = raise(nowNanos);
         }
+        saturatedBefore = saturated && !localStall;
         saturated = false;
+        localStall = false;
         successes = 0;
         lastAdjustNanos = nowNanos;
         return step;

@@ -132,6 +132,12 @@ final class RouteState
         }
     }
 
+    /** The delivery had no room because its slots wait on the local journal: see {@link RateLearner#onLocalStall}. */
+    void onLocalStall()
+    {
+        learner.onLocalStall();
+    }
+
     /** The egress gate (a fleet's shared rate) refused a token: see {@link #onSaturated}. */
     void onEgressRefused(final long nowNanos)
     {

@@ -36,10 +36,18 @@ final class JournalWriterAgent implements Agent
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriterAgent.class);
 
     private final AtomicLong dutyCycles = new AtomicLong();
-    /** Most bytes retention copies forward in one duty cycle, so appends never wait long behind it. */
-    private static final long CARRY_BYTES_PER_CYCLE = 8L << 20;
-    /** Most messages retention looks at in one duty cycle. */
-    private static final int CARRY_IDS_PER_CYCLE = 4096;
+    /**
+     * Retention copies forward in slices, {@value #CARRY_SLICES_PER_INTERVAL} per maintenance interval between batches,
+     * each at most this many bytes, {@link #CARRY_IDS_PER_SLICE} messages and {@link #CARRY_SLICE_NS} of the writer's
+     * time: at most the 8 MiB and 4,096 messages a second that one copy per interval took, without its stall. At
+     * 68d5969 the copy ran whole, then msynced, once a second, holding every outcome (and so every delivery slot)
+     * behind it: copying the last quarter of a 200,000 backlog out of the fill's file, delivery fell from about 700 to
+     * 70-450 msgs/s for 30 s on a loaded host (benchmarks/results/2026-12-06-vm-session7-eta/).
+     */
+    private static final long CARRY_BYTES_PER_SLICE = 512L << 10;
+    private static final int CARRY_IDS_PER_SLICE = 256;
+    private static final int CARRY_SLICES_PER_INTERVAL = 16;
+    private static final long CARRY_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(2);
     /** Ids run ahead of the clock only when thousands are issued in a millisecond: a minute is ample. */
     private static final long ID_CLOCK_SLACK_MS = 60_000;
     /**
@@ -92,6 +100,7 @@ final class JournalWriterAgent implements Agent
     private int appendsInBatch;
     private long lastMaintenanceNs;
     private int carryingCycle = Integer.MIN_VALUE;
+    private long lastCarryNs;
     /** Set while carried-forward copies are not yet durable: their originals must not be deleted. */
     private boolean carriedUnsynced;
 
@@ -164,11 +173,21 @@ final class JournalWriterAgent implements Agent
         int work = commitBatch();
         pressure.observe();
         final long nowNs = System.nanoTime();
+        if (carryingCycle != Integer.MIN_VALUE && nowNs - lastCarryNs >= dueIntervalNs() / CARRY_SLICES_PER_INTERVAL)
+        {
+            lastCarryNs = nowNs;
+            work += carryForward(carryingCycle);
+        }
         // Under disk pressure a busy writer (the drain's outcomes) must not put off what frees the space.
         if ((work == 0 || !diskGuard.isAcceptingMessages()) && nowNs - lastMaintenanceNs >= dueIntervalNs())
         {
-            // Retention and the checkpoint read the index: the outcomes written so far are applied to it first.
+            // Retention and the checkpoint read the index: the outcomes written so far are applied to it first, and
+            // the copies carried forward are durable before a checkpoint's position covers them.
             work += syncUnsynced();
+            if (carriedUnsynced)
+            {
+                sync();
+            }
             lastMaintenanceNs = nowNs;
             diskGuard.poll();
             updateGauges();
@@ -535,7 +554,7 @@ final class JournalWriterAgent implements Agent
         }
         final int oldest = cycles.first().intValue();
         final CycleLedger ledger = index.ledger();
-        if (ledger.liveMessages(oldest) == 0 && !carriedUnsynced)
+        if (ledger.liveMessages(oldest) == 0 && (!carriedUnsynced || sync()))
         {
             try
             {
@@ -555,23 +574,30 @@ final class JournalWriterAgent implements Agent
                 return 0;
             }
         }
-        if (oldest == carryingCycle || ledger.liveBytes(oldest) <= compactionLiveRatio * ledger.writtenBytes(oldest))
+        if (oldest != carryingCycle && ledger.liveBytes(oldest) <= compactionLiveRatio * ledger.writtenBytes(oldest))
         {
+            // The duty cycle copies it forward slice by slice from now on (see CARRY_BYTES_PER_SLICE).
             carryingCycle = oldest;
+            lastCarryNs = System.nanoTime();
             return carryForward(oldest);
         }
         return 0;
     }
 
+    /**
+     * Copies one slice of the pending messages of {@code cycle} forward. Not synced here: the next batch's msync (or the
+     * next maintenance's) covers the copies, and the originals stay until one has ({@link #carriedUnsynced}).
+     */
     private int carryForward(final int cycle)
     {
-        long budget = CARRY_BYTES_PER_CYCLE;
+        final long startNs = System.nanoTime();
+        long budget = CARRY_BYTES_PER_SLICE;
         int carried = 0;
-        LongArrayList ids = index.inCycle(cycle, idLimit(cycle), CARRY_IDS_PER_CYCLE);
+        LongArrayList ids = index.inCycle(cycle, idLimit(cycle), CARRY_IDS_PER_SLICE);
         if (ids.isEmpty() && index.ledger().liveMessages(cycle) > 0)
         {
             // Ids ran ahead of the clock (thousands in one millisecond): look through every entry.
-            ids = index.inCycle(cycle, Long.MAX_VALUE, CARRY_IDS_PER_CYCLE);
+            ids = index.inCycle(cycle, Long.MAX_VALUE, CARRY_IDS_PER_SLICE);
         }
         final PendingSlot slot = new PendingSlot();
         for (int i = 0; i < ids.size(); i++)
@@ -581,7 +607,8 @@ final class JournalWriterAgent implements Agent
             {
                 continue;
             }
-            if (budget <= 0 || !diskGuard.admitMaintenance(slot.recordBytes()))
+            if (budget <= 0 || carried > 0 && System.nanoTime() - startNs >= CARRY_SLICE_NS
+                || !diskGuard.admitMaintenance(slot.recordBytes()))
             {
                 break;
             }
@@ -617,7 +644,6 @@ final class JournalWriterAgent implements Agent
         if (carried > 0)
         {
             carriedUnsynced = true;
-            sync();
         }
         if (index.ledger().liveMessages(cycle) == 0)
         {

@@ -3,6 +3,7 @@ package io.sluice.drain;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.function.LongPredicate;
 
 import io.sluice.outcome.OutcomeClassifier;
 import io.sluice.spool.Disposition;
@@ -14,6 +15,10 @@ import io.sluice.spool.PendingMessage;
  * drain when it has no room ({@link DrainScheduler#onRouteSaturated}), as the drain agent does. Two ways to enforce the
  * limit, as providers do: refuse the excess with {@code 421 4.7.0} (a token bucket), or delay each reply until the
  * provider's next slot (first come, first served).
+ *
+ * <p>As in the daemon, a slot stays busy after its reply until the outcome is journaled: the reply's feedback reaches
+ * the drain at once, the journal's snapshot (and the free slot) once the simulated journal is not stalled
+ * ({@link #stallJournal}); when the slots are full, the drain is told whether they mostly wait on the journal.
  */
 final class SimulatedProvider
 {
@@ -33,6 +38,11 @@ final class SimulatedProvider
     private final int connections;
     private final OutcomeClassifier classifier;
     private final ArrayDeque<Flight> inFlight = new ArrayDeque<>();
+    /** Replied, their outcomes waiting for the journal: their slots are still busy. */
+    private final ArrayDeque<PendingMessage> journaling = new ArrayDeque<>();
+    private LongPredicate journalStalled = at -> false;
+    /** Added to the first reply on each connection: opening it (connect, greeting, EHLO). */
+    private long setupMillis;
     private double tokens;
     private long lastRefillMillis;
     private long nextSlotMillis;
@@ -43,7 +53,7 @@ final class SimulatedProvider
     long deferred;
     long delivered;
     int maxAttempts;
-    /** Each second from the start: the route's published ETA and the time it actually took from there (filled at the end). */
+    /** Each second from the start: the time, ms, the route's published ETA, ms, and the messages delivered by then. */
     final List<long[]> etaSamples = new ArrayList<>();
     final List<Long> deliveredAt = new ArrayList<>();
 
@@ -65,6 +75,20 @@ final class SimulatedProvider
         classifier = new OutcomeClassifier(new RetrySchedule(context), context.rateLearning().requeueLimit());
     }
 
+    /** @param millis added to the first reply on each of the connections, as opening them takes. */
+    SimulatedProvider openingConnectionsTakes(final long millis)
+    {
+        setupMillis = millis;
+        return this;
+    }
+
+    /** @param stalled whether the journal holds every outcome at a time, ms from the start of the run. */
+    SimulatedProvider stallJournal(final LongPredicate stalled)
+    {
+        journalStalled = stalled;
+        return this;
+    }
+
     /**
      * Runs until {@code messages} are delivered or {@code limitMillis} pass.
      *
@@ -82,7 +106,11 @@ final class SimulatedProvider
             {
                 reply(inFlight.poll());
             }
-            while (inFlight.size() < connections)
+            while (!journaling.isEmpty() && !journalStalled.test(now - start))
+            {
+                scheduler.onSnapshot(journaling.poll());
+            }
+            while (inFlight.size() + journaling.size() < connections)
             {
                 final Dispatch dispatch = scheduler.next(ROUTE);
                 if (dispatch == null)
@@ -91,13 +119,13 @@ final class SimulatedProvider
                 }
                 send(dispatch, now);
             }
-            if (inFlight.size() >= connections)
+            if (inFlight.size() + journaling.size() >= connections)
             {
-                scheduler.onRouteSaturated(ROUTE);
+                scheduler.onRouteSaturated(ROUTE, 2 * journaling.size() >= connections);
             }
             if ((now - start) % 1000 == 0)
             {
-                etaSamples.add(new long[] {now - start, scheduler.status().route(ROUTE).etaMillis()});
+                etaSamples.add(new long[] {now - start, scheduler.status().route(ROUTE).etaMillis(), delivered});
                 if (System.getenv("SIM_DEBUG") != null)
                 {
                     System.out.printf("t=%d rate=%.1f ceiling=%.1f delivered=%d throttled=%d attempts=%d eta=%d%n",
@@ -113,11 +141,12 @@ final class SimulatedProvider
     private void send(final Dispatch dispatch, final long now)
     {
         attempts++;
+        final long latency = LATENCY_MILLIS + (attempts <= connections ? setupMillis : 0);
         if (enforcement == Enforcement.DELAY)
         {
             // First come, first served at the provider's rate: the reply waits for its slot.
             nextSlotMillis = Math.max(nextSlotMillis + (long)(1000 / ratePerSec), now);
-            inFlight.add(new Flight(dispatch, nextSlotMillis + LATENCY_MILLIS, true));
+            inFlight.add(new Flight(dispatch, nextSlotMillis + latency, true));
             return;
         }
         tokens = Math.min(burst, tokens + (now - lastRefillMillis) * ratePerSec / 1000);
@@ -127,7 +156,7 @@ final class SimulatedProvider
         {
             tokens--;
         }
-        inFlight.add(new Flight(dispatch, now + LATENCY_MILLIS, accepted));
+        inFlight.add(new Flight(dispatch, now + latency, accepted));
     }
 
     private void reply(final Flight flight)
@@ -158,7 +187,7 @@ final class SimulatedProvider
         {
             deferred++;
         }
-        scheduler.onSnapshot(after);
+        journaling.add(after);
     }
 
     /** @return messages accepted per second between the two times, ms from the start of the run. */

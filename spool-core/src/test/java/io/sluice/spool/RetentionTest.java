@@ -99,6 +99,52 @@ class RetentionTest
     }
 
     /**
+     * The last quarter of a big file is copied forward in slices between the writer's batches, not in one go that holds
+     * every outcome behind it: with a maintenance interval of an hour only the first slice is due while the test runs,
+     * and it copies at most 256 messages; the rest follow slice by slice (an interval of 1 ms), and nothing is lost.
+     */
+    @Test
+    void shouldCarryALargeRemainderForwardInSlices() throws Exception
+    {
+        final List<Long> pending = new ArrayList<>();
+        try (Spool spool = Spool.open(context().maintenanceIntervalMs(TimeUnit.HOURS.toMillis(1))))
+        {
+            for (int i = 0; i < 1200; i++)
+            {
+                final long id = spool.append(TestMessages.envelopeAt(clock.millis(), "r@x.test"), TestMessages.body("m" + i, 900))
+                    .get().messageId();
+                if (i % 4 == 0)
+                {
+                    pending.add(id);
+                }
+                else
+                {
+                    spool.recordOutcome(id, 0, RecipientStatus.delivered(1, "250 ok")).get();
+                }
+            }
+            clock.advanceMillis(HOUR_MS);
+            deliverBatch(spool, 1, "next");
+        }
+        try (Spool spool = Spool.open(context().maintenanceIntervalMs(TimeUnit.HOURS.toMillis(1))))
+        {
+            // The first maintenance runs at once after a start; the next slice is due a sixteenth of an hour later.
+            SpoolAwait.until(() -> spool.counters().get(SpoolCounter.MESSAGES_CARRIED_FORWARD) > 0);
+            assertThat(spool.counters().get(SpoolCounter.MESSAGES_CARRIED_FORWARD)).as("one slice").isBetween(1L, 256L);
+            assertThat(cycleFiles()).as("the file stays until every pending message in it is copied").hasSize(2);
+            assertThat(spool.pendingCount()).isEqualTo(pending.size());
+        }
+        try (Spool spool = Spool.open(context()))
+        {
+            SpoolAwait.until(() -> cycleFiles().size() == 1);
+            assertThat(spool.pendingCount()).isEqualTo(pending.size());
+            for (int i = 0; i < pending.size(); i++)
+            {
+                assertThat(spool.readContent(pending.get(i))).isEqualTo(TestMessages.body("m" + 4 * i, 900));
+            }
+        }
+    }
+
+    /**
      * Waits until retention has run at least once on the spool as it is now, so that "nothing was carried" is a verdict
      * and not a race. Each maintenance pass updates the gauges from the injected clock, then runs retention: once a pass
      * has shown a clock moved after the last write, and a later pass a clock moved again, the first pass's retention

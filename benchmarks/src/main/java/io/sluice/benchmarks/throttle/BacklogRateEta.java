@@ -13,6 +13,7 @@ import io.sluice.drain.DrainAgent;
 import io.sluice.drain.DrainContext;
 import io.sluice.drain.DrainCounter;
 import io.sluice.drain.DrainStatus;
+import io.sluice.spool.SpoolCounter;
 
 /**
  * A large backlog (default 1,000,000) drained at the route's configured rate into a relay that accepts everything:
@@ -25,7 +26,12 @@ import io.sluice.drain.DrainStatus;
  * (default 2,000, 8.3 minutes), its burst kept at the default's tenth of a second; the harness prints so. Samples the
  * delivered rate per 10 s and, every minute, the route's published ETA against the time that actually remained.
  *
- * <p>{@code java -cp ... io.sluice.benchmarks.throttle.BacklogRateEta [backlog] [rate]}.
+ * <p>Messages are {@code bytes} long (default 4 KiB), so that the spool's own work during the drain (retention copying
+ * the last pending messages out of the fill's journal file, the index checkpoint) costs what it costs in service; the
+ * per-10-s table says when each happened. The journal lives in {@code java.io.tmpdir} (the script points it at
+ * /var/tmp) and is deleted at the end.
+ *
+ * <p>{@code java -cp ... io.sluice.benchmarks.throttle.BacklogRateEta [backlog] [rate] [bytes]}.
  */
 public final class BacklogRateEta
 {
@@ -44,11 +50,12 @@ public final class BacklogRateEta
     {
         final int backlog = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         final double rate = args.length > 1 ? Double.parseDouble(args[1]) : 2_000;
+        final int bytes = args.length > 2 ? Integer.parseInt(args[2]) : 4096;
         final long burst = Math.max(1, Math.round(rate / 10));
         System.out.printf(Locale.ROOT, "# backlog-rate-eta: backlog %d; route `default` rate raised from the shipped %.0f"
             + " to %.0f msgs/s, burst %d (the default's 0.1 s), so that the backlog drains in %.1f minutes instead of %.1f;"
-            + " the relay accepts everything; delivery, drain and spool otherwise at their shipped defaults%n",
-            backlog, SHIPPED_RATE, rate, burst, backlog / rate / 60, backlog / SHIPPED_RATE / 60);
+            + " the relay accepts everything; delivery, drain and spool otherwise at their shipped defaults; messages of %d"
+            + " bytes%n", backlog, SHIPPED_RATE, rate, burst, backlog / rate / 60, backlog / SHIPPED_RATE / 60, bytes);
         final Path dir = Files.createTempDirectory("backlog-rate-eta");
         final DrainContext drain = new DrainContext()
             .routes(String.format(Locale.ROOT, "default:%.0f:%d,notifications:20:5", rate, burst));
@@ -56,7 +63,7 @@ public final class BacklogRateEta
             DrainRig rig = new DrainRig(dir, relay.port(), drain))
         {
             final long fillStart = System.nanoTime();
-            rig.fill(backlog);
+            rig.fill(backlog, bytes);
             System.out.printf(Locale.ROOT, "- filled and loaded into the drain in %.1f s%n",
                 (System.nanoTime() - fillStart) / 1e9);
             final List<long[]> samples = new ArrayList<>();
@@ -71,7 +78,10 @@ public final class BacklogRateEta
             {
                 final DrainStatus.RouteStatus route = rig.agent.status().route("default");
                 samples.add(new long[] {second, relay.accepted.get(), route.etaMillis(),
-                    Math.round(route.effectiveRatePerSec()), Math.round(100 * PROCESS.getSystemLoadAverage())});
+                    Math.round(route.effectiveRatePerSec()), Math.round(100 * PROCESS.getSystemLoadAverage()),
+                    rig.spool.counters().get(SpoolCounter.MESSAGES_CARRIED_FORWARD),
+                    rig.spool.counters().get(SpoolCounter.INDEX_CHECKPOINTS),
+                    rig.spool.counters().get(SpoolCounter.CYCLE_FILES_DELETED)});
                 second++;
                 next += SECOND_NANOS;
                 Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
@@ -101,8 +111,8 @@ public final class BacklogRateEta
             {
                 worstWindow = Math.max(worstWindow, Math.abs(error));
             }
-            windows.append(String.format(Locale.ROOT, "| %d-%d | %d | %.1f | %+.1f %% | %d |%n", from[0], to[0],
-                to[1] - from[1], windowRate, 100 * error, to[3]));
+            windows.append(String.format(Locale.ROOT, "| %d-%d | %d | %.1f | %+.1f %% | %d | %d | %d | %d |%n", from[0],
+                to[0], to[1] - from[1], windowRate, 100 * error, to[3], to[5] - from[5], to[6] - from[6], to[7] - from[7]));
         }
         final StringBuilder etas = new StringBuilder();
         double worstEta = 0;
@@ -134,16 +144,18 @@ public final class BacklogRateEta
             System.out.printf(Locale.ROOT, "- worst published ETA error, sampled every minute from the first: %.2f %%%n",
                 100 * worstEta);
         }
-        System.out.printf(Locale.ROOT, "- deferred %d, throttled requeued %d, capacity-limited intervals %d, relay refused %d%n",
-            agent.counters().get(DrainCounter.DEFERRED), agent.counters().get(DrainCounter.THROTTLED_REQUEUED),
-            agent.counters().get(DrainCounter.CAPACITY_SIGNALS), relay.refused.get());
+        System.out.printf(Locale.ROOT, "- deferred %d, throttled requeued %d, capacity-limited intervals %d (rate cut), full on"
+            + " the local journal %d (rate kept), relay refused %d%n", agent.counters().get(DrainCounter.DEFERRED),
+            agent.counters().get(DrainCounter.THROTTLED_REQUEUED), agent.counters().get(DrainCounter.CAPACITY_SIGNALS),
+            agent.counters().get(DrainCounter.LOCAL_STALLS), relay.refused.get());
         System.out.println();
         System.out.println("| minute at s | delivered | ETA s | actual s left | ETA error | load average |");
         System.out.println("| --- | --- | --- | --- | --- | --- |");
         System.out.print(etas);
         System.out.println();
-        System.out.println("| window s | delivered | rate/s | off the configured | effective rate/s at end |");
-        System.out.println("| --- | --- | --- | --- | --- |");
+        System.out.println("| window s | delivered | rate/s | off the configured | effective rate/s at end"
+            + " | spool: carried forward | index checkpoints | journal files deleted |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
         System.out.print(windows);
     }
 }

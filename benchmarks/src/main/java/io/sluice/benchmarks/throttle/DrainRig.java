@@ -31,6 +31,7 @@ final class DrainRig implements AutoCloseable
 {
     private static final int FILL_BATCH = 10_000;
     private static final byte[] CONTENT = "Subject: backlog\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEADER = "Subject: backlog\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     final DrainAgent agent;
     final Spool spool;
@@ -60,6 +61,32 @@ final class DrainRig implements AutoCloseable
     /** Appends {@code backlog} one-recipient messages from 50 sources, in batches, and waits until the drain holds them. */
     void fill(final int backlog) throws InterruptedException
     {
+        fill(backlog, CONTENT);
+    }
+
+    /** As {@link #fill(int)}, each message {@code bytes} long (a header, then lines of 'x'). */
+    void fill(final int backlog, final int bytes) throws InterruptedException
+    {
+        fill(backlog, content(bytes));
+    }
+
+    private static byte[] content(final int bytes)
+    {
+        final byte[] content = new byte[Math.max(bytes, HEADER.length + 2)];
+        System.arraycopy(HEADER, 0, content, 0, HEADER.length);
+        for (int i = HEADER.length; i < content.length; i++)
+        {
+            // 78 characters and CRLF per line: what a body looks like, and no line over RFC 5322's 998.
+            final int column = (i - HEADER.length) % 80;
+            content[i] = (byte)(column == 78 ? '\r' : column == 79 ? '\n' : 'x');
+        }
+        content[content.length - 2] = '\r';
+        content[content.length - 1] = '\n';
+        return content;
+    }
+
+    private void fill(final int backlog, final byte[] body) throws InterruptedException
+    {
         final long now = System.currentTimeMillis();
         for (int from = 0; from < backlog; from += FILL_BATCH)
         {
@@ -68,7 +95,7 @@ final class DrainRig implements AutoCloseable
             {
                 final Envelope envelope = new Envelope("192.0.2." + (1 + i % 50), "default", "mail", "sender@bench.test",
                     List.of("user" + i + "@relay.test"), now);
-                appended.add(spool.append(envelope, ByteBuffer.wrap(CONTENT)));
+                appended.add(spool.append(envelope, ByteBuffer.wrap(body)));
             }
             CompletableFuture.allOf(appended.toArray(new CompletableFuture<?>[0])).join();
         }
