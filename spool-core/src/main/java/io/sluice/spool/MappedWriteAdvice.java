@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * 2-core VM ({@code benchmarks/results/2026-12-06-vm-session7-madvise/}): a probe appending 32 KiB per msync to a fresh
  * mapped file wrote 1,033-1,222 KiB to the disk per msync without the advice and 41-42 KiB with it (a {@code pwrite}
  * and {@code fdatasync} of the same bytes: 39-40 KiB); the journal itself, 8 producers of 4 KiB messages, dirtied
- * 49-53 KiB per msync before and 32-34 KiB after. Throughput did not change there (the disk's sync latency sets it);
+ * 49-53 KiB per msync before and 30-34 KiB after. Throughput did not change there (the disk's sync latency sets it);
  * the write-back per message did, by about 40 %: I/O bandwidth and an appliance's flash.
  *
  * <p>Reading is not advised: recovery and the drain map the files through their own tailers, where read-ahead helps.
