@@ -26,6 +26,8 @@ trap 'rm -rf "$BASE" "$RUN_JAR"' EXIT
 mkdir -p "$OUT"
 REPORT=$OUT/admission-backlog.md
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+# The commit the copied jar is taken to be built from: the head now, not when the run ends.
+COMMIT=$(git -C "$REPO_ROOT" rev-parse HEAD)$(git -C "$REPO_ROOT" diff --quiet || echo ' (with uncommitted changes)')
 : > "$OUT/admission-backlog.log"
 for PASS in $(seq 1 "$PASSES"); do
     # JMH passes this JVM's -D options on to its forks; the jar's main adds the flags the spool needs (BenchmarkMain).
@@ -36,7 +38,7 @@ done
 {
     echo "# Admission's cost per message against a real backlog (issue 18)"
     echo
-    echo "- commit: $(git -C "$REPO_ROOT" rev-parse HEAD)$(git -C "$REPO_ROOT" diff --quiet || echo ' (with uncommitted changes)')"
+    echo "- commit: $COMMIT"
     echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs, $(free -g | awk '/Mem:/ {print $2}') GiB;" \
         "disk $(df -T "$BASE" | awk 'NR==2 {print $2, $1}'); $(uname -srm)"
     echo "- $(java -version 2>&1 | head -1)"

@@ -3,6 +3,7 @@ package io.sluice.ingress;
 import static io.sluice.ingress.SmtpTestClient.expect;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Path;
 
 import io.sluice.admission.AdmissionCounter;
@@ -23,19 +24,37 @@ class BacklogLimitReplyTest
     @TempDir
     Path dir;
 
+    private IngressFixture start()
+    {
+        return IngressFixture.start(dir, c -> c, a -> a.backlogLowWatermark(1).backlogHighWatermark(HIGH).backlogHardLimit(HARD));
+    }
+
+    /** @return a session from {@code address}, greeted and past EHLO. */
+    private static SmtpTestClient greeted(final IngressFixture fixture, final String address, final String helo)
+        throws IOException
+    {
+        final SmtpTestClient client = SmtpTestClient.connect(fixture.address(), address);
+        try
+        {
+            expect(client.reply(), "220");
+            expect(client.command("EHLO " + helo), "250");
+            return client;
+        }
+        catch (final IOException | AssertionError ex)
+        {
+            client.close();
+            throw ex;
+        }
+    }
+
     @Test
     void shouldTellEverySourceTheBacklogIsOverItsLimitOnceItReachesTheHardLimit() throws Exception
     {
-        try (IngressFixture fixture = IngressFixture.start(dir, c -> c,
-            a -> a.backlogLowWatermark(1).backlogHighWatermark(HIGH).backlogHardLimit(HARD)))
+        try (IngressFixture fixture = start())
         {
-            try (SmtpTestClient trusted = SmtpTestClient.connect(fixture.address(), "127.0.0.1");
-                SmtpTestClient outside = SmtpTestClient.connect(fixture.address(), "127.0.2.1"))
+            try (SmtpTestClient trusted = greeted(fixture, "127.0.0.1", "notifier.test");
+                SmtpTestClient outside = greeted(fixture, "127.0.2.1", "sender.example"))
             {
-                expect(trusted.reply(), "220");
-                expect(trusted.command("EHLO notifier.test"), "250");
-                expect(outside.reply(), "220");
-                expect(outside.command("EHLO sender.example"), "250");
                 for (int i = 0; i < HARD; i++)
                 {
                     expect(trusted.sendMessage("alerts@relay.test", "ops@relay.test", "alert " + i), "250 2.0.0");
@@ -64,16 +83,11 @@ class BacklogLimitReplyTest
     @Test
     void shouldStillSayBusyBetweenTheHighWatermarkAndTheHardLimit() throws Exception
     {
-        try (IngressFixture fixture = IngressFixture.start(dir, c -> c,
-            a -> a.backlogLowWatermark(1).backlogHighWatermark(HIGH).backlogHardLimit(HARD)))
+        try (IngressFixture fixture = start())
         {
-            try (SmtpTestClient trusted = SmtpTestClient.connect(fixture.address(), "127.0.0.1");
-                SmtpTestClient outside = SmtpTestClient.connect(fixture.address(), "127.0.2.1"))
+            try (SmtpTestClient trusted = greeted(fixture, "127.0.0.1", "notifier.test");
+                SmtpTestClient outside = greeted(fixture, "127.0.2.1", "sender.example"))
             {
-                expect(trusted.reply(), "220");
-                expect(trusted.command("EHLO notifier.test"), "250");
-                expect(outside.reply(), "220");
-                expect(outside.command("EHLO sender.example"), "250");
                 for (int i = 0; i <= HIGH; i++)
                 {
                     expect(trusted.sendMessage("alerts@relay.test", "ops@relay.test", "alert " + i), "250 2.0.0");
