@@ -43,15 +43,21 @@ final class SmtpReplyDecoder extends LineBasedFrameDecoder
         }
         try
         {
-            final String line = frame.toString(StandardCharsets.UTF_8);
-            if (line.length() < 3 || !isDigit(line, 0, '2', '5') || !isDigit(line, 1, '0', '9') || !isDigit(line, 2, '0', '9')
-                || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-'))
+            // The code and separator are checked in the bytes and only the text becomes a String: decoding the whole
+            // line and cutting its text out made two strings of each reply line, four lines a delivered message (about
+            // 430 of the 15,600 bytes delivering allocated per message, issue 21, session 7's JFR).
+            final int length = frame.readableBytes();
+            final int start = frame.readerIndex();
+            if (length < 3 || !isDigit(frame, start, '2', '5') || !isDigit(frame, start + 1, '0', '9')
+                || !isDigit(frame, start + 2, '0', '9')
+                || (length > 3 && frame.getByte(start + 3) != ' ' && frame.getByte(start + 3) != '-'))
             {
-                throw new DecoderException("not an SMTP reply line: " + abbreviate(line));
+                throw new DecoderException("not an SMTP reply line: " + abbreviate(frame.toString(StandardCharsets.UTF_8)));
             }
-            final int lineCode = (line.charAt(0) - '0') * 100 + (line.charAt(1) - '0') * 10 + line.charAt(2) - '0';
-            final boolean more = line.length() > 3 && line.charAt(3) == '-';
-            final String text = line.length() > 4 ? line.substring(4) : "";
+            final int lineCode = (frame.getByte(start) - '0') * 100 + (frame.getByte(start + 1) - '0') * 10
+                + frame.getByte(start + 2) - '0';
+            final boolean more = length > 3 && frame.getByte(start + 3) == '-';
+            final String text = length > 4 ? frame.toString(start + 4, length - 4, StandardCharsets.UTF_8) : "";
             if (lines == null && !more)
             {
                 // The usual reply, one line: no list to build and copy (four replies a delivered message).
@@ -64,7 +70,8 @@ final class SmtpReplyDecoder extends LineBasedFrameDecoder
             }
             else if (lineCode != code)
             {
-                throw new DecoderException("reply code changed within a multi-line reply: " + abbreviate(line));
+                throw new DecoderException("reply code changed within a multi-line reply: "
+                    + abbreviate(frame.toString(StandardCharsets.UTF_8)));
             }
             if (lines.size() >= MAX_LINES)
             {
@@ -92,10 +99,10 @@ final class SmtpReplyDecoder extends LineBasedFrameDecoder
         return actualReadableBytes() > 0 || lines != null;
     }
 
-    private static boolean isDigit(final String line, final int index, final char min, final char max)
+    private static boolean isDigit(final ByteBuf line, final int index, final char min, final char max)
     {
-        final char c = line.charAt(index);
-        return c >= min && c <= max;
+        final byte b = line.getByte(index);
+        return b >= min && b <= max;
     }
 
     private static String abbreviate(final String line)

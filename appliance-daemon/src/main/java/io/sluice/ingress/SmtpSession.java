@@ -3,7 +3,6 @@ package io.sluice.ingress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -669,22 +668,53 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         }
         transactions++;
         data = ctx.alloc().heapBuffer(16 * 1024);
-        final int headerBytes = data.writeCharSequence(receivedHeader(), StandardCharsets.UTF_8);
+        final int headerBytes = writeReceivedHeader(data);
         decoder.startData(data, context.maxMessageBytes() + headerBytes);
         dataTimeout = ctx.executor().schedule(this::dataTimedOut, context.dataTimeoutMs(), TimeUnit.MILLISECONDS);
         reply(SmtpReply.START_DATA);
     }
 
-    /** RFC 5321 §4.4: the trace header this hop adds; "for" only with one recipient, so others stay private. */
-    private String receivedHeader()
+    /**
+     * RFC 5321 §4.4: the trace header this hop adds; "for" only with one recipient, so others stay private. Written piece
+     * by piece into the message's buffer: concatenated into a String first, it cost a StringBuilder, its growth and the
+     * String's copy, then the UTF-8 copy, about 1.2 MB per 5,000 messages in session 6's JFR (issue 21).
+     *
+     * @return the bytes written
+     */
+    private int writeReceivedHeader(final ByteBuf into)
     {
-        final String forClause = recipients.size() == 1 ? "\r\n\tfor <" + recipients.get(0) + ">" : "";
+        final int start = into.writerIndex();
+        ByteBufUtil.writeAscii(into, "Received: from ");
+        ByteBufUtil.writeUtf8(into, helo);
+        ByteBufUtil.writeAscii(into, " (");
+        ByteBufUtil.writeAscii(into, clientText);
+        into.writeByte(')');
+        ByteBufUtil.writeUtf8(into, auth.traceComment());
+        ByteBufUtil.writeAscii(into, "\r\n\t");
         final String using = tls.receivedComment();
-        return "Received: from " + helo + " (" + clientText + ")" + auth.traceComment() + "\r\n\t"
-            + (using.isEmpty() ? "" : using + "\r\n\t")
-            + "by " + context.hostname() + " (Sluice) with " + ReceivedProtocol.of(esmtp, smtputf8, secure(), authenticated())
-            + " id " + sessionId + "." + transactions + forClause + ";\r\n\t"
-            + services.traceDate().now() + "\r\n";
+        if (!using.isEmpty())
+        {
+            ByteBufUtil.writeAscii(into, using);
+            ByteBufUtil.writeAscii(into, "\r\n\t");
+        }
+        ByteBufUtil.writeAscii(into, "by ");
+        ByteBufUtil.writeUtf8(into, context.hostname());
+        ByteBufUtil.writeAscii(into, " (Sluice) with ");
+        ByteBufUtil.writeAscii(into, ReceivedProtocol.of(esmtp, smtputf8, secure(), authenticated()));
+        ByteBufUtil.writeAscii(into, " id ");
+        ByteBufUtil.writeAscii(into, sessionId);
+        into.writeByte('.');
+        ByteBufUtil.writeAscii(into, Integer.toString(transactions));
+        if (recipients.size() == 1)
+        {
+            ByteBufUtil.writeAscii(into, "\r\n\tfor <");
+            ByteBufUtil.writeUtf8(into, recipients.get(0));
+            into.writeByte('>');
+        }
+        ByteBufUtil.writeAscii(into, ";\r\n\t");
+        ByteBufUtil.writeAscii(into, services.traceDate().now());
+        ByteBufUtil.writeAscii(into, "\r\n");
+        return into.writerIndex() - start;
     }
 
     private void dataTimedOut()
@@ -751,9 +781,16 @@ final class SmtpSession extends ChannelInboundHandlerAdapter
         appending = false;
         final AppendResult outcome = result == null ? AppendResult.IO_FAILURE : result;
         final SmtpReply reply = SmtpReply.forAppend(outcome);
-        MAILLOG.info("{}: client={}{}, from=<{}>, nrcpt={}, size={}, tenant={}, lane={}, class={}: {}",
-            outcome.isAccepted() ? outcome.queueId() : "NOQUEUE", clientText, auth.logField(), envelope.sender(),
-            envelope.recipients().size(), size, envelope.tenant(), envelope.lane(), classLabel, reply.text());
+        if (MAILLOG.isInfoEnabled())
+        {
+            // The same line SLF4J formatted from "{}: client={}{}, from=<{}>, nrcpt={}, ...", without its garbage.
+            MAILLOG.info(MailLogLine.start().append(outcome.isAccepted() ? outcome.queueId() : "NOQUEUE")
+                .append(": client=").append(clientText).append(auth.logField())
+                .append(", from=<").append(envelope.sender()).append(">, nrcpt=").append(envelope.recipients().size())
+                .append(", size=").append(size).append(", tenant=").append(envelope.tenant())
+                .append(", lane=").append(envelope.lane()).append(", class=").append(classLabel)
+                .append(": ").append(reply.text()).toString());
+        }
         reply(reply);
         resume();
     }

@@ -9,12 +9,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.sluice.admission.AdmissionCounter;
 import io.sluice.spool.PendingMessage;
 import io.sluice.spool.QueueIds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SMTP server over real sockets: a message answered with its queue id only once durable, with a {@code Received:}
@@ -59,6 +63,10 @@ class SmtpServerTest
     void shouldQueueAMessageAndAnswerWithItsQueueIdOnceDurable() throws Exception
     {
         start(c -> c);
+        final ListAppender<ILoggingEvent> mailLog = new ListAppender<>();
+        final Logger mailLogger = (Logger)LoggerFactory.getLogger("io.sluice.maillog");
+        mailLog.start();
+        mailLogger.addAppender(mailLog);
         try (SmtpTestClient client = SmtpTestClient.connect(fixture.address()))
         {
             assertThat(client.reply()).startsWith("220 sluice.test ESMTP");
@@ -76,8 +84,18 @@ class SmtpServerTest
             assertThat(content)
                 .startsWith("Received: from client.example ([127.0.0.1])\r\n\tby sluice.test (Sluice) with ESMTP id ");
             assertThat(content).contains("\tfor <bob@relay.test>;").endsWith("\r\n\r\nHello.\r\n.dot line\r\n");
+            // The mail log's line for it, field by field as Postfix's maillog names them (written before the reply).
+            final String queueId = reply.substring(reply.lastIndexOf(' ') + 1);
+            assertThat(mailLog.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(queueId
+                + ": client=[127.0.0.1], from=<alice@outside.test>, nrcpt=1, size=" + content.length()
+                + ", tenant=" + pending.envelope().tenant() + ", lane=" + pending.envelope().lane() + ", class=trusted: "
+                + reply);
             assertThat(client.command("QUIT")).startsWith("221 2.0.0");
             assertThat(client.isClosedByServer()).isTrue();
+        }
+        finally
+        {
+            mailLogger.detachAppender(mailLog);
         }
     }
 

@@ -36,6 +36,7 @@ final class Journal implements AutoCloseable
     private final ExpandableArrayBuffer readBuffer = new ExpandableArrayBuffer(64 * 1024);
     private ExcerptTailer reader;
     private final HeadReads heads = new HeadReads();
+    private final MappedWriteAdvice writeAdvice = new MappedWriteAdvice();
     private long lastAppendPosition;
     private long lastHeadPosition;
     private long lastWriteBytes;
@@ -196,6 +197,7 @@ final class Journal implements AutoCloseable
         try (DocumentContext dc = appender.writingDocument())
         {
             final Bytes<?> bytes = dc.wire().bytes();
+            writeAdvice.adviseIfNew(bytes);
             // The store's bytes are the cycle file's, mapped: the write position is the record's offset in the file.
             lastAppendPosition = bytes.writePosition();
             bytes.write(buffer.byteArray(), 0, length);
@@ -216,6 +218,12 @@ final class Journal implements AutoCloseable
     boolean isDurable()
     {
         return durable;
+    }
+
+    /** @return how many mapped chunks the writer advised for random access (see {@link MappedWriteAdvice}). */
+    long chunksAdvised()
+    {
+        return writeAdvice.chunksAdvised();
     }
 
     /**
@@ -276,9 +284,9 @@ final class Journal implements AutoCloseable
                 final int partLength;
                 if (i == 0 && type == JournalRecordCodec.TYPE_MESSAGE)
                 {
-                    final JournalRecordCodec.MessageRecord head = readCodec.decodeMessage(readBuffer, length);
-                    partOffset = head.partOffset();
-                    partLength = head.partLength();
+                    // Only where the body starts: the envelope is not needed here (see messagePartOffset).
+                    partOffset = readCodec.messagePartOffset(readBuffer, length);
+                    partLength = JournalRecordCodec.partLength(readBuffer, partOffset);
                 }
                 else if (i > 0 && type == JournalRecordCodec.TYPE_CHUNK)
                 {

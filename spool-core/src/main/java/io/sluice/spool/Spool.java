@@ -424,6 +424,12 @@ public final class Spool implements AutoCloseable
         return context;
     }
 
+    /** @return how many mapped chunks the journal writer advised for random access (tests: MappedWriteAdviceTest). */
+    long journalChunksAdvised()
+    {
+        return journal.chunksAdvised();
+    }
+
     /**
      * Stops the writer (failing anything still queued with {@code REFUSED_CLOSED}), checkpoints the pending index and
      * closes the journal.

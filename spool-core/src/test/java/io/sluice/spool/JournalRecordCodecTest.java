@@ -43,6 +43,32 @@ class JournalRecordCodecTest
     }
 
     @Test
+    void shouldFindTheContentPartWithoutDecodingTheEnvelopeWhereDecodingFindsIt() throws Exception
+    {
+        // ASCII strings take the copy-free path, the others the UTF-8 one: both must give the layout decoding reads.
+        final Envelope envelope = new Envelope("192.0.2.7", "acme", "mail", "jörg@x.test",
+            List.of("a@x.test", "zoë@y.test", "c@z.test"), 42L);
+        final List<RecipientStatus> statuses = List.of(RecipientStatus.NEW, RecipientStatus.deferred(2, 99L, "451 4.7.1 später"),
+            RecipientStatus.delivered(1, "250 ok"));
+        final ByteBuffer body = TestMessages.body("t2", 500);
+
+        final int length = codec.encodeMessage(buffer, 9L, false, envelope, statuses, 900, body.duplicate());
+
+        final JournalRecordCodec.MessageRecord record = codec.decodeMessage(buffer, length);
+        assertThat(record.envelope()).isEqualTo(envelope);
+        assertThat(record.statuses()).isEqualTo(statuses);
+        final int partOffset = codec.messagePartOffset(buffer, length);
+        assertThat(partOffset).isEqualTo(record.partOffset());
+        assertThat(JournalRecordCodec.partLength(buffer, partOffset)).isEqualTo(500).isEqualTo(record.partLength());
+        assertThat(length).isEqualTo(JournalRecordCodec.messageOverhead(envelope, statuses) + 500);
+        for (int cut = JournalRecordCodec.HEADER_LENGTH; cut < length; cut += 7)
+        {
+            final int truncated = cut;
+            assertThatThrownBy(() -> codec.messagePartOffset(buffer, truncated)).isInstanceOf(CorruptRecordException.class);
+        }
+    }
+
+    @Test
     void shouldRoundTripTheMailParametersInTheFlagsAndKeepTheLayout() throws Exception
     {
         final Envelope plain = new Envelope("192.0.2.7", "acme", "mail", "jörg@x.test", List.of("zoë@y.test"), 42L);

@@ -2,6 +2,7 @@ package io.sluice.benchmarks.spool;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -37,6 +38,7 @@ public abstract class AppendThroughputBenchmark
     private Spool spool;
     private Envelope envelope;
     private ByteBuffer body;
+    private long dirtiedAtStart;
 
     @Setup(Level.Trial)
     public void open() throws IOException
@@ -45,6 +47,30 @@ public abstract class AppendThroughputBenchmark
         spool = Spool.open(new SpoolContext().directory(directory).durability(durability()));
         envelope = BenchmarkSpools.envelope();
         body = BenchmarkSpools.body(messageBytes);
+        dirtiedAtStart = bytesDirtied();
+    }
+
+    /**
+     * @return the bytes of page cache this process has dirtied ({@code write_bytes} of {@code /proc/self/io}: counted
+     *         per folio, so it shows an msync's write-back amplification), or -1 where the kernel does not say.
+     */
+    private static long bytesDirtied()
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc/self/io")))
+            {
+                if (line.startsWith("write_bytes:"))
+                {
+                    return Long.parseLong(line.substring("write_bytes:".length()).trim());
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // Not Linux, or no task I/O accounting: the figure is left out.
+        }
+        return -1;
     }
 
     /** @return the durability the spool runs with */
@@ -61,6 +87,13 @@ public abstract class AppendThroughputBenchmark
                 final long batches = spool.counters().get(SpoolCounter.SYNC_BATCHES);
                 System.out.printf("%n%,d messages in %,d msyncs: %.1f messages per group commit%n",
                     messages, batches, batches == 0 ? 0.0 : (double)messages / batches);
+                final long dirtied = bytesDirtied();
+                if (dirtiedAtStart >= 0 && dirtied >= 0 && messages > 0)
+                {
+                    System.out.printf("page cache dirtied (write_bytes of /proc/self/io): %,.1f KiB per msync, %,.1f KiB per"
+                        + " message of %,d bytes%n", (dirtied - dirtiedAtStart) / 1024.0 / Math.max(1, batches),
+                        (dirtied - dirtiedAtStart) / 1024.0 / messages, messageBytes);
+                }
                 spool.close();
             }
         }
