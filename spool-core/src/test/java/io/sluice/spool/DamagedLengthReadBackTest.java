@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,11 @@ class DamagedLengthReadBackTest
      */
     private static final int UNDER = PER_HOUR + 5;
     private static final int FILES = 3;
+    /**
+     * More than FAST_HOURLY's index spacing (256): the start finds the position's record by walking from the indexed
+     * record before it, and damage on that walk is found at start (the whole file is checked), not met on read-back.
+     */
+    private static final int BEFORE_THE_POSITION = 300;
 
     @TempDir
     Path dir;
@@ -69,27 +75,81 @@ class DamagedLengthReadBackTest
         JournalDamage.putIntAt(over.file(), over.position(), PAST_THE_BOUND);
         JournalDamage.putIntAt(under.file(), under.position(), UNDER_THE_BOUND);
 
-        final List<String> args = new ArrayList<>(List.of(dir.toString(), Long.toString(clock.millis()),
-            Integer.toString(OVER), Integer.toString(UNDER)));
+        final List<String> lines = readBack(clock, ids, OVER + "," + UNDER);
+        assertThat(lines).contains(
+            "full replays 0",
+            "salvaged false",
+            "pending " + FILES * PER_HOUR,
+            "snapshot " + OVER + " null",
+            "snapshot " + UNDER + " null",
+            "unreadable 2",
+            "read back " + (FILES * PER_HOUR - 2) + " of " + (FILES * PER_HOUR - 2),
+            "appended read back true",
+            "pending after " + (FILES * PER_HOUR + 1));
+        assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("content " + OVER + " IOException")
+            .contains("index " + Long.toHexString(overIndex))
+            .contains("claims " + PAST_THE_BOUND + " bytes").contains("the " + Journal.MAX_RECORD_BYTES + " any"));
+        assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("content " + UNDER + " IOException")
+            .contains("claims " + UNDER_THE_BOUND + " bytes, its own header says " + under.length()));
+    }
+
+    /**
+     * The same damage before the checkpoint's position in its own file, which a start from the checkpoint walks only from
+     * the indexed record before the position on: it too is met when read back, as in a file the checkpoint covers whole.
+     */
+    @Test
+    void shouldReadADamagedRecordLengthBeforeTheCheckpointsPositionInItsOwnFileBackAsUnreadable() throws Exception
+    {
+        final MutableClock clock = new MutableClock(1_700_000_000_000L / HOUR_MS * HOUR_MS + 60_000);
+        final List<Long> ids = new ArrayList<>();
+        try (Spool spool = Spool.open(context(dir, clock)))
+        {
+            append(spool, ids, clock, BEFORE_THE_POSITION);
+        }
+        // A later stretch after the checkpoint, in the same file, whose own clean stop's checkpoint is replaced by the
+        // earlier one (as a crash after a periodic checkpoint leaves it): the position lies inside the file.
+        final Path checkpoint = dir.resolve(IndexCheckpoint.FILE_NAME);
+        final byte[] covering = Files.readAllBytes(checkpoint);
+        try (Spool spool = Spool.open(context(dir, clock)))
+        {
+            append(spool, ids, clock, PER_HOUR);
+        }
+        Files.write(checkpoint, covering);
+        final List<JournalDamage.Record> records = JournalDamage.records(dir, context(dir, clock));
+        assertThat(records.stream().map(JournalDamage.Record::file).distinct()).as("one journal file").hasSize(1);
+        final JournalDamage.Record over = head(records, ids.get(OVER));
+        final long overIndex = JournalDamage.headIndex(dir, context(dir, clock), ids.get(OVER));
+        final long position = IndexCheckpoint.coveredPosition(checkpoint);
+        final int spacing = context(dir, clock).conclude().rollCycle().defaultIndexSpacing();
+        assertThat(overIndex).as("before the indexed record the start walks from to the position")
+            .isLessThan(position / spacing * spacing);
+        JournalDamage.putIntAt(over.file(), over.position(), PAST_THE_BOUND);
+
+        final List<String> lines = readBack(clock, ids, Integer.toString(OVER));
+        assertThat(lines).contains(
+            "full replays 0",
+            "salvaged false",
+            "pending " + (BEFORE_THE_POSITION + PER_HOUR),
+            "snapshot " + OVER + " null",
+            "unreadable 1",
+            "read back " + ((BEFORE_THE_POSITION + PER_HOUR) - 1) + " of " + ((BEFORE_THE_POSITION + PER_HOUR) - 1),
+            "appended read back true",
+            "pending after " + ((BEFORE_THE_POSITION + PER_HOUR) + 1));
+        assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("content " + OVER + " IOException")
+            .contains("index " + Long.toHexString(overIndex)).contains("claims " + PAST_THE_BOUND + " bytes"));
+    }
+
+    /** @return what the child reported, having started the spool and read every message back in a 64 MiB heap. */
+    private List<String> readBack(final MutableClock clock, final List<Long> ids, final String damaged) throws Exception
+    {
+        final List<String> args = new ArrayList<>(List.of(dir.toString(), Long.toString(clock.millis()), damaged));
         ids.forEach(id -> args.add(Long.toString(id)));
         try (ChildJvm child = ChildJvm.startWithHeap("64m", ReadBack.class, args.toArray(String[]::new)))
         {
             final int exit = child.waitFor(120_000);
             final List<String> lines = child.lines();
             assertThat(exit).as("the child's report: %s", lines).isZero();
-            assertThat(lines).contains(
-                "full replays 0",
-                "pending " + FILES * PER_HOUR,
-                "snapshot " + OVER + " null",
-                "snapshot " + UNDER + " null",
-                "unreadable 2",
-                "read back " + (FILES * PER_HOUR - 2) + " of " + (FILES * PER_HOUR - 2),
-                "pending after " + FILES * PER_HOUR);
-            assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("content " + OVER + " IOException")
-                .contains("index " + Long.toHexString(overIndex))
-                .contains("claims " + PAST_THE_BOUND + " bytes").contains("the " + Journal.MAX_RECORD_BYTES + " any"));
-            assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("content " + UNDER + " IOException")
-                .contains("claims " + UNDER_THE_BOUND + " bytes, its own header says " + under.length()));
+            return lines;
         }
     }
 
@@ -101,7 +161,13 @@ class DamagedLengthReadBackTest
 
     private static void append(final Spool spool, final List<Long> ids, final MutableClock clock) throws Exception
     {
-        for (int i = 0; i < PER_HOUR; i++)
+        append(spool, ids, clock, PER_HOUR);
+    }
+
+    private static void append(final Spool spool, final List<Long> ids, final MutableClock clock, final int count)
+        throws Exception
+    {
+        for (int i = 0; i < count; i++)
         {
             final int n = ids.size();
             ids.add(spool.append(TestMessages.envelopeAt(clock.millis(), "r" + n + "@x.test"),
@@ -111,7 +177,8 @@ class DamagedLengthReadBackTest
 
     /**
      * The child: starts the spool from its checkpoint and reads every message back as the drain does (its snapshot,
-     * then its body), printing what it met. Arguments: directory, clock millis, the two damaged positions, then the ids.
+     * then its body), then appends one more, printing what it met. Arguments: directory, clock millis, the damaged
+     * messages' positions in the list (comma-separated), then the ids.
      */
     public static final class ReadBack
     {
@@ -122,19 +189,23 @@ class DamagedLengthReadBackTest
         public static void main(final String[] args) throws Exception
         {
             final MutableClock clock = new MutableClock(Long.parseLong(args[1]));
-            final int over = Integer.parseInt(args[2]);
-            final int under = Integer.parseInt(args[3]);
+            final java.util.Set<Integer> damaged = new java.util.HashSet<>();
+            for (final String n : args[2].split(","))
+            {
+                damaged.add(Integer.parseInt(n));
+            }
             try (Spool spool = Spool.open(context(Path.of(args[0]), clock)))
             {
                 System.out.println("full replays " + spool.counters().get(SpoolCounter.FULL_REPLAYS));
+                System.out.println("salvaged " + java.nio.file.Files.exists(Path.of(args[0], JournalSalvage.DAMAGED_DIR)));
                 System.out.println("pending " + spool.pendingCount());
                 int good = 0;
                 int read = 0;
-                for (int n = 0; n + 4 < args.length; n++)
+                for (int n = 0; n + 3 < args.length; n++)
                 {
-                    final long id = Long.parseLong(args[n + 4]);
+                    final long id = Long.parseLong(args[n + 3]);
                     final PendingMessage snapshot = spool.pending(id);
-                    if (n == over || n == under)
+                    if (damaged.contains(n))
                     {
                         System.out.println("snapshot " + n + " " + snapshot);
                         try
@@ -155,6 +226,10 @@ class DamagedLengthReadBackTest
                     }
                 }
                 System.out.println("unreadable " + spool.counters().get(SpoolCounter.PENDING_UNREADABLE));
+                final long appended = spool.append(TestMessages.envelopeAt(clock.millis(), "after@x.test"),
+                    TestMessages.body("after", BODY_BYTES)).get().messageId();
+                System.out.println("appended read back "
+                    + TestMessages.body("after", BODY_BYTES).equals(spool.readContent(appended)));
                 System.out.println("read back " + read + " of " + good);
                 System.out.println("pending after " + spool.pendingCount());
             }
