@@ -446,14 +446,47 @@ final class Journal implements AutoCloseable
                 throw new IOException(
                     "message " + QueueIds.format(messageId) + ": record at " + Long.toHexString(index) + " is absent");
             }
-            return copy(dc.wire().bytes(), readBuffer);
+            return copy(dc.wire().bytes(), readBuffer, index);
         }
     }
 
-    /** Copies the excerpt's remaining bytes into {@code into} from offset 0. */
-    static int copy(final Bytes<?> bytes, final ExpandableArrayBuffer into)
+    /**
+     * The longest record any journal can hold, whatever settings wrote it: Chronicle gives one excerpt at most a quarter
+     * of the block size to write into (its overlap, {@code blockSize / 4} from 256 KiB up), and the largest block size a
+     * spool accepts is 1 GiB, so 256 MiB. A head record (envelope, statuses, first chunk) or a chunk is therefore never
+     * longer, even in a file written earlier with larger settings than today's. Only Chronicle's header says how long
+     * an excerpt is, and its 30 length bits claim up to 1 GiB: a claim past this bound is a damaged header, not a record.
+     */
+    static final int MAX_RECORD_BYTES = (int)(SpoolContext.MAX_BLOCK_SIZE_BYTES / 4);
+
+    /**
+     * Copies the excerpt's remaining bytes into {@code into} from offset 0. The buffer grows to the length Chronicle's
+     * header claims, so that claim is checked first: a damaged header sized it at up to 1 GiB, and reading a damaged
+     * record back (a file the checkpoint covers is not checked at start) ended the JVM with OutOfMemoryError.
+     *
+     * @param index the record's journal index, to name it
+     * @throws IOException if the excerpt claims more than {@link #MAX_RECORD_BYTES}: its header is damaged.
+     */
+    static int copy(final Bytes<?> bytes, final ExpandableArrayBuffer into, final long index) throws IOException
     {
-        final int length = (int)bytes.readRemaining();
+        final long claimed = bytes.readRemaining();
+        if (claimed > MAX_RECORD_BYTES)
+        {
+            throw new IOException("journal record at index " + Long.toHexString(index) + " claims " + claimed
+                + " bytes, more than the " + MAX_RECORD_BYTES + " any journal record can hold: its header is damaged");
+        }
+        final int length = (int)claimed;
+        if (length > into.capacity() && length >= JournalRecordCodec.HEADER_LENGTH)
+        {
+            // Under the bound a damaged claim could still take up to 256 MiB of heap: before the buffer grows, the
+            // record's own header must say the same length (as HeadReads checks), which every record written does.
+            final int own = bytes.readInt(bytes.readPosition() + JournalRecordCodec.LENGTH_OFFSET);
+            if (own != length)
+            {
+                throw new IOException("journal record at index " + Long.toHexString(index) + " claims " + claimed
+                    + " bytes, its own header says " + own + ": one of them is damaged");
+            }
+        }
         into.checkLimit(length);
         bytes.read(into.byteArray(), 0, length);
         return length;

@@ -59,7 +59,8 @@ final class JournalFileScan
     }
 
     /** What one walk found. */
-    record Result(Path file, long records, long dataEnd, List<Span> spans)
+    /** @param fromSequence the record the walk began with: 0 for a whole file, else the one a checkpoint covers. */
+    record Result(Path file, long records, long dataEnd, List<Span> spans, long fromSequence)
     {
         boolean isClean()
         {
@@ -90,6 +91,10 @@ final class JournalFileScan
     private Map<String, ChronicleLayout.Field> storeHeader;
     private final int defaultIndexCount;
     private final int defaultIndexSpacing;
+    /** Where the walk began: 0, or the record a checkpoint covers ({@link #scanFrom}). */
+    private long fromPosition;
+    /** The sequence of the record the walk began with. */
+    private long fromSequence;
 
     private JournalFileScan(
         final Path file, final FileWindow window, final RecordVisitor visitor, final int indexCount, final int indexSpacing)
@@ -114,11 +119,150 @@ final class JournalFileScan
         }
     }
 
+    /**
+     * Walks a file from the record numbered {@code sequence} in it (the last one a checkpoint covers) to its end, as
+     * {@link #scan} walks a whole file: the records before are the checkpoint's, and a start from it never reads them in
+     * sequence (only the pending ones, when read back, each checked by its CRC). The store header and Chronicle's index
+     * that lead to the record are read and checked on the way, since the journal opens and finds the record by them.
+     * Where they do not lead to a record, the whole file is walked instead: a doubt costs time, never mail.
+     *
+     * @return what the walk found, from the record on; {@link Result#fromSequence()} says where it began.
+     */
+    static Result scanFrom(final Path file, final int indexCount, final int indexSpacing, final long sequence,
+        final RecordVisitor visitor) throws IOException
+    {
+        try (FileWindow window = new FileWindow(file))
+        {
+            final JournalFileScan scan = new JournalFileScan(file, window, visitor, indexCount, indexSpacing);
+            final long start = sequence > 0 ? scan.locate(sequence) : -1;
+            if (start < 0)
+            {
+                return new JournalFileScan(file, window, visitor, indexCount, indexSpacing).walk();
+            }
+            return scan.walk(start, sequence);
+        }
+    }
+
+    /**
+     * @return the offset of the record numbered {@code sequence}, found through the store header, Chronicle's index of
+     *         indexes and the index array that covers it, then document by document from the indexed record before it;
+     *         -1 if any of them is unreadable or does not lead there.
+     */
+    private long locate(final long sequence) throws IOException
+    {
+        try
+        {
+            final Map<String, ChronicleLayout.Field> header = metadataAt(0);
+            if (header == null)
+            {
+                return -1;
+            }
+            metadata(0, window.intAt(0) & ChronicleLayout.LENGTH_MASK);
+            final long count = indexCount();
+            final long spacing = indexSpacing();
+            final long index2indexAt = storeHeader.get("header.indexing.index2Index").value();
+            final Map<String, ChronicleLayout.Field> index2indexDocument = metadataAt(index2indexAt);
+            final ChronicleLayout.Field index2index = index2indexDocument == null ? null : index2indexDocument.get("index2index");
+            final long array = sequence / (count * spacing);
+            if (index2index == null || array >= index2index.used())
+            {
+                return -1;
+            }
+            final long arrayAt = index2index.values()[(int)array];
+            final Map<String, ChronicleLayout.Field> arrayDocument = arrayAt <= 0 ? null : metadataAt(arrayAt);
+            final ChronicleLayout.Field entries = arrayDocument == null ? null : arrayDocument.get("index");
+            final int entry = (int)(sequence / spacing % count);
+            if (entries == null || entry >= entries.used() || entries.values()[entry] <= 0)
+            {
+                return -1;
+            }
+            final long start = walkTo(entries.values()[entry], sequence / spacing * spacing, sequence, spacing);
+            // Checked with the rest once the walk is done; those after the start, the walk meets itself.
+            if (start > index2indexAt)
+            {
+                indexDocuments.add(Map.entry(index2indexAt, index2indexDocument));
+            }
+            if (start > arrayAt)
+            {
+                indexDocuments.add(Map.entry(arrayAt, arrayDocument));
+            }
+            return start;
+        }
+        catch (final CorruptRecordException ex)
+        {
+            return -1;
+        }
+    }
+
+    /** @return the fields of the metadata document at {@code at}, or null if there is none whole there. */
+    private Map<String, ChronicleLayout.Field> metadataAt(final long at) throws IOException, CorruptRecordException
+    {
+        if (at < 0 || at + ChronicleLayout.HEADER_BYTES > window.size())
+        {
+            return null;
+        }
+        final int header = window.intAt(at);
+        final int length = header & ChronicleLayout.LENGTH_MASK;
+        if (!ChronicleLayout.isReadyMetaData(header) || length > MAX_METADATA
+            || at + ChronicleLayout.HEADER_BYTES + length > window.size())
+        {
+            return null;
+        }
+        return ChronicleLayout.fields(window.buffer(), window.at(at + ChronicleLayout.HEADER_BYTES, length), length, at);
+    }
+
+    /**
+     * @return the offset of record {@code sequence}, walking documents (their headers only) from {@code from}, where
+     *         record {@code fromSequence} starts; -1 if a header on the way is not a whole document.
+     */
+    private long walkTo(final long from, final long fromSequence, final long sequence, final long spacing)
+        throws IOException
+    {
+        long at = from;
+        long current = fromSequence;
+        // Index documents may lie between the records; a walk longer than the spacing allows for is no walk to trust.
+        for (int documents = 0; documents <= 4 * spacing + 16; documents++)
+        {
+            if (at + ChronicleLayout.HEADER_BYTES > window.size())
+            {
+                return -1;
+            }
+            final int header = window.intAt(at);
+            final int length = header & ChronicleLayout.LENGTH_MASK;
+            if (ChronicleLayout.isReadyData(header))
+            {
+                if (current == sequence)
+                {
+                    return at;
+                }
+                current++;
+            }
+            else if (!ChronicleLayout.isReadyMetaData(header))
+            {
+                return -1;
+            }
+            if (at + ChronicleLayout.HEADER_BYTES + length > window.size())
+            {
+                return -1;
+            }
+            at = ChronicleLayout.next(at, length);
+        }
+        return -1;
+    }
+
     private Result walk() throws IOException
     {
+        return walk(0, 0);
+    }
+
+    /** Walks from {@code from}, where record {@code fromSequence} starts (0: the file's start, record 0). */
+    private Result walk(final long from, final long fromSequence) throws IOException
+    {
+        this.fromPosition = from;
+        this.fromSequence = fromSequence;
         final long size = window.size();
-        long position = 0;
-        long lastGoodEnd = 0;
+        long position = from;
+        long lastGoodEnd = from;
         long dataEnd;
         while (true)
         {
@@ -355,7 +499,7 @@ final class JournalFileScan
             found.add(new Span(span.from(), span.to(), 0, span.cause()));
         }
         found.sort((a, b) -> Long.compare(a.from(), b.from()));
-        return new Result(file, at.length, dataEnd, merge(found));
+        return new Result(file, at.length, dataEnd, merge(found), fromSequence);
     }
 
     private int indexCount()
@@ -456,7 +600,7 @@ final class JournalFileScan
     private void assignSequences(final long[] at, final long[] sequence, final Map<Long, Long> anchors)
     {
         final long[] starts = runStarts.toLongArray();
-        // Before any damage, records are numbered from 0 as Chronicle numbers them.
+        // Before any damage, records are numbered as Chronicle numbers them, from the one the walk began with.
         int run = -1;
         for (int i = 0; i < at.length; i++)
         {
@@ -464,7 +608,7 @@ final class JournalFileScan
             {
                 run++;
             }
-            sequence[i] = run < 0 ? i : UNKNOWN;
+            sequence[i] = run < 0 ? fromSequence + i : UNKNOWN;
         }
         for (int r = 0; r < starts.length; r++)
         {
@@ -526,6 +670,11 @@ final class JournalFileScan
             {
                 final long target = index.values()[k];
                 final long expected = (number * count + k) * spacing;
+                if (k < index.used() && expected < fromSequence)
+                {
+                    // A record before the walk's start: not read, so not checked (the checkpoint covers it).
+                    continue;
+                }
                 if (target != 0 && (k >= index.used() || !agrees(at, sequence, target, expected)))
                 {
                     final long entry = index.offset() + 8L * k;
@@ -541,7 +690,8 @@ final class JournalFileScan
             indexDamage.add(new PendingSpan(writePosition.offset(), writePosition.offset() + 16,
                 "store header's last write " + Arrays.toString(writePosition.values()) + " is unreadable"));
         }
-        else if (last != null && last[0] < dataEnd && !agrees(at, sequence, last[0], last[1]) && !inSpan(last[0]))
+        else if (last != null && last[0] < dataEnd && !agrees(at, sequence, last[0], last[1]) && !inSpan(last[0])
+            && last[0] >= fromPosition)
         {
             indexDamage.add(new PendingSpan(writePosition.offset(), writePosition.offset() + 16,
                 "store header says record " + last[1] + " is the last, at " + last[0] + ", where it does not start"));
@@ -602,7 +752,7 @@ final class JournalFileScan
         before = before >= 0 ? before - 1 : -before - 2;
         int after = Arrays.binarySearch(at, span.to());
         after = after >= 0 ? after : -after - 1;
-        final long last = before < 0 ? -1 : sequence[before];
+        final long last = before < 0 ? fromSequence - 1 : sequence[before];
         final long next;
         if (after < at.length)
         {

@@ -164,7 +164,14 @@ final class JournalRecovery
                     lastRecordIndex = recordIndex;
                     // As on append: the store's bytes are the cycle file's, so this is the record's offset in its file.
                     recordPosition = dc.wire().bytes().readPosition();
-                    length = Journal.copy(dc.wire().bytes(), buffer);
+                    length = Journal.copy(dc.wire().bytes(), buffer, recordIndex);
+                }
+                catch (final IOException ex)
+                {
+                    // The files replayed here were checked for damage at start, which sets a bad header aside: one
+                    // met here anyway stops the start with its record named rather than guessing where the next begins.
+                    throw new SpoolRecoveryException("cannot replay the journal in " + journal.queue().file() + ": "
+                        + ex.getMessage(), ex);
                 }
                 replaySalvagedUpTo(journal.cycleOf(recordIndex));
                 replayRecord(recordIndex, length);

@@ -75,6 +75,19 @@ final class JournalSalvage
      */
     static JournalSalvage prepare(final SpoolContext context, final int firstCycle)
     {
+        return prepare(context, firstCycle, 0);
+    }
+
+    /**
+     * As {@link #prepare(SpoolContext, int)}, and the file of {@code firstCycle} is walked from its record
+     * {@code firstSequence} on, the last a checkpoint covers, not from its start ({@link JournalFileScan#scanFrom}): the
+     * records before it are the checkpoint's as much as the files before are, and a whole walk of that file was most of
+     * a start from the checkpoint when one file held the backlog.
+     *
+     * @param firstSequence the record of {@code firstCycle}'s file to walk from; 0 walks it whole
+     */
+    static JournalSalvage prepare(final SpoolContext context, final int firstCycle, final long firstSequence)
+    {
         final Path directory = context.directory();
         final RollCycle rollCycle = context.rollCycle();
         final RollingResourcesCache names = new RollingResourcesCache(rollCycle, 0,
@@ -92,8 +105,16 @@ final class JournalSalvage
                     continue;
                 }
                 checked++;
-                final JournalFileScan.Result scan = JournalFileScan.scan(
-                    file, rollCycle.defaultIndexCount(), rollCycle.defaultIndexSpacing(), JournalSalvage::ignore);
+                final JournalFileScan.Result scan = firstSequence > 0 && cycleOf(names, file) == firstCycle
+                    ? JournalFileScan.scanFrom(file, rollCycle.defaultIndexCount(), rollCycle.defaultIndexSpacing(),
+                        firstSequence, JournalSalvage::ignore)
+                    : JournalFileScan.scan(file, rollCycle.defaultIndexCount(), rollCycle.defaultIndexSpacing(),
+                        JournalSalvage::ignore);
+                if (scan.fromSequence() > 0)
+                {
+                    // Partly unread: a start that cannot use the checkpoint walks it whole again.
+                    skipped++;
+                }
                 if (!scan.isClean())
                 {
                     Files.createDirectories(damaged);
@@ -150,7 +171,10 @@ final class JournalSalvage
         return checked;
     }
 
-    /** @return the journal files not checked: a checkpoint covers them. */
+    /**
+     * @return the journal files not checked whole: a checkpoint covers them, or the part of its own file before its
+     *         position.
+     */
     int skipped()
     {
         return skipped;

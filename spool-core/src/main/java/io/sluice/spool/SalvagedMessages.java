@@ -292,7 +292,7 @@ final class SalvagedMessages
             {
                 throw new IOException("journal record at index " + Long.toHexString(index) + " is absent");
             }
-            return Journal.copy(dc.wire().bytes(), buffer);
+            return Journal.copy(dc.wire().bytes(), buffer, index);
         }
     }
 }

@@ -73,8 +73,8 @@ public final class Spool implements AutoCloseable
         reader = new PendingReader(journal, index, counters.counter(SpoolCounter.PENDING_UNREADABLE));
         final JournalRecovery.Report report = recovered.report();
         recoveredRecords = report.records();
-        LOG.info("spool {} recovered in {} ms ({} ms checking {} journal files for damage, {} left unread under the"
-            + " checkpoint){}: {} records replayed, {} pending messages ({} bytes), {} corrupt records skipped, {} incomplete"
+        LOG.info("spool {} recovered in {} ms ({} ms checking {} journal files for damage, {} not read whole under"
+            + " the checkpoint){}: {} records replayed, {} pending messages ({} bytes), {} corrupt records skipped, {} incomplete"
             + " messages discarded, {} damaged files set aside ({} messages lost to damage)",
             context.directory(), (System.nanoTime() - startNs) / 1_000_000, opened.scanNs() / 1_000_000,
             opened.salvage().checked(), opened.salvage().skipped(),
@@ -108,8 +108,9 @@ public final class Spool implements AutoCloseable
         final long covered = IndexCheckpoint.coveredPosition(IndexRecovery.checkpointFile(context));
         final int firstCycle = covered == Long.MIN_VALUE ? JournalSalvage.CHECK_EVERY_FILE
             : context.rollCycle().toCycle(covered);
+        final long firstSequence = covered == Long.MIN_VALUE ? 0 : context.rollCycle().toSequenceNumber(covered);
         long scanStartNs = System.nanoTime();
-        JournalSalvage salvage = JournalSalvage.prepare(context, firstCycle);
+        JournalSalvage salvage = JournalSalvage.prepare(context, firstCycle, firstSequence);
         long scanNs = System.nanoTime() - scanStartNs;
         Journal journal = new Journal(context);
         try

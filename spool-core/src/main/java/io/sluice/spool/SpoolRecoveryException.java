@@ -12,4 +12,9 @@ public final class SpoolRecoveryException extends IllegalStateException
     {
         super(message);
     }
+
+    public SpoolRecoveryException(final String message, final Throwable cause)
+    {
+        super(message, cause);
+    }
 }

@@ -114,6 +114,9 @@ class CorruptJournalTest
             raf.seek(inside);
             raf.write(raf.read() ^ 0x55);
         }
+        // Replayed, so checked, only without the clean stop's checkpoint: with it the start walks this one file from the
+        // checkpoint's position on, and the altered record is met when read back (CheckpointFileScanTest).
+        Files.delete(dir.resolve(IndexCheckpoint.FILE_NAME));
         try (Spool spool = Spool.open(context()))
         {
             assertThat(spool.counters().get(SpoolCounter.CORRUPT_RECORDS_SKIPPED)).isEqualTo(1);

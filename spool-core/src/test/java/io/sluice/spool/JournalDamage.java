@@ -87,6 +87,31 @@ public final class JournalDamage
         return records;
     }
 
+    /** @return the journal index of {@code messageId}'s head record, read through Chronicle's own tailer. */
+    static long headIndex(final Path dir, final SpoolContext context, final long messageId) throws IOException
+    {
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).rollCycle(context.rollCycle())
+            .blockSize(context.blockSizeBytes()).build(); ExcerptTailer tailer = queue.createTailer())
+        {
+            while (true)
+            {
+                try (DocumentContext dc = tailer.readingDocument())
+                {
+                    if (!dc.isPresent())
+                    {
+                        throw new AssertionError("no head record of " + QueueIds.format(messageId));
+                    }
+                    final Bytes<?> bytes = dc.wire().bytes();
+                    if (bytes.readByte(bytes.readPosition() + JournalRecordCodec.TYPE_OFFSET) == JournalRecordCodec.TYPE_MESSAGE
+                        && bytes.readLong(bytes.readPosition() + JournalRecordCodec.ID_OFFSET) == messageId)
+                    {
+                        return dc.index();
+                    }
+                }
+            }
+        }
+    }
+
     /** @return the single cycle file in {@code dir}. */
     public static Path cycleFile(final Path dir) throws IOException
     {
@@ -191,6 +216,16 @@ public final class JournalDamage
             }
         }
         return new Reported(spans, named);
+    }
+
+    /** Writes {@code value} as the little-endian int at {@code position} of {@code file}: a header damaged on purpose. */
+    static void putIntAt(final Path file, final long position, final int value) throws IOException
+    {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
+        {
+            raf.seek(position);
+            raf.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array());
+        }
     }
 
     /** @return the little-endian int at {@code position} of {@code file}. */

@@ -31,6 +31,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>The oracle is Chronicle's own tailer over the journal before the damage, not the recovery code: it says
  * where each record lies, so which records a byte range touches, and so which messages must be lost.
+ *
+ * <p>Each start here checks the whole file: the checkpoint the clean stop wrote is removed first, as when a start cannot
+ * use it. With it in place, a start walks the checkpoint's own file only from its position (the last record, after a
+ * clean stop), and damage before that is met when a pending message is read back: {@code CheckpointFileScanTest} and
+ * {@code DamagedLengthReadBackTest} prove that path, this test the salvage of damage found at start.
  */
 class JournalDamageTest
 {
@@ -158,6 +163,7 @@ class JournalDamageTest
         }
         final JournalDamage.Expected expected =
             JournalDamage.expected(written, JournalDamage.cycleFile(dir), 3L << 20, (3L << 20) + garbage.length);
+        Files.delete(dir.resolve(IndexCheckpoint.FILE_NAME));
         try (Spool spool = Spool.open(new SpoolContext().directory(dir).clock(CLOCK)))
         {
             final Set<Long> pending = new TreeSet<>();
@@ -246,6 +252,8 @@ class JournalDamageTest
         JournalDamage.damage(file, from, size, random);
         final JournalDamage.Expected expected = JournalDamage.expected(records, file, from, from + size);
         final String what = size + " bytes at " + from;
+        // The whole file checked at start (see the class comment).
+        Files.delete(dir.resolve(IndexCheckpoint.FILE_NAME));
         try (Spool spool = Spool.open(context(dir)))
         {
             final Set<Long> pending = new TreeSet<>();

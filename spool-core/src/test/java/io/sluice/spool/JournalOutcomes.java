@@ -56,7 +56,7 @@ public final class JournalOutcomes
                     {
                         break;
                     }
-                    length = Journal.copy(dc.wire().bytes(), buffer);
+                    length = Journal.copy(dc.wire().bytes(), buffer, dc.index());
                 }
                 final byte type = codec.verify(buffer, length);
                 if (type == JournalRecordCodec.TYPE_MESSAGE)
@@ -72,7 +72,7 @@ public final class JournalOutcomes
                 }
             }
         }
-        catch (final CorruptRecordException ex)
+        catch (final CorruptRecordException | java.io.IOException ex)
         {
             throw new AssertionError("corrupt record in " + directory, ex);
         }
