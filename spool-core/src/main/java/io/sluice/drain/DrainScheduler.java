@@ -754,6 +754,18 @@ public final class DrainScheduler
         return (int)(entries.size() + tree.bareCount() + placement.waitingCount());
     }
 
+    /** @return true if the message is deferred without an entry (a retry-all's, not yet placed, included). */
+    boolean isWaitingDeferred(final long messageId)
+    {
+        return placement.isWaitingDeferred(messageId);
+    }
+
+    /** @return pending messages that have an entry (the others are bare: ready in their queues, or waiting). */
+    int entryCount()
+    {
+        return entries.size();
+    }
+
     /** @return deferred and held messages kept without an entry ({@link WaitingIds}). */
     int waitingBareCount()
     {
