@@ -135,8 +135,8 @@ class DrainWaitingFootprintTest
     /**
      * The provider is back and the operator retries every deferred message at once: the request is recorded once, each
      * message goes back to its source queue bare (its id in its {@link BareIds}, and kept in the retry-all set, negated,
-     * in the slot its deferral had). With an entry each, as before, this test measured 148 bytes a message: ten million
-     * would not fit the launcher's heap.
+     * in the slot its deferral had): 31 bytes a message. With an entry each, as before, this test measured 162 bytes:
+     * after a ten-million outage the retry-all would not fit the launcher's heap.
      */
     @Test
     void shouldRetryEveryDeferredMessageAtAnOperatorsRequestWithoutAnEntryEach()
@@ -144,6 +144,6 @@ class DrainWaitingFootprintTest
         final double[] perMessage = bytesPerMessage(true, true, true);
         LOG.info("drain heap per message retried by an operator at {}: {} bytes (deferred: {})", MESSAGES,
             Math.round(perMessage[1]), Math.round(perMessage[0]));
-        assertThat(perMessage[1]).isLessThan(60);
+        assertThat(perMessage[1]).isLessThan(50);
     }
 }
