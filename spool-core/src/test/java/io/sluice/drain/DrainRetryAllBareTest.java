@@ -7,7 +7,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import io.sluice.spool.Disposition;
@@ -26,39 +25,10 @@ class DrainRetryAllBareTest
 {
     private static final long MINUTE = TimeUnit.MINUTES.toMillis(1);
 
-    private final Map<Long, PendingMessage> spool = new TreeMap<>();
-    private final SimulatedDrain drain = new SimulatedDrain(SimulatedDrain.context(1_000, 100));
+    private final SpooledDrain spooled = new SpooledDrain(new SimulatedDrain(SimulatedDrain.context(1_000, 100)));
+    private final Map<Long, PendingMessage> spool = spooled.spool;
+    private final SimulatedDrain drain = spooled.drain;
     private final DrainScheduler scheduler = drain.scheduler;
-
-    DrainRetryAllBareTest()
-    {
-        scheduler.readFrom(spool::get);
-    }
-
-    private PendingMessage tell(final PendingMessage message)
-    {
-        if (message.isFinished())
-        {
-            spool.remove(message.messageId());
-        }
-        else
-        {
-            spool.put(message.messageId(), message);
-        }
-        scheduler.onSnapshot(message);
-        return message;
-    }
-
-    /** Journals the upstream's reply to each recipient of the dispatch, as the outcome stage would. */
-    private PendingMessage reply(final Dispatch dispatch, final String reply)
-    {
-        PendingMessage outcome = spool.get(dispatch.messageId());
-        for (final int index : dispatch.recipientIndexes())
-        {
-            outcome = Mail.with(outcome, index, Replies.onReply(scheduler, dispatch, index, SmtpReply.parse(reply)).status());
-        }
-        return tell(outcome);
-    }
 
     /** @return the ids of {@code count} messages from as many sources, each deferred an hour by the upstream, bare. */
     private List<Long> deferredByAnOutage(final int count)
@@ -68,7 +38,7 @@ class DrainRetryAllBareTest
         for (int i = 0; i < count; i++)
         {
             final PendingMessage message = Mail.from("192.0.2." + (i % 250 + 1));
-            tell(Mail.all(message, RecipientStatus.deferred(2, drain.now() + 60 * MINUTE + i, "451 4.3.0 try later")));
+            spooled.tell(Mail.all(message, RecipientStatus.deferred(2, drain.now() + 60 * MINUTE + i, "451 4.3.0 try later")));
             ids.add(message.messageId());
         }
         assertThat(scheduler.status().deferred()).isEqualTo(count);
@@ -84,7 +54,7 @@ class DrainRetryAllBareTest
         while ((dispatch = scheduler.next("default")) != null)
         {
             sent.add(dispatch.messageId());
-            reply(dispatch, "250 2.0.0 ok");
+            spooled.reply(dispatch, "250 2.0.0 ok");
         }
         return sent;
     }
@@ -114,13 +84,13 @@ class DrainRetryAllBareTest
         scheduler.retryDeferredNow();
 
         final Dispatch first = scheduler.next("default");
-        final PendingMessage deferredAgain = reply(first, "451 4.3.0 still later");
+        final PendingMessage deferredAgain = spooled.reply(first, "451 4.3.0 still later");
         // Another's next snapshot comes while it waits in its queue (a new deferral, journaled by another stage): the
         // request covered the statuses it saw, the new one follows the schedule.
         final long second = ids.stream().filter(id -> id != first.messageId()).findFirst().orElseThrow();
         final long firstRetryAt = deferredAgain.recipients().get(0).notBeforeMillis();
         final long secondRetryAt = drain.now() + (firstRetryAt - drain.now()) / 2;
-        tell(Mail.all(spool.get(second), RecipientStatus.deferred(3, secondRetryAt, "451 4.3.0 later")));
+        spooled.tell(Mail.all(spool.get(second), RecipientStatus.deferred(3, secondRetryAt, "451 4.3.0 later")));
 
         assertThat(sendAllNow()).as("only the one the retry-all still covers").hasSize(1).doesNotContain(second);
         assertThat(scheduler.status().deferred()).isEqualTo(2);
@@ -138,11 +108,11 @@ class DrainRetryAllBareTest
     @Test
     void shouldLeaveMessagesInFlightAndHeldAsTheyAre()
     {
-        final PendingMessage flying = tell(Mail.from("192.0.2.1"));
+        final PendingMessage flying = spooled.tell(Mail.from("192.0.2.1"));
         final Dispatch inFlight = scheduler.next("default");
         assertThat(inFlight.messageId()).isEqualTo(flying.messageId());
         final PendingMessage held =
-            tell(Mail.all(Mail.from("192.0.2.2"), new RecipientStatus(Disposition.HELD, 0, 0, "containment: held")));
+            spooled.tell(Mail.all(Mail.from("192.0.2.2"), new RecipientStatus(Disposition.HELD, 0, 0, "containment: held")));
         final List<Long> deferred = deferredByAnOutage(2);
 
         assertThat(scheduler.retryDeferredNow()).as("the deferred ones only").isEqualTo(2);
@@ -151,7 +121,7 @@ class DrainRetryAllBareTest
         assertThat(scheduler.status().inFlight()).isEqualTo(1);
         assertThat(sendAllNow()).containsExactlyInAnyOrderElementsOf(deferred);
         // In flight when the operator asked: its deferral now follows the schedule.
-        final long retryAt = reply(inFlight, "451 4.3.0 try later").recipients().get(0).notBeforeMillis();
+        final long retryAt = spooled.reply(inFlight, "451 4.3.0 try later").recipients().get(0).notBeforeMillis();
         assertThat(scheduler.next("default")).isNull();
         assertThat(scheduler.status().held()).as("held stays held").isEqualTo(1);
         drain.clock.advanceMillis(retryAt - drain.now());
@@ -167,7 +137,7 @@ class DrainRetryAllBareTest
         final List<Long> ids = deferredByAnOutage(10_000);
         // One deferred twice while it waited (its first timer still in the heap): it is placed once.
         final long twice = ids.get(5);
-        tell(Mail.all(spool.get(twice), RecipientStatus.deferred(3, drain.now() + 90 * MINUTE, "451 4.3.0 later")));
+        spooled.tell(Mail.all(spool.get(twice), RecipientStatus.deferred(3, drain.now() + 90 * MINUTE, "451 4.3.0 later")));
 
         assertThat(scheduler.retryDeferredNow()).isEqualTo(10_000);
 
@@ -188,7 +158,7 @@ class DrainRetryAllBareTest
             if (dispatch != null)
             {
                 assertThat(sent.add(dispatch.messageId())).as("sent once: %d", dispatch.messageId()).isTrue();
-                reply(dispatch, "250 2.0.0 ok");
+                spooled.reply(dispatch, "250 2.0.0 ok");
             }
         }
         sent.addAll(sendAllNow());
@@ -204,7 +174,7 @@ class DrainRetryAllBareTest
         for (int i = 0; i < 2; i++)
         {
             final PendingMessage message = Mail.from("192.0.2.1");
-            tell(Mail.all(message, RecipientStatus.deferred(2, drain.now() + 60 * MINUTE, "451 4.3.0 try later")));
+            spooled.tell(Mail.all(message, RecipientStatus.deferred(2, drain.now() + 60 * MINUTE, "451 4.3.0 try later")));
             ids.add(message.messageId());
         }
         assertThat(scheduler.retryDeferredNow()).isEqualTo(2);
@@ -215,7 +185,7 @@ class DrainRetryAllBareTest
 
         final Dispatch again = scheduler.next("default");
         assertThat(again.messageId()).as("still ready whatever its retry time").isEqualTo(returned.messageId());
-        reply(again, "451 4.3.0 still later");
+        spooled.reply(again, "451 4.3.0 still later");
         assertThat(scheduler.status().deferred()).isEqualTo(1);
         // The operator asks again while the other still waits in its queue from the first request.
         assertThat(scheduler.retryDeferredNow()).isEqualTo(1);
