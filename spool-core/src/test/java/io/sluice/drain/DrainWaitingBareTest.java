@@ -97,7 +97,8 @@ class DrainWaitingBareTest
     void shouldHoldBareUntilReleasedAndNeverPickItMeanwhile()
     {
         final PendingMessage message = spooled.tell(Mail.from("192.0.2.1"));
-        final PendingMessage held = spooled.tell(Mail.all(message, new RecipientStatus(Disposition.HELD, 0, 0, "containment: held")));
+        final PendingMessage held =
+            spooled.tell(Mail.all(message, new RecipientStatus(Disposition.HELD, 0, 0, "containment: held")));
         assertWaiting(0, 1);
         drain.clock.advanceMillis(TimeUnit.DAYS.toMillis(1));
         assertThat(scheduler.next("default")).isNull();
@@ -153,7 +154,8 @@ class DrainWaitingBareTest
         final Dispatch first = scheduler.next("default");
         final Dispatch second = scheduler.next("default");
         assertThat(List.of(first.messageId(), second.messageId())).containsExactlyInAnyOrder(ids.get(0), ids.get(2));
-        final PendingMessage deferredAgain = spooled.reply(first.messageId() == ids.get(0) ? first : second, "451 4.3.0 still later");
+        final PendingMessage deferredAgain =
+            spooled.reply(first.messageId() == ids.get(0) ? first : second, "451 4.3.0 still later");
         assertThat(spooled.reply(first.messageId() == ids.get(2) ? first : second, "250 2.0.0 ok").isFinished()).isTrue();
         assertThat(scheduler.next("default")).as("deferred again: the schedule applies again").isNull();
         assertWaiting(1, 0);
