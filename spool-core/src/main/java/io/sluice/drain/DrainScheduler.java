@@ -191,6 +191,7 @@ public final class DrainScheduler
                 // A bare message's second snapshot: from now on it has an entry, out of every queue, to be placed again.
                 if (message.isFinished())
                 {
+                    placement.forgetRetried(message.messageId());
                     return;
                 }
                 entry = entryOf(message, bareIn);
@@ -259,13 +260,27 @@ public final class DrainScheduler
         return ready != null ? ready : placement.takeWaiting(message);
     }
 
-    /** @return a new entry for a bare message just taken out of {@code lane}, kept, in no state. */
+    /**
+     * @return a new entry for a bare message just taken out of {@code lane}, kept, in no state; it remembers an operator's
+     *         retry-all that placed it.
+     */
     private MessageEntry entryOf(final PendingMessage message, final LaneQueue lane)
     {
         final MessageEntry entry = new MessageEntry(message, tenant(message.envelope().tenant()));
         entry.lane = lane;
         entries.put(message.messageId(), entry);
+        placement.claimRetried(entry);
         return entry;
+    }
+
+    /** Keeps the entry the fair tree made for a bare message it gave out: it remembers a retry-all that placed it. */
+    private void keepBareEntry(final MessageEntry entry)
+    {
+        if (entry.has(MessageEntry.BARE_COUNTED))
+        {
+            entries.put(entry.messageId, entry);
+            placement.claimRetried(entry);
+        }
     }
 
     /**
@@ -363,10 +378,7 @@ public final class DrainScheduler
         MessageEntry entry;
         while ((entry = tree.pick(route, now)) != null)
         {
-            if (entry.has(MessageEntry.BARE_COUNTED))
-            {
-                entries.put(entry.messageId, entry);
-            }
+            keepBareEntry(entry);
             final PendingMessage message = snapshots.get(entry.messageId);
             Placement.settle(entry, message);
             final Dispatch dispatch = message == null ? null : dispatch(route, entry, message, now);
@@ -600,10 +612,7 @@ public final class DrainScheduler
     {
         for (final MessageEntry entry : tree.readyFrom(key))
         {
-            if (entry.has(MessageEntry.BARE_COUNTED))
-            {
-                entries.put(entry.messageId, entry);
-            }
+            keepBareEntry(entry);
             placement.move(entry);
         }
     }
@@ -743,6 +752,18 @@ public final class DrainScheduler
     public int pendingCount()
     {
         return (int)(entries.size() + tree.bareCount() + placement.waitingCount());
+    }
+
+    /** @return true if the message is deferred without an entry (a retry-all's, not yet placed, included). */
+    boolean isWaitingDeferred(final long messageId)
+    {
+        return placement.isWaitingDeferred(messageId);
+    }
+
+    /** @return pending messages that have an entry (the others are bare: ready in their queues, or waiting). */
+    int entryCount()
+    {
+        return entries.size();
     }
 
     /** @return deferred and held messages kept without an entry ({@link WaitingIds}). */

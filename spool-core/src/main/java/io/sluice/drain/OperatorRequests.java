@@ -40,7 +40,9 @@ final class OperatorRequests
     /**
      * An operator's "retry deferred now" (Postfix's {@code postqueue -f}): every deferred message is ready at once,
      * its deferred recipients included, within the routes' rates. The retry schedule applies again from the next
-     * outcome on. O(pending): an operator's command, not a hot path.
+     * outcome on. The few deferred with an entry are moved now; those deferred without one (an outage's whole backlog:
+     * {@link WaitingIds}) are covered by one record of the request, not an entry each, and placed in slices from the
+     * drain's next ticks on (the first slice now), bare in their source queues: see {@link Placement#retryAllWaiting}.
      *
      * @return how many deferred messages were made ready.
      */
@@ -54,17 +56,9 @@ final class OperatorRequests
                 deferred.add(entry);
             }
         }
-        // Those deferred without an entry (WaitingIds) get one now: "retry now" is what an entry remembers. An
-        // outage's whole backlog retried at once thus takes an entry per message, as it did before they waited bare.
-        for (final long id : placement.waitingDeferredIds())
-        {
-            final MessageEntry entry = entryFor.apply(id);
-            if (entry != null)
-            {
-                deferred.add(entry);
-            }
-        }
-        return retryNow(deferred);
+        final int waiting = placement.retryAllWaiting();
+        counters.add(DrainCounter.RETRIED_NOW, waiting);
+        return retryNow(deferred) + waiting;
     }
 
     /**

@@ -47,6 +47,11 @@ final class Placement
     private QuarantineSink quarantineSink;
 
     private static final int MIN_FLIGHTS_BEFORE_COMPACTION = 1024;
+    /**
+     * Messages of an operator's retry-all placed per tick: each reads its snapshot back, so ten million in one go would
+     * stop the drain thread for seconds; as many as the agent takes events in a duty cycle.
+     */
+    private static final int RETRY_ALL_SLICE = 4096;
 
     Placement(final DrainContext context, final SchedulerTime time, final EnumCounters<DrainCounter> counters,
         final FairTree tree, final ReplyFeedback feedback, final Snapshots snapshots,
@@ -189,10 +194,35 @@ final class Placement
         return waiting.isDeferred(messageId);
     }
 
-    /** @return the ids of the messages deferred without an entry, in a new array. */
-    long[] waitingDeferredIds()
+    /**
+     * An operator's retry of every message deferred without an entry: recorded once ({@link WaitingIds#retryAll}), and
+     * placed from the next {@link #retryDue}s on, {@link #RETRY_ALL_SLICE} a tick, the first slice now.
+     *
+     * @return how many deferred messages it covers.
+     */
+    int retryAllWaiting()
     {
-        return waiting.deferredIds();
+        final int count = waiting.retryAll();
+        placeRetryAll();
+        return count;
+    }
+
+    /**
+     * A message a retry-all placed bare gets an entry (picked, or taken by a demotion or an operator): the entry
+     * remembers the request ({@link MessageEntry#RETRY_NOW}), its id leaves the retry-all set.
+     */
+    void claimRetried(final MessageEntry entry)
+    {
+        if (waiting.claimRetried(entry.messageId))
+        {
+            entry.set(MessageEntry.RETRY_NOW, true);
+        }
+    }
+
+    /** A message a retry-all placed bare had a snapshot (the next one ends the request) and left its queue. */
+    void forgetRetried(final long messageId)
+    {
+        waiting.claimRetried(messageId);
     }
 
     /** @return how many deferred or held messages have no entry. */
@@ -246,6 +276,12 @@ final class Placement
      */
     boolean placeBare(final PendingMessage snapshot)
     {
+        return placeBare(snapshot, false);
+    }
+
+    /** {@link #placeBare(PendingMessage)}, its deferred recipients ready whatever their retry time if {@code retryNow}. */
+    private boolean placeBare(final PendingMessage snapshot, final boolean retryNow)
+    {
         final long nowMillis = time.wallMillis();
         final Envelope envelope = snapshot.envelope();
         if (quarantineSink != null && (hasReleased(snapshot) || !feedback.isEmpty()
@@ -257,7 +293,7 @@ final class Placement
         boolean ready = false;
         for (int i = 0; i < statuses.size() && !ready; i++)
         {
-            ready = isReady(false, statuses.get(i), nowMillis);
+            ready = isReady(retryNow, statuses.get(i), nowMillis);
         }
         return ready && tree.enqueueBare(snapshot,
             tree.laneFor(envelope, quarantineSink == null && feedback.isDemoted(envelope.sourceKey(), nowMillis)));
@@ -474,7 +510,40 @@ final class Placement
                 work++;
             }
         }
-        return work;
+        return work + placeRetryAll();
+    }
+
+    /**
+     * Places the next {@link #RETRY_ALL_SLICE} messages of a retry-all, as {@link #retryWaiting} places one whose retry
+     * came due but ready whatever their retry time: bare in their source queues if they can be (their ids kept, negated,
+     * in the retry-all set until they are picked), else with an entry that remembers the request.
+     *
+     * @return how many were placed.
+     */
+    private int placeRetryAll()
+    {
+        int placed = 0;
+        long id;
+        while (placed < RETRY_ALL_SLICE && (id = waiting.pollRetryAll()) != 0)
+        {
+            final PendingMessage snapshot = snapshots.get(id);
+            if (snapshot == null || snapshot.isFinished())
+            {
+                // The spool finished it: it stays counted until the snapshot saying so (on its way) takes it out.
+                continue;
+            }
+            final LaneQueue lane = takeWaiting(snapshot);
+            placed++;
+            if (placeBare(snapshot, true))
+            {
+                waiting.retriedBare(id);
+                continue;
+            }
+            final MessageEntry entry = entryOf.apply(snapshot, lane);
+            entry.set(MessageEntry.RETRY_NOW, true);
+            place(entry, snapshot);
+        }
+        return placed;
     }
 
     /**
@@ -504,6 +573,10 @@ final class Placement
     /** @return milliseconds until the first deferred message's retry time; {@code Long.MAX_VALUE} for none. */
     long millisUntilRetry(final long nowMillis)
     {
+        if (waiting.hasRetryAll())
+        {
+            return 0;
+        }
         final long first = Math.min(deferTimers.isEmpty() ? Long.MAX_VALUE : deferTimers.firstDueMillis(),
             waiting.firstDueMillis());
         return first == Long.MAX_VALUE ? Long.MAX_VALUE : first - nowMillis;

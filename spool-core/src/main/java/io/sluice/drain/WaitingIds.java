@@ -15,16 +15,30 @@ import org.agrona.collections.LongHashSet;
  * <p>A timer is not searched for when its message leaves early (a snapshot, an operator's retry or hold): the id leaves
  * the set, and the timer, when it comes due, is ignored if the id is no longer deferred. If the message was deferred bare
  * again meanwhile, both timers are in the heap; the earlier one places it by its snapshot, which defers it again until
- * its retry time if that has not come (see {@link Placement#retryDue}). Ids must be positive (spool ids are). Drain
- * thread only.
+ * its retry time if that has not come (see {@link Placement#retryDue}). Ids must be positive (spool ids are).
+ *
+ * <p>An operator's retry of every deferred message ({@link #retryAll}) walks nothing: the deferred set becomes the
+ * retry-all set and the timers' ids the list it is placed from, in slices ({@link #pollRetryAll}); both only change hands.
+ * In that set an id waits to be placed ({@code +id}, still counted deferred), then, placed bare in its source queue, is
+ * kept negated ({@code -id}: its deferred recipients are ready whatever their retry time, until its next snapshot or
+ * until it is picked and its entry remembers it), in the same slot count: the request costs no byte per message beyond
+ * the set slot the message already had. Drain thread only.
  */
 final class WaitingIds
 {
     private static final int INITIAL_CAPACITY = 64;
     /** Above Agrona's default (0.65): a deferred outage's ids are looked up once each, and memory is what this is for. */
     private static final float LOAD_FACTOR = 0.8f;
+    private static final long[] NO_IDS = new long[0];
 
-    private final LongHashSet deferred = new LongHashSet(INITIAL_CAPACITY, LOAD_FACTOR, false);
+    private LongHashSet deferred = new LongHashSet(INITIAL_CAPACITY, LOAD_FACTOR, false);
+    /** An operator's retry-all: {@code +id} to be placed, {@code -id} placed and ready whatever its retry time. */
+    private LongHashSet retryAll = new LongHashSet(INITIAL_CAPACITY, LOAD_FACTOR, false);
+    /** The {@code +id}s in {@link #retryAll}. */
+    private int retryAllWaiting;
+    /** The ids to place for a retry-all, taken from the end (some no longer waiting, some twice): the timers' ids were. */
+    private long[] retryAllIds = NO_IDS;
+    private int retryAllIdCount;
     private final LongHashSet held = new LongHashSet(INITIAL_CAPACITY, LOAD_FACTOR, false);
     private long[] due = new long[INITIAL_CAPACITY];
     private long[] ids = new long[INITIAL_CAPACITY];
@@ -35,12 +49,7 @@ final class WaitingIds
     /** @return how many messages wait here, deferred or held. */
     int size()
     {
-        return deferred.size() + held.size();
-    }
-
-    int deferredCount()
-    {
-        return deferred.size();
+        return deferred.size() + retryAllWaiting + held.size();
     }
 
     /** Keeps a deferred message until {@code dueMillis}; it must be neither deferred nor held here now. */
@@ -60,7 +69,7 @@ final class WaitingIds
 
     boolean isDeferred(final long id)
     {
-        return id <= maxId && deferred.contains(id);
+        return id <= maxId && (deferred.contains(id) || retryAllWaiting > 0 && retryAll.contains(id));
     }
 
     /**
@@ -71,13 +80,19 @@ final class WaitingIds
      */
     byte take(final long id)
     {
-        if (id > maxId || deferred.isEmpty() && held.isEmpty())
+        if (id > maxId || deferred.isEmpty() && held.isEmpty() && retryAllWaiting == 0)
         {
             return MessageEntry.NONE;
         }
         if (deferred.remove(id))
         {
             shrinkIfSparse(deferred);
+            return MessageEntry.DEFERRED;
+        }
+        if (retryAllWaiting > 0 && retryAll.remove(id))
+        {
+            retryAllWaiting--;
+            shrinkIfSparse(retryAll);
             return MessageEntry.DEFERRED;
         }
         if (held.remove(id))
@@ -88,13 +103,107 @@ final class WaitingIds
         return MessageEntry.NONE;
     }
 
-    /** @return the ids deferred here, in a new array, in no order. */
-    long[] deferredIds()
+    /**
+     * An operator's retry of every message deferred here: each is to be placed at once ({@link #pollRetryAll}), ready
+     * whatever its retry time; their timers go. O(1) (the sets and arrays change hands) unless an earlier retry-all's
+     * ids are still here: then the smaller set is added to the larger, and the ids still to place are appended to.
+     *
+     * @return how many deferred messages it covers.
+     */
+    int retryAll()
     {
-        final long[] copy = new long[deferred.size()];
-        final int[] count = {0};
-        deferred.forEachLong(id -> copy[count[0]++] = id);
-        return copy;
+        final int count = deferred.size();
+        if (count == 0)
+        {
+            return 0;
+        }
+        final LongHashSet emptied;
+        if (retryAll.isEmpty())
+        {
+            emptied = retryAll;
+            retryAll = deferred;
+        }
+        else if (retryAll.size() >= count)
+        {
+            retryAll.addAll(deferred);
+            emptied = deferred;
+        }
+        else
+        {
+            deferred.addAll(retryAll);
+            emptied = retryAll;
+            retryAll = deferred;
+        }
+        emptied.clear();
+        emptied.compact();
+        deferred = emptied;
+        retryAllWaiting += count;
+        if (retryAllIdCount == 0)
+        {
+            retryAllIds = ids;
+            retryAllIdCount = timers;
+        }
+        else
+        {
+            retryAllIds = Arrays.copyOf(retryAllIds, retryAllIdCount + timers);
+            System.arraycopy(ids, 0, retryAllIds, retryAllIdCount, timers);
+            retryAllIdCount += timers;
+        }
+        due = new long[INITIAL_CAPACITY];
+        ids = new long[INITIAL_CAPACITY];
+        timers = 0;
+        return count;
+    }
+
+    /** @return true while messages of a retry-all wait to be placed. */
+    boolean hasRetryAll()
+    {
+        return retryAllIdCount > 0;
+    }
+
+    /**
+     * The next message of a retry-all to place: it stays here, counted deferred, until the caller {@link #take}s it.
+     *
+     * @return its id; 0 if none is left.
+     */
+    long pollRetryAll()
+    {
+        while (retryAllIdCount > 0)
+        {
+            final long id = retryAllIds[--retryAllIdCount];
+            if (retryAllIdCount < retryAllIds.length / 4)
+            {
+                // The list empties as it is placed: its array goes with it.
+                retryAllIds = retryAllIdCount == 0 ? NO_IDS : Arrays.copyOf(retryAllIds, retryAllIds.length / 2);
+            }
+            if (retryAll.contains(id))
+            {
+                return id;
+            }
+        }
+        return 0;
+    }
+
+    /** A message of a retry-all, {@link #take}n, was placed bare: it is ready whatever its retry time until it is claimed. */
+    void retriedBare(final long id)
+    {
+        retryAll.add(-id);
+    }
+
+    /**
+     * A message a retry-all placed bare left its queue (picked, or a snapshot or an operator took it): the request goes
+     * with it, to its entry if it gets one.
+     *
+     * @return true if a retry-all placed it.
+     */
+    boolean claimRetried(final long id)
+    {
+        if (retryAll.size() == retryAllWaiting || !retryAll.remove(-id))
+        {
+            return false;
+        }
+        shrinkIfSparse(retryAll);
+        return true;
     }
 
     /** @return true if a timer (live or not) is due at {@code nowMillis}. */

@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import io.sluice.spool.Disposition;
@@ -30,28 +29,10 @@ class DrainWaitingBareTest
 {
     private static final long MINUTE = TimeUnit.MINUTES.toMillis(1);
 
-    private final Map<Long, PendingMessage> spool = new TreeMap<>();
-    private final SimulatedDrain drain = new SimulatedDrain(SimulatedDrain.context(1_000, 100));
+    private final SpooledDrain spooled = new SpooledDrain(new SimulatedDrain(SimulatedDrain.context(1_000, 100)));
+    private final Map<Long, PendingMessage> spool = spooled.spool;
+    private final SimulatedDrain drain = spooled.drain;
     private final DrainScheduler scheduler = drain.scheduler;
-
-    DrainWaitingBareTest()
-    {
-        scheduler.readFrom(spool::get);
-    }
-
-    private PendingMessage tell(final PendingMessage message)
-    {
-        if (message.isFinished())
-        {
-            spool.remove(message.messageId());
-        }
-        else
-        {
-            spool.put(message.messageId(), message);
-        }
-        scheduler.onSnapshot(message);
-        return message;
-    }
 
     /** Sends the message now and journals the upstream's reply to each recipient, as the outcome stage would. */
     private PendingMessage sendAndReply(final long messageId, final String reply)
@@ -59,18 +40,7 @@ class DrainWaitingBareTest
         final Dispatch dispatch = scheduler.next("default");
         assertThat(dispatch).as("message %d is due", messageId).isNotNull();
         assertThat(dispatch.messageId()).isEqualTo(messageId);
-        return reply(dispatch, reply);
-    }
-
-    /** Journals the upstream's reply to each recipient of the dispatch, as the outcome stage would. */
-    private PendingMessage reply(final Dispatch dispatch, final String reply)
-    {
-        PendingMessage outcome = spool.get(dispatch.messageId());
-        for (final int index : dispatch.recipientIndexes())
-        {
-            outcome = Mail.with(outcome, index, Replies.onReply(scheduler, dispatch, index, SmtpReply.parse(reply)).status());
-        }
-        return tell(outcome);
+        return spooled.reply(dispatch, reply);
     }
 
     private void assertWaiting(final long deferred, final long held)
@@ -87,7 +57,7 @@ class DrainWaitingBareTest
     @Test
     void shouldWaitBareUntilTheRetryTimeThenSendAgain()
     {
-        final PendingMessage message = tell(Mail.from("192.0.2.1"));
+        final PendingMessage message = spooled.tell(Mail.from("192.0.2.1"));
         final PendingMessage deferred = sendAndReply(message.messageId(), "451 4.3.0 try later");
         final long retryAt = deferred.recipients().get(0).notBeforeMillis();
         assertThat(retryAt).isGreaterThan(drain.now());
@@ -109,7 +79,7 @@ class DrainWaitingBareTest
     @Test
     void shouldFailAMessageDeferredPastItsQueueLifetime()
     {
-        final PendingMessage old = tell(Mail.message("192.0.2.1", "default", "mail", 1,
+        final PendingMessage old = spooled.tell(Mail.message("192.0.2.1", "default", "mail", 1,
             drain.now() - TimeUnit.DAYS.toMillis(5) + 30 * MINUTE));
         sendAndReply(old.messageId(), "451 4.3.0 try later");
         assertWaiting(1, 0);
@@ -126,13 +96,14 @@ class DrainWaitingBareTest
     @Test
     void shouldHoldBareUntilReleasedAndNeverPickItMeanwhile()
     {
-        final PendingMessage message = tell(Mail.from("192.0.2.1"));
-        final PendingMessage held = tell(Mail.all(message, new RecipientStatus(Disposition.HELD, 0, 0, "containment: held")));
+        final PendingMessage message = spooled.tell(Mail.from("192.0.2.1"));
+        final PendingMessage held =
+            spooled.tell(Mail.all(message, new RecipientStatus(Disposition.HELD, 0, 0, "containment: held")));
         assertWaiting(0, 1);
         drain.clock.advanceMillis(TimeUnit.DAYS.toMillis(1));
         assertThat(scheduler.next("default")).isNull();
 
-        tell(Mail.all(held, new RecipientStatus(Disposition.RELEASED, 0, 0, "released by an operator")));
+        spooled.tell(Mail.all(held, new RecipientStatus(Disposition.RELEASED, 0, 0, "released by an operator")));
 
         assertWaiting(0, 0);
         assertThat(sendAndReply(message.messageId(), "250 2.0.0 ok").isFinished()).isTrue();
@@ -142,7 +113,7 @@ class DrainWaitingBareTest
     @Test
     void shouldHoldADeferredMessageAnOperatorHoldsById()
     {
-        final PendingMessage message = tell(Mail.from("192.0.2.1"));
+        final PendingMessage message = spooled.tell(Mail.from("192.0.2.1"));
         sendAndReply(message.messageId(), "451 4.3.0 try later");
         final List<PendingMessage> journaled = new ArrayList<>();
 
@@ -151,7 +122,7 @@ class DrainWaitingBareTest
         assertThat(journaled).extracting(PendingMessage::messageId).containsExactly(message.messageId());
         assertThat(scheduler.status().held()).isEqualTo(1);
         assertThat(scheduler.waitingBareCount()).as("it waits for its hold to be journaled, with an entry").isZero();
-        tell(Mail.all(journaled.get(0), new RecipientStatus(Disposition.HELD, 0, 0, "held by an operator")));
+        spooled.tell(Mail.all(journaled.get(0), new RecipientStatus(Disposition.HELD, 0, 0, "held by an operator")));
         assertWaiting(0, 1);
         drain.clock.advanceMillis(2 * 60 * MINUTE);
         assertThat(scheduler.next("default")).as("held past its retry time").isNull();
@@ -163,7 +134,7 @@ class DrainWaitingBareTest
         final List<Long> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++)
         {
-            ids.add(tell(Mail.from("192.0.2." + (i + 1))).messageId());
+            ids.add(spooled.tell(Mail.from("192.0.2." + (i + 1))).messageId());
         }
         for (final long id : ids)
         {
@@ -183,8 +154,9 @@ class DrainWaitingBareTest
         final Dispatch first = scheduler.next("default");
         final Dispatch second = scheduler.next("default");
         assertThat(List.of(first.messageId(), second.messageId())).containsExactlyInAnyOrder(ids.get(0), ids.get(2));
-        final PendingMessage deferredAgain = reply(first.messageId() == ids.get(0) ? first : second, "451 4.3.0 still later");
-        assertThat(reply(first.messageId() == ids.get(2) ? first : second, "250 2.0.0 ok").isFinished()).isTrue();
+        final PendingMessage deferredAgain =
+            spooled.reply(first.messageId() == ids.get(0) ? first : second, "451 4.3.0 still later");
+        assertThat(spooled.reply(first.messageId() == ids.get(2) ? first : second, "250 2.0.0 ok").isFinished()).isTrue();
         assertThat(scheduler.next("default")).as("deferred again: the schedule applies again").isNull();
         assertWaiting(1, 0);
         drain.clock.advanceMillis(deferredAgain.recipients().get(0).notBeforeMillis() - drain.now());
@@ -197,12 +169,12 @@ class DrainWaitingBareTest
         final List<Long> quarantined = new ArrayList<>();
         scheduler.quarantineTo((message, reason) -> quarantined.add(message.messageId()));
         final String abuser = "203.0.113.66";
-        final PendingMessage waiting = tell(Mail.from(abuser));
+        final PendingMessage waiting = spooled.tell(Mail.from(abuser));
         final long retryAt = sendAndReply(waiting.messageId(), "451 4.3.0 try later").recipients().get(0).notBeforeMillis();
         assertWaiting(1, 0);
         for (int i = 0; i < 3; i++)
         {
-            final PendingMessage rejected = tell(Mail.from(abuser));
+            final PendingMessage rejected = spooled.tell(Mail.from(abuser));
             sendAndReply(rejected.messageId(), "550 5.7.1 spam");
         }
         assertThat(scheduler.isDemoted(abuser)).isTrue();
@@ -214,7 +186,7 @@ class DrainWaitingBareTest
         assertThat(quarantined).containsExactly(waiting.messageId());
         assertThat(scheduler.next("default")).isNull();
         assertThat(scheduler.status().held()).isEqualTo(1);
-        tell(Mail.all(waiting, new RecipientStatus(Disposition.HELD, 0, 0, QuarantineSink.DETAIL_PREFIX + "demoted")));
+        spooled.tell(Mail.all(waiting, new RecipientStatus(Disposition.HELD, 0, 0, QuarantineSink.DETAIL_PREFIX + "demoted")));
         assertWaiting(0, 1);
     }
 

@@ -28,7 +28,9 @@ import io.sluice.spool.RecipientStatus;
  * <p>Three states (third argument, {@code ready} by default): {@code ready}, as accepted; {@code deferred}, every message
  * deferred by the upstream (the outage: its retry times spread over the hour after the load, as the retry schedule's
  * ceiling spreads them), and after the status, the clock moved past every retry time and the heap measured again, every
- * message ready once more; {@code held}, every message held (containment's or an operator's hold, a quarantine).
+ * message ready once more; {@code held}, every message held (containment's or an operator's hold, a quarantine);
+ * {@code retryall}, deferred as {@code deferred}, then the operator's retry of every deferred message (the provider is
+ * back before the retry times), the drain's ticks until it is placed, and the heap measured again.
  *
  * <pre>
  * java $SLUICE_JVM_FLAGS -Xmx1g -cp benchmarks/target/benchmarks.jar io.sluice.benchmarks.spool.DrainFootprint \
@@ -48,6 +50,7 @@ public final class DrainFootprint
     private static final String READY = "ready";
     private static final String DEFERRED = "deferred";
     private static final String HELD = "held";
+    private static final String RETRY_ALL = "retryall";
     private static final long RETRY_SPREAD_MILLIS = 3_600_000L;
     private static final List<RecipientStatus> HELD_STATUS =
         List.of(new RecipientStatus(Disposition.HELD, 0, 0, "containment: held"));
@@ -61,9 +64,9 @@ public final class DrainFootprint
         final boolean flood = !(args.length > 0 && args[0].equals("single"));
         final int count = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
         final String state = args.length > 2 ? args[2] : READY;
-        if (!List.of(READY, DEFERRED, HELD).contains(state))
+        if (!List.of(READY, DEFERRED, HELD, RETRY_ALL).contains(state))
         {
-            throw new IllegalArgumentException("state: expected ready, deferred or held, not " + state);
+            throw new IllegalArgumentException("state: expected ready, deferred, held or retryall, not " + state);
         }
         System.out.printf("drain footprint: %s, %,d %s messages, DrainContext at its defaults, -Xmx %,d MiB%n",
             flood ? "flood (2,000 addresses in eight /24s, interleaved; 1 % from 20 quiet senders)" : "single source",
@@ -113,6 +116,41 @@ public final class DrainFootprint
                 + "%.1f bytes/message%n", retryNanos / 1e9, ready.ready(), ready.deferred(), retried - before,
                 (double)(retried - before) / count);
         }
+        else if (state.equals(RETRY_ALL))
+        {
+            retryAll(scheduler, before, count);
+        }
+    }
+
+    /**
+     * The provider is back an hour before the retries are due, and the operator retries every deferred message now:
+     * the request, then the drain's ticks until they have placed every message (the clock does not move, so only the
+     * request makes them ready), then the heap.
+     */
+    private static void retryAll(final DrainScheduler scheduler, final long before, final int count)
+        throws InterruptedException
+    {
+        final long requestStart = System.nanoTime();
+        final int retried = scheduler.retryDeferredNow();
+        final long requestNanos = System.nanoTime() - requestStart;
+        long longestTick = 0;
+        int ticks = 0;
+        final long ticksStart = System.nanoTime();
+        int work = 1;
+        while (work > 0)
+        {
+            final long tickStart = System.nanoTime();
+            work = scheduler.tick();
+            longestTick = Math.max(longestTick, System.nanoTime() - tickStart);
+            ticks++;
+        }
+        final long ticksNanos = System.nanoTime() - ticksStart;
+        final long after = PendingFootprint.settledHeap();
+        final DrainStatus ready = scheduler.status();
+        System.out.printf("retry-all: %,d made ready (the request %.1f ms on the drain thread, then %,d ticks in %.1f s, the "
+            + "longest %.1f ms): ready %,d, deferred %,d; drain heap %,d bytes, %.1f bytes/message%n", retried,
+            requestNanos / 1e6, ticks, ticksNanos / 1e9, longestTick / 1e6, ready.ready(), ready.deferred(), after - before,
+            (double)(after - before) / count);
     }
 
     /** A new message from a sender with nothing queued: how many picks until it is sent, at the route's default rate. */
@@ -179,7 +217,7 @@ public final class DrainFootprint
             START_MILLIS + id / ARRIVALS_PER_SECOND * 1000 + id % 7);
         final List<RecipientStatus> statuses = switch (state)
         {
-            case DEFERRED ->
+            case DEFERRED, RETRY_ALL ->
                 List.of(RecipientStatus.deferred(3, retriesFrom + id * 7_919 % RETRY_SPREAD_MILLIS, "451 4.7.0 later"));
             case HELD -> HELD_STATUS;
             default -> NEW;
