@@ -8,7 +8,7 @@ import java.util.Arrays;
  * record and its queue slot took about 36. A timer whose entry moved on since (another snapshot, an operator's retry)
  * stays until it comes due and is then ignored, as before. Drain thread only.
  */
-final class RetryTimers
+final class RetryTimers implements DueHeap.Slots
 {
     private static final int INITIAL_CAPACITY = 64;
 
@@ -37,17 +37,7 @@ final class RetryTimers
             seqs = Arrays.copyOf(seqs, capacity);
             entries = Arrays.copyOf(entries, capacity);
         }
-        int at = size++;
-        while (at > 0)
-        {
-            final int parent = (at - 1) >>> 1;
-            if (due[parent] <= dueMillis)
-            {
-                break;
-            }
-            move(parent, at);
-            at = parent;
-        }
+        final int at = DueHeap.siftUp(due, size++, dueMillis, this);
         set(at, dueMillis, seq, entry);
     }
 
@@ -67,32 +57,15 @@ final class RetryTimers
         entries[last] = null;
         if (last > 0)
         {
-            int at = 0;
-            while (true)
-            {
-                int child = 2 * at + 1;
-                if (child >= last)
-                {
-                    break;
-                }
-                if (child + 1 < last && due[child + 1] < due[child])
-                {
-                    child++;
-                }
-                if (lastDue <= due[child])
-                {
-                    break;
-                }
-                move(child, at);
-                at = child;
-            }
+            final int at = DueHeap.siftDown(due, last, lastDue, this);
             set(at, lastDue, lastSeq, lastEntry);
         }
         shrinkIfSparse();
         return live ? entry : null;
     }
 
-    private void move(final int from, final int to)
+    @Override
+    public void move(final int from, final int to)
     {
         set(to, due[from], seqs[from], entries[from]);
     }

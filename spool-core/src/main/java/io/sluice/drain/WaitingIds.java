@@ -24,7 +24,7 @@ import org.agrona.collections.LongHashSet;
  * until it is picked and its entry remembers it), in the same slot count: the request costs no byte per message beyond
  * the set slot the message already had. Drain thread only.
  */
-final class WaitingIds
+final class WaitingIds implements DueHeap.Slots
 {
     private static final int INITIAL_CAPACITY = 64;
     /** Above Agrona's default (0.65): a deferred outage's ids are looked up once each, and memory is what this is for. */
@@ -231,25 +231,7 @@ final class WaitingIds
         final long lastId = ids[last];
         if (last > 0)
         {
-            int at = 0;
-            while (true)
-            {
-                int child = 2 * at + 1;
-                if (child >= last)
-                {
-                    break;
-                }
-                if (child + 1 < last && due[child + 1] < due[child])
-                {
-                    child++;
-                }
-                if (lastDue <= due[child])
-                {
-                    break;
-                }
-                move(child, at);
-                at = child;
-            }
+            final int at = DueHeap.siftDown(due, last, lastDue, this);
             due[at] = lastDue;
             ids[at] = lastId;
         }
@@ -267,22 +249,13 @@ final class WaitingIds
         {
             resize(timers + (timers >> 1));
         }
-        int at = timers++;
-        while (at > 0)
-        {
-            final int parent = (at - 1) >>> 1;
-            if (due[parent] <= dueMillis)
-            {
-                break;
-            }
-            move(parent, at);
-            at = parent;
-        }
+        final int at = DueHeap.siftUp(due, timers++, dueMillis, this);
         due[at] = dueMillis;
         ids[at] = id;
     }
 
-    private void move(final int from, final int to)
+    @Override
+    public void move(final int from, final int to)
     {
         due[to] = due[from];
         ids[to] = ids[from];
