@@ -48,8 +48,10 @@ final class Placement
 
     private static final int MIN_FLIGHTS_BEFORE_COMPACTION = 1024;
     /**
-     * Messages of an operator's retry-all placed per tick: each reads its snapshot back, so ten million in one go would
-     * stop the drain thread for seconds; as many as the agent takes events in a duty cycle.
+     * Messages placed again per tick, from an operator's retry-all and, apart, from retry timers come due: each reads its
+     * snapshot back, so ten million in one go would stop the drain thread for seconds (97 s for 10M timers due at once
+     * in {@code DrainFootprint}, as after a restart that outlived an outage's retry times); as many as the agent takes
+     * events in a duty cycle. What is left is due at once, so the next ticks go on with it.
      */
     private static final int RETRY_ALL_SLICE = 4096;
 
@@ -489,12 +491,19 @@ final class Placement
         return inFlight;
     }
 
-    /** @return how many deferred messages whose retry time came were placed again. */
+    /**
+     * Places again the deferred messages whose retry time came, at most {@link #RETRY_ALL_SLICE} timers a call (the rest
+     * stay due: {@link #millisUntilRetry} says 0), then the next slice of a retry-all.
+     *
+     * @return how many were placed again.
+     */
     int retryDue(final long nowMillis)
     {
         int work = 0;
-        while (!deferTimers.isEmpty() && deferTimers.firstDueMillis() <= nowMillis)
+        int polled = 0;
+        while (polled < RETRY_ALL_SLICE && !deferTimers.isEmpty() && deferTimers.firstDueMillis() <= nowMillis)
         {
+            polled++;
             final MessageEntry entry = deferTimers.pollLive();
             if (entry != null)
             {
@@ -502,8 +511,9 @@ final class Placement
                 work++;
             }
         }
-        while (waiting.hasDue(nowMillis))
+        while (polled < RETRY_ALL_SLICE && waiting.hasDue(nowMillis))
         {
+            polled++;
             final long id = waiting.pollDue();
             if (id != 0 && retryWaiting(id))
             {

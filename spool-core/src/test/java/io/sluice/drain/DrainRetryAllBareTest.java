@@ -59,6 +59,27 @@ class DrainRetryAllBareTest
         return sent;
     }
 
+    /** @return the ids dispatched, each once, as the route's tokens allow: the clock moves 1 ms a pick. */
+    private Set<Long> sendEach()
+    {
+        final Set<Long> sent = new HashSet<>();
+        for (int i = 0; i < 10_000; i++)
+        {
+            drain.clock.advanceMillis(1);
+            final Dispatch dispatch = scheduler.next("default");
+            if (dispatch != null)
+            {
+                assertThat(sent.add(dispatch.messageId())).as("sent once: %d", dispatch.messageId()).isTrue();
+                spooled.reply(dispatch, "250 2.0.0 ok");
+            }
+        }
+        for (final long id : sendAllNow())
+        {
+            assertThat(sent.add(id)).as("sent once: %d", id).isTrue();
+        }
+        return sent;
+    }
+
     @Test
     void shouldSendEveryBareDeferredMessageNowNotAtItsRetryTimeWithoutAnEntryEach()
     {
@@ -150,20 +171,27 @@ class DrainRetryAllBareTest
         assertThat(status.ready()).isEqualTo(10_000);
         assertThat(scheduler.nanosUntilDue(route -> true)).as("waits for the route's tokens, not for time").isPositive();
         assertThat(scheduler.entryCount()).isZero();
-        final Set<Long> sent = new HashSet<>();
-        for (int i = 0; i < 10_000; i++)
-        {
-            drain.clock.advanceMillis(1);
-            final Dispatch dispatch = scheduler.next("default");
-            if (dispatch != null)
-            {
-                assertThat(sent.add(dispatch.messageId())).as("sent once: %d", dispatch.messageId()).isTrue();
-                spooled.reply(dispatch, "250 2.0.0 ok");
-            }
-        }
-        sent.addAll(sendAllNow());
-        assertThat(sent).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(sendEach()).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(scheduler.pendingCount()).isZero();
+    }
+
+    @Test
+    void shouldPlaceRetryTimersComingDueTogetherInSlicesToo()
+    {
+        // As after a restart that outlived an outage: every retry time has passed when the drain next looks.
+        final List<Long> ids = deferredByAnOutage(10_000);
+        drain.clock.advanceMillis(120 * MINUTE);
+
+        scheduler.tick();
+        assertThat(scheduler.status().deferred()).as("one slice placed by a tick").isEqualTo(10_000 - 4_096);
+        assertThat(scheduler.nanosUntilDue(route -> true)).as("the rest still due at once").isZero();
+        scheduler.tick();
+        scheduler.tick();
+        final DrainStatus status = scheduler.status();
+        assertThat(status.deferred()).isZero();
+        assertThat(status.ready()).isEqualTo(10_000);
+        assertThat(scheduler.entryCount()).as("placed bare, as a single retry is").isZero();
+        assertThat(sendEach()).containsExactlyInAnyOrderElementsOf(ids);
     }
 
     @Test

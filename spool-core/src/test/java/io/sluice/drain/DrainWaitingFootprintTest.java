@@ -94,7 +94,11 @@ class DrainWaitingFootprintTest
         else
         {
             clock.advanceMillis(TimeUnit.HOURS.toMillis(1));
-            scheduler.tick();
+            // Placed a slice a tick, as the drain agent's duty cycles would.
+            while (scheduler.waitingBareCount() > 0)
+            {
+                scheduler.tick();
+            }
         }
         final long ready = usedHeapAfterGc();
         assertThat(scheduler.status().ready()).isEqualTo(MESSAGES);
