@@ -107,24 +107,13 @@ public final class DrainFootprint
         if (state.equals(DEFERRED))
         {
             advance(clock, retriesFrom + RETRY_SPREAD_MILLIS - clock.millis());
-            // The drain places due retries a slice a tick: tick as its agent would until a tick places none.
-            final long retryStart = System.nanoTime();
-            long longestTick = 0;
-            int ticks = 0;
-            int work = 1;
-            while (work > 0)
-            {
-                final long tickStart = System.nanoTime();
-                work = scheduler.tick();
-                longestTick = Math.max(longestTick, System.nanoTime() - tickStart);
-                ticks++;
-            }
-            final long retryNanos = System.nanoTime() - retryStart;
+            // The drain places due retries a slice a tick.
+            final Ticks ticks = Ticks.untilIdle(scheduler);
             final long retried = PendingFootprint.settledHeap();
             final DrainStatus ready = scheduler.status();
             System.out.printf("every retry came due (placed in %.1f s over %,d ticks, the longest %.1f ms): ready %,d, "
-                + "deferred %,d; drain heap %,d bytes, %.1f bytes/message%n", retryNanos / 1e9, ticks, longestTick / 1e6,
-                ready.ready(), ready.deferred(), retried - before, (double)(retried - before) / count);
+                + "deferred %,d; drain heap %,d bytes, %.1f bytes/message%n", ticks.nanos / 1e9, ticks.count,
+                ticks.longestNanos / 1e6, ready.ready(), ready.deferred(), retried - before, (double)(retried - before) / count);
         }
         else if (state.equals(RETRY_ALL))
         {
@@ -143,24 +132,34 @@ public final class DrainFootprint
         final long requestStart = System.nanoTime();
         final int retried = scheduler.retryDeferredNow();
         final long requestNanos = System.nanoTime() - requestStart;
-        long longestTick = 0;
-        int ticks = 0;
-        final long ticksStart = System.nanoTime();
-        int work = 1;
-        while (work > 0)
-        {
-            final long tickStart = System.nanoTime();
-            work = scheduler.tick();
-            longestTick = Math.max(longestTick, System.nanoTime() - tickStart);
-            ticks++;
-        }
-        final long ticksNanos = System.nanoTime() - ticksStart;
+        final Ticks ticks = Ticks.untilIdle(scheduler);
         final long after = PendingFootprint.settledHeap();
         final DrainStatus ready = scheduler.status();
         System.out.printf("retry-all: %,d made ready (the request %.1f ms on the drain thread, then %,d ticks in %.1f s, the "
             + "longest %.1f ms): ready %,d, deferred %,d; drain heap %,d bytes, %.1f bytes/message%n", retried,
-            requestNanos / 1e6, ticks, ticksNanos / 1e9, longestTick / 1e6, ready.ready(), ready.deferred(), after - before,
+            requestNanos / 1e6, ticks.count, ticks.nanos / 1e9, ticks.longestNanos / 1e6, ready.ready(), ready.deferred(),
+            after - before,
             (double)(after - before) / count);
+    }
+
+    /** The drain's ticks, as its agent would run them, until one does nothing: how many, how long, the longest. */
+    private record Ticks(int count, long nanos, long longestNanos)
+    {
+        static Ticks untilIdle(final DrainScheduler scheduler)
+        {
+            final long start = System.nanoTime();
+            long longest = 0;
+            int count = 0;
+            int work = 1;
+            while (work > 0)
+            {
+                final long tickStart = System.nanoTime();
+                work = scheduler.tick();
+                longest = Math.max(longest, System.nanoTime() - tickStart);
+                count++;
+            }
+            return new Ticks(count, System.nanoTime() - start, longest);
+        }
     }
 
     /** A new message from a sender with nothing queued: how many picks until it is sent, at the route's default rate. */
