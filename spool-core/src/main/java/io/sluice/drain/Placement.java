@@ -53,7 +53,7 @@ final class Placement
      * in {@code DrainFootprint}, as after a restart that outlived an outage's retry times); as many as the agent takes
      * events in a duty cycle. What is left is due at once, so the next ticks go on with it.
      */
-    private static final int RETRY_ALL_SLICE = 4096;
+    private static final int PLACEMENT_SLICE = 4096;
 
     Placement(final DrainContext context, final SchedulerTime time, final EnumCounters<DrainCounter> counters,
         final FairTree tree, final ReplyFeedback feedback, final Snapshots snapshots,
@@ -198,7 +198,7 @@ final class Placement
 
     /**
      * An operator's retry of every message deferred without an entry: recorded once ({@link WaitingIds#retryAll}), and
-     * placed from the next {@link #retryDue}s on, {@link #RETRY_ALL_SLICE} a tick, the first slice now.
+     * placed from the next {@link #retryDue}s on, {@link #PLACEMENT_SLICE} a tick, the first slice now.
      *
      * @return how many deferred messages it covers.
      */
@@ -492,7 +492,7 @@ final class Placement
     }
 
     /**
-     * Places again the deferred messages whose retry time came, at most {@link #RETRY_ALL_SLICE} timers a call (the rest
+     * Places again the deferred messages whose retry time came, at most {@link #PLACEMENT_SLICE} timers a call (the rest
      * stay due: {@link #millisUntilRetry} says 0), then the next slice of a retry-all.
      *
      * @return how many were placed again.
@@ -501,7 +501,7 @@ final class Placement
     {
         int work = 0;
         int polled = 0;
-        while (polled < RETRY_ALL_SLICE && !deferTimers.isEmpty() && deferTimers.firstDueMillis() <= nowMillis)
+        while (polled < PLACEMENT_SLICE && !deferTimers.isEmpty() && deferTimers.firstDueMillis() <= nowMillis)
         {
             polled++;
             final MessageEntry entry = deferTimers.pollLive();
@@ -511,11 +511,11 @@ final class Placement
                 work++;
             }
         }
-        while (polled < RETRY_ALL_SLICE && waiting.hasDue(nowMillis))
+        while (polled < PLACEMENT_SLICE && waiting.hasDue(nowMillis))
         {
             polled++;
             final long id = waiting.pollDue();
-            if (id != 0 && retryWaiting(id))
+            if (id != 0 && placeWaiting(id, false))
             {
                 work++;
             }
@@ -524,9 +524,8 @@ final class Placement
     }
 
     /**
-     * Places the next {@link #RETRY_ALL_SLICE} messages of a retry-all, as {@link #retryWaiting} places one whose retry
-     * came due but ready whatever their retry time: bare in their source queues if they can be (their ids kept, negated,
-     * in the retry-all set until they are picked), else with an entry that remembers the request.
+     * Places the next {@link #PLACEMENT_SLICE} messages of a retry-all ({@link #placeWaiting}, ready whatever their
+     * retry time).
      *
      * @return how many were placed.
      */
@@ -534,37 +533,28 @@ final class Placement
     {
         int placed = 0;
         long id;
-        while (placed < RETRY_ALL_SLICE && (id = waiting.pollRetryAll()) != 0)
+        while (placed < PLACEMENT_SLICE && (id = waiting.pollRetryAll()) != 0)
         {
-            final PendingMessage snapshot = snapshots.get(id);
-            if (snapshot == null || snapshot.isFinished())
+            if (placeWaiting(id, true))
             {
-                // The spool finished it: it stays counted until the snapshot saying so (on its way) takes it out.
-                continue;
+                placed++;
             }
-            final LaneQueue lane = takeWaiting(snapshot);
-            placed++;
-            if (placeBare(snapshot, true))
-            {
-                waiting.retriedBare(id);
-                continue;
-            }
-            final MessageEntry entry = entryOf.apply(snapshot, lane);
-            entry.set(MessageEntry.RETRY_NOW, true);
-            place(entry, snapshot);
         }
         return placed;
     }
 
     /**
-     * A bare deferred message's timer came due: it is placed by its snapshot, bare in its source queue if it can be, else
-     * with an entry (as {@link #move} places one). Not yet due by its snapshot (an earlier timer of the message's, left
-     * from before it was deferred again), it is simply deferred again, bare. Without a snapshot (the spool finished it:
-     * the snapshot saying so is on its way) it stays counted until that snapshot takes it out.
+     * Places a message deferred without an entry, by its snapshot: bare in its source queue if it can be, else with an
+     * entry (as {@link #move} places one). For a retry come due ({@code retryNow} false) a message not yet due by its
+     * snapshot (an earlier timer of the message's, left from before it was deferred again) is simply deferred again,
+     * bare. For a retry-all ({@code retryNow}) its deferred recipients are ready whatever their retry time: placed bare,
+     * its id is kept, negated, in the retry-all set until it is picked; given an entry, the entry remembers the request.
+     * Without a snapshot (the spool finished it: the snapshot saying so is on its way) it stays counted until that
+     * snapshot takes it out.
      *
      * @return true if it was placed.
      */
-    private boolean retryWaiting(final long id)
+    private boolean placeWaiting(final long id, final boolean retryNow)
     {
         final PendingMessage snapshot = snapshots.get(id);
         if (snapshot == null || snapshot.isFinished())
@@ -572,11 +562,20 @@ final class Placement
             return false;
         }
         final LaneQueue lane = takeWaiting(snapshot);
-        if (placeBare(snapshot))
+        if (placeBare(snapshot, retryNow))
         {
+            if (retryNow)
+            {
+                waiting.retriedBare(id);
+            }
             return true;
         }
-        place(entryOf.apply(snapshot, lane), snapshot);
+        final MessageEntry entry = entryOf.apply(snapshot, lane);
+        if (retryNow)
+        {
+            entry.set(MessageEntry.RETRY_NOW, true);
+        }
+        place(entry, snapshot);
         return true;
     }
 
