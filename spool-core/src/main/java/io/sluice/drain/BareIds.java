@@ -17,7 +17,7 @@ import org.agrona.collections.LongHashSet;
  * (SourceQueue's returns) the retries of ten million deferred messages would not fit the launcher's heap. One taken
  * out from inside the heap is remembered in a small set and skipped when it reaches the top. Drain thread only.
  */
-final class BareIds
+final class BareIds implements LongMinHeap.Slots
 {
     private static final int INITIAL_CAPACITY = 4;
     private static final int MIN_TOMBSTONES_BEFORE_COMPACTION = 8;
@@ -65,18 +65,7 @@ final class BareIds
         {
             returned = Arrays.copyOf(returned, Math.max(INITIAL_CAPACITY, returnedCount + (returnedCount >> 1)));
         }
-        int at = returnedCount++;
-        while (at > 0)
-        {
-            final int parent = (at - 1) >>> 1;
-            if (returned[parent] <= id)
-            {
-                break;
-            }
-            returned[at] = returned[parent];
-            at = parent;
-        }
-        returned[at] = id;
+        returned[LongMinHeap.siftUp(returned, returnedCount++, id, this)] = id;
         return true;
     }
 
@@ -242,28 +231,9 @@ final class BareIds
     {
         final int last = --returnedCount;
         final long moved = returned[last];
-        int at = 0;
-        while (true)
-        {
-            int child = 2 * at + 1;
-            if (child >= last)
-            {
-                break;
-            }
-            if (child + 1 < last && returned[child + 1] < returned[child])
-            {
-                child++;
-            }
-            if (moved <= returned[child])
-            {
-                break;
-            }
-            returned[at] = returned[child];
-            at = child;
-        }
         if (last > 0)
         {
-            returned[at] = moved;
+            returned[LongMinHeap.siftDown(returned, last, moved, this)] = moved;
         }
         returned[last] = 0;
         if (returnedCount == 0)
@@ -276,6 +246,13 @@ final class BareIds
             // The retries of an outage were sent: the heap shrinks with them.
             returned = Arrays.copyOf(returned, returned.length / 2);
         }
+    }
+
+    /** The heap of returned ids has one column: the id. */
+    @Override
+    public void move(final int from, final int to)
+    {
+        returned[to] = returned[from];
     }
 
     private int indexOf(final long id)

@@ -1,11 +1,12 @@
 package io.sluice.drain;
 
 /**
- * The binary min-heap moves shared by the drain's two heaps of retry timers kept as parallel arrays ({@link RetryTimers}
- * for messages with an entry, {@link WaitingIds} for messages waiting without one): ordered by due time, each heap
- * moving its own other columns with the slot. Static, so a poll or an add allocates nothing.
+ * The binary min-heap moves shared by the drain's heaps kept as parallel arrays of primitives, ordered by a long key:
+ * the retry timers by due time ({@link RetryTimers} for messages with an entry, {@link WaitingIds} for messages waiting
+ * without one), and the ids that came back out of order in a source queue ({@link BareIds}, keyed by the id itself).
+ * Each heap moves its own columns with the slot. Static, so a poll or an add allocates nothing.
  */
-final class DueHeap
+final class LongMinHeap
 {
     /** A heap's columns: {@link #move} copies every column of one slot to another. */
     interface Slots
@@ -13,22 +14,22 @@ final class DueHeap
         void move(int from, int to);
     }
 
-    private DueHeap()
+    private LongMinHeap()
     {
     }
 
     /**
-     * Moves parents down from the new slot {@code at} while they are due after {@code dueMillis}.
+     * Moves parents down from the new slot {@code at} while their key is greater than {@code key}.
      *
-     * @return the slot where the timer due at {@code dueMillis} goes.
+     * @return the slot where the key goes.
      */
-    static int siftUp(final long[] due, final int at, final long dueMillis, final Slots slots)
+    static int siftUp(final long[] keys, final int at, final long key, final Slots slots)
     {
         int hole = at;
         while (hole > 0)
         {
             final int parent = (hole - 1) >>> 1;
-            if (due[parent] <= dueMillis)
+            if (keys[parent] <= key)
             {
                 break;
             }
@@ -39,12 +40,12 @@ final class DueHeap
     }
 
     /**
-     * Moves the earlier child up into the hole at the root while it is due before {@code dueMillis}, over the first
+     * Moves the smaller child up into the hole at the root while its key is less than {@code key}, over the first
      * {@code size} slots.
      *
-     * @return the slot where the timer due at {@code dueMillis} (the one taken from the end) goes.
+     * @return the slot where the key (the one taken from the end) goes.
      */
-    static int siftDown(final long[] due, final int size, final long dueMillis, final Slots slots)
+    static int siftDown(final long[] keys, final int size, final long key, final Slots slots)
     {
         int hole = 0;
         while (true)
@@ -54,11 +55,11 @@ final class DueHeap
             {
                 return hole;
             }
-            if (child + 1 < size && due[child + 1] < due[child])
+            if (child + 1 < size && keys[child + 1] < keys[child])
             {
                 child++;
             }
-            if (dueMillis <= due[child])
+            if (key <= keys[child])
             {
                 return hole;
             }

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * record and its queue slot took about 36. A timer whose entry moved on since (another snapshot, an operator's retry)
  * stays until it comes due and is then ignored, as before. Drain thread only.
  */
-final class RetryTimers implements DueHeap.Slots
+final class RetryTimers implements LongMinHeap.Slots
 {
     private static final int INITIAL_CAPACITY = 64;
 
@@ -37,7 +37,7 @@ final class RetryTimers implements DueHeap.Slots
             seqs = Arrays.copyOf(seqs, capacity);
             entries = Arrays.copyOf(entries, capacity);
         }
-        final int at = DueHeap.siftUp(due, size++, dueMillis, this);
+        final int at = LongMinHeap.siftUp(due, size++, dueMillis, this);
         set(at, dueMillis, seq, entry);
     }
 
@@ -57,7 +57,7 @@ final class RetryTimers implements DueHeap.Slots
         entries[last] = null;
         if (last > 0)
         {
-            final int at = DueHeap.siftDown(due, last, lastDue, this);
+            final int at = LongMinHeap.siftDown(due, last, lastDue, this);
             set(at, lastDue, lastSeq, lastEntry);
         }
         shrinkIfSparse();

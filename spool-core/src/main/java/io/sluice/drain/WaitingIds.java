@@ -24,7 +24,7 @@ import org.agrona.collections.LongHashSet;
  * until it is picked and its entry remembers it), in the same slot count: the request costs no byte per message beyond
  * the set slot the message already had. Drain thread only.
  */
-final class WaitingIds implements DueHeap.Slots
+final class WaitingIds implements LongMinHeap.Slots
 {
     private static final int INITIAL_CAPACITY = 64;
     /** Above Agrona's default (0.65): a deferred outage's ids are looked up once each, and memory is what this is for. */
@@ -231,7 +231,7 @@ final class WaitingIds implements DueHeap.Slots
         final long lastId = ids[last];
         if (last > 0)
         {
-            final int at = DueHeap.siftDown(due, last, lastDue, this);
+            final int at = LongMinHeap.siftDown(due, last, lastDue, this);
             due[at] = lastDue;
             ids[at] = lastId;
         }
@@ -249,7 +249,7 @@ final class WaitingIds implements DueHeap.Slots
         {
             resize(timers + (timers >> 1));
         }
-        final int at = DueHeap.siftUp(due, timers++, dueMillis, this);
+        final int at = LongMinHeap.siftUp(due, timers++, dueMillis, this);
         due[at] = dueMillis;
         ids[at] = id;
     }
