@@ -62,6 +62,8 @@ final class JournalRecordCodec
     static final int HEADER_LENGTH = 24;
 
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    /** A recipient status before its detail string: disposition (1), attempts (4), not-before millis (8). */
+    private static final int STATUS_FIXED_BYTES = 13;
 
     private final CRC32C crc = new CRC32C();
 
@@ -214,11 +216,7 @@ final class JournalRecordCodec
         final String tenant = in.getString();
         final String lane = in.getString();
         final String sender = in.getString();
-        final int count = in.getInt();
-        if (count < 1 || count > Envelope.MAX_RECIPIENTS)
-        {
-            throw new CorruptRecordException("recipient count " + count);
-        }
+        final int count = in.recipientCount();
         final List<String> recipients = new ArrayList<>(count);
         final List<RecipientStatus> statuses = new ArrayList<>(count);
         for (int i = 0; i < count; i++)
@@ -226,12 +224,8 @@ final class JournalRecordCodec
             recipients.add(in.getString());
             statuses.add(in.getStatus());
         }
-        final int partLength = in.getInt();
-        final int partOffset = in.skip(partLength);
-        if (contentLength < partLength)
-        {
-            throw new CorruptRecordException("content length " + contentLength + " < first part " + partLength);
-        }
+        final int partOffset = in.contentPart(contentLength);
+        final int partLength = partLength(buffer, partOffset);
         final byte flags = buffer.getByte(FLAGS_OFFSET);
         final boolean carried = (flags & FLAG_CARRIED) != 0;
         final Envelope envelope = new Envelope(sourceKey, tenant.intern(), lane.intern(), sender, recipients, receivedAt,
@@ -257,24 +251,13 @@ final class JournalRecordCodec
         {
             in.skipString();
         }
-        final int count = in.getInt();
-        if (count < 1 || count > Envelope.MAX_RECIPIENTS)
-        {
-            throw new CorruptRecordException("recipient count " + count);
-        }
+        final int count = in.recipientCount();
         for (int i = 0; i < count; i++)
         {
             in.skipString();
-            in.skip(13);
-            in.skipString();
+            in.skipStatus();
         }
-        final int partLength = in.getInt();
-        final int partOffset = in.skip(partLength);
-        if (contentLength < partLength)
-        {
-            throw new CorruptRecordException("content length " + contentLength + " < first part " + partLength);
-        }
-        return partOffset;
+        return in.contentPart(contentLength);
     }
 
     /** @return the length of the content part at {@code partOffset} (its length field is just before it) */
@@ -363,7 +346,7 @@ final class JournalRecordCodec
         buffer.putByte(offset, status.disposition().code());
         buffer.putInt(offset + 1, status.attempts(), ORDER);
         buffer.putLong(offset + 5, status.notBeforeMillis(), ORDER);
-        return putString(buffer, offset + 13, status.detail());
+        return putString(buffer, offset + STATUS_FIXED_BYTES, status.detail());
     }
 
     private static int stringLength(final String value)
@@ -373,7 +356,7 @@ final class JournalRecordCodec
 
     private static int statusLength(final RecipientStatus status)
     {
-        return 13 + stringLength(status.detail());
+        return STATUS_FIXED_BYTES + stringLength(status.detail());
     }
 
     /** Bounds-checked reading: a length field pointing past the record is corruption, not an exception to crash on. */
@@ -433,13 +416,46 @@ final class JournalRecordCodec
             return buffer.getStringWithoutLengthUtf8(start, length);
         }
 
+        /** @return the recipient count that follows the envelope's strings, checked. */
+        int recipientCount() throws CorruptRecordException
+        {
+            final int count = getInt();
+            if (count < 1 || count > Envelope.MAX_RECIPIENTS)
+            {
+                throw new CorruptRecordException("recipient count " + count);
+            }
+            return count;
+        }
+
+        /**
+         * Passes the first content part, which follows the recipients: its length, then its bytes.
+         *
+         * @return the part's offset; its length is {@link #partLength} there.
+         */
+        int contentPart(final long contentLength) throws CorruptRecordException
+        {
+            final int partLength = getInt();
+            final int partOffset = skip(partLength);
+            if (contentLength < partLength)
+            {
+                throw new CorruptRecordException("content length " + contentLength + " < first part " + partLength);
+            }
+            return partOffset;
+        }
+
+        void skipStatus() throws CorruptRecordException
+        {
+            skip(STATUS_FIXED_BYTES);
+            skipString();
+        }
+
         RecipientStatus getStatus() throws CorruptRecordException
         {
-            need(13);
+            need(STATUS_FIXED_BYTES);
             final Disposition disposition = Disposition.fromCode(buffer.getByte(offset));
             final int attempts = buffer.getInt(offset + 1, ORDER);
             final long notBefore = buffer.getLong(offset + 5, ORDER);
-            offset += 13;
+            offset += STATUS_FIXED_BYTES;
             final String detail = getString();
             if (disposition == null || attempts < 0)
             {
