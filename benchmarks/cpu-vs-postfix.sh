@@ -108,7 +108,7 @@ report_vs() {
         printf '%-8s %-8s %12s %16s %14s %16s\n' mode system "msgs/s" "min-max" "CPU us/msg" "min-max"
         for mode in hold release deliver; do
             for system in postfix sluice; do
-                printf '%-8s %-8s %12s %16s %14s %16s\n' "$mode" "$system" "$(median <<< "${RATE[$system.$mode]:-}")" \
+                printf '%-8s %-8s %12s %16s %14s %16s\n' "$mode" "$system" "$(median <<< "${RATE[$system.$mode]:-}" | sed "s/null/-/")" \
                     "$(spread <<< "${RATE[$system.$mode]:-}")" "$(median <<< "${CPU[$system.$mode]}")" \
                     "$(spread <<< "${CPU[$system.$mode]}")"
             done
