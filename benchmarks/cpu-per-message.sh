@@ -303,16 +303,20 @@ start_fast_sink() { # -> SLUICE_SINK_PID, SLUICE_SINK_PORT
     [[ -n $SLUICE_SINK_PORT ]] || die "the sink did not report its port"
 }
 
+# SLUICE_DIST: another build's daemon in place of the one preflight copied from appliance-daemon/target.
+use_sluice_dist() {
+    [[ -n ${SLUICE_DIST:-} ]] || return 0
+    rm -rf "$WORK/sluice-dist"
+    mkdir -p "$WORK/sluice-dist"
+    cp -r "$SLUICE_DIST/sluice-daemon.jar" "$SLUICE_DIST/jvm.options" "$SLUICE_DIST/lib" "$WORK/sluice-dist/"
+    JAR_BUILT=$(date -u -r "$SLUICE_DIST/sluice-daemon.jar" +%Y-%m-%dT%H:%M:%SZ)
+    log "measuring the daemon in $SLUICE_DIST (built $JAR_BUILT), not appliance-daemon/target"
+}
+
 main_cpu() {
     begin_run
     mkdir -p "$RAW"
-    if [[ -n ${SLUICE_DIST:-} ]]; then
-        rm -rf "$WORK/sluice-dist"
-        mkdir -p "$WORK/sluice-dist"
-        cp -r "$SLUICE_DIST/sluice-daemon.jar" "$SLUICE_DIST/jvm.options" "$SLUICE_DIST/lib" "$WORK/sluice-dist/"
-        JAR_BUILT=$(date -u -r "$SLUICE_DIST/sluice-daemon.jar" +%Y-%m-%dT%H:%M:%SZ)
-        log "measuring the daemon in $SLUICE_DIST (built $JAR_BUILT), not appliance-daemon/target"
-    fi
+    use_sluice_dist
     opened_limits
     log "opened from the shipped defaults to take $N messages from one source: ${OPENED[*]}"
     start_fast_sink

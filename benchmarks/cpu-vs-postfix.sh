@@ -136,12 +136,7 @@ report_vs() {
 main_vs() {
     begin_run
     mkdir -p "$RAW"
-    if [[ -n ${SLUICE_DIST:-} ]]; then
-        rm -rf "$WORK/sluice-dist"
-        mkdir -p "$WORK/sluice-dist"
-        cp -r "$SLUICE_DIST/sluice-daemon.jar" "$SLUICE_DIST/jvm.options" "$SLUICE_DIST/lib" "$WORK/sluice-dist/"
-        JAR_BUILT=$(date -u -r "$SLUICE_DIST/sluice-daemon.jar" +%Y-%m-%dT%H:%M:%SZ)
-    fi
+    use_sluice_dist
     opened_limits
     log "Sluice opened from the shipped defaults to take $N messages from one source: ${OPENED[*]}"
     start_fast_sink
