@@ -89,8 +89,18 @@ public final class IngressFixture implements AutoCloseable
             spool.close();
             throw ex;
         }
-        return new IngressFixture(spool, admission, SmtpServer.start(context, policy, admission, RecipientVerification.NONE,
-            spool, Clock.systemUTC(), null, tls, certificate));
+        try
+        {
+            return new IngressFixture(spool, admission, SmtpServer.start(context, policy, admission,
+                RecipientVerification.NONE, spool, Clock.systemUTC(), null, tls, certificate));
+        }
+        catch (final RuntimeException ex)
+        {
+            // A listener that cannot bind (a test of that): nothing else stays open behind it.
+            admission.close();
+            spool.close();
+            throw ex;
+        }
     }
 
     public InetSocketAddress address()
