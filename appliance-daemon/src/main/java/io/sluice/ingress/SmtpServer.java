@@ -1,9 +1,6 @@
 package io.sluice.ingress;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.channels.ServerSocketChannel;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,14 +13,12 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -62,12 +57,8 @@ public final class SmtpServer implements AutoCloseable
      */
     static final long SHUTDOWN_GRACE_MS = 5_000;
 
-    /** Whether listening sockets can share a port here (Linux, the BSDs): then each event loop has its own. */
-    private static final boolean REUSE_PORT = reusePortAvailable();
-
     /** The {@code smtp.listen} listener's channel: the first of {@link #channels}. */
     private final Channel channel;
-    /** Every listening socket: per listener, one per loop where {@link #REUSE_PORT}; its first carries {@link #LISTENER}. */
     private final List<Channel> channels = new ArrayList<>();
     private static final AttributeKey<Listener> LISTENER = AttributeKey.valueOf("sluice.listener");
     private final IngressServices services;
@@ -84,7 +75,7 @@ public final class SmtpServer implements AutoCloseable
         {
             for (final Listener listener : listeners)
             {
-                bind(listener);
+                channels.add(bind(listener));
             }
         }
         catch (final RuntimeException ex)
@@ -96,139 +87,59 @@ public final class SmtpServer implements AutoCloseable
         channel = channels.get(0);
     }
 
-    /**
-     * Binds one listener; its sessions share this server's event loops, services and connection caps. Each event loop
-     * gets its own listening socket on the address ({@code SO_REUSEPORT}, the kernel spreads connections over them) and
-     * serves what it accepts itself: with one shared socket, the loop it was registered on handed every other
-     * connection over to another loop (a task and, when that loop slept, an eventfd wake-up), once per message for a
-     * client that connects for each one (issue 21). Where the platform has no {@code SO_REUSEPORT}, one socket serves
-     * all loops as before.
-     */
-    private void bind(final Listener listener)
+    /** Binds one listener; its sessions share this server's event loops, services and connection caps. */
+    private Channel bind(final Listener listener)
     {
         final IngressContext context = services.context();
-        final ChannelInitializer<SocketChannel> sessionSetup = sessionSetup(listener, context);
-        final boolean perLoop = REUSE_PORT && context.eventLoopThreads() > 1;
-        InetSocketAddress address = listener.address();
-        if (perLoop && address.getPort() != 0)
-        {
-            refuseTakenPort(listener);
-        }
-        final List<EventLoopGroup> acceptors = new ArrayList<>();
-        if (perLoop)
-        {
-            workers.forEach(loop -> acceptors.add((EventLoop)loop));
-        }
-        else
-        {
-            acceptors.add(workers);
-        }
-        Channel first = null;
-        for (final EventLoopGroup acceptor : acceptors)
-        {
-            final ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptor, acceptor)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                // No TCP_NODELAY child option: Netty's socket config sets it on every accepted channel already, and
-                // setting it again cost one more setsockopt per connection (SmtpServerTest checks it stays set).
-                .childHandler(sessionSetup);
-            if (perLoop)
+        final ServerBootstrap bootstrap = new ServerBootstrap()
+            .group(workers)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 4096)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(new ChannelInitializer<SocketChannel>()
             {
-                bootstrap.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
-            }
-            final Channel bound = bindOne(bootstrap, address, listener);
-            channels.add(bound);
-            if (first == null)
-            {
-                first = bound;
-                // Port 0: the other loops' sockets join the port the first one was given.
-                address = (InetSocketAddress)bound.localAddress();
-            }
-        }
-        LOG.info("SMTP listening on {} ({}{}{}{}{})", first.localAddress(), listener.name(),
-            context.proxyProtocol() ? ", PROXY protocol" : "", listener.implicitTls() ? ", implicit TLS"
-                : listener.startTls() == TlsMode.OFF ? "" : ", STARTTLS " + listener.startTls().name().toLowerCase(Locale.ROOT),
-            listener.authenticationRequired() ? ", AUTH required" : "", perLoop ? ", a socket per event loop" : "");
-        first.attr(LISTENER).set(listener);
-    }
-
-    private ChannelInitializer<SocketChannel> sessionSetup(final Listener listener, final IngressContext context)
-    {
-        return new ChannelInitializer<SocketChannel>()
-        {
-            @Override
-            protected void initChannel(final SocketChannel ch)
-            {
-                if (context.proxyProtocol())
+                @Override
+                protected void initChannel(final SocketChannel ch)
                 {
-                    if (!fromTrustedProxy(ch.remoteAddress(), context))
+                    if (context.proxyProtocol())
                     {
-                        LOG.warn("PROXY listener: connection from untrusted {} closed", ch.remoteAddress());
-                        ch.close();
-                        return;
+                        if (!fromTrustedProxy(ch.remoteAddress(), context))
+                        {
+                            LOG.warn("PROXY listener: connection from untrusted {} closed", ch.remoteAddress());
+                            ch.close();
+                            return;
+                        }
+                        ch.pipeline().addLast("proxy", new HAProxyMessageDecoder());
                     }
-                    ch.pipeline().addLast("proxy", new HAProxyMessageDecoder());
+                    if (listener.implicitTls())
+                    {
+                        // RFC 8314 section 3: TLS from the first byte; the greeting waits in the handler for the handshake.
+                        ch.pipeline().addLast(SessionTls.HANDLER_NAME, services.tls().newHandler(ch.alloc(), false));
+                    }
+                    sessions.add(ch);
+                    final SmtpFrameDecoder decoder = new SmtpFrameDecoder(context.maxLineLength());
+                    ch.pipeline()
+                        .addLast("idle", new IdleStateHandler(context.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
+                        .addLast("frames", decoder)
+                        .addLast("session", new SmtpSession(services, decoder, listener));
                 }
-                if (listener.implicitTls())
-                {
-                    // RFC 8314 section 3: TLS from the first byte; the greeting waits in the handler for the handshake.
-                    ch.pipeline().addLast(SessionTls.HANDLER_NAME, services.tls().newHandler(ch.alloc(), false));
-                }
-                sessions.add(ch);
-                final SmtpFrameDecoder decoder = new SmtpFrameDecoder(context.maxLineLength());
-                ch.pipeline()
-                    .addLast("idle", new IdleStateHandler(context.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
-                    .addLast("frames", decoder)
-                    .addLast("session", new SmtpSession(services, decoder, listener));
-            }
-        };
-    }
-
-    private static Channel bindOne(final ServerBootstrap bootstrap, final InetSocketAddress address, final Listener listener)
-    {
+            });
+        final Channel bound;
         try
         {
-            return bootstrap.bind(address).syncUninterruptibly().channel();
+            bound = bootstrap.bind(listener.address()).syncUninterruptibly().channel();
         }
         catch (final RuntimeException ex)
         {
-            throw cannotListen(listener, ex);
+            throw new IllegalStateException("cannot listen on " + listener.address() + " (" + listener.name() + "): "
+                + ex.getMessage(), ex);
         }
-    }
-
-    /**
-     * SO_REUSEPORT lets sockets of the same user share a port: a second daemon started on a taken port would share
-     * the first one's connections instead of failing. A plain bind first keeps the failure, naming the address.
-     */
-    private static void refuseTakenPort(final Listener listener)
-    {
-        try (ServerSocketChannel probe = ServerSocketChannel.open())
-        {
-            probe.bind(listener.address());
-        }
-        catch (final IOException ex)
-        {
-            throw cannotListen(listener, ex);
-        }
-    }
-
-    private static IllegalStateException cannotListen(final Listener listener, final Exception ex)
-    {
-        return new IllegalStateException("cannot listen on " + listener.address() + " (" + listener.name() + "): "
-            + ex.getMessage(), ex);
-    }
-
-    private static boolean reusePortAvailable()
-    {
-        try (ServerSocketChannel probe = ServerSocketChannel.open())
-        {
-            return probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
+        LOG.info("SMTP listening on {} ({}{}{}{})", bound.localAddress(), listener.name(),
+            context.proxyProtocol() ? ", PROXY protocol" : "", listener.implicitTls() ? ", implicit TLS"
+                : listener.startTls() == TlsMode.OFF ? "" : ", STARTTLS " + listener.startTls().name().toLowerCase(Locale.ROOT),
+            listener.authenticationRequired() ? ", AUTH required" : "");
+        bound.attr(LISTENER).set(listener);
+        return bound;
     }
 
     private static boolean fromTrustedProxy(final InetSocketAddress remote, final IngressContext context)
@@ -317,8 +228,7 @@ public final class SmtpServer implements AutoCloseable
     {
         for (final Channel bound : channels)
         {
-            final Listener listener = bound.attr(LISTENER).get();
-            if (listener != null && listener.name().equals(name))
+            if (bound.attr(LISTENER).get().name().equals(name))
             {
                 return (InetSocketAddress)bound.localAddress();
             }
@@ -359,12 +269,6 @@ public final class SmtpServer implements AutoCloseable
         final List<Executor> loops = new ArrayList<>();
         workers.forEach(loops::add);
         return loops;
-    }
-
-    /** @return the sessions' channels open now (a snapshot), for tests that look at the server's side of a connection. */
-    List<Channel> openSessions()
-    {
-        return List.copyOf(sessions);
     }
 
     /** @return connections open now. */

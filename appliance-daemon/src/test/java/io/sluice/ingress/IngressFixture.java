@@ -89,18 +89,8 @@ public final class IngressFixture implements AutoCloseable
             spool.close();
             throw ex;
         }
-        try
-        {
-            return new IngressFixture(spool, admission, SmtpServer.start(context, policy, admission,
-                RecipientVerification.NONE, spool, Clock.systemUTC(), null, tls, certificate));
-        }
-        catch (final RuntimeException ex)
-        {
-            // A listener that cannot bind (a test of that): nothing else stays open behind it.
-            admission.close();
-            spool.close();
-            throw ex;
-        }
+        return new IngressFixture(spool, admission, SmtpServer.start(context, policy, admission, RecipientVerification.NONE,
+            spool, Clock.systemUTC(), null, tls, certificate));
     }
 
     public InetSocketAddress address()
