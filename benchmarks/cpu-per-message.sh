@@ -30,6 +30,7 @@
 # Environment: N (10000), WARMUP (40000: accepted and delivered, unmeasured), ROUNDS (3), SESSIONS (20),
 # MESSAGE_BYTES (4096), CLIENT (smtp-source when installed, else java), PROFILE (0), PERF (0), RESULTS_DIR
 # (benchmarks/results/<date>-<host>), SLUICE_BUILD (1: mvn -B -q -DskipTests package first), WORK_BASE (/var/tmp),
+# EXTRA_SETTINGS ("k=v k=v": an experiment's settings, added to the opened ones and printed with them),
 # NOTE (a line for the report: what else loaded the machine), SLUICE_DIST (a folder with another build's
 # sluice-daemon.jar, jvm.options and lib/ to measure instead of appliance-daemon/target: a before/after pair). Results: cpu-per-message.txt and .json in RESULTS_DIR.
 #
@@ -78,6 +79,12 @@ opened_limits() {
     done
     OPENED+=(containment.exemptTenants=default)
     OPENED+=("drain.routes=$(sed -n 's/^drain\.routes=//p' "$(sluice_defaults)" | sed -E "s/(^|,)default:[0-9.]+:[0-9]+/\1default:$ROUTE_RATE:1000/")")
+    # An experiment's own settings (e.g. smtp.eventLoopThreads=1): printed and recorded with the opened limits.
+    if [[ -n ${EXTRA_SETTINGS:-} ]]; then
+        local extra
+        read -r -a extra <<< "$EXTRA_SETTINGS"
+        OPENED+=("${extra[@]}")
+    fi
 }
 
 sluice_cli() { java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$WORK/sluice-dist/sluice-daemon.jar" \

@@ -72,10 +72,16 @@ public final class IngressContext
         .checkedWith("at most `smtp.maxConnections`")
         .doc("(per client address, see `smtp.maxConnections`)")
         .build();
-    /** The daemon's default; a context built in code takes one thread per processor. */
-    public static final Setting<Integer> EVENT_LOOP_THREADS = Setting.ofInt("smtp.eventLoopThreads", 2)
+    /**
+     * The daemon's default; a context built in code takes one thread per processor. One loop: on the 2-core appliance a
+     * second one cost more event-loop CPU per accepted message for no more messages a second (issue 21, session 8,
+     * smtp-source with a connection per message; docs/admission.md has the figures): two loops each slept and woke for
+     * fewer events.
+     */
+    public static final Setting<Integer> EVENT_LOOP_THREADS = Setting.ofInt("smtp.eventLoopThreads", 1)
         .range(1, 256)
-        .doc("Netty event loop threads of the SMTP server.")
+        .doc("Netty event loop threads of the SMTP server. One takes thousands of connections and costs the least CPU a"
+            + " message on a 2-core appliance (see admission.md); more suit many cores with TLS-heavy ingress.")
         .build();
     /** Set by an operator through JMX (kept across restarts): tempfail every new session and transaction. */
     public static final Setting<Boolean> PAUSED = Setting.ofBoolean("smtp.paused", false)
