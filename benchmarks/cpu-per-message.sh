@@ -121,12 +121,23 @@ send() { # label count [port] -> the client's output in RAW; dies unless every m
     SENT_TOTAL=$((SENT_TOTAL + count))
 }
 
-declare -A US=()
+# The journal's msyncs (group commits), messages synced and outcomes journaled so far, from the daemon's /metrics:
+# "msyncs messages outcomes" (zeros for a build without them). Records per msync is the group commit's lever.
+journal_counts() {
+    local url
+    url=$(sed -n 's/.*metrics on \(http:[^ ,]*\/metrics\).*/\1/p' "$WORK/sluice.log" | head -1)
+    curl -s --max-time 5 "$url" 2>/dev/null | awk '
+        /^sluice_spool_sync_batches(_total)? / { b = $2 } /^sluice_spool_messages_synced(_total)? / { m = $2 }
+        /^sluice_spool_outcomes_appended(_total)? / { o = $2 } END { printf "%d %d %d\n", b, m, o }'
+}
+
+declare -A US=() SYNCS=()
 RUNS=()
 measure() { # label phase(accept|deliver) -> one JSON line in RUNS, the figure in US[phase]
-    local label=$1 phase=$2 t0 t1 b0 b1 w0 w1 load us secs
+    local label=$1 phase=$2 t0 t1 b0 b1 w0 w1 load us secs j0 j1 msyncs records
     load=$(cut -d' ' -f1 /proc/loadavg)
     thread_ticks "$SLUICE_PID" > "$RAW/$label.threads0"
+    read -ra j0 <<< "$(journal_counts)"
     b0=$(machine_busy_ticks) w0=$(now_ns) t0=$(proc_ticks "$SLUICE_PID")
     if [[ $phase == accept ]]; then
         send "$label" "$N"
@@ -136,13 +147,18 @@ measure() { # label phase(accept|deliver) -> one JSON line in RUNS, the figure i
     fi
     t1=$(proc_ticks "$SLUICE_PID") w1=$(now_ns) b1=$(machine_busy_ticks)
     thread_ticks "$SLUICE_PID" > "$RAW/$label.threads1"
+    read -ra j1 <<< "$(journal_counts)"
+    msyncs=$((j1[0] - j0[0]))
+    records=$(((j1[1] - j0[1]) + (j1[2] - j0[2]))) # messages synced + outcomes journaled
     us=$(calc1 "1e6 * ($t1 - $t0) / $CLK_TCK / $N")
     secs=$(calc "($w1 - $w0) / 1e9")
     [[ $label == round-* ]] && US[$phase]+="$us " # the profiled runs are not measurements
-    RUNS+=("$(printf '{"label":"%s","phase":"%s","messages":%d,"daemonCpuSeconds":%s,"usPerMessage":%s,"wallSeconds":%s,"machineBusyPercent":%s,"loadAverage1mAtStart":%s}' \
+    [[ $label == round-* ]] && SYNCS[$phase]+="$(calc1 "$records / ($msyncs > 0 ? $msyncs : 1)") "
+    RUNS+=("$(printf '{"label":"%s","phase":"%s","messages":%d,"daemonCpuSeconds":%s,"usPerMessage":%s,"wallSeconds":%s,"machineBusyPercent":%s,"loadAverage1mAtStart":%s,"msyncs":%d,"recordsSynced":%d}' \
         "$label" "$phase" "$N" "$(calc "($t1 - $t0) / $CLK_TCK")" "$us" "$secs" \
-        "$(calc1 "100 * ($b1 - $b0) / $CLK_TCK / $NCPU / $secs")" "$load")")
-    log "$label: $N messages, daemon CPU $(calc "($t1 - $t0) / $CLK_TCK") s = $us us/message (${secs}s wall, load $load)"
+        "$(calc1 "100 * ($b1 - $b0) / $CLK_TCK / $NCPU / $secs")" "$load" "$msyncs" "$records")")
+    log "$label: $N messages, daemon CPU $(calc "($t1 - $t0) / $CLK_TCK") s = $us us/message (${secs}s wall, load $load);" \
+        "$msyncs msyncs for $records records"
 }
 
 round() { # label prefix
@@ -268,6 +284,11 @@ report() {
         printf '%-8s %14s %16s   %s\n' phase "median us/msg" "min-max" "per run"
         for p in accept deliver; do
             printf '%-8s %14s %16s   %s\n' "$p" "$(median <<< "${US[$p]:-}")" "$(spread <<< "${US[$p]:-}")" "${US[$p]:-}"
+        done
+        echo
+        echo "Journal records (messages synced + outcomes journaled) per msync, per run (from /metrics):"
+        for p in accept deliver; do
+            printf '  %-8s %s\n' "$p" "${SYNCS[$p]:-}"
         done
         echo
         echo "Daemon CPU by thread, all measured runs together (seconds):"
