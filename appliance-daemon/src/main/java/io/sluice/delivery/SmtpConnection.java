@@ -119,8 +119,22 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     private Channel channel;
     private EventLoop loop;
     private State state = State.CONNECTING;
+    /**
+     * One timer for the replies, not one per command (issue 21: four timers scheduled and cancelled a message): it runs
+     * at {@link #replyTimerAt} or later, and times out the reply waited for only if {@link #replyDeadline} has passed,
+     * else it sets itself for the rest. It is moved earlier only for a command with a shorter timeout (DATA's 354).
+     */
     private ScheduledFuture<?> replyTimer;
+    /** {@link System#nanoTime()} when {@link #replyTimer} runs. */
+    private long replyTimerAt;
+    /** {@link System#nanoTime()} by which the reply at the head of {@link #expected} must have come. */
+    private long replyDeadline;
+    /** As {@link #replyTimer}, for the pool's idle limit: one timer a connection, not one a message. */
     private ScheduledFuture<?> idleTimer;
+    /** {@link System#nanoTime()} when the connection last became idle; with {@link #idleMs} and {@link #idleExpired}. */
+    private long idleSince;
+    private long idleMs;
+    private Runnable idleExpired;
     private final EhloExtensions extensions = new EhloExtensions();
     private SmtpReply refusal;
     private boolean contentExpected;
@@ -286,7 +300,6 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             fail("unexpected reply while " + state.name().toLowerCase(Locale.ROOT) + ": " + reply);
             return;
         }
-        cancelReplyTimer();
         final Expect next = expected.peek();
         if (next != null)
         {
@@ -325,13 +338,42 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** {@code expect} is now the reply waited for: its timeout counts from now. */
     private void armReplyTimer(final Expect expect)
     {
-        replyTimer = loop.schedule(() ->
+        final long now = System.nanoTime();
+        replyDeadline = now + TimeUnit.MILLISECONDS.toNanos(expect.timeoutMs());
+        if (replyTimer != null && replyTimerAt - replyDeadline <= 0)
         {
-            counters.increment(DeliveryCounter.TIMEOUTS);
-            fail("no reply to " + expect.command() + " from " + peer + " within " + expect.timeoutMs() + " ms");
-        }, expect.timeoutMs(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        cancelReplyTimer();
+        setReplyTimer(now, replyDeadline - now);
+    }
+
+    private void setReplyTimer(final long now, final long delayNanos)
+    {
+        replyTimerAt = now + delayNanos;
+        replyTimer = loop.schedule(this::replyTimerRan, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void replyTimerRan()
+    {
+        replyTimer = null;
+        final Expect head = expected.peek();
+        if (head == null || state == State.CLOSED)
+        {
+            // Nothing waited for any more: the next expect() sets the timer again.
+            return;
+        }
+        final long now = System.nanoTime();
+        if (replyDeadline - now > 0)
+        {
+            setReplyTimer(now, replyDeadline - now);
+            return;
+        }
+        counters.increment(DeliveryCounter.TIMEOUTS);
+        fail("no reply to " + head.command() + " from " + peer + " within " + head.timeoutMs() + " ms");
     }
 
     private void cancelReplyTimer()
@@ -544,8 +586,30 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     void idle(final long idleMs, final Runnable expired)
     {
         state = State.IDLE;
-        cancelIdleTimer();
-        idleTimer = loop.schedule(expired, idleMs, TimeUnit.MILLISECONDS);
+        idleSince = System.nanoTime();
+        this.idleMs = idleMs;
+        idleExpired = expired;
+        if (idleTimer == null)
+        {
+            idleTimer = loop.schedule(this::idleTimerRan, idleMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void idleTimerRan()
+    {
+        idleTimer = null;
+        if (state != State.IDLE || idleExpired == null)
+        {
+            // In use (or closed) since: the next idle() sets the timer again.
+            return;
+        }
+        final long left = idleSince + TimeUnit.MILLISECONDS.toNanos(idleMs) - System.nanoTime();
+        if (left > 0)
+        {
+            idleTimer = loop.schedule(this::idleTimerRan, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        idleExpired.run();
     }
 
     /** @return true if the connection is parked and may be probed for another transaction. */
@@ -577,7 +641,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
      */
     void probe(final Runnable ok, final Runnable dead)
     {
-        cancelIdleTimer();
+        // Out of the pool: the idle timer, if it runs meanwhile, finds nothing to expire.
+        idleExpired = null;
         state = State.PROBING;
         probeOk = ok;
         probeDead = dead;
@@ -643,7 +708,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
      */
     void send(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done, final Runnable dead)
     {
-        cancelIdleTimer();
+        // Out of the pool: the idle timer, if it runs meanwhile, finds nothing to expire.
+        idleExpired = null;
         transactions++;
         tx = new SmtpTransaction(this, dispatch, message, done, dead, transactions > 1);
         state = State.TRANSACTION;
@@ -667,7 +733,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     /** Asks about one recipient ({@code MAIL FROM:<>}, RCPT, RSET; never DATA). The connection must be idle. */
     void verify(final RecipientProbe probe)
     {
-        cancelIdleTimer();
+        // Out of the pool: the idle timer, if it runs meanwhile, finds nothing to expire.
+        idleExpired = null;
         verification = probe;
         state = State.VERIFYING;
         probe.start();

@@ -532,6 +532,20 @@ class SmtpDeliveryTest
     }
 
     @Test
+    void shouldTimeEachReplyFromItsOwnCommandNotFromAnEarlierOnesShorterTimeout() throws Exception
+    {
+        // MAIL's timeout runs out while RCPT's reply (five minutes by default) is awaited: the connection's one reply
+        // timer runs then, and must wait on for RCPT's, not time it out.
+        sink.replyDelayMs = 200;
+        start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(d -> d.mailTimeoutMs(600)));
+        final long id = harness.append(message("in time"), "ann@relay.test", "bob@relay.test", "cid@relay.test");
+        harness.awaitFinished(id);
+
+        assertThat(harness.statuses(id)).extracting(RecipientStatus::disposition).containsOnly(Disposition.DELIVERED);
+        assertThat(harness.delivery.counters().get(DeliveryCounter.TIMEOUTS)).isZero();
+    }
+
+    @Test
     void shouldDeliverOnTheirOwnRouteNotificationsAndMailAlike() throws Exception
     {
         try (TestSmtpSink notifications = TestSmtpSink.start())
