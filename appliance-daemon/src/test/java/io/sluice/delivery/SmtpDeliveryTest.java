@@ -450,6 +450,28 @@ class SmtpDeliveryTest
     }
 
     @Test
+    void shouldSendAMessageOfManyBlocksIntactOverSeveralTurnsOfTheLoop() throws Exception
+    {
+        start();
+        // 21 blocks of SmtpConnection.DATA_BLOCK_BYTES: more than one turn's worth (SmtpTransaction.BLOCKS_PER_TURN), with
+        // dotted lines throughout, so that some stuffing dots fall on the blocks' edges.
+        final StringBuilder body = new StringBuilder("Subject: large\r\n\r\n");
+        for (int line = 0; body.length() < 21 * SmtpConnection.DATA_BLOCK_BYTES - 100; line++)
+        {
+            body.append(line % 7 == 0 ? "." : "").append("line ").append(line).append(' ').append("z".repeat(line % 90))
+                .append("\r\n");
+        }
+        final String content = body.toString();
+        final long id = harness.append(content, "ann@relay.test");
+        harness.awaitFinished(id);
+
+        assertThat(harness.status(id, 0).disposition()).isEqualTo(Disposition.DELIVERED);
+        assertThat(sink.received()).hasSize(1);
+        assertThat(sink.received().get(0).text()).as("byte for byte, after the server's unstuffing").isEqualTo(content);
+        assertThat(harness.delivery.counters().get(DeliveryCounter.TIMEOUTS)).isZero();
+    }
+
+    @Test
     void shouldSendUtf8AddressesWithSmtpUtf8() throws Exception
     {
         start();
