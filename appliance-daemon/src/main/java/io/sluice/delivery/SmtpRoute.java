@@ -67,7 +67,16 @@ final class SmtpRoute implements RouteDelivery
     // Confined to the route's event loop.
     private final ArrayDeque<SmtpConnection> idle = new ArrayDeque<>();
     private final Set<SmtpConnection> connections = new HashSet<>();
+    /** The jobs on the loop, at most one a slot. */
     private final Set<Job> jobs = new HashSet<>();
+    /**
+     * One timer for the jobs' dispatch timeouts (issue 21: one was scheduled and cancelled a message): it runs at the
+     * earliest deadline of the jobs there were when it was set, or later, expires those past theirs, and is set again for
+     * the earliest left.
+     */
+    private ScheduledFuture<?> deadlineTimer;
+    /** {@link System#nanoTime()} when {@link #deadlineTimer} runs. */
+    private long deadlineTimerAt;
 
     /** One dispatch on its way through the pool. Event-loop confined once it reaches the loop. */
     private static final class Job
@@ -75,7 +84,9 @@ final class SmtpRoute implements RouteDelivery
         final Dispatch dispatch;
         OutboundMessage message;
         SmtpConnection connection;
-        ScheduledFuture<?> deadline;
+        /** {@link System#nanoTime()} by which the dispatch must be over; set when it reaches the loop. */
+        long deadline;
+        boolean timed;
         boolean expired;
         boolean done;
 
@@ -233,10 +244,16 @@ final class SmtpRoute implements RouteDelivery
         {
             return;
         }
-        if (job.deadline == null)
+        if (!job.timed)
         {
+            job.timed = true;
+            final long now = System.nanoTime();
+            job.deadline = now + TimeUnit.MILLISECONDS.toNanos(context.dispatchTimeoutMs());
             jobs.add(job);
-            job.deadline = loop.schedule(() -> expire(job), context.dispatchTimeoutMs(), TimeUnit.MILLISECONDS);
+            if (deadlineTimer == null || deadlineTimerAt - job.deadline > 0)
+            {
+                setDeadlineTimer(now, job.deadline);
+            }
         }
         if (job.expired)
         {
@@ -396,6 +413,40 @@ final class SmtpRoute implements RouteDelivery
         }
     }
 
+    private void setDeadlineTimer(final long now, final long at)
+    {
+        if (deadlineTimer != null)
+        {
+            deadlineTimer.cancel(false);
+        }
+        deadlineTimerAt = at;
+        deadlineTimer = loop.schedule(this::deadlinesDue, at - now, TimeUnit.NANOSECONDS);
+    }
+
+    private void deadlinesDue()
+    {
+        deadlineTimer = null;
+        final long now = System.nanoTime();
+        long earliest = 0;
+        boolean waiting = false;
+        for (final Job job : new ArrayList<>(jobs))
+        {
+            if (job.deadline - now <= 0)
+            {
+                expire(job);
+            }
+            else if (!waiting || job.deadline - earliest < 0)
+            {
+                earliest = job.deadline;
+                waiting = true;
+            }
+        }
+        if (waiting && (deadlineTimer == null || deadlineTimerAt - earliest > 0))
+        {
+            setDeadlineTimer(now, earliest);
+        }
+    }
+
     private void expire(final Job job)
     {
         if (job.done)
@@ -449,11 +500,8 @@ final class SmtpRoute implements RouteDelivery
     private void finishJob(final Job job)
     {
         job.done = true;
+        // Its deadline leaves with it: the timer, if it runs for it, finds it gone.
         jobs.remove(job);
-        if (job.deadline != null)
-        {
-            job.deadline.cancel(false);
-        }
         release(job);
     }
 

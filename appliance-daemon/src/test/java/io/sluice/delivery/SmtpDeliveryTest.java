@@ -543,6 +543,27 @@ class SmtpDeliveryTest
     }
 
     @Test
+    void shouldDeferADispatchThatOutlivesItsTimeoutAndTimeTheNextOneAfresh() throws Exception
+    {
+        start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(d -> d.dispatchTimeoutMs(500)));
+        sink.slowReplyMs = 5_000;
+        sink.dataActions.add(TestSmtpSink.DataAction.SLOW);
+        final long id = harness.append(message("outlived"), "ann@relay.test");
+        harness.awaitAttempts(id, 1);
+
+        assertThat(harness.status(id, 0).disposition()).isEqualTo(Disposition.DEFERRED);
+        assertThat(harness.status(id, 0).detail()).startsWith("451 4.4.2")
+            .contains("dispatch not finished within " + DeliveryContext.DISPATCH_TIMEOUT_MS + "=500");
+
+        // The route's one deadline timer ran out with that dispatch: the retry, as slow, is timed by a timer set afresh.
+        sink.dataActions.add(TestSmtpSink.DataAction.SLOW);
+        harness.clock.advanceMillis(RETRY_MS);
+        harness.awaitAttempts(id, 2);
+        assertThat(harness.status(id, 0).disposition()).isEqualTo(Disposition.DEFERRED);
+        assertThat(harness.status(id, 0).detail()).contains("dispatch not finished within");
+    }
+
+    @Test
     void shouldWaitForASlowServerWithinItsTimeouts() throws Exception
     {
         sink.replyDelayMs = 50;
