@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -119,21 +118,10 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     private Channel channel;
     private EventLoop loop;
     private State state = State.CONNECTING;
-    /**
-     * One timer for the replies, not one per command (issue 21: four timers scheduled and cancelled a message): it runs
-     * at {@link #replyTimerAt} or later, and times out the reply waited for only if {@link #replyDeadline} has passed,
-     * else it sets itself for the rest. It is moved earlier only for a command with a shorter timeout (DATA's 354).
-     */
-    private ScheduledFuture<?> replyTimer;
-    /** {@link System#nanoTime()} when {@link #replyTimer} runs. */
-    private long replyTimerAt;
-    /** {@link System#nanoTime()} by which the reply at the head of {@link #expected} must have come. */
-    private long replyDeadline;
-    /** As {@link #replyTimer}, for the pool's idle limit: one timer a connection, not one a message. */
-    private ScheduledFuture<?> idleTimer;
-    /** {@link System#nanoTime()} when the connection last became idle; with {@link #idleMs} and {@link #idleExpired}. */
-    private long idleSince;
-    private long idleMs;
+    /** The timeout of the reply at the head of {@link #expected}, counted from when it got there. */
+    private final DeadlineTimer replyTimer = new DeadlineTimer(this::loop, this::replyTimedOut);
+    /** The pool's idle limit, from {@link #idle}. */
+    private final DeadlineTimer idleTimer = new DeadlineTimer(this::loop, this::idleTimedOut);
     private Runnable idleExpired;
     private final EhloExtensions extensions = new EhloExtensions();
     private SmtpReply refusal;
@@ -305,6 +293,10 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             armReplyTimer(next);
         }
+        else
+        {
+            replyTimer.drop();
+        }
         if (state == State.TRANSACTION && tx != null && tx.closedBeforeFirstReply(reply))
         {
             fail("closed before the transaction: " + reply);
@@ -342,47 +334,18 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     private void armReplyTimer(final Expect expect)
     {
         final long now = System.nanoTime();
-        replyDeadline = now + TimeUnit.MILLISECONDS.toNanos(expect.timeoutMs());
-        if (replyTimer != null && replyTimerAt - replyDeadline <= 0)
-        {
-            return;
-        }
-        cancelReplyTimer();
-        setReplyTimer(now, replyDeadline - now);
+        replyTimer.set(now, now + TimeUnit.MILLISECONDS.toNanos(expect.timeoutMs()));
     }
 
-    private void setReplyTimer(final long now, final long delayNanos)
+    private void replyTimedOut()
     {
-        replyTimerAt = now + delayNanos;
-        replyTimer = loop.schedule(this::replyTimerRan, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void replyTimerRan()
-    {
-        replyTimer = null;
         final Expect head = expected.peek();
         if (head == null || state == State.CLOSED)
         {
-            // Nothing waited for any more: the next expect() sets the timer again.
-            return;
-        }
-        final long now = System.nanoTime();
-        if (replyDeadline - now > 0)
-        {
-            setReplyTimer(now, replyDeadline - now);
             return;
         }
         counters.increment(DeliveryCounter.TIMEOUTS);
         fail("no reply to " + head.command() + " from " + peer + " within " + head.timeoutMs() + " ms");
-    }
-
-    private void cancelReplyTimer()
-    {
-        if (replyTimer != null)
-        {
-            replyTimer.cancel(false);
-            replyTimer = null;
-        }
     }
 
     /**
@@ -398,8 +361,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         final State was = state;
         state = State.CLOSED;
         expected.clear();
-        cancelReplyTimer();
-        cancelIdleTimer();
+        replyTimer.cancel();
+        idleTimer.cancel();
         if (channel != null)
         {
             channel.close();
@@ -480,8 +443,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         }
         state = State.CLOSED;
         expected.clear();
-        cancelReplyTimer();
-        cancelIdleTimer();
+        replyTimer.cancel();
+        idleTimer.cancel();
         channel.close();
         owner.closed(this);
     }
@@ -586,45 +549,23 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     void idle(final long idleMs, final Runnable expired)
     {
         state = State.IDLE;
-        idleSince = System.nanoTime();
-        this.idleMs = idleMs;
         idleExpired = expired;
-        if (idleTimer == null)
-        {
-            idleTimer = loop.schedule(this::idleTimerRan, idleMs, TimeUnit.MILLISECONDS);
-        }
+        final long now = System.nanoTime();
+        idleTimer.set(now, now + TimeUnit.MILLISECONDS.toNanos(idleMs));
     }
 
-    private void idleTimerRan()
+    private void idleTimedOut()
     {
-        idleTimer = null;
-        if (state != State.IDLE || idleExpired == null)
+        if (state == State.IDLE && idleExpired != null)
         {
-            // In use (or closed) since: the next idle() sets the timer again.
-            return;
+            idleExpired.run();
         }
-        final long left = idleSince + TimeUnit.MILLISECONDS.toNanos(idleMs) - System.nanoTime();
-        if (left > 0)
-        {
-            idleTimer = loop.schedule(this::idleTimerRan, left, TimeUnit.NANOSECONDS);
-            return;
-        }
-        idleExpired.run();
     }
 
     /** @return true if the connection is parked and may be probed for another transaction. */
     boolean isIdle()
     {
         return state == State.IDLE;
-    }
-
-    private void cancelIdleTimer()
-    {
-        if (idleTimer != null)
-        {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
     }
 
     /** @return true if the last transaction ended before the reply to its data, so the server may hold its state. */
@@ -641,7 +582,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
      */
     void probe(final Runnable ok, final Runnable dead)
     {
-        // Out of the pool: the idle timer, if it runs meanwhile, finds nothing to expire.
+        // Out of the pool: no idle limit (the timer's task stays, and finds nothing to do if it runs meanwhile).
+        idleTimer.drop();
         idleExpired = null;
         state = State.PROBING;
         probeOk = ok;
@@ -668,7 +610,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             return;
         }
-        cancelIdleTimer();
+        idleTimer.cancel();
         state = State.QUITTING;
         if (contentExpected)
         {
@@ -677,7 +619,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         command(SmtpCommand.QUIT);
         channel.flush();
         expected.clear();
-        cancelReplyTimer();
+        replyTimer.cancel();
         expect("QUIT", context.commandTimeoutMs(), reply -> closeQuietly());
     }
 
@@ -708,7 +650,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
      */
     void send(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done, final Runnable dead)
     {
-        // Out of the pool: the idle timer, if it runs meanwhile, finds nothing to expire.
+        // Out of the pool: no idle limit (the timer's task stays, and finds nothing to do if it runs meanwhile).
+        idleTimer.drop();
         idleExpired = null;
         transactions++;
         tx = new SmtpTransaction(this, dispatch, message, done, dead, transactions > 1);
@@ -733,7 +676,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     /** Asks about one recipient ({@code MAIL FROM:<>}, RCPT, RSET; never DATA). The connection must be idle. */
     void verify(final RecipientProbe probe)
     {
-        // Out of the pool: the idle timer, if it runs meanwhile, finds nothing to expire.
+        // Out of the pool: no idle limit (the timer's task stays, and finds nothing to do if it runs meanwhile).
+        idleTimer.drop();
         idleExpired = null;
         verification = probe;
         state = State.VERIFYING;

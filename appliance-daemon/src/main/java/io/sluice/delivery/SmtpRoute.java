@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -70,13 +69,10 @@ final class SmtpRoute implements RouteDelivery
     /** The jobs on the loop, at most one a slot. */
     private final Set<Job> jobs = new HashSet<>();
     /**
-     * One timer for the jobs' dispatch timeouts (issue 21: one was scheduled and cancelled a message): it runs at the
-     * earliest deadline of the jobs there were when it was set, or later, expires those past theirs, and is set again for
-     * the earliest left.
+     * The jobs' dispatch timeouts, one timer for all (issue 21: not one a message): set for the earliest deadline, it
+     * expires the jobs past theirs and is set again for the earliest left.
      */
-    private ScheduledFuture<?> deadlineTimer;
-    /** {@link System#nanoTime()} when {@link #deadlineTimer} runs. */
-    private long deadlineTimerAt;
+    private final DeadlineTimer deadlines;
 
     /** One dispatch on its way through the pool. Event-loop confined once it reaches the loop. */
     private static final class Job
@@ -103,6 +99,7 @@ final class SmtpRoute implements RouteDelivery
         this.services = services;
         this.context = services.context();
         this.loop = services.loops().next();
+        this.deadlines = new DeadlineTimer(() -> loop, this::deadlinesDue);
     }
 
     @Override
@@ -250,9 +247,9 @@ final class SmtpRoute implements RouteDelivery
             final long now = System.nanoTime();
             job.deadline = now + TimeUnit.MILLISECONDS.toNanos(context.dispatchTimeoutMs());
             jobs.add(job);
-            if (deadlineTimer == null || deadlineTimerAt - job.deadline > 0)
+            if (!deadlines.isArmed() || deadlines.deadline() - job.deadline > 0)
             {
-                setDeadlineTimer(now, job.deadline);
+                deadlines.set(now, job.deadline);
             }
         }
         if (job.expired)
@@ -413,19 +410,8 @@ final class SmtpRoute implements RouteDelivery
         }
     }
 
-    private void setDeadlineTimer(final long now, final long at)
-    {
-        if (deadlineTimer != null)
-        {
-            deadlineTimer.cancel(false);
-        }
-        deadlineTimerAt = at;
-        deadlineTimer = loop.schedule(this::deadlinesDue, at - now, TimeUnit.NANOSECONDS);
-    }
-
     private void deadlinesDue()
     {
-        deadlineTimer = null;
         final long now = System.nanoTime();
         long earliest = 0;
         boolean waiting = false;
@@ -441,9 +427,9 @@ final class SmtpRoute implements RouteDelivery
                 waiting = true;
             }
         }
-        if (waiting && (deadlineTimer == null || deadlineTimerAt - earliest > 0))
+        if (waiting && (!deadlines.isArmed() || deadlines.deadline() - earliest > 0))
         {
-            setDeadlineTimer(now, earliest);
+            deadlines.set(now, earliest);
         }
     }
 
