@@ -528,31 +528,39 @@ class SmtpDeliveryTest
         assertThat(sink.commands()).noneMatch(c -> c.contains("SMTPUTF8"));
     }
 
-    @Test
-    void shouldTreatAReplyPastItsTimeoutAsALostConnection() throws Exception
+    /**
+     * Sends one message to a sink that answers its end of data only after {@code slowMs}, with {@code settings}.
+     *
+     * @return the message, its first attempt deferred as a lost connection.
+     */
+    private long deferredBySlowData(final UnaryOperator<DeliveryContext> settings, final long slowMs) throws Exception
     {
-        start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(d -> d.dataEndTimeoutMs(300)));
-        sink.slowReplyMs = 3_000;
+        start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(settings));
+        sink.slowReplyMs = slowMs;
         sink.dataActions.add(TestSmtpSink.DataAction.SLOW);
         final long id = harness.append(message("slow"), "ann@relay.test");
         harness.awaitAttempts(id, 1);
 
         assertThat(harness.status(id, 0).disposition()).isEqualTo(Disposition.DEFERRED);
-        assertThat(harness.status(id, 0).detail()).startsWith("451 4.4.2").contains("no reply to the end of data");
+        assertThat(harness.status(id, 0).detail()).startsWith("451 4.4.2");
+        return id;
+    }
+
+    @Test
+    void shouldTreatAReplyPastItsTimeoutAsALostConnection() throws Exception
+    {
+        final long id = deferredBySlowData(d -> d.dataEndTimeoutMs(300), 3_000);
+
+        assertThat(harness.status(id, 0).detail()).contains("no reply to the end of data");
         assertThat(harness.delivery.counters().get(DeliveryCounter.TIMEOUTS)).isEqualTo(1);
     }
 
     @Test
     void shouldDeferADispatchThatOutlivesItsTimeoutAndTimeTheNextOneAfresh() throws Exception
     {
-        start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(d -> d.dispatchTimeoutMs(500)));
-        sink.slowReplyMs = 5_000;
-        sink.dataActions.add(TestSmtpSink.DataAction.SLOW);
-        final long id = harness.append(message("outlived"), "ann@relay.test");
-        harness.awaitAttempts(id, 1);
+        final long id = deferredBySlowData(d -> d.dispatchTimeoutMs(500), 5_000);
 
-        assertThat(harness.status(id, 0).disposition()).isEqualTo(Disposition.DEFERRED);
-        assertThat(harness.status(id, 0).detail()).startsWith("451 4.4.2")
+        assertThat(harness.status(id, 0).detail())
             .contains("dispatch not finished within " + DeliveryContext.DISPATCH_TIMEOUT_MS + "=500");
 
         // The route's one deadline timer ran out with that dispatch: the retry, as slow, is timed by a timer set afresh.
