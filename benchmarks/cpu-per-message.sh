@@ -53,6 +53,9 @@ if [[ $PERF == 1 ]]; then
     SLUICE_JAVA_OPTS="${SLUICE_JAVA_OPTS:-} -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer"
 fi
 NOTE=${NOTE:-}
+# Extra smtp-source options, e.g. "-d" (keep each session's connection for the next message: what the suite's
+# acceptance benchmark does), to tell the per-connection cost from the per-message one. Printed in the results.
+SMTP_SOURCE_OPTS=${SMTP_SOURCE_OPTS:-}
 if [[ -z ${CLIENT:-} ]]; then
     CLIENT=$(command -v smtp-source >/dev/null && echo smtp-source || echo java)
 fi
@@ -94,15 +97,16 @@ wait_sink() {
     die "the sink has ${got:-0} of $SENT_TOTAL messages after an hour"
 }
 
-send() { # label count -> the client's output in RAW; dies unless every message got its 250
-    local label=$1 count=$2 out="$RAW/$1.out" err="$RAW/$1.err"
+send() { # label count [port] -> the client's output in RAW; dies unless every message got its 250
+    local label=$1 count=$2 port=${3:-$SLUICE_PORT} out="$RAW/$1.out" err="$RAW/$1.err"
     if [[ $CLIENT == smtp-source ]]; then
-        smtp-source -s "$SESSIONS" -l "$MESSAGE_BYTES" -m "$count" -f "$SENDER" -t "$RECIPIENT" "127.0.0.1:$SLUICE_PORT" \
+        # shellcheck disable=SC2086 # SMTP_SOURCE_OPTS is a list of options
+        smtp-source $SMTP_SOURCE_OPTS -s "$SESSIONS" -l "$MESSAGE_BYTES" -m "$count" -f "$SENDER" -t "$RECIPIENT" "127.0.0.1:$port" \
             > "$out" 2> "$err" || die "$label: smtp-source failed: $(head -3 "$err")"
         # smtp-source reports every refused command on stderr and goes on: any line there is a lost message.
         [[ ! -s $err ]] || die "$label: smtp-source reported refusals: $(head -3 "$err")"
     else
-        java -cp "$WORK/client/benchmarks.jar" io.sluice.benchmarks.smtp.AcceptanceLoadClient --server "127.0.0.1:$SLUICE_PORT" \
+        java -cp "$WORK/client/benchmarks.jar" io.sluice.benchmarks.smtp.AcceptanceLoadClient --server "127.0.0.1:$port" \
             --sessions "$SESSIONS" --messages "$count" --size "$MESSAGE_BYTES" --from "$SENDER" --to "$RECIPIENT" \
             --warmup 0 > "$out" 2> "$err" || die "$label: the client failed: $(tail -3 "$err")"
         grep -q "\"accepted\":$count," "$out" || die "$label: not every message was accepted: $(tail -1 "$out")"
@@ -247,6 +251,7 @@ report() {
         echo "Daemon user+system CPU (/proc/PID/stat) over $N messages of $MESSAGE_BYTES bytes a run, client $CLIENT" \
             "($SESSIONS sessions); $WARMUP warm-up messages accepted and delivered first; $ROUNDS rounds, interleaved:"
         echo "(a) accept with the default route paused, (b) deliver that backlog to the benchmarks' sink (PacedSink)."
+        [[ -n $SMTP_SOURCE_OPTS ]] && echo "smtp-source options added: $SMTP_SOURCE_OPTS"
         echo "Opened from the shipped defaults (everything else is shipped, logging included): ${OPENED[*]}"
         echo "CPU time is less sensitive to other load than wall time, but the machine was shared: load average before" \
             "$LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg); each run's load and machine busy % are in the JSON."
@@ -283,6 +288,21 @@ report() {
 
 spread() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%s-%s", lo, hi; else print "-" }'; }
 
+# The upstream: the benchmarks' sink, paced far above anything sent, so it takes mail as fast as it comes.
+start_fast_sink() { # -> SLUICE_SINK_PID, SLUICE_SINK_PORT
+    : > "$WORK/sink.log"
+    java -cp "$WORK/client/benchmarks.jar" io.sluice.benchmarks.flood.PacedSink --rate 1000000 --burst 1000000 \
+        > "$WORK/sink.log" 2>&1 &
+    SLUICE_SINK_PID=$! # acceptance-vs-postfix.sh's cleanup stops it
+    local i
+    for ((i = 0; i < 120; i++)); do
+        SLUICE_SINK_PORT=$(sed -n 's/^paced sink on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$WORK/sink.log" | head -1)
+        [[ -n $SLUICE_SINK_PORT ]] && break
+        sleep 0.25
+    done
+    [[ -n $SLUICE_SINK_PORT ]] || die "the sink did not report its port"
+}
+
 main_cpu() {
     begin_run
     mkdir -p "$RAW"
@@ -295,17 +315,7 @@ main_cpu() {
     fi
     opened_limits
     log "opened from the shipped defaults to take $N messages from one source: ${OPENED[*]}"
-    : > "$WORK/sink.log"
-    java -cp "$WORK/client/benchmarks.jar" io.sluice.benchmarks.flood.PacedSink --rate 1000000 --burst 1000000 \
-        > "$WORK/sink.log" 2>&1 &
-    SLUICE_SINK_PID=$! # acceptance-vs-postfix.sh's cleanup stops it
-    local i
-    for ((i = 0; i < 120; i++)); do
-        SLUICE_SINK_PORT=$(sed -n 's/^paced sink on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$WORK/sink.log" | head -1)
-        [[ -n $SLUICE_SINK_PORT ]] && break
-        sleep 0.25
-    done
-    [[ -n $SLUICE_SINK_PORT ]] || die "the sink did not report its port"
+    start_fast_sink
     SLUICE_FLOW_CONTROL=defaults SLUICE_SETTINGS="${OPENED[*]}" start_sluice "$WORK/sluice.log"
     log "daemon pid $SLUICE_PID on 127.0.0.1:$SLUICE_PORT, sink on $SLUICE_SINK_PORT; warm-up: $WARMUP messages, $CLIENT"
     send warmup "$WARMUP"
@@ -323,4 +333,7 @@ main_cpu() {
     report
 }
 
-main_cpu "$@"
+# Sourced by cpu-vs-postfix.sh for its helpers: run main only when executed.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    main_cpu "$@"
+fi
