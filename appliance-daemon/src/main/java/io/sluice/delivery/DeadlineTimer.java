@@ -12,8 +12,9 @@ import io.netty.channel.EventLoop;
  * a run that comes early (the deadline moved later, or was dropped) sets the task again for the rest, or does nothing.
  *
  * <p>Why (issue 21): delivering a message scheduled and cancelled seven such timers, one per reply, the idle limit, the
- * data block and the dispatch, each an allocation and two updates of the loop's task queue; now a connection and a route
- * each reschedule about once per timeout.
+ * data block and the dispatch, each an allocation and two updates of the loop's task queue. A later deadline never
+ * moves the task, and a busy connection's earliest one (DATA's 2 minutes) keeps it due soon enough for the rest: its
+ * task now runs and is set again about once per timeout, whatever the number of messages ({@code DeadlineTimerTest}).
  *
  * <p>Times are {@link System#nanoTime()}, the clock of the loop's own scheduler. Threads: the loop's only.
  */
