@@ -24,6 +24,13 @@ import io.netty.buffer.Unpooled;
  */
 record OutboundMessage(ByteBuf data, long size, boolean eightBit, boolean headerEightBit)
 {
+    /** A byte of 1 in each lane: {@code ONES * c} is a word of eight {@code c}s. */
+    private static final long ONES = 0x0101010101010101L;
+    /** The high bit of each lane. */
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long CRS = ONES * '\r';
+    private static final long LFS = ONES * '\n';
+
     /**
      * @return the content prepared for sending: the content itself, wrapped without a copy, when it needs no change
      *         (the usual case for mail from the SMTP listener), else a stuffed copy.
@@ -37,8 +44,19 @@ record OutboundMessage(ByteBuf data, long size, boolean eightBit, boolean header
         boolean header = true;
         boolean lineStart = true;
         boolean clean = true;
-        for (int i = start; i < end && clean; i++)
+        int i = start;
+        while (i < end && clean)
         {
+            // Eight bytes at a time while inside a line (issue 21: the byte loop was most of the 5 % self time of a
+            // dispatch's preparation): a word with no CR, no LF and (while a high byte would still change a flag) no byte
+            // above 127 changes nothing. A word that has one goes byte by byte below, and so does the first byte of a
+            // line, the only place where a dot needs stuffing.
+            if (!lineStart && end - i >= Long.BYTES
+                && isPlainText(content.getLong(i), eightBit && !header ? 0 : HIGHS))
+            {
+                i += Long.BYTES;
+                continue;
+            }
             final byte b = content.get(i);
             if (b == '\r')
             {
@@ -46,19 +64,36 @@ record OutboundMessage(ByteBuf data, long size, boolean eightBit, boolean header
                 // An empty line ends the header section.
                 header &= !lineStart;
                 lineStart = true;
-                i++;
+                i += 2;
                 continue;
             }
             clean = b != '\n' && !(lineStart && b == '.');
             eightBit |= b < 0;
             headerEightBit |= header && b < 0;
             lineStart = false;
+            i++;
         }
         if (clean && lineStart)
         {
             return new OutboundMessage(Unpooled.wrappedBuffer(content.duplicate()), end - start, eightBit, headerEightBit);
         }
         return stuff(content);
+    }
+
+    /**
+     * @param word     eight bytes of content, in either byte order (only whether a byte is there matters)
+     * @param highBits {@link #HIGHS} to count a byte above 127 as not plain, 0 once such bytes no longer matter
+     * @return true if no byte of the word is a CR or an LF, nor (with {@code highBits}) above 127
+     */
+    static boolean isPlainText(final long word, final long highBits)
+    {
+        return (zeroByte(word ^ CRS) | zeroByte(word ^ LFS) | (word & highBits)) == 0;
+    }
+
+    /** @return non-zero if some byte of {@code word} is 0 (exact for whether there is one, not for which one). */
+    private static long zeroByte(final long word)
+    {
+        return (word - ONES) & ~word & HIGHS;
     }
 
     private static OutboundMessage stuff(final ByteBuffer content)

@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -119,8 +118,11 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     private Channel channel;
     private EventLoop loop;
     private State state = State.CONNECTING;
-    private ScheduledFuture<?> replyTimer;
-    private ScheduledFuture<?> idleTimer;
+    /** The timeout of the reply at the head of {@link #expected}, counted from when it got there. */
+    private final DeadlineTimer replyTimer = new DeadlineTimer(this::loop, this::replyTimedOut);
+    /** The pool's idle limit, from {@link #idle}. */
+    private final DeadlineTimer idleTimer = new DeadlineTimer(this::loop, this::idleTimedOut);
+    private Runnable idleExpired;
     private final EhloExtensions extensions = new EhloExtensions();
     private SmtpReply refusal;
     private boolean contentExpected;
@@ -286,11 +288,14 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
             fail("unexpected reply while " + state.name().toLowerCase(Locale.ROOT) + ": " + reply);
             return;
         }
-        cancelReplyTimer();
         final Expect next = expected.peek();
         if (next != null)
         {
             armReplyTimer(next);
+        }
+        else
+        {
+            replyTimer.drop();
         }
         if (state == State.TRANSACTION && tx != null && tx.closedBeforeFirstReply(reply))
         {
@@ -325,22 +330,22 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** {@code expect} is now the reply waited for: its timeout counts from now. */
     private void armReplyTimer(final Expect expect)
     {
-        replyTimer = loop.schedule(() ->
-        {
-            counters.increment(DeliveryCounter.TIMEOUTS);
-            fail("no reply to " + expect.command() + " from " + peer + " within " + expect.timeoutMs() + " ms");
-        }, expect.timeoutMs(), TimeUnit.MILLISECONDS);
+        final long now = System.nanoTime();
+        replyTimer.set(now, now + TimeUnit.MILLISECONDS.toNanos(expect.timeoutMs()));
     }
 
-    private void cancelReplyTimer()
+    private void replyTimedOut()
     {
-        if (replyTimer != null)
+        final Expect head = expected.peek();
+        if (head == null || state == State.CLOSED)
         {
-            replyTimer.cancel(false);
-            replyTimer = null;
+            return;
         }
+        counters.increment(DeliveryCounter.TIMEOUTS);
+        fail("no reply to " + head.command() + " from " + peer + " within " + head.timeoutMs() + " ms");
     }
 
     /**
@@ -356,8 +361,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         final State was = state;
         state = State.CLOSED;
         expected.clear();
-        cancelReplyTimer();
-        cancelIdleTimer();
+        replyTimer.cancel();
+        idleTimer.cancel();
         if (channel != null)
         {
             channel.close();
@@ -438,8 +443,8 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         }
         state = State.CLOSED;
         expected.clear();
-        cancelReplyTimer();
-        cancelIdleTimer();
+        replyTimer.cancel();
+        idleTimer.cancel();
         channel.close();
         owner.closed(this);
     }
@@ -544,23 +549,23 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     void idle(final long idleMs, final Runnable expired)
     {
         state = State.IDLE;
-        cancelIdleTimer();
-        idleTimer = loop.schedule(expired, idleMs, TimeUnit.MILLISECONDS);
+        idleExpired = expired;
+        final long now = System.nanoTime();
+        idleTimer.set(now, now + TimeUnit.MILLISECONDS.toNanos(idleMs));
+    }
+
+    private void idleTimedOut()
+    {
+        if (state == State.IDLE && idleExpired != null)
+        {
+            idleExpired.run();
+        }
     }
 
     /** @return true if the connection is parked and may be probed for another transaction. */
     boolean isIdle()
     {
         return state == State.IDLE;
-    }
-
-    private void cancelIdleTimer()
-    {
-        if (idleTimer != null)
-        {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
     }
 
     /** @return true if the last transaction ended before the reply to its data, so the server may hold its state. */
@@ -577,7 +582,9 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
      */
     void probe(final Runnable ok, final Runnable dead)
     {
-        cancelIdleTimer();
+        // Out of the pool: no idle limit (the timer's task stays, and finds nothing to do if it runs meanwhile).
+        idleTimer.drop();
+        idleExpired = null;
         state = State.PROBING;
         probeOk = ok;
         probeDead = dead;
@@ -603,7 +610,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         {
             return;
         }
-        cancelIdleTimer();
+        idleTimer.cancel();
         state = State.QUITTING;
         if (contentExpected)
         {
@@ -612,7 +619,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         command(SmtpCommand.QUIT);
         channel.flush();
         expected.clear();
-        cancelReplyTimer();
+        replyTimer.cancel();
         expect("QUIT", context.commandTimeoutMs(), reply -> closeQuietly());
     }
 
@@ -643,7 +650,9 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
      */
     void send(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done, final Runnable dead)
     {
-        cancelIdleTimer();
+        // Out of the pool: no idle limit (the timer's task stays, and finds nothing to do if it runs meanwhile).
+        idleTimer.drop();
+        idleExpired = null;
         transactions++;
         tx = new SmtpTransaction(this, dispatch, message, done, dead, transactions > 1);
         state = State.TRANSACTION;
@@ -667,7 +676,9 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     /** Asks about one recipient ({@code MAIL FROM:<>}, RCPT, RSET; never DATA). The connection must be idle. */
     void verify(final RecipientProbe probe)
     {
-        cancelIdleTimer();
+        // Out of the pool: no idle limit (the timer's task stays, and finds nothing to do if it runs meanwhile).
+        idleTimer.drop();
+        idleExpired = null;
         verification = probe;
         state = State.VERIFYING;
         probe.start();

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -67,7 +66,13 @@ final class SmtpRoute implements RouteDelivery
     // Confined to the route's event loop.
     private final ArrayDeque<SmtpConnection> idle = new ArrayDeque<>();
     private final Set<SmtpConnection> connections = new HashSet<>();
+    /** The jobs on the loop, at most one a slot. */
     private final Set<Job> jobs = new HashSet<>();
+    /**
+     * The jobs' dispatch timeouts, one timer for all (issue 21: not one a message): set for the earliest deadline, it
+     * expires the jobs past theirs and is set again for the earliest left.
+     */
+    private final DeadlineTimer deadlines;
 
     /** One dispatch on its way through the pool. Event-loop confined once it reaches the loop. */
     private static final class Job
@@ -75,7 +80,9 @@ final class SmtpRoute implements RouteDelivery
         final Dispatch dispatch;
         OutboundMessage message;
         SmtpConnection connection;
-        ScheduledFuture<?> deadline;
+        /** {@link System#nanoTime()} by which the dispatch must be over; set when it reaches the loop. */
+        long deadline;
+        boolean timed;
         boolean expired;
         boolean done;
 
@@ -92,6 +99,7 @@ final class SmtpRoute implements RouteDelivery
         this.services = services;
         this.context = services.context();
         this.loop = services.loops().next();
+        this.deadlines = new DeadlineTimer(() -> loop, this::deadlinesDue);
     }
 
     @Override
@@ -233,10 +241,16 @@ final class SmtpRoute implements RouteDelivery
         {
             return;
         }
-        if (job.deadline == null)
+        if (!job.timed)
         {
+            job.timed = true;
+            final long now = System.nanoTime();
+            job.deadline = now + TimeUnit.MILLISECONDS.toNanos(context.dispatchTimeoutMs());
             jobs.add(job);
-            job.deadline = loop.schedule(() -> expire(job), context.dispatchTimeoutMs(), TimeUnit.MILLISECONDS);
+            if (!deadlines.isArmed() || deadlines.deadline() - job.deadline > 0)
+            {
+                deadlines.set(now, job.deadline);
+            }
         }
         if (job.expired)
         {
@@ -396,6 +410,29 @@ final class SmtpRoute implements RouteDelivery
         }
     }
 
+    private void deadlinesDue()
+    {
+        final long now = System.nanoTime();
+        long earliest = 0;
+        boolean waiting = false;
+        for (final Job job : new ArrayList<>(jobs))
+        {
+            if (job.deadline - now <= 0)
+            {
+                expire(job);
+            }
+            else if (!waiting || job.deadline - earliest < 0)
+            {
+                earliest = job.deadline;
+                waiting = true;
+            }
+        }
+        if (waiting && (!deadlines.isArmed() || deadlines.deadline() - earliest > 0))
+        {
+            deadlines.set(now, earliest);
+        }
+    }
+
     private void expire(final Job job)
     {
         if (job.done)
@@ -449,11 +486,8 @@ final class SmtpRoute implements RouteDelivery
     private void finishJob(final Job job)
     {
         job.done = true;
+        // Its deadline leaves with it: the timer, if it runs for it, finds it gone.
         jobs.remove(job);
-        if (job.deadline != null)
-        {
-            job.deadline.cancel(false);
-        }
         release(job);
     }
 

@@ -9,11 +9,13 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.smtp.DefaultLastSmtpContent;
 import io.netty.handler.codec.smtp.DefaultSmtpContent;
 import io.netty.handler.codec.smtp.SmtpCommand;
 import io.netty.handler.codec.smtp.SmtpContent;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.Future;
 import io.sluice.drain.Dispatch;
 import io.sluice.drain.SmtpReply;
 import org.slf4j.Logger;
@@ -31,6 +33,9 @@ final class SmtpTransaction
 {
     /** The connection's own log category: one session, one place to read it. */
     private static final Logger LOG = LoggerFactory.getLogger(SmtpConnection.class);
+
+    /** Content blocks written in one turn of the event loop at most: see {@link #writeContent}. */
+    private static final int BLOCKS_PER_TURN = 8;
 
     private final SmtpConnection connection;
     private final Dispatch dispatch;
@@ -254,46 +259,87 @@ final class SmtpTransaction
         writeContent(0);
     }
 
+    /**
+     * Writes the content from {@code offset} on, a block at a time. A block the socket took at once is done: the next one
+     * follows in this loop, and only a block still being written has the data-block timeout set (issue 21: the timer set
+     * and cancelled for every message's one block, which the socket always took at once). After
+     * {@link #BLOCKS_PER_TURN} blocks the rest waits for the loop's next turn, so a large message to a fast server does not
+     * hold the loop's other connections up (as Netty's listener chain did, which runs 8 deep before it queues).
+     */
     private void writeContent(final int offset)
     {
         final DeliveryContext context = connection.context();
         final ByteBuf data = message.data();
-        final int remaining = data.readableBytes() - offset;
-        final int length = Math.min(SmtpConnection.DATA_BLOCK_BYTES, remaining);
-        final boolean last = length == remaining;
-        final ByteBuf block = data.retainedSlice(data.readerIndex() + offset, length);
-        final SmtpContent content = last ? new DefaultLastSmtpContent(block) : new DefaultSmtpContent(block);
-        if (last)
+        int at = offset;
+        for (int blocks = 0; ; blocks++)
         {
-            connection.contentEnded();
-            connection.expect("the end of data", context.dataEndTimeoutMs(), this::onEndOfData);
-        }
-        final ScheduledFuture<?> blockTimer = connection.loop().schedule(() ->
-        {
-            connection.counters().increment(DeliveryCounter.TIMEOUTS);
-            connection.fail(connection.peer() + " took no data for " + context.dataBlockTimeoutMs() + " ms");
-        }, context.dataBlockTimeoutMs(), TimeUnit.MILLISECONDS);
-        connection.channel().writeAndFlush(content).addListener(f ->
-        {
-            blockTimer.cancel(false);
-            if (!connection.isTransacting(this))
+            if (blocks == BLOCKS_PER_TURN)
             {
+                final int next = at;
+                connection.loop().execute(() ->
+                {
+                    if (connection.isTransacting(this))
+                    {
+                        writeContent(next);
+                    }
+                });
                 return;
             }
-            if (!f.isSuccess())
-            {
-                connection.fail("writing data to " + connection.peer() + " failed: " + SmtpConnection.describe(f.cause()));
-                return;
-            }
+            final int remaining = data.readableBytes() - at;
+            final int length = Math.min(SmtpConnection.DATA_BLOCK_BYTES, remaining);
+            final boolean last = length == remaining;
+            final ByteBuf block = data.retainedSlice(data.readerIndex() + at, length);
+            final SmtpContent content = last ? new DefaultLastSmtpContent(block) : new DefaultSmtpContent(block);
             if (last)
             {
-                dataSent = true;
+                connection.contentEnded();
+                connection.expect("the end of data", context.dataEndTimeoutMs(), this::onEndOfData);
             }
-            else
+            final ChannelFuture written = connection.channel().writeAndFlush(content);
+            if (!written.isDone())
             {
-                writeContent(offset + length);
+                final ScheduledFuture<?> blockTimer = connection.loop().schedule(() ->
+                {
+                    connection.counters().increment(DeliveryCounter.TIMEOUTS);
+                    connection.fail(connection.peer() + " took no data for " + context.dataBlockTimeoutMs() + " ms");
+                }, context.dataBlockTimeoutMs(), TimeUnit.MILLISECONDS);
+                final int next = at + length;
+                written.addListener(f ->
+                {
+                    blockTimer.cancel(false);
+                    if (blockWritten(f, last))
+                    {
+                        writeContent(next);
+                    }
+                });
+                return;
             }
-        });
+            if (!blockWritten(written, last))
+            {
+                return;
+            }
+            at += length;
+        }
+    }
+
+    /** @return true if the block was written and another one follows. */
+    private boolean blockWritten(final Future<?> written, final boolean last)
+    {
+        if (!connection.isTransacting(this))
+        {
+            return false;
+        }
+        if (!written.isSuccess())
+        {
+            connection.fail("writing data to " + connection.peer() + " failed: " + SmtpConnection.describe(written.cause()));
+            return false;
+        }
+        if (last)
+        {
+            dataSent = true;
+            return false;
+        }
+        return true;
     }
 
     private void onEndOfData(final UpstreamReply reply)

@@ -450,6 +450,28 @@ class SmtpDeliveryTest
     }
 
     @Test
+    void shouldSendAMessageOfManyBlocksIntactOverSeveralTurnsOfTheLoop() throws Exception
+    {
+        start();
+        // 21 blocks of SmtpConnection.DATA_BLOCK_BYTES: more than one turn's worth (SmtpTransaction.BLOCKS_PER_TURN), with
+        // dotted lines throughout, so that some stuffing dots fall on the blocks' edges.
+        final StringBuilder body = new StringBuilder("Subject: large\r\n\r\n");
+        for (int line = 0; body.length() < 21 * SmtpConnection.DATA_BLOCK_BYTES - 100; line++)
+        {
+            body.append(line % 7 == 0 ? "." : "").append("line ").append(line).append(' ').append("z".repeat(line % 90))
+                .append("\r\n");
+        }
+        final String content = body.toString();
+        final long id = harness.append(content, "ann@relay.test");
+        harness.awaitFinished(id);
+
+        assertThat(harness.status(id, 0).disposition()).isEqualTo(Disposition.DELIVERED);
+        assertThat(sink.received()).hasSize(1);
+        assertThat(sink.received().get(0).text()).as("byte for byte, after the server's unstuffing").isEqualTo(content);
+        assertThat(harness.delivery.counters().get(DeliveryCounter.TIMEOUTS)).isZero();
+    }
+
+    @Test
     void shouldSendUtf8AddressesWithSmtpUtf8() throws Exception
     {
         start();
@@ -506,18 +528,47 @@ class SmtpDeliveryTest
         assertThat(sink.commands()).noneMatch(c -> c.contains("SMTPUTF8"));
     }
 
-    @Test
-    void shouldTreatAReplyPastItsTimeoutAsALostConnection() throws Exception
+    /**
+     * Sends one message to a sink that answers its end of data only after {@code slowMs}, with {@code settings}.
+     *
+     * @return the message, its first attempt deferred as a lost connection.
+     */
+    private long deferredBySlowData(final UnaryOperator<DeliveryContext> settings, final long slowMs) throws Exception
     {
-        start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(d -> d.dataEndTimeoutMs(300)));
-        sink.slowReplyMs = 3_000;
+        start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(settings));
+        sink.slowReplyMs = slowMs;
         sink.dataActions.add(TestSmtpSink.DataAction.SLOW);
         final long id = harness.append(message("slow"), "ann@relay.test");
         harness.awaitAttempts(id, 1);
 
         assertThat(harness.status(id, 0).disposition()).isEqualTo(Disposition.DEFERRED);
-        assertThat(harness.status(id, 0).detail()).startsWith("451 4.4.2").contains("no reply to the end of data");
+        assertThat(harness.status(id, 0).detail()).startsWith("451 4.4.2");
+        return id;
+    }
+
+    @Test
+    void shouldTreatAReplyPastItsTimeoutAsALostConnection() throws Exception
+    {
+        final long id = deferredBySlowData(d -> d.dataEndTimeoutMs(300), 3_000);
+
+        assertThat(harness.status(id, 0).detail()).contains("no reply to the end of data");
         assertThat(harness.delivery.counters().get(DeliveryCounter.TIMEOUTS)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldDeferADispatchThatOutlivesItsTimeoutAndTimeTheNextOneAfresh() throws Exception
+    {
+        final long id = deferredBySlowData(d -> d.dispatchTimeoutMs(500), 5_000);
+
+        assertThat(harness.status(id, 0).detail())
+            .contains("dispatch not finished within " + DeliveryContext.DISPATCH_TIMEOUT_MS + "=500");
+
+        // The route's one deadline timer ran out with that dispatch: the retry, as slow, is timed by a timer set afresh.
+        sink.dataActions.add(TestSmtpSink.DataAction.SLOW);
+        harness.clock.advanceMillis(RETRY_MS);
+        harness.awaitAttempts(id, 2);
+        assertThat(harness.status(id, 0).disposition()).isEqualTo(Disposition.DEFERRED);
+        assertThat(harness.status(id, 0).detail()).contains("dispatch not finished within");
     }
 
     @Test
@@ -529,6 +580,20 @@ class SmtpDeliveryTest
         harness.awaitFinished(id);
 
         assertThat(harness.statuses(id)).extracting(RecipientStatus::disposition).containsOnly(Disposition.DELIVERED);
+    }
+
+    @Test
+    void shouldTimeEachReplyFromItsOwnCommandNotFromAnEarlierOnesShorterTimeout() throws Exception
+    {
+        // MAIL's timeout runs out while RCPT's reply (five minutes by default) is awaited: the connection's one reply
+        // timer runs then, and must wait on for RCPT's, not time it out.
+        sink.replyDelayMs = 200;
+        start(DeliveryHarness.in(dir).target("default", sink.target()).delivery(d -> d.mailTimeoutMs(600)));
+        final long id = harness.append(message("in time"), "ann@relay.test", "bob@relay.test", "cid@relay.test");
+        harness.awaitFinished(id);
+
+        assertThat(harness.statuses(id)).extracting(RecipientStatus::disposition).containsOnly(Disposition.DELIVERED);
+        assertThat(harness.delivery.counters().get(DeliveryCounter.TIMEOUTS)).isZero();
     }
 
     @Test
