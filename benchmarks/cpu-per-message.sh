@@ -54,6 +54,9 @@ if [[ $PERF == 1 ]]; then
     SLUICE_JAVA_OPTS="${SLUICE_JAVA_OPTS:-} -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer"
 fi
 NOTE=${NOTE:-}
+# Extra smtp-source options, e.g. "-d" (keep each session's connection for the next message: what the suite's
+# acceptance benchmark does), to tell the per-connection cost from the per-message one. Printed in the results.
+SMTP_SOURCE_OPTS=${SMTP_SOURCE_OPTS:-}
 if [[ -z ${CLIENT:-} ]]; then
     CLIENT=$(command -v smtp-source >/dev/null && echo smtp-source || echo java)
 fi
@@ -101,15 +104,16 @@ wait_sink() {
     die "the sink has ${got:-0} of $SENT_TOTAL messages after an hour"
 }
 
-send() { # label count -> the client's output in RAW; dies unless every message got its 250
-    local label=$1 count=$2 out="$RAW/$1.out" err="$RAW/$1.err"
+send() { # label count [port] -> the client's output in RAW; dies unless every message got its 250
+    local label=$1 count=$2 port=${3:-$SLUICE_PORT} out="$RAW/$1.out" err="$RAW/$1.err"
     if [[ $CLIENT == smtp-source ]]; then
-        smtp-source -s "$SESSIONS" -l "$MESSAGE_BYTES" -m "$count" -f "$SENDER" -t "$RECIPIENT" "127.0.0.1:$SLUICE_PORT" \
+        # shellcheck disable=SC2086 # SMTP_SOURCE_OPTS is a list of options
+        smtp-source $SMTP_SOURCE_OPTS -s "$SESSIONS" -l "$MESSAGE_BYTES" -m "$count" -f "$SENDER" -t "$RECIPIENT" "127.0.0.1:$port" \
             > "$out" 2> "$err" || die "$label: smtp-source failed: $(head -3 "$err")"
         # smtp-source reports every refused command on stderr and goes on: any line there is a lost message.
         [[ ! -s $err ]] || die "$label: smtp-source reported refusals: $(head -3 "$err")"
     else
-        java -cp "$WORK/client/benchmarks.jar" io.sluice.benchmarks.smtp.AcceptanceLoadClient --server "127.0.0.1:$SLUICE_PORT" \
+        java -cp "$WORK/client/benchmarks.jar" io.sluice.benchmarks.smtp.AcceptanceLoadClient --server "127.0.0.1:$port" \
             --sessions "$SESSIONS" --messages "$count" --size "$MESSAGE_BYTES" --from "$SENDER" --to "$RECIPIENT" \
             --warmup 0 > "$out" 2> "$err" || die "$label: the client failed: $(tail -3 "$err")"
         grep -q "\"accepted\":$count," "$out" || die "$label: not every message was accepted: $(tail -1 "$out")"
@@ -117,12 +121,23 @@ send() { # label count -> the client's output in RAW; dies unless every message 
     SENT_TOTAL=$((SENT_TOTAL + count))
 }
 
-declare -A US=()
+# The journal's msyncs (group commits), messages synced and outcomes journaled so far, from the daemon's /metrics:
+# "msyncs messages outcomes" (zeros for a build without them). Records per msync is the group commit's lever.
+journal_counts() {
+    local url
+    url=$(sed -n 's/.*metrics on \(http:[^ ,]*\/metrics\).*/\1/p' "$WORK/sluice.log" | head -1)
+    curl -s --max-time 5 "$url" 2>/dev/null | awk '
+        /^sluice_spool_sync_batches(_total)? / { b = $2 } /^sluice_spool_messages_synced(_total)? / { m = $2 }
+        /^sluice_spool_outcomes_appended(_total)? / { o = $2 } END { printf "%d %d %d\n", b, m, o }'
+}
+
+declare -A US=() SYNCS=()
 RUNS=()
 measure() { # label phase(accept|deliver) -> one JSON line in RUNS, the figure in US[phase]
-    local label=$1 phase=$2 t0 t1 b0 b1 w0 w1 load us secs
+    local label=$1 phase=$2 t0 t1 b0 b1 w0 w1 load us secs j0 j1 msyncs records
     load=$(cut -d' ' -f1 /proc/loadavg)
     thread_ticks "$SLUICE_PID" > "$RAW/$label.threads0"
+    read -ra j0 <<< "$(journal_counts)"
     b0=$(machine_busy_ticks) w0=$(now_ns) t0=$(proc_ticks "$SLUICE_PID")
     if [[ $phase == accept ]]; then
         send "$label" "$N"
@@ -132,13 +147,18 @@ measure() { # label phase(accept|deliver) -> one JSON line in RUNS, the figure i
     fi
     t1=$(proc_ticks "$SLUICE_PID") w1=$(now_ns) b1=$(machine_busy_ticks)
     thread_ticks "$SLUICE_PID" > "$RAW/$label.threads1"
+    read -ra j1 <<< "$(journal_counts)"
+    msyncs=$((j1[0] - j0[0]))
+    records=$(((j1[1] - j0[1]) + (j1[2] - j0[2]))) # messages synced + outcomes journaled
     us=$(calc1 "1e6 * ($t1 - $t0) / $CLK_TCK / $N")
     secs=$(calc "($w1 - $w0) / 1e9")
     [[ $label == round-* ]] && US[$phase]+="$us " # the profiled runs are not measurements
-    RUNS+=("$(printf '{"label":"%s","phase":"%s","messages":%d,"daemonCpuSeconds":%s,"usPerMessage":%s,"wallSeconds":%s,"machineBusyPercent":%s,"loadAverage1mAtStart":%s}' \
+    [[ $label == round-* ]] && SYNCS[$phase]+="$(calc1 "$records / ($msyncs > 0 ? $msyncs : 1)") "
+    RUNS+=("$(printf '{"label":"%s","phase":"%s","messages":%d,"daemonCpuSeconds":%s,"usPerMessage":%s,"wallSeconds":%s,"machineBusyPercent":%s,"loadAverage1mAtStart":%s,"msyncs":%d,"recordsSynced":%d}' \
         "$label" "$phase" "$N" "$(calc "($t1 - $t0) / $CLK_TCK")" "$us" "$secs" \
-        "$(calc1 "100 * ($b1 - $b0) / $CLK_TCK / $NCPU / $secs")" "$load")")
-    log "$label: $N messages, daemon CPU $(calc "($t1 - $t0) / $CLK_TCK") s = $us us/message (${secs}s wall, load $load)"
+        "$(calc1 "100 * ($b1 - $b0) / $CLK_TCK / $NCPU / $secs")" "$load" "$msyncs" "$records")")
+    log "$label: $N messages, daemon CPU $(calc "($t1 - $t0) / $CLK_TCK") s = $us us/message (${secs}s wall, load $load);" \
+        "$msyncs msyncs for $records records"
 }
 
 round() { # label prefix
@@ -254,6 +274,7 @@ report() {
         echo "Daemon user+system CPU (/proc/PID/stat) over $N messages of $MESSAGE_BYTES bytes a run, client $CLIENT" \
             "($SESSIONS sessions); $WARMUP warm-up messages accepted and delivered first; $ROUNDS rounds, interleaved:"
         echo "(a) accept with the default route paused, (b) deliver that backlog to the benchmarks' sink (PacedSink)."
+        [[ -n $SMTP_SOURCE_OPTS ]] && echo "smtp-source options added: $SMTP_SOURCE_OPTS"
         echo "Opened from the shipped defaults (everything else is shipped, logging included): ${OPENED[*]}"
         echo "CPU time is less sensitive to other load than wall time, but the machine was shared: load average before" \
             "$LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg); each run's load and machine busy % are in the JSON."
@@ -263,6 +284,11 @@ report() {
         printf '%-8s %14s %16s   %s\n' phase "median us/msg" "min-max" "per run"
         for p in accept deliver; do
             printf '%-8s %14s %16s   %s\n' "$p" "$(median <<< "${US[$p]:-}")" "$(spread <<< "${US[$p]:-}")" "${US[$p]:-}"
+        done
+        echo
+        echo "Journal records (messages synced + outcomes journaled) per msync, per run (from /metrics):"
+        for p in accept deliver; do
+            printf '  %-8s %s\n' "$p" "${SYNCS[$p]:-}"
         done
         echo
         echo "Daemon CPU by thread, all measured runs together (seconds):"
@@ -290,18 +316,8 @@ report() {
 
 spread() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%s-%s", lo, hi; else print "-" }'; }
 
-main_cpu() {
-    begin_run
-    mkdir -p "$RAW"
-    if [[ -n ${SLUICE_DIST:-} ]]; then
-        rm -rf "$WORK/sluice-dist"
-        mkdir -p "$WORK/sluice-dist"
-        cp -r "$SLUICE_DIST/sluice-daemon.jar" "$SLUICE_DIST/jvm.options" "$SLUICE_DIST/lib" "$WORK/sluice-dist/"
-        JAR_BUILT=$(date -u -r "$SLUICE_DIST/sluice-daemon.jar" +%Y-%m-%dT%H:%M:%SZ)
-        log "measuring the daemon in $SLUICE_DIST (built $JAR_BUILT), not appliance-daemon/target"
-    fi
-    opened_limits
-    log "opened from the shipped defaults to take $N messages from one source: ${OPENED[*]}"
+# The upstream: the benchmarks' sink, paced far above anything sent, so it takes mail as fast as it comes.
+start_fast_sink() { # -> SLUICE_SINK_PID, SLUICE_SINK_PORT
     : > "$WORK/sink.log"
     java -cp "$WORK/client/benchmarks.jar" io.sluice.benchmarks.flood.PacedSink --rate 1000000 --burst 1000000 \
         > "$WORK/sink.log" 2>&1 &
@@ -313,6 +329,25 @@ main_cpu() {
         sleep 0.25
     done
     [[ -n $SLUICE_SINK_PORT ]] || die "the sink did not report its port"
+}
+
+# SLUICE_DIST: another build's daemon in place of the one preflight copied from appliance-daemon/target.
+use_sluice_dist() {
+    [[ -n ${SLUICE_DIST:-} ]] || return 0
+    rm -rf "$WORK/sluice-dist"
+    mkdir -p "$WORK/sluice-dist"
+    cp -r "$SLUICE_DIST/sluice-daemon.jar" "$SLUICE_DIST/jvm.options" "$SLUICE_DIST/lib" "$WORK/sluice-dist/"
+    JAR_BUILT=$(date -u -r "$SLUICE_DIST/sluice-daemon.jar" +%Y-%m-%dT%H:%M:%SZ)
+    log "measuring the daemon in $SLUICE_DIST (built $JAR_BUILT), not appliance-daemon/target"
+}
+
+main_cpu() {
+    begin_run
+    mkdir -p "$RAW"
+    use_sluice_dist
+    opened_limits
+    log "opened from the shipped defaults to take $N messages from one source: ${OPENED[*]}"
+    start_fast_sink
     SLUICE_FLOW_CONTROL=defaults SLUICE_SETTINGS="${OPENED[*]}" start_sluice "$WORK/sluice.log"
     log "daemon pid $SLUICE_PID on 127.0.0.1:$SLUICE_PORT, sink on $SLUICE_SINK_PORT; warm-up: $WARMUP messages, $CLIENT"
     send warmup "$WARMUP"
@@ -330,4 +365,7 @@ main_cpu() {
     report
 }
 
-main_cpu "$@"
+# Sourced by cpu-vs-postfix.sh for its helpers: run main only when executed.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    main_cpu "$@"
+fi

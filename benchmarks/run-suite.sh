@@ -85,6 +85,12 @@ if [[ ${SKIP_CPU:-0} != 1 ]]; then
     else
         SLUICE_BUILD=0 "$SCRIPT_DIR/cpu-per-message.sh"
     fi
+    log "CPU per message and rate beside Postfix, both holding and both delivering (smtp-source, one sink)"
+    if [[ $QUICK == 1 ]]; then
+        N=3000 WARMUP=10000 ROUNDS=1 SLUICE_BUILD=0 "$SCRIPT_DIR/cpu-vs-postfix.sh"
+    else
+        SLUICE_BUILD=0 "$SCRIPT_DIR/cpu-vs-postfix.sh"
+    fi
 fi
 if [[ ${SKIP_FLOOD:-0} != 1 ]]; then
     log "flood scenarios (spoofed, snowshoe, unknown-users, bulk) against Postfix, at the shipped defaults"
@@ -138,6 +144,14 @@ FLOOD=flood$SUFFIX
         echo
         echo '```'
         cat "$RESULTS_DIR/cpu-per-message.txt"
+        echo '```'
+        echo
+    fi
+    if [[ -f $RESULTS_DIR/cpu-vs-postfix.txt ]]; then
+        echo "## CPU per message and rate beside Postfix"
+        echo
+        echo '```'
+        cat "$RESULTS_DIR/cpu-vs-postfix.txt"
         echo '```'
         echo
     fi

@@ -32,11 +32,16 @@ public final class Spool implements AutoCloseable
     /** The pending-index checkpoint in the spool directory: deleting it costs the next start a full journal replay. */
     public static final String CHECKPOINT_FILE_NAME = IndexCheckpoint.FILE_NAME;
     /**
-     * After a batch the writer spins, then yields, before it parks (as Agrona's back-off did), so the next append of a
-     * busy producer finds it awake without a wake-up; parked, every request wakes it.
+     * After a batch the writer spins before it parks, so the next append of a busy producer finds it awake without a
+     * wake-up; parked, every request wakes it. It no longer yields between the spin and the park: delivering, a batch is
+     * often one outcome, and ten {@code sched_yield}s after each were 4 % of the deliver profile. Without them, in three
+     * pairs interleaved with main on the loaded 2-core VM (smtp-source, 20 sessions), the journal writer took 44-66 us per
+     * delivered message against 46-98 (medians 57 and 78), delivering took 167-256 us in all against 190-339, accepting
+     * 352-482 against 352-619; accepting, messages per msync fell to 2.9-5.3 from 3.3-6.7 with the writer's CPU per
+     * message the same (benchmarks/results/2026-12-06-vm-session8-journal/).
      */
     private static final int WRITER_SPINS = 100;
-    private static final int WRITER_YIELDS = 10;
+    private static final int WRITER_YIELDS = 0;
     /** The writer's longest park: maintenance has its own due time, this only bounds a surprise. */
     private static final long WRITER_MAX_PARK_MS = 50;
 
