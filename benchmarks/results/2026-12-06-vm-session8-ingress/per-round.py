@@ -12,7 +12,7 @@ for d in sys.argv[1:]:
     for phase in ('accept','deliver'):
         rows=[]
         for r in j['runs']:
-            if r['phase']!=phase: continue
+            if r['phase']!=phase or not r['label'].startswith('round'): continue
             t0={};t1={}
             for fn,t in (('threads0',t0),('threads1',t1)):
                 p=os.path.join(raw,f"{r['label']}.{fn}")
