@@ -52,16 +52,22 @@ final class DeadlineTimer
         schedule(now);
     }
 
+    /**
+     * {@code due} runs at {@code at} or at the deadline already set, whichever is earlier: the earliest of several
+     * deadlines (a route's dispatches) kept by one timer.
+     */
+    void setNoLaterThan(final long now, final long at)
+    {
+        if (!armed || deadline - at > 0)
+        {
+            set(now, at);
+        }
+    }
+
     /** @return true if a deadline is set and has not passed yet. */
     boolean isArmed()
     {
         return armed;
-    }
-
-    /** @return the deadline, while {@link #isArmed()}. */
-    long deadline()
-    {
-        return deadline;
     }
 
     /** No deadline any more; the task, if any, stays and finds nothing to do when it runs (cheaper than cancelling it). */

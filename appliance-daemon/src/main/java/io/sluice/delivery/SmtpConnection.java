@@ -554,6 +554,13 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
         idleTimer.set(now, now + TimeUnit.MILLISECONDS.toNanos(idleMs));
     }
 
+    /** Out of the pool: no idle limit (the timer's task stays, and finds nothing to do if it runs meanwhile). */
+    private void leavePool()
+    {
+        idleTimer.drop();
+        idleExpired = null;
+    }
+
     private void idleTimedOut()
     {
         if (state == State.IDLE && idleExpired != null)
@@ -582,9 +589,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
      */
     void probe(final Runnable ok, final Runnable dead)
     {
-        // Out of the pool: no idle limit (the timer's task stays, and finds nothing to do if it runs meanwhile).
-        idleTimer.drop();
-        idleExpired = null;
+        leavePool();
         state = State.PROBING;
         probeOk = ok;
         probeDead = dead;
@@ -650,9 +655,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
      */
     void send(final Dispatch dispatch, final OutboundMessage message, final TransactionDone done, final Runnable dead)
     {
-        // Out of the pool: no idle limit (the timer's task stays, and finds nothing to do if it runs meanwhile).
-        idleTimer.drop();
-        idleExpired = null;
+        leavePool();
         transactions++;
         tx = new SmtpTransaction(this, dispatch, message, done, dead, transactions > 1);
         state = State.TRANSACTION;
@@ -676,9 +679,7 @@ final class SmtpConnection extends ChannelInboundHandlerAdapter
     /** Asks about one recipient ({@code MAIL FROM:<>}, RCPT, RSET; never DATA). The connection must be idle. */
     void verify(final RecipientProbe probe)
     {
-        // Out of the pool: no idle limit (the timer's task stays, and finds nothing to do if it runs meanwhile).
-        idleTimer.drop();
-        idleExpired = null;
+        leavePool();
         verification = probe;
         state = State.VERIFYING;
         probe.start();

@@ -247,10 +247,7 @@ final class SmtpRoute implements RouteDelivery
             final long now = System.nanoTime();
             job.deadline = now + TimeUnit.MILLISECONDS.toNanos(context.dispatchTimeoutMs());
             jobs.add(job);
-            if (!deadlines.isArmed() || deadlines.deadline() - job.deadline > 0)
-            {
-                deadlines.set(now, job.deadline);
-            }
+            deadlines.setNoLaterThan(now, job.deadline);
         }
         if (job.expired)
         {
@@ -427,9 +424,9 @@ final class SmtpRoute implements RouteDelivery
                 waiting = true;
             }
         }
-        if (waiting && (!deadlines.isArmed() || deadlines.deadline() - earliest > 0))
+        if (waiting)
         {
-            deadlines.set(now, earliest);
+            deadlines.setNoLaterThan(now, earliest);
         }
     }
 
