@@ -44,6 +44,9 @@ public final class SpoolContext extends Concludable
             + "([spool.md](spool.md#disk-pressure)).")
         .build();
 
+    /** The largest {@link #BLOCK_SIZE_BYTES}: it also bounds the longest record a journal can hold ({@code Journal.copy}). */
+    static final long MAX_BLOCK_SIZE_BYTES = 1L << 30;
+
     /**
      * Chronicle maps the journal in blocks of this size and caps one record at a quarter of it; bodies
      * larger than {@link #CHUNK_BYTES} are split across records, so this only sets the mapping grain. Files are
@@ -51,9 +54,6 @@ public final class SpoolContext extends Concludable
      * must hold four blocks so that even outcomes, which may use the last quarter of it, never make Chronicle touch a
      * block the disk cannot back: 16 MiB keeps that at 64 MiB, well inside the 256 MiB default reserve.
      */
-    /** The largest {@link #BLOCK_SIZE_BYTES}: it also bounds the longest record a journal can hold ({@code Journal.copy}). */
-    static final long MAX_BLOCK_SIZE_BYTES = 1L << 30;
-
     public static final Setting<Long> BLOCK_SIZE_BYTES = Setting.ofLong("spool.blockSizeBytes", 16L << 20)
         .check(size -> size >= 256 << 10 && Long.bitCount(size) == 1 && size <= MAX_BLOCK_SIZE_BYTES,
             "a power of two from 256 KiB to 1 GiB")
